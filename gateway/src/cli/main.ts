@@ -1,0 +1,32 @@
+import { Command, CommanderError } from "commander";
+import { processIo, type CliIo } from "./io.js";
+import { registerProbe } from "./probe.js";
+
+/** Exit code for a command line the CLI cannot understand. */
+export const EXIT_USAGE = 2;
+
+/**
+ * Runs the `polyplug` CLI with `argv` (as in process.argv) and resolves with the exit
+ * code: 0 success, 1 the operation failed, 2 bad usage.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name("polyplug")
+    .description("Polyplug: a polyglot plugin gateway on HashiCorp go-plugin's protocol")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    .showHelpAfterError();
+  registerProbe(program, io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    throw error;
+  }
+  return exitCode;
+}

@@ -1,0 +1,162 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
+import { pino, type Logger } from "pino";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { GRPCController } from "../gen/plugin/grpc_controller_pb.js";
+import { createRpcClient, type RpcClient } from "../rpc/client.js";
+import { startBroker, type PluginBroker } from "./broker.js";
+import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
+import type { HandshakeLine } from "./handshake.js";
+import { checkHealth, type HealthStatus } from "./health.js";
+import { describeExit, type ExitInfo } from "./launch.js";
+import type { PluginLogSink } from "./plugin-log.js";
+import type { ProcessHandle } from "./process-handle.js";
+import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
+import type { SocketDir } from "./socket-dir.js";
+import { consumeStdio } from "./stdio.js";
+
+/** What go-plugin calls a ReattachConfig: enough to connect to a running plugin again. */
+export interface ReattachConfig {
+  readonly protocol: "grpc";
+  readonly protocolVersion: number;
+  readonly network: "unix" | "tcp";
+  readonly address: string;
+  readonly pid: number;
+  /** When true the host never stops the process (a plugin in a debugger). */
+  readonly test: boolean;
+}
+
+/** A connected go-plugin plugin. */
+export interface PluginClient {
+  /** The handshake as the plugin announced it (for reattached plugins: as configured). */
+  readonly handshake: HandshakeLine;
+  readonly pid: number | undefined;
+  /** True when the connection uses AutoMTLS. */
+  readonly mtls: boolean;
+  /** Milliseconds from spawn to a ready connection (0 for reattached plugins). */
+  readonly startupMs: number;
+  /** The gRPC connection; use `client(service)` for typed calls. */
+  readonly grpcClient: grpc.Client;
+  /** A typed client for an application service served by the plugin. */
+  client<S extends DescService>(service: S): RpcClient<S>;
+  /** go-plugin's broker, for callbacks in both directions. */
+  readonly broker: PluginBroker;
+  /** `grpc.health.v1.Health/Check` for service `plugin`. */
+  health(timeoutMs?: number): Promise<HealthStatus>;
+  /** Set when the process has exited. */
+  readonly exitInfo: ExitInfo | undefined;
+  /** Resolves when the process exits: `error` is set unless the exit was requested. */
+  readonly exited: Promise<{ readonly info: ExitInfo; readonly error: PolyplugError | undefined }>;
+  /** The last output lines (stderr, stdout and stdio), oldest first. */
+  stderrTail(): string[];
+  /** Connection details for `reattachPlugin`. */
+  reattachConfig(): ReattachConfig;
+  /**
+   * Stops the plugin: closes the broker, calls GRPCController/Shutdown, waits, then
+   * SIGTERM, waits, then SIGKILL. Removes the private socket directory. Idempotent.
+   */
+  shutdown(timeouts?: Partial<ShutdownTimeouts>): Promise<ShutdownOutcome>;
+}
+
+/** Everything `connectPlugin` needs once a process and its listen address are known. */
+export interface ConnectParams {
+  readonly handshake: HandshakeLine;
+  readonly process: ProcessHandle;
+  readonly sink: PluginLogSink;
+  readonly socketDir: SocketDir;
+  readonly tls: MutualTls | undefined;
+  readonly logger: Logger;
+  readonly connectTimeoutMs: number;
+  readonly startedAt: number;
+  /** False for a reattached plugin in test mode: never signal it. */
+  readonly ownsProcess: boolean;
+  readonly maxMessageBytes: number | undefined;
+}
+
+/** Connects gRPC, opens the broker and stdio streams, and wires exit detection. */
+export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
+  const { handshake, process: handle, sink, logger } = params;
+  const listen: ListenAddress = { network: handshake.network, address: handshake.address };
+  const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  let stopping = false;
+  const exitedBeforeReady = handle.exit.then((info) => {
+    throw new PolyplugError(ErrorCode.PluginExited, `plugin exited while connecting (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`);
+  });
+  try {
+    await Promise.race([waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined), exitedBeforeReady]);
+  } catch (error) {
+    grpcClient.close();
+    throw error;
+  }
+  exitedBeforeReady.catch(() => undefined);
+  const startupMs = Date.now() - params.startedAt;
+  const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const stopStdio = consumeStdio(grpcClient, sink, logger);
+
+  const exited = handle.exit.then((info) => {
+    sink.flush();
+    const expected = stopping;
+    if (!expected) logger.error({ exit: info }, `plugin process exited unexpectedly (${describeExit(info)})`);
+    else logger.debug({ exit: info }, "plugin process exited");
+    const error = expected
+      ? undefined
+      : new PolyplugError(ErrorCode.PluginExited, `plugin exited unexpectedly (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`, {
+          details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() },
+        });
+    return { info, error };
+  });
+
+  let shutdownPromise: Promise<ShutdownOutcome> | undefined;
+  const shutdown = async (timeouts: Partial<ShutdownTimeouts> = {}): Promise<ShutdownOutcome> => {
+    stopping = true;
+    const limits = { ...DEFAULT_SHUTDOWN_TIMEOUTS, ...timeouts };
+    const alreadyExited = handle.exitInfo !== undefined;
+    stopStdio();
+    await broker.close();
+    if (!alreadyExited) {
+      try {
+        await createRpcClient(GRPCController, grpcClient).shutdown({}, { deadline: limits.gracefulMs });
+      } catch {
+        // go-plugin plugins stop their server hard, so the reply often never arrives.
+      }
+    }
+    grpcClient.close();
+    let outcome: ShutdownOutcome = "already-exited";
+    if (!alreadyExited) outcome = params.ownsProcess ? await escalateUntilExit(handle, limits) : "detached";
+    await params.socketDir.dispose();
+    return outcome;
+  };
+
+  return {
+    handshake,
+    pid: handle.pid,
+    mtls: params.tls !== undefined,
+    startupMs,
+    grpcClient,
+    client: (service) => createRpcClient(service, grpcClient),
+    broker,
+    health: (timeoutMs) => checkHealth(grpcClient, timeoutMs),
+    get exitInfo() {
+      return handle.exitInfo;
+    },
+    exited,
+    stderrTail: () => sink.tail(),
+    reattachConfig: () => ({
+      protocol: "grpc",
+      protocolVersion: handshake.appProtocolVersion,
+      network: handshake.network,
+      address: handshake.address,
+      pid: handle.pid ?? 0,
+      test: !params.ownsProcess,
+    }),
+    shutdown(timeouts) {
+      shutdownPromise ??= shutdown(timeouts);
+      return shutdownPromise;
+    },
+  };
+}
+
+/** A silent logger, for callers that pass none. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}

@@ -1,0 +1,125 @@
+import type { Logger } from "pino";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { generateAutoMtlsCertificate, serverCertificateToPem } from "./auto-mtls.js";
+import type { MutualTls } from "./channel.js";
+import { buildPluginEnvironment, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, validateHandshakeConfig } from "./environment.js";
+import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "./handshake.js";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "./handshake-config.js";
+import { launchPluginProcess } from "./launch.js";
+import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
+import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
+import { createSocketDir } from "./socket-dir.js";
+
+/** go-plugin's default start timeout: spawn to handshake line. */
+export const DEFAULT_START_TIMEOUT_MS = 60_000;
+
+/** Options of `startPlugin`. Only `command` is required. */
+export interface StartPluginOptions {
+  /** Executable to run (no shell is involved). */
+  readonly command: string;
+  readonly args?: readonly string[];
+  readonly cwd?: string;
+  /** Magic cookie and offered app versions (default: Polyplug's). */
+  readonly handshake?: HandshakeConfig;
+  /** Extra environment variables; go-plugin's variables still override them. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Pass the host's whole environment, as go-plugin does (default false: PATH, HOME, locale, TMPDIR only). */
+  readonly inheritEnv?: boolean;
+  /** AutoMTLS: host and plugin exchange fresh certificates and verify each other (default false). */
+  readonly autoMtls?: boolean;
+  /** Spawn-to-handshake limit (default 60 s). */
+  readonly startTimeoutMs?: number;
+  /** Port range a TCP plugin picks from (default 10000–25000). */
+  readonly minPort?: number;
+  readonly maxPort?: number;
+  /** Parent of the private socket directory (default: the OS temp dir). */
+  readonly socketDirBase?: string;
+  /** Where plugin output and host events are logged (default: silent). */
+  readonly logger?: Logger;
+  /** Plugin log flood protection. */
+  readonly logRateLimit?: LogRateLimit;
+  /** Largest gRPC message accepted from or sent to the plugin (default 256 MiB). */
+  readonly maxMessageBytes?: number;
+}
+
+function validate(options: StartPluginOptions): { minPort: number; maxPort: number; startTimeoutMs: number } {
+  if (!options.command) throw new PolyplugError(ErrorCode.InvalidArgument, "no plugin command given");
+  const minPort = options.minPort ?? DEFAULT_MIN_PORT;
+  const maxPort = options.maxPort ?? DEFAULT_MAX_PORT;
+  if (!Number.isInteger(minPort) || !Number.isInteger(maxPort) || minPort < 1 || maxPort > 65535 || minPort > maxPort) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid port range ${minPort}–${maxPort}: need integers with 1 ≤ min ≤ max ≤ 65535`);
+  }
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  if (!(startTimeoutMs > 0)) throw new PolyplugError(ErrorCode.InvalidArgument, `start timeout must be positive, got ${startTimeoutMs}`);
+  return { minPort, maxPort, startTimeoutMs };
+}
+
+function tlsFor(handshake: HandshakeLine, host: { certPem: string; keyPem: string } | undefined): MutualTls | undefined {
+  if (!host) return undefined;
+  if (!handshake.serverCertDer) {
+    throw new PolyplugError(
+      ErrorCode.TlsFailed,
+      "AutoMTLS is on but the plugin's handshake line carries no server certificate (field 6 is empty): the plugin ignored PLUGIN_CLIENT_CERT. Use an SDK that supports AutoMTLS, or turn AutoMTLS off.",
+    );
+  }
+  return { certPem: host.certPem, keyPem: host.keyPem, peerCertPem: serverCertificateToPem(handshake.serverCertDer) };
+}
+
+/**
+ * Launches a go-plugin (gRPC) plugin and connects to it, exactly as go-plugin's own host
+ * does: controlled environment with the magic cookie and offered versions, a private 0700
+ * socket directory, strict handshake parsing, optional AutoMTLS, the broker and stdio
+ * streams, and log capture. On any failure the process is killed, the directory removed,
+ * and a PolyplugError says what went wrong (with the plugin's last stderr lines).
+ */
+export async function startPlugin(options: StartPluginOptions): Promise<PluginClient> {
+  const { minPort, maxPort, startTimeoutMs } = validate(options);
+  const handshakeConfig = options.handshake ?? POLYPLUG_HANDSHAKE;
+  validateHandshakeConfig(handshakeConfig);
+  const logger = options.logger ?? silentLogger();
+  const sink = createPluginLogSink({ logger, ...(options.logRateLimit ? { rateLimit: options.logRateLimit } : {}) });
+  const hostCert = options.autoMtls ? await generateAutoMtlsCertificate() : undefined;
+  const socketDir = await createSocketDir(options.socketDirBase);
+  const startedAt = Date.now();
+  const child = launchPluginProcess({
+    command: options.command,
+    args: options.args ?? [],
+    cwd: options.cwd,
+    startTimeoutMs,
+    sink,
+    env: buildPluginEnvironment({
+      handshake: handshakeConfig,
+      minPort,
+      maxPort,
+      socketDir: socketDir.path,
+      clientCertPem: hostCert?.certPem,
+      extra: options.env ?? {},
+      inheritEnv: options.inheritEnv ?? false,
+      hostEnv: process.env,
+    }),
+  });
+  try {
+    const line = await child.handshakeLine;
+    const handshake = parseHandshakeLine(line);
+    checkAppProtocolVersion(handshake, handshakeConfig.protocolVersions);
+    logger.debug({ handshake: line.trim() }, "plugin handshake received");
+    const remainingMs = Math.max(1000, startTimeoutMs - (Date.now() - startedAt));
+    return await connectPlugin({
+      handshake,
+      process: child,
+      sink,
+      socketDir,
+      tls: tlsFor(handshake, hostCert),
+      logger,
+      connectTimeoutMs: remainingMs,
+      startedAt,
+      ownsProcess: true,
+      maxMessageBytes: options.maxMessageBytes,
+    });
+  } catch (error) {
+    child.kill("SIGKILL");
+    await child.exit.catch(() => undefined);
+    await socketDir.dispose();
+    throw PolyplugError.from(error);
+  }
+}

@@ -1,0 +1,137 @@
+import * as grpc from "@grpc/grpc-js";
+import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { toGrpcMethodDefinition } from "./grpc-service.js";
+import { fromGrpcError } from "./rpc-error.js";
+
+/** Per-call options. */
+export interface RpcCallOptions {
+  /** Absolute deadline, or milliseconds from now. */
+  readonly deadline?: Date | number;
+  /** Cancels the call; the plugin sees CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** Request metadata (gRPC headers). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** A bidirectional stream: send requests, iterate responses, end or cancel. */
+export interface BidiStream<I extends DescMessage, O extends DescMessage> {
+  send(message: MessageInitShape<I>): void;
+  /** Half-closes the request side. */
+  end(): void;
+  cancel(): void;
+  readonly responses: AsyncIterable<MessageShape<O>>;
+}
+
+type UnaryFn<I extends DescMessage, O extends DescMessage> = (
+  request: MessageInitShape<I>,
+  options?: RpcCallOptions,
+) => Promise<MessageShape<O>>;
+type ServerStreamFn<I extends DescMessage, O extends DescMessage> = (
+  request: MessageInitShape<I>,
+  options?: RpcCallOptions,
+) => AsyncIterable<MessageShape<O>>;
+type BidiFn<I extends DescMessage, O extends DescMessage> = (options?: RpcCallOptions) => BidiStream<I, O>;
+
+/** A typed client: one function per method of the service, named like the generated local names. */
+export type RpcClient<S extends DescService> = {
+  [K in keyof S["method"]]: S["method"][K] extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    ? UnaryFn<I, O>
+    : S["method"][K] extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      ? ServerStreamFn<I, O>
+      : S["method"][K] extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+        ? BidiFn<I, O>
+        : never;
+};
+
+function toMetadata(values: Readonly<Record<string, string>> | undefined): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(values ?? {})) metadata.set(key, value);
+  return metadata;
+}
+
+function toCallOptions(options: RpcCallOptions | undefined): grpc.CallOptions {
+  if (options?.deadline === undefined) return {};
+  const deadline = typeof options.deadline === "number" ? new Date(Date.now() + options.deadline) : options.deadline;
+  return { deadline };
+}
+
+function bindSignal(call: { cancel(): void }, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  if (signal.aborted) call.cancel();
+  else signal.addEventListener("abort", () => call.cancel(), { once: true });
+}
+
+async function* readStream<T>(stream: AsyncIterable<unknown>, label: string): AsyncIterable<T> {
+  try {
+    for await (const message of stream) yield message as T;
+  } catch (reason) {
+    throw fromGrpcError(reason, label);
+  }
+}
+
+/**
+ * Creates a typed client for `service` over an existing grpc-js client (which owns the
+ * channel). Failed calls reject with a PolyplugError carrying the gRPC status.
+ */
+export function createRpcClient<S extends DescService>(service: S, client: grpc.Client): RpcClient<S> {
+  const result: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    const definition = toGrpcMethodDefinition(method);
+    const label = `${method.parent.typeName}/${method.name}`;
+    switch (method.methodKind) {
+      case "unary":
+        result[method.localName] = (request: unknown, options?: RpcCallOptions) =>
+          new Promise((resolve, reject) => {
+            const call = client.makeUnaryRequest(
+              definition.path,
+              definition.requestSerialize,
+              definition.responseDeserialize,
+              request,
+              toMetadata(options?.metadata),
+              toCallOptions(options),
+              (error, response) => (error ? reject(fromGrpcError(error, label)) : resolve(response)),
+            );
+            bindSignal(call, options?.signal);
+          });
+        break;
+      case "server_streaming":
+        result[method.localName] = (request: unknown, options?: RpcCallOptions) => {
+          const call = client.makeServerStreamRequest(
+            definition.path,
+            definition.requestSerialize,
+            definition.responseDeserialize,
+            request,
+            toMetadata(options?.metadata),
+            toCallOptions(options),
+          );
+          bindSignal(call, options?.signal);
+          return readStream(call, label);
+        };
+        break;
+      case "bidi_streaming":
+        result[method.localName] = (options?: RpcCallOptions) => {
+          const call = client.makeBidiStreamRequest(
+            definition.path,
+            definition.requestSerialize,
+            definition.responseDeserialize,
+            toMetadata(options?.metadata),
+            toCallOptions(options),
+          );
+          bindSignal(call, options?.signal);
+          call.on("error", () => undefined); // surfaced through `responses`
+          return {
+            send: (message: unknown) => void call.write(message),
+            end: () => void call.end(),
+            cancel: () => call.cancel(),
+            responses: readStream(call, label),
+          };
+        };
+        break;
+      default:
+        result[method.localName] = () => {
+          throw new Error(`${label}: client-streaming calls are not supported by this client`);
+        };
+    }
+  }
+  return result as RpcClient<S>;
+}

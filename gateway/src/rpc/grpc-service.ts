@@ -1,0 +1,46 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+
+/** The HTTP/2 path of a gRPC method, e.g. `/plugin.GRPCBroker/StartStream`. */
+export function grpcMethodPath(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+/** True when the client sends a stream of messages. */
+export function isRequestStream(method: DescMethod): boolean {
+  return method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
+}
+
+/** True when the server answers with a stream of messages. */
+export function isResponseStream(method: DescMethod): boolean {
+  return method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
+}
+
+/** Serialises a message, or a message init shape, of `schema` to protobuf binary. */
+export function encodeMessage(schema: DescMessage, message: MessageInitShape<DescMessage>): Buffer {
+  return Buffer.from(toBinary(schema, create(schema, message)));
+}
+
+/** The grpc-js method definition (path + protobuf-es (de)serialisers) for one method. */
+export function toGrpcMethodDefinition(method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
+  return {
+    path: grpcMethodPath(method),
+    requestStream: isRequestStream(method),
+    responseStream: isResponseStream(method),
+    requestSerialize: (value) => encodeMessage(method.input, value as MessageInitShape<DescMessage>),
+    requestDeserialize: (bytes) => fromBinary(method.input, bytes),
+    responseSerialize: (value) => encodeMessage(method.output, value as MessageInitShape<DescMessage>),
+    responseDeserialize: (bytes) => fromBinary(method.output, bytes),
+    originalName: method.name,
+  };
+}
+
+/** A grpc-js service definition, keyed by the methods' local (camelCase) names. */
+export function toGrpcServiceDefinition(service: DescService, only?: ReadonlySet<string>): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const method of service.methods) {
+    if (only && !only.has(method.localName)) continue;
+    definition[method.localName] = toGrpcMethodDefinition(method);
+  }
+  return definition;
+}
