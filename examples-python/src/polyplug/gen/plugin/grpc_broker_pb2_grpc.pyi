@@ -8,7 +8,7 @@ Package and message names must stay exactly as go-plugin uses them on the wire
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from plugin import grpc_broker_pb2 as _grpc_broker_pb2
+from polyplug.gen.plugin import grpc_broker_pb2 as _grpc_broker_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys

@@ -5,7 +5,7 @@ Wire-compatible description of HashiCorp go-plugin's controller service."""
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from plugin import grpc_controller_pb2 as _grpc_controller_pb2
+from polyplug.gen.plugin import grpc_controller_pb2 as _grpc_controller_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys

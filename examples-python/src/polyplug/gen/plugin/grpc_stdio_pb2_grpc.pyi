@@ -6,7 +6,7 @@ Wire-compatible description of HashiCorp go-plugin's stdio service."""
 from collections import abc as _abc
 from google.protobuf import empty_pb2 as _empty_pb2
 from grpc import aio as _aio
-from plugin import grpc_stdio_pb2 as _grpc_stdio_pb2
+from polyplug.gen.plugin import grpc_stdio_pb2 as _grpc_stdio_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from grpc.health.v1 import health_pb2 as grpc_dot_health_dot_v1_dot_health__pb2
+from polyplug.gen.grpc.health.v1 import health_pb2 as grpc_dot_health_dot_v1_dot_health__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__

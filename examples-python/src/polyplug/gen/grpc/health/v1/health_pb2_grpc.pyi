@@ -7,7 +7,7 @@ it: the host checks service "plugin". Names are fixed by the wire protocol.
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from grpc.health.v1 import health_pb2 as _health_pb2
+from polyplug.gen.grpc.health.v1 import health_pb2 as _health_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys

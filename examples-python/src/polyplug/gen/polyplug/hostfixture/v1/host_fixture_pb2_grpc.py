@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from polyplug.hostfixture.v1 import host_fixture_pb2 as polyplug_dot_hostfixture_dot_v1_dot_host__fixture__pb2
+from polyplug.gen.polyplug.hostfixture.v1 import host_fixture_pb2 as polyplug_dot_hostfixture_dot_v1_dot_host__fixture__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__

@@ -9,7 +9,7 @@ logging, deadlines, crashes) without depending on the contract.
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from polyplug.hostfixture.v1 import host_fixture_pb2 as _host_fixture_pb2
+from polyplug.gen.polyplug.hostfixture.v1 import host_fixture_pb2 as _host_fixture_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
