@@ -96,16 +96,17 @@ class MtlsConfig:
     key_path: str
 
     @staticmethod
-    def create(peer_cert_pem: str, directory: str) -> MtlsConfig:
-        """Generate our certificate and write it into ``directory``, which must be private.
+    def create(peer_cert_pem: str, directory: str, own: Certificate | None = None) -> MtlsConfig:
+        """Write our certificate (``own``, or a freshly generated one) into ``directory``,
+        which must be private.
 
         Raises ValueError when ``peer_cert_pem`` is not a PEM certificate.
         """
         try:
             x509.load_pem_x509_certificate(peer_cert_pem.encode())
         except ValueError as error:
-            raise ValueError(f"PLUGIN_CLIENT_CERT is not a PEM certificate: {error}") from error
-        own = generate_certificate()
+            raise ValueError(f"peer certificate is not a PEM certificate: {error}") from error
+        own = own or generate_certificate()
         cert_path = os.path.join(directory, "tls-cert.pem")
         key_path = os.path.join(directory, "tls-key.pem")
         for path, data in ((cert_path, own.cert_pem), (key_path, own.key_pem)):
@@ -118,7 +119,12 @@ class MtlsConfig:
     def from_env(directory: str) -> MtlsConfig | None:
         """:meth:`create` from ``PLUGIN_CLIENT_CERT``; None when the host did not set it."""
         pem = os.environ.get("PLUGIN_CLIENT_CERT", "")
-        return MtlsConfig.create(pem, directory) if pem.strip() else None
+        if not pem.strip():
+            return None
+        try:
+            return MtlsConfig.create(pem, directory)
+        except ValueError as error:
+            raise ValueError(f"PLUGIN_CLIENT_CERT: {error}") from error
 
     def _context(self, protocol: ssl._SSLMethod) -> ssl.SSLContext:
         context = ssl.SSLContext(protocol)

@@ -107,7 +107,12 @@ def serve(config: ServeConfig) -> NoReturn:
         config.handshake.protocol_versions, os.environ.get("PLUGIN_PROTOCOL_VERSIONS")
     )
     network = _choose_network(config)
-    mtls = MtlsConfig.from_env(private_dir())
+    try:
+        mtls = MtlsConfig.from_env(private_dir())
+    except ValueError as error:
+        _log.error("cannot set up AutoMTLS", extra={"error": str(error)})
+        remove_private_dir()
+        sys.exit(1)
     io = shared_io_loop() if mtls else None
     stop = threading.Event()
     hub = StdioHub()
