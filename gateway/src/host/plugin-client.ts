@@ -113,7 +113,8 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     const alreadyExited = handle.exitInfo !== undefined;
     stopStdio();
     await broker.close();
-    if (!alreadyExited) {
+    // A plugin reattached in test mode belongs to whoever started it (a debugger): leave it running.
+    if (!alreadyExited && params.ownsProcess) {
       try {
         await createRpcClient(GRPCController, grpcClient).shutdown({}, { deadline: limits.gracefulMs });
       } catch {

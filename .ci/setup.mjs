@@ -1,0 +1,69 @@
+// Installs whatever is missing for `npm start` and `npm test` on a fresh clone:
+// npm packages, the gateway build, Go modules and binaries, the Python venv, codegen tools.
+// Idempotent and quick when everything is already there.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { must, root, step } from "./lib.mjs";
+
+const at = (...parts) => path.join(root, ...parts);
+const newer = (a, b) => !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
+const hashOf = (...files) => createHash("sha256").update(files.map((f) => readFileSync(at(f))).join("\0")).digest("hex");
+
+export const GO_TOOLS = [
+  "google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12",
+  "google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2",
+];
+
+async function npmDependencies() {
+  if (!newer(at("package-lock.json"), at("node_modules", ".package-lock.json"))) return;
+  step("npm ci");
+  await must("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+async function gatewayBuild() {
+  step("build the gateway (tsc)");
+  await must("npx", ["tsc", "-p", "gateway/tsconfig.build.json"]);
+}
+
+async function goBinaries() {
+  step("build Go plugins and fixtures");
+  const goDir = at("examples-go");
+  const targets = ["./internal/fixtures/...", "./plugins/...", "./conformance/..."].filter((t) => existsSync(path.join(goDir, t.slice(2, -4))));
+  await must("go", ["build", "-o", "bin/", ...targets], { cwd: goDir });
+}
+
+async function goTools() {
+  const bin = at(".tools", "bin");
+  if (existsSync(path.join(bin, "protoc-gen-go")) && existsSync(path.join(bin, "protoc-gen-go-grpc"))) return;
+  step("install Go protoc plugins into .tools/bin");
+  for (const tool of GO_TOOLS) await must("go", ["install", tool], { env: { GOBIN: bin } });
+}
+
+async function pythonEnv() {
+  const lock = "examples-python/requirements.lock";
+  if (!existsSync(at(lock))) return;
+  const stamp = at(".venv", ".polyplug-stamp");
+  const want = hashOf(lock, "examples-python/pyproject.toml");
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
+  step("create the Python venv (.venv) and install pinned packages");
+  if (!existsSync(at(".venv", "bin", "python"))) await must("python3", ["-m", "venv", ".venv"]);
+  const pip = at(".venv", "bin", "pip");
+  await must(pip, ["install", "--disable-pip-version-check", "-q", "-r", lock]);
+  await must(pip, ["install", "--disable-pip-version-check", "-q", "--no-deps", "-e", "examples-python"]);
+  writeFileSync(stamp, want);
+}
+
+export async function setup() {
+  await npmDependencies();
+  await Promise.all([gatewayBuild(), pythonEnv()]);
+  await goBinaries();
+  await goTools();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  setup().catch((error) => {
+    process.stderr.write(`setup failed: ${error.message}\n`);
+    process.exit(1);
+  });
+}

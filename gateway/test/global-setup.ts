@@ -1,0 +1,14 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fixturePaths } from "./paths.js";
+
+// Builds the Go fixture plugin and the gateway when `vitest` runs on its own
+// (`npm test` has done both already; go build is a no-op when nothing changed).
+export default function setup(): void {
+  if (!existsSync(fixturePaths.goHostFixture)) {
+    execFileSync("go", ["build", "-o", "bin/", "./internal/fixtures/..."], { cwd: fixturePaths.examplesGo, stdio: "inherit" });
+  }
+  if (!existsSync(fixturePaths.cli)) {
+    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
+  }
+}
