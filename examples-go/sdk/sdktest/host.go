@@ -77,7 +77,8 @@ func logger(opts Options) hclog.Logger {
 func start(t testing.TB, cfg *plugin.ClientConfig, opts Options) *Host {
 	t.Helper()
 	cfg.HandshakeConfig = polyplug.Handshake
-	cfg.VersionedPlugins = map[int]plugin.PluginSet{polyplug.AppProtocolVersion: {polyplug.PluginSetKey: &polyplug.GRPCPlugin{}}}
+	// Plugins (not VersionedPlugins): go-plugin reads only Plugins on reattach.
+	cfg.Plugins = plugin.PluginSet{polyplug.PluginSetKey: &polyplug.GRPCPlugin{}}
 	cfg.AllowedProtocols = []plugin.Protocol{plugin.ProtocolGRPC}
 	cfg.Logger = logger(opts)
 	cfg.GRPCDialOptions = []grpc.DialOption{grpc.WithDefaultCallOptions(
