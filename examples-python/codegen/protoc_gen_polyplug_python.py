@@ -67,6 +67,13 @@ def rewrite_imports(source: str, modules: set[str], prefix: str) -> str:
     return "".join(out)
 
 
+def _tool(name: str, directory: pathlib.Path) -> str:
+    found = shutil.which(name, path=str(directory))
+    if found is None:
+        raise SystemExit(f"{name} not found in {directory}: pip install mypy-protobuf")
+    return found
+
+
 def _parameters(raw: str) -> dict[str, str]:
     pairs = (item.split("=", 1) for item in raw.split(",") if item)
     return {key: value for key, value in pairs}
@@ -88,8 +95,8 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
         args = [
             "protoc",
             f"--descriptor_set_in={root / 'set.pb'}",
-            f"--plugin=protoc-gen-mypy={shutil.which('protoc-gen-mypy', path=str(venv_bin))}",
-            f"--plugin=protoc-gen-mypy_grpc={shutil.which('protoc-gen-mypy_grpc', path=str(venv_bin))}",
+            f"--plugin=protoc-gen-mypy={_tool('protoc-gen-mypy', venv_bin)}",
+            f"--plugin=protoc-gen-mypy_grpc={_tool('protoc-gen-mypy_grpc', venv_bin)}",
             f"--python_out={out}",
             f"--grpc_python_out={out}",
             f"--mypy_out=quiet:{out}",

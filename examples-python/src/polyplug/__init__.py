@@ -12,16 +12,43 @@ from polyplug.goplugin.stdout_guard import install_stdout_guard as _install_stdo
 if "PLUGIN_PROTOCOL_VERSIONS" in _os.environ:
     _install_stdout_guard()
 
-from polyplug.handshake import (  # noqa: E402 (the guard must come first)
+# The guard must run before anything else is imported.
+from polyplug.api import GatewayApi, KvEntry, KvSetResult, KvStore
+from polyplug.context import HookContext
+from polyplug.errors import ErrorCode, PolyplugError
+from polyplug.handshake import (
     APP_PROTOCOL_VERSION,
     MAGIC_COOKIE_KEY,
     MAGIC_COOKIE_VALUE,
     POLYPLUG_HANDSHAKE,
 )
+from polyplug.http import HttpRequest, HttpResponse
+from polyplug.outcomes import Command, CommandResult, Modify, Proceed, Reject
+from polyplug.plugin import Plugin
+from polyplug.version import SDK_VERSION
+
+__version__ = SDK_VERSION
 
 __all__ = [
     "APP_PROTOCOL_VERSION",
     "MAGIC_COOKIE_KEY",
     "MAGIC_COOKIE_VALUE",
     "POLYPLUG_HANDSHAKE",
+    "SDK_VERSION",
+    "Command",
+    "CommandResult",
+    "ErrorCode",
+    "GatewayApi",
+    "HookContext",
+    "HttpRequest",
+    "HttpResponse",
+    "KvEntry",
+    "KvSetResult",
+    "KvStore",
+    "Modify",
+    "Plugin",
+    "PolyplugError",
+    "Proceed",
+    "Reject",
+    "__version__",
 ]

@@ -58,7 +58,9 @@ def generate_certificate(organization: str = "Polyplug") -> Certificate:
         encipher_only=False,
         decipher_only=False,
     )
-    extended = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH])
+    extended = x509.ExtendedKeyUsage(
+        [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
+    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -28,7 +28,7 @@ from polyplug.goplugin.tls_proxy import TlsDialProxy, TlsServerProxy
 
 _log = logging.getLogger("polyplug.goplugin.broker")
 
-#: How long a dial waits for the host's ConnInfo, and how long unclaimed ones are kept.
+#: How long a dial waits for the host's ConnInfo.
 CONN_INFO_WAIT_S = 5.0
 
 GrpcOptions = Sequence[tuple[str, Any]]
@@ -64,12 +64,6 @@ class _Served:
     proxy: TlsServerProxy | None = None
 
 
-@dataclass
-class _Parked:
-    info: grpc_broker_pb2.ConnInfo
-    received: float = field(default_factory=time.monotonic)
-
-
 class Broker:
     """The plugin's end of the broker. Thread-safe."""
 
@@ -87,7 +81,7 @@ class Broker:
         self._server_options = list(server_options)
         self._channel_options = list(channel_options)
         self._cond = threading.Condition()
-        self._parked: dict[int, _Parked] = {}
+        self._parked: dict[int, grpc_broker_pb2.ConnInfo] = {}
         self._outgoing: queue.Queue[grpc_broker_pb2.ConnInfo] = queue.Queue()
         self._last_id = 0
         self._served: list[_Served] = []
@@ -101,7 +95,11 @@ class Broker:
     # Incoming announcements -------------------------------------------------------------
 
     def receive(self, info: grpc_broker_pb2.ConnInfo) -> None:
-        """Park a ConnInfo from the host until :meth:`dial` claims it (kept 5 s)."""
+        """Keep a ConnInfo from the host for :meth:`dial`.
+
+        Unlike go-plugin (which drops unclaimed ones after 5 s) the latest ConnInfo per id
+        is kept for the life of the process, so a service such as the GatewayAPI can be
+        redialled (the Polyplug protocol asks SDKs to do so)."""
         if info.HasField("knock"):
             _log.warning(
                 "ignoring a multiplexing knock: PLUGIN_MULTIPLEX_GRPC is not supported",
@@ -109,10 +107,7 @@ class Broker:
             )
             return
         with self._cond:
-            now = time.monotonic()
-            for key in [k for k, v in self._parked.items() if now - v.received > CONN_INFO_WAIT_S]:
-                del self._parked[key]
-            self._parked[info.service_id] = _Parked(info)
+            self._parked[info.service_id] = info
             self._cond.notify_all()
 
     def dial(self, service_id: int, timeout: float = CONN_INFO_WAIT_S) -> BrokerConnection:
@@ -130,12 +125,14 @@ class Broker:
                         f"({timeout:g} s): the host did not announce it on the broker stream"
                     )
                 self._cond.wait(remaining)
-            info = self._parked.pop(service_id).info
+            info = self._parked[service_id]
         target = Endpoint(info.network, info.address)
         if info.network not in ("unix", "tcp"):
             raise BrokerError(f"broker id {service_id}: unsupported network {info.network!r}")
         if self._mtls is None or self._io is None:
-            return BrokerConnection(grpc.insecure_channel(target.grpc_target(), self._channel_options))
+            return BrokerConnection(
+                grpc.insecure_channel(target.grpc_target(), self._channel_options)
+            )
         proxy = TlsDialProxy.start(self._io, target, self._mtls.client_context())
         channel = grpc.insecure_channel(proxy.local.grpc_target(), self._channel_options)
         return BrokerConnection(channel, proxy)
@@ -148,7 +145,9 @@ class Broker:
         """Start a gRPC server with the services ``register`` adds, announce it to the host
         and return its id (``service_id`` or :meth:`next_id`). It runs until :meth:`close`."""
         service_id = self.next_id() if service_id is None else service_id
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=self._server_options)
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=8), options=self._server_options
+        )
         register(server)
         served = _Served(server)
         if self._mtls is not None and self._io is not None:
@@ -193,7 +192,7 @@ class BrokerServicer(grpc_broker_pb2_grpc.GRPCBrokerServicer):
     def __init__(self, broker: Broker) -> None:
         self._broker = broker
 
-    def StartStream(  # noqa: N802 (gRPC method name)
+    def StartStream(
         self, request_iterator: Iterator[grpc_broker_pb2.ConnInfo], context: grpc.ServicerContext
     ) -> Iterator[grpc_broker_pb2.ConnInfo]:
         def pump() -> None:

@@ -15,7 +15,7 @@ class ControllerServicer(grpc_controller_pb2_grpc.GRPCControllerServicer):
     def __init__(self, stop: threading.Event) -> None:
         self._stop = stop
 
-    def Shutdown(  # noqa: N802 (gRPC method name)
+    def Shutdown(
         self, request: grpc_controller_pb2.Empty, context: grpc.ServicerContext
     ) -> grpc_controller_pb2.Empty:
         self._stop.set()

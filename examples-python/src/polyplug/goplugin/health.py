@@ -24,17 +24,19 @@ class HealthServicer(health_pb2_grpc.HealthServicer):
     def _known(self, request: health_pb2.HealthCheckRequest) -> bool:
         return request.service in ("", PLUGIN_HEALTH_SERVICE)
 
-    def Check(  # noqa: N802 (gRPC method name)
+    def Check(
         self, request: health_pb2.HealthCheckRequest, context: grpc.ServicerContext
     ) -> health_pb2.HealthCheckResponse:
         if not self._known(request):
             context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
         return health_pb2.HealthCheckResponse(status=_SERVING)
 
-    def Watch(  # noqa: N802 (gRPC method name)
+    def Watch(
         self, request: health_pb2.HealthCheckRequest, context: grpc.ServicerContext
     ) -> Iterator[health_pb2.HealthCheckResponse]:
-        status = _SERVING if self._known(request) else health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
+        status = (
+            _SERVING if self._known(request) else health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
+        )
         yield health_pb2.HealthCheckResponse(status=status)
         while context.is_active() and not self._stopping.wait(0.5):
             pass

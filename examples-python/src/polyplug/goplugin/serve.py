@@ -123,7 +123,9 @@ def serve(config: ServeConfig) -> NoReturn:
         ("grpc.so_reuseport", 0),
     ]
     broker = Broker(network, mtls, io, server_options=options, channel_options=options[:2])
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.max_workers), options=options)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.max_workers), options=options
+    )
     health_pb2_grpc.add_HealthServicer_to_server(HealthServicer(stop), server)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(ControllerServicer(stop), server)
     grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(StdioServicer(hub), server)

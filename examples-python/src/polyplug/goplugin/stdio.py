@@ -25,8 +25,8 @@ STDERR = grpc_stdio_pb2.StdioData.STDERR
 
 #: Bytes queued for an attached host before writes spill to the real stderr.
 QUEUE_LIMIT = 1 << 20
-#: Largest chunk sent in one StdioData message.
-CHUNK = 4096
+#: Largest chunk sent in one StdioData message (1 KiB, as go-plugin and the Polyplug spec).
+CHUNK = 1024
 
 
 class StdioHub:
@@ -36,9 +36,9 @@ class StdioHub:
         self._fallback_fd = fallback_fd
         self._limit = limit
         self._cond = threading.Condition()
-        self._chunks: collections.deque[tuple[grpc_stdio_pb2.StdioData.Channel.ValueType, bytes]] = (
-            collections.deque()
-        )
+        self._chunks: collections.deque[
+            tuple[grpc_stdio_pb2.StdioData.Channel.ValueType, bytes]
+        ] = collections.deque()
         self._size = 0
         self._generation = 0
         self._attached = False
@@ -76,7 +76,9 @@ class StdioHub:
                     channel, data = self._chunks.popleft()
                     self._size -= len(data)
                 for start in range(0, len(data), CHUNK):
-                    yield grpc_stdio_pb2.StdioData(channel=channel, data=data[start : start + CHUNK])
+                    yield grpc_stdio_pb2.StdioData(
+                        channel=channel, data=data[start : start + CHUNK]
+                    )
         finally:
             with self._cond:
                 if generation == self._generation:
@@ -110,7 +112,7 @@ def capture_stdio(hub: StdioHub) -> None:
         if old is not None:
             old.flush()
         stream = io.TextIOWrapper(
-            _HubWriter(hub, channel),  # type: ignore[arg-type]
+            _HubWriter(hub, channel),  # type: ignore[type-var]
             encoding="utf-8",
             errors="backslashreplace",
             line_buffering=True,
@@ -125,7 +127,7 @@ class StdioServicer(grpc_stdio_pb2_grpc.GRPCStdioServicer):
     def __init__(self, hub: StdioHub) -> None:
         self._hub = hub
 
-    def StreamStdio(  # noqa: N802 (gRPC method name)
+    def StreamStdio(
         self, request: empty_pb2.Empty, context: grpc.ServicerContext
     ) -> Iterator[grpc_stdio_pb2.StdioData]:
         yield from self._hub.stream(context.is_active)

@@ -75,7 +75,9 @@ class TlsServerProxy(_Proxy):
     """Terminates TLS on ``sock`` (already listening) and forwards to ``upstream_path``."""
 
     @staticmethod
-    def start(io: IoLoop, sock: socket.socket, context: ssl.SSLContext, upstream_path: str) -> TlsServerProxy:
+    def start(
+        io: IoLoop, sock: socket.socket, context: ssl.SSLContext, upstream_path: str
+    ) -> TlsServerProxy:
         """Start serving on the loop; returns once accepting."""
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -117,13 +119,18 @@ class TlsDialProxy(_Proxy):
             try:
                 if target.network == "unix":
                     remote = await asyncio.open_unix_connection(
-                        target.address, ssl=context, server_hostname="localhost",
+                        target.address,
+                        ssl=context,
+                        server_hostname="localhost",
                         ssl_handshake_timeout=_HANDSHAKE_TIMEOUT_S,
                     )
                 else:
                     host, _, port = target.address.rpartition(":")
                     remote = await asyncio.open_connection(
-                        host, int(port), ssl=context, server_hostname="localhost",
+                        host,
+                        int(port),
+                        ssl=context,
+                        server_hostname="localhost",
                         ssl_handshake_timeout=_HANDSHAKE_TIMEOUT_S,
                     )
             except (OSError, ssl.SSLError, ValueError) as error:

@@ -49,7 +49,7 @@ class HostBroker:
     def close(self) -> None:
         """End the stream and stop the servers started by :meth:`serve`."""
         self._open.clear()
-        self._call.cancel()
+        self._call.cancel()  # type: ignore[no-untyped-call]
         self._broker.close()
 
     def __enter__(self) -> HostBroker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import subprocess
@@ -17,8 +18,12 @@ from cryptography.hazmat.primitives import serialization
 from google.protobuf import empty_pb2
 
 from polyplug.gen.grpc.health.v1 import health_pb2, health_pb2_grpc
-from polyplug.gen.plugin import grpc_controller_pb2, grpc_controller_pb2_grpc
-from polyplug.gen.plugin import grpc_stdio_pb2, grpc_stdio_pb2_grpc
+from polyplug.gen.plugin import (
+    grpc_controller_pb2,
+    grpc_controller_pb2_grpc,
+    grpc_stdio_pb2,
+    grpc_stdio_pb2_grpc,
+)
 from polyplug.goplugin.auto_mtls import Certificate, MtlsConfig, generate_certificate
 from polyplug.goplugin.handshake import HandshakeConfig
 from polyplug.goplugin.io_loop import shared_io_loop
@@ -106,7 +111,8 @@ class PluginProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        assert self.process.stdout is not None and self.process.stderr is not None
+        assert self.process.stdout is not None
+        assert self.process.stderr is not None
         threading.Thread(
             target=_pump_lines, args=(self.process.stderr, self.stderr_lines.append), daemon=True
         ).start()
@@ -133,7 +139,9 @@ class PluginProcess:
             plugin_cert = x509.load_der_x509_certificate(self.handshake.server_cert_der)
             peer_pem = plugin_cert.public_bytes(serialization.Encoding.PEM).decode()
             self.mtls = MtlsConfig.create(peer_pem, self._tmp.name, own=host_cert)
-            self._proxy = TlsDialProxy.start(shared_io_loop(), self.endpoint, self.mtls.client_context())
+            self._proxy = TlsDialProxy.start(
+                shared_io_loop(), self.endpoint, self.mtls.client_context()
+            )
             target = self._proxy.local
         #: A plaintext grpcio channel to the plugin (through a TLS proxy with AutoMTLS).
         self.channel = grpc.insecure_channel(target.grpc_target(), _CHANNEL_OPTIONS)
@@ -149,7 +157,9 @@ class PluginProcess:
             line = self._first_line.get(timeout=timeout)
         except queue.Empty:
             self.kill()
-            raise PluginStartError(f"timeout while waiting for plugin to start{self._stderr_tail()}") from None
+            raise PluginStartError(
+                f"timeout while waiting for plugin to start{self._stderr_tail()}"
+            ) from None
         if line is None:
             self.process.wait(5)
             raise PluginStartError(
@@ -167,7 +177,7 @@ class PluginProcess:
         stub = health_pb2_grpc.HealthStub(self.channel)
         return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout).status
 
-    def stdio(self) -> Iterator[grpc_stdio_pb2.StdioData]:
+    def stdio(self) -> grpc.CallIterator[grpc_stdio_pb2.StdioData]:
         """Open ``plugin.GRPCStdio/StreamStdio`` (iterate it on a thread; cancel to stop)."""
         stub = grpc_stdio_pb2_grpc.GRPCStdioStub(self.channel)
         return stub.StreamStdio(empty_pb2.Empty())
@@ -188,12 +198,11 @@ class PluginProcess:
     def shutdown(self, timeout: float = 2.0) -> int:
         """Call ``GRPCController/Shutdown`` then wait ``timeout`` s (SIGKILL after).
         Returns the exit status."""
-        try:
+        # The process may exit before answering, as go-plugin plugins do.
+        with contextlib.suppress(grpc.RpcError):
             grpc_controller_pb2_grpc.GRPCControllerStub(self.channel).Shutdown(
                 grpc_controller_pb2.Empty(), timeout=timeout
             )
-        except grpc.RpcError:
-            pass  # the process may exit before answering, as with go-plugin
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
