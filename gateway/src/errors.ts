@@ -30,6 +30,20 @@ export const ErrorCode = {
   ReattachFailed: "reattach_failed",
   /** The plugin answered a call with a gRPC error status (see `details.grpcStatus`). */
   RpcFailed: "rpc_failed",
+  /** No such plugin, command, route or topic subscriber. */
+  NotFound: "not_found",
+  /** A payload, key, value or queue is over its limit (the message names the limit). */
+  ResourceExhausted: "resource_exhausted",
+  /** Two things claim the same name (e.g. two plugins registering one command). */
+  Conflict: "conflict",
+  /** The plugin's handler failed (raised, panicked, or answered an invalid response). */
+  PluginFailed: "plugin_failed",
+  /** The plugin does not implement the hook or method called. */
+  Unimplemented: "unimplemented",
+  /** The operation is not allowed in the current state (e.g. plugin disabled or failed). */
+  FailedPrecondition: "failed_precondition",
+  /** Missing or wrong credentials. */
+  PermissionDenied: "permission_denied",
   /** A call ran past its deadline. */
   DeadlineExceeded: "deadline_exceeded",
   /** The caller cancelled. */
