@@ -17,7 +17,7 @@ import (
 	"github.com/polyplug/polyplug/examples-go/sdk/sdktest"
 )
 
-func TestPythonPlugin(t *testing.T) { runInterop(t, "POLYPLUG_INTEROP_PYTHON_CMD") }
+func TestPythonPlugin(t *testing.T)     { runInterop(t, "POLYPLUG_INTEROP_PYTHON_CMD") }
 func TestTypeScriptPlugin(t *testing.T) { runInterop(t, "POLYPLUG_INTEROP_TS_CMD") }
 
 // runInterop starts the command in env (split on whitespace) with AutoMTLS off
