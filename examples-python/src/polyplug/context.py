@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 class HookContext:
     """The gateway's ``HookContext`` plus the plugin's GatewayAPI client.
 
+    ``topic`` is the concrete topic of an Intercept/Notify call (empty otherwise).
     ``cancelled`` is set when the gateway cancels the call or its deadline passes; long
     handlers should check it. ``api`` is None before Activate and after Deactivate.
     """
@@ -30,6 +31,7 @@ class HookContext:
     origin_plugin_id: str = ""
     cancelled: threading.Event = field(default_factory=threading.Event)
     api: GatewayApi | None = None
+    topic: str = ""
 
     @property
     def is_own_echo(self) -> bool:
@@ -38,7 +40,10 @@ class HookContext:
 
     @staticmethod
     def from_proto(
-        message: common_pb2.HookContext, api: GatewayApi | None, cancelled: threading.Event
+        message: common_pb2.HookContext,
+        api: GatewayApi | None,
+        cancelled: threading.Event,
+        topic: str = "",
     ) -> HookContext:
         """Build from the request's ``HookContext``."""
         deadline = message.deadline.ToDatetime() if message.HasField("deadline") else None
@@ -52,4 +57,5 @@ class HookContext:
             origin_plugin_id=message.origin_plugin_id,
             cancelled=cancelled,
             api=api,
+            topic=topic,
         )

@@ -65,9 +65,10 @@ class PluginServicer(pb_grpc.PluginServicer):
         self._api_connection: BrokerConnection | None = None
 
     def _context(
-        self, message: common_pb2.HookContext, context: grpc.ServicerContext
+        self, message: common_pb2.HookContext, context: grpc.ServicerContext, topic: str = ""
     ) -> HookContext:
-        return HookContext.from_proto(message, self._plugin.api_or_none, _cancel_event(context))
+        api = self._plugin.api_or_none
+        return HookContext.from_proto(message, api, _cancel_event(context), topic)
 
     def _require(self, implemented: bool, hook: str, context: grpc.ServicerContext) -> None:
         if not implemented:
@@ -150,7 +151,8 @@ class PluginServicer(pb_grpc.PluginServicer):
                 raise PolyplugError(
                     ErrorCode.NOT_FOUND, f"no intercept handler for topic {request.topic!r}"
                 )
-            outcome = call_handler(handler, self._context(request.context, context), payload)
+            ctx = self._context(request.context, context, request.topic)
+            outcome = call_handler(handler, ctx, payload)
             return _intercept_response(outcome)
         except Exception as error:
             return pb.InterceptResponse(error=_failure("intercept", error, topic=request.topic))
@@ -166,7 +168,7 @@ class PluginServicer(pb_grpc.PluginServicer):
                 raise PolyplugError(
                     ErrorCode.NOT_FOUND, f"no notify handler for topic {request.topic!r}"
                 )
-            call_handler(handler, self._context(request.context, context), payload)
+            call_handler(handler, self._context(request.context, context, request.topic), payload)
             return pb.NotifyResponse()
         except Exception as error:
             return pb.NotifyResponse(error=_failure("notify", error, topic=request.topic))
