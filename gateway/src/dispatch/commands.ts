@@ -1,0 +1,53 @@
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import type { ActivePlugin } from "./active-plugins.js";
+
+/** A command name claimed by more than one plugin. */
+export interface CommandConflict {
+  readonly command: string;
+  readonly pluginIds: readonly string[];
+}
+
+/** Which active plugins claim which command names (from their Describe). */
+export function commandClaims(plugins: readonly ActivePlugin[]): Map<string, string[]> {
+  const claims = new Map<string, string[]>();
+  for (const plugin of plugins) {
+    if (!plugin.session.implements(Hook.EXECUTE_COMMAND)) continue;
+    for (const spec of plugin.session.description.commands) {
+      const owners = claims.get(spec.name) ?? [];
+      owners.push(plugin.pluginId);
+      claims.set(spec.name, owners);
+    }
+  }
+  return claims;
+}
+
+/** Every command claimed twice or more; these are reported, never silently resolved. */
+export function commandConflicts(plugins: readonly ActivePlugin[]): CommandConflict[] {
+  return [...commandClaims(plugins)].filter(([, owners]) => owners.length > 1).map(([command, pluginIds]) => ({ command, pluginIds: [...pluginIds].sort() }));
+}
+
+/** The one plugin that owns `command`; not_found or conflict otherwise. */
+export function commandOwner(plugins: readonly ActivePlugin[], command: string): ActivePlugin {
+  const owners = commandClaims(plugins).get(command) ?? [];
+  if (owners.length === 0) throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);
+  if (owners.length > 1) {
+    throw new PolyplugError(ErrorCode.Conflict, `the command /${command} is claimed by several plugins (${[...owners].sort().join(", ")}); disable all but one`, {
+      details: { pluginIds: owners },
+    });
+  }
+  const owner = plugins.find((p) => p.pluginId === owners[0]);
+  if (!owner) throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);
+  return owner;
+}
+
+/** Splits a command line like `/members town-square` into name and arguments (quotes group words). */
+export function parseCommandLine(line: string): { command: string; args: string[] } {
+  const words = [...line.trim().matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+  const [first = "", ...args] = words;
+  const command = first.replace(/^\//, "");
+  if (!/^[a-z0-9_-]{1,64}$/.test(command)) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid command ${JSON.stringify(first)}: a command is / followed by 1–64 of a-z, 0-9, _ or -`);
+  }
+  return { command, args };
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
+import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import type { ActivePlugin, ActivePlugins } from "./active-plugins.js";
+import { commandOwner } from "./commands.js";
+import type { CallOptions, CommandResult, Dispatcher, HookContextInit, InterceptVerdict, NotifyReceipt, PluginHttpStream } from "./dispatcher.js";
+import { isTraceparent, newHookContext, newTraceparent } from "./hook-context.js";
+import { checkHttpRoute } from "./http-target.js";
+import { interceptChain, runInterceptChain } from "./intercept-chain.js";
+import { checkPayloadSize } from "./limits.js";
+import { createNotifyQueue, DEFAULT_NOTIFY_QUEUE, type NotifyQueue, type NotifyQueueLimits } from "./notify-queue.js";
+import { anyTopicMatches, isTopicName, topicMatches } from "./topics.js";
+
+/** Longest an application call may ask for, whatever it sends. */
+export const MAX_CALL_TIMEOUT_MS = 600_000;
+
+function checkTopic(topic: string): void {
+  if (!isTopicName(topic)) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid topic ${JSON.stringify(topic.slice(0, 100))}: a topic is dot-separated words of a-z, 0-9, _ and - (e.g. message.will_be_posted)`);
+  }
+}
+
+function checkPayload(payload: unknown): asserts payload is JsonObject {
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, "payload must be a JSON object");
+  }
+  checkPayloadSize(payload as JsonObject);
+}
+
+/** The gateway's Dispatcher over whatever plugins are active. */
+export class GatewayDispatcher implements Dispatcher {
+  private readonly queues = new Map<string, NotifyQueue>();
+
+  constructor(
+    private readonly plugins: ActivePlugins,
+    private readonly logger: Logger,
+    private readonly queueLimits: NotifyQueueLimits = DEFAULT_NOTIFY_QUEUE,
+  ) {}
+
+  private callFacts(options: CallOptions | undefined, defaultTimeoutMs: number) {
+    const timeoutMs = Math.min(options?.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : defaultTimeoutMs, MAX_CALL_TIMEOUT_MS);
+    return {
+      requestId: options?.requestId || randomUUID(),
+      traceparent: options?.traceparent && isTraceparent(options.traceparent) ? options.traceparent : newTraceparent(),
+      metadata: { ...options?.metadata },
+      timeoutMs,
+      deadlineAt: Date.now() + timeoutMs,
+      signal: options?.signal,
+    };
+  }
+
+  async intercept(topic: string, payload: JsonObject, options?: CallOptions): Promise<InterceptVerdict> {
+    checkTopic(topic);
+    checkPayload(payload);
+    const links = interceptChain(this.plugins.list(), topic, this.logger);
+    const longest = links.reduce((sum, link) => sum + link.timeoutMs, 0);
+    const facts = this.callFacts(options, Math.max(1000, longest));
+    return runInterceptChain(links, topic, payload, { ...facts, logger: this.logger });
+  }
+
+  notify(topic: string, payload: JsonObject, options?: CallOptions): NotifyReceipt {
+    checkTopic(topic);
+    checkPayload(payload);
+    const facts = this.callFacts(options, 30_000);
+    const queuedFor: string[] = [];
+    const droppedFor: string[] = [];
+    for (const plugin of this.plugins.list()) {
+      const subscription = plugin.manifest.hooks.notify.find((s) => topicMatches(s.topic, topic));
+      if (!subscription || !plugin.session.implements(Hook.NOTIFY) || !anyTopicMatches(plugin.session.description.notifyTopics, topic)) continue;
+      const accepted = this.queueFor(plugin).offer(() => this.deliver(plugin, topic, payload, facts, subscription.timeoutMs));
+      (accepted ? queuedFor : droppedFor).push(plugin.pluginId);
+      if (!accepted) this.logger.warn({ pluginId: plugin.pluginId, topic }, "notification queue full; event dropped for this plugin");
+    }
+    return { requestId: facts.requestId, queuedFor, droppedFor };
+  }
+
+  /** Resolves when every notification queue is empty (for tests and shutdown). */
+  async drained(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.idle()));
+  }
+
+  private queueFor(plugin: ActivePlugin): NotifyQueue {
+    let queue = this.queues.get(plugin.pluginId);
+    if (!queue) {
+      queue = createNotifyQueue(this.queueLimits, this.logger.child({ pluginId: plugin.pluginId }));
+      this.queues.set(plugin.pluginId, queue);
+    }
+    return queue;
+  }
+
+  private async deliver(plugin: ActivePlugin, topic: string, payload: JsonObject, facts: ReturnType<GatewayDispatcher["callFacts"]>, timeoutMs: number): Promise<void> {
+    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs });
+    try {
+      const response = await plugin.session.rpc.notify({ context, topic, payload }, { deadline: timeoutMs });
+      plugin.reportHookSuccess();
+      if (response.error) {
+        this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: ContractCode[response.error.code], err: response.error.message }, "notification handler failed");
+      }
+    } catch (reason) {
+      const error = PolyplugError.from(reason);
+      if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Notify(${topic})`);
+      this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: error.code, err: error.message }, "notification delivery failed");
+    }
+  }
+
+  async executeCommand(command: string, args: readonly string[], raw: string, options?: CallOptions): Promise<CommandResult> {
+    const plugin = commandOwner(this.plugins.list(), command);
+    const timeoutMs = plugin.manifest.hooks.commandTimeoutMs;
+    const facts = this.callFacts(options, timeoutMs);
+    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs: facts.timeoutMs });
+    try {
+      const response = await plugin.session.rpc.executeCommand({ context, command, args: [...args], raw }, { deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
+      plugin.reportHookSuccess();
+      if (response.error) {
+        const name = ContractCode[response.error.code] ?? String(response.error.code);
+        throw new PolyplugError(ErrorCode.PluginFailed, `plugin ${plugin.pluginId} failed to run /${command}: ${name}: ${response.error.message}`, { details: { pluginId: plugin.pluginId, contractCode: name } });
+      }
+      return { requestId: facts.requestId, pluginId: plugin.pluginId, text: response.text, data: response.data };
+    } catch (reason) {
+      const error = PolyplugError.from(reason);
+      if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`ExecuteCommand(${command})`);
+      throw error;
+    }
+  }
+
+  openHttpStream(pluginId: string, method: string, path: string, options?: CallOptions): { stream: PluginHttpStream; context: HookContextInit } {
+    const plugin = checkHttpRoute(this.plugins.get(pluginId), pluginId, method, path);
+    const facts = this.callFacts(options, plugin.manifest.hooks.httpTimeoutMs);
+    const stream = plugin.session.rpc.serveHTTP({ deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
+    return {
+      stream,
+      context: { requestId: facts.requestId, traceparent: facts.traceparent, pluginId, metadata: facts.metadata, deadlineMs: facts.deadlineAt },
+    };
+  }
+}

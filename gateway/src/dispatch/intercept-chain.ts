@@ -1,0 +1,130 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
+import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import type { ActivePlugin } from "./active-plugins.js";
+import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
+import { newHookContext } from "./hook-context.js";
+import { checkPayloadSize } from "./limits.js";
+import { anyTopicMatches, topicMatches } from "./topics.js";
+
+/** One link of a chain: a plugin and its subscription policy for the topic. */
+export interface InterceptLink {
+  readonly plugin: ActivePlugin;
+  readonly priority: number;
+  readonly timeoutMs: number;
+  readonly onFailure: "open" | "closed";
+}
+
+/**
+ * The plugins that intercept `topic`, in chain order: ascending priority, then plugin id
+ * (deterministic, unlike Mattermost). A plugin is in the chain when its manifest subscribes
+ * to the topic and its Describe says it implements Intercept for it.
+ */
+export function interceptChain(plugins: readonly ActivePlugin[], topic: string, logger: Logger): InterceptLink[] {
+  const links: InterceptLink[] = [];
+  for (const plugin of plugins) {
+    const subscription = plugin.manifest.hooks.intercept.find((s) => topicMatches(s.topic, topic));
+    if (!subscription) continue;
+    const { description } = plugin.session;
+    if (!plugin.session.implements(Hook.INTERCEPT) || !anyTopicMatches(description.interceptTopics, topic)) {
+      logger.warn({ pluginId: plugin.pluginId, topic }, "manifest subscribes to an intercept topic the plugin does not implement; skipped");
+      continue;
+    }
+    links.push({ plugin, priority: subscription.priority, timeoutMs: subscription.timeoutMs, onFailure: subscription.onFailure });
+  }
+  return links.sort((a, b) => a.priority - b.priority || (a.plugin.pluginId < b.plugin.pluginId ? -1 : a.plugin.pluginId > b.plugin.pluginId ? 1 : 0));
+}
+
+/** The call-wide facts a chain runs with. */
+export interface ChainCall {
+  readonly requestId: string;
+  readonly traceparent: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Epoch ms by which the whole chain must be done. */
+  readonly deadlineAt: number;
+  readonly signal: AbortSignal | undefined;
+  readonly logger: Logger;
+}
+
+type StepResult =
+  | { kind: "proceed" }
+  | { kind: "modify"; payload: JsonObject }
+  | { kind: "reject"; reason: string; code: string }
+  | { kind: "failed"; error: PolyplugError };
+
+async function callOne(link: InterceptLink, topic: string, payload: JsonObject, call: ChainCall): Promise<StepResult> {
+  const { plugin } = link;
+  const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - Date.now());
+  if (timeoutMs <= 0) return { kind: "failed", error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline") };
+  try {
+    const context = newHookContext({ pluginId: plugin.pluginId, requestId: call.requestId, traceparent: call.traceparent, metadata: call.metadata, timeoutMs });
+    const response = await plugin.session.rpc.intercept({ context, topic, payload }, { deadline: timeoutMs, ...(call.signal ? { signal: call.signal } : {}) });
+    plugin.reportHookSuccess();
+    if (response.error) {
+      const name = ContractCode[response.error.code] ?? String(response.error.code);
+      return { kind: "failed", error: new PolyplugError(ErrorCode.PluginFailed, `${name}: ${response.error.message}`, { details: { contractCode: name } }) };
+    }
+    switch (response.outcome.case) {
+      case "modify": {
+        const modified = response.outcome.value.payload;
+        if (!modified) return { kind: "failed", error: new PolyplugError(ErrorCode.PluginFailed, "invalid response: modify without a payload") };
+        checkPayloadSize(modified, "modified payload");
+        return { kind: "modify", payload: modified };
+      }
+      case "reject":
+        return { kind: "reject", reason: response.outcome.value.reason || "rejected", code: response.outcome.value.code };
+      default:
+        return { kind: "proceed" };
+    }
+  } catch (reason) {
+    const error = PolyplugError.from(reason);
+    if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Intercept(${topic})`);
+    if (error.code === ErrorCode.Cancelled && call.signal?.aborted) throw new PolyplugError(ErrorCode.Cancelled, "the caller cancelled the intercept call");
+    return { kind: "failed", error };
+  }
+}
+
+/**
+ * Runs the chain: each plugin sees the previous one's output; the first reject stops it.
+ * A plugin that errors, times out or crashes is skipped (fail-open) or rejects the event
+ * (fail-closed) per its manifest; the verdict's steps say which happened.
+ */
+export async function runInterceptChain(links: readonly InterceptLink[], topic: string, input: JsonObject, call: ChainCall): Promise<InterceptVerdict> {
+  let payload = input;
+  let modified = false;
+  const steps: ChainStep[] = [];
+  for (const link of links) {
+    const started = Date.now();
+    const result = await callOne(link, topic, payload, call);
+    const durationMs = Date.now() - started;
+    const pluginId = link.plugin.pluginId;
+    if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs });
+    else if (result.kind === "modify") {
+      payload = result.payload;
+      modified = true;
+      steps.push({ pluginId, outcome: "modify", durationMs });
+    } else if (result.kind === "reject") {
+      steps.push({ pluginId, outcome: "reject", durationMs });
+      return { requestId: call.requestId, allowed: false, payload, modified, rejection: { pluginId, reason: result.reason, code: result.code, failure: false }, steps };
+    } else {
+      const error = { code: result.error.code, message: result.error.message };
+      call.logger.warn({ pluginId, topic, requestId: call.requestId, error }, `intercept failed; ${link.onFailure === "open" ? "letting the event through (fail-open)" : "rejecting the event (fail-closed)"}`);
+      if (link.onFailure === "open") {
+        steps.push({ pluginId, outcome: "failed-open", durationMs, error });
+        continue;
+      }
+      steps.push({ pluginId, outcome: "failed-closed", durationMs, error });
+      return {
+        requestId: call.requestId,
+        allowed: false,
+        payload,
+        modified,
+        rejection: { pluginId, reason: `plugin ${pluginId} failed (${error.code}): ${error.message}`, code: error.code, failure: true },
+        steps,
+      };
+    }
+  }
+  return { requestId: call.requestId, allowed: true, payload, modified, steps };
+}

@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { settingSchema } from "./settings.js";
+
+/** Manifest file names looked for in a plugin folder, in this order. */
+export const MANIFEST_FILES = ["plugin.json", "plugin.yaml", "plugin.yml"] as const;
+
+/** Default per-call limit for hooks when the manifest names none. */
+export const DEFAULT_HOOK_TIMEOUT_MS = { intercept: 5000, notify: 30_000, http: 60_000, command: 30_000 } as const;
+/** Default intercept priority: lower runs earlier; ties are broken by plugin id. */
+export const DEFAULT_PRIORITY = 100;
+
+const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
+const topic = z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, "a topic is dot-separated lower-case words, optionally ending in .* (or * alone)");
+const timeoutMs = z.number().int().min(1).max(600_000);
+
+const interceptSubscription = z
+  .object({
+    topic,
+    priority: z.number().int().min(-1_000_000).max(1_000_000).default(DEFAULT_PRIORITY),
+    timeoutMs: timeoutMs.default(DEFAULT_HOOK_TIMEOUT_MS.intercept),
+    onFailure: z.enum(["open", "closed"]).default("open"),
+  })
+  .strict();
+
+const notifySubscription = z.object({ topic, timeoutMs: timeoutMs.default(DEFAULT_HOOK_TIMEOUT_MS.notify) }).strict();
+
+const osArch = z.string().regex(/^[a-z0-9]+-[a-z0-9]+$/, "keys are os-arch like linux-amd64");
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."), "must be a path inside the plugin folder (relative, no ..)");
+
+/** The schema of `plugin.json` / `plugin.yaml`. */
+export const manifestSchema = z
+  .object({
+    id: z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, "3–190 characters of letters, digits, '.', '_' or '-'"),
+    name: z.string().min(1).max(200),
+    version: semver,
+    description: z.string().max(4000).optional(),
+    minGatewayVersion: semver.optional(),
+    /** Executables per os-arch (Node's process.platform-process.arch names, plus Go's amd64). */
+    executables: z.record(osArch, relativePath).optional(),
+    /** Or a command line for interpreted plugins; relative paths are resolved against the plugin folder. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    hooks: z
+      .object({
+        intercept: z.array(interceptSubscription).default([]),
+        notify: z.array(notifySubscription).default([]),
+        httpTimeoutMs: timeoutMs.default(DEFAULT_HOOK_TIMEOUT_MS.http),
+        commandTimeoutMs: timeoutMs.default(DEFAULT_HOOK_TIMEOUT_MS.command),
+      })
+      .strict()
+      .default({ intercept: [], notify: [], httpTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.http, commandTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.command }),
+    settings: z.array(settingSchema).default([]),
+    /** Free-form extra data for the plugin's own use. */
+    props: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .superRefine((manifest, ctx) => {
+    if (!manifest.executables === !manifest.command) {
+      ctx.addIssue({ code: "custom", path: ["command"], message: "give exactly one of `executables` (per os-arch) or `command`" });
+    }
+    const keys = new Set<string>();
+    manifest.settings.forEach((setting, index) => {
+      if (keys.has(setting.key)) ctx.addIssue({ code: "custom", path: ["settings", index, "key"], message: `duplicate setting key ${JSON.stringify(setting.key)}` });
+      keys.add(setting.key);
+    });
+  });
+
+/** A validated manifest. */
+export type Manifest = z.infer<typeof manifestSchema>;
+
+function describeIssues(file: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+      return `${file}: field ${field}: ${issue.message}`;
+    })
+    .join("\n");
+}
+
+/** Parses and validates manifest text; errors name the file, the field and what was expected. */
+export function parseManifest(text: string, file: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, `${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(cause as Error).message}`, { cause });
+  }
+  const result = manifestSchema.safeParse(raw);
+  if (!result.success) throw new PolyplugError(ErrorCode.InvalidArgument, describeIssues(file, result.error), { details: { file } });
+  return result.data;
+}
+
+/** Reads the manifest of a plugin folder (the first of MANIFEST_FILES that exists). */
+export async function readManifest(dir: string): Promise<{ manifest: Manifest; file: string }> {
+  for (const name of MANIFEST_FILES) {
+    const file = path.join(dir, name);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch {
+      continue;
+    }
+    return { manifest: parseManifest(text, file), file };
+  }
+  throw new PolyplugError(ErrorCode.NotFound, `${dir}: no manifest (${MANIFEST_FILES.join(", ")})`);
+}
+
+/** Go's names for Node's architectures, as used in `executables` keys. */
+const goArch: Record<string, string> = { x64: "amd64", arm64: "arm64", ia32: "386", arm: "arm" };
+
+/** The os-arch key of this machine, e.g. `linux-amd64`. */
+export function currentPlatformKey(): string {
+  return `${process.platform}-${goArch[process.arch] ?? process.arch}`;
+}
+
+/** How to run a plugin: the resolved executable and arguments. */
+export interface LaunchCommand {
+  readonly command: string;
+  readonly args: string[];
+}
+
+/**
+ * Resolves how to start the plugin in `dir` on this machine. `interpreters` maps names
+ * like `python` to the executable the gateway should use for them (e.g. a venv's python).
+ */
+export function resolveLaunchCommand(manifest: Manifest, dir: string, interpreters: Readonly<Record<string, string>> = {}): LaunchCommand {
+  if (manifest.executables) {
+    const key = currentPlatformKey();
+    const executable = manifest.executables[key];
+    if (!executable) {
+      throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} has no executable for ${key} (it has: ${Object.keys(manifest.executables).join(", ")})`);
+    }
+    return { command: path.join(dir, executable), args: [] };
+  }
+  const [first = "", ...rest] = manifest.command ?? [];
+  const resolveArg = (arg: string) => (!path.isAbsolute(arg) && /[\\/]|\.[a-z]+$/.test(arg) ? path.join(dir, arg) : arg);
+  const command = interpreters[first] ?? (first.includes("/") ? path.resolve(dir, first) : first);
+  return { command, args: rest.map(resolveArg) };
+}

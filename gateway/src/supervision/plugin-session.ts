@@ -1,0 +1,72 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { Hook, Plugin, type DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
+import type { Error as ContractError } from "../gen/polyplug/v1/common_pb.js";
+import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
+import type { PluginClient } from "../host/plugin-client.js";
+import type { RpcClient } from "../rpc/client.js";
+import { newHookContext } from "../dispatch/hook-context.js";
+
+/** A running plugin process after Describe and Activate: what dispatch talks to. */
+export interface PluginSession {
+  readonly pluginId: string;
+  readonly host: PluginClient;
+  readonly rpc: RpcClient<typeof Plugin>;
+  readonly description: DescribeResponse;
+  implements(hook: Hook): boolean;
+}
+
+/** Turns a contract Error (errors as data) into a PolyplugError. */
+export function contractErrorToPolyplug(error: ContractError, what: string): PolyplugError {
+  const name = ContractCode[error.code] ?? `CODE_${error.code}`;
+  return new PolyplugError(ErrorCode.PluginFailed, `${what}: ${name}: ${error.message}`, { details: { contractCode: name, ...error.details } });
+}
+
+/** Gateway facts handed to the plugin on Activate. */
+export interface ActivationInputs {
+  readonly pluginId: string;
+  readonly configuration: JsonObject;
+  readonly gatewayApiBrokerId: number;
+  readonly gatewayVersion: string;
+  readonly instanceId: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Describe, then ConfigurationChanged (when implemented) and Activate, as Mattermost
+ * orders them: configuration first, then activation. Any error means "failed to start".
+ */
+export async function describePlugin(host: PluginClient, expectedId: string, timeoutMs: number): Promise<PluginSession> {
+  const rpc = host.client(Plugin);
+  const description = await rpc.describe({ context: newHookContext({ pluginId: expectedId }) }, { deadline: timeoutMs });
+  if (description.pluginId !== expectedId) {
+    throw new PolyplugError(
+      ErrorCode.FailedPrecondition,
+      `plugin answered Describe with id ${JSON.stringify(description.pluginId)}, but its manifest says ${JSON.stringify(expectedId)}`,
+    );
+  }
+  const hooks = new Set(description.implementedHooks);
+  return { pluginId: expectedId, host, rpc, description, implements: (hook) => hooks.has(hook) };
+}
+
+/** Delivers configuration and activates the plugin. */
+export async function activatePlugin(session: PluginSession, inputs: ActivationInputs): Promise<void> {
+  const configuration = inputs.configuration;
+  if (session.implements(Hook.CONFIGURATION_CHANGED)) {
+    const changed = await session.rpc.configurationChanged(
+      { context: newHookContext({ pluginId: inputs.pluginId, timeoutMs: inputs.timeoutMs }), configuration },
+      { deadline: inputs.timeoutMs },
+    );
+    if (changed.error) throw contractErrorToPolyplug(changed.error, "ConfigurationChanged failed");
+  }
+  const activated = await session.rpc.activate(
+    {
+      context: newHookContext({ pluginId: inputs.pluginId, timeoutMs: inputs.timeoutMs }),
+      configuration,
+      gatewayApiBrokerId: inputs.gatewayApiBrokerId,
+      gateway: { version: inputs.gatewayVersion, instanceId: inputs.instanceId },
+    },
+    { deadline: inputs.timeoutMs },
+  );
+  if (activated.error) throw contractErrorToPolyplug(activated.error, "Activate failed");
+}

@@ -1,0 +1,279 @@
+import { EventEmitter } from "node:events";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import type { PluginClient } from "../host/plugin-client.js";
+import { startPlugin, type StartPluginOptions } from "../host/start-plugin.js";
+import type { LaunchCommand, Manifest } from "../registry/manifest.js";
+import { newHookContext } from "../dispatch/hook-context.js";
+import { activatePlugin, describePlugin, type PluginSession } from "./plugin-session.js";
+import { FailureWindow, restartDelayMs, type SupervisionPolicy } from "./policy.js";
+
+/** The visible states of a supervised plugin. */
+export type PluginState = "not-running" | "starting" | "active" | "unhealthy" | "restarting" | "failed" | "stopping";
+
+/** A snapshot of a supervised plugin, for operators and APIs. */
+export interface PluginStatus {
+  readonly pluginId: string;
+  readonly state: PluginState;
+  readonly pid: number | undefined;
+  /** Restarts since the gateway started. */
+  readonly restarts: number;
+  /** Failures within the crash-loop window. */
+  readonly recentFailures: number;
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | undefined;
+  readonly activeSince: number | undefined;
+}
+
+/** What a supervisor needs from the gateway around it. */
+export interface SupervisorDeps {
+  readonly manifest: Manifest;
+  readonly dir: string;
+  readonly launch: LaunchCommand;
+  readonly policy: SupervisionPolicy;
+  readonly logger: Logger;
+  /** Extra host options (AutoMTLS, env, socket dir...). */
+  readonly hostOptions: Omit<StartPluginOptions, "command" | "args" | "cwd" | "logger" | "startTimeoutMs">;
+  /** Serves the GatewayAPI to this plugin through its broker; returns the broker id. */
+  serveGatewayApi(host: PluginClient): Promise<number>;
+  /** The configuration to activate with (validated, defaults filled in). */
+  configuration(): JsonObject;
+  readonly gatewayVersion: string;
+  readonly instanceId: string;
+  readonly now?: () => number;
+}
+
+/**
+ * Supervises one plugin: start (launch, Describe, ConfigurationChanged, Activate), health
+ * checks, restart with exponential backoff after crashes, hangs or failed checks, and a
+ * crash-loop stop in `failed` until an operator acts. Emits `state` on every transition.
+ */
+export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
+  private stateValue: PluginState = "not-running";
+  private sessionValue: PluginSession | undefined;
+  private readonly failures: FailureWindow;
+  private restarts = 0;
+  private lastError: PluginStatus["lastError"];
+  private activeSince: number | undefined;
+  private strikes = 0;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private wanted = false;
+  private generation = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    super();
+    this.failures = new FailureWindow(deps.policy);
+    this.now = deps.now ?? Date.now;
+  }
+
+  get pluginId(): string {
+    return this.deps.manifest.id;
+  }
+
+  get manifest(): Manifest {
+    return this.deps.manifest;
+  }
+
+  get state(): PluginState {
+    return this.stateValue;
+  }
+
+  /** The active session, only while `active` (or `unhealthy`, still answering). */
+  get session(): PluginSession | undefined {
+    return this.stateValue === "active" || this.stateValue === "unhealthy" ? this.sessionValue : undefined;
+  }
+
+  status(): PluginStatus {
+    return {
+      pluginId: this.pluginId,
+      state: this.stateValue,
+      pid: this.sessionValue?.host.pid,
+      restarts: this.restarts,
+      recentFailures: this.failures.count(this.now()),
+      lastError: this.lastError,
+      activeSince: this.activeSince,
+    };
+  }
+
+  /** Starts the plugin (resets a `failed` crash loop). Resolves once active or failed to start. */
+  async start(): Promise<void> {
+    this.wanted = true;
+    if (this.stateValue === "failed") this.failures.reset();
+    if (this.stateValue === "active" || this.stateValue === "starting") return;
+    clearTimeout(this.restartTimer);
+    await this.launch();
+  }
+
+  /** Deactivates (bounded) and shuts the plugin down; it stays stopped until `start`. */
+  async stop(): Promise<void> {
+    this.wanted = false;
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.healthTimer);
+    const session = this.sessionValue;
+    this.sessionValue = undefined;
+    if (!session) {
+      this.transition("not-running");
+      return;
+    }
+    this.transition("stopping");
+    if (session.implements(Hook.DEACTIVATE) && !session.host.exitInfo) {
+      try {
+        const timeoutMs = this.deps.policy.deactivateTimeoutMs;
+        const answer = await session.rpc.deactivate({ context: newHookContext({ pluginId: this.pluginId, timeoutMs }) }, { deadline: timeoutMs });
+        if (answer.error) this.deps.logger.warn({ error: answer.error.message }, "plugin reported an error from Deactivate");
+      } catch (error) {
+        this.deps.logger.warn({ err: PolyplugError.from(error).message }, "Deactivate did not complete; shutting down anyway");
+      }
+    }
+    const outcome = await session.host.shutdown();
+    this.deps.logger.info({ outcome }, "plugin stopped");
+    this.activeSince = undefined;
+    this.transition("not-running");
+  }
+
+  /** Stop then start; an operator's restart also clears a crash loop. */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.failures.reset();
+    await this.start();
+  }
+
+  /** Dispatch reports a hook call that ran past its deadline: a strike toward `unhealthy`. */
+  reportHookTimeout(hook: string): void {
+    if (this.stateValue !== "active" && this.stateValue !== "unhealthy") return;
+    this.deps.logger.warn({ hook }, "plugin hook call ran past its deadline");
+    this.strike(`hook ${hook} ran past its deadline`);
+  }
+
+  /** Dispatch reports a hook call that succeeded: the plugin is answering again. */
+  reportHookSuccess(): void {
+    if (this.strikes > 0) this.strikes = 0;
+    if (this.stateValue === "unhealthy") this.transition("active");
+  }
+
+  private transition(state: PluginState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.deps.logger.debug({ state }, "plugin state");
+    this.emit("state", this.status());
+  }
+
+  private recordError(error: PolyplugError): void {
+    this.lastError = { code: error.code, message: error.message, at: this.now() };
+  }
+
+  private async launch(): Promise<void> {
+    const generation = ++this.generation;
+    this.transition("starting");
+    const { deps } = this;
+    let host: PluginClient | undefined;
+    try {
+      host = await startPlugin({
+        ...deps.hostOptions,
+        command: deps.launch.command,
+        args: deps.launch.args,
+        cwd: deps.dir,
+        logger: deps.logger,
+        startTimeoutMs: deps.policy.startTimeoutMs,
+        env: { ...deps.manifest.env, ...deps.hostOptions.env },
+      });
+      const session = await describePlugin(host, deps.manifest.id, deps.policy.activateTimeoutMs);
+      const brokerId = await deps.serveGatewayApi(host);
+      await activatePlugin(session, {
+        pluginId: deps.manifest.id,
+        configuration: deps.configuration(),
+        gatewayApiBrokerId: brokerId,
+        gatewayVersion: deps.gatewayVersion,
+        instanceId: deps.instanceId,
+        timeoutMs: deps.policy.activateTimeoutMs,
+      });
+      if (generation !== this.generation) {
+        await host.shutdown();
+        return;
+      }
+      this.sessionValue = session;
+      this.strikes = 0;
+      this.activeSince = this.now();
+      this.watchExit(session, generation);
+      this.startHealthChecks(generation);
+      this.transition("active");
+      deps.logger.info({ pid: host.pid, startupMs: host.startupMs, hooks: session.description.implementedHooks.map((h) => Hook[h]) }, "plugin active");
+    } catch (error) {
+      const failure = PolyplugError.from(error);
+      if (host) await host.shutdown({ gracefulMs: 500, terminateMs: 500 }).catch(() => undefined);
+      if (generation !== this.generation) return;
+      deps.logger.error({ code: failure.code, err: failure.message }, "plugin failed to start");
+      this.fail(failure);
+    }
+  }
+
+  private watchExit(session: PluginSession, generation: number): void {
+    void session.host.exited.then(({ error }) => {
+      if (generation !== this.generation || !error) return;
+      clearInterval(this.healthTimer);
+      this.sessionValue = undefined;
+      this.activeSince = undefined;
+      this.fail(error);
+    });
+  }
+
+  private startHealthChecks(generation: number): void {
+    clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => {
+      const session = this.sessionValue;
+      if (!session || generation !== this.generation) return;
+      session.host.health(this.deps.policy.healthTimeoutMs).then(
+        (status) => {
+          if (status === "SERVING") this.reportHookSuccess();
+          else this.strike(`health check answered ${status}`);
+        },
+        (error: unknown) => this.strike(`health check failed: ${PolyplugError.from(error).message}`),
+      );
+    }, this.deps.policy.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  private strike(reason: string): void {
+    this.strikes += 1;
+    if (this.stateValue === "active") this.transition("unhealthy");
+    if (this.strikes < this.deps.policy.unhealthyAfter) return;
+    const error = new PolyplugError(ErrorCode.Unhealthy, `plugin unhealthy: ${reason} (${this.strikes} strikes in a row)`);
+    this.deps.logger.error({ reason }, "plugin unhealthy; restarting it");
+    const session = this.sessionValue;
+    this.sessionValue = undefined;
+    this.activeSince = undefined;
+    clearInterval(this.healthTimer);
+    this.generation++;
+    void session?.host.shutdown({ gracefulMs: 500, terminateMs: 1000 });
+    this.fail(error);
+  }
+
+  /** A failure: restart with backoff, or park in `failed` when it is a crash loop. */
+  private fail(error: PolyplugError): void {
+    this.recordError(error);
+    const inWindow = this.failures.record(this.now());
+    if (!this.wanted) {
+      this.transition("not-running");
+      return;
+    }
+    if (this.failures.isCrashLoop()) {
+      this.deps.logger.error({ failures: inWindow }, "plugin is crash-looping; parked in failed until an operator restarts or re-enables it");
+      this.transition("failed");
+      return;
+    }
+    const delay = restartDelayMs(this.deps.policy, inWindow);
+    this.transition("restarting");
+    this.deps.logger.warn({ delayMs: delay, failures: inWindow }, "restarting plugin");
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (!this.wanted || this.stateValue !== "restarting") return;
+      this.restarts += 1;
+      void this.launch();
+    }, delay);
+    this.restartTimer.unref();
+  }
+}
