@@ -99,12 +99,19 @@ def test_tcp_can_be_forced_and_honours_the_port_range() -> None:
 
 def test_min_port_above_max_port_is_a_startup_error() -> None:
     env = plugin_environment(
-        extra={"POLYPLUG_PLUGIN_NETWORK": "tcp", "PLUGIN_MIN_PORT": "30000", "PLUGIN_MAX_PORT": "20000"}
+        extra={
+            "POLYPLUG_PLUGIN_NETWORK": "tcp",
+            "PLUGIN_MIN_PORT": "30000",
+            "PLUGIN_MAX_PORT": "20000",
+        }
     )
     result = run_directly(env)
     assert result.returncode != 0
     assert result.stdout == b""
-    assert b"PLUGIN_MIN_PORT value of 30000 is greater than PLUGIN_MAX_PORT value of 20000" in result.stderr
+    assert (
+        b"PLUGIN_MIN_PORT value of 30000 is greater than PLUGIN_MAX_PORT value of 20000"
+        in result.stderr
+    )
 
 
 def test_stray_print_before_handshake_goes_to_stderr() -> None:

@@ -39,7 +39,9 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
     def _check_key(key: str, context: grpc.ServicerContext) -> None:
         size = len(key.encode())
         if not 1 <= size <= MAX_KV_KEY_BYTES or "\x00" in key:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"key must be 1..{MAX_KV_KEY_BYTES} bytes")
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"key must be 1..{MAX_KV_KEY_BYTES} bytes"
+            )
 
     def KvGet(self, request: pb.KvGetRequest, context: grpc.ServicerContext) -> pb.KvGetResponse:
         self._check_key(request.key, context)
@@ -57,7 +59,9 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
     def KvSet(self, request: pb.KvSetRequest, context: grpc.ServicerContext) -> pb.KvSetResponse:
         self._check_key(request.key, context)
         if len(request.value) > MAX_KV_VALUE_BYTES:
-            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"value over {MAX_KV_VALUE_BYTES} bytes")
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, f"value over {MAX_KV_VALUE_BYTES} bytes"
+            )
         ttl = request.ttl.ToTimedelta().total_seconds() if request.HasField("ttl") else 0.0
         if ttl < 0:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "ttl must not be negative")
@@ -67,7 +71,11 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
             holds = (
                 condition is None
                 or (condition == "if_absent" and (not request.if_absent or current is None))
-                or (condition == "if_equals" and current is not None and current[0] == request.if_equals)
+                or (
+                    condition == "if_equals"
+                    and current is not None
+                    and current[0] == request.if_equals
+                )
             )
             if not holds:
                 return pb.KvSetResponse(
@@ -78,7 +86,9 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
             self._kv[request.key] = (request.value, time.time() + ttl if ttl > 0 else None)
         return pb.KvSetResponse(applied=True)
 
-    def KvDelete(self, request: pb.KvDeleteRequest, context: grpc.ServicerContext) -> pb.KvDeleteResponse:
+    def KvDelete(
+        self, request: pb.KvDeleteRequest, context: grpc.ServicerContext
+    ) -> pb.KvDeleteResponse:
         self._check_key(request.key, context)
         with self._lock:
             current = self._live(request.key)
@@ -119,7 +129,9 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
             self.events.append(request)
         return pb.PublishEventResponse()
 
-    def GetConfig(self, request: pb.GetConfigRequest, context: grpc.ServicerContext) -> pb.GetConfigResponse:
+    def GetConfig(
+        self, request: pb.GetConfigRequest, context: grpc.ServicerContext
+    ) -> pb.GetConfigResponse:
         with self._lock:
             return pb.GetConfigResponse(configuration=to_struct(self.config, "configuration"))
 

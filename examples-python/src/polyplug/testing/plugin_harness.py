@@ -120,7 +120,7 @@ class PluginHarness:
 
         responses = self.stub.ServeHTTP(frames(), timeout=60)
         others: list[pb.ServeHTTPResponse] = []
-        first = next(responses)
+        first = next(iter(responses))
         head = first.head if first.WhichOneof("frame") == "head" else None
         if head is None:
             others.append(first)
