@@ -1,0 +1,66 @@
+import type Database from "better-sqlite3";
+import { ErrorCode, PolyplugError } from "../errors.js";
+
+/** One schema step. Versions are consecutive from 1; a step never changes once released. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/**
+ * The schema, as an ordered list of steps. Append new steps; never edit or reorder
+ * released ones (a database records the last version it applied).
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: "KV entries and plugin state",
+    sql: `
+      CREATE TABLE kv (
+        namespace  TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        value      BLOB    NOT NULL,
+        expires_at INTEGER NULL, -- epoch milliseconds; NULL = never
+        PRIMARY KEY (namespace, key)
+      );
+      CREATE INDEX kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE plugin_state (
+        plugin_id TEXT    NOT NULL PRIMARY KEY,
+        enabled   INTEGER NULL CHECK (enabled IN (0, 1)), -- NULL = operator never chose
+        config    TEXT    NULL                             -- JSON object; NULL = never saved
+      );
+    `,
+  },
+];
+
+/** The schema version this build writes. */
+export const latestSchemaVersion = migrations.reduce((max, step) => Math.max(max, step.version), 0);
+
+/**
+ * Brings `db` up to `latestSchemaVersion`, one transaction per step, and returns the
+ * version it started from. A database from a newer gateway is refused (FailedPrecondition)
+ * rather than used with a schema this build does not know.
+ */
+export function migrate(db: Database.Database, path: string): number {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = db.prepare<[], { version: number }>("SELECT version FROM schema_version").get();
+  const current = row?.version ?? 0;
+  if (current > latestSchemaVersion) {
+    throw new PolyplugError(
+      ErrorCode.FailedPrecondition,
+      `the gateway store at ${path} has schema version ${current}, newer than this gateway knows (${latestSchemaVersion}); upgrade the gateway or use another store file`,
+      { details: { path, schemaVersion: current } },
+    );
+  }
+  const setVersion = db.prepare("UPDATE schema_version SET version = ?");
+  if (!row) db.prepare("INSERT INTO schema_version (version) VALUES (0)").run();
+  for (const step of migrations) {
+    if (step.version <= current) continue;
+    db.transaction(() => {
+      db.exec(step.sql);
+      setVersion.run(step.version);
+    }).immediate();
+  }
+  return current;
+}
