@@ -2,7 +2,7 @@
 // npm packages, the gateway build, Go modules and binaries, the Python venv, codegen tools.
 // Idempotent and quick when everything is already there.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { must, root, step } from "./lib.mjs";
 
@@ -31,6 +31,12 @@ async function goBinaries() {
   const goDir = at("examples-go");
   const targets = ["./internal/fixtures/...", "./plugins/...", "./conformance/..."].filter((t) => existsSync(path.join(goDir, t.slice(2, -4))));
   await must("go", ["build", "-o", "bin/", ...targets], { cwd: goDir });
+  // Each example plugin also gets its binary next to its manifest (`executables` points at bin/<name>).
+  const pluginsDir = path.join(goDir, "plugins");
+  for (const name of existsSync(pluginsDir) ? readdirSync(pluginsDir) : []) {
+    if (!existsSync(path.join(pluginsDir, name, "plugin.json"))) continue;
+    await must("go", ["build", "-o", `plugins/${name}/bin/${name}`, `./plugins/${name}`], { cwd: goDir });
+  }
 }
 
 async function goTools() {

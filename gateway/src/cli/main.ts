@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
 import { registerProbe } from "./probe.js";
+import { registerServe } from "./serve.js";
 
 /** Exit code for a command line the CLI cannot understand. */
 export const EXIT_USAGE = 2;
@@ -17,9 +18,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .showHelpAfterError();
-  registerProbe(program, io, (code) => {
+  const setExitCode = (code: number) => {
     exitCode = code;
-  });
+  };
+  registerProbe(program, io, setExitCode);
+  registerServe(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

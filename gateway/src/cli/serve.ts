@@ -1,0 +1,85 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { pino } from "pino";
+import { PolyplugError } from "../errors.js";
+import { createGateway } from "../runtime/gateway.js";
+import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
+import { paint, type CliIo } from "./io.js";
+
+interface ServeOptions {
+  config?: string;
+  listen?: string;
+  plugins?: string[];
+  data?: string;
+  logLevel?: string;
+  automtls?: boolean;
+  python?: string;
+}
+
+/** Registers `polyplug serve`. */
+export function registerServe(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  program
+    .command("serve")
+    .description("run the gateway: supervise the plugins in the plugins folders and serve the public API")
+    .option("-c, --config <file>", "config file (YAML or JSON); flags override it")
+    .option("--listen <host:port>", "public API address (default 127.0.0.1:8080)")
+    .option("--plugins <dir...>", "plugins folder(s), each with one sub-folder per plugin (default ./plugins)")
+    .option("--data <dir>", "state folder for the SQLite store (default ./.polyplug)")
+    .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
+    .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
+    .option("--python <path>", "python executable for plugins whose manifest command starts with python")
+    .action(async (options: ServeOptions) => {
+      setExitCode(await runServe(options, io));
+    });
+}
+
+async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
+  const c = paint(io.color);
+  let config: ServeConfig = {};
+  try {
+    if (options.config) config = await readServeConfig(options.config);
+    const listen = parseListen(options.listen ?? config.listen ?? "127.0.0.1:8080");
+    const logger = pino({ level: options.logLevel ?? config.logLevel ?? "info" }, io.logDestination);
+    const interpreters = { ...config.interpreters, ...(options.python ? { python: path.resolve(options.python) } : {}) };
+    const gateway = await createGateway({
+      pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
+      dataDir: path.resolve(options.data ?? config.dataDir ?? ".polyplug"),
+      host: listen.host,
+      port: listen.port,
+      logger,
+      autoMtls: options.automtls ?? config.autoMtls ?? true,
+      interpreters,
+      ...(config.policy ? { policy: config.policy } : {}),
+    });
+    const plugins = gateway.plugins();
+    io.err(
+      [
+        "",
+        c.bold(`Polyplug gateway listening on ${gateway.url}`),
+        ...plugins.map((p) => `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${p.lastError.message.split("\n")[0]})` : ""}`),
+        ...gateway.brokenPlugins().map((b) => `  ${c.red("✖")} ${b.dir}: ${b.error.message.split("\n")[0]}`),
+        "",
+        `  public API   POST ${gateway.url}/polyplug.v1.Gateway/Intercept  (Connect JSON or gRPC)`,
+        `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events`,
+        `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
+        "",
+      ].join("\n"),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        process.once("SIGINT", () => process.exit(130));
+        logger.info("shutting down: deactivating and stopping plugins");
+        void gateway.stop().then(resolve);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+    return 0;
+  } catch (error) {
+    const failure = PolyplugError.from(error);
+    io.err(`${c.red("✖ serve failed")} ${c.dim(`[${failure.code}]`)}\n${failure.message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,73 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ErrorCode, PolyplugError } from "../errors.js";
+
+/** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
+export const serveConfigSchema = z
+  .object({
+    /** host:port of the public API, HTTP routes and WebSocket (default 127.0.0.1:8080). */
+    listen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080").optional(),
+    /** Plugin folders (relative to the config file). */
+    pluginsDirs: z.array(z.string().min(1)).optional(),
+    /** State folder: SQLite database etc. (relative to the config file). */
+    dataDir: z.string().min(1).optional(),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+    autoMtls: z.boolean().optional(),
+    /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
+    interpreters: z.record(z.string(), z.string()).optional(),
+    /** Overrides of the supervision numbers (see README). */
+    policy: z
+      .object({
+        healthIntervalMs: z.number().int().positive(),
+        healthTimeoutMs: z.number().int().positive(),
+        unhealthyAfter: z.number().int().positive(),
+        restartBaseMs: z.number().int().positive(),
+        restartMaxMs: z.number().int().positive(),
+        crashLoopFailures: z.number().int().nonnegative(),
+        crashLoopWindowMs: z.number().int().positive(),
+        startTimeoutMs: z.number().int().positive(),
+        activateTimeoutMs: z.number().int().positive(),
+        deactivateTimeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** A parsed serve configuration, paths made absolute. */
+export type ServeConfig = z.infer<typeof serveConfigSchema>;
+
+/** Reads and validates a serve config file; errors name the file and the field. */
+export async function readServeConfig(file: string): Promise<ServeConfig> {
+  let raw: unknown;
+  try {
+    const text = await readFile(file, "utf8");
+    raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, `cannot read the config file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = serveConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${file}: field ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+    throw new PolyplugError(ErrorCode.InvalidArgument, lines.join("\n"));
+  }
+  const base = path.dirname(path.resolve(file));
+  const config = parsed.data;
+  return {
+    ...config,
+    ...(config.pluginsDirs ? { pluginsDirs: config.pluginsDirs.map((dir) => path.resolve(base, dir)) } : {}),
+    ...(config.dataDir ? { dataDir: path.resolve(base, config.dataDir) } : {}),
+    ...(config.interpreters ? { interpreters: Object.fromEntries(Object.entries(config.interpreters).map(([k, v]) => [k, v.includes("/") ? path.resolve(base, v) : v])) } : {}),
+  };
+}
+
+/** Splits `host:port`, checking the port. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^([^:\s]*):(\d{1,5})$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new PolyplugError(ErrorCode.InvalidArgument, `--listen must be host:port, got ${JSON.stringify(listen)}`);
+  return { host: match[1] || "127.0.0.1", port };
+}
