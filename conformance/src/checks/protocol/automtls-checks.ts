@@ -1,0 +1,76 @@
+import { X509Certificate } from "node:crypto";
+import { createRpcClient, generateAutoMtlsCertificate } from "polyplug";
+import type { CheckFunction } from "../../check-context.js";
+import { assert, assertEqual, fail } from "../../check-outcome.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { rawClient, spawnUntilHandshake } from "../raw-connection.js";
+
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+function derToPem(der: Buffer): string {
+  return `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
+}
+
+async function spawnWithHostCert(ctx: Parameters<CheckFunction>[0]) {
+  const host = await generateAutoMtlsCertificate();
+  const { raw, handshake } = await spawnUntilHandshake(ctx, { env: { PLUGIN_CLIENT_CERT: host.certPem } });
+  const field = handshake.fields[5] ?? "";
+  assert(field.length > 50, `with PLUGIN_CLIENT_CERT set, field 6 must carry the plugin certificate (got ${field.length} characters)`);
+  assert(/^[A-Za-z0-9+/]+$/.test(field), "field 6 must be standard-alphabet base64 without '=' padding");
+  const der = Buffer.from(field, "base64");
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+  } catch (error) {
+    fail(`field 6 does not decode to a DER X.509 certificate: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { raw, handshake, host, cert, pluginPem: derToPem(der) };
+}
+
+/** The certificate in field 6 follows the recipe of proto/README.md §3.1. */
+export const automtlsCertificate: CheckFunction = async (ctx) => {
+  const { cert } = await spawnWithHostCert(ctx);
+  ctx.trace("plugin certificate", { subject: cert.subject, san: cert.subjectAltName, ca: cert.ca, eku: cert.keyUsage, validFrom: cert.validFrom, validTo: cert.validTo });
+  const curve = cert.publicKey.asymmetricKeyDetails?.namedCurve;
+  assertEqual(cert.publicKey.asymmetricKeyType, "ec", "key type");
+  assertEqual(curve, ctx.spec.expect.curve ?? "secp521r1", "key curve");
+  assert(/(^|\n)CN=localhost(\n|$)/.test(cert.subject), `subject must have CN=localhost, got ${JSON.stringify(cert.subject)}`);
+  assertEqual(cert.subjectAltName, "DNS:localhost", "subject alternative names");
+  assert(cert.ca, "basic constraints must say CA=true (the certificate is its own root)");
+  const eku = cert.keyUsage ?? [];
+  assert(eku.includes(SERVER_AUTH) && eku.includes(CLIENT_AUTH), `extended key usage must include serverAuth and clientAuth, got ${JSON.stringify(eku)}`);
+  assert(cert.checkIssued(cert) && cert.verify(cert.publicKey), "the certificate must be self-signed");
+  const now = Date.now();
+  assert(new Date(cert.validFrom).getTime() <= now, `validity starts in the future (${cert.validFrom})`);
+  assert(new Date(cert.validTo).getTime() > now + 365 * 24 * 3600 * 1000, `validity must extend years ahead, ends ${cert.validTo}`);
+};
+
+/** The host core connects with AutoMTLS and the plugin answers health. */
+export const automtlsConnect: CheckFunction = async (ctx) => {
+  const plugin = await ctx.start({ autoMtls: true });
+  assert(plugin.mtls, "the connection is not using AutoMTLS");
+  assertEqual(await plugin.health(5000), "SERVING", "health over AutoMTLS");
+};
+
+/** The plugin's TLS server refuses a client certificate other than PLUGIN_CLIENT_CERT, and no certificate at all. */
+export const automtlsRejectsUnknownClient: CheckFunction = async (ctx) => {
+  const { handshake, host, pluginPem } = await spawnWithHostCert(ctx);
+  const stranger = await generateAutoMtlsCertificate();
+  const attempt = async (label: string, certPem: string, keyPem: string) => {
+    const client = rawClient(ctx, handshake, { certPem, keyPem, peerCertPem: pluginPem });
+    try {
+      const answer = await createRpcClient(Health, client).check({ service: "plugin" }, { deadline: 3000 });
+      return HealthCheckResponse_ServingStatus[answer.status] ?? "answered";
+    } catch (error) {
+      ctx.trace(`${label}: refused`, error instanceof Error ? error.message : String(error));
+      return undefined;
+    } finally {
+      client.close();
+    }
+  };
+  const honest = await attempt("the host's own certificate", host.certPem, host.keyPem);
+  assertEqual(honest, "SERVING", "health with the certificate given in PLUGIN_CLIENT_CERT");
+  const answered = await attempt("a stranger's certificate", stranger.certPem, stranger.keyPem);
+  assert(answered === undefined, `the plugin accepted a client certificate other than PLUGIN_CLIENT_CERT (health answered ${answered}); it must trust only the host's certificate`);
+};

@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { PluginClient, RpcCallOptions, RpcClient } from "polyplug";
+import type { CheckContext } from "./check-context.js";
+import { fail, show } from "./check-outcome.js";
+import { LogLevel } from "./gen/polyplug/v1/gateway_api_pb.js";
+import { Plugin, type ActivateResponse, type DescribeResponse, type InterceptResponse } from "./gen/polyplug/v1/plugin_pb.js";
+import type { GatewayApiBackend, LoggedRecord, PublishedEvent } from "./gateway-api/gateway-api-backend.js";
+import { registerGatewayApi, type ApiCall } from "./gateway-api/serve-gateway-api.js";
+
+/** The plugin id every conformance plugin must use (conformance/README.md). */
+export const CONFORMANCE_PLUGIN_ID = "com.polyplug.conformance";
+
+/** Gateway facts sent in ActivateRequest.gateway. */
+export const CONFORMANCE_GATEWAY = { version: "0.0.0-conformance", instanceId: "conformance-runner" } as const;
+
+/** The HookContext fields the suite sends. */
+export interface HookContextInit {
+  requestId: string;
+  pluginId: string;
+  originPluginId?: string;
+  traceparent?: string;
+  tracestate?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Options of a contract session. */
+export interface SessionOptions {
+  /** Configuration sent in Activate (default {}). */
+  readonly configuration?: JsonObject;
+  readonly autoMtls?: boolean;
+  /** Run Activate (default true). When false, Activate is left to the case. */
+  readonly activate?: boolean;
+}
+
+/** A Polyplug plugin started, described and (normally) activated, as the gateway would. */
+export interface ContractSession {
+  readonly plugin: PluginClient;
+  readonly rpc: RpcClient<typeof Plugin>;
+  readonly backend: GatewayApiBackend;
+  readonly description: DescribeResponse;
+  /** The Activate answer (undefined when `activate: false`). */
+  readonly activation: ActivateResponse | undefined;
+  /** Broker id the GatewayAPI is served on. */
+  readonly brokerId: number;
+  /** Every GatewayAPI call the plugin made, in order. */
+  readonly apiCalls: ApiCall[];
+  readonly logs: LoggedRecord[];
+  readonly events: PublishedEvent[];
+  /** ConfigurationChanged calls the session sent after SaveConfig, with their answers. */
+  readonly configPushes: Array<Promise<unknown>>;
+  /** A fresh HookContext (new request id) for the conformance plugin. */
+  hookContext(overrides?: Partial<HookContextInit>): HookContextInit;
+  /** Intercept on `topic`, with a fresh HookContext; rejects on a gRPC failure. */
+  intercept(topic: string, payload: JsonObject, options?: RpcCallOptions): Promise<InterceptResponse>;
+  /** Runs Deactivate (if activated) and shuts the plugin down. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens a session: startPlugin, Describe, GatewayAPI on a broker id, Activate. */
+export async function openContractSession(params: SessionOptions & { context: CheckContext; backend: GatewayApiBackend }): Promise<ContractSession> {
+  const { context, backend } = params;
+  const plugin = await context.start({ autoMtls: params.autoMtls ?? false });
+  const rpc = plugin.client(Plugin);
+  const apiCalls: ApiCall[] = [];
+  const logs: LoggedRecord[] = [];
+  const events: PublishedEvent[] = [];
+  const configPushes: Array<Promise<unknown>> = [];
+  const hookContext = (overrides: Partial<HookContextInit> = {}): HookContextInit => ({
+    requestId: `req-${randomUUID()}`,
+    pluginId: CONFORMANCE_PLUGIN_ID,
+    ...overrides,
+  });
+  const description = await rpc.describe({ context: hookContext() }, { deadline: 10_000 });
+  context.trace("Describe", description);
+  if (description.pluginId !== CONFORMANCE_PLUGIN_ID) fail(`Describe answered plugin_id ${show(description.pluginId)}; a conformance plugin must use ${show(CONFORMANCE_PLUGIN_ID)}`);
+  const brokerId = plugin.broker.nextId();
+  await plugin.broker.acceptAndServe(brokerId, (server) =>
+    registerGatewayApi(server, {
+      backend,
+      namespace: CONFORMANCE_PLUGIN_ID,
+      onCall: (call) => {
+        apiCalls.push(call);
+        context.trace(`plugin called GatewayAPI.${call.method} → ${call.status}`, call.request);
+        if (call.status !== "OK") return;
+        const request = call.request as Record<string, unknown>;
+        if (call.method === "Log") logs.push({ level: LogLevel[Number(request.level)] ?? "UNSPECIFIED", message: String(request.message), fields: (request.fields ?? {}) as JsonObject, requestId: String(request.requestId) });
+        if (call.method === "PublishEvent") events.push({ event: String(request.event), payload: (request.payload ?? {}) as JsonObject, audience: request.audience as PublishedEvent["audience"] });
+      },
+      onConfigSaved: (configuration) => {
+        const push = rpc.configurationChanged({ context: hookContext({ originPluginId: CONFORMANCE_PLUGIN_ID }), configuration }, { deadline: 10_000 });
+        push.catch(() => undefined);
+        configPushes.push(push);
+      },
+    }),
+  );
+  let activation: ActivateResponse | undefined;
+  let activated = false;
+  if (params.activate ?? true) {
+    const request = { context: hookContext(), configuration: params.configuration ?? {}, gatewayApiBrokerId: brokerId, gateway: CONFORMANCE_GATEWAY };
+    context.trace("Activate →", request);
+    activation = await rpc.activate(request, { deadline: 30_000 });
+    context.trace("Activate ←", activation);
+    activated = activation.error === undefined;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    plugin,
+    rpc,
+    backend,
+    description,
+    activation,
+    brokerId,
+    apiCalls,
+    logs,
+    events,
+    configPushes,
+    hookContext,
+    async intercept(topic, payload, options = {}) {
+      const request = { context: hookContext(), topic, payload };
+      context.trace(`Intercept ${topic} →`, payload);
+      const response = await rpc.intercept(request, { deadline: 10_000, ...options });
+      context.trace(`Intercept ${topic} ←`, response);
+      return response;
+    },
+    close() {
+      closing ??= (async () => {
+        if (activated) await rpc.deactivate({ context: hookContext() }, { deadline: 5000 }).catch(() => undefined);
+        await plugin.shutdown({ gracefulMs: 1000, terminateMs: 500 });
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import * as grpc from "@grpc/grpc-js";
+import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
+import { StructSchema } from "@bufbuild/protobuf/wkt";
+import { addRpcService, RpcStatusError } from "polyplug";
+import { GatewayAPI, LogLevel } from "../gen/polyplug/v1/gateway_api_pb.js";
+import type { GatewayApiBackend, KvCondition } from "./gateway-api-backend.js";
+
+/** Contract limits (proto/README.md §9) the adapter enforces for every backend. */
+export const LIMITS = {
+  keyBytes: 512,
+  valueBytes: 1 << 20,
+  payloadBytes: 8 << 20,
+  logBytes: 64 << 10,
+  pageSizeMax: 1000,
+  pageSizeDefault: 100,
+} as const;
+
+/**
+ * Keys starting with this prefix make KvGet fail with the gRPC status named after it
+ * (`conformance-fail/UNAVAILABLE`), so cases can check how an SDK maps statuses.
+ */
+export const FAULT_KEY_PREFIX = "conformance-fail/";
+
+const NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
+
+/** One GatewayAPI call as the plugin made it, for traces. */
+export interface ApiCall {
+  readonly method: string;
+  readonly request: unknown;
+  readonly status: string;
+}
+
+/** Options of `registerGatewayApi`. */
+export interface GatewayApiOptions {
+  readonly backend: GatewayApiBackend;
+  /** The namespace of this connection: the plugin id. */
+  readonly namespace: string;
+  /** Called after every call (for traces and call counts). */
+  readonly onCall?: (call: ApiCall) => void;
+  /** Called after SaveConfig succeeded, so the caller can send ConfigurationChanged. */
+  readonly onConfigSaved?: (configuration: JsonObject) => void;
+}
+
+function invalid(field: string, message: string): RpcStatusError {
+  return new RpcStatusError(grpc.status.INVALID_ARGUMENT, `${field}: ${message}`);
+}
+
+function checkKey(key: string, field = "key"): void {
+  const bytes = Buffer.byteLength(key, "utf8");
+  if (bytes < 1 || bytes > LIMITS.keyBytes) throw invalid(field, `KV key must be 1..${LIMITS.keyBytes} bytes of UTF-8, got ${bytes} bytes`);
+  if (key.includes("\u0000")) throw invalid(field, "KV key must not contain NUL");
+}
+
+function structBytes(value: JsonObject | undefined): number {
+  return value === undefined ? 0 : toBinary(StructSchema, fromJson(StructSchema, value)).length;
+}
+
+function checkStruct(field: string, value: JsonObject | undefined, limit: number): void {
+  const size = value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), "utf8");
+  // JSON length is an upper bound close to the serialized size; only compute exactly near the limit.
+  if (size > limit / 2 && structBytes(value) > limit) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
+}
+
+function faultFor(key: string): RpcStatusError | undefined {
+  if (!key.startsWith(FAULT_KEY_PREFIX)) return undefined;
+  const name = key.slice(FAULT_KEY_PREFIX.length);
+  const code = (grpc.status as unknown as Record<string, number>)[name];
+  return code === undefined ? undefined : new RpcStatusError(code, `injected failure ${name} for key ${key}`);
+}
+
+/** Registers polyplug.v1.GatewayAPI on `server`, validating requests and delegating to the backend. */
+export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptions): void {
+  const { backend, namespace } = options;
+  const wrap =
+    <Q, R>(method: string, body: (request: Q) => Promise<R>) =>
+    async (request: Q): Promise<R> => {
+      try {
+        const response = await body(request);
+        options.onCall?.({ method, request, status: "OK" });
+        return response;
+      } catch (error) {
+        const status = error instanceof RpcStatusError ? (grpc.status[error.status] ?? String(error.status)) : "INTERNAL";
+        options.onCall?.({ method, request, status });
+        throw error;
+      }
+    };
+  addRpcService(server, GatewayAPI, {
+    kvGet: wrap("KvGet", async (request) => {
+      const fault = faultFor(request.key);
+      if (fault) throw fault;
+      checkKey(request.key);
+      const result = await backend.kvGet(namespace, request.key);
+      return {
+        found: result.found,
+        value: result.value,
+        ...(result.expiresAtMs !== undefined ? { expiresAt: { seconds: BigInt(Math.floor(result.expiresAtMs / 1000)), nanos: (result.expiresAtMs % 1000) * 1e6 } } : {}),
+      };
+    }),
+    kvSet: wrap("KvSet", async (request) => {
+      checkKey(request.key);
+      if (request.value.length > LIMITS.valueBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `value is ${request.value.length} bytes, over the limit of ${LIMITS.valueBytes} bytes`);
+      let ttlMs = 0;
+      if (request.ttl) {
+        const ms = Number(request.ttl.seconds) * 1000 + request.ttl.nanos / 1e6;
+        if (ms < 0) throw invalid("ttl", "must not be negative");
+        ttlMs = Math.ceil(ms);
+      }
+      const condition: KvCondition =
+        request.condition.case === "ifEquals"
+          ? { kind: "ifEquals", value: request.condition.value }
+          : request.condition.case === "ifAbsent" && request.condition.value
+            ? { kind: "ifAbsent" }
+            : { kind: "none" };
+      return backend.kvSet(namespace, request.key, request.value, condition, ttlMs);
+    }),
+    kvDelete: wrap("KvDelete", async (request) => {
+      checkKey(request.key);
+      return { deleted: await backend.kvDelete(namespace, request.key, request.ifEquals) };
+    }),
+    kvList: wrap("KvList", async (request) => {
+      if (Buffer.byteLength(request.prefix, "utf8") > LIMITS.keyBytes) throw invalid("prefix", `must be at most ${LIMITS.keyBytes} bytes`);
+      if (request.pageSize > LIMITS.pageSizeMax) throw invalid("page_size", `must be 0..${LIMITS.pageSizeMax}, got ${request.pageSize}`);
+      try {
+        return await backend.kvList(namespace, request.prefix, request.pageSize || LIMITS.pageSizeDefault, request.pageToken);
+      } catch (error) {
+        if (error instanceof Error && error.name === "InvalidPageToken") throw invalid("page_token", error.message);
+        throw error;
+      }
+    }),
+    log: wrap("Log", async (request) => {
+      if (Buffer.byteLength(request.message, "utf8") > LIMITS.logBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `message is over the limit of ${LIMITS.logBytes} bytes`);
+      checkStruct("fields", request.fields, LIMITS.logBytes);
+      const level = LogLevel[request.level === LogLevel.UNSPECIFIED ? LogLevel.INFO : request.level] ?? "INFO";
+      await backend.log(namespace, { level, message: request.message, fields: request.fields ?? {}, requestId: request.requestId });
+      return {};
+    }),
+    publishEvent: wrap("PublishEvent", async (request) => {
+      if (!NAME_PATTERN.test(request.event)) throw invalid("event", `event name ${JSON.stringify(request.event)} must match [a-z0-9_.-]{1,128}`);
+      checkStruct("payload", request.payload, LIMITS.payloadBytes);
+      const audience = request.audience ? { clientIds: request.audience.clientIds, matchLabels: request.audience.matchLabels, omitClientIds: request.audience.omitClientIds } : undefined;
+      await backend.publish(namespace, { event: request.event, payload: request.payload ?? {}, audience });
+      return {};
+    }),
+    getConfig: wrap("GetConfig", async () => ({ configuration: await backend.getConfig(namespace) })),
+    saveConfig: wrap("SaveConfig", async (request) => {
+      const configuration = request.configuration ?? {};
+      checkStruct("configuration", configuration, LIMITS.payloadBytes);
+      await backend.saveConfig(namespace, configuration);
+      options.onConfigSaved?.(configuration);
+      return {};
+    }),
+  });
+}

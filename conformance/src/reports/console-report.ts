@@ -1,0 +1,32 @@
+import type { CaseResult, RunReport } from "../case-result.js";
+
+/** One progress line for a finished case. */
+export function progressLine(index: number, total: number, result: CaseResult): string {
+  const tag = { passed: "PASS", failed: result.required ? "FAIL" : "fail (optional)", skipped: "skip", "known-failing": "known-failing", "unexpected-pass": "UNEXPECTED PASS" }[result.status];
+  return `[${String(index + 1).padStart(String(total).length)}/${total}] ${tag.padEnd(15)} ${result.name} (${result.durationMs} ms)${result.status === "failed" || result.status === "unexpected-pass" ? `\n      ${result.message ?? ""}` : ""}\n`;
+}
+
+/** The summary table printed at the end: one row per case group, then the totals. */
+export function summaryTable(report: RunReport, verbose: boolean): string {
+  const groups = new Map<string, Record<CaseResult["status"], number>>();
+  for (const r of report.results) {
+    const group = r.name.split("/")[0] ?? r.name;
+    const row = groups.get(group) ?? { passed: 0, failed: 0, skipped: 0, "known-failing": 0, "unexpected-pass": 0 };
+    row[r.status]++;
+    groups.set(group, row);
+  }
+  const lines = ["", `${"group".padEnd(16)} ${"pass".padStart(5)} ${"fail".padStart(5)} ${"skip".padStart(5)} ${"known".padStart(6)}`];
+  for (const [group, row] of groups) lines.push(`${group.padEnd(16)} ${String(row.passed).padStart(5)} ${String(row.failed + row["unexpected-pass"]).padStart(5)} ${String(row.skipped).padStart(5)} ${String(row["known-failing"]).padStart(6)}`);
+  const s = report.summary;
+  lines.push(`${"total".padEnd(16)} ${String(s.passed).padStart(5)} ${String(s.failed + s.unexpectedPasses).padStart(5)} ${String(s.skipped).padStart(5)} ${String(s.knownFailing).padStart(6)}`);
+  const failures = report.results.filter((r) => r.status === "failed" || r.status === "unexpected-pass");
+  if (failures.length > 0) {
+    lines.push("", "Failures:");
+    for (const r of failures) {
+      lines.push(`  ✖ ${r.name}${r.required ? "" : " (optional)"}: ${r.message ?? ""}`, `    ${r.description}`);
+      if (verbose) for (const t of r.trace) lines.push(`      · ${t.step}${t.detail === undefined ? "" : ` ${JSON.stringify(t.detail, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? `<${v.length} bytes>` : v))?.slice(0, 400)}`}`);
+    }
+  }
+  lines.push("", s.ok ? `OK: every required case passed against ${report.target}` : `FAILED: see above (${report.target})`, "");
+  return lines.join("\n");
+}
