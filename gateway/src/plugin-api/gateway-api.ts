@@ -1,0 +1,73 @@
+import type { Logger } from "pino";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import type { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "../rpc/server.js";
+import type { KvStore, PluginStateStore } from "../store/store.js";
+import type { EventPublisher } from "./events.js";
+import { createConfigHandlers, type PluginConfigAccess } from "./config.js";
+import { createKvHandlers } from "./kv.js";
+import { createLogHandler } from "./log.js";
+import type { LogRateLimit } from "./log-rate-limit.js";
+import { createPublishHandler } from "./publish.js";
+import { toRpcStatusError } from "./rpc-status.js";
+
+/** Everything the GatewayAPI served to one plugin connection needs. */
+export interface GatewayApiDeps {
+  /**
+   * The plugin on whose broker connection the calls arrive. The only source of every
+   * namespace (KV, configuration, event names, log records); no request field can name
+   * another plugin.
+   */
+  readonly pluginId: string;
+  readonly store: KvStore & PluginStateStore;
+  /** Logger already bound to the plugin's identity; GatewayAPI.Log writes here. */
+  readonly logger: Logger;
+  readonly events: EventPublisher;
+  readonly config: PluginConfigAccess;
+  /** Clock, epoch milliseconds (event timestamps, log rate limit). Default Date.now. */
+  readonly now?: () => number;
+  /**
+   * Whether the plugin is between Activate and the end of Deactivate; calls outside
+   * that window fail with FAILED_PRECONDITION. Default: always active.
+   */
+  readonly isActive?: () => boolean;
+  /** Log flood protection; default 1000 records/s, bursts of 2000. */
+  readonly logRateLimit?: LogRateLimit;
+}
+
+type Handler = (request: never, context: never) => unknown;
+
+/**
+ * The polyplug.v1.GatewayAPI handlers for one plugin connection, ready for
+ * `addRpcService(server, GatewayAPI, handlers)`. Every request is validated against the
+ * contract's limits; failures answer the gRPC status of proto/README.md §8
+ * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED naming the field or limit, UNAVAILABLE when
+ * storage is, INTERNAL for gateway bugs), never a partial effect.
+ */
+export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<typeof GatewayAPI> {
+  const { pluginId, isActive } = deps;
+  const now = deps.now ?? Date.now;
+  const handlers = {
+    ...createKvHandlers({ pluginId, store: deps.store }),
+    ...createLogHandler({ logger: deps.logger, now, ...(deps.logRateLimit ? { rateLimit: deps.logRateLimit } : {}) }),
+    ...createPublishHandler({ pluginId, events: deps.events, now }),
+    ...createConfigHandlers(deps.config),
+  };
+  const guarded: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
+    guarded[name] = (request, context) => {
+      try {
+        if (isActive && !isActive()) {
+          throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} is not active: GatewayAPI calls are accepted from Activate until Deactivate returns`);
+        }
+        const result = handler(request, context);
+        // Handlers are synchronous today; keep the mapping if one ever returns a promise.
+        if (result instanceof Promise) return result.catch((reason: unknown) => Promise.reject(toRpcStatusError(reason)));
+        return result;
+      } catch (reason) {
+        throw toRpcStatusError(reason);
+      }
+    };
+  }
+  return guarded as RpcHandlers<typeof GatewayAPI>;
+}
