@@ -96,12 +96,16 @@ def serve(config: ServeConfig) -> NoReturn:
     """Run the plugin until the host shuts it down, then exit the process (never returns).
 
     Order: guard stdout, check the magic cookie (exit 1 with go-plugin's message if
-    wrong), negotiate the version, listen, set up AutoMTLS when ``PLUGIN_CLIENT_CERT``
-    is set, register go-plugin's services and the application's, print the handshake
-    line, ignore SIGINT, capture ``sys.stdout``/``sys.stderr`` for ``GRPCStdio``.
+    wrong), ignore SIGINT, negotiate the version, listen, set up AutoMTLS when
+    ``PLUGIN_CLIENT_CERT`` is set, register go-plugin's services and the application's,
+    print the handshake line, capture ``sys.stdout``/``sys.stderr`` for ``GRPCStdio``.
     """
     install_stdout_guard()
     exit_unless_launched_by_host(config.handshake)
+    # Before the handshake line, so a Ctrl-C racing the start cannot kill the plugin.
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     _install_default_logging()
     version = negotiate_version(
         config.handshake.protocol_versions, os.environ.get("PLUGIN_PROTOCOL_VERSIONS")
@@ -114,7 +118,6 @@ def serve(config: ServeConfig) -> NoReturn:
         remove_private_dir()
         sys.exit(1)
     io = shared_io_loop() if mtls else None
-    stop = threading.Event()
     hub = StdioHub()
     size = config.max_message_bytes
     options = [
@@ -142,8 +145,6 @@ def serve(config: ServeConfig) -> NoReturn:
     server.start()
     _announce(version, endpoint, mtls)
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     capture_stdio(hub)
     watch_parent(stop.set)
     while not stop.wait(1.0):
