@@ -38,29 +38,28 @@ export const migrations: readonly Migration[] = [
 export const latestSchemaVersion = migrations.reduce((max, step) => Math.max(max, step.version), 0);
 
 /**
- * Brings `db` up to `latestSchemaVersion`, one transaction per step, and returns the
- * version it started from. A database from a newer gateway is refused (FailedPrecondition)
- * rather than used with a schema this build does not know.
+ * Brings `db` up to `latestSchemaVersion` and returns the version it started from. All
+ * pending steps run in one IMMEDIATE transaction, so processes opening the same file at
+ * once migrate it exactly once. A database from a newer gateway is refused
+ * (`failed_precondition`) rather than used with a schema this build does not know.
  */
 export function migrate(db: Database.Database, path: string): number {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  const row = db.prepare<[], { version: number }>("SELECT version FROM schema_version").get();
-  const current = row?.version ?? 0;
-  if (current > latestSchemaVersion) {
-    throw new PolyplugError(
-      ErrorCode.FailedPrecondition,
-      `the gateway store at ${path} has schema version ${current}, newer than this gateway knows (${latestSchemaVersion}); upgrade the gateway or use another store file`,
-      { details: { path, schemaVersion: current } },
-    );
-  }
-  const setVersion = db.prepare("UPDATE schema_version SET version = ?");
-  if (!row) db.prepare("INSERT INTO schema_version (version) VALUES (0)").run();
-  for (const step of migrations) {
-    if (step.version <= current) continue;
-    db.transaction(() => {
-      db.exec(step.sql);
-      setVersion.run(step.version);
-    }).immediate();
-  }
-  return current;
+  return db
+    .transaction(() => {
+      db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      const row = db.prepare<[], { version: number }>("SELECT version FROM schema_version").get();
+      const current = row?.version ?? 0;
+      if (current > latestSchemaVersion) {
+        throw new PolyplugError(
+          ErrorCode.FailedPrecondition,
+          `the gateway store at ${path} has schema version ${current}, newer than this gateway knows (${latestSchemaVersion}); upgrade the gateway or use another store file`,
+          { details: { path, schemaVersion: current } },
+        );
+      }
+      if (!row) db.prepare("INSERT INTO schema_version (version) VALUES (0)").run();
+      for (const step of migrations) if (step.version > current) db.exec(step.sql);
+      db.prepare("UPDATE schema_version SET version = ?").run(latestSchemaVersion);
+      return current;
+    })
+    .immediate();
 }
