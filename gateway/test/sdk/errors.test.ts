@@ -1,0 +1,81 @@
+// Errors as data: handler failures, oversized and malformed answers come back as
+// polyplug.v1.Error with gRPC OK, and the plugin keeps serving.
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PolyplugError, type PluginClient } from "../../src/index.js";
+import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
+import { Plugin } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { eventually } from "../log-capture.js";
+import { ensureSdkBuilt, sdkPaths, startNodePlugin, stopAll } from "./harness.js";
+
+let plugin: PluginClient;
+let rpc: ReturnType<typeof plugin.client<typeof Plugin>>;
+
+beforeAll(async () => {
+  ensureSdkBuilt();
+  plugin = await startNodePlugin(sdkPaths.fixture("faulty-plugin.mjs"));
+  rpc = plugin.client(Plugin);
+});
+afterAll(stopAll);
+
+describe("handler failures are data", () => {
+  it("a throwing handler answers PLUGIN_FAILED with its message, and the plugin keeps serving", async () => {
+    const failed = await rpc.intercept({ topic: "test.throw", payload: {} });
+    expect(failed.error).toMatchObject({ code: ErrorCode.PLUGIN_FAILED, message: "boom: handler exploded" });
+    expect(failed.outcome.case).toBeUndefined();
+    const again = await rpc.intercept({ topic: "test.echo", payload: { a: 1 } });
+    expect(again.outcome).toMatchObject({ case: "modify", value: { payload: { a: 1 } } });
+    expect(await plugin.health()).toBe("SERVING");
+    const notify = await rpc.notify({ topic: "any.topic", payload: { fail: true } });
+    expect(notify.error).toMatchObject({ code: ErrorCode.PLUGIN_FAILED, message: "notify failed on purpose" });
+  });
+
+  it("refuses an oversized modify payload with RESOURCE_EXHAUSTED naming the 8 MiB limit", async () => {
+    const response = await rpc.intercept({ topic: "test.oversized", payload: {} });
+    expect(response.error?.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(response.error?.message).toContain("over the limit of 8388608 bytes (8 MiB)");
+    expect(response.error?.details).toEqual({ limit: "8388608 bytes" });
+  });
+
+  it("refuses command text over 64 KiB", async () => {
+    const response = await rpc.executeCommand({ command: "big-text", args: [], raw: "/big-text" });
+    expect(response.error).toMatchObject({ code: ErrorCode.RESOURCE_EXHAUSTED, details: { limit: "65536 bytes" } });
+  });
+
+  it("names what is wrong in a malformed payload", async () => {
+    const nan = await rpc.intercept({ topic: "test.malformed", payload: {} });
+    expect(nan.error).toMatchObject({ code: ErrorCode.PLUGIN_FAILED, details: { field: "$.bad" } });
+    expect(nan.error?.message).toContain("$.bad is NaN");
+    const array = await rpc.intercept({ topic: "test.array", payload: {} });
+    expect(array.error?.message).toContain("must be a JSON object, got an array");
+  });
+
+  it("answers unknown commands and topics with NOT_FOUND, undeclared hooks with UNIMPLEMENTED", async () => {
+    expect((await rpc.executeCommand({ command: "nope", args: [], raw: "/nope" })).error?.code).toBe(ErrorCode.NOT_FOUND);
+    expect((await rpc.intercept({ topic: "other.topic", payload: {} })).error?.code).toBe(ErrorCode.NOT_FOUND);
+    const unimplemented = await rpc.configurationChanged({ configuration: {} }).catch((error: unknown) => error);
+    expect(unimplemented).toBeInstanceOf(PolyplugError);
+    expect((unimplemented as PolyplugError).details.grpcStatus).toBe("UNIMPLEMENTED");
+  });
+
+  it("uses of the GatewayAPI before Activate fail with FAILED_PRECONDITION", async () => {
+    const response = await rpc.intercept({ topic: "test.api", payload: {} });
+    expect(response.error).toMatchObject({ code: ErrorCode.FAILED_PRECONDITION });
+    expect(response.error?.message).toContain("available from onActivate on");
+  });
+});
+
+describe("HookContext and cancellation", () => {
+  it("passes the HookContext to handlers", async () => {
+    const deadline = Date.now() + 60_000;
+    const response = await rpc.intercept({ context: { requestId: "req-7", pluginId: "test.faulty", deadline: timestampFromMs(deadline) }, topic: "test.echo", payload: {} });
+    expect(response.outcome).toMatchObject({ case: "modify", value: { payload: { plugin_id: "test.faulty", request_id: "req-7", deadline: new Date(deadline).toISOString() } } });
+  });
+
+  it("aborts the handler's signal when the gRPC deadline passes", async () => {
+    const failure = await rpc.intercept({ topic: "test.wait", payload: {} }, { deadline: 300 }).catch((error: unknown) => error);
+    expect((failure as PolyplugError).details.grpcStatus).toBe("DEADLINE_EXCEEDED");
+    await eventually(() => plugin.stderrTail().some((line) => line.includes("handler saw abort")), 5000, "the handler to see the abort");
+    expect(await plugin.health()).toBe("SERVING");
+  });
+});
