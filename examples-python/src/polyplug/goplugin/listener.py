@@ -8,6 +8,7 @@ in order on 127.0.0.1 (both unset: an OS-chosen port).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -49,6 +50,8 @@ def private_dir() -> str:
         if _private_dir is None:
             _private_dir = tempfile.mkdtemp(prefix="polyplug-")
             os.chmod(_private_dir, 0o700)
+            # Plugins remove it explicitly before os._exit; other users (tests) at exit.
+            atexit.register(remove_private_dir)
         return _private_dir
 
 

@@ -29,6 +29,7 @@ from polyplug.goplugin.health import HealthServicer
 from polyplug.goplugin.io_loop import shared_io_loop
 from polyplug.goplugin.listener import (
     Endpoint,
+    ListenError,
     bind_grpc_server,
     listen_socket,
     private_dir,
@@ -136,12 +137,17 @@ def serve(config: ServeConfig) -> NoReturn:
     config.register(ServeContext(version, server, broker))
 
     proxy: TlsServerProxy | None = None
-    if mtls is not None and io is not None:
-        internal = bind_grpc_server(server, "unix", internal=True)
-        sock, endpoint = listen_socket(network)
-        proxy = TlsServerProxy.start(io, sock, mtls.server_context(), internal.address)
-    else:
-        endpoint = bind_grpc_server(server, network)
+    try:
+        if mtls is not None and io is not None:
+            internal = bind_grpc_server(server, "unix", internal=True)
+            sock, endpoint = listen_socket(network)
+            proxy = TlsServerProxy.start(io, sock, mtls.server_context(), internal.address)
+        else:
+            endpoint = bind_grpc_server(server, network)
+    except ListenError as error:
+        _log.error("cannot listen", extra={"error": str(error)})
+        remove_private_dir()
+        sys.exit(1)
     server.start()
     _announce(version, endpoint, mtls)
 

@@ -212,10 +212,15 @@ class PluginProcess:
             self.close()
 
     def kill(self) -> None:
-        """SIGKILL the plugin and release everything."""
+        """Stop the plugin (SIGTERM, which lets it remove its sockets; SIGKILL after 2 s)
+        and release everything."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
+            self.process.terminate()
+            try:
+                self.process.wait(2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
         self.close()
 
     def close(self) -> None:
