@@ -14,6 +14,8 @@
 //
 // JSON field names are the lowerCamelCase names protobuf's JSON mapping gives
 // (requestId, timeoutMs, queuedFor...); snake_case names are accepted too.
+// JSON responses carry every scalar and list field, defaults included
+// ("allowed": false, "droppedFor": []); unset message fields are omitted.
 //
 // Errors are Connect / gRPC status codes. Codes any RPC may return besides
 // those listed on it:

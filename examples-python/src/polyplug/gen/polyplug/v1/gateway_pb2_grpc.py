@@ -67,9 +67,9 @@ class GatewayServicer:
         rejection.failure = true); either way the call still succeeds and `steps`
         says what happened. A topic without subscribers is allowed unchanged.
 
-        Deadline: timeout_ms (default and maximum are gateway configuration) for
-        the whole chain; each plugin also has its own Intercept deadline (default
-        5 s). A chain cut short by the overall deadline is DEADLINE_EXCEEDED.
+        Deadline: timeout_ms (0: the gateway default) for the whole chain; each
+        plugin also has its own Intercept deadline (default 5 s). A chain cut
+        short by the overall deadline is DEADLINE_EXCEEDED.
 
         Errors: INVALID_ARGUMENT (topic, request_id, traceparent, metadata or
         timeout_ms malformed), RESOURCE_EXHAUSTED (payload over 8 MiB).

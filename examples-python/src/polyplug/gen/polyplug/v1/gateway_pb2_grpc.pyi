@@ -17,6 +17,8 @@ protocols at once:
 
 JSON field names are the lowerCamelCase names protobuf's JSON mapping gives
 (requestId, timeoutMs, queuedFor...); snake_case names are accepted too.
+JSON responses carry every scalar and list field, defaults included
+("allowed": false, "droppedFor": []); unset message fields are omitted.
 
 Errors are Connect / gRPC status codes. Codes any RPC may return besides
 those listed on it:
@@ -82,9 +84,9 @@ class GatewayStub:
     rejection.failure = true); either way the call still succeeds and `steps`
     says what happened. A topic without subscribers is allowed unchanged.
 
-    Deadline: timeout_ms (default and maximum are gateway configuration) for
-    the whole chain; each plugin also has its own Intercept deadline (default
-    5 s). A chain cut short by the overall deadline is DEADLINE_EXCEEDED.
+    Deadline: timeout_ms (0: the gateway default) for the whole chain; each
+    plugin also has its own Intercept deadline (default 5 s). A chain cut
+    short by the overall deadline is DEADLINE_EXCEEDED.
 
     Errors: INVALID_ARGUMENT (topic, request_id, traceparent, metadata or
     timeout_ms malformed), RESOURCE_EXHAUSTED (payload over 8 MiB).
@@ -131,9 +133,9 @@ class GatewayAsyncStub(GatewayStub):
     rejection.failure = true); either way the call still succeeds and `steps`
     says what happened. A topic without subscribers is allowed unchanged.
 
-    Deadline: timeout_ms (default and maximum are gateway configuration) for
-    the whole chain; each plugin also has its own Intercept deadline (default
-    5 s). A chain cut short by the overall deadline is DEADLINE_EXCEEDED.
+    Deadline: timeout_ms (0: the gateway default) for the whole chain; each
+    plugin also has its own Intercept deadline (default 5 s). A chain cut
+    short by the overall deadline is DEADLINE_EXCEEDED.
 
     Errors: INVALID_ARGUMENT (topic, request_id, traceparent, metadata or
     timeout_ms malformed), RESOURCE_EXHAUSTED (payload over 8 MiB).
@@ -183,9 +185,9 @@ class GatewayServicer(metaclass=_abc_1.ABCMeta):
         rejection.failure = true); either way the call still succeeds and `steps`
         says what happened. A topic without subscribers is allowed unchanged.
 
-        Deadline: timeout_ms (default and maximum are gateway configuration) for
-        the whole chain; each plugin also has its own Intercept deadline (default
-        5 s). A chain cut short by the overall deadline is DEADLINE_EXCEEDED.
+        Deadline: timeout_ms (0: the gateway default) for the whole chain; each
+        plugin also has its own Intercept deadline (default 5 s). A chain cut
+        short by the overall deadline is DEADLINE_EXCEEDED.
 
         Errors: INVALID_ARGUMENT (topic, request_id, traceparent, metadata or
         timeout_ms malformed), RESOURCE_EXHAUSTED (payload over 8 MiB).
