@@ -1,0 +1,77 @@
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { CallOptions } from "../dispatch/dispatcher.js";
+
+/** Topic names, as in common.proto's limits table. */
+export const TOPIC_PATTERN = /^[a-z0-9_.-]{1,128}$/;
+/** Largest timeout_ms a caller may ask for (5 minutes). */
+export const MAX_TIMEOUT_MS = 300_000;
+/** Most metadata entries per request. */
+export const MAX_METADATA_ENTRIES = 64;
+/** Longest metadata value, in bytes. */
+export const MAX_METADATA_VALUE_BYTES = 4096;
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const METADATA_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** The caller-context fields every polyplug.v1.Gateway request shares. */
+export interface CallerFields {
+  readonly requestId: string;
+  readonly traceparent: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+}
+
+/** An INVALID_ARGUMENT error naming the offending request field. */
+export function invalidField(field: string, problem: string): ConnectError {
+  return new ConnectError(`${field}: ${problem}`, Code.InvalidArgument);
+}
+
+/** Throws INVALID_ARGUMENT unless `topic` is a valid topic name. */
+export function checkTopic(topic: string): void {
+  if (!TOPIC_PATTERN.test(topic)) {
+    throw invalidField("topic", `must match [a-z0-9_.-]{1,128}, got ${JSON.stringify(topic.slice(0, 140))}`);
+  }
+}
+
+function checkMetadata(metadata: Readonly<Record<string, string>>): void {
+  const entries = Object.entries(metadata);
+  if (entries.length > MAX_METADATA_ENTRIES) {
+    throw invalidField("metadata", `at most ${MAX_METADATA_ENTRIES} entries, got ${entries.length}`);
+  }
+  for (const [key, value] of entries) {
+    if (!METADATA_KEY_PATTERN.test(key)) throw invalidField(`metadata.${key}`, "keys must match [a-z][a-z0-9_]{0,63}");
+    if (Buffer.byteLength(value) > MAX_METADATA_VALUE_BYTES) {
+      throw invalidField(`metadata.${key}`, `values are at most ${MAX_METADATA_VALUE_BYTES} bytes`);
+    }
+  }
+}
+
+/**
+ * Validates the caller fields of a request and turns them into dispatcher CallOptions.
+ * An empty traceparent falls back to the request's `traceparent` header (ignored when
+ * malformed there: headers come from proxies too). The deadline is the shorter of
+ * timeout_ms and the Connect / gRPC timeout; the handler's signal cancels the call.
+ * Throws INVALID_ARGUMENT naming the field.
+ */
+export function toCallOptions(fields: CallerFields, context: HandlerContext): CallOptions {
+  if (fields.requestId !== "" && !REQUEST_ID_PATTERN.test(fields.requestId)) {
+    throw invalidField("request_id", "at most 128 characters of [A-Za-z0-9._:-]");
+  }
+  if (fields.traceparent !== "" && !TRACEPARENT_PATTERN.test(fields.traceparent)) {
+    throw invalidField("traceparent", "must be a W3C traceparent, 00-<32 hex>-<16 hex>-<2 hex>");
+  }
+  checkMetadata(fields.metadata);
+  const requested = fields.timeoutMs ?? 0;
+  if (requested > MAX_TIMEOUT_MS) throw invalidField("timeout_ms", `at most ${MAX_TIMEOUT_MS}`);
+  const headerTrace = context.requestHeader.get("traceparent") ?? "";
+  const traceparent = fields.traceparent || (TRACEPARENT_PATTERN.test(headerTrace) ? headerTrace : "");
+  const limits = [requested || undefined, context.timeoutMs()].filter((value): value is number => value !== undefined);
+  return {
+    ...(fields.requestId ? { requestId: fields.requestId } : {}),
+    ...(traceparent ? { traceparent } : {}),
+    metadata: { ...fields.metadata },
+    ...(limits.length > 0 ? { timeoutMs: Math.max(1, Math.min(...limits)) } : {}),
+    signal: context.signal,
+  };
+}

@@ -1,0 +1,112 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import type { AnyRequest, AnyResponse } from "./http-routes.js";
+
+/** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** Options of createDualProtocolServer. */
+export interface DualProtocolServerOptions {
+  /** Serves every request, HTTP/1.1 and HTTP/2 alike. */
+  readonly handler: (req: AnyRequest, res: AnyResponse) => void;
+  /** HTTP/1.1 `Upgrade` requests (WebSocket); without it they are refused. */
+  readonly onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** How long a new connection may stay silent before it is closed. Default 30 s. */
+  readonly firstByteTimeoutMs?: number;
+  /** How long close() lets in-flight requests finish before cutting them. Default 5 s. */
+  readonly closeGraceMs?: number;
+}
+
+/** A listening-capable server that speaks HTTP/1.1 and cleartext HTTP/2 on one port. */
+export interface DualProtocolServer {
+  /** The TCP server; call listen() on it. */
+  readonly server: net.Server;
+  /** Stops accepting connections, lets in-flight requests finish (up to closeGraceMs), then cuts the rest. */
+  close(): Promise<void>;
+}
+
+/** True when `bytes` can still be (or already is) the HTTP/2 preface. */
+function mayBePreface(bytes: Buffer): boolean {
+  const length = Math.min(bytes.length, HTTP2_PREFACE.length);
+  return bytes.subarray(0, length).equals(HTTP2_PREFACE.subarray(0, length));
+}
+
+/**
+ * Creates one TCP server for both protocols: it reads the first bytes of each connection
+ * and hands the socket to an HTTP/2 server when they are the HTTP/2 connection preface
+ * (gRPC and Connect clients with prior knowledge, "h2c"), else to an HTTP/1.1 server.
+ * The bytes read are put back, so each server sees the connection from its start.
+ * h2c through an HTTP/1.1 `Upgrade: h2c` is not supported.
+ */
+export function createDualProtocolServer(options: DualProtocolServerOptions): DualProtocolServer {
+  const busy = new Map<net.Socket, number>();
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const h2Sockets = new WeakSet<net.Socket>();
+  let closing = false;
+
+  const h1 = http.createServer((req, res) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.on("close", () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
+      if (closing && left <= 0) socket.destroy();
+    });
+    if (closing) res.shouldKeepAlive = false;
+    options.handler(req, res);
+  });
+  if (options.onUpgrade) h1.on("upgrade", options.onUpgrade);
+  else h1.on("upgrade", (_req, socket: Duplex) => socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n"));
+
+  const h2 = http2.createServer({}, (req, res) => options.handler(req, res));
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", () => session.destroy());
+  });
+
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.setTimeout(options.firstByteTimeoutMs ?? 30_000, () => socket.destroy());
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const maybeH2 = mayBePreface(seen);
+      if (maybeH2 && seen.length < HTTP2_PREFACE.length) return; // need more bytes to decide
+      socket.off("data", onData);
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(seen);
+      if (maybeH2) {
+        h2Sockets.add(socket);
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+    socket.on("error", () => socket.destroy());
+  });
+
+  return {
+    server,
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.close();
+      for (const socket of sockets) if (!busy.has(socket) && !h2Sockets.has(socket)) socket.destroy();
+      const grace = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, options.closeGraceMs ?? 5_000);
+      await closed;
+      clearTimeout(grace);
+    },
+  };
+}
+

@@ -1,0 +1,115 @@
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import type { Dispatcher } from "../dispatch/dispatcher.js";
+import { createDualProtocolServer } from "./http-server.js";
+import { createPluginRouteHandler, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
+import { registerGatewayService } from "./public-api.js";
+import { createWebSocketHub, type WebSocketHub, type WebSocketHubOptions } from "./websocket-hub.js";
+
+/** Largest request message the Gateway API accepts (16 MiB); larger bodies get 413 / RESOURCE_EXHAUSTED. */
+export const MAX_API_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Options of startPublicServer. */
+export interface PublicServerOptions {
+  /** The hook dispatcher behind every surface. */
+  readonly dispatcher: Dispatcher;
+  /** TCP port; 0 picks a free one (see PublicServer.port). */
+  readonly port: number;
+  /** Interface to listen on. Default 127.0.0.1: the API trusts its callers. */
+  readonly host?: string;
+  readonly logger?: Pick<Logger, "info" | "warn" | "error">;
+  /** Request body limit of the Gateway API in bytes. Default MAX_API_BODY_BYTES. */
+  readonly maxBodyBytes?: number;
+  /** WebSocket hub limits and label policy. */
+  readonly events?: WebSocketHubOptions;
+  /** Plugin HTTP route options (caller metadata). */
+  readonly httpRoutes?: PluginRouteOptions;
+}
+
+/** A running public server. */
+export interface PublicServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** The port actually bound. */
+  readonly port: number;
+  /** The WebSocket hub; pass it to the GatewayAPI as the EventPublisher. */
+  readonly hub: WebSocketHub;
+  /** Closes WebSocket clients, stops listening and ends open connections (in-flight requests get a short grace). */
+  close(): Promise<void>;
+}
+
+function sendJsonError(res: AnyResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ code, message });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * Starts the gateway's public port. On one port, HTTP/1.1 and cleartext HTTP/2:
+ * - `POST /polyplug.v1.Gateway/{Intercept,Notify,ExecuteCommand}`: the Gateway API over
+ *   Connect (JSON or binary), gRPC (HTTP/2) and gRPC-Web;
+ * - `/plugins/{plugin_id}/...`: plugin HTTP routes (ServeHTTP, streamed both ways);
+ * - `GET /v1/events` with `Upgrade: websocket` (HTTP/1.1): plugin events (see websocket-hub.ts).
+ * Anything else is 404 with a JSON `{code, message}` body. Rejects when the port cannot be bound.
+ */
+export async function startPublicServer(options: PublicServerOptions): Promise<PublicServer> {
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_API_BODY_BYTES;
+  const shutdown = new AbortController();
+  const hub = createWebSocketHub(options.events);
+  const pluginRoutes = createPluginRouteHandler(options.dispatcher, options.httpRoutes);
+  const api = connectNodeAdapter({
+    routes: (router) => registerGatewayService(router, options.dispatcher),
+    readMaxBytes: maxBodyBytes,
+    // JSON callers see every field, `"allowed": false` included, not proto3's omissions.
+    jsonOptions: { alwaysEmitImplicit: true },
+    shutdownSignal: shutdown.signal,
+    fallback: (req, res) => sendJsonError(res as AnyResponse, 404, "not_found", `no route for ${req.method ?? "?"} ${(req.url ?? "").slice(0, 200)}`),
+  });
+
+  const handler = (req: AnyRequest, res: AnyResponse) => {
+    try {
+      if (pluginRoutes(req, res)) return;
+      // Refuse oversized bodies before reading them (chunked ones are cut by readMaxBytes).
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > maxBodyBytes) {
+        options.logger?.warn({ url: req.url, bytes: declared }, "request body over the limit");
+        sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
+        return;
+      }
+      api(req, res);
+    } catch (reason) {
+      options.logger?.error({ err: reason, url: req.url }, "public request handler failed");
+      if (!res.headersSent) sendJsonError(res, 500, "internal", "internal error");
+      else res.destroy();
+    }
+  };
+
+  const dual = createDualProtocolServer({
+    handler,
+    onUpgrade: (req, socket, head) => {
+      if (!hub.handleUpgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    dual.server.once("error", reject);
+    dual.server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      dual.server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = dual.server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  options.logger?.info({ url }, "public server listening");
+  return {
+    url,
+    port: address.port,
+    hub,
+    async close() {
+      shutdown.abort();
+      await hub.close();
+      await dual.close();
+    },
+  };
+}
