@@ -44,7 +44,9 @@ export function storeOperationError(reason: unknown, operation: string): Polyplu
   if (reason instanceof PolyplugError) return reason;
   const message = reason instanceof Error ? reason.message : String(reason);
   const code = primaryCode(reason);
-  const errorCode = code && transientCodes.has(code) ? ErrorCode.Unavailable : ErrorCode.Internal;
+  // better-sqlite3 throws a TypeError once the store was closed (gateway shutting down).
+  const closed = reason instanceof TypeError && /connection is not open/.test(message);
+  const errorCode = closed || (code && transientCodes.has(code)) ? ErrorCode.Unavailable : ErrorCode.Internal;
   return new PolyplugError(errorCode, `store ${operation} failed: ${message}`, {
     cause: reason,
     details: code ? { sqliteCode: code } : {},
