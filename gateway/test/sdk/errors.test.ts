@@ -2,7 +2,8 @@
 // polyplug.v1.Error with gRPC OK, and the plugin keeps serving.
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolyplugError, type PluginClient } from "../../src/index.js";
+import { createRpcClient, PolyplugError, type PluginClient } from "../../src/index.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
 import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
 import { Plugin } from "../../src/gen/polyplug/v1/plugin_pb.js";
 import { eventually } from "../log-capture.js";
@@ -58,10 +59,26 @@ describe("handler failures are data", () => {
     expect((unimplemented as PolyplugError).details.grpcStatus).toBe("UNIMPLEMENTED");
   });
 
+  it("logs an unhandled promise rejection instead of exiting", async () => {
+    expect((await rpc.executeCommand({ command: "reject", args: [], raw: "/reject" })).text).toBe("still here");
+    await eventually(() => plugin.stderrTail().some((line) => line.includes("unhandled promise rejection") && line.includes("nobody awaits this")), 5000, "the rejection log");
+    expect(await plugin.health()).toBe("SERVING");
+  });
+
   it("uses of the GatewayAPI before Activate fail with FAILED_PRECONDITION", async () => {
     const response = await rpc.intercept({ topic: "test.api", payload: {} });
     expect(response.error).toMatchObject({ code: ErrorCode.FAILED_PRECONDITION });
     expect(response.error?.message).toContain("available from onActivate on");
+  });
+});
+
+describe("broker", () => {
+  it("offers a plugin-served service to the host by broker id", async () => {
+    const offered = await rpc.executeCommand({ command: "offer", args: [], raw: "/offer" });
+    const id = Number(offered.data?.broker_id);
+    expect(id).toBeGreaterThan(0);
+    const brokered = await plugin.broker.dial(id);
+    expect((await createRpcClient(Health, brokered).check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
   });
 });
 
