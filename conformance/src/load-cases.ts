@@ -67,7 +67,7 @@ export function parseCase(raw: unknown, file: string, index: number, knownChecks
 export function parseCasesFile(text: string, file: string, knownChecks?: ReadonlySet<string>): CaseSpec[] {
   let document: unknown;
   try {
-    document = parse(text);
+    document = parse(text, { merge: true });
   } catch (error) {
     throw new CaseLoadError(file, "document", `not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
   }

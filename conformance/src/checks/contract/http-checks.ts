@@ -1,0 +1,110 @@
+import type { CheckFunction } from "../../check-context.js";
+import { assert, assertEqual, fail, show } from "../../check-outcome.js";
+import type { ServeHTTPResponse } from "../../gen/polyplug/v1/plugin_pb.js";
+import { nextWithin } from "../raw-connection.js";
+import { errorCodeName } from "./contract-assertions.js";
+
+const MAX_CHUNK = 64 * 1024;
+
+function frameName(frame: ServeHTTPResponse): string {
+  return frame.frame.case ?? "empty";
+}
+
+/** POST /echo, ping-pong: each request chunk is echoed before the next is sent (streaming both ways). */
+export const httpEcho: CheckFunction = async (ctx) => {
+  const session = await ctx.session();
+  const chunks = Number(ctx.spec.params.chunks ?? 8);
+  const chunkSize = Number(ctx.spec.params.chunk_bytes ?? MAX_CHUNK);
+  const stream = session.rpc.serveHTTP({ deadline: 20_000 });
+  ctx.defer(() => stream.cancel());
+  const responses = stream.responses[Symbol.asyncIterator]();
+  stream.send({ frame: { case: "head", value: { context: session.hookContext(), method: "POST", path: "/echo", rawQuery: "", headers: [{ name: "content-type", value: "application/octet-stream" }], remoteAddr: "127.0.0.1:9" } } });
+  let sawHead = false;
+  let echoed = 0;
+  let sent = 0;
+  for (let c = 0; c < chunks; c++) {
+    const body = Buffer.alloc(chunkSize, c % 256);
+    stream.send({ frame: { case: "body", value: body } });
+    sent += chunkSize;
+    while (echoed < sent) {
+      const next = await nextWithin(responses, 5000);
+      if (next.kind === "open") fail(`chunk ${c + 1} (${chunkSize} bytes) was not echoed within 5 s while the request body was still open; /echo must stream the body back as it arrives`);
+      if (next.kind !== "item") fail(`the response stream ended (${next.kind === "error" ? String(next.error) : "ended"}) after ${echoed} echoed bytes`);
+      const frame = next.value;
+      if (frame.frame.case === "head") {
+        assert(!sawHead, "a second head frame");
+        assertEqual(frame.frame.value.status, 200, "status");
+        sawHead = true;
+      } else if (frame.frame.case === "body") {
+        assert(sawHead, "a body frame before the head");
+        assert(frame.frame.value.length > 0 && frame.frame.value.length <= MAX_CHUNK, `body chunk of ${frame.frame.value.length} bytes; chunks are 1..64 KiB`);
+        assert(frame.frame.value.every((b) => b === c % 256), `echoed bytes of chunk ${c + 1} differ from what was sent`);
+        echoed += frame.frame.value.length;
+      } else fail(`unexpected ${frameName(frame)} frame while echoing: ${show(frame.frame.value)}`);
+    }
+  }
+  stream.send({ frame: { case: "end", value: { trailers: [] } } });
+  stream.end();
+  const rest: ServeHTTPResponse[] = [];
+  for (;;) {
+    const next = await nextWithin(responses, 5000);
+    if (next.kind === "ended") break;
+    if (next.kind !== "item") fail(`the response did not end cleanly after the request ended (${next.kind === "error" ? String(next.error) : "still open after 5 s"})`);
+    rest.push(next.value);
+  }
+  ctx.trace("frames after the request ended", rest.map(frameName));
+  assert(rest.every((f) => f.frame.case === "trailers"), `after the body only trailers may follow, got ${rest.map(frameName).join(", ")}`);
+  const trailers = rest[0]?.frame.case === "trailers" ? rest[0].frame.value.headers : [];
+  const count = trailers.find((h) => h.name.toLowerCase() === "x-echo-bytes")?.value;
+  assertEqual(count, String(sent), "trailer x-echo-bytes");
+};
+
+/** GET /download?bytes=N: head 200, then exactly N bytes of "0123456789"… in 1..64 KiB chunks. */
+export const httpDownload: CheckFunction = async (ctx) => {
+  const session = await ctx.session();
+  const bytes = Number(ctx.spec.params.bytes);
+  const stream = session.rpc.serveHTTP({ deadline: 30_000 });
+  ctx.defer(() => stream.cancel());
+  stream.send({ frame: { case: "head", value: { context: session.hookContext(), method: "GET", path: "/download", rawQuery: `bytes=${bytes}`, headers: [], remoteAddr: "127.0.0.1:9" } } });
+  stream.send({ frame: { case: "end", value: { trailers: [] } } });
+  stream.end();
+  let sawHead = false;
+  let received = 0;
+  let frames = 0;
+  for await (const frame of stream.responses) {
+    frames++;
+    if (frame.frame.case === "head") {
+      assert(!sawHead, "a second head frame");
+      assertEqual(frame.frame.value.status, 200, "status");
+      sawHead = true;
+    } else if (frame.frame.case === "body") {
+      assert(sawHead, "a body frame before the head");
+      const chunk = frame.frame.value;
+      assert(chunk.length > 0 && chunk.length <= MAX_CHUNK, `body chunk of ${chunk.length} bytes; chunks are 1..64 KiB`);
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i] !== 0x30 + ((received + i) % 10)) fail(`byte ${received + i} is ${chunk[i]}, expected "${(received + i) % 10}"`);
+      }
+      received += chunk.length;
+    } else if (frame.frame.case === "error") fail(`error frame: ${errorCodeName(frame.frame.value.code)} ${frame.frame.value.message}`);
+  }
+  ctx.trace("download", { frames, received });
+  assert(sawHead, "no head frame");
+  assertEqual(received, bytes, "body bytes received");
+};
+
+/** GET /fail: the handler fails; the response is one error frame (PLUGIN_FAILED), nothing after it. */
+export const httpFail: CheckFunction = async (ctx) => {
+  const session = await ctx.session();
+  const stream = session.rpc.serveHTTP({ deadline: 10_000 });
+  stream.send({ frame: { case: "head", value: { context: session.hookContext(), method: "GET", path: "/fail", rawQuery: "", headers: [], remoteAddr: "127.0.0.1:9" } } });
+  stream.send({ frame: { case: "end", value: { trailers: [] } } });
+  stream.end();
+  const frames: ServeHTTPResponse[] = [];
+  for await (const frame of stream.responses) frames.push(frame);
+  ctx.trace("frames", frames.map((f) => (f.frame.case === "error" ? `error ${errorCodeName(f.frame.value.code)}` : frameName(f))));
+  const last = frames[frames.length - 1];
+  assert(last?.frame.case === "error", `the last frame must be an error frame, got ${frames.map(frameName).join(", ") || "no frames"}`);
+  assertEqual(errorCodeName(last.frame.value.code), ctx.spec.expect.error_code, "error frame code");
+  assertEqual(frames.filter((f) => f.frame.case === "error").length, 1, "number of error frames");
+  assertEqual(await session.plugin.health(3000), "SERVING", "health afterwards");
+};
