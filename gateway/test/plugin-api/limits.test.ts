@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import type { PolyplugError } from "../../src/errors.js";
-import { GatewayAPI } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
+import type { GatewayAPI, LogLevel } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcClient } from "../../src/rpc/client.js";
 import { servePlugin, storeWithClock } from "./harness.js";
 
@@ -25,7 +25,7 @@ const violations: ReadonlyArray<readonly [name: string, call: (client: Client) =
   ["kv page_token forged", (c) => c.kvList({ pageToken: "garbage" }), "INVALID_ARGUMENT", /page_token: not a token produced by KvList/],
   ["log message over 64 KiB", (c) => c.log({ message: longString(65_537) }), "RESOURCE_EXHAUSTED", /message: 65537 bytes exceeds the log message limit of 65536 bytes/],
   ["log fields over 64 KiB", (c) => c.log({ message: "m", fields: { big: longString(65_536) } }), "RESOURCE_EXHAUSTED", /fields: \d+ bytes exceeds the log fields limit of 65536 bytes/],
-  ["log level unknown", (c) => c.log({ level: 9, message: "m" }), "INVALID_ARGUMENT", /level: unknown LogLevel 9/],
+  ["log level unknown", (c) => c.log({ level: 9 as LogLevel, message: "m" }), "INVALID_ARGUMENT", /level: unknown LogLevel 9/],
   ["event name upper case", (c) => c.publishEvent({ event: "Score" }), "INVALID_ARGUMENT", /event: must match \[a-z0-9_.-\]\{1,128\}/],
   ["event name empty", (c) => c.publishEvent({ event: "" }), "INVALID_ARGUMENT", /event: must match/],
   ["event name 129 chars", (c) => c.publishEvent({ event: longString(129) }), "INVALID_ARGUMENT", /event: must match/],
