@@ -5,7 +5,7 @@ import { fixturePaths } from "./paths.js";
 // Builds the Go fixture plugin and the gateway when `vitest` runs on its own
 // (`npm test` has done both already; go build is a no-op when nothing changed).
 export default function setup(): void {
-  if (!existsSync(fixturePaths.goHostFixture)) {
+  if (!existsSync(fixturePaths.goHostFixture) || !existsSync(fixturePaths.goScripted)) {
     execFileSync("go", ["build", "-o", "bin/", "./internal/fixtures/..."], { cwd: fixturePaths.examplesGo, stdio: "inherit" });
   }
   if (!existsSync(fixturePaths.cli)) {

@@ -10,6 +10,7 @@ export const fixturePaths = {
   gateway,
   examplesGo: path.join(repo, "examples-go"),
   goHostFixture: path.join(repo, "examples-go", "bin", "hostfixture"),
+  goScripted: path.join(repo, "examples-go", "bin", "scripted"),
   cli: path.join(gateway, "dist", "cli", "main.js"),
   bin: path.join(gateway, "bin", "polyplug.js"),
   /** A tiny Node program from test/fixtures/. */
