@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// A deliberately broken plugin: it runs the Go conformance plugin (a correct go-plugin
+// plugin) and breaks exactly one protocol rule, chosen by the first argument. The suite's
+// meta tests (run-all.mjs) check that each mode makes the named case fail.
+//
+//   node broken-plugin.mjs MODE PLUGIN_EXECUTABLE
+import { spawn } from "node:child_process";
+import { chmodSync } from "node:fs";
+
+const [mode, executable] = process.argv.slice(2);
+const COOKIE = "POLYPLUG_PLUGIN";
+const env = { ...process.env };
+const cookieMissing = env[COOKIE] !== "5be0d50d6b1969b5bbdf8d18b208649b561434faabc06d476b2e525d3b9c8abb";
+
+if (cookieMissing && mode === "cookie-wrong-text") {
+  process.stderr.write("This program is a plugin; run it from the gateway.\n");
+  process.exit(1);
+}
+if (cookieMissing && mode === "cookie-exit-0") {
+  process.stderr.write("This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n");
+  process.exit(0);
+}
+if (mode === "cookie-ignored") env[COOKIE] = "5be0d50d6b1969b5bbdf8d18b208649b561434faabc06d476b2e525d3b9c8abb";
+if (mode === "socket-ignores-dir") delete env.PLUGIN_UNIX_SOCKET_DIR;
+if (mode === "automtls-ignored") delete env.PLUGIN_CLIENT_CERT;
+
+const child = spawn(executable, [], { env, stdio: ["ignore", "pipe", "pipe"] });
+let handshakeDone = false;
+let pending = "";
+child.stdout.on("data", (chunk) => {
+  if (handshakeDone) return void process.stdout.write(chunk);
+  pending += chunk.toString("utf8");
+  const nl = pending.indexOf("\n");
+  if (nl < 0) return;
+  handshakeDone = true;
+  const fields = pending.slice(0, nl).split("|");
+  if (mode === "stdout-before-handshake") process.stdout.write("starting up...\n");
+  if (mode === "handshake-five-fields") fields.length = 5;
+  if (mode === "version-ignores-offer") fields[1] = "7";
+  if (mode === "socket-world-writable") chmodSync(fields[3], 0o777);
+  process.stdout.write(`${fields.join("|")}\n${pending.slice(nl + 1)}`);
+  if (mode === "stray-stdout") setTimeout(() => process.stdout.write("debug: served a request\n"), 100);
+  if (mode === "bad-hclog") process.stderr.write('{"@level":3,"@message":"numeric level","@timestamp":"2026-05-01T12:00:00Z"}\n');
+});
+child.stderr.pipe(process.stderr);
+child.on("exit", (code, signal) => {
+  if (mode === "shutdown-hangs") return void setInterval(() => undefined, 1 << 30);
+  process.exit(code ?? (signal ? 1 : 0));
+});
+process.on("SIGINT", () => {
+  if (mode === "exit-on-sigint") process.exit(130);
+});
+process.on("SIGTERM", () => {
+  if (mode === "sigterm-ignored") return;
+  child.kill("SIGKILL");
+  process.exit(143);
+});
