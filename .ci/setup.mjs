@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { must, root, step } from "./lib.mjs";
+import { must, root, run, step } from "./lib.mjs";
 
 const at = (...parts) => path.join(root, ...parts);
 const newer = (a, b) => !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
@@ -16,9 +16,17 @@ export const GO_TOOLS = [
 ];
 
 async function npmDependencies() {
-  if (!newer(at("package-lock.json"), at("node_modules", ".package-lock.json"))) return;
-  step("npm ci");
-  await must("npm", ["ci", "--no-audit", "--no-fund"]);
+  if (newer(at("package-lock.json"), at("node_modules", ".package-lock.json"))) {
+    step("npm ci");
+    await must("npm", ["ci", "--no-audit", "--no-fund"]);
+  }
+  // better-sqlite3 is a native addon built from source here (its prebuilt download host is
+  // unreachable); make sure the build really happened, whatever npm's install-script policy.
+  const probe = await run(process.execPath, ["-e", "new (require('better-sqlite3'))(':memory:').close()"], { cwd: at("gateway"), capture: true });
+  if (probe.code !== 0) {
+    step("build better-sqlite3 (native addon)");
+    await must("npm", ["rebuild", "better-sqlite3"]);
+  }
 }
 
 async function gatewayBuild() {
