@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
+import { registerConformance } from "./conformance.js";
 import { registerProbe } from "./probe.js";
 import { registerServe } from "./serve.js";
 
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   };
   registerProbe(program, io, setExitCode);
   registerServe(program, io, setExitCode);
+  registerConformance(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

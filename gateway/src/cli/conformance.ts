@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import type { CliIo } from "./io.js";
+
+/** The part of the `polyplug-conformance` package this command uses (loaded lazily). */
+interface ConformanceModule {
+  runConformanceCli(
+    options: {
+      plugin: readonly string[];
+      cases?: readonly string[];
+      skip?: readonly string[];
+      features?: string;
+      knownFailing?: string;
+      report?: string;
+      out?: string;
+      verbose?: boolean;
+    },
+    io: { out(text: string): void; err(text: string): void },
+  ): Promise<number>;
+}
+
+interface ConformanceOptions {
+  cases?: string[];
+  skip?: string[];
+  features?: string;
+  knownFailing?: string;
+  report?: string;
+  out?: string;
+  verbose?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * Registers `polyplug conformance`: runs the conformance suite (package
+ * polyplug-conformance, imported only when the command runs) against a plugin.
+ */
+export function registerConformance(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  program
+    .command("conformance")
+    .description("run the Polyplug conformance suite against a plugin executable (or a plugin directory with plugin.json)")
+    .usage("[options] -- COMMAND [ARGS...]")
+    .argument("<plugin...>", "the plugin executable and its arguments, or a plugin directory (put them after --)")
+    .option("--cases <pattern>", "only cases matching the pattern (`*` within a segment, `**` across; repeatable)", collect)
+    .option("--skip <pattern>", "leave out cases matching the pattern (repeatable)", collect)
+    .option("--features <file>", "features file of the implementation (default: every feature but tcp)")
+    .option("--known-failing <file>", "known-failing list; a listed case that passes is an error")
+    .option("--report <format>", "json, junit or markdown (to --out, or stdout)")
+    .option("--out <file>", "where to write the report")
+    .option("-v, --verbose", "per-case traces: what was sent, what came back")
+    .action(async (plugin: string[], options: ConformanceOptions) => {
+      let suite: ConformanceModule;
+      try {
+        const name = "polyplug-conformance";
+        suite = (await import(name)) as ConformanceModule;
+      } catch (error) {
+        io.err(`the conformance suite (package polyplug-conformance) is not installed or not built: ${error instanceof Error ? error.message : String(error)}\n`);
+        setExitCode(2);
+        return;
+      }
+      const code = await suite.runConformanceCli(
+        {
+          plugin,
+          ...(options.cases ? { cases: options.cases } : {}),
+          ...(options.skip ? { skip: options.skip } : {}),
+          ...(options.features ? { features: options.features } : {}),
+          ...(options.knownFailing ? { knownFailing: options.knownFailing } : {}),
+          ...(options.report ? { report: options.report } : {}),
+          ...(options.out ? { out: options.out } : {}),
+          ...(options.verbose ? { verbose: true } : {}),
+        },
+        { out: (text) => io.out(text), err: (text) => io.err(text) },
+      );
+      setExitCode(code);
+    });
+}
