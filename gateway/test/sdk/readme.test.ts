@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Hook } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { parseManifest } from "../../src/registry/manifest.js";
 import { fixturePaths } from "../paths.js";
 import { ensureSdkBuilt, startActivated, stopAll } from "./harness.js";
 
@@ -35,10 +36,10 @@ describe("SDK README quick start", () => {
   });
 
   it("matches its manifest and works as written", async () => {
-    const manifest = JSON.parse(block("json")) as { id: string; intercept_topics: string[] };
+    const manifest = parseManifest(block("json"), "README plugin.json");
     const { rpc, api, description } = await startActivated(entry, { config: { greeting: "hi" } });
     expect(description.pluginId).toBe(manifest.id);
-    expect(description.interceptTopics).toEqual(manifest.intercept_topics);
+    expect(description.interceptTopics).toEqual(manifest.hooks.intercept.map((subscription) => subscription.topic));
     expect(description.implementedHooks).toEqual(expect.arrayContaining([Hook.INTERCEPT, Hook.EXECUTE_COMMAND]));
     expect(api.logs[0]).toMatchObject({ message: "greeter activated", fields: { greeting: "hi" } });
     const greeted = await rpc.executeCommand({ command: "greet", args: ["Ada"], raw: "/greet Ada" });
