@@ -17,6 +17,8 @@ const MAX_LABEL_VALUE_BYTES = 256;
 export interface WebSocketHubOptions extends Partial<EventClientLimits> {
   /** Interval of WebSocket pings; a client that misses one is disconnected. Default 30 s; 0 disables. */
   readonly pingIntervalMs?: number;
+  /** How long close() waits for clients to finish the close handshake before cutting them off. Default 1 s. */
+  readonly closeGraceMs?: number;
   /**
    * Turns the labels a client asked for into the labels it gets, or throws to refuse it
    * (answered 403). Default: the requested labels as they are. Labels are a delivery
@@ -148,10 +150,14 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
     clients: () => [...connected.values()].map((client) => client.stats()),
     async close() {
       if (pinger) clearInterval(pinger);
-      for (const socket of connected.keys()) socket.close(1001, "gateway shutting down");
+      const sockets = [...connected.keys()];
+      const gone = sockets.map((socket) => new Promise((resolve) => (socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once("close", resolve))));
+      for (const socket of sockets) socket.close(1001, "gateway shutting down");
+      // Clients that do not finish the close handshake promptly (e.g. not reading) are cut off.
+      const grace = setTimeout(() => sockets.forEach((socket) => socket.terminate()), options.closeGraceMs ?? 1000);
+      await Promise.all(gone);
+      clearTimeout(grace);
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Clients that do not answer the close handshake promptly are cut off.
-      for (const socket of connected.keys()) socket.terminate();
     },
   };
 }

@@ -1,9 +1,11 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CallOptions } from "../../src/dispatch/dispatcher.js";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
 import { ChainStepOutcome, Gateway } from "../../src/gen/polyplug/v1/gateway_pb.js";
+import { createRpcClient } from "../../src/rpc/client.js";
 import { startPublicServer, type PublicServer } from "../../src/surfaces/public-server.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
 
@@ -27,8 +29,9 @@ function postJson(method: string, body: unknown): Promise<Response> {
   });
 }
 
+/** connect-node's gRPC transport always speaks HTTP/2; cleartext (h2c) for an http:// URL. */
 function grpcClient() {
-  return createClient(Gateway, createGrpcTransport({ baseUrl: server.url, httpVersion: "2" }));
+  return createClient(Gateway, createGrpcTransport({ baseUrl: server.url }));
 }
 
 function lastOptions(): CallOptions {
@@ -171,6 +174,19 @@ describe("Gateway API over gRPC (h2c) on the same port", () => {
     expect(result).toMatchObject({ pluginId: "cmd", text: "done", data: { ok: true }, requestId: "c-1" });
   });
 
+  it("interoperates with grpc-js, a separate gRPC implementation", async () => {
+    dispatcher.onNotify = () => ({ requestId: "grpc-js", queuedFor: ["a"], droppedFor: [] });
+    const channel = new grpc.Client(server.url.replace("http://", ""), grpc.credentials.createInsecure());
+    try {
+      const client = createRpcClient(Gateway, channel);
+      expect(await client.notify({ topic: "t" })).toMatchObject({ requestId: "grpc-js", queuedFor: ["a"] });
+      const error = await client.intercept({ topic: "BAD" }).catch((reason: unknown) => reason);
+      expect((error as PolyplugError).details).toMatchObject({ grpcStatus: "INVALID_ARGUMENT" });
+    } finally {
+      channel.close();
+    }
+  });
+
   it("passes the gRPC deadline to the dispatcher as the shorter timeout", async () => {
     await grpcClient().intercept({ topic: "a", timeoutMs: 60_000 }, { timeoutMs: 2_000 });
     expect(lastOptions().timeoutMs).toBeLessThanOrEqual(2_000);
@@ -203,7 +219,7 @@ describe("Gateway API over gRPC (h2c) on the same port", () => {
   it("reports an oversized message as RESOURCE_EXHAUSTED", async () => {
     const small = await startPublicServer({ port: 0, dispatcher, maxBodyBytes: 1024 });
     try {
-      const client = createClient(Gateway, createGrpcTransport({ baseUrl: small.url, httpVersion: "2" }));
+      const client = createClient(Gateway, createGrpcTransport({ baseUrl: small.url }));
       const error = await client.intercept({ topic: "a", payload: { blob: "x".repeat(4096) } }).catch((reason: unknown) => reason);
       expect((error as ConnectError).code).toBe(Code.ResourceExhausted);
     } finally {
