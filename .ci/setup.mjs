@@ -30,8 +30,9 @@ async function npmDependencies() {
 }
 
 async function gatewayBuild() {
-  step("build the gateway (tsc)");
+  step("build the gateway and the conformance suite (tsc)");
   await must("npx", ["tsc", "-p", "gateway/tsconfig.build.json"]);
+  if (existsSync(at("conformance", "tsconfig.build.json"))) await must("npx", ["tsc", "-p", "conformance/tsconfig.build.json"]);
 }
 
 async function goBinaries() {

@@ -1,28 +1,23 @@
-// `npm start`: after setup has installed and built everything, shows the gateway at work.
-// Until `polyplug serve` lands (the gateway runtime), it probes every example plugin
-// through the real host core and prints what to try next.
-import { existsSync, readdirSync } from "node:fs";
+// `npm start`: after setup has installed and built everything, runs the gateway with the
+// example plugins of every language (Go, Python, TypeScript) on the embedded SQLite store.
+// Extra arguments go to `polyplug serve` (e.g. `npm start -- --listen 127.0.0.1:9090`).
+import { spawn } from "node:child_process";
 import path from "node:path";
-import { root, run } from "./lib.mjs";
+import { root } from "./lib.mjs";
 
-const cli = path.join(root, "gateway", "bin", "polyplug.js");
-const candidates = [];
-const goBin = path.join(root, "examples-go", "bin");
-for (const name of existsSync(goBin) ? readdirSync(goBin) : []) candidates.push({ label: `Go ${name}`, command: [path.join(goBin, name)] });
-const pyPlugins = path.join(root, "examples-python", "plugins");
-for (const name of existsSync(pyPlugins) ? readdirSync(pyPlugins) : []) {
-  const entry = path.join(pyPlugins, name, "plugin.py");
-  if (existsSync(entry)) candidates.push({ label: `Python ${name}`, command: [path.join(root, ".venv", "bin", "python"), entry] });
-}
-
-process.stdout.write(`Polyplug — probing ${candidates.length} plugin(s) through the TypeScript go-plugin host\n\n`);
-for (const { label, command } of candidates) {
-  process.stdout.write(`── ${label}\n`);
-  await run(process.execPath, [cli, "probe", "--", ...command]);
-}
-process.stdout.write(`
-Next:
-  npx polyplug probe --help                       all probe options
-  npx polyplug probe --automtls -- ${path.relative(root, path.join(goBin, "hostfixture"))}   the same with AutoMTLS
-  npm test                                        every test suite (TypeScript, Go, Python, conformance)
-`);
+const args = [
+  path.join(root, "gateway", "bin", "polyplug.js"),
+  "serve",
+  "--plugins",
+  path.join(root, "examples-go", "plugins"),
+  path.join(root, "examples-python", "plugins"),
+  path.join(root, "gateway", "examples"),
+  "--data",
+  path.join(root, ".polyplug"),
+  "--python",
+  path.join(root, ".venv", "bin", "python"),
+  ...process.argv.slice(2),
+];
+const child = spawn(process.execPath, args, { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

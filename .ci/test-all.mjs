@@ -18,15 +18,22 @@ function record(name, passed, failed, skipped, exitCode) {
 
 async function vitest() {
   step("TypeScript tests (vitest)");
-  const out = path.join(reports, "vitest.json");
-  const { code } = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: path.join(root, "gateway") });
-  const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
-  record("vitest", report.numPassedTests, report.numFailedTests, report.numPendingTests + (report.numTodoTests ?? 0), code);
+  for (const project of ["gateway", "conformance"]) {
+    const out = path.join(reports, `vitest-${project}.json`);
+    const { code } = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: path.join(root, project) });
+    const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
+    record(`vitest (${project})`, report.numPassedTests, report.numFailedTests, report.numPendingTests + (report.numTodoTests ?? 0), code);
+  }
 }
 
 async function goTest() {
   step("Go tests (go test)");
-  const { code, out } = await run("go", ["test", "-json", "-count=1", "./..."], { cwd: path.join(root, "examples-go"), capture: true });
+  // The interop tests drive our Python and TypeScript SDK plugins from go-plugin's own Go host.
+  const env = {
+    POLYPLUG_INTEROP_PYTHON_CMD: `${path.join(root, ".venv", "bin", "python")} ${path.join(root, "examples-python", "plugins", "membership", "plugin.py")}`,
+    POLYPLUG_INTEROP_TS_CMD: `${process.execPath} ${path.join(root, "gateway", "examples", "auditlog", "plugin.mjs")}`,
+  };
+  const { code, out } = await run("go", ["test", "-json", "-count=1", "./..."], { cwd: path.join(root, "examples-go"), capture: true, env });
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -66,6 +73,30 @@ async function conformance() {
   record("conformance", report.passed, report.failed, report.skipped, code);
 }
 
+async function staticChecks() {
+  step("Static checks (tsc, go vet, ruff, mypy)");
+  const py = (tool) => path.join(root, ".venv", "bin", tool);
+  const checks = [
+    ["tsc --noEmit (gateway, tests included)", "npx", ["tsc", "-p", "gateway/tsconfig.json"], {}],
+    ["tsc --noEmit (conformance)", "npx", ["tsc", "-p", "conformance/tsconfig.json", "--noEmit"], {}],
+    ["go vet", "go", ["vet", "./..."], { cwd: path.join(root, "examples-go") }],
+    ["ruff", py("ruff"), ["check", "."], { cwd: path.join(root, "examples-python") }],
+    ["mypy --strict", py("mypy"), [], { cwd: path.join(root, "examples-python") }],
+  ];
+  let passed = 0;
+  let failed = 0;
+  for (const [name, command, args, options] of checks) {
+    const { code } = await run(command, args, options).catch(() => ({ code: 1 }));
+    if (code === 0) passed++;
+    else {
+      failed++;
+      process.stderr.write(`  ✖ ${name} failed\n`);
+    }
+  }
+  record("static checks", passed, failed, 0, 0);
+}
+
+await staticChecks();
 await vitest();
 await goTest();
 await pytest();

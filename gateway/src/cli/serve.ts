@@ -63,6 +63,10 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events`,
         `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
         "",
+        "Try it (a word filter rejects the message):",
+        `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
+        `    -d '{"topic":"message.will_be_posted","payload":{"message":"this is forbidden"}}'`,
+        "",
       ].join("\n"),
     );
     await new Promise<void>((resolve) => {

@@ -172,7 +172,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const pluginLogger = logger.child({ pluginId: manifest.id });
     let launch;
     try {
-      launch = resolveLaunchCommand(manifest, folder.dir, options.interpreters);
+      launch = resolveLaunchCommand(manifest, folder.dir, { node: process.execPath, ...options.interpreters });
     } catch (error) {
       scan.broken.push({ dir: folder.dir, error: PolyplugError.from(error) });
       logger.error({ dir: folder.dir }, `plugin disabled: ${PolyplugError.from(error).message}`);
