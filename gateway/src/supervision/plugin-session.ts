@@ -33,8 +33,8 @@ export interface ActivationInputs {
 }
 
 /**
- * Describe, then ConfigurationChanged (when implemented) and Activate, as Mattermost
- * orders them: configuration first, then activation. Any error means "failed to start".
+ * Describe: who the plugin is and which hooks it implements. Any error means
+ * "failed to start".
  */
 export async function describePlugin(host: PluginClient, expectedId: string, timeoutMs: number): Promise<PluginSession> {
   const rpc = host.client(Plugin);
@@ -49,16 +49,11 @@ export async function describePlugin(host: PluginClient, expectedId: string, tim
   return { pluginId: expectedId, host, rpc, description, implements: (hook) => hooks.has(hook) };
 }
 
-/** Delivers configuration and activates the plugin. */
+/** Activates the plugin with its configuration and the broker id of its GatewayAPI. */
 export async function activatePlugin(session: PluginSession, inputs: ActivationInputs): Promise<void> {
+  // The configuration travels inside Activate, so the plugin has it before it is active;
+  // ConfigurationChanged is only for later changes, when the GatewayAPI is connected.
   const configuration = inputs.configuration;
-  if (session.implements(Hook.CONFIGURATION_CHANGED)) {
-    const changed = await session.rpc.configurationChanged(
-      { context: newHookContext({ pluginId: inputs.pluginId, timeoutMs: inputs.timeoutMs }), configuration },
-      { deadline: inputs.timeoutMs },
-    );
-    if (changed.error) throw contractErrorToPolyplug(changed.error, "ConfigurationChanged failed");
-  }
   const activated = await session.rpc.activate(
     {
       context: newHookContext({ pluginId: inputs.pluginId, timeoutMs: inputs.timeoutMs }),
