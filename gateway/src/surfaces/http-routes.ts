@@ -126,7 +126,10 @@ function sendPluginError(res: AnyResponse, error: ProtoError): void {
 
 /** Options of createPluginRouteHandler. */
 export interface PluginRouteOptions {
-  /** Facts about the caller to pass to plugins in HookContext.metadata (e.g. from authentication). */
+  /**
+   * Facts about the caller to pass to plugins in HookContext.metadata (e.g. from
+   * authentication). Default: `{ ip }`, the client's address as the gateway sees it.
+   */
   readonly metadataFor?: (req: AnyRequest) => Record<string, string>;
 }
 
@@ -149,7 +152,7 @@ export function createPluginRouteHandler(dispatcher: Dispatcher, options: Plugin
     const abort = new AbortController();
     let opened: { stream: PluginHttpStream; context: HookContextInit };
     try {
-      const metadata = options.metadataFor?.(req) ?? {};
+      const metadata = options.metadataFor ? options.metadataFor(req) : req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {};
       opened = dispatcher.openHttpStream(target.pluginId, (req.method ?? "GET").toUpperCase(), target.path, { metadata, signal: abort.signal });
     } catch (reason) {
       sendPolyplugError(res, reason);

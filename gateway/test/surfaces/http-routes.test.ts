@@ -132,6 +132,7 @@ describe("plugin HTTP routes", () => {
     expect(names).not.toContain("connection");
     expect(head?.context?.requestId).toBe("req-http-1");
     expect(head?.context?.pluginId).toBe("headers");
+    expect(head?.context?.metadata).toEqual({ ip: "127.0.0.1" });
     expect(head?.remoteAddr).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
