@@ -4,7 +4,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { currentPlatformKey, parseManifest, resolveLaunchCommand } from "./manifest.js";
+import { checkGatewayVersion, currentPlatformKey, parseManifest, resolveLaunchCommand } from "./manifest.js";
 import { scanPluginsDirs } from "./plugins-dir.js";
 
 const valid = {
@@ -88,6 +88,15 @@ describe("resolveLaunchCommand", () => {
   it("maps interpreters and resolves file arguments against the plugin folder", () => {
     const manifest = parseManifest(JSON.stringify(valid), "p.json");
     expect(resolveLaunchCommand(manifest, "/plugins/x", { python: "/venv/bin/python" })).toEqual({ command: "/venv/bin/python", args: ["/plugins/x/plugin.py"] });
+  });
+});
+
+describe("checkGatewayVersion", () => {
+  it("refuses a plugin that needs a newer gateway, naming both versions", () => {
+    const manifest = parseManifest(JSON.stringify({ ...valid, minGatewayVersion: "2.1.0" }), "p.json");
+    expect(() => checkGatewayVersion(manifest, "2.1.0")).not.toThrow();
+    expect(() => checkGatewayVersion(manifest, "10.0.0")).not.toThrow();
+    expect(() => checkGatewayVersion(manifest, "2.0.9")).toThrow(/needs gateway 2.1.0 or newer; this gateway is 2.0.9/);
   });
 });
 

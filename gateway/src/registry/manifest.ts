@@ -144,3 +144,22 @@ export function resolveLaunchCommand(manifest: Manifest, dir: string, interprete
   const command = interpreters[first] ?? (first.includes("/") ? path.resolve(dir, first) : first);
   return { command, args: rest.map(resolveArg) };
 }
+
+function versionParts(version: string): number[] {
+  return version.split(/[-+]/)[0]?.split(".").map(Number) ?? [];
+}
+
+/** Throws `failed_precondition` when the manifest needs a newer gateway than `gatewayVersion`. */
+export function checkGatewayVersion(manifest: Manifest, gatewayVersion: string): void {
+  if (!manifest.minGatewayVersion) return;
+  const need = versionParts(manifest.minGatewayVersion);
+  const have = versionParts(gatewayVersion);
+  for (let i = 0; i < 3; i++) {
+    const a = have[i] ?? 0;
+    const b = need[i] ?? 0;
+    if (a > b) return;
+    if (a < b) {
+      throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} needs gateway ${manifest.minGatewayVersion} or newer; this gateway is ${gatewayVersion}`);
+    }
+  }
+}

@@ -13,7 +13,7 @@ import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { newHookContext } from "../dispatch/hook-context.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { resolveLaunchCommand } from "../registry/manifest.js";
+import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { defaultConfiguration, validateConfiguration } from "../registry/settings.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
@@ -172,6 +172,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const pluginLogger = logger.child({ pluginId: manifest.id });
     let launch;
     try {
+      checkGatewayVersion(manifest, GATEWAY_VERSION);
       launch = resolveLaunchCommand(manifest, folder.dir, { node: process.execPath, ...options.interpreters });
     } catch (error) {
       scan.broken.push({ dir: folder.dir, error: PolyplugError.from(error) });
