@@ -39,6 +39,8 @@ export interface GatewayOptions {
   readonly autoMtls?: boolean;
   /** Interpreters for manifests' `command` (e.g. { python: "/path/.venv/bin/python" }). */
   readonly interpreters?: Readonly<Record<string, string>>;
+  /** Parent of the plugins' private socket directories (default: the OS temp dir). */
+  readonly socketDirBase?: string;
   /** Use this store instead of opening `<dataDir>/polyplug.db`. */
   readonly store?: GatewayStore;
 }
@@ -185,7 +187,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       launch,
       policy,
       logger: pluginLogger,
-      hostOptions: { autoMtls: options.autoMtls ?? true },
+      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}) },
       serveGatewayApi: (host) => serveGatewayApi(manifest.id, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
