@@ -15,7 +15,10 @@ export interface RpcCallOptions {
 
 /** A bidirectional stream: send requests, iterate responses, end or cancel. */
 export interface BidiStream<I extends DescMessage, O extends DescMessage> {
-  send(message: MessageInitShape<I>): void;
+  /** Queues a message; false when the transport's buffer is full (wait for `drained()`). */
+  send(message: MessageInitShape<I>): boolean;
+  /** Resolves when the buffer has room again (at once if it has). */
+  drained(): Promise<void>;
   /** Half-closes the request side. */
   end(): void;
   cancel(): void;
@@ -120,7 +123,17 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
           bindSignal(call, options?.signal);
           call.on("error", () => undefined); // surfaced through `responses`
           return {
-            send: (message: unknown) => void call.write(message),
+            send: (message: unknown) => call.write(message),
+            drained: () =>
+              call.writableNeedDrain
+                ? new Promise<void>((resolve) => {
+                    const done = () => {
+                      call.off("drain", done).off("close", done).off("error", done);
+                      resolve();
+                    };
+                    call.on("drain", done).on("close", done).on("error", done);
+                  })
+                : Promise.resolve(),
             end: () => void call.end(),
             cancel: () => call.cancel(),
             responses: readStream(call, label),
