@@ -19,6 +19,7 @@ from polyplug.gen.plugin import grpc_broker_pb2_grpc, grpc_controller_pb2_grpc, 
 from polyplug.goplugin.auto_mtls import MtlsConfig
 from polyplug.goplugin.broker import Broker, BrokerServicer
 from polyplug.goplugin.controller import ControllerServicer
+from polyplug.goplugin.deep_messages import allow_deep_messages
 from polyplug.goplugin.handshake import (
     HandshakeConfig,
     exit_unless_launched_by_host,
@@ -118,6 +119,8 @@ def serve(config: ServeConfig) -> NoReturn:
         _log.error("cannot set up AutoMTLS", extra={"error": str(error)})
         remove_private_dir()
         sys.exit(1)
+    # Before any worker thread exists: the threads inherit the larger stack.
+    allow_deep_messages()
     io = shared_io_loop() if mtls else None
     hub = StdioHub()
     size = config.max_message_bytes
