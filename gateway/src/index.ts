@@ -23,3 +23,18 @@ export { createLineClassifier, type ClassifiedLine, type PluginLogLevel } from "
 export { createRpcClient, type RpcClient, type RpcCallOptions, type BidiStream } from "./rpc/client.js";
 export { addRpcService, type RpcHandlers, type RpcCallContext } from "./rpc/server.js";
 export { RpcStatusError } from "./rpc/rpc-error.js";
+
+// The gateway runtime.
+export { createGateway, type Gateway, type GatewayOptions, type PluginListing } from "./runtime/gateway.js";
+export { createLogTap, type LogTap, type LogRecord, type LogFilter } from "./runtime/log-tap.js";
+export { readServeConfig, type ServeConfig } from "./runtime/serve-config.js";
+export type { PluginState, PluginStatus } from "./supervision/supervisor.js";
+export { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "./supervision/policy.js";
+export type { Dispatcher, InterceptVerdict, NotifyReceipt, CommandResult, ChainStep, CallOptions } from "./dispatch/dispatcher.js";
+export { parseManifest, readManifest, type Manifest } from "./registry/manifest.js";
+export { validateConfiguration, type Setting } from "./registry/settings.js";
+export { openSqliteStore } from "./store/sqlite-store.js";
+export type { GatewayStore, KvStore, PluginStateStore } from "./store/store.js";
+export { startPublicServer, type PublicServer, type PublicServerOptions } from "./surfaces/public-server.js";
+export type { WebSocketHub } from "./surfaces/websocket-hub.js";
+export type { EventPublisher, PublishedEvent, EventAudience } from "./plugin-api/events.js";

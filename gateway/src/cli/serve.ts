@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { PolyplugError } from "../errors.js";
 import { createGateway } from "../runtime/gateway.js";
+import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
 import { paint, type CliIo } from "./io.js";
 
@@ -39,7 +40,9 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   try {
     if (options.config) config = await readServeConfig(options.config);
     const listen = parseListen(options.listen ?? config.listen ?? "127.0.0.1:8080");
-    const logger = pino({ level: options.logLevel ?? config.logLevel ?? "info" }, io.logDestination);
+    const level = options.logLevel ?? config.logLevel ?? "info";
+    const logTap = createLogTap();
+    const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: io.logDestination }, { level: "trace", stream: logTap.stream }]));
     const interpreters = { ...config.interpreters, ...(options.python ? { python: path.resolve(options.python) } : {}) };
     const gateway = await createGateway({
       pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
@@ -47,6 +50,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       host: listen.host,
       port: listen.port,
       logger,
+      logTap,
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
@@ -8,12 +8,11 @@ import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
 import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import { addRpcService } from "../rpc/server.js";
-import type { ActivePlugin, ActivePlugins } from "../dispatch/active-plugins.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { newHookContext } from "../dispatch/hook-context.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
+import { checkGatewayVersion, readManifest, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { defaultConfiguration, validateConfiguration } from "../registry/settings.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
@@ -21,23 +20,28 @@ import type { GatewayStore } from "../store/store.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
 import { Supervisor, type PluginStatus } from "../supervision/supervisor.js";
+import type { LogTap } from "./log-tap.js";
+import { managedPluginsDir, swapInPluginFolder } from "./plugin-install.js";
+import { PluginTable } from "./plugin-table.js";
 import { GATEWAY_VERSION } from "./version.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
-  /** Folders with one sub-folder per plugin (each with plugin.json or plugin.yaml). */
+  /** Folders with one sub-folder per plugin (each with plugin.json or plugin.yaml). `<dataDir>/plugins` (installed plugins) is always added. */
   readonly pluginsDirs: readonly string[];
-  /** Folder for the SQLite database and other state (created if missing). */
+  /** Folder for the SQLite database, installed plugins and other state (created if missing). */
   readonly dataDir: string;
   /** Public API listen address (default 127.0.0.1:8080; port 0 picks a free port). */
   readonly host?: string;
   readonly port?: number;
   readonly logger: Logger;
+  /** The tap the logger also writes to, for streaming logs to operators. */
+  readonly logTap?: LogTap;
   /** Supervision numbers (health interval, backoff, crash loop...). */
   readonly policy?: { readonly [K in keyof SupervisionPolicy]?: SupervisionPolicy[K] | undefined };
   /** AutoMTLS between gateway and plugins (default true). */
   readonly autoMtls?: boolean;
-  /** Interpreters for manifests' `command` (e.g. { python: "/path/.venv/bin/python" }). */
+  /** Interpreters for manifests' `command` (e.g. { python: "/path/.venv/bin/python" }); `node` defaults to this Node. */
   readonly interpreters?: Readonly<Record<string, string>>;
   /** Parent of the plugins' private socket directories (default: the OS temp dir). */
   readonly socketDirBase?: string;
@@ -51,69 +55,57 @@ export interface PluginListing extends PluginStatus {
   readonly version: string;
   readonly enabled: boolean;
   readonly dir: string;
+  /** True for plugins installed through the gateway (in `<dataDir>/plugins`). */
+  readonly managed: boolean;
 }
 
 /** A running gateway. */
 export interface Gateway {
   readonly url: string;
+  readonly version: string;
   readonly dispatcher: GatewayDispatcher;
   readonly store: GatewayStore;
+  readonly publicServer: PublicServer;
+  readonly logTap: LogTap | undefined;
   plugins(): PluginListing[];
+  plugin(pluginId: string): PluginListing;
   brokenPlugins(): readonly BrokenPluginFolder[];
-  enable(pluginId: string): Promise<void>;
-  disable(pluginId: string): Promise<void>;
-  restart(pluginId: string): Promise<void>;
+  /** Calls `listener` on every plugin state change; returns the unsubscribe function. */
+  onPluginState(listener: (status: PluginStatus) => void): () => void;
+  enable(pluginId: string): Promise<PluginListing>;
+  disable(pluginId: string): Promise<PluginListing>;
+  restart(pluginId: string): Promise<PluginListing>;
+  /**
+   * Installs the plugin unpacked in `sourceDir` into `<dataDir>/plugins`, or upgrades it.
+   * An upgrade that fails to activate is rolled back: the previous version is put back and
+   * started again, and the error says why the new one failed.
+   */
+  install(sourceDir: string): Promise<PluginListing>;
+  /** Stops an installed plugin and deletes its folder (plugins from other folders are refused). */
+  remove(pluginId: string): Promise<void>;
   getConfig(pluginId: string): JsonObject;
   saveConfig(pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject>;
   /** Deactivates and stops every plugin, closes servers and the store. */
   stop(): Promise<void>;
 }
 
-class PluginTable implements ActivePlugins {
-  readonly supervisors = new Map<string, { supervisor: Supervisor; folder: PluginFolder }>();
-
-  private toActive(supervisor: Supervisor): ActivePlugin | undefined {
-    const session = supervisor.session;
-    if (!session) return undefined;
-    return {
-      pluginId: supervisor.pluginId,
-      manifest: supervisor.manifest,
-      session,
-      reportHookTimeout: (hook) => supervisor.reportHookTimeout(hook),
-      reportHookSuccess: () => supervisor.reportHookSuccess(),
-    };
-  }
-
-  list(): ActivePlugin[] {
-    return [...this.supervisors.values()].map(({ supervisor }) => this.toActive(supervisor)).filter((p): p is ActivePlugin => p !== undefined);
-  }
-
-  get(pluginId: string): ActivePlugin | undefined {
-    const entry = this.supervisors.get(pluginId);
-    return entry ? this.toActive(entry.supervisor) : undefined;
-  }
-
-  entry(pluginId: string): { supervisor: Supervisor; folder: PluginFolder } {
-    const entry = this.supervisors.get(pluginId);
-    if (!entry) throw new PolyplugError(ErrorCode.NotFound, `no plugin with id ${JSON.stringify(pluginId)}`);
-    return entry;
-  }
-}
-
 /**
  * Starts a gateway: opens the store, starts the public server (Connect API, HTTP routes,
- * WebSocket events), scans the plugins directory and starts every enabled plugin under a
+ * WebSocket events), scans the plugins folders and starts every enabled plugin under a
  * supervisor. Broken manifests are reported and skip only their plugin.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger;
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const managedDir = managedPluginsDir(options.dataDir);
+  await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const store = options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db"));
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
   const table = new PluginTable();
   const dispatcher = new GatewayDispatcher(table, logger);
   const instanceId = randomUUID();
+  const stateListeners = new Set<(status: PluginStatus) => void>();
   let server: PublicServer | undefined;
 
   const manifestOf = (pluginId: string) => table.entry(pluginId).folder.manifest;
@@ -165,28 +157,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return id;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
-  const scan = await scanPluginsDirs(options.pluginsDirs);
-  for (const broken of scan.broken) logger.error({ dir: broken.dir, code: broken.error.code }, `plugin disabled: ${broken.error.message}`);
-
-  for (const folder of scan.plugins) {
+  /** A supervisor for a valid folder; throws when the plugin cannot run here. */
+  const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
-    const pluginLogger = logger.child({ pluginId: manifest.id });
-    let launch;
-    try {
-      checkGatewayVersion(manifest, GATEWAY_VERSION);
-      launch = resolveLaunchCommand(manifest, folder.dir, { node: process.execPath, ...options.interpreters });
-    } catch (error) {
-      scan.broken.push({ dir: folder.dir, error: PolyplugError.from(error) });
-      logger.error({ dir: folder.dir }, `plugin disabled: ${PolyplugError.from(error).message}`);
-      continue;
-    }
+    checkGatewayVersion(manifest, GATEWAY_VERSION);
+    const launch = resolveLaunchCommand(manifest, folder.dir, { node: process.execPath, ...options.interpreters });
     const supervisor = new Supervisor({
       manifest,
       dir: folder.dir,
       launch,
       policy,
-      logger: pluginLogger,
+      logger: logger.child({ pluginId: manifest.id }),
       hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}) },
       serveGatewayApi: (host) => serveGatewayApi(manifest.id, host),
       configuration: () => getConfig(manifest.id),
@@ -194,47 +175,127 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       instanceId,
     });
     supervisor.on("state", (status) => {
+      for (const listener of stateListeners) listener(status);
       if (status.state !== "active") return;
       for (const conflict of commandConflicts(table.list())) {
-        logger.error(conflict, `command /${conflict.command} is claimed by several plugins (${conflict.pluginIds.join(", ")}); it will answer with a conflict error until all but one are disabled`);
+        logger.error(conflict, `command /${conflict.command} is claimed by several plugins (${conflict.pluginIds.join(", ")}); it answers with a conflict error until all but one are disabled`);
       }
     });
-    table.supervisors.set(manifest.id, { supervisor, folder });
+    table.set({ supervisor, folder });
+    return supervisor;
+  };
+
+  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
+  const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
+  const broken: BrokenPluginFolder[] = [...scan.broken];
+  for (const folder of scan.plugins) {
+    try {
+      supervise(folder);
+    } catch (error) {
+      broken.push({ dir: folder.dir, error: PolyplugError.from(error) });
+    }
   }
+  for (const item of broken) logger.error({ dir: item.dir, code: item.error.code }, `plugin disabled: ${item.error.message}`);
 
   const enabled = (pluginId: string) => store.getPluginRecord(pluginId).enabled ?? true;
-  await Promise.all([...table.supervisors.values()].filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
+  await Promise.all(table.all().filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
+
+  const listing = (pluginId: string): PluginListing => {
+    const { supervisor, folder } = table.entry(pluginId);
+    return {
+      ...supervisor.status(),
+      name: folder.manifest.name,
+      version: folder.manifest.version,
+      enabled: enabled(pluginId),
+      dir: folder.dir,
+      managed: path.dirname(folder.dir) === managedDir,
+    };
+  };
+
+  const install = async (sourceDir: string): Promise<PluginListing> => {
+    const { manifest, file } = await readManifest(sourceDir);
+    checkGatewayVersion(manifest, GATEWAY_VERSION);
+    resolveLaunchCommand(manifest, sourceDir, { node: process.execPath, ...options.interpreters });
+    const existing = table.has(manifest.id) ? table.entry(manifest.id) : undefined;
+    if (existing && path.dirname(existing.folder.dir) !== managedDir) {
+      throw new PolyplugError(ErrorCode.Conflict, `plugin ${manifest.id} is provided by ${existing.folder.dir}, which the gateway does not manage; remove it there first`);
+    }
+    if (existing) await existing.supervisor.stop();
+    const swap = await swapInPluginFolder(managedDir, manifest.id, sourceDir);
+    const folder: PluginFolder = { dir: swap.dir, manifest, manifestFile: path.join(swap.dir, path.basename(file)) };
+    const supervisor = supervise(folder);
+    if (!enabled(manifest.id)) {
+      await swap.commit();
+      return listing(manifest.id);
+    }
+    await supervisor.start();
+    if (supervisor.state === "active") {
+      await swap.commit();
+      logger.info({ pluginId: manifest.id, version: manifest.version }, existing ? "plugin upgraded" : "plugin installed");
+      return listing(manifest.id);
+    }
+    const failure = supervisor.status().lastError;
+    await supervisor.stop();
+    await swap.rollback();
+    table.delete(manifest.id);
+    let rolledBackTo = "";
+    if (existing) {
+      supervise(existing.folder);
+      await table.entry(manifest.id).supervisor.start();
+      rolledBackTo = `; rolled back to version ${existing.folder.manifest.version}`;
+    }
+    throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} ${manifest.version} failed to activate: ${failure?.message ?? "unknown error"}${rolledBackTo}`, {
+      details: { pluginId: manifest.id },
+    });
+  };
 
   let stopped: Promise<void> | undefined;
   return {
     url: server.url,
+    version: GATEWAY_VERSION,
     dispatcher,
     store,
-    plugins: () =>
-      [...table.supervisors.values()].map(({ supervisor, folder }) => ({
-        ...supervisor.status(),
-        name: folder.manifest.name,
-        version: folder.manifest.version,
-        enabled: enabled(supervisor.pluginId),
-        dir: folder.dir,
-      })),
-    brokenPlugins: () => scan.broken,
+    publicServer: server,
+    logTap: options.logTap,
+    plugins: () => table.all().map(({ supervisor }) => listing(supervisor.pluginId)),
+    plugin: listing,
+    brokenPlugins: () => broken,
+    onPluginState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
     async enable(pluginId) {
       const { supervisor } = table.entry(pluginId);
       store.setPluginEnabled(pluginId, true);
       await supervisor.start();
+      return listing(pluginId);
     },
     async disable(pluginId) {
       const { supervisor } = table.entry(pluginId);
       store.setPluginEnabled(pluginId, false);
       await supervisor.stop();
+      return listing(pluginId);
     },
-    restart: (pluginId) => table.entry(pluginId).supervisor.restart(),
+    async restart(pluginId) {
+      await table.entry(pluginId).supervisor.restart();
+      return listing(pluginId);
+    },
+    install,
+    async remove(pluginId) {
+      const { supervisor, folder } = table.entry(pluginId);
+      if (path.dirname(folder.dir) !== managedDir) {
+        throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} lives in ${folder.dir}, which the gateway does not manage; delete it there`);
+      }
+      await supervisor.stop();
+      table.delete(pluginId);
+      await rm(folder.dir, { recursive: true, force: true });
+      logger.info({ pluginId }, "plugin removed");
+    },
     getConfig,
     saveConfig: async (pluginId, config, originPluginId) => saveConfig(pluginId, config, originPluginId),
     stop() {
       stopped ??= (async () => {
-        await Promise.all([...table.supervisors.values()].map(({ supervisor }) => supervisor.stop()));
+        await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await server?.close();
         store.close();
       })();

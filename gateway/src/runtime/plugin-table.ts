@@ -1,0 +1,61 @@
+import { ErrorCode, PolyplugError } from "../errors.js";
+import type { ActivePlugin, ActivePlugins } from "../dispatch/active-plugins.js";
+import type { PluginFolder } from "../registry/plugins-dir.js";
+import type { Supervisor } from "../supervision/supervisor.js";
+
+/** A supervised plugin and the folder it runs from. */
+export interface PluginEntry {
+  readonly supervisor: Supervisor;
+  readonly folder: PluginFolder;
+}
+
+/** The gateway's plugins by id; what dispatch sees as the active ones. */
+export class PluginTable implements ActivePlugins {
+  private readonly entries = new Map<string, PluginEntry>();
+
+  private static toActive(supervisor: Supervisor): ActivePlugin | undefined {
+    const session = supervisor.session;
+    if (!session) return undefined;
+    return {
+      pluginId: supervisor.pluginId,
+      manifest: supervisor.manifest,
+      session,
+      reportHookTimeout: (hook) => supervisor.reportHookTimeout(hook),
+      reportHookSuccess: () => supervisor.reportHookSuccess(),
+    };
+  }
+
+  list(): ActivePlugin[] {
+    return this.all()
+      .map(({ supervisor }) => PluginTable.toActive(supervisor))
+      .filter((p): p is ActivePlugin => p !== undefined);
+  }
+
+  get(pluginId: string): ActivePlugin | undefined {
+    const entry = this.entries.get(pluginId);
+    return entry ? PluginTable.toActive(entry.supervisor) : undefined;
+  }
+
+  all(): PluginEntry[] {
+    return [...this.entries.values()];
+  }
+
+  has(pluginId: string): boolean {
+    return this.entries.has(pluginId);
+  }
+
+  /** The entry for `pluginId`; not_found otherwise. */
+  entry(pluginId: string): PluginEntry {
+    const entry = this.entries.get(pluginId);
+    if (!entry) throw new PolyplugError(ErrorCode.NotFound, `no plugin with id ${JSON.stringify(pluginId)}`);
+    return entry;
+  }
+
+  set(entry: PluginEntry): void {
+    this.entries.set(entry.supervisor.pluginId, entry);
+  }
+
+  delete(pluginId: string): void {
+    this.entries.delete(pluginId);
+  }
+}
