@@ -64,8 +64,8 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
       } catch (reason) {
         return { error: new PluginError(ErrorCode.UNAVAILABLE, `could not connect to the GatewayAPI on broker id ${request.gatewayApiBrokerId}: ${(reason as Error).message}`).toProto() };
       }
-      state.config = request.configuration ?? {};
       try {
+        state.config = received(request.configuration, "the Activate configuration");
         const ctx = context(request.context, call);
         await definition.onActivate?.(extend(ctx, { config: state.config, gateway: { version: request.gateway?.version ?? "", instanceId: request.gateway?.instanceId ?? "" } }));
         logger.debug("activated", { plugin_id: definition.id });
@@ -88,7 +88,7 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
   if (onConfigurationChanged) {
     handlers.configurationChanged = async (request, call) => {
       try {
-        const config = request.configuration ?? {};
+        const config = received(request.configuration, "the ConfigurationChanged configuration");
         state.config = config;
         await onConfigurationChanged.call(definition, config, context(request.context, call));
         return {};
@@ -105,7 +105,8 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
       if (!handler) return { error: new PluginError(ErrorCode.NOT_FOUND, `no intercept handler for topic ${JSON.stringify(request.topic)}`).toProto() };
       try {
         const ctx = context(request.context, call);
-        const outcome = await handler(request.payload ?? {}, extend(ctx, { topic: request.topic, ...outcomeBuilders }));
+        const payload = received(request.payload, `the Intercept payload for ${request.topic}`);
+        const outcome = await handler(payload, extend(ctx, { topic: request.topic, ...outcomeBuilders }));
         return interceptResponse(outcome, request.topic);
       } catch (reason) {
         return failure(`intercept ${request.topic}`, reason);
@@ -119,7 +120,7 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
       const handler = matchTopic(request.topic, notify);
       if (!handler) return { error: new PluginError(ErrorCode.NOT_FOUND, `no notify handler for topic ${JSON.stringify(request.topic)}`).toProto() };
       try {
-        await handler(request.payload ?? {}, extend(context(request.context, call), { topic: request.topic }));
+        await handler(received(request.payload, `the Notify payload for ${request.topic}`), extend(context(request.context, call), { topic: request.topic }));
         return {};
       } catch (reason) {
         return failure(`notify ${request.topic}`, reason);
@@ -153,6 +154,14 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
 // activation); copy property descriptors instead.
 function extend<E extends object>(ctx: HookContext, extra: E): HookContext & E {
   return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(ctx), ...Object.getOwnPropertyDescriptors(extra) }) as HookContext & E;
+}
+
+// Receivers enforce the contract's limits too (proto/README.md §9): a payload or
+// configuration over 8 MiB is refused with RESOURCE_EXHAUSTED before a handler sees it.
+function received(object: JsonObject | undefined, what: string): JsonObject {
+  const value = object ?? {};
+  checkStructSize(value, LIMITS.payloadBytes, what);
+  return value;
 }
 
 const outcomeBuilders = {

@@ -38,6 +38,17 @@ describe("handler failures are data", () => {
     expect(response.error?.details).toEqual({ limit: "8388608 bytes" });
   });
 
+  it("refuses a received payload over 8 MiB with RESOURCE_EXHAUSTED before the handler runs", async () => {
+    const oversized = { data: "x".repeat(8 * 1024 * 1024) };
+    const intercept = await rpc.intercept({ topic: "test.echo", payload: oversized }, { deadline: 20_000 });
+    expect(intercept.outcome.case).toBeUndefined();
+    expect(intercept.error).toMatchObject({ code: ErrorCode.RESOURCE_EXHAUSTED, details: { limit: "8388608 bytes" } });
+    expect(intercept.error?.message).toContain("the Intercept payload for test.echo is");
+    const notify = await rpc.notify({ topic: "any.topic", payload: oversized }, { deadline: 20_000 });
+    expect(notify.error).toMatchObject({ code: ErrorCode.RESOURCE_EXHAUSTED, details: { limit: "8388608 bytes" } });
+    expect((await rpc.intercept({ topic: "test.echo", payload: { small: true } })).outcome.case).toBe("modify");
+  });
+
   it("refuses command text over 64 KiB", async () => {
     const response = await rpc.executeCommand({ command: "big-text", args: [], raw: "/big-text" });
     expect(response.error).toMatchObject({ code: ErrorCode.RESOURCE_EXHAUSTED, details: { limit: "65536 bytes" } });
