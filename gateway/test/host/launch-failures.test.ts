@@ -1,5 +1,6 @@
 // What the host says when a plugin misbehaves before or during the handshake.
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError, startPlugin, type StartPluginOptions } from "../../src/index.js";
@@ -17,7 +18,6 @@ async function failure(options: Partial<StartPluginOptions> & { command: string 
 }
 
 const node = process.execPath;
-const ours = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("polyplug-")));
 
 describe("start failures", () => {
   it("quotes a garbage handshake line", async () => {
@@ -66,11 +66,11 @@ describe("start failures", () => {
   });
 
   it("leaves no socket directory behind after a failure", async () => {
-    const before = ours();
-    await failure({ command: node, args: [fixturePaths.nodeFixture("garbage-handshake.mjs")] });
-    await failure({ command: node, args: [fixturePaths.nodeFixture("exit-early.mjs")] });
-    const leaked = [...ours()].filter((name) => !before.has(name));
-    expect(leaked).toEqual([]);
+    const socketDirBase = mkdtempSync(path.join(tmpdir(), "sockets-"));
+    await failure({ command: node, args: [fixturePaths.nodeFixture("garbage-handshake.mjs")], socketDirBase });
+    await failure({ command: node, args: [fixturePaths.nodeFixture("exit-early.mjs")], socketDirBase });
+    await failure({ command: node, args: [fixturePaths.nodeFixture("never-prints.mjs")], socketDirBase, startTimeoutMs: 200 });
+    expect(readdirSync(socketDirBase)).toEqual([]);
   });
 });
 
