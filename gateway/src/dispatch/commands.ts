@@ -40,14 +40,3 @@ export function commandOwner(plugins: readonly ActivePlugin[], command: string):
   if (!owner) throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);
   return owner;
 }
-
-/** Splits a command line like `/members town-square` into name and arguments (quotes group words). */
-export function parseCommandLine(line: string): { command: string; args: string[] } {
-  const words = [...line.trim().matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
-  const [first = "", ...args] = words;
-  const command = first.replace(/^\//, "");
-  if (!/^[a-z0-9_-]{1,64}$/.test(command)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid command ${JSON.stringify(first)}: a command is / followed by 1–64 of a-z, 0-9, _ or -`);
-  }
-  return { command, args };
-}

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine } from "./commands.js";
 import { pathPrefixMatches } from "./http-target.js";
 import { isTopicName, topicMatches } from "./topics.js";
 
@@ -23,16 +22,11 @@ describe("topics", () => {
   });
 });
 
-describe("routes and commands", () => {
+describe("routes", () => {
   it("matches HTTP path prefixes at slash boundaries", () => {
     expect(pathPrefixMatches("/count", "/count")).toBe(true);
     expect(pathPrefixMatches("/count", "/count/x")).toBe(true);
     expect(pathPrefixMatches("/count", "/counter")).toBe(false);
     expect(pathPrefixMatches("/", "/anything")).toBe(true);
-  });
-
-  it("parses command lines with quotes and rejects bad names", () => {
-    expect(parseCommandLine('/members "town square" x')).toEqual({ command: "members", args: ["town square", "x"] });
-    expect(() => parseCommandLine("/Bad!")).toThrow(/invalid command/);
   });
 });
