@@ -6,6 +6,7 @@ import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import type { RpcClient } from "../rpc/client.js";
 import { newHookContext } from "../dispatch/hook-context.js";
+import { checkDescription } from "./describe-check.js";
 
 /** A running plugin process after Describe and Activate: what dispatch talks to. */
 export interface PluginSession {
@@ -39,12 +40,7 @@ export interface ActivationInputs {
 export async function describePlugin(host: PluginClient, expectedId: string, timeoutMs: number): Promise<PluginSession> {
   const rpc = host.client(Plugin);
   const description = await rpc.describe({ context: newHookContext({ pluginId: expectedId }) }, { deadline: timeoutMs });
-  if (description.pluginId !== expectedId) {
-    throw new PolyplugError(
-      ErrorCode.FailedPrecondition,
-      `plugin answered Describe with id ${JSON.stringify(description.pluginId)}, but its manifest says ${JSON.stringify(expectedId)}`,
-    );
-  }
+  checkDescription(description, expectedId);
   const hooks = new Set(description.implementedHooks);
   return { pluginId: expectedId, host, rpc, description, implements: (hook) => hooks.has(hook) };
 }
@@ -54,6 +50,8 @@ export async function activatePlugin(session: PluginSession, inputs: ActivationI
   // The configuration travels inside Activate, so the plugin has it before it is active;
   // ConfigurationChanged is only for later changes, when the GatewayAPI is connected.
   const configuration = inputs.configuration;
+  // Without HOOK_ACTIVATE the plugin never learns the broker id; the contract allows it.
+  if (!session.implements(Hook.ACTIVATE)) return;
   const activated = await session.rpc.activate(
     {
       context: newHookContext({ pluginId: inputs.pluginId, timeoutMs: inputs.timeoutMs }),

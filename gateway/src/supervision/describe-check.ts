@@ -1,0 +1,47 @@
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { Hook, type DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
+
+/** Most topics, commands or routes one Describe may list (proto/README.md, limits). */
+export const MAX_DESCRIBE_ENTRIES = 256;
+
+const topicPattern = /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/;
+const commandName = /^[a-z0-9_-]{1,64}$/;
+
+function fail(pluginId: string, what: string): never {
+  throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} answered Describe with an invalid description: ${what}`);
+}
+
+function checkList(pluginId: string, name: string, values: readonly string[], valid: (value: string) => boolean): void {
+  if (values.length > MAX_DESCRIBE_ENTRIES) fail(pluginId, `${values.length} ${name}, at most ${MAX_DESCRIBE_ENTRIES} are allowed`);
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (!valid(value)) fail(pluginId, `${name} entry ${JSON.stringify(value.slice(0, 100))} breaks its pattern`);
+    if (seen.has(value)) fail(pluginId, `${name} lists ${JSON.stringify(value)} twice`);
+    seen.add(value);
+  }
+}
+
+/**
+ * Checks a Describe answer against the manifest id and the contract's rules: names match
+ * their patterns, no duplicates, no topics/commands/routes without their hook. The gateway
+ * refuses to start a plugin whose description fails.
+ */
+export function checkDescription(description: DescribeResponse, manifestId: string): void {
+  if (description.pluginId !== manifestId) {
+    fail(manifestId, `plugin id ${JSON.stringify(description.pluginId)} is not the manifest's ${JSON.stringify(manifestId)}`);
+  }
+  const hooks = new Set(description.implementedHooks);
+  checkList(manifestId, "intercept_topics", description.interceptTopics, (t) => topicPattern.test(t));
+  checkList(manifestId, "notify_topics", description.notifyTopics, (t) => topicPattern.test(t));
+  checkList(manifestId, "commands", description.commands.map((c) => c.name), (c) => commandName.test(c));
+  checkList(manifestId, "http_routes", description.httpRoutes.map((r) => `${r.method} ${r.pathPrefix}`), (r) => /^(\*|[A-Z]+) (\/\S*)?$/.test(r));
+  const needs: Array<[boolean, Hook, string]> = [
+    [description.interceptTopics.length > 0, Hook.INTERCEPT, "intercept_topics"],
+    [description.notifyTopics.length > 0, Hook.NOTIFY, "notify_topics"],
+    [description.commands.length > 0, Hook.EXECUTE_COMMAND, "commands"],
+    [description.httpRoutes.length > 0, Hook.SERVE_HTTP, "http_routes"],
+  ];
+  for (const [listed, hook, name] of needs) {
+    if (listed && !hooks.has(hook)) fail(manifestId, `it lists ${name} but not HOOK_${Hook[hook]}`);
+  }
+}
