@@ -30,15 +30,47 @@ function checkPayload(payload: unknown): asserts payload is JsonObject {
   checkPayloadSize(payload as JsonObject);
 }
 
+/** One finished hook call, as observers of the dispatcher see it. */
+export interface HookCall {
+  readonly pluginId: string;
+  /** `intercept`, `notify` or `command`. */
+  readonly hook: "intercept" | "notify" | "command";
+  readonly durationMs: number;
+  /** Intercept: the chain step outcome (`proceed`, `modify`, `reject`, `failed-open`, `failed-closed`); others: `ok`, `error` or `timeout`. */
+  readonly outcome: string;
+}
+
 /** The gateway's Dispatcher over whatever plugins are active. */
 export class GatewayDispatcher implements Dispatcher {
   private readonly queues = new Map<string, NotifyQueue>();
+  private readonly observers = new Set<(call: HookCall) => void>();
 
   constructor(
-    private readonly plugins: ActivePlugins,
+    /** The plugins dispatch sees as active (read-only use: their manifests and Describe answers). */
+    readonly plugins: ActivePlugins,
     private readonly logger: Logger,
     private readonly queueLimits: NotifyQueueLimits = DEFAULT_NOTIFY_QUEUE,
   ) {}
+
+  /**
+   * Calls `listener` after every finished intercept, notify and command call of a plugin
+   * (latency figures, metrics). Listeners must be quick and must not throw; errors they
+   * throw are logged and ignored. Returns the unsubscribe function.
+   */
+  observe(listener: (call: HookCall) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
+  private report(call: HookCall): void {
+    for (const listener of this.observers) {
+      try {
+        listener(call);
+      } catch (error) {
+        this.logger.warn({ err: PolyplugError.from(error).message }, "hook call observer failed");
+      }
+    }
+  }
 
   private callFacts(options: CallOptions | undefined, defaultTimeoutMs: number) {
     const timeoutMs = Math.min(options?.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : defaultTimeoutMs, MAX_CALL_TIMEOUT_MS);
@@ -58,7 +90,9 @@ export class GatewayDispatcher implements Dispatcher {
     const links = interceptChain(this.plugins.list(), topic, this.logger);
     const longest = links.reduce((sum, link) => sum + link.timeoutMs, 0);
     const facts = this.callFacts(options, Math.max(1000, longest));
-    return runInterceptChain(links, topic, payload, { ...facts, logger: this.logger });
+    const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger });
+    for (const step of verdict.steps) this.report({ pluginId: step.pluginId, hook: "intercept", durationMs: step.durationMs, outcome: step.outcome });
+    return verdict;
   }
 
   notify(topic: string, payload: JsonObject, options?: CallOptions): NotifyReceipt {
@@ -93,14 +127,18 @@ export class GatewayDispatcher implements Dispatcher {
 
   private async deliver(plugin: ActivePlugin, topic: string, payload: JsonObject, facts: ReturnType<GatewayDispatcher["callFacts"]>, timeoutMs: number): Promise<void> {
     const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs });
+    const started = Date.now();
+    const done = (outcome: string) => this.report({ pluginId: plugin.pluginId, hook: "notify", durationMs: Date.now() - started, outcome });
     try {
       const response = await plugin.session.rpc.notify({ context, topic, payload }, { deadline: timeoutMs });
       plugin.reportHookSuccess();
+      done(response.error ? "error" : "ok");
       if (response.error) {
         this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: ContractCode[response.error.code], err: response.error.message }, "notification handler failed");
       }
     } catch (reason) {
       const error = PolyplugError.from(reason);
+      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error");
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Notify(${topic})`);
       this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: error.code, err: error.message }, "notification delivery failed");
     }
@@ -111,9 +149,16 @@ export class GatewayDispatcher implements Dispatcher {
     const timeoutMs = plugin.manifest.hooks.commandTimeoutMs;
     const facts = this.callFacts(options, timeoutMs);
     const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs: facts.timeoutMs });
+    const started = Date.now();
+    let reported = false;
+    const done = (outcome: string) => {
+      if (!reported) this.report({ pluginId: plugin.pluginId, hook: "command", durationMs: Date.now() - started, outcome });
+      reported = true;
+    };
     try {
       const response = await plugin.session.rpc.executeCommand({ context, command, args: [...args], raw }, { deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
       plugin.reportHookSuccess();
+      done(response.error ? "error" : "ok");
       if (response.error) {
         const name = ContractCode[response.error.code] ?? String(response.error.code);
         throw new PolyplugError(ErrorCode.PluginFailed, `plugin ${plugin.pluginId} failed to run /${command}: ${name}: ${response.error.message}`, { details: { pluginId: plugin.pluginId, contractCode: name } });
@@ -121,6 +166,7 @@ export class GatewayDispatcher implements Dispatcher {
       return { requestId: facts.requestId, pluginId: plugin.pluginId, text: response.text, data: response.data };
     } catch (reason) {
       const error = PolyplugError.from(reason);
+      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error");
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`ExecuteCommand(${command})`);
       throw error;
     }
