@@ -57,6 +57,14 @@ export const manifestSchema = z
       .strict()
       .default({ intercept: [], notify: [], httpTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.http, commandTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.command }),
     settings: z.array(settingSchema).default([]),
+    /**
+     * A web bundle for the console: an ES module (inside a sub-folder, e.g. `webapp/main.js`)
+     * exporting `register(registry)`. The console serves only the files of that sub-folder.
+     */
+    webapp: z
+      .object({ bundle: relativePath.refine((p) => /[\\/]/.test(p) && /\.m?js$/.test(p), "must be a .js or .mjs file inside a sub-folder of the plugin, e.g. webapp/main.js") })
+      .strict()
+      .optional(),
     /** Free-form extra data for the plugin's own use. */
     props: z.record(z.string(), z.unknown()).optional(),
   })
