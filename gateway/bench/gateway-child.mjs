@@ -1,0 +1,62 @@
+// A gateway (or the bare host core) in its own process, for the end-to-end and memory
+// benchmarks: the load generator must not share the gateway's event loop, and RSS must be
+// the gateway's alone. Run by lib/gateway-process.mjs:
+//   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
+// prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
+// "rss" → {"rssBytes"} after a garbage collection; "stop" → stops everything and exits.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { pino } from "pino";
+import { createGateway } from "../dist/index.js";
+import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
+import { paths } from "./lib/paths.mjs";
+import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
+
+const { mode, plugins: count } = JSON.parse(process.argv[2] ?? "{}");
+const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+/** Full gateway: store, public server, supervisors, dispatcher. */
+async function startGateway() {
+  const pluginsDir = writeChainPluginsDir(count);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-data-"));
+  const gateway = await createGateway({ pluginsDirs: [pluginsDir], dataDir, port: 0, autoMtls: false, logger: pino({ level: "silent" }) });
+  const notActive = gateway.plugins().filter((p) => p.state !== "active");
+  if (notActive.length) throw new Error(`plugins not active: ${notActive.map((p) => `${p.pluginId} (${p.state})`).join(", ")}`);
+  // One call through the whole chain, so every connection is in use before measuring.
+  await gateway.dispatcher.intercept(CHAIN_TOPIC, { message: "warm" });
+  return {
+    url: gateway.url,
+    stop: async () => {
+      await gateway.stop();
+      rmSync(pluginsDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Host core only: N startPlugin connections, like go-plugin's host holding N clients. */
+async function startHostCore() {
+  const started = [];
+  for (const id of chainIds(count)) {
+    const plugin = await startTsPlugin([paths.goScripted], { SCRIPTED_PLUGIN_ID: id });
+    started.push(plugin);
+    await runTsPhase(plugin, { name: "warm", topic: CHAIN_TOPIC, payloadBytes: 0, concurrency: 1, warmup: 0, calls: 1, minCalls: 1, durationMs: 0 });
+  }
+  return { url: "", stop: () => Promise.all(started.map((p) => p.shutdown())) };
+}
+
+const running = mode === "host" ? await startHostCore() : await startGateway();
+print({ url: running.url, pid: process.pid });
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === "rss") {
+    globalThis.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    print({ rssBytes: process.memoryUsage().rss });
+  } else if (line === "stop") {
+    await running.stop();
+    print({ stopped: true });
+    process.exit(0);
+  }
+}

@@ -1,0 +1,49 @@
+// Starts gateway-child.mjs and talks to it over its stdin/stdout lines.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { paths } from "./paths.mjs";
+
+/**
+ * @typedef {object} GatewayProcess
+ * @property {string} url          the public API base URL ("" in host mode)
+ * @property {number} pid
+ * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Starts a gateway (mode "gateway") or the bare host core (mode "host") with `plugins`
+ * scripted plugins in a child process; resolves when every plugin is active.
+ * @param {"gateway" | "host"} mode
+ * @param {number} plugins
+ * @returns {Promise<GatewayProcess>}
+ */
+export async function startGatewayProcess(mode, plugins) {
+  const child = spawn(process.execPath, ["--expose-gc", path.join(paths.bench, "gateway-child.mjs"), JSON.stringify({ mode, plugins })], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const stderr = [];
+  child.stderr.on("data", (chunk) => stderr.push(chunk));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise((resolve) => child.on("close", resolve));
+  const next = async () => {
+    const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
+    if (line.done) throw new Error(`the ${mode} process exited: ${Buffer.concat(stderr).toString().trim()}`);
+    return JSON.parse(line.value);
+  };
+  const ready = await next();
+  return {
+    url: ready.url,
+    pid: ready.pid,
+    rss: async () => {
+      child.stdin.write("rss\n");
+      return (await next()).rssBytes;
+    },
+    stop: async () => {
+      child.stdin.write("stop\n");
+      await next();
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// How much each benchmark runs. Full: sized for a 2-core machine and a few minutes in all.
+// Quick (--quick): a handful of calls each, only to prove the harness works.
+
+/**
+ * @param {boolean} quick
+ */
+export function workloads(quick) {
+  const q = (full, brief) => (quick ? brief : full);
+  /** A measured phase: stops at `calls` or `durationMs`, never before `minCalls`. */
+  const phase = (name, topic, concurrency, opts = {}) => ({
+    name,
+    topic,
+    concurrency,
+    payloadBytes: opts.payloadBytes ?? 0,
+    warmup: q(opts.warmup ?? 300 * concurrency, 4),
+    calls: q(opts.calls ?? 10_000_000, 20),
+    minCalls: q(opts.minCalls ?? 20, 2),
+    durationMs: q(opts.durationMs ?? 3000, 150),
+  });
+  return {
+    phase,
+    roundtrip: {
+      plugins: ["go", "python"],
+      phases: [
+        phase("sequential", "conformance.echo", 1, { calls: 5000, durationMs: 3000 }),
+        phase("concurrency 16", "conformance.echo", 16),
+        phase("concurrency 64", "conformance.echo", 64, { warmup: 2000 }),
+      ],
+    },
+    payload: {
+      plugins: ["go", "python"],
+      sizes: [
+        { label: "1 KB", bytes: 1024, calls: 2000 },
+        { label: "64 KB", bytes: 64 * 1024, calls: 500 },
+        { label: "1 MB", bytes: 1024 * 1024, calls: 60 },
+        { label: "4 MB", bytes: 4 * 1024 * 1024, calls: 20 },
+      ],
+      warmup: q(5, 1),
+      minCalls: q(5, 1),
+      durationMs: q(3000, 150),
+    },
+    startup: { plugins: ["go", "python", "ts"], samples: q(10, 2) },
+    e2e: { chains: [1, 5, 10], concurrencies: [1, 64], durationMs: q(3000, 150), warmup: q(300, 4) },
+    memory: { counts: q([1, 10, 50], [1, 2]) },
+  };
+}

@@ -1,0 +1,56 @@
+// 1. Hook round trip: one small Intercept, Go and Python plugins, TS host vs go-plugin's
+// Go host on the same plugin binary; sequential (latency) and concurrent (throughput).
+import { runGoHost } from "../lib/go-host.mjs";
+import { conformancePlugins } from "../lib/paths.mjs";
+import { ratio, summarise } from "../lib/stats.mjs";
+import { latency, rate, times } from "../lib/format.mjs";
+import { runTsIntercept } from "../lib/ts-host.mjs";
+
+/**
+ * Runs `phases` on `argv` under both hosts and pairs the summaries by phase.
+ * @param {readonly string[]} argv
+ * @param {readonly import("../lib/ts-host.mjs").Phase[]} phases
+ */
+export async function compareHosts(argv, phases, goJobExtra = {}) {
+  const ts = await runTsIntercept(argv, phases);
+  const go = await runGoHost({ workload: "intercept", command: argv, phases, ...goJobExtra });
+  return phases.map((phase, i) => {
+    const t = ts.phases[i];
+    const g = go.phases[i];
+    const problems = [t.firstError && `TS: ${t.firstError}`, g.firstError && `Go: ${g.firstError}`].filter(Boolean);
+    if (problems.length) throw new Error(`${phase.name} on ${argv.join(" ")}: ${problems.join("; ")}`);
+    return { phase, ts: summarise(t.latenciesUs, t.elapsedMs, t.errors), go: summarise(g.latenciesUs, g.elapsedMs, g.errors) };
+  });
+}
+
+/** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
+export async function run(w, log) {
+  const data = [];
+  for (const plugin of w.roundtrip.plugins) {
+    log(`round trip, ${plugin} plugin`);
+    for (const { phase, ts, go } of await compareHosts(conformancePlugins[plugin], w.roundtrip.phases)) {
+      data.push({
+        plugin,
+        load: phase.name,
+        concurrency: phase.concurrency,
+        ts,
+        go,
+        latencyRatio: ratio(ts.medianUs, go.medianUs),
+        p99Ratio: ratio(ts.p99Us, go.p99Us),
+        throughputRatio: ratio(ts.throughput, go.throughput),
+      });
+    }
+  }
+  const find = (plugin, concurrency) => data.find((d) => d.plugin === plugin && d.concurrency === concurrency);
+  return {
+    title: "Hook round trip (one small Intercept)",
+    note: "Same plugin binary under Polyplug's TS host (startPlugin + client(Plugin).intercept) and go-plugin's Go host (plugin.NewClient); unix socket, no TLS. Latency ratio: TS median / Go median (lower is better); throughput ratio: TS calls/s / Go calls/s (higher is better).",
+    columns: ["Plugin", "Load", "TS host median / p99", "Go host median / p99", "TS calls/s", "Go calls/s", "TS/Go latency", "TS/Go throughput"],
+    rows: data.map((d) => [d.plugin, d.load, latency(d.ts), latency(d.go), rate(d.ts.throughput), rate(d.go.throughput), times(d.latencyRatio), times(d.throughputRatio)]),
+    headlines: w.roundtrip.plugins.flatMap((plugin) => [
+      { metric: `${plugin} plugin, sequential latency (TS/Go median)`, value: find(plugin, 1)?.latencyRatio, goal: "≤ 1.20×", met: find(plugin, 1)?.latencyRatio <= 1.2 },
+      { metric: `${plugin} plugin, throughput at concurrency 64 (TS/Go)`, value: find(plugin, 64)?.throughputRatio, goal: "≥ 1.00×", met: find(plugin, 64)?.throughputRatio >= 1 },
+    ]),
+    data,
+  };
+}

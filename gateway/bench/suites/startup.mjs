@@ -1,0 +1,55 @@
+// 3. Start-up: spawn to healthy (handshake, connection, health check) for the Go, Python
+// and TypeScript conformance plugins, TS host vs Go host; Python next to a bare
+// `python -c "import grpc"`.
+import { execFileSync } from "node:child_process";
+import { runGoHost } from "../lib/go-host.mjs";
+import { conformancePlugins, paths } from "../lib/paths.mjs";
+import { median, ratio } from "../lib/stats.mjs";
+import { ms, times } from "../lib/format.mjs";
+import { startTsPlugin } from "../lib/ts-host.mjs";
+
+/** @param {readonly string[]} argv @param {number} samples */
+async function tsStartups(argv, samples) {
+  const out = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    const plugin = await startTsPlugin(argv);
+    out.push(performance.now() - t0);
+    await plugin.shutdown();
+  }
+  return out;
+}
+
+/** Wall time of a process from spawn to exit, `samples` times. @param {string} cmd @param {string[]} args @param {number} samples */
+function processTimes(cmd, args, samples) {
+  const out = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    execFileSync(cmd, args, { stdio: "ignore" });
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
+export async function run(w, log) {
+  const { samples } = w.startup;
+  const data = [];
+  for (const plugin of w.startup.plugins) {
+    log(`start-up, ${plugin} plugin`);
+    const argv = conformancePlugins[plugin];
+    const ts = await tsStartups(argv, samples);
+    const go = (await runGoHost({ workload: "startup", command: argv, samples })).startupMs;
+    data.push({ plugin, tsMs: median(ts), goMs: median(go), ratio: ratio(median(ts), median(go)), tsSamples: ts, goSamples: go });
+  }
+  const importGrpc = processTimes(paths.python, ["-c", "import grpc"], samples);
+  const bare = { importGrpcMs: median(importGrpc), samples: importGrpc };
+  return {
+    title: "Start-up (spawn to healthy)",
+    note: `Median of ${samples} starts each: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin.`,
+    columns: ["Plugin", "TS host", "Go host", "TS/Go", "Floor"],
+    rows: data.map((d) => [d.plugin, ms(d.tsMs), ms(d.goMs), times(d.ratio), d.plugin === "python" ? `${ms(bare.importGrpcMs)} (\`import grpc\`)` : ""]),
+    headlines: data.map((d) => ({ metric: `${d.plugin} plugin start-up (TS/Go)`, value: d.ratio, goal: "—", met: undefined })),
+    data: { plugins: data, python: bare },
+  };
+}
