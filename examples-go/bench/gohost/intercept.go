@@ -45,15 +45,26 @@ func Payload(bytes int) (*structpb.Struct, error) {
 	return structpb.NewStruct(map[string]any{"data": strings.Repeat("x", bytes)})
 }
 
+// runIntercept starts job.Plugins processes of the plugin (at least one) and
+// runs each phase; with several plugins one measured call is a chain: Intercept
+// on each plugin in turn, as the gateway's chain does, but with no HTTP in front.
 func runIntercept(job Job) (any, error) {
-	p, err := startPlugin(job.Command, job.Env)
-	if err != nil {
-		return nil, err
+	chain := make([]*started, 0, max(job.Plugins, 1))
+	defer func() {
+		for _, p := range chain {
+			p.stop()
+		}
+	}()
+	for range max(job.Plugins, 1) {
+		p, err := startPlugin(job.Command, job.Env)
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, p)
 	}
-	defer p.stop()
 	results := make([]PhaseResult, 0, len(job.Phases))
 	for _, phase := range job.Phases {
-		r, err := runPhase(p, phase)
+		r, err := runPhase(chain, phase)
 		if err != nil {
 			return nil, fmt.Errorf("phase %s: %w", phase.Name, err)
 		}
@@ -62,7 +73,7 @@ func runIntercept(job Job) (any, error) {
 	return map[string]any{"phases": results}, nil
 }
 
-func runPhase(p *started, phase Phase) (PhaseResult, error) {
+func runPhase(chain []*started, phase Phase) (PhaseResult, error) {
 	payload, err := Payload(phase.PayloadBytes)
 	if err != nil {
 		return PhaseResult{}, err
@@ -75,12 +86,14 @@ func runPhase(p *started, phase Phase) (PhaseResult, error) {
 	call := func() error {
 		ctx, cancel := withDeadline()
 		defer cancel()
-		resp, err := p.client.Intercept(ctx, req)
-		if err != nil {
-			return err
-		}
-		if e := resp.GetError(); e != nil {
-			return fmt.Errorf("plugin answered %s: %s", e.GetCode(), e.GetMessage())
+		for _, p := range chain {
+			resp, err := p.client.Intercept(ctx, req)
+			if err != nil {
+				return err
+			}
+			if e := resp.GetError(); e != nil {
+				return fmt.Errorf("plugin answered %s: %s", e.GetCode(), e.GetMessage())
+			}
 		}
 		return nil
 	}

@@ -7,7 +7,7 @@
 //
 // Jobs ("workload"):
 //
-//	intercept  start the plugin once, run each phase of Intercept calls
+//	intercept  start the plugin (or a chain of N), run each phase of Intercept calls
 //	startup    spawn to healthy (handshake, dial, health check), N samples
 //	memory     start N plugin processes, report this host's RSS
 package main
@@ -26,7 +26,8 @@ type Job struct {
 	Env      []string `json:"env"`
 	Phases   []Phase  `json:"phases"`
 	Samples  int      `json:"samples"`
-	Plugins  int      `json:"plugins"`
+	// Plugins: processes to start (memory; intercept: the chain length).
+	Plugins int `json:"plugins"`
 	// Topic is what the memory workload intercepts once per plugin.
 	Topic string `json:"topic"`
 }
