@@ -1103,7 +1103,7 @@ type AdminInstallPluginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The bundle: a gzip-compressed tar of the plugin folder. At most 50 MiB.
 	Bundle []byte `protobuf:"bytes,1,opt,name=bundle,proto3" json:"bundle,omitempty"`
-	// Detached signature of `bundle` (see the bundle format); empty: none.
+	// Contents of the bundle's `.sig` file (see InstallPlugin); empty: none.
 	Signature []byte `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
 	// Refuse the bundle unless `signature` is valid and from a trusted key.
 	RequireSignature bool `protobuf:"varint,3,opt,name=require_signature,json=requireSignature,proto3" json:"require_signature,omitempty"`

@@ -90,10 +90,12 @@ type AdminClient interface {
 	// and started, and the call fails saying why the new one failed. A failed
 	// first install leaves nothing installed.
 	//
-	// Signatures: `signature` is a detached ed25519 signature over the bundle
-	// bytes, checked against the keys in `<data dir>/trusted-keys`. With
-	// require_signature, a bundle without a valid signature from a trusted key
-	// is refused before anything is unpacked.
+	// Signatures: `signature` is the bundle's detached signature file (the
+	// `<bundle>.sig` JSON: keyId, algorithm "ed25519", base64 signature over
+	// the bundle's SHA-256), checked against the `*.pem` ed25519 public keys in
+	// `<data dir>/trusted-keys`. A signature that does not match is always
+	// refused. With require_signature, a bundle without a valid signature from
+	// a trusted key is refused too. Either way before anything is unpacked.
 	//
 	// Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
 	// manifest or a broken one: the message names the file and field),
@@ -328,10 +330,12 @@ type AdminServer interface {
 	// and started, and the call fails saying why the new one failed. A failed
 	// first install leaves nothing installed.
 	//
-	// Signatures: `signature` is a detached ed25519 signature over the bundle
-	// bytes, checked against the keys in `<data dir>/trusted-keys`. With
-	// require_signature, a bundle without a valid signature from a trusted key
-	// is refused before anything is unpacked.
+	// Signatures: `signature` is the bundle's detached signature file (the
+	// `<bundle>.sig` JSON: keyId, algorithm "ed25519", base64 signature over
+	// the bundle's SHA-256), checked against the `*.pem` ed25519 public keys in
+	// `<data dir>/trusted-keys`. A signature that does not match is always
+	// refused. With require_signature, a bundle without a valid signature from
+	// a trusted key is refused too. Either way before anything is unpacked.
 	//
 	// Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
 	// manifest or a broken one: the message names the file and field),

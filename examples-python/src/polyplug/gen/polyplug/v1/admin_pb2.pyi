@@ -618,7 +618,7 @@ class AdminInstallPluginRequest(_message.Message):
     bundle: _builtins.bytes
     """The bundle: a gzip-compressed tar of the plugin folder. At most 50 MiB."""
     signature: _builtins.bytes
-    """Detached signature of `bundle` (see the bundle format); empty: none."""
+    """Contents of the bundle's `.sig` file (see InstallPlugin); empty: none."""
     require_signature: _builtins.bool
     """Refuse the bundle unless `signature` is valid and from a trusted key."""
     def __init__(
