@@ -1,0 +1,88 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { commandConflicts } from "../dispatch/commands.js";
+import { AdminStreamEventsResponseSchema, type AdminStreamEventsResponse } from "../gen/polyplug/v1/admin_pb.js";
+import type { EventPublisher, PublishedEvent } from "../plugin-api/events.js";
+import type { Gateway } from "../runtime/gateway.js";
+import { toPluginError, toPluginState } from "./plugin-info.js";
+
+/** What happened, as the `event` oneof of AdminStreamEventsResponse. */
+export type AdminEventBody = NonNullable<MessageInitShape<typeof AdminStreamEventsResponseSchema>["event"]>;
+
+/** A gateway event and the plugins it concerns (for per-plugin filtering). */
+export interface AdminEvent {
+  readonly pluginIds: readonly string[];
+  readonly message: AdminStreamEventsResponse;
+}
+
+/** The gateway events operators can stream. */
+export interface AdminEventFeed {
+  /** Calls `listener` for every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: AdminEvent) => void): () => void;
+  /** Announces an event the admin service caused (install, removal, configuration). */
+  emit(pluginIds: readonly string[], body: AdminEventBody): void;
+  /** Detaches from the gateway. */
+  close(): void;
+}
+
+/**
+ * Wraps the hub's `publish` so every plugin-published event is also seen by `listener`,
+ * whatever its audience. The hub has no subscription API of its own and the gateway looks
+ * `publish` up on each call, so wrapping the method is the one tap point; the original is
+ * put back by the returned function.
+ */
+function tapPublishedEvents(hub: EventPublisher, listener: (event: PublishedEvent) => void): () => void {
+  const original = hub.publish;
+  hub.publish = (event) => {
+    listener(event);
+    return original.call(hub, event);
+  };
+  return () => {
+    hub.publish = original;
+  };
+}
+
+/**
+ * Collects the gateway's events: plugin state changes, command conflicts (checked each
+ * time a plugin becomes active), plugin-published events, and what the admin service
+ * announces through `emit`.
+ */
+export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "dispatcher" | "publicServer">): AdminEventFeed {
+  const listeners = new Set<(event: AdminEvent) => void>();
+  const emit = (pluginIds: readonly string[], body: AdminEventBody) => {
+    if (listeners.size === 0) return;
+    const message = create(AdminStreamEventsResponseSchema, { time: timestampNow(), event: body });
+    for (const listener of listeners) listener({ pluginIds, message });
+  };
+  const offState = gateway.onPluginState((status) => {
+    emit([status.pluginId], {
+      case: "stateChanged",
+      value: {
+        pluginId: status.pluginId,
+        state: toPluginState(status.state),
+        pid: status.pid ?? 0,
+        restarts: status.restarts,
+        ...(status.lastError ? { lastError: toPluginError(status.lastError) } : {}),
+      },
+    });
+    if (status.state !== "active") return;
+    for (const conflict of commandConflicts(gateway.dispatcher.plugins.list())) {
+      if (conflict.pluginIds.includes(status.pluginId)) emit(conflict.pluginIds, { case: "commandConflict", value: { command: conflict.command, pluginIds: [...conflict.pluginIds] } });
+    }
+  });
+  const offPublished = tapPublishedEvents(gateway.publicServer.hub, (event) =>
+    emit([event.pluginId], { case: "pluginEvent", value: { pluginId: event.pluginId, event: event.event, payload: event.payload, requestId: event.requestId ?? "" } }),
+  );
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit,
+    close() {
+      offState();
+      offPublished();
+      listeners.clear();
+    },
+  };
+}
