@@ -1,0 +1,54 @@
+import type { GatewayStore } from "../store/store.js";
+import type { GatewayMetrics } from "./gateway-metrics.js";
+
+function counted<T>(count: (result: string) => void, run: () => T, resultOf: (value: T) => string): T {
+  let value: T;
+  try {
+    value = run();
+  } catch (error) {
+    count("error");
+    throw error;
+  }
+  count(resultOf(value));
+  return value;
+}
+
+/**
+ * Wraps a store so every KV operation is counted in `polyplug_kv_operations_total` by
+ * namespace (the plugin id), operation and result: `get` → hit | miss, `set` → applied |
+ * not_applied (a failed compare-and-set or insert-if-absent), `delete` → deleted | absent,
+ * `list` → ok; any of them → error when the store throws (the error is rethrown unchanged).
+ * Everything else is passed through; the returned object shares the store's lifetime.
+ */
+export function instrumentStore(store: GatewayStore, metrics: Pick<GatewayMetrics, "countKv">): GatewayStore {
+  return {
+    kvGet: (namespace, key) =>
+      counted(
+        (result) => metrics.countKv(namespace, "get", result),
+        () => store.kvGet(namespace, key),
+        (entry) => (entry ? "hit" : "miss"),
+      ),
+    kvSet: (namespace, key, value, options) =>
+      counted(
+        (result) => metrics.countKv(namespace, "set", result),
+        () => store.kvSet(namespace, key, value, options),
+        (outcome) => (outcome.applied ? "applied" : "not_applied"),
+      ),
+    kvDelete: (namespace, key, ifEquals) =>
+      counted(
+        (result) => metrics.countKv(namespace, "delete", result),
+        () => store.kvDelete(namespace, key, ifEquals),
+        (deleted) => (deleted ? "deleted" : "absent"),
+      ),
+    kvList: (namespace, prefix, pageSize, pageToken) =>
+      counted(
+        (result) => metrics.countKv(namespace, "list", result),
+        () => store.kvList(namespace, prefix, pageSize, pageToken),
+        () => "ok",
+      ),
+    getPluginRecord: (pluginId) => store.getPluginRecord(pluginId),
+    setPluginEnabled: (pluginId, enabled) => store.setPluginEnabled(pluginId, enabled),
+    savePluginConfig: (pluginId, config) => store.savePluginConfig(pluginId, config),
+    close: () => store.close(),
+  };
+}
