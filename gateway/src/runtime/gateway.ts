@@ -11,6 +11,8 @@ import { addRpcService } from "../rpc/server.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { newHookContext } from "../dispatch/hook-context.js";
+import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
+import { instrumentStore } from "../metrics/instrument-store.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, readManifest, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
@@ -47,6 +49,8 @@ export interface GatewayOptions {
   readonly socketDirBase?: string;
   /** Use this store instead of opening `<dataDir>/polyplug.db`. */
   readonly store?: GatewayStore;
+  /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** A plugin as the gateway lists it. */
@@ -67,6 +71,8 @@ export interface Gateway {
   readonly store: GatewayStore;
   readonly publicServer: PublicServer;
   readonly logTap: LogTap | undefined;
+  /** Hook latency, calls by outcome, restarts, plugin states, KV operations, WebSocket clients. */
+  readonly metrics: GatewayMetrics;
   plugins(): PluginListing[];
   plugin(pluginId: string): PluginListing;
   brokenPlugins(): readonly BrokenPluginFolder[];
@@ -99,11 +105,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
-  const store = options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db"));
+  const metrics = options.metrics ?? createGatewayMetrics();
+  const store = instrumentStore(options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db")), metrics);
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
   const table = new PluginTable();
   const dispatcher = new GatewayDispatcher(table, logger);
+  dispatcher.observe((call) => metrics.observeHook(call));
   const instanceId = randomUUID();
   const stateListeners = new Set<(status: PluginStatus) => void>();
   let server: PublicServer | undefined;
@@ -186,6 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
+  metrics.setSources({ plugins: () => table.all().map(({ supervisor }) => supervisor.status()), webSocketClients: () => server?.hub.clients().length ?? 0 });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];
   for (const folder of scan.plugins) {
@@ -257,6 +266,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     publicServer: server,
     logTap: options.logTap,
+    metrics,
     plugins: () => table.all().map(({ supervisor }) => listing(supervisor.pluginId)),
     plugin: listing,
     brokenPlugins: () => broken,
