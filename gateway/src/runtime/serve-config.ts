@@ -9,6 +9,8 @@ export const serveConfigSchema = z
   .object({
     /** host:port of the public API, HTTP routes and WebSocket (default 127.0.0.1:8080). */
     listen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080").optional(),
+    /** host:port of the Admin API (default 127.0.0.1:8081; keep it on loopback). */
+    adminListen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8081").optional(),
     /** Plugin folders (relative to the config file). */
     pluginsDirs: z.array(z.string().min(1)).optional(),
     /** State folder: SQLite database etc. (relative to the config file). */
@@ -64,10 +66,10 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
   };
 }
 
-/** Splits `host:port`, checking the port. */
-export function parseListen(listen: string): { host: string; port: number } {
+/** Splits `host:port`, checking the port; errors name `flag`. */
+export function parseListen(listen: string, flag = "--listen"): { host: string; port: number } {
   const match = /^([^:\s]*):(\d{1,5})$/.exec(listen);
   const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new PolyplugError(ErrorCode.InvalidArgument, `--listen must be host:port, got ${JSON.stringify(listen)}`);
+  if (!match || port > 65535) throw new PolyplugError(ErrorCode.InvalidArgument, `${flag} must be host:port, got ${JSON.stringify(listen)}`);
   return { host: match[1] || "127.0.0.1", port };
 }
