@@ -5,7 +5,7 @@ import { startPlugin } from "../../dist/index.js";
 import { InterceptRequestSchema, Plugin } from "../../dist/gen/polyplug/v1/plugin_pb.js";
 
 /** Deadline of every benchmark call, as the gateway's hook deadline (ms). */
-const CALL_TIMEOUT_MS = 30_000;
+export const CALL_TIMEOUT_MS = 30_000;
 
 /**
  * The benchmark payload: a short message, or a `data` string of `bytes` characters.
@@ -54,21 +54,12 @@ async function workers(count, more, fn) {
 }
 
 /**
- * Runs one phase of Intercept calls on a started plugin; raw latencies in µs.
- * @param {import("../../dist/index.js").PluginClient} plugin
+ * Measures one phase with any `call` (warm-up, then timed calls); raw latencies in µs.
+ * Shared by every client variant so they are measured identically.
  * @param {Phase} phase
+ * @param {() => Promise<void>} call  one Intercept; throws when the answer is wrong
  */
-export async function runTsPhase(plugin, phase) {
-  const rpc = plugin.client(Plugin);
-  const request = create(InterceptRequestSchema, {
-    context: { requestId: "bench", pluginId: "bench" },
-    topic: phase.topic,
-    payload: benchPayload(phase.payloadBytes),
-  });
-  const call = async () => {
-    const answer = await rpc.intercept(request, { deadline: CALL_TIMEOUT_MS });
-    if (answer.error) throw new Error(`plugin answered ${answer.error.code}: ${answer.error.message}`);
-  };
+export async function measurePhase(phase, call) {
   await workers(phase.concurrency, (i) => i < phase.warmup, () => call().catch(() => undefined));
   const latenciesUs = [];
   let errors = 0;
@@ -87,6 +78,32 @@ export async function runTsPhase(plugin, phase) {
     latenciesUs.push((performance.now() - t0) * 1000);
   });
   return { name: phase.name, latenciesUs, elapsedMs: performance.now() - start, errors, firstError };
+}
+
+/**
+ * The InterceptRequest of a phase (built once, as gohost does).
+ * @param {Phase} phase
+ */
+export function phaseRequest(phase) {
+  return create(InterceptRequestSchema, {
+    context: { requestId: "bench", pluginId: "bench" },
+    topic: phase.topic,
+    payload: benchPayload(phase.payloadBytes),
+  });
+}
+
+/**
+ * Runs one phase of Intercept calls on a started plugin through Polyplug's RPC client.
+ * @param {import("../../dist/index.js").PluginClient} plugin
+ * @param {Phase} phase
+ */
+export async function runTsPhase(plugin, phase) {
+  const rpc = plugin.client(Plugin);
+  const request = phaseRequest(phase);
+  return measurePhase(phase, async () => {
+    const answer = await rpc.intercept(request, { deadline: CALL_TIMEOUT_MS });
+    if (answer.error) throw new Error(`plugin answered ${answer.error.code}: ${answer.error.message}`);
+  });
 }
 
 /**

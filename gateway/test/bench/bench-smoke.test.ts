@@ -1,0 +1,62 @@
+// The benchmark harness in smoke mode (`npm run bench -- --quick`): every benchmark runs
+// briefly against real plugins and go-plugin's Go host, and the results are well-formed.
+// No timing is asserted: benchmarks are not tests.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { fixturePaths } from "../paths.js";
+
+const SUITES = ["roundtrip", "payload", "startup", "e2e", "memory", "transports"];
+const outDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-smoke-"));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+interface SuiteJson {
+  title: string;
+  columns: string[];
+  rows: string[][];
+  headlines: Array<{ metric: string; goal: string }>;
+}
+
+describe("npm run bench -- --quick", () => {
+  it("runs every benchmark and writes JSON and Markdown results", async () => {
+    const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
+    const { stderr } = await promisify(execFile)(process.execPath, [script, "--quick", "--out", outDir], { timeout: 110_000, maxBuffer: 16 * 1024 * 1024 });
+    expect(stderr).toContain("results:");
+
+    const json = JSON.parse(readFileSync(path.join(outDir, "latest.json"), "utf8")) as {
+      format: string;
+      quick: boolean;
+      machine: Record<string, unknown>;
+      suites: Record<string, SuiteJson>;
+      failures: Record<string, string>;
+    };
+    expect(json.format).toBe("polyplug-bench/1");
+    expect(json.quick).toBe(true);
+    expect(json.failures).toEqual({});
+    expect(Object.keys(json.machine)).toEqual(expect.arrayContaining(["cpu", "cores", "memoryGiB", "node", "go", "python"]));
+    expect(Object.keys(json.suites)).toEqual(SUITES);
+    for (const suite of Object.values(json.suites)) {
+      expect(suite.rows.length).toBeGreaterThan(0);
+      for (const row of suite.rows) expect(row).toHaveLength(suite.columns.length);
+    }
+    // The headline ratios are numbers, measured against the Go host in the same run.
+    const roundtrip = json.suites.roundtrip as SuiteJson & { data: Array<{ plugin: string; latencyRatio: number; throughputRatio: number }> };
+    expect(roundtrip.data.map((d) => d.plugin)).toEqual(["go", "go", "go", "python", "python", "python"]);
+    for (const d of roundtrip.data) expect(d.latencyRatio).toBeGreaterThan(0);
+
+    const markdown = readFileSync(path.join(outDir, "latest.md"), "utf8");
+    expect(markdown).toContain("### Headline");
+    for (const suite of Object.values(json.suites)) expect(markdown).toContain(`### ${suite.title}`);
+    expect(markdown).toMatch(/\| Plugin \| Load \| TS host median \/ p99 \|/);
+  }, 120_000);
+
+  it("refuses an unknown option with exit code 2", async () => {
+    const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
+    const failure = await promisify(execFile)(process.execPath, [script, "--nope"]).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain('unknown argument "--nope"');
+  });
+});
