@@ -1,0 +1,61 @@
+// One StreamEvents subscription for the whole console, fanned out to its views, with the
+// last events kept for the feed. Reconnects (after 1 s) when the stream drops.
+
+const HISTORY = 200;
+
+/** Creates the event bus over an Admin client; call start() once signed in. */
+export function createLiveEvents(client) {
+  const listeners = new Set();
+  const history = [];
+  let controller;
+  let connected = false;
+  const statusListeners = new Set();
+  const setConnected = (value) => {
+    connected = value;
+    statusListeners.forEach((listener) => listener(value));
+  };
+
+  async function run(signal) {
+    while (!signal.aborted) {
+      try {
+        setConnected(true);
+        await client.stream("StreamEvents", {}, (event) => {
+          history.push(event);
+          if (history.length > HISTORY) history.shift();
+          listeners.forEach((listener) => listener(event));
+        }, signal);
+      } catch (error) {
+        if (signal.aborted || error?.code === "unauthenticated") break;
+      }
+      setConnected(false);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    setConnected(false);
+  }
+
+  return {
+    /** Opens the stream (idempotent). */
+    start() {
+      if (controller) return;
+      controller = new AbortController();
+      void run(controller.signal);
+    },
+    stop() {
+      controller?.abort();
+      controller = undefined;
+    },
+    /** Calls `listener(event)` for every new event (AdminStreamEventsResponse JSON); returns the unsubscribe function. */
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    /** The most recent events, oldest first. */
+    recent: () => [...history],
+    /** Calls `listener(connected)` when the stream opens or drops; returns the unsubscribe function. */
+    onStatus(listener) {
+      statusListeners.add(listener);
+      listener(connected);
+      return () => statusListeners.delete(listener);
+    },
+  };
+}
