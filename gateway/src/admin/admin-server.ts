@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { createOperatorRoutes } from "../console/operator-routes.js";
 import { Admin } from "../gen/polyplug/v1/admin_pb.js";
 import { readBundle } from "../registry/bundle.js";
 import { loadTrustedKeys } from "../registry/signature-keys.js";
@@ -58,7 +59,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     jsonOptions: { alwaysEmitImplicit: true },
     shutdownSignal: shutdown.signal,
   });
-  const dual = createDualProtocolServer({ handler, closeGraceMs: 1000 });
+  // The web console (/console/) and Prometheus /metrics live next to the Admin API.
+  const operatorRoutes = createOperatorRoutes({ gateway: options.gateway, token: options.token.token });
+  const dual = createDualProtocolServer({ handler: (req, res) => operatorRoutes(req, res) || handler(req, res), closeGraceMs: 1000 });
   await new Promise<void>((resolve, reject) => {
     dual.server.once("error", reject);
     dual.server.listen(options.port, options.host ?? "127.0.0.1", () => {
