@@ -1,6 +1,9 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
+import { mkdir } from "node:fs/promises";
+import { ensureAdminToken } from "../admin/auth.js";
+import { startAdminServer } from "../admin/admin-server.js";
 import { PolyplugError } from "../errors.js";
 import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
@@ -15,6 +18,7 @@ interface ServeOptions {
   logLevel?: string;
   automtls?: boolean;
   python?: string;
+  adminListen?: string;
 }
 
 /** Registers `polyplug serve`. */
@@ -24,6 +28,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .description("run the gateway: supervise the plugins in the plugins folders and serve the public API")
     .option("-c, --config <file>", "config file (YAML or JSON); flags override it")
     .option("--listen <host:port>", "public API address (default 127.0.0.1:8080)")
+    .option("--admin-listen <host:port>", "Admin API address (default 127.0.0.1:8081; token in <data>/admin-token)")
     .option("--plugins <dir...>", "plugins folder(s), each with one sub-folder per plugin (default ./plugins)")
     .option("--data <dir>", "state folder for the SQLite store (default ./.polyplug)")
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
@@ -40,13 +45,17 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   try {
     if (options.config) config = await readServeConfig(options.config);
     const listen = parseListen(options.listen ?? config.listen ?? "127.0.0.1:8080");
+    const adminListen = parseListen(options.adminListen ?? config.adminListen ?? "127.0.0.1:8081", "--admin-listen");
+    const dataDir = path.resolve(options.data ?? config.dataDir ?? ".polyplug");
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const adminToken = await ensureAdminToken(dataDir);
     const level = options.logLevel ?? config.logLevel ?? "info";
     const logTap = createLogTap();
     const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: io.logDestination }, { level: "trace", stream: logTap.stream }]));
     const interpreters = { ...config.interpreters, ...(options.python ? { python: path.resolve(options.python) } : {}) };
     const gateway = await createGateway({
       pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
-      dataDir: path.resolve(options.data ?? config.dataDir ?? ".polyplug"),
+      dataDir,
       host: listen.host,
       port: listen.port,
       logger,
@@ -54,6 +63,10 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+    });
+    const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
+      await gateway.stop();
+      throw error;
     });
     const plugins = gateway.plugins();
     io.err(
@@ -66,6 +79,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         `  public API   POST ${gateway.url}/polyplug.v1.Gateway/Intercept  (Connect JSON or gRPC)`,
         `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events`,
         `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
+        `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
         "",
         "Try it (a word filter rejects the message):",
         `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
@@ -79,7 +93,10 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         process.off("SIGTERM", stop);
         process.once("SIGINT", () => process.exit(130));
         logger.info("shutting down: deactivating and stopping plugins");
-        void gateway.stop().then(resolve);
+        void admin
+          .close()
+          .then(() => gateway.stop())
+          .then(resolve);
       };
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
