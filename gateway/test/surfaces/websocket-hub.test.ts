@@ -92,15 +92,14 @@ describe("WebSocket event hub", () => {
     const fast = await connect("?label.speed=fast");
     slow.socket.pause(); // stops reading: its TCP window fills, the gateway must queue
     const payload = { blob: "x".repeat(16 * 1024) };
-    let slowestPublishMs = 0;
+    // "Without slowing publish" is shown structurally (publish returns at once with the
+    // event queued for both clients, and the slow client's queue stays bounded), not by a
+    // wall-clock limit that a loaded machine could break.
     for (let i = 0; i < 2000; i++) {
-      const started = performance.now();
       expect(server.hub.publish(event(`n${i}`, {}, payload))).toBe(2);
-      slowestPublishMs = Math.max(slowestPublishMs, performance.now() - started);
       // Events arrive over time, as they do from plugins; a reading client keeps up.
       if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    expect(slowestPublishMs).toBeLessThan(50);
     await expect.poll(() => names(fast.frames).length, { timeout: 15_000 }).toBe(2000);
     expect(fast.frames.some((f) => f.type === "dropped")).toBe(false);
     const slowStats = server.hub.clients().find((c) => c.id === slow.id);
