@@ -1,0 +1,174 @@
+// The web console end to end in headless Chromium (Debian's package, driven by
+// playwright-core) against a real gateway with real plugin processes: sign-in, the plugins
+// table and its buttons, plugin web bundles side by side, live events reaching a plugin's
+// handler, a failing plugin component contained, settings forms and live logs.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { browserSkipReason, launchChromium, scriptedPluginsWithWebapps, startConsoleGateway, type ConsoleGateway } from "./console-harness.js";
+
+const AUDIT = "com.polyplug.example.auditlog";
+const MEMBERSHIP = "com.polyplug.example.membership";
+const TOGGLE = "com.test.console.toggle";
+const BROKEN = "com.test.console.broken";
+
+// A bundle whose widget throws, next to an action and a panel that work.
+const BROKEN_BUNDLE = `
+export function register(registry) {
+  registry.registerComponent("dashboard.widget", () => { throw new Error("widget exploded on purpose"); });
+  registry.registerComponent("plugins-table.action", (container) => {
+    const button = document.createElement("button");
+    button.textContent = "Broken's action";
+    container.append(button);
+  });
+  registry.registerComponent("plugin-page.panel", (container) => { container.textContent = "panel of the broken plugin"; });
+}
+`;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Follows a console route (the hash part of its URL). */
+const goTo = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+
+if (browserSkipReason) console.warn(`console browser tests: ${browserSkipReason}`);
+
+describe.skipIf(browserSkipReason !== undefined)("the web console in headless Chromium", () => {
+  let harness: ConsoleGateway;
+  let browser: Browser;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    harness = await startConsoleGateway([scriptedPluginsWithWebapps([{ id: TOGGLE }, { id: BROKEN, bundle: BROKEN_BUNDLE }])]);
+    browser = await launchChromium();
+  }, 120_000);
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((page) => page.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.stop();
+  });
+
+  /** A new tab signed in through the console's login link. */
+  async function signedIn(route = "#/"): Promise<Page> {
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`${harness.admin.url}/console/#token=${harness.token}`);
+    await page.locator("#nav").waitFor();
+    if (route !== "#/") await goTo(page, route);
+    return page;
+  }
+
+  const row = (page: Page, pluginId: string) => page.locator(`#plugins-table tr[data-plugin-id="${pluginId}"]`);
+
+  it("asks for the admin token, refuses a wrong one and then shows the plugins table", async () => {
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`${harness.admin.url}/console/`);
+    await page.locator("#token").fill("0".repeat(64));
+    await page.locator("#login button[type=submit]").click();
+    await expect.poll(() => page.locator("#login [role=alert]").textContent()).toContain("refused the token");
+    await page.locator("#token").fill(harness.token);
+    await page.locator("#login button[type=submit]").click();
+    await page.getByRole("link", { name: "Plugins" }).click();
+    await row(page, AUDIT).waitFor();
+    const ids = await page.locator("#plugins-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-plugin-id")));
+    expect(ids).toEqual(harness.gateway.plugins().map((p) => p.pluginId).sort());
+    await expect.poll(() => row(page, TOGGLE).getAttribute("data-state")).toBe("active");
+    expect(await row(page, AUDIT).locator("td").nth(1).textContent()).toBe("0.1.0");
+  });
+
+  it("Disable really stops the plugin's process, Enable starts it again", async () => {
+    const page = await signedIn("#/plugins");
+    const pid = harness.gateway.plugin(TOGGLE).pid;
+    expect(pid).toBeDefined();
+    await row(page, TOGGLE).locator("button[data-action=disable]").click();
+    await expect.poll(() => row(page, TOGGLE).getAttribute("data-state"), { timeout: 15_000 }).toBe("not-running");
+    expect(harness.gateway.plugin(TOGGLE)).toMatchObject({ state: "not-running", enabled: false, pid: undefined });
+    expect(alive(pid as number)).toBe(false);
+
+    await row(page, TOGGLE).locator("button[data-action=enable]").click();
+    await expect.poll(() => row(page, TOGGLE).getAttribute("data-state"), { timeout: 15_000 }).toBe("active");
+    const again = harness.gateway.plugin(TOGGLE).pid as number;
+    expect(again).not.toBe(pid);
+    expect(alive(again)).toBe(true);
+  });
+
+  it("shows two plugins' dashboard widgets side by side and delivers their live events to their handlers", async () => {
+    const page = await signedIn();
+    const widgets = page.locator("#dashboard-widgets > .contribution");
+    await page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${MEMBERSHIP}"]`).waitFor();
+    const owners = await widgets.evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-plugin-id")));
+    expect(owners).toEqual(expect.arrayContaining([AUDIT, MEMBERSHIP, BROKEN]));
+    const audit = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${AUDIT}"]`);
+    const membership = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${MEMBERSHIP}"]`);
+    expect(await audit.locator(".audit-count").textContent()).toBe("0");
+    await page.locator("#event-feed").waitFor();
+
+    harness.gateway.dispatcher.notify("user.joined_channel", { user_id: "ann", channel_id: "town" });
+    await expect.poll(() => audit.locator(".audit-count").textContent(), { timeout: 10_000 }).toBe("1");
+    expect(await audit.locator(".audit-latest").textContent()).toContain("user.joined_channel");
+    await expect.poll(() => membership.locator(".membership-count").first().textContent(), { timeout: 10_000 }).toBe("town: 1 member");
+    await expect.poll(() => page.locator("#event-feed").textContent()).toContain(`${MEMBERSHIP}.membership.changed`);
+  });
+
+  it("contains a failing plugin component and reports it; the other contributions carry on", async () => {
+    const page = await signedIn();
+    const broken = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${BROKEN}"]`);
+    await expect.poll(() => broken.locator("[role=alert]").textContent()).toBe(`This component of ${BROKEN} failed: widget exploded on purpose`);
+    expect(await page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${AUDIT}"] .audit-count`).count()).toBe(1);
+    expect(await page.locator("#problems").textContent()).toContain(`${BROKEN} (dashboard.widget): widget exploded on purpose`);
+    // Its working contributions still appear where they belong.
+    await goTo(page, "#/plugins");
+    await expect.poll(() => row(page, BROKEN).getByRole("button", { name: "Broken's action" }).count()).toBe(1);
+    expect(await row(page, AUDIT).getByRole("button", { name: "Broken's action" }).count()).toBe(0);
+    await goTo(page, `#/plugins/${BROKEN}`);
+    // Contributions render in shadow roots: locators pierce them, textContent does not.
+    await page.locator("#plugin-panels").getByText("panel of the broken plugin").waitFor();
+  });
+
+  it("removes a plugin's contributions when it is disabled and brings them back when enabled", async () => {
+    const page = await signedIn();
+    const audit = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${AUDIT}"]`);
+    await audit.waitFor();
+    await harness.gateway.disable(AUDIT);
+    await expect.poll(() => audit.count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${MEMBERSHIP}"]`).count()).toBe(1);
+    await harness.gateway.enable(AUDIT);
+    await expect.poll(() => audit.count(), { timeout: 10_000 }).toBe(1);
+  });
+
+  it("generates the settings form from the schema, shows validation errors and saves", async () => {
+    const page = await signedIn(`#/plugins/${AUDIT}`);
+    const retention = page.locator("#setting-retention_seconds");
+    await retention.waitFor();
+    expect(await retention.getAttribute("type")).toBe("number");
+    expect(await page.locator("#setting-announce").getAttribute("type")).toBe("checkbox");
+    expect(await page.locator("#setting-announce").isChecked()).toBe(true);
+
+    await retention.fill("-5");
+    await page.locator("#settings-form button[type=submit]").click();
+    await expect.poll(() => page.locator("#settings-form .form-error").textContent()).toContain("retention_seconds");
+    expect(await page.locator('.field[data-key="retention_seconds"]').getAttribute("class")).toContain("invalid");
+    expect(harness.gateway.getConfig(AUDIT).retention_seconds).toBe(0);
+
+    await retention.fill("60");
+    await page.locator("#setting-announce").uncheck();
+    await page.locator("#settings-form button[type=submit]").click();
+    await expect.poll(() => page.locator("#settings-form .form-ok").textContent()).toBe("Saved.");
+    expect(harness.gateway.getConfig(AUDIT)).toEqual({ retention_seconds: 60, announce: false });
+  });
+
+  it("streams the plugin's logs live on its page", async () => {
+    const page = await signedIn(`#/plugins/${TOGGLE}`);
+    await page.locator("#plugin-logs .log-line").first().waitFor();
+    await harness.gateway.restart(TOGGLE);
+    await expect.poll(async () => (await page.locator("#plugin-logs").textContent()) ?? "", { timeout: 10_000 }).toMatch(/restart|start|activ/i);
+  });
+});
