@@ -17,10 +17,11 @@ import { paths } from "./paths.mjs";
  * scripted plugins in a child process; resolves when every plugin is active.
  * @param {"gateway" | "host"} mode
  * @param {number} plugins
+ * @param {readonly string[]} [nodeArgs]  extra Node flags for the child (e.g. `--cpu-prof`)
  * @returns {Promise<GatewayProcess>}
  */
-export async function startGatewayProcess(mode, plugins) {
-  const child = spawn(process.execPath, ["--expose-gc", path.join(paths.bench, "gateway-child.mjs"), JSON.stringify({ mode, plugins })], {
+export async function startGatewayProcess(mode, plugins, nodeArgs = []) {
+  const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, path.join(paths.bench, "gateway-child.mjs"), JSON.stringify({ mode, plugins })], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const stderr = [];
