@@ -1,8 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
+import { registerBundle } from "./bundle.js";
 import { registerConformance } from "./conformance.js";
+import { registerKeys } from "./keys.js";
+import { registerNew } from "./new.js";
 import { registerProbe } from "./probe.js";
+import { registerPlugin } from "./plugin.js";
 import { registerServe } from "./serve.js";
+import { registerStatus } from "./status.js";
 
 /** Exit code for a command line the CLI cannot understand. */
 export const EXIT_USAGE = 2;
@@ -25,6 +30,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerProbe(program, io, setExitCode);
   registerServe(program, io, setExitCode);
   registerConformance(program, io, setExitCode);
+  registerStatus(program, io, setExitCode);
+  registerPlugin(program, io, setExitCode);
+  registerBundle(program, io, setExitCode);
+  registerKeys(program, io, setExitCode);
+  registerNew(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
