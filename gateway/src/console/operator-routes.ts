@@ -26,13 +26,13 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): (req: AnyR
     return bearerMatches(typeof header === "string" ? header : null, options.token);
   };
   const metrics = createMetricsRoute(options.gateway.metrics, authorize);
-  const console = createConsoleRoutes({ plugins: () => options.gateway.plugins(), authorize });
+  const consoleRoutes = createConsoleRoutes({ plugins: () => options.gateway.plugins(), authorize });
   return (req, res) => {
     if ((req.method === "GET" || req.method === "HEAD") && (req.url === "/" || req.url === "")) {
       res.writeHead(302, { location: "/console/" });
       res.end();
       return true;
     }
-    return metrics(req, res) || console(req, res);
+    return metrics(req, res) || consoleRoutes(req, res);
   };
 }
