@@ -80,6 +80,8 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events`,
         `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
         `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
+        `  web console  ${admin.url}/console/  (sign in with the token in ${path.relative(process.cwd(), adminToken.file) || adminToken.file})`,
+        `  metrics      ${admin.url}/metrics  (Prometheus; Authorization: Bearer <that token>)`,
         "",
         "Try it (a word filter rejects the message):",
         `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
