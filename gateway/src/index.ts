@@ -28,6 +28,11 @@ export { RpcStatusError } from "./rpc/rpc-error.js";
 export { createGateway, type Gateway, type GatewayOptions, type PluginListing } from "./runtime/gateway.js";
 export { createLogTap, type LogTap, type LogRecord, type LogFilter } from "./runtime/log-tap.js";
 export { readServeConfig, type ServeConfig } from "./runtime/serve-config.js";
+
+// Metrics and the web console (the admin server mounts both).
+export { createGatewayMetrics, type GatewayMetrics, type HookObservation, type MetricsSources } from "./metrics/gateway-metrics.js";
+export { createMetricsRoute, METRICS_PATH } from "./metrics/metrics-route.js";
+export { createConsoleRoutes, CONSOLE_PATH, type ConsoleRoutesOptions } from "./console/console-routes.js";
 export type { PluginState, PluginStatus } from "./supervision/supervisor.js";
 export { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "./supervision/policy.js";
 export type { Dispatcher, InterceptVerdict, NotifyReceipt, CommandResult, ChainStep, CallOptions } from "./dispatch/dispatcher.js";
