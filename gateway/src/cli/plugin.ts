@@ -1,0 +1,241 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { Command } from "commander";
+import {
+  AdminDisablePluginResponseSchema,
+  AdminEnablePluginResponseSchema,
+  AdminGetConfigResponseSchema,
+  AdminInstallPluginResponseSchema,
+  AdminListPluginsResponseSchema,
+  AdminRemovePluginResponseSchema,
+  AdminRestartPluginResponseSchema,
+  AdminSetConfigResponseSchema,
+  AdminStreamLogsResponseSchema,
+  PluginState,
+  SettingType,
+  type AdminStreamLogsResponse,
+  type PluginInfo,
+  type SettingSpec,
+} from "../gen/polyplug/v1/admin_pb.js";
+import { LogLevel } from "../gen/polyplug/v1/gateway_api_pb.js";
+import { AdminCliError, AdminExit, messageJson, printFailure, progress, runAdminCommand, withAdminOptions, type AdminCliOptions, type CommandOutput } from "./admin-client.js";
+import { paint, type CliIo } from "./io.js";
+import { paintState, pluginTable } from "./status.js";
+
+type Paint = ReturnType<typeof paint>;
+type SetExitCode = (code: number) => void;
+
+/** "✔ id is active (pid N)", or the failure when a start did not reach `active`. */
+function stateOutcome(c: Paint, plugin: PluginInfo, wanted: PluginState): { human: string; exitCode: number } {
+  if (plugin.state === wanted) return { human: `${c.green("✔")} ${plugin.id} ${plugin.version} is ${paintState(c, plugin.state)}${plugin.pid ? c.dim(` (pid ${plugin.pid})`) : ""}`, exitCode: AdminExit.Ok };
+  const why = plugin.lastError ? `: ${plugin.lastError.message}` : "";
+  return { human: `${c.red("✖")} ${plugin.id} is ${paintState(c, plugin.state)}${why}`, exitCode: AdminExit.Failed };
+}
+
+/** Turns KEY=VALUE text into the JSON value its setting expects (unknown keys stay text: the gateway names them). */
+export function coerceSetting(setting: SettingSpec | undefined, text: string): JsonValue {
+  switch (setting?.type) {
+    case SettingType.BOOL:
+      return /^(true|yes|on|1)$/i.test(text) ? true : /^(false|no|off|0)$/i.test(text) ? false : text;
+    case SettingType.NUMBER: {
+      const number = Number(text);
+      return text.trim() !== "" && Number.isFinite(number) ? number : text;
+    }
+    case SettingType.LIST:
+      if (text.trim().startsWith("[")) {
+        try {
+          return JSON.parse(text) as JsonValue;
+        } catch {
+          return text;
+        }
+      }
+      return text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "");
+    default:
+      return text;
+  }
+}
+
+function parsePairs(pairs: readonly string[]): Array<[string, string]> {
+  return pairs.map((pair) => {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `expected KEY=VALUE, got ${JSON.stringify(pair)}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  });
+}
+
+function valueText(value: JsonValue | undefined): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function logLine(c: Paint, record: AdminStreamLogsResponse): string {
+  const time = record.time ? timestampDate(record.time).toISOString() : "";
+  const level = (LogLevel[record.level] ?? "INFO").padEnd(5);
+  const coloured = record.level >= LogLevel.ERROR ? c.red(level) : record.level === LogLevel.WARN ? c.yellow(level) : c.dim(level);
+  const fields = Object.keys(record.fields ?? {}).length > 0 ? ` ${c.dim(JSON.stringify(record.fields))}` : "";
+  return `${c.dim(time)} ${coloured} ${record.msg}${fields}`;
+}
+
+const LEVELS: Record<string, LogLevel> = { trace: LogLevel.TRACE, debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
+
+/** Registers `polyplug plugin list|install|enable|disable|remove|restart|logs|config`. */
+export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  const c = paint(io.color);
+  const plugin = program.command("plugin").description("manage the plugins of a running gateway (through its Admin API)");
+  const run = async (options: AdminCliOptions, action: Parameters<typeof runAdminCommand>[2]) => setExitCode(await runAdminCommand(io, options, action));
+
+  withAdminOptions(plugin.command("list").description("list the plugins with state, restarts and latency")).action((options: AdminCliOptions) =>
+    run(options, async (admin) => {
+      const answer = await admin.listPlugins({});
+      return { json: messageJson(AdminListPluginsResponseSchema, answer), human: pluginTable(c, answer.plugins) };
+    }),
+  );
+
+  withAdminOptions(plugin.command("install").argument("<file>", "plugin bundle (.tar.gz)").description("install a plugin bundle, or upgrade the installed plugin (a failed upgrade is rolled back)"))
+    .option("--signature <file>", "detached signature file (default: <file>.sig when it exists)")
+    .option("--require-signature", "refuse the bundle unless it is signed by a key in <data>/trusted-keys")
+    .action(async (file: string, options: AdminCliOptions & { signature?: string; requireSignature?: boolean }) => {
+      let bundle: Buffer;
+      let signature: Buffer | undefined;
+      try {
+        bundle = await readFile(file);
+        const signatureFile = options.signature ?? (existsSync(`${file}.sig`) ? `${file}.sig` : undefined);
+        signature = signatureFile ? await readFile(signatureFile) : undefined;
+      } catch (error) {
+        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", `cannot read ${(error as NodeJS.ErrnoException).path ?? file}: ${(error as Error).message}`)));
+        return;
+      }
+      await run(options, async (admin) => {
+        const stop = progress(`installing ${file}`);
+        try {
+          const answer = await admin.installPlugin({ bundle, requireSignature: options.requireSignature ?? false, ...(signature ? { signature } : {}) });
+          const p = answer.plugin;
+          const what = answer.previousVersion ? `upgraded ${p?.id} ${answer.previousVersion} → ${p?.version}` : `installed ${p?.id} ${p?.version}`;
+          const signed = answer.signed ? `signed by key ${answer.keyId}` : "unsigned";
+          const human = `${c.green("✔")} ${what} — ${p ? paintState(c, p.state) : "?"} ${c.dim(`(sha256 ${answer.sha256.slice(0, 16)}…, ${signed})`)}`;
+          return { json: messageJson(AdminInstallPluginResponseSchema, answer), human };
+        } finally {
+          stop();
+        }
+      });
+    });
+
+  type Admin = Parameters<Parameters<typeof runAdminCommand>[2]>[0];
+  const simple: ReadonlyArray<{ name: string; description: string; wanted: PluginState; call: (admin: Admin, pluginId: string) => Promise<{ plugin?: PluginInfo | undefined; json: unknown }> }> = [
+    {
+      name: "enable",
+      description: "enable a plugin (remembered) and start it",
+      wanted: PluginState.ACTIVE,
+      call: async (admin, pluginId) => {
+        const answer = await admin.enablePlugin({ pluginId });
+        return { plugin: answer.plugin, json: messageJson(AdminEnablePluginResponseSchema, answer) };
+      },
+    },
+    {
+      name: "disable",
+      description: "disable a plugin (remembered) and stop it",
+      wanted: PluginState.NOT_RUNNING,
+      call: async (admin, pluginId) => {
+        const answer = await admin.disablePlugin({ pluginId });
+        return { plugin: answer.plugin, json: messageJson(AdminDisablePluginResponseSchema, answer) };
+      },
+    },
+    {
+      name: "restart",
+      description: "restart a plugin (also clears a crash loop)",
+      wanted: PluginState.ACTIVE,
+      call: async (admin, pluginId) => {
+        const answer = await admin.restartPlugin({ pluginId });
+        return { plugin: answer.plugin, json: messageJson(AdminRestartPluginResponseSchema, answer) };
+      },
+    },
+  ];
+  for (const command of simple) {
+    withAdminOptions(plugin.command(command.name).argument("<id>", "plugin id").description(command.description)).action((id: string, options: AdminCliOptions) =>
+      run(options, async (admin): Promise<CommandOutput> => {
+        const stop = command.wanted === PluginState.ACTIVE ? progress(`${command.name === "enable" ? "starting" : "restarting"} ${id}`) : () => undefined;
+        try {
+          const answer = await command.call(admin, id);
+          const outcome = answer.plugin ? stateOutcome(c, answer.plugin, command.wanted) : { human: "", exitCode: AdminExit.Failed };
+          return { json: answer.json, ...outcome };
+        } finally {
+          stop();
+        }
+      }),
+    );
+  }
+
+  withAdminOptions(plugin.command("remove").argument("<id>", "plugin id").description("stop an installed plugin and delete it (its configuration and data are kept)")).action((id: string, options: AdminCliOptions) =>
+    run(options, async (admin) => {
+      const answer = await admin.removePlugin({ pluginId: id });
+      return { json: messageJson(AdminRemovePluginResponseSchema, answer), human: `${c.green("✔")} removed ${id} ${answer.version}` };
+    }),
+  );
+
+  withAdminOptions(plugin.command("logs").argument("<id>", "plugin id").description("show a plugin's recent log records; -f keeps following"))
+    .option("-f, --follow", "keep the stream open and print new records")
+    .option("--tail <n>", "how many recent records first (1-1000)", "100")
+    .option("--level <level>", "lowest level: trace, debug, info, warn, error")
+    .action(async (id: string, options: AdminCliOptions & { follow?: boolean; tail: string; level?: string }) => {
+      const tail = Number(options.tail);
+      const level = options.level === undefined ? LogLevel.UNSPECIFIED : LEVELS[options.level];
+      if (!Number.isInteger(tail) || tail < 1 || tail > 1000 || level === undefined) {
+        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", level === undefined ? `--level must be one of ${Object.keys(LEVELS).join(", ")}` : "--tail must be a whole number from 1 to 1000")));
+        return;
+      }
+      await run(options, async (admin) => {
+        const lines: unknown[] | undefined = options.json && !options.follow ? [] : undefined;
+        for await (const record of admin.streamLogs({ pluginId: id, follow: options.follow ?? false, tail, minLevel: level })) {
+          const json = messageJson(AdminStreamLogsResponseSchema, record);
+          if (lines) lines.push(json);
+          else io.out(options.json ? `${JSON.stringify(json)}\n` : `${logLine(c, record)}\n`);
+        }
+        return lines ? { json: { records: lines }, human: "" } : undefined;
+      });
+    });
+
+  const config = plugin.command("config").description("read or change a plugin's configuration");
+  withAdminOptions(config.command("get").argument("<id>", "plugin id").description("show the configuration and its settings schema")).action((id: string, options: AdminCliOptions) =>
+    run(options, async (admin) => {
+      const answer = await admin.getConfig({ pluginId: id });
+      const values = answer.config ?? {};
+      const rows = answer.settings.map((s) => `${c.bold(s.key)} = ${valueText(values[s.key])}  ${c.dim(`(${(SettingType[s.type] ?? "").toLowerCase()}${s.required ? ", required" : ""})`)}`);
+      const extra = Object.keys(values).filter((key) => !answer.settings.some((s) => s.key === key)).map((key) => `${key} = ${valueText(values[key])}`);
+      return { json: messageJson(AdminGetConfigResponseSchema, answer), human: [...rows, ...extra].join("\n") || c.dim(`${id} has no settings`) };
+    }),
+  );
+  withAdminOptions(config.command("set").argument("<id>", "plugin id").argument("[pairs...]", "KEY=VALUE (lists: a,b,c or JSON)").description("change settings (validated against the schema; nothing changes on error)"))
+    .option("--file <config.json>", "replace the whole configuration with this JSON object")
+    .action(async (id: string, pairs: string[], options: AdminCliOptions & { file?: string }) => {
+      let parsed: Array<[string, string]> = [];
+      let replacement: JsonObject | undefined;
+      try {
+        if ((pairs.length === 0) === !options.file) throw new AdminCliError(AdminExit.Usage, "invalid_argument", "give KEY=VALUE pairs or --file config.json (not both)");
+        parsed = parsePairs(pairs);
+        if (options.file) {
+          const value = JSON.parse(await readFile(options.file, "utf8")) as unknown;
+          if (value === null || typeof value !== "object" || Array.isArray(value)) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${options.file} must hold a JSON object`);
+          replacement = value as JsonObject;
+        }
+      } catch (error) {
+        setExitCode(printFailure(io, options, error instanceof AdminCliError ? error : new AdminCliError(AdminExit.Usage, "invalid_argument", `cannot read ${options.file}: ${(error as Error).message}`)));
+        return;
+      }
+      await run(options, async (admin) => {
+        let request: { config: JsonObject; merge: boolean };
+        if (replacement) request = { config: replacement, merge: false };
+        else {
+          const { settings } = await admin.getConfig({ pluginId: id });
+          request = { config: Object.fromEntries(parsed.map(([key, text]) => [key, coerceSetting(settings.find((s) => s.key === key), text)])), merge: true };
+        }
+        const answer = await admin.setConfig({ pluginId: id, ...request });
+        const saved = answer.config ?? {};
+        const human = `${c.green("✔")} saved the configuration of ${id}\n${Object.entries(saved).map(([key, value]) => `  ${key} = ${valueText(value)}`).join("\n")}`;
+        return { json: messageJson(AdminSetConfigResponseSchema, answer), human };
+      });
+    });
+}

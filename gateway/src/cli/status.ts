@@ -1,0 +1,112 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { Command } from "commander";
+import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
+import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
+import { paint, type CliIo } from "./io.js";
+
+type Paint = ReturnType<typeof paint>;
+
+/** A plugin state as the CLI prints it ("active", "not-running", …). */
+export function stateName(state: PluginState): string {
+  return (PluginState[state] ?? "UNKNOWN").toLowerCase().replace(/_/g, "-");
+}
+
+/** The colour of a state: green active, red failed/unhealthy, dim stopped, yellow in between. */
+function stateColour(c: Paint, state: PluginState): (text: string) => string {
+  if (state === PluginState.ACTIVE) return c.green;
+  if (state === PluginState.FAILED || state === PluginState.UNHEALTHY) return c.red;
+  if (state === PluginState.NOT_RUNNING) return c.dim;
+  return c.yellow;
+}
+
+/** The state's name, coloured. */
+export function paintState(c: Paint, state: PluginState): string {
+  return stateColour(c, state)(stateName(state));
+}
+
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+/** The plugins as a table: one row each, the state coloured, intercept latency figures. */
+export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
+  if (plugins.length === 0) return c.dim("no plugins\n");
+  const header = ["PLUGIN", "VERSION", "STATE", "ENABLED", "PID", "RESTARTS", "CALLS", "P50 ms", "P99 ms", "LAST ERROR"];
+  const rows = plugins.map((p) => {
+    const calls = p.latency.reduce((sum, l) => sum + Number(l.calls), 0);
+    const main = p.latency.find((l) => l.hook === Hook.INTERCEPT) ?? p.latency[0];
+    return [
+      p.id,
+      p.version,
+      stateName(p.state),
+      p.enabled ? "yes" : "no",
+      p.pid ? String(p.pid) : "-",
+      String(p.restarts),
+      String(calls),
+      main ? ms(main.p50Ms) : "-",
+      main ? ms(main.p99Ms) : "-",
+      p.lastError ? (p.lastError.message.split("\n")[0] ?? "").slice(0, 60) : "",
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[], colour: (cell: string, i: number) => string) => cells.map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i)).join("  ").trimEnd();
+  return [
+    line(header, (cell) => c.bold(cell)),
+    ...rows.map((row, r) => line(row, (cell, i) => (i === 2 ? stateColour(c, plugins[r]?.state ?? PluginState.UNSPECIFIED)(cell) : i === 9 ? c.red(cell) : cell))),
+  ].join("\n") + "\n";
+}
+
+function eventLine(c: Paint, event: AdminStreamEventsResponse): string {
+  const time = event.time ? timestampDate(event.time).toISOString() : "";
+  const body = event.event;
+  switch (body.case) {
+    case "stateChanged":
+      return `${c.dim(time)} ${body.value.pluginId} → ${paintState(c, body.value.state)}${body.value.lastError && body.value.state !== PluginState.ACTIVE ? c.dim(` (${body.value.lastError.message.split("\n")[0]})`) : ""}`;
+    case "installed":
+      return `${c.dim(time)} ${body.value.pluginId} ${body.value.previousVersion ? `upgraded ${body.value.previousVersion} → ${body.value.version}` : `installed ${body.value.version}`}`;
+    case "removed":
+      return `${c.dim(time)} ${body.value.pluginId} removed (${body.value.version})`;
+    case "configChanged":
+      return `${c.dim(time)} ${body.value.pluginId} configuration changed: ${body.value.changedKeys.join(", ") || "no values changed"}`;
+    case "commandConflict":
+      return `${c.dim(time)} ${c.red(`/${body.value.command} is claimed by ${body.value.pluginIds.join(", ")}`)}`;
+    case "pluginEvent":
+      return `${c.dim(time)} ${body.value.event} ${JSON.stringify(body.value.payload ?? {})}`;
+    default:
+      return `${c.dim(time)} (unknown event)`;
+  }
+}
+
+/** Registers `polyplug status` and `polyplug events`. */
+export function registerStatus(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const c = paint(io.color);
+  withAdminOptions(program.command("status").description("show the running gateway: version, public URL, plugins with state and latency")).action(async (options: AdminCliOptions) => {
+    setExitCode(
+      await runAdminCommand(io, options, async (admin) => {
+        const status = await admin.getStatus({});
+        const counts = new Map<string, number>();
+        for (const p of status.plugins) counts.set(stateName(p.state), (counts.get(stateName(p.state)) ?? 0) + 1);
+        const started = status.startedAt ? timestampDate(status.startedAt) : undefined;
+        const human = [
+          `${c.bold("Polyplug gateway")} ${status.version}  ${c.dim("public API")} ${status.publicUrl}${started ? `  ${c.dim("up since")} ${started.toISOString()}` : ""}`,
+          `${status.plugins.length} plugin(s): ${[...counts].map(([state, n]) => `${n} ${state}`).join(", ") || "none"}`,
+          "",
+          pluginTable(c, status.plugins),
+          ...status.brokenPlugins.map((b) => `${c.red("✖")} ${b.dir}: ${b.message.split("\n")[0]} ${c.dim(`[${b.code}]`)}`),
+        ].join("\n");
+        return { json: messageJson(AdminGetStatusResponseSchema, status), human };
+      }),
+    );
+  });
+  withAdminOptions(program.command("events").description("follow the gateway's events: state changes, installs, configuration, command conflicts, plugin events"))
+    .option("--plugin <id>", "only events about this plugin")
+    .action(async (options: AdminCliOptions & { plugin?: string }) => {
+      setExitCode(
+        await runAdminCommand(io, options, async (admin) => {
+          for await (const event of admin.streamEvents({ pluginId: options.plugin ?? "" })) {
+            io.out(options.json ? `${JSON.stringify(messageJson(AdminStreamEventsResponseSchema, event))}\n` : `${eventLine(c, event)}\n`);
+          }
+          return undefined;
+        }),
+      );
+    });
+}
