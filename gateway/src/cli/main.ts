@@ -23,7 +23,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .description("Polyplug: a polyglot plugin gateway on HashiCorp go-plugin's protocol")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Options belong to the command they follow, so `bundle --json` and `bundle verify --json` can coexist.
+    .enablePositionalOptions();
   const setExitCode = (code: number) => {
     exitCode = code;
   };
