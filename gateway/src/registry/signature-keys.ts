@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
@@ -66,7 +66,7 @@ export interface GeneratedKeyFiles {
 
 /**
  * Generates an ed25519 key pair and writes `<dir>/<name>.key` (private, 0600) and
- * `<dir>/<name>.pub.pem`. Refuses (`failed_precondition`) to overwrite existing files.
+ * `<dir>/<name>.pub.pem`, creating `dir` if needed. Refuses (`failed_precondition`) to overwrite existing files.
  */
 export async function generateSigningKey(dir: string, name: string): Promise<GeneratedKeyFiles> {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
@@ -76,6 +76,7 @@ export async function generateSigningKey(dir: string, name: string): Promise<Gen
   const privateKeyFile = path.join(dir, `${name}.key`);
   const publicKeyFile = path.join(dir, `${name}.pub.pem`);
   try {
+    await mkdir(dir, { recursive: true });
     await writeFile(privateKeyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600, flag: "wx" });
     await writeFile(publicKeyFile, publicKey.export({ type: "spki", format: "pem" }), { mode: 0o644, flag: "wx" });
   } catch (cause) {
