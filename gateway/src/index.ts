@@ -38,6 +38,10 @@ export { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "./supervisio
 export type { Dispatcher, InterceptVerdict, NotifyReceipt, CommandResult, ChainStep, CallOptions } from "./dispatch/dispatcher.js";
 export { parseManifest, readManifest, type Manifest } from "./registry/manifest.js";
 export { validateConfiguration, type Setting } from "./registry/settings.js";
+export { packBundle, readBundle, DEFAULT_BUNDLE_LIMITS, type BundleLimits, type PackBundleOptions, type PackedBundle, type ReadBundle, type ReadBundleOptions } from "./registry/bundle.js";
+export { checkBundleSignature, signedMessage, signBundleDigest, writeBundleSignature, readSigningKey, type SignatureFile, type SignatureStatus } from "./registry/signature.js";
+export { generateSigningKey, keyIdOf, loadTrustedKeys, parseTrustedKey, trustedKeysDir, type TrustedKey } from "./registry/signature-keys.js";
+export { createScaffold, type Scaffold, type ScaffoldOptions } from "./scaffold/scaffold.js";
 export { openSqliteStore } from "./store/sqlite-store.js";
 export type { GatewayStore, KvStore, PluginStateStore } from "./store/store.js";
 export { startPublicServer, type PublicServer, type PublicServerOptions } from "./surfaces/public-server.js";
