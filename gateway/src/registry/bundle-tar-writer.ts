@@ -70,7 +70,7 @@ export async function writeTarGz(entries: Iterable<TarEntrySpec> | AsyncIterable
   const partial = `${outFile}.partial-${process.pid}`;
   const handle = await open(partial, "w", 0o644);
   try {
-    await pipeline(Readable.from(tarBlocks(entries)), createGzip({ level: 9 }), handle.createWriteStream());
+    await pipeline(Readable.from(tarBlocks(entries)), createGzip(), handle.createWriteStream());
     await rename(partial, outFile);
   } catch (error) {
     await rm(partial, { force: true });
@@ -83,7 +83,7 @@ export async function writeTarGz(entries: Iterable<TarEntrySpec> | AsyncIterable
 /** Builds a gzip-compressed tar in memory (for tests and small bundles). */
 export async function tarGzBytes(entries: Iterable<TarEntrySpec> | AsyncIterable<TarEntrySpec>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const gzip = createGzip({ level: 9 });
+  const gzip = createGzip();
   gzip.on("data", (chunk: Buffer) => chunks.push(chunk));
   await pipeline(Readable.from(tarBlocks(entries)), gzip);
   return Buffer.concat(chunks);

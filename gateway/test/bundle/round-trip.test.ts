@@ -1,12 +1,14 @@
 // Pack → read → install on a real gateway, with a real Go plugin binary inside the bundle.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { packBundle, readBundle } from "../../src/registry/bundle.js";
+import { ErrorCode } from "../../src/errors.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { dataDir } from "../runtime/scripted-plugins.js";
 import { scriptedPluginFolder, tempDir } from "./bundle-fixtures.js";
+import { mkfifoSync } from "./mkfifo.js";
 
 let gateway: Gateway | undefined;
 afterEach(async () => {
@@ -48,5 +50,41 @@ describe("bundle round trip", () => {
     const bundle = await readBundle(readFileSync(packed.file));
     expect(bundle.manifest.id).toBe("com.example.bytes");
     await bundle.cleanup();
+  });
+
+  it("an upgrade bundle that fails to activate rolls back to the running version", async () => {
+    const out = tempDir();
+    gateway = await createGateway({ pluginsDirs: [], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), policy: { restartBaseMs: 20, restartMaxMs: 40, crashLoopFailures: 0 } });
+    const installFrom = async (dir: string) => {
+      const bundle = await readBundle((await packBundle(dir, path.join(out, `${path.basename(path.dirname(dir))}.tar.gz`))).file);
+      try {
+        return await gateway?.install(bundle.dir);
+      } finally {
+        await bundle.cleanup();
+      }
+    };
+    await installFrom(scriptedPluginFolder("com.example.upgrade", "1.0.0"));
+    await expect(installFrom(scriptedPluginFolder("com.example.upgrade", "2.0.0", { SCRIPTED_CRASH_ON_START: "1" }))).rejects.toMatchObject({
+      code: ErrorCode.FailedPrecondition,
+      message: expect.stringMatching(/failed to activate: .*rolled back to version 1\.0\.0/s),
+    });
+    expect(gateway.plugin("com.example.upgrade")).toMatchObject({ version: "1.0.0", state: "active" });
+    expect(await installFrom(scriptedPluginFolder("com.example.upgrade", "2.0.0"))).toMatchObject({ version: "2.0.0", state: "active" });
+  });
+
+  it("refuses to pack links leading outside the folder, special files and invalid manifests", async () => {
+    const out = path.join(tempDir(), "x.tar.gz");
+    const escaping = scriptedPluginFolder("com.example.links", "1.0.0");
+    symlinkSync("/etc/passwd", path.join(escaping, "passwd"));
+    await expect(packBundle(escaping, out)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/passwd: the symlink to "\/etc\/passwd" points outside the plugin folder/) });
+
+    const fifo = scriptedPluginFolder("com.example.fifo", "1.0.0");
+    mkfifoSync(path.join(fifo, "pipe"));
+    await expect(packBundle(fifo, out)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/pipe: only files, folders and symlinks can be bundled/) });
+
+    const missing = scriptedPluginFolder("com.example.missing", "1.0.0");
+    writeFileSync(path.join(missing, "plugin.json"), JSON.stringify({ id: "com.example.missing", name: "m", version: "1.0.0", executables: { "linux-amd64": "bin/nope" } }));
+    await expect(packBundle(missing, out)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/field executables\.linux-amd64: "bin\/nope" is not a file in the bundle/) });
+    expect(() => statSync(out)).toThrow();
   });
 });
