@@ -1,6 +1,5 @@
+import { currentPlatformKey } from "../registry/manifest.js";
 import { CONFORMANCE_FEATURES, manifestJson, readme, type ScaffoldFile, type ScaffoldSpec } from "./scaffold-spec.js";
-
-const GO_PLATFORMS = ["linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64"];
 
 /** The files of a Go plugin using the Go SDK (`github.com/polyplug/polyplug/examples-go/sdk`). */
 export function goTemplate(spec: ScaffoldSpec): ScaffoldFile[] {
@@ -79,7 +78,8 @@ func main() {
 	polyplug.Serve(&plugin{greeting: "hello"})
 }
 `;
-  const executables = Object.fromEntries(GO_PLATFORMS.map((platform) => [platform, `bin/${spec.name}`]));
+  // Only this machine's platform: add others (GOOS=… GOARCH=… go build -o bin/<os-arch>/…) before bundling for them.
+  const executables = { [currentPlatformKey()]: `bin/${spec.name}` };
   return [
     { path: "go.mod", content: goMod },
     { path: "main.go", content: main },
@@ -91,7 +91,7 @@ func main() {
       content: readme(
         spec,
         "Go",
-        `go mod tidy        # once: fills go.sum\ngo build -o bin/${spec.name} .`,
+        spec.goRequires ? `go build -o bin/${spec.name} .` : `go mod tidy        # once: fills go.sum\ngo build -o bin/${spec.name} .`,
         `./bin/${spec.name}`,
         spec.goSdkPath ? `\nThe Go SDK comes from the Polyplug repository through the \`replace\` line in go.mod (${spec.goSdkPath}).\n` : "",
       ),

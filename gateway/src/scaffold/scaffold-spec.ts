@@ -75,10 +75,11 @@ ${build}
 npx polyplug probe -- ${run}
 # the protocol conformance groups (the contract groups need the conformance plugin behaviour)
 npx polyplug conformance --features conformance.yaml -- ${run}
-# under a gateway: put this folder in a plugins directory
-npx polyplug serve --plugins-dir ..
+# under a gateway: this folder's parent is a plugins folder
+npx polyplug serve --plugins ..
 # or pack it and install it into a running gateway
 npx polyplug bundle . --out ${spec.id}.tar.gz
+npx polyplug plugin install ${spec.id}.tar.gz
 \`\`\`
 `;
 }
