@@ -2,7 +2,7 @@
 // entry and the rule, nothing is written outside readBundle's own temp folder (which is gone
 // afterwards), and a plugin installed earlier keeps running untouched.
 import { generateKeyPairSync } from "node:crypto";
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -174,6 +174,13 @@ describe("readBundle accepts what is safe", () => {
   it("symlinks that stay inside the plugin folder", async () => {
     const bundle = await readBundle(await tarGzBytes(entries("p.ok", [{ path: "p.ok/bin", type: "Directory" }, { path: "p.ok/bin/run", type: "SymbolicLink", linkpath: "../run.sh" }])), { tempRoot });
     expect(existsSync(path.join(bundle.dir, "bin", "run"))).toBe(true);
+    await bundle.cleanup();
+  });
+
+  it("setuid and world-writable modes, normalised to 0755/0644", async () => {
+    const bundle = await readBundle(await tarGzBytes(entries("p.ok", [{ path: "p.ok/suid", type: "File", mode: 0o4777, data: script }, { path: "p.ok/open", type: "File", mode: 0o666, data: script }])), { tempRoot });
+    expect(statSync(path.join(bundle.dir, "suid")).mode & 0o7777).toBe(0o755);
+    expect(statSync(path.join(bundle.dir, "open")).mode & 0o7777).toBe(0o644);
     await bundle.cleanup();
   });
 
