@@ -3,7 +3,8 @@ import type { DescService } from "@bufbuild/protobuf";
 import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "../gen/plugin/grpc_controller_pb.js";
-import { createRpcClient, type RpcClient } from "../rpc/client.js";
+import { createRpcClient, useUnaryTransport, type RpcClient } from "../rpc/client.js";
+import { createHttp2UnaryTransport } from "../rpc/http2-unary.js";
 import { startBroker, type PluginBroker } from "./broker.js";
 import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
 import type { HandshakeLine } from "./handshake.js";
@@ -90,6 +91,9 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
+  // Unary calls (hooks, health, Shutdown) take a lean node:http2 client on its own session; streams stay on grpc-js.
+  const unary = createHttp2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  useUnaryTransport(grpcClient, unary);
   const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   const stopStdio = consumeStdio(grpcClient, sink, logger);
 
@@ -122,6 +126,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       }
     }
     grpcClient.close();
+    unary.close();
     let outcome: ShutdownOutcome = "already-exited";
     if (!alreadyExited) outcome = params.ownsProcess ? await escalateUntilExit(handle, limits) : "detached";
     await params.socketDir.dispose();

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
-import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { toGrpcMethodDefinition } from "./grpc-service.js";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
+import { GrpcCallError, type UnaryTransport } from "./http2-unary.js";
 import { fromGrpcError } from "./rpc-error.js";
 
 /** Per-call options. */
@@ -72,17 +73,52 @@ async function* readStream<T>(stream: AsyncIterable<unknown>, label: string): As
   }
 }
 
+const unaryTransports = new WeakMap<grpc.Client, UnaryTransport>();
+
+/**
+ * Routes the unary calls of every `createRpcClient(service, client)` created afterwards
+ * through `transport` (same address, its own connection); streaming calls stay on the
+ * grpc-js `client`. The caller keeps owning and closing both.
+ */
+export function useUnaryTransport(client: grpc.Client, transport: UnaryTransport): void {
+  unaryTransports.set(client, transport);
+}
+
+function leanUnary(method: DescMethod, transport: UnaryTransport, label: string): (request: unknown, options?: RpcCallOptions) => Promise<unknown> {
+  const path = grpcMethodPath(method);
+  return async (request, options) => {
+    let bytes: Buffer;
+    try {
+      // toBinary's bytes go on the wire as they are (no Buffer copy, which matters for big payloads).
+      bytes = await transport.unary(path, toBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>)), options);
+    } catch (reason) {
+      throw fromGrpcError(reason, label);
+    }
+    try {
+      return fromBinary(method.output, bytes);
+    } catch (cause) {
+      throw fromGrpcError(new GrpcCallError(grpc.status.INTERNAL, `could not parse the response: ${(cause as Error).message}`), label);
+    }
+  };
+}
+
 /**
  * Creates a typed client for `service` over an existing grpc-js client (which owns the
- * channel). Failed calls reject with a PolyplugError carrying the gRPC status.
+ * channel). Unary calls go through the client's unary transport when one was set with
+ * `useUnaryTransport`. Failed calls reject with a PolyplugError carrying the gRPC status.
  */
 export function createRpcClient<S extends DescService>(service: S, client: grpc.Client): RpcClient<S> {
   const result: Record<string, unknown> = {};
+  const transport = unaryTransports.get(client);
   for (const method of service.methods) {
     const definition = toGrpcMethodDefinition(method);
     const label = `${method.parent.typeName}/${method.name}`;
     switch (method.methodKind) {
       case "unary":
+        if (transport) {
+          result[method.localName] = leanUnary(method, transport, label);
+          break;
+        }
         result[method.localName] = (request: unknown, options?: RpcCallOptions) =>
           new Promise((resolve, reject) => {
             const call = client.makeUnaryRequest(

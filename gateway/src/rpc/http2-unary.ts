@@ -1,0 +1,258 @@
+/**
+ * A lean gRPC unary client on bare `node:http2`: one HTTP/2 session per plugin address,
+ * one stream per call, hand-made gRPC framing. It exists because @grpc/grpc-js's per-call
+ * machinery costs several times what the plugin itself needs for a small hook call (see
+ * gateway/bench/PROFILE.md); streaming calls stay on grpc-js.
+ *
+ * What it keeps from grpc-js: unix and TCP targets, AutoMTLS (our certificate, the plugin's
+ * as the only CA, server name `localhost`, ALPN h2), `grpc-timeout` plus a local deadline
+ * timer, cancellation by AbortSignal (RST_STREAM CANCEL), a receive size limit, status and
+ * message from headers or trailers, UNAVAILABLE when the connection is lost, and lazy
+ * reconnection after the session closes.
+ */
+import http2 from "node:http2";
+import net from "node:net";
+import tls from "node:tls";
+import { status } from "@grpc/grpc-js";
+import type { ListenAddress, MutualTls } from "../host/channel.js";
+import type { RpcCallOptions } from "./client.js";
+import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, statusFromHttp } from "./grpc-framing.js";
+
+/** A failed call shaped like a grpc-js ServiceError (numeric `code`, `details`), so `fromGrpcError` maps both alike. */
+export class GrpcCallError extends Error {
+  override readonly name = "GrpcCallError";
+  constructor(
+    readonly code: status,
+    readonly details: string,
+  ) {
+    super(`${status[code] ?? code}: ${details}`);
+  }
+}
+
+/** Sends unary gRPC calls as already-serialised protobuf bytes. */
+export interface UnaryTransport {
+  /**
+   * Calls `path` (`/pkg.Service/Method`) with one serialised request and resolves with the
+   * serialised response. Rejects with a GrpcCallError carrying the gRPC status.
+   */
+  unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
+  /** Refuses new calls and closes the session once calls in flight have finished. */
+  close(): void;
+}
+
+/** Where and how `createHttp2UnaryTransport` connects. */
+export interface Http2UnaryOptions {
+  readonly listen: ListenAddress;
+  /** AutoMTLS material; plaintext when absent. */
+  readonly tls: MutualTls | undefined;
+  /** Largest request or response message, in bytes. */
+  readonly maxMessageBytes: number;
+}
+
+// Receive windows: generous so a multi-megabyte answer is not throttled by 64 KiB
+// WINDOW_UPDATE round trips, and many concurrent answers share the connection.
+const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
+// Until the plugin announces its own limit, assume it takes many streams (grpc-go announces none).
+const PEER_MAX_STREAMS = 1000;
+// Above this size the frame header and the body are written separately instead of copied into one buffer.
+const COPY_LIMIT_BYTES = 16 * 1024;
+
+const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent"]);
+
+/** One HTTP/2 session and what happened to it. */
+interface Connection {
+  readonly session: http2.ClientHttp2Session;
+  active: number;
+  error: Error | undefined;
+}
+
+function remainingMs(deadline: Date | number | undefined): number | undefined {
+  if (deadline === undefined) return undefined;
+  return typeof deadline === "number" ? deadline : deadline.getTime() - Date.now();
+}
+
+function parseHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+  return { host: host === "localhost" || host === "" ? "127.0.0.1" : host, port: Number(address.slice(colon + 1)) };
+}
+
+/** Opens the byte stream under the session: unix or TCP, plaintext or AutoMTLS. */
+function connectSocket(listen: ListenAddress, mtls: MutualTls | undefined): net.Socket {
+  const where = listen.network === "unix" ? { path: listen.address } : parseHostPort(listen.address);
+  if (mtls) {
+    return tls.connect({
+      ...where,
+      cert: mtls.certPem,
+      key: mtls.keyPem,
+      ca: [mtls.peerCertPem],
+      servername: "localhost",
+      ALPNProtocols: ["h2"],
+    });
+  }
+  const socket = net.connect(where);
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/** The status for a stream that closed without a gRPC status (reset, dropped connection, bare HTTP error). */
+function statusWithout(stream: http2.ClientHttp2Stream, connection: Connection, httpStatus: number, target: string, streamError: Error | undefined): GrpcCallError {
+  const lost = connection.error ?? streamError;
+  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
+  if (connection.session.destroyed || connection.error) {
+    return new GrpcCallError(status.UNAVAILABLE, `connection to the plugin at ${target} lost${lost ? `: ${lost.message}` : ""}`);
+  }
+  if (httpStatus !== 0 && httpStatus !== 200) return new GrpcCallError(statusFromHttp(httpStatus), `the plugin answered HTTP status ${httpStatus} without a gRPC status`);
+  switch (stream.rstCode) {
+    case http2.constants.NGHTTP2_CANCEL:
+      return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
+    case http2.constants.NGHTTP2_ENHANCE_YOUR_CALM:
+      return new GrpcCallError(status.RESOURCE_EXHAUSTED, "the plugin reset the stream: bandwidth or memory limit exceeded");
+    case http2.constants.NGHTTP2_INADEQUATE_SECURITY:
+      return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
+    default:
+      return new GrpcCallError(status.INTERNAL, `the call ended without a gRPC status (RST_STREAM code ${stream.rstCode})${streamError ? `: ${streamError.message}` : ""}`);
+  }
+}
+
+/** Creates the lean unary transport for one plugin address. Connects on the first call. */
+export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
+  const { listen, tls: mtls, maxMessageBytes } = options;
+  const target = `${listen.network}:${listen.address}`;
+  const authority = mtls ? "https://localhost" : "http://localhost";
+  let current: Connection | undefined;
+  let closed = false;
+
+  const open = (): Connection => {
+    if (current && !current.session.closed && !current.session.destroyed) return current;
+    const session = http2.connect(authority, {
+      createConnection: () => connectSocket(listen, mtls),
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },
+      peerMaxConcurrentStreams: PEER_MAX_STREAMS,
+      maxSessionMemory: 1024, // MiB; Node's default (10) resets streams under load with big messages
+    });
+    const connection: Connection = { session, active: 0, error: undefined };
+    const forget = () => {
+      if (current === connection) current = undefined;
+    };
+    session.on("error", (error: Error) => {
+      connection.error = error;
+      forget();
+    });
+    session.once("goaway", forget); // the plugin is going away: new calls need a new session
+    session.once("close", forget);
+    session.once("connect", () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
+    session.unref(); // only calls in flight keep the process alive (as grpc-js does)
+    current = connection;
+    return connection;
+  };
+
+  const headersFor = (path: string, timeoutMs: number | undefined, metadata: Readonly<Record<string, string>> | undefined): http2.OutgoingHttpHeaders => {
+    const headers: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" };
+    if (timeoutMs !== undefined) headers["grpc-timeout"] = grpcTimeoutHeader(timeoutMs);
+    if (metadata) {
+      for (const [key, value] of Object.entries(metadata)) {
+        const name = key.toLowerCase();
+        if (!name.startsWith(":") && !RESERVED_HEADERS.has(name)) headers[name] = value;
+      }
+    }
+    return headers;
+  };
+
+  const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> =>
+    new Promise<Buffer>((resolve, reject) => {
+      const timeoutMs = remainingMs(callOptions.deadline);
+      const signal = callOptions.signal;
+      if (closed) return reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
+      if (timeoutMs !== undefined && timeoutMs <= 0) return reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
+      if (signal?.aborted) return reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+      if (request.length > maxMessageBytes) {
+        return reject(new GrpcCallError(status.RESOURCE_EXHAUSTED, `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`));
+      }
+
+      const connection = open();
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
+      } catch (error) {
+        return reject(new GrpcCallError(status.UNAVAILABLE, `could not start a call to the plugin at ${target}: ${(error as Error).message}`));
+      }
+      if (connection.active++ === 0) connection.session.ref();
+
+      const decoder = new GrpcFrameDecoder(maxMessageBytes);
+      let response: Buffer | undefined;
+      let failure: GrpcCallError | undefined; // decided locally: deadline, cancel, bad frame
+      let grpcStatus: number | undefined;
+      let grpcMessage = "";
+      let httpStatus = 0;
+      let streamError: Error | undefined;
+      let timer: NodeJS.Timeout | undefined;
+
+      const fail = (code: status, details: string) => {
+        failure ??= new GrpcCallError(code, details);
+        stream.close(http2.constants.NGHTTP2_CANCEL); // 'close' settles the call
+      };
+      const onAbort = () => fail(status.CANCELLED, "cancelled by the caller");
+      const readStatus = (headers: http2.IncomingHttpHeaders) => {
+        const value = headers["grpc-status"];
+        if (value === undefined) return;
+        grpcStatus = Number(value);
+        const message = headers["grpc-message"];
+        grpcMessage = typeof message === "string" ? decodeGrpcMessage(message) : "";
+      };
+
+      stream.on("response", (headers) => {
+        httpStatus = Number(headers[":status"] ?? 0);
+        readStatus(headers); // a trailers-only response carries the status here
+      });
+      stream.on("trailers", readStatus);
+      stream.on("data", (chunk: Buffer) => {
+        if (failure) return;
+        try {
+          for (const message of decoder.push(chunk)) {
+            if (response !== undefined) return fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
+            response = message;
+          }
+        } catch (error) {
+          const frameError = error as GrpcFrameError;
+          fail(frameError.code, frameError.message);
+        }
+      });
+      stream.on("error", (error: Error) => {
+        streamError = error;
+      });
+      stream.on("close", () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (--connection.active === 0 && !connection.session.destroyed) connection.session.unref();
+        if (failure) return reject(failure);
+        if (grpcStatus === undefined) return reject(statusWithout(stream, connection, httpStatus, target, streamError));
+        if (grpcStatus !== status.OK) return reject(new GrpcCallError(grpcStatus, grpcMessage));
+        if (response === undefined || decoder.partial) {
+          return reject(new GrpcCallError(status.INTERNAL, decoder.partial ? "the response ended in the middle of a message" : "the plugin answered OK without a response message"));
+        }
+        resolve(response);
+      });
+
+      if (timeoutMs !== undefined) timer = setTimeout(() => fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+
+      if (request.length <= COPY_LIMIT_BYTES) {
+        stream.end(encodeGrpcFrame(request));
+      } else {
+        // No copy of a big body; the stream buffers what the plugin's flow-control window does not yet admit.
+        stream.write(grpcFrameHeader(request.length));
+        stream.end(request);
+      }
+    });
+
+  return {
+    unary,
+    close() {
+      closed = true;
+      current?.session.close();
+      current = undefined;
+    },
+  };
+}
