@@ -54,19 +54,8 @@ type StepResult =
   | { kind: "reject"; reason: string; code: string }
   | { kind: "failed"; error: PolyplugError };
 
-/**
- * A plugin whose handler saw its context end may answer CANCELLED just before our own
- * deadline fires; when the call used up its time and the caller did not cancel, it is a
- * deadline, whoever noticed first.
- */
-function asDeadline(error: PolyplugError, started: number, timeoutMs: number): PolyplugError {
-  if (error.code !== ErrorCode.Cancelled || Date.now() - started < timeoutMs - 5) return error;
-  return new PolyplugError(ErrorCode.DeadlineExceeded, `no answer within ${timeoutMs} ms (${error.message})`, { cause: error });
-}
-
 async function callOne(link: InterceptLink, topic: string, payload: JsonObject, call: ChainCall): Promise<StepResult> {
   const { plugin } = link;
-  const started = Date.now();
   const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - Date.now());
   if (timeoutMs <= 0) return { kind: "failed", error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline") };
   try {
@@ -91,7 +80,7 @@ async function callOne(link: InterceptLink, topic: string, payload: JsonObject, 
     }
   } catch (reason) {
     if (call.signal?.aborted) throw new PolyplugError(ErrorCode.Cancelled, "the caller cancelled the intercept call");
-    const error = asDeadline(PolyplugError.from(reason), started, timeoutMs);
+    const error = PolyplugError.from(reason);
     if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Intercept(${topic})`);
     return { kind: "failed", error };
   }

@@ -2,7 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
 import { GrpcCallError, type UnaryTransport } from "./http2-unary.js";
-import { fromGrpcError } from "./rpc-error.js";
+import type { PolyplugError } from "../errors.js";
+import { fromGrpcError, isServiceError } from "./rpc-error.js";
 
 /** Per-call options. */
 export interface RpcCallOptions {
@@ -84,15 +85,34 @@ export function useUnaryTransport(client: grpc.Client, transport: UnaryTransport
   unaryTransports.set(client, transport);
 }
 
+function deadlineAt(options: RpcCallOptions | undefined, started: number): number | undefined {
+  if (options?.deadline === undefined) return undefined;
+  return typeof options.deadline === "number" ? started + options.deadline : options.deadline.getTime();
+}
+
+/**
+ * A server whose own deadline fires first resets the stream (grpc-go sends RST_STREAM
+ * CANCEL), which reads as CANCELLED; when the caller did not cancel and the deadline has
+ * passed, it is a deadline, whoever noticed first.
+ */
+function unaryFailure(reason: unknown, label: string, options: RpcCallOptions | undefined, started: number): PolyplugError {
+  const at = deadlineAt(options, started);
+  if (isServiceError(reason) && reason.code === grpc.status.CANCELLED && !options?.signal?.aborted && at !== undefined && Date.now() >= at - 5) {
+    return fromGrpcError(new GrpcCallError(grpc.status.DEADLINE_EXCEEDED, "deadline exceeded (the plugin reset the call at its deadline)"), label);
+  }
+  return fromGrpcError(reason, label);
+}
+
 function leanUnary(method: DescMethod, transport: UnaryTransport, label: string): (request: unknown, options?: RpcCallOptions) => Promise<unknown> {
   const path = grpcMethodPath(method);
   return async (request, options) => {
+    const started = Date.now();
     let bytes: Buffer;
     try {
       // toBinary's bytes go on the wire as they are (no Buffer copy, which matters for big payloads).
       bytes = await transport.unary(path, toBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>)), options);
     } catch (reason) {
-      throw fromGrpcError(reason, label);
+      throw unaryFailure(reason, label, options, started);
     }
     try {
       return fromBinary(method.output, bytes);
@@ -121,6 +141,7 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
         }
         result[method.localName] = (request: unknown, options?: RpcCallOptions) =>
           new Promise((resolve, reject) => {
+            const started = Date.now();
             const call = client.makeUnaryRequest(
               definition.path,
               definition.requestSerialize,
@@ -128,7 +149,7 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
               request,
               toMetadata(options?.metadata),
               toCallOptions(options),
-              (error, response) => (error ? reject(fromGrpcError(error, label)) : resolve(response)),
+              (error, response) => (error ? reject(unaryFailure(error, label, options, started)) : resolve(response)),
             );
             bindSignal(call, options?.signal);
           });
