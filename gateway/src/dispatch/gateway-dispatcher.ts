@@ -10,7 +10,7 @@ import type { CallOptions, CommandResult, Dispatcher, HookContextInit, Intercept
 import { isTraceparent, newHookContext, newTraceparent } from "./hook-context.js";
 import { checkHttpRoute } from "./http-target.js";
 import { interceptChain, runInterceptChain } from "./intercept-chain.js";
-import { checkPayloadSize } from "./limits.js";
+import { encodeCheckedPayload } from "./limits.js";
 import { createNotifyQueue, DEFAULT_NOTIFY_QUEUE, type NotifyQueue, type NotifyQueueLimits } from "./notify-queue.js";
 import { anyTopicMatches, isTopicName, topicMatches } from "./topics.js";
 
@@ -23,11 +23,12 @@ function checkTopic(topic: string): void {
   }
 }
 
-function checkPayload(payload: unknown): asserts payload is JsonObject {
+/** Checks the payload's shape and size; returns it serialized as a Struct. */
+function checkPayload(payload: unknown): Uint8Array {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
     throw new PolyplugError(ErrorCode.InvalidArgument, "payload must be a JSON object");
   }
-  checkPayloadSize(payload as JsonObject);
+  return encodeCheckedPayload(payload as JsonObject);
 }
 
 /** One finished hook call, as observers of the dispatcher see it. */
@@ -86,11 +87,11 @@ export class GatewayDispatcher implements Dispatcher {
 
   async intercept(topic: string, payload: JsonObject, options?: CallOptions): Promise<InterceptVerdict> {
     checkTopic(topic);
-    checkPayload(payload);
+    const encoded = checkPayload(payload);
     const links = interceptChain(this.plugins.list(), topic, this.logger);
     const longest = links.reduce((sum, link) => sum + link.timeoutMs, 0);
     const facts = this.callFacts(options, Math.max(1000, longest));
-    const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger });
+    const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger }, encoded);
     for (const step of verdict.steps) this.report({ pluginId: step.pluginId, hook: "intercept", durationMs: step.durationMs, outcome: step.outcome });
     return verdict;
   }

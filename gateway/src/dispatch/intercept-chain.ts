@@ -6,7 +6,8 @@ import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
 import type { ActivePlugin } from "./active-plugins.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
 import { newHookContext } from "./hook-context.js";
-import { checkPayloadSize } from "./limits.js";
+import { encodedPayload, interceptRequest, type EncodedPayload } from "./intercept-request.js";
+import { encodeCheckedPayload, encodePayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "./topics.js";
 
 /** One link of a chain: a plugin and its subscription policy for the topic. */
@@ -50,17 +51,17 @@ export interface ChainCall {
 
 type StepResult =
   | { kind: "proceed" }
-  | { kind: "modify"; payload: JsonObject }
+  | { kind: "modify"; payload: JsonObject; encoded: EncodedPayload }
   | { kind: "reject"; reason: string; code: string }
   | { kind: "failed"; error: PolyplugError };
 
-async function callOne(link: InterceptLink, topic: string, payload: JsonObject, call: ChainCall): Promise<StepResult> {
+async function callOne(link: InterceptLink, topic: string, payload: EncodedPayload, call: ChainCall): Promise<StepResult> {
   const { plugin } = link;
   const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - Date.now());
   if (timeoutMs <= 0) return { kind: "failed", error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline") };
   try {
     const context = newHookContext({ pluginId: plugin.pluginId, requestId: call.requestId, traceparent: call.traceparent, metadata: call.metadata, timeoutMs });
-    const response = await plugin.session.rpc.intercept({ context, topic, payload }, { deadline: timeoutMs, ...(call.signal ? { signal: call.signal } : {}) });
+    const response = await plugin.session.rpc.intercept(interceptRequest(context, topic, payload), { deadline: timeoutMs, ...(call.signal ? { signal: call.signal } : {}) });
     plugin.reportHookSuccess();
     if (response.error) {
       const name = ContractCode[response.error.code] ?? String(response.error.code);
@@ -70,8 +71,9 @@ async function callOne(link: InterceptLink, topic: string, payload: JsonObject, 
       case "modify": {
         const modified = response.outcome.value.payload;
         if (!modified) return { kind: "failed", error: new PolyplugError(ErrorCode.PluginFailed, "invalid response: modify without a payload") };
-        checkPayloadSize(modified, "modified payload");
-        return { kind: "modify", payload: modified };
+        // The size check serializes the payload; the next plugin gets those very bytes.
+        const encoded = encodedPayload(encodeCheckedPayload(modified, "modified payload"));
+        return { kind: "modify", payload: modified, encoded };
       }
       case "reject":
         return { kind: "reject", reason: response.outcome.value.reason || "rejected", code: response.outcome.value.code };
@@ -90,19 +92,30 @@ async function callOne(link: InterceptLink, topic: string, payload: JsonObject, 
  * Runs the chain: each plugin sees the previous one's output; the first reject stops it.
  * A plugin that errors, times out or crashes is skipped (fail-open) or rejects the event
  * (fail-closed) per its manifest; the verdict's steps say which happened.
+ * `inputStruct` is `input` already serialized as a Struct (see encodePayload), when the
+ * caller has it; it is serialized here otherwise.
  */
-export async function runInterceptChain(links: readonly InterceptLink[], topic: string, input: JsonObject, call: ChainCall): Promise<InterceptVerdict> {
+export async function runInterceptChain(
+  links: readonly InterceptLink[],
+  topic: string,
+  input: JsonObject,
+  call: ChainCall,
+  inputStruct?: Uint8Array,
+): Promise<InterceptVerdict> {
   let payload = input;
+  let encoded: EncodedPayload | undefined;
   let modified = false;
   const steps: ChainStep[] = [];
   for (const link of links) {
     const started = Date.now();
-    const result = await callOne(link, topic, payload, call);
+    encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
+    const result = await callOne(link, topic, encoded, call);
     const durationMs = Date.now() - started;
     const pluginId = link.plugin.pluginId;
     if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs });
     else if (result.kind === "modify") {
       payload = result.payload;
+      encoded = result.encoded;
       modified = true;
       steps.push({ pluginId, outcome: "modify", durationMs });
     } else if (result.kind === "reject") {
