@@ -9,20 +9,12 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from polyplug.goplugin.io_loop import IoLoop
+from polyplug.goplugin.io_loop import lazy_io_loop
 
 T = TypeVar("T")
 
-_loop: IoLoop | None = None
-_loop_lock = threading.Lock()
-
-
-def _async_loop() -> IoLoop:
-    global _loop
-    with _loop_lock:
-        if _loop is None:
-            _loop = IoLoop("polyplug-async")
-        return _loop
+# Handlers get their own loop, apart from the SDK's socket work on polyplug-io.
+_async_loop = lazy_io_loop("polyplug-async")
 
 
 def run_awaitable(awaitable: Awaitable[T], cancelled: threading.Event | None = None) -> T:

@@ -32,7 +32,8 @@ from polyplug.limits import (
     check_size,
 )
 from polyplug.outcomes import Command, CommandResult, Modify, Proceed, Reject
-from polyplug.structs import from_struct, to_struct
+from polyplug.routing import H, TopicTable
+from polyplug.structs import JsonObject, from_struct, to_struct
 
 if TYPE_CHECKING:
     from polyplug.plugin import Plugin
@@ -69,6 +70,23 @@ class PluginServicer(pb_grpc.PluginServicer):
     ) -> HookContext:
         api = self._plugin.api_or_none
         return HookContext.from_proto(message, api, _cancel_event(context), topic)
+
+    def _topic_call(
+        self,
+        table: TopicTable[H],
+        hook: str,
+        request: pb.InterceptRequest | pb.NotifyRequest,
+        context: grpc.ServicerContext,
+    ) -> tuple[H, HookContext, JsonObject]:
+        """Checks the topic and payload of an Intercept/Notify and finds its handler."""
+        check_name("topic", request.topic, TOPIC_PATTERN)
+        payload = from_struct(request.payload, "payload")
+        handler = table.match(request.topic)
+        if handler is None:
+            raise PolyplugError(
+                ErrorCode.NOT_FOUND, f"no {hook} handler for topic {request.topic!r}"
+            )
+        return handler, self._context(request.context, context, request.topic), payload
 
     def _require(self, implemented: bool, hook: str, context: grpc.ServicerContext) -> None:
         if not implemented:
@@ -144,14 +162,7 @@ class PluginServicer(pb_grpc.PluginServicer):
         table = self._plugin.handlers.intercepts
         self._require(bool(table), "Intercept", context)
         try:
-            check_name("topic", request.topic, TOPIC_PATTERN)
-            payload = from_struct(request.payload, "payload")
-            handler = table.match(request.topic)
-            if handler is None:
-                raise PolyplugError(
-                    ErrorCode.NOT_FOUND, f"no intercept handler for topic {request.topic!r}"
-                )
-            ctx = self._context(request.context, context, request.topic)
+            handler, ctx, payload = self._topic_call(table, "intercept", request, context)
             outcome = call_handler(handler, ctx, payload)
             return _intercept_response(outcome)
         except Exception as error:
@@ -161,14 +172,8 @@ class PluginServicer(pb_grpc.PluginServicer):
         table = self._plugin.handlers.notifies
         self._require(bool(table), "Notify", context)
         try:
-            check_name("topic", request.topic, TOPIC_PATTERN)
-            payload = from_struct(request.payload, "payload")
-            handler = table.match(request.topic)
-            if handler is None:
-                raise PolyplugError(
-                    ErrorCode.NOT_FOUND, f"no notify handler for topic {request.topic!r}"
-                )
-            call_handler(handler, self._context(request.context, context, request.topic), payload)
+            handler, ctx, payload = self._topic_call(table, "notify", request, context)
+            call_handler(handler, ctx, payload)
             return pb.NotifyResponse()
         except Exception as error:
             return pb.NotifyResponse(error=_failure("notify", error, topic=request.topic))

@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
@@ -62,20 +61,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   // The web console (/console/) and Prometheus /metrics live next to the Admin API.
   const operatorRoutes = createOperatorRoutes({ gateway: options.gateway, token: options.token.token });
   const dual = createDualProtocolServer({ handler: (req, res) => operatorRoutes(req, res) || handler(req, res), closeGraceMs: 1000 });
-  await new Promise<void>((resolve, reject) => {
-    dual.server.once("error", reject);
-    dual.server.listen(options.port, options.host ?? "127.0.0.1", () => {
-      dual.server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = dual.server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const { url, port } = await dual.listen(options.port, options.host ?? "127.0.0.1");
   options.logger.info({ url, tokenFile: options.token.file }, "admin server listening");
   return {
     url,
-    port: address.port,
+    port,
     async close() {
       shutdown.abort();
       latency.close();

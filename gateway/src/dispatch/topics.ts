@@ -1,3 +1,6 @@
+/** A subscription topic pattern: dot-separated words of a-z, 0-9, _ and -, optionally ending in `.*`, or `*` alone. */
+export const TOPIC_PATTERN = /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/;
+
 /**
  * True when `pattern` (an exact topic, `prefix.*`, or `*`) matches `topic`.
  * `a.*` matches `a.b` and `a.b.c` but not `a` itself.

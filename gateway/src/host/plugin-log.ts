@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { createTokenBucket } from "../token-bucket.js";
 import { createLineClassifier, type ClassifiedLine } from "./hclog.js";
 
 /** Where a plugin output line came from. */
@@ -47,19 +48,10 @@ export function createPluginLogSink(options: {
   const now = options.now ?? Date.now;
   const classifiers = new Map<PluginOutputSource, (line: string) => ClassifiedLine>();
   const recent: string[] = [];
-  let tokens = rate.burst;
-  let refilledAt = now();
+  const bucket = createTokenBucket(rate.linesPerSecond, rate.burst, now);
   let dropped = 0;
   let unreported = 0;
 
-  const allow = (): boolean => {
-    const at = now();
-    tokens = Math.min(rate.burst, tokens + ((at - refilledAt) / 1000) * rate.linesPerSecond);
-    refilledAt = at;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
   const reportDrops = () => {
     if (unreported === 0) return;
     logger.warn({ suppressedLines: unreported }, `plugin output flood: ${unreported} line(s) suppressed by the log rate limit`);
@@ -70,7 +62,7 @@ export function createPluginLogSink(options: {
     line(source, text, partial = false) {
       recent.push(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
       if (recent.length > tailLimit) recent.shift();
-      if (!allow()) {
+      if (!bucket.take()) {
         dropped += 1;
         unreported += 1;
         return;

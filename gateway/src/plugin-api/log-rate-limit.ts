@@ -1,3 +1,5 @@
+import { createTokenBucket } from "../token-bucket.js";
+
 /** Token-bucket settings for a plugin's GatewayAPI.Log records. */
 export interface LogRateLimit {
   /** Records per second sustained. */
@@ -19,18 +21,11 @@ export interface LogRateLimiter {
 
 /** A token bucket on the clock `now` (epoch milliseconds). */
 export function createLogRateLimiter(limit: LogRateLimit, now: () => number): LogRateLimiter {
-  let tokens = limit.burst;
-  let last = now();
+  const bucket = createTokenBucket(limit.perSecond, limit.burst, now);
   let dropped = 0;
   return {
     take() {
-      const at = now();
-      tokens = Math.min(limit.burst, tokens + ((at - last) / 1000) * limit.perSecond);
-      last = at;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return true;
-      }
+      if (bucket.take()) return true;
       dropped += 1;
       return false;
     },

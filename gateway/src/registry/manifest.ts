@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { TOPIC_PATTERN } from "../dispatch/topics.js";
 import { settingSchema } from "./settings.js";
 
 /** Manifest file names looked for in a plugin folder, in this order. */
@@ -14,7 +15,7 @@ export const DEFAULT_HOOK_TIMEOUT_MS = { intercept: 5000, notify: 30_000, http: 
 export const DEFAULT_PRIORITY = 100;
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
-const topic = z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, "a topic is dot-separated lower-case words, optionally ending in .* (or * alone)");
+const topic = z.string().regex(TOPIC_PATTERN, "a topic is dot-separated lower-case words, optionally ending in .* (or * alone)");
 const timeoutMs = z.number().int().min(1).max(600_000);
 
 const interceptSubscription = z

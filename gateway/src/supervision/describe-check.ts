@@ -1,10 +1,10 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { TOPIC_PATTERN } from "../dispatch/topics.js";
 import { Hook, type DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
 
 /** Most topics, commands or routes one Describe may list (proto/README.md, limits). */
 export const MAX_DESCRIBE_ENTRIES = 256;
 
-const topicPattern = /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/;
 const commandName = /^[a-z0-9_-]{1,64}$/;
 
 function fail(pluginId: string, what: string): never {
@@ -31,8 +31,8 @@ export function checkDescription(description: DescribeResponse, manifestId: stri
     fail(manifestId, `plugin id ${JSON.stringify(description.pluginId)} is not the manifest's ${JSON.stringify(manifestId)}`);
   }
   const hooks = new Set(description.implementedHooks);
-  checkList(manifestId, "intercept_topics", description.interceptTopics, (t) => topicPattern.test(t));
-  checkList(manifestId, "notify_topics", description.notifyTopics, (t) => topicPattern.test(t));
+  checkList(manifestId, "intercept_topics", description.interceptTopics, (t) => TOPIC_PATTERN.test(t));
+  checkList(manifestId, "notify_topics", description.notifyTopics, (t) => TOPIC_PATTERN.test(t));
   checkList(manifestId, "commands", description.commands.map((c) => c.name), (c) => commandName.test(c));
   checkList(manifestId, "http_routes", description.httpRoutes.map((r) => `${r.method} ${r.pathPrefix}`), (r) => /^(\*|[A-Z]+) (\/\S*)?$/.test(r));
   const needs: Array<[boolean, Hook, string]> = [

@@ -21,8 +21,10 @@ export interface DualProtocolServerOptions {
 
 /** A listening-capable server that speaks HTTP/1.1 and cleartext HTTP/2 on one port. */
 export interface DualProtocolServer {
-  /** The TCP server; call listen() on it. */
+  /** The TCP server. */
   readonly server: net.Server;
+  /** Listens on host:port (0 picks a free port); resolves with the bound URL and port. */
+  listen(port: number, host: string): Promise<{ url: string; port: number }>;
   /** Stops accepting connections, lets in-flight requests finish (up to closeGraceMs), then cuts the rest. */
   close(): Promise<void>;
 }
@@ -98,6 +100,18 @@ export function createDualProtocolServer(options: DualProtocolServerOptions): Du
 
   return {
     server,
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      const address = server.address() as net.AddressInfo;
+      const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      return { url: `http://${shown}:${address.port}`, port: address.port };
+    },
     async close() {
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
@@ -91,20 +90,11 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
       if (!hub.handleUpgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    dual.server.once("error", reject);
-    dual.server.listen(options.port, options.host ?? "127.0.0.1", () => {
-      dual.server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = dual.server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const { url, port } = await dual.listen(options.port, options.host ?? "127.0.0.1");
   options.logger?.info({ url }, "public server listening");
   return {
     url,
-    port: address.port,
+    port,
     hub,
     async close() {
       shutdown.abort();

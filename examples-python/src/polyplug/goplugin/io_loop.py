@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -23,14 +23,19 @@ class IoLoop:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
 
-_shared: IoLoop | None = None
-_shared_lock = threading.Lock()
+def lazy_io_loop(name: str) -> Callable[[], IoLoop]:
+    """A getter that starts the loop ``name`` on first use and returns the same loop after."""
+    created: list[IoLoop] = []
+    lock = threading.Lock()
+
+    def get() -> IoLoop:
+        with lock:
+            if not created:
+                created.append(IoLoop(name))
+            return created[0]
+
+    return get
 
 
-def shared_io_loop() -> IoLoop:
-    """The process-wide loop for TLS proxies (created on first use)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = IoLoop("polyplug-io")
-        return _shared
+shared_io_loop = lazy_io_loop("polyplug-io")
+"""The process-wide loop for TLS proxies (created on first use)."""
