@@ -2,7 +2,6 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { commandConflicts } from "../dispatch/commands.js";
 import { AdminStreamEventsResponseSchema, type AdminStreamEventsResponse } from "../gen/polyplug/v1/admin_pb.js";
-import type { EventPublisher, PublishedEvent } from "../plugin-api/events.js";
 import type { Gateway } from "../runtime/gateway.js";
 import { toPluginError, toPluginState } from "./plugin-info.js";
 
@@ -26,28 +25,11 @@ export interface AdminEventFeed {
 }
 
 /**
- * Wraps the hub's `publish` so every plugin-published event is also seen by `listener`,
- * whatever its audience. The hub has no subscription API of its own and the gateway looks
- * `publish` up on each call, so wrapping the method is the one tap point; the original is
- * put back by the returned function.
- */
-function tapPublishedEvents(hub: EventPublisher, listener: (event: PublishedEvent) => void): () => void {
-  const original = hub.publish;
-  hub.publish = (event) => {
-    listener(event);
-    return original.call(hub, event);
-  };
-  return () => {
-    hub.publish = original;
-  };
-}
-
-/**
  * Collects the gateway's events: plugin state changes, command conflicts (checked each
  * time a plugin becomes active), plugin-published events, and what the admin service
  * announces through `emit`.
  */
-export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "dispatcher" | "publicServer">): AdminEventFeed {
+export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "onPluginEvent" | "dispatcher">): AdminEventFeed {
   const listeners = new Set<(event: AdminEvent) => void>();
   const emit = (pluginIds: readonly string[], body: AdminEventBody) => {
     if (listeners.size === 0) return;
@@ -70,7 +52,7 @@ export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "d
       if (conflict.pluginIds.includes(status.pluginId)) emit(conflict.pluginIds, { case: "commandConflict", value: { command: conflict.command, pluginIds: [...conflict.pluginIds] } });
     }
   });
-  const offPublished = tapPublishedEvents(gateway.publicServer.hub, (event) =>
+  const offPublished = gateway.onPluginEvent((event) =>
     emit([event.pluginId], { case: "pluginEvent", value: { pluginId: event.pluginId, event: event.event, payload: event.payload, requestId: event.requestId ?? "" } }),
   );
   return {

@@ -13,6 +13,7 @@ import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { newHookContext } from "../dispatch/hook-context.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { instrumentStore } from "../metrics/instrument-store.js";
+import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, readManifest, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
@@ -78,6 +79,8 @@ export interface Gateway {
   brokenPlugins(): readonly BrokenPluginFolder[];
   /** Calls `listener` on every plugin state change; returns the unsubscribe function. */
   onPluginState(listener: (status: PluginStatus) => void): () => void;
+  /** Calls `listener` for every event a plugin publishes, whatever its audience; returns the unsubscribe function. */
+  onPluginEvent(listener: (event: PublishedEvent) => void): () => void;
   enable(pluginId: string): Promise<PluginListing>;
   disable(pluginId: string): Promise<PluginListing>;
   restart(pluginId: string): Promise<PluginListing>;
@@ -114,6 +117,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   dispatcher.observe((call) => metrics.observeHook(call));
   const instanceId = randomUUID();
   const stateListeners = new Set<(status: PluginStatus) => void>();
+  const eventListeners = new Set<(event: PublishedEvent) => void>();
+  const publish = (event: PublishedEvent): number => {
+    for (const listener of eventListeners) listener(event);
+    return server?.hub.publish(event) ?? 0;
+  };
   let server: PublicServer | undefined;
 
   const manifestOf = (pluginId: string) => table.entry(pluginId).folder.manifest;
@@ -157,7 +165,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           pluginId,
           store,
           logger: pluginLogger,
-          events: { publish: (event) => server?.hub.publish(event) ?? 0 },
+          events: { publish },
           config: { get: () => getConfig(pluginId), save: (config) => saveConfig(pluginId, config, pluginId) },
         }),
       ),
@@ -273,6 +281,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onPluginState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
+    },
+    onPluginEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
     },
     async enable(pluginId) {
       const { supervisor } = table.entry(pluginId);
