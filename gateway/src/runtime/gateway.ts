@@ -1,30 +1,29 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
-import { ErrorCode, PolyplugError } from "../errors.js";
+import { PolyplugError } from "../errors.js";
 import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import { addRpcService } from "../rpc/server.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
-import { newHookContext } from "../dispatch/hook-context.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, readManifest, resolveLaunchCommand } from "../registry/manifest.js";
+import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
-import { defaultConfiguration, validateConfiguration } from "../registry/settings.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
 import { Supervisor, type PluginStatus } from "../supervision/supervisor.js";
 import type { LogTap } from "./log-tap.js";
-import { managedPluginsDir, swapInPluginFolder } from "./plugin-install.js";
+import { managedPluginsDir } from "./plugin-install.js";
+import { createPluginConfigs } from "./plugin-config.js";
+import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { PluginTable } from "./plugin-table.js";
 import { GATEWAY_VERSION } from "./version.js";
 
@@ -113,6 +112,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
   const table = new PluginTable();
+  const interpreters = { node: process.execPath, ...options.interpreters };
   const dispatcher = new GatewayDispatcher(table, logger);
   dispatcher.observe((call) => metrics.observeHook(call));
   const instanceId = randomUUID();
@@ -124,35 +124,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let server: PublicServer | undefined;
 
-  const manifestOf = (pluginId: string) => table.entry(pluginId).folder.manifest;
-  const getConfig = (pluginId: string): JsonObject => {
-    const settings = manifestOf(pluginId).settings;
-    const saved = store.getPluginRecord(pluginId).config;
-    if (!saved) return defaultConfiguration(settings);
-    try {
-      return validateConfiguration(settings, saved);
-    } catch (error) {
-      logger.warn({ pluginId, err: PolyplugError.from(error).message }, "saved configuration no longer fits the settings schema; using defaults");
-      return defaultConfiguration(settings);
-    }
-  };
-  const saveConfig = (pluginId: string, config: JsonObject, originPluginId?: string): JsonObject => {
-    const validated = validateConfiguration(manifestOf(pluginId).settings, config);
-    store.savePluginConfig(pluginId, validated);
-    const { supervisor } = table.entry(pluginId);
-    const session = supervisor.session;
-    if (session?.implements(Hook.CONFIGURATION_CHANGED)) {
-      const timeoutMs = policy.activateTimeoutMs;
-      const context = newHookContext({ pluginId, timeoutMs, ...(originPluginId ? { originPluginId } : {}) });
-      void session.rpc
-        .configurationChanged({ context, configuration: validated }, { deadline: timeoutMs })
-        .then((answer) => answer.error && logger.warn({ pluginId, err: answer.error.message }, "plugin rejected its new configuration"))
-        .catch((error: unknown) => logger.warn({ pluginId, err: PolyplugError.from(error).message }, "could not deliver the new configuration"));
-    } else if (session) {
-      void supervisor.restart();
-    }
-    return validated;
-  };
+  const configs = createPluginConfigs({ table, store, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
+  const getConfig = configs.get;
+  const saveConfig = configs.save;
 
   const serveGatewayApi = async (pluginId: string, host: PluginClient): Promise<number> => {
     const id = host.broker.nextId();
@@ -177,7 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
     checkGatewayVersion(manifest, GATEWAY_VERSION);
-    const launch = resolveLaunchCommand(manifest, folder.dir, { node: process.execPath, ...options.interpreters });
+    const launch = resolveLaunchCommand(manifest, folder.dir, interpreters);
     const supervisor = new Supervisor({
       manifest,
       dir: folder.dir,
@@ -225,46 +199,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       version: folder.manifest.version,
       enabled: enabled(pluginId),
       dir: folder.dir,
-      managed: path.dirname(folder.dir) === managedDir,
+      managed: isManaged(managedDir, folder.dir),
     };
   };
 
-  const install = async (sourceDir: string): Promise<PluginListing> => {
-    const { manifest, file } = await readManifest(sourceDir);
-    checkGatewayVersion(manifest, GATEWAY_VERSION);
-    resolveLaunchCommand(manifest, sourceDir, { node: process.execPath, ...options.interpreters });
-    const existing = table.has(manifest.id) ? table.entry(manifest.id) : undefined;
-    if (existing && path.dirname(existing.folder.dir) !== managedDir) {
-      throw new PolyplugError(ErrorCode.Conflict, `plugin ${manifest.id} is provided by ${existing.folder.dir}, which the gateway does not manage; remove it there first`);
-    }
-    if (existing) await existing.supervisor.stop();
-    const swap = await swapInPluginFolder(managedDir, manifest.id, sourceDir);
-    const folder: PluginFolder = { dir: swap.dir, manifest, manifestFile: path.join(swap.dir, path.basename(file)) };
-    const supervisor = supervise(folder);
-    if (!enabled(manifest.id)) {
-      await swap.commit();
-      return listing(manifest.id);
-    }
-    await supervisor.start();
-    if (supervisor.state === "active") {
-      await swap.commit();
-      logger.info({ pluginId: manifest.id, version: manifest.version }, existing ? "plugin upgraded" : "plugin installed");
-      return listing(manifest.id);
-    }
-    const failure = supervisor.status().lastError;
-    await supervisor.stop();
-    await swap.rollback();
-    table.delete(manifest.id);
-    let rolledBackTo = "";
-    if (existing) {
-      supervise(existing.folder);
-      await table.entry(manifest.id).supervisor.start();
-      rolledBackTo = `; rolled back to version ${existing.folder.manifest.version}`;
-    }
-    throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} ${manifest.version} failed to activate: ${failure?.message ?? "unknown error"}${rolledBackTo}`, {
-      details: { pluginId: manifest.id },
-    });
-  };
+  const installer = createPluginInstaller({ table, managedDir, logger, interpreters, supervise, isEnabled: enabled });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -302,17 +241,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await table.entry(pluginId).supervisor.restart();
       return listing(pluginId);
     },
-    install,
-    async remove(pluginId) {
-      const { supervisor, folder } = table.entry(pluginId);
-      if (path.dirname(folder.dir) !== managedDir) {
-        throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} lives in ${folder.dir}, which the gateway does not manage; delete it there`);
-      }
-      await supervisor.stop();
-      table.delete(pluginId);
-      await rm(folder.dir, { recursive: true, force: true });
-      logger.info({ pluginId }, "plugin removed");
-    },
+    install: async (sourceDir) => listing(await installer.install(sourceDir)),
+    remove: installer.remove,
     getConfig,
     saveConfig: async (pluginId, config, originPluginId) => saveConfig(pluginId, config, originPluginId),
     stop() {

@@ -1,0 +1,64 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import { PolyplugError } from "../errors.js";
+import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { newHookContext } from "../dispatch/hook-context.js";
+import { defaultConfiguration, validateConfiguration } from "../registry/settings.js";
+import type { GatewayStore } from "../store/store.js";
+import type { PluginTable } from "./plugin-table.js";
+
+/** Reading and changing plugins' configurations. */
+export interface PluginConfigs {
+  /** The saved configuration, or the manifest's defaults when none is saved or it no longer fits the schema. */
+  get(pluginId: string): JsonObject;
+  /**
+   * Validates against the manifest's settings, saves, and tells the running plugin:
+   * ConfigurationChanged when it implements the hook (without waiting for its answer), a restart otherwise.
+   */
+  save(pluginId: string, config: JsonObject, originPluginId?: string): JsonObject;
+}
+
+/** What `createPluginConfigs` needs from the gateway. */
+export interface PluginConfigsOptions {
+  readonly table: PluginTable;
+  readonly store: GatewayStore;
+  readonly logger: Logger;
+  /** Deadline of a ConfigurationChanged call. */
+  readonly deliveryTimeoutMs: number;
+}
+
+/** Configuration access for every plugin in `table`, persisted in `store`. */
+export function createPluginConfigs({ table, store, logger, deliveryTimeoutMs }: PluginConfigsOptions): PluginConfigs {
+  const settingsOf = (pluginId: string) => table.entry(pluginId).folder.manifest.settings;
+
+  const get = (pluginId: string): JsonObject => {
+    const settings = settingsOf(pluginId);
+    const saved = store.getPluginRecord(pluginId).config;
+    if (!saved) return defaultConfiguration(settings);
+    try {
+      return validateConfiguration(settings, saved);
+    } catch (error) {
+      logger.warn({ pluginId, err: PolyplugError.from(error).message }, "saved configuration no longer fits the settings schema; using defaults");
+      return defaultConfiguration(settings);
+    }
+  };
+
+  const save = (pluginId: string, config: JsonObject, originPluginId?: string): JsonObject => {
+    const validated = validateConfiguration(settingsOf(pluginId), config);
+    store.savePluginConfig(pluginId, validated);
+    const { supervisor } = table.entry(pluginId);
+    const session = supervisor.session;
+    if (session?.implements(Hook.CONFIGURATION_CHANGED)) {
+      const context = newHookContext({ pluginId, timeoutMs: deliveryTimeoutMs, ...(originPluginId ? { originPluginId } : {}) });
+      void session.rpc
+        .configurationChanged({ context, configuration: validated }, { deadline: deliveryTimeoutMs })
+        .then((answer) => answer.error && logger.warn({ pluginId, err: answer.error.message }, "plugin rejected its new configuration"))
+        .catch((error: unknown) => logger.warn({ pluginId, err: PolyplugError.from(error).message }, "could not deliver the new configuration"));
+    } else if (session) {
+      void supervisor.restart();
+    }
+    return validated;
+  };
+
+  return { get, save };
+}
