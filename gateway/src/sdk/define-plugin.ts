@@ -86,7 +86,7 @@ export interface PluginDefinition {
   readonly version: string;
   /** After the GatewayAPI is connected; throw to fail the start. */
   onActivate?(ctx: ActivateContext): void | Promise<void>;
-  /** A complete new configuration. Omit it and the gateway restarts the plugin on changes instead. */
+  /** A complete new configuration; throw (e.g. PluginError INVALID_ARGUMENT) to reject it and keep the previous one as `plugin.config`. Omit it and the gateway restarts the plugin on changes instead. */
   onConfigurationChanged?(config: JsonObject, ctx: HookContext): void | Promise<void>;
   /** Before shutdown; the GatewayAPI stays usable until this returns. */
   onDeactivate?(ctx: HookContext): void | Promise<void>;
@@ -107,7 +107,11 @@ export interface Plugin {
   readonly logger: Logger;
   /** The GatewayAPI (not bound to a call). Throws FAILED_PRECONDITION before activation. */
   readonly api: GatewayApi;
-  /** The latest configuration (from Activate or ConfigurationChanged). */
+  /**
+   * The configuration in force: the Activate one, then each one onConfigurationChanged accepted
+   * (returned without throwing). While that handler runs, and after it rejects a configuration,
+   * this is still the previous one.
+   */
   readonly config: JsonObject;
 }
 

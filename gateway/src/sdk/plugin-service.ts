@@ -89,8 +89,10 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
     handlers.configurationChanged = async (request, call) => {
       try {
         const config = received(request.configuration, "the ConfigurationChanged configuration");
-        state.config = config;
         await onConfigurationChanged.call(definition, config, context(request.context, call));
+        // Only an accepted configuration becomes current: a handler that throws (rejects it)
+        // leaves the previous one in force for `plugin.config`.
+        state.config = config;
         return {};
       } catch (reason) {
         return failure("onConfigurationChanged", reason);
