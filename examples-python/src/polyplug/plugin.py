@@ -60,7 +60,9 @@ class Plugin:
         self.version = version
         self.api_timeout = api_timeout
         self.handlers = Handlers()
-        #: The current configuration (from Activate, then ConfigurationChanged).
+        #: The configuration in force: the Activate one, then each one the
+        #: ``on_configuration_changed`` handler accepted (returned without raising). While
+        #: that handler runs, and after it rejects a configuration, the previous one.
         self.config: JsonObject = {}
         self._api: GatewayApi | None = None
         self._lock = threading.Lock()
@@ -124,8 +126,10 @@ class Plugin:
         return handler
 
     def on_configuration_changed(self, handler: F) -> F:
-        """Run ``f(ctx, config)`` when the configuration changes. Without one, the gateway
-        restarts the plugin on a configuration change instead."""
+        """Run ``f(ctx, config)`` when the configuration changes; raise (e.g. a
+        ``PolyplugError`` INVALID_ARGUMENT) to reject it and keep the previous one as
+        ``plugin.config``. Without one, the gateway restarts the plugin on a configuration
+        change instead."""
         self.handlers.on_configuration_changed = handler
         return handler
 

@@ -141,8 +141,10 @@ class PluginServicer(pb_grpc.PluginServicer):
         assert handler is not None
         try:
             config = from_struct(request.configuration, "configuration")
-            self._plugin.config = config
             call_handler(handler, self._context(request.context, context), config)
+            # Only an accepted configuration becomes current: a handler that raises (rejects
+            # it) leaves the previous one in ``plugin.config``.
+            self._plugin.config = config
             return pb.ConfigurationChangedResponse()
         except Exception as error:
             return pb.ConfigurationChangedResponse(error=_failure("configuration_changed", error))
