@@ -22,7 +22,10 @@ type Plugin interface {
 	Activate(hc *HookContext, a Activation) error
 	// Deactivate stops the plugin; hc.API stays usable until it returns.
 	Deactivate(hc *HookContext) error
-	// ConfigurationChanged delivers a complete new configuration.
+	// ConfigurationChanged delivers a complete new configuration. Return an
+	// error (e.g. Errorf(ERROR_CODE_INVALID_ARGUMENT, ...)) to reject it; the
+	// SDK keeps no configuration of its own, so store config only once it is
+	// accepted and a rejected one leaves the previous one in force.
 	ConfigurationChanged(hc *HookContext, config map[string]any) error
 	// Intercept decides on an event before it happens (topics from
 	// Description.InterceptTopics).
