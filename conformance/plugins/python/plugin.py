@@ -33,24 +33,21 @@ register_routes(plugin)
 
 
 class ConfigState:
-    """The configuration last received (Activate or ConfigurationChanged) and the
-    origin_plugin_id of the last change ("" before any change)."""
+    """The origin_plugin_id of the last accepted ConfigurationChanged ("" before any).
+    The configuration itself is the SDK's ``plugin.config`` (the one in force), so
+    ``conformance.config`` shows what the SDK keeps after a rejected change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.configuration: dict[str, Any] = {}
         self.origin = ""
 
-    def keep(self, configuration: dict[str, Any], origin: str | None = None) -> None:
-        """Keep ``configuration`` (and ``origin`` when given: a ConfigurationChanged)."""
+    def keep_origin(self, origin: str) -> None:
         with self._lock:
-            self.configuration = configuration
-            if origin is not None:
-                self.origin = origin
+            self.origin = origin
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"configuration": self.configuration, "origin_plugin_id": self.origin}
+            return {"configuration": plugin.config, "origin_plugin_id": self.origin}
 
 
 state = ConfigState()
@@ -61,7 +58,6 @@ def activate(ctx: HookContext) -> None:
     message = plugin.config.get("fail_activate")
     if isinstance(message, str):
         raise PolyplugError(ErrorCode.FAILED_PRECONDITION, message)
-    state.keep(plugin.config)
     plugin.api.log("info", "conformance plugin activated", request_id=ctx.request_id)
 
 
@@ -76,7 +72,7 @@ def configuration_changed(ctx: HookContext, config: dict[str, Any]) -> None:
         raise PolyplugError(
             ErrorCode.INVALID_ARGUMENT, "configuration rejected: reject_config is true"
         )
-    state.keep(config, ctx.origin_plugin_id)
+    state.keep_origin(ctx.origin_plugin_id)
 
 
 def _sleep(ctx: HookContext, payload: dict[str, Any]) -> Proceed:

@@ -9,9 +9,9 @@ import { httpRoutes } from "./http-routes.mjs";
 /** The id every conformance plugin uses. */
 export const PLUGIN_ID = "com.polyplug.conformance";
 
-// The configuration last received (Activate or ConfigurationChanged) and the
-// origin_plugin_id of the last change ("" before any change).
-let configuration = {};
+// The origin_plugin_id of the last accepted ConfigurationChanged ("" before any). The
+// configuration itself is the SDK's `plugin.config` (the one in force), so conformance.config
+// shows what the SDK keeps after a rejected change.
 let configOrigin = "";
 
 const cancelledError = () => new PluginError(ErrorCode.CANCELLED, "the call was cancelled");
@@ -57,7 +57,7 @@ const interceptHandlers = {
       metadata: { ...ctx.metadata },
       has_deadline: ctx.deadline !== undefined,
     }),
-  "conformance.config": (_payload, ctx) => ctx.modify({ configuration, origin_plugin_id: configOrigin }),
+  "conformance.config": (_payload, ctx) => ctx.modify({ configuration: plugin.config, origin_plugin_id: configOrigin }),
   "conformance.grow": (payload, ctx) => ctx.modify({ data: "x".repeat(Number(payload.bytes ?? 0)) }),
   "conformance.print": (payload, ctx) => {
     process.stdout.write(`${String(payload.text ?? "")}\n`);
@@ -76,7 +76,6 @@ const plugin = definePlugin({
 
   async onActivate(ctx) {
     if (typeof ctx.config.fail_activate === "string") throw new PluginError(ErrorCode.FAILED_PRECONDITION, ctx.config.fail_activate);
-    configuration = ctx.config;
     await ctx.api.log("info", "conformance plugin activated", { gateway_version: ctx.gateway.version });
   },
 
@@ -86,7 +85,6 @@ const plugin = definePlugin({
 
   onConfigurationChanged(config, ctx) {
     if (config.reject_config === true) throw new PluginError(ErrorCode.INVALID_ARGUMENT, "configuration rejected: reject_config is true");
-    configuration = config;
     configOrigin = ctx.originPluginId;
   },
 

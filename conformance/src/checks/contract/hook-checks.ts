@@ -2,7 +2,7 @@ import { toBinary, fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { ErrorCode as HostErrorCode, PolyplugError } from "polyplug";
 import type { CheckFunction } from "../../check-context.js";
-import { assert, assertEqual, fail, show } from "../../check-outcome.js";
+import { assert, assertEqual, deepEqual, fail, show } from "../../check-outcome.js";
 import { CONFORMANCE_PLUGIN_ID } from "../../contract-session.js";
 import { Hook } from "polyplug/gen/polyplug/v1/plugin_pb.js";
 import { sleep } from "../raw-connection.js";
@@ -51,15 +51,36 @@ export const deactivate: CheckFunction = async (ctx) => {
   assert(session.logs.some((l) => l.message === message), `no GatewayAPI.Log record ${show(message)} during Deactivate`);
 };
 
-/** ConfigurationChanged: accepted configurations become current; rejected ones answer INVALID_ARGUMENT. */
+/**
+ * ConfigurationChanged: accepted configurations become current; rejected ones answer
+ * INVALID_ARGUMENT and, with `expect.keeps_previous`, leave the previous one in force
+ * (`params.accepted_first` is accepted before, so "previous" is a changed one).
+ */
 export const configurationChanged: CheckFunction = async (ctx) => {
-  const session = await ctx.session({ configuration: { initial: true } });
+  let inForce: JsonObject = { initial: true };
+  let origin = "";
+  const session = await ctx.session({ configuration: inForce });
+  const change = async (configuration: JsonObject, originPluginId: string) => {
+    const response = await session.rpc.configurationChanged({ context: session.hookContext({ originPluginId }), configuration }, { deadline: 10_000 });
+    ctx.trace("ConfigurationChanged ←", response);
+    return response;
+  };
+  const first = ctx.spec.params.accepted_first as JsonObject | undefined;
+  if (first) {
+    const accepted = await change(first, "first.changer");
+    assert(!accepted.error, `ConfigurationChanged answered an error for an acceptable configuration ${show(first)}: ${show(accepted.error)}`);
+    [inForce, origin] = [first, "first.changer"];
+  }
   const configuration = ctx.spec.params.configuration as JsonObject;
-  const response = await session.rpc.configurationChanged({ context: session.hookContext({ originPluginId: "someone.else" }), configuration }, { deadline: 10_000 });
-  ctx.trace("ConfigurationChanged ←", response);
+  const response = await change(configuration, "someone.else");
   if (ctx.spec.expect.error_code) {
     assert(response.error, "ConfigurationChanged accepted a configuration it must reject");
     assertEqual(errorCodeName(response.error.code), ctx.spec.expect.error_code, "ConfigurationChanged error code");
+    if (!ctx.spec.expect.keeps_previous) return;
+    const seen = await session.intercept("conformance.config", {});
+    const payload = seen.outcome.case === "modify" ? seen.outcome.value.payload : undefined;
+    assert(!payload || deepEqual(payload.configuration, inForce), `after the rejected configuration ${show(configuration)} the plugin reports ${show(payload?.configuration)} as its configuration; a rejected configuration must leave the previous one ${show(inForce)} in force`);
+    expectIntercept(seen, { outcome: "modify", payload: { configuration: inForce, origin_plugin_id: origin } });
     return;
   }
   assert(!response.error, `ConfigurationChanged answered an error: ${show(response.error)}`);
