@@ -4,10 +4,18 @@ import type { Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { status } from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeGrpcFrame } from "../../src/rpc/grpc-framing.js";
-import { createHttp2UnaryTransport, GrpcCallError, type UnaryTransport } from "../../src/rpc/http2-unary.js";
+import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
+import { createHttp2UnaryTransport, GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../../src/rpc/http2-unary.js";
 import { socketPath } from "./test-server.js";
+
+/** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */
+const TRANSPORTS: ReadonlyArray<readonly [string, (options: Http2UnaryOptions) => UnaryTransport]> = [
+  ["node:http2", createHttp2UnaryTransport],
+  ["rpc/h2", createH2UnaryTransport],
+];
+let createTransport: (options: Http2UnaryOptions) => UnaryTransport = createHttp2UnaryTransport;
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -31,7 +39,7 @@ async function rawServer(respond: Respond): Promise<{ transport: UnaryTransport;
   });
   const address = socketPath();
   await new Promise<void>((resolve) => server.listen(address, resolve));
-  const transport = createHttp2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
+  const transport = createTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
   cleanups.push(() => (transport.close(), new Promise((resolve) => server.close(resolve))));
   return { transport, seen };
 }
@@ -47,7 +55,11 @@ async function callError(transport: UnaryTransport): Promise<GrpcCallError> {
 
 const grpcHeaders = { ":status": 200, "content-type": "application/grpc" };
 
-describe("lean unary transport on the wire", () => {
+describe.each(TRANSPORTS)("%s transport on the wire", (_name, create) => {
+  beforeEach(() => {
+    createTransport = create;
+  });
+
   it("sends the gRPC request headers and one framed message", async () => {
     let body = Buffer.alloc(0);
     const { transport, seen } = await rawServer((stream) => {
@@ -118,7 +130,7 @@ describe("lean unary transport on the wire", () => {
       child.stdout.once("data", () => resolve());
       child.once("exit", (code) => reject(new Error(`crashing-server exited early (${String(code)})`)));
     });
-    const transport = createHttp2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
+    const transport = createTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
     cleanups.push(() => transport.close());
     const crash = await transport.unary("/test.Crash/Crash", new Uint8Array([1]), { deadline: 10_000 }).catch((reason: unknown) => reason);
     expect(crash).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringContaining(address) });

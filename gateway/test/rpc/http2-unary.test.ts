@@ -1,11 +1,19 @@
 import type * as grpc from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
 import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, type MutualTls } from "../../src/host/channel.js";
 import { GatewayAPI } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "../../src/rpc/client.js";
-import { createHttp2UnaryTransport, type UnaryTransport } from "../../src/rpc/http2-unary.js";
+import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
+import { createHttp2UnaryTransport, type Http2UnaryOptions, type UnaryTransport } from "../../src/rpc/http2-unary.js";
 import { startTestServer, tlsPair, type TestServer } from "./test-server.js";
+
+/** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */
+const TRANSPORTS: ReadonlyArray<readonly [string, (options: Http2UnaryOptions) => UnaryTransport]> = [
+  ["node:http2", createHttp2UnaryTransport],
+  ["rpc/h2", createH2UnaryTransport],
+];
+let createTransport: (options: Http2UnaryOptions) => UnaryTransport = createHttp2UnaryTransport;
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -29,7 +37,7 @@ async function setup(network: "unix" | "tcp", secure: boolean, maxMessageBytes =
 }
 
 function connect(server: TestServer, tls?: MutualTls, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): Setup {
-  const transport = createHttp2UnaryTransport({ listen: server.listen, tls, maxMessageBytes });
+  const transport = createTransport({ listen: server.listen, tls, maxMessageBytes });
   const leanChannel: grpc.Client = createGrpcClient(server.listen, tls, maxMessageBytes);
   const referenceChannel: grpc.Client = createGrpcClient(server.listen, tls, maxMessageBytes);
   useUnaryTransport(leanChannel, transport);
@@ -46,109 +54,115 @@ async function failure(promise: Promise<unknown>): Promise<PolyplugError> {
   return error as PolyplugError;
 }
 
-describe.each([
-  ["unix", false],
-  ["tcp", false],
-  ["unix", true],
-  ["tcp", true],
-] as const)("lean unary transport over %s (TLS %s)", (network, secure) => {
-  it("calls, passes metadata and the deadline, and carries 4 MiB both ways", async () => {
-    const { lean, server } = await setup(network, secure);
-    const small = await lean.kvGet({ key: "size:3" }, { deadline: 5000 });
-    expect({ found: small.found, value: [...small.value] }).toEqual({ found: true, value: [7, 7, 7] });
-    expect(server.log.last).toEqual({ metadata: undefined, hadDeadline: true });
-    const echoed = await lean.kvGet({ key: "meta" }, { metadata: { "X-Test": "hello" } });
-    expect(Buffer.from(echoed.value).toString()).toBe("hello");
-    expect(server.log.last?.hadDeadline).toBe(false);
-
-    const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => i % 251);
-    const answer = await lean.kvSet({ key: "k", value: big }, { deadline: 20_000 });
-    expect(Buffer.compare(answer.currentValue, big)).toBe(0);
-    expect((await lean.kvGet({ key: `size:${4 * 1024 * 1024}` })).value.length).toBe(4 * 1024 * 1024);
+describe.each(TRANSPORTS)("%s transport", (_name, create) => {
+  beforeEach(() => {
+    createTransport = create;
   });
 
-  it("multiplexes many concurrent calls on one session", async () => {
-    const { lean } = await setup(network, secure);
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => lean.kvGet({ key: `size:${i % 50}` })));
-    expect(answers.map((answer) => answer.value.length)).toEqual(Array.from({ length: 200 }, (_, i) => i % 50));
+  describe.each([
+    ["unix", false],
+    ["tcp", false],
+    ["unix", true],
+    ["tcp", true],
+  ] as const)("lean unary transport over %s (TLS %s)", (network, secure) => {
+    it("calls, passes metadata and the deadline, and carries 4 MiB both ways", async () => {
+      const { lean, server } = await setup(network, secure);
+      const small = await lean.kvGet({ key: "size:3" }, { deadline: 5000 });
+      expect({ found: small.found, value: [...small.value] }).toEqual({ found: true, value: [7, 7, 7] });
+      expect(server.log.last).toEqual({ metadata: undefined, hadDeadline: true });
+      const echoed = await lean.kvGet({ key: "meta" }, { metadata: { "X-Test": "hello" } });
+      expect(Buffer.from(echoed.value).toString()).toBe("hello");
+      expect(server.log.last?.hadDeadline).toBe(false);
+
+      const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => i % 251);
+      const answer = await lean.kvSet({ key: "k", value: big }, { deadline: 20_000 });
+      expect(Buffer.compare(answer.currentValue, big)).toBe(0);
+      expect((await lean.kvGet({ key: `size:${4 * 1024 * 1024}` })).value.length).toBe(4 * 1024 * 1024);
+    });
+
+    it("multiplexes many concurrent calls on one session", async () => {
+      const { lean } = await setup(network, secure);
+      const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => lean.kvGet({ key: `size:${i % 50}` })));
+      expect(answers.map((answer) => answer.value.length)).toEqual(Array.from({ length: 200 }, (_, i) => i % 50));
+    });
+
+    it("maps an error status (trailers-only) exactly like the grpc-js client", async () => {
+      const { lean, reference } = await setup(network, secure);
+      const mine = await failure(lean.kvGet({ key: "fail" }));
+      const theirs = await failure(reference.kvGet({ key: "fail" }));
+      expect(mine.code).toBe(ErrorCode.RpcFailed);
+      expect(mine.code).toBe(theirs.code);
+      expect(mine.details).toEqual(theirs.details);
+      expect(mine.details).toEqual({ grpcStatus: "NOT_FOUND", grpcCode: 5 });
+      expect(mine.message).toBe(theirs.message);
+      expect(mine.message).toBe("polyplug.v1.GatewayAPI/KvGet failed: NOT_FOUND: no such key: café 100% ✓");
+    });
+
+    it("ends the call at its deadline and the server sees the cancellation", async () => {
+      const { lean, server } = await setup(network, secure);
+      const started = Date.now();
+      const error = await failure(lean.kvGet({ key: "slow:5000" }, { deadline: 150 }));
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(error.code).toBe(ErrorCode.DeadlineExceeded);
+      expect(error.details.grpcStatus).toBe("DEADLINE_EXCEEDED");
+      await expect.poll(() => server.log.cancelled).toContain("slow:5000");
+      expect(await lean.kvGet({ key: "size:1" })).toMatchObject({ found: true }); // the session survives
+    });
+
+    it("cancels on abort (RST_STREAM CANCEL) and refuses an already aborted signal", async () => {
+      const { lean, server } = await setup(network, secure);
+      const controller = new AbortController();
+      const call = lean.kvGet({ key: "slow:5001" }, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 100);
+      const error = await failure(call);
+      expect(error).toMatchObject({ code: ErrorCode.Cancelled, details: { grpcStatus: "CANCELLED" } });
+      await expect.poll(() => server.log.cancelled).toContain("slow:5001");
+      expect(await failure(lean.kvGet({ key: "size:1" }, { signal: AbortSignal.abort() }))).toMatchObject({ code: ErrorCode.Cancelled });
+      expect(await failure(lean.kvGet({ key: "size:1" }, { deadline: new Date(Date.now() - 1) }))).toMatchObject({ code: ErrorCode.DeadlineExceeded });
+    });
+
+    it("refuses a response over the receive limit, naming it", async () => {
+      const { lean } = await setup(network, secure, 1024);
+      const error = await failure(lean.kvGet({ key: "size:4096" }));
+      expect(error.details.grpcStatus).toBe("RESOURCE_EXHAUSTED");
+      expect(error.message).toContain("larger than the limit of 1024 bytes");
+      expect(await lean.kvGet({ key: "size:10" })).toMatchObject({ found: true });
+      const tooBig = await failure(lean.kvSet({ key: "k", value: new Uint8Array(2048) }));
+      expect(tooBig.message).toContain("request message of 2054 bytes is larger than the limit of 1024 bytes");
+    });
   });
 
-  it("maps an error status (trailers-only) exactly like the grpc-js client", async () => {
-    const { lean, reference } = await setup(network, secure);
-    const mine = await failure(lean.kvGet({ key: "fail" }));
-    const theirs = await failure(reference.kvGet({ key: "fail" }));
-    expect(mine.code).toBe(ErrorCode.RpcFailed);
-    expect(mine.code).toBe(theirs.code);
-    expect(mine.details).toEqual(theirs.details);
-    expect(mine.details).toEqual({ grpcStatus: "NOT_FOUND", grpcCode: 5 });
-    expect(mine.message).toBe(theirs.message);
-    expect(mine.message).toBe("polyplug.v1.GatewayAPI/KvGet failed: NOT_FOUND: no such key: café 100% ✓");
-  });
+  describe("lean unary transport connections", () => {
+    it("refuses a plugin certificate it was not told to trust (AutoMTLS)", async () => {
+      const pair = await tlsPair();
+      const other = await tlsPair();
+      const server = await startTestServer("tcp", pair.server);
+      cleanups.push(() => server.stop());
+      const { lean } = connect(server, { ...pair.client, peerCertPem: other.server.certPem });
+      const error = await failure(lean.kvGet({ key: "size:1" }));
+      expect(error).toMatchObject({ code: ErrorCode.Unavailable, details: { grpcStatus: "UNAVAILABLE" } });
+    });
 
-  it("ends the call at its deadline and the server sees the cancellation", async () => {
-    const { lean, server } = await setup(network, secure);
-    const started = Date.now();
-    const error = await failure(lean.kvGet({ key: "slow:5000" }, { deadline: 150 }));
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(error.code).toBe(ErrorCode.DeadlineExceeded);
-    expect(error.details.grpcStatus).toBe("DEADLINE_EXCEEDED");
-    await expect.poll(() => server.log.cancelled).toContain("slow:5000");
-    expect(await lean.kvGet({ key: "size:1" })).toMatchObject({ found: true }); // the session survives
-  });
+    it("answers UNAVAILABLE while nothing listens and reconnects lazily once the server is back", async () => {
+      const first = await startTestServer("unix", undefined);
+      const { lean } = connect(first);
+      expect(await lean.kvGet({ key: "size:1" })).toMatchObject({ found: true });
+      await first.stop();
+      const down = await failure(lean.kvGet({ key: "size:1" }));
+      expect(down).toMatchObject({ code: ErrorCode.Unavailable });
+      expect(down.message).toContain(first.listen.address);
+      const second = await startTestServer("unix", undefined, first.listen.address);
+      cleanups.push(() => second.stop());
+      expect(await lean.kvGet({ key: "size:2" })).toMatchObject({ found: true });
+    });
 
-  it("cancels on abort (RST_STREAM CANCEL) and refuses an already aborted signal", async () => {
-    const { lean, server } = await setup(network, secure);
-    const controller = new AbortController();
-    const call = lean.kvGet({ key: "slow:5001" }, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
-    const error = await failure(call);
-    expect(error).toMatchObject({ code: ErrorCode.Cancelled, details: { grpcStatus: "CANCELLED" } });
-    await expect.poll(() => server.log.cancelled).toContain("slow:5001");
-    expect(await failure(lean.kvGet({ key: "size:1" }, { signal: AbortSignal.abort() }))).toMatchObject({ code: ErrorCode.Cancelled });
-    expect(await failure(lean.kvGet({ key: "size:1" }, { deadline: new Date(Date.now() - 1) }))).toMatchObject({ code: ErrorCode.DeadlineExceeded });
-  });
-
-  it("refuses a response over the receive limit, naming it", async () => {
-    const { lean } = await setup(network, secure, 1024);
-    const error = await failure(lean.kvGet({ key: "size:4096" }));
-    expect(error.details.grpcStatus).toBe("RESOURCE_EXHAUSTED");
-    expect(error.message).toContain("larger than the limit of 1024 bytes");
-    expect(await lean.kvGet({ key: "size:10" })).toMatchObject({ found: true });
-    const tooBig = await failure(lean.kvSet({ key: "k", value: new Uint8Array(2048) }));
-    expect(tooBig.message).toContain("request message of 2054 bytes is larger than the limit of 1024 bytes");
-  });
-});
-
-describe("lean unary transport connections", () => {
-  it("refuses a plugin certificate it was not told to trust (AutoMTLS)", async () => {
-    const pair = await tlsPair();
-    const other = await tlsPair();
-    const server = await startTestServer("tcp", pair.server);
-    cleanups.push(() => server.stop());
-    const { lean } = connect(server, { ...pair.client, peerCertPem: other.server.certPem });
-    const error = await failure(lean.kvGet({ key: "size:1" }));
-    expect(error).toMatchObject({ code: ErrorCode.Unavailable, details: { grpcStatus: "UNAVAILABLE" } });
-  });
-
-  it("answers UNAVAILABLE while nothing listens and reconnects lazily once the server is back", async () => {
-    const first = await startTestServer("unix", undefined);
-    const { lean } = connect(first);
-    expect(await lean.kvGet({ key: "size:1" })).toMatchObject({ found: true });
-    await first.stop();
-    const down = await failure(lean.kvGet({ key: "size:1" }));
-    expect(down).toMatchObject({ code: ErrorCode.Unavailable });
-    expect(down.message).toContain(first.listen.address);
-    const second = await startTestServer("unix", undefined, first.listen.address);
-    cleanups.push(() => second.stop());
-    expect(await lean.kvGet({ key: "size:2" })).toMatchObject({ found: true });
-  });
-
-  it("refuses calls after close()", async () => {
-    const server = await startTestServer("unix", undefined);
-    cleanups.push(() => server.stop());
-    const { lean, transport } = connect(server);
-    expect(await lean.kvGet({ key: "size:1" })).toMatchObject({ found: true });
-    transport.close();
-    expect((await failure(lean.kvGet({ key: "size:1" }))).message).toContain("is closed");
+    it("refuses calls after close()", async () => {
+      const server = await startTestServer("unix", undefined);
+      cleanups.push(() => server.stop());
+      const { lean, transport } = connect(server);
+      expect(await lean.kvGet({ key: "size:1" })).toMatchObject({ found: true });
+      transport.close();
+      expect((await failure(lean.kvGet({ key: "size:1" }))).message).toContain("is closed");
+    });
   });
 });

@@ -1,0 +1,363 @@
+/**
+ * A client HTTP/2 connection spoken directly on a socket: preface and SETTINGS, stream
+ * multiplexing under the peer's MAX_CONCURRENT_STREAMS (extra requests wait in a queue),
+ * flow control both ways, PING answers, GOAWAY, and teardown when the socket or the peer's
+ * framing fails. It knows nothing about gRPC beyond the 5-byte message prefix its streams send.
+ */
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES, Flag, FrameType, H2Code, HEADER_TABLE_BYTES, MAX_FRAME_SIZE_LIMIT, MAX_WINDOW_BYTES, Setting } from "./constants.js";
+import { FrameParser } from "./frame-parser.js";
+import { FrameWriter } from "./frame-writer.js";
+import { H2ConnectionError } from "./h2-error.js";
+import { H2Stream, type StreamListener } from "./h2-stream.js";
+import { HpackDecoder } from "./hpack-decoder.js";
+
+/** Our receive window per stream, announced in SETTINGS: big answers need no WINDOW_UPDATE round trips. */
+export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+/** Our receive window for the whole connection, opened with one WINDOW_UPDATE after the preface. */
+export const CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
+// Until the peer's SETTINGS arrive, assume the minimum RFC 9113 recommends a peer allow.
+const INITIAL_PEER_STREAMS = 100;
+const UNLIMITED = 2 ** 31;
+const LAST_STREAM_ID = 2 ** 31 - 1;
+
+const CODE_NAMES = new Map<number, string>(Object.entries(H2Code).map(([name, code]): [number, string] => [code, name]));
+/** The name of an HTTP/2 error code (e.g. `CANCEL`), or its number. */
+export function h2CodeName(code: number): string {
+  return CODE_NAMES.get(code) ?? `0x${code.toString(16)}`;
+}
+
+/** One client connection. Create it on a connecting socket; it writes the preface at once. */
+export class H2Connection {
+  private readonly writer: FrameWriter;
+  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_BYTES, (type, flags, id, payload, flowBytes) => this.onFrame(type, flags, id, payload, flowBytes));
+  private readonly hpack = new HpackDecoder(HEADER_TABLE_BYTES);
+  private readonly streams = new Map<number, H2Stream>();
+  private readonly waiting: H2Stream[] = [];
+  private readonly blocked = new Set<H2Stream>();
+  private nextId = 1;
+  private peerMaxStreams = INITIAL_PEER_STREAMS;
+  private peerWindow = DEFAULT_WINDOW_BYTES;
+  private peerMaxFrame = DEFAULT_MAX_FRAME_BYTES;
+  private sendWindow = DEFAULT_WINDOW_BYTES;
+  private recvUnacked = 0;
+  private headerTarget: StreamListener | undefined;
+  private readonly onHeaderField = (name: string, value: string) => this.headerTarget?.header(name, value);
+  private draining = false; // no new streams: GOAWAY, ids exhausted, or close()
+  private dead = false;
+  private socketError: Error | undefined;
+
+  /**
+   * @param onRetire called once when the connection stops taking new streams (so its owner
+   *   opens a new one for the next call)
+   */
+  constructor(
+    private readonly socket: Socket,
+    private readonly onRetire: () => void,
+  ) {
+    this.writer = new FrameWriter(socket);
+    this.writer.raw(CLIENT_PREFACE);
+    const settings = Buffer.alloc(12);
+    settings.writeUInt16BE(Setting.ENABLE_PUSH, 0);
+    settings.writeUInt32BE(0, 2);
+    settings.writeUInt16BE(Setting.INITIAL_WINDOW_SIZE, 6);
+    settings.writeUInt32BE(STREAM_WINDOW_BYTES, 8);
+    this.writer.frame(FrameType.SETTINGS, 0, 0, settings);
+    this.writer.frame32(FrameType.WINDOW_UPDATE, 0, CONNECTION_WINDOW_BYTES - DEFAULT_WINDOW_BYTES);
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("error", (error: Error) => (this.socketError ??= error));
+    socket.on("close", () => this.teardown(this.socketError ?? new Error("the plugin closed the connection")));
+    socket.once("secureConnect", () => {
+      const protocol = (socket as TLSSocket).alpnProtocol;
+      if (protocol !== "h2") socket.destroy(new Error(`the plugin did not agree to HTTP/2 over TLS (ALPN ${protocol === false ? "none" : String(protocol)})`));
+    });
+  }
+
+  /** True while new streams may start here. */
+  get usable(): boolean {
+    return !this.draining && !this.dead;
+  }
+
+  /** Streams open or waiting for a slot. */
+  get active(): number {
+    return this.streams.size + this.waiting.length;
+  }
+
+  /** Starts (or queues) a request; its outcome reaches `listener`. The header block is copied. */
+  request(headerBlock: Buffer, message: Uint8Array, listener: StreamListener): H2Stream {
+    const stream = new H2Stream(listener, headerBlock, message);
+    if (this.active === 0) this.socket.ref();
+    if (this.streams.size < this.peerMaxStreams) this.start(stream);
+    else {
+      stream.headerBlock = Buffer.from(headerBlock); // the caller's buffer is reused
+      this.waiting.push(stream);
+    }
+    return stream;
+  }
+
+  /** Abandons a stream: RST_STREAM CANCEL if it started, otherwise it leaves the queue. No listener call. */
+  cancel(stream: H2Stream): void {
+    if (!stream.open) return;
+    if (stream.id === 0) {
+      this.waiting.splice(this.waiting.indexOf(stream), 1);
+      stream.open = false;
+      this.idleCheck();
+      return;
+    }
+    this.writer.frame32(FrameType.RST_STREAM, stream.id, H2Code.CANCEL);
+    this.finish(stream);
+  }
+
+  /** Takes no new streams; the socket closes once the streams in flight have finished. */
+  close(): void {
+    this.retire();
+    this.idleCheck();
+  }
+
+  private start(stream: H2Stream): void {
+    if (this.nextId > LAST_STREAM_ID) {
+      stream.open = false;
+      stream.listener.lost(new Error("stream ids exhausted on this connection"), false);
+      return;
+    }
+    stream.id = this.nextId;
+    this.nextId += 2;
+    if (this.nextId > LAST_STREAM_ID) this.retire();
+    stream.sendWindow = this.peerWindow;
+    this.streams.set(stream.id, stream);
+    this.writeHeaders(stream);
+    this.pump(stream);
+  }
+
+  /** HEADERS, split into CONTINUATION frames when the block exceeds the peer's frame size. */
+  private writeHeaders(stream: H2Stream): void {
+    const block = stream.headerBlock;
+    if (block.length <= this.peerMaxFrame) return this.writer.frame(FrameType.HEADERS, Flag.END_HEADERS, stream.id, block);
+    let type: number = FrameType.HEADERS;
+    for (let at = 0; at < block.length; at += this.peerMaxFrame) {
+      const end = Math.min(block.length, at + this.peerMaxFrame);
+      this.writer.frame(type, end === block.length ? Flag.END_HEADERS : 0, stream.id, Buffer.from(block.subarray(at, end)));
+      type = FrameType.CONTINUATION;
+    }
+  }
+
+  /** Sends as much of the request as both flow-control windows admit; the rest waits for WINDOW_UPDATE. */
+  private pump(stream: H2Stream): void {
+    let left = stream.unsent;
+    while (left > 0) {
+      const size = Math.min(left, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
+      if (size <= 0) {
+        this.blocked.add(stream);
+        return;
+      }
+      const from = stream.sent;
+      const prefix = from < 5 ? stream.prefix.subarray(from, Math.min(5, from + size)) : undefined;
+      const bodyFrom = Math.max(0, from - 5);
+      const body = stream.message.subarray(bodyFrom, bodyFrom + size - (prefix?.length ?? 0));
+      left -= size;
+      this.writer.data(stream.id, left === 0, prefix, body);
+      stream.sent += size;
+      stream.sendWindow -= size;
+      this.sendWindow -= size;
+    }
+    this.blocked.delete(stream);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.dead) return;
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      if (!(error instanceof H2ConnectionError)) throw error;
+      this.writer.frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, error.code));
+      this.writer.flush();
+      this.teardown(new Error(`the plugin broke the HTTP/2 protocol (${h2CodeName(error.code)}): ${error.message}`));
+      this.socket.end();
+    }
+  }
+
+  private onFrame(type: number, flags: number, id: number, payload: Buffer, flowBytes: number): void {
+    switch (type) {
+      case FrameType.DATA:
+        return this.onData(flags, id, payload, flowBytes);
+      case FrameType.HEADERS: {
+        const stream = this.streams.get(id);
+        this.headerTarget = stream?.listener;
+        try {
+          this.hpack.decode(payload, this.onHeaderField); // always decoded: the table is shared
+        } finally {
+          this.headerTarget = undefined;
+        }
+        if (stream && flags & Flag.END_STREAM) this.endByPeer(stream);
+        return;
+      }
+      case FrameType.RST_STREAM: {
+        const stream = this.streams.get(id);
+        if (!stream) return;
+        this.finish(stream);
+        return stream.listener.reset(payload.readUInt32BE(0));
+      }
+      case FrameType.SETTINGS:
+        if ((flags & Flag.ACK) === 0) this.onSettings(payload);
+        return;
+      case FrameType.PUSH_PROMISE:
+        throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "PUSH_PROMISE although we disabled server push");
+      case FrameType.PING:
+        if ((flags & Flag.ACK) === 0) this.writer.frame(FrameType.PING, Flag.ACK, 0, payload);
+        return;
+      case FrameType.GOAWAY:
+        return this.onGoaway(payload.readUInt32BE(0) & 0x7fffffff, payload.readUInt32BE(4), payload.subarray(8));
+      case FrameType.WINDOW_UPDATE:
+        return this.onWindowUpdate(id, payload.readUInt32BE(0) & 0x7fffffff);
+      default:
+        return; // PRIORITY and unknown frames carry nothing a client needs
+    }
+  }
+
+  private onData(flags: number, id: number, payload: Buffer, flowBytes: number): void {
+    this.recvUnacked += flowBytes;
+    if (this.recvUnacked >= CONNECTION_WINDOW_BYTES / 2) {
+      this.writer.frame32(FrameType.WINDOW_UPDATE, 0, this.recvUnacked);
+      this.recvUnacked = 0;
+    }
+    const stream = this.streams.get(id);
+    if (!stream) return;
+    if (payload.length > 0) stream.listener.data(payload);
+    if (flags & Flag.END_STREAM) return this.endByPeer(stream);
+    stream.recvUnacked += flowBytes;
+    if (stream.recvUnacked >= STREAM_WINDOW_BYTES / 2 && stream.open) {
+      this.writer.frame32(FrameType.WINDOW_UPDATE, id, stream.recvUnacked);
+      stream.recvUnacked = 0;
+    }
+  }
+
+  private endByPeer(stream: H2Stream): void {
+    if (!stream.open) return;
+    // A response that ends before the request was fully sent: stop sending (RFC 9113 §8.1).
+    if (stream.unsent > 0) this.writer.frame32(FrameType.RST_STREAM, stream.id, H2Code.NO_ERROR);
+    this.finish(stream);
+    stream.listener.end();
+  }
+
+  private onSettings(payload: Buffer): void {
+    let maxStreams = UNLIMITED;
+    for (let at = 0; at < payload.length; at += 6) {
+      const value = payload.readUInt32BE(at + 2);
+      switch (payload.readUInt16BE(at)) {
+        case Setting.MAX_CONCURRENT_STREAMS:
+          maxStreams = value;
+          break;
+        case Setting.INITIAL_WINDOW_SIZE: {
+          if (value > MAX_WINDOW_BYTES) throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, `INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
+          const delta = value - this.peerWindow;
+          this.peerWindow = value;
+          for (const stream of this.streams.values()) stream.sendWindow += delta;
+          break;
+        }
+        case Setting.MAX_FRAME_SIZE:
+          if (value < DEFAULT_MAX_FRAME_BYTES || value > MAX_FRAME_SIZE_LIMIT) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
+          this.peerMaxFrame = value;
+          break;
+        case Setting.ENABLE_PUSH:
+          if (value > 1) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `ENABLE_PUSH ${value}`);
+          break;
+        default:
+          break; // HEADER_TABLE_SIZE: our encoder has no dynamic table; the rest is advisory
+      }
+    }
+    this.peerMaxStreams = maxStreams;
+    this.writer.frame(FrameType.SETTINGS, Flag.ACK, 0, undefined);
+    for (const stream of [...this.blocked]) this.pump(stream);
+    this.startWaiting();
+  }
+
+  private onWindowUpdate(id: number, increment: number): void {
+    if (id === 0) {
+      if (increment === 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "connection WINDOW_UPDATE of 0");
+      this.sendWindow += increment;
+      if (this.sendWindow > MAX_WINDOW_BYTES) throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, "connection send window above 2^31-1");
+      for (const stream of [...this.blocked]) this.pump(stream);
+      return;
+    }
+    const stream = this.streams.get(id);
+    if (!stream) return;
+    stream.sendWindow += increment;
+    if (this.blocked.has(stream)) this.pump(stream);
+  }
+
+  private onGoaway(lastId: number, code: number, debug: Buffer): void {
+    this.retire();
+    const why = `the plugin sent GOAWAY (${h2CodeName(code)}${debug.length > 0 ? `: ${debug.toString("utf8")}` : ""})`;
+    for (const stream of [...this.streams.values()]) {
+      if (stream.id <= lastId) continue;
+      this.finish(stream);
+      stream.listener.lost(new Error(`${why}; the call was not processed`), true);
+    }
+    this.requeueWaiting(why);
+    this.idleCheck();
+  }
+
+  /** Starts queued requests while the peer admits more streams. */
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.streams.size < this.peerMaxStreams) {
+      if (!this.usable) return this.requeueWaiting("the connection takes no new streams");
+      this.start(this.waiting.shift()!);
+    }
+  }
+
+  /** Hands queued (never sent) requests back to their owners to send on another connection. */
+  private requeueWaiting(why: string): void {
+    for (const stream of this.waiting.splice(0)) {
+      stream.open = false;
+      stream.listener.lost(new Error(why), false);
+    }
+  }
+
+  /** Removes a finished stream and lets a waiting one take its slot. */
+  private finish(stream: H2Stream): void {
+    stream.open = false;
+    this.streams.delete(stream.id);
+    this.blocked.delete(stream);
+    this.startWaiting();
+    this.idleCheck();
+  }
+
+  private retire(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.onRetire();
+  }
+
+  /** Unrefs an idle socket (an idle client never keeps the process alive) and closes a retired one. */
+  private idleCheck(): void {
+    if (this.active > 0 || this.dead) return;
+    this.socket.unref();
+    if (!this.draining) return;
+    this.dead = true;
+    this.writer.frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, H2Code.NO_ERROR));
+    this.writer.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  /** The connection is gone: every open or waiting stream learns why. */
+  private teardown(error: Error): void {
+    this.dead = true;
+    this.retire();
+    const streams = [...this.streams.values(), ...this.waiting.splice(0)];
+    this.streams.clear();
+    this.blocked.clear();
+    for (const stream of streams) {
+      stream.open = false;
+      stream.listener.lost(error, true);
+    }
+  }
+}
+
+function goawayPayload(lastId: number, code: number): Buffer {
+  const payload = Buffer.alloc(8);
+  payload.writeUInt32BE(lastId, 0);
+  payload.writeUInt32BE(code, 4);
+  return payload;
+}

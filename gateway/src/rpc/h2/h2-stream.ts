@@ -1,0 +1,60 @@
+/**
+ * One client stream of an HTTP/2 connection: what the caller is told about the response,
+ * and the send-side state (request bytes left to send, flow-control window).
+ */
+
+/** What a stream's owner hears about the response. Exactly one of end/reset/lost is called, once. */
+export interface StreamListener {
+  /** One field of the response headers or trailers (latin1 name and value). */
+  header(name: string, value: string): void;
+  /** Response DATA payload, in order. */
+  data(chunk: Buffer): void;
+  /** The peer ended the stream (END_STREAM); the response is complete. */
+  end(): void;
+  /** The peer reset the stream with an HTTP/2 error code. */
+  reset(code: number): void;
+  /**
+   * The connection ended or went away under the stream. `sent` is false when the request
+   * never reached the peer (it waited for a stream slot), so it is safe to send elsewhere.
+   */
+  lost(error: Error, sent: boolean): void;
+}
+
+/** Bytes of the gRPC message prefix (compressed flag + 32-bit length) sent before the message. */
+const PREFIX_BYTES = 5;
+
+/** A request on its way: HEADERS block, then the gRPC-framed message as DATA, under flow control. */
+export class H2Stream {
+  /** Stream id; 0 while the stream waits for a slot under MAX_CONCURRENT_STREAMS. */
+  id = 0;
+  /** How many more bytes the peer admits on this stream. */
+  sendWindow = 0;
+  /** Received DATA bytes not yet returned to the peer by a WINDOW_UPDATE. */
+  recvUnacked = 0;
+  /** Bytes of prefix + message already sent. */
+  sent = 0;
+  /** False once the stream is finished or cancelled; frames for it are then ignored. */
+  open = true;
+  /** The gRPC message prefix. */
+  readonly prefix: Buffer;
+
+  /**
+   * @param headerBlock the encoded request headers (owned by the stream while it waits for a slot)
+   * @param message the serialised request message
+   */
+  constructor(
+    readonly listener: StreamListener,
+    public headerBlock: Buffer,
+    readonly message: Uint8Array,
+  ) {
+    const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+    prefix[0] = 0;
+    prefix.writeUInt32BE(message.length, 1);
+    this.prefix = prefix;
+  }
+
+  /** Request bytes (prefix + message) not yet sent. */
+  get unsent(): number {
+    return PREFIX_BYTES + this.message.length - this.sent;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * One unary gRPC call on an H2Connection: collects the response message, status and
+ * message from headers (trailers-only) or trailers, enforces the deadline, cancellation and
+ * the receive limit, and settles the caller's promise once with the same outcomes as
+ * rpc/http2-unary.ts.
+ */
+import { status } from "@grpc/grpc-js";
+import { decodeGrpcMessage, GrpcFrameDecoder, type GrpcFrameError, statusFromHttp } from "../grpc-framing.js";
+import { GrpcCallError } from "../http2-unary.js";
+import { H2Code } from "./constants.js";
+import type { H2Connection } from "./h2-connection.js";
+import type { H2Stream, StreamListener } from "./h2-stream.js";
+
+/** What a call needs from its transport. */
+export interface UnaryCallContext {
+  /** `network:address` of the plugin, for messages. */
+  readonly target: string;
+  readonly maxMessageBytes: number;
+  readonly resolve: (response: Buffer) => void;
+  readonly reject: (error: GrpcCallError) => void;
+  /** A connection to send a never-sent request on, or undefined when the transport is closed. */
+  readonly resend: () => H2Connection | undefined;
+}
+
+/** A call in flight; it is the listener of its stream. */
+export class UnaryCall implements StreamListener {
+  private connection: H2Connection | undefined;
+  private stream: H2Stream | undefined;
+  private decoder: GrpcFrameDecoder | undefined;
+  private response: Buffer | undefined;
+  private failure: GrpcCallError | undefined; // decided locally: deadline, cancel, bad frame
+  private httpStatus = 0;
+  private grpcStatus: number | undefined;
+  private grpcMessage = "";
+  private rstCode = 0;
+  private lostError: Error | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private signal: AbortSignal | undefined;
+  private settled = false;
+  private readonly onAbort = () => this.fail(status.CANCELLED, "cancelled by the caller");
+
+  constructor(private readonly context: UnaryCallContext) {}
+
+  /** Arms the deadline and abort signal, then starts the stream. */
+  begin(connection: H2Connection, headerBlock: Buffer, request: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => this.fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`), timeoutMs);
+    }
+    if (signal) {
+      this.signal = signal;
+      signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+    this.connection = connection;
+    this.stream = connection.request(headerBlock, request, this);
+  }
+
+  header(name: string, value: string): void {
+    if (name === ":status") this.httpStatus = Number(value);
+    else if (name === "grpc-status") this.grpcStatus = Number(value);
+    else if (name === "grpc-message") this.grpcMessage = value;
+  }
+
+  data(chunk: Buffer): void {
+    if (this.settled) return;
+    // Fast path: the first chunk is exactly one whole uncompressed message.
+    if (this.decoder === undefined && this.response === undefined && chunk.length >= 5 && chunk[0] === 0) {
+      const length = chunk.readUInt32BE(1);
+      if (length === chunk.length - 5 && length <= this.context.maxMessageBytes) {
+        this.response = chunk.subarray(5);
+        return;
+      }
+    }
+    this.decoder ??= new GrpcFrameDecoder(this.context.maxMessageBytes);
+    try {
+      for (const message of this.decoder.push(chunk)) {
+        if (this.response !== undefined) return this.fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
+        this.response = message;
+      }
+    } catch (error) {
+      const frameError = error as GrpcFrameError;
+      this.fail(frameError.code, frameError.message);
+    }
+  }
+
+  end(): void {
+    this.settle();
+  }
+
+  reset(code: number): void {
+    this.rstCode = code;
+    this.settle();
+  }
+
+  lost(error: Error, sent: boolean): void {
+    if (!sent && !this.settled && this.stream) {
+      const connection = this.context.resend();
+      if (connection) {
+        this.connection = connection;
+        this.stream = connection.request(this.stream.headerBlock, this.stream.message, this);
+        return;
+      }
+    }
+    this.lostError = error;
+    this.settle();
+  }
+
+  /** Ends the call locally with `code` (the stream is reset with CANCEL). */
+  private fail(code: status, details: string): void {
+    if (this.settled) return;
+    this.failure ??= new GrpcCallError(code, details);
+    if (this.stream) this.connection?.cancel(this.stream);
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this.onAbort);
+    const { reject } = this.context;
+    if (this.failure) return reject(this.failure);
+    if (this.grpcStatus === undefined) return reject(this.statusWithout());
+    if (this.grpcStatus !== status.OK) return reject(new GrpcCallError(this.grpcStatus, decodeGrpcMessage(this.grpcMessage)));
+    const partial = this.decoder?.partial ?? false;
+    if (this.response === undefined || partial) {
+      return reject(new GrpcCallError(status.INTERNAL, partial ? "the response ended in the middle of a message" : "the plugin answered OK without a response message"));
+    }
+    this.context.resolve(this.response);
+  }
+
+  /** The status for a stream that closed without a gRPC status (reset, lost connection, bare HTTP error). */
+  private statusWithout(): GrpcCallError {
+    const { target } = this.context;
+    if (this.rstCode === H2Code.REFUSED_STREAM) return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
+    if (this.lostError) return new GrpcCallError(status.UNAVAILABLE, `connection to the plugin at ${target} lost: ${this.lostError.message}`);
+    if (this.httpStatus !== 0 && this.httpStatus !== 200) return new GrpcCallError(statusFromHttp(this.httpStatus), `the plugin answered HTTP status ${this.httpStatus} without a gRPC status`);
+    switch (this.rstCode) {
+      case H2Code.CANCEL:
+        return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
+      case H2Code.ENHANCE_YOUR_CALM:
+        return new GrpcCallError(status.RESOURCE_EXHAUSTED, "the plugin reset the stream: bandwidth or memory limit exceeded");
+      case H2Code.INADEQUATE_SECURITY:
+        return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
+      default:
+        return new GrpcCallError(status.INTERNAL, `the call ended without a gRPC status (RST_STREAM code ${this.rstCode})`);
+    }
+  }
+}

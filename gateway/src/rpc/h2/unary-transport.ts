@@ -1,0 +1,71 @@
+/**
+ * The unary gRPC transport on Polyplug's own HTTP/2 client (rpc/h2): same contract and
+ * error semantics as `createHttp2UnaryTransport` (rpc/http2-unary.ts), but each call costs a
+ * header block copy, a frame or two in a per-tick batch, and a few callbacks, instead of
+ * node:http2's session/stream objects and header conversions.
+ */
+import { status } from "@grpc/grpc-js";
+import type { RpcCallOptions } from "../client.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../http2-unary.js";
+import { grpcTimeoutHeader } from "../grpc-framing.js";
+import { connectSocket } from "./connect-socket.js";
+import { H2Connection } from "./h2-connection.js";
+import { RequestHeaderEncoder } from "./hpack-encoder.js";
+import { UnaryCall } from "./unary-call.js";
+
+function remainingMs(deadline: Date | number | undefined): number | undefined {
+  if (deadline === undefined) return undefined;
+  return typeof deadline === "number" ? deadline : deadline.getTime() - Date.now();
+}
+
+/**
+ * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call,
+ * reconnects on the next call after the connection is lost or the plugin sent GOAWAY.
+ * The socket is unref'd while no call is in flight.
+ */
+export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
+  const { listen, tls: mtls, maxMessageBytes } = options;
+  const target = `${listen.network}:${listen.address}`;
+  const encoder = new RequestHeaderEncoder(mtls ? "https" : "http", "localhost");
+  let current: H2Connection | undefined;
+  let closed = false;
+
+  const connection = (): H2Connection => {
+    if (current?.usable) return current;
+    const opened: H2Connection = new H2Connection(connectSocket(listen, mtls), () => {
+      if (current === opened) current = undefined;
+    });
+    current = opened;
+    return opened;
+  };
+
+  const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> => {
+    const timeoutMs = remainingMs(callOptions.deadline);
+    const signal = callOptions.signal;
+    if (closed) return Promise.reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
+    if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
+    if (signal?.aborted) return Promise.reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+    if (request.length > maxMessageBytes) {
+      return Promise.reject(new GrpcCallError(status.RESOURCE_EXHAUSTED, `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`));
+    }
+    let headerBlock: Buffer;
+    try {
+      headerBlock = encoder.encode(path, timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs), callOptions.metadata);
+    } catch (error) {
+      return Promise.reject(new GrpcCallError(status.UNAVAILABLE, `could not start a call to the plugin at ${target}: ${(error as Error).message}`));
+    }
+    return new Promise<Buffer>((resolve, reject) => {
+      const call = new UnaryCall({ target, maxMessageBytes, resolve, reject, resend: () => (closed ? undefined : connection()) });
+      call.begin(connection(), headerBlock, request, timeoutMs, signal);
+    });
+  };
+
+  return {
+    unary,
+    close() {
+      closed = true;
+      current?.close();
+      current = undefined;
+    },
+  };
+}
