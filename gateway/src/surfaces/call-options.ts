@@ -48,13 +48,33 @@ function checkMetadata(metadata: Readonly<Record<string, string>>): void {
 }
 
 /**
+ * What the transport knows about a call, apart from the request message: the
+ * `traceparent` header, the remaining time of a Connect / gRPC timeout header, and the
+ * signal that cancels the call. connect-node's HandlerContext and the JSON fast path
+ * (fast-gateway-handler.ts) both provide it.
+ */
+export interface TransportContext {
+  /** The request's `traceparent` header, if any. */
+  readonly traceparentHeader: string | null | undefined;
+  /** Milliseconds left before the transport's deadline; undefined without one. */
+  readonly timeoutMs: number | undefined;
+  /** Aborted when the caller goes away, the transport deadline passes or the server shuts down. */
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The TransportContext of a connect-node handler call (timeoutMs read now). */
+export function transportContextOf(context: HandlerContext): TransportContext {
+  return { traceparentHeader: context.requestHeader.get("traceparent"), timeoutMs: context.timeoutMs(), signal: context.signal };
+}
+
+/**
  * Validates the caller fields of a request and turns them into dispatcher CallOptions.
  * An empty traceparent falls back to the request's `traceparent` header (ignored when
  * malformed there: headers come from proxies too). The deadline is the shorter of
- * timeout_ms and the Connect / gRPC timeout; the handler's signal cancels the call.
+ * timeout_ms and the Connect / gRPC timeout; the transport's signal cancels the call.
  * Throws INVALID_ARGUMENT naming the field.
  */
-export function toCallOptions(fields: CallerFields, context: HandlerContext): CallOptions {
+export function toCallOptions(fields: CallerFields, transport: TransportContext): CallOptions {
   if (fields.requestId !== "" && !REQUEST_ID_PATTERN.test(fields.requestId)) {
     throw invalidField("request_id", "at most 128 characters of [A-Za-z0-9._:-]");
   }
@@ -64,14 +84,14 @@ export function toCallOptions(fields: CallerFields, context: HandlerContext): Ca
   checkMetadata(fields.metadata);
   const requested = fields.timeoutMs ?? 0;
   if (requested > MAX_TIMEOUT_MS) throw invalidField("timeout_ms", `at most ${MAX_TIMEOUT_MS}`);
-  const headerTrace = context.requestHeader.get("traceparent") ?? "";
+  const headerTrace = transport.traceparentHeader ?? "";
   const traceparent = fields.traceparent || (TRACEPARENT_PATTERN.test(headerTrace) ? headerTrace : "");
-  const limits = [requested || undefined, context.timeoutMs()].filter((value): value is number => value !== undefined);
+  const limits = [requested || undefined, transport.timeoutMs].filter((value): value is number => value !== undefined);
   return {
     ...(fields.requestId ? { requestId: fields.requestId } : {}),
     ...(traceparent ? { traceparent } : {}),
     metadata: { ...fields.metadata },
     ...(limits.length > 0 ? { timeoutMs: Math.max(1, Math.min(...limits)) } : {}),
-    signal: context.signal,
+    ...(transport.signal ? { signal: transport.signal } : {}),
   };
 }

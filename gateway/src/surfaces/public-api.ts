@@ -7,9 +7,10 @@ import {
   type ChainStepSchema,
   type GatewayInterceptResponseSchema,
 } from "../gen/polyplug/v1/gateway_pb.js";
-import { checkTopic, invalidField, toCallOptions } from "./call-options.js";
+import { invalidField, toCallOptions, transportContextOf } from "./call-options.js";
 import { formatCommandLine, parseCommandLine, COMMAND_PATTERN } from "./command-line.js";
 import { toConnectError, toProtoErrorCode } from "./error-mapping.js";
+import { interceptCall, notifyCall } from "./gateway-calls.js";
 
 /** Response header carrying the request id of every Gateway call. */
 export const REQUEST_ID_HEADER = "polyplug-request-id";
@@ -27,7 +28,8 @@ const outcomes: Record<DispatchStep["outcome"], ChainStepOutcome> = {
   "failed-closed": ChainStepOutcome.FAILED_CLOSED,
 };
 
-function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSchema> {
+/** A dispatcher step as a ChainStep message init (what connect-node serializes). */
+export function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSchema> {
   return {
     pluginId: step.pluginId,
     outcome: outcomes[step.outcome],
@@ -44,7 +46,8 @@ function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSchema> {
   };
 }
 
-function toInterceptResponse(verdict: InterceptVerdict): MessageInitShape<typeof GatewayInterceptResponseSchema> {
+/** A verdict as a GatewayInterceptResponse message init (what connect-node serializes). */
+export function toInterceptResponse(verdict: InterceptVerdict): MessageInitShape<typeof GatewayInterceptResponseSchema> {
   return {
     requestId: verdict.requestId,
     allowed: verdict.allowed,
@@ -74,23 +77,16 @@ async function run<T extends { requestId: string }>(context: HandlerContext, cal
 export function createGatewayService(dispatcher: Dispatcher): ServiceImpl<typeof Gateway> {
   return {
     async intercept(request, context) {
-      checkTopic(request.topic);
-      const options = toCallOptions(request, context);
-      const verdict = await run(context, () => dispatcher.intercept(request.topic, request.payload ?? {}, options));
+      const verdict = await run(context, () => interceptCall(dispatcher, request, transportContextOf(context)));
       return toInterceptResponse(verdict);
     },
     async notify(request, context) {
-      checkTopic(request.topic);
-      const options = toCallOptions(request, context);
-      // Notify outlives this call: plugins are called after the response, so the
-      // handler's signal (aborted when the RPC completes) must not cancel them.
-      const { signal: _ignored, ...detached } = options;
-      const receipt = await run(context, () => dispatcher.notify(request.topic, request.payload ?? {}, detached));
+      const receipt = await run(context, () => notifyCall(dispatcher, request, transportContextOf(context)));
       return { requestId: receipt.requestId, queuedFor: [...receipt.queuedFor], droppedFor: [...receipt.droppedFor] };
     },
     async executeCommand(request, context) {
       const { command, args, raw } = commandOf(request);
-      const options = toCallOptions(request, context);
+      const options = toCallOptions(request, transportContextOf(context));
       const result = await run(context, () => dispatcher.executeCommand(command, args, raw, options));
       return {
         requestId: result.requestId,

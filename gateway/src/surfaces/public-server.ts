@@ -1,6 +1,7 @@
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
+import { createFastGatewayHandler } from "./fast-gateway-handler.js";
 import { createDualProtocolServer } from "./http-server.js";
 import { createPluginRouteHandler, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
 import { registerGatewayService } from "./public-api.js";
@@ -24,6 +25,12 @@ export interface PublicServerOptions {
   readonly events?: WebSocketHubOptions;
   /** Plugin HTTP route options (caller metadata). */
   readonly httpRoutes?: PluginRouteOptions;
+  /**
+   * Serve Connect JSON Intercept / Notify calls with the hand-written fast path
+   * (fast-gateway-handler.ts) instead of connect-node; callers see the same answers.
+   * Default true; false is for comparing the two.
+   */
+  readonly fastPath?: boolean;
 }
 
 /** A running public server. */
@@ -57,14 +64,21 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const shutdown = new AbortController();
   const hub = createWebSocketHub(options.events);
   const pluginRoutes = createPluginRouteHandler(options.dispatcher, options.httpRoutes);
+  // JSON callers see every field, `"allowed": false` included, not proto3's omissions.
+  const jsonOptions = { alwaysEmitImplicit: true };
+  const acceptCompression = [compressionGzip, compressionBrotli];
   const api = connectNodeAdapter({
     routes: (router) => registerGatewayService(router, options.dispatcher),
     readMaxBytes: maxBodyBytes,
-    // JSON callers see every field, `"allowed": false` included, not proto3's omissions.
-    jsonOptions: { alwaysEmitImplicit: true },
+    jsonOptions,
+    acceptCompression,
     shutdownSignal: shutdown.signal,
     fallback: (req, res) => sendJsonError(res as AnyResponse, 404, "not_found", `no route for ${req.method ?? "?"} ${(req.url ?? "").slice(0, 200)}`),
   });
+  const fast =
+    options.fastPath === false
+      ? undefined
+      : createFastGatewayHandler({ dispatcher: options.dispatcher, readMaxBytes: maxBodyBytes, jsonOptions, shutdownSignal: shutdown.signal, acceptCompression });
 
   const handler = (req: AnyRequest, res: AnyResponse) => {
     try {
@@ -76,6 +90,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
         sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
         return;
       }
+      if (fast?.(req, res)) return;
       api(req, res);
     } catch (reason) {
       options.logger?.error({ err: reason, url: req.url }, "public request handler failed");

@@ -1,0 +1,131 @@
+// Which requests the JSON fast path takes, and how its calls are cancelled: by the
+// client going away (HTTP/1.1 and HTTP/2), and by the server shutting down.
+import http from "node:http";
+import http2 from "node:http2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CallOptions } from "../../src/dispatch/dispatcher.js";
+import { createFastGatewayHandler } from "../../src/surfaces/fast-gateway-handler.js";
+import { createDualProtocolServer } from "../../src/surfaces/http-server.js";
+import { startPublicServer } from "../../src/surfaces/public-server.js";
+import { FakeDispatcher } from "./fake-dispatcher.js";
+import { rawRequest, type RawRequest } from "./raw-http.js";
+
+const INTERCEPT = "/polyplug.v1.Gateway/Intercept";
+const body = JSON.stringify({ topic: "a.b", payload: { x: 1 } });
+
+describe("the requests the fast path takes", () => {
+  const dispatcher = new FakeDispatcher();
+  const shutdown = new AbortController();
+  const fast = createFastGatewayHandler({ dispatcher, readMaxBytes: 1024 * 1024, jsonOptions: { alwaysEmitImplicit: true }, shutdownSignal: shutdown.signal, acceptCompression: [] });
+  // Whatever the fast path declines is answered 599 here.
+  const server = createDualProtocolServer({
+    handler: (req, res) => {
+      if (fast(req, res)) return;
+      res.writeHead(599);
+      res.end();
+    },
+  });
+  let url = "";
+  beforeAll(async () => {
+    url = (await server.listen(0, "127.0.0.1")).url;
+  });
+  afterAll(() => server.close());
+
+  const taken: [string, RawRequest][] = [
+    ["Intercept, application/json", { path: INTERCEPT, headers: { "content-type": "application/json" }, body }],
+    ["Intercept over HTTP/2", { path: INTERCEPT, headers: { "content-type": "application/json" }, body, http2: true }],
+    ["Notify", { path: "/polyplug.v1.Gateway/Notify", headers: { "content-type": "application/json" }, body }],
+    ["charset=utf-8", { path: INTERCEPT, headers: { "content-type": "application/json; charset=utf-8" }, body }],
+    ["content-encoding identity", { path: INTERCEPT, headers: { "content-type": "application/json", "content-encoding": "identity" }, body }],
+    ["a connect timeout", { path: INTERCEPT, headers: { "content-type": "application/json", "connect-timeout-ms": "5000" }, body }],
+    ["a chunked body", { path: INTERCEPT, headers: { "content-type": "application/json" }, body, chunked: true }],
+    ["malformed JSON (answered with connect's error)", { path: INTERCEPT, headers: { "content-type": "application/json" }, body: "{" }],
+  ];
+  const declined: [string, RawRequest][] = [
+    ["ExecuteCommand", { path: "/polyplug.v1.Gateway/ExecuteCommand", headers: { "content-type": "application/json" }, body }],
+    ["binary protobuf", { path: INTERCEPT, headers: { "content-type": "application/proto" }, body: "" }],
+    ["gRPC", { path: INTERCEPT, headers: { "content-type": "application/grpc" }, body: "", http2: true }],
+    ["gRPC-Web", { path: INTERCEPT, headers: { "content-type": "application/grpc-web+json" }, body }],
+    ["a gzip body", { path: INTERCEPT, headers: { "content-type": "application/json", "content-encoding": "gzip" }, body }],
+    ["GET", { path: INTERCEPT, method: "GET", headers: { "content-type": "application/json" } }],
+    ["a malformed connect timeout", { path: INTERCEPT, headers: { "content-type": "application/json", "connect-timeout-ms": "-1" }, body }],
+    ["another path", { path: "/plugins/x/y", headers: { "content-type": "application/json" }, body }],
+  ];
+  for (const [name, request] of taken) {
+    it(`takes ${name}`, async () => {
+      expect((await rawRequest(url, request)).status).not.toBe(599);
+    });
+  }
+  for (const [name, request] of declined) {
+    it(`leaves ${name} to connect-node`, async () => {
+      expect((await rawRequest(url, request)).status).toBe(599);
+    });
+  }
+
+  it("leaves the call's signal alone once the call is answered (no abort, no DOMException)", async () => {
+    const before = dispatcher.calls.length;
+    await rawRequest(url, taken[0]![1]);
+    const options = dispatcher.calls[before]?.args.at(-1) as CallOptions;
+    expect(options.signal?.aborted).toBe(false);
+  });
+});
+
+describe("cancellation", () => {
+  const dispatcher = new FakeDispatcher();
+  const aborted: unknown[] = [];
+  dispatcher.onIntercept = (_topic, payload, options) =>
+    new Promise((_resolve, reject) => {
+      options?.signal?.addEventListener("abort", () => {
+        aborted.push(options.signal?.reason);
+        reject(new Error("cancelled"));
+      }, { once: true });
+      void payload;
+    });
+
+  async function waitFor(count: number): Promise<void> {
+    const until = Date.now() + 5000;
+    while (aborted.length < count && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(aborted).toHaveLength(count);
+  }
+
+  it("aborts the chain when an HTTP/1.1 client disconnects", async () => {
+    const server = await startPublicServer({ port: 0, dispatcher });
+    try {
+      const req = http.request(`${server.url}${INTERCEPT}`, { method: "POST", headers: { "content-type": "application/json" } });
+      req.on("error", () => {});
+      req.end(body);
+      while (dispatcher.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      req.destroy();
+      await waitFor(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("aborts the chain when an HTTP/2 client resets its stream", async () => {
+    const server = await startPublicServer({ port: 0, dispatcher });
+    const session = http2.connect(server.url);
+    try {
+      const calls = dispatcher.calls.length;
+      const stream = session.request({ ":method": "POST", ":path": INTERCEPT, "content-type": "application/json" });
+      stream.on("error", () => {});
+      stream.end(body);
+      while (dispatcher.calls.length === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      await waitFor(2);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  it("aborts calls in flight when the server shuts down", async () => {
+    const server = await startPublicServer({ port: 0, dispatcher });
+    const calls = dispatcher.calls.length;
+    const answer = rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body });
+    while (dispatcher.calls.length === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+    await server.close();
+    await waitFor(3);
+    await answer;
+  });
+});
