@@ -17,8 +17,9 @@ import { HpackDecoder } from "./hpack-decoder.js";
 export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 /** Our receive window for the whole connection, opened with one WINDOW_UPDATE after the preface. */
 export const CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
-// Until the peer's SETTINGS arrive, assume the minimum RFC 9113 recommends a peer allow.
-const INITIAL_PEER_STREAMS = 100;
+// Until the peer's SETTINGS arrive (its first frame, one round trip), send one stream only:
+// a server with a low MAX_CONCURRENT_STREAMS would refuse the rest (REFUSED_STREAM).
+const INITIAL_PEER_STREAMS = 1;
 const UNLIMITED = 2 ** 31;
 const LAST_STREAM_ID = 2 ** 31 - 1;
 
