@@ -6,6 +6,8 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { InterceptRequestSchema, InterceptResponseSchema, Plugin } from "../../dist/gen/polyplug/v1/plugin_pb.js";
+import { createH2UnaryTransport } from "../../dist/rpc/h2/unary-transport.js";
+import { createHttp2UnaryTransport } from "../../dist/rpc/http2-unary.js";
 import { CALL_TIMEOUT_MS } from "./ts-host.mjs";
 
 const INTERCEPT_PATH = "/polyplug.v1.Plugin/Intercept";
@@ -122,5 +124,24 @@ export function rawHttp2Client(socketPath) {
         stream.end(frame(request));
       }),
     close: () => session.close(),
+  };
+}
+
+/**
+ * One of Polyplug's unary transports used directly (protobuf-es encoding per call, no typed
+ * client wrapper), so the two transports are compared on exactly the same work.
+ * @param {"h2" | "http2"} kind  "h2": rpc/h2 (raw HTTP/2 on a socket); "http2": rpc/http2-unary.ts (node:http2)
+ * @returns {InterceptClient}
+ */
+export function unaryTransportClient(socketPath, kind) {
+  const options = { listen: { network: "unix", address: socketPath }, tls: undefined, maxMessageBytes: 256 * 1024 * 1024 };
+  const transport = kind === "h2" ? createH2UnaryTransport(options) : createHttp2UnaryTransport(options);
+  return {
+    name: kind === "h2" ? "raw HTTP/2 (rpc/h2)" : "lean node:http2 (rpc/http2-unary)",
+    call: async (request) => {
+      const answer = await transport.unary(INTERCEPT_PATH, toBinary(InterceptRequestSchema, request), { deadline: CALL_TIMEOUT_MS });
+      checkAnswer(fromBinary(InterceptResponseSchema, answer));
+    },
+    close: () => transport.close(),
   };
 }

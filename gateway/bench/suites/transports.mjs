@@ -1,9 +1,10 @@
 // 6. Transports: the same small Intercept to the Go plugin through clients that speak the
 // same gRPC wire (Polyplug's rpc client on grpc-js, bare grpc-js, connect-node's gRPC
-// transport, a hand-rolled node:http2 client), next to go-plugin's Go host. Answers the
+// transport, a hand-rolled node:http2 client, Polyplug's node:http2 and raw HTTP/2 unary
+// transports), next to go-plugin's Go host. Answers the
 // profile's question: is grpc-js the gap, and what would close it?
 import { runGoHost } from "../lib/go-host.mjs";
-import { connectNodeClient, grpcJsRawClient, polyplugClient, rawHttp2Client } from "../lib/grpc-clients.mjs";
+import { connectNodeClient, grpcJsRawClient, polyplugClient, rawHttp2Client, unaryTransportClient } from "../lib/grpc-clients.mjs";
 import { conformancePlugins } from "../lib/paths.mjs";
 import { ratio, summarise } from "../lib/stats.mjs";
 import { latency, rate, times } from "../lib/format.mjs";
@@ -20,7 +21,7 @@ export async function run(w, log) {
   try {
     if (plugin.handshake.network !== "unix") throw new Error(`expected a unix socket plugin, got ${plugin.handshake.network}`);
     const socket = plugin.handshake.address;
-    for (const client of [polyplugClient(plugin), grpcJsRawClient(plugin), connectNodeClient(socket), rawHttp2Client(socket)]) {
+    for (const client of [polyplugClient(plugin), grpcJsRawClient(plugin), connectNodeClient(socket), rawHttp2Client(socket), unaryTransportClient(socket, "http2"), unaryTransportClient(socket, "h2")]) {
       log(`transports, go plugin: ${client.name}`);
       try {
         
