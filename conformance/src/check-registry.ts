@@ -1,5 +1,5 @@
 import type { CheckFunction } from "./check-context.js";
-import { automtlsCertificate, automtlsConnect, automtlsRejectsUnknownClient } from "./checks/protocol/automtls-checks.js";
+import { automtlsCertificate, automtlsConnect, automtlsRejectsUnknownClient, automtlsRequiresClientCertificate } from "./checks/protocol/automtls-checks.js";
 import { cookieRejected, handshakeLine, versionNegotiation } from "./checks/protocol/handshake-checks.js";
 import { tcpPortRange, unixSocket, unixSocketRemoved } from "./checks/protocol/listener-checks.js";
 import { brokerStream, controllerShutdown, hclogLines, healthServing, noStrayStdout, sigintIgnored, sigtermExits, stdioStream } from "./checks/protocol/process-checks.js";
@@ -16,6 +16,7 @@ export const CHECKS: Readonly<Record<string, CheckFunction>> = {
   "automtls-certificate": automtlsCertificate,
   "automtls-connect": automtlsConnect,
   "automtls-rejects-unknown-client": automtlsRejectsUnknownClient,
+  "automtls-requires-client-certificate": automtlsRequiresClientCertificate,
   "health-serving": healthServing,
   "controller-shutdown": controllerShutdown,
   "sigint-ignored": sigintIgnored,

@@ -5,7 +5,8 @@
 //
 //   node broken-plugin.mjs MODE PLUGIN_EXECUTABLE
 import { spawn } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, linkSync, renameSync } from "node:fs";
+import { answerMessage, answerStatus, startGrpcFront } from "./grpc-front.mjs";
 
 const [mode, executable] = process.argv.slice(2);
 const COOKIE = "POLYPLUG_PLUGIN";
@@ -24,16 +25,51 @@ if (mode === "cookie-ignored") env[COOKIE] = "5be0d50d6b1969b5bbdf8d18b208649b56
 if (mode === "socket-ignores-dir") delete env.PLUGIN_UNIX_SOCKET_DIR;
 if (mode === "automtls-ignored") delete env.PLUGIN_CLIENT_CERT;
 
+// Modes served through a gRPC front (grpc-front.mjs) that overrides one service. The front
+// terminates AutoMTLS itself, so the plugin behind it runs without TLS.
+const HEALTH_NOT_SERVING = Uint8Array.of(0x08, 0x02); // HealthCheckResponse{status: NOT_SERVING}
+const frontOverrides = {
+  "health-not-serving": (p) => (p === "/grpc.health.v1.Health/Check" ? (stream) => answerMessage(stream, HEALTH_NOT_SERVING) : undefined),
+  "no-broker": (p) => (p.startsWith("/plugin.GRPCBroker/") ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCBroker") : undefined),
+  "no-stdio": (p) => (p.startsWith("/plugin.GRPCStdio/") ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCStdio") : undefined),
+  "client-cert-optional": () => undefined,
+};
+const hostCertPem = env.PLUGIN_CLIENT_CERT;
+if (frontOverrides[mode]) delete env.PLUGIN_CLIENT_CERT;
+
+async function frontFor(fields) {
+  let tls;
+  if (hostCertPem) {
+    const { generateAutoMtlsCertificate } = await import("polyplug");
+    const own = await generateAutoMtlsCertificate();
+    tls = { ...own, clientCaPem: hostCertPem, requireClientCert: mode !== "client-cert-optional" };
+  }
+  const front = await startGrpcFront({ upstreamAddress: fields[3], override: frontOverrides[mode], tls });
+  fields[2] = "unix";
+  fields[3] = front.address;
+  fields[5] = front.certField;
+}
+let keptSocket; // socket-left-behind: a second name for the socket, restored after the exit
+
 const child = spawn(executable, [], { env, stdio: ["ignore", "pipe", "pipe"] });
 let handshakeDone = false;
 let pending = "";
-child.stdout.on("data", (chunk) => {
+child.stdout.on("data", async (chunk) => {
   if (handshakeDone) return void process.stdout.write(chunk);
   pending += chunk.toString("utf8");
   const nl = pending.indexOf("\n");
   if (nl < 0) return;
   handshakeDone = true;
   const fields = pending.slice(0, nl).split("|");
+  if (frontOverrides[mode]) {
+    child.stdout.pause();
+    await frontFor(fields);
+    child.stdout.resume();
+  }
+  if (mode === "socket-left-behind") {
+    keptSocket = `${fields[3]}.kept`;
+    linkSync(fields[3], keptSocket);
+  }
   if (mode === "stdout-before-handshake") process.stdout.write("starting up...\n");
   if (mode === "handshake-five-fields") fields.length = 5;
   if (mode === "version-ignores-offer") fields[1] = "7";
@@ -45,6 +81,7 @@ child.stdout.on("data", (chunk) => {
 child.stderr.pipe(process.stderr);
 child.on("exit", (code, signal) => {
   if (mode === "shutdown-hangs") return void setInterval(() => undefined, 1 << 30);
+  if (keptSocket) renameSync(keptSocket, keptSocket.slice(0, -".kept".length));
   process.exit(code ?? (signal ? 1 : 0));
 });
 process.on("SIGINT", () => {

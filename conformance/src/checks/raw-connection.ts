@@ -11,10 +11,10 @@ export interface RawHandshake {
   readonly address: string;
 }
 
-/** Client TLS material for a raw connection. */
+/** Client TLS material for a raw connection; without `certPem`/`keyPem` no client certificate is offered. */
 export interface RawTls {
-  readonly certPem: string;
-  readonly keyPem: string;
+  readonly certPem?: string;
+  readonly keyPem?: string;
   readonly peerCertPem: string;
 }
 
@@ -37,7 +37,7 @@ export async function spawnUntilHandshake(ctx: CheckContext, options: RawSpawnOp
 export function rawClient(ctx: CheckContext, handshake: RawHandshake, tls?: RawTls): grpc.Client {
   const target = handshake.network === "unix" ? `unix://${handshake.address}` : `ipv4:${handshake.address}`;
   const credentials = tls
-    ? grpc.credentials.createSsl(Buffer.from(tls.peerCertPem), Buffer.from(tls.keyPem), Buffer.from(tls.certPem))
+    ? grpc.credentials.createSsl(Buffer.from(tls.peerCertPem), tls.keyPem ? Buffer.from(tls.keyPem) : null, tls.certPem ? Buffer.from(tls.certPem) : null)
     : grpc.credentials.createInsecure();
   const options: grpc.ChannelOptions = { "grpc.default_authority": "localhost", "grpc.enable_retries": 0, ...(tls ? { "grpc.ssl_target_name_override": "localhost" } : {}) };
   const client = new grpc.Client(target, credentials, options);

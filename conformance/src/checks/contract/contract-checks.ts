@@ -2,6 +2,7 @@ import type { CheckFunction } from "../../check-context.js";
 import { apiScript, casRace } from "./gateway-api-checks.js";
 import { activate, command, concurrency, configurationChanged, deactivate, deadline, describe, handlerThrows, hookContext, intercept, nestedPayload, notify, payloadSize } from "./hook-checks.js";
 import { httpDownload, httpEcho, httpFail } from "./http-checks.js";
+import { stdoutAfterHandshake } from "./output-checks.js";
 
 /** Contract checks (Polyplug conformance plugin behaviour), keyed by check kind. */
 export const CONTRACT_CHECKS: Readonly<Record<string, CheckFunction>> = {
@@ -23,4 +24,5 @@ export const CONTRACT_CHECKS: Readonly<Record<string, CheckFunction>> = {
   "http-echo": httpEcho,
   "http-download": httpDownload,
   "http-fail": httpFail,
+  "stdout-after-handshake": stdoutAfterHandshake,
 };

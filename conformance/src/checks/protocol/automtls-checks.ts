@@ -53,24 +53,35 @@ export const automtlsConnect: CheckFunction = async (ctx) => {
   assertEqual(await plugin.health(5000), "SERVING", "health over AutoMTLS");
 };
 
-/** The plugin's TLS server refuses a client certificate other than PLUGIN_CLIENT_CERT, and no certificate at all. */
+type Spawned = Awaited<ReturnType<typeof spawnWithHostCert>>;
+
+/** Health over TLS to the spawned plugin with `client` (or no client certificate): the status name, or undefined when refused. */
+async function healthOverTls(ctx: Parameters<CheckFunction>[0], spawned: Spawned, label: string, client?: { certPem: string; keyPem: string }): Promise<string | undefined> {
+  const connection = rawClient(ctx, spawned.handshake, { ...client, peerCertPem: spawned.pluginPem });
+  try {
+    const answer = await createRpcClient(Health, connection).check({ service: "plugin" }, { deadline: 3000 });
+    return HealthCheckResponse_ServingStatus[answer.status] ?? "answered";
+  } catch (error) {
+    ctx.trace(`${label}: refused`, error instanceof Error ? error.message : String(error));
+    return undefined;
+  } finally {
+    connection.close();
+  }
+}
+
+/** The plugin's TLS server refuses a client certificate other than PLUGIN_CLIENT_CERT. */
 export const automtlsRejectsUnknownClient: CheckFunction = async (ctx) => {
-  const { handshake, host, pluginPem } = await spawnWithHostCert(ctx);
+  const spawned = await spawnWithHostCert(ctx);
   const stranger = await generateAutoMtlsCertificate();
-  const attempt = async (label: string, certPem: string, keyPem: string) => {
-    const client = rawClient(ctx, handshake, { certPem, keyPem, peerCertPem: pluginPem });
-    try {
-      const answer = await createRpcClient(Health, client).check({ service: "plugin" }, { deadline: 3000 });
-      return HealthCheckResponse_ServingStatus[answer.status] ?? "answered";
-    } catch (error) {
-      ctx.trace(`${label}: refused`, error instanceof Error ? error.message : String(error));
-      return undefined;
-    } finally {
-      client.close();
-    }
-  };
-  const honest = await attempt("the host's own certificate", host.certPem, host.keyPem);
-  assertEqual(honest, "SERVING", "health with the certificate given in PLUGIN_CLIENT_CERT");
-  const answered = await attempt("a stranger's certificate", stranger.certPem, stranger.keyPem);
+  assertEqual(await healthOverTls(ctx, spawned, "the host's own certificate", spawned.host), "SERVING", "health with the certificate given in PLUGIN_CLIENT_CERT");
+  const answered = await healthOverTls(ctx, spawned, "a stranger's certificate", stranger);
   assert(answered === undefined, `the plugin accepted a client certificate other than PLUGIN_CLIENT_CERT (health answered ${answered}); it must trust only the host's certificate`);
+};
+
+/** The plugin's TLS server requires a client certificate: a TLS client offering none is refused. */
+export const automtlsRequiresClientCertificate: CheckFunction = async (ctx) => {
+  const spawned = await spawnWithHostCert(ctx);
+  assertEqual(await healthOverTls(ctx, spawned, "the host's own certificate", spawned.host), "SERVING", "health with the certificate given in PLUGIN_CLIENT_CERT");
+  const answered = await healthOverTls(ctx, spawned, "no client certificate");
+  assert(answered === undefined, `the plugin accepted a TLS connection that offered no client certificate (health answered ${answered}); as a TLS server it must require one and verify it (a certificate made optional lets any local process that reaches the socket call the plugin)`);
 };
