@@ -6,7 +6,7 @@
 //   node broken-plugin.mjs MODE PLUGIN_EXECUTABLE
 import { spawn } from "node:child_process";
 import { chmodSync, linkSync, renameSync } from "node:fs";
-import { answerMessage, answerStatus, startGrpcFront } from "./grpc-front.mjs";
+import { answerMessage, answerSilentStream, answerStatus, startGrpcFront } from "./grpc-front.mjs";
 
 const [mode, executable] = process.argv.slice(2);
 const COOKIE = "POLYPLUG_PLUGIN";
@@ -32,6 +32,8 @@ const frontOverrides = {
   "health-not-serving": (p) => (p === "/grpc.health.v1.Health/Check" ? (stream) => answerMessage(stream, HEALTH_NOT_SERVING) : undefined),
   "no-broker": (p) => (p.startsWith("/plugin.GRPCBroker/") ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCBroker") : undefined),
   "no-stdio": (p) => (p.startsWith("/plugin.GRPCStdio/") ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCStdio") : undefined),
+  // StreamStdio stays open and silent (allowed), but the plugin's output never reaches it.
+  "stdio-swallowed": (p) => (p.startsWith("/plugin.GRPCStdio/") ? (stream) => answerSilentStream(stream) : undefined),
   "client-cert-optional": () => undefined,
 };
 const hostCertPem = env.PLUGIN_CLIENT_CERT;

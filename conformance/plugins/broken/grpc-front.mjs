@@ -40,6 +40,12 @@ export function answerMessage(stream, messageBytes) {
   stream.end(frame);
 }
 
+/** Answers a streaming gRPC call with headers and nothing else, until the client cancels it. */
+export function answerSilentStream(stream) {
+  stream.resume();
+  stream.respond({ [HTTP2_HEADER_STATUS]: 200, "content-type": "application/grpc" });
+}
+
 function forward(upstream, stream, headers) {
   const up = upstream.request(forwardable(headers, [":method", ":path"]), { endStream: false });
   let trailers;
