@@ -4,7 +4,7 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "../gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "../rpc/client.js";
-import { createHttp2UnaryTransport } from "../rpc/http2-unary.js";
+import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
 import { startBroker, type PluginBroker } from "./broker.js";
 import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
 import type { HandshakeLine } from "./handshake.js";
@@ -91,8 +91,8 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
-  // Unary calls (hooks, health, Shutdown) take a lean node:http2 client on its own session; streams stay on grpc-js.
-  const unary = createHttp2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on grpc-js.
+  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
   const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   const stopStdio = consumeStdio(grpcClient, sink, logger);
