@@ -24,11 +24,11 @@ function checkAnswer(answer) {
  * @property {() => void} close
  */
 
-/** Polyplug's own RPC client (grpc-js underneath), as the gateway uses it. @returns {InterceptClient} */
+/** Polyplug's own RPC client as the gateway uses it (unary calls over rpc/h2, grpc-js for streams). @returns {InterceptClient} */
 export function polyplugClient(plugin) {
   const rpc = plugin.client(Plugin);
   return {
-    name: "Polyplug rpc/client.ts (grpc-js)",
+    name: "Polyplug rpc/client.ts (unary over rpc/h2)",
     call: async (request) => checkAnswer(await rpc.intercept(request, { deadline: CALL_TIMEOUT_MS })),
     close: () => undefined,
   };

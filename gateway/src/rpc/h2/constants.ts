@@ -70,3 +70,7 @@ export const MAX_FRAME_SIZE_LIMIT = 16_777_215;
 export const MAX_WINDOW_BYTES = 2 ** 31 - 1;
 /** The HPACK dynamic table size this client's decoder allows (the protocol default). */
 export const HEADER_TABLE_BYTES = 4096;
+/** Our receive window per stream, announced in SETTINGS: big answers need no WINDOW_UPDATE round trips. */
+export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+/** Our receive window for the whole connection, opened with one WINDOW_UPDATE after the preface. */
+export const CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;

@@ -16,6 +16,10 @@ import { H2ConnectionError } from "./h2-error.js";
  */
 export type FrameSink = (type: number, flags: number, streamId: number, payload: Buffer, flowBytes: number) => void;
 
+// A header block spread over CONTINUATION frames is buffered whole; bound it (grpc-go's
+// default limit on a header list is 16 MiB, real gRPC responses are a few hundred bytes).
+const MAX_HEADER_BLOCK_BYTES = 16 * 1024 * 1024;
+
 function protocolError(message: string): H2ConnectionError {
   return new H2ConnectionError(H2Code.PROTOCOL_ERROR, message);
 }
@@ -30,6 +34,7 @@ export class FrameParser {
   private block: Buffer[] = []; // header block fragments while CONTINUATIONs are expected
   private blockStream = 0;
   private blockFlags = 0;
+  private blockBytes = 0;
 
   /** @param maxFrameBytes our SETTINGS_MAX_FRAME_SIZE; a larger frame is a FRAME_SIZE_ERROR */
   constructor(
@@ -118,9 +123,12 @@ export class FrameParser {
       this.blockStream = streamId;
       this.blockFlags = flags;
       this.block = [fragment];
+      this.blockBytes = fragment.length;
       return;
     }
     this.block.push(fragment);
+    this.blockBytes += fragment.length;
+    if (this.blockBytes > MAX_HEADER_BLOCK_BYTES) throw new H2ConnectionError(H2Code.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
     if ((flags & Flag.END_HEADERS) === 0) return;
     const block = Buffer.concat(this.block);
     const headersFlags = this.blockFlags | Flag.END_HEADERS;

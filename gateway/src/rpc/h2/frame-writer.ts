@@ -46,6 +46,17 @@ export class FrameWriter {
     }
   }
 
+  /** Queues a header block as HEADERS, plus CONTINUATION frames when it exceeds `maxFrameBytes`. */
+  headers(streamId: number, block: Buffer, maxFrameBytes: number): void {
+    if (block.length <= maxFrameBytes) return this.frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, block);
+    let type: number = FrameType.HEADERS;
+    for (let at = 0; at < block.length; at += maxFrameBytes) {
+      const end = Math.min(block.length, at + maxFrameBytes);
+      this.frame(type, end === block.length ? Flag.END_HEADERS : 0, streamId, Buffer.from(block.subarray(at, end)));
+      type = FrameType.CONTINUATION;
+    }
+  }
+
   /**
    * Queues a DATA frame whose payload is `prefix` (a gRPC message header, may be empty)
    * followed by `body`, without concatenating them first.

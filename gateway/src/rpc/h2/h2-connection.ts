@@ -6,28 +6,18 @@
  */
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES, Flag, FrameType, H2Code, HEADER_TABLE_BYTES, MAX_FRAME_SIZE_LIMIT, MAX_WINDOW_BYTES, Setting } from "./constants.js";
+import { CLIENT_PREFACE, CONNECTION_WINDOW_BYTES, DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES, Flag, FrameType, H2Code, HEADER_TABLE_BYTES, MAX_WINDOW_BYTES, STREAM_WINDOW_BYTES } from "./constants.js";
+import { clientSettingsPayload, goawayPayload, h2CodeName, parsePeerSettings } from "./control-frames.js";
 import { FrameParser } from "./frame-parser.js";
 import { FrameWriter } from "./frame-writer.js";
 import { H2ConnectionError } from "./h2-error.js";
 import { H2Stream, type StreamListener } from "./h2-stream.js";
 import { HpackDecoder } from "./hpack-decoder.js";
 
-/** Our receive window per stream, announced in SETTINGS: big answers need no WINDOW_UPDATE round trips. */
-export const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
-/** Our receive window for the whole connection, opened with one WINDOW_UPDATE after the preface. */
-export const CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
 // Until the peer's SETTINGS arrive (its first frame, one round trip), send one stream only:
 // a server with a low MAX_CONCURRENT_STREAMS would refuse the rest (REFUSED_STREAM).
 const INITIAL_PEER_STREAMS = 1;
-const UNLIMITED = 2 ** 31;
 const LAST_STREAM_ID = 2 ** 31 - 1;
-
-const CODE_NAMES = new Map<number, string>(Object.entries(H2Code).map(([name, code]): [number, string] => [code, name]));
-/** The name of an HTTP/2 error code (e.g. `CANCEL`), or its number. */
-export function h2CodeName(code: number): string {
-  return CODE_NAMES.get(code) ?? `0x${code.toString(16)}`;
-}
 
 /** One client connection. Create it on a connecting socket; it writes the preface at once. */
 export class H2Connection {
@@ -59,12 +49,7 @@ export class H2Connection {
   ) {
     this.writer = new FrameWriter(socket);
     this.writer.raw(CLIENT_PREFACE);
-    const settings = Buffer.alloc(12);
-    settings.writeUInt16BE(Setting.ENABLE_PUSH, 0);
-    settings.writeUInt32BE(0, 2);
-    settings.writeUInt16BE(Setting.INITIAL_WINDOW_SIZE, 6);
-    settings.writeUInt32BE(STREAM_WINDOW_BYTES, 8);
-    this.writer.frame(FrameType.SETTINGS, 0, 0, settings);
+    this.writer.frame(FrameType.SETTINGS, 0, 0, clientSettingsPayload(STREAM_WINDOW_BYTES));
     this.writer.frame32(FrameType.WINDOW_UPDATE, 0, CONNECTION_WINDOW_BYTES - DEFAULT_WINDOW_BYTES);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("error", (error: Error) => (this.socketError ??= error));
@@ -127,20 +112,8 @@ export class H2Connection {
     if (this.nextId > LAST_STREAM_ID) this.retire();
     stream.sendWindow = this.peerWindow;
     this.streams.set(stream.id, stream);
-    this.writeHeaders(stream);
+    this.writer.headers(stream.id, stream.headerBlock, this.peerMaxFrame);
     this.pump(stream);
-  }
-
-  /** HEADERS, split into CONTINUATION frames when the block exceeds the peer's frame size. */
-  private writeHeaders(stream: H2Stream): void {
-    const block = stream.headerBlock;
-    if (block.length <= this.peerMaxFrame) return this.writer.frame(FrameType.HEADERS, Flag.END_HEADERS, stream.id, block);
-    let type: number = FrameType.HEADERS;
-    for (let at = 0; at < block.length; at += this.peerMaxFrame) {
-      const end = Math.min(block.length, at + this.peerMaxFrame);
-      this.writer.frame(type, end === block.length ? Flag.END_HEADERS : 0, stream.id, Buffer.from(block.subarray(at, end)));
-      type = FrameType.CONTINUATION;
-    }
   }
 
   /** Sends as much of the request as both flow-control windows admit; the rest waits for WINDOW_UPDATE. */
@@ -152,14 +125,9 @@ export class H2Connection {
         this.blocked.add(stream);
         return;
       }
-      const from = stream.sent;
-      const prefix = from < 5 ? stream.prefix.subarray(from, Math.min(5, from + size)) : undefined;
-      const bodyFrom = Math.max(0, from - 5);
-      const body = stream.message.subarray(bodyFrom, bodyFrom + size - (prefix?.length ?? 0));
       left -= size;
-      this.writer.data(stream.id, left === 0, prefix, body);
-      stream.sent += size;
-      stream.sendWindow -= size;
+      const body = stream.take(size);
+      this.writer.data(stream.id, left === 0, stream.takenPrefix, body);
       this.sendWindow -= size;
     }
     this.blocked.delete(stream);
@@ -242,32 +210,14 @@ export class H2Connection {
   }
 
   private onSettings(payload: Buffer): void {
-    let maxStreams = UNLIMITED;
-    for (let at = 0; at < payload.length; at += 6) {
-      const value = payload.readUInt32BE(at + 2);
-      switch (payload.readUInt16BE(at)) {
-        case Setting.MAX_CONCURRENT_STREAMS:
-          maxStreams = value;
-          break;
-        case Setting.INITIAL_WINDOW_SIZE: {
-          if (value > MAX_WINDOW_BYTES) throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, `INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
-          const delta = value - this.peerWindow;
-          this.peerWindow = value;
-          for (const stream of this.streams.values()) stream.sendWindow += delta;
-          break;
-        }
-        case Setting.MAX_FRAME_SIZE:
-          if (value < DEFAULT_MAX_FRAME_BYTES || value > MAX_FRAME_SIZE_LIMIT) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
-          this.peerMaxFrame = value;
-          break;
-        case Setting.ENABLE_PUSH:
-          if (value > 1) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `ENABLE_PUSH ${value}`);
-          break;
-        default:
-          break; // HEADER_TABLE_SIZE: our encoder has no dynamic table; the rest is advisory
-      }
+    const settings = parsePeerSettings(payload);
+    if (settings.initialWindowSize !== undefined) {
+      const delta = settings.initialWindowSize - this.peerWindow;
+      this.peerWindow = settings.initialWindowSize;
+      for (const stream of this.streams.values()) stream.sendWindow += delta;
     }
-    this.peerMaxStreams = maxStreams;
+    if (settings.maxFrameSize !== undefined) this.peerMaxFrame = settings.maxFrameSize;
+    this.peerMaxStreams = settings.maxConcurrentStreams;
     this.writer.frame(FrameType.SETTINGS, Flag.ACK, 0, undefined);
     for (const stream of [...this.blocked]) this.pump(stream);
     this.startWaiting();
@@ -354,11 +304,4 @@ export class H2Connection {
       stream.listener.lost(error, true);
     }
   }
-}
-
-function goawayPayload(lastId: number, code: number): Buffer {
-  const payload = Buffer.alloc(8);
-  payload.writeUInt32BE(lastId, 0);
-  payload.writeUInt32BE(code, 4);
-  return payload;
 }

@@ -53,6 +53,23 @@ export class H2Stream {
     this.prefix = prefix;
   }
 
+  /** The prefix piece of the last `take` (undefined once the prefix has been sent). */
+  takenPrefix: Buffer | undefined;
+
+  /**
+   * Consumes the next `size` request bytes from the send window, without copying: returns
+   * the message piece and leaves the prefix piece (if any) in `takenPrefix`.
+   */
+  take(size: number): Uint8Array {
+    const from = this.sent;
+    const prefix = from < PREFIX_BYTES ? this.prefix.subarray(from, Math.min(PREFIX_BYTES, from + size)) : undefined;
+    const bodyFrom = Math.max(0, from - PREFIX_BYTES);
+    this.takenPrefix = prefix;
+    this.sent += size;
+    this.sendWindow -= size;
+    return this.message.subarray(bodyFrom, bodyFrom + size - (prefix?.length ?? 0));
+  }
+
   /** Request bytes (prefix + message) not yet sent. */
   get unsent(): number {
     return PREFIX_BYTES + this.message.length - this.sent;
