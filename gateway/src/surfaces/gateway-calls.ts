@@ -1,4 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorCode, PolyplugError } from "../errors.js";
 import type { Dispatcher, InterceptVerdict, NotifyReceipt } from "../dispatch/dispatcher.js";
 import { checkTopic, toCallOptions, type CallerFields, type TransportContext } from "./call-options.js";
 import { toConnectError } from "./error-mapping.js";
@@ -10,20 +12,36 @@ export interface TopicCallFields extends CallerFields {
   readonly payload?: JsonObject | undefined;
 }
 
+/** True when `signal` was aborted by the transport's deadline (connect-timeout-ms, grpc-timeout). */
+function abortedByDeadline(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && signal.reason instanceof ConnectError && signal.reason.code === Code.DeadlineExceeded;
+}
+
+function transportDeadlineError(): ConnectError {
+  return toConnectError(new PolyplugError(ErrorCode.DeadlineExceeded, "the call's deadline (its Connect / gRPC timeout) passed"));
+}
+
 /**
  * Gateway.Intercept on top of a Dispatcher, whatever the wire: validates the request
  * (INVALID_ARGUMENT naming the field), runs the chain, and turns dispatcher failures
- * into ConnectErrors (toConnectError). Shared by the connect-node service and the JSON
- * fast path, so both answer alike.
+ * into ConnectErrors (toConnectError). Once the transport's own deadline has passed the
+ * answer is DEADLINE_EXCEEDED, whichever noticed it first: the transport's signal (the
+ * chain then stops as if CANCELLED) or the chain (whose deadline is never later).
+ * Shared by the connect-node service and the JSON fast path, so both answer alike.
  */
 export async function interceptCall(dispatcher: Dispatcher, request: TopicCallFields, transport: TransportContext): Promise<InterceptVerdict> {
   checkTopic(request.topic);
   const options = toCallOptions(request, transport);
+  const deadlineAt = transport.timeoutMs === undefined ? undefined : Date.now() + transport.timeoutMs;
+  const passed = () => abortedByDeadline(transport.signal) || (deadlineAt !== undefined && Date.now() >= deadlineAt);
+  let verdict: InterceptVerdict;
   try {
-    return await dispatcher.intercept(request.topic, request.payload ?? {}, options);
+    verdict = await dispatcher.intercept(request.topic, request.payload ?? {}, options);
   } catch (reason) {
-    throw toConnectError(reason);
+    throw passed() ? transportDeadlineError() : toConnectError(reason);
   }
+  if (passed()) throw transportDeadlineError();
+  return verdict;
 }
 
 /**

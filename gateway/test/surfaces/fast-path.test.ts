@@ -156,6 +156,13 @@ describe("the JSON fast path answers exactly as connect-node", () => {
     });
   }
 
+  it("answers DEADLINE_EXCEEDED when connect-timeout-ms passes (not the CANCELLED the chain sees)", async () => {
+    const answer = await expectSame(json({ topic: "t.wait" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "100" } }));
+    expect(answer.status).toBe(504);
+    expect(answer.headers).toContainEqual(["polyplug-error-code", "deadline_exceeded"]);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: "deadline_exceeded" });
+  });
+
   it("answers the plain case as documented (a sanity check of the comparison)", async () => {
     const answer = await expectSame(json({ topic: "t.reject", payload: { n: 1 }, requestId: "r-9" }));
     expect(answer.status).toBe(200);
