@@ -3,18 +3,20 @@
 // the gateway's alone. Run by lib/gateway-process.mjs:
 //   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
 // prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
-// "rss" → {"rssBytes"} after a garbage collection; "stop" → stops everything and exits.
+// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs"} (user + system time
+// so far); "stop" → stops everything and exits. With "reference": true (gateway mode) it
+// also serves the public API without the JSON fast path on a second port ("referenceUrl").
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
-import { createGateway } from "../dist/index.js";
+import { createGateway, startPublicServer } from "../dist/index.js";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
 import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
 
-const { mode, plugins: count } = JSON.parse(process.argv[2] ?? "{}");
+const { mode, plugins: count, reference } = JSON.parse(process.argv[2] ?? "{}");
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 /** Full gateway: store, public server, supervisors, dispatcher. */
@@ -26,9 +28,13 @@ async function startGateway() {
   if (notActive.length) throw new Error(`plugins not active: ${notActive.map((p) => `${p.pluginId} (${p.state})`).join(", ")}`);
   // One call through the whole chain, so every connection is in use before measuring.
   await gateway.dispatcher.intercept(CHAIN_TOPIC, { message: "warm" });
+  // connect-node's handler for the same dispatcher: the baseline of the JSON fast path.
+  const referenceServer = reference ? await startPublicServer({ port: 0, dispatcher: gateway.dispatcher, fastPath: false }) : undefined;
   return {
     url: gateway.url,
+    referenceUrl: referenceServer?.url,
     stop: async () => {
+      await referenceServer?.close();
       await gateway.stop();
       rmSync(pluginsDir, { recursive: true, force: true });
       rmSync(dataDir, { recursive: true, force: true });
@@ -48,12 +54,15 @@ async function startHostCore() {
 }
 
 const running = mode === "host" ? await startHostCore() : await startGateway();
-print({ url: running.url, pid: process.pid });
+print({ url: running.url, referenceUrl: running.referenceUrl, pid: process.pid });
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === "rss") {
     globalThis.gc?.();
     await new Promise((resolve) => setTimeout(resolve, 50));
     print({ rssBytes: process.memoryUsage().rss });
+  } else if (line === "cpu") {
+    const { user, system } = process.cpuUsage();
+    print({ cpuUs: user + system });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });

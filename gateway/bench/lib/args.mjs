@@ -1,7 +1,7 @@
 // Command line of `npm run bench`.
 
 /** The suites in run order. */
-export const SUITES = ["roundtrip", "payload", "startup", "e2e", "memory", "transports"];
+export const SUITES = ["roundtrip", "payload", "startup", "e2e", "fastpath", "memory", "transports"];
 
 /**
  * @typedef {object} BenchArgs

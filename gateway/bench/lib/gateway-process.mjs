@@ -7,7 +7,9 @@ import { paths } from "./paths.mjs";
 /**
  * @typedef {object} GatewayProcess
  * @property {string} url          the public API base URL ("" in host mode)
+ * @property {string | undefined} referenceUrl  the same API without the JSON fast path (option `reference`)
  * @property {number} pid
+ * @property {() => Promise<number>} cpuUs  the child's CPU time so far (user + system), microseconds
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
  * @property {() => Promise<void>} stop
  */
@@ -18,10 +20,11 @@ import { paths } from "./paths.mjs";
  * @param {"gateway" | "host"} mode
  * @param {number} plugins
  * @param {readonly string[]} [nodeArgs]  extra Node flags for the child (e.g. `--cpu-prof`)
+ * @param {{reference?: boolean}} [options]  reference: also serve the API without the JSON fast path
  * @returns {Promise<GatewayProcess>}
  */
-export async function startGatewayProcess(mode, plugins, nodeArgs = []) {
-  const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, path.join(paths.bench, "gateway-child.mjs"), JSON.stringify({ mode, plugins })], {
+export async function startGatewayProcess(mode, plugins, nodeArgs = [], options = {}) {
+  const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, path.join(paths.bench, "gateway-child.mjs"), JSON.stringify({ mode, plugins, ...options })], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const stderr = [];
@@ -36,7 +39,12 @@ export async function startGatewayProcess(mode, plugins, nodeArgs = []) {
   const ready = await next();
   return {
     url: ready.url,
+    referenceUrl: ready.referenceUrl,
     pid: ready.pid,
+    cpuUs: async () => {
+      child.stdin.write("cpu\n");
+      return (await next()).cpuUs;
+    },
     rss: async () => {
       child.stdin.write("rss\n");
       return (await next()).rssBytes;
