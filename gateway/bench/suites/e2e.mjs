@@ -1,19 +1,38 @@
 // 4. End to end through the public API: an application POSTing Connect JSON to
 // polyplug.v1.Gateway/Intercept, chains of 1, 5 and 10 Go plugins, concurrency 1 and 64.
 // Baselines in the same run: the sum of the chain's hook calls (N × one TS-host round trip
-// to the same plugin) and go-plugin's Go host calling the same chain directly (no HTTP).
+// to the same plugin, measured on its own), the sum of the hook calls as measured inside the
+// very chain (each answer's steps[].durationMs, so the difference is the gateway + HTTP
+// overhead of that request), and go-plugin's Go host calling the same chain directly (no HTTP).
 import { CHAIN_TOPIC } from "../lib/chain-plugins.mjs";
 import { startGatewayProcess } from "../lib/gateway-process.mjs";
 import { runGoHost } from "../lib/go-host.mjs";
 import { httpLoad } from "../lib/http-load.mjs";
 import { paths } from "../lib/paths.mjs";
-import { ratio, summarise } from "../lib/stats.mjs";
+import { median, ratio, summarise } from "../lib/stats.mjs";
 import { latency, rate, time, times } from "../lib/format.mjs";
 import { benchPayload, runTsIntercept } from "../lib/ts-host.mjs";
 
 /** @param {any} json */
 function checkAllowed(json) {
   if (json.allowed !== true) throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
+}
+
+/** The sum of the chain's step durations an Intercept answer reports, in µs. @param {any} json */
+function stepsUs(json) {
+  return json.steps.reduce((sum, step) => sum + step.durationMs, 0) * 1000;
+}
+
+/**
+ * Per request: HTTP latency over, and minus, the sum of its own chain steps; medians of both.
+ * @param {{latencyUs: number, innerUs: number}[]} paired
+ */
+function inChain(paired) {
+  return {
+    stepsUs: median(paired.map((p) => p.innerUs)),
+    overSteps: ratio(median(paired.map((p) => p.latencyUs / p.innerUs)), 1),
+    overheadUs: median(paired.map((p) => p.latencyUs - p.innerUs)),
+  };
 }
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
@@ -38,9 +57,10 @@ export async function run(w, log) {
           durationMs,
           minCalls: 2,
           check: checkAllowed,
+          inner: stepsUs,
         });
         if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
-        e2e.push(summarise(r.latenciesUs, r.elapsedMs, r.errors));
+        e2e.push({ ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired) });
       }
     } finally {
       await gateway.stop();
@@ -57,6 +77,9 @@ export async function run(w, log) {
         goChain: goSummary,
         sumOfHooksUs: sumUs,
         overSum: concurrency === 1 ? ratio(e2e[i].medianUs, sumUs) : Number.NaN,
+        stepsUs: e2e[i].stepsUs,
+        overSteps: e2e[i].overSteps,
+        overheadUs: e2e[i].overheadUs,
         latencyVsGo: ratio(e2e[i].medianUs, goSummary.medianUs),
         throughputVsGo: ratio(e2e[i].throughput, goSummary.throughput),
       });
@@ -65,8 +88,8 @@ export async function run(w, log) {
   const ten = data.find((d) => d.chain === Math.max(...chains) && d.concurrency === 1);
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
-    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`; the gateway runs in its own process (AutoMTLS off) with N scripted Go plugins, each proceeding. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin (${time(hookSummary.medianUs)} in this run). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
-    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Sum of hooks", "HTTP / sum", "Go chain median / p99", "Go chain calls/s", "HTTP/Go latency", "HTTP/Go throughput"],
+    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`; the gateway runs in its own process (AutoMTLS off) with N scripted Go plugins, each proceeding. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
+    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Go chain median / p99", "Go chain calls/s", "HTTP/Go latency", "HTTP/Go throughput"],
     rows: data.map((d) => [
       String(d.chain),
       String(d.concurrency),
@@ -74,12 +97,25 @@ export async function run(w, log) {
       rate(d.e2e.throughput),
       d.concurrency === 1 ? time(d.sumOfHooksUs) : "",
       times(d.overSum),
+      time(d.stepsUs),
+      times(d.overSteps),
+      time(d.overheadUs),
       latency(d.goChain),
       rate(d.goChain.throughput),
       times(d.latencyVsGo),
       times(d.throughputVsGo),
     ]),
-    headlines: ten ? [{ metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls`, value: ten.overSum, goal: "≤ 1.10×", met: ten.overSum <= 1.1 }] : [],
+    headlines: ten
+      ? [
+          { metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls (N × one isolated call)`, value: ten.overSum, goal: "≤ 1.10×", met: ten.overSum <= 1.1 },
+          {
+            metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls as timed in the chain (overhead ${time(ten.overheadUs)})`,
+            value: ten.overSteps,
+            goal: "≤ 1.10×",
+            met: ten.overSteps <= 1.1,
+          },
+        ]
+      : [],
     data: { hook: hookSummary, rows: data },
   };
 }

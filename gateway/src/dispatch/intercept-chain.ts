@@ -107,10 +107,11 @@ export async function runInterceptChain(
   let modified = false;
   const steps: ChainStep[] = [];
   for (const link of links) {
-    const started = Date.now();
+    // Fractional ms (ChainStep.duration_ms): one step is often well under a millisecond.
+    const started = performance.now();
     encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
     const result = await callOne(link, topic, encoded, call);
-    const durationMs = Date.now() - started;
+    const durationMs = performance.now() - started;
     const pluginId = link.plugin.pluginId;
     if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs });
     else if (result.kind === "modify") {
