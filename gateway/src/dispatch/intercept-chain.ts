@@ -5,8 +5,7 @@ import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
 import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
 import type { ActivePlugin } from "./active-plugins.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
-import { newHookContext } from "./hook-context.js";
-import { encodedPayload, interceptRequest, type EncodedPayload } from "./intercept-request.js";
+import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
 import { encodeCheckedPayload, encodePayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "./topics.js";
 
@@ -41,6 +40,7 @@ export function interceptChain(plugins: readonly ActivePlugin[], topic: string, 
 /** The call-wide facts a chain runs with. */
 export interface ChainCall {
   readonly requestId: string;
+  /** A valid W3C traceparent (see isTraceparent): it is sent to every plugin as it is. */
   readonly traceparent: string;
   readonly metadata: Readonly<Record<string, string>>;
   /** Epoch ms by which the whole chain must be done. */
@@ -55,13 +55,14 @@ type StepResult =
   | { kind: "reject"; reason: string; code: string }
   | { kind: "failed"; error: PolyplugError };
 
-async function callOne(link: InterceptLink, topic: string, payload: EncodedPayload, call: ChainCall): Promise<StepResult> {
+async function callOne(link: InterceptLink, topic: string, requests: InterceptRequestEncoder, payload: EncodedPayload, call: ChainCall): Promise<StepResult> {
   const { plugin } = link;
-  const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - Date.now());
+  const now = Date.now();
+  const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - now);
   if (timeoutMs <= 0) return { kind: "failed", error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline") };
   try {
-    const context = newHookContext({ pluginId: plugin.pluginId, requestId: call.requestId, traceparent: call.traceparent, metadata: call.metadata, timeoutMs });
-    const response = await plugin.session.rpc.intercept(interceptRequest(context, topic, payload), { deadline: timeoutMs, ...(call.signal ? { signal: call.signal } : {}) });
+    const request = requests.request(plugin.pluginId, now + timeoutMs, payload);
+    const response = await plugin.session.rpc.intercept(request, call.signal ? { deadline: timeoutMs, signal: call.signal } : { deadline: timeoutMs });
     plugin.reportHookSuccess();
     if (response.error) {
       const name = ContractCode[response.error.code] ?? String(response.error.code);
@@ -106,11 +107,13 @@ export async function runInterceptChain(
   let encoded: EncodedPayload | undefined;
   let modified = false;
   const steps: ChainStep[] = [];
+  let requests: InterceptRequestEncoder | undefined;
   for (const link of links) {
     // Fractional ms (ChainStep.duration_ms): one step is often well under a millisecond.
     const started = performance.now();
     encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
-    const result = await callOne(link, topic, encoded, call);
+    requests ??= new InterceptRequestEncoder(call, topic);
+    const result = await callOne(link, topic, requests, encoded, call);
     const durationMs = performance.now() - started;
     const pluginId = link.plugin.pluginId;
     if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs });

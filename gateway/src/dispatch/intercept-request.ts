@@ -1,10 +1,21 @@
 import { create, type UnknownField } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import type { HookContext } from "../gen/polyplug/v1/common_pb.js";
 import { InterceptRequestSchema, type InterceptRequest } from "../gen/polyplug/v1/plugin_pb.js";
 
-/** Field number of InterceptRequest.payload (google.protobuf.Struct) in plugin.proto. */
-const PAYLOAD_FIELD = InterceptRequestSchema.field.payload.number;
+// Field numbers of plugin.proto's InterceptRequest and common.proto's HookContext (and of
+// google.protobuf.Timestamp), written by hand below in protobuf-es's order: ascending field
+// number, implicit-presence fields only when not empty/zero, map entries key then value.
+const REQUEST_CONTEXT = InterceptRequestSchema.field.context.number;
+const REQUEST_TOPIC = InterceptRequestSchema.field.topic.number;
+const REQUEST_PAYLOAD = InterceptRequestSchema.field.payload.number;
+const CONTEXT_REQUEST_ID = 1;
+const CONTEXT_TRACEPARENT = 2;
+const CONTEXT_PLUGIN_ID = 3;
+const CONTEXT_DEADLINE = 4;
+const CONTEXT_METADATA = 5;
+const TIMESTAMP_SECONDS = 1;
+const TIMESTAMP_NANOS = 2;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * A payload serialized once, ready to go into any number of InterceptRequests: the
@@ -14,20 +25,119 @@ export interface EncodedPayload {
   readonly field: UnknownField;
 }
 
-/** Prepares `structBytes` (a Struct's binary form, see encodePayload) for interceptRequest. */
+/** Prepares `structBytes` (a Struct's binary form, see encodePayload) for an InterceptRequestEncoder. */
 export function encodedPayload(structBytes: Uint8Array): EncodedPayload {
   const data = new BinaryWriter().uint32(structBytes.length).raw(structBytes).finish();
-  return { field: { no: PAYLOAD_FIELD, wireType: WireType.LengthDelimited, data } };
+  return { field: { no: REQUEST_PAYLOAD, wireType: WireType.LengthDelimited, data } };
+}
+
+/** What every HookContext of one intercept chain carries. */
+export interface ChainContextFields {
+  readonly requestId: string;
+  /** Sent as given: the caller has validated it (see isTraceparent). */
+  readonly traceparent: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+/** Writes a non-negative safe integer as a varint at `at`; returns the position after it. */
+function writeVarint(buffer: Buffer, at: number, value: number): number {
+  while (value >= 0x80) {
+    buffer[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  buffer[at++] = value;
+  return at;
+}
+
+function tagByte(field: number, wireType: WireType): number {
+  return (field << 3) | wireType; // every field written here is below 16: a one-byte tag
+}
+
+/** A length-delimited field (tag, length, bytes); the empty buffer for an empty `bytes` when `omitEmpty`. */
+function delimited(field: number, bytes: Uint8Array, omitEmpty = true): Buffer {
+  if (omitEmpty && bytes.length === 0) return EMPTY;
+  const out = Buffer.allocUnsafe(1 + varintLength(bytes.length) + bytes.length);
+  out[0] = tagByte(field, WireType.LengthDelimited);
+  out.set(bytes, writeVarint(out, 1, bytes.length));
+  return out;
+}
+
+function stringField(field: number, value: string, omitEmpty = true): Buffer {
+  return delimited(field, Buffer.from(value, "utf8"), omitEmpty);
+}
+
+/** The body of a length-delimited field: its length varint and `bytes`, as UnknownField.data. */
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(varintLength(bytes.length) + bytes.length);
+  out.set(bytes, writeVarint(out, 0, bytes.length));
+  return out;
 }
 
 /**
- * An InterceptRequest whose payload is already serialized. protobuf-es writes unknown
- * fields after the known ones, and `payload` is the last field, so the bytes on the wire are
- * identical to serializing `{context, topic, payload}`; a chain of N plugins serializes the
- * payload once instead of N times (and a modified payload once, by its size check).
+ * Builds the InterceptRequests of one chain. Everything the steps share (request id,
+ * traceparent, metadata, topic; the payload until a plugin modifies it) is serialized once;
+ * each step adds only its plugin id and deadline. The requests carry their fields as
+ * pre-serialized unknown fields, in field order, so protobuf-es writes exactly the bytes it
+ * would for `{context, topic, payload}` (tested against it) without walking the messages.
  */
-export function interceptRequest(context: HookContext, topic: string, payload: EncodedPayload): InterceptRequest {
-  const request = create(InterceptRequestSchema, { context, topic });
-  request.$unknown = [payload.field];
-  return request;
+export class InterceptRequestEncoder {
+  private readonly head: Buffer; // HookContext fields 1 and 2
+  private readonly tail: Buffer; // HookContext field 5 (metadata entries)
+  private readonly topic: UnknownField | undefined;
+
+  constructor(fields: ChainContextFields, topic: string) {
+    this.head = Buffer.concat([stringField(CONTEXT_REQUEST_ID, fields.requestId), stringField(CONTEXT_TRACEPARENT, fields.traceparent)]);
+    const entries: Buffer[] = [];
+    for (const key of Object.keys(fields.metadata)) {
+      const entry = Buffer.concat([stringField(1, key, false), stringField(2, fields.metadata[key] as string, false)]);
+      entries.push(delimited(CONTEXT_METADATA, entry, false));
+    }
+    this.tail = Buffer.concat(entries);
+    this.topic = topic === "" ? undefined : { no: REQUEST_TOPIC, wireType: WireType.LengthDelimited, data: lengthPrefixed(Buffer.from(topic, "utf8")) };
+  }
+
+  /**
+   * The request for the plugin `pluginId`, whose HookContext says the call is due by
+   * `deadlineMs` (epoch ms; whole milliseconds are sent).
+   */
+  request(pluginId: string, deadlineMs: number, payload: EncodedPayload): InterceptRequest {
+    const ms = Math.max(0, Math.floor(deadlineMs));
+    const seconds = Math.floor(ms / 1000);
+    const nanos = (ms % 1000) * 1_000_000;
+    const timestampLength = (seconds === 0 ? 0 : 1 + varintLength(seconds)) + (nanos === 0 ? 0 : 1 + varintLength(nanos));
+    const idLength = Buffer.byteLength(pluginId, "utf8");
+    const bodyLength = this.head.length + (idLength === 0 ? 0 : 1 + varintLength(idLength) + idLength) + 2 + timestampLength + this.tail.length;
+    const data = Buffer.allocUnsafe(varintLength(bodyLength) + bodyLength);
+    let at = writeVarint(data, 0, bodyLength);
+    at += this.head.copy(data, at);
+    if (idLength !== 0) {
+      data[at++] = tagByte(CONTEXT_PLUGIN_ID, WireType.LengthDelimited);
+      at = writeVarint(data, at, idLength);
+      at += data.write(pluginId, at, "utf8");
+    }
+    data[at++] = tagByte(CONTEXT_DEADLINE, WireType.LengthDelimited);
+    data[at++] = timestampLength; // at most 1 + 10 + 1 + 5 bytes: a one-byte length
+    if (seconds !== 0) {
+      data[at++] = tagByte(TIMESTAMP_SECONDS, WireType.Varint);
+      at = writeVarint(data, at, seconds);
+    }
+    if (nanos !== 0) {
+      data[at++] = tagByte(TIMESTAMP_NANOS, WireType.Varint);
+      at = writeVarint(data, at, nanos);
+    }
+    this.tail.copy(data, at);
+    const request = create(InterceptRequestSchema);
+    const context: UnknownField = { no: REQUEST_CONTEXT, wireType: WireType.LengthDelimited, data };
+    request.$unknown = this.topic ? [context, this.topic, payload.field] : [context, payload.field];
+    return request;
+  }
 }

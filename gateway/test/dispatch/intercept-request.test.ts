@@ -1,8 +1,9 @@
 import { create, fromBinary, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { newHookContext } from "../../src/dispatch/hook-context.js";
-import { encodedPayload, interceptRequest } from "../../src/dispatch/intercept-request.js";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { encodedPayload, InterceptRequestEncoder } from "../../src/dispatch/intercept-request.js";
 import { encodeCheckedPayload, encodePayload, MAX_PAYLOAD_BYTES, payloadBytes } from "../../src/dispatch/limits.js";
+import { HookContextSchema } from "../../src/gen/polyplug/v1/common_pb.js";
 import { InterceptRequestSchema } from "../../src/gen/polyplug/v1/plugin_pb.js";
 
 const payloads: JsonObject[] = [
@@ -13,25 +14,56 @@ const payloads: JsonObject[] = [
   { data: "x".repeat(70_000) },
 ];
 
-describe("interceptRequest", () => {
-  it("serializes to the same bytes as a request carrying the payload as JSON", () => {
-    const context = newHookContext({ pluginId: "p", requestId: "r-1", metadata: { a: "b" }, timeoutMs: 500 });
-    for (const payload of payloads) {
-      const expected = toBinary(InterceptRequestSchema, create(InterceptRequestSchema, { context, topic: "a.b", payload }));
-      const actual = toBinary(InterceptRequestSchema, interceptRequest(context, "a.b", encodedPayload(encodePayload(payload))));
-      expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
-      const decoded = fromBinary(InterceptRequestSchema, actual);
-      expect(decoded.payload).toEqual(payload);
-      expect(decoded.topic).toBe("a.b");
+const contexts = [
+  { requestId: "r-1", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", metadata: { a: "b" } },
+  { requestId: "", traceparent: "", metadata: {} },
+  { requestId: "ü-🎉".repeat(40), traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", metadata: { "": "", "2": "two", z: "ключ ✓".repeat(30), "1": "one" } },
+];
+const plugins = ["p", "", "plügin.🎉", "x".repeat(200)];
+const deadlines = [Date.parse("2026-11-25T18:00:00.000Z"), Date.parse("2026-11-25T18:00:00.123Z"), 999, 1000, 0, 2 ** 40 + 1];
+
+/** What protobuf-es writes for the same request built field by field. */
+function reference(fields: (typeof contexts)[number], pluginId: string, deadlineMs: number, topic: string, payload: JsonObject): Uint8Array {
+  const context = create(HookContextSchema, { ...fields, pluginId, deadline: timestampFromMs(deadlineMs) });
+  return toBinary(InterceptRequestSchema, create(InterceptRequestSchema, { context, topic, payload }));
+}
+
+describe("InterceptRequestEncoder", () => {
+  it("serializes to the same bytes as protobuf-es does for {context, topic, payload}", () => {
+    for (const fields of contexts) {
+      for (const topic of ["a.b", "", "t".repeat(300)]) {
+        const encoder = new InterceptRequestEncoder(fields, topic);
+        for (const payload of payloads) {
+          const encoded = encodedPayload(encodePayload(payload));
+          for (const pluginId of plugins) {
+            for (const deadline of deadlines) {
+              const actual = toBinary(InterceptRequestSchema, encoder.request(pluginId, deadline, encoded));
+              expect(Buffer.from(actual).equals(Buffer.from(reference(fields, pluginId, deadline, topic, payload)))).toBe(true);
+            }
+          }
+        }
+      }
     }
   });
 
-  it("can be reused for any number of requests", () => {
+  it("decodes to the context, topic and payload it was given", () => {
+    const fields = contexts[2]!;
+    const deadline = Date.now() + 1500;
+    const decoded = fromBinary(InterceptRequestSchema, toBinary(InterceptRequestSchema, new InterceptRequestEncoder(fields, "a.b").request("p.1", deadline, encodedPayload(encodePayload(payloads[3]!)))));
+    expect(decoded.topic).toBe("a.b");
+    expect(decoded.payload).toEqual(payloads[3]);
+    expect(decoded.context).toMatchObject({ requestId: fields.requestId, traceparent: fields.traceparent, pluginId: "p.1", metadata: fields.metadata, originPluginId: "" });
+    expect(decoded.context?.deadline && timestampMs(decoded.context.deadline)).toBe(deadline);
+  });
+
+  it("builds independent requests: each step's bytes stay as they were", () => {
+    const encoder = new InterceptRequestEncoder(contexts[0]!, "t");
     const encoded = encodedPayload(encodePayload({ k: "v" }));
-    const context = newHookContext({ pluginId: "p" });
-    const first = toBinary(InterceptRequestSchema, interceptRequest(context, "t", encoded));
-    const second = toBinary(InterceptRequestSchema, interceptRequest(context, "t", encoded));
-    expect(Buffer.from(first).equals(Buffer.from(second))).toBe(true);
+    const first = encoder.request("p1", 5000, encoded);
+    const firstBytes = toBinary(InterceptRequestSchema, first);
+    encoder.request("p2", 9000, encodedPayload(encodePayload({ other: 1 })));
+    expect(Buffer.from(toBinary(InterceptRequestSchema, first)).equals(Buffer.from(firstBytes))).toBe(true);
+    expect(Buffer.from(firstBytes).equals(Buffer.from(reference(contexts[0]!, "p1", 5000, "t", { k: "v" })))).toBe(true);
   });
 });
 
