@@ -46,6 +46,9 @@ async function goBinaries() {
     if (!existsSync(path.join(pluginsDir, name, "plugin.json"))) continue;
     await must("go", ["build", "-o", `plugins/${name}/bin/${name}`, `./plugins/${name}`], { cwd: goDir });
   }
+  // The Go conformance plugin: the gateway's tests against a real grpc-go server use it too.
+  const conformanceGo = at("conformance", "plugins", "go");
+  if (existsSync(conformanceGo)) await must("go", ["build", "-o", "bin/conformance", "."], { cwd: conformanceGo });
 }
 
 async function goTools() {
