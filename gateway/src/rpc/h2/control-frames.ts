@@ -11,6 +11,8 @@ export interface PeerSettings {
   readonly maxConcurrentStreams: number;
   readonly initialWindowSize: number | undefined;
   readonly maxFrameSize: number | undefined;
+  /** SETTINGS_HEADER_TABLE_SIZE: how much of a dynamic table our HPACK encoder may use. */
+  readonly headerTableSize: number | undefined;
 }
 
 const UNLIMITED_STREAMS = 2 ** 31;
@@ -33,6 +35,7 @@ export function parsePeerSettings(payload: Buffer): PeerSettings {
   let maxConcurrentStreams = UNLIMITED_STREAMS;
   let initialWindowSize: number | undefined;
   let maxFrameSize: number | undefined;
+  let headerTableSize: number | undefined;
   for (let at = 0; at < payload.length; at += 6) {
     const value = payload.readUInt32BE(at + 2);
     switch (payload.readUInt16BE(at)) {
@@ -50,11 +53,14 @@ export function parsePeerSettings(payload: Buffer): PeerSettings {
       case Setting.ENABLE_PUSH:
         if (value > 1) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `SETTINGS_ENABLE_PUSH ${value}`);
         break;
+      case Setting.HEADER_TABLE_SIZE:
+        headerTableSize = value;
+        break;
       default:
-        break; // HEADER_TABLE_SIZE: our encoder has no dynamic table; the rest is advisory
+        break; // the rest is advisory
     }
   }
-  return { maxConcurrentStreams, initialWindowSize, maxFrameSize };
+  return { maxConcurrentStreams, initialWindowSize, maxFrameSize, headerTableSize };
 }
 
 /** A GOAWAY payload: the last stream id we processed and the error code. */

@@ -2,7 +2,8 @@
  * A client HTTP/2 connection spoken directly on a socket: preface and SETTINGS, stream
  * multiplexing under the peer's MAX_CONCURRENT_STREAMS (extra requests wait in a queue),
  * flow control both ways, PING answers, GOAWAY, and teardown when the socket or the peer's
- * framing fails. It knows nothing about gRPC beyond the 5-byte message prefix its streams send.
+ * framing fails. Request header blocks are encoded here, when a stream starts, because the HPACK
+ * encoder's dynamic table must follow the order blocks go on the wire.
  */
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -13,6 +14,7 @@ import { FrameWriter } from "./frame-writer.js";
 import { H2ConnectionError } from "./h2-error.js";
 import { H2Stream, type StreamListener } from "./h2-stream.js";
 import { HpackDecoder } from "./hpack-decoder.js";
+import { type RequestHead, RequestHeaderEncoder } from "./hpack-encoder.js";
 
 // Until the peer's SETTINGS arrive (its first frame, one round trip), send one stream only:
 // a server with a low MAX_CONCURRENT_STREAMS would refuse the rest (REFUSED_STREAM).
@@ -24,6 +26,7 @@ export class H2Connection {
   private readonly writer: FrameWriter;
   private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_BYTES, (type, flags, id, payload, flowBytes) => this.onFrame(type, flags, id, payload, flowBytes));
   private readonly hpack = new HpackDecoder(HEADER_TABLE_BYTES);
+  private readonly encoder: RequestHeaderEncoder;
   private readonly streams = new Map<number, H2Stream>();
   private readonly waiting: H2Stream[] = [];
   private readonly blocked = new Set<H2Stream>();
@@ -42,11 +45,14 @@ export class H2Connection {
   /**
    * @param onRetire called once when the connection stops taking new streams (so its owner
    *   opens a new one for the next call)
+   * @param scheme `:scheme` of every request
    */
   constructor(
     private readonly socket: Socket,
     private readonly onRetire: () => void,
+    scheme: "http" | "https",
   ) {
+    this.encoder = new RequestHeaderEncoder(scheme, "localhost");
     this.writer = new FrameWriter(socket);
     this.writer.raw(CLIENT_PREFACE);
     this.writer.frame(FrameType.SETTINGS, 0, 0, clientSettingsPayload(STREAM_WINDOW_BYTES));
@@ -70,15 +76,12 @@ export class H2Connection {
     return this.streams.size + this.waiting.length;
   }
 
-  /** Starts (or queues) a request; its outcome reaches `listener`. The header block is copied. */
-  request(headerBlock: Buffer, message: Uint8Array, listener: StreamListener): H2Stream {
-    const stream = new H2Stream(listener, headerBlock, message);
+  /** Starts (or queues) a request; its outcome reaches `listener`. `head` must be valid (see metadataFields). */
+  request(head: RequestHead, message: Uint8Array, listener: StreamListener): H2Stream {
+    const stream = new H2Stream(listener, head, message);
     if (this.active === 0) this.socket.ref();
     if (this.streams.size < this.peerMaxStreams) this.start(stream);
-    else {
-      stream.headerBlock = Buffer.from(headerBlock); // the caller's buffer is reused
-      this.waiting.push(stream);
-    }
+    else this.waiting.push(stream);
     return stream;
   }
 
@@ -112,7 +115,7 @@ export class H2Connection {
     if (this.nextId > LAST_STREAM_ID) this.retire();
     stream.sendWindow = this.peerWindow;
     this.streams.set(stream.id, stream);
-    this.writer.headers(stream.id, stream.headerBlock, this.peerMaxFrame);
+    this.writer.headers(stream.id, this.encoder.encode(stream.head), this.peerMaxFrame);
     this.pump(stream);
   }
 
@@ -217,6 +220,7 @@ export class H2Connection {
       for (const stream of this.streams.values()) stream.sendWindow += delta;
     }
     if (settings.maxFrameSize !== undefined) this.peerMaxFrame = settings.maxFrameSize;
+    if (settings.headerTableSize !== undefined) this.encoder.peerTableSize(settings.headerTableSize);
     this.peerMaxStreams = settings.maxConcurrentStreams;
     this.writer.frame(FrameType.SETTINGS, Flag.ACK, 0, undefined);
     for (const stream of [...this.blocked]) this.pump(stream);

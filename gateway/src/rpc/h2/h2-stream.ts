@@ -1,3 +1,5 @@
+import type { RequestHead } from "./hpack-encoder.js";
+
 /**
  * One client stream of an HTTP/2 connection: what the caller is told about the response,
  * and the send-side state (request bytes left to send, flow-control window).
@@ -23,7 +25,7 @@ export interface StreamListener {
 /** Bytes of the gRPC message prefix (compressed flag + 32-bit length) sent before the message. */
 const PREFIX_BYTES = 5;
 
-/** A request on its way: HEADERS block, then the gRPC-framed message as DATA, under flow control. */
+/** A request on its way: HEADERS, then the gRPC-framed message as DATA, under flow control. */
 export class H2Stream {
   /** Stream id; 0 while the stream waits for a slot under MAX_CONCURRENT_STREAMS. */
   id = 0;
@@ -39,12 +41,12 @@ export class H2Stream {
   readonly prefix: Buffer;
 
   /**
-   * @param headerBlock the encoded request headers (owned by the stream while it waits for a slot)
+   * @param head what the request headers say; the connection encodes them when the stream starts
    * @param message the serialised request message
    */
   constructor(
     readonly listener: StreamListener,
-    public headerBlock: Buffer,
+    readonly head: RequestHead,
     readonly message: Uint8Array,
   ) {
     const prefix = Buffer.allocUnsafe(PREFIX_BYTES);

@@ -10,6 +10,7 @@ import { GrpcCallError } from "../http2-unary.js";
 import { H2Code } from "./constants.js";
 import type { H2Connection } from "./h2-connection.js";
 import type { H2Stream, StreamListener } from "./h2-stream.js";
+import type { RequestHead } from "./hpack-encoder.js";
 
 /** What a call needs from its transport. */
 export interface UnaryCallContext {
@@ -42,7 +43,7 @@ export class UnaryCall implements StreamListener {
   constructor(private readonly context: UnaryCallContext) {}
 
   /** Arms the deadline and abort signal, then starts the stream. */
-  begin(connection: H2Connection, headerBlock: Buffer, request: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+  begin(connection: H2Connection, head: RequestHead, request: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
     if (timeoutMs !== undefined) {
       this.timer = setTimeout(() => this.fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`), timeoutMs);
     }
@@ -51,7 +52,7 @@ export class UnaryCall implements StreamListener {
       signal.addEventListener("abort", this.onAbort, { once: true });
     }
     this.connection = connection;
-    this.stream = connection.request(headerBlock, request, this);
+    this.stream = connection.request(head, request, this);
   }
 
   header(name: string, value: string): void {
@@ -96,7 +97,7 @@ export class UnaryCall implements StreamListener {
       const connection = this.context.resend();
       if (connection) {
         this.connection = connection;
-        this.stream = connection.request(this.stream.headerBlock, this.stream.message, this);
+        this.stream = connection.request(this.stream.head, this.stream.message, this);
         return;
       }
     }

@@ -10,7 +10,7 @@ import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../h
 import { grpcTimeoutHeader } from "../grpc-framing.js";
 import { connectSocket } from "./connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
-import { RequestHeaderEncoder } from "./hpack-encoder.js";
+import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
 
 function remainingMs(deadline: Date | number | undefined): number | undefined {
@@ -26,15 +26,18 @@ function remainingMs(deadline: Date | number | undefined): number | undefined {
 export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
-  const encoder = new RequestHeaderEncoder(mtls ? "https" : "http", "localhost");
   let current: H2Connection | undefined;
   let closed = false;
 
   const connection = (): H2Connection => {
     if (current?.usable) return current;
-    const opened: H2Connection = new H2Connection(connectSocket(listen, mtls), () => {
-      if (current === opened) current = undefined;
-    });
+    const opened: H2Connection = new H2Connection(
+      connectSocket(listen, mtls),
+      () => {
+        if (current === opened) current = undefined;
+      },
+      mtls ? "https" : "http",
+    );
     current = opened;
     return opened;
   };
@@ -48,15 +51,15 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     if (request.length > maxMessageBytes) {
       return Promise.reject(new GrpcCallError(status.RESOURCE_EXHAUSTED, `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`));
     }
-    let headerBlock: Buffer;
+    let head: RequestHead;
     try {
-      headerBlock = encoder.encode(path, timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs), callOptions.metadata);
+      head = { path, timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs), metadata: metadataFields(callOptions.metadata) };
     } catch (error) {
       return Promise.reject(new GrpcCallError(status.UNAVAILABLE, `could not start a call to the plugin at ${target}: ${(error as Error).message}`));
     }
     return new Promise<Buffer>((resolve, reject) => {
       const call = new UnaryCall({ target, maxMessageBytes, resolve, reject, resend: () => (closed ? undefined : connection()) });
-      call.begin(connection(), headerBlock, request, timeoutMs, signal);
+      call.begin(connection(), head, request, timeoutMs, signal);
     });
   };
 
