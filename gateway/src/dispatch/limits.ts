@@ -2,12 +2,15 @@ import { toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema, type Struct } from "@bufbuild/protobuf/wkt";
 import { fromJson } from "@bufbuild/protobuf";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { encodeJsonStruct } from "./struct-encoder.js";
 
 /** Largest Intercept/Notify payload, serialized as google.protobuf.Struct (the contract's limit). */
 export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 
 /** A JSON object serialized as a google.protobuf.Struct, exactly as a hook request carries it. */
 export function encodePayload(payload: JsonObject): Uint8Array {
+  const direct = encodeJsonStruct(payload);
+  if (direct) return direct;
   const struct: Struct = fromJson(StructSchema, payload);
   return toBinary(StructSchema, struct);
 }
