@@ -1,21 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PluginState, PluginStatus } from "../supervision/supervisor.js";
+import { createHookRecorder, type HookObservation } from "./hook-recorder.js";
+
+export type { HookObservation } from "./hook-recorder.js";
 
 /** Every state a plugin can be in, in the order the state gauge lists them. */
 export const PLUGIN_STATES: readonly PluginState[] = ["not-running", "starting", "active", "unhealthy", "restarting", "failed", "stopping"];
 
 /** Bucket bounds of the hook latency histogram, in seconds (1 ms … 30 s). */
 export const HOOK_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-/** One finished hook call, as the dispatcher reports it. */
-export interface HookObservation {
-  readonly pluginId: string;
-  /** `intercept`, `notify`, `command` or `http`. */
-  readonly hook: string;
-  readonly durationMs: number;
-  /** What happened, e.g. `proceed`, `modify`, `reject`, `ok`, `error`, `timeout`. */
-  readonly outcome: string;
-}
 
 /** KV operation kinds counted by `polyplug_kv_operations_total`. */
 export type KvOperation = "get" | "set" | "delete" | "list";
@@ -35,7 +28,7 @@ export interface MetricsSources {
  */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  /** Records one hook call: latency histogram per plugin and hook, call counter by outcome. */
+  /** Records one hook call: latency histogram per plugin and hook, call counter by outcome (queued; every render sees it). */
   observeHook(observation: HookObservation): void;
   /** Counts one KV operation by plugin (namespace), kind and result. */
   countKv(pluginId: string, operation: KvOperation, result: string): void;
@@ -61,19 +54,24 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   // Restart counts are read from the supervisors; the counter is advanced by the difference.
   const seenRestarts = new Map<string, number>();
 
+  // Hook calls are queued by the recorder; whichever of the two is read first moves them in.
+  const flushHooks = () => hooks.flush();
   const hookDuration = new Histogram({
     name: "polyplug_hook_duration_seconds",
     help: "Latency of hook calls to plugins, per plugin and hook (intercept, notify, command, http).",
     labelNames: ["plugin_id", "hook"] as const,
     buckets: HOOK_LATENCY_BUCKETS,
     registers: [registry],
+    collect: flushHooks,
   });
   const hookCalls = new Counter({
     name: "polyplug_hook_calls_total",
     help: "Hook calls to plugins by plugin, hook and outcome.",
     labelNames: ["plugin_id", "hook", "outcome"] as const,
     registers: [registry],
+    collect: flushHooks,
   });
+  const hooks = createHookRecorder(hookDuration, hookCalls);
   const kvOperations = new Counter({
     name: "polyplug_kv_operations_total",
     help: "KV store operations by plugin, operation (get, set, delete, list) and result.",
@@ -118,9 +116,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   return {
     registry,
     contentType: registry.contentType,
-    observeHook({ pluginId, hook, durationMs, outcome }) {
-      hookDuration.observe({ plugin_id: pluginId, hook }, Math.max(0, durationMs) / 1000);
-      hookCalls.inc({ plugin_id: pluginId, hook, outcome });
+    observeHook(observation: HookObservation) {
+      hooks.record(observation);
     },
     countKv(pluginId, operation, result) {
       kvOperations.inc({ plugin_id: pluginId, operation, result });
