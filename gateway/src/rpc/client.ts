@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { fastToBinary } from "./fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
 import { GrpcCallError, type UnaryTransport } from "./http2-unary.js";
 import type { PolyplugError } from "../errors.js";
@@ -109,8 +110,8 @@ function leanUnary(method: DescMethod, transport: UnaryTransport, label: string)
     const started = Date.now();
     let bytes: Buffer;
     try {
-      // toBinary's bytes go on the wire as they are (no Buffer copy, which matters for big payloads).
-      bytes = await transport.unary(path, toBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>)), options);
+      // fastToBinary's bytes go on the wire as they are (no Buffer copy, which matters for big payloads).
+      bytes = await transport.unary(path, fastToBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>)), options);
     } catch (reason) {
       throw unaryFailure(reason, label, options, started);
     }

@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import { fastToBinary } from "./fast-to-binary.js";
 
 /** The HTTP/2 path of a gRPC method, e.g. `/plugin.GRPCBroker/StartStream`. */
 export function grpcMethodPath(method: DescMethod): string {
@@ -18,7 +19,8 @@ export function isResponseStream(method: DescMethod): boolean {
 
 /** Serialises a message, or a message init shape, of `schema` to protobuf binary. */
 export function encodeMessage(schema: DescMessage, message: MessageInitShape<DescMessage>): Buffer {
-  return Buffer.from(toBinary(schema, create(schema, message)));
+  const bytes = fastToBinary(schema, create(schema, message));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** The grpc-js method definition (path + protobuf-es (de)serialisers) for one method. */
