@@ -9,7 +9,8 @@ import { commandOwner } from "./commands.js";
 import type { CallOptions, CommandResult, Dispatcher, HookContextInit, InterceptVerdict, NotifyReceipt, PluginHttpStream } from "./dispatcher.js";
 import { isTraceparent, newHookContext, newTraceparent } from "./hook-context.js";
 import { checkHttpRoute } from "./http-target.js";
-import { interceptChain, runInterceptChain } from "./intercept-chain.js";
+import { InterceptChainCache } from "./chain-cache.js";
+import { runInterceptChain } from "./intercept-chain.js";
 import { encodeCheckedPayload } from "./limits.js";
 import { createNotifyQueue, DEFAULT_NOTIFY_QUEUE, type NotifyQueue, type NotifyQueueLimits } from "./notify-queue.js";
 import { anyTopicMatches, isTopicName, topicMatches } from "./topics.js";
@@ -45,6 +46,7 @@ export interface HookCall {
 export class GatewayDispatcher implements Dispatcher {
   private readonly queues = new Map<string, NotifyQueue>();
   private readonly observers = new Set<(call: HookCall) => void>();
+  private readonly chains = new InterceptChainCache();
 
   constructor(
     /** The plugins dispatch sees as active (read-only use: their manifests and Describe answers). */
@@ -88,7 +90,7 @@ export class GatewayDispatcher implements Dispatcher {
   async intercept(topic: string, payload: JsonObject, options?: CallOptions): Promise<InterceptVerdict> {
     checkTopic(topic);
     const encoded = checkPayload(payload);
-    const links = interceptChain(this.plugins.list(), topic, this.logger);
+    const links = this.chains.links(this.plugins.list(), topic, this.logger);
     const longest = links.reduce((sum, link) => sum + link.timeoutMs, 0);
     const facts = this.callFacts(options, Math.max(1000, longest));
     const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger }, encoded);
