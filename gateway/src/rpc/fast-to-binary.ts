@@ -105,8 +105,9 @@ class Writer {
   /** The bytes: copied out of the shared scratch, or the writer's own grown buffer (no copy). */
   result(): Uint8Array {
     if (this.buf !== shared) return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
-    const out = new Uint8Array(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
+    // allocUnsafe takes small sizes from Node's shared pool: no ArrayBuffer of its own to allocate and collect.
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
     return out;
   }
 

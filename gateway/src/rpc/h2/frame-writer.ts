@@ -8,6 +8,7 @@ import type { Socket } from "node:net";
 import { FRAME_HEADER_BYTES, Flag, FrameType } from "./constants.js";
 
 const SLAB_BYTES = 64 * 1024;
+const GRPC_PREFIX_BYTES = 5;
 // Payload slices at least this big are queued by reference rather than copied into the slab.
 const COPY_LIMIT_BYTES = 4 * 1024;
 
@@ -76,6 +77,21 @@ export class FrameWriter {
     this.header(prefixLength + body.length, FrameType.DATA, flags, streamId);
     if (prefix) this.put(prefix);
     this.put(body);
+  }
+
+  /** Queues one DATA frame with END_STREAM carrying a whole gRPC message: its 5-byte prefix, then `message`. */
+  grpcMessage(streamId: number, message: Uint8Array): void {
+    const length = message.length;
+    const copied = length < COPY_LIMIT_BYTES;
+    this.room(FRAME_HEADER_BYTES + GRPC_PREFIX_BYTES + (copied ? length : 0));
+    this.header(GRPC_PREFIX_BYTES + length, FrameType.DATA, Flag.END_STREAM, streamId);
+    const slab = this.slab;
+    slab[this.pos] = 0; // not compressed
+    slab.writeUInt32BE(length, this.pos + 1);
+    this.pos += GRPC_PREFIX_BYTES;
+    if (copied) return this.put(message);
+    this.cut();
+    this.chunks.push(Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, length));
   }
 
   /** Queues a frame with a 4-byte payload (RST_STREAM, WINDOW_UPDATE). */

@@ -122,6 +122,14 @@ export class H2Connection {
   /** Sends as much of the request as both flow-control windows admit; the rest waits for WINDOW_UPDATE. */
   private pump(stream: H2Stream): void {
     let left = stream.unsent;
+    if (stream.sent === 0 && left <= stream.sendWindow && left <= this.sendWindow && left <= this.peerMaxFrame) {
+      // The usual case: the whole request in one DATA frame, its prefix written straight into the batch.
+      this.writer.grpcMessage(stream.id, stream.message);
+      stream.takeAll();
+      this.sendWindow -= left;
+      this.blocked.delete(stream);
+      return;
+    }
     while (left > 0) {
       const size = Math.min(left, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
       if (size <= 0) {

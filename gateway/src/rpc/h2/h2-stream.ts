@@ -37,8 +37,7 @@ export class H2Stream {
   sent = 0;
   /** False once the stream is finished or cancelled; frames for it are then ignored. */
   open = true;
-  /** The gRPC message prefix. */
-  readonly prefix: Buffer;
+  private prefix: Buffer | undefined; // the gRPC message prefix, made when a request is sent in pieces
 
   /**
    * @param head what the request headers say; the connection encodes them when the stream starts
@@ -48,12 +47,7 @@ export class H2Stream {
     readonly listener: StreamListener,
     readonly head: RequestHead,
     readonly message: Uint8Array,
-  ) {
-    const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
-    prefix[0] = 0;
-    prefix.writeUInt32BE(message.length, 1);
-    this.prefix = prefix;
-  }
+  ) {}
 
   /** The prefix piece of the last `take` (undefined once the prefix has been sent). */
   takenPrefix: Buffer | undefined;
@@ -64,12 +58,24 @@ export class H2Stream {
    */
   take(size: number): Uint8Array {
     const from = this.sent;
-    const prefix = from < PREFIX_BYTES ? this.prefix.subarray(from, Math.min(PREFIX_BYTES, from + size)) : undefined;
+    if (from < PREFIX_BYTES && !this.prefix) {
+      this.prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+      this.prefix[0] = 0;
+      this.prefix.writeUInt32BE(this.message.length, 1);
+    }
+    const prefix = from < PREFIX_BYTES ? this.prefix!.subarray(from, Math.min(PREFIX_BYTES, from + size)) : undefined;
     const bodyFrom = Math.max(0, from - PREFIX_BYTES);
     this.takenPrefix = prefix;
     this.sent += size;
     this.sendWindow -= size;
     return this.message.subarray(bodyFrom, bodyFrom + size - (prefix?.length ?? 0));
+  }
+
+  /** Marks the whole request (prefix + message) as sent in one frame. */
+  takeAll(): void {
+    const size = this.unsent;
+    this.sent += size;
+    this.sendWindow -= size;
   }
 
   /** Request bytes (prefix + message) not yet sent. */

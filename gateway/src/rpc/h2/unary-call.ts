@@ -38,7 +38,7 @@ export class UnaryCall implements StreamListener {
   private timer: NodeJS.Timeout | undefined;
   private signal: AbortSignal | undefined;
   private settled = false;
-  private readonly onAbort = () => this.fail(status.CANCELLED, "cancelled by the caller");
+  private onAbort: (() => void) | undefined; // made only for calls with a signal
 
   constructor(private readonly context: UnaryCallContext) {}
 
@@ -49,6 +49,7 @@ export class UnaryCall implements StreamListener {
     }
     if (signal) {
       this.signal = signal;
+      this.onAbort = () => this.fail(status.CANCELLED, "cancelled by the caller");
       signal.addEventListener("abort", this.onAbort, { once: true });
     }
     this.connection = connection;
@@ -117,7 +118,7 @@ export class UnaryCall implements StreamListener {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
-    this.signal?.removeEventListener("abort", this.onAbort);
+    if (this.onAbort) this.signal?.removeEventListener("abort", this.onAbort);
     const { reject } = this.context;
     if (this.failure) return reject(this.failure);
     if (this.grpcStatus === undefined) return reject(this.statusWithout());
