@@ -3,8 +3,8 @@
 // the gateway's alone. Run by lib/gateway-process.mjs:
 //   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
 // prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
-// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs"} (user + system time
-// so far); "stop" → stops everything and exits. With "reference": true (gateway mode) it
+// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs", "userUs", "systemUs"}
+// (CPU time so far: user + system, and each); "stop" → stops everything and exits. With "reference": true (gateway mode) it
 // also serves the public API without the JSON fast path on a second port ("referenceUrl").
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,7 +62,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     print({ rssBytes: process.memoryUsage().rss });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
-    print({ cpuUs: user + system });
+    print({ cpuUs: user + system, userUs: user, systemUs: system });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });

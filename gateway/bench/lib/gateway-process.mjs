@@ -10,6 +10,7 @@ import { paths } from "./paths.mjs";
  * @property {string | undefined} referenceUrl  the same API without the JSON fast path (option `reference`)
  * @property {number} pid
  * @property {() => Promise<number>} cpuUs  the child's CPU time so far (user + system), microseconds
+ * @property {() => Promise<{userUs: number, systemUs: number}>} cpuTimes  the same, user and system time apart
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
  * @property {() => Promise<void>} stop
  */
@@ -44,6 +45,11 @@ export async function startGatewayProcess(mode, plugins, nodeArgs = [], options 
     cpuUs: async () => {
       child.stdin.write("cpu\n");
       return (await next()).cpuUs;
+    },
+    cpuTimes: async () => {
+      child.stdin.write("cpu\n");
+      const { userUs, systemUs } = await next();
+      return { userUs, systemUs };
     },
     rss: async () => {
       child.stdin.write("rss\n");

@@ -50,18 +50,15 @@ export async function run(w, log) {
     const e2e = [];
     try {
       for (const concurrency of concurrencies) {
-        const r = await httpLoad({
-          url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
-          body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
-          concurrency,
-          warmup: warmup * Math.min(concurrency, 8),
-          durationMs,
-          minCalls: 2,
-          check: checkAllowed,
-          inner: stepsUs,
-        });
+        const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
+        await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
+        const before = await gateway.cpuTimes();
+        const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
+        const after = await gateway.cpuTimes();
         if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
-        e2e.push({ ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired) });
+        const perStep = (us) => us / r.latenciesUs.length / chain;
+        const cpu = { userUsPerStep: perStep(after.userUs - before.userUs), systemUsPerStep: perStep(after.systemUs - before.systemUs) };
+        e2e.push({ ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu });
       }
     } finally {
       await gateway.stop();
@@ -81,6 +78,7 @@ export async function run(w, log) {
         stepsUs: e2e[i].stepsUs,
         overSteps: e2e[i].overSteps,
         overheadUs: e2e[i].overheadUs,
+        gatewayCpuUsPerStep: { user: e2e[i].userUsPerStep, system: e2e[i].systemUsPerStep },
         latencyVsGo: ratio(e2e[i].medianUs, goSummary.medianUs),
         throughputVsGo: ratio(e2e[i].throughput, goSummary.throughput),
       });
@@ -89,8 +87,8 @@ export async function run(w, log) {
   const ten = data.find((d) => d.chain === Math.max(...chains) && d.concurrency === 1);
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
-    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`; the gateway runs in its own process (AutoMTLS off) with N scripted Go plugins, each proceeding. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
-    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Go chain median / p99", "Go chain calls/s", "HTTP/Go latency", "HTTP/Go throughput"],
+    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`; the gateway runs in its own process (AutoMTLS off) with N scripted Go plugins, each proceeding. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "Gateway CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
+    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Gateway CPU / step", "Go chain median / p99", "Go chain calls/s", "HTTP/Go latency", "HTTP/Go throughput"],
     rows: data.map((d) => [
       String(d.chain),
       String(d.concurrency),
@@ -101,6 +99,7 @@ export async function run(w, log) {
       time(d.stepsUs),
       times(d.overSteps),
       time(d.overheadUs),
+      `${time(d.gatewayCpuUsPerStep.user + d.gatewayCpuUsPerStep.system)} (${time(d.gatewayCpuUsPerStep.user)} + ${time(d.gatewayCpuUsPerStep.system)})`,
       latency(d.goChain),
       rate(d.goChain.throughput),
       times(d.latencyVsGo),
