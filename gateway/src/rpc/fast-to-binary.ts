@@ -11,73 +11,13 @@
  * expect, it hands the message to protobuf-es, whose encoding (and errors) then apply.
  */
 import { toBinary, ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { isZero, planOf, wireType, type FieldPlan } from "./encode-plan.js";
+import { ProtoWriter } from "./proto-writer.js";
 
-const PROTO3 = 999; // Edition.EDITION_PROTO3
-const IMPLICIT = 2; // FeatureSet_FieldPresence.IMPLICIT
 const STRUCT = "google.protobuf.Struct";
-const SUPPORTED_SCALARS = new Set<number>([ScalarType.STRING, ScalarType.BOOL, ScalarType.DOUBLE, ScalarType.FLOAT, ScalarType.INT32, ScalarType.UINT32, ScalarType.INT64, ScalarType.UINT64, ScalarType.BYTES, ScalarType.SINT32, ScalarType.FIXED32, ScalarType.SFIXED32]);
-
-// protobuf-es unboxes these to primitives in singular fields; left to it.
-const WRAPPERS = new Set(["DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue", "StringValue", "BytesValue"].map((name) => `google.protobuf.${name}`));
-const MAP_KEYS = new Set<number>([ScalarType.STRING, ScalarType.INT32, ScalarType.BOOL]);
 
 /** Thrown inside the encoder for a value it does not handle; the caller falls back to protobuf-es. */
 class Unsupported extends Error {}
-
-interface FieldPlan {
-  readonly field: DescField;
-  readonly name: string;
-  readonly oneof: string | undefined;
-  readonly implicit: boolean;
-  /** Tag bytes for the field's number with wire type 2 (length-delimited), and with its scalar wire type. */
-  readonly lenTag: number;
-  readonly scalarTag: number;
-}
-
-const plans = new WeakMap<DescMessage, readonly FieldPlan[] | null>();
-
-function wireType(scalar: ScalarType): number {
-  switch (scalar) {
-    case ScalarType.DOUBLE:
-      return 1;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 5;
-    case ScalarType.STRING:
-    case ScalarType.BYTES:
-      return 2;
-    default:
-      return 0;
-  }
-}
-
-/** The plan of a schema, or null when some field (or nested message) is out of scope. */
-function planOf(schema: DescMessage, visiting = new Set<DescMessage>()): readonly FieldPlan[] | null {
-  const known = plans.get(schema);
-  if (known !== undefined) return known;
-  if (visiting.has(schema)) return []; // a recursive reference: the outer call decides for the whole cycle
-  visiting.add(schema);
-  let plan: FieldPlan[] | null = [];
-  if (schema.file.edition !== PROTO3) plan = null;
-  for (const field of [...schema.fields].sort((a, b) => a.number - b.number)) {
-    if (plan === null) break;
-    const scalar = field.fieldKind === "enum" ? ScalarType.INT32 : (field.scalar ?? ScalarType.INT32);
-    const message: DescMessage | undefined = field.message;
-    const ok =
-      !("delimitedEncoding" in field && field.delimitedEncoding) &&
-      (field.fieldKind !== "scalar" || SUPPORTED_SCALARS.has(scalar)) &&
-      !(field.fieldKind === "list" && field.listKind === "scalar" && !SUPPORTED_SCALARS.has(scalar)) &&
-      !(field.fieldKind === "map" && (!MAP_KEYS.has(field.mapKey) || (field.mapKind === "scalar" && !SUPPORTED_SCALARS.has(scalar)))) &&
-      (message === undefined || !WRAPPERS.has(message.typeName)) &&
-      (message === undefined || planOf(message, visiting) !== null);
-    if (!ok) plan = null;
-    else plan.push({ field, name: field.localName, oneof: field.oneof?.localName, implicit: field.presence === IMPLICIT, lenTag: (field.number << 3) | 2, scalarTag: (field.number << 3) | wireType(scalar) });
-  }
-  visiting.delete(schema);
-  plans.set(schema, plan);
-  return plan;
-}
 
 /** Encodes `message` like `toBinary(schema, message)`, faster for the schemas it covers. */
 export function fastToBinary<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
@@ -95,22 +35,7 @@ export function fastToBinary<Desc extends DescMessage>(schema: Desc, message: Me
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const SHARED_BYTES = 64 * 1024;
-let shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
-
-class Writer {
-  private buf = shared;
-  private pos = 0;
-
-  /** The bytes: copied out of the shared scratch, or the writer's own grown buffer (no copy). */
-  result(): Uint8Array {
-    if (this.buf !== shared) return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
-    // allocUnsafe takes small sizes from Node's shared pool: no ArrayBuffer of its own to allocate and collect.
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    return out;
-  }
-
+class Writer extends ProtoWriter {
   fields(plan: readonly FieldPlan[], message: Record<string, unknown>): void {
     for (const p of plan) {
       let value: unknown;
@@ -299,91 +224,6 @@ class Writer {
     }
   }
 
-  /** Reserves one length byte; `close` fills it in (moving the content if the length needs more). */
-  private open(): number {
-    this.room(1);
-    return this.pos++;
-  }
-
-  private close(start: number): void {
-    const length = this.pos - start - 1;
-    if (length < 0x80) {
-      this.buf[start] = length;
-      return;
-    }
-    const extra = varintSize(length) - 1;
-    this.room(extra);
-    this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
-    this.pos += extra;
-    let at = start;
-    let rest = length;
-    while (rest >= 0x80) {
-      this.buf[at++] = (rest & 0x7f) | 0x80;
-      rest >>>= 7;
-    }
-    this.buf[at] = rest;
-  }
-
-  private string(value: string): void {
-    if (value.length < 0x80 / 3) {
-      // The UTF-8 length fits one length byte: write the text, then its length before it.
-      this.room(1 + value.length * 3);
-      const start = this.pos++;
-      this.pos += this.buf.write(value, this.pos, "utf8");
-      this.buf[start] = this.pos - start - 1;
-      return;
-    }
-    const length = Buffer.byteLength(value, "utf8");
-    this.varint(length);
-    this.room(length);
-    this.pos += this.buf.write(value, this.pos, length, "utf8");
-  }
-
-  private bytes(value: Uint8Array): void {
-    this.varint(value.length);
-    this.raw(value);
-  }
-
-  private raw(value: Uint8Array): void {
-    this.room(value.length);
-    this.buf.set(value, this.pos);
-    this.pos += value.length;
-  }
-
-  private double(value: number): void {
-    this.room(8);
-    this.pos = this.buf.writeDoubleLE(value, this.pos);
-  }
-
-  private byte(value: number): void {
-    this.room(1);
-    this.buf[this.pos++] = value;
-  }
-
-  private varint(value: number): void {
-    this.room(5);
-    while (value >= 0x80) {
-      this.buf[this.pos++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    this.buf[this.pos++] = value;
-  }
-
-  private varint64(value: bigint): void {
-    this.room(10);
-    while (value >= 0x80n) {
-      this.buf[this.pos++] = Number(value & 0x7fn) | 0x80;
-      value >>= 7n;
-    }
-    this.buf[this.pos++] = Number(value);
-  }
-
-  private room(bytes: number): void {
-    if (this.buf.length - this.pos >= bytes) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
-  }
 }
 
 function unsupported(): never {
@@ -392,41 +232,4 @@ function unsupported(): never {
 
 function isMessage(value: unknown): value is { $typeName: string } {
   return typeof value === "object" && value !== null && typeof (value as { $typeName?: unknown }).$typeName === "string";
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-/** protobuf-es's zero-value test for implicit-presence fields. */
-function isZero(field: DescField, value: unknown): boolean {
-  switch (field.fieldKind) {
-    case "list":
-      return (value as unknown[]).length === 0;
-    case "map":
-      return Object.keys(value as object).length === 0;
-    case "enum":
-      return value === field.enum.values[0]?.number;
-    case "scalar":
-      switch (field.scalar) {
-        case ScalarType.STRING:
-          return value === "";
-        case ScalarType.BOOL:
-          return value === false;
-        case ScalarType.BYTES:
-          return value instanceof Uint8Array && value.length === 0;
-        case ScalarType.DOUBLE:
-        case ScalarType.FLOAT:
-          return Object.is(value, 0); // protobuf-es writes -0
-        default:
-          return value == 0; // eslint-disable-line eqeqeq -- numbers, bigints and "0" alike
-      }
-    default:
-      return false;
-  }
 }
