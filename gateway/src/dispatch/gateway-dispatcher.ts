@@ -20,7 +20,7 @@ export const MAX_CALL_TIMEOUT_MS = 600_000;
 
 function checkTopic(topic: string): void {
   if (!isTopicName(topic)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid topic ${JSON.stringify(topic.slice(0, 100))}: a topic is dot-separated words of a-z, 0-9, _ and - (e.g. message.will_be_posted)`);
+    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid topic ${JSON.stringify(topic.slice(0, 100))}: a topic is 1 to 128 of a-z, 0-9, _, . and - (e.g. message.will_be_posted)`);
   }
 }
 

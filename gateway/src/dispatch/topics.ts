@@ -1,5 +1,8 @@
-/** A subscription topic pattern: dot-separated words of a-z, 0-9, _ and -, optionally ending in `.*`, or `*` alone. */
-export const TOPIC_PATTERN = /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/;
+/** A topic name an application fires (the contract's limits table): `[a-z0-9_.-]{1,128}`. */
+export const TOPIC_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
+
+/** A subscription topic pattern: an exact topic name, `prefix.*` (128 characters at most), or `*` alone. */
+export const TOPIC_PATTERN = /^(\*|[a-z0-9_.-]{1,128}|[a-z0-9_.-]{1,126}\.\*)$/;
 
 /**
  * True when `pattern` (an exact topic, `prefix.*`, or `*`) matches `topic`.
@@ -7,7 +10,8 @@ export const TOPIC_PATTERN = /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/;
  */
 export function topicMatches(pattern: string, topic: string): boolean {
   if (pattern === "*") return true;
-  if (pattern.endsWith(".*")) return topic.startsWith(pattern.slice(0, -1));
+  // `prefix.*` needs at least one character after `prefix.`.
+  if (pattern.endsWith(".*")) return topic.length >= pattern.length && topic.startsWith(pattern.slice(0, -1));
   return pattern === topic;
 }
 
@@ -16,9 +20,7 @@ export function anyTopicMatches(patterns: readonly string[], topic: string): boo
   return patterns.some((pattern) => topicMatches(pattern, topic));
 }
 
-const topicName = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
-
 /** True when `topic` is a concrete topic name an application may fire. */
 export function isTopicName(topic: string): boolean {
-  return topic.length <= 256 && topicName.test(topic);
+  return TOPIC_NAME_PATTERN.test(topic);
 }

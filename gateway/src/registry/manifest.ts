@@ -15,7 +15,7 @@ export const DEFAULT_HOOK_TIMEOUT_MS = { intercept: 5000, notify: 30_000, http: 
 export const DEFAULT_PRIORITY = 100;
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
-const topic = z.string().regex(TOPIC_PATTERN, "a topic is dot-separated lower-case words, optionally ending in .* (or * alone)");
+const topic = z.string().regex(TOPIC_PATTERN, "a topic is an exact topic [a-z0-9_.-]{1,128}, \"prefix.*\" or \"*\" alone");
 const timeoutMs = z.number().int().min(1).max(600_000);
 
 const interceptSubscription = z

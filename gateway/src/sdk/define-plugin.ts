@@ -1,4 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { TOPIC_PATTERN } from "../dispatch/topics.js";
 import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
 import type { GatewayApi } from "./gateway-api.js";
 import type { HookContext } from "./hook-context.js";
@@ -131,7 +132,6 @@ export function pluginState(plugin: Plugin): PluginState {
   return state;
 }
 
-const TOPIC_PATTERN = /^(\*|[a-z0-9_.-]{1,128}|[a-z0-9_.-]{1,126}\.\*)$/;
 const MAX_ENTRIES = 256;
 
 function fail(message: string): never {

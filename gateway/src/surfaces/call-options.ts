@@ -1,8 +1,7 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { CallOptions } from "../dispatch/dispatcher.js";
+import { isTopicName } from "../dispatch/topics.js";
 
-/** Topic names, as in common.proto's limits table. */
-export const TOPIC_PATTERN = /^[a-z0-9_.-]{1,128}$/;
 /** Largest timeout_ms a caller may ask for (5 minutes). */
 export const MAX_TIMEOUT_MS = 300_000;
 /** Most metadata entries per request. */
@@ -29,7 +28,7 @@ export function invalidField(field: string, problem: string): ConnectError {
 
 /** Throws INVALID_ARGUMENT unless `topic` is a valid topic name. */
 export function checkTopic(topic: string): void {
-  if (!TOPIC_PATTERN.test(topic)) {
+  if (!isTopicName(topic)) {
     throw invalidField("topic", `must match [a-z0-9_.-]{1,128}, got ${JSON.stringify(topic.slice(0, 140))}`);
   }
 }
