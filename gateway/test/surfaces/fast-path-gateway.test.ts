@@ -95,12 +95,12 @@ describe("fast path answers on a real gateway", () => {
 const deadlines: [string, RawRequest, unknown][] = [
   [
     "timeoutMs shorter than a plugin",
-    intercept({ topic: "test.fast", payload: { script: { "p.a": "sleep:1000" } }, timeoutMs: 100 }),
+    intercept({ topic: "test.fast", payload: { script: { "p.a": "stall:1000" } }, timeoutMs: 100 }),
     { status: 200, type: "application/json", code: undefined, first: ["CHAIN_STEP_OUTCOME_FAILED_OPEN", "ERROR_CODE_DEADLINE_EXCEEDED"] },
   ],
   [
     "a connect timeout shorter than a plugin",
-    intercept({ topic: "test.fast", payload: { script: { "p.a": "sleep:1000" } } }, { "connect-timeout-ms": "100" }),
+    intercept({ topic: "test.fast", payload: { script: { "p.a": "stall:1000" } } }, { "connect-timeout-ms": "100" }),
     { status: 504, type: "application/json", code: "deadline_exceeded", first: undefined },
   ],
 ];
