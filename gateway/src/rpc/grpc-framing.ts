@@ -112,6 +112,12 @@ export class GrpcFrameDecoder {
 
 const MAX_TIMEOUT_DIGITS = 99_999_999; // the spec allows at most 8 digits
 
+/** Milliseconds left until `deadline` (an absolute Date, or already a number of milliseconds); undefined without one. */
+export function remainingMs(deadline: Date | number | undefined): number | undefined {
+  if (deadline === undefined) return undefined;
+  return typeof deadline === "number" ? deadline : deadline.getTime() - Date.now();
+}
+
 /** The `grpc-timeout` header value for `ms` milliseconds from now (rounded up, at least 1 ms). */
 export function grpcTimeoutHeader(ms: number): string {
   const millis = Math.max(1, Math.ceil(ms));

@@ -11,43 +11,11 @@
  * reconnection after the session closes.
  */
 import http2 from "node:http2";
-import net from "node:net";
-import tls from "node:tls";
 import { status } from "@grpc/grpc-js";
-import type { ListenAddress, MutualTls } from "../host/channel.js";
 import type { RpcCallOptions } from "./client.js";
-import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, statusFromHttp } from "./grpc-framing.js";
-
-/** A failed call shaped like a grpc-js ServiceError (numeric `code`, `details`), so `fromGrpcError` maps both alike. */
-export class GrpcCallError extends Error {
-  override readonly name = "GrpcCallError";
-  constructor(
-    readonly code: status,
-    readonly details: string,
-  ) {
-    super(`${status[code] ?? code}: ${details}`);
-  }
-}
-
-/** Sends unary gRPC calls as already-serialised protobuf bytes. */
-export interface UnaryTransport {
-  /**
-   * Calls `path` (`/pkg.Service/Method`) with one serialised request and resolves with the
-   * serialised response. Rejects with a GrpcCallError carrying the gRPC status.
-   */
-  unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
-  /** Refuses new calls and closes the session once calls in flight have finished. */
-  close(): void;
-}
-
-/** Where and how `createHttp2UnaryTransport` connects. */
-export interface Http2UnaryOptions {
-  readonly listen: ListenAddress;
-  /** AutoMTLS material; plaintext when absent. */
-  readonly tls: MutualTls | undefined;
-  /** Largest request or response message, in bytes. */
-  readonly maxMessageBytes: number;
-}
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "./unary-transport.js";
+import { connectSocket } from "./connect-socket.js";
+import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, remainingMs, statusFromHttp } from "./grpc-framing.js";
 
 // Receive windows: generous so a multi-megabyte answer is not throttled by 64 KiB
 // WINDOW_UPDATE round trips, and many concurrent answers share the connection.
@@ -65,35 +33,6 @@ interface Connection {
   readonly session: http2.ClientHttp2Session;
   active: number;
   error: Error | undefined;
-}
-
-function remainingMs(deadline: Date | number | undefined): number | undefined {
-  if (deadline === undefined) return undefined;
-  return typeof deadline === "number" ? deadline : deadline.getTime() - Date.now();
-}
-
-function parseHostPort(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(":");
-  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
-  return { host: host === "localhost" || host === "" ? "127.0.0.1" : host, port: Number(address.slice(colon + 1)) };
-}
-
-/** Opens the byte stream under the session: unix or TCP, plaintext or AutoMTLS. */
-function connectSocket(listen: ListenAddress, mtls: MutualTls | undefined): net.Socket {
-  const where = listen.network === "unix" ? { path: listen.address } : parseHostPort(listen.address);
-  if (mtls) {
-    return tls.connect({
-      ...where,
-      cert: mtls.certPem,
-      key: mtls.keyPem,
-      ca: [mtls.peerCertPem],
-      servername: "localhost",
-      ALPNProtocols: ["h2"],
-    });
-  }
-  const socket = net.connect(where);
-  socket.setNoDelay(true);
-  return socket;
 }
 
 /** The status for a stream that closed without a gRPC status (reset, dropped connection, bare HTTP error). */

@@ -12,7 +12,7 @@ import { KvGetRequestSchema, KvGetResponseSchema } from "../../src/gen/polyplug/
 import { InterceptRequestSchema, InterceptResponseSchema } from "../../src/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin } from "../../src/index.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
-import { GrpcCallError, type UnaryTransport } from "../../src/rpc/http2-unary.js";
+import { GrpcCallError, type UnaryTransport } from "../../src/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";
 import { socketPath, startTestServer } from "./test-server.js";
 

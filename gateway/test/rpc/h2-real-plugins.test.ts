@@ -8,7 +8,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../../src/host/channel.js";
 import { InterceptRequestSchema, InterceptResponseSchema, Plugin, type InterceptResponse } from "../../src/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin, type PluginClient } from "../../src/index.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
-import type { UnaryTransport } from "../../src/rpc/http2-unary.js";
+import type { UnaryTransport } from "../../src/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";
 
 const venvPython = path.join(fixturePaths.repo, ".venv", "bin", "python");

@@ -5,7 +5,8 @@ import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, type MutualTls } from "../
 import { GatewayAPI } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "../../src/rpc/client.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
-import { createHttp2UnaryTransport, type Http2UnaryOptions, type UnaryTransport } from "../../src/rpc/http2-unary.js";
+import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
+import type { Http2UnaryOptions, UnaryTransport } from "../../src/rpc/unary-transport.js";
 import { startTestServer, tlsPair, type TestServer } from "./test-server.js";
 
 /** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */

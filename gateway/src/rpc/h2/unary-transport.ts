@@ -6,17 +6,12 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "../client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../http2-unary.js";
-import { grpcTimeoutHeader } from "../grpc-framing.js";
-import { connectSocket } from "./connect-socket.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../unary-transport.js";
+import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
+import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
-
-function remainingMs(deadline: Date | number | undefined): number | undefined {
-  if (deadline === undefined) return undefined;
-  return typeof deadline === "number" ? deadline : deadline.getTime() - Date.now();
-}
 
 /**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call,

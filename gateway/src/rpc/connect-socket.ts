@@ -1,11 +1,11 @@
 /**
- * The byte stream under an HTTP/2 connection to a plugin: a unix or TCP socket, plaintext or
+ * The byte stream under an HTTP/2 connection to a plugin (both unary transports): a unix or TCP socket, plaintext or
  * AutoMTLS (our certificate, the plugin's certificate as the only CA, server name
  * `localhost`, ALPN `h2`, which grpc-go requires).
  */
 import net from "node:net";
 import tls from "node:tls";
-import type { ListenAddress, MutualTls } from "../../host/channel.js";
+import type { ListenAddress, MutualTls } from "../host/channel.js";
 
 function hostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(":");
