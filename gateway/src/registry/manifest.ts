@@ -35,6 +35,55 @@ const relativePath = z
   .min(1)
   .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."), "must be a path inside the plugin folder (relative, no ..)");
 
+/**
+ * GatewayAPI capabilities a plugin may ask for: `log` (Log), `config` (GetConfig/SaveConfig of
+ * its own configuration), `kv` (its own KV namespace), `events` (PublishEvent), `cluster`
+ * (messages to its own copies on other gateway nodes).
+ */
+export const API_CAPABILITIES = ["log", "config", "kv", "events", "cluster"] as const;
+/** A GatewayAPI capability named in `permissions.api`. */
+export type ApiCapability = (typeof API_CAPABILITIES)[number];
+/** What a manifest without `permissions.api` is granted: logging and its own configuration. */
+export const DEFAULT_API_CAPABILITIES: readonly ApiCapability[] = ["log", "config"];
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."), "must be an absolute path without ..");
+
+/** Resource limits a plugin asks for; the operator may lower or raise them. Absent = the gateway's defaults. */
+export const resourceLimitsSchema = z
+  .object({
+    /** Memory (RSS + page cache charged to the plugin), MiB. */
+    memoryMiB: z.number().int().min(16).max(1_048_576).optional(),
+    /** CPU as a percentage of one core (100 = one core, 200 = two). */
+    cpuPercent: z.number().int().min(1).max(102_400).optional(),
+    /** Processes and threads the plugin may have at once. */
+    processes: z.number().int().min(1).max(1_000_000).optional(),
+    /** Open file descriptors per process. */
+    openFiles: z.number().int().min(16).max(1_048_576).optional(),
+  })
+  .strict();
+/** Resource limits, from a manifest or the operator's configuration. */
+export type ResourceLimits = z.infer<typeof resourceLimitsSchema>;
+
+/**
+ * What a plugin asks to be allowed; shown to the operator at install, who approves it. The
+ * gateway enforces it: GatewayAPI calls outside `api` answer PERMISSION_DENIED, the sandbox
+ * gives the network only with `network: "host"` and mounts `readPaths` read-only.
+ */
+export const permissionsSchema = z
+  .object({
+    api: z.array(z.enum(API_CAPABILITIES)).default([...DEFAULT_API_CAPABILITIES]),
+    network: z.enum(["none", "host"]).default("none"),
+    readPaths: z.array(absolutePath).max(64).default([]),
+    limits: resourceLimitsSchema.default({}),
+  })
+  .strict();
+/** Validated permissions (defaults filled in). */
+export type Permissions = z.infer<typeof permissionsSchema>;
+
 /** The schema of `plugin.json` / `plugin.yaml`. */
 export const manifestSchema = z
   .object({
@@ -66,6 +115,8 @@ export const manifestSchema = z
       .object({ bundle: relativePath.refine((p) => /[\\/]/.test(p) && /\.m?js$/.test(p), "must be a .js or .mjs file inside a sub-folder of the plugin, e.g. webapp/main.js") })
       .strict()
       .optional(),
+    /** What the plugin may use (GatewayAPI capabilities, network, extra read-only paths, resource limits). */
+    permissions: permissionsSchema.default({ api: [...DEFAULT_API_CAPABILITIES], network: "none", readPaths: [], limits: {} }),
     /** Free-form extra data for the plugin's own use. */
     props: z.record(z.string(), z.unknown()).optional(),
   })
