@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { Hook, type DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import { startPlugin, type StartPluginOptions } from "../host/start-plugin.js";
 import type { LaunchCommand, Manifest } from "../registry/manifest.js";
@@ -59,7 +59,8 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private strikes = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
-  private wanted = false;
+  private wantedValue = false;
+  private lastDescriptionValue: DescribeResponse | undefined;
   private generation = 0;
   private readonly now: () => number;
 
@@ -75,6 +76,16 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
 
   get manifest(): Manifest {
     return this.deps.manifest;
+  }
+
+  /** True while the operator wants it running (started, not stopped): it keeps its place in chains in every state. */
+  get wanted(): boolean {
+    return this.wantedValue;
+  }
+
+  /** Its last Describe answer, kept while it is down (undefined before its first start). */
+  get lastDescription(): DescribeResponse | undefined {
+    return this.lastDescriptionValue;
   }
 
   get state(): PluginState {
@@ -100,7 +111,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
 
   /** Starts the plugin (resets a `failed` crash loop). Resolves once active or failed to start. */
   async start(): Promise<void> {
-    this.wanted = true;
+    this.wantedValue = true;
     if (this.stateValue === "failed") this.failures.reset();
     if (this.stateValue === "active" || this.stateValue === "starting") return;
     clearTimeout(this.restartTimer);
@@ -109,7 +120,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
 
   /** Deactivates (bounded) and shuts the plugin down; it stays stopped until `start`. */
   async stop(): Promise<void> {
-    this.wanted = false;
+    this.wantedValue = false;
     this.generation++;
     clearTimeout(this.restartTimer);
     clearInterval(this.healthTimer);
@@ -196,6 +207,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
         return;
       }
       this.sessionValue = session;
+      this.lastDescriptionValue = session.description;
       this.strikes = 0;
       this.activeSince = this.now();
       this.watchExit(session, generation);
@@ -256,7 +268,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private fail(error: PolyplugError): void {
     this.recordError(error);
     const inWindow = this.failures.record(this.now());
-    if (!this.wanted) {
+    if (!this.wantedValue) {
       this.transition("not-running");
       return;
     }
@@ -270,7 +282,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.deps.logger.warn({ delayMs: delay, failures: inWindow }, "restarting plugin");
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
-      if (!this.wanted || this.stateValue !== "restarting") return;
+      if (!this.wantedValue || this.stateValue !== "restarting") return;
       this.restarts += 1;
       void this.launch();
     }, delay);
