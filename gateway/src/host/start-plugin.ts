@@ -38,7 +38,7 @@ export interface StartPluginOptions {
   readonly logger?: Logger;
   /** Plugin log flood protection. */
   readonly logRateLimit?: LogRateLimit;
-  /** Largest gRPC message accepted from or sent to the plugin (default 256 MiB). */
+  /** Largest gRPC message accepted from or sent to the plugin (default MAX_MESSAGE_BYTES, the contract's 16 MiB). */
   readonly maxMessageBytes?: number;
 }
 
