@@ -110,6 +110,11 @@ export interface Gateway {
   saveConfig(pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject>;
   /** Deactivates and stops every plugin, closes servers and the store. */
   stop(): Promise<void>;
+  /**
+   * Stops now, when `stop` took too long or the operator insisted: SIGKILL to every plugin
+   * process (no Deactivate), their sockets and socket dirs removed, servers and store closed.
+   */
+  kill(): Promise<void>;
 }
 
 /**
@@ -236,6 +241,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const installer = createPluginInstaller({ table, managedDir, logger, interpreters, supervise, isEnabled: enabled });
 
   let stopped: Promise<void> | undefined;
+  let serversClosed: Promise<void> | undefined;
+  const closeServers = () =>
+    (serversClosed ??= (async () => {
+      await server?.close();
+      store.close();
+    })());
   return {
     url: server.url,
     version: GATEWAY_VERSION,
@@ -281,11 +292,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     getConfig,
     saveConfig: async (pluginId, config, originPluginId) => saveConfig(pluginId, config, originPluginId),
+    async kill() {
+      await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
+      await closeServers();
+    },
     stop() {
       stopped ??= (async () => {
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
-        await server?.close();
-        store.close();
+        await closeServers();
       })();
       return stopped;
     },

@@ -63,6 +63,12 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private lastDescriptionValue: DescribeResponse | undefined;
   private generation = 0;
   private readonly now: () => number;
+  /** The start in progress, and how to cut it short (stop must not leave its process behind). */
+  private launching: Promise<void> | undefined;
+  private launchAbort: AbortController | undefined;
+  private pendingHost: PluginClient | undefined;
+  /** Processes being shut down after a failure (not awaited there; stop and kill wait for them). */
+  private readonly retiring = new Set<PluginClient>();
 
   constructor(private readonly deps: SupervisorDeps) {
     super();
@@ -124,13 +130,17 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.generation++;
     clearTimeout(this.restartTimer);
     clearInterval(this.healthTimer);
+    await this.cutLaunchShort();
     const session = this.sessionValue;
     this.sessionValue = undefined;
     if (!session) {
+      await Promise.all([...this.retiring].map((host) => host.shutdown()));
       this.transition("not-running");
       return;
     }
     this.transition("stopping");
+    // Known to kill() while it is being stopped (a forced stop must reach it too).
+    this.retiring.add(session.host);
     if (session.implements(Hook.DEACTIVATE) && !session.host.exitInfo) {
       try {
         const timeoutMs = this.deps.policy.deactivateTimeoutMs;
@@ -140,10 +150,46 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
         this.deps.logger.warn({ err: PolyplugError.from(error).message }, "Deactivate did not complete; shutting down anyway");
       }
     }
-    const outcome = await session.host.shutdown();
+    const [outcome] = await Promise.all([session.host.shutdown(), ...[...this.retiring].map((host) => host.shutdown())]);
+    this.retiring.delete(session.host);
     this.deps.logger.info({ outcome }, "plugin stopped");
     this.activeSince = undefined;
     this.transition("not-running");
+  }
+
+  /**
+   * Stops at once, for a gateway that must exit now: SIGKILL to every process of this
+   * plugin (active, starting or retiring) and their sockets released; no Deactivate.
+   */
+  async kill(): Promise<void> {
+    this.wantedValue = false;
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.healthTimer);
+    this.launchAbort?.abort();
+    const hosts = [this.sessionValue?.host, this.pendingHost, ...this.retiring].filter((host): host is PluginClient => host !== undefined);
+    this.sessionValue = undefined;
+    await Promise.all(hosts.map((host) => host.kill()));
+    await this.launching?.catch(() => undefined);
+    this.activeSince = undefined;
+    this.transition("not-running");
+  }
+
+  /** Ends a start in progress: aborts the launch, or shuts the half-started process down; waits for it. */
+  private async cutLaunchShort(): Promise<void> {
+    if (!this.launching) return;
+    this.launchAbort?.abort();
+    void this.pendingHost?.shutdown({ gracefulMs: 500, terminateMs: 500 });
+    await this.launching.catch(() => undefined);
+  }
+
+  /** Shuts a failed process down in the background; stop and kill wait for it. */
+  private retire(host: PluginClient, timeouts: { gracefulMs: number; terminateMs: number }): void {
+    this.retiring.add(host);
+    void host
+      .shutdown(timeouts)
+      .catch(() => undefined)
+      .finally(() => this.retiring.delete(host));
   }
 
   /** Stop then start; an operator's restart also clears a crash loop. */
@@ -177,7 +223,21 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.lastError = { code: error.code, message: error.message, at: this.now() };
   }
 
-  private async launch(): Promise<void> {
+  private launch(): Promise<void> {
+    const abort = new AbortController();
+    this.launchAbort = abort;
+    const run = this.launchOnce(abort.signal).finally(() => {
+      if (this.launching === run) {
+        this.launching = undefined;
+        this.launchAbort = undefined;
+        this.pendingHost = undefined;
+      }
+    });
+    this.launching = run;
+    return run;
+  }
+
+  private async launchOnce(signal: AbortSignal): Promise<void> {
     const generation = ++this.generation;
     this.transition("starting");
     const { deps } = this;
@@ -185,6 +245,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     try {
       host = await startPlugin({
         ...deps.hostOptions,
+        signal,
         command: deps.launch.command,
         args: deps.launch.args,
         cwd: deps.dir,
@@ -192,6 +253,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
         startTimeoutMs: deps.policy.startTimeoutMs,
         env: { ...deps.manifest.env, ...deps.hostOptions.env },
       });
+      this.pendingHost = host;
       const session = await describePlugin(host, deps.manifest.id, deps.policy.activateTimeoutMs);
       const brokerId = await deps.serveGatewayApi(host);
       await activatePlugin(session, {
@@ -260,7 +322,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.activeSince = undefined;
     clearInterval(this.healthTimer);
     this.generation++;
-    void session?.host.shutdown({ gracefulMs: 500, terminateMs: 1000 });
+    if (session) this.retire(session.host, { gracefulMs: 500, terminateMs: 1000 });
     this.fail(error);
   }
 
