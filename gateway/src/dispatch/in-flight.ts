@@ -1,7 +1,7 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** Default most hook calls (intercept and command) in flight to one plugin at once. */
-export const DEFAULT_PLUGIN_IN_FLIGHT_LIMIT = 128;
+export const DEFAULT_PLUGIN_IN_FLIGHT_LIMIT = 64;
 
 /**
  * Counts hook calls in flight per plugin and refuses one past the limit at once (never

@@ -55,7 +55,7 @@ export interface GatewayOptions {
   readonly metrics?: GatewayMetrics;
   /** The operator's fail modes per plugin and topic (default: each manifest's `onFailure` suggestion). */
   readonly failurePolicy?: FailurePolicyConfig;
-  /** Most intercept and command calls in flight to one plugin (default 128); past it a step fails with resource_exhausted. */
+  /** Most intercept and command calls in flight to one plugin (default 64); past it a step fails with resource_exhausted. */
   readonly maxInFlightPerPlugin?: number;
 }
 

@@ -53,7 +53,7 @@ export const serveConfigSchema = z
       .optional(),
     /** Bound on the graceful stop after SIGTERM/SIGINT (default 10000 ms); past it plugins are SIGKILLed and the gateway exits. */
     shutdownTimeoutMs: z.number().int().positive().optional(),
-    /** Most intercept and command calls in flight to one plugin (default 128); past it the step fails with resource_exhausted. */
+    /** Most intercept and command calls in flight to one plugin (default 64); past it the step fails with resource_exhausted. */
     maxInFlightPerPlugin: z.number().int().positive().optional(),
   })
   .strict();

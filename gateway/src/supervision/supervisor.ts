@@ -24,6 +24,8 @@ export interface PluginStatus {
   readonly recentFailures: number;
   readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | undefined;
   readonly activeSince: number | undefined;
+  /** Hook calls past their deadline while the plugin still answered its health check (busy, not hung: no strike). */
+  readonly busyDeadlineMisses: number;
 }
 
 /** What a supervisor needs from the gateway around it. */
@@ -57,6 +59,10 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private lastError: PluginStatus["lastError"];
   private activeSince: number | undefined;
   private strikes = 0;
+  /** A health probe after a missed deadline is in flight (one at a time). */
+  private probing = false;
+  /** Deadline misses of a plugin that still answered its health check (busy, not hung). */
+  private busyMisses = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private wantedValue = false;
@@ -112,6 +118,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
       recentFailures: this.failures.count(this.now()),
       lastError: this.lastError,
       activeSince: this.activeSince,
+      busyDeadlineMisses: this.busyMisses,
     };
   }
 
@@ -199,11 +206,36 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     await this.start();
   }
 
-  /** Dispatch reports a hook call that ran past its deadline: a strike toward `unhealthy`. */
+  /**
+   * Dispatch reports a hook call that ran past its deadline. That alone is not a strike: a
+   * busy plugin (or the gateway's own load) misses deadlines too. A health check is made
+   * (one at a time); only when it fails or times out does the miss count toward
+   * `unhealthyAfter`. A plugin that answers its health check is busy, not hung.
+   */
   reportHookTimeout(hook: string): void {
     if (this.stateValue !== "active" && this.stateValue !== "unhealthy") return;
-    this.deps.logger.warn({ hook }, "plugin hook call ran past its deadline");
-    this.strike(`hook ${hook} ran past its deadline`);
+    const session = this.sessionValue;
+    if (!session || this.probing) return;
+    this.probing = true;
+    const generation = this.generation;
+    session.host
+      .health(this.deps.policy.healthTimeoutMs)
+      .then(
+        (status) => {
+          if (generation !== this.generation) return;
+          if (status === "SERVING") {
+            this.busyMisses += 1;
+            this.deps.logger.debug({ hook }, "hook call ran past its deadline but the plugin answers its health check: busy, not hung");
+            this.reportHookSuccess();
+          } else this.strike(`hook ${hook} ran past its deadline and the health check answered ${status}`);
+        },
+        (error: unknown) => {
+          if (generation === this.generation) this.strike(`hook ${hook} ran past its deadline and the health check failed: ${PolyplugError.from(error).message}`);
+        },
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   /** Dispatch reports a hook call that succeeded: the plugin is answering again. */
