@@ -7,6 +7,8 @@ export type ConnectionRefusal = "max_connections" | "max_per_address";
 export interface ConnectionGateStats {
   /** Connections open now. */
   readonly open: number;
+  /** Most connections open at once since start. */
+  readonly peakOpen: number;
   /** Connections accepted since start. */
   readonly accepted: number;
   /** Connections closed at once, by reason, since start. */
@@ -24,6 +26,7 @@ export interface ConnectionGate {
 export function createConnectionGate(maxConnections: number, maxPerAddress: number): ConnectionGate {
   let open = 0;
   let accepted = 0;
+  let peakOpen = 0;
   const refused: Record<ConnectionRefusal, number> = { max_connections: 0, max_per_address: 0 };
   const perAddress = new Map<string, number>();
   return {
@@ -39,6 +42,7 @@ export function createConnectionGate(maxConnections: number, maxPerAddress: numb
       }
       open++;
       accepted++;
+      peakOpen = Math.max(peakOpen, open);
       perAddress.set(address, fromAddress + 1);
       socket.once("close", () => {
         open--;
@@ -48,6 +52,6 @@ export function createConnectionGate(maxConnections: number, maxPerAddress: numb
       });
       return true;
     },
-    stats: () => ({ open, accepted, refused: { ...refused } }),
+    stats: () => ({ open, peakOpen, accepted, refused: { ...refused } }),
   };
 }
