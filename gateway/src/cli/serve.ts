@@ -63,6 +63,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
     });
     const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
       await gateway.stop();

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PluginState, PluginStatus } from "../supervision/supervisor.js";
 import { createHookRecorder, type HookObservation } from "./hook-recorder.js";
+import { registerPublicServerMetrics, type PublicServerCounters } from "./public-server-metrics.js";
 
 export type { HookObservation } from "./hook-recorder.js";
 
@@ -19,6 +20,8 @@ export interface MetricsSources {
   plugins(): readonly PluginStatus[];
   /** How many WebSocket clients are connected to /v1/events. */
   webSocketClients(): number;
+  /** The public server's admission counters (connections, in-flight, queued, shed). */
+  publicServer?(): PublicServerCounters;
 }
 
 /**
@@ -112,6 +115,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       this.set(sources?.webSocketClients() ?? 0);
     },
   });
+
+  registerPublicServerMetrics(registry, () => sources?.publicServer?.());
 
   return {
     registry,

@@ -17,6 +17,7 @@ import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
+import type { PublicLimitsInit } from "../surfaces/public-limits.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
 import { Supervisor, type PluginStatus } from "../supervision/supervisor.js";
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   readonly store?: GatewayStore;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
+  /** The public server's admission limits (connections, streams, timeouts, in-flight calls); see PublicLimits. */
+  readonly limits?: PublicLimitsInit;
 }
 
 /** A plugin as the gateway lists it. */
@@ -175,8 +178,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
-  metrics.setSources({ plugins: () => table.all().map(({ supervisor }) => supervisor.status()), webSocketClients: () => server?.hub.clients().length ?? 0 });
+  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, ...(options.limits ? { limits: options.limits } : {}) });
+  metrics.setSources({
+    plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
+    webSocketClients: () => server?.hub.clients().length ?? 0,
+    publicServer: () => (server as PublicServer).stats(),
+  });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];
   for (const folder of scan.plugins) {
