@@ -26,6 +26,11 @@ export interface Admission {
    * the queued call (neither callback runs) or release its slot.
    */
   admit(start: (release: () => void) => void, shed: (reason: ShedReason) => void): () => void;
+  /**
+   * For calls that cannot wait: true (counted as a queue_full shed) while every slot is
+   * taken and the queue is full, i.e. when admit() would shed; else false.
+   */
+  shedIfSaturated(): boolean;
   stats(): AdmissionStats;
 }
 
@@ -89,6 +94,11 @@ export function createAdmission(options: AdmissionOptions): Admission {
         onShed("queue_timeout");
       }, options.queueTimeoutMs);
       return withdraw;
+    },
+    shedIfSaturated() {
+      if (inFlight < options.maxInFlight || queue.size < options.maxQueued) return false;
+      shed.queue_full++;
+      return true;
     },
     stats: () => ({ inFlight, queued: queue.size, admitted, shed: { ...shed } }),
   };

@@ -2,12 +2,12 @@ import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connect
 import type { Logger } from "pino";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
 import { createAdmission, type AdmissionStats, type ShedReason } from "./admission.js";
+import { createAdmittedDispatcher, shedError } from "./admitted-dispatcher.js";
 import { createFastGatewayHandler } from "./fast-gateway-handler.js";
 import { createDualProtocolServer, type DualProtocolServerStats } from "./http-server.js";
-import { createPluginRouteHandler, PLUGIN_ROUTE_PREFIX, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
+import { createPluginRouteHandler, PLUGIN_ROUTE_PREFIX, sendPolyplugError, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
 import { registerGatewayService } from "./public-api.js";
 import { resolvePublicLimits, type PublicLimits, type PublicLimitsInit } from "./public-limits.js";
-import { sendResourceExhausted } from "./shed-response.js";
 import { createWebSocketHub, type WebSocketHub, type WebSocketHubOptions } from "./websocket-hub.js";
 
 /** Largest request message the Gateway API accepts (16 MiB); larger bodies get 413 / RESOURCE_EXHAUSTED. */
@@ -62,9 +62,6 @@ export interface PublicServer {
   close(): Promise<void>;
 }
 
-/** Path prefix of the Gateway API's methods. */
-const GATEWAY_PATH_PREFIX = "/polyplug.v1.Gateway/";
-
 function sendJsonError(res: AnyResponse, status: number, code: string, message: string): void {
   const body = JSON.stringify({ code, message });
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
@@ -83,6 +80,15 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const maxBodyBytes = options.maxBodyBytes ?? MAX_API_BODY_BYTES;
   const limits = resolvePublicLimits(options.limits);
   const admission = createAdmission(limits);
+  let lastShedLog = 0;
+  const onShed = (reason: ShedReason) => {
+    // One warning per second at most: shedding is what overload looks like, not news per call.
+    if (Date.now() - lastShedLog < 1000) return;
+    lastShedLog = Date.now();
+    options.logger?.warn({ reason, ...admission.stats() }, "public API overloaded: answering resource_exhausted");
+  };
+  // Gateway API calls take their slot once the request is read (see createAdmittedDispatcher).
+  const dispatcher = createAdmittedDispatcher(options.dispatcher, admission, limits, onShed);
   const shutdown = new AbortController();
   const hub = createWebSocketHub({ maxClients: limits.maxWebSocketClients, ...options.events });
   const pluginRoutes = createPluginRouteHandler(options.dispatcher, options.httpRoutes);
@@ -90,7 +96,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const jsonOptions = { alwaysEmitImplicit: true };
   const acceptCompression = [compressionGzip, compressionBrotli];
   const api = connectNodeAdapter({
-    routes: (router) => registerGatewayService(router, options.dispatcher),
+    routes: (router) => registerGatewayService(router, dispatcher),
     readMaxBytes: maxBodyBytes,
     jsonOptions,
     acceptCompression,
@@ -100,7 +106,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const fast =
     options.fastPath === false
       ? undefined
-      : createFastGatewayHandler({ dispatcher: options.dispatcher, readMaxBytes: maxBodyBytes, jsonOptions, shutdownSignal: shutdown.signal, acceptCompression });
+      : createFastGatewayHandler({ dispatcher, readMaxBytes: maxBodyBytes, jsonOptions, shutdownSignal: shutdown.signal, acceptCompression });
 
   const serve = (req: AnyRequest, res: AnyResponse) => {
     try {
@@ -113,42 +119,30 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
       else res.destroy();
     }
   };
-  const shedMessage: Record<ShedReason, string> = {
-    queue_full: `the gateway is at its limit of ${limits.maxInFlight} calls in flight and ${limits.maxQueued} waiting; retry after ${limits.retryAfterSeconds} s`,
-    queue_timeout: `the call waited ${limits.queueTimeoutMs} ms for one of the gateway's ${limits.maxInFlight} call slots; retry after ${limits.retryAfterSeconds} s`,
-  };
-  let lastShedLog = 0;
-  const shed = (req: AnyRequest, res: AnyResponse, reason: ShedReason) => {
-    // One warning per second at most: shedding is what overload looks like, not news per call.
-    if (Date.now() - lastShedLog >= 1000) {
-      lastShedLog = Date.now();
-      options.logger?.warn({ reason, ...admission.stats() }, "public API overloaded: answering resource_exhausted");
-    }
-    sendResourceExhausted(req, res, shedMessage[reason], limits.retryAfterSeconds);
-  };
-
   const handler = (req: AnyRequest, res: AnyResponse) => {
     const url = req.url ?? "";
-    const isApi = url.startsWith(GATEWAY_PATH_PREFIX);
-    if (isApi) {
-      // Refuse oversized bodies before reading them (chunked ones are cut by readMaxBytes).
-      const declared = Number(req.headers["content-length"] ?? 0);
-      if (declared > maxBodyBytes) {
-        options.logger?.warn({ url: req.url, bytes: declared }, "request body over the limit");
-        sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
-        return;
-      }
-    }
-    if (!isApi && !url.startsWith(PLUGIN_ROUTE_PREFIX)) {
-      serve(req, res);
+    if (url.startsWith(PLUGIN_ROUTE_PREFIX)) {
+      // A ServeHTTP stream engages its plugin from the request head on: it takes a slot
+      // before its body is read and holds it until the response closes.
+      const withdraw = admission.admit(
+        () => serve(req, res),
+        (reason) => {
+          onShed(reason);
+          sendPolyplugError(res, shedError(reason, limits));
+          req.resume();
+        },
+      );
+      res.once("close", withdraw);
       return;
     }
-    // Chain calls pass the admission limit; the slot is held until the response closes.
-    const withdraw = admission.admit(
-      () => serve(req, res),
-      (reason) => shed(req, res, reason),
-    );
-    res.once("close", withdraw);
+    // Refuse oversized bodies before reading them (chunked ones are cut by readMaxBytes).
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > maxBodyBytes) {
+      options.logger?.warn({ url: req.url, bytes: declared }, "request body over the limit");
+      sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
+      return;
+    }
+    serve(req, res);
   };
 
   const dual = createDualProtocolServer({

@@ -228,6 +228,20 @@ describe("the in-flight limit", () => {
     expect((await held).status).toBe(200);
   });
 
+  it("a slow request body holds a connection, not a call slot", async () => {
+    const gate = gatedDispatcher();
+    gate.open();
+    const server = await start({ dispatcher: gate.dispatcher, limits: { maxInFlight: 1, maxQueued: 0 } });
+    const { hostname, port } = new URL(server.url);
+    const slow = net.connect(Number(port), hostname);
+    slow.on("error", () => {});
+    cleanups.push(() => slow.destroy());
+    slow.write(`POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`);
+    await expect.poll(() => server.stats().connections.open).toBe(1);
+    const answer = await rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body: BODY });
+    expect(answer.status).toBe(200);
+  });
+
   it("plugin HTTP routes share the limit and are answered 429 with Retry-After", async () => {
     const dispatcher = new FakeDispatcher();
     let release: () => void = () => {};
