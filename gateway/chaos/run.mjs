@@ -45,7 +45,7 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(2);
 }
-const durationS = args.duration ?? (args.short ? 12 : 60);
+const durationS = args.duration ?? (args.short ? 10 : 60);
 const scale = args.short ? { rate: 25, burst: 500, resets: 5000, slow: 150, stopMs: 1200, floodMs: 800 } : { rate: 40, burst: 4000, resets: 20000, slow: 1000, stopMs: 3000, floodMs: 2000 };
 const outDir = args.out ?? (args.short ? mkdtempSync(path.join(os.tmpdir(), "polyplug-chaos-results-")) : path.join(here, "results"));
 const log = (message) => process.stderr.write(`chaos: ${message}\n`);
@@ -180,7 +180,7 @@ async function main() {
   await at(0.58);
   await event("hostile plugin hangs its Intercept", async () => hostile(url, "hang"));
   await at(0.64);
-  await event("hostile plugin back to normal; SIGKILL the word filter", async () => ({ command: hostile(url, "normal"), killed: signalAll(wordfilterPids(), "SIGKILL") }));
+  await event("hostile plugin back to normal; SIGKILL the word filter", async () => ({ command: await hostile(url, "normal"), killed: signalAll(wordfilterPids(), "SIGKILL") }));
   await at(0.68);
   await event("hostile plugin blocks its event loop for 2 s", async () => hostile(url, "busy", 2000));
   await Promise.all(background.splice(0));

@@ -16,6 +16,9 @@ function session(url) {
 export async function h2Burst(url, streams) {
   const client = session(url);
   const statuses = {};
+  let goaway = "none";
+  client.on("goaway", (code) => (goaway = `code ${code}`));
+  client.on("error", (error) => (statuses[`session ${error.code ?? error.message}`] = 1));
   await Promise.all(
     Array.from({ length: streams }, () =>
       new Promise((resolve) => {
@@ -35,7 +38,7 @@ export async function h2Burst(url, streams) {
     ),
   );
   client.destroy();
-  return { streams, statuses };
+  return { streams, statuses, goaway };
 }
 
 /** Opens and at once resets up to `count` streams on one connection, until the server sends GOAWAY. */

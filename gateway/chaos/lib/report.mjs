@@ -36,7 +36,7 @@ function markdown(run) {
     "",
     "| At (s) | Event | Outcome |",
     "| --- | --- | --- |",
-    ...run.events.map((e) => `| ${e.atS.toFixed(1)} | ${e.name} | ${JSON.stringify(e.outcome).replaceAll("|", "/")} |`),
+    ...[...run.events].sort((a, b) => a.atS - b.atS).map((e) => `| ${e.atS.toFixed(1)} | ${e.name} | ${JSON.stringify(e.outcome).replaceAll("|", "/")} |`),
     "",
   ];
   return lines.join("\n");
