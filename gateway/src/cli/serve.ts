@@ -66,6 +66,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       ...(config.policy ? { policy: config.policy } : {}),
       ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
       ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
     });
     const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
       await gateway.stop();

@@ -17,6 +17,7 @@ import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
+import type { PublicLimitsInit } from "../surfaces/public-limits.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
 import { Supervisor, type PluginState, type PluginStatus } from "../supervision/supervisor.js";
@@ -57,6 +58,8 @@ export interface GatewayOptions {
   readonly failurePolicy?: FailurePolicyConfig;
   /** Most intercept and command calls in flight to one plugin (default 64); past it a step fails with resource_exhausted. */
   readonly maxInFlightPerPlugin?: number;
+  /** The public server's admission limits (connections, streams, timeouts, in-flight calls); see PublicLimits. */
+  readonly limits?: PublicLimitsInit;
 }
 
 /** A plugin as the gateway lists it. */
@@ -206,9 +209,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
-  metrics.setSources({ plugins: () => table.all().map(({ supervisor }) => supervisor.status()), webSocketClients: () => server?.hub.clients().length ?? 0,
+  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, ...(options.limits ? { limits: options.limits } : {}) });
+  metrics.setSources({
+    plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
+    webSocketClients: () => server?.hub.clients().length ?? 0,
     blockingTopics: () => table.all().filter(({ supervisor }) => supervisor.wanted).map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
+    publicServer: () => (server as PublicServer).stats(),
   });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];

@@ -55,6 +55,26 @@ export const serveConfigSchema = z
     shutdownTimeoutMs: z.number().int().positive().optional(),
     /** Most intercept and command calls in flight to one plugin (default 64); past it the step fails with resource_exhausted. */
     maxInFlightPerPlugin: z.number().int().positive().optional(),
+    /** The public server's admission limits (see PublicLimits and the README's "Limits and load shedding"). */
+    limits: z
+      .object({
+        maxConnections: z.number().int().positive(),
+        maxConnectionsPerAddress: z.number().int().positive(),
+        maxConcurrentStreams: z.number().int().positive(),
+        maxResetBurst: z.number().int().positive(),
+        maxResetsPerSecond: z.number().int().positive(),
+        maxInFlight: z.number().int().positive(),
+        maxQueued: z.number().int().nonnegative(),
+        queueTimeoutMs: z.number().int().positive(),
+        retryAfterSeconds: z.number().int().positive(),
+        headersTimeoutMs: z.number().int().positive(),
+        requestTimeoutMs: z.number().int().positive(),
+        idleTimeoutMs: z.number().int().positive(),
+        maxWebSocketClients: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 
