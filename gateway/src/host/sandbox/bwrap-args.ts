@@ -46,17 +46,14 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp");
   // bubblewrap creates missing mount points' parents 0700, which a plugin under its own uid
   // could not traverse: create them 0755 first (they are empty directories on its tmpfs root).
-  const targets = [...ETC_FILES, ...plan.runtimePaths, ...plan.readPaths, ...plan.hidePaths, plan.pluginDir, plan.socketDir];
+  const mounted = [...plan.runtimePaths, ...plan.readPaths];
+  // Only hidden paths that a mount exposes get a tmpfs (the others are simply absent).
+  const hidden = plan.hidePaths.filter((h) => mounted.some((p) => isWithin(h, p)));
+  const targets = [...ETC_FILES, ...mounted, ...hidden, plan.pluginDir, plan.socketDir];
   for (const dir of mountParents(targets)) args.push("--perms", "0755", "--dir", dir);
   for (const file of ETC_FILES) args.push("--ro-bind-try", file, file);
-  const mounted: string[] = [];
-  for (const p of [...plan.runtimePaths, ...plan.readPaths]) {
-    args.push("--ro-bind", p, p);
-    mounted.push(p);
-  }
-  for (const hidden of plan.hidePaths) {
-    if (mounted.some((p) => isWithin(hidden, p) && hidden !== p) || mounted.includes(hidden)) args.push("--tmpfs", hidden);
-  }
+  for (const p of mounted) args.push("--ro-bind", p, p);
+  for (const h of hidden) args.push("--tmpfs", h);
   args.push("--ro-bind", plan.pluginDir, plan.pluginDir);
   args.push("--bind", plan.socketDir, plan.socketDir);
   args.push("--chdir", plan.pluginDir, "--setenv", "TMPDIR", "/tmp", "--setenv", "HOME", "/tmp", "--");
