@@ -102,6 +102,14 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
   const { confinement } = options;
   const group = confinement && subprocess.pid !== undefined ? subprocess.pid : undefined;
   if (group !== undefined) trackGroup(group);
+  // On the main process's exit, not once its pipes close: a child that inherited them would
+  // keep them open (and itself alive) forever.
+  if (confinement) {
+    subprocess.once("exit", () => {
+      if (group !== undefined) signalGroup(group, "SIGKILL");
+      void confinement.killAll();
+    });
+  }
   let exitInfo: ExitInfo | undefined;
   let spawnError: string | undefined;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,7 +21,7 @@ export const python = path.join(fixturePaths.repo, ".venv", "bin", "python");
 export function hostileSetup(options: { readonly limits?: Record<string, number>; readonly targets?: Record<string, unknown>; readonly network?: "none" | "host" } = {}) {
   const pluginsDir = mkdtempSync(path.join(tmpdir(), "polyplug-hostile-plugins-"));
   const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-hostile-data-"));
-  writeFileSync(path.join(dataDir, "admin-token"), "stolen-token-would-be-here\n", { mode: 0o600 });
+  writeFileSync(path.join(dataDir, "admin-token"), `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
   const victim = path.join(pluginsDir, "victim");
   mkdirSync(victim);
   writeFileSync(path.join(victim, "secret.txt"), "the victim plugin's secret\n");
@@ -74,7 +75,7 @@ export function processesWith(token: string): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(token)) found.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ").includes(token)) found.push(Number(entry));
     } catch {
       // exited meanwhile
     }
