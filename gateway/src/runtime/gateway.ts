@@ -13,7 +13,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-me
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
+import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
@@ -128,7 +128,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const getConfig = configs.get;
   const saveConfig = configs.save;
 
-  const serveGatewayApi = async (pluginId: string, host: PluginClient): Promise<number> => {
+  const serveGatewayApi = async (pluginId: string, permissions: readonly ApiCapability[], host: PluginClient): Promise<number> => {
     const id = host.broker.nextId();
     const pluginLogger = logger.child({ pluginId, source: "plugin-api" });
     await host.broker.acceptAndServe(id, (grpcServer) =>
@@ -137,6 +137,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         GatewayAPI,
         createGatewayApiHandlers({
           pluginId,
+          permissions,
           store,
           logger: pluginLogger,
           events: { publish },
@@ -159,7 +160,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       policy,
       logger: logger.child({ pluginId: manifest.id }),
       hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}) },
-      serveGatewayApi: (host) => serveGatewayApi(manifest.id, host),
+      serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
       instanceId,

@@ -26,6 +26,8 @@ export function scriptedFolder(root: string, id: string, version: string, extra:
     version,
     command: [fixturePaths.goScripted],
     env: { SCRIPTED_PLUGIN_ID: id, SCRIPTED_COMMAND: `cmd-${id.replace(/\W/g, "")}`, ...env },
+    // The scripted plugin uses KV and PublishEvent on request.
+    permissions: { api: ["log", "config", "kv", "events"] },
     hooks: { intercept: [{ topic: "test.*" }], notify: [{ topic: "test.*" }] },
     ...extra,
   };
