@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createOperatorRoutes } from "../console/operator-routes.js";
 import { Admin } from "../gen/polyplug/v1/admin_pb.js";
 import { readBundle } from "../registry/bundle.js";
+import { DEFAULT_SIGNATURE_POLICY, type SignaturePolicy } from "../registry/signature.js";
 import { loadTrustedKeys } from "../registry/signature-keys.js";
 import type { Gateway } from "../runtime/gateway.js";
 import { createDualProtocolServer } from "../surfaces/http-server.js";
@@ -28,6 +29,8 @@ export interface AdminServerOptions {
   readonly logger: Pick<Logger, "info" | "warn" | "error">;
   /** Folder of trusted bundle signing keys (`*.pem`). Default: `trusted-keys` next to the token file. */
   readonly trustedKeysDir?: string;
+  /** Signature policy for installs (default DEFAULT_SIGNATURE_POLICY, "require"). */
+  readonly signaturePolicy?: SignaturePolicy;
 }
 
 /** A running admin server. */
@@ -49,8 +52,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const latency = createLatencyRecorder(options.gateway.dispatcher);
   const events = createAdminEventFeed(options.gateway);
   const keysDir = options.trustedKeysDir ?? path.join(path.dirname(options.token.file), "trusted-keys");
-  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: () => loadTrustedKeys(keysDir) });
-  const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now() });
+  const signaturePolicy = options.signaturePolicy ?? DEFAULT_SIGNATURE_POLICY;
+  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: () => loadTrustedKeys(keysDir), signaturePolicy, logger: options.logger });
+  const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now(), signaturePolicy });
   const handler = connectNodeAdapter({
     routes: (router) => router.service(Admin, service),
     interceptors: [requireBearer(options.token)],

@@ -13,7 +13,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-me
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability } from "../registry/manifest.js";
+import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
@@ -61,6 +61,8 @@ export interface PluginListing extends PluginStatus {
   readonly dir: string;
   /** True for plugins installed through the gateway (in `<dataDir>/plugins`). */
   readonly managed: boolean;
+  /** What the plugin was granted: its manifest's permissions (approved at install, or by the operator's plugins folder). */
+  readonly permissions: Permissions;
 }
 
 /** A running gateway. */
@@ -201,6 +203,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       enabled: enabled(pluginId),
       dir: folder.dir,
       managed: isManaged(managedDir, folder.dir),
+      permissions: folder.manifest.permissions,
     };
   };
 
