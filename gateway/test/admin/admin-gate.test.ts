@@ -1,6 +1,7 @@
 // The admin port authenticates from the headers, before it reads a body, and caps each
 // method's body before and after decompression (issue 12: 12 unauthenticated 50 MiB gzip
 // requests took the gateway from 178 MB to 934 MB RSS).
+import http2 from "node:http2";
 import net from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +108,31 @@ describe("admin port: authentication before the body", () => {
     const outcome = await rawRequest(port, "/polyplug.v1.Admin/GetStatus", { "content-type": "application/grpc-web+proto" }, 5, Buffer.alloc(5));
     expect(outcome.head).toMatch(/^HTTP\/1\.1 200 /);
     expect(outcome.head).toMatch(/grpc-status: 16/);
+  });
+});
+
+describe("admin port over HTTP/2 (gRPC)", () => {
+  it("answers an unauthenticated gRPC call with UNAUTHENTICATED and resets the stream instead of reading its 50 MiB", async () => {
+    const session = http2.connect(fx.admin.url);
+    try {
+      const stream = session.request({ ":method": "POST", ":path": "/polyplug.v1.Admin/InstallPlugin", "content-type": "application/grpc", te: "trailers" });
+      stream.on("error", () => undefined);
+      const headers = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.on("response", resolve));
+      let written = 0;
+      const chunk = Buffer.alloc(MiB);
+      const closed = new Promise<void>((resolve) => stream.on("close", resolve));
+      void (async () => {
+        while (written < 50 * MiB && !stream.destroyed && !stream.closed) {
+          if (!stream.write(chunk)) await Promise.race([new Promise((resolve) => stream.once("drain", resolve)), closed]);
+          written += MiB;
+        }
+      })();
+      expect(await headers).toMatchObject({ "grpc-status": "16" });
+      await closed;
+      expect(written).toBeLessThan(50 * MiB);
+    } finally {
+      session.close();
+    }
   });
 });
 
