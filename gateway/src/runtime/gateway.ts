@@ -13,7 +13,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-me
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
+import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
@@ -91,6 +91,8 @@ export interface PluginListing extends PluginStatus {
   readonly failModes: readonly TopicFailMode[];
   /** Fail-closed topics whose events are being rejected right now because the plugin is enabled but not serving (starting, restarting, failed...). */
   readonly blockingTopics: readonly string[];
+  /** What the plugin was granted: its manifest's permissions (approved at install, or by the operator's plugins folder). */
+  readonly permissions: Permissions;
 }
 
 /** A running gateway. */
@@ -176,7 +178,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const getConfig = configs.get;
   const saveConfig = configs.save;
 
-  const serveGatewayApi = async (pluginId: string, host: PluginClient): Promise<number> => {
+  const serveGatewayApi = async (pluginId: string, permissions: readonly ApiCapability[], host: PluginClient): Promise<number> => {
     const id = host.broker.nextId();
     const pluginLogger = logger.child({ pluginId, source: "plugin-api" });
     await host.broker.acceptAndServe(id, (grpcServer) =>
@@ -185,6 +187,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         GatewayAPI,
         createGatewayApiHandlers({
           pluginId,
+          permissions,
           store,
           logger: pluginLogger,
           events: { publish },
@@ -225,7 +228,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       policy,
       logger: logger.child({ pluginId: manifest.id }),
       hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
-      serveGatewayApi: (host) => serveGatewayApi(manifest.id, host),
+      serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
       instanceId,
@@ -274,6 +277,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       managed: isManaged(managedDir, folder.dir),
       failModes: topicFailModes(failurePolicy, folder.manifest),
       blockingTopics: blocking(supervisor),
+      permissions: folder.manifest.permissions,
     };
   };
 
