@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
+import { sdkSourceAlias } from "./sdk-source-alias.js";
 
 export default defineConfig({
+  resolve: { alias: sdkSourceAlias },
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "sdk/src/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

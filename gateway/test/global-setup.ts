@@ -9,6 +9,7 @@ export default function setup(): void {
     execFileSync("go", ["build", "-o", "bin/", "./internal/fixtures/..."], { cwd: fixturePaths.examplesGo, stdio: "inherit" });
   }
   if (!existsSync(fixturePaths.cli)) {
+    execFileSync("npx", ["tsc", "-p", "sdk/tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
     execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
   }
 }

@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Admin, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
+import { Admin, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { readManifest } from "../registry/manifest.js";
 import type { Setting } from "../registry/settings.js";
 import type { Gateway, PluginListing } from "../runtime/gateway.js";

@@ -1,8 +1,8 @@
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { ActivePlugins } from "../dispatch/active-plugins.js";
-import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "../gen/polyplug/v1/admin_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Setting } from "../registry/settings.js";
 import type { PluginListing } from "../runtime/gateway.js";
 import type { PluginStatus, PluginState as SupervisorState } from "../supervision/supervisor.js";

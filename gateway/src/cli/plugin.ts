@@ -18,8 +18,8 @@ import {
   type AdminStreamLogsResponse,
   type PluginInfo,
   type SettingSpec,
-} from "../gen/polyplug/v1/admin_pb.js";
-import { LogLevel } from "../gen/polyplug/v1/gateway_api_pb.js";
+} from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { AdminCliError, AdminExit, messageJson, printFailure, progress, runAdminCommand, withAdminOptions, type AdminCliOptions, type CommandOutput } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
 import { paintState, pluginTable } from "./status.js";

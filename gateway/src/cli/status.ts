@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
-import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
 

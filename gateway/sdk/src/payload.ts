@@ -1,6 +1,6 @@
 import { fromJson, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
-import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
+import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import { describeBytes } from "./limits.js";
 import { PluginError } from "./plugin-error.js";
 

@@ -1,10 +1,10 @@
 import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
-import { ErrorCode, type HookContext as ProtoHookContext } from "../gen/polyplug/v1/common_pb.js";
-import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { Plugin as PluginService, ServeHTTPRequest, ServeHTTPResponseSchema } from "../gen/polyplug/v1/plugin_pb.js";
-import { createRpcClient } from "../rpc/client.js";
-import type { RpcCallContext, RpcHandlers } from "../rpc/server.js";
+import { ErrorCode, type HookContext as ProtoHookContext } from "./gen/polyplug/v1/common_pb.js";
+import { GatewayAPI } from "./gen/polyplug/v1/gateway_api_pb.js";
+import type { Plugin as PluginService, ServeHTTPRequest, ServeHTTPResponseSchema } from "./gen/polyplug/v1/plugin_pb.js";
+import { createRpcClient } from "./rpc/client.js";
+import type { RpcCallContext, RpcHandlers } from "./rpc/server.js";
 import { AsyncQueue } from "./async-queue.js";
 import type { CommandResult, HttpRouteDefinition, InterceptOutcome, Plugin } from "./define-plugin.js";
 import { pluginState } from "./define-plugin.js";

@@ -1,5 +1,5 @@
 import { writeSync } from "node:fs";
-import { POLYPLUG_MAGIC_COOKIE_KEY } from "../../host/handshake-config.js";
+import { POLYPLUG_MAGIC_COOKIE_KEY } from "./handshake-config.js";
 
 /** Receives stdout bytes written after the handshake (the GRPCStdio stream). */
 export type StdoutSink = (chunk: Uint8Array) => void;

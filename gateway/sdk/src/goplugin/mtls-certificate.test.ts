@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors.js";
-import { generateAutoMtlsCertificate, serverCertificateToPem } from "./auto-mtls.js";
+import { generateAutoMtlsCertificate, serverCertificateToPem } from "./mtls-certificate.js";
 
 describe("generateAutoMtlsCertificate", () => {
   it("follows go-plugin's recipe: P-521, localhost, CA, self-signed, long-lived", async () => {

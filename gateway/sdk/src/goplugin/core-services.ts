@@ -1,11 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
-import { GRPCController } from "../../gen/plugin/grpc_controller_pb.js";
-import { GRPCStdio, StdioData_Channel, StdioDataSchema, type StdioData } from "../../gen/plugin/grpc_stdio_pb.js";
-import { GRPCBroker } from "../../gen/plugin/grpc_broker_pb.js";
-import { addRpcService } from "../../rpc/server.js";
-import { RpcStatusError } from "../../rpc/rpc-error.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
+import { GRPCController } from "../gen/plugin/grpc_controller_pb.js";
+import { GRPCStdio, StdioData_Channel, StdioDataSchema, type StdioData } from "../gen/plugin/grpc_stdio_pb.js";
+import { GRPCBroker } from "../gen/plugin/grpc_broker_pb.js";
+import { addRpcService } from "../rpc/server.js";
+import { RpcStatusError } from "../rpc/rpc-error.js";
 import { AsyncQueue } from "../async-queue.js";
 import type { BrokerService } from "./broker.js";
 import { setStdoutSink } from "./stdout-guard.js";

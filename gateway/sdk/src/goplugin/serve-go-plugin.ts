@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { serverCredentials, type ListenAddress } from "../../host/channel.js";
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "../../host/handshake-config.js";
+import { serverCredentials, type ListenAddress } from "./channel.js";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "./handshake-config.js";
 import type { Logger } from "../logger.js";
 import { setupAutoMtls } from "./auto-mtls.js";
 import { createBroker, MAX_GRPC_MESSAGE_BYTES, type PluginSideBroker } from "./broker.js";

@@ -1,9 +1,9 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { durationFromMs, timestampDate } from "@bufbuild/protobuf/wkt";
-import { PolyplugError } from "../errors.js";
-import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
-import { LogLevel, type GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcCallOptions, RpcClient } from "../rpc/client.js";
+import { PolyplugError } from "./errors.js";
+import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
+import { LogLevel, type GatewayAPI } from "./gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcCallOptions, RpcClient } from "./rpc/client.js";
 import { EVENT_NAME_PATTERN, LIMITS, describeBytes } from "./limits.js";
 import type { LogFields, LogLevelName } from "./logger.js";
 import { checkStructSize, checkTextSize, toJsonObject } from "./payload.js";

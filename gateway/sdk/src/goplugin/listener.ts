@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomInt } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import type { ListenAddress } from "../../host/channel.js";
-import { MAX_UNIX_SOCKET_PATH } from "../../host/socket-dir.js";
+import type { ListenAddress } from "./channel.js";
+import { MAX_UNIX_SOCKET_PATH } from "./socket-dir.js";
 
 /** Where and how the plugin listens, read from the environment the host set. */
 export interface ListenerConfig {

@@ -1,10 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { createGrpcClient, serverCredentials, waitForConnection, type MutualTls } from "../../host/channel.js";
-import { ConnInfoSchema, type ConnInfo } from "../../gen/plugin/grpc_broker_pb.js";
-import type { RpcCallContext } from "../../rpc/server.js";
+import { createGrpcClient, serverCredentials, waitForConnection, type MutualTls } from "./channel.js";
+import { ConnInfoSchema, type ConnInfo } from "../gen/plugin/grpc_broker_pb.js";
+import type { RpcCallContext } from "../rpc/server.js";
 import { AsyncQueue } from "../async-queue.js";
-import { ErrorCode } from "../../gen/polyplug/v1/common_pb.js";
+import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
 import { PluginError } from "../plugin-error.js";
 import { bindPluginServer, type ListenerConfig } from "./listener.js";
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { pathPrefixMatches } from "./http-target.js";
 import { isTopicName, TOPIC_PATTERN, topicMatches } from "./topics.js";
 
 describe("topics", () => {
@@ -29,14 +28,5 @@ describe("topics", () => {
   it("accepts the contract's subscription patterns and nothing else", () => {
     for (const ok of ["*", "message.will_be_posted", "message.*", `${"x".repeat(126)}.*`, "x".repeat(128)]) expect(TOPIC_PATTERN.test(ok), ok).toBe(true);
     for (const bad of ["", "**", "message.**", "Message.x", "a b", `${"x".repeat(127)}.*`, "x".repeat(129), "*.message"]) expect(TOPIC_PATTERN.test(bad), bad).toBe(false);
-  });
-});
-
-describe("routes", () => {
-  it("matches HTTP path prefixes at slash boundaries", () => {
-    expect(pathPrefixMatches("/count", "/count")).toBe(true);
-    expect(pathPrefixMatches("/count", "/count/x")).toBe(true);
-    expect(pathPrefixMatches("/count", "/counter")).toBe(false);
-    expect(pathPrefixMatches("/", "/anything")).toBe(true);
   });
 });

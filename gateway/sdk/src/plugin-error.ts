@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { ErrorCode, ErrorSchema, type Error as ProtoError } from "../gen/polyplug/v1/common_pb.js";
+import { ErrorCode, ErrorSchema, type Error as ProtoError } from "./gen/polyplug/v1/common_pb.js";
 
 /** Longest Error.message the contract carries (4 KiB); longer ones are cut here. */
 export const MAX_ERROR_MESSAGE_BYTES = 4096;

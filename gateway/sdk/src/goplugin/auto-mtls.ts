@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
-import { generateAutoMtlsCertificate } from "../../host/auto-mtls.js";
-import type { MutualTls } from "../../host/channel.js";
+import { generateAutoMtlsCertificate } from "./mtls-certificate.js";
+import type { MutualTls } from "./channel.js";
 import { StartupError } from "./listener.js";
 
 /** The plugin's AutoMTLS material and the value of handshake field 6. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
+import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import { checkStructSize, toJsonObject } from "./payload.js";
 import { PluginError } from "./plugin-error.js";
 

@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { HookContext as ProtoHookContext } from "../gen/polyplug/v1/common_pb.js";
-import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
-import type { RpcCallContext } from "../rpc/server.js";
+import type { HookContext as ProtoHookContext } from "./gen/polyplug/v1/common_pb.js";
+import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
+import type { RpcCallContext } from "./rpc/server.js";
 import type { GatewayApi } from "./gateway-api.js";
 import type { Logger } from "./logger.js";
 import { PluginError } from "./plugin-error.js";

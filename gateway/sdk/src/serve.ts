@@ -1,5 +1,5 @@
-import { Plugin as PluginService } from "../gen/polyplug/v1/plugin_pb.js";
-import { addRpcService } from "../rpc/server.js";
+import { Plugin as PluginService } from "./gen/polyplug/v1/plugin_pb.js";
+import { addRpcService } from "./rpc/server.js";
 import type { Plugin } from "./define-plugin.js";
 import { serveGoPlugin, type GoPluginServer } from "./goplugin/serve-go-plugin.js";
 import { createLogger, type Logger } from "./logger.js";

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Hook, type DescribeResponseSchema } from "../gen/polyplug/v1/plugin_pb.js";
+import { Hook, type DescribeResponseSchema } from "./gen/polyplug/v1/plugin_pb.js";
 import type { PluginDefinition } from "./define-plugin.js";
 import { SDK_NAME, SDK_VERSION } from "./version.js";
 

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { TOPIC_PATTERN } from "../dispatch/topics.js";
-import { ErrorCode } from "../gen/polyplug/v1/common_pb.js";
+import { TOPIC_PATTERN } from "./topics.js";
+import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import type { GatewayApi } from "./gateway-api.js";
 import type { HookContext } from "./hook-context.js";
 import type { HttpRequest, HttpResponse } from "./http.js";
