@@ -74,9 +74,16 @@ async function pythonEnv() {
   writeFileSync(stamp, want);
 }
 
+// The SDK tarball, wheel and Go module that `polyplug new` copies into plugins outside the repo.
+async function sdkArtifacts() {
+  step("pack the plugin SDKs into gateway/sdk-artifacts");
+  await must(process.execPath, ["gateway/scripts/pack-sdks.mjs"]);
+}
+
 export async function setup() {
   await npmDependencies();
   await Promise.all([gatewayBuild(), pythonEnv()]);
+  await sdkArtifacts();
   await goBinaries();
   await goTools();
 }
