@@ -24,6 +24,7 @@ import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
+import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
 import { GATEWAY_VERSION } from "./version.js";
 
@@ -151,7 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
     checkGatewayVersion(manifest, GATEWAY_VERSION);
-    const launch = resolveLaunchCommand(manifest, folder.dir, interpreters);
+    const launch = resolveLaunchCommand(manifest, folder.dir, pluginInterpreters(folder.dir, interpreters));
     const supervisor = new Supervisor({
       manifest,
       dir: folder.dir,
