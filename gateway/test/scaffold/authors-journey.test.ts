@@ -171,8 +171,8 @@ describe.each(["go", "python", "ts"])("a %s plugin written outside the repositor
     const gateway = served;
     const installed = JSON.parse(
       await timed(`${language}: polyplug plugin install`, () => sh(process.execPath, [cli, "plugin", "install", bundleFile, "--url", gateway.adminUrl, "--data", gateway.dataDir, "--json"], root)),
-    ) as { ok: boolean };
-    expect(installed.ok).toBe(true);
+    ) as { plugin?: { id: string; state: string } };
+    expect(installed.plugin).toMatchObject({ id: created.id, state: expect.stringMatching(/active/i) });
 
     const rejected = await timed(`${language}: first intercept`, () => intercept(gateway, `buy cheap ${spamWord(language).toUpperCase()}`));
     expect(rejected).toMatchObject({ allowed: false, rejection: { pluginId: created.id, code: "spam" } });
