@@ -3,8 +3,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { PluginClient, RpcCallOptions, RpcClient } from "polyplug";
 import type { CheckContext } from "./check-context.js";
 import { fail, show } from "./check-outcome.js";
-import { LogLevel } from "polyplug/gen/polyplug/v1/gateway_api_pb.js";
-import { Plugin, type ActivateResponse, type DescribeResponse, type InterceptResponse } from "polyplug/gen/polyplug/v1/plugin_pb.js";
+import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { Plugin, type ActivateResponse, type DescribeResponse, type InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { GatewayApiBackend, LoggedRecord, PublishedEvent } from "./gateway-api/gateway-api-backend.js";
 import { registerGatewayApi, type ApiCall } from "./gateway-api/serve-gateway-api.js";
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { pino } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "../host/handshake-config.js";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import type { HealthStatus } from "../host/health.js";
 import type { ShutdownOutcome } from "../host/shutdown.js";
 import { startPlugin } from "../host/start-plugin.js";

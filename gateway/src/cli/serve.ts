@@ -63,7 +63,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
     const level = options.logLevel ?? config.logLevel ?? "info";
     const logTap = createLogTap();
     const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: io.logDestination }, { level: "trace", stream: logTap.stream }]));
-    const interpreters = { ...config.interpreters, ...(options.python ? { python: path.resolve(options.python) } : {}) };
+    const interpreters = { ...config.interpreters, ...(options.python ? { python: options.python.includes("/") ? path.resolve(options.python) : options.python } : {}) };
     const gateway = await createGateway({
       pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
       dataDir,

@@ -4,9 +4,9 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { create } from "@bufbuild/protobuf";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { GRPCBroker, ConnInfoSchema, type ConnInfo } from "../gen/plugin/grpc_broker_pb.js";
-import { createRpcClient, type BidiStream } from "../rpc/client.js";
-import { createGrpcClient, MAX_MESSAGE_BYTES, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
+import { GRPCBroker, ConnInfoSchema, type ConnInfo } from "@polyplug/sdk/internal/gen/plugin/grpc_broker_pb.js";
+import { createRpcClient, type BidiStream } from "@polyplug/sdk/internal/rpc/client.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 
 /** How long a dial waits for the peer to announce an id, and how long an unclaimed announcement is kept (go-plugin: 5 s each). */
 export const BROKER_WAIT_MS = 5000;

@@ -4,9 +4,9 @@ import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
-import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
-import { addRpcService } from "../rpc/server.js";
+import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
@@ -27,6 +27,7 @@ import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
+import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
 import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
 import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
@@ -210,7 +211,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
     checkGatewayVersion(manifest, GATEWAY_VERSION);
-    const launch = resolveLaunchCommand(manifest, folder.dir, interpreters);
+    const launch = resolveLaunchCommand(manifest, folder.dir, pluginInterpreters(folder.dir, interpreters));
     assertSandboxAvailable(sandboxSupport, manifest.id);
     const sandbox = createPluginSandbox({
       pluginId: manifest.id,

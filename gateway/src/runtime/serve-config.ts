@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { TOPIC_PATTERN } from "../dispatch/topics.js";
+import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 
 const failMode = z.enum(["open", "closed"]);
 import { SIGNATURE_POLICIES } from "../registry/signature.js";

@@ -4,7 +4,7 @@ import { ErrorCode as HostErrorCode, PolyplugError } from "polyplug";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, deepEqual, fail, show } from "../../check-outcome.js";
 import { CONFORMANCE_PLUGIN_ID } from "../../contract-session.js";
-import { Hook } from "polyplug/gen/polyplug/v1/plugin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { sleep } from "../raw-connection.js";
 import { errorCodeName, errorCodeNumber, expectIntercept } from "./contract-assertions.js";
 

@@ -1,6 +1,6 @@
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, show } from "../../check-outcome.js";
-import type { ServeHTTPResponse } from "polyplug/gen/polyplug/v1/plugin_pb.js";
+import type { ServeHTTPResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { nextWithin } from "../raw-connection.js";
 import { errorCodeName } from "./contract-assertions.js";
 

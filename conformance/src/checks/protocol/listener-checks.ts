@@ -4,8 +4,8 @@ import { dirname } from "node:path";
 import { createRpcClient } from "polyplug";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, notApplicable } from "../../check-outcome.js";
-import { Health, HealthCheckResponse_ServingStatus } from "polyplug/gen/grpc/health/v1/health_pb.js";
-import { GRPCController } from "polyplug/gen/plugin/grpc_controller_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
+import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { rawClient, sleep, spawnUntilHandshake } from "../raw-connection.js";
 
 /** Unix socket inside PLUGIN_UNIX_SOCKET_DIR, owned by us, not writable by group or others. */
