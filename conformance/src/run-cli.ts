@@ -46,6 +46,7 @@ export async function runConformanceCli(options: ConformanceCliOptions, io: Conf
     return 2;
   }
   let report;
+  let lastSkipReason: string | undefined;
   try {
     report = await runConformance({
       plugin: options.plugin,
@@ -58,7 +59,9 @@ export async function runConformanceCli(options: ConformanceCliOptions, io: Conf
       ...(options.autoMtls ? { autoMtls: true } : {}),
       ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
       onProgress: ({ index, total, result }) => {
-        if (result) io.err(progressLine(index, total, result));
+        if (!result) return;
+        io.err(progressLine(index, total, result, lastSkipReason));
+        lastSkipReason = result.status === "skipped" ? result.message : undefined;
       },
     });
   } catch (error) {

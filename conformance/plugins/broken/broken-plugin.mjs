@@ -43,6 +43,9 @@ const frontOverrides = {
   // The front listens on TCP (below) and gets the port range wrong.
   "tcp-range-unchecked": () => undefined,
   "tcp-port-fallback": () => undefined,
+  // ServeHTTP answers arrive, but the call never ends (the two modes only differ in the case they are run against).
+  "http-never-ends": (p) => (p === "/polyplug.v1.Plugin/ServeHTTP" ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true }) : undefined),
+  "http-download-never-ends": (p) => (p === "/polyplug.v1.Plugin/ServeHTTP" ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true }) : undefined),
   "conninfo-forgotten": (p) =>
     p === "/plugin.GRPCBroker/StartStream"
       ? (stream, headers, upstream) => forward(upstream, stream, headers, connInfoRewriter((address) => oneShotProxy(address, env.PLUGIN_UNIX_SOCKET_DIR || tmpdir())))

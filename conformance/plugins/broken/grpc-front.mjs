@@ -48,16 +48,17 @@ export function answerSilentStream(stream) {
 
 /**
  * Forwards one call to the plugin. `transformRequest` (optional) is a Transform stream the
- * request bytes go through on their way (e.g. rewriting messages).
+ * request bytes go through on their way (e.g. rewriting messages). With `neverEnd` the
+ * response is forwarded but never ended (no trailers): a stream left open.
  */
-export function forward(upstream, stream, headers, transformRequest) {
+export function forward(upstream, stream, headers, transformRequest, { neverEnd = false } = {}) {
   const up = upstream.request(forwardable(headers, [":method", ":path"]), { endStream: false });
   let trailers;
   up.on("response", (responseHeaders) => {
     if (stream.destroyed) return;
     const trailersOnly = "grpc-status" in responseHeaders;
     stream.respond(forwardable(responseHeaders, [HTTP2_HEADER_STATUS]), trailersOnly ? { endStream: true } : { waitForTrailers: true });
-    if (!trailersOnly) up.pipe(stream);
+    if (!trailersOnly) up.pipe(stream, { end: !neverEnd });
   });
   up.on("trailers", (t) => (trailers = forwardable(t, [])));
   stream.on("wantTrailers", () => stream.sendTrailers(trailers ?? { "grpc-status": "13", "grpc-message": "the plugin behind the front sent no trailers" }));

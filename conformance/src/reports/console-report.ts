@@ -1,9 +1,9 @@
 import type { CaseResult, RunReport } from "../case-result.js";
 
-/** One progress line for a finished case. */
-export function progressLine(index: number, total: number, result: CaseResult): string {
+/** One progress line for a finished case; a skip reason equal to `previousSkipReason` is not repeated. */
+export function progressLine(index: number, total: number, result: CaseResult, previousSkipReason?: string): string {
   const tag = { passed: "PASS", failed: result.required ? "FAIL" : "fail (optional)", skipped: "skip", "known-failing": "known-failing", "unexpected-pass": "UNEXPECTED PASS" }[result.status];
-  const said = result.status === "failed" || result.status === "unexpected-pass" ? `\n      ${result.message ?? ""}` : result.status === "skipped" ? `\n      skipped: ${result.message ?? "no reason given"}` : "";
+  const said = result.status === "failed" || result.status === "unexpected-pass" ? `\n      ${result.message ?? ""}` : result.status === "skipped" ? (result.message !== undefined && result.message === previousSkipReason ? " (same reason)" : `\n      skipped: ${result.message ?? "no reason given"}`) : "";
   return `[${String(index + 1).padStart(String(total).length)}/${total}] ${tag.padEnd(15)} ${result.name} (${result.durationMs} ms)${said}\n`;
 }
 

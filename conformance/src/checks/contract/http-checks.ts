@@ -71,9 +71,16 @@ export const httpDownload: CheckFunction = async (ctx) => {
   let head: number | undefined;
   let received = 0;
   let frames = 0;
-  const state = () => `${head === undefined ? "no head frame arrived" : `head ${head} arrived`}, then ${received} of ${bytes} body bytes in ${Math.max(0, frames - (head === undefined ? 0 : 1))} body frames, and the response stream never ended`;
-  ctx.progress(state());
-  for await (const frame of stream.responses) {
+  const state = () => `${head === undefined ? "no head frame arrived" : `head ${head} arrived`}, then ${received} of ${bytes} body bytes in ${Math.max(0, frames - (head === undefined ? 0 : 1))} body frames, and the response stream did not end`;
+  const idleMs = Number(ctx.spec.params.idle_ms ?? 10_000);
+  const responses = stream.responses[Symbol.asyncIterator]();
+  for (;;) {
+    ctx.progress(state());
+    const next = await nextWithin(responses, idleMs);
+    if (next.kind === "ended") break;
+    if (next.kind === "open") fail(`nothing more for ${idleMs} ms: ${state()} (after the last body chunk, trailers or nothing, then status OK)`);
+    if (next.kind === "error") fail(`the call failed: ${next.error instanceof Error ? next.error.message : String(next.error)}; by then ${state().replace(/, and the response stream did not end$/, "")}`);
+    const frame = next.value;
     frames++;
     if (frame.frame.case === "head") {
       assert(head === undefined, "a second head frame");
@@ -89,7 +96,6 @@ export const httpDownload: CheckFunction = async (ctx) => {
       received += chunk.length;
       if (received > bytes) fail(`${received} body bytes received, more than the ${bytes} asked for`);
     } else if (frame.frame.case === "error") fail(`error frame after ${received} body bytes: ${errorCodeName(frame.frame.value.code)} ${frame.frame.value.message}`);
-    ctx.progress(state());
   }
   ctx.trace("download", { frames, received });
   assert(head !== undefined, "no head frame");

@@ -80,7 +80,7 @@ export const exitsWithParent: CheckFunction = async (ctx) => {
   ctx.trace("handshake line", line);
   launcher.kill("SIGKILL");
   const killedAt = Date.now();
-  const limit = Number(ctx.spec.expect.within_ms ?? 6000);
+  const limit = Number(ctx.spec.expect.within_ms ?? 10_000);
   while (await running(pid)) {
     if (Date.now() - killedAt > limit) {
       fail(`the plugin (pid ${pid}) was still running ${limit} ms after the process that launched it was killed; a plugin must exit when its parent dies - record the parent pid at start and exit when getppid() changes, checking at least every 2 s (§6)`);
