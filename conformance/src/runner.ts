@@ -7,7 +7,7 @@ import { CHECKS } from "./check-registry.js";
 import { defaultFeatureSet, KNOWN_FEATURES, loadFeatures, type FeatureSet } from "./features.js";
 import type { GatewayApiBackend } from "./gateway-api/gateway-api-backend.js";
 import { createMemoryBackend } from "./gateway-api/memory-backend.js";
-import { DEFAULT_START_TIMEOUT_MS, hostSettings, type HostSettings, type MagicCookie } from "./host-settings.js";
+import { DEFAULT_START_TIMEOUT_MS, hostSettings, isForeignCookie, type HostSettings, type MagicCookie } from "./host-settings.js";
 import { loadKnownFailing } from "./known-failing.js";
 import { loadCases } from "./load-cases.js";
 import { resolveTarget } from "./plugin-target.js";
@@ -53,7 +53,7 @@ function whySkipped(spec: CaseSpec, features: FeatureSet, settings: HostSettings
   if (settings.goPluginMode && spec.polyplugOnly) return `Polyplug-specific, not a go-plugin rule (go-plugin mode: --cookie ${settings.handshake.magicCookieKey}=…): ${spec.polyplugOnly}`;
   if (spec.feature && !features.features.has(spec.feature)) {
     const meaning = KNOWN_FEATURES[spec.feature as keyof typeof KNOWN_FEATURES] ?? "an unknown feature";
-    return `the features file does not declare "${spec.feature}" (${meaning})`;
+    return `feature "${spec.feature}" not declared (${meaning}); declare it in the --features file if the plugin has it`;
   }
   return undefined;
 }
@@ -62,8 +62,7 @@ function whySkipped(spec: CaseSpec, features: FeatureSet, settings: HostSettings
 export async function runConformance(options: RunOptions): Promise<RunReport> {
   const target = await resolveTarget(options.plugin);
   const specs = await loadCases(options.casesDir ?? DEFAULT_CASES_DIR, new Set(Object.keys(CHECKS)));
-  const goPluginMode = options.cookie !== undefined && hostSettings({ cookie: options.cookie, protocolVersions: [1] }).goPluginMode;
-  const declared: FeatureSet = options.features ?? (options.featuresFile ? await loadFeatures(options.featuresFile) : goPluginMode ? GO_PLUGIN_FEATURES : defaultFeatureSet());
+  const declared: FeatureSet = options.features ?? (options.featuresFile ? await loadFeatures(options.featuresFile) : isForeignCookie(options.cookie) ? GO_PLUGIN_FEATURES : defaultFeatureSet());
   const features: FeatureSet = options.protocolVersions ? { ...declared, appProtocolVersions: [...options.protocolVersions] } : declared;
   const settings = hostSettings({
     ...(options.cookie ? { cookie: options.cookie } : {}),

@@ -44,6 +44,6 @@ describe("go-plugin mode", () => {
   });
   it("keeps Polyplug's own cookie in Polyplug mode", async () => {
     const r = await runConformance({ plugin: ["/nonexistent/plugin"], features: { features: new Set(), appProtocolVersions: [1] }, cases: ["lifecycle/describe"] });
-    expect(r.results[0]?.message).toBe('the features file does not declare "contract" (the plugin implements the Polyplug conformance plugin behaviour (conformance/README.md))');
+    expect(r.results[0]?.message).toBe('feature "contract" not declared (the plugin implements the Polyplug conformance plugin behaviour (conformance/README.md)); declare it in the --features file if the plugin has it');
   });
 });
