@@ -15,7 +15,7 @@ import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
-import { openSqliteStore } from "../store/sqlite-store.js";
+import { openGatewayStore } from "../store/open-store.js";
 import type { GatewayStore } from "../store/store.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
@@ -23,6 +23,7 @@ import { Supervisor, type PluginStatus } from "../supervision/supervisor.js";
 import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
+import { createPluginRecords } from "./plugin-records.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { PluginTable } from "./plugin-table.js";
 import { GATEWAY_VERSION } from "./version.js";
@@ -49,6 +50,8 @@ export interface GatewayOptions {
   readonly socketDirBase?: string;
   /** Use this store instead of opening `<dataDir>/polyplug.db`. */
   readonly store?: GatewayStore;
+  /** `postgres://…`: keep state in this PostgreSQL database (shared with other gateways) instead of `<dataDir>/polyplug.db`. */
+  readonly database?: string;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
 }
@@ -108,7 +111,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
-  const store = instrumentStore(options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db")), metrics);
+  const opened =
+    options.store ??
+    (await openGatewayStore({
+      database: options.database,
+      sqlitePath: path.join(options.dataDir, "polyplug.db"),
+      onBackgroundError: (error) => logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
+    }));
+  const store = instrumentStore(opened, metrics);
+  const records = createPluginRecords(store);
+  await records.load();
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
   const table = new PluginTable();
@@ -124,7 +136,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let server: PublicServer | undefined;
 
-  const configs = createPluginConfigs({ table, store, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
+  const configs = createPluginConfigs({ table, records, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
   const getConfig = configs.get;
   const saveConfig = configs.save;
 
@@ -188,7 +200,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   for (const item of broken) logger.error({ dir: item.dir, code: item.error.code }, `plugin disabled: ${item.error.message}`);
 
-  const enabled = (pluginId: string) => store.getPluginRecord(pluginId).enabled ?? true;
+  const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
   await Promise.all(table.all().filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
 
   const listing = (pluginId: string): PluginListing => {
@@ -227,13 +239,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async enable(pluginId) {
       const { supervisor } = table.entry(pluginId);
-      store.setPluginEnabled(pluginId, true);
+      await records.setEnabled(pluginId, true);
       await supervisor.start();
       return listing(pluginId);
     },
     async disable(pluginId) {
       const { supervisor } = table.entry(pluginId);
-      store.setPluginEnabled(pluginId, false);
+      await records.setEnabled(pluginId, false);
       await supervisor.stop();
       return listing(pluginId);
     },
@@ -249,7 +261,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       stopped ??= (async () => {
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await server?.close();
-        store.close();
+        await store.close();
       })();
       return stopped;
     },
