@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { createOperatorRoutes } from "../console/operator-routes.js";
 import { Admin } from "../gen/polyplug/v1/admin_pb.js";
 import { readBundle } from "../registry/bundle.js";
-import { loadTrustedKeys } from "../registry/signature-keys.js";
+import { loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import type { Gateway } from "../runtime/gateway.js";
 import { createDualProtocolServer } from "../surfaces/http-server.js";
 import { createAdminService } from "./admin-service.js";
@@ -12,6 +12,11 @@ import { requireBearer, type AdminToken } from "./auth.js";
 import { createAdminEventFeed } from "./event-feed.js";
 import { createBundleInstaller } from "./install-bundle.js";
 import { createLatencyRecorder } from "./latency-recorder.js";
+
+/** `keys` without repeats of a key id (the same key in the folder and in the shared store). */
+function uniqueKeys(keys: readonly TrustedKey[]): TrustedKey[] {
+  return [...new Map(keys.map((key) => [key.keyId, key])).values()];
+}
 
 /** Largest Admin request message (InstallPlugin's bundle): 50 MiB plus room for the signature. */
 export const MAX_ADMIN_MESSAGE_BYTES = 50 * 1024 * 1024 + 64 * 1024;
@@ -49,7 +54,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const latency = createLatencyRecorder(options.gateway.dispatcher);
   const events = createAdminEventFeed(options.gateway);
   const keysDir = options.trustedKeysDir ?? path.join(path.dirname(options.token.file), "trusted-keys");
-  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: () => loadTrustedKeys(keysDir) });
+  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: async () => uniqueKeys([...(await loadTrustedKeys(keysDir)), ...(await options.gateway.trustedKeys())]) });
   const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now() });
   const handler = connectNodeAdapter({
     routes: (router) => router.service(Admin, service),

@@ -12,6 +12,7 @@ import type { BundleInstaller } from "./install-bundle.js";
 import type { LatencyRecorder } from "./latency-recorder.js";
 import { pinoLevelFor, toLogMessage } from "./log-records.js";
 import { toPluginInfo, toSettingSpec } from "./plugin-info.js";
+import { toClusterNode } from "./cluster-nodes.js";
 import { subscriptionStream } from "./subscription-stream.js";
 
 /** What the Admin service works on. */
@@ -78,6 +79,8 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         startedAt: timestampFromMs(deps.startedAt),
         plugins: await allInfo(),
         brokenPlugins: gateway.brokenPlugins().map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
+        nodeId: gateway.nodeId,
+        nodes: (await gateway.nodes()).map(toClusterNode),
       })),
     listPlugins: () => run(async () => ({ plugins: await allInfo() })),
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),

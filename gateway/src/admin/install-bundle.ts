@@ -20,7 +20,7 @@ export interface BundleInstaller {
 
 /** What createBundleInstaller needs. */
 export interface BundleInstallerDeps {
-  readonly gateway: Pick<Gateway, "plugins" | "install">;
+  readonly gateway: Pick<Gateway, "plugins" | "install" | "recordInstall">;
   readonly readBundle: typeof readBundle;
   /** Loads the trusted keys afresh for each install (so new key files count without a restart). */
   readonly trustedKeys: () => Promise<readonly TrustedKey[]>;
@@ -43,6 +43,7 @@ export function createBundleInstaller(deps: BundleInstallerDeps): BundleInstalle
     try {
       const previousVersion = deps.gateway.plugins().find((plugin) => plugin.pluginId === bundle.manifest.id)?.version;
       const listing = await deps.gateway.install(bundle.dir);
+      await deps.gateway.recordInstall({ pluginId: listing.pluginId, version: listing.version, sha256: bundle.sha256, bytes, signature: options.signature });
       return { listing, previousVersion, sha256: bundle.sha256, signed: bundle.signature.signed, keyId: bundle.signature.keyId };
     } finally {
       await bundle.cleanup();

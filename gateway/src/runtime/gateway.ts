@@ -16,6 +16,7 @@ import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openGatewayStore } from "../store/open-store.js";
+import { isPostgresStore } from "../store/pg-store.js";
 import type { GatewayStore } from "../store/store.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
@@ -24,6 +25,9 @@ import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginRecords } from "./plugin-records.js";
+import { startClusterNode, type ClusterNode, type ClusterTiming } from "./cluster-node.js";
+import type { ClusterNodeInfo } from "../cluster/membership.js";
+import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { PluginTable } from "./plugin-table.js";
 import { GATEWAY_VERSION } from "./version.js";
@@ -52,6 +56,10 @@ export interface GatewayOptions {
   readonly store?: GatewayStore;
   /** `postgres://…`: keep state in this PostgreSQL database (shared with other gateways) instead of `<dataDir>/polyplug.db`. */
   readonly database?: string;
+  /** This node's id in a cluster (default: a random UUID per start). */
+  readonly nodeId?: string;
+  /** Cluster heartbeat, dead-after and resync intervals (PostgreSQL store only). */
+  readonly cluster?: ClusterTiming;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
 }
@@ -94,6 +102,18 @@ export interface Gateway {
   install(sourceDir: string): Promise<PluginListing>;
   /** Stops an installed plugin and deletes its folder (plugins from other folders are refused). */
   remove(pluginId: string): Promise<void>;
+  /** Keeps the bundle an install came from in the store, so every node of a cluster can fetch and verify it, and tells the other nodes. */
+  recordInstall(bundle: { readonly pluginId: string; readonly version: string; readonly sha256: string; readonly bytes: Uint8Array; readonly signature: Uint8Array | undefined }): Promise<void>;
+  /** This node's id (a cluster member's, or this process's when alone). */
+  readonly nodeId: string;
+  /** The cluster membership when the store is PostgreSQL; undefined with SQLite. */
+  readonly cluster: ClusterNode | undefined;
+  /** Every node sharing the store (with SQLite: this one alone), with each one's plugin states. */
+  nodes(): Promise<ClusterNodeInfo[]>;
+  /** Records the Admin API URL this node announces to the cluster. */
+  setAdminUrl(url: string): void;
+  /** Trusted keys from `<dataDir>/trusted-keys` and from the store. */
+  trustedKeys(): Promise<TrustedKey[]>;
   getConfig(pluginId: string): JsonObject;
   saveConfig(pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject>;
   /** Deactivates and stops every plugin, closes servers and the store. */
@@ -128,17 +148,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const dispatcher = new GatewayDispatcher(table, logger);
   dispatcher.observe((call) => metrics.observeHook(call));
   const instanceId = randomUUID();
+  const nodeId = options.nodeId ?? instanceId;
+  let cluster: ClusterNode | undefined;
+  let adminUrl = "";
+  const startedAt = Date.now();
   const stateListeners = new Set<(status: PluginStatus) => void>();
   const eventListeners = new Set<(event: PublishedEvent) => void>();
   const publish = (event: PublishedEvent): number => {
     for (const listener of eventListeners) listener(event);
+    cluster?.announce({ kind: "event", event });
     return server?.hub.publish(event) ?? 0;
   };
   let server: PublicServer | undefined;
 
   const configs = createPluginConfigs({ table, records, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
   const getConfig = configs.get;
-  const saveConfig = configs.save;
+  const saveConfig = async (pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject> => {
+    const saved = await configs.save(pluginId, config, originPluginId);
+    cluster?.announce({ kind: "config", pluginId, originPluginId });
+    return saved;
+  };
 
   const serveGatewayApi = async (pluginId: string, host: PluginClient): Promise<number> => {
     const id = host.broker.nextId();
@@ -216,6 +245,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const installer = createPluginInstaller({ table, managedDir, logger, interpreters, supervise, isEnabled: enabled });
+  const trustedKeys = async (): Promise<TrustedKey[]> => [
+    ...(await loadTrustedKeys(trustedKeysDir(options.dataDir))),
+    ...(await store.listTrustedKeys()).map((key) => parseTrustedKey(key.pem, `${key.name} (shared store)`)),
+  ];
+  const pluginStates = () => table.all().map(({ supervisor, folder }) => ({ pluginId: supervisor.pluginId, version: folder.manifest.version, state: supervisor.state }));
+  if (isPostgresStore(opened)) {
+    cluster = await startClusterNode({
+      store: opened,
+      nodeId,
+      self: { publicUrl: server.url, get adminUrl() { return adminUrl; }, version: GATEWAY_VERSION, plugins: pluginStates },
+      logger,
+      ...(options.cluster ? { timing: options.cluster } : {}),
+      table,
+      records,
+      installer,
+      configs,
+      managedDir,
+      trustedKeys,
+      publishLocally: (event) => {
+        for (const listener of eventListeners) listener(event);
+        server?.hub.publish(event);
+      },
+      deliverPluginMessage: (pluginId, topic) => logger.debug({ pluginId, topic }, "cluster message for a plugin"),
+    });
+    stateListeners.add(() => cluster?.beat());
+  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -240,12 +295,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async enable(pluginId) {
       const { supervisor } = table.entry(pluginId);
       await records.setEnabled(pluginId, true);
+      cluster?.announce({ kind: "enabled", pluginId });
       await supervisor.start();
       return listing(pluginId);
     },
     async disable(pluginId) {
       const { supervisor } = table.entry(pluginId);
       await records.setEnabled(pluginId, false);
+      cluster?.announce({ kind: "enabled", pluginId });
       await supervisor.stop();
       return listing(pluginId);
     },
@@ -254,11 +311,37 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return listing(pluginId);
     },
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
-    remove: installer.remove,
+    async remove(pluginId) {
+      await installer.remove(pluginId);
+      if (records.get(pluginId).installedVersion === undefined && !cluster) return;
+      await records.setInstalledVersion(pluginId, undefined);
+      await store.deleteBundles(pluginId);
+      cluster?.announce({ kind: "removed", pluginId });
+    },
+    async recordInstall(bundle) {
+      await store.putBundle({ ...bundle, storedAt: Date.now() });
+      await records.setInstalledVersion(bundle.pluginId, bundle.version);
+      cluster?.announce({ kind: "installed", pluginId: bundle.pluginId, version: bundle.version });
+    },
+    nodeId,
+    get cluster() {
+      return cluster;
+    },
+    async nodes() {
+      if (cluster) return cluster.nodes();
+      const now = Date.now();
+      return [{ nodeId, publicUrl: server?.url ?? "", adminUrl, version: GATEWAY_VERSION, startedAt, lastSeen: now, status: "alive" as const, plugins: pluginStates() }];
+    },
+    setAdminUrl(url) {
+      adminUrl = url;
+      cluster?.beat();
+    },
+    trustedKeys,
     getConfig,
-    saveConfig: async (pluginId, config, originPluginId) => saveConfig(pluginId, config, originPluginId),
+    saveConfig,
     stop() {
       stopped ??= (async () => {
+        await cluster?.close();
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await server?.close();
         await store.close();

@@ -12,6 +12,8 @@ export interface PluginRecords {
   get(pluginId: string): PluginRecord;
   /** Reads every record from the store. */
   load(): Promise<void>;
+  /** Every known record (after `load`). */
+  all(): PluginRecord[];
   /** Re-reads one record from the store and returns it. */
   refresh(pluginId: string): Promise<PluginRecord>;
   setEnabled(pluginId: string, enabled: boolean): Promise<void>;
@@ -36,6 +38,7 @@ export function createPluginRecords(store: PluginStateStore): PluginRecords {
       for (const record of all) records.set(record.pluginId, record);
     },
     refresh,
+    all: () => [...records.values()],
     async setEnabled(pluginId, enabled) {
       await store.setPluginEnabled(pluginId, enabled);
       records.set(pluginId, { ...(records.get(pluginId) ?? empty(pluginId)), enabled });

@@ -201,6 +201,63 @@ func (SettingType) EnumDescriptor() ([]byte, []int) {
 	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{1}
 }
 
+// NodeStatus is a cluster node's liveness.
+type NodeStatus int32
+
+const (
+	// Never sent.
+	NodeStatus_NODE_STATUS_UNSPECIFIED NodeStatus = 0
+	// Heartbeating.
+	NodeStatus_NODE_STATUS_ALIVE NodeStatus = 1
+	// No heartbeat for longer than the dead-after interval (10 s by default).
+	NodeStatus_NODE_STATUS_DEAD NodeStatus = 2
+	// Shut down cleanly.
+	NodeStatus_NODE_STATUS_STOPPED NodeStatus = 3
+)
+
+// Enum value maps for NodeStatus.
+var (
+	NodeStatus_name = map[int32]string{
+		0: "NODE_STATUS_UNSPECIFIED",
+		1: "NODE_STATUS_ALIVE",
+		2: "NODE_STATUS_DEAD",
+		3: "NODE_STATUS_STOPPED",
+	}
+	NodeStatus_value = map[string]int32{
+		"NODE_STATUS_UNSPECIFIED": 0,
+		"NODE_STATUS_ALIVE":       1,
+		"NODE_STATUS_DEAD":        2,
+		"NODE_STATUS_STOPPED":     3,
+	}
+)
+
+func (x NodeStatus) Enum() *NodeStatus {
+	p := new(NodeStatus)
+	*p = x
+	return p
+}
+
+func (x NodeStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NodeStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_polyplug_v1_admin_proto_enumTypes[2].Descriptor()
+}
+
+func (NodeStatus) Type() protoreflect.EnumType {
+	return &file_polyplug_v1_admin_proto_enumTypes[2]
+}
+
+func (x NodeStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NodeStatus.Descriptor instead.
+func (NodeStatus) EnumDescriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
 // PluginError is the last failure of a plugin.
 type PluginError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -854,6 +911,11 @@ type AdminGetStatusResponse struct {
 	Plugins []*PluginInfo `protobuf:"bytes,4,rep,name=plugins,proto3" json:"plugins,omitempty"`
 	// Plugin folders that could not be loaded.
 	BrokenPlugins []*BrokenPlugin `protobuf:"bytes,5,rep,name=broken_plugins,json=brokenPlugins,proto3" json:"broken_plugins,omitempty"`
+	// The id of the node that answered.
+	NodeId string `protobuf:"bytes,6,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// Every gateway sharing this one's store, this one included, each with its
+	// plugins' states (a gateway with the SQLite store lists itself alone).
+	Nodes         []*ClusterNode `protobuf:"bytes,7,rep,name=nodes,proto3" json:"nodes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -923,6 +985,193 @@ func (x *AdminGetStatusResponse) GetBrokenPlugins() []*BrokenPlugin {
 	return nil
 }
 
+func (x *AdminGetStatusResponse) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *AdminGetStatusResponse) GetNodes() []*ClusterNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+// ClusterNode is one gateway of a cluster, as its heartbeats describe it.
+type ClusterNode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The node id (serve --node-id, or random per start).
+	NodeId string `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// Its public API base URL.
+	PublicUrl string `protobuf:"bytes,2,opt,name=public_url,json=publicUrl,proto3" json:"public_url,omitempty"`
+	// Its Admin API base URL (empty until its admin server listens).
+	AdminUrl string `protobuf:"bytes,3,opt,name=admin_url,json=adminUrl,proto3" json:"admin_url,omitempty"`
+	// Its gateway version.
+	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	// When it started.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// Its last heartbeat (by the database's clock).
+	LastSeen *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
+	// Alive, dead (no heartbeat for the dead-after interval) or stopped.
+	Status NodeStatus `protobuf:"varint,7,opt,name=status,proto3,enum=polyplug.v1.NodeStatus" json:"status,omitempty"`
+	// Each plugin on that node: id, version, supervision state.
+	Plugins       []*NodePlugin `protobuf:"bytes,8,rep,name=plugins,proto3" json:"plugins,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterNode) Reset() {
+	*x = ClusterNode{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterNode) ProtoMessage() {}
+
+func (x *ClusterNode) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterNode.ProtoReflect.Descriptor instead.
+func (*ClusterNode) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ClusterNode) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *ClusterNode) GetPublicUrl() string {
+	if x != nil {
+		return x.PublicUrl
+	}
+	return ""
+}
+
+func (x *ClusterNode) GetAdminUrl() string {
+	if x != nil {
+		return x.AdminUrl
+	}
+	return ""
+}
+
+func (x *ClusterNode) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ClusterNode) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *ClusterNode) GetLastSeen() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSeen
+	}
+	return nil
+}
+
+func (x *ClusterNode) GetStatus() NodeStatus {
+	if x != nil {
+		return x.Status
+	}
+	return NodeStatus_NODE_STATUS_UNSPECIFIED
+}
+
+func (x *ClusterNode) GetPlugins() []*NodePlugin {
+	if x != nil {
+		return x.Plugins
+	}
+	return nil
+}
+
+// NodePlugin is one plugin as one node runs it.
+type NodePlugin struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin id.
+	PluginId string `protobuf:"bytes,1,opt,name=plugin_id,json=pluginId,proto3" json:"plugin_id,omitempty"`
+	// The version that node runs.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Its supervision state on that node.
+	State         PluginState `protobuf:"varint,3,opt,name=state,proto3,enum=polyplug.v1.PluginState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodePlugin) Reset() {
+	*x = NodePlugin{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodePlugin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodePlugin) ProtoMessage() {}
+
+func (x *NodePlugin) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodePlugin.ProtoReflect.Descriptor instead.
+func (*NodePlugin) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *NodePlugin) GetPluginId() string {
+	if x != nil {
+		return x.PluginId
+	}
+	return ""
+}
+
+func (x *NodePlugin) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *NodePlugin) GetState() PluginState {
+	if x != nil {
+		return x.State
+	}
+	return PluginState_PLUGIN_STATE_UNSPECIFIED
+}
+
 // AdminListPluginsRequest asks for every plugin.
 type AdminListPluginsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -932,7 +1181,7 @@ type AdminListPluginsRequest struct {
 
 func (x *AdminListPluginsRequest) Reset() {
 	*x = AdminListPluginsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1193,7 @@ func (x *AdminListPluginsRequest) String() string {
 func (*AdminListPluginsRequest) ProtoMessage() {}
 
 func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1206,7 @@ func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 // AdminListPluginsResponse lists every plugin, by id.
@@ -971,7 +1220,7 @@ type AdminListPluginsResponse struct {
 
 func (x *AdminListPluginsResponse) Reset() {
 	*x = AdminListPluginsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1232,7 @@ func (x *AdminListPluginsResponse) String() string {
 func (*AdminListPluginsResponse) ProtoMessage() {}
 
 func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1245,7 @@ func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AdminListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1017,7 +1266,7 @@ type AdminGetPluginRequest struct {
 
 func (x *AdminGetPluginRequest) Reset() {
 	*x = AdminGetPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1278,7 @@ func (x *AdminGetPluginRequest) String() string {
 func (*AdminGetPluginRequest) ProtoMessage() {}
 
 func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1291,7 @@ func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdminGetPluginRequest) GetPluginId() string {
@@ -1063,7 +1312,7 @@ type AdminGetPluginResponse struct {
 
 func (x *AdminGetPluginResponse) Reset() {
 	*x = AdminGetPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1324,7 @@ func (x *AdminGetPluginResponse) String() string {
 func (*AdminGetPluginResponse) ProtoMessage() {}
 
 func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1337,7 @@ func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminGetPluginResponse) GetPlugin() *PluginInfo {
@@ -1113,7 +1362,7 @@ type AdminInstallPluginRequest struct {
 
 func (x *AdminInstallPluginRequest) Reset() {
 	*x = AdminInstallPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1374,7 @@ func (x *AdminInstallPluginRequest) String() string {
 func (*AdminInstallPluginRequest) ProtoMessage() {}
 
 func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1387,7 @@ func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminInstallPluginRequest) GetBundle() []byte {
@@ -1181,7 +1430,7 @@ type AdminInstallPluginResponse struct {
 
 func (x *AdminInstallPluginResponse) Reset() {
 	*x = AdminInstallPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1442,7 @@ func (x *AdminInstallPluginResponse) String() string {
 func (*AdminInstallPluginResponse) ProtoMessage() {}
 
 func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1455,7 @@ func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AdminInstallPluginResponse) GetPlugin() *PluginInfo {
@@ -1255,7 +1504,7 @@ type AdminEnablePluginRequest struct {
 
 func (x *AdminEnablePluginRequest) Reset() {
 	*x = AdminEnablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1516,7 @@ func (x *AdminEnablePluginRequest) String() string {
 func (*AdminEnablePluginRequest) ProtoMessage() {}
 
 func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1529,7 @@ func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AdminEnablePluginRequest) GetPluginId() string {
@@ -1301,7 +1550,7 @@ type AdminEnablePluginResponse struct {
 
 func (x *AdminEnablePluginResponse) Reset() {
 	*x = AdminEnablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1562,7 @@ func (x *AdminEnablePluginResponse) String() string {
 func (*AdminEnablePluginResponse) ProtoMessage() {}
 
 func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1575,7 @@ func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AdminEnablePluginResponse) GetPlugin() *PluginInfo {
@@ -1347,7 +1596,7 @@ type AdminDisablePluginRequest struct {
 
 func (x *AdminDisablePluginRequest) Reset() {
 	*x = AdminDisablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1608,7 @@ func (x *AdminDisablePluginRequest) String() string {
 func (*AdminDisablePluginRequest) ProtoMessage() {}
 
 func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1621,7 @@ func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AdminDisablePluginRequest) GetPluginId() string {
@@ -1393,7 +1642,7 @@ type AdminDisablePluginResponse struct {
 
 func (x *AdminDisablePluginResponse) Reset() {
 	*x = AdminDisablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1405,7 +1654,7 @@ func (x *AdminDisablePluginResponse) String() string {
 func (*AdminDisablePluginResponse) ProtoMessage() {}
 
 func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1418,7 +1667,7 @@ func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AdminDisablePluginResponse) GetPlugin() *PluginInfo {
@@ -1439,7 +1688,7 @@ type AdminRestartPluginRequest struct {
 
 func (x *AdminRestartPluginRequest) Reset() {
 	*x = AdminRestartPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1700,7 @@ func (x *AdminRestartPluginRequest) String() string {
 func (*AdminRestartPluginRequest) ProtoMessage() {}
 
 func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1713,7 @@ func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AdminRestartPluginRequest) GetPluginId() string {
@@ -1485,7 +1734,7 @@ type AdminRestartPluginResponse struct {
 
 func (x *AdminRestartPluginResponse) Reset() {
 	*x = AdminRestartPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1746,7 @@ func (x *AdminRestartPluginResponse) String() string {
 func (*AdminRestartPluginResponse) ProtoMessage() {}
 
 func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1759,7 @@ func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminRestartPluginResponse) GetPlugin() *PluginInfo {
@@ -1531,7 +1780,7 @@ type AdminRemovePluginRequest struct {
 
 func (x *AdminRemovePluginRequest) Reset() {
 	*x = AdminRemovePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +1792,7 @@ func (x *AdminRemovePluginRequest) String() string {
 func (*AdminRemovePluginRequest) ProtoMessage() {}
 
 func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +1805,7 @@ func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminRemovePluginRequest) GetPluginId() string {
@@ -1577,7 +1826,7 @@ type AdminRemovePluginResponse struct {
 
 func (x *AdminRemovePluginResponse) Reset() {
 	*x = AdminRemovePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1838,7 @@ func (x *AdminRemovePluginResponse) String() string {
 func (*AdminRemovePluginResponse) ProtoMessage() {}
 
 func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1851,7 @@ func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminRemovePluginResponse) GetVersion() string {
@@ -1623,7 +1872,7 @@ type AdminGetConfigRequest struct {
 
 func (x *AdminGetConfigRequest) Reset() {
 	*x = AdminGetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1884,7 @@ func (x *AdminGetConfigRequest) String() string {
 func (*AdminGetConfigRequest) ProtoMessage() {}
 
 func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1897,7 @@ func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminGetConfigRequest) GetPluginId() string {
@@ -1671,7 +1920,7 @@ type AdminGetConfigResponse struct {
 
 func (x *AdminGetConfigResponse) Reset() {
 	*x = AdminGetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1683,7 +1932,7 @@ func (x *AdminGetConfigResponse) String() string {
 func (*AdminGetConfigResponse) ProtoMessage() {}
 
 func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1696,7 +1945,7 @@ func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminGetConfigResponse) GetConfig() *structpb.Struct {
@@ -1730,7 +1979,7 @@ type AdminSetConfigRequest struct {
 
 func (x *AdminSetConfigRequest) Reset() {
 	*x = AdminSetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1991,7 @@ func (x *AdminSetConfigRequest) String() string {
 func (*AdminSetConfigRequest) ProtoMessage() {}
 
 func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +2004,7 @@ func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminSetConfigRequest) GetPluginId() string {
@@ -1790,7 +2039,7 @@ type AdminSetConfigResponse struct {
 
 func (x *AdminSetConfigResponse) Reset() {
 	*x = AdminSetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +2051,7 @@ func (x *AdminSetConfigResponse) String() string {
 func (*AdminSetConfigResponse) ProtoMessage() {}
 
 func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +2064,7 @@ func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminSetConfigResponse) GetConfig() *structpb.Struct {
@@ -1842,7 +2091,7 @@ type AdminStreamLogsRequest struct {
 
 func (x *AdminStreamLogsRequest) Reset() {
 	*x = AdminStreamLogsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +2103,7 @@ func (x *AdminStreamLogsRequest) String() string {
 func (*AdminStreamLogsRequest) ProtoMessage() {}
 
 func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +2116,7 @@ func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminStreamLogsRequest) GetPluginId() string {
@@ -1919,7 +2168,7 @@ type AdminStreamLogsResponse struct {
 
 func (x *AdminStreamLogsResponse) Reset() {
 	*x = AdminStreamLogsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2180,7 @@ func (x *AdminStreamLogsResponse) String() string {
 func (*AdminStreamLogsResponse) ProtoMessage() {}
 
 func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2193,7 @@ func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminStreamLogsResponse) GetTime() *timestamppb.Timestamp {
@@ -2000,7 +2249,7 @@ type AdminStreamEventsRequest struct {
 
 func (x *AdminStreamEventsRequest) Reset() {
 	*x = AdminStreamEventsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2261,7 @@ func (x *AdminStreamEventsRequest) String() string {
 func (*AdminStreamEventsRequest) ProtoMessage() {}
 
 func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2274,7 @@ func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminStreamEventsRequest) GetPluginId() string {
@@ -2057,7 +2306,7 @@ type AdminStreamEventsResponse struct {
 
 func (x *AdminStreamEventsResponse) Reset() {
 	*x = AdminStreamEventsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2318,7 @@ func (x *AdminStreamEventsResponse) String() string {
 func (*AdminStreamEventsResponse) ProtoMessage() {}
 
 func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2331,7 @@ func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminStreamEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2218,7 +2467,7 @@ type PluginStateChanged struct {
 
 func (x *PluginStateChanged) Reset() {
 	*x = PluginStateChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2479,7 @@ func (x *PluginStateChanged) String() string {
 func (*PluginStateChanged) ProtoMessage() {}
 
 func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2492,7 @@ func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStateChanged.ProtoReflect.Descriptor instead.
 func (*PluginStateChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PluginStateChanged) GetPluginId() string {
@@ -2296,7 +2545,7 @@ type PluginInstalled struct {
 
 func (x *PluginInstalled) Reset() {
 	*x = PluginInstalled{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2557,7 @@ func (x *PluginInstalled) String() string {
 func (*PluginInstalled) ProtoMessage() {}
 
 func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2570,7 @@ func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInstalled.ProtoReflect.Descriptor instead.
 func (*PluginInstalled) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PluginInstalled) GetPluginId() string {
@@ -2358,7 +2607,7 @@ type PluginRemoved struct {
 
 func (x *PluginRemoved) Reset() {
 	*x = PluginRemoved{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2619,7 @@ func (x *PluginRemoved) String() string {
 func (*PluginRemoved) ProtoMessage() {}
 
 func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2632,7 @@ func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRemoved.ProtoReflect.Descriptor instead.
 func (*PluginRemoved) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PluginRemoved) GetPluginId() string {
@@ -2413,7 +2662,7 @@ type PluginConfigChanged struct {
 
 func (x *PluginConfigChanged) Reset() {
 	*x = PluginConfigChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2674,7 @@ func (x *PluginConfigChanged) String() string {
 func (*PluginConfigChanged) ProtoMessage() {}
 
 func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2687,7 @@ func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigChanged.ProtoReflect.Descriptor instead.
 func (*PluginConfigChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PluginConfigChanged) GetPluginId() string {
@@ -2469,7 +2718,7 @@ type CommandConflict struct {
 
 func (x *CommandConflict) Reset() {
 	*x = CommandConflict{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2730,7 @@ func (x *CommandConflict) String() string {
 func (*CommandConflict) ProtoMessage() {}
 
 func (x *CommandConflict) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2743,7 @@ func (x *CommandConflict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandConflict.ProtoReflect.Descriptor instead.
 func (*CommandConflict) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CommandConflict) GetCommand() string {
@@ -2528,7 +2777,7 @@ type PluginPublishedEvent struct {
 
 func (x *PluginPublishedEvent) Reset() {
 	*x = PluginPublishedEvent{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2540,7 +2789,7 @@ func (x *PluginPublishedEvent) String() string {
 func (*PluginPublishedEvent) ProtoMessage() {}
 
 func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2553,7 +2802,7 @@ func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPublishedEvent.ProtoReflect.Descriptor instead.
 func (*PluginPublishedEvent) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PluginPublishedEvent) GetPluginId() string {
@@ -2643,7 +2892,7 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\"\x17\n" +
-	"\x15AdminGetStatusRequest\"\x81\x02\n" +
+	"\x15AdminGetStatusRequest\"\xca\x02\n" +
 	"\x16AdminGetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1d\n" +
 	"\n" +
@@ -2651,7 +2900,25 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x121\n" +
 	"\aplugins\x18\x04 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\x12@\n" +
-	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\"\x19\n" +
+	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\x12\x17\n" +
+	"\anode_id\x18\x06 \x01(\tR\x06nodeId\x12.\n" +
+	"\x05nodes\x18\a \x03(\v2\x18.polyplug.v1.ClusterNodeR\x05nodes\"\xd4\x02\n" +
+	"\vClusterNode\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1d\n" +
+	"\n" +
+	"public_url\x18\x02 \x01(\tR\tpublicUrl\x12\x1b\n" +
+	"\tadmin_url\x18\x03 \x01(\tR\badminUrl\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\tR\aversion\x129\n" +
+	"\n" +
+	"started_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x127\n" +
+	"\tlast_seen\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x12/\n" +
+	"\x06status\x18\a \x01(\x0e2\x17.polyplug.v1.NodeStatusR\x06status\x121\n" +
+	"\aplugins\x18\b \x03(\v2\x17.polyplug.v1.NodePluginR\aplugins\"s\n" +
+	"\n" +
+	"NodePlugin\x12\x1b\n" +
+	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12.\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x18.polyplug.v1.PluginStateR\x05state\"\x19\n" +
 	"\x17AdminListPluginsRequest\"M\n" +
 	"\x18AdminListPluginsResponse\x121\n" +
 	"\aplugins\x18\x01 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\"4\n" +
@@ -2764,7 +3031,13 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x13SETTING_TYPE_NUMBER\x10\x04\x12\x17\n" +
 	"\x13SETTING_TYPE_SELECT\x10\x05\x12\x17\n" +
 	"\x13SETTING_TYPE_SECRET\x10\x06\x12\x15\n" +
-	"\x11SETTING_TYPE_LIST\x10\a2\xdb\b\n" +
+	"\x11SETTING_TYPE_LIST\x10\a*o\n" +
+	"\n" +
+	"NodeStatus\x12\x1b\n" +
+	"\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11NODE_STATUS_ALIVE\x10\x01\x12\x14\n" +
+	"\x10NODE_STATUS_DEAD\x10\x02\x12\x17\n" +
+	"\x13NODE_STATUS_STOPPED\x10\x032\xdb\b\n" +
 	"\x05Admin\x12T\n" +
 	"\tGetStatus\x12\".polyplug.v1.AdminGetStatusRequest\x1a#.polyplug.v1.AdminGetStatusResponse\x12Z\n" +
 	"\vListPlugins\x12$.polyplug.v1.AdminListPluginsRequest\x1a%.polyplug.v1.AdminListPluginsResponse\x12T\n" +
@@ -2792,125 +3065,134 @@ func file_polyplug_v1_admin_proto_rawDescGZIP() []byte {
 	return file_polyplug_v1_admin_proto_rawDescData
 }
 
-var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_polyplug_v1_admin_proto_goTypes = []any{
 	(PluginState)(0),                   // 0: polyplug.v1.PluginState
 	(SettingType)(0),                   // 1: polyplug.v1.SettingType
-	(*PluginError)(nil),                // 2: polyplug.v1.PluginError
-	(*HookLatency)(nil),                // 3: polyplug.v1.HookLatency
-	(*SettingOption)(nil),              // 4: polyplug.v1.SettingOption
-	(*SettingSpec)(nil),                // 5: polyplug.v1.SettingSpec
-	(*PluginInfo)(nil),                 // 6: polyplug.v1.PluginInfo
-	(*BrokenPlugin)(nil),               // 7: polyplug.v1.BrokenPlugin
-	(*AdminGetStatusRequest)(nil),      // 8: polyplug.v1.AdminGetStatusRequest
-	(*AdminGetStatusResponse)(nil),     // 9: polyplug.v1.AdminGetStatusResponse
-	(*AdminListPluginsRequest)(nil),    // 10: polyplug.v1.AdminListPluginsRequest
-	(*AdminListPluginsResponse)(nil),   // 11: polyplug.v1.AdminListPluginsResponse
-	(*AdminGetPluginRequest)(nil),      // 12: polyplug.v1.AdminGetPluginRequest
-	(*AdminGetPluginResponse)(nil),     // 13: polyplug.v1.AdminGetPluginResponse
-	(*AdminInstallPluginRequest)(nil),  // 14: polyplug.v1.AdminInstallPluginRequest
-	(*AdminInstallPluginResponse)(nil), // 15: polyplug.v1.AdminInstallPluginResponse
-	(*AdminEnablePluginRequest)(nil),   // 16: polyplug.v1.AdminEnablePluginRequest
-	(*AdminEnablePluginResponse)(nil),  // 17: polyplug.v1.AdminEnablePluginResponse
-	(*AdminDisablePluginRequest)(nil),  // 18: polyplug.v1.AdminDisablePluginRequest
-	(*AdminDisablePluginResponse)(nil), // 19: polyplug.v1.AdminDisablePluginResponse
-	(*AdminRestartPluginRequest)(nil),  // 20: polyplug.v1.AdminRestartPluginRequest
-	(*AdminRestartPluginResponse)(nil), // 21: polyplug.v1.AdminRestartPluginResponse
-	(*AdminRemovePluginRequest)(nil),   // 22: polyplug.v1.AdminRemovePluginRequest
-	(*AdminRemovePluginResponse)(nil),  // 23: polyplug.v1.AdminRemovePluginResponse
-	(*AdminGetConfigRequest)(nil),      // 24: polyplug.v1.AdminGetConfigRequest
-	(*AdminGetConfigResponse)(nil),     // 25: polyplug.v1.AdminGetConfigResponse
-	(*AdminSetConfigRequest)(nil),      // 26: polyplug.v1.AdminSetConfigRequest
-	(*AdminSetConfigResponse)(nil),     // 27: polyplug.v1.AdminSetConfigResponse
-	(*AdminStreamLogsRequest)(nil),     // 28: polyplug.v1.AdminStreamLogsRequest
-	(*AdminStreamLogsResponse)(nil),    // 29: polyplug.v1.AdminStreamLogsResponse
-	(*AdminStreamEventsRequest)(nil),   // 30: polyplug.v1.AdminStreamEventsRequest
-	(*AdminStreamEventsResponse)(nil),  // 31: polyplug.v1.AdminStreamEventsResponse
-	(*PluginStateChanged)(nil),         // 32: polyplug.v1.PluginStateChanged
-	(*PluginInstalled)(nil),            // 33: polyplug.v1.PluginInstalled
-	(*PluginRemoved)(nil),              // 34: polyplug.v1.PluginRemoved
-	(*PluginConfigChanged)(nil),        // 35: polyplug.v1.PluginConfigChanged
-	(*CommandConflict)(nil),            // 36: polyplug.v1.CommandConflict
-	(*PluginPublishedEvent)(nil),       // 37: polyplug.v1.PluginPublishedEvent
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(Hook)(0),                          // 39: polyplug.v1.Hook
-	(*structpb.Value)(nil),             // 40: google.protobuf.Value
-	(*CommandSpec)(nil),                // 41: polyplug.v1.CommandSpec
-	(*HttpRoute)(nil),                  // 42: polyplug.v1.HttpRoute
-	(*structpb.Struct)(nil),            // 43: google.protobuf.Struct
-	(LogLevel)(0),                      // 44: polyplug.v1.LogLevel
+	(NodeStatus)(0),                    // 2: polyplug.v1.NodeStatus
+	(*PluginError)(nil),                // 3: polyplug.v1.PluginError
+	(*HookLatency)(nil),                // 4: polyplug.v1.HookLatency
+	(*SettingOption)(nil),              // 5: polyplug.v1.SettingOption
+	(*SettingSpec)(nil),                // 6: polyplug.v1.SettingSpec
+	(*PluginInfo)(nil),                 // 7: polyplug.v1.PluginInfo
+	(*BrokenPlugin)(nil),               // 8: polyplug.v1.BrokenPlugin
+	(*AdminGetStatusRequest)(nil),      // 9: polyplug.v1.AdminGetStatusRequest
+	(*AdminGetStatusResponse)(nil),     // 10: polyplug.v1.AdminGetStatusResponse
+	(*ClusterNode)(nil),                // 11: polyplug.v1.ClusterNode
+	(*NodePlugin)(nil),                 // 12: polyplug.v1.NodePlugin
+	(*AdminListPluginsRequest)(nil),    // 13: polyplug.v1.AdminListPluginsRequest
+	(*AdminListPluginsResponse)(nil),   // 14: polyplug.v1.AdminListPluginsResponse
+	(*AdminGetPluginRequest)(nil),      // 15: polyplug.v1.AdminGetPluginRequest
+	(*AdminGetPluginResponse)(nil),     // 16: polyplug.v1.AdminGetPluginResponse
+	(*AdminInstallPluginRequest)(nil),  // 17: polyplug.v1.AdminInstallPluginRequest
+	(*AdminInstallPluginResponse)(nil), // 18: polyplug.v1.AdminInstallPluginResponse
+	(*AdminEnablePluginRequest)(nil),   // 19: polyplug.v1.AdminEnablePluginRequest
+	(*AdminEnablePluginResponse)(nil),  // 20: polyplug.v1.AdminEnablePluginResponse
+	(*AdminDisablePluginRequest)(nil),  // 21: polyplug.v1.AdminDisablePluginRequest
+	(*AdminDisablePluginResponse)(nil), // 22: polyplug.v1.AdminDisablePluginResponse
+	(*AdminRestartPluginRequest)(nil),  // 23: polyplug.v1.AdminRestartPluginRequest
+	(*AdminRestartPluginResponse)(nil), // 24: polyplug.v1.AdminRestartPluginResponse
+	(*AdminRemovePluginRequest)(nil),   // 25: polyplug.v1.AdminRemovePluginRequest
+	(*AdminRemovePluginResponse)(nil),  // 26: polyplug.v1.AdminRemovePluginResponse
+	(*AdminGetConfigRequest)(nil),      // 27: polyplug.v1.AdminGetConfigRequest
+	(*AdminGetConfigResponse)(nil),     // 28: polyplug.v1.AdminGetConfigResponse
+	(*AdminSetConfigRequest)(nil),      // 29: polyplug.v1.AdminSetConfigRequest
+	(*AdminSetConfigResponse)(nil),     // 30: polyplug.v1.AdminSetConfigResponse
+	(*AdminStreamLogsRequest)(nil),     // 31: polyplug.v1.AdminStreamLogsRequest
+	(*AdminStreamLogsResponse)(nil),    // 32: polyplug.v1.AdminStreamLogsResponse
+	(*AdminStreamEventsRequest)(nil),   // 33: polyplug.v1.AdminStreamEventsRequest
+	(*AdminStreamEventsResponse)(nil),  // 34: polyplug.v1.AdminStreamEventsResponse
+	(*PluginStateChanged)(nil),         // 35: polyplug.v1.PluginStateChanged
+	(*PluginInstalled)(nil),            // 36: polyplug.v1.PluginInstalled
+	(*PluginRemoved)(nil),              // 37: polyplug.v1.PluginRemoved
+	(*PluginConfigChanged)(nil),        // 38: polyplug.v1.PluginConfigChanged
+	(*CommandConflict)(nil),            // 39: polyplug.v1.CommandConflict
+	(*PluginPublishedEvent)(nil),       // 40: polyplug.v1.PluginPublishedEvent
+	(*timestamppb.Timestamp)(nil),      // 41: google.protobuf.Timestamp
+	(Hook)(0),                          // 42: polyplug.v1.Hook
+	(*structpb.Value)(nil),             // 43: google.protobuf.Value
+	(*CommandSpec)(nil),                // 44: polyplug.v1.CommandSpec
+	(*HttpRoute)(nil),                  // 45: polyplug.v1.HttpRoute
+	(*structpb.Struct)(nil),            // 46: google.protobuf.Struct
+	(LogLevel)(0),                      // 47: polyplug.v1.LogLevel
 }
 var file_polyplug_v1_admin_proto_depIdxs = []int32{
-	38, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
-	39, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
+	41, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
+	42, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
 	1,  // 2: polyplug.v1.SettingSpec.type:type_name -> polyplug.v1.SettingType
-	40, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
-	4,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
+	43, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
+	5,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
 	0,  // 5: polyplug.v1.PluginInfo.state:type_name -> polyplug.v1.PluginState
-	2,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
-	38, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
-	39, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
-	41, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
-	42, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
-	5,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
-	3,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
-	38, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
-	6,  // 14: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	7,  // 15: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
-	6,  // 16: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	6,  // 17: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 18: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 19: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 20: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 21: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	43, // 22: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
-	5,  // 23: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
-	43, // 24: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
-	43, // 25: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
-	44, // 26: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
-	38, // 27: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
-	44, // 28: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
-	43, // 29: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
-	38, // 30: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
-	32, // 31: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
-	33, // 32: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
-	34, // 33: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
-	35, // 34: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
-	36, // 35: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
-	37, // 36: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
-	0,  // 37: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
-	2,  // 38: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
-	43, // 39: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
-	8,  // 40: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
-	10, // 41: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
-	12, // 42: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
-	14, // 43: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
-	16, // 44: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
-	18, // 45: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
-	20, // 46: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
-	22, // 47: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
-	24, // 48: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
-	26, // 49: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
-	28, // 50: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
-	30, // 51: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
-	9,  // 52: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
-	11, // 53: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
-	13, // 54: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
-	15, // 55: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
-	17, // 56: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
-	19, // 57: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
-	21, // 58: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
-	23, // 59: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
-	25, // 60: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
-	27, // 61: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
-	29, // 62: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
-	31, // 63: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
-	52, // [52:64] is the sub-list for method output_type
-	40, // [40:52] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	3,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
+	41, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
+	42, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
+	44, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
+	45, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
+	6,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
+	4,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
+	41, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
+	7,  // 14: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	8,  // 15: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
+	11, // 16: polyplug.v1.AdminGetStatusResponse.nodes:type_name -> polyplug.v1.ClusterNode
+	41, // 17: polyplug.v1.ClusterNode.started_at:type_name -> google.protobuf.Timestamp
+	41, // 18: polyplug.v1.ClusterNode.last_seen:type_name -> google.protobuf.Timestamp
+	2,  // 19: polyplug.v1.ClusterNode.status:type_name -> polyplug.v1.NodeStatus
+	12, // 20: polyplug.v1.ClusterNode.plugins:type_name -> polyplug.v1.NodePlugin
+	0,  // 21: polyplug.v1.NodePlugin.state:type_name -> polyplug.v1.PluginState
+	7,  // 22: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	7,  // 23: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	7,  // 24: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	7,  // 25: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	7,  // 26: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	7,  // 27: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	46, // 28: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
+	6,  // 29: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
+	46, // 30: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
+	46, // 31: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
+	47, // 32: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
+	41, // 33: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
+	47, // 34: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
+	46, // 35: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
+	41, // 36: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
+	35, // 37: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
+	36, // 38: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
+	37, // 39: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
+	38, // 40: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
+	39, // 41: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
+	40, // 42: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
+	0,  // 43: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
+	3,  // 44: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
+	46, // 45: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
+	9,  // 46: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
+	13, // 47: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
+	15, // 48: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
+	17, // 49: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
+	19, // 50: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
+	21, // 51: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
+	23, // 52: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
+	25, // 53: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
+	27, // 54: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
+	29, // 55: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
+	31, // 56: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
+	33, // 57: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
+	10, // 58: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
+	14, // 59: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
+	16, // 60: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
+	18, // 61: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
+	20, // 62: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
+	22, // 63: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
+	24, // 64: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
+	26, // 65: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
+	28, // 66: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
+	30, // 67: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
+	32, // 68: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
+	34, // 69: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
+	58, // [58:70] is the sub-list for method output_type
+	46, // [46:58] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_admin_proto_init() }
@@ -2921,7 +3203,7 @@ func file_polyplug_v1_admin_proto_init() {
 	file_polyplug_v1_gateway_api_proto_init()
 	file_polyplug_v1_plugin_proto_init()
 	file_polyplug_v1_admin_proto_msgTypes[3].OneofWrappers = []any{}
-	file_polyplug_v1_admin_proto_msgTypes[29].OneofWrappers = []any{
+	file_polyplug_v1_admin_proto_msgTypes[31].OneofWrappers = []any{
 		(*AdminStreamEventsResponse_StateChanged)(nil),
 		(*AdminStreamEventsResponse_Installed)(nil),
 		(*AdminStreamEventsResponse_Removed)(nil),
@@ -2934,8 +3216,8 @@ func file_polyplug_v1_admin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_admin_proto_rawDesc), len(file_polyplug_v1_admin_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   36,
+			NumEnums:      3,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
