@@ -11,8 +11,8 @@ export const CLUSTER_CHANNEL = "polyplug_cluster";
  * bigger envelopes are stored in `cluster_payloads` and the notification carries the row id.
  */
 export const MAX_INLINE_NOTIFY_BYTES = 7900;
-/** Most bytes of one stored envelope (a plugin event payload is at most 1 MiB; leave room for the rest). */
-export const MAX_CLUSTER_MESSAGE_BYTES = 2 * 1024 * 1024;
+/** Most bytes of one envelope (a plugin event payload is at most 8 MiB serialized; its JSON and the rest fit in 16). */
+export const MAX_CLUSTER_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** How long stored envelopes are kept for late readers before the cleanup deletes them. */
 export const CLUSTER_PAYLOAD_RETENTION_MS = 5 * 60_000;
 

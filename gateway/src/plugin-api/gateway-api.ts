@@ -9,6 +9,7 @@ import { createKvHandlers } from "./kv.js";
 import { createLogHandler } from "./log.js";
 import type { LogRateLimit } from "./log-rate-limit.js";
 import { createPublishHandler } from "./publish.js";
+import { createClusterMessageHandler, type ClusterMessageSender } from "./cluster-message.js";
 import { toRpcStatusError } from "./rpc-status.js";
 
 /** Everything the GatewayAPI served to one plugin connection needs. */
@@ -33,6 +34,8 @@ export interface GatewayApiDeps {
   readonly isActive?: () => boolean;
   /** Log flood protection; default 1000 records/s, bursts of 2000. */
   readonly logRateLimit?: LogRateLimit;
+  /** PublishClusterMessage; default: not allowed (PERMISSION_DENIED). */
+  readonly cluster?: ClusterMessageSender;
 }
 
 type Handler = (request: never, context: never) => unknown;
@@ -52,6 +55,7 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
     ...createLogHandler({ logger: deps.logger, now, ...(deps.logRateLimit ? { rateLimit: deps.logRateLimit } : {}) }),
     ...createPublishHandler({ pluginId, events: deps.events, now }),
     ...createConfigHandlers(deps.config),
+    ...createClusterMessageHandler(pluginId, deps.cluster ?? { allowed: false, send: async () => undefined }),
   };
   const guarded: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
@@ -61,7 +65,7 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
           throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} is not active: GatewayAPI calls are accepted from Activate until Deactivate returns`);
         }
         const result = handler(request, context);
-        // Handlers are synchronous today; keep the mapping if one ever returns a promise.
+        // Store-backed handlers answer through promises: map their failures the same way.
         if (result instanceof Promise) return result.catch((reason: unknown) => Promise.reject(toRpcStatusError(reason)));
         return result;
       } catch (reason) {

@@ -26,6 +26,7 @@ import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginRecords } from "./plugin-records.js";
 import { startClusterNode, type ClusterNode, type ClusterTiming } from "./cluster-node.js";
+import { createClusterDelivery } from "./cluster-delivery.js";
 import type { ClusterNodeInfo } from "../cluster/membership.js";
 import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
@@ -169,7 +170,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return saved;
   };
 
-  const serveGatewayApi = async (pluginId: string, host: PluginClient): Promise<number> => {
+  const serveGatewayApi = async (pluginId: string, host: PluginClient, clusterAllowed: boolean): Promise<number> => {
     const id = host.broker.nextId();
     const pluginLogger = logger.child({ pluginId, source: "plugin-api" });
     await host.broker.acceptAndServe(id, (grpcServer) =>
@@ -182,6 +183,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           logger: pluginLogger,
           events: { publish },
           config: { get: () => getConfig(pluginId), save: (config) => saveConfig(pluginId, config, pluginId) },
+          cluster: { allowed: clusterAllowed, send: async (topic, payload) => cluster?.send({ kind: "plugin", pluginId, topic, payload }) },
         }),
       ),
     );
@@ -200,7 +202,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       policy,
       logger: logger.child({ pluginId: manifest.id }),
       hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}) },
-      serveGatewayApi: (host) => serveGatewayApi(manifest.id, host),
+      serveGatewayApi: (host) => serveGatewayApi(manifest.id, host, manifest.permissions.api.includes("cluster")),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
       instanceId,
@@ -267,7 +269,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         for (const listener of eventListeners) listener(event);
         server?.hub.publish(event);
       },
-      deliverPluginMessage: (pluginId, topic) => logger.debug({ pluginId, topic }, "cluster message for a plugin"),
+      deliverPluginMessage: createClusterDelivery(table, logger, policy.activateTimeoutMs),
     });
     stateListeners.add(() => cluster?.beat());
   }

@@ -59,8 +59,8 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
     }
   }
 
-  async function bundle(version: string): Promise<Uint8Array> {
-    const dir = scriptedFolder(path.join(root, `src-${version}`), PLUGIN, version);
+  async function bundle(version: string, api: readonly string[] = ["log", "config", "kv", "events"]): Promise<Uint8Array> {
+    const dir = scriptedFolder(path.join(root, `src-${version}`), PLUGIN, version, { permissions: { api } });
     const out = path.join(root, `${PLUGIN}-${version}.tar.gz`);
     await packBundle(dir, out);
     return new Uint8Array(readFileSync(out));
@@ -149,12 +149,42 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
     expect(await kvThrough(node(1), "get", "shared")).toBe("written on node-1");
   });
 
+  it("a plugin's cluster message (over 8000 bytes) reaches its copies on the other nodes (OnClusterMessage), only with the cluster permission", async () => {
+    const socket = new WebSocket(`${node(0).publicUrl.replace(/^http/, "ws")}/v1/events`);
+    const received: Array<Record<string, unknown>> = [];
+    await new Promise<void>((resolve, reject) => {
+      socket.on("message", (data: Buffer) => {
+        const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+        if (frame["type"] === "hello") resolve();
+        else if (frame["event"] === `${PLUGIN}.cluster_received`) received.push(frame["payload"] as Record<string, unknown>);
+      });
+      socket.on("error", reject);
+    });
+    try {
+      // 1.1.0 was not granted "cluster": the call is refused, nobody receives anything.
+      const denied = await callGateway(node(0), "Intercept", { topic: "test.cluster_send", payload: { n: 1 } });
+      expect(JSON.stringify(denied)).toMatch(/PERMISSION_DENIED|permission_denied|may not send cluster messages/);
+      await node(0).admin.installPlugin({ bundle: await bundle("1.2.0", ["log", "config", "kv", "events", "cluster"]) });
+      await activeEverywhere(nodes, "1.2.0");
+      // Over NOTIFY's 8000-byte limit both ways (the message, then the events it causes): stored and referenced.
+      const big = "x".repeat(20_000);
+      const sent = await callGateway(node(0), "Intercept", { topic: "test.cluster_send", payload: { n: 2, big } });
+      expect(sent["payload"]).toEqual({ sent: true });
+      // The copies on node-2 and node-3 got it from node-1 (their events reach node-1's clients through the cluster too).
+      await expect.poll(() => received.length, { timeout: 30_000 }).toBe(2);
+      expect(received.every((event) => event["from_node"] === "node-1" && event["topic"] === "ping")).toBe(true);
+      expect(received[0]?.["payload"]).toEqual({ n: 2, big });
+    } finally {
+      socket.close();
+    }
+  });
+
   it("disabling on one node stops the plugin on every node; enabling starts it again", async () => {
     await node(2).admin.disablePlugin({ pluginId: PLUGIN });
     for (const n of nodes) {
       await expect.poll(async () => (await n.admin.getStatus({})).plugins.find((p) => p.id === PLUGIN)?.state, { timeout: 30_000 }).toBe(PluginState.NOT_RUNNING);
     }
     await node(0).admin.enablePlugin({ pluginId: PLUGIN });
-    await activeEverywhere(nodes, "1.1.0");
+    await activeEverywhere(nodes, "1.2.0");
   });
 });
