@@ -39,6 +39,22 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     });
 }
 
+/** The example word filter's id prefix (Go and Python); the "Try it" hint only makes sense when one is running. */
+const EXAMPLE_WORD_FILTER = "com.polyplug.example.wordfilter";
+
+/** A first curl to try, when a plugin that answers it is active; otherwise where to start. */
+function tryIt(url: string, plugins: readonly { pluginId: string; state: string }[]): string[] {
+  if (plugins.some((p) => p.pluginId.startsWith(EXAMPLE_WORD_FILTER) && p.state === "active")) {
+    return [
+      "Try it (the example word filter rejects the message):",
+      `  curl -s -X POST ${url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
+      `    -d '{"topic":"message.will_be_posted","payload":{"message":"this is forbidden"}}'`,
+      "",
+    ];
+  }
+  return [`What this gateway serves: curl -s ${url}/`, ""];
+}
+
 async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const c = paint(io.color);
   let config: ServeConfig = {};
@@ -68,6 +84,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       await gateway.stop();
       throw error;
     });
+    gateway.publicServer.rootPage.setAdminLinks({ adminUrl: admin.url });
     const plugins = gateway.plugins();
     io.err(
       [
@@ -77,16 +94,13 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         ...gateway.brokenPlugins().map((b) => `  ${c.red("✖")} ${b.dir}: ${b.error.message.split("\n")[0]}`),
         "",
         `  public API   POST ${gateway.url}/polyplug.v1.Gateway/Intercept  (Connect JSON or gRPC)`,
-        `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events`,
+        `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events?label.channel_id=town  (WebSocket; label.KEY=VALUE picks the events whose audience you match)`,
         `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
         `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
         `  web console  ${admin.url}/console/  (sign in with the token in ${path.relative(process.cwd(), adminToken.file) || adminToken.file})`,
         `  metrics      ${admin.url}/metrics  (Prometheus; Authorization: Bearer <that token>)`,
         "",
-        "Try it (a word filter rejects the message):",
-        `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
-        `    -d '{"topic":"message.will_be_posted","payload":{"message":"this is forbidden"}}'`,
-        "",
+        ...tryIt(gateway.url, plugins),
       ].join("\n"),
     );
     await new Promise<void>((resolve) => {

@@ -175,7 +175,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
+  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, version: GATEWAY_VERSION });
   metrics.setSources({ plugins: () => table.all().map(({ supervisor }) => supervisor.status()), webSocketClients: () => server?.hub.clients().length ?? 0 });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];

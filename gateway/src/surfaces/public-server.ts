@@ -5,6 +5,7 @@ import { createFastGatewayHandler } from "./fast-gateway-handler.js";
 import { createDualProtocolServer } from "./http-server.js";
 import { createPluginRouteHandler, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
 import { registerGatewayService } from "./public-api.js";
+import { createRootPage, type RootPage } from "./root-page.js";
 import { createWebSocketHub, type WebSocketHub, type WebSocketHubOptions } from "./websocket-hub.js";
 
 /** Largest request message the Gateway API accepts (16 MiB); larger bodies get 413 / RESOURCE_EXHAUSTED. */
@@ -31,6 +32,8 @@ export interface PublicServerOptions {
    * Default true; false is for comparing the two.
    */
   readonly fastPath?: boolean;
+  /** Gateway version shown on the root page (`GET /`). */
+  readonly version?: string;
 }
 
 /** A running public server. */
@@ -41,6 +44,8 @@ export interface PublicServer {
   readonly port: number;
   /** The WebSocket hub; pass it to the GatewayAPI as the EventPublisher. */
   readonly hub: WebSocketHub;
+  /** `GET /`: what this is and where to go; `rootPage.setAdminLinks` adds the console's address. */
+  readonly rootPage: RootPage;
   /** Closes WebSocket clients, stops listening and ends open connections (in-flight requests get a short grace). */
   close(): Promise<void>;
 }
@@ -56,7 +61,8 @@ function sendJsonError(res: AnyResponse, status: number, code: string, message: 
  * - `POST /polyplug.v1.Gateway/{Intercept,Notify,ExecuteCommand}`: the Gateway API over
  *   Connect (JSON or binary), gRPC (HTTP/2) and gRPC-Web;
  * - `/plugins/{plugin_id}/...`: plugin HTTP routes (ServeHTTP, streamed both ways);
- * - `GET /v1/events` with `Upgrade: websocket` (HTTP/1.1): plugin events (see websocket-hub.ts).
+ * - `GET /v1/events` with `Upgrade: websocket` (HTTP/1.1): plugin events (see websocket-hub.ts);
+ * - `GET /`: the root page (root-page.ts), JSON or HTML for browsers.
  * Anything else is 404 with a JSON `{code, message}` body. Rejects when the port cannot be bound.
  */
 export async function startPublicServer(options: PublicServerOptions): Promise<PublicServer> {
@@ -64,6 +70,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const shutdown = new AbortController();
   const hub = createWebSocketHub(options.events);
   const pluginRoutes = createPluginRouteHandler(options.dispatcher, options.httpRoutes);
+  const rootPage = createRootPage(options.version);
   // JSON callers see every field, `"allowed": false` included, not proto3's omissions.
   const jsonOptions = { alwaysEmitImplicit: true };
   const acceptCompression = [compressionGzip, compressionBrotli];
@@ -82,7 +89,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
 
   const handler = (req: AnyRequest, res: AnyResponse) => {
     try {
-      if (pluginRoutes(req, res)) return;
+      if (pluginRoutes(req, res) || rootPage.handle(req, res)) return;
       // Refuse oversized bodies before reading them (chunked ones are cut by readMaxBytes).
       const declared = Number(req.headers["content-length"] ?? 0);
       if (declared > maxBodyBytes) {
@@ -111,6 +118,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     url,
     port,
     hub,
+    rootPage,
     async close() {
       shutdown.abort();
       await hub.close();
