@@ -47,3 +47,4 @@ export type { GatewayStore, KvStore, PluginStateStore } from "./store/store.js";
 export { startPublicServer, type PublicServer, type PublicServerOptions } from "./surfaces/public-server.js";
 export type { WebSocketHub } from "./surfaces/websocket-hub.js";
 export type { EventPublisher, PublishedEvent, EventAudience } from "./plugin-api/events.js";
+export { parseYamlStrict } from "./registry/yaml-text.js";
