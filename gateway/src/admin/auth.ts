@@ -55,7 +55,8 @@ export function bearerMatches(header: string | null, token: string): boolean {
 
 /**
  * A Connect interceptor refusing every call without `Authorization: Bearer <token>`:
- * UNAUTHENTICATED, the message saying where the token file is. Runs before the handler,
+ * UNAUTHENTICATED, the message naming the token file as `<data dir>/admin-token` (never the
+ * server's real path: the caller is not trusted yet). Runs before the handler,
  * so a refused call changes nothing.
  */
 export function requireBearer(token: AdminToken): Interceptor {
@@ -63,7 +64,7 @@ export function requireBearer(token: AdminToken): Interceptor {
     const header = request.header.get("authorization");
     if (!bearerMatches(header, token.token)) {
       const what = header ? "the admin token is wrong" : "the call carries no admin token";
-      throw new ConnectError(`${what}: send "Authorization: Bearer <token>" with the token from ${token.file} (polyplug reads it with --data, or pass --token)`, Code.Unauthenticated);
+      throw new ConnectError(`${what}: send "Authorization: Bearer <token>" with the token from the gateway's <data dir>/${ADMIN_TOKEN_FILE} (polyplug reads it with --data DIR, or pass --token)`, Code.Unauthenticated);
     }
     return next(request);
   };

@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { ensureAdminToken } from "../admin/auth.js";
 import { startAdminServer } from "../admin/admin-server.js";
 import { PolyplugError } from "../errors.js";
+import { errorSummary } from "../host/launch.js";
 import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
@@ -90,7 +91,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       [
         "",
         c.bold(`Polyplug gateway listening on ${gateway.url}`),
-        ...plugins.map((p) => `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${p.lastError.message.split("\n")[0]})` : ""}`),
+        ...plugins.map((p) => `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${errorSummary(p.lastError.message)})` : ""}`),
         ...gateway.brokenPlugins().map((b) => `  ${c.red("✖")} ${b.dir}: ${b.error.message.split("\n")[0]}`),
         "",
         `  public API   POST ${gateway.url}/polyplug.v1.Gateway/Intercept  (Connect JSON or gRPC)`,

@@ -2,6 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
 import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { errorSummary } from "../host/launch.js";
 import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
 
@@ -27,9 +28,24 @@ export function paintState(c: Paint, state: PluginState): string {
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 
+/** True when the plugin became active after its last error: the error is history, not its current state. */
+export function recoveredSince(p: Pick<PluginInfo, "lastError" | "activeSince" | "state">): boolean {
+  const at = p.lastError?.at;
+  return p.state === PluginState.ACTIVE && at !== undefined && p.activeSince !== undefined && timestampDate(p.activeSince) >= timestampDate(at);
+}
+
+/** The LAST ERROR cell: one-line summary (with the plugin's last output line), when, and whether it recovered since. */
+export function lastErrorCell(p: PluginInfo): string {
+  if (!p.lastError) return "";
+  const when = p.lastError.at ? timestampDate(p.lastError.at).toISOString().replace("T", " ").slice(0, 19) : "";
+  const note = [when, recoveredSince(p) ? "recovered since" : ""].filter(Boolean).join(", ");
+  return `${errorSummary(p.lastError.message, 160)}${note ? ` (${note})` : ""}`;
+}
+
 /** The plugins as a table: one row each, the state coloured, intercept latency figures. */
 export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
   if (plugins.length === 0) return c.dim("no plugins\n");
+  // RESTARTS counts automatic restarts and operators' `plugin restart` since the gateway started.
   const header = ["PLUGIN", "VERSION", "STATE", "ENABLED", "PID", "RESTARTS", "CALLS", "P50 ms", "P99 ms", "LAST ERROR"];
   const rows = plugins.map((p) => {
     const calls = p.latency.reduce((sum, l) => sum + Number(l.calls), 0);
@@ -44,14 +60,16 @@ export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
       String(calls),
       main ? ms(main.p50Ms) : "-",
       main ? ms(main.p99Ms) : "-",
-      p.lastError ? (p.lastError.message.split("\n")[0] ?? "").slice(0, 60) : "",
+      lastErrorCell(p),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[], colour: (cell: string, i: number) => string) => cells.map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i)).join("  ").trimEnd();
   return [
     line(header, (cell) => c.bold(cell)),
-    ...rows.map((row, r) => line(row, (cell, i) => (i === 2 ? stateColour(c, plugins[r]?.state ?? PluginState.UNSPECIFIED)(cell) : i === 9 ? c.red(cell) : cell))),
+    ...rows.map((row, r) => line(row, (cell, i) => (i === 2 ? stateColour(c, plugins[r]?.state ?? PluginState.UNSPECIFIED)(cell) : i === 9 ? (plugins[r] && recoveredSince(plugins[r]) ? c.dim(cell) : c.red(cell)) : cell))),
+    // The whole error of each plugin that is down: its output lines say why.
+    ...plugins.filter((p) => p.lastError && p.state !== PluginState.ACTIVE).map((p) => `\n${c.bold(p.id)}: ${c.red(p.lastError?.message ?? "")}`),
   ].join("\n") + "\n";
 }
 
@@ -60,7 +78,7 @@ function eventLine(c: Paint, event: AdminStreamEventsResponse): string {
   const body = event.event;
   switch (body.case) {
     case "stateChanged":
-      return `${c.dim(time)} ${body.value.pluginId} → ${paintState(c, body.value.state)}${body.value.lastError && body.value.state !== PluginState.ACTIVE ? c.dim(` (${body.value.lastError.message.split("\n")[0]})`) : ""}`;
+      return `${c.dim(time)} ${body.value.pluginId} → ${paintState(c, body.value.state)}${body.value.lastError && body.value.state !== PluginState.ACTIVE ? c.dim(` (${errorSummary(body.value.lastError.message)})`) : ""}`;
     case "installed":
       return `${c.dim(time)} ${body.value.pluginId} ${body.value.previousVersion ? `upgraded ${body.value.previousVersion} → ${body.value.version}` : `installed ${body.value.version}`}`;
     case "removed":

@@ -9,7 +9,7 @@ import { startBroker, type PluginBroker } from "./broker.js";
 import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
 import type { HandshakeLine } from "./handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
-import { describeExit, type ExitInfo } from "./launch.js";
+import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
 import type { PluginLogSink } from "./plugin-log.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
@@ -81,7 +81,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
-    throw new PolyplugError(ErrorCode.PluginExited, `plugin exited while connecting (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`);
+    throw new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()));
   });
   try {
     await Promise.race([waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined), exitedBeforeReady]);
@@ -104,7 +104,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     else logger.debug({ exit: info }, "plugin process exited");
     const error = expected
       ? undefined
-      : new PolyplugError(ErrorCode.PluginExited, `plugin exited unexpectedly (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`, {
+      : new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited unexpectedly (${describeExit(info)})`, sink.tail()), {
           details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() },
         });
     return { info, error };
