@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
 import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
 import { errorSummary } from "../host/launch.js";
-import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
+import { AdminCliError, AdminExit, messageJson, printFailure, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
 
 type Paint = ReturnType<typeof paint>;
@@ -117,10 +117,16 @@ export function registerStatus(program: Command, io: CliIo, setExitCode: (code: 
   });
   withAdminOptions(program.command("events").description("follow the gateway's events: state changes, installs, configuration, command conflicts, plugin events"))
     .option("--plugin <id>", "only events about this plugin")
-    .action(async (options: AdminCliOptions & { plugin?: string }) => {
+    .option("--recent <n>", "first print up to N recent events (the gateway keeps the last 100)", "0")
+    .action(async (options: AdminCliOptions & { plugin?: string; recent: string }) => {
+      const recent = Number(options.recent);
+      if (!Number.isInteger(recent) || recent < 0 || recent > 100) {
+        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", "--recent must be a whole number from 0 to 100")));
+        return;
+      }
       setExitCode(
         await runAdminCommand(io, options, async (admin) => {
-          for await (const event of admin.streamEvents({ pluginId: options.plugin ?? "" })) {
+          for await (const event of admin.streamEvents({ pluginId: options.plugin ?? "", recent })) {
             io.out(options.json ? `${JSON.stringify(messageJson(AdminStreamEventsResponseSchema, event))}\n` : `${eventLine(c, event)}\n`);
           }
           return undefined;
