@@ -8,6 +8,7 @@ import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
 import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
 import { encodeCheckedPayload, encodePayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "./topics.js";
+import { pluginCallAttributes, type GatewayTracer } from "../tracing/gateway-tracer.js";
 
 /** One link of a chain: a plugin and its subscription policy for the topic. */
 export interface InterceptLink {
@@ -47,6 +48,8 @@ export interface ChainCall {
   readonly deadlineAt: number;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
+  /** With tracing on: a client span per step, whose traceparent that step's plugin gets. */
+  readonly tracer?: GatewayTracer | undefined;
 }
 
 type StepResult =
@@ -113,9 +116,18 @@ export async function runInterceptChain(
     const started = performance.now();
     encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
     requests ??= new InterceptRequestEncoder(call, topic);
-    const result = await callOne(link, topic, requests, encoded, call);
-    const durationMs = performance.now() - started;
     const pluginId = link.plugin.pluginId;
+    // Traced, each step has its own span and the plugin gets its traceparent (a new encoder head).
+    const span = call.tracer?.startSpan(`intercept ${pluginId}`, "client", call.traceparent, { ...pluginCallAttributes("Intercept", pluginId), "polyplug.topic": topic });
+    let result: StepResult;
+    try {
+      result = await callOne(link, topic, span ? new InterceptRequestEncoder({ ...call, traceparent: span.traceparent }, topic) : requests, encoded, call);
+    } catch (reason) {
+      span?.end(undefined, PolyplugError.from(reason));
+      throw reason;
+    }
+    const durationMs = performance.now() - started;
+    span?.end({ "polyplug.outcome": result.kind === "failed" ? `failed-${link.onFailure}` : result.kind }, result.kind === "failed" ? { code: result.error.code, message: result.error.message } : undefined);
     if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs });
     else if (result.kind === "modify") {
       payload = result.payload;

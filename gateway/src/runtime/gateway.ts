@@ -25,6 +25,7 @@ import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { PluginTable } from "./plugin-table.js";
+import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
 
 /** Options of `createGateway`. */
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   readonly store?: GatewayStore;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
+  /** OpenTelemetry span export (see tracing/start-tracing.ts); off when neither this nor OTEL_EXPORTER_OTLP_ENDPOINT names an endpoint. */
+  readonly tracing?: TracingOptions;
 }
 
 /** A plugin as the gateway lists it. */
@@ -115,6 +118,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const interpreters = { node: process.execPath, ...options.interpreters };
   const dispatcher = new GatewayDispatcher(table, logger);
   dispatcher.observe((call) => metrics.observeHook(call));
+  const tracing = await startTracing(options.tracing, GATEWAY_VERSION);
+  if (tracing) logger.info({ url: tracing.url }, "exporting OpenTelemetry spans over OTLP/HTTP");
+  dispatcher.useTracer(tracing?.tracer);
   const instanceId = randomUUID();
   const stateListeners = new Set<(status: PluginStatus) => void>();
   const eventListeners = new Set<(event: PublishedEvent) => void>();
@@ -250,6 +256,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await server?.close();
         store.close();
+        await tracing?.tracer.shutdown().catch((error: unknown) => logger.warn({ err: PolyplugError.from(error).message }, "could not export the last spans"));
       })();
       return stopped;
     },

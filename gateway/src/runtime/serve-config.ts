@@ -36,6 +36,11 @@ export const serveConfigSchema = z
       .partial()
       .strict()
       .optional(),
+    /** OpenTelemetry span export over OTLP/HTTP; off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
+    tracing: z
+      .object({ otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(), serviceName: z.string().min(1).max(200).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -23,7 +23,7 @@ const goTo = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON
 async function screenshot(page: Page, name: string): Promise<number> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
 }
 
 /** A plugin folder (the scripted Go plugin) to install as a bundle would be. */
@@ -119,7 +119,7 @@ describe.skipIf(browserSkipReason !== undefined)("the console for a newcomer (14
     await page.locator("#plugin-actions button[data-action=enable]").waitFor();
     await page.locator("#plugin-actions button[data-action=remove]").click();
     await expect.poll(() => harness.gateway.plugins().some((p) => p.pluginId === INSTALLED), { timeout: 15_000 }).toBe(false);
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/plugins");
+    await expect.poll(() => page.evaluate<string>("location.hash")).toBe("#/plugins");
     // A folder plugin cannot be removed from the console: no button, a hint instead.
     await goTo(page, `#/plugins/${CRASHY}`);
     await page.locator("#plugin-actions button[data-action=disable]").waitFor();
