@@ -7,7 +7,7 @@ import path from "node:path";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Seconds between "still running" lines while a command is quiet for long (npm ci compiling better-sqlite3, go build, pip). */
-export const HEARTBEAT_SECONDS = 15;
+export const HEARTBEAT_SECONDS = Number(process.env.POLYPLUG_HEARTBEAT_SECONDS) || 15;
 
 const started = (ms) => `${Math.round((Date.now() - ms) / 1000)} s`;
 

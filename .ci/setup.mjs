@@ -9,7 +9,7 @@ import { must, root, run, skipped, step } from "./lib.mjs";
 const at = (...parts) => path.join(root, ...parts);
 const newer = (a, b) => !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
 /** Files under `dir` (recursively, skipping build output and dependencies) whose name passes `keep`. */
-function filesUnder(dir, keep) {
+export function filesUnder(dir, keep) {
   if (!existsSync(dir)) return [];
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -21,6 +21,11 @@ function filesUnder(dir, keep) {
   return out.sort();
 }
 const newestMtime = (files) => Math.max(0, ...files.map((f) => statSync(f).mtimeMs));
+
+/** True when `stamp` exists and no input is newer than it (the TypeScript build is up to date). */
+export function upToDate(stamp, inputs) {
+  return existsSync(stamp) && newestMtime(inputs) <= statSync(stamp).mtimeMs;
+}
 const hashOf = (...files) => createHash("sha256").update(files.map((f) => readFileSync(at(f))).join("\0")).digest("hex");
 
 export const GO_TOOLS = [
@@ -53,7 +58,7 @@ async function typescriptBuild(project, force = false) {
   if (!existsSync(config)) return false;
   const stamp = at(project, "dist", ".polyplug-build-stamp");
   const inputs = [...filesUnder(at(project, "src"), (name) => /\.(ts|mts|json)$/.test(name)), config, at(project, "tsconfig.json"), at("tsconfig.json"), at("package-lock.json")].filter(existsSync);
-  if (!force && existsSync(stamp) && newestMtime(inputs) <= statSync(stamp).mtimeMs) {
+  if (!force && upToDate(stamp, inputs)) {
     skipped(`${project}: TypeScript build (tsc)`);
     return false;
   }
