@@ -44,8 +44,8 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
 /** The example word filter's id prefix (Go and Python); the "Try it" hint only makes sense when one is running. */
 const EXAMPLE_WORD_FILTER = "com.polyplug.example.wordfilter";
 
-/** A first curl to try, when a plugin that answers it is active; otherwise where to start. */
-function tryIt(url: string, plugins: readonly { pluginId: string; state: string }[]): string[] {
+/** The banner's last lines: a first curl to try when the example word filter is active; otherwise where to start. */
+export function tryIt(url: string, plugins: readonly { pluginId: string; state: string }[]): string[] {
   if (plugins.some((p) => p.pluginId.startsWith(EXAMPLE_WORD_FILTER) && p.state === "active")) {
     return [
       "Try it (the example word filter rejects the message):",
