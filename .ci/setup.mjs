@@ -71,9 +71,11 @@ async function typescriptBuild(project, force = false) {
   return true;
 }
 
-// The conformance suite compiles against the gateway's declarations: rebuilt after it.
+// The gateway imports the SDK package (@polyplug/sdk) through its dist, and the conformance
+// suite compiles against the gateway's declarations: each is rebuilt after the one before it.
 async function gatewayBuild() {
-  const gatewayRebuilt = await typescriptBuild("gateway");
+  const sdkRebuilt = await typescriptBuild("gateway/sdk");
+  const gatewayRebuilt = await typescriptBuild("gateway", sdkRebuilt);
   await typescriptBuild("conformance", gatewayRebuilt);
 }
 
@@ -137,9 +139,16 @@ async function pythonEnv() {
   done();
 }
 
+// The SDK tarball, wheel and Go module that `polyplug new` copies into plugins outside the repo.
+async function sdkArtifacts() {
+  step("pack the plugin SDKs into gateway/sdk-artifacts");
+  await must(process.execPath, ["gateway/scripts/pack-sdks.mjs"]);
+}
+
 export async function setup() {
   await npmDependencies();
   await Promise.all([gatewayBuild(), pythonEnv()]);
+  await sdkArtifacts();
   await goBinaries();
   await goTools();
 }

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PluginState, PluginStatus } from "../supervision/supervisor.js";
 import { createHookRecorder, type HookObservation } from "./hook-recorder.js";
+import { registerPublicServerMetrics, type PublicServerCounters } from "./public-server-metrics.js";
 
 export type { HookObservation } from "./hook-recorder.js";
 
@@ -21,6 +22,8 @@ export interface MetricsSources {
   webSocketClients(): number;
   /** Per enabled plugin: its fail-closed topics whose events are rejected because it is not serving. */
   blockingTopics?(): readonly { readonly pluginId: string; readonly topics: readonly string[] }[];
+  /** The public server's admission counters (connections, in-flight, queued, shed). */
+  publicServer?(): PublicServerCounters;
 }
 
 /**
@@ -124,6 +127,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       this.set(sources?.webSocketClients() ?? 0);
     },
   });
+
+  registerPublicServerMetrics(registry, () => sources?.publicServer?.());
 
   return {
     registry,

@@ -5,6 +5,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { startAdminServer, type AdminServer } from "../../src/admin/admin-server.js";
 import { ensureAdminToken, type AdminToken } from "../../src/admin/auth.js";
+import type { SignaturePolicy } from "../../src/registry/signature.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { createLogTap } from "../../src/runtime/log-tap.js";
 import { fixturePaths } from "../paths.js";
@@ -26,6 +27,8 @@ export function scriptedFolder(root: string, id: string, version: string, extra:
     version,
     command: [fixturePaths.goScripted],
     env: { SCRIPTED_PLUGIN_ID: id, SCRIPTED_COMMAND: `cmd-${id.replace(/\W/g, "")}`, ...env },
+    // The scripted plugin uses KV and PublishEvent on request.
+    permissions: { api: ["log", "config", "kv", "events"] },
     hooks: { intercept: [{ topic: "test.*" }], notify: [{ topic: "test.*" }] },
     ...extra,
   };
@@ -53,8 +56,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Options of startAdminFixture: other settings for p.alpha, more plugin folders. */
+/** Options of startAdminFixture: the signature policy (default: the server's, "require"), other settings for p.alpha, more plugin folders. */
 export interface AdminFixtureOptions {
+  readonly signaturePolicy?: SignaturePolicy;
   readonly alphaSettings?: readonly unknown[];
   /** Writes more plugin folders into the plugins folder before the gateway starts. */
   readonly addFolders?: (root: string) => void;
@@ -70,7 +74,7 @@ export async function startAdminFixture(options: AdminFixtureOptions = {}): Prom
   const logger = pino({ level: "debug" }, logTap.stream);
   const token = await ensureAdminToken(data);
   const gateway = await createGateway({ pluginsDirs: [root], dataDir: data, port: 0, logger, logTap, policy: { restartBaseMs: 50, restartMaxMs: 100 } });
-  const admin = await startAdminServer({ gateway, port: 0, token, logger });
+  const admin = await startAdminServer({ gateway, port: 0, token, logger, ...(options.signaturePolicy ? { signaturePolicy: options.signaturePolicy } : {}) });
   const argv = (args: readonly string[], auth: boolean) => [
     fixturePaths.bin,
     ...args,
