@@ -140,9 +140,27 @@ async function pythonEnv() {
 }
 
 // The SDK tarball, wheel and Go module that `polyplug new` copies into plugins outside the repo.
+// Skipped when no input (the SDK's dist and package.json, the Python SDK, the Go SDK and its
+// generated code, the pack script, the venv's lock) is newer than the stamp of the last pack.
 async function sdkArtifacts() {
-  step("pack the plugin SDKs into gateway/sdk-artifacts");
+  const stamp = at("gateway", "sdk-artifacts", ".polyplug-pack-stamp");
+  const inputs = [
+    ...filesUnder(at("gateway", "sdk", "dist"), () => true),
+    ...filesUnder(at("examples-python", "src"), (name) => !name.endsWith(".pyc")),
+    ...filesUnder(at("examples-go", "sdk"), () => true),
+    ...filesUnder(at("examples-go", "gen"), () => true),
+    ...["gateway/sdk/package.json", "examples-python/pyproject.toml", "examples-python/requirements.lock", "examples-go/go.mod", "examples-go/go.sum", "gateway/scripts/pack-sdks.mjs"].map((file) => at(file)),
+  ].filter(existsSync);
+  if (upToDate(stamp, inputs)) {
+    skipped("plugin SDK artifacts (gateway/sdk-artifacts)");
+    return;
+  }
+  const since = new Date();
+  const done = step("pack the plugin SDKs into gateway/sdk-artifacts");
   await must(process.execPath, ["gateway/scripts/pack-sdks.mjs"]);
+  writeFileSync(stamp, `packed from sources up to ${since.toISOString()}\n`);
+  utimesSync(stamp, since, since);
+  done();
 }
 
 export async function setup() {
