@@ -50,3 +50,4 @@ export type { BundleStore, StoredBundle, StoredTrustedKey, TrustedKeyStore } fro
 export { startPublicServer, type PublicServer, type PublicServerOptions } from "./surfaces/public-server.js";
 export type { WebSocketHub } from "./surfaces/websocket-hub.js";
 export type { EventPublisher, PublishedEvent, EventAudience } from "./plugin-api/events.js";
+export { parseYamlStrict } from "./registry/yaml-text.js";

@@ -161,10 +161,12 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
     streamEvents: (request, context: HandlerContext) =>
       runStream(async function* () {
         const wanted = request.pluginId;
-        for await (const event of subscriptionStream<AdminEvent>(
-          (push) => events.subscribe((event) => (!wanted || event.pluginIds.includes(wanted) ? push(event) : undefined)),
-          context.signal,
-        )) {
+        const matches = (event: AdminEvent) => !wanted || event.pluginIds.includes(wanted);
+        for await (const event of subscriptionStream<AdminEvent>((push) => {
+          // History and subscription in one synchronous step: no event is missed or sent twice.
+          for (const past of events.recent(request.recent, matches)) push(past);
+          return events.subscribe((event) => (matches(event) ? push(event) : undefined));
+        }, context.signal)) {
           yield event.message;
         }
       }),

@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { ensureAdminToken } from "../admin/auth.js";
 import { startAdminServer } from "../admin/admin-server.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { errorSummary } from "../host/launch.js";
 import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
@@ -53,6 +54,22 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     });
 }
 
+/** The example word filter's id prefix (Go and Python); the "Try it" hint only makes sense when one is running. */
+const EXAMPLE_WORD_FILTER = "com.polyplug.example.wordfilter";
+
+/** The banner's last lines: a first curl to try when the example word filter is active; otherwise where to start. */
+export function tryIt(url: string, plugins: readonly { pluginId: string; state: string }[]): string[] {
+  if (plugins.some((p) => p.pluginId.startsWith(EXAMPLE_WORD_FILTER) && p.state === "active")) {
+    return [
+      "Try it (the example word filter rejects the message):",
+      `  curl -s -X POST ${url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
+      `    -d '{"topic":"message.will_be_posted","payload":{"message":"this is forbidden"}}'`,
+      "",
+    ];
+  }
+  return [`What this gateway serves: curl -s ${url}/`, ""];
+}
+
 async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const c = paint(io.color);
   let config: ServeConfig = {};
@@ -81,6 +98,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+      ...(config.tracing ? { tracing: config.tracing } : {}),
       ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
       ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
       ...(config.limits ? { limits: config.limits } : {}),
@@ -92,26 +110,24 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       throw error;
     });
     gateway.setAdminUrl(admin.url);
+    gateway.publicServer.rootPage.setAdminLinks({ adminUrl: admin.url });
     const plugins = gateway.plugins();
     io.err(
       [
         "",
         c.bold(`Polyplug gateway listening on ${gateway.url}`),
-        ...plugins.map((p) => `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${p.lastError.message.split("\n")[0]})` : ""}`),
+        ...plugins.map((p) => `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${errorSummary(p.lastError.message)})` : ""}`),
         ...gateway.brokenPlugins().map((b) => `  ${c.red("✖")} ${b.dir}: ${b.error.message.split("\n")[0]}`),
         "",
         `  public API   POST ${gateway.url}/polyplug.v1.Gateway/Intercept  (Connect JSON or gRPC)`,
-        `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events`,
+        `  events       ${gateway.url.replace(/^http/, "ws")}/v1/events?label.channel_id=town  (WebSocket; label.KEY=VALUE picks the events whose audience you match)`,
         `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
         `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
         `  web console  ${admin.url}/console/  (sign in with the token in ${path.relative(process.cwd(), adminToken.file) || adminToken.file})`,
         ...(gateway.cluster ? [`  cluster      node ${gateway.nodeId} (npx polyplug status shows every node)`] : []),
         `  metrics      ${admin.url}/metrics  (Prometheus; Authorization: Bearer <that token>)`,
         "",
-        "Try it (a word filter rejects the message):",
-        `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,
-        `    -d '{"topic":"message.will_be_posted","payload":{"message":"this is forbidden"}}'`,
-        "",
+        ...tryIt(gateway.url, plugins),
       ].join("\n"),
     );
     return await untilSignalled({ logger, shutdownTimeoutMs: config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, stop: () => admin.close().then(() => gateway.stop()), kill: () => Promise.all([admin.close(), gateway.kill()]).then(() => undefined) });

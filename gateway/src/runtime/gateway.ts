@@ -38,6 +38,7 @@ import { PluginTable } from "./plugin-table.js";
 import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
 import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
 import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
+import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
 
 /** Options of `createGateway`. */
@@ -70,6 +71,8 @@ export interface GatewayOptions {
   readonly cluster?: ClusterTiming;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
+  /** OpenTelemetry span export (see tracing/start-tracing.ts); off when neither this nor OTEL_EXPORTER_OTLP_ENDPOINT names an endpoint. */
+  readonly tracing?: TracingOptions;
   /** The operator's fail modes per plugin and topic (default: each manifest's `onFailure` suggestion). */
   readonly failurePolicy?: FailurePolicyConfig;
   /** Most intercept and command calls in flight to one plugin (default 64); past it a step fails with resource_exhausted. */
@@ -199,6 +202,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await loadFailModeOverrides(store, failurePolicy, logger);
   const dispatcher = new GatewayDispatcher(table, logger, undefined, { failurePolicy, ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}) });
   dispatcher.observe((call) => metrics.observeHook(call));
+  const tracing = await startTracing(options.tracing, GATEWAY_VERSION);
+  if (tracing) logger.info({ url: tracing.url }, "exporting OpenTelemetry spans over OTLP/HTTP");
+  dispatcher.useTracer(tracing?.tracer);
   const instanceId = randomUUID();
   const nodeId = options.nodeId ?? instanceId;
   let cluster: ClusterNode | undefined;
@@ -289,7 +295,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, ...(options.limits ? { limits: options.limits } : {}) });
+  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, version: GATEWAY_VERSION, ...(options.limits ? { limits: options.limits } : {}) });
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
     webSocketClients: () => server?.hub.clients().length ?? 0,
@@ -443,6 +449,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await cluster?.close();
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await closeServers();
+        await tracing?.tracer.shutdown().catch((error: unknown) => logger.warn({ err: PolyplugError.from(error).message }, "could not export the last spans"));
       })();
       return stopped;
     },

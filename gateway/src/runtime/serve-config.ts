@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseYamlStrict as parseYaml } from "../registry/yaml-text.js";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
@@ -80,6 +80,11 @@ export const serveConfigSchema = z
         maxWebSocketClients: z.number().int().positive(),
       })
       .partial()
+      .strict()
+      .optional(),
+    /** OpenTelemetry span export over OTLP/HTTP; off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
+    tracing: z
+      .object({ otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(), serviceName: z.string().min(1).max(200).optional() })
       .strict()
       .optional(),
   })

@@ -18,7 +18,7 @@ export interface PluginStatus {
   readonly pluginId: string;
   readonly state: PluginState;
   readonly pid: number | undefined;
-  /** Restarts since the gateway started. */
+  /** Restarts since the gateway started: automatic ones after a failure and operators' `restart`. */
   readonly restarts: number;
   /** Failures within the crash-loop window. */
   readonly recentFailures: number;
@@ -203,6 +203,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   async restart(): Promise<void> {
     await this.stop();
     this.failures.reset();
+    this.restarts += 1;
     await this.start();
   }
 

@@ -188,7 +188,7 @@ describe("commands", () => {
     const answer = await gateway.dispatcher.executeCommand("alpha", ["x", "y"], "/alpha x y");
     expect(answer).toMatchObject({ pluginId: "p.a", text: "p.a", data: { args: ["x", "y"] } });
     await expect(gateway.dispatcher.executeCommand("shared", [], "/shared")).rejects.toMatchObject({
-      code: ErrorCode.Conflict,
+      code: ErrorCode.FailedPrecondition,
       message: expect.stringMatching(/claimed by several plugins \(p\.b, p\.c\)/),
     });
     await expect(gateway.dispatcher.executeCommand("nobody", [], "/nobody")).rejects.toMatchObject({ code: ErrorCode.NotFound });

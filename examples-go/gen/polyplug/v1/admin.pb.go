@@ -2691,7 +2691,11 @@ func (x *AdminStreamLogsResponse) GetFields() *structpb.Struct {
 type AdminStreamEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only events about this plugin (and events it publishes); empty: all.
-	PluginId      string `protobuf:"bytes,1,opt,name=plugin_id,json=pluginId,proto3" json:"plugin_id,omitempty"`
+	PluginId string `protobuf:"bytes,1,opt,name=plugin_id,json=pluginId,proto3" json:"plugin_id,omitempty"`
+	// First send up to this many recent events (oldest first, after the
+	// plugin_id filter) from the gateway's in-memory history of the last 100;
+	// 0: only events from now on.
+	Recent        uint32 `protobuf:"varint,2,opt,name=recent,proto3" json:"recent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2731,6 +2735,13 @@ func (x *AdminStreamEventsRequest) GetPluginId() string {
 		return x.PluginId
 	}
 	return ""
+}
+
+func (x *AdminStreamEventsRequest) GetRecent() uint32 {
+	if x != nil {
+		return x.Recent
+	}
+	return 0
 }
 
 // AdminStreamEventsResponse is one gateway event.
@@ -3456,9 +3467,10 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\tplugin_id\x18\x04 \x01(\tR\bpluginId\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\x12/\n" +
-	"\x06fields\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x06fields\"7\n" +
+	"\x06fields\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x06fields\"O\n" +
 	"\x18AdminStreamEventsRequest\x12\x1b\n" +
-	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\"\xf0\x03\n" +
+	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x12\x16\n" +
+	"\x06recent\x18\x02 \x01(\rR\x06recent\"\xf0\x03\n" +
 	"\x19AdminStreamEventsResponse\x12.\n" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12F\n" +
 	"\rstate_changed\x18\x02 \x01(\v2\x1f.polyplug.v1.PluginStateChangedH\x00R\fstateChanged\x12<\n" +

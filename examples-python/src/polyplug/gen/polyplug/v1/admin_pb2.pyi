@@ -1423,16 +1423,23 @@ class AdminStreamEventsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PLUGIN_ID_FIELD_NUMBER: _builtins.int
+    RECENT_FIELD_NUMBER: _builtins.int
     plugin_id: _builtins.str
     """Only events about this plugin (and events it publishes); empty: all."""
+    recent: _builtins.int
+    """First send up to this many recent events (oldest first, after the
+    plugin_id filter) from the gateway's in-memory history of the last 100;
+    0: only events from now on.
+    """
     def __init__(
         self,
         *,
         plugin_id: _builtins.str = ...,
+        recent: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["plugin_id", b"plugin_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["plugin_id", b"plugin_id", "recent", b"recent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
