@@ -5,7 +5,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
 import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { PluginClient } from "../host/plugin-client.js";
+import type { PluginClient, ReattachConfig } from "../host/plugin-client.js";
+import { reattachPlugin } from "../host/reattach.js";
 import { addRpcService } from "../rpc/server.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   readonly store?: GatewayStore;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
+  /** Plugins to attach to (already running, e.g. under a debugger) instead of launching, by plugin id. */
+  readonly reattach?: ReadonlyMap<string, ReattachConfig>;
 }
 
 /** A plugin as the gateway lists it. */
@@ -147,6 +150,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return id;
   };
 
+  /** For a plugin the operator started by hand: connect to it instead of launching it. */
+  const attachTo = (pluginId: string): { attach?: () => Promise<PluginClient> } => {
+    const config = options.reattach?.get(pluginId);
+    if (!config) return {};
+    return { attach: () => reattachPlugin({ config, logger: logger.child({ pluginId }) }) };
+  };
+
   /** A supervisor for a valid folder; throws when the plugin cannot run here. */
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
@@ -163,6 +173,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
       instanceId,
+      ...attachTo(manifest.id),
     });
     supervisor.on("state", (status) => {
       for (const listener of stateListeners) listener(status);

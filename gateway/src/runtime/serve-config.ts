@@ -16,6 +16,8 @@ export const serveConfigSchema = z
     /** State folder: SQLite database etc. (relative to the config file). */
     dataDir: z.string().min(1).optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+    /** `auto` (pretty on a terminal, JSON otherwise; the default), `pretty` or `json`. */
+    logFormat: z.enum(["auto", "pretty", "json"]).optional(),
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),

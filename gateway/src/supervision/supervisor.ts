@@ -42,6 +42,8 @@ export interface SupervisorDeps {
   readonly gatewayVersion: string;
   readonly instanceId: string;
   readonly now?: () => number;
+  /** Connects to a plugin someone else started (reattach) instead of launching `launch`. */
+  readonly attach?: () => Promise<PluginClient>;
 }
 
 /**
@@ -172,7 +174,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     const { deps } = this;
     let host: PluginClient | undefined;
     try {
-      host = await startPlugin({
+      host = deps.attach ? await deps.attach() : await startPlugin({
         ...deps.hostOptions,
         command: deps.launch.command,
         args: deps.launch.args,
