@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
 import { registerBundle } from "./bundle.js";
 import { registerConformance } from "./conformance.js";
+import { registerDev } from "./dev.js";
 import { registerKeys } from "./keys.js";
 import { registerNew } from "./new.js";
 import { registerProbe } from "./probe.js";
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerBundle(program, io, setExitCode);
   registerKeys(program, io, setExitCode);
   registerNew(program, io, setExitCode);
+  registerDev(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

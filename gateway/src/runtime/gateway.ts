@@ -5,8 +5,9 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
 import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
-import type { PluginClient } from "../host/plugin-client.js";
+import type { PluginClient, ReattachConfig } from "../host/plugin-client.js";
 import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
+import { reattachPlugin } from "../host/reattach.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
@@ -83,6 +84,8 @@ export interface GatewayOptions {
   readonly sandbox?: { readonly mode?: SandboxMode | undefined };
   /** Operator's resource limits: `default` for every plugin, or per plugin id; they override the manifest's. */
   readonly pluginLimits?: Readonly<Record<string, ResourceLimitsRequest>>;
+  /** Plugins to attach to (already running, e.g. under a debugger) instead of launching, by plugin id. */
+  readonly reattach?: ReadonlyMap<string, ReattachConfig>;
 }
 
 /** How plugins are isolated on this gateway, for status. */
@@ -256,6 +259,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (topics.length > 0) logger.error({ pluginId: supervisor.pluginId, state, topics }, `plugin ${supervisor.pluginId} is ${state}: events on its fail-closed topics (${topics.join(", ")}) are rejected until it is active again`);
   };
 
+  /** For a plugin the operator started by hand: connect to it instead of launching it. */
+  const attachTo = (pluginId: string): { attach?: () => Promise<PluginClient> } => {
+    const config = options.reattach?.get(pluginId);
+    if (!config) return {};
+    return { attach: () => reattachPlugin({ config, logger: logger.child({ pluginId }) }) };
+  };
+
   /** A supervisor for a valid folder; throws when the plugin cannot run here. */
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
@@ -282,6 +292,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
       instanceId,
+      ...attachTo(manifest.id),
     });
     supervisor.on("state", (status) => {
       for (const listener of stateListeners) listener(status);

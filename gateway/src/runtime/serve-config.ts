@@ -24,6 +24,8 @@ export const serveConfigSchema = z
     /** This gateway's node id in a cluster (default: a random id per start). */
     nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1..64 letters, digits, '.', '_' or '-'").optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+    /** `auto` (pretty on a terminal, JSON otherwise; the default), `pretty` or `json`. */
+    logFormat: z.enum(["auto", "pretty", "json"]).optional(),
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),

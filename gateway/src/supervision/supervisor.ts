@@ -44,6 +44,8 @@ export interface SupervisorDeps {
   readonly gatewayVersion: string;
   readonly instanceId: string;
   readonly now?: () => number;
+  /** Connects to a plugin someone else started (reattach) instead of launching `launch`. */
+  readonly attach?: () => Promise<PluginClient>;
 }
 
 /**
@@ -276,7 +278,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     const { deps } = this;
     let host: PluginClient | undefined;
     try {
-      host = await startPlugin({
+      host = deps.attach ? await deps.attach() : await startPlugin({
         ...deps.hostOptions,
         signal,
         command: deps.launch.command,
