@@ -65,6 +65,22 @@ describe("attaching to a plugin started by hand (debug workflow)", () => {
     expect(await answer.json()).toMatchObject({ allowed: false, rejection: { pluginId: "com.polyplug.example.wordfilter" } });
   }, 300_000);
 
+  it("TypeScript SDK: the same with a plugin started under node by hand", async () => {
+    const dir = path.join(fixturePaths.gateway, "examples", "linkpreview");
+    const { plugin, reattach } = await debugPlugin(process.execPath, ["plugin.mjs"], dir);
+    const gateway = serve(dir, ["--reattach", `com.polyplug.example.linkpreview=${reattach}`]);
+    const [, url] = await gateway.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const answer = await fetch(`${url}/polyplug.v1.Gateway/Intercept`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ topic: "message.will_be_posted", payload: { message: "see https://example.com/?utm_source=x" } }),
+    });
+    expect(await answer.json()).toMatchObject({ allowed: true, steps: [{ pluginId: "com.polyplug.example.linkpreview" }] });
+    gateway.child.kill("SIGTERM");
+    expect(await gateway.exited).toBe(0);
+    expect(plugin.child.exitCode).toBeNull();
+  }, 300_000);
+
   it("refuses bad reattach configs naming the plugin and the problem", () => {
     expect(() => reattachConfigs(["no-equals"], undefined)).toThrow(/--reattach takes PLUGIN_ID=JSON/);
     expect(() => reattachConfigs(["com.x={"], undefined)).toThrow(/reattach config for com\.x: reattach config is not valid JSON/);

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import { setupAutoMtls } from "./auto-mtls.js";
 import { createBroker, MAX_GRPC_MESSAGE_BYTES, type PluginSideBroker } from "./broker.js";
 import { checkMagicCookie } from "./cookie.js";
+import { announceReattach, debugEnabled } from "./debug-mode.js";
 import { addGoPluginServices } from "./core-services.js";
 import { bindPluginServer, listenerConfigFromEnv, removeSockets, StartupError } from "./listener.js";
 import { negotiateVersion } from "./negotiate.js";
@@ -38,22 +39,27 @@ export interface GoPluginServer {
  * Runs the plugin side of go-plugin's gRPC protocol: cookie check (exit 1 with go-plugin's
  * message), version negotiation, listener, AutoMTLS, health/controller/stdio/broker, the
  * handshake line on the real fd 1, SIGINT ignored, exit when the parent dies. Start-up
- * problems are written to stderr and exit with status 1.
+ * problems are written to stderr and exit with status 1. With POLYPLUG_DEBUG=1 (debug-mode.ts)
+ * it skips the cookie, AutoMTLS, the stdout guard and the parent watch, and prints a reattach
+ * configuration instead of the handshake line.
  */
 export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPluginServer> {
   const env = options.env ?? process.env;
   const handshake = options.handshake ?? POLYPLUG_HANDSHAKE;
   const log = options.logger;
   const parent = process.ppid; // recorded at start (§6), watched after the handshake
-  installStdoutGuard();
-  checkMagicCookie(handshake.magicCookieKey, handshake.magicCookieValue, env);
+  const debugging = debugEnabled(env);
+  if (!debugging) {
+    installStdoutGuard();
+    checkMagicCookie(handshake.magicCookieKey, handshake.magicCookieValue, env);
+  }
   process.on("exit", removeSockets);
   try {
     const negotiated = negotiateVersion(env.PLUGIN_PROTOCOL_VERSIONS, handshake.protocolVersions);
     for (const entry of negotiated.invalid) log.warn(`server sent invalid plugin version ${JSON.stringify(entry)}`);
     if (!negotiated.matched) log.warn("the host offers none of this plugin's protocol versions; announcing the lowest", { offered: env.PLUGIN_PROTOCOL_VERSIONS ?? "", supported: handshake.protocolVersions.join(",") });
     const listener = listenerConfigFromEnv(env);
-    const autoMtls = await setupAutoMtls(env.PLUGIN_CLIENT_CERT);
+    const autoMtls = debugging ? undefined : await setupAutoMtls(env.PLUGIN_CLIENT_CERT);
     const broker = createBroker({ tls: autoMtls?.tls, listener, onWarning: (message) => log.warn(message) });
     const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES, "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES });
     let stopping: Promise<never> | undefined;
@@ -73,6 +79,11 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
     options.register(server, { version: negotiated.version, broker });
     const address = await bindPluginServer(server, serverCredentials(autoMtls?.tls), listener);
     log.debug("plugin address", { network: address.network, address: address.address });
+    if (debugging) {
+      announceReattach(negotiated.version, address.network, address.address);
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stop(0));
+      return { version: negotiated.version, address, mtls: false, broker, stop };
+    }
     writeHandshakeLine(`1|${negotiated.version}|${address.network}|${address.address}|grpc|${autoMtls?.handshakeField ?? ""}`);
     watchProcess({
       parent,
