@@ -110,6 +110,23 @@ describe("fail-closed while a plugin is down", () => {
   });
 });
 
+describe("a plugin that goes away mid-chain", () => {
+  it("is a failed-closed step naming it and 'unavailable' when it is disabled while an earlier step runs", async () => {
+    const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.first", priority: 1 }, { id: "p.guard", priority: 2, onFailure: "closed" }]));
+    const verdict = gateway.dispatcher.intercept("test.x", { script: { "p.first": "sleep:500", "p.guard": "proceed" } });
+    await gateway.disable("p.guard");
+    const answer = await verdict;
+    expect(answer.allowed).toBe(false);
+    expect(answer.steps.map((s) => [s.pluginId, s.outcome, s.error?.code])).toEqual([
+      ["p.first", "proceed", undefined],
+      ["p.guard", "failed-closed", "unavailable"],
+    ]);
+    expect(answer.rejection?.reason).toMatch(/plugin p\.guard is unavailable \((stopping|not-running)\)/);
+    // Disabled by the operator: out of the chain from then on.
+    expect((await gateway.dispatcher.intercept("test.x", { script: {} })).steps.map((s) => s.pluginId)).toEqual(["p.first"]);
+  });
+});
+
 describe("the fail mode is the operator's", () => {
   it("applies serve config over the manifest, and the Admin API's override over both; the override is stored", async () => {
     const plugins = scriptedPluginsDir([{ id: "p.suggests-open", onFailure: "open" }]);
