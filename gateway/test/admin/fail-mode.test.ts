@@ -48,4 +48,16 @@ describe("Admin SetFailMode", () => {
     await expect(client.setFailMode({ pluginId: "p.nobody", topic: "*", mode: FailMode.CLOSED })).rejects.toThrow(/no plugin with id/);
     await expect(client.setFailMode({ pluginId: "p.alpha", topic: "BAD TOPIC", mode: FailMode.CLOSED })).rejects.toThrow(/not a topic/);
   });
+
+  it("is set from the CLI: polyplug plugin fail-mode <id> closed --topic T", async () => {
+    const set = await fixture.cli(["plugin", "fail-mode", "p.alpha", "closed", "--topic", "test.*"]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/test\.\*: closed \(from admin\)/);
+    expect(fixture.gateway.plugin("p.alpha").failModes).toEqual([{ topic: "test.*", mode: "closed", source: "admin" }]);
+    const bad = await fixture.cli(["plugin", "fail-mode", "p.alpha", "shut"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/mode must be open, closed or unset/);
+    expect((await fixture.cli(["plugin", "fail-mode", "p.alpha", "unset", "--topic", "test.*"])).code).toBe(0);
+    expect(fixture.gateway.plugin("p.alpha").failModes[0]?.source).toBe("manifest");
+  });
 });
