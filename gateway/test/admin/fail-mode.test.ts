@@ -41,7 +41,7 @@ describe("Admin SetFailMode", () => {
 
     const removed = await client.setFailMode({ pluginId: "p.beta", topic: "test.*", mode: FailMode.UNSPECIFIED });
     expect(removed.plugin?.failModes[0]).toMatchObject({ mode: FailMode.OPEN, source: "manifest" });
-  });
+  }, 120_000);
 
   it("refuses an unknown plugin and a malformed topic", async () => {
     const client = admin();
@@ -59,5 +59,5 @@ describe("Admin SetFailMode", () => {
     expect(bad.stderr).toMatch(/mode must be open, closed or unset/);
     expect((await fixture.cli(["plugin", "fail-mode", "p.alpha", "unset", "--topic", "test.*"])).code).toBe(0);
     expect(fixture.gateway.plugin("p.alpha").failModes[0]?.source).toBe("manifest");
-  });
+  }, 120_000);
 });

@@ -118,7 +118,7 @@ describe("polyplug serve under faults", () => {
     expect(exit.code).toBe(0);
     for (const pid of seen) expect(alive(pid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
-  });
+  }, 120_000);
 
   it("treats the double SIGINT of one Ctrl-C as one: plugins are stopped gracefully", async () => {
     const served = await serve({ detached: true });
@@ -134,7 +134,7 @@ describe("polyplug serve under faults", () => {
     expect(served.output()).toMatch(/"outcome":"(graceful|terminated)"/);
     expect(alive(pluginPid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
-  });
+  }, 120_000);
 
   it("a second Ctrl-C after the first second forces the stop, still leaving nothing behind", async () => {
     const served = await serve();
@@ -152,5 +152,5 @@ describe("polyplug serve under faults", () => {
     expect(exit.code).toBe(1);
     expect(alive(pluginPid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -96,7 +96,7 @@ describe("fail-closed while a plugin is down", () => {
     await gateway.restart(WORDFILTER);
     expect((await gateway.dispatcher.intercept(TOPIC, { message: "hello" })).allowed).toBe(true);
     expect(gateway.plugin(WORDFILTER).blockingTopics).toEqual([]);
-  });
+  }, 120_000);
 
   it("lets events through with a visible failed-open step when the operator says open", async () => {
     const gateway = await gatewayWith(wordfilterCopy("closed"), { failurePolicy: { plugins: { [WORDFILTER]: { [TOPIC]: "open" } } }, policy: { crashLoopFailures: 0, restartBaseMs: 50 } });
