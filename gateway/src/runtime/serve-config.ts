@@ -3,9 +3,10 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { TOPIC_PATTERN } from "../dispatch/topics.js";
+import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 
 const failMode = z.enum(["open", "closed"]);
+import { SIGNATURE_POLICIES } from "../registry/signature.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -22,6 +23,8 @@ export const serveConfigSchema = z
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),
+    /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */
+    signatures: z.enum(SIGNATURE_POLICIES).optional(),
     /** Overrides of the supervision numbers (see README). */
     policy: z
       .object({
