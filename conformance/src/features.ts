@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
+import { parseYamlStrict } from "polyplug";
 import { CaseLoadError } from "./case-load-error.js";
 
 /** Every optional feature the suite knows; a features file may list only these. */
@@ -37,7 +37,7 @@ export function defaultFeatureSet(): FeatureSet {
 export function parseFeatures(text: string, file: string): FeatureSet {
   let document: unknown;
   try {
-    document = parse(text);
+    document = parseYamlStrict(text);
   } catch (error) {
     throw new CaseLoadError(file, "document", `not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse } from "yaml";
+import { parseYamlStrict } from "polyplug";
 import { CaseLoadError } from "./case-load-error.js";
 import { CASE_NAME_PATTERN, DEFAULT_CASE_TIMEOUT_MS, type CaseSpec } from "./case-spec.js";
 
@@ -69,7 +69,7 @@ export function parseCase(raw: unknown, file: string, index: number, knownChecks
 export function parseCasesFile(text: string, file: string, knownChecks?: ReadonlySet<string>): CaseSpec[] {
   let document: unknown;
   try {
-    document = parse(text, { merge: true });
+    document = parseYamlStrict(text, { merge: true });
   } catch (error) {
     throw new CaseLoadError(file, "document", `not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
   }

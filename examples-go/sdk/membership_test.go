@@ -55,7 +55,7 @@ func TestMembershipThroughGoPluginHost(t *testing.T) {
 			t.Fatalf("published %d events, want 7", n)
 		}
 		last := api.Events()[6]
-		if last.GetEvent() != "membership.changed" || last.GetPayload().AsMap()["count"] != 1.0 ||
+		if last.GetEvent() != "changed" || last.GetPayload().AsMap()["count"] != 1.0 ||
 			last.GetAudience().GetMatchLabels()["channel_id"] != "dev" {
 			t.Fatalf("last event = %v", last)
 		}

@@ -19,6 +19,10 @@ import (
 // The process also exits when its parent (the gateway) dies.
 func Serve(p Plugin) {
 	logger := NewLogger()
+	if debugEnabled() {
+		serveDebug(ServeConfig(p, logger), logger)
+		return
+	}
 	go exitWithParent(logger)
 	plugin.Serve(ServeConfig(p, logger))
 }

@@ -40,7 +40,7 @@ def test_joins_and_leaves_update_the_counter_and_publish(harness: PluginHarness)
     assert harness.api.value("count/town") == b"2"
     assert harness.api.value("last_change/town") == b"user.left_channel"
     event, payload = harness.api.event_payloads()[-1]
-    assert event == "membership.changed"
+    assert event == "changed"
     assert payload == {"channel_id": "town", "user_id": "a", "count": 2}
     assert dict(harness.api.events[-1].audience.match_labels) == {"channel_id": "town"}
 

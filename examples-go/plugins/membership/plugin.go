@@ -15,7 +15,7 @@ const PluginID = "com.polyplug.example.membership"
 const (
 	topicJoined  = "user.joined_channel"
 	topicLeft    = "user.left_channel"
-	eventChanged = "membership.changed"
+	eventChanged = "changed"
 )
 
 type membership struct {

@@ -69,7 +69,7 @@ def member_moved(ctx: HookContext, payload: dict[str, Any]) -> None:
     plugin.api.kv.set(f"last_change/{channel}", ctx.topic, ttl=timedelta(days=1))
     if settings["publish_events"]:
         plugin.api.publish(
-            "membership.changed",
+            "changed",
             {"channel_id": channel, "user_id": payload.get("user_id"), "count": count},
             match_labels={"channel_id": channel},
         )

@@ -15,6 +15,7 @@ import type { LatencyRecorder } from "./latency-recorder.js";
 import { fromPermissionsMessage } from "./permissions-message.js";
 import { pinoLevelFor, toLogMessage } from "./log-records.js";
 import { toPluginInfo, toSettingSpec } from "./plugin-info.js";
+import { toClusterNode } from "./cluster-nodes.js";
 import { subscriptionStream } from "./subscription-stream.js";
 
 /** What the Admin service works on. */
@@ -90,6 +91,8 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         plugins: await allInfo(),
         brokenPlugins: gateway.brokenPlugins().map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
         signaturePolicy: deps.signaturePolicy,
+        nodeId: gateway.nodeId,
+        nodes: (await gateway.nodes()).map(toClusterNode),
       })),
     listPlugins: () => run(async () => ({ plugins: await allInfo() })),
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),
@@ -126,7 +129,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
     setFailMode: (request) =>
       run(async () => {
         const pluginId = gateway.plugin(checkPluginId(request.pluginId)).pluginId;
-        return { plugin: await info(gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
+        return { plugin: await info(await gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
       }),
     getConfig: (request) =>
       run(async () => {
@@ -158,10 +161,12 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
     streamEvents: (request, context: HandlerContext) =>
       runStream(async function* () {
         const wanted = request.pluginId;
-        for await (const event of subscriptionStream<AdminEvent>(
-          (push) => events.subscribe((event) => (!wanted || event.pluginIds.includes(wanted) ? push(event) : undefined)),
-          context.signal,
-        )) {
+        const matches = (event: AdminEvent) => !wanted || event.pluginIds.includes(wanted);
+        for await (const event of subscriptionStream<AdminEvent>((push) => {
+          // History and subscription in one synchronous step: no event is missed or sent twice.
+          for (const past of events.recent(request.recent, matches)) push(past);
+          return events.subscribe((event) => (matches(event) ? push(event) : undefined));
+        }, context.signal)) {
           yield event.message;
         }
       }),

@@ -14,10 +14,15 @@ export interface AdminEvent {
   readonly message: AdminStreamEventsResponse;
 }
 
+/** How many recent events the feed keeps in memory for StreamEvents' `recent` (oldest dropped first). */
+export const EVENT_HISTORY_SIZE = 100;
+
 /** The gateway events operators can stream. */
 export interface AdminEventFeed {
   /** Calls `listener` for every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: AdminEvent) => void): () => void;
+  /** Up to `limit` of the last EVENT_HISTORY_SIZE events that pass `filter`, oldest first. */
+  recent(limit: number, filter?: (event: AdminEvent) => boolean): AdminEvent[];
   /** Announces an event the admin service caused (install, removal, configuration). */
   emit(pluginIds: readonly string[], body: AdminEventBody): void;
   /** Detaches from the gateway. */
@@ -27,14 +32,17 @@ export interface AdminEventFeed {
 /**
  * Collects the gateway's events: plugin state changes, command conflicts (checked each
  * time a plugin becomes active), plugin-published events, and what the admin service
- * announces through `emit`.
+ * announces through `emit`. The last EVENT_HISTORY_SIZE are kept so that a console opened
+ * later shows what happened (bounded: older ones are dropped).
  */
 export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "onPluginEvent" | "dispatcher">): AdminEventFeed {
   const listeners = new Set<(event: AdminEvent) => void>();
+  const history: AdminEvent[] = [];
   const emit = (pluginIds: readonly string[], body: AdminEventBody) => {
-    if (listeners.size === 0) return;
-    const message = create(AdminStreamEventsResponseSchema, { time: timestampNow(), event: body });
-    for (const listener of listeners) listener({ pluginIds, message });
+    const event = { pluginIds, message: create(AdminStreamEventsResponseSchema, { time: timestampNow(), event: body }) };
+    history.push(event);
+    if (history.length > EVENT_HISTORY_SIZE) history.shift();
+    for (const listener of listeners) listener(event);
   };
   const offState = gateway.onPluginState((status) => {
     emit([status.pluginId], {
@@ -61,6 +69,10 @@ export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "o
       return () => listeners.delete(listener);
     },
     emit,
+    recent(limit, filter) {
+      const matching = filter ? history.filter(filter) : history;
+      return limit > 0 ? matching.slice(-limit) : [];
+    },
     close() {
       offState();
       offPublished();

@@ -116,6 +116,28 @@ export function classifyError(error: unknown, url: string): AdminCliError {
   return new AdminCliError(AdminExit.Failed, "internal", error instanceof Error ? error.message : String(error));
 }
 
+/** The admin port every newcomer's gateway has (`polyplug serve`'s default --admin-listen). */
+const DEFAULT_ADMIN_URL = "http://127.0.0.1:8081";
+
+/**
+ * When `url` answered "no such route" to an Admin call, asks its root page whether it is a
+ * Polyplug gateway's public port; then says so and where the admin port is (the root page
+ * names it), instead of the bare `not_found`. Undefined when `url` is something else.
+ */
+export async function explainPublicPort(error: unknown, url: string): Promise<AdminCliError | undefined> {
+  if (!(error instanceof ConnectError) || error.metadata.get(ERROR_CODE_HEADER)) return undefined;
+  if (error.code !== Code.NotFound && error.code !== Code.Unimplemented) return undefined;
+  try {
+    const answer = await fetch(new URL("/", url), { headers: { accept: "application/json" }, signal: AbortSignal.timeout(5000) });
+    const page = (await answer.json()) as { name?: unknown; admin?: { api?: unknown } };
+    if (page.name !== "Polyplug gateway") return undefined;
+    const adminUrl = typeof page.admin?.api === "string" ? page.admin.api : DEFAULT_ADMIN_URL;
+    return new AdminCliError(AdminExit.Unreachable, "unreachable", `${url} is the gateway's public port, not an admin port; use --url ${adminUrl}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A message as protobuf JSON, every field included. */
 export function messageJson<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): unknown {
   return toJson(schema, message, { alwaysEmitImplicit: true });
@@ -140,7 +162,7 @@ export async function runAdminCommand(io: CliIo, options: AdminCliOptions, actio
     if (output) io.out(options.json ? `${JSON.stringify(output.json)}\n` : output.human.endsWith("\n") || output.human === "" ? output.human : `${output.human}\n`);
     return output?.exitCode ?? AdminExit.Ok;
   } catch (error) {
-    return printFailure(io, options, classifyError(error, options.url));
+    return printFailure(io, options, (await explainPublicPort(error, options.url)) ?? classifyError(error, options.url));
   }
 }
 

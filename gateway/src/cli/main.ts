@@ -2,12 +2,14 @@ import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
 import { registerBundle } from "./bundle.js";
 import { registerConformance } from "./conformance.js";
+import { registerDev } from "./dev.js";
 import { registerKeys } from "./keys.js";
 import { registerNew } from "./new.js";
 import { registerProbe } from "./probe.js";
 import { registerPlugin } from "./plugin.js";
 import { registerServe } from "./serve.js";
 import { registerStatus } from "./status.js";
+import { GATEWAY_VERSION } from "../runtime/version.js";
 
 /** Exit code for a command line the CLI cannot understand. */
 export const EXIT_USAGE = 2;
@@ -25,7 +27,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .showHelpAfterError()
     // Options belong to the command they follow, so `bundle --json` and `bundle verify --json` can coexist.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .version(GATEWAY_VERSION, "-V, --version", "print the version and exit");
   const setExitCode = (code: number) => {
     exitCode = code;
   };
@@ -37,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerBundle(program, io, setExitCode);
   registerKeys(program, io, setExitCode);
   registerNew(program, io, setExitCode);
+  registerDev(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

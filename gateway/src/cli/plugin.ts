@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { create, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import {
@@ -62,8 +62,19 @@ function stateOutcome(c: Paint, plugin: PluginInfo, wanted: PluginState): { huma
   return { human: `${c.red("✖")} ${plugin.id} is ${paintState(c, plugin.state)}${why}`, exitCode: AdminExit.Failed };
 }
 
-/** Turns KEY=VALUE text into the JSON value its setting expects (unknown keys stay text: the gateway names them). */
-export function coerceSetting(setting: SettingSpec | undefined, text: string): JsonValue {
+/** Setting types whose empty text is a real value (""); for the others `KEY=` is refused. */
+const TEXT_TYPES: ReadonlySet<SettingType> = new Set([SettingType.TEXT, SettingType.LONGTEXT, SettingType.SECRET]);
+
+/**
+ * Turns KEY=VALUE text into the JSON value its setting expects (unknown keys stay text: the
+ * gateway names them). Refuses (usage error) what would otherwise be saved silently: an empty
+ * value for a non-text setting (say `KEY=[]` for an empty list) and malformed JSON for a list.
+ */
+export function coerceSetting(setting: SettingSpec | undefined, text: string, key = setting?.key ?? "value"): JsonValue {
+  if (setting && text.trim() === "" && !TEXT_TYPES.has(setting.type)) {
+    const hint = setting.type === SettingType.LIST ? `; for an empty list write ${key}=[]` : "";
+    throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${key}= gives no value for a ${settingTypeName(setting.type)} setting${hint}`);
+  }
   switch (setting?.type) {
     case SettingType.BOOL:
       return /^(true|yes|on|1)$/i.test(text) ? true : /^(false|no|off|0)$/i.test(text) ? false : text;
@@ -75,8 +86,9 @@ export function coerceSetting(setting: SettingSpec | undefined, text: string): J
       if (text.trim().startsWith("[")) {
         try {
           return JSON.parse(text) as JsonValue;
-        } catch {
-          return text;
+        } catch (error) {
+          // Node's message names the position ("… in JSON at position 4").
+          throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${key}: not valid JSON (${(error as Error).message}); write a JSON list such as ["a","b"], or a,b without brackets`);
         }
       }
       return text
@@ -100,6 +112,18 @@ function valueText(value: JsonValue | undefined): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** "list", "number", … as the manifest spells the type. */
+function settingTypeName(type: SettingType): string {
+  return (SettingType[type] ?? "").toLowerCase();
+}
+
+/** A setting's current value for `config get`; "(not set)" and the default when it has none. */
+function settingValueText(c: Paint, setting: SettingSpec, value: JsonValue | undefined): string {
+  if (value !== undefined && value !== null) return valueText(value);
+  const fallback = setting.defaultValue === undefined ? "no default" : `default ${valueText(toJson(ValueSchema, setting.defaultValue))}`;
+  return c.dim(`(not set; ${fallback})`);
+}
+
 function logLine(c: Paint, record: AdminStreamLogsResponse): string {
   const time = record.time ? timestampDate(record.time).toISOString() : "";
   const level = (LogLevel[record.level] ?? "INFO").padEnd(5);
@@ -107,6 +131,13 @@ function logLine(c: Paint, record: AdminStreamLogsResponse): string {
   const fields = Object.keys(record.fields ?? {}).length > 0 ? ` ${c.dim(JSON.stringify(record.fields))}` : "";
   return `${c.dim(time)} ${coloured} ${record.msg}${fields}`;
 }
+
+const CONFIG_SET_USAGE = [
+  "nothing to set. Usage:",
+  "  polyplug plugin config set ID KEY=VALUE...   (lists: a,b or JSON [\"a\",\"b\"]; KEY=[] for an empty list)",
+  "  polyplug plugin config set ID --file config.json   (replaces the whole configuration)",
+  "`polyplug plugin config get ID` lists the settings.",
+].join("\n");
 
 const LEVELS: Record<string, LogLevel> = { trace: LogLevel.TRACE, debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
 
@@ -259,7 +290,7 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
     run(options, async (admin) => {
       const answer = await admin.getConfig({ pluginId: id });
       const values = answer.config ?? {};
-      const rows = answer.settings.map((s) => `${c.bold(s.key)} = ${valueText(values[s.key])}  ${c.dim(`(${(SettingType[s.type] ?? "").toLowerCase()}${s.required ? ", required" : ""})`)}`);
+      const rows = answer.settings.map((s) => `${c.bold(s.key)} = ${settingValueText(c, s, values[s.key])}  ${c.dim(`(${settingTypeName(s.type)}${s.required ? ", required" : ""})`)}`);
       const extra = Object.keys(values).filter((key) => !answer.settings.some((s) => s.key === key)).map((key) => `${key} = ${valueText(values[key])}`);
       return { json: messageJson(AdminGetConfigResponseSchema, answer), human: [...rows, ...extra].join("\n") || c.dim(`${id} has no settings`) };
     }),
@@ -270,10 +301,17 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
       let parsed: Array<[string, string]> = [];
       let replacement: JsonObject | undefined;
       try {
-        if ((pairs.length === 0) === !options.file) throw new AdminCliError(AdminExit.Usage, "invalid_argument", "give KEY=VALUE pairs or --file config.json (not both)");
+        if (pairs.length === 0 && !options.file) throw new AdminCliError(AdminExit.Usage, "invalid_argument", CONFIG_SET_USAGE);
+        if (pairs.length > 0 && options.file) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `give KEY=VALUE pairs or --file, not both\n${CONFIG_SET_USAGE}`);
         parsed = parsePairs(pairs);
         if (options.file) {
-          const value = JSON.parse(await readFile(options.file, "utf8")) as unknown;
+          const text = await readFile(options.file, "utf8");
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch (error) {
+            throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${options.file}: not valid JSON (${(error as Error).message})`);
+          }
           if (value === null || typeof value !== "object" || Array.isArray(value)) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${options.file} must hold a JSON object`);
           replacement = value as JsonObject;
         }
@@ -286,7 +324,7 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
         if (replacement) request = { config: replacement, merge: false };
         else {
           const { settings } = await admin.getConfig({ pluginId: id });
-          request = { config: Object.fromEntries(parsed.map(([key, text]) => [key, coerceSetting(settings.find((s) => s.key === key), text)])), merge: true };
+          request = { config: Object.fromEntries(parsed.map(([key, text]) => [key, coerceSetting(settings.find((s) => s.key === key), text, key)])), merge: true };
         }
         const answer = await admin.setConfig({ pluginId: id, ...request });
         const saved = answer.config ?? {};

@@ -27,12 +27,16 @@ export function commandConflicts(plugins: readonly ActivePlugin[]): CommandConfl
   return [...commandClaims(plugins)].filter(([, owners]) => owners.length > 1).map(([command, pluginIds]) => ({ command, pluginIds: [...pluginIds].sort() }));
 }
 
-/** The one plugin that owns `command`; not_found or conflict otherwise. */
+/**
+ * The one plugin that owns `command`; not_found or failed_precondition otherwise. A command
+ * claimed twice is failed_precondition (HTTP 400, as gRPC's guide puts it: do not retry until
+ * the state is fixed, here by disabling all but one claimant); header and body say the same code.
+ */
 export function commandOwner(plugins: readonly ActivePlugin[], command: string): ActivePlugin {
   const owners = commandClaims(plugins).get(command) ?? [];
   if (owners.length === 0) throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);
   if (owners.length > 1) {
-    throw new PolyplugError(ErrorCode.Conflict, `the command /${command} is claimed by several plugins (${[...owners].sort().join(", ")}); disable all but one`, {
+    throw new PolyplugError(ErrorCode.FailedPrecondition, `the command /${command} is claimed by several plugins (${[...owners].sort().join(", ")}); disable all but one`, {
       details: { pluginIds: owners },
     });
   }

@@ -16,6 +16,7 @@ import { runInterceptChain } from "./intercept-chain.js";
 import { encodeCheckedPayload } from "./limits.js";
 import { createNotifyQueue, DEFAULT_NOTIFY_QUEUE, type NotifyQueue, type NotifyQueueLimits } from "./notify-queue.js";
 import { anyTopicMatches, isTopicName, topicMatches } from "@polyplug/sdk/internal/topics.js";
+import { pluginCallAttributes, type GatewayTracer, type TraceSpan } from "../tracing/gateway-tracer.js";
 
 /** Longest an application call may ask for, whatever it sends. */
 export const MAX_CALL_TIMEOUT_MS = 600_000;
@@ -57,6 +58,7 @@ export class GatewayDispatcher implements Dispatcher {
   private readonly queues = new Map<string, NotifyQueue>();
   private readonly observers = new Set<(call: HookCall) => void>();
   private readonly chains = new InterceptChainCache();
+  private tracer: GatewayTracer | undefined;
   /** The operator's fail modes, as intercept chains apply them. */
   readonly failurePolicy: FailurePolicy;
   /** Hook calls in flight per plugin, bounded. */
@@ -81,6 +83,23 @@ export class GatewayDispatcher implements Dispatcher {
   observe(listener: (call: HookCall) => void): () => void {
     this.observers.add(listener);
     return () => this.observers.delete(listener);
+  }
+
+  /**
+   * Exports a span for each call (server), each chain step and each plugin call (client);
+   * plugins get the step's traceparent, so their own spans join the trace. Undefined: off.
+   */
+  useTracer(tracer: GatewayTracer | undefined): void {
+    this.tracer = tracer;
+  }
+
+  /** The call's server span (child of the caller's traceparent), whose traceparent the call then carries. */
+  private serverSpan(method: string, facts: { traceparent: string; requestId: string }, options: CallOptions | undefined, attributes: Record<string, string>): TraceSpan | undefined {
+    if (!this.tracer) return undefined;
+    const caller = options?.traceparent && isTraceparent(options.traceparent) ? options.traceparent : undefined;
+    const span = this.tracer.startSpan(`polyplug.v1.Gateway/${method}`, "server", caller, { "rpc.system": "connect_rpc", "rpc.service": "polyplug.v1.Gateway", "rpc.method": method, "polyplug.request_id": facts.requestId, ...attributes });
+    facts.traceparent = span.traceparent;
+    return span;
   }
 
   private report(call: HookCall): void {
@@ -111,7 +130,16 @@ export class GatewayDispatcher implements Dispatcher {
     const links = this.chains.links(this.plugins.members(), topic, this.logger);
     const longest = links.reduce((sum, link) => sum + link.timeoutMs, 0);
     const facts = this.callFacts(options, Math.max(1000, longest));
-    const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger, failurePolicy: this.failurePolicy, inFlight: this.inFlight }, encoded);
+    const span = this.serverSpan("Intercept", facts, options, { "polyplug.topic": topic });
+    let verdict: InterceptVerdict;
+    try {
+      verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger, failurePolicy: this.failurePolicy, inFlight: this.inFlight, tracer: this.tracer }, encoded);
+    } catch (reason) {
+      const error = PolyplugError.from(reason);
+      span?.end(undefined, { code: error.code, message: error.message });
+      throw error;
+    }
+    span?.end({ "polyplug.allowed": verdict.allowed, "polyplug.modified": verdict.modified, "polyplug.steps": verdict.steps.length, ...(verdict.rejection ? { "polyplug.rejected_by": verdict.rejection.pluginId } : {}) });
     for (const step of verdict.steps) this.report({ pluginId: step.pluginId, hook: "intercept", durationMs: step.durationMs, outcome: step.outcome });
     return verdict;
   }
@@ -120,6 +148,7 @@ export class GatewayDispatcher implements Dispatcher {
     checkTopic(topic);
     checkPayload(payload);
     const facts = this.callFacts(options, 30_000);
+    const span = this.serverSpan("Notify", facts, options, { "polyplug.topic": topic });
     const queuedFor: string[] = [];
     const droppedFor: string[] = [];
     for (const plugin of this.plugins.list()) {
@@ -129,6 +158,7 @@ export class GatewayDispatcher implements Dispatcher {
       (accepted ? queuedFor : droppedFor).push(plugin.pluginId);
       if (!accepted) this.logger.warn({ pluginId: plugin.pluginId, topic }, "notification queue full; event dropped for this plugin");
     }
+    span?.end({ "polyplug.queued": queuedFor.length, "polyplug.dropped": droppedFor.length });
     return { requestId: facts.requestId, queuedFor, droppedFor };
   }
 
@@ -147,19 +177,23 @@ export class GatewayDispatcher implements Dispatcher {
   }
 
   private async deliver(plugin: ActivePlugin, topic: string, payload: JsonObject, facts: ReturnType<GatewayDispatcher["callFacts"]>, timeoutMs: number): Promise<void> {
-    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs });
+    const span = this.tracer?.startSpan(`notify ${plugin.pluginId}`, "client", facts.traceparent, pluginCallAttributes("Notify", plugin.pluginId));
+    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: span?.traceparent ?? facts.traceparent, metadata: facts.metadata, timeoutMs });
     const started = Date.now();
-    const done = (outcome: string) => this.report({ pluginId: plugin.pluginId, hook: "notify", durationMs: Date.now() - started, outcome });
+    const done = (outcome: string, error?: { code: string; message: string }) => {
+      span?.end({ "polyplug.outcome": outcome }, error);
+      this.report({ pluginId: plugin.pluginId, hook: "notify", durationMs: Date.now() - started, outcome });
+    };
     try {
       const response = await plugin.session.rpc.notify({ context, topic, payload }, { deadline: timeoutMs });
       plugin.reportHookSuccess();
-      done(response.error ? "error" : "ok");
+      done(response.error ? "error" : "ok", response.error ? { code: ContractCode[response.error.code] ?? "unknown", message: response.error.message } : undefined);
       if (response.error) {
         this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: ContractCode[response.error.code], err: response.error.message }, "notification handler failed");
       }
     } catch (reason) {
       const error = PolyplugError.from(reason);
-      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error");
+      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", error);
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Notify(${topic})`);
       this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: error.code, err: error.message }, "notification delivery failed");
     }
@@ -169,18 +203,24 @@ export class GatewayDispatcher implements Dispatcher {
     const plugin = commandOwner(this.plugins.list(), command);
     const timeoutMs = plugin.manifest.hooks.commandTimeoutMs;
     const facts = this.callFacts(options, timeoutMs);
-    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs: facts.timeoutMs });
     this.inFlight.acquire(plugin.pluginId);
+    const server = this.serverSpan("ExecuteCommand", facts, options, { "polyplug.command": command });
+    const span = this.tracer?.startSpan(`command ${plugin.pluginId}`, "client", facts.traceparent, pluginCallAttributes("ExecuteCommand", plugin.pluginId));
+    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: span?.traceparent ?? facts.traceparent, metadata: facts.metadata, timeoutMs: facts.timeoutMs });
     const started = Date.now();
     let reported = false;
-    const done = (outcome: string) => {
-      if (!reported) this.report({ pluginId: plugin.pluginId, hook: "command", durationMs: Date.now() - started, outcome });
+    const done = (outcome: string, error?: { code: string; message: string }) => {
+      if (!reported) {
+        span?.end({ "polyplug.outcome": outcome }, error);
+        server?.end(undefined, error);
+        this.report({ pluginId: plugin.pluginId, hook: "command", durationMs: Date.now() - started, outcome });
+      }
       reported = true;
     };
     try {
       const response = await plugin.session.rpc.executeCommand({ context, command, args: [...args], raw }, { deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
       plugin.reportHookSuccess();
-      done(response.error ? "error" : "ok");
+      done(response.error ? "error" : "ok", response.error ? { code: ContractCode[response.error.code] ?? "unknown", message: response.error.message } : undefined);
       if (response.error) {
         const name = ContractCode[response.error.code] ?? String(response.error.code);
         throw new PolyplugError(ErrorCode.PluginFailed, `plugin ${plugin.pluginId} failed to run /${command}: ${name}: ${response.error.message}`, { details: { pluginId: plugin.pluginId, contractCode: name } });
@@ -188,7 +228,7 @@ export class GatewayDispatcher implements Dispatcher {
       return { requestId: facts.requestId, pluginId: plugin.pluginId, text: response.text, data: response.data };
     } catch (reason) {
       const error = PolyplugError.from(reason);
-      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error");
+      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", error);
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`ExecuteCommand(${command})`);
       throw error;
     } finally {

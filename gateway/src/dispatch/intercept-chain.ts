@@ -10,6 +10,7 @@ import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
 import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
 import { encodeCheckedPayload, encodePayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "@polyplug/sdk/internal/topics.js";
+import { pluginCallAttributes, type GatewayTracer } from "../tracing/gateway-tracer.js";
 
 /** One link of a chain: a plugin and its subscription for the topic. */
 export interface InterceptLink {
@@ -56,6 +57,8 @@ export interface ChainCall {
   readonly failurePolicy: FailurePolicy;
   /** Per-plugin in-flight limit: a call past it fails at once with resource_exhausted. */
   readonly inFlight: PluginInFlight;
+  /** With tracing on: a client span per step, whose traceparent that step's plugin gets. */
+  readonly tracer?: GatewayTracer | undefined;
 }
 
 type StepResult =
@@ -139,10 +142,19 @@ export async function runInterceptChain(
     const started = performance.now();
     encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
     requests ??= new InterceptRequestEncoder(call, topic);
-    const result = await callOne(link, topic, requests, encoded, call);
-    const durationMs = performance.now() - started;
     const pluginId = link.member.pluginId;
+    // Traced, each step has its own span and the plugin gets its traceparent (a new encoder head).
+    const span = call.tracer?.startSpan(`intercept ${pluginId}`, "client", call.traceparent, { ...pluginCallAttributes("Intercept", pluginId), "polyplug.topic": topic });
+    let result: StepResult;
+    try {
+      result = await callOne(link, topic, span ? new InterceptRequestEncoder({ ...call, traceparent: span.traceparent }, topic) : requests, encoded, call);
+    } catch (reason) {
+      span?.end(undefined, PolyplugError.from(reason));
+      throw reason;
+    }
+    const durationMs = performance.now() - started;
     const failMode = call.failurePolicy.resolve(pluginId, topic, link.suggested);
+    span?.end({ "polyplug.outcome": result.kind === "failed" ? `failed-${failMode.mode}` : result.kind }, result.kind === "failed" ? { code: result.error.code, message: result.error.message } : undefined);
     if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs, failMode });
     else if (result.kind === "modify") {
       payload = result.payload;

@@ -72,9 +72,29 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-function withTail(message: string, tail: readonly string[]): string {
-  if (tail.length === 0) return `${message}. The plugin wrote nothing to stderr.`;
-  return `${message}. Its last output lines:\n  ${tail.join("\n  ")}`;
+/** What an exit message says when the plugin wrote no output at all. */
+export const NO_OUTPUT = "(no output)";
+
+/**
+ * One line for a table cell or a banner: the message's first line and, when it carries the
+ * plugin's output (withOutputTail), the last output line — usually the real cause, such as a
+ * Python `ModuleNotFoundError` at the end of a traceback. At most `maxChars` characters.
+ */
+export function errorSummary(message: string, maxChars = 200): string {
+  const [first = "", ...rest] = message.split("\n");
+  const last = (rest.map((line) => line.trim()).filter((line) => line !== "").at(-1) ?? "").slice(0, Math.floor(maxChars / 2));
+  const room = maxChars - (last ? last.length + 2 : 0);
+  const full = first.replace(/\. Its last output lines:$/, "");
+  // The head gives way first: the output line is the cause.
+  const head = full.length > room ? `${full.slice(0, Math.max(0, room - 1))}…` : full;
+  return last ? `${head}: ${last}` : head;
+}
+
+/** `message` followed by the plugin's last output lines (each on its own indented line), or by "(no output)". */
+export function withOutputTail(message: string, tail: readonly string[]): string {
+  const lines = tail.filter((line) => line.trim() !== "");
+  if (lines.length === 0) return `${message}. Last output: ${NO_OUTPUT}`;
+  return `${message}. Its last output lines:\n  ${lines.join("\n  ")}`;
 }
 
 /**
@@ -153,7 +173,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
           reject(
             new PolyplugError(
               ErrorCode.HandshakeTimeout,
-              withTail(`timeout while waiting for the plugin to start: no handshake line on stdout within ${options.startTimeoutMs} ms`, sink.tail()),
+              withOutputTail(`timeout while waiting for the plugin to start: no handshake line on stdout within ${options.startTimeoutMs} ms`, sink.tail()),
             ),
           );
         }),
@@ -186,7 +206,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
         reject(
           new PolyplugError(
             ErrorCode.PluginExited,
-            withTail(`plugin exited before completing the handshake (${describeExit(info)})${what}`, sink.tail()),
+            withOutputTail(`plugin exited before completing the handshake (${describeExit(info)})${what}`, sink.tail()),
             { details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() } },
           ),
         );

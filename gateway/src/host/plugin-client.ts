@@ -9,7 +9,7 @@ import { startBroker, type PluginBroker } from "./broker.js";
 import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
-import { describeExit, type ExitInfo } from "./launch.js";
+import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
 import type { PluginLogSink } from "./plugin-log.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
@@ -86,7 +86,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
-    throw new PolyplugError(ErrorCode.PluginExited, `plugin exited while connecting (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`);
+    throw new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()));
   });
   try {
     await Promise.race([waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined), exitedBeforeReady]);
@@ -109,7 +109,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     else logger.debug({ exit: info }, "plugin process exited");
     const error = expected
       ? undefined
-      : new PolyplugError(ErrorCode.PluginExited, `plugin exited unexpectedly (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`, {
+      : new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited unexpectedly (${describeExit(info)})`, sink.tail()), {
           details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() },
         });
     // A plugin that died on its own: release its broker listeners, connections and socket

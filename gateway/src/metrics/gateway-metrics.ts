@@ -85,7 +85,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   });
   new Counter({
     name: "polyplug_plugin_restarts_total",
-    help: "Plugin restarts by the supervisor (after crashes, hangs or failed health checks) since the gateway started.",
+    help: "Plugin restarts since the gateway started: by the supervisor (after crashes, hangs or failed health checks) and by operators.",
     labelNames: ["plugin_id"] as const,
     registers: [registry],
     collect() {

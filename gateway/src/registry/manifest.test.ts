@@ -120,4 +120,14 @@ describe("scanPluginsDirs", () => {
       ["dup2", ErrorCode.Conflict],
     ]);
   });
+
+  it("takes a root with a manifest of its own as one plugin folder", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "plugin-"));
+    writeFileSync(path.join(root, "plugin.json"), JSON.stringify(valid));
+    mkdirSync(path.join(root, "sub"));
+    writeFileSync(path.join(root, "sub", "plugin.json"), JSON.stringify({ ...valid, id: "com.example.nested" }));
+    const scan = await scanPluginsDirs([root]);
+    expect(scan.plugins.map((p) => [p.manifest.id, p.dir])).toEqual([["com.example.filter", root]]);
+    expect(scan.broken).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseYamlStrict as parseYaml } from "./yaml-text.js";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";

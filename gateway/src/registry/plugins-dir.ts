@@ -23,7 +23,8 @@ export interface PluginsDirScan {
 }
 
 /**
- * Reads every sub-folder of the `roots` that has a manifest. A broken manifest, or two folders
+ * Reads every sub-folder of the `roots` that has a manifest; a root that has a manifest itself
+ * is one plugin folder (so `--plugins ./my-plugin` works). A broken manifest, or two folders
  * with one id, disables only the plugins concerned.
  */
 export async function scanPluginsDirs(roots: readonly string[]): Promise<PluginsDirScan> {
@@ -38,6 +39,8 @@ export async function scanPluginsDirs(roots: readonly string[]): Promise<Plugins
 }
 
 async function readPluginsDir(root: string): Promise<PluginsDirScan> {
+  const own = await readPluginFolder(root);
+  if (own) return own;
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -47,17 +50,24 @@ async function readPluginsDir(root: string): Promise<PluginsDirScan> {
   const plugins: PluginFolder[] = [];
   const broken: BrokenPluginFolder[] = [];
   for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).sort((a, b) => a.name.localeCompare(b.name))) {
-    const dir = path.join(root, entry.name);
-    try {
-      const { manifest, file } = await readManifest(dir);
-      plugins.push({ dir, manifest, manifestFile: file });
-    } catch (error) {
-      const failure = PolyplugError.from(error);
-      if (failure.code === ErrorCode.NotFound) continue; // not a plugin folder
-      broken.push({ dir, error: failure });
-    }
+    const scan = await readPluginFolder(path.join(root, entry.name));
+    if (!scan) continue; // not a plugin folder
+    plugins.push(...scan.plugins);
+    broken.push(...scan.broken);
   }
   return { plugins, broken };
+}
+
+/** The root as a single plugin folder, or undefined when it has no manifest of its own. */
+async function readPluginFolder(dir: string): Promise<PluginsDirScan | undefined> {
+  try {
+    const { manifest, file } = await readManifest(dir);
+    return { plugins: [{ dir, manifest, manifestFile: file }], broken: [] };
+  } catch (error) {
+    const failure = PolyplugError.from(error);
+    if (failure.code === ErrorCode.NotFound) return undefined;
+    return { plugins: [], broken: [{ dir, error: failure }] };
+  }
 }
 
 function rejectDuplicateIds(plugins: PluginFolder[], broken: BrokenPluginFolder[]): PluginsDirScan {

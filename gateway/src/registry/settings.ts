@@ -21,11 +21,16 @@ export const settingSchema = z
     /** Bounds of a `number`. */
     min: z.number().optional(),
     max: z.number().optional(),
+    /** A `number` that takes whole numbers only (counts, limits); default false. */
+    integer: z.boolean().optional(),
   })
   .strict()
   .superRefine((setting, ctx) => {
     if (setting.type === "select" && (!setting.options || setting.options.length === 0)) {
       ctx.addIssue({ code: "custom", path: ["options"], message: "a select setting needs at least one option" });
+    }
+    if (setting.integer !== undefined && setting.type !== "number") {
+      ctx.addIssue({ code: "custom", path: ["integer"], message: "only a number setting can be an integer" });
     }
     if (setting.default !== undefined) {
       const problem = checkValue(setting as Setting, setting.default);
@@ -42,6 +47,7 @@ function checkValue(setting: Setting, value: JsonValue): string | undefined {
       return typeof value === "boolean" ? undefined : "must be true or false";
     case "number":
       if (typeof value !== "number" || !Number.isFinite(value)) return "must be a number";
+      if (setting.integer === true && !Number.isInteger(value)) return "must be a whole number";
       if (setting.min !== undefined && value < setting.min) return `must be at least ${setting.min}`;
       if (setting.max !== undefined && value > setting.max) return `must be at most ${setting.max}`;
       return undefined;
@@ -80,7 +86,8 @@ export function validateConfiguration(settings: readonly Setting[], config: Json
   const result: JsonObject = { ...defaultConfiguration(settings), ...config };
   for (const setting of settings) {
     const value = result[setting.key];
-    if (value === undefined || value === null || value === "") {
+    // An empty list is a value, except for a required list: "required" means at least one item.
+    if (value === undefined || value === null || value === "" || (setting.required && Array.isArray(value) && value.length === 0)) {
       if (setting.required) {
         throw new PolyplugError(ErrorCode.InvalidArgument, `setting ${JSON.stringify(setting.key)} is required`, { details: { field: setting.key } });
       }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseYamlStrict as parseYaml } from "../registry/yaml-text.js";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
@@ -19,7 +19,13 @@ export const serveConfigSchema = z
     pluginsDirs: z.array(z.string().min(1)).optional(),
     /** State folder: SQLite database etc. (relative to the config file). */
     dataDir: z.string().min(1).optional(),
+    /** `postgres://user:password@host:port/db`: share state with the other gateways of a cluster (default: SQLite in dataDir). */
+    database: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres://user:password@host:port/dbname URL").optional(),
+    /** This gateway's node id in a cluster (default: a random id per start). */
+    nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1..64 letters, digits, '.', '_' or '-'").optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+    /** `auto` (pretty on a terminal, JSON otherwise; the default), `pretty` or `json`. */
+    logFormat: z.enum(["auto", "pretty", "json"]).optional(),
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),
@@ -76,6 +82,11 @@ export const serveConfigSchema = z
         maxWebSocketClients: z.number().int().positive(),
       })
       .partial()
+      .strict()
+      .optional(),
+    /** OpenTelemetry span export over OTLP/HTTP; off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
+    tracing: z
+      .object({ otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(), serviceName: z.string().min(1).max(200).optional() })
       .strict()
       .optional(),
   })

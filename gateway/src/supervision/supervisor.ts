@@ -18,7 +18,7 @@ export interface PluginStatus {
   readonly pluginId: string;
   readonly state: PluginState;
   readonly pid: number | undefined;
-  /** Restarts since the gateway started. */
+  /** Restarts since the gateway started: automatic ones after a failure and operators' `restart`. */
   readonly restarts: number;
   /** Failures within the crash-loop window. */
   readonly recentFailures: number;
@@ -44,6 +44,8 @@ export interface SupervisorDeps {
   readonly gatewayVersion: string;
   readonly instanceId: string;
   readonly now?: () => number;
+  /** Connects to a plugin someone else started (reattach) instead of launching `launch`. */
+  readonly attach?: () => Promise<PluginClient>;
 }
 
 /**
@@ -203,6 +205,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   async restart(): Promise<void> {
     await this.stop();
     this.failures.reset();
+    this.restarts += 1;
     await this.start();
   }
 
@@ -275,7 +278,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     const { deps } = this;
     let host: PluginClient | undefined;
     try {
-      host = await startPlugin({
+      host = deps.attach ? await deps.attach() : await startPlugin({
         ...deps.hostOptions,
         signal,
         command: deps.launch.command,

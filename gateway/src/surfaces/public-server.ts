@@ -8,6 +8,7 @@ import { createFastGatewayHandler } from "./fast-gateway-handler.js";
 import { createDualProtocolServer, type DualProtocolServerStats } from "./http-server.js";
 import { createPluginRouteHandler, PLUGIN_ROUTE_PREFIX, sendPolyplugError, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
 import { registerGatewayService } from "./public-api.js";
+import { createRootPage, type RootPage } from "./root-page.js";
 import { resolvePublicLimits, type PublicLimits, type PublicLimitsInit } from "./public-limits.js";
 import { createWebSocketHub, type WebSocketHub, type WebSocketHubOptions } from "./websocket-hub.js";
 
@@ -35,6 +36,8 @@ export interface PublicServerOptions {
    * Default true; false is for comparing the two.
    */
   readonly fastPath?: boolean;
+  /** Gateway version shown on the root page (`GET /`). */
+  readonly version?: string;
   /** Connection, stream, timeout and in-flight limits; unset fields keep DEFAULT_PUBLIC_LIMITS. */
   readonly limits?: PublicLimitsInit;
 }
@@ -55,6 +58,8 @@ export interface PublicServer {
   readonly port: number;
   /** The WebSocket hub; pass it to the GatewayAPI as the EventPublisher. */
   readonly hub: WebSocketHub;
+  /** `GET /`: what this is and where to go; `rootPage.setAdminLinks` adds the console's address. */
+  readonly rootPage: RootPage;
   /** The limits in force. */
   readonly limits: PublicLimits;
   /** Connections, in-flight and queued calls, and what was refused or shed. */
@@ -68,7 +73,8 @@ export interface PublicServer {
  * - `POST /polyplug.v1.Gateway/{Intercept,Notify,ExecuteCommand}`: the Gateway API over
  *   Connect (JSON or binary), gRPC (HTTP/2) and gRPC-Web;
  * - `/plugins/{plugin_id}/...`: plugin HTTP routes (ServeHTTP, streamed both ways);
- * - `GET /v1/events` with `Upgrade: websocket` (HTTP/1.1): plugin events (see websocket-hub.ts).
+ * - `GET /v1/events` with `Upgrade: websocket` (HTTP/1.1): plugin events (see websocket-hub.ts);
+ * - `GET /`: the root page (root-page.ts), JSON or HTML for browsers.
  * Anything else is 404 with a JSON `{code, message}` body. Rejects when the port cannot be bound.
  */
 export async function startPublicServer(options: PublicServerOptions): Promise<PublicServer> {
@@ -87,6 +93,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const shutdown = new AbortController();
   const hub = createWebSocketHub({ maxClients: limits.maxWebSocketClients, ...options.events });
   const pluginRoutes = createPluginRouteHandler(options.dispatcher, options.httpRoutes);
+  const rootPage = createRootPage(options.version);
   // JSON callers see every field, `"allowed": false` included, not proto3's omissions.
   const jsonOptions = { alwaysEmitImplicit: true };
   const acceptCompression = [compressionGzip, compressionBrotli];
@@ -105,7 +112,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
 
   const serve = (req: AnyRequest, res: AnyResponse) => {
     try {
-      if (pluginRoutes(req, res)) return;
+      if (pluginRoutes(req, res) || rootPage.handle(req, res)) return;
       if (fast?.(req, res)) return;
       api(req, res);
     } catch (reason) {
@@ -153,6 +160,7 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     url,
     port,
     hub,
+    rootPage,
     limits,
     stats: () => ({ ...dual.stats(), calls: admission.stats(), webSocketRefused: hub.refused() }),
     async close() {

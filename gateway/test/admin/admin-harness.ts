@@ -56,11 +56,19 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the fixture; `signaturePolicy` defaults to the server's default ("require"). */
-export async function startAdminFixture(options: { signaturePolicy?: SignaturePolicy } = {}): Promise<AdminFixture> {
+/** Options of startAdminFixture: the signature policy (default: the server's, "require"), other settings for p.alpha, more plugin folders. */
+export interface AdminFixtureOptions {
+  readonly signaturePolicy?: SignaturePolicy;
+  readonly alphaSettings?: readonly unknown[];
+  /** Writes more plugin folders into the plugins folder before the gateway starts. */
+  readonly addFolders?: (root: string) => void;
+}
+
+export async function startAdminFixture(options: AdminFixtureOptions = {}): Promise<AdminFixture> {
   const root = mkdtempSync(path.join(tmpdir(), "polyplug-admin-plugins-"));
-  scriptedFolder(root, "p.alpha", "1.0.0", { settings: ALPHA_SETTINGS });
+  scriptedFolder(root, "p.alpha", "1.0.0", { settings: options.alphaSettings ?? ALPHA_SETTINGS });
   scriptedFolder(root, "p.beta", "1.0.0");
+  options.addFolders?.(root);
   const data = dataDir();
   const logTap = createLogTap();
   const logger = pino({ level: "debug" }, logTap.stream);

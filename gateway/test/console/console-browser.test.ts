@@ -141,7 +141,7 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     await expect.poll(() => audit.locator(".audit-count").textContent(), { timeout: 10_000 }).toBe("1");
     expect(await audit.locator(".audit-latest").textContent()).toContain("user.joined_channel");
     await expect.poll(() => membership.locator(".membership-count").first().textContent(), { timeout: 10_000 }).toBe("town: 1 member");
-    await expect.poll(() => page.locator("#event-feed").textContent()).toContain(`${MEMBERSHIP}.membership.changed`);
+    await expect.poll(() => page.locator("#event-feed").textContent()).toContain(`${MEMBERSHIP}.changed`);
   });
 
   it("contains a failing plugin component and reports it; the other contributions carry on", async () => {

@@ -56,7 +56,7 @@ describe("the example plugins (Go, Python, TypeScript) under one gateway", () =>
       const receipt = gateway.dispatcher.notify("user.joined_channel", { user_id: "ann", channel_id: "town" });
       expect([...receipt.queuedFor].sort()).toEqual(["com.polyplug.example.auditlog", "com.polyplug.example.membership", "com.polyplug.example.membership-python"]);
       await gateway.dispatcher.drained();
-      await expect(gateway.dispatcher.executeCommand("members", ["town"], "/members town")).rejects.toMatchObject({ code: "conflict" });
+      await expect(gateway.dispatcher.executeCommand("members", ["town"], "/members town")).rejects.toMatchObject({ code: "failed_precondition" });
     } finally {
       const pids = gateway.plugins().map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
       expect(pids).toHaveLength(6);

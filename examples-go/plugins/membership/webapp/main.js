@@ -1,5 +1,5 @@
 // The membership plugin's console bundle: a dashboard widget with the latest member count
-// of each channel, updated live from the plugin's `membership.changed` events.
+// of each channel, updated live from the plugin's `changed` events.
 
 /** Called by the console with a registry scoped to this plugin. */
 export function register(registry) {
@@ -29,7 +29,7 @@ export function register(registry) {
     return () => views.delete(list);
   });
 
-  registry.onEvent("membership.changed", (payload) => {
+  registry.onEvent("changed", (payload) => {
     counts.set(String(payload.channel_id), Number(payload.count));
     paint();
   });

@@ -19,6 +19,7 @@ from polyplug.gen.plugin import grpc_broker_pb2_grpc, grpc_controller_pb2_grpc, 
 from polyplug.goplugin.auto_mtls import MtlsConfig
 from polyplug.goplugin.broker import Broker, BrokerServicer
 from polyplug.goplugin.controller import ControllerServicer
+from polyplug.goplugin.debug import announce_reattach, debug_enabled
 from polyplug.goplugin.deep_messages import allow_deep_messages
 from polyplug.goplugin.handshake import (
     HandshakeConfig,
@@ -101,23 +102,29 @@ def serve(config: ServeConfig) -> NoReturn:
     wrong), ignore SIGINT, negotiate the version, listen, set up AutoMTLS when
     ``PLUGIN_CLIENT_CERT`` is set, register go-plugin's services and the application's,
     print the handshake line, capture ``sys.stdout``/``sys.stderr`` for ``GRPCStdio``.
+    With ``POLYPLUG_DEBUG=1`` (see :mod:`polyplug.goplugin.debug`) it skips the cookie,
+    AutoMTLS, the stdout guard and the parent watch, and prints a reattach config instead.
     """
-    install_stdout_guard()
-    exit_unless_launched_by_host(config.handshake)
-    # Before the handshake line, so a Ctrl-C racing the start cannot kill the plugin.
+    debugging = debug_enabled()
+    if not debugging:
+        install_stdout_guard()
+        exit_unless_launched_by_host(config.handshake)
     stop = threading.Event()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Before the handshake line, so a Ctrl-C racing the start cannot kill the plugin
+    # (in debug mode Ctrl-C is the person debugging asking it to stop).
+    signal.signal(signal.SIGINT, (lambda *_: stop.set()) if debugging else signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     _install_default_logging()
     # Record the parent now, not after the handshake: a host dying right after reading the
     # line would otherwise already be gone, and the re-parented plugin would never notice.
-    watch_parent(stop.set)
+    if not debugging:
+        watch_parent(stop.set)
     version = negotiate_version(
         config.handshake.protocol_versions, os.environ.get("PLUGIN_PROTOCOL_VERSIONS")
     )
     network = _choose_network(config)
     try:
-        mtls = MtlsConfig.from_env(private_dir())
+        mtls = None if debugging else MtlsConfig.from_env(private_dir())
     except ValueError as error:
         _log.error("cannot set up AutoMTLS", extra={"error": str(error)})
         remove_private_dir()
@@ -155,9 +162,11 @@ def serve(config: ServeConfig) -> NoReturn:
         remove_private_dir()
         sys.exit(1)
     server.start()
-    _announce(version, endpoint, mtls)
-
-    capture_stdio(hub)
+    if debugging:
+        announce_reattach(version, endpoint)
+    else:
+        _announce(version, endpoint, mtls)
+        capture_stdio(hub)
     while not stop.wait(1.0):
         pass
     _shutdown(config, server, broker, proxy)

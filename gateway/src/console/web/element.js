@@ -23,6 +23,15 @@ export function replaceChildren(node, ...children) {
   return node;
 }
 
+/** A protobuf JSON timestamp as local "YYYY-MM-DD HH:MM:SS" (date and time: logs and errors outlive a day). */
+export function formatTime(value) {
+  if (!value) return "";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 /** "PLUGIN_STATE_NOT_RUNNING" → "not-running" (the gateway's own state names). */
 export function stateName(state) {
   return String(state ?? "").replace(/^PLUGIN_STATE_/, "").toLowerCase().replace(/_/g, "-");

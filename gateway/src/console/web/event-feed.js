@@ -1,7 +1,7 @@
 // The live feed of gateway events (StreamEvents): state changes, installs, removals,
 // configuration changes, command conflicts and the events plugins publish.
 
-import { el, replaceChildren, stateName } from "./element.js";
+import { el, formatTime, replaceChildren, stateName } from "./element.js";
 
 /** One line of text describing an AdminStreamEventsResponse. */
 export function describeEvent(event) {
@@ -21,15 +21,17 @@ export function describeEvent(event) {
 export function mountEventFeed(container, { events, limit = 200 }) {
   const feed = el("div", { class: "feed", id: "event-feed" });
   const status = el("span", { class: "muted" });
+  const placeholder = el("div", { class: "event-placeholder", id: "event-placeholder" }, "No events yet: plugin state changes, installs, configuration changes and the events plugins publish appear here (the gateway keeps the last 100).");
   replaceChildren(container, el("h2", {}, "Live events ", status), feed);
+  feed.append(placeholder);
   const add = (event) => {
-    const time = event.time ? new Date(event.time).toLocaleTimeString() : "";
-    feed.prepend(el("div", { class: "event-line" }, `${time} ${describeEvent(event)}`));
+    placeholder.remove();
+    feed.prepend(el("div", { class: "event-line" }, `${formatTime(event.time)} ${describeEvent(event)}`));
     while (feed.childElementCount > limit) feed.lastElementChild.remove();
   };
   events.recent().forEach(add);
   const off = events.subscribe(add);
-  const offStatus = events.onStatus((connected) => (status.textContent = connected ? "(live)" : "(reconnecting…)"));
+  const offStatus = events.onStatus((connected) => (status.textContent = connected ? "(live)" : events.loaded?.() ? "(reconnecting…)" : "(connecting…)"));
   return () => {
     off();
     offStatus();

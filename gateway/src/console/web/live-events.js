@@ -1,7 +1,10 @@
 // One StreamEvents subscription for the whole console, fanned out to its views, with the
-// last events kept for the feed. Reconnects (after 1 s) when the stream drops.
+// last events kept for the feed. Each (re)connection first asks the gateway for its recent
+// history (it keeps the last 100), so a console opened later shows what happened; events
+// already seen are skipped. Reconnects (after 1 s) when the stream drops.
 
 const HISTORY = 200;
+const RECENT = 100;
 
 /** Creates the event bus over an Admin client; call start() once signed in. */
 export function createLiveEvents(client) {
@@ -9,6 +12,8 @@ export function createLiveEvents(client) {
   const history = [];
   let controller;
   let connected = false;
+  let loaded = false;
+  let lastSeen = 0;
   const statusListeners = new Set();
   const setConnected = (value) => {
     connected = value;
@@ -19,7 +24,16 @@ export function createLiveEvents(client) {
     while (!signal.aborted) {
       try {
         setConnected(true);
-        await client.stream("StreamEvents", {}, (event) => {
+        // The history arrives first; "loaded" once the gateway had time to send it.
+        setTimeout(() => {
+          loaded = true;
+          statusListeners.forEach((listener) => listener(connected));
+        }, 300);
+        await client.stream("StreamEvents", { recent: RECENT }, (event) => {
+          const at = Date.parse(event.time ?? "") || 0;
+          if (at && at < lastSeen) return;
+          if (at && at === lastSeen && history.some((seen) => seen.time === event.time && JSON.stringify(seen) === JSON.stringify(event))) return;
+          lastSeen = Math.max(lastSeen, at);
           history.push(event);
           if (history.length > HISTORY) history.shift();
           listeners.forEach((listener) => listener(event));
@@ -51,6 +65,8 @@ export function createLiveEvents(client) {
     },
     /** The most recent events, oldest first. */
     recent: () => [...history],
+    /** True once the first connection had time to deliver the gateway's history. */
+    loaded: () => loaded,
     /** Calls `listener(connected)` when the stream opens or drops; returns the unsubscribe function. */
     onStatus(listener) {
       statusListeners.add(listener);

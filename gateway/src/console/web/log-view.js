@@ -1,6 +1,6 @@
 // Live logs of one plugin: StreamLogs with the recent tail, then follow.
 
-import { el, replaceChildren } from "./element.js";
+import { el, formatTime, replaceChildren } from "./element.js";
 
 const LEVELS = { LOG_LEVEL_TRACE: 10, LOG_LEVEL_DEBUG: 20, LOG_LEVEL_INFO: 30, LOG_LEVEL_WARN: 40, LOG_LEVEL_ERROR: 50 };
 const MAX_LINES = 500;
@@ -12,7 +12,7 @@ export function mountLogView(container, { client, pluginId }) {
   replaceChildren(container, pre, state);
   const controller = new AbortController();
   const append = (record) => {
-    const time = record.time ? new Date(record.time).toLocaleTimeString() : "";
+    const time = formatTime(record.time);
     const level = String(record.level ?? "").replace(/^LOG_LEVEL_/, "").toLowerCase();
     const fields = record.fields && Object.keys(record.fields).length ? ` ${JSON.stringify(record.fields)}` : "";
     pre.append(el("div", { class: `log-line level-${LEVELS[record.level] ?? 30}` }, `${time} ${level.padEnd(5)} ${record.msg ?? ""}${fields}`));
@@ -26,6 +26,11 @@ export function mountLogView(container, { client, pluginId }) {
         await client.stream("StreamLogs", { pluginId, follow: true, tail: 100 }, append, controller.signal);
       } catch (error) {
         if (controller.signal.aborted) return;
+        // A plugin that does not exist will not appear by retrying: say so and stop.
+        if (error.code === "not_found") {
+          state.textContent = `no logs: ${error.message}`;
+          return;
+        }
         state.textContent = `log stream dropped (${error.message}); reconnecting…`;
         if (error.code === "unauthenticated" || error.code === "failed_precondition") return;
       }

@@ -1,0 +1,37 @@
+import type { Writable } from "node:stream";
+import { ErrorCode, PolyplugError } from "../errors.js";
+
+/** How `serve` and `dev` write their logs: one human line per record, or pino's JSON lines. */
+export type LogFormat = "pretty" | "json";
+
+/** The accepted values of `--log-format` / `logFormat`; `auto` is pretty on a TTY, JSON otherwise. */
+export const LOG_FORMATS = ["auto", "pretty", "json"] as const;
+
+/** Resolves `auto` (or nothing) against the destination: a terminal gets pretty lines, pipes and files get JSON. */
+export function chooseLogFormat(requested: string | undefined, destination: Writable): LogFormat {
+  const value = requested ?? "auto";
+  if (!(LOG_FORMATS as readonly string[]).includes(value)) {
+    throw new PolyplugError(ErrorCode.InvalidArgument, `--log-format must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  if (value === "auto") return (destination as Writable & { isTTY?: boolean }).isTTY ? "pretty" : "json";
+  return value as LogFormat;
+}
+
+/**
+ * The stream pino writes to. Pretty output is pino-pretty (loaded only when asked for, so a
+ * JSON-logging gateway never pays for it): local date and time, level, `[pluginId]`, message,
+ * then the record's other fields.
+ */
+export async function logStream(format: LogFormat, destination: Writable, color: boolean): Promise<Writable> {
+  if (format === "json") return destination;
+  const { default: pretty } = await import("pino-pretty");
+  return pretty({
+    destination,
+    colorize: color,
+    sync: true,
+    singleLine: true,
+    translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l",
+    ignore: "pid,hostname,pluginId",
+    messageFormat: "{if pluginId}[{pluginId}] {end}{msg}",
+  });
+}
