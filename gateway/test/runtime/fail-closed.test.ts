@@ -147,14 +147,14 @@ describe("the fail mode is the operator's", () => {
     // The operator's choice outlives the gateway.
     const second = await gatewayWith(plugins, { dataDir: data, failurePolicy: { default: "closed" } });
     expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({ mode: "open", source: "admin" });
-    second.setFailMode("p.suggests-open", "test.*", undefined);
+    await second.setFailMode("p.suggests-open", "test.*", undefined);
     expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({ mode: "closed", source: "config-default" });
   });
 
   it("refuses a bad topic or mode with a clear error", async () => {
     const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.a" }]));
-    expect(() => gateway.setFailMode("p.a", "Not A Topic", "closed")).toThrow(/not a topic/);
-    expect(() => gateway.setFailMode("p.nobody", "*", "closed")).toThrow(/no plugin with id/);
+    await expect(gateway.setFailMode("p.a", "Not A Topic", "closed")).rejects.toThrow(/not a topic/);
+    await expect(gateway.setFailMode("p.nobody", "*", "closed")).rejects.toThrow(/no plugin with id/);
     await expect(gatewayWith(scriptedPluginsDir([]), { failurePolicy: { default: "maybe" as "open" } })).rejects.toThrow(/not a fail mode/);
   });
 });
