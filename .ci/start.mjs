@@ -19,5 +19,8 @@ const args = [
   ...process.argv.slice(2),
 ];
 const child = spawn(process.execPath, args, { stdio: "inherit" });
+// Ctrl-C reaches the gateway twice (the terminal signals the whole foreground group, and this
+// forwards its copy for the case where only this process was signalled); `polyplug serve`
+// treats a second signal within 1 s as the same one, so the stop stays graceful.
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

@@ -15,6 +15,7 @@ import {
   AdminRemovePluginResponseSchema,
   AdminRestartPluginResponseSchema,
   AdminSetConfigResponseSchema,
+  AdminSetFailModeResponseSchema,
   AdminStreamLogsResponseSchema,
   PluginState,
   SettingType,
@@ -25,6 +26,7 @@ import {
   type SettingSpec,
 } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { FailMode } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { AdminCliError, AdminExit, messageJson, printFailure, progress, runAdminCommand, withAdminOptions, type AdminCliOptions, type CommandOutput } from "./admin-client.js";
 import { fromPermissionsMessage, toPermissionsMessage } from "../admin/permissions-message.js";
 import { describePermissions } from "../registry/permission-approval.js";
@@ -139,7 +141,7 @@ const CONFIG_SET_USAGE = [
 
 const LEVELS: Record<string, LogLevel> = { trace: LogLevel.TRACE, debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
 
-/** Registers `polyplug plugin list|install|enable|disable|remove|restart|logs|config`. */
+/** Registers `polyplug plugin list|install|enable|disable|remove|restart|logs|config|fail-mode`. */
 export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExitCode): void {
   const c = paint(io.color);
   const plugin = program.command("plugin").description("manage the plugins of a running gateway (through its Admin API)");
@@ -328,6 +330,28 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
         const saved = answer.config ?? {};
         const human = `${c.green("✔")} saved the configuration of ${id}\n${Object.entries(saved).map(([key, value]) => `  ${key} = ${valueText(value)}`).join("\n")}`;
         return { json: messageJson(AdminSetConfigResponseSchema, answer), human };
+      });
+    });
+
+  withAdminOptions(
+    plugin
+      .command("fail-mode")
+      .argument("<id>", "plugin id")
+      .argument("<mode>", "open, closed, or unset (back to the serve config / manifest)")
+      .description("set what an intercept chain does when this plugin fails or is down (the operator's choice; stored)"),
+  )
+    .option("--topic <topic>", "a topic or pattern (prefix.*); default: every topic", "*")
+    .action(async (id: string, mode: string, options: AdminCliOptions & { topic: string }) => {
+      const modes: Record<string, FailMode> = { open: FailMode.OPEN, closed: FailMode.CLOSED, unset: FailMode.UNSPECIFIED };
+      const wanted = modes[mode];
+      if (wanted === undefined) {
+        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", `mode must be open, closed or unset, got ${JSON.stringify(mode)}`)));
+        return;
+      }
+      await run(options, async (admin) => {
+        const answer = await admin.setFailMode({ pluginId: id, topic: options.topic, mode: wanted });
+        const rows = (answer.plugin?.failModes ?? []).map((f) => `  ${f.topic}: ${f.mode === FailMode.CLOSED ? "closed" : "open"} ${c.dim(`(from ${f.source})`)}`);
+        return { json: messageJson(AdminSetFailModeResponseSchema, answer), human: `${c.green("✔")} fail mode of ${id} for ${options.topic}: ${mode}\n${rows.join("\n")}` };
       });
     });
 }

@@ -41,11 +41,23 @@ describe("Admin SetFailMode", () => {
 
     const removed = await client.setFailMode({ pluginId: "p.beta", topic: "test.*", mode: FailMode.UNSPECIFIED });
     expect(removed.plugin?.failModes[0]).toMatchObject({ mode: FailMode.OPEN, source: "manifest" });
-  });
+  }, 120_000);
 
   it("refuses an unknown plugin and a malformed topic", async () => {
     const client = admin();
     await expect(client.setFailMode({ pluginId: "p.nobody", topic: "*", mode: FailMode.CLOSED })).rejects.toThrow(/no plugin with id/);
     await expect(client.setFailMode({ pluginId: "p.alpha", topic: "BAD TOPIC", mode: FailMode.CLOSED })).rejects.toThrow(/not a topic/);
   });
+
+  it("is set from the CLI: polyplug plugin fail-mode <id> closed --topic T", async () => {
+    const set = await fixture.cli(["plugin", "fail-mode", "p.alpha", "closed", "--topic", "test.*"]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/test\.\*: closed \(from admin\)/);
+    expect(fixture.gateway.plugin("p.alpha").failModes).toEqual([{ topic: "test.*", mode: "closed", source: "admin" }]);
+    const bad = await fixture.cli(["plugin", "fail-mode", "p.alpha", "shut"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/mode must be open, closed or unset/);
+    expect((await fixture.cli(["plugin", "fail-mode", "p.alpha", "unset", "--topic", "test.*"])).code).toBe(0);
+    expect(fixture.gateway.plugin("p.alpha").failModes[0]?.source).toBe("manifest");
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
+import { childPids, signalTree } from "../process-tree.js";
 
 const WORDFILTER = "com.polyplug.example.wordfilter";
 
@@ -50,22 +51,6 @@ async function serve(options: { detached?: boolean } = {}): Promise<Served> {
   const url = /listening on (http:\/\/\S+)/.exec(text)?.[1];
   if (!url) throw new Error(`serve did not start:\n${text}`);
   return { child, url, tmp, output: () => text, exited };
-}
-
-/** Direct children of `pid` (the plugin processes of a gateway). */
-function childPids(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid && fields[0] !== "Z") children.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return children;
 }
 
 function alive(pid: number): boolean {
@@ -118,7 +103,7 @@ describe("polyplug serve under faults", () => {
     expect(exit.code).toBe(0);
     for (const pid of seen) expect(alive(pid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
-  });
+  }, 120_000);
 
   it("treats the double SIGINT of one Ctrl-C as one: plugins are stopped gracefully", async () => {
     const served = await serve({ detached: true });
@@ -134,7 +119,7 @@ describe("polyplug serve under faults", () => {
     expect(served.output()).toMatch(/"outcome":"(graceful|terminated)"/);
     expect(alive(pluginPid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
-  });
+  }, 120_000);
 
   it("a second Ctrl-C after the first second forces the stop, still leaving nothing behind", async () => {
     const served = await serve();
@@ -142,7 +127,7 @@ describe("polyplug serve under faults", () => {
     await eventually(() => childPids(gatewayPid).length === 1, 30_000, "plugin running");
     const [pluginPid] = childPids(gatewayPid) as [number];
     // A plugin that does not answer Deactivate/Shutdown: the graceful stop would wait for it.
-    process.kill(pluginPid, "SIGSTOP");
+    signalTree(pluginPid, "SIGSTOP");
     served.child.kill("SIGINT");
     await eventually(() => served.output().includes("shutting down"), 10_000, "graceful stop began");
     await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -152,5 +137,5 @@ describe("polyplug serve under faults", () => {
     expect(exit.code).toBe(1);
     expect(alive(pluginPid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -40,5 +40,5 @@ describe("a plugin flooding stderr", () => {
     } finally {
       await plugin.shutdown();
     }
-  });
+  }, 120_000);
 });

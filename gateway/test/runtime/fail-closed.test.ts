@@ -96,7 +96,7 @@ describe("fail-closed while a plugin is down", () => {
     await gateway.restart(WORDFILTER);
     expect((await gateway.dispatcher.intercept(TOPIC, { message: "hello" })).allowed).toBe(true);
     expect(gateway.plugin(WORDFILTER).blockingTopics).toEqual([]);
-  });
+  }, 120_000);
 
   it("lets events through with a visible failed-open step when the operator says open", async () => {
     const gateway = await gatewayWith(wordfilterCopy("closed"), { failurePolicy: { plugins: { [WORDFILTER]: { [TOPIC]: "open" } } }, policy: { crashLoopFailures: 0, restartBaseMs: 50 } });
@@ -107,6 +107,23 @@ describe("fail-closed while a plugin is down", () => {
     expect(verdict.allowed).toBe(true);
     expect(verdict.steps).toEqual([expect.objectContaining({ pluginId: WORDFILTER, outcome: "failed-open", error: expect.objectContaining({ code: "unavailable" }), failMode: { mode: "open", source: "config" } })]);
     expect(gateway.plugin(WORDFILTER).blockingTopics).toEqual([]);
+  });
+});
+
+describe("a plugin that goes away mid-chain", () => {
+  it("is a failed-closed step naming it and 'unavailable' when it is disabled while an earlier step runs", async () => {
+    const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.first", priority: 1 }, { id: "p.guard", priority: 2, onFailure: "closed" }]));
+    const verdict = gateway.dispatcher.intercept("test.x", { script: { "p.first": "sleep:500", "p.guard": "proceed" } });
+    await gateway.disable("p.guard");
+    const answer = await verdict;
+    expect(answer.allowed).toBe(false);
+    expect(answer.steps.map((s) => [s.pluginId, s.outcome, s.error?.code])).toEqual([
+      ["p.first", "proceed", undefined],
+      ["p.guard", "failed-closed", "unavailable"],
+    ]);
+    expect(answer.rejection?.reason).toMatch(/plugin p\.guard is unavailable \((stopping|not-running)\)/);
+    // Disabled by the operator: out of the chain from then on.
+    expect((await gateway.dispatcher.intercept("test.x", { script: {} })).steps.map((s) => s.pluginId)).toEqual(["p.first"]);
   });
 });
 
@@ -130,14 +147,14 @@ describe("the fail mode is the operator's", () => {
     // The operator's choice outlives the gateway.
     const second = await gatewayWith(plugins, { dataDir: data, failurePolicy: { default: "closed" } });
     expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({ mode: "open", source: "admin" });
-    second.setFailMode("p.suggests-open", "test.*", undefined);
+    await second.setFailMode("p.suggests-open", "test.*", undefined);
     expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({ mode: "closed", source: "config-default" });
   });
 
   it("refuses a bad topic or mode with a clear error", async () => {
     const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.a" }]));
-    expect(() => gateway.setFailMode("p.a", "Not A Topic", "closed")).toThrow(/not a topic/);
-    expect(() => gateway.setFailMode("p.nobody", "*", "closed")).toThrow(/no plugin with id/);
+    await expect(gateway.setFailMode("p.a", "Not A Topic", "closed")).rejects.toThrow(/not a topic/);
+    await expect(gateway.setFailMode("p.nobody", "*", "closed")).rejects.toThrow(/no plugin with id/);
     await expect(gatewayWith(scriptedPluginsDir([]), { failurePolicy: { default: "maybe" as "open" } })).rejects.toThrow(/not a fail mode/);
   });
 });

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { ErrorCode } from "../../src/errors.js";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/runtime/gateway.js";
 import { eventually } from "../log-capture.js";
+import { signalTree } from "../process-tree.js";
 import { dataDir, scriptedPluginsDir, type ScriptedPlugin } from "./scripted-plugins.js";
 
 const gateways: Gateway[] = [];
@@ -26,6 +27,7 @@ async function gatewayWith(plugins: ScriptedPlugin[], options: Partial<GatewayOp
 }
 
 const script = (steps: Record<string, string>) => ({ text: "hello", script: steps });
+
 
 describe("intercept chains", () => {
   it("runs in priority order, then id order, each plugin seeing the previous output", async () => {
@@ -101,7 +103,7 @@ describe("supervision", () => {
   it("detects a hung (SIGSTOPped) plugin from hook deadlines plus failed health checks and restarts it", async () => {
     const gateway = await gatewayWith([{ id: "p.hang", interceptTimeoutMs: 200 }], { policy: { unhealthyAfter: 2, restartBaseMs: 50, healthIntervalMs: 60_000, healthTimeoutMs: 300 } });
     const pid = gateway.plugins()[0]?.pid as number;
-    process.kill(pid, "SIGSTOP");
+    signalTree(pid, "SIGSTOP");
     try {
       // Each missed deadline makes a health check; two failed checks in a row restart it.
       await eventually(
@@ -113,7 +115,7 @@ describe("supervision", () => {
         `restart after hang: ${JSON.stringify(gateway.plugins())}`,
       );
     } finally {
-      process.kill(pid, "SIGKILL");
+      signalTree(pid, "SIGKILL");
     }
     expect(gateway.plugins()[0]?.lastError?.code).toBe(ErrorCode.Unhealthy);
     expect(gateway.plugins()[0]?.lastError?.message).toMatch(/health check failed/);
