@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { h2Burst, rapidReset, slowBodies } from "./lib/attacks.mjs";
 import { startGateway } from "./lib/gateway-process.mjs";
-import { CALL_DEADLINE_MS, chaosCommand, startInterceptLoad, startKvWriter } from "./lib/load.mjs";
+import { Worker } from "node:worker_threads";
+import { CALL_DEADLINE_MS, chaosCommand } from "./lib/load.mjs";
 import { entriesBelow, pidsMatching, signalAll } from "./lib/processes.mjs";
 import { checksOf, writeReport } from "./lib/report.mjs";
 
@@ -145,10 +146,8 @@ async function main() {
     log(`${atS.toFixed(1)} s ${name}: ${JSON.stringify(outcome)}`);
   };
 
-  const target = () => url;
-  const load = startInterceptLoad(target, scale.rate);
-  const acked = new Map();
-  const kv = startKvWriter(target, acked, args.short ? 50 : 100);
+  const load = new Worker(path.join(here, "lib", "load-worker.mjs"), { workerData: { url, rate: scale.rate, kvIntervalMs: args.short ? 50 : 100 } });
+  const fromLoad = (type) => new Promise((resolve) => load.on("message", (message) => message.type === type && resolve(message)));
   const background = [];
 
   await at(0.08);
@@ -191,9 +190,10 @@ async function main() {
   await event("kill -9 the gateway; check the acknowledged KV writes; start it again", async () => {
     // The writer's in-flight write may or may not land; only acknowledged ones are promised.
     url = undefined;
-    load.cutting();
+    const ackedBeforeKill = fromLoad("acked");
+    load.postMessage({ type: "cutting" });
+    const promised = new Map((await ackedBeforeKill).acked);
     await gateway.kill9();
-    const promised = new Map(acked);
     const db = new Database(path.join(root, "data", "polyplug.db"), { readonly: true });
     const rows = db.prepare("SELECT key, value FROM kv WHERE namespace = ?").all(HOSTILE_ID);
     db.close();
@@ -203,12 +203,15 @@ async function main() {
     instance++;
     gateway = await start();
     url = gateway.url;
+    load.postMessage({ type: "target", url });
     return { ...kvFigures, restartedAt: url };
   });
 
   await at(1);
-  await kv.stop();
-  const loadFigures = await load.stop();
+  const stoppedLoad = fromLoad("figures");
+  load.postMessage({ type: "stop" });
+  const loadFigures = (await stoppedLoad).figures;
+  await load.terminate();
   rssPeak = Math.max(rssPeak, gateway.rssPeak());
   log("SIGTERM the gateway");
   const stopped = await gateway.stop(SHUTDOWN_BOUND_MS);
