@@ -8,6 +8,7 @@ import { PolyplugError } from "../errors.js";
 import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
 import { paint, type CliIo } from "./io.js";
 
 interface ServeOptions {
@@ -64,6 +65,8 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
       ...(config.limits ? { limits: config.limits } : {}),
+      ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
+      ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
     });
     const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
       await gateway.stop();
@@ -90,21 +93,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         "",
       ].join("\n"),
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        process.once("SIGINT", () => process.exit(130));
-        logger.info("shutting down: deactivating and stopping plugins");
-        void admin
-          .close()
-          .then(() => gateway.stop())
-          .then(resolve);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    return 0;
+    return await untilSignalled({ logger, shutdownTimeoutMs: config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, stop: () => admin.close().then(() => gateway.stop()), kill: () => Promise.all([admin.close(), gateway.kill()]).then(() => undefined) });
   } catch (error) {
     const failure = PolyplugError.from(error);
     io.err(`${c.red("✖ serve failed")} ${c.dim(`[${failure.code}]`)}\n${failure.message}\n`);

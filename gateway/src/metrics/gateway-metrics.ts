@@ -22,6 +22,8 @@ export interface MetricsSources {
   webSocketClients(): number;
   /** The public server's admission counters (connections, in-flight, queued, shed). */
   publicServer?(): PublicServerCounters;
+  /** Per enabled plugin: its fail-closed topics whose events are rejected because it is not serving. */
+  blockingTopics?(): readonly { readonly pluginId: string; readonly topics: readonly string[] }[];
 }
 
 /**
@@ -105,6 +107,16 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       for (const status of sources?.plugins() ?? []) {
         for (const state of PLUGIN_STATES) this.set({ plugin_id: status.pluginId, state }, status.state === state ? 1 : 0);
       }
+    },
+  });
+  new Gauge({
+    name: "polyplug_plugin_blocking_topics",
+    help: "Fail-closed intercept topics of each enabled plugin whose events are being rejected because the plugin is not serving (starting, restarting, failed); 0 when it serves.",
+    labelNames: ["plugin_id"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { pluginId, topics } of sources?.blockingTopics?.() ?? []) this.set({ plugin_id: pluginId }, topics.length);
     },
   });
   new Gauge({

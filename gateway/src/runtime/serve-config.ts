@@ -3,6 +3,9 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { TOPIC_PATTERN } from "../dispatch/topics.js";
+
+const failMode = z.enum(["open", "closed"]);
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -56,6 +59,22 @@ export const serveConfigSchema = z
       .partial()
       .strict()
       .optional(),
+    /**
+     * The operator's fail modes (see README "Fail-closed"): `default` for every plugin and
+     * topic not named, `plugins: { "<pluginId>": "closed" | { "<topic or pattern>": "closed" } }`.
+     * Unset: each manifest's `onFailure` suggestion.
+     */
+    failurePolicy: z
+      .object({
+        default: failMode.optional(),
+        plugins: z.record(z.string().min(1), z.union([failMode, z.record(z.string().regex(TOPIC_PATTERN, "a topic, \"prefix.*\" or \"*\""), failMode)])).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Bound on the graceful stop after SIGTERM/SIGINT (default 10000 ms); past it plugins are SIGKILLed and the gateway exits. */
+    shutdownTimeoutMs: z.number().int().positive().optional(),
+    /** Most intercept and command calls in flight to one plugin (default 64); past it the step fails with resource_exhausted. */
+    maxInFlightPerPlugin: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -572,9 +572,15 @@ type PluginInfo struct {
 	// The settings schema from the manifest.
 	Settings []*SettingSpec `protobuf:"bytes,18,rep,name=settings,proto3" json:"settings,omitempty"`
 	// Per-hook call counts and durations since the gateway started.
-	Latency       []*HookLatency `protobuf:"bytes,19,rep,name=latency,proto3" json:"latency,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Latency []*HookLatency `protobuf:"bytes,19,rep,name=latency,proto3" json:"latency,omitempty"`
+	// The fail mode of each intercept subscription in the manifest.
+	FailModes []*TopicFailMode `protobuf:"bytes,20,rep,name=fail_modes,json=failModes,proto3" json:"fail_modes,omitempty"`
+	// Fail-closed topics whose events are being rejected right now because
+	// the plugin is enabled but not serving (starting, restarting, failed):
+	// non-empty means this plugin is blocking traffic.
+	BlockingTopics []string `protobuf:"bytes,21,rep,name=blocking_topics,json=blockingTopics,proto3" json:"blocking_topics,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PluginInfo) Reset() {
@@ -740,6 +746,194 @@ func (x *PluginInfo) GetLatency() []*HookLatency {
 	return nil
 }
 
+func (x *PluginInfo) GetFailModes() []*TopicFailMode {
+	if x != nil {
+		return x.FailModes
+	}
+	return nil
+}
+
+func (x *PluginInfo) GetBlockingTopics() []string {
+	if x != nil {
+		return x.BlockingTopics
+	}
+	return nil
+}
+
+// TopicFailMode is the fail mode of one subscribed topic of a plugin.
+type TopicFailMode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The manifest's subscription topic (or pattern).
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The mode that applies.
+	Mode FailMode `protobuf:"varint,2,opt,name=mode,proto3,enum=polyplug.v1.FailMode" json:"mode,omitempty"`
+	// Where it came from: "admin", "config", "config-default" or "manifest".
+	Source        string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicFailMode) Reset() {
+	*x = TopicFailMode{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicFailMode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicFailMode) ProtoMessage() {}
+
+func (x *TopicFailMode) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicFailMode.ProtoReflect.Descriptor instead.
+func (*TopicFailMode) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TopicFailMode) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *TopicFailMode) GetMode() FailMode {
+	if x != nil {
+		return x.Mode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+func (x *TopicFailMode) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// AdminSetFailModeRequest sets or removes one fail-mode override.
+type AdminSetFailModeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin.
+	PluginId string `protobuf:"bytes,1,opt,name=plugin_id,json=pluginId,proto3" json:"plugin_id,omitempty"`
+	// A topic or pattern ("prefix.*"); empty or "*": every topic.
+	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic.
+	Mode          FailMode `protobuf:"varint,3,opt,name=mode,proto3,enum=polyplug.v1.FailMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSetFailModeRequest) Reset() {
+	*x = AdminSetFailModeRequest{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSetFailModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSetFailModeRequest) ProtoMessage() {}
+
+func (x *AdminSetFailModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSetFailModeRequest.ProtoReflect.Descriptor instead.
+func (*AdminSetFailModeRequest) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AdminSetFailModeRequest) GetPluginId() string {
+	if x != nil {
+		return x.PluginId
+	}
+	return ""
+}
+
+func (x *AdminSetFailModeRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *AdminSetFailModeRequest) GetMode() FailMode {
+	if x != nil {
+		return x.Mode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+// AdminSetFailModeResponse is the plugin after the change.
+type AdminSetFailModeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin, with its fail_modes and blocking_topics.
+	Plugin        *PluginInfo `protobuf:"bytes,1,opt,name=plugin,proto3" json:"plugin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSetFailModeResponse) Reset() {
+	*x = AdminSetFailModeResponse{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSetFailModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSetFailModeResponse) ProtoMessage() {}
+
+func (x *AdminSetFailModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSetFailModeResponse.ProtoReflect.Descriptor instead.
+func (*AdminSetFailModeResponse) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AdminSetFailModeResponse) GetPlugin() *PluginInfo {
+	if x != nil {
+		return x.Plugin
+	}
+	return nil
+}
+
 // BrokenPlugin is a plugin folder the gateway could not load.
 type BrokenPlugin struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -755,7 +949,7 @@ type BrokenPlugin struct {
 
 func (x *BrokenPlugin) Reset() {
 	*x = BrokenPlugin{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +961,7 @@ func (x *BrokenPlugin) String() string {
 func (*BrokenPlugin) ProtoMessage() {}
 
 func (x *BrokenPlugin) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +974,7 @@ func (x *BrokenPlugin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokenPlugin.ProtoReflect.Descriptor instead.
 func (*BrokenPlugin) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BrokenPlugin) GetDir() string {
@@ -813,7 +1007,7 @@ type AdminGetStatusRequest struct {
 
 func (x *AdminGetStatusRequest) Reset() {
 	*x = AdminGetStatusRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +1019,7 @@ func (x *AdminGetStatusRequest) String() string {
 func (*AdminGetStatusRequest) ProtoMessage() {}
 
 func (x *AdminGetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +1032,7 @@ func (x *AdminGetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetStatusRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 // AdminGetStatusResponse is the gateway's status.
@@ -860,7 +1054,7 @@ type AdminGetStatusResponse struct {
 
 func (x *AdminGetStatusResponse) Reset() {
 	*x = AdminGetStatusResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +1066,7 @@ func (x *AdminGetStatusResponse) String() string {
 func (*AdminGetStatusResponse) ProtoMessage() {}
 
 func (x *AdminGetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +1079,7 @@ func (x *AdminGetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetStatusResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AdminGetStatusResponse) GetVersion() string {
@@ -932,7 +1126,7 @@ type AdminListPluginsRequest struct {
 
 func (x *AdminListPluginsRequest) Reset() {
 	*x = AdminListPluginsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1138,7 @@ func (x *AdminListPluginsRequest) String() string {
 func (*AdminListPluginsRequest) ProtoMessage() {}
 
 func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1151,7 @@ func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 // AdminListPluginsResponse lists every plugin, by id.
@@ -971,7 +1165,7 @@ type AdminListPluginsResponse struct {
 
 func (x *AdminListPluginsResponse) Reset() {
 	*x = AdminListPluginsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1177,7 @@ func (x *AdminListPluginsResponse) String() string {
 func (*AdminListPluginsResponse) ProtoMessage() {}
 
 func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1190,7 @@ func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdminListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1017,7 +1211,7 @@ type AdminGetPluginRequest struct {
 
 func (x *AdminGetPluginRequest) Reset() {
 	*x = AdminGetPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1223,7 @@ func (x *AdminGetPluginRequest) String() string {
 func (*AdminGetPluginRequest) ProtoMessage() {}
 
 func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1236,7 @@ func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminGetPluginRequest) GetPluginId() string {
@@ -1063,7 +1257,7 @@ type AdminGetPluginResponse struct {
 
 func (x *AdminGetPluginResponse) Reset() {
 	*x = AdminGetPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1269,7 @@ func (x *AdminGetPluginResponse) String() string {
 func (*AdminGetPluginResponse) ProtoMessage() {}
 
 func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1282,7 @@ func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminGetPluginResponse) GetPlugin() *PluginInfo {
@@ -1113,7 +1307,7 @@ type AdminInstallPluginRequest struct {
 
 func (x *AdminInstallPluginRequest) Reset() {
 	*x = AdminInstallPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1319,7 @@ func (x *AdminInstallPluginRequest) String() string {
 func (*AdminInstallPluginRequest) ProtoMessage() {}
 
 func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1332,7 @@ func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AdminInstallPluginRequest) GetBundle() []byte {
@@ -1181,7 +1375,7 @@ type AdminInstallPluginResponse struct {
 
 func (x *AdminInstallPluginResponse) Reset() {
 	*x = AdminInstallPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1387,7 @@ func (x *AdminInstallPluginResponse) String() string {
 func (*AdminInstallPluginResponse) ProtoMessage() {}
 
 func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1400,7 @@ func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AdminInstallPluginResponse) GetPlugin() *PluginInfo {
@@ -1255,7 +1449,7 @@ type AdminEnablePluginRequest struct {
 
 func (x *AdminEnablePluginRequest) Reset() {
 	*x = AdminEnablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1461,7 @@ func (x *AdminEnablePluginRequest) String() string {
 func (*AdminEnablePluginRequest) ProtoMessage() {}
 
 func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1474,7 @@ func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AdminEnablePluginRequest) GetPluginId() string {
@@ -1301,7 +1495,7 @@ type AdminEnablePluginResponse struct {
 
 func (x *AdminEnablePluginResponse) Reset() {
 	*x = AdminEnablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1507,7 @@ func (x *AdminEnablePluginResponse) String() string {
 func (*AdminEnablePluginResponse) ProtoMessage() {}
 
 func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1520,7 @@ func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AdminEnablePluginResponse) GetPlugin() *PluginInfo {
@@ -1347,7 +1541,7 @@ type AdminDisablePluginRequest struct {
 
 func (x *AdminDisablePluginRequest) Reset() {
 	*x = AdminDisablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1553,7 @@ func (x *AdminDisablePluginRequest) String() string {
 func (*AdminDisablePluginRequest) ProtoMessage() {}
 
 func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1566,7 @@ func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AdminDisablePluginRequest) GetPluginId() string {
@@ -1393,7 +1587,7 @@ type AdminDisablePluginResponse struct {
 
 func (x *AdminDisablePluginResponse) Reset() {
 	*x = AdminDisablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1405,7 +1599,7 @@ func (x *AdminDisablePluginResponse) String() string {
 func (*AdminDisablePluginResponse) ProtoMessage() {}
 
 func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1418,7 +1612,7 @@ func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AdminDisablePluginResponse) GetPlugin() *PluginInfo {
@@ -1439,7 +1633,7 @@ type AdminRestartPluginRequest struct {
 
 func (x *AdminRestartPluginRequest) Reset() {
 	*x = AdminRestartPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1645,7 @@ func (x *AdminRestartPluginRequest) String() string {
 func (*AdminRestartPluginRequest) ProtoMessage() {}
 
 func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1658,7 @@ func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminRestartPluginRequest) GetPluginId() string {
@@ -1485,7 +1679,7 @@ type AdminRestartPluginResponse struct {
 
 func (x *AdminRestartPluginResponse) Reset() {
 	*x = AdminRestartPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1691,7 @@ func (x *AdminRestartPluginResponse) String() string {
 func (*AdminRestartPluginResponse) ProtoMessage() {}
 
 func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1704,7 @@ func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminRestartPluginResponse) GetPlugin() *PluginInfo {
@@ -1531,7 +1725,7 @@ type AdminRemovePluginRequest struct {
 
 func (x *AdminRemovePluginRequest) Reset() {
 	*x = AdminRemovePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +1737,7 @@ func (x *AdminRemovePluginRequest) String() string {
 func (*AdminRemovePluginRequest) ProtoMessage() {}
 
 func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +1750,7 @@ func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminRemovePluginRequest) GetPluginId() string {
@@ -1577,7 +1771,7 @@ type AdminRemovePluginResponse struct {
 
 func (x *AdminRemovePluginResponse) Reset() {
 	*x = AdminRemovePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1783,7 @@ func (x *AdminRemovePluginResponse) String() string {
 func (*AdminRemovePluginResponse) ProtoMessage() {}
 
 func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1796,7 @@ func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminRemovePluginResponse) GetVersion() string {
@@ -1623,7 +1817,7 @@ type AdminGetConfigRequest struct {
 
 func (x *AdminGetConfigRequest) Reset() {
 	*x = AdminGetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1829,7 @@ func (x *AdminGetConfigRequest) String() string {
 func (*AdminGetConfigRequest) ProtoMessage() {}
 
 func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1842,7 @@ func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminGetConfigRequest) GetPluginId() string {
@@ -1671,7 +1865,7 @@ type AdminGetConfigResponse struct {
 
 func (x *AdminGetConfigResponse) Reset() {
 	*x = AdminGetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1683,7 +1877,7 @@ func (x *AdminGetConfigResponse) String() string {
 func (*AdminGetConfigResponse) ProtoMessage() {}
 
 func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1696,7 +1890,7 @@ func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminGetConfigResponse) GetConfig() *structpb.Struct {
@@ -1730,7 +1924,7 @@ type AdminSetConfigRequest struct {
 
 func (x *AdminSetConfigRequest) Reset() {
 	*x = AdminSetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1936,7 @@ func (x *AdminSetConfigRequest) String() string {
 func (*AdminSetConfigRequest) ProtoMessage() {}
 
 func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1949,7 @@ func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminSetConfigRequest) GetPluginId() string {
@@ -1790,7 +1984,7 @@ type AdminSetConfigResponse struct {
 
 func (x *AdminSetConfigResponse) Reset() {
 	*x = AdminSetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1996,7 @@ func (x *AdminSetConfigResponse) String() string {
 func (*AdminSetConfigResponse) ProtoMessage() {}
 
 func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +2009,7 @@ func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminSetConfigResponse) GetConfig() *structpb.Struct {
@@ -1842,7 +2036,7 @@ type AdminStreamLogsRequest struct {
 
 func (x *AdminStreamLogsRequest) Reset() {
 	*x = AdminStreamLogsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +2048,7 @@ func (x *AdminStreamLogsRequest) String() string {
 func (*AdminStreamLogsRequest) ProtoMessage() {}
 
 func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +2061,7 @@ func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminStreamLogsRequest) GetPluginId() string {
@@ -1919,7 +2113,7 @@ type AdminStreamLogsResponse struct {
 
 func (x *AdminStreamLogsResponse) Reset() {
 	*x = AdminStreamLogsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2125,7 @@ func (x *AdminStreamLogsResponse) String() string {
 func (*AdminStreamLogsResponse) ProtoMessage() {}
 
 func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2138,7 @@ func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminStreamLogsResponse) GetTime() *timestamppb.Timestamp {
@@ -2000,7 +2194,7 @@ type AdminStreamEventsRequest struct {
 
 func (x *AdminStreamEventsRequest) Reset() {
 	*x = AdminStreamEventsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2206,7 @@ func (x *AdminStreamEventsRequest) String() string {
 func (*AdminStreamEventsRequest) ProtoMessage() {}
 
 func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2219,7 @@ func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminStreamEventsRequest) GetPluginId() string {
@@ -2057,7 +2251,7 @@ type AdminStreamEventsResponse struct {
 
 func (x *AdminStreamEventsResponse) Reset() {
 	*x = AdminStreamEventsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2263,7 @@ func (x *AdminStreamEventsResponse) String() string {
 func (*AdminStreamEventsResponse) ProtoMessage() {}
 
 func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2276,7 @@ func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AdminStreamEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2218,7 +2412,7 @@ type PluginStateChanged struct {
 
 func (x *PluginStateChanged) Reset() {
 	*x = PluginStateChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2424,7 @@ func (x *PluginStateChanged) String() string {
 func (*PluginStateChanged) ProtoMessage() {}
 
 func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2437,7 @@ func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStateChanged.ProtoReflect.Descriptor instead.
 func (*PluginStateChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PluginStateChanged) GetPluginId() string {
@@ -2296,7 +2490,7 @@ type PluginInstalled struct {
 
 func (x *PluginInstalled) Reset() {
 	*x = PluginInstalled{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2502,7 @@ func (x *PluginInstalled) String() string {
 func (*PluginInstalled) ProtoMessage() {}
 
 func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2515,7 @@ func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInstalled.ProtoReflect.Descriptor instead.
 func (*PluginInstalled) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PluginInstalled) GetPluginId() string {
@@ -2358,7 +2552,7 @@ type PluginRemoved struct {
 
 func (x *PluginRemoved) Reset() {
 	*x = PluginRemoved{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2564,7 @@ func (x *PluginRemoved) String() string {
 func (*PluginRemoved) ProtoMessage() {}
 
 func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2577,7 @@ func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRemoved.ProtoReflect.Descriptor instead.
 func (*PluginRemoved) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PluginRemoved) GetPluginId() string {
@@ -2413,7 +2607,7 @@ type PluginConfigChanged struct {
 
 func (x *PluginConfigChanged) Reset() {
 	*x = PluginConfigChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2619,7 @@ func (x *PluginConfigChanged) String() string {
 func (*PluginConfigChanged) ProtoMessage() {}
 
 func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2632,7 @@ func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigChanged.ProtoReflect.Descriptor instead.
 func (*PluginConfigChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PluginConfigChanged) GetPluginId() string {
@@ -2469,7 +2663,7 @@ type CommandConflict struct {
 
 func (x *CommandConflict) Reset() {
 	*x = CommandConflict{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2675,7 @@ func (x *CommandConflict) String() string {
 func (*CommandConflict) ProtoMessage() {}
 
 func (x *CommandConflict) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2688,7 @@ func (x *CommandConflict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandConflict.ProtoReflect.Descriptor instead.
 func (*CommandConflict) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CommandConflict) GetCommand() string {
@@ -2528,7 +2722,7 @@ type PluginPublishedEvent struct {
 
 func (x *PluginPublishedEvent) Reset() {
 	*x = PluginPublishedEvent{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2540,7 +2734,7 @@ func (x *PluginPublishedEvent) String() string {
 func (*PluginPublishedEvent) ProtoMessage() {}
 
 func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2553,7 +2747,7 @@ func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPublishedEvent.ProtoReflect.Descriptor instead.
 func (*PluginPublishedEvent) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PluginPublishedEvent) GetPluginId() string {
@@ -2588,7 +2782,7 @@ var File_polyplug_v1_admin_proto protoreflect.FileDescriptor
 
 const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x17polyplug/v1/admin.proto\x12\vpolyplug.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dpolyplug/v1/gateway_api.proto\x1a\x18polyplug/v1/plugin.proto\"g\n" +
+	"\x17polyplug/v1/admin.proto\x12\vpolyplug.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19polyplug/v1/gateway.proto\x1a\x1dpolyplug/v1/gateway_api.proto\x1a\x18polyplug/v1/plugin.proto\"g\n" +
 	"\vPluginError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
@@ -2614,7 +2808,7 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x03min\x18\b \x01(\x01H\x00R\x03min\x88\x01\x01\x12\x15\n" +
 	"\x03max\x18\t \x01(\x01H\x01R\x03max\x88\x01\x01B\x06\n" +
 	"\x04_minB\x06\n" +
-	"\x04_max\"\xf8\x05\n" +
+	"\x04_max\"\xdc\x06\n" +
 	"\n" +
 	"PluginInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -2638,7 +2832,20 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\vhttp_routes\x18\x11 \x03(\v2\x16.polyplug.v1.HttpRouteR\n" +
 	"httpRoutes\x124\n" +
 	"\bsettings\x18\x12 \x03(\v2\x18.polyplug.v1.SettingSpecR\bsettings\x122\n" +
-	"\alatency\x18\x13 \x03(\v2\x18.polyplug.v1.HookLatencyR\alatency\"N\n" +
+	"\alatency\x18\x13 \x03(\v2\x18.polyplug.v1.HookLatencyR\alatency\x129\n" +
+	"\n" +
+	"fail_modes\x18\x14 \x03(\v2\x1a.polyplug.v1.TopicFailModeR\tfailModes\x12'\n" +
+	"\x0fblocking_topics\x18\x15 \x03(\tR\x0eblockingTopics\"h\n" +
+	"\rTopicFailMode\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12)\n" +
+	"\x04mode\x18\x02 \x01(\x0e2\x15.polyplug.v1.FailModeR\x04mode\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\"w\n" +
+	"\x17AdminSetFailModeRequest\x12\x1b\n" +
+	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\x12)\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x15.polyplug.v1.FailModeR\x04mode\"K\n" +
+	"\x18AdminSetFailModeResponse\x12/\n" +
+	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"N\n" +
 	"\fBrokenPlugin\x12\x10\n" +
 	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
@@ -2764,7 +2971,7 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x13SETTING_TYPE_NUMBER\x10\x04\x12\x17\n" +
 	"\x13SETTING_TYPE_SELECT\x10\x05\x12\x17\n" +
 	"\x13SETTING_TYPE_SECRET\x10\x06\x12\x15\n" +
-	"\x11SETTING_TYPE_LIST\x10\a2\xdb\b\n" +
+	"\x11SETTING_TYPE_LIST\x10\a2\xb7\t\n" +
 	"\x05Admin\x12T\n" +
 	"\tGetStatus\x12\".polyplug.v1.AdminGetStatusRequest\x1a#.polyplug.v1.AdminGetStatusResponse\x12Z\n" +
 	"\vListPlugins\x12$.polyplug.v1.AdminListPluginsRequest\x1a%.polyplug.v1.AdminListPluginsResponse\x12T\n" +
@@ -2778,7 +2985,8 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\tSetConfig\x12\".polyplug.v1.AdminSetConfigRequest\x1a#.polyplug.v1.AdminSetConfigResponse\x12Y\n" +
 	"\n" +
 	"StreamLogs\x12#.polyplug.v1.AdminStreamLogsRequest\x1a$.polyplug.v1.AdminStreamLogsResponse0\x01\x12_\n" +
-	"\fStreamEvents\x12%.polyplug.v1.AdminStreamEventsRequest\x1a&.polyplug.v1.AdminStreamEventsResponse0\x01BEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
+	"\fStreamEvents\x12%.polyplug.v1.AdminStreamEventsRequest\x1a&.polyplug.v1.AdminStreamEventsResponse0\x01\x12Z\n" +
+	"\vSetFailMode\x12$.polyplug.v1.AdminSetFailModeRequest\x1a%.polyplug.v1.AdminSetFailModeResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
 
 var (
 	file_polyplug_v1_admin_proto_rawDescOnce sync.Once
@@ -2793,7 +3001,7 @@ func file_polyplug_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_polyplug_v1_admin_proto_goTypes = []any{
 	(PluginState)(0),                   // 0: polyplug.v1.PluginState
 	(SettingType)(0),                   // 1: polyplug.v1.SettingType
@@ -2802,115 +3010,125 @@ var file_polyplug_v1_admin_proto_goTypes = []any{
 	(*SettingOption)(nil),              // 4: polyplug.v1.SettingOption
 	(*SettingSpec)(nil),                // 5: polyplug.v1.SettingSpec
 	(*PluginInfo)(nil),                 // 6: polyplug.v1.PluginInfo
-	(*BrokenPlugin)(nil),               // 7: polyplug.v1.BrokenPlugin
-	(*AdminGetStatusRequest)(nil),      // 8: polyplug.v1.AdminGetStatusRequest
-	(*AdminGetStatusResponse)(nil),     // 9: polyplug.v1.AdminGetStatusResponse
-	(*AdminListPluginsRequest)(nil),    // 10: polyplug.v1.AdminListPluginsRequest
-	(*AdminListPluginsResponse)(nil),   // 11: polyplug.v1.AdminListPluginsResponse
-	(*AdminGetPluginRequest)(nil),      // 12: polyplug.v1.AdminGetPluginRequest
-	(*AdminGetPluginResponse)(nil),     // 13: polyplug.v1.AdminGetPluginResponse
-	(*AdminInstallPluginRequest)(nil),  // 14: polyplug.v1.AdminInstallPluginRequest
-	(*AdminInstallPluginResponse)(nil), // 15: polyplug.v1.AdminInstallPluginResponse
-	(*AdminEnablePluginRequest)(nil),   // 16: polyplug.v1.AdminEnablePluginRequest
-	(*AdminEnablePluginResponse)(nil),  // 17: polyplug.v1.AdminEnablePluginResponse
-	(*AdminDisablePluginRequest)(nil),  // 18: polyplug.v1.AdminDisablePluginRequest
-	(*AdminDisablePluginResponse)(nil), // 19: polyplug.v1.AdminDisablePluginResponse
-	(*AdminRestartPluginRequest)(nil),  // 20: polyplug.v1.AdminRestartPluginRequest
-	(*AdminRestartPluginResponse)(nil), // 21: polyplug.v1.AdminRestartPluginResponse
-	(*AdminRemovePluginRequest)(nil),   // 22: polyplug.v1.AdminRemovePluginRequest
-	(*AdminRemovePluginResponse)(nil),  // 23: polyplug.v1.AdminRemovePluginResponse
-	(*AdminGetConfigRequest)(nil),      // 24: polyplug.v1.AdminGetConfigRequest
-	(*AdminGetConfigResponse)(nil),     // 25: polyplug.v1.AdminGetConfigResponse
-	(*AdminSetConfigRequest)(nil),      // 26: polyplug.v1.AdminSetConfigRequest
-	(*AdminSetConfigResponse)(nil),     // 27: polyplug.v1.AdminSetConfigResponse
-	(*AdminStreamLogsRequest)(nil),     // 28: polyplug.v1.AdminStreamLogsRequest
-	(*AdminStreamLogsResponse)(nil),    // 29: polyplug.v1.AdminStreamLogsResponse
-	(*AdminStreamEventsRequest)(nil),   // 30: polyplug.v1.AdminStreamEventsRequest
-	(*AdminStreamEventsResponse)(nil),  // 31: polyplug.v1.AdminStreamEventsResponse
-	(*PluginStateChanged)(nil),         // 32: polyplug.v1.PluginStateChanged
-	(*PluginInstalled)(nil),            // 33: polyplug.v1.PluginInstalled
-	(*PluginRemoved)(nil),              // 34: polyplug.v1.PluginRemoved
-	(*PluginConfigChanged)(nil),        // 35: polyplug.v1.PluginConfigChanged
-	(*CommandConflict)(nil),            // 36: polyplug.v1.CommandConflict
-	(*PluginPublishedEvent)(nil),       // 37: polyplug.v1.PluginPublishedEvent
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(Hook)(0),                          // 39: polyplug.v1.Hook
-	(*structpb.Value)(nil),             // 40: google.protobuf.Value
-	(*CommandSpec)(nil),                // 41: polyplug.v1.CommandSpec
-	(*HttpRoute)(nil),                  // 42: polyplug.v1.HttpRoute
-	(*structpb.Struct)(nil),            // 43: google.protobuf.Struct
-	(LogLevel)(0),                      // 44: polyplug.v1.LogLevel
+	(*TopicFailMode)(nil),              // 7: polyplug.v1.TopicFailMode
+	(*AdminSetFailModeRequest)(nil),    // 8: polyplug.v1.AdminSetFailModeRequest
+	(*AdminSetFailModeResponse)(nil),   // 9: polyplug.v1.AdminSetFailModeResponse
+	(*BrokenPlugin)(nil),               // 10: polyplug.v1.BrokenPlugin
+	(*AdminGetStatusRequest)(nil),      // 11: polyplug.v1.AdminGetStatusRequest
+	(*AdminGetStatusResponse)(nil),     // 12: polyplug.v1.AdminGetStatusResponse
+	(*AdminListPluginsRequest)(nil),    // 13: polyplug.v1.AdminListPluginsRequest
+	(*AdminListPluginsResponse)(nil),   // 14: polyplug.v1.AdminListPluginsResponse
+	(*AdminGetPluginRequest)(nil),      // 15: polyplug.v1.AdminGetPluginRequest
+	(*AdminGetPluginResponse)(nil),     // 16: polyplug.v1.AdminGetPluginResponse
+	(*AdminInstallPluginRequest)(nil),  // 17: polyplug.v1.AdminInstallPluginRequest
+	(*AdminInstallPluginResponse)(nil), // 18: polyplug.v1.AdminInstallPluginResponse
+	(*AdminEnablePluginRequest)(nil),   // 19: polyplug.v1.AdminEnablePluginRequest
+	(*AdminEnablePluginResponse)(nil),  // 20: polyplug.v1.AdminEnablePluginResponse
+	(*AdminDisablePluginRequest)(nil),  // 21: polyplug.v1.AdminDisablePluginRequest
+	(*AdminDisablePluginResponse)(nil), // 22: polyplug.v1.AdminDisablePluginResponse
+	(*AdminRestartPluginRequest)(nil),  // 23: polyplug.v1.AdminRestartPluginRequest
+	(*AdminRestartPluginResponse)(nil), // 24: polyplug.v1.AdminRestartPluginResponse
+	(*AdminRemovePluginRequest)(nil),   // 25: polyplug.v1.AdminRemovePluginRequest
+	(*AdminRemovePluginResponse)(nil),  // 26: polyplug.v1.AdminRemovePluginResponse
+	(*AdminGetConfigRequest)(nil),      // 27: polyplug.v1.AdminGetConfigRequest
+	(*AdminGetConfigResponse)(nil),     // 28: polyplug.v1.AdminGetConfigResponse
+	(*AdminSetConfigRequest)(nil),      // 29: polyplug.v1.AdminSetConfigRequest
+	(*AdminSetConfigResponse)(nil),     // 30: polyplug.v1.AdminSetConfigResponse
+	(*AdminStreamLogsRequest)(nil),     // 31: polyplug.v1.AdminStreamLogsRequest
+	(*AdminStreamLogsResponse)(nil),    // 32: polyplug.v1.AdminStreamLogsResponse
+	(*AdminStreamEventsRequest)(nil),   // 33: polyplug.v1.AdminStreamEventsRequest
+	(*AdminStreamEventsResponse)(nil),  // 34: polyplug.v1.AdminStreamEventsResponse
+	(*PluginStateChanged)(nil),         // 35: polyplug.v1.PluginStateChanged
+	(*PluginInstalled)(nil),            // 36: polyplug.v1.PluginInstalled
+	(*PluginRemoved)(nil),              // 37: polyplug.v1.PluginRemoved
+	(*PluginConfigChanged)(nil),        // 38: polyplug.v1.PluginConfigChanged
+	(*CommandConflict)(nil),            // 39: polyplug.v1.CommandConflict
+	(*PluginPublishedEvent)(nil),       // 40: polyplug.v1.PluginPublishedEvent
+	(*timestamppb.Timestamp)(nil),      // 41: google.protobuf.Timestamp
+	(Hook)(0),                          // 42: polyplug.v1.Hook
+	(*structpb.Value)(nil),             // 43: google.protobuf.Value
+	(*CommandSpec)(nil),                // 44: polyplug.v1.CommandSpec
+	(*HttpRoute)(nil),                  // 45: polyplug.v1.HttpRoute
+	(FailMode)(0),                      // 46: polyplug.v1.FailMode
+	(*structpb.Struct)(nil),            // 47: google.protobuf.Struct
+	(LogLevel)(0),                      // 48: polyplug.v1.LogLevel
 }
 var file_polyplug_v1_admin_proto_depIdxs = []int32{
-	38, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
-	39, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
+	41, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
+	42, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
 	1,  // 2: polyplug.v1.SettingSpec.type:type_name -> polyplug.v1.SettingType
-	40, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
+	43, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
 	4,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
 	0,  // 5: polyplug.v1.PluginInfo.state:type_name -> polyplug.v1.PluginState
 	2,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
-	38, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
-	39, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
-	41, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
-	42, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
+	41, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
+	42, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
+	44, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
+	45, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
 	5,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
 	3,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
-	38, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
-	6,  // 14: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	7,  // 15: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
-	6,  // 16: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	6,  // 17: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 18: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 19: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 20: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 21: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	43, // 22: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
-	5,  // 23: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
-	43, // 24: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
-	43, // 25: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
-	44, // 26: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
-	38, // 27: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
-	44, // 28: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
-	43, // 29: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
-	38, // 30: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
-	32, // 31: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
-	33, // 32: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
-	34, // 33: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
-	35, // 34: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
-	36, // 35: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
-	37, // 36: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
-	0,  // 37: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
-	2,  // 38: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
-	43, // 39: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
-	8,  // 40: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
-	10, // 41: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
-	12, // 42: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
-	14, // 43: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
-	16, // 44: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
-	18, // 45: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
-	20, // 46: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
-	22, // 47: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
-	24, // 48: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
-	26, // 49: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
-	28, // 50: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
-	30, // 51: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
-	9,  // 52: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
-	11, // 53: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
-	13, // 54: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
-	15, // 55: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
-	17, // 56: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
-	19, // 57: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
-	21, // 58: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
-	23, // 59: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
-	25, // 60: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
-	27, // 61: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
-	29, // 62: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
-	31, // 63: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
-	52, // [52:64] is the sub-list for method output_type
-	40, // [40:52] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	7,  // 13: polyplug.v1.PluginInfo.fail_modes:type_name -> polyplug.v1.TopicFailMode
+	46, // 14: polyplug.v1.TopicFailMode.mode:type_name -> polyplug.v1.FailMode
+	46, // 15: polyplug.v1.AdminSetFailModeRequest.mode:type_name -> polyplug.v1.FailMode
+	6,  // 16: polyplug.v1.AdminSetFailModeResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	41, // 17: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
+	6,  // 18: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	10, // 19: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
+	6,  // 20: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	6,  // 21: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 22: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 23: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 24: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 25: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	47, // 26: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
+	5,  // 27: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
+	47, // 28: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
+	47, // 29: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
+	48, // 30: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
+	41, // 31: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
+	48, // 32: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
+	47, // 33: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
+	41, // 34: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
+	35, // 35: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
+	36, // 36: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
+	37, // 37: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
+	38, // 38: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
+	39, // 39: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
+	40, // 40: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
+	0,  // 41: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
+	2,  // 42: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
+	47, // 43: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
+	11, // 44: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
+	13, // 45: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
+	15, // 46: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
+	17, // 47: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
+	19, // 48: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
+	21, // 49: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
+	23, // 50: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
+	25, // 51: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
+	27, // 52: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
+	29, // 53: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
+	31, // 54: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
+	33, // 55: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
+	8,  // 56: polyplug.v1.Admin.SetFailMode:input_type -> polyplug.v1.AdminSetFailModeRequest
+	12, // 57: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
+	14, // 58: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
+	16, // 59: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
+	18, // 60: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
+	20, // 61: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
+	22, // 62: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
+	24, // 63: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
+	26, // 64: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
+	28, // 65: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
+	30, // 66: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
+	32, // 67: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
+	34, // 68: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
+	9,  // 69: polyplug.v1.Admin.SetFailMode:output_type -> polyplug.v1.AdminSetFailModeResponse
+	57, // [57:70] is the sub-list for method output_type
+	44, // [44:57] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_admin_proto_init() }
@@ -2918,10 +3136,11 @@ func file_polyplug_v1_admin_proto_init() {
 	if File_polyplug_v1_admin_proto != nil {
 		return
 	}
+	file_polyplug_v1_gateway_proto_init()
 	file_polyplug_v1_gateway_api_proto_init()
 	file_polyplug_v1_plugin_proto_init()
 	file_polyplug_v1_admin_proto_msgTypes[3].OneofWrappers = []any{}
-	file_polyplug_v1_admin_proto_msgTypes[29].OneofWrappers = []any{
+	file_polyplug_v1_admin_proto_msgTypes[32].OneofWrappers = []any{
 		(*AdminStreamEventsResponse_StateChanged)(nil),
 		(*AdminStreamEventsResponse_Installed)(nil),
 		(*AdminStreamEventsResponse_Removed)(nil),
@@ -2935,7 +3154,7 @@ func file_polyplug_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_admin_proto_rawDesc), len(file_polyplug_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   36,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FailMode } from "./gateway_pb.js";
+import { file_polyplug_v1_gateway } from "./gateway_pb.js";
 import type { LogLevel } from "./gateway_api_pb.js";
 import { file_polyplug_v1_gateway_api } from "./gateway_api_pb.js";
 import type { CommandSpec, Hook, HttpRoute } from "./plugin_pb.js";
@@ -47,7 +49,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/admin.proto.
  */
 export const file_polyplug_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitgQKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeSI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QiygEKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luIhkKF0FkbWluTGlzdFBsdWdpbnNSZXF1ZXN0IkQKGEFkbWluTGlzdFBsdWdpbnNSZXNwb25zZRIoCgdwbHVnaW5zGAEgAygLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIqChVBZG1pbkdldFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkEKFkFkbWluR2V0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyJZChlBZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0Eg4KBmJ1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGQoRcmVxdWlyZV9zaWduYXR1cmUYAyABKAgijwEKGkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8SGAoQcHJldmlvdXNfdmVyc2lvbhgCIAEoCRIOCgZzaGEyNTYYAyABKAkSDgoGc2lnbmVkGAQgASgIEg4KBmtleV9pZBgFIAEoCSItChhBZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkQKGUFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLQoYQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSIsChlBZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkiKgoVQWRtaW5HZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJtChZBZG1pbkdldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoIc2V0dGluZ3MYAiADKAsyGC5wb2x5cGx1Zy52MS5TZXR0aW5nU3BlYyJiChVBZG1pblNldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEicKBmNvbmZpZxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbWVyZ2UYAyABKAgiQQoWQWRtaW5TZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0InMKFkFkbWluU3RyZWFtTG9nc1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEigKCW1pbl9sZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEg4KBmZvbGxvdxgDIAEoCBIMCgR0YWlsGAQgASgNIsYBChdBZG1pblN0cmVhbUxvZ3NSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVsZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEgsKA21zZxgDIAEoCRIRCglwbHVnaW5faWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRInCgZmaWVsZHMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ii0KGEFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkimwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHMtsICgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAFCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
+  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgi/wQKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkiUwoNVG9waWNGYWlsTW9kZRINCgV0b3BpYxgBIAEoCRIjCgRtb2RlGAIgASgOMhUucG9seXBsdWcudjEuRmFpbE1vZGUSDgoGc291cmNlGAMgASgJImAKF0FkbWluU2V0RmFpbE1vZGVSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCRINCgV0b3BpYxgCIAEoCRIjCgRtb2RlGAMgASgOMhUucG9seXBsdWcudjEuRmFpbE1vZGUiQwoYQWRtaW5TZXRGYWlsTW9kZVJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iOgoMQnJva2VuUGx1Z2luEgsKA2RpchgBIAEoCRIMCgRjb2RlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkiFwoVQWRtaW5HZXRTdGF0dXNSZXF1ZXN0IsoBChZBZG1pbkdldFN0YXR1c1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSEgoKcHVibGljX3VybBgCIAEoCRIuCgpzdGFydGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgdwbHVnaW5zGAQgAygLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbxIxCg5icm9rZW5fcGx1Z2lucxgFIAMoCzIZLnBvbHlwbHVnLnYxLkJyb2tlblBsdWdpbiIZChdBZG1pbkxpc3RQbHVnaW5zUmVxdWVzdCJEChhBZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USKAoHcGx1Z2lucxgBIAMoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iKgoVQWRtaW5HZXRQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJBChZBZG1pbkdldFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iWQoZQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBIOCgZidW5kbGUYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMEhkKEXJlcXVpcmVfc2lnbmF0dXJlGAMgASgIIo8BChpBZG1pbkluc3RhbGxQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEhgKEHByZXZpb3VzX3ZlcnNpb24YAiABKAkSDgoGc2hhMjU2GAMgASgJEg4KBnNpZ25lZBgEIAEoCBIOCgZrZXlfaWQYBSABKAkiLQoYQWRtaW5FbmFibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJEChlBZG1pbkVuYWJsZVBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLgoZQWRtaW5EaXNhYmxlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRQoaQWRtaW5EaXNhYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pblJlc3RhcnRQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pblJlc3RhcnRQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi0KGEFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiLAoZQWRtaW5SZW1vdmVQbHVnaW5SZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJIioKFUFkbWluR2V0Q29uZmlnUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkibQoWQWRtaW5HZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EioKCHNldHRpbmdzGAIgAygLMhgucG9seXBsdWcudjEuU2V0dGluZ1NwZWMiYgoVQWRtaW5TZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCRInCgZjb25maWcYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBW1lcmdlGAMgASgIIkEKFkFkbWluU2V0Q29uZmlnUmVzcG9uc2USJwoGY29uZmlnGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJzChZBZG1pblN0cmVhbUxvZ3NSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCRIoCgltaW5fbGV2ZWwYAiABKA4yFS5wb2x5cGx1Zy52MS5Mb2dMZXZlbBIOCgZmb2xsb3cYAyABKAgSDAoEdGFpbBgEIAEoDSLGAQoXQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoFbGV2ZWwYAiABKA4yFS5wb2x5cGx1Zy52MS5Mb2dMZXZlbBILCgNtc2cYAyABKAkSEQoJcGx1Z2luX2lkGAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkSJwoGZmllbGRzGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCItChhBZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIpsDChlBZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKDXN0YXRlX2NoYW5nZWQYAiABKAsyHy5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZUNoYW5nZWRIABIxCglpbnN0YWxsZWQYAyABKAsyHC5wb2x5cGx1Zy52MS5QbHVnaW5JbnN0YWxsZWRIABItCgdyZW1vdmVkGAQgASgLMhoucG9seXBsdWcudjEuUGx1Z2luUmVtb3ZlZEgAEjoKDmNvbmZpZ19jaGFuZ2VkGAUgASgLMiAucG9seXBsdWcudjEuUGx1Z2luQ29uZmlnQ2hhbmdlZEgAEjgKEGNvbW1hbmRfY29uZmxpY3QYBiABKAsyHC5wb2x5cGx1Zy52MS5Db21tYW5kQ29uZmxpY3RIABI5CgxwbHVnaW5fZXZlbnQYByABKAsyIS5wb2x5cGx1Zy52MS5QbHVnaW5QdWJsaXNoZWRFdmVudEgAQgcKBWV2ZW50Ip0BChJQbHVnaW5TdGF0ZUNoYW5nZWQSEQoJcGx1Z2luX2lkGAEgASgJEicKBXN0YXRlGAIgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSCwoDcGlkGAMgASgNEhAKCHJlc3RhcnRzGAQgASgNEiwKCmxhc3RfZXJyb3IYBSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvciJPCg9QbHVnaW5JbnN0YWxsZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSGAoQcHJldmlvdXNfdmVyc2lvbhgDIAEoCSIzCg1QbHVnaW5SZW1vdmVkEhEKCXBsdWdpbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJIj4KE1BsdWdpbkNvbmZpZ0NoYW5nZWQSEQoJcGx1Z2luX2lkGAEgASgJEhQKDGNoYW5nZWRfa2V5cxgCIAMoCSI2Cg9Db21tYW5kQ29uZmxpY3QSDwoHY29tbWFuZBgBIAEoCRISCgpwbHVnaW5faWRzGAIgAygJInYKFFBsdWdpblB1Ymxpc2hlZEV2ZW50EhEKCXBsdWdpbl9pZBgBIAEoCRINCgVldmVudBgCIAEoCRIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgpyZXF1ZXN0X2lkGAQgASgJKuoBCgtQbHVnaW5TdGF0ZRIcChhQTFVHSU5fU1RBVEVfVU5TUEVDSUZJRUQQABIcChhQTFVHSU5fU1RBVEVfTk9UX1JVTk5JTkcQARIZChVQTFVHSU5fU1RBVEVfU1RBUlRJTkcQAhIXChNQTFVHSU5fU1RBVEVfQUNUSVZFEAMSGgoWUExVR0lOX1NUQVRFX1VOSEVBTFRIWRAEEhsKF1BMVUdJTl9TVEFURV9SRVNUQVJUSU5HEAUSFwoTUExVR0lOX1NUQVRFX0ZBSUxFRBAGEhkKFVBMVUdJTl9TVEFURV9TVE9QUElORxAHKtYBCgtTZXR0aW5nVHlwZRIcChhTRVRUSU5HX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTRVRUSU5HX1RZUEVfQk9PTBABEhUKEVNFVFRJTkdfVFlQRV9URVhUEAISGQoVU0VUVElOR19UWVBFX0xPTkdURVhUEAMSFwoTU0VUVElOR19UWVBFX05VTUJFUhAEEhcKE1NFVFRJTkdfVFlQRV9TRUxFQ1QQBRIXChNTRVRUSU5HX1RZUEVfU0VDUkVUEAYSFQoRU0VUVElOR19UWVBFX0xJU1QQBzK3CQoFQWRtaW4SVAoJR2V0U3RhdHVzEiIucG9seXBsdWcudjEuQWRtaW5HZXRTdGF0dXNSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRTdGF0dXNSZXNwb25zZRJaCgtMaXN0UGx1Z2lucxIkLnBvbHlwbHVnLnYxLkFkbWluTGlzdFBsdWdpbnNSZXF1ZXN0GiUucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1Jlc3BvbnNlElQKCUdldFBsdWdpbhIiLnBvbHlwbHVnLnYxLkFkbWluR2V0UGx1Z2luUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0UGx1Z2luUmVzcG9uc2USYAoNSW5zdGFsbFBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkluc3RhbGxQbHVnaW5SZXNwb25zZRJdCgxFbmFibGVQbHVnaW4SJS5wb2x5cGx1Zy52MS5BZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pbkVuYWJsZVBsdWdpblJlc3BvbnNlEmAKDURpc2FibGVQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5EaXNhYmxlUGx1Z2luUmVzcG9uc2USYAoNUmVzdGFydFBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pblJlc3RhcnRQbHVnaW5SZXNwb25zZRJdCgxSZW1vdmVQbHVnaW4SJS5wb2x5cGx1Zy52MS5BZG1pblJlbW92ZVBsdWdpblJlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlElQKCUdldENvbmZpZxIiLnBvbHlwbHVnLnYxLkFkbWluR2V0Q29uZmlnUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0Q29uZmlnUmVzcG9uc2USVAoJU2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5TZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5TZXRDb25maWdSZXNwb25zZRJZCgpTdHJlYW1Mb2dzEiMucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBokLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtTG9nc1Jlc3BvbnNlMAESXwoMU3RyZWFtRXZlbnRzEiUucG9seXBsdWcudjEuQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5TdHJlYW1FdmVudHNSZXNwb25zZTABEloKC1NldEZhaWxNb2RlEiQucG9seXBsdWcudjEuQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pblNldEZhaWxNb2RlUmVzcG9uc2VCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
 
 /**
  * PluginError is the last failure of a plugin.
@@ -386,6 +388,22 @@ export type PluginInfo = Message<"polyplug.v1.PluginInfo"> & {
    * @generated from field: repeated polyplug.v1.HookLatency latency = 19;
    */
   latency: HookLatency[];
+
+  /**
+   * The fail mode of each intercept subscription in the manifest.
+   *
+   * @generated from field: repeated polyplug.v1.TopicFailMode fail_modes = 20;
+   */
+  failModes: TopicFailMode[];
+
+  /**
+   * Fail-closed topics whose events are being rejected right now because
+   * the plugin is enabled but not serving (starting, restarting, failed):
+   * non-empty means this plugin is blocking traffic.
+   *
+   * @generated from field: repeated string blocking_topics = 21;
+   */
+  blockingTopics: string[];
 };
 
 /**
@@ -394,6 +412,97 @@ export type PluginInfo = Message<"polyplug.v1.PluginInfo"> & {
  */
 export const PluginInfoSchema: GenMessage<PluginInfo> = /*@__PURE__*/
   messageDesc(file_polyplug_v1_admin, 4);
+
+/**
+ * TopicFailMode is the fail mode of one subscribed topic of a plugin.
+ *
+ * @generated from message polyplug.v1.TopicFailMode
+ */
+export type TopicFailMode = Message<"polyplug.v1.TopicFailMode"> & {
+  /**
+   * The manifest's subscription topic (or pattern).
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * The mode that applies.
+   *
+   * @generated from field: polyplug.v1.FailMode mode = 2;
+   */
+  mode: FailMode;
+
+  /**
+   * Where it came from: "admin", "config", "config-default" or "manifest".
+   *
+   * @generated from field: string source = 3;
+   */
+  source: string;
+};
+
+/**
+ * Describes the message polyplug.v1.TopicFailMode.
+ * Use `create(TopicFailModeSchema)` to create a new message.
+ */
+export const TopicFailModeSchema: GenMessage<TopicFailMode> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 5);
+
+/**
+ * AdminSetFailModeRequest sets or removes one fail-mode override.
+ *
+ * @generated from message polyplug.v1.AdminSetFailModeRequest
+ */
+export type AdminSetFailModeRequest = Message<"polyplug.v1.AdminSetFailModeRequest"> & {
+  /**
+   * The plugin.
+   *
+   * @generated from field: string plugin_id = 1;
+   */
+  pluginId: string;
+
+  /**
+   * A topic or pattern ("prefix.*"); empty or "*": every topic.
+   *
+   * @generated from field: string topic = 2;
+   */
+  topic: string;
+
+  /**
+   * The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic.
+   *
+   * @generated from field: polyplug.v1.FailMode mode = 3;
+   */
+  mode: FailMode;
+};
+
+/**
+ * Describes the message polyplug.v1.AdminSetFailModeRequest.
+ * Use `create(AdminSetFailModeRequestSchema)` to create a new message.
+ */
+export const AdminSetFailModeRequestSchema: GenMessage<AdminSetFailModeRequest> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 6);
+
+/**
+ * AdminSetFailModeResponse is the plugin after the change.
+ *
+ * @generated from message polyplug.v1.AdminSetFailModeResponse
+ */
+export type AdminSetFailModeResponse = Message<"polyplug.v1.AdminSetFailModeResponse"> & {
+  /**
+   * The plugin, with its fail_modes and blocking_topics.
+   *
+   * @generated from field: polyplug.v1.PluginInfo plugin = 1;
+   */
+  plugin?: PluginInfo | undefined;
+};
+
+/**
+ * Describes the message polyplug.v1.AdminSetFailModeResponse.
+ * Use `create(AdminSetFailModeResponseSchema)` to create a new message.
+ */
+export const AdminSetFailModeResponseSchema: GenMessage<AdminSetFailModeResponse> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 7);
 
 /**
  * BrokenPlugin is a plugin folder the gateway could not load.
@@ -428,7 +537,7 @@ export type BrokenPlugin = Message<"polyplug.v1.BrokenPlugin"> & {
  * Use `create(BrokenPluginSchema)` to create a new message.
  */
 export const BrokenPluginSchema: GenMessage<BrokenPlugin> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 5);
+  messageDesc(file_polyplug_v1_admin, 8);
 
 /**
  * AdminGetStatusRequest asks for the gateway's status.
@@ -443,7 +552,7 @@ export type AdminGetStatusRequest = Message<"polyplug.v1.AdminGetStatusRequest">
  * Use `create(AdminGetStatusRequestSchema)` to create a new message.
  */
 export const AdminGetStatusRequestSchema: GenMessage<AdminGetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 6);
+  messageDesc(file_polyplug_v1_admin, 9);
 
 /**
  * AdminGetStatusResponse is the gateway's status.
@@ -492,7 +601,7 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
  * Use `create(AdminGetStatusResponseSchema)` to create a new message.
  */
 export const AdminGetStatusResponseSchema: GenMessage<AdminGetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 7);
+  messageDesc(file_polyplug_v1_admin, 10);
 
 /**
  * AdminListPluginsRequest asks for every plugin.
@@ -507,7 +616,7 @@ export type AdminListPluginsRequest = Message<"polyplug.v1.AdminListPluginsReque
  * Use `create(AdminListPluginsRequestSchema)` to create a new message.
  */
 export const AdminListPluginsRequestSchema: GenMessage<AdminListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 8);
+  messageDesc(file_polyplug_v1_admin, 11);
 
 /**
  * AdminListPluginsResponse lists every plugin, by id.
@@ -528,7 +637,7 @@ export type AdminListPluginsResponse = Message<"polyplug.v1.AdminListPluginsResp
  * Use `create(AdminListPluginsResponseSchema)` to create a new message.
  */
 export const AdminListPluginsResponseSchema: GenMessage<AdminListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 9);
+  messageDesc(file_polyplug_v1_admin, 12);
 
 /**
  * AdminGetPluginRequest names a plugin.
@@ -549,7 +658,7 @@ export type AdminGetPluginRequest = Message<"polyplug.v1.AdminGetPluginRequest">
  * Use `create(AdminGetPluginRequestSchema)` to create a new message.
  */
 export const AdminGetPluginRequestSchema: GenMessage<AdminGetPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 10);
+  messageDesc(file_polyplug_v1_admin, 13);
 
 /**
  * AdminGetPluginResponse describes one plugin.
@@ -570,7 +679,7 @@ export type AdminGetPluginResponse = Message<"polyplug.v1.AdminGetPluginResponse
  * Use `create(AdminGetPluginResponseSchema)` to create a new message.
  */
 export const AdminGetPluginResponseSchema: GenMessage<AdminGetPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 11);
+  messageDesc(file_polyplug_v1_admin, 14);
 
 /**
  * AdminInstallPluginRequest carries a plugin bundle.
@@ -605,7 +714,7 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
  * Use `create(AdminInstallPluginRequestSchema)` to create a new message.
  */
 export const AdminInstallPluginRequestSchema: GenMessage<AdminInstallPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 12);
+  messageDesc(file_polyplug_v1_admin, 15);
 
 /**
  * AdminInstallPluginResponse is the installed plugin.
@@ -654,7 +763,7 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
  * Use `create(AdminInstallPluginResponseSchema)` to create a new message.
  */
 export const AdminInstallPluginResponseSchema: GenMessage<AdminInstallPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 13);
+  messageDesc(file_polyplug_v1_admin, 16);
 
 /**
  * AdminEnablePluginRequest names the plugin to enable.
@@ -675,7 +784,7 @@ export type AdminEnablePluginRequest = Message<"polyplug.v1.AdminEnablePluginReq
  * Use `create(AdminEnablePluginRequestSchema)` to create a new message.
  */
 export const AdminEnablePluginRequestSchema: GenMessage<AdminEnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 14);
+  messageDesc(file_polyplug_v1_admin, 17);
 
 /**
  * AdminEnablePluginResponse is the plugin after the start.
@@ -696,7 +805,7 @@ export type AdminEnablePluginResponse = Message<"polyplug.v1.AdminEnablePluginRe
  * Use `create(AdminEnablePluginResponseSchema)` to create a new message.
  */
 export const AdminEnablePluginResponseSchema: GenMessage<AdminEnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 15);
+  messageDesc(file_polyplug_v1_admin, 18);
 
 /**
  * AdminDisablePluginRequest names the plugin to disable.
@@ -717,7 +826,7 @@ export type AdminDisablePluginRequest = Message<"polyplug.v1.AdminDisablePluginR
  * Use `create(AdminDisablePluginRequestSchema)` to create a new message.
  */
 export const AdminDisablePluginRequestSchema: GenMessage<AdminDisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 16);
+  messageDesc(file_polyplug_v1_admin, 19);
 
 /**
  * AdminDisablePluginResponse is the plugin after the stop.
@@ -738,7 +847,7 @@ export type AdminDisablePluginResponse = Message<"polyplug.v1.AdminDisablePlugin
  * Use `create(AdminDisablePluginResponseSchema)` to create a new message.
  */
 export const AdminDisablePluginResponseSchema: GenMessage<AdminDisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 17);
+  messageDesc(file_polyplug_v1_admin, 20);
 
 /**
  * AdminRestartPluginRequest names the plugin to restart.
@@ -759,7 +868,7 @@ export type AdminRestartPluginRequest = Message<"polyplug.v1.AdminRestartPluginR
  * Use `create(AdminRestartPluginRequestSchema)` to create a new message.
  */
 export const AdminRestartPluginRequestSchema: GenMessage<AdminRestartPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 18);
+  messageDesc(file_polyplug_v1_admin, 21);
 
 /**
  * AdminRestartPluginResponse is the plugin after the restart.
@@ -780,7 +889,7 @@ export type AdminRestartPluginResponse = Message<"polyplug.v1.AdminRestartPlugin
  * Use `create(AdminRestartPluginResponseSchema)` to create a new message.
  */
 export const AdminRestartPluginResponseSchema: GenMessage<AdminRestartPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 19);
+  messageDesc(file_polyplug_v1_admin, 22);
 
 /**
  * AdminRemovePluginRequest names the plugin to remove.
@@ -801,7 +910,7 @@ export type AdminRemovePluginRequest = Message<"polyplug.v1.AdminRemovePluginReq
  * Use `create(AdminRemovePluginRequestSchema)` to create a new message.
  */
 export const AdminRemovePluginRequestSchema: GenMessage<AdminRemovePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 20);
+  messageDesc(file_polyplug_v1_admin, 23);
 
 /**
  * AdminRemovePluginResponse confirms the removal.
@@ -822,7 +931,7 @@ export type AdminRemovePluginResponse = Message<"polyplug.v1.AdminRemovePluginRe
  * Use `create(AdminRemovePluginResponseSchema)` to create a new message.
  */
 export const AdminRemovePluginResponseSchema: GenMessage<AdminRemovePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 21);
+  messageDesc(file_polyplug_v1_admin, 24);
 
 /**
  * AdminGetConfigRequest names a plugin.
@@ -843,7 +952,7 @@ export type AdminGetConfigRequest = Message<"polyplug.v1.AdminGetConfigRequest">
  * Use `create(AdminGetConfigRequestSchema)` to create a new message.
  */
 export const AdminGetConfigRequestSchema: GenMessage<AdminGetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 22);
+  messageDesc(file_polyplug_v1_admin, 25);
 
 /**
  * AdminGetConfigResponse is a plugin's configuration and settings schema.
@@ -871,7 +980,7 @@ export type AdminGetConfigResponse = Message<"polyplug.v1.AdminGetConfigResponse
  * Use `create(AdminGetConfigResponseSchema)` to create a new message.
  */
 export const AdminGetConfigResponseSchema: GenMessage<AdminGetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 23);
+  messageDesc(file_polyplug_v1_admin, 26);
 
 /**
  * AdminSetConfigRequest is a new configuration for a plugin.
@@ -908,7 +1017,7 @@ export type AdminSetConfigRequest = Message<"polyplug.v1.AdminSetConfigRequest">
  * Use `create(AdminSetConfigRequestSchema)` to create a new message.
  */
 export const AdminSetConfigRequestSchema: GenMessage<AdminSetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 24);
+  messageDesc(file_polyplug_v1_admin, 27);
 
 /**
  * AdminSetConfigResponse is the saved configuration.
@@ -929,7 +1038,7 @@ export type AdminSetConfigResponse = Message<"polyplug.v1.AdminSetConfigResponse
  * Use `create(AdminSetConfigResponseSchema)` to create a new message.
  */
 export const AdminSetConfigResponseSchema: GenMessage<AdminSetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 25);
+  messageDesc(file_polyplug_v1_admin, 28);
 
 /**
  * AdminStreamLogsRequest selects log records.
@@ -971,7 +1080,7 @@ export type AdminStreamLogsRequest = Message<"polyplug.v1.AdminStreamLogsRequest
  * Use `create(AdminStreamLogsRequestSchema)` to create a new message.
  */
 export const AdminStreamLogsRequestSchema: GenMessage<AdminStreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 26);
+  messageDesc(file_polyplug_v1_admin, 29);
 
 /**
  * AdminStreamLogsResponse is one log record.
@@ -1027,7 +1136,7 @@ export type AdminStreamLogsResponse = Message<"polyplug.v1.AdminStreamLogsRespon
  * Use `create(AdminStreamLogsResponseSchema)` to create a new message.
  */
 export const AdminStreamLogsResponseSchema: GenMessage<AdminStreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 27);
+  messageDesc(file_polyplug_v1_admin, 30);
 
 /**
  * AdminStreamEventsRequest subscribes to gateway events.
@@ -1048,7 +1157,7 @@ export type AdminStreamEventsRequest = Message<"polyplug.v1.AdminStreamEventsReq
  * Use `create(AdminStreamEventsRequestSchema)` to create a new message.
  */
 export const AdminStreamEventsRequestSchema: GenMessage<AdminStreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 28);
+  messageDesc(file_polyplug_v1_admin, 31);
 
 /**
  * AdminStreamEventsResponse is one gateway event.
@@ -1124,7 +1233,7 @@ export type AdminStreamEventsResponse = Message<"polyplug.v1.AdminStreamEventsRe
  * Use `create(AdminStreamEventsResponseSchema)` to create a new message.
  */
 export const AdminStreamEventsResponseSchema: GenMessage<AdminStreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 29);
+  messageDesc(file_polyplug_v1_admin, 32);
 
 /**
  * PluginStateChanged is a supervision state change.
@@ -1173,7 +1282,7 @@ export type PluginStateChanged = Message<"polyplug.v1.PluginStateChanged"> & {
  * Use `create(PluginStateChangedSchema)` to create a new message.
  */
 export const PluginStateChangedSchema: GenMessage<PluginStateChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 30);
+  messageDesc(file_polyplug_v1_admin, 33);
 
 /**
  * PluginInstalled is an install or upgrade.
@@ -1208,7 +1317,7 @@ export type PluginInstalled = Message<"polyplug.v1.PluginInstalled"> & {
  * Use `create(PluginInstalledSchema)` to create a new message.
  */
 export const PluginInstalledSchema: GenMessage<PluginInstalled> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 31);
+  messageDesc(file_polyplug_v1_admin, 34);
 
 /**
  * PluginRemoved is a removal.
@@ -1236,7 +1345,7 @@ export type PluginRemoved = Message<"polyplug.v1.PluginRemoved"> & {
  * Use `create(PluginRemovedSchema)` to create a new message.
  */
 export const PluginRemovedSchema: GenMessage<PluginRemoved> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 32);
+  messageDesc(file_polyplug_v1_admin, 35);
 
 /**
  * PluginConfigChanged is a saved configuration.
@@ -1264,7 +1373,7 @@ export type PluginConfigChanged = Message<"polyplug.v1.PluginConfigChanged"> & {
  * Use `create(PluginConfigChangedSchema)` to create a new message.
  */
 export const PluginConfigChangedSchema: GenMessage<PluginConfigChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 33);
+  messageDesc(file_polyplug_v1_admin, 36);
 
 /**
  * CommandConflict is a command claimed by several active plugins; it answers
@@ -1293,7 +1402,7 @@ export type CommandConflict = Message<"polyplug.v1.CommandConflict"> & {
  * Use `create(CommandConflictSchema)` to create a new message.
  */
 export const CommandConflictSchema: GenMessage<CommandConflict> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 34);
+  messageDesc(file_polyplug_v1_admin, 37);
 
 /**
  * PluginPublishedEvent is an event a plugin published for applications.
@@ -1335,7 +1444,7 @@ export type PluginPublishedEvent = Message<"polyplug.v1.PluginPublishedEvent"> &
  * Use `create(PluginPublishedEventSchema)` to create a new message.
  */
 export const PluginPublishedEventSchema: GenMessage<PluginPublishedEvent> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 35);
+  messageDesc(file_polyplug_v1_admin, 38);
 
 /**
  * PluginState is the supervision state of a plugin.
@@ -1663,6 +1772,20 @@ export const Admin: GenService<{
     methodKind: "server_streaming";
     input: typeof AdminStreamEventsRequestSchema;
     output: typeof AdminStreamEventsResponseSchema;
+  },
+  /**
+   * Sets the operator's fail mode of a plugin for a topic (or every topic),
+   * overriding the serve config and the manifest's suggestion; FAIL_MODE_
+   * UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+   * effect for the next intercept call. NOT_FOUND for an unknown plugin,
+   * INVALID_ARGUMENT for a malformed topic.
+   *
+   * @generated from rpc polyplug.v1.Admin.SetFailMode
+   */
+  setFailMode: {
+    methodKind: "unary";
+    input: typeof AdminSetFailModeRequestSchema;
+    output: typeof AdminSetFailModeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_polyplug_v1_admin, 0);
