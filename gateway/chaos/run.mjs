@@ -59,9 +59,8 @@ function preparePlugins() {
   const wordfilter = path.join(plugins, "wordfilter");
   mkdirSync(path.join(wordfilter, "bin"), { recursive: true });
   cpSync(path.join(source, "bin", "wordfilter"), path.join(wordfilter, "bin", "wordfilter"));
-  const manifest = JSON.parse(readFileSync(path.join(source, "plugin.json"), "utf8"));
-  for (const hook of manifest.hooks.intercept) hook.onFailure = "closed";
-  writeFileSync(path.join(wordfilter, "plugin.json"), JSON.stringify(manifest, null, 2));
+  // The manifest suggests fail-open; the operator's failurePolicy (writeConfig) makes it closed.
+  cpSync(path.join(source, "plugin.json"), path.join(wordfilter, "plugin.json"));
   const hostile = path.join(plugins, "hostile");
   mkdirSync(hostile);
   writeFileSync(
@@ -88,6 +87,7 @@ function writeConfig() {
       "logLevel: info",
       "policy: { healthIntervalMs: 1000, healthTimeoutMs: 500, unhealthyAfter: 3, restartBaseMs: 200, restartMaxMs: 2000, crashLoopFailures: 50, crashLoopWindowMs: 60000, deactivateTimeoutMs: 1000, activateTimeoutMs: 5000 }",
       "limits: { headersTimeoutMs: 2000, requestTimeoutMs: 3000 }",
+      "failurePolicy: { plugins: { com.polyplug.example.wordfilter: closed } }",
       "",
     ].join("\n"),
   );
