@@ -8,6 +8,7 @@ import type { Setting } from "../registry/settings.js";
 import type { PluginListing } from "../runtime/gateway.js";
 import type { PluginStatus, PluginState as SupervisorState } from "../supervision/supervisor.js";
 import type { LatencyRecorder } from "./latency-recorder.js";
+import { toPermissionsMessage } from "./permissions-message.js";
 
 const states: Record<SupervisorState, PluginState> = {
   "not-running": PluginState.NOT_RUNNING,
@@ -83,6 +84,7 @@ export function toPluginInfo(listing: PluginListing, settings: readonly Setting[
     settings: settings.map(toSettingSpec),
     failModes: listing.failModes.map((f) => ({ topic: f.topic, mode: toProtoFailMode(f.mode), source: f.source })),
     blockingTopics: [...listing.blockingTopics],
+    permissions: toPermissionsMessage(listing.permissions),
     latency: latency.figures(listing.pluginId).map((figures) => create(HookLatencySchema, { ...figures, hook: latencyHooks[figures.hook], calls: BigInt(figures.calls), failures: BigInt(figures.failures) })),
   });
 }

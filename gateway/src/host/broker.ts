@@ -1,3 +1,4 @@
+import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
@@ -126,6 +127,8 @@ export function startBroker(options: {
       ).catch((cause: unknown) => {
         throw new PolyplugError(ErrorCode.BrokerFailed, `could not listen for broker id ${id} at ${address}`, { cause });
       });
+      // A sandboxed plugin runs under its own uid; the 0700 socket dir it owns is what keeps others out.
+      await chmod(address, 0o666).catch(() => undefined);
       servers.add(server);
       stream.send(create(ConnInfoSchema, { serviceId: id, network: "unix", address }));
     },

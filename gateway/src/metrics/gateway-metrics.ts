@@ -20,10 +20,10 @@ export interface MetricsSources {
   plugins(): readonly PluginStatus[];
   /** How many WebSocket clients are connected to /v1/events. */
   webSocketClients(): number;
-  /** The public server's admission counters (connections, in-flight, queued, shed). */
-  publicServer?(): PublicServerCounters;
   /** Per enabled plugin: its fail-closed topics whose events are rejected because it is not serving. */
   blockingTopics?(): readonly { readonly pluginId: string; readonly topics: readonly string[] }[];
+  /** The public server's admission counters (connections, in-flight, queued, shed). */
+  publicServer?(): PublicServerCounters;
 }
 
 /**

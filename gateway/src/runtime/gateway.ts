@@ -13,7 +13,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-me
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, resolveLaunchCommand } from "../registry/manifest.js";
+import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
@@ -28,6 +28,9 @@ import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { PluginTable } from "./plugin-table.js";
+import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
+import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
+import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
 import { GATEWAY_VERSION } from "./version.js";
 
 /** Options of `createGateway`. */
@@ -54,12 +57,26 @@ export interface GatewayOptions {
   readonly store?: GatewayStore;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
-  /** The public server's admission limits (connections, streams, timeouts, in-flight calls); see PublicLimits. */
-  readonly limits?: PublicLimitsInit;
   /** The operator's fail modes per plugin and topic (default: each manifest's `onFailure` suggestion). */
   readonly failurePolicy?: FailurePolicyConfig;
   /** Most intercept and command calls in flight to one plugin (default 64); past it a step fails with resource_exhausted. */
   readonly maxInFlightPerPlugin?: number;
+  /** The public server's admission limits (connections, streams, timeouts, in-flight calls); see PublicLimits. */
+  readonly limits?: PublicLimitsInit;
+  /** Plugin sandbox: `required` (default), `auto` or `off` (see README "Sandbox and resource limits"). */
+  readonly sandbox?: { readonly mode?: SandboxMode | undefined };
+  /** Operator's resource limits: `default` for every plugin, or per plugin id; they override the manifest's. */
+  readonly pluginLimits?: Readonly<Record<string, ResourceLimitsRequest>>;
+}
+
+/** How plugins are isolated on this gateway, for status. */
+export interface SandboxStatus {
+  readonly mode: SandboxMode;
+  readonly isolation: SandboxSupport["isolation"];
+  readonly limits: SandboxSupport["limits"];
+  readonly dedicatedUids: boolean;
+  /** Degraded states (no sandbox, limits by rlimit only...), one sentence each. */
+  readonly warnings: readonly string[];
 }
 
 /** A plugin as the gateway lists it. */
@@ -74,6 +91,8 @@ export interface PluginListing extends PluginStatus {
   readonly failModes: readonly TopicFailMode[];
   /** Fail-closed topics whose events are being rejected right now because the plugin is enabled but not serving (starting, restarting, failed...). */
   readonly blockingTopics: readonly string[];
+  /** What the plugin was granted: its manifest's permissions (approved at install, or by the operator's plugins folder). */
+  readonly permissions: Permissions;
 }
 
 /** A running gateway. */
@@ -118,6 +137,8 @@ export interface Gateway {
    * process (no Deactivate), their sockets and socket dirs removed, servers and store closed.
    */
   kill(): Promise<void>;
+  /** The plugin sandbox and resource-limit mechanisms in use. */
+  sandbox(): SandboxStatus;
 }
 
 /**
@@ -131,6 +152,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
+  const sandboxSupport = await detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
+  for (const warning of sandboxSupport.warnings) logger.warn(warning);
+  logger.info({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids }, "plugin sandbox");
+  const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
   const store = instrumentStore(options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db")), metrics);
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
@@ -153,7 +178,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const getConfig = configs.get;
   const saveConfig = configs.save;
 
-  const serveGatewayApi = async (pluginId: string, host: PluginClient): Promise<number> => {
+  const serveGatewayApi = async (pluginId: string, permissions: readonly ApiCapability[], host: PluginClient): Promise<number> => {
     const id = host.broker.nextId();
     const pluginLogger = logger.child({ pluginId, source: "plugin-api" });
     await host.broker.acceptAndServe(id, (grpcServer) =>
@@ -162,6 +187,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         GatewayAPI,
         createGatewayApiHandlers({
           pluginId,
+          permissions,
           store,
           logger: pluginLogger,
           events: { publish },
@@ -185,14 +211,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const { manifest } = folder;
     checkGatewayVersion(manifest, GATEWAY_VERSION);
     const launch = resolveLaunchCommand(manifest, folder.dir, interpreters);
+    assertSandboxAvailable(sandboxSupport, manifest.id);
+    const sandbox = createPluginSandbox({
+      pluginId: manifest.id,
+      support: sandboxSupport,
+      limits: resolveResourceLimits({ operatorDefault: options.pluginLimits?.default, manifest: manifest.permissions.limits, operatorPlugin: options.pluginLimits?.[manifest.id] }),
+      network: manifest.permissions.network,
+      readPaths: manifest.permissions.readPaths,
+      hidePaths,
+      nodeExecutable: interpreters.node,
+    });
     const supervisor = new Supervisor({
       manifest,
       dir: folder.dir,
       launch,
       policy,
       logger: logger.child({ pluginId: manifest.id }),
-      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}) },
-      serveGatewayApi: (host) => serveGatewayApi(manifest.id, host),
+      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
+      serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
       instanceId,
@@ -213,8 +249,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
     webSocketClients: () => server?.hub.clients().length ?? 0,
-    publicServer: () => (server as PublicServer).stats(),
     blockingTopics: () => table.all().filter(({ supervisor }) => supervisor.wanted).map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
+    publicServer: () => (server as PublicServer).stats(),
   });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];
@@ -241,6 +277,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       managed: isManaged(managedDir, folder.dir),
       failModes: topicFailModes(failurePolicy, folder.manifest),
       blockingTopics: blocking(supervisor),
+      permissions: folder.manifest.permissions,
     };
   };
 
@@ -251,6 +288,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const closeServers = () =>
     (serversClosed ??= (async () => {
       await server?.close();
+      await sandboxSupport.cgroup?.release();
       store.close();
     })());
   return {
@@ -288,6 +326,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await table.entry(pluginId).supervisor.restart();
       return listing(pluginId);
     },
+    sandbox: () => ({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids, warnings: sandboxSupport.warnings }),
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
     remove: installer.remove,
     setFailMode(pluginId, topic, mode) {

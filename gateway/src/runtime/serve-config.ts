@@ -6,6 +6,7 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN } from "../dispatch/topics.js";
 
 const failMode = z.enum(["open", "closed"]);
+import { SIGNATURE_POLICIES } from "../registry/signature.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -22,6 +23,8 @@ export const serveConfigSchema = z
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),
+    /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */
+    signatures: z.enum(SIGNATURE_POLICIES).optional(),
     /** Overrides of the supervision numbers (see README). */
     policy: z
       .object({
@@ -35,26 +38,6 @@ export const serveConfigSchema = z
         startTimeoutMs: z.number().int().positive(),
         activateTimeoutMs: z.number().int().positive(),
         deactivateTimeoutMs: z.number().int().positive(),
-      })
-      .partial()
-      .strict()
-      .optional(),
-    /** The public server's admission limits (see PublicLimits and the README's "Limits and load shedding"). */
-    limits: z
-      .object({
-        maxConnections: z.number().int().positive(),
-        maxConnectionsPerAddress: z.number().int().positive(),
-        maxConcurrentStreams: z.number().int().positive(),
-        maxResetBurst: z.number().int().positive(),
-        maxResetsPerSecond: z.number().int().positive(),
-        maxInFlight: z.number().int().positive(),
-        maxQueued: z.number().int().nonnegative(),
-        queueTimeoutMs: z.number().int().positive(),
-        retryAfterSeconds: z.number().int().positive(),
-        headersTimeoutMs: z.number().int().positive(),
-        requestTimeoutMs: z.number().int().positive(),
-        idleTimeoutMs: z.number().int().positive(),
-        maxWebSocketClients: z.number().int().positive(),
       })
       .partial()
       .strict()
@@ -75,6 +58,26 @@ export const serveConfigSchema = z
     shutdownTimeoutMs: z.number().int().positive().optional(),
     /** Most intercept and command calls in flight to one plugin (default 64); past it the step fails with resource_exhausted. */
     maxInFlightPerPlugin: z.number().int().positive().optional(),
+    /** The public server's admission limits (see PublicLimits and the README's "Limits and load shedding"). */
+    limits: z
+      .object({
+        maxConnections: z.number().int().positive(),
+        maxConnectionsPerAddress: z.number().int().positive(),
+        maxConcurrentStreams: z.number().int().positive(),
+        maxResetBurst: z.number().int().positive(),
+        maxResetsPerSecond: z.number().int().positive(),
+        maxInFlight: z.number().int().positive(),
+        maxQueued: z.number().int().nonnegative(),
+        queueTimeoutMs: z.number().int().positive(),
+        retryAfterSeconds: z.number().int().positive(),
+        headersTimeoutMs: z.number().int().positive(),
+        requestTimeoutMs: z.number().int().positive(),
+        idleTimeoutMs: z.number().int().positive(),
+        maxWebSocketClients: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { sendJsonError } from "./json-error-response.js";
 import type { Logger } from "pino";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
 import { createAdmission, type AdmissionStats, type ShedReason } from "./admission.js";
@@ -60,12 +61,6 @@ export interface PublicServer {
   stats(): PublicServerStats;
   /** Closes WebSocket clients, stops listening and ends open connections (in-flight requests get a short grace). */
   close(): Promise<void>;
-}
-
-function sendJsonError(res: AnyResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ code, message });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body);
 }
 
 /**

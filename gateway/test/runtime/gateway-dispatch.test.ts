@@ -164,6 +164,13 @@ describe("KV through the gateway API", () => {
     expect(second.store.kvGet("p.b", "greeting")).toBeUndefined();
   });
 
+  it("refuses KV to a real plugin whose manifest does not ask for \"kv\", naming the permission", async () => {
+    const gateway = await gatewayWith([{ id: "p.a", api: ["log", "config"] }]);
+    const set = await gateway.dispatcher.intercept("test.kv", { kv: { op: "set", key: "greeting", value: "hi" } });
+    expect(JSON.stringify(set)).toContain('plugin p.a has no permission \\"kv\\" (KvSet); add it to permissions.api in plugin.json');
+    expect(gateway.store.kvGet("p.a", "greeting")).toBeUndefined();
+  });
+
   it("counts notifications with compare-and-set, never blocking the caller", async () => {
     const gateway = await gatewayWith([{ id: "p.a" }, { id: "p.b" }]);
     const receipts = Array.from({ length: 20 }, () => gateway.dispatcher.notify("test.joined", { user: "ann" }));

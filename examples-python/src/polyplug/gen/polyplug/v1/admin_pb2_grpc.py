@@ -150,10 +150,25 @@ class AdminServicer:
         `<data dir>/trusted-keys`. A signature that does not match is always
         refused. With require_signature, a bundle without a valid signature from
         a trusted key is refused too. Either way before anything is unpacked.
+        The gateway's own signature policy (serve config `signatures`: require,
+        warn, off; default require) applies on top: with `require`, unsigned
+        bundles and bundles signed by an untrusted key are refused whatever
+        require_signature says. A signature that does not match the bundle is
+        refused whatever the key.
+
+        Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+        network, read-only paths, resource limits) must be within
+        `approved_permissions`, which the client shows the operator and sends
+        once approved. Without approved_permissions the gateway approves what the
+        installed version was already granted (an upgrade asking no more) or,
+        for a first install, the default grant (api: log, config; network none;
+        no extra paths; the gateway's limits).
 
         Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
         manifest or a broken one: the message names the file and field),
-        PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+        PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+        the manifest asks for permissions that were not approved: the message
+        lists them),
         RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
         limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
         or the id belongs to a plugin the gateway does not manage, or the plugin
