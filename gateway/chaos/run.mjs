@@ -71,6 +71,9 @@ function preparePlugins() {
       version: "0.1.0",
       command: ["node", path.join(here, "plugins", "hostile", "plugin.mjs"), "--run", root],
       hooks: { intercept: [{ topic: "message.will_be_posted", priority: 50, timeoutMs: 500, onFailure: "open" }], commandTimeoutMs: 3000 },
+      // Its script and the SDK it imports live in the repository, outside its folder: the
+      // sandbox mounts them read-only. KV for the acknowledged writes.
+      permissions: { api: ["log", "config", "kv"], readPaths: [path.join(repo, "gateway"), path.join(repo, "node_modules")] },
     }),
   );
 }
