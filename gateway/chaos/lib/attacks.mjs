@@ -60,7 +60,18 @@ export async function rapidReset(url, count) {
     }
     if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
   }
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // A loaded server reads the queued frames late: wait (bounded) for its verdict.
+  if (goaway === undefined && !client.destroyed) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once("goaway", done);
+      client.once("close", done);
+    });
+  }
   client.destroy();
   return { sent, goaway: goaway === undefined ? "none" : goaway === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM ? "ENHANCE_YOUR_CALM" : `code ${goaway}` };
 }
