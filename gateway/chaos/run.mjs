@@ -137,11 +137,16 @@ async function main() {
     const wait = t0 + fraction * durationS * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
   };
+  // No event may hold the run up: each gets a bound, then the run goes on.
+  const eventBoundMs = args.short ? 20_000 : 60_000;
   const event = async (name, action) => {
     const atS = (Date.now() - t0) / 1000;
     let outcome;
     try {
-      outcome = await action();
+      let timer;
+      const bound = new Promise((resolve) => (timer = setTimeout(() => resolve({ unfinishedAfterMs: eventBoundMs }), eventBoundMs)));
+      outcome = await Promise.race([action(), bound]);
+      clearTimeout(timer);
     } catch (error) {
       outcome = { error: error instanceof Error ? error.message : String(error) };
     }
