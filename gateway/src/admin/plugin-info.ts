@@ -2,8 +2,8 @@ import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import type { ActivePlugins } from "../dispatch/active-plugins.js";
-import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "../gen/polyplug/v1/admin_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Setting } from "../registry/settings.js";
 import type { PluginListing } from "../runtime/gateway.js";
 import type { PluginStatus, PluginState as SupervisorState } from "../supervision/supervisor.js";
@@ -32,9 +32,9 @@ const settingTypes: Record<Setting["type"], SettingType> = {
 
 const latencyHooks = { intercept: Hook.INTERCEPT, notify: Hook.NOTIFY, command: Hook.EXECUTE_COMMAND } as const;
 
-/** The Admin API's state for a supervisor state. */
-export function toPluginState(state: SupervisorState): PluginState {
-  return states[state];
+/** The Admin API's state for a supervisor state (UNSPECIFIED for a name this build does not know, e.g. from a newer cluster node). */
+export function toPluginState(state: SupervisorState | string): PluginState {
+  return Object.hasOwn(states, state) ? states[state as SupervisorState] : PluginState.UNSPECIFIED;
 }
 
 /** The Admin API's last error for a supervisor's. */

@@ -1,15 +1,15 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { generateAutoMtlsCertificate, serverCertificateToPem } from "./auto-mtls.js";
-import type { MutualTls } from "./channel.js";
+import { generateAutoMtlsCertificate, serverCertificateToPem } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
+import type { MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { buildPluginEnvironment, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, validateHandshakeConfig } from "./environment.js";
-import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "./handshake.js";
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "./handshake-config.js";
+import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import { launchPluginProcess } from "./launch.js";
 import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
 import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
-import { createSocketDir } from "./socket-dir.js";
+import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 
 /** go-plugin's default start timeout: spawn to handshake line. */
 export const DEFAULT_START_TIMEOUT_MS = 60_000;

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcHandlers } from "../rpc/server.js";
+import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize } from "./request-checks.js";
 import { MAX_CONFIG_BYTES } from "./limits.js";
 
@@ -15,7 +15,7 @@ export interface PluginConfigAccess {
    * instance (ConfigurationChanged with origin_plugin_id = this plugin). Throws
    * PolyplugError `invalid_argument` naming the offending field. Returns what was stored.
    */
-  save(config: JsonObject): JsonObject;
+  save(config: JsonObject): Promise<JsonObject>;
 }
 
 /**
@@ -28,9 +28,9 @@ export function createConfigHandlers(config: PluginConfigAccess): ConfigHandlers
     getConfig() {
       return { configuration: config.get() };
     },
-    saveConfig(request) {
+    async saveConfig(request) {
       checkStructSize("configuration", request.configuration, "configuration", MAX_CONFIG_BYTES);
-      config.save(request.configuration ?? {});
+      await config.save(request.configuration ?? {});
       return {};
     },
   };

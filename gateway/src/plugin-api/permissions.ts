@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { ApiCapability } from "../registry/manifest.js";
 
 /**
@@ -16,6 +16,7 @@ export const CAPABILITY_OF_RPC: { readonly [K in keyof (typeof GatewayAPI)["meth
   publishEvent: "events",
   getConfig: "config",
   saveConfig: "config",
+  publishClusterMessage: "cluster",
 };
 
 /**
