@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { h2Burst, rapidReset, slowBodies } from "./lib/attacks.mjs";
 import { startGateway } from "./lib/gateway-process.mjs";
-import { CALL_DEADLINE_MS, chaosCommand, startInterceptLoad, startKvWriter } from "./lib/load.mjs";
+import { Worker } from "node:worker_threads";
+import { CALL_DEADLINE_MS, chaosCommand } from "./lib/load.mjs";
 import { entriesBelow, pidsMatching, signalAll } from "./lib/processes.mjs";
 import { checksOf, writeReport } from "./lib/report.mjs";
 
@@ -58,9 +59,8 @@ function preparePlugins() {
   const wordfilter = path.join(plugins, "wordfilter");
   mkdirSync(path.join(wordfilter, "bin"), { recursive: true });
   cpSync(path.join(source, "bin", "wordfilter"), path.join(wordfilter, "bin", "wordfilter"));
-  const manifest = JSON.parse(readFileSync(path.join(source, "plugin.json"), "utf8"));
-  for (const hook of manifest.hooks.intercept) hook.onFailure = "closed";
-  writeFileSync(path.join(wordfilter, "plugin.json"), JSON.stringify(manifest, null, 2));
+  // The manifest suggests fail-open; the operator's failurePolicy (writeConfig) makes it closed.
+  cpSync(path.join(source, "plugin.json"), path.join(wordfilter, "plugin.json"));
   const hostile = path.join(plugins, "hostile");
   mkdirSync(hostile);
   writeFileSync(
@@ -71,6 +71,9 @@ function preparePlugins() {
       version: "0.1.0",
       command: ["node", path.join(here, "plugins", "hostile", "plugin.mjs"), "--run", root],
       hooks: { intercept: [{ topic: "message.will_be_posted", priority: 50, timeoutMs: 500, onFailure: "open" }], commandTimeoutMs: 3000 },
+      // Its script and the SDK it imports live in the repository, outside its folder: the
+      // sandbox mounts them read-only. KV for the acknowledged writes.
+      permissions: { api: ["log", "config", "kv"], readPaths: [path.join(repo, "gateway"), path.join(repo, "node_modules")] },
     }),
   );
 }
@@ -87,6 +90,7 @@ function writeConfig() {
       "logLevel: info",
       "policy: { healthIntervalMs: 1000, healthTimeoutMs: 500, unhealthyAfter: 3, restartBaseMs: 200, restartMaxMs: 2000, crashLoopFailures: 50, crashLoopWindowMs: 60000, deactivateTimeoutMs: 1000, activateTimeoutMs: 5000 }",
       "limits: { headersTimeoutMs: 2000, requestTimeoutMs: 3000 }",
+      "failurePolicy: { plugins: { com.polyplug.example.wordfilter: closed } }",
       "",
     ].join("\n"),
   );
@@ -133,11 +137,16 @@ async function main() {
     const wait = t0 + fraction * durationS * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
   };
+  // No event may hold the run up: each gets a bound, then the run goes on.
+  const eventBoundMs = args.short ? 20_000 : 60_000;
   const event = async (name, action) => {
     const atS = (Date.now() - t0) / 1000;
     let outcome;
     try {
-      outcome = await action();
+      let timer;
+      const bound = new Promise((resolve) => (timer = setTimeout(() => resolve({ unfinishedAfterMs: eventBoundMs }), eventBoundMs)));
+      outcome = await Promise.race([action(), bound]);
+      clearTimeout(timer);
     } catch (error) {
       outcome = { error: error instanceof Error ? error.message : String(error) };
     }
@@ -145,10 +154,8 @@ async function main() {
     log(`${atS.toFixed(1)} s ${name}: ${JSON.stringify(outcome)}`);
   };
 
-  const target = () => url;
-  const load = startInterceptLoad(target, scale.rate);
-  const acked = new Map();
-  const kv = startKvWriter(target, acked, args.short ? 50 : 100);
+  const load = new Worker(path.join(here, "lib", "load-worker.mjs"), { workerData: { url, rate: scale.rate, kvIntervalMs: args.short ? 50 : 100 } });
+  const fromLoad = (type) => new Promise((resolve) => load.on("message", (message) => message.type === type && resolve(message)));
   const background = [];
 
   await at(0.08);
@@ -191,9 +198,10 @@ async function main() {
   await event("kill -9 the gateway; check the acknowledged KV writes; start it again", async () => {
     // The writer's in-flight write may or may not land; only acknowledged ones are promised.
     url = undefined;
-    load.cutting();
+    const ackedBeforeKill = fromLoad("acked");
+    load.postMessage({ type: "cutting" });
+    const promised = new Map((await ackedBeforeKill).acked);
     await gateway.kill9();
-    const promised = new Map(acked);
     const db = new Database(path.join(root, "data", "polyplug.db"), { readonly: true });
     const rows = db.prepare("SELECT key, value FROM kv WHERE namespace = ?").all(HOSTILE_ID);
     db.close();
@@ -203,12 +211,15 @@ async function main() {
     instance++;
     gateway = await start();
     url = gateway.url;
+    load.postMessage({ type: "target", url });
     return { ...kvFigures, restartedAt: url };
   });
 
   await at(1);
-  await kv.stop();
-  const loadFigures = await load.stop();
+  const stoppedLoad = fromLoad("figures");
+  load.postMessage({ type: "stop" });
+  const loadFigures = (await stoppedLoad).figures;
+  await load.terminate();
   rssPeak = Math.max(rssPeak, gateway.rssPeak());
   log("SIGTERM the gateway");
   const stopped = await gateway.stop(SHUTDOWN_BOUND_MS);

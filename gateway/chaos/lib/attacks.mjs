@@ -12,14 +12,15 @@ function session(url) {
   return client;
 }
 
-/** `streams` Intercept calls at once on one HTTP/2 connection; counts statuses. */
-export async function h2Burst(url, streams) {
+/** `streams` Intercept calls at once on one HTTP/2 connection; counts statuses ("unfinished" after `boundMs`). */
+export async function h2Burst(url, streams, boundMs = 30_000) {
   const client = session(url);
   const statuses = {};
   let goaway = "none";
   client.on("goaway", (code) => (goaway = `code ${code}`));
   client.on("error", (error) => (statuses[`session ${error.code ?? error.message}`] = 1));
-  await Promise.all(
+  let finished = 0;
+  const all = Promise.all(
     Array.from({ length: streams }, () =>
       new Promise((resolve) => {
         let stream;
@@ -31,12 +32,17 @@ export async function h2Burst(url, streams) {
         }
         stream.on("response", (headers) => (statuses[headers[":status"]] = (statuses[headers[":status"]] ?? 0) + 1));
         stream.on("error", () => (statuses.reset = (statuses.reset ?? 0) + 1));
-        stream.on("close", resolve);
+        stream.on("close", () => {
+          finished++;
+          resolve();
+        });
         stream.resume();
         stream.end(BODY);
       }),
     ),
   );
+  await Promise.race([all, new Promise((resolve) => setTimeout(resolve, boundMs))]);
+  if (finished < streams) statuses.unfinished = streams - finished;
   client.destroy();
   return { streams, statuses, goaway };
 }
@@ -60,7 +66,18 @@ export async function rapidReset(url, count) {
     }
     if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
   }
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // A loaded server reads the queued frames late: wait (bounded) for its verdict.
+  if (goaway === undefined && !client.destroyed) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once("goaway", done);
+      client.once("close", done);
+    });
+  }
   client.destroy();
   return { sent, goaway: goaway === undefined ? "none" : goaway === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM ? "ENHANCE_YOUR_CALM" : `code ${goaway}` };
 }

@@ -42,7 +42,7 @@ function typed(answer) {
  * is being restarted: no calls then). Returns { stop() → figures }.
  */
 export function startInterceptLoad(target, ratePerSecond) {
-  const figures = { sent: 0, typedInTime: 0, typedLate: 0, untyped: 0, forbiddenSent: 0, forbiddenAllowed: 0, codes: {}, untypedErrors: {}, maxMs: 0, lateAtS: [], cutByKill: 0 };
+  const figures = { sent: 0, typedInTime: 0, typedLate: 0, untyped: 0, forbiddenSent: 0, forbiddenAllowed: 0, codes: {}, untypedErrors: {}, maxMs: 0, lateAtS: [], untypedAtS: [], cutByKill: 0 };
   const t0 = Date.now();
   let epoch = 0;
   const pending = new Set();
@@ -68,6 +68,7 @@ export function startInterceptLoad(target, ratePerSecond) {
       }
       if (!typed(answer)) {
         figures.untyped++;
+        if (figures.untypedAtS.length < 30) figures.untypedAtS.push(`${calledAt.toFixed(1)}:${answer.error ?? answer.status}`);
         const key = answer.error ?? `HTTP ${answer.status}`;
         figures.untypedErrors[key] = (figures.untypedErrors[key] ?? 0) + 1;
         return;

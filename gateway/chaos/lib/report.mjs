@@ -28,7 +28,7 @@ function markdown(run) {
     ...run.checks.map((c) => `| ${c.name} | ${c.value} | ${c.goal} | ${c.ok ? "✅" : "❌"} |`),
     `| gateway RSS peak under attack | ${f.rssPeakMb} MB | — | |`,
     "",
-    `Calls: ${f.load.sent} sent; outcomes ${JSON.stringify(f.load.codes)}; late ${f.load.typedLate}; untyped ${f.load.untyped} ${JSON.stringify(f.load.untypedErrors)}; slowest ${Math.round(f.load.maxMs)} ms; ${f.load.cutByKill} in flight at the deliberate kill -9 not counted.${f.load.lateAtS.length ? ` Late (call time s: latency): ${f.load.lateAtS.slice(0, 12).join(", ")}.` : ""}`,
+    `Calls: ${f.load.sent} sent; outcomes ${JSON.stringify(f.load.codes)}; late ${f.load.typedLate}; untyped ${f.load.untyped} ${JSON.stringify(f.load.untypedErrors)}; slowest ${Math.round(f.load.maxMs)} ms; ${f.load.cutByKill} in flight at the deliberate kill -9 not counted.${f.load.lateAtS.length ? ` Late (call time s: latency): ${f.load.lateAtS.slice(0, 12).join(", ")}.` : ""}${f.load.untypedAtS.length ? ` Untyped (call time s: error): ${f.load.untypedAtS.slice(0, 12).join(", ")}.` : ""}`,
     `KV: ${f.kv.acked} writes acknowledged before the kill -9, ${f.kv.lost} lost.`,
     `Shutdown: ${f.shutdown.exitedWithinMs === undefined ? "did not exit" : `exited ${f.shutdown.exitedWithinMs} ms after SIGTERM`}; ${f.shutdown.processesLeft} processes and ${f.shutdown.socketsLeft} socket entries left${f.shutdown.left.length ? ` (${f.shutdown.left.slice(0, 5).join(", ")})` : ""}.`,
     "",

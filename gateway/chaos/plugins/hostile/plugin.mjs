@@ -8,7 +8,7 @@
 // Every child it starts carries the run marker (`--run <dir>`) in its command line, so the
 // suite can find what was left behind.
 import { spawn } from "node:child_process";
-import { definePlugin, serve } from "polyplug/sdk";
+import { definePlugin, serve } from "@polyplug/sdk";
 
 const marker = process.argv[process.argv.indexOf("--run") + 1] ?? "unknown";
 let mode = "normal";
