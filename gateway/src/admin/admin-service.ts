@@ -78,6 +78,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         startedAt: timestampFromMs(deps.startedAt),
         plugins: await allInfo(),
         brokenPlugins: gateway.brokenPlugins().map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
+        sandbox: { ...gateway.sandbox(), warnings: [...gateway.sandbox().warnings] },
       })),
     listPlugins: () => run(async () => ({ plugins: await allInfo() })),
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),

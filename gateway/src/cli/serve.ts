@@ -4,8 +4,9 @@ import { pino } from "pino";
 import { mkdir } from "node:fs/promises";
 import { ensureAdminToken } from "../admin/auth.js";
 import { startAdminServer } from "../admin/admin-server.js";
-import { PolyplugError } from "../errors.js";
-import { createGateway } from "../runtime/gateway.js";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import type { SandboxMode } from "../host/sandbox/sandbox-support.js";
+import { createGateway, type SandboxStatus } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
 import { paint, type CliIo } from "./io.js";
@@ -19,6 +20,7 @@ interface ServeOptions {
   automtls?: boolean;
   python?: string;
   adminListen?: string;
+  sandbox?: string;
 }
 
 /** Registers `polyplug serve`. */
@@ -34,9 +36,21 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
     .option("--python <path>", "python executable for plugins whose manifest command starts with python")
+    .option("--sandbox <mode>", "plugin sandbox: required (default), auto (unsandboxed where unavailable, with a warning) or off")
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
     });
+}
+
+function describeSandbox(sandbox: SandboxStatus, c: ReturnType<typeof paint>): string {
+  const isolation = sandbox.isolation === "bubblewrap" ? `bubblewrap${sandbox.dedicatedUids ? ", a uid per plugin" : ""}` : c.red("none: plugins run unsandboxed");
+  return `${isolation}; limits by ${sandbox.limits} (sandbox.mode: ${sandbox.mode})`;
+}
+
+function parseSandboxMode(mode: string | undefined): SandboxMode | undefined {
+  if (mode === undefined) return undefined;
+  if (mode === "required" || mode === "auto" || mode === "off") return mode;
+  throw new PolyplugError(ErrorCode.InvalidArgument, `--sandbox must be required, auto or off, got ${JSON.stringify(mode)}`);
 }
 
 async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
@@ -63,6 +77,8 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+      sandbox: { mode: parseSandboxMode(options.sandbox) ?? config.sandbox?.mode },
+      ...(config.pluginLimits ? { pluginLimits: config.pluginLimits } : {}),
     });
     const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
       await gateway.stop();
@@ -82,6 +98,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
         `  web console  ${admin.url}/console/  (sign in with the token in ${path.relative(process.cwd(), adminToken.file) || adminToken.file})`,
         `  metrics      ${admin.url}/metrics  (Prometheus; Authorization: Bearer <that token>)`,
+        `  sandbox      ${describeSandbox(gateway.sandbox(), c)}`,
         "",
         "Try it (a word filter rejects the message):",
         `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/Intercept -H 'content-type: application/json' \\`,

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { resourceLimitsSchema } from "../registry/manifest.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -36,6 +37,10 @@ export const serveConfigSchema = z
       .partial()
       .strict()
       .optional(),
+    /** Plugin sandbox: `required` (default: refuse plugins where no sandbox is available), `auto`, `off`. */
+    sandbox: z.object({ mode: z.enum(["required", "auto", "off"]).optional() }).strict().optional(),
+    /** Operator's resource limits: `default` for every plugin and/or per plugin id; they override the manifest's. */
+    pluginLimits: z.record(z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, "a plugin id or \"default\""), resourceLimitsSchema).optional(),
   })
   .strict();
 

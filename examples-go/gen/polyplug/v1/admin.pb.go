@@ -854,6 +854,8 @@ type AdminGetStatusResponse struct {
 	Plugins []*PluginInfo `protobuf:"bytes,4,rep,name=plugins,proto3" json:"plugins,omitempty"`
 	// Plugin folders that could not be loaded.
 	BrokenPlugins []*BrokenPlugin `protobuf:"bytes,5,rep,name=broken_plugins,json=brokenPlugins,proto3" json:"broken_plugins,omitempty"`
+	// How plugin processes are isolated and limited on this gateway.
+	Sandbox       *SandboxStatus `protobuf:"bytes,6,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -923,6 +925,96 @@ func (x *AdminGetStatusResponse) GetBrokenPlugins() []*BrokenPlugin {
 	return nil
 }
 
+func (x *AdminGetStatusResponse) GetSandbox() *SandboxStatus {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+// SandboxStatus says how plugin processes are isolated and limited (see
+// docs/security.md "Plugin sandbox" and "Resource limits").
+type SandboxStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The configured mode: "required", "auto" or "off".
+	Mode string `protobuf:"bytes,1,opt,name=mode,proto3" json:"mode,omitempty"`
+	// "bubblewrap" when plugins run sandboxed, "none" when they do not.
+	Isolation string `protobuf:"bytes,2,opt,name=isolation,proto3" json:"isolation,omitempty"`
+	// How resource limits are enforced: "cgroup2", "cgroup1" or "rlimit".
+	Limits string `protobuf:"bytes,3,opt,name=limits,proto3" json:"limits,omitempty"`
+	// True when each plugin runs under its own unprivileged uid.
+	DedicatedUids bool `protobuf:"varint,4,opt,name=dedicated_uids,json=dedicatedUids,proto3" json:"dedicated_uids,omitempty"`
+	// Degraded states, one sentence each (empty when fully isolated).
+	Warnings      []string `protobuf:"bytes,5,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SandboxStatus) Reset() {
+	*x = SandboxStatus{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SandboxStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SandboxStatus) ProtoMessage() {}
+
+func (x *SandboxStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SandboxStatus.ProtoReflect.Descriptor instead.
+func (*SandboxStatus) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SandboxStatus) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *SandboxStatus) GetIsolation() string {
+	if x != nil {
+		return x.Isolation
+	}
+	return ""
+}
+
+func (x *SandboxStatus) GetLimits() string {
+	if x != nil {
+		return x.Limits
+	}
+	return ""
+}
+
+func (x *SandboxStatus) GetDedicatedUids() bool {
+	if x != nil {
+		return x.DedicatedUids
+	}
+	return false
+}
+
+func (x *SandboxStatus) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
 // AdminListPluginsRequest asks for every plugin.
 type AdminListPluginsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -932,7 +1024,7 @@ type AdminListPluginsRequest struct {
 
 func (x *AdminListPluginsRequest) Reset() {
 	*x = AdminListPluginsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1036,7 @@ func (x *AdminListPluginsRequest) String() string {
 func (*AdminListPluginsRequest) ProtoMessage() {}
 
 func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1049,7 @@ func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 // AdminListPluginsResponse lists every plugin, by id.
@@ -971,7 +1063,7 @@ type AdminListPluginsResponse struct {
 
 func (x *AdminListPluginsResponse) Reset() {
 	*x = AdminListPluginsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1075,7 @@ func (x *AdminListPluginsResponse) String() string {
 func (*AdminListPluginsResponse) ProtoMessage() {}
 
 func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1088,7 @@ func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AdminListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1017,7 +1109,7 @@ type AdminGetPluginRequest struct {
 
 func (x *AdminGetPluginRequest) Reset() {
 	*x = AdminGetPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1121,7 @@ func (x *AdminGetPluginRequest) String() string {
 func (*AdminGetPluginRequest) ProtoMessage() {}
 
 func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1134,7 @@ func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AdminGetPluginRequest) GetPluginId() string {
@@ -1063,7 +1155,7 @@ type AdminGetPluginResponse struct {
 
 func (x *AdminGetPluginResponse) Reset() {
 	*x = AdminGetPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1167,7 @@ func (x *AdminGetPluginResponse) String() string {
 func (*AdminGetPluginResponse) ProtoMessage() {}
 
 func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1180,7 @@ func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdminGetPluginResponse) GetPlugin() *PluginInfo {
@@ -1113,7 +1205,7 @@ type AdminInstallPluginRequest struct {
 
 func (x *AdminInstallPluginRequest) Reset() {
 	*x = AdminInstallPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1217,7 @@ func (x *AdminInstallPluginRequest) String() string {
 func (*AdminInstallPluginRequest) ProtoMessage() {}
 
 func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1230,7 @@ func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminInstallPluginRequest) GetBundle() []byte {
@@ -1181,7 +1273,7 @@ type AdminInstallPluginResponse struct {
 
 func (x *AdminInstallPluginResponse) Reset() {
 	*x = AdminInstallPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1285,7 @@ func (x *AdminInstallPluginResponse) String() string {
 func (*AdminInstallPluginResponse) ProtoMessage() {}
 
 func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1298,7 @@ func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminInstallPluginResponse) GetPlugin() *PluginInfo {
@@ -1255,7 +1347,7 @@ type AdminEnablePluginRequest struct {
 
 func (x *AdminEnablePluginRequest) Reset() {
 	*x = AdminEnablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1359,7 @@ func (x *AdminEnablePluginRequest) String() string {
 func (*AdminEnablePluginRequest) ProtoMessage() {}
 
 func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1372,7 @@ func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AdminEnablePluginRequest) GetPluginId() string {
@@ -1301,7 +1393,7 @@ type AdminEnablePluginResponse struct {
 
 func (x *AdminEnablePluginResponse) Reset() {
 	*x = AdminEnablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1405,7 @@ func (x *AdminEnablePluginResponse) String() string {
 func (*AdminEnablePluginResponse) ProtoMessage() {}
 
 func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1418,7 @@ func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AdminEnablePluginResponse) GetPlugin() *PluginInfo {
@@ -1347,7 +1439,7 @@ type AdminDisablePluginRequest struct {
 
 func (x *AdminDisablePluginRequest) Reset() {
 	*x = AdminDisablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1451,7 @@ func (x *AdminDisablePluginRequest) String() string {
 func (*AdminDisablePluginRequest) ProtoMessage() {}
 
 func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1464,7 @@ func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AdminDisablePluginRequest) GetPluginId() string {
@@ -1393,7 +1485,7 @@ type AdminDisablePluginResponse struct {
 
 func (x *AdminDisablePluginResponse) Reset() {
 	*x = AdminDisablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1405,7 +1497,7 @@ func (x *AdminDisablePluginResponse) String() string {
 func (*AdminDisablePluginResponse) ProtoMessage() {}
 
 func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1418,7 +1510,7 @@ func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AdminDisablePluginResponse) GetPlugin() *PluginInfo {
@@ -1439,7 +1531,7 @@ type AdminRestartPluginRequest struct {
 
 func (x *AdminRestartPluginRequest) Reset() {
 	*x = AdminRestartPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1543,7 @@ func (x *AdminRestartPluginRequest) String() string {
 func (*AdminRestartPluginRequest) ProtoMessage() {}
 
 func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1556,7 @@ func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AdminRestartPluginRequest) GetPluginId() string {
@@ -1485,7 +1577,7 @@ type AdminRestartPluginResponse struct {
 
 func (x *AdminRestartPluginResponse) Reset() {
 	*x = AdminRestartPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1589,7 @@ func (x *AdminRestartPluginResponse) String() string {
 func (*AdminRestartPluginResponse) ProtoMessage() {}
 
 func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1602,7 @@ func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AdminRestartPluginResponse) GetPlugin() *PluginInfo {
@@ -1531,7 +1623,7 @@ type AdminRemovePluginRequest struct {
 
 func (x *AdminRemovePluginRequest) Reset() {
 	*x = AdminRemovePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +1635,7 @@ func (x *AdminRemovePluginRequest) String() string {
 func (*AdminRemovePluginRequest) ProtoMessage() {}
 
 func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +1648,7 @@ func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminRemovePluginRequest) GetPluginId() string {
@@ -1577,7 +1669,7 @@ type AdminRemovePluginResponse struct {
 
 func (x *AdminRemovePluginResponse) Reset() {
 	*x = AdminRemovePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1681,7 @@ func (x *AdminRemovePluginResponse) String() string {
 func (*AdminRemovePluginResponse) ProtoMessage() {}
 
 func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1694,7 @@ func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminRemovePluginResponse) GetVersion() string {
@@ -1623,7 +1715,7 @@ type AdminGetConfigRequest struct {
 
 func (x *AdminGetConfigRequest) Reset() {
 	*x = AdminGetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1727,7 @@ func (x *AdminGetConfigRequest) String() string {
 func (*AdminGetConfigRequest) ProtoMessage() {}
 
 func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1740,7 @@ func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminGetConfigRequest) GetPluginId() string {
@@ -1671,7 +1763,7 @@ type AdminGetConfigResponse struct {
 
 func (x *AdminGetConfigResponse) Reset() {
 	*x = AdminGetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1683,7 +1775,7 @@ func (x *AdminGetConfigResponse) String() string {
 func (*AdminGetConfigResponse) ProtoMessage() {}
 
 func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1696,7 +1788,7 @@ func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminGetConfigResponse) GetConfig() *structpb.Struct {
@@ -1730,7 +1822,7 @@ type AdminSetConfigRequest struct {
 
 func (x *AdminSetConfigRequest) Reset() {
 	*x = AdminSetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1834,7 @@ func (x *AdminSetConfigRequest) String() string {
 func (*AdminSetConfigRequest) ProtoMessage() {}
 
 func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1847,7 @@ func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminSetConfigRequest) GetPluginId() string {
@@ -1790,7 +1882,7 @@ type AdminSetConfigResponse struct {
 
 func (x *AdminSetConfigResponse) Reset() {
 	*x = AdminSetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1894,7 @@ func (x *AdminSetConfigResponse) String() string {
 func (*AdminSetConfigResponse) ProtoMessage() {}
 
 func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +1907,7 @@ func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminSetConfigResponse) GetConfig() *structpb.Struct {
@@ -1842,7 +1934,7 @@ type AdminStreamLogsRequest struct {
 
 func (x *AdminStreamLogsRequest) Reset() {
 	*x = AdminStreamLogsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +1946,7 @@ func (x *AdminStreamLogsRequest) String() string {
 func (*AdminStreamLogsRequest) ProtoMessage() {}
 
 func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +1959,7 @@ func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminStreamLogsRequest) GetPluginId() string {
@@ -1919,7 +2011,7 @@ type AdminStreamLogsResponse struct {
 
 func (x *AdminStreamLogsResponse) Reset() {
 	*x = AdminStreamLogsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2023,7 @@ func (x *AdminStreamLogsResponse) String() string {
 func (*AdminStreamLogsResponse) ProtoMessage() {}
 
 func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2036,7 @@ func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminStreamLogsResponse) GetTime() *timestamppb.Timestamp {
@@ -2000,7 +2092,7 @@ type AdminStreamEventsRequest struct {
 
 func (x *AdminStreamEventsRequest) Reset() {
 	*x = AdminStreamEventsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2104,7 @@ func (x *AdminStreamEventsRequest) String() string {
 func (*AdminStreamEventsRequest) ProtoMessage() {}
 
 func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2117,7 @@ func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminStreamEventsRequest) GetPluginId() string {
@@ -2057,7 +2149,7 @@ type AdminStreamEventsResponse struct {
 
 func (x *AdminStreamEventsResponse) Reset() {
 	*x = AdminStreamEventsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2161,7 @@ func (x *AdminStreamEventsResponse) String() string {
 func (*AdminStreamEventsResponse) ProtoMessage() {}
 
 func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2174,7 @@ func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminStreamEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2218,7 +2310,7 @@ type PluginStateChanged struct {
 
 func (x *PluginStateChanged) Reset() {
 	*x = PluginStateChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2322,7 @@ func (x *PluginStateChanged) String() string {
 func (*PluginStateChanged) ProtoMessage() {}
 
 func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2335,7 @@ func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStateChanged.ProtoReflect.Descriptor instead.
 func (*PluginStateChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PluginStateChanged) GetPluginId() string {
@@ -2296,7 +2388,7 @@ type PluginInstalled struct {
 
 func (x *PluginInstalled) Reset() {
 	*x = PluginInstalled{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2400,7 @@ func (x *PluginInstalled) String() string {
 func (*PluginInstalled) ProtoMessage() {}
 
 func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2413,7 @@ func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInstalled.ProtoReflect.Descriptor instead.
 func (*PluginInstalled) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PluginInstalled) GetPluginId() string {
@@ -2358,7 +2450,7 @@ type PluginRemoved struct {
 
 func (x *PluginRemoved) Reset() {
 	*x = PluginRemoved{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2462,7 @@ func (x *PluginRemoved) String() string {
 func (*PluginRemoved) ProtoMessage() {}
 
 func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2475,7 @@ func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRemoved.ProtoReflect.Descriptor instead.
 func (*PluginRemoved) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PluginRemoved) GetPluginId() string {
@@ -2413,7 +2505,7 @@ type PluginConfigChanged struct {
 
 func (x *PluginConfigChanged) Reset() {
 	*x = PluginConfigChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2517,7 @@ func (x *PluginConfigChanged) String() string {
 func (*PluginConfigChanged) ProtoMessage() {}
 
 func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2530,7 @@ func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigChanged.ProtoReflect.Descriptor instead.
 func (*PluginConfigChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PluginConfigChanged) GetPluginId() string {
@@ -2469,7 +2561,7 @@ type CommandConflict struct {
 
 func (x *CommandConflict) Reset() {
 	*x = CommandConflict{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2573,7 @@ func (x *CommandConflict) String() string {
 func (*CommandConflict) ProtoMessage() {}
 
 func (x *CommandConflict) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2586,7 @@ func (x *CommandConflict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandConflict.ProtoReflect.Descriptor instead.
 func (*CommandConflict) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CommandConflict) GetCommand() string {
@@ -2528,7 +2620,7 @@ type PluginPublishedEvent struct {
 
 func (x *PluginPublishedEvent) Reset() {
 	*x = PluginPublishedEvent{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2540,7 +2632,7 @@ func (x *PluginPublishedEvent) String() string {
 func (*PluginPublishedEvent) ProtoMessage() {}
 
 func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2553,7 +2645,7 @@ func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPublishedEvent.ProtoReflect.Descriptor instead.
 func (*PluginPublishedEvent) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PluginPublishedEvent) GetPluginId() string {
@@ -2643,7 +2735,7 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\"\x17\n" +
-	"\x15AdminGetStatusRequest\"\x81\x02\n" +
+	"\x15AdminGetStatusRequest\"\xb7\x02\n" +
 	"\x16AdminGetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1d\n" +
 	"\n" +
@@ -2651,7 +2743,14 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x121\n" +
 	"\aplugins\x18\x04 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\x12@\n" +
-	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\"\x19\n" +
+	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\x124\n" +
+	"\asandbox\x18\x06 \x01(\v2\x1a.polyplug.v1.SandboxStatusR\asandbox\"\x9c\x01\n" +
+	"\rSandboxStatus\x12\x12\n" +
+	"\x04mode\x18\x01 \x01(\tR\x04mode\x12\x1c\n" +
+	"\tisolation\x18\x02 \x01(\tR\tisolation\x12\x16\n" +
+	"\x06limits\x18\x03 \x01(\tR\x06limits\x12%\n" +
+	"\x0ededicated_uids\x18\x04 \x01(\bR\rdedicatedUids\x12\x1a\n" +
+	"\bwarnings\x18\x05 \x03(\tR\bwarnings\"\x19\n" +
 	"\x17AdminListPluginsRequest\"M\n" +
 	"\x18AdminListPluginsResponse\x121\n" +
 	"\aplugins\x18\x01 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\"4\n" +
@@ -2793,7 +2892,7 @@ func file_polyplug_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_polyplug_v1_admin_proto_goTypes = []any{
 	(PluginState)(0),                   // 0: polyplug.v1.PluginState
 	(SettingType)(0),                   // 1: polyplug.v1.SettingType
@@ -2805,112 +2904,114 @@ var file_polyplug_v1_admin_proto_goTypes = []any{
 	(*BrokenPlugin)(nil),               // 7: polyplug.v1.BrokenPlugin
 	(*AdminGetStatusRequest)(nil),      // 8: polyplug.v1.AdminGetStatusRequest
 	(*AdminGetStatusResponse)(nil),     // 9: polyplug.v1.AdminGetStatusResponse
-	(*AdminListPluginsRequest)(nil),    // 10: polyplug.v1.AdminListPluginsRequest
-	(*AdminListPluginsResponse)(nil),   // 11: polyplug.v1.AdminListPluginsResponse
-	(*AdminGetPluginRequest)(nil),      // 12: polyplug.v1.AdminGetPluginRequest
-	(*AdminGetPluginResponse)(nil),     // 13: polyplug.v1.AdminGetPluginResponse
-	(*AdminInstallPluginRequest)(nil),  // 14: polyplug.v1.AdminInstallPluginRequest
-	(*AdminInstallPluginResponse)(nil), // 15: polyplug.v1.AdminInstallPluginResponse
-	(*AdminEnablePluginRequest)(nil),   // 16: polyplug.v1.AdminEnablePluginRequest
-	(*AdminEnablePluginResponse)(nil),  // 17: polyplug.v1.AdminEnablePluginResponse
-	(*AdminDisablePluginRequest)(nil),  // 18: polyplug.v1.AdminDisablePluginRequest
-	(*AdminDisablePluginResponse)(nil), // 19: polyplug.v1.AdminDisablePluginResponse
-	(*AdminRestartPluginRequest)(nil),  // 20: polyplug.v1.AdminRestartPluginRequest
-	(*AdminRestartPluginResponse)(nil), // 21: polyplug.v1.AdminRestartPluginResponse
-	(*AdminRemovePluginRequest)(nil),   // 22: polyplug.v1.AdminRemovePluginRequest
-	(*AdminRemovePluginResponse)(nil),  // 23: polyplug.v1.AdminRemovePluginResponse
-	(*AdminGetConfigRequest)(nil),      // 24: polyplug.v1.AdminGetConfigRequest
-	(*AdminGetConfigResponse)(nil),     // 25: polyplug.v1.AdminGetConfigResponse
-	(*AdminSetConfigRequest)(nil),      // 26: polyplug.v1.AdminSetConfigRequest
-	(*AdminSetConfigResponse)(nil),     // 27: polyplug.v1.AdminSetConfigResponse
-	(*AdminStreamLogsRequest)(nil),     // 28: polyplug.v1.AdminStreamLogsRequest
-	(*AdminStreamLogsResponse)(nil),    // 29: polyplug.v1.AdminStreamLogsResponse
-	(*AdminStreamEventsRequest)(nil),   // 30: polyplug.v1.AdminStreamEventsRequest
-	(*AdminStreamEventsResponse)(nil),  // 31: polyplug.v1.AdminStreamEventsResponse
-	(*PluginStateChanged)(nil),         // 32: polyplug.v1.PluginStateChanged
-	(*PluginInstalled)(nil),            // 33: polyplug.v1.PluginInstalled
-	(*PluginRemoved)(nil),              // 34: polyplug.v1.PluginRemoved
-	(*PluginConfigChanged)(nil),        // 35: polyplug.v1.PluginConfigChanged
-	(*CommandConflict)(nil),            // 36: polyplug.v1.CommandConflict
-	(*PluginPublishedEvent)(nil),       // 37: polyplug.v1.PluginPublishedEvent
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(Hook)(0),                          // 39: polyplug.v1.Hook
-	(*structpb.Value)(nil),             // 40: google.protobuf.Value
-	(*CommandSpec)(nil),                // 41: polyplug.v1.CommandSpec
-	(*HttpRoute)(nil),                  // 42: polyplug.v1.HttpRoute
-	(*structpb.Struct)(nil),            // 43: google.protobuf.Struct
-	(LogLevel)(0),                      // 44: polyplug.v1.LogLevel
+	(*SandboxStatus)(nil),              // 10: polyplug.v1.SandboxStatus
+	(*AdminListPluginsRequest)(nil),    // 11: polyplug.v1.AdminListPluginsRequest
+	(*AdminListPluginsResponse)(nil),   // 12: polyplug.v1.AdminListPluginsResponse
+	(*AdminGetPluginRequest)(nil),      // 13: polyplug.v1.AdminGetPluginRequest
+	(*AdminGetPluginResponse)(nil),     // 14: polyplug.v1.AdminGetPluginResponse
+	(*AdminInstallPluginRequest)(nil),  // 15: polyplug.v1.AdminInstallPluginRequest
+	(*AdminInstallPluginResponse)(nil), // 16: polyplug.v1.AdminInstallPluginResponse
+	(*AdminEnablePluginRequest)(nil),   // 17: polyplug.v1.AdminEnablePluginRequest
+	(*AdminEnablePluginResponse)(nil),  // 18: polyplug.v1.AdminEnablePluginResponse
+	(*AdminDisablePluginRequest)(nil),  // 19: polyplug.v1.AdminDisablePluginRequest
+	(*AdminDisablePluginResponse)(nil), // 20: polyplug.v1.AdminDisablePluginResponse
+	(*AdminRestartPluginRequest)(nil),  // 21: polyplug.v1.AdminRestartPluginRequest
+	(*AdminRestartPluginResponse)(nil), // 22: polyplug.v1.AdminRestartPluginResponse
+	(*AdminRemovePluginRequest)(nil),   // 23: polyplug.v1.AdminRemovePluginRequest
+	(*AdminRemovePluginResponse)(nil),  // 24: polyplug.v1.AdminRemovePluginResponse
+	(*AdminGetConfigRequest)(nil),      // 25: polyplug.v1.AdminGetConfigRequest
+	(*AdminGetConfigResponse)(nil),     // 26: polyplug.v1.AdminGetConfigResponse
+	(*AdminSetConfigRequest)(nil),      // 27: polyplug.v1.AdminSetConfigRequest
+	(*AdminSetConfigResponse)(nil),     // 28: polyplug.v1.AdminSetConfigResponse
+	(*AdminStreamLogsRequest)(nil),     // 29: polyplug.v1.AdminStreamLogsRequest
+	(*AdminStreamLogsResponse)(nil),    // 30: polyplug.v1.AdminStreamLogsResponse
+	(*AdminStreamEventsRequest)(nil),   // 31: polyplug.v1.AdminStreamEventsRequest
+	(*AdminStreamEventsResponse)(nil),  // 32: polyplug.v1.AdminStreamEventsResponse
+	(*PluginStateChanged)(nil),         // 33: polyplug.v1.PluginStateChanged
+	(*PluginInstalled)(nil),            // 34: polyplug.v1.PluginInstalled
+	(*PluginRemoved)(nil),              // 35: polyplug.v1.PluginRemoved
+	(*PluginConfigChanged)(nil),        // 36: polyplug.v1.PluginConfigChanged
+	(*CommandConflict)(nil),            // 37: polyplug.v1.CommandConflict
+	(*PluginPublishedEvent)(nil),       // 38: polyplug.v1.PluginPublishedEvent
+	(*timestamppb.Timestamp)(nil),      // 39: google.protobuf.Timestamp
+	(Hook)(0),                          // 40: polyplug.v1.Hook
+	(*structpb.Value)(nil),             // 41: google.protobuf.Value
+	(*CommandSpec)(nil),                // 42: polyplug.v1.CommandSpec
+	(*HttpRoute)(nil),                  // 43: polyplug.v1.HttpRoute
+	(*structpb.Struct)(nil),            // 44: google.protobuf.Struct
+	(LogLevel)(0),                      // 45: polyplug.v1.LogLevel
 }
 var file_polyplug_v1_admin_proto_depIdxs = []int32{
-	38, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
-	39, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
+	39, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
+	40, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
 	1,  // 2: polyplug.v1.SettingSpec.type:type_name -> polyplug.v1.SettingType
-	40, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
+	41, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
 	4,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
 	0,  // 5: polyplug.v1.PluginInfo.state:type_name -> polyplug.v1.PluginState
 	2,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
-	38, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
-	39, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
-	41, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
-	42, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
+	39, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
+	40, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
+	42, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
+	43, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
 	5,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
 	3,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
-	38, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
+	39, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
 	6,  // 14: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
 	7,  // 15: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
-	6,  // 16: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	6,  // 17: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 18: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 19: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 20: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 21: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	43, // 22: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
-	5,  // 23: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
-	43, // 24: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
-	43, // 25: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
-	44, // 26: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
-	38, // 27: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
-	44, // 28: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
-	43, // 29: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
-	38, // 30: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
-	32, // 31: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
-	33, // 32: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
-	34, // 33: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
-	35, // 34: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
-	36, // 35: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
-	37, // 36: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
-	0,  // 37: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
-	2,  // 38: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
-	43, // 39: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
-	8,  // 40: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
-	10, // 41: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
-	12, // 42: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
-	14, // 43: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
-	16, // 44: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
-	18, // 45: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
-	20, // 46: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
-	22, // 47: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
-	24, // 48: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
-	26, // 49: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
-	28, // 50: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
-	30, // 51: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
-	9,  // 52: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
-	11, // 53: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
-	13, // 54: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
-	15, // 55: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
-	17, // 56: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
-	19, // 57: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
-	21, // 58: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
-	23, // 59: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
-	25, // 60: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
-	27, // 61: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
-	29, // 62: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
-	31, // 63: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
-	52, // [52:64] is the sub-list for method output_type
-	40, // [40:52] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	10, // 16: polyplug.v1.AdminGetStatusResponse.sandbox:type_name -> polyplug.v1.SandboxStatus
+	6,  // 17: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	6,  // 18: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 19: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 20: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 21: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	6,  // 22: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	44, // 23: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
+	5,  // 24: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
+	44, // 25: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
+	44, // 26: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
+	45, // 27: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
+	39, // 28: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
+	45, // 29: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
+	44, // 30: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
+	39, // 31: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
+	33, // 32: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
+	34, // 33: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
+	35, // 34: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
+	36, // 35: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
+	37, // 36: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
+	38, // 37: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
+	0,  // 38: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
+	2,  // 39: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
+	44, // 40: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
+	8,  // 41: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
+	11, // 42: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
+	13, // 43: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
+	15, // 44: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
+	17, // 45: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
+	19, // 46: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
+	21, // 47: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
+	23, // 48: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
+	25, // 49: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
+	27, // 50: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
+	29, // 51: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
+	31, // 52: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
+	9,  // 53: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
+	12, // 54: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
+	14, // 55: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
+	16, // 56: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
+	18, // 57: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
+	20, // 58: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
+	22, // 59: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
+	24, // 60: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
+	26, // 61: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
+	28, // 62: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
+	30, // 63: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
+	32, // 64: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
+	53, // [53:65] is the sub-list for method output_type
+	41, // [41:53] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_admin_proto_init() }
@@ -2921,7 +3022,7 @@ func file_polyplug_v1_admin_proto_init() {
 	file_polyplug_v1_gateway_api_proto_init()
 	file_polyplug_v1_plugin_proto_init()
 	file_polyplug_v1_admin_proto_msgTypes[3].OneofWrappers = []any{}
-	file_polyplug_v1_admin_proto_msgTypes[29].OneofWrappers = []any{
+	file_polyplug_v1_admin_proto_msgTypes[30].OneofWrappers = []any{
 		(*AdminStreamEventsResponse_StateChanged)(nil),
 		(*AdminStreamEventsResponse_Installed)(nil),
 		(*AdminStreamEventsResponse_Removed)(nil),
@@ -2935,7 +3036,7 @@ func file_polyplug_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_admin_proto_rawDesc), len(file_polyplug_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   36,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -47,7 +47,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/admin.proto.
  */
 export const file_polyplug_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitgQKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeSI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QiygEKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luIhkKF0FkbWluTGlzdFBsdWdpbnNSZXF1ZXN0IkQKGEFkbWluTGlzdFBsdWdpbnNSZXNwb25zZRIoCgdwbHVnaW5zGAEgAygLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIqChVBZG1pbkdldFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkEKFkFkbWluR2V0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyJZChlBZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0Eg4KBmJ1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGQoRcmVxdWlyZV9zaWduYXR1cmUYAyABKAgijwEKGkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8SGAoQcHJldmlvdXNfdmVyc2lvbhgCIAEoCRIOCgZzaGEyNTYYAyABKAkSDgoGc2lnbmVkGAQgASgIEg4KBmtleV9pZBgFIAEoCSItChhBZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkQKGUFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLQoYQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSIsChlBZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkiKgoVQWRtaW5HZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJtChZBZG1pbkdldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoIc2V0dGluZ3MYAiADKAsyGC5wb2x5cGx1Zy52MS5TZXR0aW5nU3BlYyJiChVBZG1pblNldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEicKBmNvbmZpZxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbWVyZ2UYAyABKAgiQQoWQWRtaW5TZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0InMKFkFkbWluU3RyZWFtTG9nc1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEigKCW1pbl9sZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEg4KBmZvbGxvdxgDIAEoCBIMCgR0YWlsGAQgASgNIsYBChdBZG1pblN0cmVhbUxvZ3NSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVsZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEgsKA21zZxgDIAEoCRIRCglwbHVnaW5faWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRInCgZmaWVsZHMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ii0KGEFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkimwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHMtsICgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAFCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
+  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitgQKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeSI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3Qi9wEKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEisKB3NhbmRib3gYBiABKAsyGi5wb2x5cGx1Zy52MS5TYW5kYm94U3RhdHVzImoKDVNhbmRib3hTdGF0dXMSDAoEbW9kZRgBIAEoCRIRCglpc29sYXRpb24YAiABKAkSDgoGbGltaXRzGAMgASgJEhYKDmRlZGljYXRlZF91aWRzGAQgASgIEhAKCHdhcm5pbmdzGAUgAygJIhkKF0FkbWluTGlzdFBsdWdpbnNSZXF1ZXN0IkQKGEFkbWluTGlzdFBsdWdpbnNSZXNwb25zZRIoCgdwbHVnaW5zGAEgAygLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIqChVBZG1pbkdldFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkEKFkFkbWluR2V0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyJZChlBZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0Eg4KBmJ1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGQoRcmVxdWlyZV9zaWduYXR1cmUYAyABKAgijwEKGkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8SGAoQcHJldmlvdXNfdmVyc2lvbhgCIAEoCRIOCgZzaGEyNTYYAyABKAkSDgoGc2lnbmVkGAQgASgIEg4KBmtleV9pZBgFIAEoCSItChhBZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkQKGUFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLQoYQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSIsChlBZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkiKgoVQWRtaW5HZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJtChZBZG1pbkdldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoIc2V0dGluZ3MYAiADKAsyGC5wb2x5cGx1Zy52MS5TZXR0aW5nU3BlYyJiChVBZG1pblNldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEicKBmNvbmZpZxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbWVyZ2UYAyABKAgiQQoWQWRtaW5TZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0InMKFkFkbWluU3RyZWFtTG9nc1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEigKCW1pbl9sZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEg4KBmZvbGxvdxgDIAEoCBIMCgR0YWlsGAQgASgNIsYBChdBZG1pblN0cmVhbUxvZ3NSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVsZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEgsKA21zZxgDIAEoCRIRCglwbHVnaW5faWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRInCgZmaWVsZHMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ii0KGEFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkimwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHMtsICgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAFCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
 
 /**
  * PluginError is the last failure of a plugin.
@@ -485,6 +485,13 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
    * @generated from field: repeated polyplug.v1.BrokenPlugin broken_plugins = 5;
    */
   brokenPlugins: BrokenPlugin[];
+
+  /**
+   * How plugin processes are isolated and limited on this gateway.
+   *
+   * @generated from field: polyplug.v1.SandboxStatus sandbox = 6;
+   */
+  sandbox?: SandboxStatus | undefined;
 };
 
 /**
@@ -493,6 +500,56 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
  */
 export const AdminGetStatusResponseSchema: GenMessage<AdminGetStatusResponse> = /*@__PURE__*/
   messageDesc(file_polyplug_v1_admin, 7);
+
+/**
+ * SandboxStatus says how plugin processes are isolated and limited (see
+ * docs/security.md "Plugin sandbox" and "Resource limits").
+ *
+ * @generated from message polyplug.v1.SandboxStatus
+ */
+export type SandboxStatus = Message<"polyplug.v1.SandboxStatus"> & {
+  /**
+   * The configured mode: "required", "auto" or "off".
+   *
+   * @generated from field: string mode = 1;
+   */
+  mode: string;
+
+  /**
+   * "bubblewrap" when plugins run sandboxed, "none" when they do not.
+   *
+   * @generated from field: string isolation = 2;
+   */
+  isolation: string;
+
+  /**
+   * How resource limits are enforced: "cgroup2", "cgroup1" or "rlimit".
+   *
+   * @generated from field: string limits = 3;
+   */
+  limits: string;
+
+  /**
+   * True when each plugin runs under its own unprivileged uid.
+   *
+   * @generated from field: bool dedicated_uids = 4;
+   */
+  dedicatedUids: boolean;
+
+  /**
+   * Degraded states, one sentence each (empty when fully isolated).
+   *
+   * @generated from field: repeated string warnings = 5;
+   */
+  warnings: string[];
+};
+
+/**
+ * Describes the message polyplug.v1.SandboxStatus.
+ * Use `create(SandboxStatusSchema)` to create a new message.
+ */
+export const SandboxStatusSchema: GenMessage<SandboxStatus> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 8);
 
 /**
  * AdminListPluginsRequest asks for every plugin.
@@ -507,7 +564,7 @@ export type AdminListPluginsRequest = Message<"polyplug.v1.AdminListPluginsReque
  * Use `create(AdminListPluginsRequestSchema)` to create a new message.
  */
 export const AdminListPluginsRequestSchema: GenMessage<AdminListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 8);
+  messageDesc(file_polyplug_v1_admin, 9);
 
 /**
  * AdminListPluginsResponse lists every plugin, by id.
@@ -528,7 +585,7 @@ export type AdminListPluginsResponse = Message<"polyplug.v1.AdminListPluginsResp
  * Use `create(AdminListPluginsResponseSchema)` to create a new message.
  */
 export const AdminListPluginsResponseSchema: GenMessage<AdminListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 9);
+  messageDesc(file_polyplug_v1_admin, 10);
 
 /**
  * AdminGetPluginRequest names a plugin.
@@ -549,7 +606,7 @@ export type AdminGetPluginRequest = Message<"polyplug.v1.AdminGetPluginRequest">
  * Use `create(AdminGetPluginRequestSchema)` to create a new message.
  */
 export const AdminGetPluginRequestSchema: GenMessage<AdminGetPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 10);
+  messageDesc(file_polyplug_v1_admin, 11);
 
 /**
  * AdminGetPluginResponse describes one plugin.
@@ -570,7 +627,7 @@ export type AdminGetPluginResponse = Message<"polyplug.v1.AdminGetPluginResponse
  * Use `create(AdminGetPluginResponseSchema)` to create a new message.
  */
 export const AdminGetPluginResponseSchema: GenMessage<AdminGetPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 11);
+  messageDesc(file_polyplug_v1_admin, 12);
 
 /**
  * AdminInstallPluginRequest carries a plugin bundle.
@@ -605,7 +662,7 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
  * Use `create(AdminInstallPluginRequestSchema)` to create a new message.
  */
 export const AdminInstallPluginRequestSchema: GenMessage<AdminInstallPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 12);
+  messageDesc(file_polyplug_v1_admin, 13);
 
 /**
  * AdminInstallPluginResponse is the installed plugin.
@@ -654,7 +711,7 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
  * Use `create(AdminInstallPluginResponseSchema)` to create a new message.
  */
 export const AdminInstallPluginResponseSchema: GenMessage<AdminInstallPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 13);
+  messageDesc(file_polyplug_v1_admin, 14);
 
 /**
  * AdminEnablePluginRequest names the plugin to enable.
@@ -675,7 +732,7 @@ export type AdminEnablePluginRequest = Message<"polyplug.v1.AdminEnablePluginReq
  * Use `create(AdminEnablePluginRequestSchema)` to create a new message.
  */
 export const AdminEnablePluginRequestSchema: GenMessage<AdminEnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 14);
+  messageDesc(file_polyplug_v1_admin, 15);
 
 /**
  * AdminEnablePluginResponse is the plugin after the start.
@@ -696,7 +753,7 @@ export type AdminEnablePluginResponse = Message<"polyplug.v1.AdminEnablePluginRe
  * Use `create(AdminEnablePluginResponseSchema)` to create a new message.
  */
 export const AdminEnablePluginResponseSchema: GenMessage<AdminEnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 15);
+  messageDesc(file_polyplug_v1_admin, 16);
 
 /**
  * AdminDisablePluginRequest names the plugin to disable.
@@ -717,7 +774,7 @@ export type AdminDisablePluginRequest = Message<"polyplug.v1.AdminDisablePluginR
  * Use `create(AdminDisablePluginRequestSchema)` to create a new message.
  */
 export const AdminDisablePluginRequestSchema: GenMessage<AdminDisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 16);
+  messageDesc(file_polyplug_v1_admin, 17);
 
 /**
  * AdminDisablePluginResponse is the plugin after the stop.
@@ -738,7 +795,7 @@ export type AdminDisablePluginResponse = Message<"polyplug.v1.AdminDisablePlugin
  * Use `create(AdminDisablePluginResponseSchema)` to create a new message.
  */
 export const AdminDisablePluginResponseSchema: GenMessage<AdminDisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 17);
+  messageDesc(file_polyplug_v1_admin, 18);
 
 /**
  * AdminRestartPluginRequest names the plugin to restart.
@@ -759,7 +816,7 @@ export type AdminRestartPluginRequest = Message<"polyplug.v1.AdminRestartPluginR
  * Use `create(AdminRestartPluginRequestSchema)` to create a new message.
  */
 export const AdminRestartPluginRequestSchema: GenMessage<AdminRestartPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 18);
+  messageDesc(file_polyplug_v1_admin, 19);
 
 /**
  * AdminRestartPluginResponse is the plugin after the restart.
@@ -780,7 +837,7 @@ export type AdminRestartPluginResponse = Message<"polyplug.v1.AdminRestartPlugin
  * Use `create(AdminRestartPluginResponseSchema)` to create a new message.
  */
 export const AdminRestartPluginResponseSchema: GenMessage<AdminRestartPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 19);
+  messageDesc(file_polyplug_v1_admin, 20);
 
 /**
  * AdminRemovePluginRequest names the plugin to remove.
@@ -801,7 +858,7 @@ export type AdminRemovePluginRequest = Message<"polyplug.v1.AdminRemovePluginReq
  * Use `create(AdminRemovePluginRequestSchema)` to create a new message.
  */
 export const AdminRemovePluginRequestSchema: GenMessage<AdminRemovePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 20);
+  messageDesc(file_polyplug_v1_admin, 21);
 
 /**
  * AdminRemovePluginResponse confirms the removal.
@@ -822,7 +879,7 @@ export type AdminRemovePluginResponse = Message<"polyplug.v1.AdminRemovePluginRe
  * Use `create(AdminRemovePluginResponseSchema)` to create a new message.
  */
 export const AdminRemovePluginResponseSchema: GenMessage<AdminRemovePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 21);
+  messageDesc(file_polyplug_v1_admin, 22);
 
 /**
  * AdminGetConfigRequest names a plugin.
@@ -843,7 +900,7 @@ export type AdminGetConfigRequest = Message<"polyplug.v1.AdminGetConfigRequest">
  * Use `create(AdminGetConfigRequestSchema)` to create a new message.
  */
 export const AdminGetConfigRequestSchema: GenMessage<AdminGetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 22);
+  messageDesc(file_polyplug_v1_admin, 23);
 
 /**
  * AdminGetConfigResponse is a plugin's configuration and settings schema.
@@ -871,7 +928,7 @@ export type AdminGetConfigResponse = Message<"polyplug.v1.AdminGetConfigResponse
  * Use `create(AdminGetConfigResponseSchema)` to create a new message.
  */
 export const AdminGetConfigResponseSchema: GenMessage<AdminGetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 23);
+  messageDesc(file_polyplug_v1_admin, 24);
 
 /**
  * AdminSetConfigRequest is a new configuration for a plugin.
@@ -908,7 +965,7 @@ export type AdminSetConfigRequest = Message<"polyplug.v1.AdminSetConfigRequest">
  * Use `create(AdminSetConfigRequestSchema)` to create a new message.
  */
 export const AdminSetConfigRequestSchema: GenMessage<AdminSetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 24);
+  messageDesc(file_polyplug_v1_admin, 25);
 
 /**
  * AdminSetConfigResponse is the saved configuration.
@@ -929,7 +986,7 @@ export type AdminSetConfigResponse = Message<"polyplug.v1.AdminSetConfigResponse
  * Use `create(AdminSetConfigResponseSchema)` to create a new message.
  */
 export const AdminSetConfigResponseSchema: GenMessage<AdminSetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 25);
+  messageDesc(file_polyplug_v1_admin, 26);
 
 /**
  * AdminStreamLogsRequest selects log records.
@@ -971,7 +1028,7 @@ export type AdminStreamLogsRequest = Message<"polyplug.v1.AdminStreamLogsRequest
  * Use `create(AdminStreamLogsRequestSchema)` to create a new message.
  */
 export const AdminStreamLogsRequestSchema: GenMessage<AdminStreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 26);
+  messageDesc(file_polyplug_v1_admin, 27);
 
 /**
  * AdminStreamLogsResponse is one log record.
@@ -1027,7 +1084,7 @@ export type AdminStreamLogsResponse = Message<"polyplug.v1.AdminStreamLogsRespon
  * Use `create(AdminStreamLogsResponseSchema)` to create a new message.
  */
 export const AdminStreamLogsResponseSchema: GenMessage<AdminStreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 27);
+  messageDesc(file_polyplug_v1_admin, 28);
 
 /**
  * AdminStreamEventsRequest subscribes to gateway events.
@@ -1048,7 +1105,7 @@ export type AdminStreamEventsRequest = Message<"polyplug.v1.AdminStreamEventsReq
  * Use `create(AdminStreamEventsRequestSchema)` to create a new message.
  */
 export const AdminStreamEventsRequestSchema: GenMessage<AdminStreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 28);
+  messageDesc(file_polyplug_v1_admin, 29);
 
 /**
  * AdminStreamEventsResponse is one gateway event.
@@ -1124,7 +1181,7 @@ export type AdminStreamEventsResponse = Message<"polyplug.v1.AdminStreamEventsRe
  * Use `create(AdminStreamEventsResponseSchema)` to create a new message.
  */
 export const AdminStreamEventsResponseSchema: GenMessage<AdminStreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 29);
+  messageDesc(file_polyplug_v1_admin, 30);
 
 /**
  * PluginStateChanged is a supervision state change.
@@ -1173,7 +1230,7 @@ export type PluginStateChanged = Message<"polyplug.v1.PluginStateChanged"> & {
  * Use `create(PluginStateChangedSchema)` to create a new message.
  */
 export const PluginStateChangedSchema: GenMessage<PluginStateChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 30);
+  messageDesc(file_polyplug_v1_admin, 31);
 
 /**
  * PluginInstalled is an install or upgrade.
@@ -1208,7 +1265,7 @@ export type PluginInstalled = Message<"polyplug.v1.PluginInstalled"> & {
  * Use `create(PluginInstalledSchema)` to create a new message.
  */
 export const PluginInstalledSchema: GenMessage<PluginInstalled> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 31);
+  messageDesc(file_polyplug_v1_admin, 32);
 
 /**
  * PluginRemoved is a removal.
@@ -1236,7 +1293,7 @@ export type PluginRemoved = Message<"polyplug.v1.PluginRemoved"> & {
  * Use `create(PluginRemovedSchema)` to create a new message.
  */
 export const PluginRemovedSchema: GenMessage<PluginRemoved> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 32);
+  messageDesc(file_polyplug_v1_admin, 33);
 
 /**
  * PluginConfigChanged is a saved configuration.
@@ -1264,7 +1321,7 @@ export type PluginConfigChanged = Message<"polyplug.v1.PluginConfigChanged"> & {
  * Use `create(PluginConfigChangedSchema)` to create a new message.
  */
 export const PluginConfigChangedSchema: GenMessage<PluginConfigChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 33);
+  messageDesc(file_polyplug_v1_admin, 34);
 
 /**
  * CommandConflict is a command claimed by several active plugins; it answers
@@ -1293,7 +1350,7 @@ export type CommandConflict = Message<"polyplug.v1.CommandConflict"> & {
  * Use `create(CommandConflictSchema)` to create a new message.
  */
 export const CommandConflictSchema: GenMessage<CommandConflict> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 34);
+  messageDesc(file_polyplug_v1_admin, 35);
 
 /**
  * PluginPublishedEvent is an event a plugin published for applications.
@@ -1335,7 +1392,7 @@ export type PluginPublishedEvent = Message<"polyplug.v1.PluginPublishedEvent"> &
  * Use `create(PluginPublishedEventSchema)` to create a new message.
  */
 export const PluginPublishedEventSchema: GenMessage<PluginPublishedEvent> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 35);
+  messageDesc(file_polyplug_v1_admin, 36);
 
 /**
  * PluginState is the supervision state of a plugin.
