@@ -62,7 +62,7 @@ export async function run(w, log) {
       ms(d.goMs),
       times(d.ratio),
       d.sandboxedMs === undefined ? "—" : ms(d.sandboxedMs),
-      d.sandboxedMs === undefined ? "—" : `+${ms(d.sandboxedMs - d.tsMs)}`,
+      d.sandboxedMs === undefined ? "—" : `${d.sandboxedMs >= d.tsMs ? "+" : "−"}${ms(Math.abs(d.sandboxedMs - d.tsMs))}`,
       d.plugin === "python" ? `${ms(bare.importGrpcMs)} (\`import grpc\`)` : "",
     ]),
     headlines: data.map((d) => ({ metric: `${d.plugin} plugin start-up (TS/Go)`, value: d.ratio, goal: "—", met: undefined })),
