@@ -9,7 +9,15 @@ import type { SandboxMode } from "../host/sandbox/sandbox-support.js";
 import { createGateway, type SandboxStatus } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
+import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
 import { paint, type CliIo } from "./io.js";
+
+function parseSignaturePolicy(value: string): SignaturePolicy {
+  const policy = SIGNATURE_POLICIES.find((candidate) => candidate === value);
+  if (!policy) throw new PolyplugError(ErrorCode.InvalidArgument, `--signatures must be one of ${SIGNATURE_POLICIES.join(", ")}, got ${JSON.stringify(value)}`);
+  return policy;
+}
 
 interface ServeOptions {
   config?: string;
@@ -20,6 +28,7 @@ interface ServeOptions {
   automtls?: boolean;
   python?: string;
   adminListen?: string;
+  signatures?: string;
   sandbox?: string;
 }
 
@@ -36,6 +45,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
     .option("--python <path>", "python executable for plugins whose manifest command starts with python")
+    .option("--signatures <policy>", "bundle installs: require (default) a trusted signature, warn, or off")
     .option("--sandbox <mode>", "plugin sandbox: required (default), auto (unsandboxed where unavailable, with a warning) or off")
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
@@ -63,10 +73,11 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
     const dataDir = path.resolve(options.data ?? config.dataDir ?? ".polyplug");
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const adminToken = await ensureAdminToken(dataDir);
+    const signaturePolicy = parseSignaturePolicy(options.signatures ?? config.signatures ?? DEFAULT_SIGNATURE_POLICY);
     const level = options.logLevel ?? config.logLevel ?? "info";
     const logTap = createLogTap();
     const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: io.logDestination }, { level: "trace", stream: logTap.stream }]));
-    const interpreters = { ...config.interpreters, ...(options.python ? { python: path.resolve(options.python) } : {}) };
+    const interpreters = { ...config.interpreters, ...(options.python ? { python: options.python.includes("/") ? path.resolve(options.python) : options.python } : {}) };
     const gateway = await createGateway({
       pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
       dataDir,
@@ -77,10 +88,13 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+      ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
+      ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
       sandbox: { mode: parseSandboxMode(options.sandbox) ?? config.sandbox?.mode },
       ...(config.pluginLimits ? { pluginLimits: config.pluginLimits } : {}),
     });
-    const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
+    const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
       await gateway.stop();
       throw error;
     });
@@ -106,21 +120,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         "",
       ].join("\n"),
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        process.once("SIGINT", () => process.exit(130));
-        logger.info("shutting down: deactivating and stopping plugins");
-        void admin
-          .close()
-          .then(() => gateway.stop())
-          .then(resolve);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    return 0;
+    return await untilSignalled({ logger, shutdownTimeoutMs: config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, stop: () => admin.close().then(() => gateway.stop()), kill: () => Promise.all([admin.close(), gateway.kill()]).then(() => undefined) });
   } catch (error) {
     const failure = PolyplugError.from(error);
     io.err(`${c.red("✖ serve failed")} ${c.dim(`[${failure.code}]`)}\n${failure.message}\n`);

@@ -1,15 +1,15 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { generateAutoMtlsCertificate, serverCertificateToPem } from "./auto-mtls.js";
-import type { MutualTls } from "./channel.js";
+import { generateAutoMtlsCertificate, serverCertificateToPem } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
+import type { MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { buildPluginEnvironment, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, validateHandshakeConfig } from "./environment.js";
-import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "./handshake.js";
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "./handshake-config.js";
+import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import { launchPluginProcess } from "./launch.js";
 import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
 import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
-import { createSocketDir } from "./socket-dir.js";
+import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 
 /** go-plugin's default start timeout: spawn to handshake line. */
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -39,7 +39,9 @@ export interface StartPluginOptions {
   readonly logger?: Logger;
   /** Plugin log flood protection. */
   readonly logRateLimit?: LogRateLimit;
-  /** Largest gRPC message accepted from or sent to the plugin (default 256 MiB). */
+  /** Aborting it ends a start in progress: the process is killed and startPlugin rejects with `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Largest gRPC message accepted from or sent to the plugin (default MAX_MESSAGE_BYTES, the contract's 16 MiB). */
   readonly maxMessageBytes?: number;
   /**
    * Confines the process (sandbox, cgroup limits, process group); absent: a plain child
@@ -117,13 +119,21 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
     env,
     confinement: confined?.confinement,
   });
+  // A stop while starting must not leave the process behind: abort races every step below.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new PolyplugError(ErrorCode.Cancelled, "the plugin start was cancelled (the plugin is being stopped)"));
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    const line = await child.handshakeLine;
+    const line = await Promise.race([child.handshakeLine, aborted]);
     const handshake = parseHandshakeLine(line);
     checkAppProtocolVersion(handshake, handshakeConfig.protocolVersions);
     logger.debug({ handshake: line.trim() }, "plugin handshake received");
     const remainingMs = Math.max(1000, startTimeoutMs - (Date.now() - startedAt));
-    return await connectPlugin({
+    const connecting = connectPlugin({
       handshake,
       process: child,
       sink,
@@ -135,10 +145,19 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       ownsProcess: true,
       maxMessageBytes: options.maxMessageBytes,
     });
+    try {
+      return await Promise.race([connecting, aborted]);
+    } catch (error) {
+      // Connected after all: shut that connection down with the process.
+      void connecting.then((client) => client.kill(), () => undefined);
+      throw error;
+    }
   } catch (error) {
     child.kill("SIGKILL");
     await child.exit.catch(() => undefined);
     await socketDir.dispose();
     throw PolyplugError.from(error);
+  } finally {
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
 }

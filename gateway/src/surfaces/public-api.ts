@@ -6,10 +6,11 @@ import {
   Gateway,
   type ChainStepSchema,
   type GatewayInterceptResponseSchema,
-} from "../gen/polyplug/v1/gateway_pb.js";
+} from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { invalidField, toCallOptions, transportContextOf } from "./call-options.js";
 import { formatCommandLine, parseCommandLine, COMMAND_PATTERN } from "./command-line.js";
 import { toConnectError, toProtoErrorCode } from "./error-mapping.js";
+import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import { interceptCall, notifyCall } from "./gateway-calls.js";
 
 /** Response header carrying the request id of every Gateway call. */
@@ -43,6 +44,7 @@ export function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSch
           },
         }
       : {}),
+    ...(step.failMode ? { failMode: toProtoFailMode(step.failMode.mode), failModeSource: step.failMode.source } : {}),
   };
 }
 

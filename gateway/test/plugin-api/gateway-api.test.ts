@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { LogLevel } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
+import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { bytes, text } from "../store/temp-store.js";
 import { servePlugin, storeWithClock } from "./harness.js";
 
@@ -127,5 +127,32 @@ describe("GatewayAPI over gRPC: state", () => {
     const { client } = await servePlugin("alpha", store);
     store.close();
     await expect(client.kvSet({ key: "k", value: bytes("v") })).rejects.toMatchObject({ details: { grpcStatus: "UNAVAILABLE" } });
+  });
+});
+
+describe("GatewayAPI over gRPC: permissions", () => {
+  it("refuses every RPC outside the granted capabilities with PERMISSION_DENIED naming the capability and the RPC", async () => {
+    const { store } = storeWithClock();
+    const { client, events } = await servePlugin("alpha", store, { permissions: ["log", "config"] });
+    const denied = (capability: string, rpc: string) => ({
+      details: { grpcStatus: "PERMISSION_DENIED" },
+      message: expect.stringContaining(`plugin alpha has no permission "${capability}" (${rpc}); add it to permissions.api in plugin.json`),
+    });
+    await expect(client.kvSet({ key: "k", value: bytes("v") })).rejects.toMatchObject(denied("kv", "KvSet"));
+    await expect(client.kvGet({ key: "k" })).rejects.toMatchObject(denied("kv", "KvGet"));
+    await expect(client.kvDelete({ key: "k" })).rejects.toMatchObject(denied("kv", "KvDelete"));
+    await expect(client.kvList({})).rejects.toMatchObject(denied("kv", "KvList"));
+    await expect(client.publishEvent({ event: "x" })).rejects.toMatchObject(denied("events", "PublishEvent"));
+    expect(store.kvGet("alpha", "k")).toBeUndefined();
+    expect(events).toEqual([]);
+    await client.log({ message: "still allowed" });
+    expect((await client.getConfig({})).configuration).toEqual({});
+  });
+
+  it("with no capabilities at all, even Log and GetConfig are refused", async () => {
+    const { store } = storeWithClock();
+    const { client } = await servePlugin("alpha", store, { permissions: [] });
+    await expect(client.log({ message: "m" })).rejects.toMatchObject({ details: { grpcStatus: "PERMISSION_DENIED" }, message: expect.stringContaining('"log" (Log)') });
+    await expect(client.saveConfig({ configuration: {} })).rejects.toMatchObject({ details: { grpcStatus: "PERMISSION_DENIED" }, message: expect.stringContaining('"config" (SaveConfig)') });
   });
 });
