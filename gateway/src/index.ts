@@ -8,6 +8,9 @@ export {
   type HandshakeConfig,
 } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 export { startPlugin, DEFAULT_START_TIMEOUT_MS, type StartPluginOptions } from "./host/start-plugin.js";
+export { createPluginSandbox, type PluginSandbox, type PluginSandboxOptions } from "./host/sandbox/plugin-sandbox.js";
+export { detectSandboxSupport, DEFAULT_SANDBOX_MODE, type SandboxMode, type SandboxSupport } from "./host/sandbox/sandbox-support.js";
+export { resolveResourceLimits, DEFAULT_RESOURCE_LIMITS, type ResourceLimits, type ResourceLimitsRequest } from "./host/sandbox/resource-limits.js";
 export { reattachPlugin, parseReattachConfig, type ReattachOptions } from "./host/reattach.js";
 export type { PluginClient, ReattachConfig } from "./host/plugin-client.js";
 export type { PluginBroker } from "./host/broker.js";

@@ -20,9 +20,10 @@ export function benchPayload(bytes) {
  * Starts a plugin (argv) under the TS host, spawn to healthy.
  * @param {readonly string[]} argv
  * @param {Record<string, string>} [env]
+ * @param {Partial<import("../../dist/index.js").StartPluginOptions>} [extra] more startPlugin options (a sandbox, its cwd)
  */
-export async function startTsPlugin(argv, env = {}) {
-  const plugin = await startPlugin({ command: argv[0], args: argv.slice(1), env, inheritEnv: true });
+export async function startTsPlugin(argv, env = {}, extra = {}) {
+  const plugin = await startPlugin({ command: argv[0], args: argv.slice(1), env, inheritEnv: true, ...extra });
   await plugin.health();
   return plugin;
 }

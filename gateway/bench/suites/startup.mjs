@@ -1,19 +1,22 @@
 // 3. Start-up: spawn to healthy (handshake, connection, health check) for the Go, Python
 // and TypeScript conformance plugins, TS host vs Go host; Python next to a bare
-// `python -c "import grpc"`.
+// `python -c "import grpc"`; and the TS host with the gateway's plugin sandbox (bubblewrap,
+// cgroup, own uid when root), where this machine has one.
 import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { createPluginSandbox, detectSandboxSupport, resolveResourceLimits } from "../../dist/index.js";
 import { runGoHost } from "../lib/go-host.mjs";
 import { conformancePlugins, paths } from "../lib/paths.mjs";
 import { median, ratio } from "../lib/stats.mjs";
 import { ms, times } from "../lib/format.mjs";
 import { startTsPlugin } from "../lib/ts-host.mjs";
 
-/** @param {readonly string[]} argv @param {number} samples */
-async function tsStartups(argv, samples) {
+/** @param {readonly string[]} argv @param {number} samples @param {Parameters<typeof startTsPlugin>[2]} [extra] */
+async function tsStartups(argv, samples, extra) {
   const out = [];
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
-    const plugin = await startTsPlugin(argv);
+    const plugin = await startTsPlugin(argv, {}, extra);
     out.push(performance.now() - t0);
     await plugin.shutdown();
   }
@@ -34,21 +37,34 @@ function processTimes(cmd, args, samples) {
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
   const { samples } = w.startup;
+  const support = await detectSandboxSupport("auto");
   const data = [];
   for (const plugin of w.startup.plugins) {
     log(`start-up, ${plugin} plugin`);
     const argv = conformancePlugins[plugin];
     const ts = await tsStartups(argv, samples);
     const go = (await runGoHost({ workload: "startup", command: argv, samples })).startupMs;
-    data.push({ plugin, tsMs: median(ts), goMs: median(go), ratio: ratio(median(ts), median(go)), tsSamples: ts, goSamples: go });
+    // The plugin's folder: where its entry file (the last argv element) lives.
+    const cwd = path.dirname(argv[argv.length - 1] ?? ".");
+    const sandbox = createPluginSandbox({ pluginId: `bench.${plugin}`, support, limits: resolveResourceLimits({}), network: "none", readPaths: [], hidePaths: [] });
+    const sandboxed = support.isolation === "bubblewrap" ? await tsStartups(argv, samples, { sandbox, cwd }) : [];
+    data.push({ plugin, tsMs: median(ts), goMs: median(go), ratio: ratio(median(ts), median(go)), sandboxedMs: sandboxed.length ? median(sandboxed) : undefined, tsSamples: ts, goSamples: go, sandboxedSamples: sandboxed });
   }
   const importGrpc = processTimes(paths.python, ["-c", "import grpc"], samples);
   const bare = { importGrpcMs: median(importGrpc), samples: importGrpc };
   return {
     title: "Start-up (spawn to healthy)",
-    note: `Median of ${samples} starts each: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin.`,
-    columns: ["Plugin", "TS host", "Go host", "TS/Go", "Floor"],
-    rows: data.map((d) => [d.plugin, ms(d.tsMs), ms(d.goMs), times(d.ratio), d.plugin === "python" ? `${ms(bare.importGrpcMs)} (\`import grpc\`)` : ""]),
+    note: `Median of ${samples} starts each: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. "Sandboxed" is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
+    columns: ["Plugin", "TS host", "Go host", "TS/Go", "Sandboxed", "Sandbox cost", "Floor"],
+    rows: data.map((d) => [
+      d.plugin,
+      ms(d.tsMs),
+      ms(d.goMs),
+      times(d.ratio),
+      d.sandboxedMs === undefined ? "—" : ms(d.sandboxedMs),
+      d.sandboxedMs === undefined ? "—" : `${d.sandboxedMs >= d.tsMs ? "+" : "−"}${ms(Math.abs(d.sandboxedMs - d.tsMs))}`,
+      d.plugin === "python" ? `${ms(bare.importGrpcMs)} (\`import grpc\`)` : "",
+    ]),
     headlines: data.map((d) => ({ metric: `${d.plugin} plugin start-up (TS/Go)`, value: d.ratio, goal: "—", met: undefined })),
     data: { plugins: data, python: bare },
   };

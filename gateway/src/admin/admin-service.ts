@@ -93,6 +93,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         signaturePolicy: deps.signaturePolicy,
         nodeId: gateway.nodeId,
         nodes: (await gateway.nodes()).map(toClusterNode),
+        sandbox: { ...gateway.sandbox(), warnings: [...gateway.sandbox().warnings] },
       })),
     listPlugins: () => run(async () => ({ plugins: await allInfo() })),
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),

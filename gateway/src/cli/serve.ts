@@ -6,7 +6,8 @@ import { ensureAdminToken } from "../admin/auth.js";
 import { startAdminServer, type AdminServer } from "../admin/admin-server.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { errorSummary } from "../host/launch.js";
-import { createGateway, type Gateway } from "../runtime/gateway.js";
+import type { SandboxMode } from "../host/sandbox/sandbox-support.js";
+import { createGateway, type Gateway, type SandboxStatus } from "../runtime/gateway.js";
 import { reattachConfigs } from "../runtime/reattach-plugins.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
@@ -36,6 +37,7 @@ export interface ServeOptions {
   nodeId?: string;
   logFormat?: string;
   reattach?: string[];
+  sandbox?: string;
 }
 
 /** Registers `polyplug serve`. */
@@ -54,11 +56,23 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--node-id <id>", "this gateway's node id in a cluster (default: random per start)")
     .option("--python <path>", "python executable for plugins whose manifest command starts with python")
     .option("--signatures <policy>", "bundle installs: require (default) a trusted signature, warn, or off")
+    .option("--sandbox <mode>", "plugin sandbox: required (default), auto (unsandboxed where unavailable, with a warning) or off")
     .option("--log-format <format>", "auto (pretty on a terminal, JSON otherwise), pretty or json")
     .option("--reattach <id=json...>", "attach to a plugin you started yourself (e.g. under a debugger) instead of launching it: PLUGIN_ID=go-plugin reattach JSON; also POLYPLUG_REATTACH_PLUGINS")
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
     });
+}
+
+function describeSandbox(sandbox: SandboxStatus, c: ReturnType<typeof paint>): string {
+  const isolation = sandbox.isolation === "bubblewrap" ? `bubblewrap${sandbox.dedicatedUids ? ", a uid per plugin" : ""}` : c.red("none: plugins run unsandboxed");
+  return `${isolation}; limits by ${sandbox.limits} (sandbox.mode: ${sandbox.mode})`;
+}
+
+function parseSandboxMode(mode: string | undefined): SandboxMode | undefined {
+  if (mode === undefined) return undefined;
+  if (mode === "required" || mode === "auto" || mode === "off") return mode;
+  throw new PolyplugError(ErrorCode.InvalidArgument, `--sandbox must be required, auto or off, got ${JSON.stringify(mode)}`);
 }
 
 /** The example word filter's id prefix (Go and Python); the "Try it" hint only makes sense when one is running. */
@@ -127,6 +141,8 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     ...((options.database ?? config.database) ? { database: options.database ?? config.database ?? "" } : {}),
     ...((options.nodeId ?? config.nodeId) ? { nodeId: options.nodeId ?? config.nodeId ?? "" } : {}),
     ...(reattach.size > 0 ? { reattach } : {}),
+    sandbox: { mode: parseSandboxMode(options.sandbox) ?? config.sandbox?.mode },
+    ...(config.pluginLimits ? { pluginLimits: config.pluginLimits } : {}),
   });
   const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
     await gateway.stop();
@@ -173,6 +189,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
         `  web console  ${admin.url}/console/  (sign in with the token in ${path.relative(process.cwd(), adminTokenFile) || adminTokenFile})`,
         ...(gateway.cluster ? [`  cluster      node ${gateway.nodeId} (npx polyplug status shows every node)`] : []),
+        `  sandbox      ${describeSandbox(gateway.sandbox(), c)}`,
         `  metrics      ${admin.url}/metrics  (Prometheus; Authorization: Bearer <that token>)`,
         "",
         ...tryIt(gateway.url, plugins),

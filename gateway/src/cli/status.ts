@@ -134,6 +134,8 @@ export function registerStatus(program: Command, io: CliIo, setExitCode: (code: 
         const human = [
           `${c.bold("Polyplug gateway")} ${status.version}  ${c.dim("public API")} ${status.publicUrl}${started ? `  ${c.dim("up since")} ${started.toISOString()}` : ""}`,
           `${status.plugins.length} plugin(s): ${[...counts].map(([state, n]) => `${n} ${state}`).join(", ") || "none"}`,
+          ...(status.sandbox ? [`${c.dim("sandbox")} ${status.sandbox.isolation === "bubblewrap" ? "bubblewrap" : c.red("none")}  ${c.dim("limits")} ${status.sandbox.limits}  ${c.dim("mode")} ${status.sandbox.mode}`] : []),
+          ...(status.sandbox?.warnings ?? []).map((warning) => c.red(`! ${warning}`)),
           "",
           pluginTable(c, status.plugins),
           ...permissionLines(c, status.plugins),

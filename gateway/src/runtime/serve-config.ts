@@ -7,6 +7,7 @@ import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 
 const failMode = z.enum(["open", "closed"]);
 import { SIGNATURE_POLICIES } from "../registry/signature.js";
+import { resourceLimitsSchema } from "../registry/manifest.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -89,6 +90,10 @@ export const serveConfigSchema = z
       .object({ otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(), serviceName: z.string().min(1).max(200).optional() })
       .strict()
       .optional(),
+    /** Plugin sandbox: `required` (default: refuse plugins where no sandbox is available), `auto`, `off`. */
+    sandbox: z.object({ mode: z.enum(["required", "auto", "off"]).optional() }).strict().optional(),
+    /** Operator's resource limits: `default` for every plugin and/or per plugin id; they override the manifest's. */
+    pluginLimits: z.record(z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, "a plugin id or \"default\""), resourceLimitsSchema).optional(),
   })
   .strict();
 

@@ -79,27 +79,47 @@ async function venvPaths(executable: string): Promise<string[]> {
   return paths;
 }
 
-/** The node_modules folders a Node plugin resolves packages from (its folder's ancestors'), and the targets of linked packages in them. */
+/**
+ * The node_modules folders a Node plugin resolves packages from: those of its folder and its
+ * ancestors, and for every linked package in them (`npm link`, workspaces, `file:`
+ * dependencies) the package's real folder and the node_modules folders that one resolves from.
+ */
 async function nodeModulesPaths(pluginDir: string): Promise<string[]> {
   const paths: string[] = [];
-  for (let dir = path.dirname(pluginDir); ; dir = path.dirname(dir)) {
-    const modules = path.join(dir, "node_modules");
-    if (await exists(modules)) {
-      paths.push(modules);
-      const entries = await readdir(modules, { withFileTypes: true }).catch(() => []);
-      const scoped = await Promise.all(
-        entries.filter((e) => e.name.startsWith("@") && e.isDirectory()).map(async (e) => (await readdir(path.join(modules, e.name), { withFileTypes: true }).catch(() => [])).map((s) => ({ parent: path.join(modules, e.name), entry: s }))),
-      );
-      const all = [...entries.map((entry) => ({ parent: modules, entry })), ...scoped.flat()];
-      for (const { parent, entry } of all) {
-        if (!entry.isSymbolicLink()) continue;
-        const target = await realpath(path.join(parent, entry.name)).catch(() => undefined);
-        if (target && !isWithin(target, modules)) paths.push(target);
+  const visited = new Set<string>();
+  const pending = [pluginDir];
+  while (pending.length > 0 && visited.size < 64) {
+    const start = pending.pop() ?? pluginDir;
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      const modules = path.join(dir, "node_modules");
+      if (!visited.has(modules) && (await exists(modules))) {
+        visited.add(modules);
+        paths.push(modules);
+        for (const target of await linkedPackages(modules)) {
+          if (isWithin(target, modules)) continue;
+          paths.push(target);
+          pending.push(target);
+        }
       }
+      if (dir === path.dirname(dir)) break;
     }
-    if (dir === path.dirname(dir)) break;
   }
   return paths;
+}
+
+/** Real folders of the symlinked packages in a node_modules folder (scoped ones included). */
+async function linkedPackages(modules: string): Promise<string[]> {
+  const entries = await readdir(modules, { withFileTypes: true }).catch(() => []);
+  const scoped = await Promise.all(
+    entries.filter((e) => e.name.startsWith("@") && e.isDirectory()).map(async (e) => (await readdir(path.join(modules, e.name), { withFileTypes: true }).catch(() => [])).map((s) => ({ parent: path.join(modules, e.name), entry: s }))),
+  );
+  const targets: string[] = [];
+  for (const { parent, entry } of [...entries.map((entry) => ({ parent: modules, entry })), ...scoped.flat()]) {
+    if (!entry.isSymbolicLink()) continue;
+    const target = await realpath(path.join(parent, entry.name)).catch(() => undefined);
+    if (target) targets.push(target);
+  }
+  return targets;
 }
 
 /**

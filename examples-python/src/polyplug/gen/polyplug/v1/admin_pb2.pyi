@@ -654,6 +654,7 @@ class AdminGetStatusResponse(_message.Message):
     SIGNATURE_POLICY_FIELD_NUMBER: _builtins.int
     NODE_ID_FIELD_NUMBER: _builtins.int
     NODES_FIELD_NUMBER: _builtins.int
+    SANDBOX_FIELD_NUMBER: _builtins.int
     version: _builtins.str
     """The gateway's version."""
     public_url: _builtins.str
@@ -682,6 +683,12 @@ class AdminGetStatusResponse(_message.Message):
         plugins' states (a gateway with the SQLite store lists itself alone).
         """
 
+    @_builtins.property
+    def sandbox(self) -> Global___SandboxStatus:
+        """How plugin processes are isolated and limited on this gateway.
+        Since 0.2.
+        """
+
     def __init__(
         self,
         *,
@@ -693,10 +700,11 @@ class AdminGetStatusResponse(_message.Message):
         signature_policy: _builtins.str = ...,
         node_id: _builtins.str = ...,
         nodes: _abc.Iterable[Global___ClusterNode] | None = ...,
+        sandbox: Global___SandboxStatus | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["started_at", b"started_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["sandbox", b"sandbox", "started_at", b"started_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_plugins", b"broken_plugins", "node_id", b"node_id", "nodes", b"nodes", "plugins", b"plugins", "public_url", b"public_url", "signature_policy", b"signature_policy", "started_at", b"started_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_plugins", b"broken_plugins", "node_id", b"node_id", "nodes", b"nodes", "plugins", b"plugins", "public_url", b"public_url", "sandbox", b"sandbox", "signature_policy", b"signature_policy", "started_at", b"started_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -787,6 +795,48 @@ class NodePlugin(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___NodePlugin: _TypeAlias = NodePlugin  # noqa: Y015
+
+@_typing.final
+class SandboxStatus(_message.Message):
+    """SandboxStatus says how plugin processes are isolated and limited (see
+    docs/security.md "Plugin sandbox" and "Resource limits").
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MODE_FIELD_NUMBER: _builtins.int
+    ISOLATION_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    DEDICATED_UIDS_FIELD_NUMBER: _builtins.int
+    WARNINGS_FIELD_NUMBER: _builtins.int
+    mode: _builtins.str
+    """The configured mode: "required", "auto" or "off"."""
+    isolation: _builtins.str
+    """"bubblewrap" when plugins run sandboxed, "none" when they do not."""
+    limits: _builtins.str
+    """How resource limits are enforced: "cgroup2", "cgroup1" or "rlimit"."""
+    dedicated_uids: _builtins.bool
+    """True when each plugin runs under its own unprivileged uid."""
+    @_builtins.property
+    def warnings(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Degraded states, one sentence each (empty when fully isolated)."""
+
+    def __init__(
+        self,
+        *,
+        mode: _builtins.str = ...,
+        isolation: _builtins.str = ...,
+        limits: _builtins.str = ...,
+        dedicated_uids: _builtins.bool = ...,
+        warnings: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dedicated_uids", b"dedicated_uids", "isolation", b"isolation", "limits", b"limits", "mode", b"mode", "warnings", b"warnings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SandboxStatus: _TypeAlias = SandboxStatus  # noqa: Y015
 
 @_typing.final
 class AdminListPluginsRequest(_message.Message):

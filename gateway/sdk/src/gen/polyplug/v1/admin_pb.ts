@@ -49,7 +49,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/admin.proto.
  */
 export const file_polyplug_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitAUKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkSMwoLcGVybWlzc2lvbnMYFiABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJTCg1Ub3BpY0ZhaWxNb2RlEg0KBXRvcGljGAEgASgJEiMKBG1vZGUYAiABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZRIOCgZzb3VyY2UYAyABKAkiYAoXQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEg0KBXRvcGljGAIgASgJEiMKBG1vZGUYAyABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZSJDChhBZG1pblNldEZhaWxNb2RlUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QingIKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEhgKEHNpZ25hdHVyZV9wb2xpY3kYBiABKAkSDwoHbm9kZV9pZBgHIAEoCRInCgVub2RlcxgIIAMoCzIYLnBvbHlwbHVnLnYxLkNsdXN0ZXJOb2RlIogCCgtDbHVzdGVyTm9kZRIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSEQoJYWRtaW5fdXJsGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF9zZWVuGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgZzdGF0dXMYByABKA4yFy5wb2x5cGx1Zy52MS5Ob2RlU3RhdHVzEigKB3BsdWdpbnMYCCADKAsyFy5wb2x5cGx1Zy52MS5Ob2RlUGx1Z2luIlkKCk5vZGVQbHVnaW4SEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSJwoFc3RhdGUYAyABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZSIZChdBZG1pbkxpc3RQbHVnaW5zUmVxdWVzdCJEChhBZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USKAoHcGx1Z2lucxgBIAMoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iKgoVQWRtaW5HZXRQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJBChZBZG1pbkdldFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8ilwEKGUFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QSDgoGYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIZChFyZXF1aXJlX3NpZ25hdHVyZRgDIAEoCBI8ChRhcHByb3ZlZF9wZXJtaXNzaW9ucxgEIAEoCzIeLnBvbHlwbHVnLnYxLlBsdWdpblBlcm1pc3Npb25zIngKEVBsdWdpblBlcm1pc3Npb25zEgsKA2FwaRgBIAMoCRIPCgduZXR3b3JrGAIgASgJEhIKCnJlYWRfcGF0aHMYAyADKAkSMQoGbGltaXRzGAQgASgLMiEucG9seXBsdWcudjEuUGx1Z2luUmVzb3VyY2VMaW1pdHMiZgoUUGx1Z2luUmVzb3VyY2VMaW1pdHMSEgoKbWVtb3J5X21pYhgBIAEoDRITCgtjcHVfcGVyY2VudBgCIAEoDRIRCglwcm9jZXNzZXMYAyABKA0SEgoKb3Blbl9maWxlcxgEIAEoDSLXAQoaQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbxIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRIOCgZzaWduZWQYBCABKAgSDgoGa2V5X2lkGAUgASgJEjQKD3NpZ25hdHVyZV90cnVzdBgGIAEoDjIbLnBvbHlwbHVnLnYxLlNpZ25hdHVyZVRydXN0EhAKCHdhcm5pbmdzGAcgAygJIi0KGEFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRAoZQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLgoZQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRQoaQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyItChhBZG1pblJlbW92ZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIiwKGUFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCSIqChVBZG1pbkdldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIm0KFkFkbWluR2V0Q29uZmlnUmVzcG9uc2USJwoGY29uZmlnGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCghzZXR0aW5ncxgCIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjImIKFUFkbWluU2V0Q29uZmlnUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSJwoGY29uZmlnGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVtZXJnZRgDIAEoCCJBChZBZG1pblNldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QicwoWQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSKAoJbWluX2xldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSDgoGZm9sbG93GAMgASgIEgwKBHRhaWwYBCABKA0ixgEKF0FkbWluU3RyZWFtTG9nc1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWxldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSCwoDbXNnGAMgASgJEhEKCXBsdWdpbl9pZBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEicKBmZpZWxkcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPQoYQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCRIOCgZyZWNlbnQYAiABKA0imwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHKm8KCk5vZGVTdGF0dXMSGwoXTk9ERV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFOT0RFX1NUQVRVU19BTElWRRABEhQKEE5PREVfU1RBVFVTX0RFQUQQAhIXChNOT0RFX1NUQVRVU19TVE9QUEVEEAMqiwEKDlNpZ25hdHVyZVRydXN0Eh8KG1NJR05BVFVSRV9UUlVTVF9VTlNQRUNJRklFRBAAEhwKGFNJR05BVFVSRV9UUlVTVF9VTlNJR05FRBABEhsKF1NJR05BVFVSRV9UUlVTVF9UUlVTVEVEEAISHQoZU0lHTkFUVVJFX1RSVVNUX1VOVFJVU1RFRBADMrcJCgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAESWgoLU2V0RmFpbE1vZGUSJC5wb2x5cGx1Zy52MS5BZG1pblNldEZhaWxNb2RlUmVxdWVzdBolLnBvbHlwbHVnLnYxLkFkbWluU2V0RmFpbE1vZGVSZXNwb25zZUJFWkNnaXRodWIuY29tL3BvbHlwbHVnL3BvbHlwbHVnL2V4YW1wbGVzLWdvL2dlbi9wb2x5cGx1Zy92MTtwb2x5cGx1Z3YxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
+  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitAUKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkSMwoLcGVybWlzc2lvbnMYFiABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJTCg1Ub3BpY0ZhaWxNb2RlEg0KBXRvcGljGAEgASgJEiMKBG1vZGUYAiABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZRIOCgZzb3VyY2UYAyABKAkiYAoXQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEg0KBXRvcGljGAIgASgJEiMKBG1vZGUYAyABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZSJDChhBZG1pblNldEZhaWxNb2RlUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QiywIKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEhgKEHNpZ25hdHVyZV9wb2xpY3kYBiABKAkSDwoHbm9kZV9pZBgHIAEoCRInCgVub2RlcxgIIAMoCzIYLnBvbHlwbHVnLnYxLkNsdXN0ZXJOb2RlEisKB3NhbmRib3gYCSABKAsyGi5wb2x5cGx1Zy52MS5TYW5kYm94U3RhdHVzIogCCgtDbHVzdGVyTm9kZRIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSEQoJYWRtaW5fdXJsGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF9zZWVuGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgZzdGF0dXMYByABKA4yFy5wb2x5cGx1Zy52MS5Ob2RlU3RhdHVzEigKB3BsdWdpbnMYCCADKAsyFy5wb2x5cGx1Zy52MS5Ob2RlUGx1Z2luIlkKCk5vZGVQbHVnaW4SEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSJwoFc3RhdGUYAyABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZSJqCg1TYW5kYm94U3RhdHVzEgwKBG1vZGUYASABKAkSEQoJaXNvbGF0aW9uGAIgASgJEg4KBmxpbWl0cxgDIAEoCRIWCg5kZWRpY2F0ZWRfdWlkcxgEIAEoCBIQCgh3YXJuaW5ncxgFIAMoCSIZChdBZG1pbkxpc3RQbHVnaW5zUmVxdWVzdCJEChhBZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USKAoHcGx1Z2lucxgBIAMoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iKgoVQWRtaW5HZXRQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJBChZBZG1pbkdldFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8ilwEKGUFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QSDgoGYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIZChFyZXF1aXJlX3NpZ25hdHVyZRgDIAEoCBI8ChRhcHByb3ZlZF9wZXJtaXNzaW9ucxgEIAEoCzIeLnBvbHlwbHVnLnYxLlBsdWdpblBlcm1pc3Npb25zIngKEVBsdWdpblBlcm1pc3Npb25zEgsKA2FwaRgBIAMoCRIPCgduZXR3b3JrGAIgASgJEhIKCnJlYWRfcGF0aHMYAyADKAkSMQoGbGltaXRzGAQgASgLMiEucG9seXBsdWcudjEuUGx1Z2luUmVzb3VyY2VMaW1pdHMiZgoUUGx1Z2luUmVzb3VyY2VMaW1pdHMSEgoKbWVtb3J5X21pYhgBIAEoDRITCgtjcHVfcGVyY2VudBgCIAEoDRIRCglwcm9jZXNzZXMYAyABKA0SEgoKb3Blbl9maWxlcxgEIAEoDSLXAQoaQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbxIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRIOCgZzaWduZWQYBCABKAgSDgoGa2V5X2lkGAUgASgJEjQKD3NpZ25hdHVyZV90cnVzdBgGIAEoDjIbLnBvbHlwbHVnLnYxLlNpZ25hdHVyZVRydXN0EhAKCHdhcm5pbmdzGAcgAygJIi0KGEFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRAoZQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLgoZQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRQoaQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyItChhBZG1pblJlbW92ZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIiwKGUFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCSIqChVBZG1pbkdldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIm0KFkFkbWluR2V0Q29uZmlnUmVzcG9uc2USJwoGY29uZmlnGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCghzZXR0aW5ncxgCIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjImIKFUFkbWluU2V0Q29uZmlnUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSJwoGY29uZmlnGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVtZXJnZRgDIAEoCCJBChZBZG1pblNldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QicwoWQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSKAoJbWluX2xldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSDgoGZm9sbG93GAMgASgIEgwKBHRhaWwYBCABKA0ixgEKF0FkbWluU3RyZWFtTG9nc1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWxldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSCwoDbXNnGAMgASgJEhEKCXBsdWdpbl9pZBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEicKBmZpZWxkcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPQoYQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCRIOCgZyZWNlbnQYAiABKA0imwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHKm8KCk5vZGVTdGF0dXMSGwoXTk9ERV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFOT0RFX1NUQVRVU19BTElWRRABEhQKEE5PREVfU1RBVFVTX0RFQUQQAhIXChNOT0RFX1NUQVRVU19TVE9QUEVEEAMqiwEKDlNpZ25hdHVyZVRydXN0Eh8KG1NJR05BVFVSRV9UUlVTVF9VTlNQRUNJRklFRBAAEhwKGFNJR05BVFVSRV9UUlVTVF9VTlNJR05FRBABEhsKF1NJR05BVFVSRV9UUlVTVF9UUlVTVEVEEAISHQoZU0lHTkFUVVJFX1RSVVNUX1VOVFJVU1RFRBADMrcJCgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAESWgoLU2V0RmFpbE1vZGUSJC5wb2x5cGx1Zy52MS5BZG1pblNldEZhaWxNb2RlUmVxdWVzdBolLnBvbHlwbHVnLnYxLkFkbWluU2V0RmFpbE1vZGVSZXNwb25zZUJFWkNnaXRodWIuY29tL3BvbHlwbHVnL3BvbHlwbHVnL2V4YW1wbGVzLWdvL2dlbi9wb2x5cGx1Zy92MTtwb2x5cGx1Z3YxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
 
 /**
  * PluginError is the last failure of a plugin.
@@ -626,6 +626,14 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
    * @generated from field: repeated polyplug.v1.ClusterNode nodes = 8;
    */
   nodes: ClusterNode[];
+
+  /**
+   * How plugin processes are isolated and limited on this gateway.
+   * Since 0.2.
+   *
+   * @generated from field: polyplug.v1.SandboxStatus sandbox = 9;
+   */
+  sandbox?: SandboxStatus | undefined;
 };
 
 /**
@@ -741,6 +749,56 @@ export const NodePluginSchema: GenMessage<NodePlugin> = /*@__PURE__*/
   messageDesc(file_polyplug_v1_admin, 12);
 
 /**
+ * SandboxStatus says how plugin processes are isolated and limited (see
+ * docs/security.md "Plugin sandbox" and "Resource limits").
+ *
+ * @generated from message polyplug.v1.SandboxStatus
+ */
+export type SandboxStatus = Message<"polyplug.v1.SandboxStatus"> & {
+  /**
+   * The configured mode: "required", "auto" or "off".
+   *
+   * @generated from field: string mode = 1;
+   */
+  mode: string;
+
+  /**
+   * "bubblewrap" when plugins run sandboxed, "none" when they do not.
+   *
+   * @generated from field: string isolation = 2;
+   */
+  isolation: string;
+
+  /**
+   * How resource limits are enforced: "cgroup2", "cgroup1" or "rlimit".
+   *
+   * @generated from field: string limits = 3;
+   */
+  limits: string;
+
+  /**
+   * True when each plugin runs under its own unprivileged uid.
+   *
+   * @generated from field: bool dedicated_uids = 4;
+   */
+  dedicatedUids: boolean;
+
+  /**
+   * Degraded states, one sentence each (empty when fully isolated).
+   *
+   * @generated from field: repeated string warnings = 5;
+   */
+  warnings: string[];
+};
+
+/**
+ * Describes the message polyplug.v1.SandboxStatus.
+ * Use `create(SandboxStatusSchema)` to create a new message.
+ */
+export const SandboxStatusSchema: GenMessage<SandboxStatus> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 13);
+
+/**
  * AdminListPluginsRequest asks for every plugin.
  *
  * @generated from message polyplug.v1.AdminListPluginsRequest
@@ -753,7 +811,7 @@ export type AdminListPluginsRequest = Message<"polyplug.v1.AdminListPluginsReque
  * Use `create(AdminListPluginsRequestSchema)` to create a new message.
  */
 export const AdminListPluginsRequestSchema: GenMessage<AdminListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 13);
+  messageDesc(file_polyplug_v1_admin, 14);
 
 /**
  * AdminListPluginsResponse lists every plugin, by id.
@@ -774,7 +832,7 @@ export type AdminListPluginsResponse = Message<"polyplug.v1.AdminListPluginsResp
  * Use `create(AdminListPluginsResponseSchema)` to create a new message.
  */
 export const AdminListPluginsResponseSchema: GenMessage<AdminListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 14);
+  messageDesc(file_polyplug_v1_admin, 15);
 
 /**
  * AdminGetPluginRequest names a plugin.
@@ -795,7 +853,7 @@ export type AdminGetPluginRequest = Message<"polyplug.v1.AdminGetPluginRequest">
  * Use `create(AdminGetPluginRequestSchema)` to create a new message.
  */
 export const AdminGetPluginRequestSchema: GenMessage<AdminGetPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 15);
+  messageDesc(file_polyplug_v1_admin, 16);
 
 /**
  * AdminGetPluginResponse describes one plugin.
@@ -816,7 +874,7 @@ export type AdminGetPluginResponse = Message<"polyplug.v1.AdminGetPluginResponse
  * Use `create(AdminGetPluginResponseSchema)` to create a new message.
  */
 export const AdminGetPluginResponseSchema: GenMessage<AdminGetPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 16);
+  messageDesc(file_polyplug_v1_admin, 17);
 
 /**
  * AdminInstallPluginRequest carries a plugin bundle.
@@ -858,7 +916,7 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
  * Use `create(AdminInstallPluginRequestSchema)` to create a new message.
  */
 export const AdminInstallPluginRequestSchema: GenMessage<AdminInstallPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 17);
+  messageDesc(file_polyplug_v1_admin, 18);
 
 /**
  * PluginPermissions is what a plugin may use: its manifest's `permissions`,
@@ -902,7 +960,7 @@ export type PluginPermissions = Message<"polyplug.v1.PluginPermissions"> & {
  * Use `create(PluginPermissionsSchema)` to create a new message.
  */
 export const PluginPermissionsSchema: GenMessage<PluginPermissions> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 18);
+  messageDesc(file_polyplug_v1_admin, 19);
 
 /**
  * PluginResourceLimits are resource limits asked for; 0 = the gateway's default.
@@ -944,7 +1002,7 @@ export type PluginResourceLimits = Message<"polyplug.v1.PluginResourceLimits"> &
  * Use `create(PluginResourceLimitsSchema)` to create a new message.
  */
 export const PluginResourceLimitsSchema: GenMessage<PluginResourceLimits> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 19);
+  messageDesc(file_polyplug_v1_admin, 20);
 
 /**
  * AdminInstallPluginResponse is the installed plugin.
@@ -1009,7 +1067,7 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
  * Use `create(AdminInstallPluginResponseSchema)` to create a new message.
  */
 export const AdminInstallPluginResponseSchema: GenMessage<AdminInstallPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 20);
+  messageDesc(file_polyplug_v1_admin, 21);
 
 /**
  * AdminEnablePluginRequest names the plugin to enable.
@@ -1030,7 +1088,7 @@ export type AdminEnablePluginRequest = Message<"polyplug.v1.AdminEnablePluginReq
  * Use `create(AdminEnablePluginRequestSchema)` to create a new message.
  */
 export const AdminEnablePluginRequestSchema: GenMessage<AdminEnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 21);
+  messageDesc(file_polyplug_v1_admin, 22);
 
 /**
  * AdminEnablePluginResponse is the plugin after the start.
@@ -1051,7 +1109,7 @@ export type AdminEnablePluginResponse = Message<"polyplug.v1.AdminEnablePluginRe
  * Use `create(AdminEnablePluginResponseSchema)` to create a new message.
  */
 export const AdminEnablePluginResponseSchema: GenMessage<AdminEnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 22);
+  messageDesc(file_polyplug_v1_admin, 23);
 
 /**
  * AdminDisablePluginRequest names the plugin to disable.
@@ -1072,7 +1130,7 @@ export type AdminDisablePluginRequest = Message<"polyplug.v1.AdminDisablePluginR
  * Use `create(AdminDisablePluginRequestSchema)` to create a new message.
  */
 export const AdminDisablePluginRequestSchema: GenMessage<AdminDisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 23);
+  messageDesc(file_polyplug_v1_admin, 24);
 
 /**
  * AdminDisablePluginResponse is the plugin after the stop.
@@ -1093,7 +1151,7 @@ export type AdminDisablePluginResponse = Message<"polyplug.v1.AdminDisablePlugin
  * Use `create(AdminDisablePluginResponseSchema)` to create a new message.
  */
 export const AdminDisablePluginResponseSchema: GenMessage<AdminDisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 24);
+  messageDesc(file_polyplug_v1_admin, 25);
 
 /**
  * AdminRestartPluginRequest names the plugin to restart.
@@ -1114,7 +1172,7 @@ export type AdminRestartPluginRequest = Message<"polyplug.v1.AdminRestartPluginR
  * Use `create(AdminRestartPluginRequestSchema)` to create a new message.
  */
 export const AdminRestartPluginRequestSchema: GenMessage<AdminRestartPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 25);
+  messageDesc(file_polyplug_v1_admin, 26);
 
 /**
  * AdminRestartPluginResponse is the plugin after the restart.
@@ -1135,7 +1193,7 @@ export type AdminRestartPluginResponse = Message<"polyplug.v1.AdminRestartPlugin
  * Use `create(AdminRestartPluginResponseSchema)` to create a new message.
  */
 export const AdminRestartPluginResponseSchema: GenMessage<AdminRestartPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 26);
+  messageDesc(file_polyplug_v1_admin, 27);
 
 /**
  * AdminRemovePluginRequest names the plugin to remove.
@@ -1156,7 +1214,7 @@ export type AdminRemovePluginRequest = Message<"polyplug.v1.AdminRemovePluginReq
  * Use `create(AdminRemovePluginRequestSchema)` to create a new message.
  */
 export const AdminRemovePluginRequestSchema: GenMessage<AdminRemovePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 27);
+  messageDesc(file_polyplug_v1_admin, 28);
 
 /**
  * AdminRemovePluginResponse confirms the removal.
@@ -1177,7 +1235,7 @@ export type AdminRemovePluginResponse = Message<"polyplug.v1.AdminRemovePluginRe
  * Use `create(AdminRemovePluginResponseSchema)` to create a new message.
  */
 export const AdminRemovePluginResponseSchema: GenMessage<AdminRemovePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 28);
+  messageDesc(file_polyplug_v1_admin, 29);
 
 /**
  * AdminGetConfigRequest names a plugin.
@@ -1198,7 +1256,7 @@ export type AdminGetConfigRequest = Message<"polyplug.v1.AdminGetConfigRequest">
  * Use `create(AdminGetConfigRequestSchema)` to create a new message.
  */
 export const AdminGetConfigRequestSchema: GenMessage<AdminGetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 29);
+  messageDesc(file_polyplug_v1_admin, 30);
 
 /**
  * AdminGetConfigResponse is a plugin's configuration and settings schema.
@@ -1226,7 +1284,7 @@ export type AdminGetConfigResponse = Message<"polyplug.v1.AdminGetConfigResponse
  * Use `create(AdminGetConfigResponseSchema)` to create a new message.
  */
 export const AdminGetConfigResponseSchema: GenMessage<AdminGetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 30);
+  messageDesc(file_polyplug_v1_admin, 31);
 
 /**
  * AdminSetConfigRequest is a new configuration for a plugin.
@@ -1263,7 +1321,7 @@ export type AdminSetConfigRequest = Message<"polyplug.v1.AdminSetConfigRequest">
  * Use `create(AdminSetConfigRequestSchema)` to create a new message.
  */
 export const AdminSetConfigRequestSchema: GenMessage<AdminSetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 31);
+  messageDesc(file_polyplug_v1_admin, 32);
 
 /**
  * AdminSetConfigResponse is the saved configuration.
@@ -1284,7 +1342,7 @@ export type AdminSetConfigResponse = Message<"polyplug.v1.AdminSetConfigResponse
  * Use `create(AdminSetConfigResponseSchema)` to create a new message.
  */
 export const AdminSetConfigResponseSchema: GenMessage<AdminSetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 32);
+  messageDesc(file_polyplug_v1_admin, 33);
 
 /**
  * AdminStreamLogsRequest selects log records.
@@ -1326,7 +1384,7 @@ export type AdminStreamLogsRequest = Message<"polyplug.v1.AdminStreamLogsRequest
  * Use `create(AdminStreamLogsRequestSchema)` to create a new message.
  */
 export const AdminStreamLogsRequestSchema: GenMessage<AdminStreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 33);
+  messageDesc(file_polyplug_v1_admin, 34);
 
 /**
  * AdminStreamLogsResponse is one log record.
@@ -1382,7 +1440,7 @@ export type AdminStreamLogsResponse = Message<"polyplug.v1.AdminStreamLogsRespon
  * Use `create(AdminStreamLogsResponseSchema)` to create a new message.
  */
 export const AdminStreamLogsResponseSchema: GenMessage<AdminStreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 34);
+  messageDesc(file_polyplug_v1_admin, 35);
 
 /**
  * AdminStreamEventsRequest subscribes to gateway events.
@@ -1412,7 +1470,7 @@ export type AdminStreamEventsRequest = Message<"polyplug.v1.AdminStreamEventsReq
  * Use `create(AdminStreamEventsRequestSchema)` to create a new message.
  */
 export const AdminStreamEventsRequestSchema: GenMessage<AdminStreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 35);
+  messageDesc(file_polyplug_v1_admin, 36);
 
 /**
  * AdminStreamEventsResponse is one gateway event.
@@ -1488,7 +1546,7 @@ export type AdminStreamEventsResponse = Message<"polyplug.v1.AdminStreamEventsRe
  * Use `create(AdminStreamEventsResponseSchema)` to create a new message.
  */
 export const AdminStreamEventsResponseSchema: GenMessage<AdminStreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 36);
+  messageDesc(file_polyplug_v1_admin, 37);
 
 /**
  * PluginStateChanged is a supervision state change.
@@ -1537,7 +1595,7 @@ export type PluginStateChanged = Message<"polyplug.v1.PluginStateChanged"> & {
  * Use `create(PluginStateChangedSchema)` to create a new message.
  */
 export const PluginStateChangedSchema: GenMessage<PluginStateChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 37);
+  messageDesc(file_polyplug_v1_admin, 38);
 
 /**
  * PluginInstalled is an install or upgrade.
@@ -1572,7 +1630,7 @@ export type PluginInstalled = Message<"polyplug.v1.PluginInstalled"> & {
  * Use `create(PluginInstalledSchema)` to create a new message.
  */
 export const PluginInstalledSchema: GenMessage<PluginInstalled> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 38);
+  messageDesc(file_polyplug_v1_admin, 39);
 
 /**
  * PluginRemoved is a removal.
@@ -1600,7 +1658,7 @@ export type PluginRemoved = Message<"polyplug.v1.PluginRemoved"> & {
  * Use `create(PluginRemovedSchema)` to create a new message.
  */
 export const PluginRemovedSchema: GenMessage<PluginRemoved> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 39);
+  messageDesc(file_polyplug_v1_admin, 40);
 
 /**
  * PluginConfigChanged is a saved configuration.
@@ -1628,7 +1686,7 @@ export type PluginConfigChanged = Message<"polyplug.v1.PluginConfigChanged"> & {
  * Use `create(PluginConfigChangedSchema)` to create a new message.
  */
 export const PluginConfigChangedSchema: GenMessage<PluginConfigChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 40);
+  messageDesc(file_polyplug_v1_admin, 41);
 
 /**
  * CommandConflict is a command claimed by several active plugins; it answers
@@ -1657,7 +1715,7 @@ export type CommandConflict = Message<"polyplug.v1.CommandConflict"> & {
  * Use `create(CommandConflictSchema)` to create a new message.
  */
 export const CommandConflictSchema: GenMessage<CommandConflict> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 41);
+  messageDesc(file_polyplug_v1_admin, 42);
 
 /**
  * PluginPublishedEvent is an event a plugin published for applications.
@@ -1699,7 +1757,7 @@ export type PluginPublishedEvent = Message<"polyplug.v1.PluginPublishedEvent"> &
  * Use `create(PluginPublishedEventSchema)` to create a new message.
  */
 export const PluginPublishedEventSchema: GenMessage<PluginPublishedEvent> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 42);
+  messageDesc(file_polyplug_v1_admin, 43);
 
 /**
  * PluginState is the supervision state of a plugin.
