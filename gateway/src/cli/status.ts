@@ -1,6 +1,9 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
-import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, NodeStatus, PluginState, type AdminStreamEventsResponse, type ClusterNode, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { fromPermissionsMessage } from "../admin/permissions-message.js";
+import { describePermissions } from "../registry/permission-approval.js";
+import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, NodeStatus, PluginState, type AdminStreamEventsResponse, type ClusterNode, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
 import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
 import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
@@ -53,6 +56,13 @@ export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
     line(header, (cell) => c.bold(cell)),
     ...rows.map((row, r) => line(row, (cell, i) => (i === 2 ? stateColour(c, plugins[r]?.state ?? PluginState.UNSPECIFIED)(cell) : i === 9 ? c.red(cell) : cell))),
   ].join("\n") + "\n";
+}
+
+/** One line per plugin: what it was granted (GatewayAPI, network, paths, limits). */
+export function permissionLines(c: Paint, plugins: readonly PluginInfo[]): string[] {
+  const granted = plugins.filter((p) => p.permissions);
+  if (granted.length === 0) return [];
+  return [c.bold("PERMISSIONS"), ...granted.map((p) => `${p.id}  ${c.dim(describePermissions(fromPermissionsMessage(p.permissions ?? create(PluginPermissionsSchema))).join(" · "))}`), ""];
 }
 
 /** The cluster's nodes as a table: one row per node, its liveness coloured, each plugin's state on it. */
@@ -108,6 +118,8 @@ export function registerStatus(program: Command, io: CliIo, setExitCode: (code: 
           `${status.plugins.length} plugin(s): ${[...counts].map(([state, n]) => `${n} ${state}`).join(", ") || "none"}`,
           "",
           pluginTable(c, status.plugins),
+          ...permissionLines(c, status.plugins),
+          `${c.dim("signature policy for installs:")} ${status.signaturePolicy || "unknown"}`,
           ...status.brokenPlugins.map((b) => `${c.red("✖")} ${b.dir}: ${b.message.split("\n")[0]} ${c.dim(`[${b.code}]`)}`),
           ...(status.nodes.length > 1 ? ["", `${c.bold("Cluster")}: ${status.nodes.length} node(s), * = the one that answered`, nodeTable(c, status.nodes, status.nodeId)] : []),
         ].join("\n");

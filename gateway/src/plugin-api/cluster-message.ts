@@ -1,5 +1,4 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { ErrorCode, PolyplugError } from "../errors.js";
 import type { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcHandlers } from "../rpc/server.js";
 import { checkStructSize, invalidArgument } from "./request-checks.js";
@@ -9,24 +8,19 @@ type ClusterHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "publishClu
 
 /** How a plugin's cluster messages leave this gateway. */
 export interface ClusterMessageSender {
-  /** Whether the plugin's manifest was granted the `cluster` capability (permissions.api). */
-  readonly allowed: boolean;
   /** Sends to the plugin's copies on the other nodes; resolves once the cluster accepted it (a no-op without a cluster). */
   send(topic: string, payload: JsonObject): Promise<void>;
 }
 
 /**
- * GatewayAPI.PublishClusterMessage: PERMISSION_DENIED without the `cluster` capability,
- * INVALID_ARGUMENT for a topic outside `[a-z0-9_.-]{1,128}`, RESOURCE_EXHAUSTED for a
+ * GatewayAPI.PublishClusterMessage (the `cluster` capability is checked with every other
+ * one, in gateway-api.ts): INVALID_ARGUMENT for a topic outside `[a-z0-9_.-]{1,128}`, RESOURCE_EXHAUSTED for a
  * payload over 1 MiB; otherwise hands the message to the cluster (UNAVAILABLE when the
  * shared database cannot take it).
  */
-export function createClusterMessageHandler(pluginId: string, sender: ClusterMessageSender): ClusterHandlers {
+export function createClusterMessageHandler(sender: ClusterMessageSender): ClusterHandlers {
   return {
     async publishClusterMessage(request) {
-      if (!sender.allowed) {
-        throw new PolyplugError(ErrorCode.PermissionDenied, `plugin ${pluginId} may not send cluster messages: add "cluster" to permissions.api in its manifest`);
-      }
       if (!EVENT_NAME_PATTERN.test(request.topic)) {
         throw invalidArgument("topic", `must match [a-z0-9_.-]{1,128}, got ${JSON.stringify(request.topic.slice(0, 140))}`);
       }

@@ -48,6 +48,8 @@ export function manifestJson(spec: ScaffoldSpec, launch: { executables: Record<s
     description: `${spec.name}: a Polyplug plugin (intercepts ${spec.topic}, answers /${spec.command}).`,
     ...launch,
     hooks: { intercept: [{ topic: spec.topic, priority: 100, timeoutMs: 2000, onFailure: "open" }] },
+    // Explicit so authors see where to ask for more (kv, events, …); shown to the operator at install.
+    permissions: { api: ["log", "config"] },
     settings: [{ key: "greeting", type: "text", displayName: "Greeting", helpText: `What /${spec.command} says.`, default: "hello" }],
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;

@@ -258,6 +258,63 @@ func (NodeStatus) EnumDescriptor() ([]byte, []int) {
 	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{2}
 }
 
+// SignatureTrust says who vouches for an installed bundle.
+type SignatureTrust int32
+
+const (
+	// Not reported (an older gateway).
+	SignatureTrust_SIGNATURE_TRUST_UNSPECIFIED SignatureTrust = 0
+	// No signature came with the bundle.
+	SignatureTrust_SIGNATURE_TRUST_UNSIGNED SignatureTrust = 1
+	// A signature by a trusted key matched the bundle.
+	SignatureTrust_SIGNATURE_TRUST_TRUSTED SignatureTrust = 2
+	// A signature matched the bundle, but its key is not a trusted key.
+	SignatureTrust_SIGNATURE_TRUST_UNTRUSTED SignatureTrust = 3
+)
+
+// Enum value maps for SignatureTrust.
+var (
+	SignatureTrust_name = map[int32]string{
+		0: "SIGNATURE_TRUST_UNSPECIFIED",
+		1: "SIGNATURE_TRUST_UNSIGNED",
+		2: "SIGNATURE_TRUST_TRUSTED",
+		3: "SIGNATURE_TRUST_UNTRUSTED",
+	}
+	SignatureTrust_value = map[string]int32{
+		"SIGNATURE_TRUST_UNSPECIFIED": 0,
+		"SIGNATURE_TRUST_UNSIGNED":    1,
+		"SIGNATURE_TRUST_TRUSTED":     2,
+		"SIGNATURE_TRUST_UNTRUSTED":   3,
+	}
+)
+
+func (x SignatureTrust) Enum() *SignatureTrust {
+	p := new(SignatureTrust)
+	*p = x
+	return p
+}
+
+func (x SignatureTrust) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignatureTrust) Descriptor() protoreflect.EnumDescriptor {
+	return file_polyplug_v1_admin_proto_enumTypes[3].Descriptor()
+}
+
+func (SignatureTrust) Type() protoreflect.EnumType {
+	return &file_polyplug_v1_admin_proto_enumTypes[3]
+}
+
+func (x SignatureTrust) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignatureTrust.Descriptor instead.
+func (SignatureTrust) EnumDescriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
 // PluginError is the last failure of a plugin.
 type PluginError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -629,7 +686,17 @@ type PluginInfo struct {
 	// The settings schema from the manifest.
 	Settings []*SettingSpec `protobuf:"bytes,18,rep,name=settings,proto3" json:"settings,omitempty"`
 	// Per-hook call counts and durations since the gateway started.
-	Latency       []*HookLatency `protobuf:"bytes,19,rep,name=latency,proto3" json:"latency,omitempty"`
+	Latency []*HookLatency `protobuf:"bytes,19,rep,name=latency,proto3" json:"latency,omitempty"`
+	// The fail mode of each intercept subscription in the manifest.
+	FailModes []*TopicFailMode `protobuf:"bytes,20,rep,name=fail_modes,json=failModes,proto3" json:"fail_modes,omitempty"`
+	// Fail-closed topics whose events are being rejected right now because
+	// the plugin is enabled but not serving (starting, restarting, failed):
+	// non-empty means this plugin is blocking traffic.
+	BlockingTopics []string `protobuf:"bytes,21,rep,name=blocking_topics,json=blockingTopics,proto3" json:"blocking_topics,omitempty"`
+	// What the plugin was granted (its manifest's permissions, approved at
+	// install; plugins in the operator's --plugins folders are approved by
+	// being there). Since 0.2.
+	Permissions   *PluginPermissions `protobuf:"bytes,22,opt,name=permissions,proto3" json:"permissions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -797,6 +864,201 @@ func (x *PluginInfo) GetLatency() []*HookLatency {
 	return nil
 }
 
+func (x *PluginInfo) GetFailModes() []*TopicFailMode {
+	if x != nil {
+		return x.FailModes
+	}
+	return nil
+}
+
+func (x *PluginInfo) GetBlockingTopics() []string {
+	if x != nil {
+		return x.BlockingTopics
+	}
+	return nil
+}
+
+func (x *PluginInfo) GetPermissions() *PluginPermissions {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+// TopicFailMode is the fail mode of one subscribed topic of a plugin.
+type TopicFailMode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The manifest's subscription topic (or pattern).
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The mode that applies.
+	Mode FailMode `protobuf:"varint,2,opt,name=mode,proto3,enum=polyplug.v1.FailMode" json:"mode,omitempty"`
+	// Where it came from: "admin", "config", "config-default" or "manifest".
+	Source        string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicFailMode) Reset() {
+	*x = TopicFailMode{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicFailMode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicFailMode) ProtoMessage() {}
+
+func (x *TopicFailMode) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicFailMode.ProtoReflect.Descriptor instead.
+func (*TopicFailMode) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TopicFailMode) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *TopicFailMode) GetMode() FailMode {
+	if x != nil {
+		return x.Mode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+func (x *TopicFailMode) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// AdminSetFailModeRequest sets or removes one fail-mode override.
+type AdminSetFailModeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin.
+	PluginId string `protobuf:"bytes,1,opt,name=plugin_id,json=pluginId,proto3" json:"plugin_id,omitempty"`
+	// A topic or pattern ("prefix.*"); empty or "*": every topic.
+	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic.
+	Mode          FailMode `protobuf:"varint,3,opt,name=mode,proto3,enum=polyplug.v1.FailMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSetFailModeRequest) Reset() {
+	*x = AdminSetFailModeRequest{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSetFailModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSetFailModeRequest) ProtoMessage() {}
+
+func (x *AdminSetFailModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSetFailModeRequest.ProtoReflect.Descriptor instead.
+func (*AdminSetFailModeRequest) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AdminSetFailModeRequest) GetPluginId() string {
+	if x != nil {
+		return x.PluginId
+	}
+	return ""
+}
+
+func (x *AdminSetFailModeRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *AdminSetFailModeRequest) GetMode() FailMode {
+	if x != nil {
+		return x.Mode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+// AdminSetFailModeResponse is the plugin after the change.
+type AdminSetFailModeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin, with its fail_modes and blocking_topics.
+	Plugin        *PluginInfo `protobuf:"bytes,1,opt,name=plugin,proto3" json:"plugin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSetFailModeResponse) Reset() {
+	*x = AdminSetFailModeResponse{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSetFailModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSetFailModeResponse) ProtoMessage() {}
+
+func (x *AdminSetFailModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSetFailModeResponse.ProtoReflect.Descriptor instead.
+func (*AdminSetFailModeResponse) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AdminSetFailModeResponse) GetPlugin() *PluginInfo {
+	if x != nil {
+		return x.Plugin
+	}
+	return nil
+}
+
 // BrokenPlugin is a plugin folder the gateway could not load.
 type BrokenPlugin struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -812,7 +1074,7 @@ type BrokenPlugin struct {
 
 func (x *BrokenPlugin) Reset() {
 	*x = BrokenPlugin{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -824,7 +1086,7 @@ func (x *BrokenPlugin) String() string {
 func (*BrokenPlugin) ProtoMessage() {}
 
 func (x *BrokenPlugin) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -837,7 +1099,7 @@ func (x *BrokenPlugin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokenPlugin.ProtoReflect.Descriptor instead.
 func (*BrokenPlugin) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BrokenPlugin) GetDir() string {
@@ -870,7 +1132,7 @@ type AdminGetStatusRequest struct {
 
 func (x *AdminGetStatusRequest) Reset() {
 	*x = AdminGetStatusRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +1144,7 @@ func (x *AdminGetStatusRequest) String() string {
 func (*AdminGetStatusRequest) ProtoMessage() {}
 
 func (x *AdminGetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +1157,7 @@ func (x *AdminGetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetStatusRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 // AdminGetStatusResponse is the gateway's status.
@@ -911,18 +1173,21 @@ type AdminGetStatusResponse struct {
 	Plugins []*PluginInfo `protobuf:"bytes,4,rep,name=plugins,proto3" json:"plugins,omitempty"`
 	// Plugin folders that could not be loaded.
 	BrokenPlugins []*BrokenPlugin `protobuf:"bytes,5,rep,name=broken_plugins,json=brokenPlugins,proto3" json:"broken_plugins,omitempty"`
+	// The gateway's signature policy for installs: "require", "warn" or "off".
+	// Since 0.2.
+	SignaturePolicy string `protobuf:"bytes,6,opt,name=signature_policy,json=signaturePolicy,proto3" json:"signature_policy,omitempty"`
 	// The id of the node that answered.
-	NodeId string `protobuf:"bytes,6,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	NodeId string `protobuf:"bytes,7,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	// Every gateway sharing this one's store, this one included, each with its
 	// plugins' states (a gateway with the SQLite store lists itself alone).
-	Nodes         []*ClusterNode `protobuf:"bytes,7,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	Nodes         []*ClusterNode `protobuf:"bytes,8,rep,name=nodes,proto3" json:"nodes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AdminGetStatusResponse) Reset() {
 	*x = AdminGetStatusResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1199,7 @@ func (x *AdminGetStatusResponse) String() string {
 func (*AdminGetStatusResponse) ProtoMessage() {}
 
 func (x *AdminGetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1212,7 @@ func (x *AdminGetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetStatusResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AdminGetStatusResponse) GetVersion() string {
@@ -983,6 +1248,13 @@ func (x *AdminGetStatusResponse) GetBrokenPlugins() []*BrokenPlugin {
 		return x.BrokenPlugins
 	}
 	return nil
+}
+
+func (x *AdminGetStatusResponse) GetSignaturePolicy() string {
+	if x != nil {
+		return x.SignaturePolicy
+	}
+	return ""
 }
 
 func (x *AdminGetStatusResponse) GetNodeId() string {
@@ -1024,7 +1296,7 @@ type ClusterNode struct {
 
 func (x *ClusterNode) Reset() {
 	*x = ClusterNode{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1308,7 @@ func (x *ClusterNode) String() string {
 func (*ClusterNode) ProtoMessage() {}
 
 func (x *ClusterNode) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1321,7 @@ func (x *ClusterNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClusterNode.ProtoReflect.Descriptor instead.
 func (*ClusterNode) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ClusterNode) GetNodeId() string {
@@ -1123,7 +1395,7 @@ type NodePlugin struct {
 
 func (x *NodePlugin) Reset() {
 	*x = NodePlugin{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1407,7 @@ func (x *NodePlugin) String() string {
 func (*NodePlugin) ProtoMessage() {}
 
 func (x *NodePlugin) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1420,7 @@ func (x *NodePlugin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodePlugin.ProtoReflect.Descriptor instead.
 func (*NodePlugin) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *NodePlugin) GetPluginId() string {
@@ -1181,7 +1453,7 @@ type AdminListPluginsRequest struct {
 
 func (x *AdminListPluginsRequest) Reset() {
 	*x = AdminListPluginsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1465,7 @@ func (x *AdminListPluginsRequest) String() string {
 func (*AdminListPluginsRequest) ProtoMessage() {}
 
 func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1478,7 @@ func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 // AdminListPluginsResponse lists every plugin, by id.
@@ -1220,7 +1492,7 @@ type AdminListPluginsResponse struct {
 
 func (x *AdminListPluginsResponse) Reset() {
 	*x = AdminListPluginsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +1504,7 @@ func (x *AdminListPluginsResponse) String() string {
 func (*AdminListPluginsResponse) ProtoMessage() {}
 
 func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +1517,7 @@ func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1266,7 +1538,7 @@ type AdminGetPluginRequest struct {
 
 func (x *AdminGetPluginRequest) Reset() {
 	*x = AdminGetPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1278,7 +1550,7 @@ func (x *AdminGetPluginRequest) String() string {
 func (*AdminGetPluginRequest) ProtoMessage() {}
 
 func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1291,7 +1563,7 @@ func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AdminGetPluginRequest) GetPluginId() string {
@@ -1312,7 +1584,7 @@ type AdminGetPluginResponse struct {
 
 func (x *AdminGetPluginResponse) Reset() {
 	*x = AdminGetPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1596,7 @@ func (x *AdminGetPluginResponse) String() string {
 func (*AdminGetPluginResponse) ProtoMessage() {}
 
 func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1609,7 @@ func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AdminGetPluginResponse) GetPlugin() *PluginInfo {
@@ -1356,13 +1628,15 @@ type AdminInstallPluginRequest struct {
 	Signature []byte `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
 	// Refuse the bundle unless `signature` is valid and from a trusted key.
 	RequireSignature bool `protobuf:"varint,3,opt,name=require_signature,json=requireSignature,proto3" json:"require_signature,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The permissions the operator approved (see InstallPlugin). Since 0.2.
+	ApprovedPermissions *PluginPermissions `protobuf:"bytes,4,opt,name=approved_permissions,json=approvedPermissions,proto3" json:"approved_permissions,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *AdminInstallPluginRequest) Reset() {
 	*x = AdminInstallPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1374,7 +1648,7 @@ func (x *AdminInstallPluginRequest) String() string {
 func (*AdminInstallPluginRequest) ProtoMessage() {}
 
 func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1387,7 +1661,7 @@ func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AdminInstallPluginRequest) GetBundle() []byte {
@@ -1411,6 +1685,161 @@ func (x *AdminInstallPluginRequest) GetRequireSignature() bool {
 	return false
 }
 
+func (x *AdminInstallPluginRequest) GetApprovedPermissions() *PluginPermissions {
+	if x != nil {
+		return x.ApprovedPermissions
+	}
+	return nil
+}
+
+// PluginPermissions is what a plugin may use: its manifest's `permissions`,
+// shown to the operator at install and approved.
+type PluginPermissions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// GatewayAPI capabilities: "log", "config", "kv", "events", "cluster".
+	// A GatewayAPI call needing another one answers PERMISSION_DENIED.
+	Api []string `protobuf:"bytes,1,rep,name=api,proto3" json:"api,omitempty"`
+	// "none" (no network) or "host" (the host's network).
+	Network string `protobuf:"bytes,2,opt,name=network,proto3" json:"network,omitempty"`
+	// Absolute paths the plugin may read besides its own folder.
+	ReadPaths []string `protobuf:"bytes,3,rep,name=read_paths,json=readPaths,proto3" json:"read_paths,omitempty"`
+	// Resource limits asked for; unset fields mean the gateway's defaults.
+	Limits        *PluginResourceLimits `protobuf:"bytes,4,opt,name=limits,proto3" json:"limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginPermissions) Reset() {
+	*x = PluginPermissions{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginPermissions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginPermissions) ProtoMessage() {}
+
+func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginPermissions.ProtoReflect.Descriptor instead.
+func (*PluginPermissions) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *PluginPermissions) GetApi() []string {
+	if x != nil {
+		return x.Api
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetReadPaths() []string {
+	if x != nil {
+		return x.ReadPaths
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetLimits() *PluginResourceLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+// PluginResourceLimits are resource limits asked for; 0 = the gateway's default.
+type PluginResourceLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Memory, MiB.
+	MemoryMib uint32 `protobuf:"varint,1,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	// CPU, percent of one core.
+	CpuPercent uint32 `protobuf:"varint,2,opt,name=cpu_percent,json=cpuPercent,proto3" json:"cpu_percent,omitempty"`
+	// Processes and threads at once.
+	Processes uint32 `protobuf:"varint,3,opt,name=processes,proto3" json:"processes,omitempty"`
+	// Open file descriptors per process.
+	OpenFiles     uint32 `protobuf:"varint,4,opt,name=open_files,json=openFiles,proto3" json:"open_files,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginResourceLimits) Reset() {
+	*x = PluginResourceLimits{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginResourceLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginResourceLimits) ProtoMessage() {}
+
+func (x *PluginResourceLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginResourceLimits.ProtoReflect.Descriptor instead.
+func (*PluginResourceLimits) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *PluginResourceLimits) GetMemoryMib() uint32 {
+	if x != nil {
+		return x.MemoryMib
+	}
+	return 0
+}
+
+func (x *PluginResourceLimits) GetCpuPercent() uint32 {
+	if x != nil {
+		return x.CpuPercent
+	}
+	return 0
+}
+
+func (x *PluginResourceLimits) GetProcesses() uint32 {
+	if x != nil {
+		return x.Processes
+	}
+	return 0
+}
+
+func (x *PluginResourceLimits) GetOpenFiles() uint32 {
+	if x != nil {
+		return x.OpenFiles
+	}
+	return 0
+}
+
 // AdminInstallPluginResponse is the installed plugin.
 type AdminInstallPluginResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1423,14 +1852,20 @@ type AdminInstallPluginResponse struct {
 	// Whether a valid signature from a trusted key came with it.
 	Signed bool `protobuf:"varint,4,opt,name=signed,proto3" json:"signed,omitempty"`
 	// Id of the key that signed it, when signed.
-	KeyId         string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// Who vouches for the bundle; `key_id` names the key also when it is
+	// untrusted. Since 0.2.
+	SignatureTrust SignatureTrust `protobuf:"varint,6,opt,name=signature_trust,json=signatureTrust,proto3,enum=polyplug.v1.SignatureTrust" json:"signature_trust,omitempty"`
+	// What the operator should know about this install (e.g. "installed
+	// unsigned: signature policy is warn"). Since 0.2.
+	Warnings      []string `protobuf:"bytes,7,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AdminInstallPluginResponse) Reset() {
 	*x = AdminInstallPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +1877,7 @@ func (x *AdminInstallPluginResponse) String() string {
 func (*AdminInstallPluginResponse) ProtoMessage() {}
 
 func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +1890,7 @@ func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AdminInstallPluginResponse) GetPlugin() *PluginInfo {
@@ -1493,6 +1928,20 @@ func (x *AdminInstallPluginResponse) GetKeyId() string {
 	return ""
 }
 
+func (x *AdminInstallPluginResponse) GetSignatureTrust() SignatureTrust {
+	if x != nil {
+		return x.SignatureTrust
+	}
+	return SignatureTrust_SIGNATURE_TRUST_UNSPECIFIED
+}
+
+func (x *AdminInstallPluginResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
 // AdminEnablePluginRequest names the plugin to enable.
 type AdminEnablePluginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1504,7 +1953,7 @@ type AdminEnablePluginRequest struct {
 
 func (x *AdminEnablePluginRequest) Reset() {
 	*x = AdminEnablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1516,7 +1965,7 @@ func (x *AdminEnablePluginRequest) String() string {
 func (*AdminEnablePluginRequest) ProtoMessage() {}
 
 func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1529,7 +1978,7 @@ func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminEnablePluginRequest) GetPluginId() string {
@@ -1550,7 +1999,7 @@ type AdminEnablePluginResponse struct {
 
 func (x *AdminEnablePluginResponse) Reset() {
 	*x = AdminEnablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +2011,7 @@ func (x *AdminEnablePluginResponse) String() string {
 func (*AdminEnablePluginResponse) ProtoMessage() {}
 
 func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +2024,7 @@ func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminEnablePluginResponse) GetPlugin() *PluginInfo {
@@ -1596,7 +2045,7 @@ type AdminDisablePluginRequest struct {
 
 func (x *AdminDisablePluginRequest) Reset() {
 	*x = AdminDisablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1608,7 +2057,7 @@ func (x *AdminDisablePluginRequest) String() string {
 func (*AdminDisablePluginRequest) ProtoMessage() {}
 
 func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +2070,7 @@ func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminDisablePluginRequest) GetPluginId() string {
@@ -1642,7 +2091,7 @@ type AdminDisablePluginResponse struct {
 
 func (x *AdminDisablePluginResponse) Reset() {
 	*x = AdminDisablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +2103,7 @@ func (x *AdminDisablePluginResponse) String() string {
 func (*AdminDisablePluginResponse) ProtoMessage() {}
 
 func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +2116,7 @@ func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminDisablePluginResponse) GetPlugin() *PluginInfo {
@@ -1688,7 +2137,7 @@ type AdminRestartPluginRequest struct {
 
 func (x *AdminRestartPluginRequest) Reset() {
 	*x = AdminRestartPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1700,7 +2149,7 @@ func (x *AdminRestartPluginRequest) String() string {
 func (*AdminRestartPluginRequest) ProtoMessage() {}
 
 func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1713,7 +2162,7 @@ func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminRestartPluginRequest) GetPluginId() string {
@@ -1734,7 +2183,7 @@ type AdminRestartPluginResponse struct {
 
 func (x *AdminRestartPluginResponse) Reset() {
 	*x = AdminRestartPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +2195,7 @@ func (x *AdminRestartPluginResponse) String() string {
 func (*AdminRestartPluginResponse) ProtoMessage() {}
 
 func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +2208,7 @@ func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminRestartPluginResponse) GetPlugin() *PluginInfo {
@@ -1780,7 +2229,7 @@ type AdminRemovePluginRequest struct {
 
 func (x *AdminRemovePluginRequest) Reset() {
 	*x = AdminRemovePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +2241,7 @@ func (x *AdminRemovePluginRequest) String() string {
 func (*AdminRemovePluginRequest) ProtoMessage() {}
 
 func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +2254,7 @@ func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminRemovePluginRequest) GetPluginId() string {
@@ -1826,7 +2275,7 @@ type AdminRemovePluginResponse struct {
 
 func (x *AdminRemovePluginResponse) Reset() {
 	*x = AdminRemovePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1838,7 +2287,7 @@ func (x *AdminRemovePluginResponse) String() string {
 func (*AdminRemovePluginResponse) ProtoMessage() {}
 
 func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1851,7 +2300,7 @@ func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminRemovePluginResponse) GetVersion() string {
@@ -1872,7 +2321,7 @@ type AdminGetConfigRequest struct {
 
 func (x *AdminGetConfigRequest) Reset() {
 	*x = AdminGetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1884,7 +2333,7 @@ func (x *AdminGetConfigRequest) String() string {
 func (*AdminGetConfigRequest) ProtoMessage() {}
 
 func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1897,7 +2346,7 @@ func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminGetConfigRequest) GetPluginId() string {
@@ -1920,7 +2369,7 @@ type AdminGetConfigResponse struct {
 
 func (x *AdminGetConfigResponse) Reset() {
 	*x = AdminGetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1932,7 +2381,7 @@ func (x *AdminGetConfigResponse) String() string {
 func (*AdminGetConfigResponse) ProtoMessage() {}
 
 func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1945,7 +2394,7 @@ func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminGetConfigResponse) GetConfig() *structpb.Struct {
@@ -1979,7 +2428,7 @@ type AdminSetConfigRequest struct {
 
 func (x *AdminSetConfigRequest) Reset() {
 	*x = AdminSetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1991,7 +2440,7 @@ func (x *AdminSetConfigRequest) String() string {
 func (*AdminSetConfigRequest) ProtoMessage() {}
 
 func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2004,7 +2453,7 @@ func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminSetConfigRequest) GetPluginId() string {
@@ -2039,7 +2488,7 @@ type AdminSetConfigResponse struct {
 
 func (x *AdminSetConfigResponse) Reset() {
 	*x = AdminSetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2051,7 +2500,7 @@ func (x *AdminSetConfigResponse) String() string {
 func (*AdminSetConfigResponse) ProtoMessage() {}
 
 func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2064,7 +2513,7 @@ func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AdminSetConfigResponse) GetConfig() *structpb.Struct {
@@ -2091,7 +2540,7 @@ type AdminStreamLogsRequest struct {
 
 func (x *AdminStreamLogsRequest) Reset() {
 	*x = AdminStreamLogsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2103,7 +2552,7 @@ func (x *AdminStreamLogsRequest) String() string {
 func (*AdminStreamLogsRequest) ProtoMessage() {}
 
 func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2116,7 +2565,7 @@ func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AdminStreamLogsRequest) GetPluginId() string {
@@ -2168,7 +2617,7 @@ type AdminStreamLogsResponse struct {
 
 func (x *AdminStreamLogsResponse) Reset() {
 	*x = AdminStreamLogsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2180,7 +2629,7 @@ func (x *AdminStreamLogsResponse) String() string {
 func (*AdminStreamLogsResponse) ProtoMessage() {}
 
 func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2193,7 +2642,7 @@ func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AdminStreamLogsResponse) GetTime() *timestamppb.Timestamp {
@@ -2249,7 +2698,7 @@ type AdminStreamEventsRequest struct {
 
 func (x *AdminStreamEventsRequest) Reset() {
 	*x = AdminStreamEventsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2261,7 +2710,7 @@ func (x *AdminStreamEventsRequest) String() string {
 func (*AdminStreamEventsRequest) ProtoMessage() {}
 
 func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2274,7 +2723,7 @@ func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AdminStreamEventsRequest) GetPluginId() string {
@@ -2306,7 +2755,7 @@ type AdminStreamEventsResponse struct {
 
 func (x *AdminStreamEventsResponse) Reset() {
 	*x = AdminStreamEventsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2318,7 +2767,7 @@ func (x *AdminStreamEventsResponse) String() string {
 func (*AdminStreamEventsResponse) ProtoMessage() {}
 
 func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2331,7 +2780,7 @@ func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AdminStreamEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2467,7 +2916,7 @@ type PluginStateChanged struct {
 
 func (x *PluginStateChanged) Reset() {
 	*x = PluginStateChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2479,7 +2928,7 @@ func (x *PluginStateChanged) String() string {
 func (*PluginStateChanged) ProtoMessage() {}
 
 func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2492,7 +2941,7 @@ func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStateChanged.ProtoReflect.Descriptor instead.
 func (*PluginStateChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PluginStateChanged) GetPluginId() string {
@@ -2545,7 +2994,7 @@ type PluginInstalled struct {
 
 func (x *PluginInstalled) Reset() {
 	*x = PluginInstalled{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2557,7 +3006,7 @@ func (x *PluginInstalled) String() string {
 func (*PluginInstalled) ProtoMessage() {}
 
 func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2570,7 +3019,7 @@ func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInstalled.ProtoReflect.Descriptor instead.
 func (*PluginInstalled) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PluginInstalled) GetPluginId() string {
@@ -2607,7 +3056,7 @@ type PluginRemoved struct {
 
 func (x *PluginRemoved) Reset() {
 	*x = PluginRemoved{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +3068,7 @@ func (x *PluginRemoved) String() string {
 func (*PluginRemoved) ProtoMessage() {}
 
 func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +3081,7 @@ func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRemoved.ProtoReflect.Descriptor instead.
 func (*PluginRemoved) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PluginRemoved) GetPluginId() string {
@@ -2662,7 +3111,7 @@ type PluginConfigChanged struct {
 
 func (x *PluginConfigChanged) Reset() {
 	*x = PluginConfigChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2674,7 +3123,7 @@ func (x *PluginConfigChanged) String() string {
 func (*PluginConfigChanged) ProtoMessage() {}
 
 func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2687,7 +3136,7 @@ func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigChanged.ProtoReflect.Descriptor instead.
 func (*PluginConfigChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PluginConfigChanged) GetPluginId() string {
@@ -2718,7 +3167,7 @@ type CommandConflict struct {
 
 func (x *CommandConflict) Reset() {
 	*x = CommandConflict{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2730,7 +3179,7 @@ func (x *CommandConflict) String() string {
 func (*CommandConflict) ProtoMessage() {}
 
 func (x *CommandConflict) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2743,7 +3192,7 @@ func (x *CommandConflict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandConflict.ProtoReflect.Descriptor instead.
 func (*CommandConflict) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CommandConflict) GetCommand() string {
@@ -2777,7 +3226,7 @@ type PluginPublishedEvent struct {
 
 func (x *PluginPublishedEvent) Reset() {
 	*x = PluginPublishedEvent{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2789,7 +3238,7 @@ func (x *PluginPublishedEvent) String() string {
 func (*PluginPublishedEvent) ProtoMessage() {}
 
 func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2802,7 +3251,7 @@ func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPublishedEvent.ProtoReflect.Descriptor instead.
 func (*PluginPublishedEvent) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PluginPublishedEvent) GetPluginId() string {
@@ -2837,7 +3286,7 @@ var File_polyplug_v1_admin_proto protoreflect.FileDescriptor
 
 const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x17polyplug/v1/admin.proto\x12\vpolyplug.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dpolyplug/v1/gateway_api.proto\x1a\x18polyplug/v1/plugin.proto\"g\n" +
+	"\x17polyplug/v1/admin.proto\x12\vpolyplug.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19polyplug/v1/gateway.proto\x1a\x1dpolyplug/v1/gateway_api.proto\x1a\x18polyplug/v1/plugin.proto\"g\n" +
 	"\vPluginError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
@@ -2863,7 +3312,7 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x03min\x18\b \x01(\x01H\x00R\x03min\x88\x01\x01\x12\x15\n" +
 	"\x03max\x18\t \x01(\x01H\x01R\x03max\x88\x01\x01B\x06\n" +
 	"\x04_minB\x06\n" +
-	"\x04_max\"\xf8\x05\n" +
+	"\x04_max\"\x9e\a\n" +
 	"\n" +
 	"PluginInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -2887,12 +3336,26 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\vhttp_routes\x18\x11 \x03(\v2\x16.polyplug.v1.HttpRouteR\n" +
 	"httpRoutes\x124\n" +
 	"\bsettings\x18\x12 \x03(\v2\x18.polyplug.v1.SettingSpecR\bsettings\x122\n" +
-	"\alatency\x18\x13 \x03(\v2\x18.polyplug.v1.HookLatencyR\alatency\"N\n" +
+	"\alatency\x18\x13 \x03(\v2\x18.polyplug.v1.HookLatencyR\alatency\x129\n" +
+	"\n" +
+	"fail_modes\x18\x14 \x03(\v2\x1a.polyplug.v1.TopicFailModeR\tfailModes\x12'\n" +
+	"\x0fblocking_topics\x18\x15 \x03(\tR\x0eblockingTopics\x12@\n" +
+	"\vpermissions\x18\x16 \x01(\v2\x1e.polyplug.v1.PluginPermissionsR\vpermissions\"h\n" +
+	"\rTopicFailMode\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12)\n" +
+	"\x04mode\x18\x02 \x01(\x0e2\x15.polyplug.v1.FailModeR\x04mode\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\"w\n" +
+	"\x17AdminSetFailModeRequest\x12\x1b\n" +
+	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\x12)\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x15.polyplug.v1.FailModeR\x04mode\"K\n" +
+	"\x18AdminSetFailModeResponse\x12/\n" +
+	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"N\n" +
 	"\fBrokenPlugin\x12\x10\n" +
 	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\"\x17\n" +
-	"\x15AdminGetStatusRequest\"\xca\x02\n" +
+	"\x15AdminGetStatusRequest\"\xf5\x02\n" +
 	"\x16AdminGetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1d\n" +
 	"\n" +
@@ -2900,9 +3363,10 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x121\n" +
 	"\aplugins\x18\x04 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\x12@\n" +
-	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\x12\x17\n" +
-	"\anode_id\x18\x06 \x01(\tR\x06nodeId\x12.\n" +
-	"\x05nodes\x18\a \x03(\v2\x18.polyplug.v1.ClusterNodeR\x05nodes\"\xd4\x02\n" +
+	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\x12)\n" +
+	"\x10signature_policy\x18\x06 \x01(\tR\x0fsignaturePolicy\x12\x17\n" +
+	"\anode_id\x18\a \x01(\tR\x06nodeId\x12.\n" +
+	"\x05nodes\x18\b \x03(\v2\x18.polyplug.v1.ClusterNodeR\x05nodes\"\xd4\x02\n" +
 	"\vClusterNode\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1d\n" +
 	"\n" +
@@ -2925,17 +3389,34 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x15AdminGetPluginRequest\x12\x1b\n" +
 	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\"I\n" +
 	"\x16AdminGetPluginResponse\x12/\n" +
-	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"~\n" +
+	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"\xd1\x01\n" +
 	"\x19AdminInstallPluginRequest\x12\x16\n" +
 	"\x06bundle\x18\x01 \x01(\fR\x06bundle\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\x12+\n" +
-	"\x11require_signature\x18\x03 \x01(\bR\x10requireSignature\"\xbf\x01\n" +
+	"\x11require_signature\x18\x03 \x01(\bR\x10requireSignature\x12Q\n" +
+	"\x14approved_permissions\x18\x04 \x01(\v2\x1e.polyplug.v1.PluginPermissionsR\x13approvedPermissions\"\x99\x01\n" +
+	"\x11PluginPermissions\x12\x10\n" +
+	"\x03api\x18\x01 \x03(\tR\x03api\x12\x18\n" +
+	"\anetwork\x18\x02 \x01(\tR\anetwork\x12\x1d\n" +
+	"\n" +
+	"read_paths\x18\x03 \x03(\tR\treadPaths\x129\n" +
+	"\x06limits\x18\x04 \x01(\v2!.polyplug.v1.PluginResourceLimitsR\x06limits\"\x93\x01\n" +
+	"\x14PluginResourceLimits\x12\x1d\n" +
+	"\n" +
+	"memory_mib\x18\x01 \x01(\rR\tmemoryMib\x12\x1f\n" +
+	"\vcpu_percent\x18\x02 \x01(\rR\n" +
+	"cpuPercent\x12\x1c\n" +
+	"\tprocesses\x18\x03 \x01(\rR\tprocesses\x12\x1d\n" +
+	"\n" +
+	"open_files\x18\x04 \x01(\rR\topenFiles\"\xa1\x02\n" +
 	"\x1aAdminInstallPluginResponse\x12/\n" +
 	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\x12)\n" +
 	"\x10previous_version\x18\x02 \x01(\tR\x0fpreviousVersion\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x16\n" +
 	"\x06signed\x18\x04 \x01(\bR\x06signed\x12\x15\n" +
-	"\x06key_id\x18\x05 \x01(\tR\x05keyId\"7\n" +
+	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x12D\n" +
+	"\x0fsignature_trust\x18\x06 \x01(\x0e2\x1b.polyplug.v1.SignatureTrustR\x0esignatureTrust\x12\x1a\n" +
+	"\bwarnings\x18\a \x03(\tR\bwarnings\"7\n" +
 	"\x18AdminEnablePluginRequest\x12\x1b\n" +
 	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\"L\n" +
 	"\x19AdminEnablePluginResponse\x12/\n" +
@@ -3037,7 +3518,12 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11NODE_STATUS_ALIVE\x10\x01\x12\x14\n" +
 	"\x10NODE_STATUS_DEAD\x10\x02\x12\x17\n" +
-	"\x13NODE_STATUS_STOPPED\x10\x032\xdb\b\n" +
+	"\x13NODE_STATUS_STOPPED\x10\x03*\x8b\x01\n" +
+	"\x0eSignatureTrust\x12\x1f\n" +
+	"\x1bSIGNATURE_TRUST_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18SIGNATURE_TRUST_UNSIGNED\x10\x01\x12\x1b\n" +
+	"\x17SIGNATURE_TRUST_TRUSTED\x10\x02\x12\x1d\n" +
+	"\x19SIGNATURE_TRUST_UNTRUSTED\x10\x032\xb7\t\n" +
 	"\x05Admin\x12T\n" +
 	"\tGetStatus\x12\".polyplug.v1.AdminGetStatusRequest\x1a#.polyplug.v1.AdminGetStatusResponse\x12Z\n" +
 	"\vListPlugins\x12$.polyplug.v1.AdminListPluginsRequest\x1a%.polyplug.v1.AdminListPluginsResponse\x12T\n" +
@@ -3051,7 +3537,8 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\tSetConfig\x12\".polyplug.v1.AdminSetConfigRequest\x1a#.polyplug.v1.AdminSetConfigResponse\x12Y\n" +
 	"\n" +
 	"StreamLogs\x12#.polyplug.v1.AdminStreamLogsRequest\x1a$.polyplug.v1.AdminStreamLogsResponse0\x01\x12_\n" +
-	"\fStreamEvents\x12%.polyplug.v1.AdminStreamEventsRequest\x1a&.polyplug.v1.AdminStreamEventsResponse0\x01BEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
+	"\fStreamEvents\x12%.polyplug.v1.AdminStreamEventsRequest\x1a&.polyplug.v1.AdminStreamEventsResponse0\x01\x12Z\n" +
+	"\vSetFailMode\x12$.polyplug.v1.AdminSetFailModeRequest\x1a%.polyplug.v1.AdminSetFailModeResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
 
 var (
 	file_polyplug_v1_admin_proto_rawDescOnce sync.Once
@@ -3065,134 +3552,151 @@ func file_polyplug_v1_admin_proto_rawDescGZIP() []byte {
 	return file_polyplug_v1_admin_proto_rawDescData
 }
 
-var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_polyplug_v1_admin_proto_goTypes = []any{
 	(PluginState)(0),                   // 0: polyplug.v1.PluginState
 	(SettingType)(0),                   // 1: polyplug.v1.SettingType
 	(NodeStatus)(0),                    // 2: polyplug.v1.NodeStatus
-	(*PluginError)(nil),                // 3: polyplug.v1.PluginError
-	(*HookLatency)(nil),                // 4: polyplug.v1.HookLatency
-	(*SettingOption)(nil),              // 5: polyplug.v1.SettingOption
-	(*SettingSpec)(nil),                // 6: polyplug.v1.SettingSpec
-	(*PluginInfo)(nil),                 // 7: polyplug.v1.PluginInfo
-	(*BrokenPlugin)(nil),               // 8: polyplug.v1.BrokenPlugin
-	(*AdminGetStatusRequest)(nil),      // 9: polyplug.v1.AdminGetStatusRequest
-	(*AdminGetStatusResponse)(nil),     // 10: polyplug.v1.AdminGetStatusResponse
-	(*ClusterNode)(nil),                // 11: polyplug.v1.ClusterNode
-	(*NodePlugin)(nil),                 // 12: polyplug.v1.NodePlugin
-	(*AdminListPluginsRequest)(nil),    // 13: polyplug.v1.AdminListPluginsRequest
-	(*AdminListPluginsResponse)(nil),   // 14: polyplug.v1.AdminListPluginsResponse
-	(*AdminGetPluginRequest)(nil),      // 15: polyplug.v1.AdminGetPluginRequest
-	(*AdminGetPluginResponse)(nil),     // 16: polyplug.v1.AdminGetPluginResponse
-	(*AdminInstallPluginRequest)(nil),  // 17: polyplug.v1.AdminInstallPluginRequest
-	(*AdminInstallPluginResponse)(nil), // 18: polyplug.v1.AdminInstallPluginResponse
-	(*AdminEnablePluginRequest)(nil),   // 19: polyplug.v1.AdminEnablePluginRequest
-	(*AdminEnablePluginResponse)(nil),  // 20: polyplug.v1.AdminEnablePluginResponse
-	(*AdminDisablePluginRequest)(nil),  // 21: polyplug.v1.AdminDisablePluginRequest
-	(*AdminDisablePluginResponse)(nil), // 22: polyplug.v1.AdminDisablePluginResponse
-	(*AdminRestartPluginRequest)(nil),  // 23: polyplug.v1.AdminRestartPluginRequest
-	(*AdminRestartPluginResponse)(nil), // 24: polyplug.v1.AdminRestartPluginResponse
-	(*AdminRemovePluginRequest)(nil),   // 25: polyplug.v1.AdminRemovePluginRequest
-	(*AdminRemovePluginResponse)(nil),  // 26: polyplug.v1.AdminRemovePluginResponse
-	(*AdminGetConfigRequest)(nil),      // 27: polyplug.v1.AdminGetConfigRequest
-	(*AdminGetConfigResponse)(nil),     // 28: polyplug.v1.AdminGetConfigResponse
-	(*AdminSetConfigRequest)(nil),      // 29: polyplug.v1.AdminSetConfigRequest
-	(*AdminSetConfigResponse)(nil),     // 30: polyplug.v1.AdminSetConfigResponse
-	(*AdminStreamLogsRequest)(nil),     // 31: polyplug.v1.AdminStreamLogsRequest
-	(*AdminStreamLogsResponse)(nil),    // 32: polyplug.v1.AdminStreamLogsResponse
-	(*AdminStreamEventsRequest)(nil),   // 33: polyplug.v1.AdminStreamEventsRequest
-	(*AdminStreamEventsResponse)(nil),  // 34: polyplug.v1.AdminStreamEventsResponse
-	(*PluginStateChanged)(nil),         // 35: polyplug.v1.PluginStateChanged
-	(*PluginInstalled)(nil),            // 36: polyplug.v1.PluginInstalled
-	(*PluginRemoved)(nil),              // 37: polyplug.v1.PluginRemoved
-	(*PluginConfigChanged)(nil),        // 38: polyplug.v1.PluginConfigChanged
-	(*CommandConflict)(nil),            // 39: polyplug.v1.CommandConflict
-	(*PluginPublishedEvent)(nil),       // 40: polyplug.v1.PluginPublishedEvent
-	(*timestamppb.Timestamp)(nil),      // 41: google.protobuf.Timestamp
-	(Hook)(0),                          // 42: polyplug.v1.Hook
-	(*structpb.Value)(nil),             // 43: google.protobuf.Value
-	(*CommandSpec)(nil),                // 44: polyplug.v1.CommandSpec
-	(*HttpRoute)(nil),                  // 45: polyplug.v1.HttpRoute
-	(*structpb.Struct)(nil),            // 46: google.protobuf.Struct
-	(LogLevel)(0),                      // 47: polyplug.v1.LogLevel
+	(SignatureTrust)(0),                // 3: polyplug.v1.SignatureTrust
+	(*PluginError)(nil),                // 4: polyplug.v1.PluginError
+	(*HookLatency)(nil),                // 5: polyplug.v1.HookLatency
+	(*SettingOption)(nil),              // 6: polyplug.v1.SettingOption
+	(*SettingSpec)(nil),                // 7: polyplug.v1.SettingSpec
+	(*PluginInfo)(nil),                 // 8: polyplug.v1.PluginInfo
+	(*TopicFailMode)(nil),              // 9: polyplug.v1.TopicFailMode
+	(*AdminSetFailModeRequest)(nil),    // 10: polyplug.v1.AdminSetFailModeRequest
+	(*AdminSetFailModeResponse)(nil),   // 11: polyplug.v1.AdminSetFailModeResponse
+	(*BrokenPlugin)(nil),               // 12: polyplug.v1.BrokenPlugin
+	(*AdminGetStatusRequest)(nil),      // 13: polyplug.v1.AdminGetStatusRequest
+	(*AdminGetStatusResponse)(nil),     // 14: polyplug.v1.AdminGetStatusResponse
+	(*ClusterNode)(nil),                // 15: polyplug.v1.ClusterNode
+	(*NodePlugin)(nil),                 // 16: polyplug.v1.NodePlugin
+	(*AdminListPluginsRequest)(nil),    // 17: polyplug.v1.AdminListPluginsRequest
+	(*AdminListPluginsResponse)(nil),   // 18: polyplug.v1.AdminListPluginsResponse
+	(*AdminGetPluginRequest)(nil),      // 19: polyplug.v1.AdminGetPluginRequest
+	(*AdminGetPluginResponse)(nil),     // 20: polyplug.v1.AdminGetPluginResponse
+	(*AdminInstallPluginRequest)(nil),  // 21: polyplug.v1.AdminInstallPluginRequest
+	(*PluginPermissions)(nil),          // 22: polyplug.v1.PluginPermissions
+	(*PluginResourceLimits)(nil),       // 23: polyplug.v1.PluginResourceLimits
+	(*AdminInstallPluginResponse)(nil), // 24: polyplug.v1.AdminInstallPluginResponse
+	(*AdminEnablePluginRequest)(nil),   // 25: polyplug.v1.AdminEnablePluginRequest
+	(*AdminEnablePluginResponse)(nil),  // 26: polyplug.v1.AdminEnablePluginResponse
+	(*AdminDisablePluginRequest)(nil),  // 27: polyplug.v1.AdminDisablePluginRequest
+	(*AdminDisablePluginResponse)(nil), // 28: polyplug.v1.AdminDisablePluginResponse
+	(*AdminRestartPluginRequest)(nil),  // 29: polyplug.v1.AdminRestartPluginRequest
+	(*AdminRestartPluginResponse)(nil), // 30: polyplug.v1.AdminRestartPluginResponse
+	(*AdminRemovePluginRequest)(nil),   // 31: polyplug.v1.AdminRemovePluginRequest
+	(*AdminRemovePluginResponse)(nil),  // 32: polyplug.v1.AdminRemovePluginResponse
+	(*AdminGetConfigRequest)(nil),      // 33: polyplug.v1.AdminGetConfigRequest
+	(*AdminGetConfigResponse)(nil),     // 34: polyplug.v1.AdminGetConfigResponse
+	(*AdminSetConfigRequest)(nil),      // 35: polyplug.v1.AdminSetConfigRequest
+	(*AdminSetConfigResponse)(nil),     // 36: polyplug.v1.AdminSetConfigResponse
+	(*AdminStreamLogsRequest)(nil),     // 37: polyplug.v1.AdminStreamLogsRequest
+	(*AdminStreamLogsResponse)(nil),    // 38: polyplug.v1.AdminStreamLogsResponse
+	(*AdminStreamEventsRequest)(nil),   // 39: polyplug.v1.AdminStreamEventsRequest
+	(*AdminStreamEventsResponse)(nil),  // 40: polyplug.v1.AdminStreamEventsResponse
+	(*PluginStateChanged)(nil),         // 41: polyplug.v1.PluginStateChanged
+	(*PluginInstalled)(nil),            // 42: polyplug.v1.PluginInstalled
+	(*PluginRemoved)(nil),              // 43: polyplug.v1.PluginRemoved
+	(*PluginConfigChanged)(nil),        // 44: polyplug.v1.PluginConfigChanged
+	(*CommandConflict)(nil),            // 45: polyplug.v1.CommandConflict
+	(*PluginPublishedEvent)(nil),       // 46: polyplug.v1.PluginPublishedEvent
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(Hook)(0),                          // 48: polyplug.v1.Hook
+	(*structpb.Value)(nil),             // 49: google.protobuf.Value
+	(*CommandSpec)(nil),                // 50: polyplug.v1.CommandSpec
+	(*HttpRoute)(nil),                  // 51: polyplug.v1.HttpRoute
+	(FailMode)(0),                      // 52: polyplug.v1.FailMode
+	(*structpb.Struct)(nil),            // 53: google.protobuf.Struct
+	(LogLevel)(0),                      // 54: polyplug.v1.LogLevel
 }
 var file_polyplug_v1_admin_proto_depIdxs = []int32{
-	41, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
-	42, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
+	47, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
+	48, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
 	1,  // 2: polyplug.v1.SettingSpec.type:type_name -> polyplug.v1.SettingType
-	43, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
-	5,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
+	49, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
+	6,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
 	0,  // 5: polyplug.v1.PluginInfo.state:type_name -> polyplug.v1.PluginState
-	3,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
-	41, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
-	42, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
-	44, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
-	45, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
-	6,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
-	4,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
-	41, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
-	7,  // 14: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	8,  // 15: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
-	11, // 16: polyplug.v1.AdminGetStatusResponse.nodes:type_name -> polyplug.v1.ClusterNode
-	41, // 17: polyplug.v1.ClusterNode.started_at:type_name -> google.protobuf.Timestamp
-	41, // 18: polyplug.v1.ClusterNode.last_seen:type_name -> google.protobuf.Timestamp
-	2,  // 19: polyplug.v1.ClusterNode.status:type_name -> polyplug.v1.NodeStatus
-	12, // 20: polyplug.v1.ClusterNode.plugins:type_name -> polyplug.v1.NodePlugin
-	0,  // 21: polyplug.v1.NodePlugin.state:type_name -> polyplug.v1.PluginState
-	7,  // 22: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	7,  // 23: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	7,  // 24: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	7,  // 25: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	7,  // 26: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	7,  // 27: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	46, // 28: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
-	6,  // 29: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
-	46, // 30: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
-	46, // 31: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
-	47, // 32: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
-	41, // 33: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
-	47, // 34: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
-	46, // 35: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
-	41, // 36: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
-	35, // 37: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
-	36, // 38: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
-	37, // 39: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
-	38, // 40: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
-	39, // 41: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
-	40, // 42: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
-	0,  // 43: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
-	3,  // 44: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
-	46, // 45: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
-	9,  // 46: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
-	13, // 47: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
-	15, // 48: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
-	17, // 49: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
-	19, // 50: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
-	21, // 51: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
-	23, // 52: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
-	25, // 53: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
-	27, // 54: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
-	29, // 55: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
-	31, // 56: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
-	33, // 57: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
-	10, // 58: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
-	14, // 59: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
-	16, // 60: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
-	18, // 61: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
-	20, // 62: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
-	22, // 63: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
-	24, // 64: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
-	26, // 65: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
-	28, // 66: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
-	30, // 67: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
-	32, // 68: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
-	34, // 69: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
-	58, // [58:70] is the sub-list for method output_type
-	46, // [46:58] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	4,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
+	47, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
+	48, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
+	50, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
+	51, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
+	7,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
+	5,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
+	9,  // 13: polyplug.v1.PluginInfo.fail_modes:type_name -> polyplug.v1.TopicFailMode
+	22, // 14: polyplug.v1.PluginInfo.permissions:type_name -> polyplug.v1.PluginPermissions
+	52, // 15: polyplug.v1.TopicFailMode.mode:type_name -> polyplug.v1.FailMode
+	52, // 16: polyplug.v1.AdminSetFailModeRequest.mode:type_name -> polyplug.v1.FailMode
+	8,  // 17: polyplug.v1.AdminSetFailModeResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	47, // 18: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
+	8,  // 19: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	12, // 20: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
+	15, // 21: polyplug.v1.AdminGetStatusResponse.nodes:type_name -> polyplug.v1.ClusterNode
+	47, // 22: polyplug.v1.ClusterNode.started_at:type_name -> google.protobuf.Timestamp
+	47, // 23: polyplug.v1.ClusterNode.last_seen:type_name -> google.protobuf.Timestamp
+	2,  // 24: polyplug.v1.ClusterNode.status:type_name -> polyplug.v1.NodeStatus
+	16, // 25: polyplug.v1.ClusterNode.plugins:type_name -> polyplug.v1.NodePlugin
+	0,  // 26: polyplug.v1.NodePlugin.state:type_name -> polyplug.v1.PluginState
+	8,  // 27: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	8,  // 28: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	22, // 29: polyplug.v1.AdminInstallPluginRequest.approved_permissions:type_name -> polyplug.v1.PluginPermissions
+	23, // 30: polyplug.v1.PluginPermissions.limits:type_name -> polyplug.v1.PluginResourceLimits
+	8,  // 31: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	3,  // 32: polyplug.v1.AdminInstallPluginResponse.signature_trust:type_name -> polyplug.v1.SignatureTrust
+	8,  // 33: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	8,  // 34: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	8,  // 35: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	53, // 36: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
+	7,  // 37: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
+	53, // 38: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
+	53, // 39: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
+	54, // 40: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
+	47, // 41: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
+	54, // 42: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
+	53, // 43: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
+	47, // 44: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
+	41, // 45: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
+	42, // 46: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
+	43, // 47: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
+	44, // 48: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
+	45, // 49: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
+	46, // 50: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
+	0,  // 51: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
+	4,  // 52: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
+	53, // 53: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
+	13, // 54: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
+	17, // 55: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
+	19, // 56: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
+	21, // 57: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
+	25, // 58: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
+	27, // 59: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
+	29, // 60: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
+	31, // 61: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
+	33, // 62: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
+	35, // 63: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
+	37, // 64: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
+	39, // 65: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
+	10, // 66: polyplug.v1.Admin.SetFailMode:input_type -> polyplug.v1.AdminSetFailModeRequest
+	14, // 67: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
+	18, // 68: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
+	20, // 69: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
+	24, // 70: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
+	26, // 71: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
+	28, // 72: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
+	30, // 73: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
+	32, // 74: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
+	34, // 75: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
+	36, // 76: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
+	38, // 77: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
+	40, // 78: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
+	11, // 79: polyplug.v1.Admin.SetFailMode:output_type -> polyplug.v1.AdminSetFailModeResponse
+	67, // [67:80] is the sub-list for method output_type
+	54, // [54:67] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_admin_proto_init() }
@@ -3200,10 +3704,11 @@ func file_polyplug_v1_admin_proto_init() {
 	if File_polyplug_v1_admin_proto != nil {
 		return
 	}
+	file_polyplug_v1_gateway_proto_init()
 	file_polyplug_v1_gateway_api_proto_init()
 	file_polyplug_v1_plugin_proto_init()
 	file_polyplug_v1_admin_proto_msgTypes[3].OneofWrappers = []any{}
-	file_polyplug_v1_admin_proto_msgTypes[31].OneofWrappers = []any{
+	file_polyplug_v1_admin_proto_msgTypes[36].OneofWrappers = []any{
 		(*AdminStreamEventsResponse_StateChanged)(nil),
 		(*AdminStreamEventsResponse_Installed)(nil),
 		(*AdminStreamEventsResponse_Removed)(nil),
@@ -3216,8 +3721,8 @@ func file_polyplug_v1_admin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_admin_proto_rawDesc), len(file_polyplug_v1_admin_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   38,
+			NumEnums:      4,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FailMode } from "./gateway_pb.js";
+import { file_polyplug_v1_gateway } from "./gateway_pb.js";
 import type { LogLevel } from "./gateway_api_pb.js";
 import { file_polyplug_v1_gateway_api } from "./gateway_api_pb.js";
 import type { CommandSpec, Hook, HttpRoute } from "./plugin_pb.js";
@@ -47,7 +49,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/admin.proto.
  */
 export const file_polyplug_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitgQKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeSI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QihAIKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEg8KB25vZGVfaWQYBiABKAkSJwoFbm9kZXMYByADKAsyGC5wb2x5cGx1Zy52MS5DbHVzdGVyTm9kZSKIAgoLQ2x1c3Rlck5vZGUSDwoHbm9kZV9pZBgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEhEKCWFkbWluX3VybBgDIAEoCRIPCgd2ZXJzaW9uGAQgASgJEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWxhc3Rfc2VlbhgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoGc3RhdHVzGAcgASgOMhcucG9seXBsdWcudjEuTm9kZVN0YXR1cxIoCgdwbHVnaW5zGAggAygLMhcucG9seXBsdWcudjEuTm9kZVBsdWdpbiJZCgpOb2RlUGx1Z2luEhEKCXBsdWdpbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEicKBXN0YXRlGAMgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUiGQoXQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QiRAoYQWRtaW5MaXN0UGx1Z2luc1Jlc3BvbnNlEigKB3BsdWdpbnMYASADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIioKFUFkbWluR2V0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiQQoWQWRtaW5HZXRQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIlkKGUFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QSDgoGYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIZChFyZXF1aXJlX3NpZ25hdHVyZRgDIAEoCCKPAQoaQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbxIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRIOCgZzaWduZWQYBCABKAgSDgoGa2V5X2lkGAUgASgJIi0KGEFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRAoZQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLgoZQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRQoaQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyItChhBZG1pblJlbW92ZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIiwKGUFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCSIqChVBZG1pbkdldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIm0KFkFkbWluR2V0Q29uZmlnUmVzcG9uc2USJwoGY29uZmlnGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCghzZXR0aW5ncxgCIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjImIKFUFkbWluU2V0Q29uZmlnUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSJwoGY29uZmlnGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVtZXJnZRgDIAEoCCJBChZBZG1pblNldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QicwoWQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSKAoJbWluX2xldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSDgoGZm9sbG93GAMgASgIEgwKBHRhaWwYBCABKA0ixgEKF0FkbWluU3RyZWFtTG9nc1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWxldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSCwoDbXNnGAMgASgJEhEKCXBsdWdpbl9pZBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEicKBmZpZWxkcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiLQoYQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSKbAwoZQWRtaW5TdHJlYW1FdmVudHNSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4Cg1zdGF0ZV9jaGFuZ2VkGAIgASgLMh8ucG9seXBsdWcudjEuUGx1Z2luU3RhdGVDaGFuZ2VkSAASMQoJaW5zdGFsbGVkGAMgASgLMhwucG9seXBsdWcudjEuUGx1Z2luSW5zdGFsbGVkSAASLQoHcmVtb3ZlZBgEIAEoCzIaLnBvbHlwbHVnLnYxLlBsdWdpblJlbW92ZWRIABI6Cg5jb25maWdfY2hhbmdlZBgFIAEoCzIgLnBvbHlwbHVnLnYxLlBsdWdpbkNvbmZpZ0NoYW5nZWRIABI4ChBjb21tYW5kX2NvbmZsaWN0GAYgASgLMhwucG9seXBsdWcudjEuQ29tbWFuZENvbmZsaWN0SAASOQoMcGx1Z2luX2V2ZW50GAcgASgLMiEucG9seXBsdWcudjEuUGx1Z2luUHVibGlzaGVkRXZlbnRIAEIHCgVldmVudCKdAQoSUGx1Z2luU3RhdGVDaGFuZ2VkEhEKCXBsdWdpbl9pZBgBIAEoCRInCgVzdGF0ZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlEgsKA3BpZBgDIAEoDRIQCghyZXN0YXJ0cxgEIAEoDRIsCgpsYXN0X2Vycm9yGAUgASgLMhgucG9seXBsdWcudjEuUGx1Z2luRXJyb3IiTwoPUGx1Z2luSW5zdGFsbGVkEhEKCXBsdWdpbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhgKEHByZXZpb3VzX3ZlcnNpb24YAyABKAkiMwoNUGx1Z2luUmVtb3ZlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCSI+ChNQbHVnaW5Db25maWdDaGFuZ2VkEhEKCXBsdWdpbl9pZBgBIAEoCRIUCgxjaGFuZ2VkX2tleXMYAiADKAkiNgoPQ29tbWFuZENvbmZsaWN0Eg8KB2NvbW1hbmQYASABKAkSEgoKcGx1Z2luX2lkcxgCIAMoCSJ2ChRQbHVnaW5QdWJsaXNoZWRFdmVudBIRCglwbHVnaW5faWQYASABKAkSDQoFZXZlbnQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgEIAEoCSrqAQoLUGx1Z2luU3RhdGUSHAoYUExVR0lOX1NUQVRFX1VOU1BFQ0lGSUVEEAASHAoYUExVR0lOX1NUQVRFX05PVF9SVU5OSU5HEAESGQoVUExVR0lOX1NUQVRFX1NUQVJUSU5HEAISFwoTUExVR0lOX1NUQVRFX0FDVElWRRADEhoKFlBMVUdJTl9TVEFURV9VTkhFQUxUSFkQBBIbChdQTFVHSU5fU1RBVEVfUkVTVEFSVElORxAFEhcKE1BMVUdJTl9TVEFURV9GQUlMRUQQBhIZChVQTFVHSU5fU1RBVEVfU1RPUFBJTkcQByrWAQoLU2V0dGluZ1R5cGUSHAoYU0VUVElOR19UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU0VUVElOR19UWVBFX0JPT0wQARIVChFTRVRUSU5HX1RZUEVfVEVYVBACEhkKFVNFVFRJTkdfVFlQRV9MT05HVEVYVBADEhcKE1NFVFRJTkdfVFlQRV9OVU1CRVIQBBIXChNTRVRUSU5HX1RZUEVfU0VMRUNUEAUSFwoTU0VUVElOR19UWVBFX1NFQ1JFVBAGEhUKEVNFVFRJTkdfVFlQRV9MSVNUEAcqbwoKTm9kZVN0YXR1cxIbChdOT0RFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEU5PREVfU1RBVFVTX0FMSVZFEAESFAoQTk9ERV9TVEFUVVNfREVBRBACEhcKE05PREVfU1RBVFVTX1NUT1BQRUQQAzLbCAoFQWRtaW4SVAoJR2V0U3RhdHVzEiIucG9seXBsdWcudjEuQWRtaW5HZXRTdGF0dXNSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRTdGF0dXNSZXNwb25zZRJaCgtMaXN0UGx1Z2lucxIkLnBvbHlwbHVnLnYxLkFkbWluTGlzdFBsdWdpbnNSZXF1ZXN0GiUucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1Jlc3BvbnNlElQKCUdldFBsdWdpbhIiLnBvbHlwbHVnLnYxLkFkbWluR2V0UGx1Z2luUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0UGx1Z2luUmVzcG9uc2USYAoNSW5zdGFsbFBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkluc3RhbGxQbHVnaW5SZXNwb25zZRJdCgxFbmFibGVQbHVnaW4SJS5wb2x5cGx1Zy52MS5BZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pbkVuYWJsZVBsdWdpblJlc3BvbnNlEmAKDURpc2FibGVQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5EaXNhYmxlUGx1Z2luUmVzcG9uc2USYAoNUmVzdGFydFBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pblJlc3RhcnRQbHVnaW5SZXNwb25zZRJdCgxSZW1vdmVQbHVnaW4SJS5wb2x5cGx1Zy52MS5BZG1pblJlbW92ZVBsdWdpblJlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlElQKCUdldENvbmZpZxIiLnBvbHlwbHVnLnYxLkFkbWluR2V0Q29uZmlnUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0Q29uZmlnUmVzcG9uc2USVAoJU2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5TZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5TZXRDb25maWdSZXNwb25zZRJZCgpTdHJlYW1Mb2dzEiMucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBokLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtTG9nc1Jlc3BvbnNlMAESXwoMU3RyZWFtRXZlbnRzEiUucG9seXBsdWcudjEuQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5TdHJlYW1FdmVudHNSZXNwb25zZTABQkVaQ2dpdGh1Yi5jb20vcG9seXBsdWcvcG9seXBsdWcvZXhhbXBsZXMtZ28vZ2VuL3BvbHlwbHVnL3YxO3BvbHlwbHVndjFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
+  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitAUKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkSMwoLcGVybWlzc2lvbnMYFiABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJTCg1Ub3BpY0ZhaWxNb2RlEg0KBXRvcGljGAEgASgJEiMKBG1vZGUYAiABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZRIOCgZzb3VyY2UYAyABKAkiYAoXQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEg0KBXRvcGljGAIgASgJEiMKBG1vZGUYAyABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZSJDChhBZG1pblNldEZhaWxNb2RlUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QingIKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEhgKEHNpZ25hdHVyZV9wb2xpY3kYBiABKAkSDwoHbm9kZV9pZBgHIAEoCRInCgVub2RlcxgIIAMoCzIYLnBvbHlwbHVnLnYxLkNsdXN0ZXJOb2RlIogCCgtDbHVzdGVyTm9kZRIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSEQoJYWRtaW5fdXJsGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF9zZWVuGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgZzdGF0dXMYByABKA4yFy5wb2x5cGx1Zy52MS5Ob2RlU3RhdHVzEigKB3BsdWdpbnMYCCADKAsyFy5wb2x5cGx1Zy52MS5Ob2RlUGx1Z2luIlkKCk5vZGVQbHVnaW4SEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSJwoFc3RhdGUYAyABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZSIZChdBZG1pbkxpc3RQbHVnaW5zUmVxdWVzdCJEChhBZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USKAoHcGx1Z2lucxgBIAMoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iKgoVQWRtaW5HZXRQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJBChZBZG1pbkdldFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8ilwEKGUFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QSDgoGYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIZChFyZXF1aXJlX3NpZ25hdHVyZRgDIAEoCBI8ChRhcHByb3ZlZF9wZXJtaXNzaW9ucxgEIAEoCzIeLnBvbHlwbHVnLnYxLlBsdWdpblBlcm1pc3Npb25zIngKEVBsdWdpblBlcm1pc3Npb25zEgsKA2FwaRgBIAMoCRIPCgduZXR3b3JrGAIgASgJEhIKCnJlYWRfcGF0aHMYAyADKAkSMQoGbGltaXRzGAQgASgLMiEucG9seXBsdWcudjEuUGx1Z2luUmVzb3VyY2VMaW1pdHMiZgoUUGx1Z2luUmVzb3VyY2VMaW1pdHMSEgoKbWVtb3J5X21pYhgBIAEoDRITCgtjcHVfcGVyY2VudBgCIAEoDRIRCglwcm9jZXNzZXMYAyABKA0SEgoKb3Blbl9maWxlcxgEIAEoDSLXAQoaQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbxIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRIOCgZzaWduZWQYBCABKAgSDgoGa2V5X2lkGAUgASgJEjQKD3NpZ25hdHVyZV90cnVzdBgGIAEoDjIbLnBvbHlwbHVnLnYxLlNpZ25hdHVyZVRydXN0EhAKCHdhcm5pbmdzGAcgAygJIi0KGEFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRAoZQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLgoZQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRQoaQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyItChhBZG1pblJlbW92ZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIiwKGUFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCSIqChVBZG1pbkdldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIm0KFkFkbWluR2V0Q29uZmlnUmVzcG9uc2USJwoGY29uZmlnGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCghzZXR0aW5ncxgCIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjImIKFUFkbWluU2V0Q29uZmlnUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSJwoGY29uZmlnGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVtZXJnZRgDIAEoCCJBChZBZG1pblNldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QicwoWQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSKAoJbWluX2xldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSDgoGZm9sbG93GAMgASgIEgwKBHRhaWwYBCABKA0ixgEKF0FkbWluU3RyZWFtTG9nc1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWxldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSCwoDbXNnGAMgASgJEhEKCXBsdWdpbl9pZBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEicKBmZpZWxkcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiLQoYQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSKbAwoZQWRtaW5TdHJlYW1FdmVudHNSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4Cg1zdGF0ZV9jaGFuZ2VkGAIgASgLMh8ucG9seXBsdWcudjEuUGx1Z2luU3RhdGVDaGFuZ2VkSAASMQoJaW5zdGFsbGVkGAMgASgLMhwucG9seXBsdWcudjEuUGx1Z2luSW5zdGFsbGVkSAASLQoHcmVtb3ZlZBgEIAEoCzIaLnBvbHlwbHVnLnYxLlBsdWdpblJlbW92ZWRIABI6Cg5jb25maWdfY2hhbmdlZBgFIAEoCzIgLnBvbHlwbHVnLnYxLlBsdWdpbkNvbmZpZ0NoYW5nZWRIABI4ChBjb21tYW5kX2NvbmZsaWN0GAYgASgLMhwucG9seXBsdWcudjEuQ29tbWFuZENvbmZsaWN0SAASOQoMcGx1Z2luX2V2ZW50GAcgASgLMiEucG9seXBsdWcudjEuUGx1Z2luUHVibGlzaGVkRXZlbnRIAEIHCgVldmVudCKdAQoSUGx1Z2luU3RhdGVDaGFuZ2VkEhEKCXBsdWdpbl9pZBgBIAEoCRInCgVzdGF0ZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlEgsKA3BpZBgDIAEoDRIQCghyZXN0YXJ0cxgEIAEoDRIsCgpsYXN0X2Vycm9yGAUgASgLMhgucG9seXBsdWcudjEuUGx1Z2luRXJyb3IiTwoPUGx1Z2luSW5zdGFsbGVkEhEKCXBsdWdpbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhgKEHByZXZpb3VzX3ZlcnNpb24YAyABKAkiMwoNUGx1Z2luUmVtb3ZlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCSI+ChNQbHVnaW5Db25maWdDaGFuZ2VkEhEKCXBsdWdpbl9pZBgBIAEoCRIUCgxjaGFuZ2VkX2tleXMYAiADKAkiNgoPQ29tbWFuZENvbmZsaWN0Eg8KB2NvbW1hbmQYASABKAkSEgoKcGx1Z2luX2lkcxgCIAMoCSJ2ChRQbHVnaW5QdWJsaXNoZWRFdmVudBIRCglwbHVnaW5faWQYASABKAkSDQoFZXZlbnQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgEIAEoCSrqAQoLUGx1Z2luU3RhdGUSHAoYUExVR0lOX1NUQVRFX1VOU1BFQ0lGSUVEEAASHAoYUExVR0lOX1NUQVRFX05PVF9SVU5OSU5HEAESGQoVUExVR0lOX1NUQVRFX1NUQVJUSU5HEAISFwoTUExVR0lOX1NUQVRFX0FDVElWRRADEhoKFlBMVUdJTl9TVEFURV9VTkhFQUxUSFkQBBIbChdQTFVHSU5fU1RBVEVfUkVTVEFSVElORxAFEhcKE1BMVUdJTl9TVEFURV9GQUlMRUQQBhIZChVQTFVHSU5fU1RBVEVfU1RPUFBJTkcQByrWAQoLU2V0dGluZ1R5cGUSHAoYU0VUVElOR19UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU0VUVElOR19UWVBFX0JPT0wQARIVChFTRVRUSU5HX1RZUEVfVEVYVBACEhkKFVNFVFRJTkdfVFlQRV9MT05HVEVYVBADEhcKE1NFVFRJTkdfVFlQRV9OVU1CRVIQBBIXChNTRVRUSU5HX1RZUEVfU0VMRUNUEAUSFwoTU0VUVElOR19UWVBFX1NFQ1JFVBAGEhUKEVNFVFRJTkdfVFlQRV9MSVNUEAcqbwoKTm9kZVN0YXR1cxIbChdOT0RFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEU5PREVfU1RBVFVTX0FMSVZFEAESFAoQTk9ERV9TVEFUVVNfREVBRBACEhcKE05PREVfU1RBVFVTX1NUT1BQRUQQAyqLAQoOU2lnbmF0dXJlVHJ1c3QSHwobU0lHTkFUVVJFX1RSVVNUX1VOU1BFQ0lGSUVEEAASHAoYU0lHTkFUVVJFX1RSVVNUX1VOU0lHTkVEEAESGwoXU0lHTkFUVVJFX1RSVVNUX1RSVVNURUQQAhIdChlTSUdOQVRVUkVfVFJVU1RfVU5UUlVTVEVEEAMytwkKBUFkbWluElQKCUdldFN0YXR1cxIiLnBvbHlwbHVnLnYxLkFkbWluR2V0U3RhdHVzUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0U3RhdHVzUmVzcG9uc2USWgoLTGlzdFBsdWdpbnMSJC5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVxdWVzdBolLnBvbHlwbHVnLnYxLkFkbWluTGlzdFBsdWdpbnNSZXNwb25zZRJUCglHZXRQbHVnaW4SIi5wb2x5cGx1Zy52MS5BZG1pbkdldFBsdWdpblJlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFBsdWdpblJlc3BvbnNlEmAKDUluc3RhbGxQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USXQoMRW5hYmxlUGx1Z2luEiUucG9seXBsdWcudjEuQWRtaW5FbmFibGVQbHVnaW5SZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRJgCg1EaXNhYmxlUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5EaXNhYmxlUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEmAKDVJlc3RhcnRQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pblJlc3RhcnRQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USXQoMUmVtb3ZlUGx1Z2luEiUucG9seXBsdWcudjEuQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5SZW1vdmVQbHVnaW5SZXNwb25zZRJUCglHZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pbkdldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldENvbmZpZ1Jlc3BvbnNlElQKCVNldENvbmZpZxIiLnBvbHlwbHVnLnYxLkFkbWluU2V0Q29uZmlnUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluU2V0Q29uZmlnUmVzcG9uc2USWQoKU3RyZWFtTG9ncxIjLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtTG9nc1JlcXVlc3QaJC5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXNwb25zZTABEl8KDFN0cmVhbUV2ZW50cxIlLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2UwARJaCgtTZXRGYWlsTW9kZRIkLnBvbHlwbHVnLnYxLkFkbWluU2V0RmFpbE1vZGVSZXF1ZXN0GiUucG9seXBsdWcudjEuQWRtaW5TZXRGYWlsTW9kZVJlc3BvbnNlQkVaQ2dpdGh1Yi5jb20vcG9seXBsdWcvcG9seXBsdWcvZXhhbXBsZXMtZ28vZ2VuL3BvbHlwbHVnL3YxO3BvbHlwbHVndjFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
 
 /**
  * PluginError is the last failure of a plugin.
@@ -386,6 +388,31 @@ export type PluginInfo = Message<"polyplug.v1.PluginInfo"> & {
    * @generated from field: repeated polyplug.v1.HookLatency latency = 19;
    */
   latency: HookLatency[];
+
+  /**
+   * The fail mode of each intercept subscription in the manifest.
+   *
+   * @generated from field: repeated polyplug.v1.TopicFailMode fail_modes = 20;
+   */
+  failModes: TopicFailMode[];
+
+  /**
+   * Fail-closed topics whose events are being rejected right now because
+   * the plugin is enabled but not serving (starting, restarting, failed):
+   * non-empty means this plugin is blocking traffic.
+   *
+   * @generated from field: repeated string blocking_topics = 21;
+   */
+  blockingTopics: string[];
+
+  /**
+   * What the plugin was granted (its manifest's permissions, approved at
+   * install; plugins in the operator's --plugins folders are approved by
+   * being there). Since 0.2.
+   *
+   * @generated from field: polyplug.v1.PluginPermissions permissions = 22;
+   */
+  permissions?: PluginPermissions | undefined;
 };
 
 /**
@@ -394,6 +421,97 @@ export type PluginInfo = Message<"polyplug.v1.PluginInfo"> & {
  */
 export const PluginInfoSchema: GenMessage<PluginInfo> = /*@__PURE__*/
   messageDesc(file_polyplug_v1_admin, 4);
+
+/**
+ * TopicFailMode is the fail mode of one subscribed topic of a plugin.
+ *
+ * @generated from message polyplug.v1.TopicFailMode
+ */
+export type TopicFailMode = Message<"polyplug.v1.TopicFailMode"> & {
+  /**
+   * The manifest's subscription topic (or pattern).
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * The mode that applies.
+   *
+   * @generated from field: polyplug.v1.FailMode mode = 2;
+   */
+  mode: FailMode;
+
+  /**
+   * Where it came from: "admin", "config", "config-default" or "manifest".
+   *
+   * @generated from field: string source = 3;
+   */
+  source: string;
+};
+
+/**
+ * Describes the message polyplug.v1.TopicFailMode.
+ * Use `create(TopicFailModeSchema)` to create a new message.
+ */
+export const TopicFailModeSchema: GenMessage<TopicFailMode> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 5);
+
+/**
+ * AdminSetFailModeRequest sets or removes one fail-mode override.
+ *
+ * @generated from message polyplug.v1.AdminSetFailModeRequest
+ */
+export type AdminSetFailModeRequest = Message<"polyplug.v1.AdminSetFailModeRequest"> & {
+  /**
+   * The plugin.
+   *
+   * @generated from field: string plugin_id = 1;
+   */
+  pluginId: string;
+
+  /**
+   * A topic or pattern ("prefix.*"); empty or "*": every topic.
+   *
+   * @generated from field: string topic = 2;
+   */
+  topic: string;
+
+  /**
+   * The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic.
+   *
+   * @generated from field: polyplug.v1.FailMode mode = 3;
+   */
+  mode: FailMode;
+};
+
+/**
+ * Describes the message polyplug.v1.AdminSetFailModeRequest.
+ * Use `create(AdminSetFailModeRequestSchema)` to create a new message.
+ */
+export const AdminSetFailModeRequestSchema: GenMessage<AdminSetFailModeRequest> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 6);
+
+/**
+ * AdminSetFailModeResponse is the plugin after the change.
+ *
+ * @generated from message polyplug.v1.AdminSetFailModeResponse
+ */
+export type AdminSetFailModeResponse = Message<"polyplug.v1.AdminSetFailModeResponse"> & {
+  /**
+   * The plugin, with its fail_modes and blocking_topics.
+   *
+   * @generated from field: polyplug.v1.PluginInfo plugin = 1;
+   */
+  plugin?: PluginInfo | undefined;
+};
+
+/**
+ * Describes the message polyplug.v1.AdminSetFailModeResponse.
+ * Use `create(AdminSetFailModeResponseSchema)` to create a new message.
+ */
+export const AdminSetFailModeResponseSchema: GenMessage<AdminSetFailModeResponse> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 7);
 
 /**
  * BrokenPlugin is a plugin folder the gateway could not load.
@@ -428,7 +546,7 @@ export type BrokenPlugin = Message<"polyplug.v1.BrokenPlugin"> & {
  * Use `create(BrokenPluginSchema)` to create a new message.
  */
 export const BrokenPluginSchema: GenMessage<BrokenPlugin> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 5);
+  messageDesc(file_polyplug_v1_admin, 8);
 
 /**
  * AdminGetStatusRequest asks for the gateway's status.
@@ -443,7 +561,7 @@ export type AdminGetStatusRequest = Message<"polyplug.v1.AdminGetStatusRequest">
  * Use `create(AdminGetStatusRequestSchema)` to create a new message.
  */
 export const AdminGetStatusRequestSchema: GenMessage<AdminGetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 6);
+  messageDesc(file_polyplug_v1_admin, 9);
 
 /**
  * AdminGetStatusResponse is the gateway's status.
@@ -487,9 +605,17 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
   brokenPlugins: BrokenPlugin[];
 
   /**
+   * The gateway's signature policy for installs: "require", "warn" or "off".
+   * Since 0.2.
+   *
+   * @generated from field: string signature_policy = 6;
+   */
+  signaturePolicy: string;
+
+  /**
    * The id of the node that answered.
    *
-   * @generated from field: string node_id = 6;
+   * @generated from field: string node_id = 7;
    */
   nodeId: string;
 
@@ -497,7 +623,7 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
    * Every gateway sharing this one's store, this one included, each with its
    * plugins' states (a gateway with the SQLite store lists itself alone).
    *
-   * @generated from field: repeated polyplug.v1.ClusterNode nodes = 7;
+   * @generated from field: repeated polyplug.v1.ClusterNode nodes = 8;
    */
   nodes: ClusterNode[];
 };
@@ -507,7 +633,7 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
  * Use `create(AdminGetStatusResponseSchema)` to create a new message.
  */
 export const AdminGetStatusResponseSchema: GenMessage<AdminGetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 7);
+  messageDesc(file_polyplug_v1_admin, 10);
 
 /**
  * ClusterNode is one gateway of a cluster, as its heartbeats describe it.
@@ -577,7 +703,7 @@ export type ClusterNode = Message<"polyplug.v1.ClusterNode"> & {
  * Use `create(ClusterNodeSchema)` to create a new message.
  */
 export const ClusterNodeSchema: GenMessage<ClusterNode> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 8);
+  messageDesc(file_polyplug_v1_admin, 11);
 
 /**
  * NodePlugin is one plugin as one node runs it.
@@ -612,7 +738,7 @@ export type NodePlugin = Message<"polyplug.v1.NodePlugin"> & {
  * Use `create(NodePluginSchema)` to create a new message.
  */
 export const NodePluginSchema: GenMessage<NodePlugin> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 9);
+  messageDesc(file_polyplug_v1_admin, 12);
 
 /**
  * AdminListPluginsRequest asks for every plugin.
@@ -627,7 +753,7 @@ export type AdminListPluginsRequest = Message<"polyplug.v1.AdminListPluginsReque
  * Use `create(AdminListPluginsRequestSchema)` to create a new message.
  */
 export const AdminListPluginsRequestSchema: GenMessage<AdminListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 10);
+  messageDesc(file_polyplug_v1_admin, 13);
 
 /**
  * AdminListPluginsResponse lists every plugin, by id.
@@ -648,7 +774,7 @@ export type AdminListPluginsResponse = Message<"polyplug.v1.AdminListPluginsResp
  * Use `create(AdminListPluginsResponseSchema)` to create a new message.
  */
 export const AdminListPluginsResponseSchema: GenMessage<AdminListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 11);
+  messageDesc(file_polyplug_v1_admin, 14);
 
 /**
  * AdminGetPluginRequest names a plugin.
@@ -669,7 +795,7 @@ export type AdminGetPluginRequest = Message<"polyplug.v1.AdminGetPluginRequest">
  * Use `create(AdminGetPluginRequestSchema)` to create a new message.
  */
 export const AdminGetPluginRequestSchema: GenMessage<AdminGetPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 12);
+  messageDesc(file_polyplug_v1_admin, 15);
 
 /**
  * AdminGetPluginResponse describes one plugin.
@@ -690,7 +816,7 @@ export type AdminGetPluginResponse = Message<"polyplug.v1.AdminGetPluginResponse
  * Use `create(AdminGetPluginResponseSchema)` to create a new message.
  */
 export const AdminGetPluginResponseSchema: GenMessage<AdminGetPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 13);
+  messageDesc(file_polyplug_v1_admin, 16);
 
 /**
  * AdminInstallPluginRequest carries a plugin bundle.
@@ -718,6 +844,13 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
    * @generated from field: bool require_signature = 3;
    */
   requireSignature: boolean;
+
+  /**
+   * The permissions the operator approved (see InstallPlugin). Since 0.2.
+   *
+   * @generated from field: polyplug.v1.PluginPermissions approved_permissions = 4;
+   */
+  approvedPermissions?: PluginPermissions | undefined;
 };
 
 /**
@@ -725,7 +858,93 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
  * Use `create(AdminInstallPluginRequestSchema)` to create a new message.
  */
 export const AdminInstallPluginRequestSchema: GenMessage<AdminInstallPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 14);
+  messageDesc(file_polyplug_v1_admin, 17);
+
+/**
+ * PluginPermissions is what a plugin may use: its manifest's `permissions`,
+ * shown to the operator at install and approved.
+ *
+ * @generated from message polyplug.v1.PluginPermissions
+ */
+export type PluginPermissions = Message<"polyplug.v1.PluginPermissions"> & {
+  /**
+   * GatewayAPI capabilities: "log", "config", "kv", "events", "cluster".
+   * A GatewayAPI call needing another one answers PERMISSION_DENIED.
+   *
+   * @generated from field: repeated string api = 1;
+   */
+  api: string[];
+
+  /**
+   * "none" (no network) or "host" (the host's network).
+   *
+   * @generated from field: string network = 2;
+   */
+  network: string;
+
+  /**
+   * Absolute paths the plugin may read besides its own folder.
+   *
+   * @generated from field: repeated string read_paths = 3;
+   */
+  readPaths: string[];
+
+  /**
+   * Resource limits asked for; unset fields mean the gateway's defaults.
+   *
+   * @generated from field: polyplug.v1.PluginResourceLimits limits = 4;
+   */
+  limits?: PluginResourceLimits | undefined;
+};
+
+/**
+ * Describes the message polyplug.v1.PluginPermissions.
+ * Use `create(PluginPermissionsSchema)` to create a new message.
+ */
+export const PluginPermissionsSchema: GenMessage<PluginPermissions> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 18);
+
+/**
+ * PluginResourceLimits are resource limits asked for; 0 = the gateway's default.
+ *
+ * @generated from message polyplug.v1.PluginResourceLimits
+ */
+export type PluginResourceLimits = Message<"polyplug.v1.PluginResourceLimits"> & {
+  /**
+   * Memory, MiB.
+   *
+   * @generated from field: uint32 memory_mib = 1;
+   */
+  memoryMib: number;
+
+  /**
+   * CPU, percent of one core.
+   *
+   * @generated from field: uint32 cpu_percent = 2;
+   */
+  cpuPercent: number;
+
+  /**
+   * Processes and threads at once.
+   *
+   * @generated from field: uint32 processes = 3;
+   */
+  processes: number;
+
+  /**
+   * Open file descriptors per process.
+   *
+   * @generated from field: uint32 open_files = 4;
+   */
+  openFiles: number;
+};
+
+/**
+ * Describes the message polyplug.v1.PluginResourceLimits.
+ * Use `create(PluginResourceLimitsSchema)` to create a new message.
+ */
+export const PluginResourceLimitsSchema: GenMessage<PluginResourceLimits> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 19);
 
 /**
  * AdminInstallPluginResponse is the installed plugin.
@@ -767,6 +986,22 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
    * @generated from field: string key_id = 5;
    */
   keyId: string;
+
+  /**
+   * Who vouches for the bundle; `key_id` names the key also when it is
+   * untrusted. Since 0.2.
+   *
+   * @generated from field: polyplug.v1.SignatureTrust signature_trust = 6;
+   */
+  signatureTrust: SignatureTrust;
+
+  /**
+   * What the operator should know about this install (e.g. "installed
+   * unsigned: signature policy is warn"). Since 0.2.
+   *
+   * @generated from field: repeated string warnings = 7;
+   */
+  warnings: string[];
 };
 
 /**
@@ -774,7 +1009,7 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
  * Use `create(AdminInstallPluginResponseSchema)` to create a new message.
  */
 export const AdminInstallPluginResponseSchema: GenMessage<AdminInstallPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 15);
+  messageDesc(file_polyplug_v1_admin, 20);
 
 /**
  * AdminEnablePluginRequest names the plugin to enable.
@@ -795,7 +1030,7 @@ export type AdminEnablePluginRequest = Message<"polyplug.v1.AdminEnablePluginReq
  * Use `create(AdminEnablePluginRequestSchema)` to create a new message.
  */
 export const AdminEnablePluginRequestSchema: GenMessage<AdminEnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 16);
+  messageDesc(file_polyplug_v1_admin, 21);
 
 /**
  * AdminEnablePluginResponse is the plugin after the start.
@@ -816,7 +1051,7 @@ export type AdminEnablePluginResponse = Message<"polyplug.v1.AdminEnablePluginRe
  * Use `create(AdminEnablePluginResponseSchema)` to create a new message.
  */
 export const AdminEnablePluginResponseSchema: GenMessage<AdminEnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 17);
+  messageDesc(file_polyplug_v1_admin, 22);
 
 /**
  * AdminDisablePluginRequest names the plugin to disable.
@@ -837,7 +1072,7 @@ export type AdminDisablePluginRequest = Message<"polyplug.v1.AdminDisablePluginR
  * Use `create(AdminDisablePluginRequestSchema)` to create a new message.
  */
 export const AdminDisablePluginRequestSchema: GenMessage<AdminDisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 18);
+  messageDesc(file_polyplug_v1_admin, 23);
 
 /**
  * AdminDisablePluginResponse is the plugin after the stop.
@@ -858,7 +1093,7 @@ export type AdminDisablePluginResponse = Message<"polyplug.v1.AdminDisablePlugin
  * Use `create(AdminDisablePluginResponseSchema)` to create a new message.
  */
 export const AdminDisablePluginResponseSchema: GenMessage<AdminDisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 19);
+  messageDesc(file_polyplug_v1_admin, 24);
 
 /**
  * AdminRestartPluginRequest names the plugin to restart.
@@ -879,7 +1114,7 @@ export type AdminRestartPluginRequest = Message<"polyplug.v1.AdminRestartPluginR
  * Use `create(AdminRestartPluginRequestSchema)` to create a new message.
  */
 export const AdminRestartPluginRequestSchema: GenMessage<AdminRestartPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 20);
+  messageDesc(file_polyplug_v1_admin, 25);
 
 /**
  * AdminRestartPluginResponse is the plugin after the restart.
@@ -900,7 +1135,7 @@ export type AdminRestartPluginResponse = Message<"polyplug.v1.AdminRestartPlugin
  * Use `create(AdminRestartPluginResponseSchema)` to create a new message.
  */
 export const AdminRestartPluginResponseSchema: GenMessage<AdminRestartPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 21);
+  messageDesc(file_polyplug_v1_admin, 26);
 
 /**
  * AdminRemovePluginRequest names the plugin to remove.
@@ -921,7 +1156,7 @@ export type AdminRemovePluginRequest = Message<"polyplug.v1.AdminRemovePluginReq
  * Use `create(AdminRemovePluginRequestSchema)` to create a new message.
  */
 export const AdminRemovePluginRequestSchema: GenMessage<AdminRemovePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 22);
+  messageDesc(file_polyplug_v1_admin, 27);
 
 /**
  * AdminRemovePluginResponse confirms the removal.
@@ -942,7 +1177,7 @@ export type AdminRemovePluginResponse = Message<"polyplug.v1.AdminRemovePluginRe
  * Use `create(AdminRemovePluginResponseSchema)` to create a new message.
  */
 export const AdminRemovePluginResponseSchema: GenMessage<AdminRemovePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 23);
+  messageDesc(file_polyplug_v1_admin, 28);
 
 /**
  * AdminGetConfigRequest names a plugin.
@@ -963,7 +1198,7 @@ export type AdminGetConfigRequest = Message<"polyplug.v1.AdminGetConfigRequest">
  * Use `create(AdminGetConfigRequestSchema)` to create a new message.
  */
 export const AdminGetConfigRequestSchema: GenMessage<AdminGetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 24);
+  messageDesc(file_polyplug_v1_admin, 29);
 
 /**
  * AdminGetConfigResponse is a plugin's configuration and settings schema.
@@ -991,7 +1226,7 @@ export type AdminGetConfigResponse = Message<"polyplug.v1.AdminGetConfigResponse
  * Use `create(AdminGetConfigResponseSchema)` to create a new message.
  */
 export const AdminGetConfigResponseSchema: GenMessage<AdminGetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 25);
+  messageDesc(file_polyplug_v1_admin, 30);
 
 /**
  * AdminSetConfigRequest is a new configuration for a plugin.
@@ -1028,7 +1263,7 @@ export type AdminSetConfigRequest = Message<"polyplug.v1.AdminSetConfigRequest">
  * Use `create(AdminSetConfigRequestSchema)` to create a new message.
  */
 export const AdminSetConfigRequestSchema: GenMessage<AdminSetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 26);
+  messageDesc(file_polyplug_v1_admin, 31);
 
 /**
  * AdminSetConfigResponse is the saved configuration.
@@ -1049,7 +1284,7 @@ export type AdminSetConfigResponse = Message<"polyplug.v1.AdminSetConfigResponse
  * Use `create(AdminSetConfigResponseSchema)` to create a new message.
  */
 export const AdminSetConfigResponseSchema: GenMessage<AdminSetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 27);
+  messageDesc(file_polyplug_v1_admin, 32);
 
 /**
  * AdminStreamLogsRequest selects log records.
@@ -1091,7 +1326,7 @@ export type AdminStreamLogsRequest = Message<"polyplug.v1.AdminStreamLogsRequest
  * Use `create(AdminStreamLogsRequestSchema)` to create a new message.
  */
 export const AdminStreamLogsRequestSchema: GenMessage<AdminStreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 28);
+  messageDesc(file_polyplug_v1_admin, 33);
 
 /**
  * AdminStreamLogsResponse is one log record.
@@ -1147,7 +1382,7 @@ export type AdminStreamLogsResponse = Message<"polyplug.v1.AdminStreamLogsRespon
  * Use `create(AdminStreamLogsResponseSchema)` to create a new message.
  */
 export const AdminStreamLogsResponseSchema: GenMessage<AdminStreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 29);
+  messageDesc(file_polyplug_v1_admin, 34);
 
 /**
  * AdminStreamEventsRequest subscribes to gateway events.
@@ -1168,7 +1403,7 @@ export type AdminStreamEventsRequest = Message<"polyplug.v1.AdminStreamEventsReq
  * Use `create(AdminStreamEventsRequestSchema)` to create a new message.
  */
 export const AdminStreamEventsRequestSchema: GenMessage<AdminStreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 30);
+  messageDesc(file_polyplug_v1_admin, 35);
 
 /**
  * AdminStreamEventsResponse is one gateway event.
@@ -1244,7 +1479,7 @@ export type AdminStreamEventsResponse = Message<"polyplug.v1.AdminStreamEventsRe
  * Use `create(AdminStreamEventsResponseSchema)` to create a new message.
  */
 export const AdminStreamEventsResponseSchema: GenMessage<AdminStreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 31);
+  messageDesc(file_polyplug_v1_admin, 36);
 
 /**
  * PluginStateChanged is a supervision state change.
@@ -1293,7 +1528,7 @@ export type PluginStateChanged = Message<"polyplug.v1.PluginStateChanged"> & {
  * Use `create(PluginStateChangedSchema)` to create a new message.
  */
 export const PluginStateChangedSchema: GenMessage<PluginStateChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 32);
+  messageDesc(file_polyplug_v1_admin, 37);
 
 /**
  * PluginInstalled is an install or upgrade.
@@ -1328,7 +1563,7 @@ export type PluginInstalled = Message<"polyplug.v1.PluginInstalled"> & {
  * Use `create(PluginInstalledSchema)` to create a new message.
  */
 export const PluginInstalledSchema: GenMessage<PluginInstalled> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 33);
+  messageDesc(file_polyplug_v1_admin, 38);
 
 /**
  * PluginRemoved is a removal.
@@ -1356,7 +1591,7 @@ export type PluginRemoved = Message<"polyplug.v1.PluginRemoved"> & {
  * Use `create(PluginRemovedSchema)` to create a new message.
  */
 export const PluginRemovedSchema: GenMessage<PluginRemoved> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 34);
+  messageDesc(file_polyplug_v1_admin, 39);
 
 /**
  * PluginConfigChanged is a saved configuration.
@@ -1384,7 +1619,7 @@ export type PluginConfigChanged = Message<"polyplug.v1.PluginConfigChanged"> & {
  * Use `create(PluginConfigChangedSchema)` to create a new message.
  */
 export const PluginConfigChangedSchema: GenMessage<PluginConfigChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 35);
+  messageDesc(file_polyplug_v1_admin, 40);
 
 /**
  * CommandConflict is a command claimed by several active plugins; it answers
@@ -1413,7 +1648,7 @@ export type CommandConflict = Message<"polyplug.v1.CommandConflict"> & {
  * Use `create(CommandConflictSchema)` to create a new message.
  */
 export const CommandConflictSchema: GenMessage<CommandConflict> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 36);
+  messageDesc(file_polyplug_v1_admin, 41);
 
 /**
  * PluginPublishedEvent is an event a plugin published for applications.
@@ -1455,7 +1690,7 @@ export type PluginPublishedEvent = Message<"polyplug.v1.PluginPublishedEvent"> &
  * Use `create(PluginPublishedEventSchema)` to create a new message.
  */
 export const PluginPublishedEventSchema: GenMessage<PluginPublishedEvent> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 37);
+  messageDesc(file_polyplug_v1_admin, 42);
 
 /**
  * PluginState is the supervision state of a plugin.
@@ -1638,6 +1873,47 @@ export const NodeStatusSchema: GenEnum<NodeStatus> = /*@__PURE__*/
   enumDesc(file_polyplug_v1_admin, 2);
 
 /**
+ * SignatureTrust says who vouches for an installed bundle.
+ *
+ * @generated from enum polyplug.v1.SignatureTrust
+ */
+export enum SignatureTrust {
+  /**
+   * Not reported (an older gateway).
+   *
+   * @generated from enum value: SIGNATURE_TRUST_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No signature came with the bundle.
+   *
+   * @generated from enum value: SIGNATURE_TRUST_UNSIGNED = 1;
+   */
+  UNSIGNED = 1,
+
+  /**
+   * A signature by a trusted key matched the bundle.
+   *
+   * @generated from enum value: SIGNATURE_TRUST_TRUSTED = 2;
+   */
+  TRUSTED = 2,
+
+  /**
+   * A signature matched the bundle, but its key is not a trusted key.
+   *
+   * @generated from enum value: SIGNATURE_TRUST_UNTRUSTED = 3;
+   */
+  UNTRUSTED = 3,
+}
+
+/**
+ * Describes the enum polyplug.v1.SignatureTrust.
+ */
+export const SignatureTrustSchema: GenEnum<SignatureTrust> = /*@__PURE__*/
+  enumDesc(file_polyplug_v1_admin, 3);
+
+/**
  * Admin is the operator API of the gateway. Calls may be made concurrently;
  * operations on one plugin (install, enable, disable, restart, remove) are
  * applied one at a time per plugin by the supervisor.
@@ -1694,10 +1970,25 @@ export const Admin: GenService<{
    * `<data dir>/trusted-keys`. A signature that does not match is always
    * refused. With require_signature, a bundle without a valid signature from
    * a trusted key is refused too. Either way before anything is unpacked.
+   * The gateway's own signature policy (serve config `signatures`: require,
+   * warn, off; default require) applies on top: with `require`, unsigned
+   * bundles and bundles signed by an untrusted key are refused whatever
+   * require_signature says. A signature that does not match the bundle is
+   * refused whatever the key.
+   *
+   * Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+   * network, read-only paths, resource limits) must be within
+   * `approved_permissions`, which the client shows the operator and sends
+   * once approved. Without approved_permissions the gateway approves what the
+   * installed version was already granted (an upgrade asking no more) or,
+   * for a first install, the default grant (api: log, config; network none;
+   * no extra paths; the gateway's limits).
    *
    * Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
    * manifest or a broken one: the message names the file and field),
-   * PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+   * PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+   * the manifest asks for permissions that were not approved: the message
+   * lists them),
    * RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
    * limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
    * or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -1824,6 +2115,20 @@ export const Admin: GenService<{
     methodKind: "server_streaming";
     input: typeof AdminStreamEventsRequestSchema;
     output: typeof AdminStreamEventsResponseSchema;
+  },
+  /**
+   * Sets the operator's fail mode of a plugin for a topic (or every topic),
+   * overriding the serve config and the manifest's suggestion; FAIL_MODE_
+   * UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+   * effect for the next intercept call. NOT_FOUND for an unknown plugin,
+   * INVALID_ARGUMENT for a malformed topic.
+   *
+   * @generated from rpc polyplug.v1.Admin.SetFailMode
+   */
+  setFailMode: {
+    methodKind: "unary";
+    input: typeof AdminSetFailModeRequestSchema;
+    output: typeof AdminSetFailModeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_polyplug_v1_admin, 0);
