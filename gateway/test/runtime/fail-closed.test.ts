@@ -136,8 +136,8 @@ describe("the fail mode is the operator's", () => {
 
   it("refuses a bad topic or mode with a clear error", async () => {
     const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.a" }]));
-    expect(() => gateway.setFailMode("p.a", "Not A Topic", "closed")).toThrow(/not a topic/);
-    expect(() => gateway.setFailMode("p.nobody", "*", "closed")).toThrow(/no plugin with id/);
+    await expect(gateway.setFailMode("p.a", "Not A Topic", "closed")).rejects.toThrow(/not a topic/);
+    await expect(gateway.setFailMode("p.nobody", "*", "closed")).rejects.toThrow(/no plugin with id/);
     await expect(gatewayWith(scriptedPluginsDir([]), { failurePolicy: { default: "maybe" as "open" } })).rejects.toThrow(/not a fail mode/);
   });
 });
