@@ -55,3 +55,17 @@ describe("public limits", () => {
     expect(resolvePublicLimits({ maxQueued: 0, retryAfterSeconds: undefined })).toEqual({ ...DEFAULT_PUBLIC_LIMITS, maxQueued: 0 });
   });
 });
+
+describe("serve config: cluster keys", () => {
+  it("reads database and nodeId", async () => {
+    const config = await readServeConfig(configFile("database: postgres://polyplug:pw@db.internal:5432/polyplug\nnodeId: node-1\n"));
+    expect(config).toMatchObject({ database: "postgres://polyplug:pw@db.internal:5432/polyplug", nodeId: "node-1" });
+  });
+
+  it.each([
+    ["a database that is not a postgres:// URL", "database: mysql://u@h/db\n", /field database: must be a postgres:\/\/user:password@host:port\/dbname URL/],
+    ["a node id with a slash", "nodeId: a/b\n", /field nodeId/],
+  ])("refuses %s, naming the field", async (_name, text, message) => {
+    await expect(readServeConfig(configFile(text))).rejects.toThrow(message);
+  });
+});

@@ -24,7 +24,7 @@ const strip = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, ""); // eslint
 
 /**
  * Starts `polyplug serve` on loopback ports picked by the OS, sharing `database`, with its
- * own data folder under `root`; resolves once it printed its banner (its plugins started
+ * own data folder under `root` (unsigned test bundles: `--signatures off`); resolves once it printed its banner (its plugins started
  * and it joined the cluster).
  */
 export async function startClusterNode(root: string, nodeId: string, database: string): Promise<ClusterNodeProcess> {
@@ -33,7 +33,7 @@ export async function startClusterNode(root: string, nodeId: string, database: s
   mkdirSync(pluginsDir, { recursive: true });
   const child = spawn(
     process.execPath,
-    [fixturePaths.bin, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data", dataDir, "--plugins", pluginsDir, "--database", database, "--node-id", nodeId, "--log-level", "warn"],
+    [fixturePaths.bin, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data", dataDir, "--plugins", pluginsDir, "--database", database, "--node-id", nodeId, "--log-level", "warn", "--signatures", "off"],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
   );
   let stderr = "";

@@ -59,7 +59,12 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
     }
   }
 
-  async function bundle(version: string, api: readonly string[] = ["log", "config", "kv", "events"]): Promise<Uint8Array> {
+  const PERMISSIONS = ["log", "config", "kv", "events"];
+  /** InstallPlugin through `on`, approving what the bundle asks. */
+  const install = async (on: ClusterNodeProcess, version: string, api: readonly string[] = PERMISSIONS) =>
+    on.admin.installPlugin({ bundle: await bundle(version, api), approvedPermissions: { api: [...api], network: "none" } });
+
+  async function bundle(version: string, api: readonly string[] = PERMISSIONS): Promise<Uint8Array> {
     const dir = scriptedFolder(path.join(root, `src-${version}`), PLUGIN, version, { permissions: { api } });
     const out = path.join(root, `${PLUGIN}-${version}.tar.gz`);
     await packBundle(dir, out);
@@ -74,7 +79,7 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
   });
 
   it("installs a plugin through node 1's Admin API and runs it on all three", async () => {
-    const answer = await node(0).admin.installPlugin({ bundle: await bundle("1.0.0") });
+    const answer = await install(node(0), "1.0.0");
     expect(answer.plugin?.version).toBe("1.0.0");
     await activeEverywhere(nodes, "1.0.0");
     // Each node's heartbeat reports the plugin's state on it.
@@ -140,7 +145,7 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
     await expect.poll(async () => (await node(0).admin.getStatus({})).nodes.find((n) => n.nodeId === "node-2")?.status, { timeout: 60_000, interval: 500 }).toBe(NodeStatus.DEAD);
 
     // While node 2 is down, the cluster is upgraded through node 3.
-    await node(2).admin.installPlugin({ bundle: await bundle("1.1.0") });
+    await install(node(2), "1.1.0");
     await activeEverywhere([node(0), node(2)], "1.1.0");
 
     nodes[1] = await startClusterNode(root, "node-2", pg.url);
@@ -164,7 +169,7 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
       // 1.1.0 was not granted "cluster": the call is refused, nobody receives anything.
       const denied = await callGateway(node(0), "Intercept", { topic: "test.cluster_send", payload: { n: 1 } });
       expect(JSON.stringify(denied)).toMatch(/PERMISSION_DENIED|permission_denied|may not send cluster messages/);
-      await node(0).admin.installPlugin({ bundle: await bundle("1.2.0", ["log", "config", "kv", "events", "cluster"]) });
+      await install(node(0), "1.2.0", [...PERMISSIONS, "cluster"]);
       await activeEverywhere(nodes, "1.2.0");
       // Over NOTIFY's 8000-byte limit both ways (the message, then the events it causes): stored and referenced.
       const big = "x".repeat(20_000);

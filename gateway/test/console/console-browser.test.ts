@@ -126,6 +126,17 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     expect(alive(again)).toBe(true);
   });
 
+  it("lists the gateway's nodes on the dashboard (itself alone with the SQLite store), alive, with its plugins", async () => {
+    const page = await signedIn();
+    const row = page.locator("#nodes-table tr[data-node]");
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    const text = (await row.first().textContent()) ?? "";
+    expect(text).toContain("(this node)");
+    expect(text).toContain("alive");
+    expect(text).toContain(`${MEMBERSHIP}@`);
+  });
+
   it("shows two plugins' dashboard widgets side by side and delivers their live events to their handlers", async () => {
     const page = await signedIn();
     const widgets = page.locator("#dashboard-widgets > .contribution");

@@ -143,7 +143,7 @@ describe("GatewayAPI over gRPC: permissions", () => {
     await expect(client.kvDelete({ key: "k" })).rejects.toMatchObject(denied("kv", "KvDelete"));
     await expect(client.kvList({})).rejects.toMatchObject(denied("kv", "KvList"));
     await expect(client.publishEvent({ event: "x" })).rejects.toMatchObject(denied("events", "PublishEvent"));
-    expect(store.kvGet("alpha", "k")).toBeUndefined();
+    expect(await store.kvGet("alpha", "k")).toBeUndefined();
     expect(events).toEqual([]);
     await client.log({ message: "still allowed" });
     expect((await client.getConfig({})).configuration).toEqual({});

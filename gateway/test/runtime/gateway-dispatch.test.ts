@@ -170,7 +170,7 @@ describe("KV through the gateway API", () => {
     const gateway = await gatewayWith([{ id: "p.a", api: ["log", "config"] }]);
     const set = await gateway.dispatcher.intercept("test.kv", { kv: { op: "set", key: "greeting", value: "hi" } });
     expect(JSON.stringify(set)).toContain('plugin p.a has no permission \\"kv\\" (KvSet); add it to permissions.api in plugin.json');
-    expect(gateway.store.kvGet("p.a", "greeting")).toBeUndefined();
+    expect(await gateway.store.kvGet("p.a", "greeting")).toBeUndefined();
   });
 
   it("counts notifications with compare-and-set, never blocking the caller", async () => {

@@ -149,9 +149,9 @@ type PluginClient interface {
 	ExecuteCommand(ctx context.Context, in *ExecuteCommandRequest, opts ...grpc.CallOption) (*ExecuteCommandResponse, error)
 	// OnClusterMessage delivers a message that a copy of this plugin on another
 	// gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-	// Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-	// node arrive in the order it sent them; the answer is not awaited by the
-	// sender (failures are logged only).
+	// Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+	// promised between messages; the answer is not awaited by the sender
+	// (failures are logged only).
 	OnClusterMessage(ctx context.Context, in *OnClusterMessageRequest, opts ...grpc.CallOption) (*OnClusterMessageResponse, error)
 }
 
@@ -349,9 +349,9 @@ type PluginServer interface {
 	ExecuteCommand(context.Context, *ExecuteCommandRequest) (*ExecuteCommandResponse, error)
 	// OnClusterMessage delivers a message that a copy of this plugin on another
 	// gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-	// Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-	// node arrive in the order it sent them; the answer is not awaited by the
-	// sender (failures are logged only).
+	// Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+	// promised between messages; the answer is not awaited by the sender
+	// (failures are logged only).
 	OnClusterMessage(context.Context, *OnClusterMessageRequest) (*OnClusterMessageResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }

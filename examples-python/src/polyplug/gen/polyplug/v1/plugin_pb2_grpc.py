@@ -219,9 +219,9 @@ class PluginServicer:
     def OnClusterMessage(self, request, context):
         """OnClusterMessage delivers a message that a copy of this plugin on another
         gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-        Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-        node arrive in the order it sent them; the answer is not awaited by the
-        sender (failures are logged only).
+        Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+        promised between messages; the answer is not awaited by the sender
+        (failures are logged only).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

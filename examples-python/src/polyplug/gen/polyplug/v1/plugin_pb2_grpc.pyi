@@ -155,9 +155,9 @@ class PluginStub:
     OnClusterMessage: _grpc.UnaryUnaryMultiCallable[_plugin_pb2.OnClusterMessageRequest, _plugin_pb2.OnClusterMessageResponse]
     """OnClusterMessage delivers a message that a copy of this plugin on another
     gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-    Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-    node arrive in the order it sent them; the answer is not awaited by the
-    sender (failures are logged only).
+    Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+    promised between messages; the answer is not awaited by the sender
+    (failures are logged only).
     """
 
 @_typing.type_check_only
@@ -262,9 +262,9 @@ class PluginAsyncStub(PluginStub):
     OnClusterMessage: _aio.UnaryUnaryMultiCallable[_plugin_pb2.OnClusterMessageRequest, _plugin_pb2.OnClusterMessageResponse]  # type: ignore[assignment]
     """OnClusterMessage delivers a message that a copy of this plugin on another
     gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-    Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-    node arrive in the order it sent them; the answer is not awaited by the
-    sender (failures are logged only).
+    Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+    promised between messages; the answer is not awaited by the sender
+    (failures are logged only).
     """
 
 class PluginServicer(metaclass=_abc_1.ABCMeta):
@@ -420,9 +420,9 @@ class PluginServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_plugin_pb2.OnClusterMessageResponse, _abc.Awaitable[_plugin_pb2.OnClusterMessageResponse]]:
         """OnClusterMessage delivers a message that a copy of this plugin on another
         gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-        Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-        node arrive in the order it sent them; the answer is not awaited by the
-        sender (failures are logged only).
+        Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+        promised between messages; the answer is not awaited by the sender
+        (failures are logged only).
         """
 
 def add_PluginServicer_to_server(servicer: PluginServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

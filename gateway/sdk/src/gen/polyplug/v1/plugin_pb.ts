@@ -1298,9 +1298,9 @@ export const Plugin: GenService<{
   /**
    * OnClusterMessage delivers a message that a copy of this plugin on another
    * gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
-   * Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
-   * node arrive in the order it sent them; the answer is not awaited by the
-   * sender (failures are logged only).
+   * Called only when Describe lists HOOK_CLUSTER_MESSAGE. No ordering is
+   * promised between messages; the answer is not awaited by the sender
+   * (failures are logged only).
    *
    * @generated from rpc polyplug.v1.Plugin.OnClusterMessage
    */
