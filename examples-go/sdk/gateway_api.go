@@ -215,6 +215,27 @@ func (g *GatewayAPI) PublishEvent(ctx context.Context, event string, payload map
 	return nil
 }
 
+// PublishClusterMessage sends payload under topic to this plugin's copies on
+// the other gateways of the cluster (their OnClusterMessage); a gateway alone
+// is a cluster of one (nil error, nobody receives it). Needs "cluster" in the
+// manifest's permissions.api (PERMISSION_DENIED otherwise). Best effort, at
+// most once.
+func (g *GatewayAPI) PublishClusterMessage(ctx context.Context, topic string, payload map[string]any) error {
+	if !eventNamePattern.MatchString(topic) {
+		return invalidArgument("topic", fmt.Sprintf("topic %q must match [a-z0-9_.-]{1,128}", topic))
+	}
+	st, err := toStruct("cluster message payload", payload, MaxClusterBytes)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	if _, err := g.raw.PublishClusterMessage(ctx, &polyplugv1.PublishClusterMessageRequest{Topic: topic, Payload: st}); err != nil {
+		return fromStatus("PublishClusterMessage", err)
+	}
+	return nil
+}
+
 // GetConfig reads the plugin's stored configuration (empty map when none).
 func (g *GatewayAPI) GetConfig(ctx context.Context) (map[string]any, error) {
 	ctx, cancel := withDefaultTimeout(ctx)

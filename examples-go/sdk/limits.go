@@ -22,6 +22,7 @@ const (
 	MaxLogBytes      = 64 << 10 // Log message, and Log fields serialized
 	MaxCommandText   = 64 << 10 // ExecuteCommandResponse.text
 	MaxKvListPage    = 1000     // KvList page_size
+	MaxClusterBytes  = 1 << 20  // PublishClusterMessage payload, serialized Struct
 	maxErrorMsgBytes = 4 << 10  // Error.message; longer is truncated
 )
 

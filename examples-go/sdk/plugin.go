@@ -39,6 +39,21 @@ type Plugin interface {
 	ExecuteCommand(hc *HookContext, cmd Command) (CommandResult, error)
 }
 
+// ClusterMessage is a message from a copy of this plugin on another gateway of
+// the cluster (sent with GatewayAPI.PublishClusterMessage).
+type ClusterMessage struct {
+	Topic      string
+	Payload    map[string]any
+	FromNodeID string
+}
+
+// ClusterMessageHandler is implemented by plugins that receive their copies'
+// cluster messages; the SDK then declares HOOK_CLUSTER_MESSAGE. Errors are
+// logged by the gateway only.
+type ClusterMessageHandler interface {
+	OnClusterMessage(hc *HookContext, msg ClusterMessage) error
+}
+
 // Description is what a plugin declares about itself; Describe's answer to the
 // gateway is computed from it. Which hooks are implemented follows from the
 // declarations: topics imply Intercept/Notify, Commands imply ExecuteCommand,

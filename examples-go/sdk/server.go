@@ -57,7 +57,11 @@ func incoming(what string, st *structpb.Struct) (map[string]any, error) {
 }
 
 func (s *server) Describe(context.Context, *polyplugv1.DescribeRequest) (*polyplugv1.DescribeResponse, error) {
-	return describeResponse(s.impl.Describe()), nil
+	resp := describeResponse(s.impl.Describe())
+	if _, ok := s.impl.(ClusterMessageHandler); ok {
+		resp.ImplementedHooks = append(resp.ImplementedHooks, polyplugv1.Hook_HOOK_CLUSTER_MESSAGE)
+	}
+	return resp, nil
 }
 
 func (s *server) Activate(ctx context.Context, req *polyplugv1.ActivateRequest) (*polyplugv1.ActivateResponse, error) {
@@ -146,6 +150,23 @@ func (s *server) Notify(ctx context.Context, req *polyplugv1.NotifyRequest) (*po
 		return s.impl.Notify(hc, req.GetTopic(), payload)
 	})
 	return &polyplugv1.NotifyResponse{Error: perr}, nil
+}
+
+// OnClusterMessage hands a copy-to-copy message to the plugin when it implements
+// ClusterMessageHandler (the gateway only calls it then).
+func (s *server) OnClusterMessage(ctx context.Context, req *polyplugv1.OnClusterMessageRequest) (*polyplugv1.OnClusterMessageResponse, error) {
+	handler, ok := s.impl.(ClusterMessageHandler)
+	if !ok {
+		return &polyplugv1.OnClusterMessageResponse{Error: toProtoError(Errorf(polyplugv1.ErrorCode_ERROR_CODE_NOT_FOUND, "this plugin does not handle cluster messages"))}, nil
+	}
+	payload, err := incoming("cluster message payload", req.GetPayload())
+	if err != nil {
+		return &polyplugv1.OnClusterMessageResponse{Error: toProtoError(err)}, nil
+	}
+	perr := s.run(ctx, req.GetContext(), "OnClusterMessage", func(hc *HookContext) error {
+		return handler.OnClusterMessage(hc, ClusterMessage{Topic: req.GetTopic(), Payload: payload, FromNodeID: req.GetFromNodeId()})
+	})
+	return &polyplugv1.OnClusterMessageResponse{Error: perr}, nil
 }
 
 func (s *server) ExecuteCommand(ctx context.Context, req *polyplugv1.ExecuteCommandRequest) (*polyplugv1.ExecuteCommandResponse, error) {

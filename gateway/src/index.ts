@@ -44,6 +44,9 @@ export { generateSigningKey, keyIdOf, loadTrustedKeys, parseTrustedKey, trustedK
 export { createScaffold, type Scaffold, type ScaffoldOptions } from "./scaffold/scaffold.js";
 export { openSqliteStore } from "./store/sqlite-store.js";
 export type { GatewayStore, KvStore, PluginStateStore } from "./store/store.js";
+export { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from "./store/pg-store.js";
+export { openGatewayStore, type OpenGatewayStoreOptions } from "./store/open-store.js";
+export type { BundleStore, StoredBundle, StoredTrustedKey, TrustedKeyStore } from "./store/store.js";
 export { startPublicServer, type PublicServer, type PublicServerOptions } from "./surfaces/public-server.js";
 export type { WebSocketHub } from "./surfaces/websocket-hub.js";
 export type { EventPublisher, PublishedEvent, EventAudience } from "./plugin-api/events.js";

@@ -23,7 +23,7 @@ from polyplug.handshake import (
     POLYPLUG_HANDSHAKE,
 )
 from polyplug.http import HttpRequest, HttpResponse
-from polyplug.outcomes import Command, CommandResult, Modify, Proceed, Reject
+from polyplug.outcomes import ClusterMessage, Command, CommandResult, Modify, Proceed, Reject
 from polyplug.plugin import Plugin
 from polyplug.version import SDK_VERSION
 
@@ -35,6 +35,7 @@ __all__ = [
     "MAGIC_COOKIE_VALUE",
     "POLYPLUG_HANDSHAKE",
     "SDK_VERSION",
+    "ClusterMessage",
     "Command",
     "CommandResult",
     "ErrorCode",

@@ -16,6 +16,7 @@ from polyplug.gen.polyplug.v1 import gateway_api_pb2 as pb
 from polyplug.gen.polyplug.v1 import gateway_api_pb2_grpc as pb_grpc
 from polyplug.limits import (
     EVENT_PATTERN,
+    MAX_CLUSTER_MESSAGE_BYTES,
     MAX_KV_PAGE_SIZE,
     MAX_KV_VALUE_BYTES,
     MAX_LOG_FIELDS_BYTES,
@@ -210,6 +211,17 @@ class GatewayApi:
             event=event, payload=to_struct(payload, "payload"), audience=audience
         )
         _call(self._stub.PublishEvent, request, self._timeout)
+
+    def publish_cluster_message(self, topic: str, payload: Mapping[str, Any] | None = None) -> None:
+        """Send ``payload`` under ``topic`` to this plugin's copies on the other gateways of
+        the cluster (their ``on_cluster_message`` handler); a gateway alone is a cluster of
+        one. Needs ``"cluster"`` in the manifest's ``permissions.api`` (PERMISSION_DENIED
+        otherwise). Best effort, at most once."""
+        check_name("topic", topic, EVENT_PATTERN)
+        request = pb.PublishClusterMessageRequest(
+            topic=topic, payload=to_struct(payload, "payload", MAX_CLUSTER_MESSAGE_BYTES)
+        )
+        _call(self._stub.PublishClusterMessage, request, self._timeout)
 
     def get_config(self) -> JsonObject:
         """The plugin's stored configuration (an empty dict when none)."""

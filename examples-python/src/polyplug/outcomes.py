@@ -47,3 +47,13 @@ class Command:
     name: str
     args: list[str]
     raw: str
+
+
+@dataclass(frozen=True)
+class ClusterMessage:
+    """A message from a copy of this plugin on another gateway of the cluster: the
+    ``topic`` and ``payload`` it sent and the node id it runs on (``from_node_id``)."""
+
+    topic: str
+    payload: dict[str, Any]
+    from_node_id: str

@@ -33,6 +33,7 @@ class Handlers:
     on_activate: Handler | None = None
     on_deactivate: Handler | None = None
     on_configuration_changed: Handler | None = None
+    on_cluster_message: Handler | None = None
 
 
 class Plugin:
@@ -133,6 +134,12 @@ class Plugin:
         self.handlers.on_configuration_changed = handler
         return handler
 
+    def on_cluster_message(self, handler: F) -> F:
+        """Run ``f(ctx, message: ClusterMessage)`` for each message a copy of this plugin on
+        another gateway of the cluster sent with ``api.publish_cluster_message``."""
+        self.handlers.on_cluster_message = handler
+        return handler
+
     # Runtime ----------------------------------------------------------------------------
 
     @property
@@ -167,6 +174,8 @@ class Plugin:
             hooks.append(pb.HOOK_INTERCEPT)
         if h.notifies:
             hooks.append(pb.HOOK_NOTIFY)
+        if h.on_cluster_message is not None:
+            hooks.append(pb.HOOK_CLUSTER_MESSAGE)
         if h.routes.routes:
             hooks.append(pb.HOOK_SERVE_HTTP)
         if h.commands:

@@ -31,7 +31,7 @@ from polyplug.limits import (
     check_name,
     check_size,
 )
-from polyplug.outcomes import Command, CommandResult, Modify, Proceed, Reject
+from polyplug.outcomes import ClusterMessage, Command, CommandResult, Modify, Proceed, Reject
 from polyplug.routing import H, TopicTable
 from polyplug.structs import JsonObject, from_struct, to_struct
 
@@ -179,6 +179,23 @@ class PluginServicer(pb_grpc.PluginServicer):
             return pb.NotifyResponse()
         except Exception as error:
             return pb.NotifyResponse(error=_failure("notify", error, topic=request.topic))
+
+    def OnClusterMessage(
+        self, request: pb.OnClusterMessageRequest, context: grpc.ServicerContext
+    ) -> pb.OnClusterMessageResponse:
+        handler = self._plugin.handlers.on_cluster_message
+        self._require(handler is not None, "OnClusterMessage", context)
+        assert handler is not None  # _require aborted otherwise
+        try:
+            message = ClusterMessage(
+                request.topic, from_struct(request.payload, "payload"), request.from_node_id
+            )
+            call_handler(handler, self._context(request.context, context), message)
+            return pb.OnClusterMessageResponse()
+        except Exception as error:
+            return pb.OnClusterMessageResponse(
+                error=_failure("cluster message", error, topic=request.topic)
+            )
 
     def ExecuteCommand(
         self, request: pb.ExecuteCommandRequest, context: grpc.ServicerContext

@@ -3,7 +3,7 @@
 /** The suites in run order. */
 export const SUITES = ["roundtrip", "payload", "startup", "e2e", "memory", "transports"];
 /** Suites run only when named in --only (comparisons for one change, not the headline run). */
-export const OPTIONAL_SUITES = ["fastpath"];
+export const OPTIONAL_SUITES = ["fastpath", "store"];
 
 /**
  * @typedef {object} BenchArgs

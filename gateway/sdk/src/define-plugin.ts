@@ -47,6 +47,14 @@ export interface CommandContext extends HookContext {
   readonly raw: string;
 }
 
+/** A message from a copy of this plugin on another gateway of the cluster (PublishClusterMessage). */
+export interface ClusterMessage {
+  readonly topic: string;
+  readonly payload: JsonObject;
+  /** The node id of the gateway the sending copy runs on. */
+  readonly fromNodeId: string;
+}
+
 /** What a command returns: text for the user and/or structured data; a string is `{ text }`. */
 export type CommandResult = string | { readonly text?: string; readonly data?: JsonObject } | void;
 
@@ -99,6 +107,8 @@ export interface PluginDefinition {
   readonly commands?: Readonly<Record<string, CommandDefinition>>;
   /** HTTP routes; the most specific match serves a request. */
   readonly http?: readonly HttpRouteDefinition[];
+  /** Messages from this plugin's copies on the other gateways of a cluster (`api.publishClusterMessage`). */
+  onClusterMessage?(message: ClusterMessage, ctx: HookContext): void | Promise<void>;
 }
 
 /** A defined plugin: pass it to `serve()`. */

@@ -19,6 +19,7 @@ export function describePlugin(definition: PluginDefinition): MessageInitShape<t
   if (notifyTopics.length > 0) hooks.push(Hook.NOTIFY);
   if (routes.length > 0) hooks.push(Hook.SERVE_HTTP);
   if (commands.length > 0) hooks.push(Hook.EXECUTE_COMMAND);
+  if (definition.onClusterMessage) hooks.push(Hook.CLUSTER_MESSAGE);
   return {
     pluginId: definition.id,
     version: definition.version,

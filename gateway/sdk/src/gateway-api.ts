@@ -75,6 +75,12 @@ export interface GatewayApi {
   log(level: LogLevelName, message: string, fields?: LogFields): Promise<void>;
   /** Sends `<plugin_id>.<event>` to WebSocket clients; best effort. */
   publish(event: string, payload?: JsonObject, audience?: Audience): Promise<void>;
+  /**
+   * Sends `payload` under `topic` to this plugin's copies on the other gateways of the cluster
+   * (their `onClusterMessage`); a gateway alone is a cluster of one. Needs "cluster" in the
+   * manifest's permissions.api (PERMISSION_DENIED otherwise). Best effort, at most once.
+   */
+  publishClusterMessage(topic: string, payload?: JsonObject): Promise<void>;
   /** The plugin's stored configuration. */
   getConfig(): Promise<JsonObject>;
   /** Replaces the stored configuration (validated by the gateway; every instance then gets onConfigurationChanged). */
@@ -200,6 +206,12 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
           options(),
         ),
       );
+    },
+    async publishClusterMessage(topic, payload = {}) {
+      if (!EVENT_NAME_PATTERN.test(topic)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `topic ${JSON.stringify(topic)} must match [a-z0-9_.-]{1,128}`, { field: "topic" });
+      const clean = toJsonObject(payload, "cluster message payload");
+      checkStructSize(clean, LIMITS.clusterMessageBytes, "cluster message payload");
+      await call("PublishClusterMessage", () => rpc.publishClusterMessage({ topic, payload: clean }, options()));
     },
     async getConfig() {
       const response = await call("GetConfig", () => rpc.getConfig({}, options()));

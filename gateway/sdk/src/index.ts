@@ -16,6 +16,7 @@ export {
   type CommandDefinition,
   type CommandResult,
   type HttpRouteDefinition,
+  type ClusterMessage,
 } from "./define-plugin.js";
 export { serve, type ServeOptions } from "./serve.js";
 export type { HookContext } from "./hook-context.js";

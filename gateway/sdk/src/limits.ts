@@ -13,6 +13,8 @@ export const LIMITS = {
   commandTextBytes: 64 * 1024,
   /** InterceptReject.reason. */
   rejectReasonBytes: 4 * 1024,
+  /** PublishClusterMessage payload, serialized Struct. */
+  clusterMessageBytes: 1024 * 1024,
 } as const;
 
 /** Event names (PublishEvent) and topics: `[a-z0-9_.-]{1,128}`. */

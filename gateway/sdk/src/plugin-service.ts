@@ -116,6 +116,19 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
     };
   }
 
+  const onClusterMessage = definition.onClusterMessage;
+  if (onClusterMessage) {
+    handlers.onClusterMessage = async (request, call) => {
+      try {
+        const payload = received(request.payload, `the cluster message payload for ${request.topic}`);
+        await onClusterMessage.call(definition, { topic: request.topic, payload, fromNodeId: request.fromNodeId }, context(request.context, call));
+        return {};
+      } catch (reason) {
+        return failure(`onClusterMessage ${request.topic}`, reason);
+      }
+    };
+  }
+
   const notify = definition.notify ?? {};
   if (Object.keys(notify).length > 0) {
     handlers.notify = async (request, call) => {

@@ -5,7 +5,7 @@ import { createOperatorRoutes } from "../console/operator-routes.js";
 import { Admin } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { readBundle } from "../registry/bundle.js";
 import { DEFAULT_SIGNATURE_POLICY, type SignaturePolicy } from "../registry/signature.js";
-import { loadTrustedKeys } from "../registry/signature-keys.js";
+import { loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import type { Gateway } from "../runtime/gateway.js";
 import type { AnyRequest, AnyResponse } from "../surfaces/http-routes.js";
 import { createDualProtocolServer } from "../surfaces/http-server.js";
@@ -19,6 +19,11 @@ import { createBundleInstaller } from "./install-bundle.js";
 import { createLatencyRecorder } from "./latency-recorder.js";
 
 const ADMIN_PATH = `/${Admin.typeName}/`;
+/** `keys` without repeats of a key id (the same key in the folder and in the shared store). */
+function uniqueKeys(keys: readonly TrustedKey[]): TrustedKey[] {
+  return [...new Map(keys.map((key) => [key.keyId, key])).values()];
+}
+
 
 /** Options of startAdminServer. */
 export interface AdminServerOptions {
@@ -57,7 +62,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const events = createAdminEventFeed(options.gateway);
   const keysDir = options.trustedKeysDir ?? path.join(path.dirname(options.token.file), "trusted-keys");
   const signaturePolicy = options.signaturePolicy ?? DEFAULT_SIGNATURE_POLICY;
-  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: () => loadTrustedKeys(keysDir), signaturePolicy, logger: options.logger });
+  const installer = createBundleInstaller({
+    gateway: options.gateway,
+    readBundle,
+    trustedKeys: async () => uniqueKeys([...(await loadTrustedKeys(keysDir)), ...(await options.gateway.trustedKeys())]),
+    signaturePolicy,
+    logger: options.logger,
+  });
   const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now(), signaturePolicy });
   const handler = connectNodeAdapter({
     // Each method with its own body limit: connect applies it to the bytes read and again after decompression.

@@ -15,6 +15,7 @@ import type { LatencyRecorder } from "./latency-recorder.js";
 import { fromPermissionsMessage } from "./permissions-message.js";
 import { pinoLevelFor, toLogMessage } from "./log-records.js";
 import { toPluginInfo, toSettingSpec } from "./plugin-info.js";
+import { toClusterNode } from "./cluster-nodes.js";
 import { subscriptionStream } from "./subscription-stream.js";
 
 /** What the Admin service works on. */
@@ -90,6 +91,8 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         plugins: await allInfo(),
         brokenPlugins: gateway.brokenPlugins().map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
         signaturePolicy: deps.signaturePolicy,
+        nodeId: gateway.nodeId,
+        nodes: (await gateway.nodes()).map(toClusterNode),
       })),
     listPlugins: () => run(async () => ({ plugins: await allInfo() })),
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),
@@ -126,7 +129,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
     setFailMode: (request) =>
       run(async () => {
         const pluginId = gateway.plugin(checkPluginId(request.pluginId)).pluginId;
-        return { plugin: await info(gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
+        return { plugin: await info(await gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
       }),
     getConfig: (request) =>
       run(async () => {

@@ -38,7 +38,7 @@ export interface BundleInstaller {
 
 /** What createBundleInstaller needs. */
 export interface BundleInstallerDeps {
-  readonly gateway: Pick<Gateway, "plugins" | "install">;
+  readonly gateway: Pick<Gateway, "plugins" | "install" | "recordInstall">;
   readonly readBundle: typeof readBundle;
   /** Loads the trusted keys afresh for each install (so new key files count without a restart). */
   readonly trustedKeys: () => Promise<readonly TrustedKey[]>;
@@ -76,6 +76,7 @@ export function createBundleInstaller(deps: BundleInstallerDeps): BundleInstalle
       const warnings = signature.trust !== "trusted" && deps.signaturePolicy === "warn" ? [`installed ${describeSignature(signature)}: the gateway's signature policy is "warn"`] : [];
       for (const warning of warnings) deps.logger.warn({ pluginId: manifest.id, sha256: bundle.sha256, keyId: signature.keyId }, warning);
       const listing = await deps.gateway.install(bundle.dir);
+      await deps.gateway.recordInstall({ pluginId: listing.pluginId, version: listing.version, sha256: bundle.sha256, bytes, signature: options.signature });
       return { listing, previousVersion: previous?.version, sha256: bundle.sha256, signed: signature.signed, trust: signature.trust, keyId: signature.keyId, warnings };
     } finally {
       await bundle.cleanup();

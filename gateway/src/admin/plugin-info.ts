@@ -32,9 +32,9 @@ const settingTypes: Record<Setting["type"], SettingType> = {
 
 const latencyHooks = { intercept: Hook.INTERCEPT, notify: Hook.NOTIFY, command: Hook.EXECUTE_COMMAND } as const;
 
-/** The Admin API's state for a supervisor state. */
-export function toPluginState(state: SupervisorState): PluginState {
-  return states[state];
+/** The Admin API's state for a supervisor state (UNSPECIFIED for a name this build does not know, e.g. from a newer cluster node). */
+export function toPluginState(state: SupervisorState | string): PluginState {
+  return Object.hasOwn(states, state) ? states[state as SupervisorState] : PluginState.UNSPECIFIED;
 }
 
 /** The Admin API's last error for a supervisor's. */

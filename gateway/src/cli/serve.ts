@@ -8,9 +8,9 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 import { errorSummary } from "../host/launch.js";
 import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
-import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
 import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
+import { parseListen, readServeConfig, serveConfigSchema, type ServeConfig } from "../runtime/serve-config.js";
 import { paint, type CliIo } from "./io.js";
 
 function parseSignaturePolicy(value: string): SignaturePolicy {
@@ -29,6 +29,8 @@ interface ServeOptions {
   python?: string;
   adminListen?: string;
   signatures?: string;
+  database?: string;
+  nodeId?: string;
 }
 
 /** Registers `polyplug serve`. */
@@ -43,6 +45,8 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--data <dir>", "state folder for the SQLite store (default ./.polyplug)")
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
+    .option("--database <url>", "postgres://user:password@host:port/db: share state with other gateways (cluster mode; default SQLite in --data)")
+    .option("--node-id <id>", "this gateway's node id in a cluster (default: random per start)")
     .option("--python <path>", "python executable for plugins whose manifest command starts with python")
     .option("--signatures <policy>", "bundle installs: require (default) a trusted signature, warn, or off")
     .action(async (options: ServeOptions) => {
@@ -80,6 +84,9 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
     const level = options.logLevel ?? config.logLevel ?? "info";
     const logTap = createLogTap();
     const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: io.logDestination }, { level: "trace", stream: logTap.stream }]));
+    if (options.nodeId !== undefined && !serveConfigSchema.shape.nodeId.safeParse(options.nodeId).success) {
+      throw new PolyplugError(ErrorCode.InvalidArgument, `--node-id must be 1..64 letters, digits, '.', '_' or '-', got ${JSON.stringify(options.nodeId)}`);
+    }
     const interpreters = { ...config.interpreters, ...(options.python ? { python: options.python.includes("/") ? path.resolve(options.python) : options.python } : {}) };
     const gateway = await createGateway({
       pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
@@ -95,11 +102,14 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
       ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
       ...(config.limits ? { limits: config.limits } : {}),
+      ...((options.database ?? config.database) ? { database: options.database ?? config.database ?? "" } : {}),
+      ...((options.nodeId ?? config.nodeId) ? { nodeId: options.nodeId ?? config.nodeId ?? "" } : {}),
     });
     const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
       await gateway.stop();
       throw error;
     });
+    gateway.setAdminUrl(admin.url);
     gateway.publicServer.rootPage.setAdminLinks({ adminUrl: admin.url });
     const plugins = gateway.plugins();
     io.err(
@@ -114,6 +124,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         `  plugin HTTP  ${gateway.url}/plugins/{id}/...`,
         `  admin API    ${admin.url}  (npx polyplug status --url ${admin.url} --data ${path.relative(process.cwd(), dataDir) || "."})`,
         `  web console  ${admin.url}/console/  (sign in with the token in ${path.relative(process.cwd(), adminToken.file) || adminToken.file})`,
+        ...(gateway.cluster ? [`  cluster      node ${gateway.nodeId} (npx polyplug status shows every node)`] : []),
         `  metrics      ${admin.url}/metrics  (Prometheus; Authorization: Bearer <that token>)`,
         "",
         ...tryIt(gateway.url, plugins),

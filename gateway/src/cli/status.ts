@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { create } from "@bufbuild/protobuf";
 import { fromPermissionsMessage } from "../admin/permissions-message.js";
 import { describePermissions } from "../registry/permission-approval.js";
-import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, NodeStatus, PluginState, type AdminStreamEventsResponse, type ClusterNode, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { errorSummary } from "../host/launch.js";
 import { AdminCliError, AdminExit, messageJson, printFailure, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
@@ -83,6 +83,23 @@ export function permissionLines(c: Paint, plugins: readonly PluginInfo[]): strin
   return [c.bold("PERMISSIONS"), ...granted.map((p) => `${p.id}  ${c.dim(describePermissions(fromPermissionsMessage(p.permissions ?? create(PluginPermissionsSchema))).join(" · "))}`), ""];
 }
 
+/** The cluster's nodes as a table: one row per node, its liveness coloured, each plugin's state on it. */
+export function nodeTable(c: Paint, nodes: readonly ClusterNode[], self: string): string {
+  const header = ["NODE", "STATUS", "PUBLIC URL", "LAST SEEN", "PLUGINS"];
+  const status = (node: ClusterNode) => (NodeStatus[node.status] ?? "UNKNOWN").toLowerCase();
+  const rows = nodes.map((node) => [
+    `${node.nodeId}${node.nodeId === self ? " *" : ""}`,
+    status(node),
+    node.publicUrl,
+    node.lastSeen ? timestampDate(node.lastSeen).toISOString() : "-",
+    node.plugins.map((p) => `${p.pluginId}@${p.version}:${stateName(p.state)}`).join(" ") || "-",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[], colour: (cell: string, i: number) => string) => cells.map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i)).join("  ").trimEnd();
+  const colourOf = (node: ClusterNode | undefined) => (node?.status === NodeStatus.ALIVE ? c.green : node?.status === NodeStatus.DEAD ? c.red : c.dim);
+  return [line(header, (cell) => c.bold(cell)), ...rows.map((row, r) => line(row, (cell, i) => (i === 1 ? colourOf(nodes[r])(cell) : cell)))].join("\n") + "\n";
+}
+
 function eventLine(c: Paint, event: AdminStreamEventsResponse): string {
   const time = event.time ? timestampDate(event.time).toISOString() : "";
   const body = event.event;
@@ -122,6 +139,7 @@ export function registerStatus(program: Command, io: CliIo, setExitCode: (code: 
           ...permissionLines(c, status.plugins),
           `${c.dim("signature policy for installs:")} ${status.signaturePolicy || "unknown"}`,
           ...status.brokenPlugins.map((b) => `${c.red("✖")} ${b.dir}: ${b.message.split("\n")[0]} ${c.dim(`[${b.code}]`)}`),
+          ...(status.nodes.length > 1 ? ["", `${c.bold("Cluster")}: ${status.nodes.length} node(s), * = the one that answered`, nodeTable(c, status.nodes, status.nodeId)] : []),
         ].join("\n");
         return { json: messageJson(AdminGetStatusResponseSchema, status), human };
       }),

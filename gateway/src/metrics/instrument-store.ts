@@ -1,10 +1,10 @@
 import type { GatewayStore } from "../store/store.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 
-function counted<T>(count: (result: string) => void, run: () => T, resultOf: (value: T) => string): T {
+async function counted<T>(count: (result: string) => void, run: () => Promise<T>, resultOf: (value: T) => string): Promise<T> {
   let value: T;
   try {
-    value = run();
+    value = await run();
   } catch (error) {
     count("error");
     throw error;
@@ -18,10 +18,11 @@ function counted<T>(count: (result: string) => void, run: () => T, resultOf: (va
  * namespace (the plugin id), operation and result: `get` → hit | miss, `set` → applied |
  * not_applied (a failed compare-and-set or insert-if-absent), `delete` → deleted | absent,
  * `list` → ok; any of them → error when the store throws (the error is rethrown unchanged).
- * Everything else is passed through; the returned object shares the store's lifetime.
+ * Everything else is the store's own (the returned object shares its lifetime).
  */
 export function instrumentStore(store: GatewayStore, metrics: Pick<GatewayMetrics, "countKv">): GatewayStore {
   return {
+    ...store,
     kvGet: (namespace, key) =>
       counted(
         (result) => metrics.countKv(namespace, "get", result),
@@ -46,9 +47,5 @@ export function instrumentStore(store: GatewayStore, metrics: Pick<GatewayMetric
         () => store.kvList(namespace, prefix, pageSize, pageToken),
         () => "ok",
       ),
-    getPluginRecord: (pluginId) => store.getPluginRecord(pluginId),
-    setPluginEnabled: (pluginId, enabled) => store.setPluginEnabled(pluginId, enabled),
-    savePluginConfig: (pluginId, config) => store.savePluginConfig(pluginId, config),
-    close: () => store.close(),
   };
 }

@@ -15,7 +15,7 @@ export interface PluginConfigAccess {
    * instance (ConfigurationChanged with origin_plugin_id = this plugin). Throws
    * PolyplugError `invalid_argument` naming the offending field. Returns what was stored.
    */
-  save(config: JsonObject): JsonObject;
+  save(config: JsonObject): Promise<JsonObject>;
 }
 
 /**
@@ -28,9 +28,9 @@ export function createConfigHandlers(config: PluginConfigAccess): ConfigHandlers
     getConfig() {
       return { configuration: config.get() };
     },
-    saveConfig(request) {
+    async saveConfig(request) {
       checkStructSize("configuration", request.configuration, "configuration", MAX_CONFIG_BYTES);
-      config.save(request.configuration ?? {});
+      await config.save(request.configuration ?? {});
       return {};
     },
   };

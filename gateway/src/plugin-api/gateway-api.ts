@@ -11,6 +11,7 @@ import { createLogHandler } from "./log.js";
 import type { LogRateLimit } from "./log-rate-limit.js";
 import { checkApiPermission } from "./permissions.js";
 import { createPublishHandler } from "./publish.js";
+import { createClusterMessageHandler, type ClusterMessageSender } from "./cluster-message.js";
 import { toRpcStatusError } from "./rpc-status.js";
 
 /** Everything the GatewayAPI served to one plugin connection needs. */
@@ -40,6 +41,8 @@ export interface GatewayApiDeps {
   readonly isActive?: () => boolean;
   /** Log flood protection; default 1000 records/s, bursts of 2000. */
   readonly logRateLimit?: LogRateLimit;
+  /** Where PublishClusterMessage sends (needs the `cluster` capability); default: nowhere (no cluster). */
+  readonly cluster?: ClusterMessageSender;
 }
 
 type Handler = (request: never, context: never) => unknown;
@@ -61,6 +64,7 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
     ...createLogHandler({ logger: deps.logger, now, ...(deps.logRateLimit ? { rateLimit: deps.logRateLimit } : {}) }),
     ...createPublishHandler({ pluginId, events: deps.events, now }),
     ...createConfigHandlers(deps.config),
+    ...createClusterMessageHandler(deps.cluster ?? { send: async () => undefined }),
   };
   const guarded: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
@@ -71,7 +75,7 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
         }
         checkApiPermission(pluginId, granted, name);
         const result = handler(request, context);
-        // Handlers are synchronous today; keep the mapping if one ever returns a promise.
+        // Store-backed handlers answer through promises: map their failures the same way.
         if (result instanceof Promise) return result.catch((reason: unknown) => Promise.reject(toRpcStatusError(reason)));
         return result;
       } catch (reason) {

@@ -63,18 +63,18 @@ function pageSizeOf(requested: number): number {
  */
 export function createKvHandlers({ pluginId, store }: KvHandlerDeps): KvHandlers {
   return {
-    kvGet(request) {
+    async kvGet(request) {
       checkKvKey("key", request.key);
-      const entry = store.kvGet(pluginId, request.key);
+      const entry = await store.kvGet(pluginId, request.key);
       if (!entry) return { found: false };
       return { found: true, value: entry.value, ...(entry.expiresAt === undefined ? {} : { expiresAt: timestampFromMs(entry.expiresAt) }) };
     },
-    kvSet(request) {
+    async kvSet(request) {
       checkKvKey("key", request.key);
       checkValue("value", request.value);
       const ttlMs = ttlToMs(request.ttl);
       const { condition } = request;
-      const result = store.kvSet(pluginId, request.key, request.value, {
+      const result = await store.kvSet(pluginId, request.key, request.value, {
         ...(condition.case === "ifEquals" ? { ifEquals: condition.value } : {}),
         ...(condition.case === "ifAbsent" && condition.value ? { ifAbsent: true } : {}),
         ...(ttlMs === undefined ? {} : { ttlMs }),
@@ -82,14 +82,14 @@ export function createKvHandlers({ pluginId, store }: KvHandlerDeps): KvHandlers
       if (result.applied) return { applied: true };
       return { applied: false, currentFound: result.current !== undefined, currentValue: result.current?.value ?? new Uint8Array() };
     },
-    kvDelete(request) {
+    async kvDelete(request) {
       checkKvKey("key", request.key);
-      return { deleted: store.kvDelete(pluginId, request.key, request.ifEquals) };
+      return { deleted: await store.kvDelete(pluginId, request.key, request.ifEquals) };
     },
-    kvList(request) {
+    async kvList(request) {
       const prefixBytes = utf8Bytes(request.prefix);
       if (prefixBytes > MAX_KV_PREFIX_BYTES) throw invalidArgument("prefix", `must be at most ${MAX_KV_PREFIX_BYTES} bytes of UTF-8, got ${prefixBytes} bytes`);
-      const page = store.kvList(pluginId, request.prefix, pageSizeOf(request.pageSize), request.pageToken);
+      const page = await store.kvList(pluginId, request.prefix, pageSizeOf(request.pageSize), request.pageToken);
       return { keys: page.keys, nextPageToken: page.nextPageToken };
     },
   };

@@ -36,3 +36,6 @@ export const MAX_AUDIENCE_LABELS = 32;
 
 /** SaveConfig configuration: at most 8 MiB as a serialized Struct (RESOURCE_EXHAUSTED beyond). */
 export const MAX_CONFIG_BYTES = 8_388_608;
+
+/** PublishClusterMessage payload: at most 1 MiB as a serialized Struct (RESOURCE_EXHAUSTED beyond). */
+export const MAX_CLUSTER_MESSAGE_PAYLOAD_BYTES = 1024 * 1024;

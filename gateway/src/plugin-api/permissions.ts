@@ -16,6 +16,7 @@ export const CAPABILITY_OF_RPC: { readonly [K in keyof (typeof GatewayAPI)["meth
   publishEvent: "events",
   getConfig: "config",
   saveConfig: "config",
+  publishClusterMessage: "cluster",
 };
 
 /**

@@ -29,8 +29,8 @@ export function servesHooks(state: PluginState): boolean {
 }
 
 /** Loads the stored admin overrides into `policy`; a damaged record is logged and ignored. */
-export function loadFailModeOverrides(store: KvStore, policy: FailurePolicy, logger: Logger): void {
-  const entry = store.kvGet(NAMESPACE, KEY);
+export async function loadFailModeOverrides(store: KvStore, policy: FailurePolicy, logger: Logger): Promise<void> {
+  const entry = await store.kvGet(NAMESPACE, KEY);
   if (!entry) return;
   try {
     policy.setAdminOverrides(JSON.parse(Buffer.from(entry.value).toString("utf8")) as Record<string, Record<string, FailMode>>);
@@ -40,8 +40,8 @@ export function loadFailModeOverrides(store: KvStore, policy: FailurePolicy, log
 }
 
 /** Sets (mode undefined: removes) an admin override and stores them all (they outlive the gateway). */
-export function saveFailModeOverride(store: KvStore, policy: FailurePolicy, pluginId: string, topic: string, mode: FailMode | undefined): void {
+export async function saveFailModeOverride(store: KvStore, policy: FailurePolicy, pluginId: string, topic: string, mode: FailMode | undefined): Promise<void> {
   if (!pluginId) throw new PolyplugError(ErrorCode.InvalidArgument, "plugin_id is required");
   policy.setAdminOverride(pluginId, topic || "*", mode);
-  store.kvSet(NAMESPACE, KEY, Buffer.from(JSON.stringify(policy.adminOverrides()), "utf8"));
+  await store.kvSet(NAMESPACE, KEY, Buffer.from(JSON.stringify(policy.adminOverrides()), "utf8"));
 }

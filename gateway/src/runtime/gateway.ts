@@ -15,7 +15,8 @@ import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
-import { openSqliteStore } from "../store/sqlite-store.js";
+import { openGatewayStore } from "../store/open-store.js";
+import { isPostgresStore } from "../store/pg-store.js";
 import type { GatewayStore } from "../store/store.js";
 import type { PublicLimitsInit } from "../surfaces/public-limits.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
@@ -26,6 +27,11 @@ import { loadFailModeOverrides, saveFailModeOverride, servesHooks, topicFailMode
 import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
+import { createPluginRecords } from "./plugin-records.js";
+import { startClusterNode, type ClusterNode, type ClusterTiming } from "./cluster-node.js";
+import { createClusterDelivery } from "./cluster-delivery.js";
+import type { ClusterNodeInfo } from "../cluster/membership.js";
+import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
@@ -57,6 +63,12 @@ export interface GatewayOptions {
   readonly socketDirBase?: string;
   /** Use this store instead of opening `<dataDir>/polyplug.db`. */
   readonly store?: GatewayStore;
+  /** `postgres://…`: keep state in this PostgreSQL database (shared with other gateways) instead of `<dataDir>/polyplug.db`. */
+  readonly database?: string;
+  /** This node's id in a cluster (default: a random UUID per start). */
+  readonly nodeId?: string;
+  /** Cluster heartbeat, dead-after and resync intervals (PostgreSQL store only). */
+  readonly cluster?: ClusterTiming;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
   /** OpenTelemetry span export (see tracing/start-tracing.ts); off when neither this nor OTEL_EXPORTER_OTLP_ENDPOINT names an endpoint. */
@@ -131,7 +143,19 @@ export interface Gateway {
    * Sets the operator's fail mode of `pluginId` for `topic` (a topic or pattern; "" or `*`:
    * every topic); `mode` undefined removes the override. Stored: it outlives the gateway.
    */
-  setFailMode(pluginId: string, topic: string, mode: FailMode | undefined): PluginListing;
+  setFailMode(pluginId: string, topic: string, mode: FailMode | undefined): Promise<PluginListing>;
+  /** Keeps the bundle an install came from in the store, so every node of a cluster can fetch and verify it, and tells the other nodes. */
+  recordInstall(bundle: { readonly pluginId: string; readonly version: string; readonly sha256: string; readonly bytes: Uint8Array; readonly signature: Uint8Array | undefined }): Promise<void>;
+  /** This node's id (a cluster member's, or this process's when alone). */
+  readonly nodeId: string;
+  /** The cluster membership when the store is PostgreSQL; undefined with SQLite. */
+  readonly cluster: ClusterNode | undefined;
+  /** Every node sharing the store (with SQLite: this one alone), with each one's plugin states. */
+  nodes(): Promise<ClusterNodeInfo[]>;
+  /** Records the Admin API URL this node announces to the cluster. */
+  setAdminUrl(url: string): void;
+  /** Trusted keys from `<dataDir>/trusted-keys` and from the store. */
+  trustedKeys(): Promise<TrustedKey[]>;
   getConfig(pluginId: string): JsonObject;
   saveConfig(pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject>;
   /** Deactivates and stops every plugin, closes servers and the store. */
@@ -160,30 +184,48 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   for (const warning of sandboxSupport.warnings) logger.warn(warning);
   logger.info({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids }, "plugin sandbox");
   const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
-  const store = instrumentStore(options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db")), metrics);
+  const opened =
+    options.store ??
+    (await openGatewayStore({
+      database: options.database,
+      sqlitePath: path.join(options.dataDir, "polyplug.db"),
+      onBackgroundError: (error) => logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
+    }));
+  const store = instrumentStore(opened, metrics);
+  const records = createPluginRecords(store);
+  await records.load();
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
   const table = new PluginTable();
   const interpreters = { node: process.execPath, ...options.interpreters };
   const failurePolicy = new FailurePolicy(options.failurePolicy);
-  loadFailModeOverrides(store, failurePolicy, logger);
+  await loadFailModeOverrides(store, failurePolicy, logger);
   const dispatcher = new GatewayDispatcher(table, logger, undefined, { failurePolicy, ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}) });
   dispatcher.observe((call) => metrics.observeHook(call));
   const tracing = await startTracing(options.tracing, GATEWAY_VERSION);
   if (tracing) logger.info({ url: tracing.url }, "exporting OpenTelemetry spans over OTLP/HTTP");
   dispatcher.useTracer(tracing?.tracer);
   const instanceId = randomUUID();
+  const nodeId = options.nodeId ?? instanceId;
+  let cluster: ClusterNode | undefined;
+  let adminUrl = "";
+  const startedAt = Date.now();
   const stateListeners = new Set<(status: PluginStatus) => void>();
   const eventListeners = new Set<(event: PublishedEvent) => void>();
   const publish = (event: PublishedEvent): number => {
     for (const listener of eventListeners) listener(event);
+    cluster?.announce({ kind: "event", event });
     return server?.hub.publish(event) ?? 0;
   };
   let server: PublicServer | undefined;
 
-  const configs = createPluginConfigs({ table, store, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
+  const configs = createPluginConfigs({ table, records, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
   const getConfig = configs.get;
-  const saveConfig = configs.save;
+  const saveConfig = async (pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject> => {
+    const saved = await configs.save(pluginId, config, originPluginId);
+    cluster?.announce({ kind: "config", pluginId, originPluginId });
+    return saved;
+  };
 
   const serveGatewayApi = async (pluginId: string, permissions: readonly ApiCapability[], host: PluginClient): Promise<number> => {
     const id = host.broker.nextId();
@@ -199,6 +241,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           logger: pluginLogger,
           events: { publish },
           config: { get: () => getConfig(pluginId), save: (config) => saveConfig(pluginId, config, pluginId) },
+          cluster: { send: async (topic, payload) => cluster?.send({ kind: "plugin", pluginId, topic, payload }) },
         }),
       ),
     );
@@ -270,7 +313,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   for (const item of broken) logger.error({ dir: item.dir, code: item.error.code }, `plugin disabled: ${item.error.message}`);
 
-  const enabled = (pluginId: string) => store.getPluginRecord(pluginId).enabled ?? true;
+  const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
   await Promise.all(table.all().filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
 
   const listing = (pluginId: string): PluginListing => {
@@ -289,6 +332,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const installer = createPluginInstaller({ table, managedDir, logger, interpreters, supervise, isEnabled: enabled });
+  const trustedKeys = async (): Promise<TrustedKey[]> => [
+    ...(await loadTrustedKeys(trustedKeysDir(options.dataDir))),
+    ...(await store.listTrustedKeys()).map((key) => parseTrustedKey(key.pem, `${key.name} (shared store)`)),
+  ];
+  const pluginStates = () => table.all().map(({ supervisor, folder }) => ({ pluginId: supervisor.pluginId, version: folder.manifest.version, state: supervisor.state }));
+  if (isPostgresStore(opened)) {
+    cluster = await startClusterNode({
+      store: opened,
+      nodeId,
+      self: { publicUrl: server.url, get adminUrl() { return adminUrl; }, version: GATEWAY_VERSION, plugins: pluginStates },
+      logger,
+      ...(options.cluster ? { timing: options.cluster } : {}),
+      table,
+      records,
+      installer,
+      configs,
+      managedDir,
+      trustedKeys,
+      publishLocally: (event) => {
+        for (const listener of eventListeners) listener(event);
+        server?.hub.publish(event);
+      },
+      deliverPluginMessage: createClusterDelivery(table, logger, policy.activateTimeoutMs),
+    });
+    stateListeners.add(() => cluster?.beat());
+  }
 
   let stopped: Promise<void> | undefined;
   let serversClosed: Promise<void> | undefined;
@@ -296,7 +365,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (serversClosed ??= (async () => {
       await server?.close();
       await sandboxSupport.cgroup?.release();
-      store.close();
+      await store.close();
     })());
   return {
     url: server.url,
@@ -319,13 +388,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async enable(pluginId) {
       const { supervisor } = table.entry(pluginId);
-      store.setPluginEnabled(pluginId, true);
+      await records.setEnabled(pluginId, true);
+      cluster?.announce({ kind: "enabled", pluginId });
       await supervisor.start();
       return listing(pluginId);
     },
     async disable(pluginId) {
       const { supervisor } = table.entry(pluginId);
-      store.setPluginEnabled(pluginId, false);
+      await records.setEnabled(pluginId, false);
+      cluster?.announce({ kind: "enabled", pluginId });
       await supervisor.stop();
       return listing(pluginId);
     },
@@ -335,21 +406,47 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     sandbox: () => ({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids, warnings: sandboxSupport.warnings }),
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
-    remove: installer.remove,
-    setFailMode(pluginId, topic, mode) {
+    async setFailMode(pluginId, topic, mode) {
       table.entry(pluginId);
-      saveFailModeOverride(store, failurePolicy, pluginId, topic, mode);
+      await saveFailModeOverride(store, failurePolicy, pluginId, topic, mode);
       logger.warn({ pluginId, topic: topic || "*", mode: mode ?? "(removed)" }, "operator changed a plugin's fail mode");
       return listing(pluginId);
     },
-    getConfig,
-    saveConfig: async (pluginId, config, originPluginId) => saveConfig(pluginId, config, originPluginId),
     async kill() {
       await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
       await closeServers();
     },
+    async remove(pluginId) {
+      await installer.remove(pluginId);
+      if (records.get(pluginId).installedVersion === undefined && !cluster) return;
+      await records.setInstalledVersion(pluginId, undefined);
+      await store.deleteBundles(pluginId);
+      cluster?.announce({ kind: "removed", pluginId });
+    },
+    async recordInstall(bundle) {
+      await store.putBundle({ ...bundle, storedAt: Date.now() });
+      await records.setInstalledVersion(bundle.pluginId, bundle.version);
+      cluster?.announce({ kind: "installed", pluginId: bundle.pluginId, version: bundle.version });
+    },
+    nodeId,
+    get cluster() {
+      return cluster;
+    },
+    async nodes() {
+      if (cluster) return cluster.nodes();
+      const now = Date.now();
+      return [{ nodeId, publicUrl: server?.url ?? "", adminUrl, version: GATEWAY_VERSION, startedAt, lastSeen: now, status: "alive" as const, plugins: pluginStates() }];
+    },
+    setAdminUrl(url) {
+      adminUrl = url;
+      cluster?.beat();
+    },
+    trustedKeys,
+    getConfig,
+    saveConfig,
     stop() {
       stopped ??= (async () => {
+        await cluster?.close();
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await closeServers();
         await tracing?.tracer.shutdown().catch((error: unknown) => logger.warn({ err: PolyplugError.from(error).message }, "could not export the last spans"));

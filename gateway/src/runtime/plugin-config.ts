@@ -4,7 +4,7 @@ import { PolyplugError } from "../errors.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { newHookContext } from "../dispatch/hook-context.js";
 import { defaultConfiguration, validateConfiguration } from "../registry/settings.js";
-import type { GatewayStore } from "../store/store.js";
+import type { PluginRecords } from "./plugin-records.js";
 import type { PluginTable } from "./plugin-table.js";
 
 /** Reading and changing plugins' configurations. */
@@ -15,25 +15,27 @@ export interface PluginConfigs {
    * Validates against the manifest's settings, saves, and tells the running plugin:
    * ConfigurationChanged when it implements the hook (without waiting for its answer), a restart otherwise.
    */
-  save(pluginId: string, config: JsonObject, originPluginId?: string): JsonObject;
+  save(pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject>;
+  /** Tells the running plugin its saved configuration changed (another gateway of the cluster saved it). */
+  deliver(pluginId: string, originPluginId?: string): void;
 }
 
 /** What `createPluginConfigs` needs from the gateway. */
 export interface PluginConfigsOptions {
   readonly table: PluginTable;
-  readonly store: GatewayStore;
+  readonly records: PluginRecords;
   readonly logger: Logger;
   /** Deadline of a ConfigurationChanged call. */
   readonly deliveryTimeoutMs: number;
 }
 
 /** Configuration access for every plugin in `table`, persisted in `store`. */
-export function createPluginConfigs({ table, store, logger, deliveryTimeoutMs }: PluginConfigsOptions): PluginConfigs {
+export function createPluginConfigs({ table, records, logger, deliveryTimeoutMs }: PluginConfigsOptions): PluginConfigs {
   const settingsOf = (pluginId: string) => table.entry(pluginId).folder.manifest.settings;
 
   const get = (pluginId: string): JsonObject => {
     const settings = settingsOf(pluginId);
-    const saved = store.getPluginRecord(pluginId).config;
+    const saved = records.get(pluginId).config;
     if (!saved) return defaultConfiguration(settings);
     try {
       return validateConfiguration(settings, saved);
@@ -43,9 +45,9 @@ export function createPluginConfigs({ table, store, logger, deliveryTimeoutMs }:
     }
   };
 
-  const save = (pluginId: string, config: JsonObject, originPluginId?: string): JsonObject => {
-    const validated = validateConfiguration(settingsOf(pluginId), config);
-    store.savePluginConfig(pluginId, validated);
+  const deliver = (pluginId: string, originPluginId?: string): void => {
+    if (!table.has(pluginId)) return;
+    const validated = get(pluginId);
     const { supervisor } = table.entry(pluginId);
     const session = supervisor.session;
     if (session?.implements(Hook.CONFIGURATION_CHANGED)) {
@@ -57,8 +59,14 @@ export function createPluginConfigs({ table, store, logger, deliveryTimeoutMs }:
     } else if (session) {
       void supervisor.restart();
     }
+  };
+
+  const save = async (pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject> => {
+    const validated = validateConfiguration(settingsOf(pluginId), config);
+    await records.saveConfig(pluginId, validated);
+    deliver(pluginId, originPluginId);
     return validated;
   };
 
-  return { get, save };
+  return { get, save, deliver };
 }

@@ -19,6 +19,10 @@ export const serveConfigSchema = z
     pluginsDirs: z.array(z.string().min(1)).optional(),
     /** State folder: SQLite database etc. (relative to the config file). */
     dataDir: z.string().min(1).optional(),
+    /** `postgres://user:password@host:port/db`: share state with the other gateways of a cluster (default: SQLite in dataDir). */
+    database: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres://user:password@host:port/dbname URL").optional(),
+    /** This gateway's node id in a cluster (default: a random id per start). */
+    nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1..64 letters, digits, '.', '_' or '-'").optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */

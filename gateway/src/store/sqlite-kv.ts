@@ -89,20 +89,25 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
       }
     };
   }
+  /** `guarded`, answering through a promise (the KvStore contract is async for the shared backend). */
+  const async = <A extends unknown[], R>(operation: string, fn: (...args: A) => R) => {
+    const run = guarded(operation, fn);
+    return async (...args: A): Promise<R> => run(...args);
+  };
 
   return {
-    kvGet: guarded("get", (namespace: string, key: string) => {
+    kvGet: async("get", (namespace: string, key: string) => {
       // Plain read first: the common case (live or absent) needs no write transaction.
       const row = select.get(namespace, key);
       if (!row) return undefined;
       if (row.expires_at === null || row.expires_at > now()) return { value: row.value, expiresAt: row.expires_at ?? undefined };
       return getTx.immediate(namespace, key);
     }),
-    kvSet: guarded("set", (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}) =>
+    kvSet: async("set", (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}) =>
       setTx.immediate(namespace, key, value, options),
     ),
-    kvDelete: guarded("delete", (namespace: string, key: string, ifEquals?: Uint8Array) => deleteTx.immediate(namespace, key, ifEquals)),
-    kvList: (namespace: string, prefix: string, pageSize: number, pageToken: string): KvPage => {
+    kvDelete: async("delete", (namespace: string, key: string, ifEquals?: Uint8Array) => deleteTx.immediate(namespace, key, ifEquals)),
+    kvList: async (namespace: string, prefix: string, pageSize: number, pageToken: string): Promise<KvPage> => {
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
         throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, { details: { field: "page_size" } });
       }

@@ -32,6 +32,27 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "installed bundles, trusted keys, installed version per plugin",
+    sql: `
+      ALTER TABLE plugin_state ADD COLUMN installed_version TEXT NULL; -- NULL = none installed through the gateway
+      CREATE TABLE bundles (
+        plugin_id TEXT    NOT NULL,
+        version   TEXT    NOT NULL,
+        sha256    TEXT    NOT NULL,
+        bytes     BLOB    NOT NULL,
+        signature BLOB    NULL,
+        stored_at INTEGER NOT NULL, -- epoch milliseconds
+        PRIMARY KEY (plugin_id, version)
+      );
+      CREATE TABLE trusted_keys (
+        key_id TEXT NOT NULL PRIMARY KEY,
+        name   TEXT NOT NULL,
+        pem    TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

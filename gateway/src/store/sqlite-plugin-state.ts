@@ -4,47 +4,44 @@ import type { PluginRecord, PluginStateStore } from "./store.js";
 import { storeOperationError } from "./sqlite-errors.js";
 
 interface Row {
+  readonly plugin_id: string;
   readonly enabled: 0 | 1 | null;
   readonly config: string | null;
+  readonly installed_version: string | null;
+}
+
+function toRecord(pluginId: string, row: Row | undefined): PluginRecord {
+  return {
+    pluginId,
+    enabled: row?.enabled === null || row?.enabled === undefined ? undefined : row.enabled === 1,
+    config: row?.config == null ? undefined : (JSON.parse(row.config) as JsonObject),
+    installedVersion: row?.installed_version ?? undefined,
+  };
 }
 
 /** Implements PluginStateStore on the `plugin_state` table of an open, migrated database. */
 export function createSqlitePluginState(db: Database.Database): PluginStateStore {
-  const select = db.prepare<[string], Row>("SELECT enabled, config FROM plugin_state WHERE plugin_id = ?");
-  const setEnabled = db.prepare<[string, number]>(
-    "INSERT INTO plugin_state (plugin_id, enabled) VALUES (?, ?) ON CONFLICT (plugin_id) DO UPDATE SET enabled = excluded.enabled",
-  );
-  const setConfig = db.prepare<[string, string]>(
-    "INSERT INTO plugin_state (plugin_id, config) VALUES (?, ?) ON CONFLICT (plugin_id) DO UPDATE SET config = excluded.config",
-  );
+  const columns = "plugin_id, enabled, config, installed_version";
+  const select = db.prepare<[string], Row>(`SELECT ${columns} FROM plugin_state WHERE plugin_id = ?`);
+  const selectAll = db.prepare<[], Row>(`SELECT ${columns} FROM plugin_state ORDER BY plugin_id`);
+  const upsert = (column: string) =>
+    db.prepare<[string, number | string | null]>(`INSERT INTO plugin_state (plugin_id, ${column}) VALUES (?, ?) ON CONFLICT (plugin_id) DO UPDATE SET ${column} = excluded.${column}`);
+  const setEnabled = upsert("enabled");
+  const setConfig = upsert("config");
+  const setInstalled = upsert("installed_version");
+  const guarded = <A extends unknown[], R>(operation: string, fn: (...args: A) => R) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return fn(...args);
+      } catch (reason) {
+        throw storeOperationError(reason, operation);
+      }
+    };
   return {
-    getPluginRecord(pluginId) {
-      let row: Row | undefined;
-      try {
-        row = select.get(pluginId);
-      } catch (reason) {
-        throw storeOperationError(reason, "plugin state read");
-      }
-      const record: PluginRecord = {
-        pluginId,
-        enabled: row?.enabled === null || row?.enabled === undefined ? undefined : row.enabled === 1,
-        config: row?.config == null ? undefined : (JSON.parse(row.config) as JsonObject),
-      };
-      return record;
-    },
-    setPluginEnabled(pluginId, enabled) {
-      try {
-        setEnabled.run(pluginId, enabled ? 1 : 0);
-      } catch (reason) {
-        throw storeOperationError(reason, "plugin state write");
-      }
-    },
-    savePluginConfig(pluginId, config) {
-      try {
-        setConfig.run(pluginId, JSON.stringify(config));
-      } catch (reason) {
-        throw storeOperationError(reason, "plugin config write");
-      }
-    },
+    getPluginRecord: guarded("plugin state read", (pluginId: string) => toRecord(pluginId, select.get(pluginId))),
+    listPluginRecords: guarded("plugin state read", () => selectAll.all().map((row) => toRecord(row.plugin_id, row))),
+    setPluginEnabled: guarded("plugin state write", (pluginId: string, enabled: boolean) => void setEnabled.run(pluginId, enabled ? 1 : 0)),
+    savePluginConfig: guarded("plugin config write", (pluginId: string, config: JsonObject) => void setConfig.run(pluginId, JSON.stringify(config))),
+    setInstalledVersion: guarded("plugin state write", (pluginId: string, version: string | undefined) => void setInstalled.run(pluginId, version ?? null)),
   };
 }

@@ -3,6 +3,7 @@ import { PolyplugError } from "../errors.js";
 import type { GatewayStore } from "./store.js";
 import { createSqliteKv } from "./sqlite-kv.js";
 import { createSqlitePluginState } from "./sqlite-plugin-state.js";
+import { createSqliteBundles } from "./sqlite-bundles.js";
 import { migrate } from "./sqlite-migrations.js";
 import { storeOpenError } from "./sqlite-errors.js";
 
@@ -68,6 +69,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const batch = options.sweepBatchSize ?? 1000;
   const kv = createSqliteKv(db, now);
   const pluginState = createSqlitePluginState(db);
+  const bundles = createSqliteBundles(db);
   let timer: NodeJS.Timeout | undefined;
 
   function sweepExpired(): number {
@@ -100,18 +102,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   if (interval > 0) startSweeper(interval);
 
   return {
+    kind: "sqlite",
     path,
     kvGet: kv.kvGet,
     kvSet: kv.kvSet,
     kvDelete: kv.kvDelete,
     kvList: kv.kvList,
-    getPluginRecord: pluginState.getPluginRecord,
-    setPluginEnabled: pluginState.setPluginEnabled,
-    savePluginConfig: pluginState.savePluginConfig,
+    ...pluginState,
+    ...bundles,
     sweepExpired,
     startSweeper,
     stopSweeper,
-    close() {
+    async close() {
       stopSweeper();
       if (db.open) db.close();
     },

@@ -44,7 +44,7 @@ describe("GatewayAPI over gRPC: KV", () => {
     expect((await beta.client.kvDelete({ key: "shared-name" })).deleted).toBe(false);
     await beta.client.kvSet({ key: "shared-name", value: bytes("beta's") });
     expect(text((await alpha.client.kvGet({ key: "shared-name" })).value)).toBe("alpha's");
-    expect(text(store.kvGet("beta", "shared-name")?.value)).toBe("beta's");
+    expect(text((await store.kvGet("beta", "shared-name"))?.value)).toBe("beta's");
   });
 
   it("50 concurrent compare-and-set increments from the client add up exactly", async () => {
@@ -125,7 +125,7 @@ describe("GatewayAPI over gRPC: state", () => {
   it("answers UNAVAILABLE once the store is closed", async () => {
     const { store } = storeWithClock();
     const { client } = await servePlugin("alpha", store);
-    store.close();
+    await store.close();
     await expect(client.kvSet({ key: "k", value: bytes("v") })).rejects.toMatchObject({ details: { grpcStatus: "UNAVAILABLE" } });
   });
 });

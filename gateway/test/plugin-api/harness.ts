@@ -34,7 +34,7 @@ export async function servePlugin(pluginId: string, store: SqliteStore, extra: P
     events: { publish: (event) => (events.push(event), 1) },
     config: {
       get: () => current,
-      save: (config) => {
+      save: async (config) => {
         if ("max" in config && typeof config["max"] !== "number") {
           throw new PolyplugError(ErrorCode.InvalidArgument, "max: must be a number", { details: { field: "max" } });
         }

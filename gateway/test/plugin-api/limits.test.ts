@@ -47,7 +47,7 @@ describe("GatewayAPI limits", () => {
     expect(error.details).toMatchObject({ grpcStatus: status });
     expect(error.message).toMatch(message);
     // Nothing happened.
-    expect(store.kvList("alpha", "", 1000, "").keys).toEqual([]);
+    expect((await store.kvList("alpha", "", 1000, "")).keys).toEqual([]);
     expect(plugin.events).toEqual([]);
     expect(plugin.logs).toEqual([]);
     expect(plugin.savedConfigs).toEqual([]);

@@ -120,7 +120,7 @@ describe("the fail mode is the operator's", () => {
     expect(byDefault).toMatchObject({ allowed: false, rejection: { pluginId: "p.suggests-open", failure: true } });
     expect(byDefault.steps[0]?.failMode).toEqual({ mode: "closed", source: "config-default" });
 
-    const listing = first.setFailMode("p.suggests-open", "test.*", "open");
+    const listing = await first.setFailMode("p.suggests-open", "test.*", "open");
     expect(listing.failModes).toEqual([{ topic: "test.*", mode: "open", source: "admin" }]);
     const overridden = await first.dispatcher.intercept("test.x", fail);
     expect(overridden.allowed).toBe(true);

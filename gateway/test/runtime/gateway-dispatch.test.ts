@@ -160,8 +160,8 @@ describe("KV through the gateway API", () => {
     gateways.push(second);
     const a = await second.dispatcher.intercept("test.kv", { kv: { op: "get", key: "greeting" } });
     expect(a.payload).toMatchObject({ found: true, result: "hi" });
-    expect(Buffer.from(second.store.kvGet("p.a", "greeting")?.value ?? []).toString()).toBe("hi");
-    expect(second.store.kvGet("p.b", "greeting")).toBeUndefined();
+    expect(Buffer.from((await second.store.kvGet("p.a", "greeting"))?.value ?? []).toString()).toBe("hi");
+    expect(await second.store.kvGet("p.b", "greeting")).toBeUndefined();
   });
 
   it("refuses KV to a real plugin whose manifest does not ask for \"kv\", naming the permission", async () => {
@@ -176,9 +176,9 @@ describe("KV through the gateway API", () => {
     const receipts = Array.from({ length: 20 }, () => gateway.dispatcher.notify("test.joined", { user: "ann" }));
     expect(receipts[0]?.queuedFor).toEqual(["p.a", "p.b"]);
     await gateway.dispatcher.drained();
-    const count = (ns: string) => Buffer.from(gateway.store.kvGet(ns, "notified:test.joined")?.value ?? []).toString();
-    expect(count("p.a")).toBe("20");
-    expect(count("p.b")).toBe("20");
+    const count = async (ns: string) => Buffer.from((await gateway.store.kvGet(ns, "notified:test.joined"))?.value ?? []).toString();
+    expect(await count("p.a")).toBe("20");
+    expect(await count("p.b")).toBe("20");
   });
 });
 

@@ -23,6 +23,8 @@ export interface MemoryGatewayApi {
   readonly kv: Map<string, { value: Uint8Array; expiresAt: number | undefined }>;
   readonly logs: RecordedLog[];
   readonly events: RecordedEvent[];
+  /** PublishClusterMessage calls (a test plays the plugin's other copies). */
+  readonly clusterMessages: Array<{ topic: string; payload: JsonObject }>;
   config: JsonObject;
   readonly savedConfigs: JsonObject[];
   /** Number of calls per method. */
@@ -50,6 +52,7 @@ export function createMemoryGatewayApi(initialConfig: JsonObject = {}): MemoryGa
     kv,
     logs: [],
     events: [],
+    clusterMessages: [],
     config: initialConfig,
     savedConfigs: [],
     calls,
@@ -98,6 +101,11 @@ export function createMemoryGatewayApi(initialConfig: JsonObject = {}): MemoryGa
           count("publishEvent");
           const audience = request.audience ?? { clientIds: [], matchLabels: {}, omitClientIds: [] };
           api.events.push({ event: request.event, payload: request.payload ?? {}, audience: { clientIds: audience.clientIds, matchLabels: audience.matchLabels, omitClientIds: audience.omitClientIds } });
+          return {};
+        },
+        publishClusterMessage(request) {
+          count("publishClusterMessage");
+          api.clusterMessages.push({ topic: request.topic, payload: request.payload ?? {} });
           return {};
         },
         getConfig() {

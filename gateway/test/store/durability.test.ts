@@ -46,9 +46,9 @@ describe("sqlite store: durability and cross-process atomicity", () => {
     expect(acked.length).toBeGreaterThan(killAfter);
     const store = openSqliteStore(file, { sweepIntervalMs: 0 });
     try {
-      for (const n of acked) expect(text(store.kvGet("writer", `key-${n}`)?.value)?.trimEnd().replace(/\.+$/, "")).toBe(`value-${n}`);
+      for (const n of acked) expect(text((await store.kvGet("writer", `key-${n}`))?.value)?.trimEnd().replace(/\.+$/, "")).toBe(`value-${n}`);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -62,9 +62,9 @@ describe("sqlite store: durability and cross-process atomicity", () => {
     expect(retries.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     const store = openSqliteStore(file, { sweepIntervalMs: 0 });
     try {
-      expect(text(store.kvGet("race", "counter")?.value)).toBe(String(4 * perProcess));
+      expect(text((await store.kvGet("race", "counter"))?.value)).toBe(String(4 * perProcess));
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

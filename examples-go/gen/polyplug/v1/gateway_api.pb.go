@@ -121,6 +121,98 @@ func (LogLevel) EnumDescriptor() ([]byte, []int) {
 	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{0}
 }
 
+// PublishClusterMessageRequest is a message for the plugin's other copies.
+type PublishClusterMessageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the message is about, chosen by the plugin: [a-z0-9_.-]{1,128}.
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The message. At most 1 MiB serialized.
+	Payload       *structpb.Struct `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishClusterMessageRequest) Reset() {
+	*x = PublishClusterMessageRequest{}
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishClusterMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishClusterMessageRequest) ProtoMessage() {}
+
+func (x *PublishClusterMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishClusterMessageRequest.ProtoReflect.Descriptor instead.
+func (*PublishClusterMessageRequest) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PublishClusterMessageRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *PublishClusterMessageRequest) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+// PublishClusterMessageResponse acknowledges that the cluster accepted the message.
+type PublishClusterMessageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishClusterMessageResponse) Reset() {
+	*x = PublishClusterMessageResponse{}
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishClusterMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishClusterMessageResponse) ProtoMessage() {}
+
+func (x *PublishClusterMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishClusterMessageResponse.ProtoReflect.Descriptor instead.
+func (*PublishClusterMessageResponse) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{1}
+}
+
 // KvGetRequest reads one key.
 type KvGetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -132,7 +224,7 @@ type KvGetRequest struct {
 
 func (x *KvGetRequest) Reset() {
 	*x = KvGetRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[0]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -144,7 +236,7 @@ func (x *KvGetRequest) String() string {
 func (*KvGetRequest) ProtoMessage() {}
 
 func (x *KvGetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[0]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -157,7 +249,7 @@ func (x *KvGetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvGetRequest.ProtoReflect.Descriptor instead.
 func (*KvGetRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{0}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *KvGetRequest) GetKey() string {
@@ -182,7 +274,7 @@ type KvGetResponse struct {
 
 func (x *KvGetResponse) Reset() {
 	*x = KvGetResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[1]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +286,7 @@ func (x *KvGetResponse) String() string {
 func (*KvGetResponse) ProtoMessage() {}
 
 func (x *KvGetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[1]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +299,7 @@ func (x *KvGetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvGetResponse.ProtoReflect.Descriptor instead.
 func (*KvGetResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{1}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *KvGetResponse) GetFound() bool {
@@ -257,7 +349,7 @@ type KvSetRequest struct {
 
 func (x *KvSetRequest) Reset() {
 	*x = KvSetRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[2]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -269,7 +361,7 @@ func (x *KvSetRequest) String() string {
 func (*KvSetRequest) ProtoMessage() {}
 
 func (x *KvSetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[2]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -282,7 +374,7 @@ func (x *KvSetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvSetRequest.ProtoReflect.Descriptor instead.
 func (*KvSetRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{2}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *KvSetRequest) GetKey() string {
@@ -369,7 +461,7 @@ type KvSetResponse struct {
 
 func (x *KvSetResponse) Reset() {
 	*x = KvSetResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[3]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +473,7 @@ func (x *KvSetResponse) String() string {
 func (*KvSetResponse) ProtoMessage() {}
 
 func (x *KvSetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[3]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +486,7 @@ func (x *KvSetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvSetResponse.ProtoReflect.Descriptor instead.
 func (*KvSetResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{3}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *KvSetResponse) GetApplied() bool {
@@ -431,7 +523,7 @@ type KvDeleteRequest struct {
 
 func (x *KvDeleteRequest) Reset() {
 	*x = KvDeleteRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[4]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -443,7 +535,7 @@ func (x *KvDeleteRequest) String() string {
 func (*KvDeleteRequest) ProtoMessage() {}
 
 func (x *KvDeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[4]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -456,7 +548,7 @@ func (x *KvDeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvDeleteRequest.ProtoReflect.Descriptor instead.
 func (*KvDeleteRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{4}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *KvDeleteRequest) GetKey() string {
@@ -484,7 +576,7 @@ type KvDeleteResponse struct {
 
 func (x *KvDeleteResponse) Reset() {
 	*x = KvDeleteResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[5]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +588,7 @@ func (x *KvDeleteResponse) String() string {
 func (*KvDeleteResponse) ProtoMessage() {}
 
 func (x *KvDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[5]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +601,7 @@ func (x *KvDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvDeleteResponse.ProtoReflect.Descriptor instead.
 func (*KvDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{5}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *KvDeleteResponse) GetDeleted() bool {
@@ -537,7 +629,7 @@ type KvListRequest struct {
 
 func (x *KvListRequest) Reset() {
 	*x = KvListRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[6]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -549,7 +641,7 @@ func (x *KvListRequest) String() string {
 func (*KvListRequest) ProtoMessage() {}
 
 func (x *KvListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[6]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -562,7 +654,7 @@ func (x *KvListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvListRequest.ProtoReflect.Descriptor instead.
 func (*KvListRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{6}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *KvListRequest) GetPrefix() string {
@@ -603,7 +695,7 @@ type KvListResponse struct {
 
 func (x *KvListResponse) Reset() {
 	*x = KvListResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[7]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -615,7 +707,7 @@ func (x *KvListResponse) String() string {
 func (*KvListResponse) ProtoMessage() {}
 
 func (x *KvListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[7]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -628,7 +720,7 @@ func (x *KvListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KvListResponse.ProtoReflect.Descriptor instead.
 func (*KvListResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{7}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *KvListResponse) GetKeys() []string {
@@ -665,7 +757,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[8]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +769,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[8]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +782,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{8}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LogRequest) GetLevel() LogLevel {
@@ -730,7 +822,7 @@ type LogResponse struct {
 
 func (x *LogResponse) Reset() {
 	*x = LogResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[9]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +834,7 @@ func (x *LogResponse) String() string {
 func (*LogResponse) ProtoMessage() {}
 
 func (x *LogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[9]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +847,7 @@ func (x *LogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogResponse.ProtoReflect.Descriptor instead.
 func (*LogResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{9}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{11}
 }
 
 // PublishEventRequest is one event for WebSocket clients.
@@ -774,7 +866,7 @@ type PublishEventRequest struct {
 
 func (x *PublishEventRequest) Reset() {
 	*x = PublishEventRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[10]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +878,7 @@ func (x *PublishEventRequest) String() string {
 func (*PublishEventRequest) ProtoMessage() {}
 
 func (x *PublishEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[10]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +891,7 @@ func (x *PublishEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishEventRequest.ProtoReflect.Descriptor instead.
 func (*PublishEventRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{10}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PublishEventRequest) GetEvent() string {
@@ -843,7 +935,7 @@ type Audience struct {
 
 func (x *Audience) Reset() {
 	*x = Audience{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[11]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +947,7 @@ func (x *Audience) String() string {
 func (*Audience) ProtoMessage() {}
 
 func (x *Audience) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[11]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +960,7 @@ func (x *Audience) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Audience.ProtoReflect.Descriptor instead.
 func (*Audience) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{11}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Audience) GetClientIds() []string {
@@ -901,7 +993,7 @@ type PublishEventResponse struct {
 
 func (x *PublishEventResponse) Reset() {
 	*x = PublishEventResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[12]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +1005,7 @@ func (x *PublishEventResponse) String() string {
 func (*PublishEventResponse) ProtoMessage() {}
 
 func (x *PublishEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[12]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -926,7 +1018,7 @@ func (x *PublishEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishEventResponse.ProtoReflect.Descriptor instead.
 func (*PublishEventResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{12}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{14}
 }
 
 // GetConfigRequest reads the plugin's configuration.
@@ -938,7 +1030,7 @@ type GetConfigRequest struct {
 
 func (x *GetConfigRequest) Reset() {
 	*x = GetConfigRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[13]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -950,7 +1042,7 @@ func (x *GetConfigRequest) String() string {
 func (*GetConfigRequest) ProtoMessage() {}
 
 func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[13]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -963,7 +1055,7 @@ func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{13}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{15}
 }
 
 // GetConfigResponse is the plugin's configuration.
@@ -977,7 +1069,7 @@ type GetConfigResponse struct {
 
 func (x *GetConfigResponse) Reset() {
 	*x = GetConfigResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[14]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -989,7 +1081,7 @@ func (x *GetConfigResponse) String() string {
 func (*GetConfigResponse) ProtoMessage() {}
 
 func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[14]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1002,7 +1094,7 @@ func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{14}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetConfigResponse) GetConfiguration() *structpb.Struct {
@@ -1024,7 +1116,7 @@ type SaveConfigRequest struct {
 
 func (x *SaveConfigRequest) Reset() {
 	*x = SaveConfigRequest{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[15]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1128,7 @@ func (x *SaveConfigRequest) String() string {
 func (*SaveConfigRequest) ProtoMessage() {}
 
 func (x *SaveConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[15]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1141,7 @@ func (x *SaveConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveConfigRequest.ProtoReflect.Descriptor instead.
 func (*SaveConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{15}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SaveConfigRequest) GetConfiguration() *structpb.Struct {
@@ -1068,7 +1160,7 @@ type SaveConfigResponse struct {
 
 func (x *SaveConfigResponse) Reset() {
 	*x = SaveConfigResponse{}
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[16]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1080,7 +1172,7 @@ func (x *SaveConfigResponse) String() string {
 func (*SaveConfigResponse) ProtoMessage() {}
 
 func (x *SaveConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[16]
+	mi := &file_polyplug_v1_gateway_api_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1093,14 +1185,18 @@ func (x *SaveConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveConfigResponse.ProtoReflect.Descriptor instead.
 func (*SaveConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{16}
+	return file_polyplug_v1_gateway_api_proto_rawDescGZIP(), []int{18}
 }
 
 var File_polyplug_v1_gateway_api_proto protoreflect.FileDescriptor
 
 const file_polyplug_v1_gateway_api_proto_rawDesc = "" +
 	"\n" +
-	"\x1dpolyplug/v1/gateway_api.proto\x12\vpolyplug.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\" \n" +
+	"\x1dpolyplug/v1/gateway_api.proto\x12\vpolyplug.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"g\n" +
+	"\x1cPublishClusterMessageRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x121\n" +
+	"\apayload\x18\x02 \x01(\v2\x17.google.protobuf.StructR\apayload\"\x1f\n" +
+	"\x1dPublishClusterMessageResponse\" \n" +
 	"\fKvGetRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\"v\n" +
 	"\rKvGetResponse\x12\x14\n" +
@@ -1167,7 +1263,7 @@ const file_polyplug_v1_gateway_api_proto_rawDesc = "" +
 	"\x0fLOG_LEVEL_DEBUG\x10\x02\x12\x12\n" +
 	"\x0eLOG_LEVEL_INFO\x10\x03\x12\x12\n" +
 	"\x0eLOG_LEVEL_WARN\x10\x04\x12\x13\n" +
-	"\x0fLOG_LEVEL_ERROR\x10\x052\xc2\x04\n" +
+	"\x0fLOG_LEVEL_ERROR\x10\x052\xb2\x05\n" +
 	"\n" +
 	"GatewayAPI\x12>\n" +
 	"\x05KvGet\x12\x19.polyplug.v1.KvGetRequest\x1a\x1a.polyplug.v1.KvGetResponse\x12>\n" +
@@ -1178,7 +1274,8 @@ const file_polyplug_v1_gateway_api_proto_rawDesc = "" +
 	"\fPublishEvent\x12 .polyplug.v1.PublishEventRequest\x1a!.polyplug.v1.PublishEventResponse\x12J\n" +
 	"\tGetConfig\x12\x1d.polyplug.v1.GetConfigRequest\x1a\x1e.polyplug.v1.GetConfigResponse\x12M\n" +
 	"\n" +
-	"SaveConfig\x12\x1e.polyplug.v1.SaveConfigRequest\x1a\x1f.polyplug.v1.SaveConfigResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
+	"SaveConfig\x12\x1e.polyplug.v1.SaveConfigRequest\x1a\x1f.polyplug.v1.SaveConfigResponse\x12n\n" +
+	"\x15PublishClusterMessage\x12).polyplug.v1.PublishClusterMessageRequest\x1a*.polyplug.v1.PublishClusterMessageResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
 
 var (
 	file_polyplug_v1_gateway_api_proto_rawDescOnce sync.Once
@@ -1193,62 +1290,67 @@ func file_polyplug_v1_gateway_api_proto_rawDescGZIP() []byte {
 }
 
 var file_polyplug_v1_gateway_api_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_polyplug_v1_gateway_api_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_polyplug_v1_gateway_api_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_polyplug_v1_gateway_api_proto_goTypes = []any{
-	(LogLevel)(0),                 // 0: polyplug.v1.LogLevel
-	(*KvGetRequest)(nil),          // 1: polyplug.v1.KvGetRequest
-	(*KvGetResponse)(nil),         // 2: polyplug.v1.KvGetResponse
-	(*KvSetRequest)(nil),          // 3: polyplug.v1.KvSetRequest
-	(*KvSetResponse)(nil),         // 4: polyplug.v1.KvSetResponse
-	(*KvDeleteRequest)(nil),       // 5: polyplug.v1.KvDeleteRequest
-	(*KvDeleteResponse)(nil),      // 6: polyplug.v1.KvDeleteResponse
-	(*KvListRequest)(nil),         // 7: polyplug.v1.KvListRequest
-	(*KvListResponse)(nil),        // 8: polyplug.v1.KvListResponse
-	(*LogRequest)(nil),            // 9: polyplug.v1.LogRequest
-	(*LogResponse)(nil),           // 10: polyplug.v1.LogResponse
-	(*PublishEventRequest)(nil),   // 11: polyplug.v1.PublishEventRequest
-	(*Audience)(nil),              // 12: polyplug.v1.Audience
-	(*PublishEventResponse)(nil),  // 13: polyplug.v1.PublishEventResponse
-	(*GetConfigRequest)(nil),      // 14: polyplug.v1.GetConfigRequest
-	(*GetConfigResponse)(nil),     // 15: polyplug.v1.GetConfigResponse
-	(*SaveConfigRequest)(nil),     // 16: polyplug.v1.SaveConfigRequest
-	(*SaveConfigResponse)(nil),    // 17: polyplug.v1.SaveConfigResponse
-	nil,                           // 18: polyplug.v1.Audience.MatchLabelsEntry
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
-	(*structpb.Struct)(nil),       // 21: google.protobuf.Struct
+	(LogLevel)(0),                         // 0: polyplug.v1.LogLevel
+	(*PublishClusterMessageRequest)(nil),  // 1: polyplug.v1.PublishClusterMessageRequest
+	(*PublishClusterMessageResponse)(nil), // 2: polyplug.v1.PublishClusterMessageResponse
+	(*KvGetRequest)(nil),                  // 3: polyplug.v1.KvGetRequest
+	(*KvGetResponse)(nil),                 // 4: polyplug.v1.KvGetResponse
+	(*KvSetRequest)(nil),                  // 5: polyplug.v1.KvSetRequest
+	(*KvSetResponse)(nil),                 // 6: polyplug.v1.KvSetResponse
+	(*KvDeleteRequest)(nil),               // 7: polyplug.v1.KvDeleteRequest
+	(*KvDeleteResponse)(nil),              // 8: polyplug.v1.KvDeleteResponse
+	(*KvListRequest)(nil),                 // 9: polyplug.v1.KvListRequest
+	(*KvListResponse)(nil),                // 10: polyplug.v1.KvListResponse
+	(*LogRequest)(nil),                    // 11: polyplug.v1.LogRequest
+	(*LogResponse)(nil),                   // 12: polyplug.v1.LogResponse
+	(*PublishEventRequest)(nil),           // 13: polyplug.v1.PublishEventRequest
+	(*Audience)(nil),                      // 14: polyplug.v1.Audience
+	(*PublishEventResponse)(nil),          // 15: polyplug.v1.PublishEventResponse
+	(*GetConfigRequest)(nil),              // 16: polyplug.v1.GetConfigRequest
+	(*GetConfigResponse)(nil),             // 17: polyplug.v1.GetConfigResponse
+	(*SaveConfigRequest)(nil),             // 18: polyplug.v1.SaveConfigRequest
+	(*SaveConfigResponse)(nil),            // 19: polyplug.v1.SaveConfigResponse
+	nil,                                   // 20: polyplug.v1.Audience.MatchLabelsEntry
+	(*structpb.Struct)(nil),               // 21: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),         // 22: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),           // 23: google.protobuf.Duration
 }
 var file_polyplug_v1_gateway_api_proto_depIdxs = []int32{
-	19, // 0: polyplug.v1.KvGetResponse.expires_at:type_name -> google.protobuf.Timestamp
-	20, // 1: polyplug.v1.KvSetRequest.ttl:type_name -> google.protobuf.Duration
-	0,  // 2: polyplug.v1.LogRequest.level:type_name -> polyplug.v1.LogLevel
-	21, // 3: polyplug.v1.LogRequest.fields:type_name -> google.protobuf.Struct
-	21, // 4: polyplug.v1.PublishEventRequest.payload:type_name -> google.protobuf.Struct
-	12, // 5: polyplug.v1.PublishEventRequest.audience:type_name -> polyplug.v1.Audience
-	18, // 6: polyplug.v1.Audience.match_labels:type_name -> polyplug.v1.Audience.MatchLabelsEntry
-	21, // 7: polyplug.v1.GetConfigResponse.configuration:type_name -> google.protobuf.Struct
-	21, // 8: polyplug.v1.SaveConfigRequest.configuration:type_name -> google.protobuf.Struct
-	1,  // 9: polyplug.v1.GatewayAPI.KvGet:input_type -> polyplug.v1.KvGetRequest
-	3,  // 10: polyplug.v1.GatewayAPI.KvSet:input_type -> polyplug.v1.KvSetRequest
-	5,  // 11: polyplug.v1.GatewayAPI.KvDelete:input_type -> polyplug.v1.KvDeleteRequest
-	7,  // 12: polyplug.v1.GatewayAPI.KvList:input_type -> polyplug.v1.KvListRequest
-	9,  // 13: polyplug.v1.GatewayAPI.Log:input_type -> polyplug.v1.LogRequest
-	11, // 14: polyplug.v1.GatewayAPI.PublishEvent:input_type -> polyplug.v1.PublishEventRequest
-	14, // 15: polyplug.v1.GatewayAPI.GetConfig:input_type -> polyplug.v1.GetConfigRequest
-	16, // 16: polyplug.v1.GatewayAPI.SaveConfig:input_type -> polyplug.v1.SaveConfigRequest
-	2,  // 17: polyplug.v1.GatewayAPI.KvGet:output_type -> polyplug.v1.KvGetResponse
-	4,  // 18: polyplug.v1.GatewayAPI.KvSet:output_type -> polyplug.v1.KvSetResponse
-	6,  // 19: polyplug.v1.GatewayAPI.KvDelete:output_type -> polyplug.v1.KvDeleteResponse
-	8,  // 20: polyplug.v1.GatewayAPI.KvList:output_type -> polyplug.v1.KvListResponse
-	10, // 21: polyplug.v1.GatewayAPI.Log:output_type -> polyplug.v1.LogResponse
-	13, // 22: polyplug.v1.GatewayAPI.PublishEvent:output_type -> polyplug.v1.PublishEventResponse
-	15, // 23: polyplug.v1.GatewayAPI.GetConfig:output_type -> polyplug.v1.GetConfigResponse
-	17, // 24: polyplug.v1.GatewayAPI.SaveConfig:output_type -> polyplug.v1.SaveConfigResponse
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	21, // 0: polyplug.v1.PublishClusterMessageRequest.payload:type_name -> google.protobuf.Struct
+	22, // 1: polyplug.v1.KvGetResponse.expires_at:type_name -> google.protobuf.Timestamp
+	23, // 2: polyplug.v1.KvSetRequest.ttl:type_name -> google.protobuf.Duration
+	0,  // 3: polyplug.v1.LogRequest.level:type_name -> polyplug.v1.LogLevel
+	21, // 4: polyplug.v1.LogRequest.fields:type_name -> google.protobuf.Struct
+	21, // 5: polyplug.v1.PublishEventRequest.payload:type_name -> google.protobuf.Struct
+	14, // 6: polyplug.v1.PublishEventRequest.audience:type_name -> polyplug.v1.Audience
+	20, // 7: polyplug.v1.Audience.match_labels:type_name -> polyplug.v1.Audience.MatchLabelsEntry
+	21, // 8: polyplug.v1.GetConfigResponse.configuration:type_name -> google.protobuf.Struct
+	21, // 9: polyplug.v1.SaveConfigRequest.configuration:type_name -> google.protobuf.Struct
+	3,  // 10: polyplug.v1.GatewayAPI.KvGet:input_type -> polyplug.v1.KvGetRequest
+	5,  // 11: polyplug.v1.GatewayAPI.KvSet:input_type -> polyplug.v1.KvSetRequest
+	7,  // 12: polyplug.v1.GatewayAPI.KvDelete:input_type -> polyplug.v1.KvDeleteRequest
+	9,  // 13: polyplug.v1.GatewayAPI.KvList:input_type -> polyplug.v1.KvListRequest
+	11, // 14: polyplug.v1.GatewayAPI.Log:input_type -> polyplug.v1.LogRequest
+	13, // 15: polyplug.v1.GatewayAPI.PublishEvent:input_type -> polyplug.v1.PublishEventRequest
+	16, // 16: polyplug.v1.GatewayAPI.GetConfig:input_type -> polyplug.v1.GetConfigRequest
+	18, // 17: polyplug.v1.GatewayAPI.SaveConfig:input_type -> polyplug.v1.SaveConfigRequest
+	1,  // 18: polyplug.v1.GatewayAPI.PublishClusterMessage:input_type -> polyplug.v1.PublishClusterMessageRequest
+	4,  // 19: polyplug.v1.GatewayAPI.KvGet:output_type -> polyplug.v1.KvGetResponse
+	6,  // 20: polyplug.v1.GatewayAPI.KvSet:output_type -> polyplug.v1.KvSetResponse
+	8,  // 21: polyplug.v1.GatewayAPI.KvDelete:output_type -> polyplug.v1.KvDeleteResponse
+	10, // 22: polyplug.v1.GatewayAPI.KvList:output_type -> polyplug.v1.KvListResponse
+	12, // 23: polyplug.v1.GatewayAPI.Log:output_type -> polyplug.v1.LogResponse
+	15, // 24: polyplug.v1.GatewayAPI.PublishEvent:output_type -> polyplug.v1.PublishEventResponse
+	17, // 25: polyplug.v1.GatewayAPI.GetConfig:output_type -> polyplug.v1.GetConfigResponse
+	19, // 26: polyplug.v1.GatewayAPI.SaveConfig:output_type -> polyplug.v1.SaveConfigResponse
+	2,  // 27: polyplug.v1.GatewayAPI.PublishClusterMessage:output_type -> polyplug.v1.PublishClusterMessageResponse
+	19, // [19:28] is the sub-list for method output_type
+	10, // [10:19] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_gateway_api_proto_init() }
@@ -1256,18 +1358,18 @@ func file_polyplug_v1_gateway_api_proto_init() {
 	if File_polyplug_v1_gateway_api_proto != nil {
 		return
 	}
-	file_polyplug_v1_gateway_api_proto_msgTypes[2].OneofWrappers = []any{
+	file_polyplug_v1_gateway_api_proto_msgTypes[4].OneofWrappers = []any{
 		(*KvSetRequest_IfEquals)(nil),
 		(*KvSetRequest_IfAbsent)(nil),
 	}
-	file_polyplug_v1_gateway_api_proto_msgTypes[4].OneofWrappers = []any{}
+	file_polyplug_v1_gateway_api_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_gateway_api_proto_rawDesc), len(file_polyplug_v1_gateway_api_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -51,14 +51,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	GatewayAPI_KvGet_FullMethodName        = "/polyplug.v1.GatewayAPI/KvGet"
-	GatewayAPI_KvSet_FullMethodName        = "/polyplug.v1.GatewayAPI/KvSet"
-	GatewayAPI_KvDelete_FullMethodName     = "/polyplug.v1.GatewayAPI/KvDelete"
-	GatewayAPI_KvList_FullMethodName       = "/polyplug.v1.GatewayAPI/KvList"
-	GatewayAPI_Log_FullMethodName          = "/polyplug.v1.GatewayAPI/Log"
-	GatewayAPI_PublishEvent_FullMethodName = "/polyplug.v1.GatewayAPI/PublishEvent"
-	GatewayAPI_GetConfig_FullMethodName    = "/polyplug.v1.GatewayAPI/GetConfig"
-	GatewayAPI_SaveConfig_FullMethodName   = "/polyplug.v1.GatewayAPI/SaveConfig"
+	GatewayAPI_KvGet_FullMethodName                 = "/polyplug.v1.GatewayAPI/KvGet"
+	GatewayAPI_KvSet_FullMethodName                 = "/polyplug.v1.GatewayAPI/KvSet"
+	GatewayAPI_KvDelete_FullMethodName              = "/polyplug.v1.GatewayAPI/KvDelete"
+	GatewayAPI_KvList_FullMethodName                = "/polyplug.v1.GatewayAPI/KvList"
+	GatewayAPI_Log_FullMethodName                   = "/polyplug.v1.GatewayAPI/Log"
+	GatewayAPI_PublishEvent_FullMethodName          = "/polyplug.v1.GatewayAPI/PublishEvent"
+	GatewayAPI_GetConfig_FullMethodName             = "/polyplug.v1.GatewayAPI/GetConfig"
+	GatewayAPI_SaveConfig_FullMethodName            = "/polyplug.v1.GatewayAPI/SaveConfig"
+	GatewayAPI_PublishClusterMessage_FullMethodName = "/polyplug.v1.GatewayAPI/PublishClusterMessage"
 )
 
 // GatewayAPIClient is the client API for GatewayAPI service.
@@ -103,6 +104,18 @@ type GatewayAPIClient interface {
 	// plugin, including the caller, receives Plugin.ConfigurationChanged with
 	// HookContext.origin_plugin_id set to this plugin's id.
 	SaveConfig(ctx context.Context, in *SaveConfigRequest, opts ...grpc.CallOption) (*SaveConfigResponse, error)
+	// PublishClusterMessage sends a message to this plugin's own copies on the
+	// other gateways of a cluster (gateways sharing one PostgreSQL database run
+	// every enabled plugin each). Each copy receives it through
+	// Plugin.OnClusterMessage when it implements that hook; the sending copy
+	// does not. Best effort and at most once: copies on nodes that are down or
+	// restarting miss it. A gateway running alone (SQLite store) is a cluster
+	// of one: OK, delivered to nobody.
+	// Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+	// "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+	// RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+	// the shared database cannot be reached (retry).
+	PublishClusterMessage(ctx context.Context, in *PublishClusterMessageRequest, opts ...grpc.CallOption) (*PublishClusterMessageResponse, error)
 }
 
 type gatewayAPIClient struct {
@@ -193,6 +206,16 @@ func (c *gatewayAPIClient) SaveConfig(ctx context.Context, in *SaveConfigRequest
 	return out, nil
 }
 
+func (c *gatewayAPIClient) PublishClusterMessage(ctx context.Context, in *PublishClusterMessageRequest, opts ...grpc.CallOption) (*PublishClusterMessageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishClusterMessageResponse)
+	err := c.cc.Invoke(ctx, GatewayAPI_PublishClusterMessage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GatewayAPIServer is the server API for GatewayAPI service.
 // All implementations must embed UnimplementedGatewayAPIServer
 // for forward compatibility.
@@ -235,6 +258,18 @@ type GatewayAPIServer interface {
 	// plugin, including the caller, receives Plugin.ConfigurationChanged with
 	// HookContext.origin_plugin_id set to this plugin's id.
 	SaveConfig(context.Context, *SaveConfigRequest) (*SaveConfigResponse, error)
+	// PublishClusterMessage sends a message to this plugin's own copies on the
+	// other gateways of a cluster (gateways sharing one PostgreSQL database run
+	// every enabled plugin each). Each copy receives it through
+	// Plugin.OnClusterMessage when it implements that hook; the sending copy
+	// does not. Best effort and at most once: copies on nodes that are down or
+	// restarting miss it. A gateway running alone (SQLite store) is a cluster
+	// of one: OK, delivered to nobody.
+	// Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+	// "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+	// RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+	// the shared database cannot be reached (retry).
+	PublishClusterMessage(context.Context, *PublishClusterMessageRequest) (*PublishClusterMessageResponse, error)
 	mustEmbedUnimplementedGatewayAPIServer()
 }
 
@@ -268,6 +303,9 @@ func (UnimplementedGatewayAPIServer) GetConfig(context.Context, *GetConfigReques
 }
 func (UnimplementedGatewayAPIServer) SaveConfig(context.Context, *SaveConfigRequest) (*SaveConfigResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SaveConfig not implemented")
+}
+func (UnimplementedGatewayAPIServer) PublishClusterMessage(context.Context, *PublishClusterMessageRequest) (*PublishClusterMessageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishClusterMessage not implemented")
 }
 func (UnimplementedGatewayAPIServer) mustEmbedUnimplementedGatewayAPIServer() {}
 func (UnimplementedGatewayAPIServer) testEmbeddedByValue()                    {}
@@ -434,6 +472,24 @@ func _GatewayAPI_SaveConfig_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GatewayAPI_PublishClusterMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishClusterMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GatewayAPIServer).PublishClusterMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GatewayAPI_PublishClusterMessage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GatewayAPIServer).PublishClusterMessage(ctx, req.(*PublishClusterMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GatewayAPI_ServiceDesc is the grpc.ServiceDesc for GatewayAPI service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -472,6 +528,10 @@ var GatewayAPI_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SaveConfig",
 			Handler:    _GatewayAPI_SaveConfig_Handler,
+		},
+		{
+			MethodName: "PublishClusterMessage",
+			Handler:    _GatewayAPI_PublishClusterMessage_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -72,6 +72,8 @@ const (
 	Hook_HOOK_SERVE_HTTP Hook = 6
 	// Plugin.ExecuteCommand, for the commands in commands.
 	Hook_HOOK_EXECUTE_COMMAND Hook = 7
+	// OnClusterMessage.
+	Hook_HOOK_CLUSTER_MESSAGE Hook = 8
 )
 
 // Enum value maps for Hook.
@@ -85,6 +87,7 @@ var (
 		5: "HOOK_NOTIFY",
 		6: "HOOK_SERVE_HTTP",
 		7: "HOOK_EXECUTE_COMMAND",
+		8: "HOOK_CLUSTER_MESSAGE",
 	}
 	Hook_value = map[string]int32{
 		"HOOK_UNSPECIFIED":           0,
@@ -95,6 +98,7 @@ var (
 		"HOOK_NOTIFY":                5,
 		"HOOK_SERVE_HTTP":            6,
 		"HOOK_EXECUTE_COMMAND":       7,
+		"HOOK_CLUSTER_MESSAGE":       8,
 	}
 )
 
@@ -1957,6 +1961,125 @@ func (x *ExecuteCommandResponse) GetError() *Error {
 	return nil
 }
 
+// OnClusterMessageRequest is a message from another copy of this plugin.
+type OnClusterMessageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Call context.
+	Context *HookContext `protobuf:"bytes,1,opt,name=context,proto3" json:"context,omitempty"`
+	// The topic the sender chose.
+	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The message.
+	Payload *structpb.Struct `protobuf:"bytes,3,opt,name=payload,proto3" json:"payload,omitempty"`
+	// The node id of the gateway the sending copy runs on.
+	FromNodeId    string `protobuf:"bytes,4,opt,name=from_node_id,json=fromNodeId,proto3" json:"from_node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OnClusterMessageRequest) Reset() {
+	*x = OnClusterMessageRequest{}
+	mi := &file_polyplug_v1_plugin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OnClusterMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OnClusterMessageRequest) ProtoMessage() {}
+
+func (x *OnClusterMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_plugin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OnClusterMessageRequest.ProtoReflect.Descriptor instead.
+func (*OnClusterMessageRequest) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_plugin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *OnClusterMessageRequest) GetContext() *HookContext {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+func (x *OnClusterMessageRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *OnClusterMessageRequest) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *OnClusterMessageRequest) GetFromNodeId() string {
+	if x != nil {
+		return x.FromNodeId
+	}
+	return ""
+}
+
+// OnClusterMessageResponse acknowledges a cluster message.
+type OnClusterMessageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Set when the handler failed; logged only.
+	Error         *Error `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OnClusterMessageResponse) Reset() {
+	*x = OnClusterMessageResponse{}
+	mi := &file_polyplug_v1_plugin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OnClusterMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OnClusterMessageResponse) ProtoMessage() {}
+
+func (x *OnClusterMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_plugin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OnClusterMessageResponse.ProtoReflect.Descriptor instead.
+func (*OnClusterMessageResponse) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_plugin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *OnClusterMessageResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 var File_polyplug_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_polyplug_v1_plugin_proto_rawDesc = "" +
@@ -2065,7 +2188,15 @@ const file_polyplug_v1_plugin_proto_rawDesc = "" +
 	"\x16ExecuteCommandResponse\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12+\n" +
 	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\x12(\n" +
-	"\x05error\x18\x03 \x01(\v2\x12.polyplug.v1.ErrorR\x05error*\xb8\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x12.polyplug.v1.ErrorR\x05error\"\xb8\x01\n" +
+	"\x17OnClusterMessageRequest\x122\n" +
+	"\acontext\x18\x01 \x01(\v2\x18.polyplug.v1.HookContextR\acontext\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\x121\n" +
+	"\apayload\x18\x03 \x01(\v2\x17.google.protobuf.StructR\apayload\x12 \n" +
+	"\ffrom_node_id\x18\x04 \x01(\tR\n" +
+	"fromNodeId\"D\n" +
+	"\x18OnClusterMessageResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.polyplug.v1.ErrorR\x05error*\xd2\x01\n" +
 	"\x04Hook\x12\x14\n" +
 	"\x10HOOK_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rHOOK_ACTIVATE\x10\x01\x12\x13\n" +
@@ -2074,7 +2205,8 @@ const file_polyplug_v1_plugin_proto_rawDesc = "" +
 	"\x0eHOOK_INTERCEPT\x10\x04\x12\x0f\n" +
 	"\vHOOK_NOTIFY\x10\x05\x12\x13\n" +
 	"\x0fHOOK_SERVE_HTTP\x10\x06\x12\x18\n" +
-	"\x14HOOK_EXECUTE_COMMAND\x10\a2\x90\x05\n" +
+	"\x14HOOK_EXECUTE_COMMAND\x10\a\x12\x18\n" +
+	"\x14HOOK_CLUSTER_MESSAGE\x10\b2\xf1\x05\n" +
 	"\x06Plugin\x12G\n" +
 	"\bDescribe\x12\x1c.polyplug.v1.DescribeRequest\x1a\x1d.polyplug.v1.DescribeResponse\x12G\n" +
 	"\bActivate\x12\x1c.polyplug.v1.ActivateRequest\x1a\x1d.polyplug.v1.ActivateResponse\x12M\n" +
@@ -2084,7 +2216,8 @@ const file_polyplug_v1_plugin_proto_rawDesc = "" +
 	"\tIntercept\x12\x1d.polyplug.v1.InterceptRequest\x1a\x1e.polyplug.v1.InterceptResponse\x12A\n" +
 	"\x06Notify\x12\x1a.polyplug.v1.NotifyRequest\x1a\x1b.polyplug.v1.NotifyResponse\x12N\n" +
 	"\tServeHTTP\x12\x1d.polyplug.v1.ServeHTTPRequest\x1a\x1e.polyplug.v1.ServeHTTPResponse(\x010\x01\x12Y\n" +
-	"\x0eExecuteCommand\x12\".polyplug.v1.ExecuteCommandRequest\x1a#.polyplug.v1.ExecuteCommandResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
+	"\x0eExecuteCommand\x12\".polyplug.v1.ExecuteCommandRequest\x1a#.polyplug.v1.ExecuteCommandResponse\x12_\n" +
+	"\x10OnClusterMessage\x12$.polyplug.v1.OnClusterMessageRequest\x1a%.polyplug.v1.OnClusterMessageResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
 
 var (
 	file_polyplug_v1_plugin_proto_rawDescOnce sync.Once
@@ -2099,7 +2232,7 @@ func file_polyplug_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_polyplug_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_polyplug_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_polyplug_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_polyplug_v1_plugin_proto_goTypes = []any{
 	(Hook)(0),                            // 0: polyplug.v1.Hook
 	(*DescribeRequest)(nil),              // 1: polyplug.v1.DescribeRequest
@@ -2130,69 +2263,76 @@ var file_polyplug_v1_plugin_proto_goTypes = []any{
 	(*HttpResponseTrailers)(nil),         // 26: polyplug.v1.HttpResponseTrailers
 	(*ExecuteCommandRequest)(nil),        // 27: polyplug.v1.ExecuteCommandRequest
 	(*ExecuteCommandResponse)(nil),       // 28: polyplug.v1.ExecuteCommandResponse
-	(*HookContext)(nil),                  // 29: polyplug.v1.HookContext
-	(*structpb.Struct)(nil),              // 30: google.protobuf.Struct
-	(*Error)(nil),                        // 31: polyplug.v1.Error
+	(*OnClusterMessageRequest)(nil),      // 29: polyplug.v1.OnClusterMessageRequest
+	(*OnClusterMessageResponse)(nil),     // 30: polyplug.v1.OnClusterMessageResponse
+	(*HookContext)(nil),                  // 31: polyplug.v1.HookContext
+	(*structpb.Struct)(nil),              // 32: google.protobuf.Struct
+	(*Error)(nil),                        // 33: polyplug.v1.Error
 }
 var file_polyplug_v1_plugin_proto_depIdxs = []int32{
-	29, // 0: polyplug.v1.DescribeRequest.context:type_name -> polyplug.v1.HookContext
+	31, // 0: polyplug.v1.DescribeRequest.context:type_name -> polyplug.v1.HookContext
 	3,  // 1: polyplug.v1.DescribeResponse.sdk:type_name -> polyplug.v1.SdkInfo
 	0,  // 2: polyplug.v1.DescribeResponse.implemented_hooks:type_name -> polyplug.v1.Hook
 	4,  // 3: polyplug.v1.DescribeResponse.commands:type_name -> polyplug.v1.CommandSpec
 	5,  // 4: polyplug.v1.DescribeResponse.http_routes:type_name -> polyplug.v1.HttpRoute
-	29, // 5: polyplug.v1.ActivateRequest.context:type_name -> polyplug.v1.HookContext
-	30, // 6: polyplug.v1.ActivateRequest.configuration:type_name -> google.protobuf.Struct
+	31, // 5: polyplug.v1.ActivateRequest.context:type_name -> polyplug.v1.HookContext
+	32, // 6: polyplug.v1.ActivateRequest.configuration:type_name -> google.protobuf.Struct
 	7,  // 7: polyplug.v1.ActivateRequest.gateway:type_name -> polyplug.v1.GatewayInfo
-	31, // 8: polyplug.v1.ActivateResponse.error:type_name -> polyplug.v1.Error
-	29, // 9: polyplug.v1.DeactivateRequest.context:type_name -> polyplug.v1.HookContext
-	31, // 10: polyplug.v1.DeactivateResponse.error:type_name -> polyplug.v1.Error
-	29, // 11: polyplug.v1.ConfigurationChangedRequest.context:type_name -> polyplug.v1.HookContext
-	30, // 12: polyplug.v1.ConfigurationChangedRequest.configuration:type_name -> google.protobuf.Struct
-	31, // 13: polyplug.v1.ConfigurationChangedResponse.error:type_name -> polyplug.v1.Error
-	29, // 14: polyplug.v1.InterceptRequest.context:type_name -> polyplug.v1.HookContext
-	30, // 15: polyplug.v1.InterceptRequest.payload:type_name -> google.protobuf.Struct
+	33, // 8: polyplug.v1.ActivateResponse.error:type_name -> polyplug.v1.Error
+	31, // 9: polyplug.v1.DeactivateRequest.context:type_name -> polyplug.v1.HookContext
+	33, // 10: polyplug.v1.DeactivateResponse.error:type_name -> polyplug.v1.Error
+	31, // 11: polyplug.v1.ConfigurationChangedRequest.context:type_name -> polyplug.v1.HookContext
+	32, // 12: polyplug.v1.ConfigurationChangedRequest.configuration:type_name -> google.protobuf.Struct
+	33, // 13: polyplug.v1.ConfigurationChangedResponse.error:type_name -> polyplug.v1.Error
+	31, // 14: polyplug.v1.InterceptRequest.context:type_name -> polyplug.v1.HookContext
+	32, // 15: polyplug.v1.InterceptRequest.payload:type_name -> google.protobuf.Struct
 	15, // 16: polyplug.v1.InterceptResponse.proceed:type_name -> polyplug.v1.InterceptProceed
 	16, // 17: polyplug.v1.InterceptResponse.modify:type_name -> polyplug.v1.InterceptModify
 	17, // 18: polyplug.v1.InterceptResponse.reject:type_name -> polyplug.v1.InterceptReject
-	31, // 19: polyplug.v1.InterceptResponse.error:type_name -> polyplug.v1.Error
-	30, // 20: polyplug.v1.InterceptModify.payload:type_name -> google.protobuf.Struct
-	29, // 21: polyplug.v1.NotifyRequest.context:type_name -> polyplug.v1.HookContext
-	30, // 22: polyplug.v1.NotifyRequest.payload:type_name -> google.protobuf.Struct
-	31, // 23: polyplug.v1.NotifyResponse.error:type_name -> polyplug.v1.Error
+	33, // 19: polyplug.v1.InterceptResponse.error:type_name -> polyplug.v1.Error
+	32, // 20: polyplug.v1.InterceptModify.payload:type_name -> google.protobuf.Struct
+	31, // 21: polyplug.v1.NotifyRequest.context:type_name -> polyplug.v1.HookContext
+	32, // 22: polyplug.v1.NotifyRequest.payload:type_name -> google.protobuf.Struct
+	33, // 23: polyplug.v1.NotifyResponse.error:type_name -> polyplug.v1.Error
 	22, // 24: polyplug.v1.ServeHTTPRequest.head:type_name -> polyplug.v1.HttpRequestHead
 	23, // 25: polyplug.v1.ServeHTTPRequest.end:type_name -> polyplug.v1.HttpRequestEnd
-	29, // 26: polyplug.v1.HttpRequestHead.context:type_name -> polyplug.v1.HookContext
+	31, // 26: polyplug.v1.HttpRequestHead.context:type_name -> polyplug.v1.HookContext
 	20, // 27: polyplug.v1.HttpRequestHead.headers:type_name -> polyplug.v1.HttpHeader
 	20, // 28: polyplug.v1.HttpRequestEnd.trailers:type_name -> polyplug.v1.HttpHeader
 	25, // 29: polyplug.v1.ServeHTTPResponse.head:type_name -> polyplug.v1.HttpResponseHead
 	26, // 30: polyplug.v1.ServeHTTPResponse.trailers:type_name -> polyplug.v1.HttpResponseTrailers
-	31, // 31: polyplug.v1.ServeHTTPResponse.error:type_name -> polyplug.v1.Error
+	33, // 31: polyplug.v1.ServeHTTPResponse.error:type_name -> polyplug.v1.Error
 	20, // 32: polyplug.v1.HttpResponseHead.headers:type_name -> polyplug.v1.HttpHeader
 	20, // 33: polyplug.v1.HttpResponseTrailers.headers:type_name -> polyplug.v1.HttpHeader
-	29, // 34: polyplug.v1.ExecuteCommandRequest.context:type_name -> polyplug.v1.HookContext
-	30, // 35: polyplug.v1.ExecuteCommandResponse.data:type_name -> google.protobuf.Struct
-	31, // 36: polyplug.v1.ExecuteCommandResponse.error:type_name -> polyplug.v1.Error
-	1,  // 37: polyplug.v1.Plugin.Describe:input_type -> polyplug.v1.DescribeRequest
-	6,  // 38: polyplug.v1.Plugin.Activate:input_type -> polyplug.v1.ActivateRequest
-	9,  // 39: polyplug.v1.Plugin.Deactivate:input_type -> polyplug.v1.DeactivateRequest
-	11, // 40: polyplug.v1.Plugin.ConfigurationChanged:input_type -> polyplug.v1.ConfigurationChangedRequest
-	13, // 41: polyplug.v1.Plugin.Intercept:input_type -> polyplug.v1.InterceptRequest
-	18, // 42: polyplug.v1.Plugin.Notify:input_type -> polyplug.v1.NotifyRequest
-	21, // 43: polyplug.v1.Plugin.ServeHTTP:input_type -> polyplug.v1.ServeHTTPRequest
-	27, // 44: polyplug.v1.Plugin.ExecuteCommand:input_type -> polyplug.v1.ExecuteCommandRequest
-	2,  // 45: polyplug.v1.Plugin.Describe:output_type -> polyplug.v1.DescribeResponse
-	8,  // 46: polyplug.v1.Plugin.Activate:output_type -> polyplug.v1.ActivateResponse
-	10, // 47: polyplug.v1.Plugin.Deactivate:output_type -> polyplug.v1.DeactivateResponse
-	12, // 48: polyplug.v1.Plugin.ConfigurationChanged:output_type -> polyplug.v1.ConfigurationChangedResponse
-	14, // 49: polyplug.v1.Plugin.Intercept:output_type -> polyplug.v1.InterceptResponse
-	19, // 50: polyplug.v1.Plugin.Notify:output_type -> polyplug.v1.NotifyResponse
-	24, // 51: polyplug.v1.Plugin.ServeHTTP:output_type -> polyplug.v1.ServeHTTPResponse
-	28, // 52: polyplug.v1.Plugin.ExecuteCommand:output_type -> polyplug.v1.ExecuteCommandResponse
-	45, // [45:53] is the sub-list for method output_type
-	37, // [37:45] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	31, // 34: polyplug.v1.ExecuteCommandRequest.context:type_name -> polyplug.v1.HookContext
+	32, // 35: polyplug.v1.ExecuteCommandResponse.data:type_name -> google.protobuf.Struct
+	33, // 36: polyplug.v1.ExecuteCommandResponse.error:type_name -> polyplug.v1.Error
+	31, // 37: polyplug.v1.OnClusterMessageRequest.context:type_name -> polyplug.v1.HookContext
+	32, // 38: polyplug.v1.OnClusterMessageRequest.payload:type_name -> google.protobuf.Struct
+	33, // 39: polyplug.v1.OnClusterMessageResponse.error:type_name -> polyplug.v1.Error
+	1,  // 40: polyplug.v1.Plugin.Describe:input_type -> polyplug.v1.DescribeRequest
+	6,  // 41: polyplug.v1.Plugin.Activate:input_type -> polyplug.v1.ActivateRequest
+	9,  // 42: polyplug.v1.Plugin.Deactivate:input_type -> polyplug.v1.DeactivateRequest
+	11, // 43: polyplug.v1.Plugin.ConfigurationChanged:input_type -> polyplug.v1.ConfigurationChangedRequest
+	13, // 44: polyplug.v1.Plugin.Intercept:input_type -> polyplug.v1.InterceptRequest
+	18, // 45: polyplug.v1.Plugin.Notify:input_type -> polyplug.v1.NotifyRequest
+	21, // 46: polyplug.v1.Plugin.ServeHTTP:input_type -> polyplug.v1.ServeHTTPRequest
+	27, // 47: polyplug.v1.Plugin.ExecuteCommand:input_type -> polyplug.v1.ExecuteCommandRequest
+	29, // 48: polyplug.v1.Plugin.OnClusterMessage:input_type -> polyplug.v1.OnClusterMessageRequest
+	2,  // 49: polyplug.v1.Plugin.Describe:output_type -> polyplug.v1.DescribeResponse
+	8,  // 50: polyplug.v1.Plugin.Activate:output_type -> polyplug.v1.ActivateResponse
+	10, // 51: polyplug.v1.Plugin.Deactivate:output_type -> polyplug.v1.DeactivateResponse
+	12, // 52: polyplug.v1.Plugin.ConfigurationChanged:output_type -> polyplug.v1.ConfigurationChangedResponse
+	14, // 53: polyplug.v1.Plugin.Intercept:output_type -> polyplug.v1.InterceptResponse
+	19, // 54: polyplug.v1.Plugin.Notify:output_type -> polyplug.v1.NotifyResponse
+	24, // 55: polyplug.v1.Plugin.ServeHTTP:output_type -> polyplug.v1.ServeHTTPResponse
+	28, // 56: polyplug.v1.Plugin.ExecuteCommand:output_type -> polyplug.v1.ExecuteCommandResponse
+	30, // 57: polyplug.v1.Plugin.OnClusterMessage:output_type -> polyplug.v1.OnClusterMessageResponse
+	49, // [49:58] is the sub-list for method output_type
+	40, // [40:49] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_plugin_proto_init() }
@@ -2223,7 +2363,7 @@ func file_polyplug_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_plugin_proto_rawDesc), len(file_polyplug_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

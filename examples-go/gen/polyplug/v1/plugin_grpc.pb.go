@@ -53,6 +53,7 @@ const (
 	Plugin_Notify_FullMethodName               = "/polyplug.v1.Plugin/Notify"
 	Plugin_ServeHTTP_FullMethodName            = "/polyplug.v1.Plugin/ServeHTTP"
 	Plugin_ExecuteCommand_FullMethodName       = "/polyplug.v1.Plugin/ExecuteCommand"
+	Plugin_OnClusterMessage_FullMethodName     = "/polyplug.v1.Plugin/OnClusterMessage"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -146,6 +147,12 @@ type PluginClient interface {
 	// DescribeResponse.commands (slash-command style). The gateway routes by
 	// name and never calls it for an unlisted command. Default deadline: 30 s.
 	ExecuteCommand(ctx context.Context, in *ExecuteCommandRequest, opts ...grpc.CallOption) (*ExecuteCommandResponse, error)
+	// OnClusterMessage delivers a message that a copy of this plugin on another
+	// gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
+	// Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
+	// node arrive in the order it sent them; the answer is not awaited by the
+	// sender (failures are logged only).
+	OnClusterMessage(ctx context.Context, in *OnClusterMessageRequest, opts ...grpc.CallOption) (*OnClusterMessageResponse, error)
 }
 
 type pluginClient struct {
@@ -233,6 +240,16 @@ func (c *pluginClient) ExecuteCommand(ctx context.Context, in *ExecuteCommandReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ExecuteCommandResponse)
 	err := c.cc.Invoke(ctx, Plugin_ExecuteCommand_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *pluginClient) OnClusterMessage(ctx context.Context, in *OnClusterMessageRequest, opts ...grpc.CallOption) (*OnClusterMessageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OnClusterMessageResponse)
+	err := c.cc.Invoke(ctx, Plugin_OnClusterMessage_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -330,6 +347,12 @@ type PluginServer interface {
 	// DescribeResponse.commands (slash-command style). The gateway routes by
 	// name and never calls it for an unlisted command. Default deadline: 30 s.
 	ExecuteCommand(context.Context, *ExecuteCommandRequest) (*ExecuteCommandResponse, error)
+	// OnClusterMessage delivers a message that a copy of this plugin on another
+	// gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
+	// Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
+	// node arrive in the order it sent them; the answer is not awaited by the
+	// sender (failures are logged only).
+	OnClusterMessage(context.Context, *OnClusterMessageRequest) (*OnClusterMessageResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -363,6 +386,9 @@ func (UnimplementedPluginServer) ServeHTTP(grpc.BidiStreamingServer[ServeHTTPReq
 }
 func (UnimplementedPluginServer) ExecuteCommand(context.Context, *ExecuteCommandRequest) (*ExecuteCommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExecuteCommand not implemented")
+}
+func (UnimplementedPluginServer) OnClusterMessage(context.Context, *OnClusterMessageRequest) (*OnClusterMessageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method OnClusterMessage not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -518,6 +544,24 @@ func _Plugin_ExecuteCommand_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_OnClusterMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OnClusterMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).OnClusterMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_OnClusterMessage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).OnClusterMessage(ctx, req.(*OnClusterMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -552,6 +596,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExecuteCommand",
 			Handler:    _Plugin_ExecuteCommand_Handler,
+		},
+		{
+			MethodName: "OnClusterMessage",
+			Handler:    _Plugin_OnClusterMessage_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

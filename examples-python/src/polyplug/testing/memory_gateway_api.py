@@ -27,6 +27,8 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
         self.saved_configs: list[JsonObject] = []
         self.logs: list[pb.LogRequest] = []
         self.events: list[pb.PublishEventRequest] = []
+        #: Messages sent with ``publish_cluster_message`` (a test plays the other copies).
+        self.cluster_messages: list[pb.PublishClusterMessageRequest] = []
 
     def _live(self, key: str) -> tuple[bytes, float | None] | None:
         entry = self._kv.get(key)
@@ -128,6 +130,13 @@ class MemoryGatewayApi(pb_grpc.GatewayAPIServicer):
         with self._lock:
             self.events.append(request)
         return pb.PublishEventResponse()
+
+    def PublishClusterMessage(
+        self, request: pb.PublishClusterMessageRequest, context: grpc.ServicerContext
+    ) -> pb.PublishClusterMessageResponse:
+        with self._lock:
+            self.cluster_messages.append(request)
+        return pb.PublishClusterMessageResponse()
 
     def GetConfig(
         self, request: pb.GetConfigRequest, context: grpc.ServicerContext

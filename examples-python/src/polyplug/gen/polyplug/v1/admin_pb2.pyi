@@ -146,6 +146,34 @@ SETTING_TYPE_LIST: SettingType.ValueType  # 7
 """A list of strings."""
 Global___SettingType: _TypeAlias = SettingType  # noqa: Y015
 
+class _NodeStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _NodeStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_NodeStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    NODE_STATUS_UNSPECIFIED: _NodeStatus.ValueType  # 0
+    """Never sent."""
+    NODE_STATUS_ALIVE: _NodeStatus.ValueType  # 1
+    """Heartbeating."""
+    NODE_STATUS_DEAD: _NodeStatus.ValueType  # 2
+    """No heartbeat for longer than the dead-after interval (10 s by default)."""
+    NODE_STATUS_STOPPED: _NodeStatus.ValueType  # 3
+    """Shut down cleanly."""
+
+class NodeStatus(_NodeStatus, metaclass=_NodeStatusEnumTypeWrapper):
+    """NodeStatus is a cluster node's liveness."""
+
+NODE_STATUS_UNSPECIFIED: NodeStatus.ValueType  # 0
+"""Never sent."""
+NODE_STATUS_ALIVE: NodeStatus.ValueType  # 1
+"""Heartbeating."""
+NODE_STATUS_DEAD: NodeStatus.ValueType  # 2
+"""No heartbeat for longer than the dead-after interval (10 s by default)."""
+NODE_STATUS_STOPPED: NodeStatus.ValueType  # 3
+"""Shut down cleanly."""
+Global___NodeStatus: _TypeAlias = NodeStatus  # noqa: Y015
+
 class _SignatureTrust:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -624,6 +652,8 @@ class AdminGetStatusResponse(_message.Message):
     PLUGINS_FIELD_NUMBER: _builtins.int
     BROKEN_PLUGINS_FIELD_NUMBER: _builtins.int
     SIGNATURE_POLICY_FIELD_NUMBER: _builtins.int
+    NODE_ID_FIELD_NUMBER: _builtins.int
+    NODES_FIELD_NUMBER: _builtins.int
     version: _builtins.str
     """The gateway's version."""
     public_url: _builtins.str
@@ -632,6 +662,8 @@ class AdminGetStatusResponse(_message.Message):
     """The gateway's signature policy for installs: "require", "warn" or "off".
     Since 0.2.
     """
+    node_id: _builtins.str
+    """The id of the node that answered."""
     @_builtins.property
     def started_at(self) -> _timestamp_pb2.Timestamp:
         """When the admin server started (about when the gateway did)."""
@@ -644,6 +676,12 @@ class AdminGetStatusResponse(_message.Message):
     def broken_plugins(self) -> _containers.RepeatedCompositeFieldContainer[Global___BrokenPlugin]:
         """Plugin folders that could not be loaded."""
 
+    @_builtins.property
+    def nodes(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClusterNode]:
+        """Every gateway sharing this one's store, this one included, each with its
+        plugins' states (a gateway with the SQLite store lists itself alone).
+        """
+
     def __init__(
         self,
         *,
@@ -653,14 +691,102 @@ class AdminGetStatusResponse(_message.Message):
         plugins: _abc.Iterable[Global___PluginInfo] | None = ...,
         broken_plugins: _abc.Iterable[Global___BrokenPlugin] | None = ...,
         signature_policy: _builtins.str = ...,
+        node_id: _builtins.str = ...,
+        nodes: _abc.Iterable[Global___ClusterNode] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["started_at", b"started_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_plugins", b"broken_plugins", "plugins", b"plugins", "public_url", b"public_url", "signature_policy", b"signature_policy", "started_at", b"started_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_plugins", b"broken_plugins", "node_id", b"node_id", "nodes", b"nodes", "plugins", b"plugins", "public_url", b"public_url", "signature_policy", b"signature_policy", "started_at", b"started_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AdminGetStatusResponse: _TypeAlias = AdminGetStatusResponse  # noqa: Y015
+
+@_typing.final
+class ClusterNode(_message.Message):
+    """ClusterNode is one gateway of a cluster, as its heartbeats describe it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NODE_ID_FIELD_NUMBER: _builtins.int
+    PUBLIC_URL_FIELD_NUMBER: _builtins.int
+    ADMIN_URL_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    PLUGINS_FIELD_NUMBER: _builtins.int
+    node_id: _builtins.str
+    """The node id (serve --node-id, or random per start)."""
+    public_url: _builtins.str
+    """Its public API base URL."""
+    admin_url: _builtins.str
+    """Its Admin API base URL (empty until its admin server listens)."""
+    version: _builtins.str
+    """Its gateway version."""
+    status: Global___NodeStatus.ValueType
+    """Alive, dead (no heartbeat for the dead-after interval) or stopped."""
+    @_builtins.property
+    def started_at(self) -> _timestamp_pb2.Timestamp:
+        """When it started."""
+
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp:
+        """Its last heartbeat (by the database's clock)."""
+
+    @_builtins.property
+    def plugins(self) -> _containers.RepeatedCompositeFieldContainer[Global___NodePlugin]:
+        """Each plugin on that node: id, version, supervision state."""
+
+    def __init__(
+        self,
+        *,
+        node_id: _builtins.str = ...,
+        public_url: _builtins.str = ...,
+        admin_url: _builtins.str = ...,
+        version: _builtins.str = ...,
+        started_at: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        status: Global___NodeStatus.ValueType = ...,
+        plugins: _abc.Iterable[Global___NodePlugin] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_seen", b"last_seen", "started_at", b"started_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admin_url", b"admin_url", "last_seen", b"last_seen", "node_id", b"node_id", "plugins", b"plugins", "public_url", b"public_url", "started_at", b"started_at", "status", b"status", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClusterNode: _TypeAlias = ClusterNode  # noqa: Y015
+
+@_typing.final
+class NodePlugin(_message.Message):
+    """NodePlugin is one plugin as one node runs it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLUGIN_ID_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    plugin_id: _builtins.str
+    """The plugin id."""
+    version: _builtins.str
+    """The version that node runs."""
+    state: Global___PluginState.ValueType
+    """Its supervision state on that node."""
+    def __init__(
+        self,
+        *,
+        plugin_id: _builtins.str = ...,
+        version: _builtins.str = ...,
+        state: Global___PluginState.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["plugin_id", b"plugin_id", "state", b"state", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NodePlugin: _TypeAlias = NodePlugin  # noqa: Y015
 
 @_typing.final
 class AdminListPluginsRequest(_message.Message):

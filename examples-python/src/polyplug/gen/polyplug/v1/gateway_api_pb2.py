@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpolyplug/v1/gateway_api.proto\x12\x0bpolyplug.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\" \n\x0cKvGetRequest\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\"v\n\rKvGetResponse\x12\x14\n\x05\x66ound\x18\x01 \x01(\x08R\x05\x66ound\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"\xae\x01\n\x0cKvSetRequest\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\x12\x1d\n\tif_equals\x18\x03 \x01(\x0cH\x00R\x08ifEquals\x12\x1d\n\tif_absent\x18\x04 \x01(\x08H\x00R\x08ifAbsent\x12+\n\x03ttl\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttlB\x0b\n\tcondition\"s\n\rKvSetResponse\x12\x18\n\x07\x61pplied\x18\x01 \x01(\x08R\x07\x61pplied\x12#\n\rcurrent_value\x18\x02 \x01(\x0cR\x0c\x63urrentValue\x12#\n\rcurrent_found\x18\x03 \x01(\x08R\x0c\x63urrentFound\"S\n\x0fKvDeleteRequest\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12 \n\tif_equals\x18\x02 \x01(\x0cH\x00R\x08ifEquals\x88\x01\x01\x42\x0c\n\n_if_equals\",\n\x10KvDeleteResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"c\n\rKvListRequest\x12\x16\n\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x1b\n\tpage_size\x18\x02 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"L\n\x0eKvListResponse\x12\x12\n\x04keys\x18\x01 \x03(\tR\x04keys\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n\nLogRequest\x12+\n\x05level\x18\x01 \x01(\x0e\x32\x15.polyplug.v1.LogLevelR\x05level\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12/\n\x06\x66ields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x06\x66ields\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"\r\n\x0bLogResponse\"\x91\x01\n\x13PublishEventRequest\x12\x14\n\x05\x65vent\x18\x01 \x01(\tR\x05\x65vent\x12\x31\n\x07payload\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x07payload\x12\x31\n\x08\x61udience\x18\x03 \x01(\x0b\x32\x15.polyplug.v1.AudienceR\x08\x61udience\"\xdc\x01\n\x08\x41udience\x12\x1d\n\nclient_ids\x18\x01 \x03(\tR\tclientIds\x12I\n\x0cmatch_labels\x18\x02 \x03(\x0b\x32&.polyplug.v1.Audience.MatchLabelsEntryR\x0bmatchLabels\x12&\n\x0fomit_client_ids\x18\x03 \x03(\tR\romitClientIds\x1a>\n\x10MatchLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x16\n\x14PublishEventResponse\"\x12\n\x10GetConfigRequest\"R\n\x11GetConfigResponse\x12=\n\rconfiguration\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\rconfiguration\"R\n\x11SaveConfigRequest\x12=\n\rconfiguration\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\rconfiguration\"\x14\n\x12SaveConfigResponse*\x8c\x01\n\x08LogLevel\x12\x19\n\x15LOG_LEVEL_UNSPECIFIED\x10\x00\x12\x13\n\x0fLOG_LEVEL_TRACE\x10\x01\x12\x13\n\x0fLOG_LEVEL_DEBUG\x10\x02\x12\x12\n\x0eLOG_LEVEL_INFO\x10\x03\x12\x12\n\x0eLOG_LEVEL_WARN\x10\x04\x12\x13\n\x0fLOG_LEVEL_ERROR\x10\x05\x32\xc2\x04\n\nGatewayAPI\x12>\n\x05KvGet\x12\x19.polyplug.v1.KvGetRequest\x1a\x1a.polyplug.v1.KvGetResponse\x12>\n\x05KvSet\x12\x19.polyplug.v1.KvSetRequest\x1a\x1a.polyplug.v1.KvSetResponse\x12G\n\x08KvDelete\x12\x1c.polyplug.v1.KvDeleteRequest\x1a\x1d.polyplug.v1.KvDeleteResponse\x12\x41\n\x06KvList\x12\x1a.polyplug.v1.KvListRequest\x1a\x1b.polyplug.v1.KvListResponse\x12\x38\n\x03Log\x12\x17.polyplug.v1.LogRequest\x1a\x18.polyplug.v1.LogResponse\x12S\n\x0cPublishEvent\x12 .polyplug.v1.PublishEventRequest\x1a!.polyplug.v1.PublishEventResponse\x12J\n\tGetConfig\x12\x1d.polyplug.v1.GetConfigRequest\x1a\x1e.polyplug.v1.GetConfigResponse\x12M\n\nSaveConfig\x12\x1e.polyplug.v1.SaveConfigRequest\x1a\x1f.polyplug.v1.SaveConfigResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpolyplug/v1/gateway_api.proto\x12\x0bpolyplug.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"g\n\x1cPublishClusterMessageRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x31\n\x07payload\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x07payload\"\x1f\n\x1dPublishClusterMessageResponse\" \n\x0cKvGetRequest\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\"v\n\rKvGetResponse\x12\x14\n\x05\x66ound\x18\x01 \x01(\x08R\x05\x66ound\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"\xae\x01\n\x0cKvSetRequest\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\x12\x1d\n\tif_equals\x18\x03 \x01(\x0cH\x00R\x08ifEquals\x12\x1d\n\tif_absent\x18\x04 \x01(\x08H\x00R\x08ifAbsent\x12+\n\x03ttl\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttlB\x0b\n\tcondition\"s\n\rKvSetResponse\x12\x18\n\x07\x61pplied\x18\x01 \x01(\x08R\x07\x61pplied\x12#\n\rcurrent_value\x18\x02 \x01(\x0cR\x0c\x63urrentValue\x12#\n\rcurrent_found\x18\x03 \x01(\x08R\x0c\x63urrentFound\"S\n\x0fKvDeleteRequest\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12 \n\tif_equals\x18\x02 \x01(\x0cH\x00R\x08ifEquals\x88\x01\x01\x42\x0c\n\n_if_equals\",\n\x10KvDeleteResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"c\n\rKvListRequest\x12\x16\n\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x1b\n\tpage_size\x18\x02 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"L\n\x0eKvListResponse\x12\x12\n\x04keys\x18\x01 \x03(\tR\x04keys\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n\nLogRequest\x12+\n\x05level\x18\x01 \x01(\x0e\x32\x15.polyplug.v1.LogLevelR\x05level\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12/\n\x06\x66ields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x06\x66ields\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"\r\n\x0bLogResponse\"\x91\x01\n\x13PublishEventRequest\x12\x14\n\x05\x65vent\x18\x01 \x01(\tR\x05\x65vent\x12\x31\n\x07payload\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x07payload\x12\x31\n\x08\x61udience\x18\x03 \x01(\x0b\x32\x15.polyplug.v1.AudienceR\x08\x61udience\"\xdc\x01\n\x08\x41udience\x12\x1d\n\nclient_ids\x18\x01 \x03(\tR\tclientIds\x12I\n\x0cmatch_labels\x18\x02 \x03(\x0b\x32&.polyplug.v1.Audience.MatchLabelsEntryR\x0bmatchLabels\x12&\n\x0fomit_client_ids\x18\x03 \x03(\tR\romitClientIds\x1a>\n\x10MatchLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x16\n\x14PublishEventResponse\"\x12\n\x10GetConfigRequest\"R\n\x11GetConfigResponse\x12=\n\rconfiguration\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\rconfiguration\"R\n\x11SaveConfigRequest\x12=\n\rconfiguration\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\rconfiguration\"\x14\n\x12SaveConfigResponse*\x8c\x01\n\x08LogLevel\x12\x19\n\x15LOG_LEVEL_UNSPECIFIED\x10\x00\x12\x13\n\x0fLOG_LEVEL_TRACE\x10\x01\x12\x13\n\x0fLOG_LEVEL_DEBUG\x10\x02\x12\x12\n\x0eLOG_LEVEL_INFO\x10\x03\x12\x12\n\x0eLOG_LEVEL_WARN\x10\x04\x12\x13\n\x0fLOG_LEVEL_ERROR\x10\x05\x32\xb2\x05\n\nGatewayAPI\x12>\n\x05KvGet\x12\x19.polyplug.v1.KvGetRequest\x1a\x1a.polyplug.v1.KvGetResponse\x12>\n\x05KvSet\x12\x19.polyplug.v1.KvSetRequest\x1a\x1a.polyplug.v1.KvSetResponse\x12G\n\x08KvDelete\x12\x1c.polyplug.v1.KvDeleteRequest\x1a\x1d.polyplug.v1.KvDeleteResponse\x12\x41\n\x06KvList\x12\x1a.polyplug.v1.KvListRequest\x1a\x1b.polyplug.v1.KvListResponse\x12\x38\n\x03Log\x12\x17.polyplug.v1.LogRequest\x1a\x18.polyplug.v1.LogResponse\x12S\n\x0cPublishEvent\x12 .polyplug.v1.PublishEventRequest\x1a!.polyplug.v1.PublishEventResponse\x12J\n\tGetConfig\x12\x1d.polyplug.v1.GetConfigRequest\x1a\x1e.polyplug.v1.GetConfigResponse\x12M\n\nSaveConfig\x12\x1e.polyplug.v1.SaveConfigRequest\x1a\x1f.polyplug.v1.SaveConfigResponse\x12n\n\x15PublishClusterMessage\x12).polyplug.v1.PublishClusterMessageRequest\x1a*.polyplug.v1.PublishClusterMessageResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,44 +37,48 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'ZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1'
   _globals['_AUDIENCE_MATCHLABELSENTRY']._loaded_options = None
   _globals['_AUDIENCE_MATCHLABELSENTRY']._serialized_options = b'8\001'
-  _globals['_LOGLEVEL']._serialized_start=1686
-  _globals['_LOGLEVEL']._serialized_end=1826
-  _globals['_KVGETREQUEST']._serialized_start=141
-  _globals['_KVGETREQUEST']._serialized_end=173
-  _globals['_KVGETRESPONSE']._serialized_start=175
-  _globals['_KVGETRESPONSE']._serialized_end=293
-  _globals['_KVSETREQUEST']._serialized_start=296
-  _globals['_KVSETREQUEST']._serialized_end=470
-  _globals['_KVSETRESPONSE']._serialized_start=472
-  _globals['_KVSETRESPONSE']._serialized_end=587
-  _globals['_KVDELETEREQUEST']._serialized_start=589
-  _globals['_KVDELETEREQUEST']._serialized_end=672
-  _globals['_KVDELETERESPONSE']._serialized_start=674
-  _globals['_KVDELETERESPONSE']._serialized_end=718
-  _globals['_KVLISTREQUEST']._serialized_start=720
-  _globals['_KVLISTREQUEST']._serialized_end=819
-  _globals['_KVLISTRESPONSE']._serialized_start=821
-  _globals['_KVLISTRESPONSE']._serialized_end=897
-  _globals['_LOGREQUEST']._serialized_start=900
-  _globals['_LOGREQUEST']._serialized_end=1063
-  _globals['_LOGRESPONSE']._serialized_start=1065
-  _globals['_LOGRESPONSE']._serialized_end=1078
-  _globals['_PUBLISHEVENTREQUEST']._serialized_start=1081
-  _globals['_PUBLISHEVENTREQUEST']._serialized_end=1226
-  _globals['_AUDIENCE']._serialized_start=1229
-  _globals['_AUDIENCE']._serialized_end=1449
-  _globals['_AUDIENCE_MATCHLABELSENTRY']._serialized_start=1387
-  _globals['_AUDIENCE_MATCHLABELSENTRY']._serialized_end=1449
-  _globals['_PUBLISHEVENTRESPONSE']._serialized_start=1451
-  _globals['_PUBLISHEVENTRESPONSE']._serialized_end=1473
-  _globals['_GETCONFIGREQUEST']._serialized_start=1475
-  _globals['_GETCONFIGREQUEST']._serialized_end=1493
-  _globals['_GETCONFIGRESPONSE']._serialized_start=1495
-  _globals['_GETCONFIGRESPONSE']._serialized_end=1577
-  _globals['_SAVECONFIGREQUEST']._serialized_start=1579
-  _globals['_SAVECONFIGREQUEST']._serialized_end=1661
-  _globals['_SAVECONFIGRESPONSE']._serialized_start=1663
-  _globals['_SAVECONFIGRESPONSE']._serialized_end=1683
-  _globals['_GATEWAYAPI']._serialized_start=1829
-  _globals['_GATEWAYAPI']._serialized_end=2407
+  _globals['_LOGLEVEL']._serialized_start=1824
+  _globals['_LOGLEVEL']._serialized_end=1964
+  _globals['_PUBLISHCLUSTERMESSAGEREQUEST']._serialized_start=141
+  _globals['_PUBLISHCLUSTERMESSAGEREQUEST']._serialized_end=244
+  _globals['_PUBLISHCLUSTERMESSAGERESPONSE']._serialized_start=246
+  _globals['_PUBLISHCLUSTERMESSAGERESPONSE']._serialized_end=277
+  _globals['_KVGETREQUEST']._serialized_start=279
+  _globals['_KVGETREQUEST']._serialized_end=311
+  _globals['_KVGETRESPONSE']._serialized_start=313
+  _globals['_KVGETRESPONSE']._serialized_end=431
+  _globals['_KVSETREQUEST']._serialized_start=434
+  _globals['_KVSETREQUEST']._serialized_end=608
+  _globals['_KVSETRESPONSE']._serialized_start=610
+  _globals['_KVSETRESPONSE']._serialized_end=725
+  _globals['_KVDELETEREQUEST']._serialized_start=727
+  _globals['_KVDELETEREQUEST']._serialized_end=810
+  _globals['_KVDELETERESPONSE']._serialized_start=812
+  _globals['_KVDELETERESPONSE']._serialized_end=856
+  _globals['_KVLISTREQUEST']._serialized_start=858
+  _globals['_KVLISTREQUEST']._serialized_end=957
+  _globals['_KVLISTRESPONSE']._serialized_start=959
+  _globals['_KVLISTRESPONSE']._serialized_end=1035
+  _globals['_LOGREQUEST']._serialized_start=1038
+  _globals['_LOGREQUEST']._serialized_end=1201
+  _globals['_LOGRESPONSE']._serialized_start=1203
+  _globals['_LOGRESPONSE']._serialized_end=1216
+  _globals['_PUBLISHEVENTREQUEST']._serialized_start=1219
+  _globals['_PUBLISHEVENTREQUEST']._serialized_end=1364
+  _globals['_AUDIENCE']._serialized_start=1367
+  _globals['_AUDIENCE']._serialized_end=1587
+  _globals['_AUDIENCE_MATCHLABELSENTRY']._serialized_start=1525
+  _globals['_AUDIENCE_MATCHLABELSENTRY']._serialized_end=1587
+  _globals['_PUBLISHEVENTRESPONSE']._serialized_start=1589
+  _globals['_PUBLISHEVENTRESPONSE']._serialized_end=1611
+  _globals['_GETCONFIGREQUEST']._serialized_start=1613
+  _globals['_GETCONFIGREQUEST']._serialized_end=1631
+  _globals['_GETCONFIGRESPONSE']._serialized_start=1633
+  _globals['_GETCONFIGRESPONSE']._serialized_end=1715
+  _globals['_SAVECONFIGREQUEST']._serialized_start=1717
+  _globals['_SAVECONFIGREQUEST']._serialized_end=1799
+  _globals['_SAVECONFIGRESPONSE']._serialized_start=1801
+  _globals['_SAVECONFIGRESPONSE']._serialized_end=1821
+  _globals['_GATEWAYAPI']._serialized_start=1967
+  _globals['_GATEWAYAPI']._serialized_end=2657
 # @@protoc_insertion_point(module_scope)

@@ -90,6 +90,51 @@ LOG_LEVEL_ERROR: LogLevel.ValueType  # 5
 Global___LogLevel: _TypeAlias = LogLevel  # noqa: Y015
 
 @_typing.final
+class PublishClusterMessageRequest(_message.Message):
+    """PublishClusterMessageRequest is a message for the plugin's other copies."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOPIC_FIELD_NUMBER: _builtins.int
+    PAYLOAD_FIELD_NUMBER: _builtins.int
+    topic: _builtins.str
+    """What the message is about, chosen by the plugin: [a-z0-9_.-]{1,128}."""
+    @_builtins.property
+    def payload(self) -> _struct_pb2.Struct:
+        """The message. At most 1 MiB serialized."""
+
+    def __init__(
+        self,
+        *,
+        topic: _builtins.str = ...,
+        payload: _struct_pb2.Struct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payload", b"payload", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PublishClusterMessageRequest: _TypeAlias = PublishClusterMessageRequest  # noqa: Y015
+
+@_typing.final
+class PublishClusterMessageResponse(_message.Message):
+    """PublishClusterMessageResponse acknowledges that the cluster accepted the message."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PublishClusterMessageResponse: _TypeAlias = PublishClusterMessageResponse  # noqa: Y015
+
+@_typing.final
 class KvGetRequest(_message.Message):
     """KvGetRequest reads one key."""
 

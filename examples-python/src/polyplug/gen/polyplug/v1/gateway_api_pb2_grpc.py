@@ -76,6 +76,11 @@ class GatewayAPIStub:
                 request_serializer=polyplug_dot_v1_dot_gateway__api__pb2.SaveConfigRequest.SerializeToString,
                 response_deserializer=polyplug_dot_v1_dot_gateway__api__pb2.SaveConfigResponse.FromString,
                 _registered_method=True)
+        self.PublishClusterMessage = channel.unary_unary(
+                '/polyplug.v1.GatewayAPI/PublishClusterMessage',
+                request_serializer=polyplug_dot_v1_dot_gateway__api__pb2.PublishClusterMessageRequest.SerializeToString,
+                response_deserializer=polyplug_dot_v1_dot_gateway__api__pb2.PublishClusterMessageResponse.FromString,
+                _registered_method=True)
 
 
 class GatewayAPIServicer:
@@ -158,6 +163,23 @@ class GatewayAPIServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PublishClusterMessage(self, request, context):
+        """PublishClusterMessage sends a message to this plugin's own copies on the
+        other gateways of a cluster (gateways sharing one PostgreSQL database run
+        every enabled plugin each). Each copy receives it through
+        Plugin.OnClusterMessage when it implements that hook; the sending copy
+        does not. Best effort and at most once: copies on nodes that are down or
+        restarting miss it. A gateway running alone (SQLite store) is a cluster
+        of one: OK, delivered to nobody.
+        Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+        "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+        RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+        the shared database cannot be reached (retry).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayAPIServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -200,6 +222,11 @@ def add_GatewayAPIServicer_to_server(servicer, server):
                     servicer.SaveConfig,
                     request_deserializer=polyplug_dot_v1_dot_gateway__api__pb2.SaveConfigRequest.FromString,
                     response_serializer=polyplug_dot_v1_dot_gateway__api__pb2.SaveConfigResponse.SerializeToString,
+            ),
+            'PublishClusterMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishClusterMessage,
+                    request_deserializer=polyplug_dot_v1_dot_gateway__api__pb2.PublishClusterMessageRequest.FromString,
+                    response_serializer=polyplug_dot_v1_dot_gateway__api__pb2.PublishClusterMessageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -420,6 +447,33 @@ class GatewayAPI:
             '/polyplug.v1.GatewayAPI/SaveConfig',
             polyplug_dot_v1_dot_gateway__api__pb2.SaveConfigRequest.SerializeToString,
             polyplug_dot_v1_dot_gateway__api__pb2.SaveConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishClusterMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/polyplug.v1.GatewayAPI/PublishClusterMessage',
+            polyplug_dot_v1_dot_gateway__api__pb2.PublishClusterMessageRequest.SerializeToString,
+            polyplug_dot_v1_dot_gateway__api__pb2.PublishClusterMessageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -108,6 +108,19 @@ class GatewayAPIStub:
     plugin, including the caller, receives Plugin.ConfigurationChanged with
     HookContext.origin_plugin_id set to this plugin's id.
     """
+    PublishClusterMessage: _grpc.UnaryUnaryMultiCallable[_gateway_api_pb2.PublishClusterMessageRequest, _gateway_api_pb2.PublishClusterMessageResponse]
+    """PublishClusterMessage sends a message to this plugin's own copies on the
+    other gateways of a cluster (gateways sharing one PostgreSQL database run
+    every enabled plugin each). Each copy receives it through
+    Plugin.OnClusterMessage when it implements that hook; the sending copy
+    does not. Best effort and at most once: copies on nodes that are down or
+    restarting miss it. A gateway running alone (SQLite store) is a cluster
+    of one: OK, delivered to nobody.
+    Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+    "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+    RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+    the shared database cannot be reached (retry).
+    """
 
 @_typing.type_check_only
 class GatewayAPIAsyncStub(GatewayAPIStub):
@@ -157,6 +170,19 @@ class GatewayAPIAsyncStub(GatewayAPIStub):
     names the offending field. On success every running instance of the
     plugin, including the caller, receives Plugin.ConfigurationChanged with
     HookContext.origin_plugin_id set to this plugin's id.
+    """
+    PublishClusterMessage: _aio.UnaryUnaryMultiCallable[_gateway_api_pb2.PublishClusterMessageRequest, _gateway_api_pb2.PublishClusterMessageResponse]  # type: ignore[assignment]
+    """PublishClusterMessage sends a message to this plugin's own copies on the
+    other gateways of a cluster (gateways sharing one PostgreSQL database run
+    every enabled plugin each). Each copy receives it through
+    Plugin.OnClusterMessage when it implements that hook; the sending copy
+    does not. Best effort and at most once: copies on nodes that are down or
+    restarting miss it. A gateway running alone (SQLite store) is a cluster
+    of one: OK, delivered to nobody.
+    Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+    "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+    RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+    the shared database cannot be reached (retry).
     """
 
 class GatewayAPIServicer(metaclass=_abc_1.ABCMeta):
@@ -252,6 +278,25 @@ class GatewayAPIServicer(metaclass=_abc_1.ABCMeta):
         names the offending field. On success every running instance of the
         plugin, including the caller, receives Plugin.ConfigurationChanged with
         HookContext.origin_plugin_id set to this plugin's id.
+        """
+
+    @_abc_1.abstractmethod
+    def PublishClusterMessage(
+        self,
+        request: _gateway_api_pb2.PublishClusterMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_gateway_api_pb2.PublishClusterMessageResponse, _abc.Awaitable[_gateway_api_pb2.PublishClusterMessageResponse]]:
+        """PublishClusterMessage sends a message to this plugin's own copies on the
+        other gateways of a cluster (gateways sharing one PostgreSQL database run
+        every enabled plugin each). Each copy receives it through
+        Plugin.OnClusterMessage when it implements that hook; the sending copy
+        does not. Best effort and at most once: copies on nodes that are down or
+        restarting miss it. A gateway running alone (SQLite store) is a cluster
+        of one: OK, delivered to nobody.
+        Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+        "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+        RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+        the shared database cannot be reached (retry).
         """
 
 def add_GatewayAPIServicer_to_server(servicer: GatewayAPIServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

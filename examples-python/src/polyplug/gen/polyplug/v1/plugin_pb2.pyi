@@ -73,6 +73,8 @@ class _HookEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Hook.ValueType],
     """Plugin.ServeHTTP, for the routes in http_routes."""
     HOOK_EXECUTE_COMMAND: _Hook.ValueType  # 7
     """Plugin.ExecuteCommand, for the commands in commands."""
+    HOOK_CLUSTER_MESSAGE: _Hook.ValueType  # 8
+    """OnClusterMessage."""
 
 class Hook(_Hook, metaclass=_HookEnumTypeWrapper):
     """Hook names one RPC of service Plugin that a plugin may implement.
@@ -100,6 +102,8 @@ HOOK_SERVE_HTTP: Hook.ValueType  # 6
 """Plugin.ServeHTTP, for the routes in http_routes."""
 HOOK_EXECUTE_COMMAND: Hook.ValueType  # 7
 """Plugin.ExecuteCommand, for the commands in commands."""
+HOOK_CLUSTER_MESSAGE: Hook.ValueType  # 8
+"""OnClusterMessage."""
 Global___Hook: _TypeAlias = Hook  # noqa: Y015
 
 @_typing.final
@@ -1048,3 +1052,65 @@ class ExecuteCommandResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExecuteCommandResponse: _TypeAlias = ExecuteCommandResponse  # noqa: Y015
+
+@_typing.final
+class OnClusterMessageRequest(_message.Message):
+    """OnClusterMessageRequest is a message from another copy of this plugin."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTEXT_FIELD_NUMBER: _builtins.int
+    TOPIC_FIELD_NUMBER: _builtins.int
+    PAYLOAD_FIELD_NUMBER: _builtins.int
+    FROM_NODE_ID_FIELD_NUMBER: _builtins.int
+    topic: _builtins.str
+    """The topic the sender chose."""
+    from_node_id: _builtins.str
+    """The node id of the gateway the sending copy runs on."""
+    @_builtins.property
+    def context(self) -> _common_pb2.HookContext:
+        """Call context."""
+
+    @_builtins.property
+    def payload(self) -> _struct_pb2.Struct:
+        """The message."""
+
+    def __init__(
+        self,
+        *,
+        context: _common_pb2.HookContext | None = ...,
+        topic: _builtins.str = ...,
+        payload: _struct_pb2.Struct | None = ...,
+        from_node_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "payload", b"payload"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "from_node_id", b"from_node_id", "payload", b"payload", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OnClusterMessageRequest: _TypeAlias = OnClusterMessageRequest  # noqa: Y015
+
+@_typing.final
+class OnClusterMessageResponse(_message.Message):
+    """OnClusterMessageResponse acknowledges a cluster message."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ERROR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def error(self) -> _common_pb2.Error:
+        """Set when the handler failed; logged only."""
+
+    def __init__(
+        self,
+        *,
+        error: _common_pb2.Error | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OnClusterMessageResponse: _TypeAlias = OnClusterMessageResponse  # noqa: Y015

@@ -80,6 +80,11 @@ class PluginStub:
                 request_serializer=polyplug_dot_v1_dot_plugin__pb2.ExecuteCommandRequest.SerializeToString,
                 response_deserializer=polyplug_dot_v1_dot_plugin__pb2.ExecuteCommandResponse.FromString,
                 _registered_method=True)
+        self.OnClusterMessage = channel.unary_unary(
+                '/polyplug.v1.Plugin/OnClusterMessage',
+                request_serializer=polyplug_dot_v1_dot_plugin__pb2.OnClusterMessageRequest.SerializeToString,
+                response_deserializer=polyplug_dot_v1_dot_plugin__pb2.OnClusterMessageResponse.FromString,
+                _registered_method=True)
 
 
 class PluginServicer:
@@ -211,6 +216,17 @@ class PluginServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OnClusterMessage(self, request, context):
+        """OnClusterMessage delivers a message that a copy of this plugin on another
+        gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
+        Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
+        node arrive in the order it sent them; the answer is not awaited by the
+        sender (failures are logged only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PluginServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -253,6 +269,11 @@ def add_PluginServicer_to_server(servicer, server):
                     servicer.ExecuteCommand,
                     request_deserializer=polyplug_dot_v1_dot_plugin__pb2.ExecuteCommandRequest.FromString,
                     response_serializer=polyplug_dot_v1_dot_plugin__pb2.ExecuteCommandResponse.SerializeToString,
+            ),
+            'OnClusterMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.OnClusterMessage,
+                    request_deserializer=polyplug_dot_v1_dot_plugin__pb2.OnClusterMessageRequest.FromString,
+                    response_serializer=polyplug_dot_v1_dot_plugin__pb2.OnClusterMessageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -477,6 +498,33 @@ class Plugin:
             '/polyplug.v1.Plugin/ExecuteCommand',
             polyplug_dot_v1_dot_plugin__pb2.ExecuteCommandRequest.SerializeToString,
             polyplug_dot_v1_dot_plugin__pb2.ExecuteCommandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OnClusterMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/polyplug.v1.Plugin/OnClusterMessage',
+            polyplug_dot_v1_dot_plugin__pb2.OnClusterMessageRequest.SerializeToString,
+            polyplug_dot_v1_dot_plugin__pb2.OnClusterMessageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -152,6 +152,13 @@ class PluginStub:
     DescribeResponse.commands (slash-command style). The gateway routes by
     name and never calls it for an unlisted command. Default deadline: 30 s.
     """
+    OnClusterMessage: _grpc.UnaryUnaryMultiCallable[_plugin_pb2.OnClusterMessageRequest, _plugin_pb2.OnClusterMessageResponse]
+    """OnClusterMessage delivers a message that a copy of this plugin on another
+    gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
+    Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
+    node arrive in the order it sent them; the answer is not awaited by the
+    sender (failures are logged only).
+    """
 
 @_typing.type_check_only
 class PluginAsyncStub(PluginStub):
@@ -251,6 +258,13 @@ class PluginAsyncStub(PluginStub):
     """ExecuteCommand runs one of the commands the plugin listed in
     DescribeResponse.commands (slash-command style). The gateway routes by
     name and never calls it for an unlisted command. Default deadline: 30 s.
+    """
+    OnClusterMessage: _aio.UnaryUnaryMultiCallable[_plugin_pb2.OnClusterMessageRequest, _plugin_pb2.OnClusterMessageResponse]  # type: ignore[assignment]
+    """OnClusterMessage delivers a message that a copy of this plugin on another
+    gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
+    Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
+    node arrive in the order it sent them; the answer is not awaited by the
+    sender (failures are logged only).
     """
 
 class PluginServicer(metaclass=_abc_1.ABCMeta):
@@ -396,6 +410,19 @@ class PluginServicer(metaclass=_abc_1.ABCMeta):
         """ExecuteCommand runs one of the commands the plugin listed in
         DescribeResponse.commands (slash-command style). The gateway routes by
         name and never calls it for an unlisted command. Default deadline: 30 s.
+        """
+
+    @_abc_1.abstractmethod
+    def OnClusterMessage(
+        self,
+        request: _plugin_pb2.OnClusterMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plugin_pb2.OnClusterMessageResponse, _abc.Awaitable[_plugin_pb2.OnClusterMessageResponse]]:
+        """OnClusterMessage delivers a message that a copy of this plugin on another
+        gateway of the cluster sent with GatewayAPI.PublishClusterMessage.
+        Called only when Describe lists HOOK_CLUSTER_MESSAGE. Messages from one
+        node arrive in the order it sent them; the answer is not awaited by the
+        sender (failures are logged only).
         """
 
 def add_PluginServicer_to_server(servicer: PluginServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -49,7 +49,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/admin.proto.
  */
 export const file_polyplug_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitAUKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkSMwoLcGVybWlzc2lvbnMYFiABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJTCg1Ub3BpY0ZhaWxNb2RlEg0KBXRvcGljGAEgASgJEiMKBG1vZGUYAiABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZRIOCgZzb3VyY2UYAyABKAkiYAoXQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEg0KBXRvcGljGAIgASgJEiMKBG1vZGUYAyABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZSJDChhBZG1pblNldEZhaWxNb2RlUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3Qi5AEKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEhgKEHNpZ25hdHVyZV9wb2xpY3kYBiABKAkiGQoXQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QiRAoYQWRtaW5MaXN0UGx1Z2luc1Jlc3BvbnNlEigKB3BsdWdpbnMYASADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIioKFUFkbWluR2V0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiQQoWQWRtaW5HZXRQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIpcBChlBZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0Eg4KBmJ1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGQoRcmVxdWlyZV9zaWduYXR1cmUYAyABKAgSPAoUYXBwcm92ZWRfcGVybWlzc2lvbnMYBCABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJ4ChFQbHVnaW5QZXJtaXNzaW9ucxILCgNhcGkYASADKAkSDwoHbmV0d29yaxgCIAEoCRISCgpyZWFkX3BhdGhzGAMgAygJEjEKBmxpbWl0cxgEIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblJlc291cmNlTGltaXRzImYKFFBsdWdpblJlc291cmNlTGltaXRzEhIKCm1lbW9yeV9taWIYASABKA0SEwoLY3B1X3BlcmNlbnQYAiABKA0SEQoJcHJvY2Vzc2VzGAMgASgNEhIKCm9wZW5fZmlsZXMYBCABKA0i1wEKGkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8SGAoQcHJldmlvdXNfdmVyc2lvbhgCIAEoCRIOCgZzaGEyNTYYAyABKAkSDgoGc2lnbmVkGAQgASgIEg4KBmtleV9pZBgFIAEoCRI0Cg9zaWduYXR1cmVfdHJ1c3QYBiABKA4yGy5wb2x5cGx1Zy52MS5TaWduYXR1cmVUcnVzdBIQCgh3YXJuaW5ncxgHIAMoCSItChhBZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkQKGUFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLQoYQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSIsChlBZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkiKgoVQWRtaW5HZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJtChZBZG1pbkdldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoIc2V0dGluZ3MYAiADKAsyGC5wb2x5cGx1Zy52MS5TZXR0aW5nU3BlYyJiChVBZG1pblNldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEicKBmNvbmZpZxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbWVyZ2UYAyABKAgiQQoWQWRtaW5TZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0InMKFkFkbWluU3RyZWFtTG9nc1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEigKCW1pbl9sZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEg4KBmZvbGxvdxgDIAEoCBIMCgR0YWlsGAQgASgNIsYBChdBZG1pblN0cmVhbUxvZ3NSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVsZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEgsKA21zZxgDIAEoCRIRCglwbHVnaW5faWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRInCgZmaWVsZHMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ij0KGEFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSDgoGcmVjZW50GAIgASgNIpsDChlBZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKDXN0YXRlX2NoYW5nZWQYAiABKAsyHy5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZUNoYW5nZWRIABIxCglpbnN0YWxsZWQYAyABKAsyHC5wb2x5cGx1Zy52MS5QbHVnaW5JbnN0YWxsZWRIABItCgdyZW1vdmVkGAQgASgLMhoucG9seXBsdWcudjEuUGx1Z2luUmVtb3ZlZEgAEjoKDmNvbmZpZ19jaGFuZ2VkGAUgASgLMiAucG9seXBsdWcudjEuUGx1Z2luQ29uZmlnQ2hhbmdlZEgAEjgKEGNvbW1hbmRfY29uZmxpY3QYBiABKAsyHC5wb2x5cGx1Zy52MS5Db21tYW5kQ29uZmxpY3RIABI5CgxwbHVnaW5fZXZlbnQYByABKAsyIS5wb2x5cGx1Zy52MS5QbHVnaW5QdWJsaXNoZWRFdmVudEgAQgcKBWV2ZW50Ip0BChJQbHVnaW5TdGF0ZUNoYW5nZWQSEQoJcGx1Z2luX2lkGAEgASgJEicKBXN0YXRlGAIgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSCwoDcGlkGAMgASgNEhAKCHJlc3RhcnRzGAQgASgNEiwKCmxhc3RfZXJyb3IYBSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvciJPCg9QbHVnaW5JbnN0YWxsZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSGAoQcHJldmlvdXNfdmVyc2lvbhgDIAEoCSIzCg1QbHVnaW5SZW1vdmVkEhEKCXBsdWdpbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJIj4KE1BsdWdpbkNvbmZpZ0NoYW5nZWQSEQoJcGx1Z2luX2lkGAEgASgJEhQKDGNoYW5nZWRfa2V5cxgCIAMoCSI2Cg9Db21tYW5kQ29uZmxpY3QSDwoHY29tbWFuZBgBIAEoCRISCgpwbHVnaW5faWRzGAIgAygJInYKFFBsdWdpblB1Ymxpc2hlZEV2ZW50EhEKCXBsdWdpbl9pZBgBIAEoCRINCgVldmVudBgCIAEoCRIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgpyZXF1ZXN0X2lkGAQgASgJKuoBCgtQbHVnaW5TdGF0ZRIcChhQTFVHSU5fU1RBVEVfVU5TUEVDSUZJRUQQABIcChhQTFVHSU5fU1RBVEVfTk9UX1JVTk5JTkcQARIZChVQTFVHSU5fU1RBVEVfU1RBUlRJTkcQAhIXChNQTFVHSU5fU1RBVEVfQUNUSVZFEAMSGgoWUExVR0lOX1NUQVRFX1VOSEVBTFRIWRAEEhsKF1BMVUdJTl9TVEFURV9SRVNUQVJUSU5HEAUSFwoTUExVR0lOX1NUQVRFX0ZBSUxFRBAGEhkKFVBMVUdJTl9TVEFURV9TVE9QUElORxAHKtYBCgtTZXR0aW5nVHlwZRIcChhTRVRUSU5HX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTRVRUSU5HX1RZUEVfQk9PTBABEhUKEVNFVFRJTkdfVFlQRV9URVhUEAISGQoVU0VUVElOR19UWVBFX0xPTkdURVhUEAMSFwoTU0VUVElOR19UWVBFX05VTUJFUhAEEhcKE1NFVFRJTkdfVFlQRV9TRUxFQ1QQBRIXChNTRVRUSU5HX1RZUEVfU0VDUkVUEAYSFQoRU0VUVElOR19UWVBFX0xJU1QQByqLAQoOU2lnbmF0dXJlVHJ1c3QSHwobU0lHTkFUVVJFX1RSVVNUX1VOU1BFQ0lGSUVEEAASHAoYU0lHTkFUVVJFX1RSVVNUX1VOU0lHTkVEEAESGwoXU0lHTkFUVVJFX1RSVVNUX1RSVVNURUQQAhIdChlTSUdOQVRVUkVfVFJVU1RfVU5UUlVTVEVEEAMytwkKBUFkbWluElQKCUdldFN0YXR1cxIiLnBvbHlwbHVnLnYxLkFkbWluR2V0U3RhdHVzUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0U3RhdHVzUmVzcG9uc2USWgoLTGlzdFBsdWdpbnMSJC5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVxdWVzdBolLnBvbHlwbHVnLnYxLkFkbWluTGlzdFBsdWdpbnNSZXNwb25zZRJUCglHZXRQbHVnaW4SIi5wb2x5cGx1Zy52MS5BZG1pbkdldFBsdWdpblJlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFBsdWdpblJlc3BvbnNlEmAKDUluc3RhbGxQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USXQoMRW5hYmxlUGx1Z2luEiUucG9seXBsdWcudjEuQWRtaW5FbmFibGVQbHVnaW5SZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRJgCg1EaXNhYmxlUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5EaXNhYmxlUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEmAKDVJlc3RhcnRQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pblJlc3RhcnRQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USXQoMUmVtb3ZlUGx1Z2luEiUucG9seXBsdWcudjEuQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5SZW1vdmVQbHVnaW5SZXNwb25zZRJUCglHZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pbkdldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldENvbmZpZ1Jlc3BvbnNlElQKCVNldENvbmZpZxIiLnBvbHlwbHVnLnYxLkFkbWluU2V0Q29uZmlnUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluU2V0Q29uZmlnUmVzcG9uc2USWQoKU3RyZWFtTG9ncxIjLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtTG9nc1JlcXVlc3QaJC5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXNwb25zZTABEl8KDFN0cmVhbUV2ZW50cxIlLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2UwARJaCgtTZXRGYWlsTW9kZRIkLnBvbHlwbHVnLnYxLkFkbWluU2V0RmFpbE1vZGVSZXF1ZXN0GiUucG9seXBsdWcudjEuQWRtaW5TZXRGYWlsTW9kZVJlc3BvbnNlQkVaQ2dpdGh1Yi5jb20vcG9seXBsdWcvcG9seXBsdWcvZXhhbXBsZXMtZ28vZ2VuL3BvbHlwbHVnL3YxO3BvbHlwbHVndjFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
+  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitAUKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkSMwoLcGVybWlzc2lvbnMYFiABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJTCg1Ub3BpY0ZhaWxNb2RlEg0KBXRvcGljGAEgASgJEiMKBG1vZGUYAiABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZRIOCgZzb3VyY2UYAyABKAkiYAoXQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEg0KBXRvcGljGAIgASgJEiMKBG1vZGUYAyABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZSJDChhBZG1pblNldEZhaWxNb2RlUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QingIKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEhgKEHNpZ25hdHVyZV9wb2xpY3kYBiABKAkSDwoHbm9kZV9pZBgHIAEoCRInCgVub2RlcxgIIAMoCzIYLnBvbHlwbHVnLnYxLkNsdXN0ZXJOb2RlIogCCgtDbHVzdGVyTm9kZRIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSEQoJYWRtaW5fdXJsGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSLgoKc3RhcnRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF9zZWVuGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgZzdGF0dXMYByABKA4yFy5wb2x5cGx1Zy52MS5Ob2RlU3RhdHVzEigKB3BsdWdpbnMYCCADKAsyFy5wb2x5cGx1Zy52MS5Ob2RlUGx1Z2luIlkKCk5vZGVQbHVnaW4SEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSJwoFc3RhdGUYAyABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZSIZChdBZG1pbkxpc3RQbHVnaW5zUmVxdWVzdCJEChhBZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USKAoHcGx1Z2lucxgBIAMoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iKgoVQWRtaW5HZXRQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJBChZBZG1pbkdldFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8ilwEKGUFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QSDgoGYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIZChFyZXF1aXJlX3NpZ25hdHVyZRgDIAEoCBI8ChRhcHByb3ZlZF9wZXJtaXNzaW9ucxgEIAEoCzIeLnBvbHlwbHVnLnYxLlBsdWdpblBlcm1pc3Npb25zIngKEVBsdWdpblBlcm1pc3Npb25zEgsKA2FwaRgBIAMoCRIPCgduZXR3b3JrGAIgASgJEhIKCnJlYWRfcGF0aHMYAyADKAkSMQoGbGltaXRzGAQgASgLMiEucG9seXBsdWcudjEuUGx1Z2luUmVzb3VyY2VMaW1pdHMiZgoUUGx1Z2luUmVzb3VyY2VMaW1pdHMSEgoKbWVtb3J5X21pYhgBIAEoDRITCgtjcHVfcGVyY2VudBgCIAEoDRIRCglwcm9jZXNzZXMYAyABKA0SEgoKb3Blbl9maWxlcxgEIAEoDSLXAQoaQWRtaW5JbnN0YWxsUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbxIYChBwcmV2aW91c192ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRIOCgZzaWduZWQYBCABKAgSDgoGa2V5X2lkGAUgASgJEjQKD3NpZ25hdHVyZV90cnVzdBgGIAEoDjIbLnBvbHlwbHVnLnYxLlNpZ25hdHVyZVRydXN0EhAKCHdhcm5pbmdzGAcgAygJIi0KGEFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRAoZQWRtaW5FbmFibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluRGlzYWJsZVBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLgoZQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiRQoaQWRtaW5SZXN0YXJ0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyItChhBZG1pblJlbW92ZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIiwKGUFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCSIqChVBZG1pbkdldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIm0KFkFkbWluR2V0Q29uZmlnUmVzcG9uc2USJwoGY29uZmlnGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCghzZXR0aW5ncxgCIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjImIKFUFkbWluU2V0Q29uZmlnUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSJwoGY29uZmlnGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVtZXJnZRgDIAEoCCJBChZBZG1pblNldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QicwoWQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkSKAoJbWluX2xldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSDgoGZm9sbG93GAMgASgIEgwKBHRhaWwYBCABKA0ixgEKF0FkbWluU3RyZWFtTG9nc1Jlc3BvbnNlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWxldmVsGAIgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSCwoDbXNnGAMgASgJEhEKCXBsdWdpbl9pZBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEicKBmZpZWxkcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPQoYQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCRIOCgZyZWNlbnQYAiABKA0imwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHKm8KCk5vZGVTdGF0dXMSGwoXTk9ERV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFOT0RFX1NUQVRVU19BTElWRRABEhQKEE5PREVfU1RBVFVTX0RFQUQQAhIXChNOT0RFX1NUQVRVU19TVE9QUEVEEAMqiwEKDlNpZ25hdHVyZVRydXN0Eh8KG1NJR05BVFVSRV9UUlVTVF9VTlNQRUNJRklFRBAAEhwKGFNJR05BVFVSRV9UUlVTVF9VTlNJR05FRBABEhsKF1NJR05BVFVSRV9UUlVTVF9UUlVTVEVEEAISHQoZU0lHTkFUVVJFX1RSVVNUX1VOVFJVU1RFRBADMrcJCgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAESWgoLU2V0RmFpbE1vZGUSJC5wb2x5cGx1Zy52MS5BZG1pblNldEZhaWxNb2RlUmVxdWVzdBolLnBvbHlwbHVnLnYxLkFkbWluU2V0RmFpbE1vZGVSZXNwb25zZUJFWkNnaXRodWIuY29tL3BvbHlwbHVnL3BvbHlwbHVnL2V4YW1wbGVzLWdvL2dlbi9wb2x5cGx1Zy92MTtwb2x5cGx1Z3YxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
 
 /**
  * PluginError is the last failure of a plugin.
@@ -611,6 +611,21 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
    * @generated from field: string signature_policy = 6;
    */
   signaturePolicy: string;
+
+  /**
+   * The id of the node that answered.
+   *
+   * @generated from field: string node_id = 7;
+   */
+  nodeId: string;
+
+  /**
+   * Every gateway sharing this one's store, this one included, each with its
+   * plugins' states (a gateway with the SQLite store lists itself alone).
+   *
+   * @generated from field: repeated polyplug.v1.ClusterNode nodes = 8;
+   */
+  nodes: ClusterNode[];
 };
 
 /**
@@ -619,6 +634,111 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
  */
 export const AdminGetStatusResponseSchema: GenMessage<AdminGetStatusResponse> = /*@__PURE__*/
   messageDesc(file_polyplug_v1_admin, 10);
+
+/**
+ * ClusterNode is one gateway of a cluster, as its heartbeats describe it.
+ *
+ * @generated from message polyplug.v1.ClusterNode
+ */
+export type ClusterNode = Message<"polyplug.v1.ClusterNode"> & {
+  /**
+   * The node id (serve --node-id, or random per start).
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * Its public API base URL.
+   *
+   * @generated from field: string public_url = 2;
+   */
+  publicUrl: string;
+
+  /**
+   * Its Admin API base URL (empty until its admin server listens).
+   *
+   * @generated from field: string admin_url = 3;
+   */
+  adminUrl: string;
+
+  /**
+   * Its gateway version.
+   *
+   * @generated from field: string version = 4;
+   */
+  version: string;
+
+  /**
+   * When it started.
+   *
+   * @generated from field: google.protobuf.Timestamp started_at = 5;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * Its last heartbeat (by the database's clock).
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen = 6;
+   */
+  lastSeen?: Timestamp | undefined;
+
+  /**
+   * Alive, dead (no heartbeat for the dead-after interval) or stopped.
+   *
+   * @generated from field: polyplug.v1.NodeStatus status = 7;
+   */
+  status: NodeStatus;
+
+  /**
+   * Each plugin on that node: id, version, supervision state.
+   *
+   * @generated from field: repeated polyplug.v1.NodePlugin plugins = 8;
+   */
+  plugins: NodePlugin[];
+};
+
+/**
+ * Describes the message polyplug.v1.ClusterNode.
+ * Use `create(ClusterNodeSchema)` to create a new message.
+ */
+export const ClusterNodeSchema: GenMessage<ClusterNode> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 11);
+
+/**
+ * NodePlugin is one plugin as one node runs it.
+ *
+ * @generated from message polyplug.v1.NodePlugin
+ */
+export type NodePlugin = Message<"polyplug.v1.NodePlugin"> & {
+  /**
+   * The plugin id.
+   *
+   * @generated from field: string plugin_id = 1;
+   */
+  pluginId: string;
+
+  /**
+   * The version that node runs.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * Its supervision state on that node.
+   *
+   * @generated from field: polyplug.v1.PluginState state = 3;
+   */
+  state: PluginState;
+};
+
+/**
+ * Describes the message polyplug.v1.NodePlugin.
+ * Use `create(NodePluginSchema)` to create a new message.
+ */
+export const NodePluginSchema: GenMessage<NodePlugin> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 12);
 
 /**
  * AdminListPluginsRequest asks for every plugin.
@@ -633,7 +753,7 @@ export type AdminListPluginsRequest = Message<"polyplug.v1.AdminListPluginsReque
  * Use `create(AdminListPluginsRequestSchema)` to create a new message.
  */
 export const AdminListPluginsRequestSchema: GenMessage<AdminListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 11);
+  messageDesc(file_polyplug_v1_admin, 13);
 
 /**
  * AdminListPluginsResponse lists every plugin, by id.
@@ -654,7 +774,7 @@ export type AdminListPluginsResponse = Message<"polyplug.v1.AdminListPluginsResp
  * Use `create(AdminListPluginsResponseSchema)` to create a new message.
  */
 export const AdminListPluginsResponseSchema: GenMessage<AdminListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 12);
+  messageDesc(file_polyplug_v1_admin, 14);
 
 /**
  * AdminGetPluginRequest names a plugin.
@@ -675,7 +795,7 @@ export type AdminGetPluginRequest = Message<"polyplug.v1.AdminGetPluginRequest">
  * Use `create(AdminGetPluginRequestSchema)` to create a new message.
  */
 export const AdminGetPluginRequestSchema: GenMessage<AdminGetPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 13);
+  messageDesc(file_polyplug_v1_admin, 15);
 
 /**
  * AdminGetPluginResponse describes one plugin.
@@ -696,7 +816,7 @@ export type AdminGetPluginResponse = Message<"polyplug.v1.AdminGetPluginResponse
  * Use `create(AdminGetPluginResponseSchema)` to create a new message.
  */
 export const AdminGetPluginResponseSchema: GenMessage<AdminGetPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 14);
+  messageDesc(file_polyplug_v1_admin, 16);
 
 /**
  * AdminInstallPluginRequest carries a plugin bundle.
@@ -738,7 +858,7 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
  * Use `create(AdminInstallPluginRequestSchema)` to create a new message.
  */
 export const AdminInstallPluginRequestSchema: GenMessage<AdminInstallPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 15);
+  messageDesc(file_polyplug_v1_admin, 17);
 
 /**
  * PluginPermissions is what a plugin may use: its manifest's `permissions`,
@@ -782,7 +902,7 @@ export type PluginPermissions = Message<"polyplug.v1.PluginPermissions"> & {
  * Use `create(PluginPermissionsSchema)` to create a new message.
  */
 export const PluginPermissionsSchema: GenMessage<PluginPermissions> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 16);
+  messageDesc(file_polyplug_v1_admin, 18);
 
 /**
  * PluginResourceLimits are resource limits asked for; 0 = the gateway's default.
@@ -824,7 +944,7 @@ export type PluginResourceLimits = Message<"polyplug.v1.PluginResourceLimits"> &
  * Use `create(PluginResourceLimitsSchema)` to create a new message.
  */
 export const PluginResourceLimitsSchema: GenMessage<PluginResourceLimits> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 17);
+  messageDesc(file_polyplug_v1_admin, 19);
 
 /**
  * AdminInstallPluginResponse is the installed plugin.
@@ -889,7 +1009,7 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
  * Use `create(AdminInstallPluginResponseSchema)` to create a new message.
  */
 export const AdminInstallPluginResponseSchema: GenMessage<AdminInstallPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 18);
+  messageDesc(file_polyplug_v1_admin, 20);
 
 /**
  * AdminEnablePluginRequest names the plugin to enable.
@@ -910,7 +1030,7 @@ export type AdminEnablePluginRequest = Message<"polyplug.v1.AdminEnablePluginReq
  * Use `create(AdminEnablePluginRequestSchema)` to create a new message.
  */
 export const AdminEnablePluginRequestSchema: GenMessage<AdminEnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 19);
+  messageDesc(file_polyplug_v1_admin, 21);
 
 /**
  * AdminEnablePluginResponse is the plugin after the start.
@@ -931,7 +1051,7 @@ export type AdminEnablePluginResponse = Message<"polyplug.v1.AdminEnablePluginRe
  * Use `create(AdminEnablePluginResponseSchema)` to create a new message.
  */
 export const AdminEnablePluginResponseSchema: GenMessage<AdminEnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 20);
+  messageDesc(file_polyplug_v1_admin, 22);
 
 /**
  * AdminDisablePluginRequest names the plugin to disable.
@@ -952,7 +1072,7 @@ export type AdminDisablePluginRequest = Message<"polyplug.v1.AdminDisablePluginR
  * Use `create(AdminDisablePluginRequestSchema)` to create a new message.
  */
 export const AdminDisablePluginRequestSchema: GenMessage<AdminDisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 21);
+  messageDesc(file_polyplug_v1_admin, 23);
 
 /**
  * AdminDisablePluginResponse is the plugin after the stop.
@@ -973,7 +1093,7 @@ export type AdminDisablePluginResponse = Message<"polyplug.v1.AdminDisablePlugin
  * Use `create(AdminDisablePluginResponseSchema)` to create a new message.
  */
 export const AdminDisablePluginResponseSchema: GenMessage<AdminDisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 22);
+  messageDesc(file_polyplug_v1_admin, 24);
 
 /**
  * AdminRestartPluginRequest names the plugin to restart.
@@ -994,7 +1114,7 @@ export type AdminRestartPluginRequest = Message<"polyplug.v1.AdminRestartPluginR
  * Use `create(AdminRestartPluginRequestSchema)` to create a new message.
  */
 export const AdminRestartPluginRequestSchema: GenMessage<AdminRestartPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 23);
+  messageDesc(file_polyplug_v1_admin, 25);
 
 /**
  * AdminRestartPluginResponse is the plugin after the restart.
@@ -1015,7 +1135,7 @@ export type AdminRestartPluginResponse = Message<"polyplug.v1.AdminRestartPlugin
  * Use `create(AdminRestartPluginResponseSchema)` to create a new message.
  */
 export const AdminRestartPluginResponseSchema: GenMessage<AdminRestartPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 24);
+  messageDesc(file_polyplug_v1_admin, 26);
 
 /**
  * AdminRemovePluginRequest names the plugin to remove.
@@ -1036,7 +1156,7 @@ export type AdminRemovePluginRequest = Message<"polyplug.v1.AdminRemovePluginReq
  * Use `create(AdminRemovePluginRequestSchema)` to create a new message.
  */
 export const AdminRemovePluginRequestSchema: GenMessage<AdminRemovePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 25);
+  messageDesc(file_polyplug_v1_admin, 27);
 
 /**
  * AdminRemovePluginResponse confirms the removal.
@@ -1057,7 +1177,7 @@ export type AdminRemovePluginResponse = Message<"polyplug.v1.AdminRemovePluginRe
  * Use `create(AdminRemovePluginResponseSchema)` to create a new message.
  */
 export const AdminRemovePluginResponseSchema: GenMessage<AdminRemovePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 26);
+  messageDesc(file_polyplug_v1_admin, 28);
 
 /**
  * AdminGetConfigRequest names a plugin.
@@ -1078,7 +1198,7 @@ export type AdminGetConfigRequest = Message<"polyplug.v1.AdminGetConfigRequest">
  * Use `create(AdminGetConfigRequestSchema)` to create a new message.
  */
 export const AdminGetConfigRequestSchema: GenMessage<AdminGetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 27);
+  messageDesc(file_polyplug_v1_admin, 29);
 
 /**
  * AdminGetConfigResponse is a plugin's configuration and settings schema.
@@ -1106,7 +1226,7 @@ export type AdminGetConfigResponse = Message<"polyplug.v1.AdminGetConfigResponse
  * Use `create(AdminGetConfigResponseSchema)` to create a new message.
  */
 export const AdminGetConfigResponseSchema: GenMessage<AdminGetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 28);
+  messageDesc(file_polyplug_v1_admin, 30);
 
 /**
  * AdminSetConfigRequest is a new configuration for a plugin.
@@ -1143,7 +1263,7 @@ export type AdminSetConfigRequest = Message<"polyplug.v1.AdminSetConfigRequest">
  * Use `create(AdminSetConfigRequestSchema)` to create a new message.
  */
 export const AdminSetConfigRequestSchema: GenMessage<AdminSetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 29);
+  messageDesc(file_polyplug_v1_admin, 31);
 
 /**
  * AdminSetConfigResponse is the saved configuration.
@@ -1164,7 +1284,7 @@ export type AdminSetConfigResponse = Message<"polyplug.v1.AdminSetConfigResponse
  * Use `create(AdminSetConfigResponseSchema)` to create a new message.
  */
 export const AdminSetConfigResponseSchema: GenMessage<AdminSetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 30);
+  messageDesc(file_polyplug_v1_admin, 32);
 
 /**
  * AdminStreamLogsRequest selects log records.
@@ -1206,7 +1326,7 @@ export type AdminStreamLogsRequest = Message<"polyplug.v1.AdminStreamLogsRequest
  * Use `create(AdminStreamLogsRequestSchema)` to create a new message.
  */
 export const AdminStreamLogsRequestSchema: GenMessage<AdminStreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 31);
+  messageDesc(file_polyplug_v1_admin, 33);
 
 /**
  * AdminStreamLogsResponse is one log record.
@@ -1262,7 +1382,7 @@ export type AdminStreamLogsResponse = Message<"polyplug.v1.AdminStreamLogsRespon
  * Use `create(AdminStreamLogsResponseSchema)` to create a new message.
  */
 export const AdminStreamLogsResponseSchema: GenMessage<AdminStreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 32);
+  messageDesc(file_polyplug_v1_admin, 34);
 
 /**
  * AdminStreamEventsRequest subscribes to gateway events.
@@ -1292,7 +1412,7 @@ export type AdminStreamEventsRequest = Message<"polyplug.v1.AdminStreamEventsReq
  * Use `create(AdminStreamEventsRequestSchema)` to create a new message.
  */
 export const AdminStreamEventsRequestSchema: GenMessage<AdminStreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 33);
+  messageDesc(file_polyplug_v1_admin, 35);
 
 /**
  * AdminStreamEventsResponse is one gateway event.
@@ -1368,7 +1488,7 @@ export type AdminStreamEventsResponse = Message<"polyplug.v1.AdminStreamEventsRe
  * Use `create(AdminStreamEventsResponseSchema)` to create a new message.
  */
 export const AdminStreamEventsResponseSchema: GenMessage<AdminStreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 34);
+  messageDesc(file_polyplug_v1_admin, 36);
 
 /**
  * PluginStateChanged is a supervision state change.
@@ -1417,7 +1537,7 @@ export type PluginStateChanged = Message<"polyplug.v1.PluginStateChanged"> & {
  * Use `create(PluginStateChangedSchema)` to create a new message.
  */
 export const PluginStateChangedSchema: GenMessage<PluginStateChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 35);
+  messageDesc(file_polyplug_v1_admin, 37);
 
 /**
  * PluginInstalled is an install or upgrade.
@@ -1452,7 +1572,7 @@ export type PluginInstalled = Message<"polyplug.v1.PluginInstalled"> & {
  * Use `create(PluginInstalledSchema)` to create a new message.
  */
 export const PluginInstalledSchema: GenMessage<PluginInstalled> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 36);
+  messageDesc(file_polyplug_v1_admin, 38);
 
 /**
  * PluginRemoved is a removal.
@@ -1480,7 +1600,7 @@ export type PluginRemoved = Message<"polyplug.v1.PluginRemoved"> & {
  * Use `create(PluginRemovedSchema)` to create a new message.
  */
 export const PluginRemovedSchema: GenMessage<PluginRemoved> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 37);
+  messageDesc(file_polyplug_v1_admin, 39);
 
 /**
  * PluginConfigChanged is a saved configuration.
@@ -1508,7 +1628,7 @@ export type PluginConfigChanged = Message<"polyplug.v1.PluginConfigChanged"> & {
  * Use `create(PluginConfigChangedSchema)` to create a new message.
  */
 export const PluginConfigChangedSchema: GenMessage<PluginConfigChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 38);
+  messageDesc(file_polyplug_v1_admin, 40);
 
 /**
  * CommandConflict is a command claimed by several active plugins; it answers
@@ -1537,7 +1657,7 @@ export type CommandConflict = Message<"polyplug.v1.CommandConflict"> & {
  * Use `create(CommandConflictSchema)` to create a new message.
  */
 export const CommandConflictSchema: GenMessage<CommandConflict> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 39);
+  messageDesc(file_polyplug_v1_admin, 41);
 
 /**
  * PluginPublishedEvent is an event a plugin published for applications.
@@ -1579,7 +1699,7 @@ export type PluginPublishedEvent = Message<"polyplug.v1.PluginPublishedEvent"> &
  * Use `create(PluginPublishedEventSchema)` to create a new message.
  */
 export const PluginPublishedEventSchema: GenMessage<PluginPublishedEvent> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 40);
+  messageDesc(file_polyplug_v1_admin, 42);
 
 /**
  * PluginState is the supervision state of a plugin.
@@ -1721,6 +1841,47 @@ export const SettingTypeSchema: GenEnum<SettingType> = /*@__PURE__*/
   enumDesc(file_polyplug_v1_admin, 1);
 
 /**
+ * NodeStatus is a cluster node's liveness.
+ *
+ * @generated from enum polyplug.v1.NodeStatus
+ */
+export enum NodeStatus {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: NODE_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Heartbeating.
+   *
+   * @generated from enum value: NODE_STATUS_ALIVE = 1;
+   */
+  ALIVE = 1,
+
+  /**
+   * No heartbeat for longer than the dead-after interval (10 s by default).
+   *
+   * @generated from enum value: NODE_STATUS_DEAD = 2;
+   */
+  DEAD = 2,
+
+  /**
+   * Shut down cleanly.
+   *
+   * @generated from enum value: NODE_STATUS_STOPPED = 3;
+   */
+  STOPPED = 3,
+}
+
+/**
+ * Describes the enum polyplug.v1.NodeStatus.
+ */
+export const NodeStatusSchema: GenEnum<NodeStatus> = /*@__PURE__*/
+  enumDesc(file_polyplug_v1_admin, 2);
+
+/**
  * SignatureTrust says who vouches for an installed bundle.
  *
  * @generated from enum polyplug.v1.SignatureTrust
@@ -1759,7 +1920,7 @@ export enum SignatureTrust {
  * Describes the enum polyplug.v1.SignatureTrust.
  */
 export const SignatureTrustSchema: GenEnum<SignatureTrust> = /*@__PURE__*/
-  enumDesc(file_polyplug_v1_admin, 2);
+  enumDesc(file_polyplug_v1_admin, 3);
 
 /**
  * Admin is the operator API of the gateway. Calls may be made concurrently;

@@ -44,7 +44,50 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/gateway_api.proto.
  */
 export const file_polyplug_v1_gateway_api: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wb2x5cGx1Zy92MS9nYXRld2F5X2FwaS5wcm90bxILcG9seXBsdWcudjEiGwoMS3ZHZXRSZXF1ZXN0EgsKA2tleRgBIAEoCSJdCg1LdkdldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEg0KBXZhbHVlGAIgASgMEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIokBCgxLdlNldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgMEhMKCWlmX2VxdWFscxgDIAEoDEgAEhMKCWlmX2Fic2VudBgEIAEoCEgAEiYKA3R0bBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkILCgljb25kaXRpb24iTgoNS3ZTZXRSZXNwb25zZRIPCgdhcHBsaWVkGAEgASgIEhUKDWN1cnJlbnRfdmFsdWUYAiABKAwSFQoNY3VycmVudF9mb3VuZBgDIAEoCCJECg9LdkRlbGV0ZVJlcXVlc3QSCwoDa2V5GAEgASgJEhYKCWlmX2VxdWFscxgCIAEoDEgAiAEBQgwKCl9pZl9lcXVhbHMiIwoQS3ZEZWxldGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIIkYKDUt2TGlzdFJlcXVlc3QSDgoGcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJIjcKDkt2TGlzdFJlc3BvbnNlEgwKBGtleXMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoABCgpMb2dSZXF1ZXN0EiQKBWxldmVsGAEgASgOMhUucG9seXBsdWcudjEuTG9nTGV2ZWwSDwoHbWVzc2FnZRgCIAEoCRInCgZmaWVsZHMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkiDQoLTG9nUmVzcG9uc2UidwoTUHVibGlzaEV2ZW50UmVxdWVzdBINCgVldmVudBgBIAEoCRIoCgdwYXlsb2FkGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCghhdWRpZW5jZRgDIAEoCzIVLnBvbHlwbHVnLnYxLkF1ZGllbmNlIqkBCghBdWRpZW5jZRISCgpjbGllbnRfaWRzGAEgAygJEjwKDG1hdGNoX2xhYmVscxgCIAMoCzImLnBvbHlwbHVnLnYxLkF1ZGllbmNlLk1hdGNoTGFiZWxzRW50cnkSFwoPb21pdF9jbGllbnRfaWRzGAMgAygJGjIKEE1hdGNoTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIWChRQdWJsaXNoRXZlbnRSZXNwb25zZSISChBHZXRDb25maWdSZXF1ZXN0IkMKEUdldENvbmZpZ1Jlc3BvbnNlEi4KDWNvbmZpZ3VyYXRpb24YASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IkMKEVNhdmVDb25maWdSZXF1ZXN0Ei4KDWNvbmZpZ3VyYXRpb24YASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IhQKElNhdmVDb25maWdSZXNwb25zZSqMAQoITG9nTGV2ZWwSGQoVTE9HX0xFVkVMX1VOU1BFQ0lGSUVEEAASEwoPTE9HX0xFVkVMX1RSQUNFEAESEwoPTE9HX0xFVkVMX0RFQlVHEAISEgoOTE9HX0xFVkVMX0lORk8QAxISCg5MT0dfTEVWRUxfV0FSThAEEhMKD0xPR19MRVZFTF9FUlJPUhAFMsIECgpHYXRld2F5QVBJEj4KBUt2R2V0EhkucG9seXBsdWcudjEuS3ZHZXRSZXF1ZXN0GhoucG9seXBsdWcudjEuS3ZHZXRSZXNwb25zZRI+CgVLdlNldBIZLnBvbHlwbHVnLnYxLkt2U2V0UmVxdWVzdBoaLnBvbHlwbHVnLnYxLkt2U2V0UmVzcG9uc2USRwoIS3ZEZWxldGUSHC5wb2x5cGx1Zy52MS5LdkRlbGV0ZVJlcXVlc3QaHS5wb2x5cGx1Zy52MS5LdkRlbGV0ZVJlc3BvbnNlEkEKBkt2TGlzdBIaLnBvbHlwbHVnLnYxLkt2TGlzdFJlcXVlc3QaGy5wb2x5cGx1Zy52MS5Ldkxpc3RSZXNwb25zZRI4CgNMb2cSFy5wb2x5cGx1Zy52MS5Mb2dSZXF1ZXN0GhgucG9seXBsdWcudjEuTG9nUmVzcG9uc2USUwoMUHVibGlzaEV2ZW50EiAucG9seXBsdWcudjEuUHVibGlzaEV2ZW50UmVxdWVzdBohLnBvbHlwbHVnLnYxLlB1Ymxpc2hFdmVudFJlc3BvbnNlEkoKCUdldENvbmZpZxIdLnBvbHlwbHVnLnYxLkdldENvbmZpZ1JlcXVlc3QaHi5wb2x5cGx1Zy52MS5HZXRDb25maWdSZXNwb25zZRJNCgpTYXZlQ29uZmlnEh4ucG9seXBsdWcudjEuU2F2ZUNvbmZpZ1JlcXVlc3QaHy5wb2x5cGx1Zy52MS5TYXZlQ29uZmlnUmVzcG9uc2VCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch1wb2x5cGx1Zy92MS9nYXRld2F5X2FwaS5wcm90bxILcG9seXBsdWcudjEiVwocUHVibGlzaENsdXN0ZXJNZXNzYWdlUmVxdWVzdBINCgV0b3BpYxgBIAEoCRIoCgdwYXlsb2FkGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIfCh1QdWJsaXNoQ2x1c3Rlck1lc3NhZ2VSZXNwb25zZSIbCgxLdkdldFJlcXVlc3QSCwoDa2V5GAEgASgJIl0KDUt2R2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSDQoFdmFsdWUYAiABKAwSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiQEKDEt2U2V0UmVxdWVzdBILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSEwoJaWZfZXF1YWxzGAMgASgMSAASEwoJaWZfYWJzZW50GAQgASgISAASJgoDdHRsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgsKCWNvbmRpdGlvbiJOCg1LdlNldFJlc3BvbnNlEg8KB2FwcGxpZWQYASABKAgSFQoNY3VycmVudF92YWx1ZRgCIAEoDBIVCg1jdXJyZW50X2ZvdW5kGAMgASgIIkQKD0t2RGVsZXRlUmVxdWVzdBILCgNrZXkYASABKAkSFgoJaWZfZXF1YWxzGAIgASgMSACIAQFCDAoKX2lmX2VxdWFscyIjChBLdkRlbGV0ZVJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiRgoNS3ZMaXN0UmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiNwoOS3ZMaXN0UmVzcG9uc2USDAoEa2V5cxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkigAEKCkxvZ1JlcXVlc3QSJAoFbGV2ZWwYASABKA4yFS5wb2x5cGx1Zy52MS5Mb2dMZXZlbBIPCgdtZXNzYWdlGAIgASgJEicKBmZpZWxkcxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgEIAEoCSINCgtMb2dSZXNwb25zZSJ3ChNQdWJsaXNoRXZlbnRSZXF1ZXN0Eg0KBWV2ZW50GAEgASgJEigKB3BheWxvYWQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKCGF1ZGllbmNlGAMgASgLMhUucG9seXBsdWcudjEuQXVkaWVuY2UiqQEKCEF1ZGllbmNlEhIKCmNsaWVudF9pZHMYASADKAkSPAoMbWF0Y2hfbGFiZWxzGAIgAygLMiYucG9seXBsdWcudjEuQXVkaWVuY2UuTWF0Y2hMYWJlbHNFbnRyeRIXCg9vbWl0X2NsaWVudF9pZHMYAyADKAkaMgoQTWF0Y2hMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhYKFFB1Ymxpc2hFdmVudFJlc3BvbnNlIhIKEEdldENvbmZpZ1JlcXVlc3QiQwoRR2V0Q29uZmlnUmVzcG9uc2USLgoNY29uZmlndXJhdGlvbhgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQwoRU2F2ZUNvbmZpZ1JlcXVlc3QSLgoNY29uZmlndXJhdGlvbhgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiFAoSU2F2ZUNvbmZpZ1Jlc3BvbnNlKowBCghMb2dMZXZlbBIZChVMT0dfTEVWRUxfVU5TUEVDSUZJRUQQABITCg9MT0dfTEVWRUxfVFJBQ0UQARITCg9MT0dfTEVWRUxfREVCVUcQAhISCg5MT0dfTEVWRUxfSU5GTxADEhIKDkxPR19MRVZFTF9XQVJOEAQSEwoPTE9HX0xFVkVMX0VSUk9SEAUysgUKCkdhdGV3YXlBUEkSPgoFS3ZHZXQSGS5wb2x5cGx1Zy52MS5LdkdldFJlcXVlc3QaGi5wb2x5cGx1Zy52MS5LdkdldFJlc3BvbnNlEj4KBUt2U2V0EhkucG9seXBsdWcudjEuS3ZTZXRSZXF1ZXN0GhoucG9seXBsdWcudjEuS3ZTZXRSZXNwb25zZRJHCghLdkRlbGV0ZRIcLnBvbHlwbHVnLnYxLkt2RGVsZXRlUmVxdWVzdBodLnBvbHlwbHVnLnYxLkt2RGVsZXRlUmVzcG9uc2USQQoGS3ZMaXN0EhoucG9seXBsdWcudjEuS3ZMaXN0UmVxdWVzdBobLnBvbHlwbHVnLnYxLkt2TGlzdFJlc3BvbnNlEjgKA0xvZxIXLnBvbHlwbHVnLnYxLkxvZ1JlcXVlc3QaGC5wb2x5cGx1Zy52MS5Mb2dSZXNwb25zZRJTCgxQdWJsaXNoRXZlbnQSIC5wb2x5cGx1Zy52MS5QdWJsaXNoRXZlbnRSZXF1ZXN0GiEucG9seXBsdWcudjEuUHVibGlzaEV2ZW50UmVzcG9uc2USSgoJR2V0Q29uZmlnEh0ucG9seXBsdWcudjEuR2V0Q29uZmlnUmVxdWVzdBoeLnBvbHlwbHVnLnYxLkdldENvbmZpZ1Jlc3BvbnNlEk0KClNhdmVDb25maWcSHi5wb2x5cGx1Zy52MS5TYXZlQ29uZmlnUmVxdWVzdBofLnBvbHlwbHVnLnYxLlNhdmVDb25maWdSZXNwb25zZRJuChVQdWJsaXNoQ2x1c3Rlck1lc3NhZ2USKS5wb2x5cGx1Zy52MS5QdWJsaXNoQ2x1c3Rlck1lc3NhZ2VSZXF1ZXN0GioucG9seXBsdWcudjEuUHVibGlzaENsdXN0ZXJNZXNzYWdlUmVzcG9uc2VCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+
+/**
+ * PublishClusterMessageRequest is a message for the plugin's other copies.
+ *
+ * @generated from message polyplug.v1.PublishClusterMessageRequest
+ */
+export type PublishClusterMessageRequest = Message<"polyplug.v1.PublishClusterMessageRequest"> & {
+  /**
+   * What the message is about, chosen by the plugin: [a-z0-9_.-]{1,128}.
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * The message. At most 1 MiB serialized.
+   *
+   * @generated from field: google.protobuf.Struct payload = 2;
+   */
+  payload?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message polyplug.v1.PublishClusterMessageRequest.
+ * Use `create(PublishClusterMessageRequestSchema)` to create a new message.
+ */
+export const PublishClusterMessageRequestSchema: GenMessage<PublishClusterMessageRequest> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_gateway_api, 0);
+
+/**
+ * PublishClusterMessageResponse acknowledges that the cluster accepted the message.
+ *
+ * @generated from message polyplug.v1.PublishClusterMessageResponse
+ */
+export type PublishClusterMessageResponse = Message<"polyplug.v1.PublishClusterMessageResponse"> & {
+};
+
+/**
+ * Describes the message polyplug.v1.PublishClusterMessageResponse.
+ * Use `create(PublishClusterMessageResponseSchema)` to create a new message.
+ */
+export const PublishClusterMessageResponseSchema: GenMessage<PublishClusterMessageResponse> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_gateway_api, 1);
 
 /**
  * KvGetRequest reads one key.
@@ -65,7 +108,7 @@ export type KvGetRequest = Message<"polyplug.v1.KvGetRequest"> & {
  * Use `create(KvGetRequestSchema)` to create a new message.
  */
 export const KvGetRequestSchema: GenMessage<KvGetRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 0);
+  messageDesc(file_polyplug_v1_gateway_api, 2);
 
 /**
  * KvGetResponse is the stored value, if any.
@@ -100,7 +143,7 @@ export type KvGetResponse = Message<"polyplug.v1.KvGetResponse"> & {
  * Use `create(KvGetResponseSchema)` to create a new message.
  */
 export const KvGetResponseSchema: GenMessage<KvGetResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 1);
+  messageDesc(file_polyplug_v1_gateway_api, 3);
 
 /**
  * KvSetRequest writes one key.
@@ -165,7 +208,7 @@ export type KvSetRequest = Message<"polyplug.v1.KvSetRequest"> & {
  * Use `create(KvSetRequestSchema)` to create a new message.
  */
 export const KvSetRequestSchema: GenMessage<KvSetRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 2);
+  messageDesc(file_polyplug_v1_gateway_api, 4);
 
 /**
  * KvSetResponse reports whether the write happened.
@@ -202,7 +245,7 @@ export type KvSetResponse = Message<"polyplug.v1.KvSetResponse"> & {
  * Use `create(KvSetResponseSchema)` to create a new message.
  */
 export const KvSetResponseSchema: GenMessage<KvSetResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 3);
+  messageDesc(file_polyplug_v1_gateway_api, 5);
 
 /**
  * KvDeleteRequest removes one key.
@@ -230,7 +273,7 @@ export type KvDeleteRequest = Message<"polyplug.v1.KvDeleteRequest"> & {
  * Use `create(KvDeleteRequestSchema)` to create a new message.
  */
 export const KvDeleteRequestSchema: GenMessage<KvDeleteRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 4);
+  messageDesc(file_polyplug_v1_gateway_api, 6);
 
 /**
  * KvDeleteResponse reports whether a key was removed.
@@ -251,7 +294,7 @@ export type KvDeleteResponse = Message<"polyplug.v1.KvDeleteResponse"> & {
  * Use `create(KvDeleteResponseSchema)` to create a new message.
  */
 export const KvDeleteResponseSchema: GenMessage<KvDeleteResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 5);
+  messageDesc(file_polyplug_v1_gateway_api, 7);
 
 /**
  * KvListRequest asks for one page of keys.
@@ -289,7 +332,7 @@ export type KvListRequest = Message<"polyplug.v1.KvListRequest"> & {
  * Use `create(KvListRequestSchema)` to create a new message.
  */
 export const KvListRequestSchema: GenMessage<KvListRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 6);
+  messageDesc(file_polyplug_v1_gateway_api, 8);
 
 /**
  * KvListResponse is one page of keys.
@@ -321,7 +364,7 @@ export type KvListResponse = Message<"polyplug.v1.KvListResponse"> & {
  * Use `create(KvListResponseSchema)` to create a new message.
  */
 export const KvListResponseSchema: GenMessage<KvListResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 7);
+  messageDesc(file_polyplug_v1_gateway_api, 9);
 
 /**
  * LogRequest is one structured log record.
@@ -366,7 +409,7 @@ export type LogRequest = Message<"polyplug.v1.LogRequest"> & {
  * Use `create(LogRequestSchema)` to create a new message.
  */
 export const LogRequestSchema: GenMessage<LogRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 8);
+  messageDesc(file_polyplug_v1_gateway_api, 10);
 
 /**
  * LogResponse acknowledges a log record.
@@ -381,7 +424,7 @@ export type LogResponse = Message<"polyplug.v1.LogResponse"> & {
  * Use `create(LogResponseSchema)` to create a new message.
  */
 export const LogResponseSchema: GenMessage<LogResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 9);
+  messageDesc(file_polyplug_v1_gateway_api, 11);
 
 /**
  * PublishEventRequest is one event for WebSocket clients.
@@ -417,7 +460,7 @@ export type PublishEventRequest = Message<"polyplug.v1.PublishEventRequest"> & {
  * Use `create(PublishEventRequestSchema)` to create a new message.
  */
 export const PublishEventRequestSchema: GenMessage<PublishEventRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 10);
+  messageDesc(file_polyplug_v1_gateway_api, 12);
 
 /**
  * Audience selects WebSocket clients. A client receives the event when it
@@ -457,7 +500,7 @@ export type Audience = Message<"polyplug.v1.Audience"> & {
  * Use `create(AudienceSchema)` to create a new message.
  */
 export const AudienceSchema: GenMessage<Audience> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 11);
+  messageDesc(file_polyplug_v1_gateway_api, 13);
 
 /**
  * PublishEventResponse acknowledges an event.
@@ -472,7 +515,7 @@ export type PublishEventResponse = Message<"polyplug.v1.PublishEventResponse"> &
  * Use `create(PublishEventResponseSchema)` to create a new message.
  */
 export const PublishEventResponseSchema: GenMessage<PublishEventResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 12);
+  messageDesc(file_polyplug_v1_gateway_api, 14);
 
 /**
  * GetConfigRequest reads the plugin's configuration.
@@ -487,7 +530,7 @@ export type GetConfigRequest = Message<"polyplug.v1.GetConfigRequest"> & {
  * Use `create(GetConfigRequestSchema)` to create a new message.
  */
 export const GetConfigRequestSchema: GenMessage<GetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 13);
+  messageDesc(file_polyplug_v1_gateway_api, 15);
 
 /**
  * GetConfigResponse is the plugin's configuration.
@@ -508,7 +551,7 @@ export type GetConfigResponse = Message<"polyplug.v1.GetConfigResponse"> & {
  * Use `create(GetConfigResponseSchema)` to create a new message.
  */
 export const GetConfigResponseSchema: GenMessage<GetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 14);
+  messageDesc(file_polyplug_v1_gateway_api, 16);
 
 /**
  * SaveConfigRequest replaces the plugin's configuration.
@@ -530,7 +573,7 @@ export type SaveConfigRequest = Message<"polyplug.v1.SaveConfigRequest"> & {
  * Use `create(SaveConfigRequestSchema)` to create a new message.
  */
 export const SaveConfigRequestSchema: GenMessage<SaveConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 15);
+  messageDesc(file_polyplug_v1_gateway_api, 17);
 
 /**
  * SaveConfigResponse acknowledges a saved configuration.
@@ -545,7 +588,7 @@ export type SaveConfigResponse = Message<"polyplug.v1.SaveConfigResponse"> & {
  * Use `create(SaveConfigResponseSchema)` to create a new message.
  */
 export const SaveConfigResponseSchema: GenMessage<SaveConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_gateway_api, 16);
+  messageDesc(file_polyplug_v1_gateway_api, 18);
 
 /**
  * LogLevel is the severity of a log record, in increasing order.
@@ -707,6 +750,26 @@ export const GatewayAPI: GenService<{
     methodKind: "unary";
     input: typeof SaveConfigRequestSchema;
     output: typeof SaveConfigResponseSchema;
+  },
+  /**
+   * PublishClusterMessage sends a message to this plugin's own copies on the
+   * other gateways of a cluster (gateways sharing one PostgreSQL database run
+   * every enabled plugin each). Each copy receives it through
+   * Plugin.OnClusterMessage when it implements that hook; the sending copy
+   * does not. Best effort and at most once: copies on nodes that are down or
+   * restarting miss it. A gateway running alone (SQLite store) is a cluster
+   * of one: OK, delivered to nobody.
+   * Errors: PERMISSION_DENIED unless the manifest's permissions.api lists
+   * "cluster"; INVALID_ARGUMENT for a topic outside [a-z0-9_.-]{1,128};
+   * RESOURCE_EXHAUSTED for a payload over 1 MiB serialized; UNAVAILABLE when
+   * the shared database cannot be reached (retry).
+   *
+   * @generated from rpc polyplug.v1.GatewayAPI.PublishClusterMessage
+   */
+  publishClusterMessage: {
+    methodKind: "unary";
+    input: typeof PublishClusterMessageRequestSchema;
+    output: typeof PublishClusterMessageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_polyplug_v1_gateway_api, 0);
