@@ -3,9 +3,8 @@
 // and each plugin gets its step's traceparent so its own spans join the trace. Checked
 // against a local OTLP/HTTP receiver. With tracing off, OpenTelemetry is never loaded.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { pino } from "pino";
@@ -45,14 +44,16 @@ function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Serv
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, server })));
 }
 
+/** A plugin folder running test/fixtures/trace-echo.mjs (copied in: a sandboxed plugin sees only its folder and its runtime). */
 function traceEchoFolder(root: string, id: string): void {
   const dir = path.join(root, id);
   mkdirSync(dir, { recursive: true });
+  copyFileSync(fixturePaths.nodeFixture("trace-echo.mjs"), path.join(dir, "plugin.mjs"));
   const manifest = {
     id,
     name: id,
     version: "1.0.0",
-    command: ["node", fixturePaths.nodeFixture("trace-echo.mjs")],
+    command: ["node", "plugin.mjs"],
     env: { TRACE_PLUGIN_ID: id },
     hooks: { intercept: [{ topic: "trace.test" }], notify: [{ topic: "trace.test" }] },
   };
@@ -70,15 +71,17 @@ afterAll(() => new Promise<void>((resolve) => receiver.server.close(() => resolv
 
 describe("OpenTelemetry span export over OTLP/HTTP", () => {
   it("exports the gateway request, each chain step and each plugin call, and plugins get their step's traceparent", async () => {
-    // The plugin file lives in gateway/test/fixtures, so `polyplug/sdk` resolves (package self-reference).
-    const root = mkdtempSync(path.join(tmpdir(), "trace-plugins-"));
+    // Inside gateway/ (git-ignored .fixtures), so `@polyplug/sdk` resolves from an ancestor's node_modules.
+    const fixtures = path.join(fixturePaths.gateway, "test", ".fixtures");
+    mkdirSync(fixtures, { recursive: true });
+    const root = mkdtempSync(path.join(fixtures, "trace-plugins-"));
     traceEchoFolder(root, "t.one");
     traceEchoFolder(root, "t.two");
     const gateway = await createGateway({ pluginsDirs: [root], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), tracing: { otlpEndpoint: receiver.url, serviceName: "polyplug-test" } });
     let seen: unknown;
     let commandTraceparent = "";
     try {
-      expect(gateway.plugins().map((p) => p.state)).toEqual(["active", "active"]);
+      expect(gateway.plugins().map((p) => [p.state, p.lastError?.message])).toEqual([["active", undefined], ["active", undefined]]);
       const verdict = await gateway.dispatcher.intercept("trace.test", {}, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
       seen = verdict.payload.seen;
       commandTraceparent = (await gateway.dispatcher.executeCommand("trace-tone", [], "/trace-tone")).text;
