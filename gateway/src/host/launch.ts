@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { createLineSplitter, MAX_LINE_BYTES } from "./line-splitter.js";
@@ -63,6 +64,23 @@ function trackGroup(pid: number): void {
   });
 }
 
+/**
+ * The plugin's own pid when it runs `depth` generations below the launched process (inside
+ * bubblewrap): what operators see in status and signal by hand. Undefined until it exists.
+ */
+function descendant(pid: number | undefined, depth: number): number | undefined {
+  let current = pid;
+  for (let level = 0; level < depth && current !== undefined; level++) {
+    try {
+      const children = readFileSync(`/proc/${current}/task/${current}/children`, "utf8").trim().split(/\s+/);
+      current = children[0] ? Number(children[0]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return current;
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
@@ -122,6 +140,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
   const { confinement } = options;
   const group = confinement && subprocess.pid !== undefined ? subprocess.pid : undefined;
   if (group !== undefined) trackGroup(group);
+  let pluginPid: number | undefined;
   // On the main process's exit, not once its pipes close: a child that inherited them would
   // keep them open (and itself alive) forever.
   if (confinement) {
@@ -215,7 +234,10 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
   });
 
   return {
-    pid: subprocess.pid,
+    get pid() {
+      pluginPid ??= descendant(subprocess.pid, confinement?.pluginDepth ?? 0);
+      return pluginPid ?? subprocess.pid;
+    },
     handshakeLine,
     exit,
     get exitInfo() {

@@ -21,6 +21,8 @@ export interface LaunchRequest {
 export interface Confinement {
   /** One line for logs: "bubblewrap as uid 2100123456, cgroup1: memory 512 MiB, ...". */
   readonly description: string;
+  /** How many generations below the launched process the plugin itself runs (bubblewrap: 2, its process and its init). */
+  readonly pluginDepth: number;
   /** SIGKILLs everything the plugin started (its cgroup; the process group is the launcher's job). */
   killAll(): Promise<void>;
   /**
@@ -126,6 +128,7 @@ export function createPluginSandbox(options: PluginSandboxOptions): PluginSandbo
           args,
           confinement: {
             description: `${where}; ${limitedBy}: ${describeResourceLimits(limits)}`,
+            pluginDepth: where === "unsandboxed" ? 0 : 2,
             killAll: async () => {
               await cgroup?.killAll();
             },
