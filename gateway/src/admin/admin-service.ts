@@ -2,6 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { fromProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import { Admin, SignatureTrust, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
 import { readManifest } from "../registry/manifest.js";
 import type { Setting } from "../registry/settings.js";
@@ -121,6 +122,11 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         await gateway.remove(pluginId);
         events.emit([pluginId], { case: "removed", value: { pluginId, version } });
         return { version };
+      }),
+    setFailMode: (request) =>
+      run(async () => {
+        const pluginId = gateway.plugin(checkPluginId(request.pluginId)).pluginId;
+        return { plugin: await info(gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
       }),
     getConfig: (request) =>
       run(async () => {

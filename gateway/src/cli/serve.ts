@@ -9,6 +9,7 @@ import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
 import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
 import { paint, type CliIo } from "./io.js";
 
 function parseSignaturePolicy(value: string): SignaturePolicy {
@@ -73,6 +74,9 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+      ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
+      ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
     });
     const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
       await gateway.stop();
@@ -99,21 +103,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         "",
       ].join("\n"),
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        process.once("SIGINT", () => process.exit(130));
-        logger.info("shutting down: deactivating and stopping plugins");
-        void admin
-          .close()
-          .then(() => gateway.stop())
-          .then(resolve);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    return 0;
+    return await untilSignalled({ logger, shutdownTimeoutMs: config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, stop: () => admin.close().then(() => gateway.stop()), kill: () => Promise.all([admin.close(), gateway.kill()]).then(() => undefined) });
   } catch (error) {
     const failure = PolyplugError.from(error);
     io.err(`${c.red("✖ serve failed")} ${c.dim(`[${failure.code}]`)}\n${failure.message}\n`);

@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCBroker, ConnInfoSchema, type ConnInfo } from "../gen/plugin/grpc_broker_pb.js";
 import { createRpcClient, type BidiStream } from "../rpc/client.js";
-import { createGrpcClient, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
 
 /** How long a dial waits for the peer to announce an id, and how long an unclaimed announcement is kept (go-plugin: 5 s each). */
 export const BROKER_WAIT_MS = 5000;
@@ -117,7 +117,8 @@ export function startBroker(options: {
     nextId: () => ++lastId,
     async acceptAndServe(id, register) {
       if (failure) throw failure;
-      const server = new grpc.Server({ "grpc.max_receive_message_length": options.maxMessageBytes ?? -1 });
+      const limit = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+      const server = new grpc.Server({ "grpc.max_receive_message_length": limit, "grpc.max_send_message_length": limit });
       register(server);
       const address = join(socketDir, `host-broker-${id}.sock`);
       await new Promise<void>((resolve, reject) =>
@@ -136,7 +137,12 @@ export function startBroker(options: {
       }
       const listen: ListenAddress = { network: info.network, address: info.address };
       const brokered = createGrpcClient(listen, tls, options.maxMessageBytes);
-      await waitForConnection(brokered, listen, timeoutMs, tls !== undefined);
+      try {
+        await waitForConnection(brokered, listen, timeoutMs, tls !== undefined);
+      } catch (error) {
+        brokered.close(); // as the SDK's broker does: a failed dial leaves no channel reconnecting
+        throw error;
+      }
       dialed.add(brokered);
       return brokered;
     },

@@ -75,7 +75,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     return exitInfo;
   });
 
-  const stderr = createLineSplitter((line, partial) => sink.line("stderr", line, partial));
+  const stderr = createLineSplitter((line, partial) => sink.line("stderr", line, partial), MAX_LINE_BYTES, sink);
   subprocess.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
   subprocess.stderr?.on("end", () => stderr.end());
 
@@ -83,7 +83,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     let first: Buffer[] = [];
     let firstBytes = 0;
     let settled = false;
-    const rest = createLineSplitter((line, partial) => sink.line("stdout", line, partial));
+    const rest = createLineSplitter((line, partial) => sink.line("stdout", line, partial), MAX_LINE_BYTES, sink);
     const settle = (action: () => void) => {
       if (settled) return;
       settled = true;

@@ -38,7 +38,9 @@ export interface StartPluginOptions {
   readonly logger?: Logger;
   /** Plugin log flood protection. */
   readonly logRateLimit?: LogRateLimit;
-  /** Largest gRPC message accepted from or sent to the plugin (default 256 MiB). */
+  /** Aborting it ends a start in progress: the process is killed and startPlugin rejects with `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Largest gRPC message accepted from or sent to the plugin (default MAX_MESSAGE_BYTES, the contract's 16 MiB). */
   readonly maxMessageBytes?: number;
 }
 
@@ -98,13 +100,21 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       hostEnv: process.env,
     }),
   });
+  // A stop while starting must not leave the process behind: abort races every step below.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new PolyplugError(ErrorCode.Cancelled, "the plugin start was cancelled (the plugin is being stopped)"));
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    const line = await child.handshakeLine;
+    const line = await Promise.race([child.handshakeLine, aborted]);
     const handshake = parseHandshakeLine(line);
     checkAppProtocolVersion(handshake, handshakeConfig.protocolVersions);
     logger.debug({ handshake: line.trim() }, "plugin handshake received");
     const remainingMs = Math.max(1000, startTimeoutMs - (Date.now() - startedAt));
-    return await connectPlugin({
+    const connecting = connectPlugin({
       handshake,
       process: child,
       sink,
@@ -116,10 +126,19 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       ownsProcess: true,
       maxMessageBytes: options.maxMessageBytes,
     });
+    try {
+      return await Promise.race([connecting, aborted]);
+    } catch (error) {
+      // Connected after all: shut that connection down with the process.
+      void connecting.then((client) => client.kill(), () => undefined);
+      throw error;
+    }
   } catch (error) {
     child.kill("SIGKILL");
     await child.exit.catch(() => undefined);
     await socketDir.dispose();
     throw PolyplugError.from(error);
+  } finally {
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
 }

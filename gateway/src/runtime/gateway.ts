@@ -17,9 +17,12 @@ import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Per
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { openSqliteStore } from "../store/sqlite-store.js";
 import type { GatewayStore } from "../store/store.js";
+import type { PublicLimitsInit } from "../surfaces/public-limits.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
-import { Supervisor, type PluginStatus } from "../supervision/supervisor.js";
+import { Supervisor, type PluginState, type PluginStatus } from "../supervision/supervisor.js";
+import { FailurePolicy, type FailMode, type FailurePolicyConfig } from "../dispatch/failure-policy.js";
+import { loadFailModeOverrides, saveFailModeOverride, servesHooks, topicFailModes, type TopicFailMode } from "./fail-modes.js";
 import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
@@ -51,6 +54,12 @@ export interface GatewayOptions {
   readonly store?: GatewayStore;
   /** Prometheus metrics to feed (default: fresh ones, in a registry of this gateway's own). */
   readonly metrics?: GatewayMetrics;
+  /** The operator's fail modes per plugin and topic (default: each manifest's `onFailure` suggestion). */
+  readonly failurePolicy?: FailurePolicyConfig;
+  /** Most intercept and command calls in flight to one plugin (default 64); past it a step fails with resource_exhausted. */
+  readonly maxInFlightPerPlugin?: number;
+  /** The public server's admission limits (connections, streams, timeouts, in-flight calls); see PublicLimits. */
+  readonly limits?: PublicLimitsInit;
 }
 
 /** A plugin as the gateway lists it. */
@@ -63,6 +72,10 @@ export interface PluginListing extends PluginStatus {
   readonly managed: boolean;
   /** What the plugin was granted: its manifest's permissions (approved at install, or by the operator's plugins folder). */
   readonly permissions: Permissions;
+  /** The fail mode of each intercept subscription, and where it came from. */
+  readonly failModes: readonly TopicFailMode[];
+  /** Fail-closed topics whose events are being rejected right now because the plugin is enabled but not serving (starting, restarting, failed...). */
+  readonly blockingTopics: readonly string[];
 }
 
 /** A running gateway. */
@@ -93,10 +106,20 @@ export interface Gateway {
   install(sourceDir: string): Promise<PluginListing>;
   /** Stops an installed plugin and deletes its folder (plugins from other folders are refused). */
   remove(pluginId: string): Promise<void>;
+  /**
+   * Sets the operator's fail mode of `pluginId` for `topic` (a topic or pattern; "" or `*`:
+   * every topic); `mode` undefined removes the override. Stored: it outlives the gateway.
+   */
+  setFailMode(pluginId: string, topic: string, mode: FailMode | undefined): PluginListing;
   getConfig(pluginId: string): JsonObject;
   saveConfig(pluginId: string, config: JsonObject, originPluginId?: string): Promise<JsonObject>;
   /** Deactivates and stops every plugin, closes servers and the store. */
   stop(): Promise<void>;
+  /**
+   * Stops now, when `stop` took too long or the operator insisted: SIGKILL to every plugin
+   * process (no Deactivate), their sockets and socket dirs removed, servers and store closed.
+   */
+  kill(): Promise<void>;
 }
 
 /**
@@ -115,7 +138,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
   const table = new PluginTable();
   const interpreters = { node: process.execPath, ...options.interpreters };
-  const dispatcher = new GatewayDispatcher(table, logger);
+  const failurePolicy = new FailurePolicy(options.failurePolicy);
+  loadFailModeOverrides(store, failurePolicy, logger);
+  const dispatcher = new GatewayDispatcher(table, logger, undefined, { failurePolicy, ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}) });
   dispatcher.observe((call) => metrics.observeHook(call));
   const instanceId = randomUUID();
   const stateListeners = new Set<(status: PluginStatus) => void>();
@@ -150,6 +175,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return id;
   };
 
+  const blocking = (supervisor: Supervisor): string[] =>
+    supervisor.wanted && !servesHooks(supervisor.state) ? topicFailModes(failurePolicy, supervisor.manifest).filter((t) => t.mode === "closed").map((t) => t.topic) : [];
+  /** Logs once per state change (not per call) that a fail-closed plugin is rejecting its topics' events. */
+  const reportBlocking = (supervisor: Supervisor, state: PluginState) => {
+    const topics = blocking(supervisor);
+    if (topics.length > 0) logger.error({ pluginId: supervisor.pluginId, state, topics }, `plugin ${supervisor.pluginId} is ${state}: events on its fail-closed topics (${topics.join(", ")}) are rejected until it is active again`);
+  };
+
   /** A supervisor for a valid folder; throws when the plugin cannot run here. */
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
@@ -169,6 +202,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
     supervisor.on("state", (status) => {
       for (const listener of stateListeners) listener(status);
+      reportBlocking(supervisor, status.state);
       if (status.state !== "active") return;
       for (const conflict of commandConflicts(table.list())) {
         logger.error(conflict, `command /${conflict.command} is claimed by several plugins (${conflict.pluginIds.join(", ")}); it answers with a conflict error until all but one are disabled`);
@@ -178,8 +212,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger });
-  metrics.setSources({ plugins: () => table.all().map(({ supervisor }) => supervisor.status()), webSocketClients: () => server?.hub.clients().length ?? 0 });
+  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, ...(options.limits ? { limits: options.limits } : {}) });
+  metrics.setSources({
+    plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
+    webSocketClients: () => server?.hub.clients().length ?? 0,
+    blockingTopics: () => table.all().filter(({ supervisor }) => supervisor.wanted).map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
+    publicServer: () => (server as PublicServer).stats(),
+  });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];
   for (const folder of scan.plugins) {
@@ -204,12 +243,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       dir: folder.dir,
       managed: isManaged(managedDir, folder.dir),
       permissions: folder.manifest.permissions,
+      failModes: topicFailModes(failurePolicy, folder.manifest),
+      blockingTopics: blocking(supervisor),
     };
   };
 
   const installer = createPluginInstaller({ table, managedDir, logger, interpreters, supervise, isEnabled: enabled });
 
   let stopped: Promise<void> | undefined;
+  let serversClosed: Promise<void> | undefined;
+  const closeServers = () =>
+    (serversClosed ??= (async () => {
+      await server?.close();
+      store.close();
+    })());
   return {
     url: server.url,
     version: GATEWAY_VERSION,
@@ -247,13 +294,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
     remove: installer.remove,
+    setFailMode(pluginId, topic, mode) {
+      table.entry(pluginId);
+      saveFailModeOverride(store, failurePolicy, pluginId, topic, mode);
+      logger.warn({ pluginId, topic: topic || "*", mode: mode ?? "(removed)" }, "operator changed a plugin's fail mode");
+      return listing(pluginId);
+    },
     getConfig,
     saveConfig: async (pluginId, config, originPluginId) => saveConfig(pluginId, config, originPluginId),
+    async kill() {
+      await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
+      await closeServers();
+    },
     stop() {
       stopped ??= (async () => {
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
-        await server?.close();
-        store.close();
+        await closeServers();
       })();
       return stopped;
     },

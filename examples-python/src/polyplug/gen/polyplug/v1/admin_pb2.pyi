@@ -41,6 +41,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from polyplug.gen.polyplug.v1 import gateway_api_pb2 as _gateway_api_pb2
+from polyplug.gen.polyplug.v1 import gateway_pb2 as _gateway_pb2
 from polyplug.gen.polyplug.v1 import plugin_pb2 as _plugin_pb2
 import builtins as _builtins
 import sys
@@ -365,6 +366,8 @@ class PluginInfo(_message.Message):
     HTTP_ROUTES_FIELD_NUMBER: _builtins.int
     SETTINGS_FIELD_NUMBER: _builtins.int
     LATENCY_FIELD_NUMBER: _builtins.int
+    FAIL_MODES_FIELD_NUMBER: _builtins.int
+    BLOCKING_TOPICS_FIELD_NUMBER: _builtins.int
     PERMISSIONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The plugin id from the manifest."""
@@ -427,6 +430,17 @@ class PluginInfo(_message.Message):
         """Per-hook call counts and durations since the gateway started."""
 
     @_builtins.property
+    def fail_modes(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicFailMode]:
+        """The fail mode of each intercept subscription in the manifest."""
+
+    @_builtins.property
+    def blocking_topics(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Fail-closed topics whose events are being rejected right now because
+        the plugin is enabled but not serving (starting, restarting, failed):
+        non-empty means this plugin is blocking traffic.
+        """
+
+    @_builtins.property
     def permissions(self) -> Global___PluginPermissions:
         """What the plugin was granted (its manifest's permissions, approved at
         install; plugins in the operator's --plugins folders are approved by
@@ -455,15 +469,101 @@ class PluginInfo(_message.Message):
         http_routes: _abc.Iterable[_plugin_pb2.HttpRoute] | None = ...,
         settings: _abc.Iterable[Global___SettingSpec] | None = ...,
         latency: _abc.Iterable[Global___HookLatency] | None = ...,
+        fail_modes: _abc.Iterable[Global___TopicFailMode] | None = ...,
+        blocking_topics: _abc.Iterable[_builtins.str] | None = ...,
         permissions: Global___PluginPermissions | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "last_error", b"last_error", "permissions", b"permissions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "commands", b"commands", "dir", b"dir", "enabled", b"enabled", "http_routes", b"http_routes", "id", b"id", "implemented_hooks", b"implemented_hooks", "intercept_topics", b"intercept_topics", "last_error", b"last_error", "latency", b"latency", "managed", b"managed", "name", b"name", "notify_topics", b"notify_topics", "permissions", b"permissions", "pid", b"pid", "recent_failures", b"recent_failures", "restarts", b"restarts", "settings", b"settings", "state", b"state", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "blocking_topics", b"blocking_topics", "commands", b"commands", "dir", b"dir", "enabled", b"enabled", "fail_modes", b"fail_modes", "http_routes", b"http_routes", "id", b"id", "implemented_hooks", b"implemented_hooks", "intercept_topics", b"intercept_topics", "last_error", b"last_error", "latency", b"latency", "managed", b"managed", "name", b"name", "notify_topics", b"notify_topics", "permissions", b"permissions", "pid", b"pid", "recent_failures", b"recent_failures", "restarts", b"restarts", "settings", b"settings", "state", b"state", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PluginInfo: _TypeAlias = PluginInfo  # noqa: Y015
+
+@_typing.final
+class TopicFailMode(_message.Message):
+    """TopicFailMode is the fail mode of one subscribed topic of a plugin."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOPIC_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    topic: _builtins.str
+    """The manifest's subscription topic (or pattern)."""
+    mode: _gateway_pb2.FailMode.ValueType
+    """The mode that applies."""
+    source: _builtins.str
+    """Where it came from: "admin", "config", "config-default" or "manifest"."""
+    def __init__(
+        self,
+        *,
+        topic: _builtins.str = ...,
+        mode: _gateway_pb2.FailMode.ValueType = ...,
+        source: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mode", b"mode", "source", b"source", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TopicFailMode: _TypeAlias = TopicFailMode  # noqa: Y015
+
+@_typing.final
+class AdminSetFailModeRequest(_message.Message):
+    """AdminSetFailModeRequest sets or removes one fail-mode override."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLUGIN_ID_FIELD_NUMBER: _builtins.int
+    TOPIC_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    plugin_id: _builtins.str
+    """The plugin."""
+    topic: _builtins.str
+    """A topic or pattern ("prefix.*"); empty or "*": every topic."""
+    mode: _gateway_pb2.FailMode.ValueType
+    """The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic."""
+    def __init__(
+        self,
+        *,
+        plugin_id: _builtins.str = ...,
+        topic: _builtins.str = ...,
+        mode: _gateway_pb2.FailMode.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mode", b"mode", "plugin_id", b"plugin_id", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdminSetFailModeRequest: _TypeAlias = AdminSetFailModeRequest  # noqa: Y015
+
+@_typing.final
+class AdminSetFailModeResponse(_message.Message):
+    """AdminSetFailModeResponse is the plugin after the change."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLUGIN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def plugin(self) -> Global___PluginInfo:
+        """The plugin, with its fail_modes and blocking_topics."""
+
+    def __init__(
+        self,
+        *,
+        plugin: Global___PluginInfo | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["plugin", b"plugin"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["plugin", b"plugin"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdminSetFailModeResponse: _TypeAlias = AdminSetFailModeResponse  # noqa: Y015
 
 @_typing.final
 class BrokenPlugin(_message.Message):

@@ -97,6 +97,11 @@ class AdminStub:
                 request_serializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsRequest.SerializeToString,
                 response_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsResponse.FromString,
                 _registered_method=True)
+        self.SetFailMode = channel.unary_unary(
+                '/polyplug.v1.Admin/SetFailMode',
+                request_serializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeRequest.SerializeToString,
+                response_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -264,6 +269,17 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetFailMode(self, request, context):
+        """Sets the operator's fail mode of a plugin for a topic (or every topic),
+        overriding the serve config and the manifest's suggestion; FAIL_MODE_
+        UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+        effect for the next intercept call. NOT_FOUND for an unknown plugin,
+        INVALID_ARGUMENT for a malformed topic.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -326,6 +342,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.StreamEvents,
                     request_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsRequest.FromString,
                     response_serializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsResponse.SerializeToString,
+            ),
+            'SetFailMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFailMode,
+                    request_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeRequest.FromString,
+                    response_serializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -655,6 +676,33 @@ class Admin:
             '/polyplug.v1.Admin/StreamEvents',
             polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsRequest.SerializeToString,
             polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFailMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/polyplug.v1.Admin/SetFailMode',
+            polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeRequest.SerializeToString,
+            polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -177,6 +177,13 @@ class AdminStub:
     publish (GatewayAPI.PublishEvent, whatever their audience). There is no
     replay of past events.
     """
+    SetFailMode: _grpc.UnaryUnaryMultiCallable[_admin_pb2.AdminSetFailModeRequest, _admin_pb2.AdminSetFailModeResponse]
+    """Sets the operator's fail mode of a plugin for a topic (or every topic),
+    overriding the serve config and the manifest's suggestion; FAIL_MODE_
+    UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+    effect for the next intercept call. NOT_FOUND for an unknown plugin,
+    INVALID_ARGUMENT for a malformed topic.
+    """
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -296,6 +303,13 @@ class AdminAsyncStub(AdminStub):
     removals, configuration changes, command conflicts, and events plugins
     publish (GatewayAPI.PublishEvent, whatever their audience). There is no
     replay of past events.
+    """
+    SetFailMode: _aio.UnaryUnaryMultiCallable[_admin_pb2.AdminSetFailModeRequest, _admin_pb2.AdminSetFailModeResponse]  # type: ignore[assignment]
+    """Sets the operator's fail mode of a plugin for a topic (or every topic),
+    overriding the serve config and the manifest's suggestion; FAIL_MODE_
+    UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+    effect for the next intercept call. NOT_FOUND for an unknown plugin,
+    INVALID_ARGUMENT for a malformed topic.
     """
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
@@ -485,6 +499,19 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         removals, configuration changes, command conflicts, and events plugins
         publish (GatewayAPI.PublishEvent, whatever their audience). There is no
         replay of past events.
+        """
+
+    @_abc_1.abstractmethod
+    def SetFailMode(
+        self,
+        request: _admin_pb2.AdminSetFailModeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.AdminSetFailModeResponse, _abc.Awaitable[_admin_pb2.AdminSetFailModeResponse]]:
+        """Sets the operator's fail mode of a plugin for a topic (or every topic),
+        overriding the serve config and the manifest's suggestion; FAIL_MODE_
+        UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+        effect for the next intercept call. NOT_FOUND for an unknown plugin,
+        INVALID_ARGUMENT for a malformed topic.
         """
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
