@@ -9,7 +9,7 @@ if (!existsSync(path.join(root, ".tools", "bin", "protoc-gen-go")) || !existsSyn
 step("buf generate");
 await must("npx", ["buf", "generate"]);
 if (process.argv.includes("--check")) {
-  const generated = ["gateway/src/gen", "examples-go/gen", "examples-python/src/polyplug/gen"];
+  const generated = ["gateway/sdk/src/gen", "examples-go/gen", "examples-python/src/polyplug/gen"];
   const { code, out } = await run("git", ["status", "--porcelain", "--", ...generated], { capture: true });
   if (code !== 0 || out.trim() !== "") {
     process.stderr.write(`generated code is stale; run \`npm run generate\` and commit:\n${out}`);

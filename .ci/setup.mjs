@@ -30,7 +30,9 @@ async function npmDependencies() {
 }
 
 async function gatewayBuild() {
-  step("build the gateway and the conformance suite (tsc)");
+  step("build the TypeScript SDK, the gateway and the conformance suite (tsc)");
+  // The gateway imports the SDK package (@polyplug/sdk) through its dist: build it first.
+  await must("npx", ["tsc", "-p", "gateway/sdk/tsconfig.build.json"]);
   await must("npx", ["tsc", "-p", "gateway/tsconfig.build.json"]);
   if (existsSync(at("conformance", "tsconfig.build.json"))) await must("npx", ["tsc", "-p", "conformance/tsconfig.build.json"]);
 }
@@ -72,9 +74,16 @@ async function pythonEnv() {
   writeFileSync(stamp, want);
 }
 
+// The SDK tarball, wheel and Go module that `polyplug new` copies into plugins outside the repo.
+async function sdkArtifacts() {
+  step("pack the plugin SDKs into gateway/sdk-artifacts");
+  await must(process.execPath, ["gateway/scripts/pack-sdks.mjs"]);
+}
+
 export async function setup() {
   await npmDependencies();
   await Promise.all([gatewayBuild(), pythonEnv()]);
+  await sdkArtifacts();
   await goBinaries();
   await goTools();
 }

@@ -26,6 +26,16 @@ async function vitest() {
   }
 }
 
+// Plugin authors outside the repository (scaffold → bundle → install per language, the SDK
+// READMEs' shell commands): minutes of pip/npm/go builds, so a suite of its own.
+async function authorsSuite() {
+  step("Plugin author suite (vitest.authors.config.ts)");
+  const out = path.join(reports, "vitest-authors.json");
+  const { code } = await run("npx", ["vitest", "run", "--config", "vitest.authors.config.ts", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: path.join(root, "gateway") });
+  const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
+  record("vitest (plugin authors)", report.numPassedTests, report.numFailedTests, report.numPendingTests, code);
+}
+
 async function goTest() {
   step("Go tests (go test)");
   // The interop tests drive our Python and TypeScript SDK plugins from go-plugin's own Go host.
@@ -109,6 +119,7 @@ async function staticChecks() {
 
 await staticChecks();
 await vitest();
+await authorsSuite();
 await goTest();
 await pytest();
 await conformance();

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { fixturePaths } from "./paths.js";
 
 // Builds the Go fixture plugin and the gateway when `vitest` runs on its own
@@ -9,6 +10,11 @@ export default function setup(): void {
     execFileSync("go", ["build", "-o", "bin/", "./internal/fixtures/..."], { cwd: fixturePaths.examplesGo, stdio: "inherit" });
   }
   if (!existsSync(fixturePaths.cli)) {
+    execFileSync("npx", ["tsc", "-p", "sdk/tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
     execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
+  }
+  // The SDK copies `polyplug new` vendors into scaffolds.
+  if (!existsSync(path.join(fixturePaths.gateway, "sdk-artifacts"))) {
+    execFileSync(process.execPath, [path.join(fixturePaths.gateway, "scripts", "pack-sdks.mjs")], { stdio: "inherit" });
   }
 }

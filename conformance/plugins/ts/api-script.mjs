@@ -1,5 +1,5 @@
 // `conformance.api` scripts: one GatewayAPI call per step (conformance/README.md).
-import { ErrorCode, PluginError } from "polyplug/sdk";
+import { ErrorCode, PluginError } from "@polyplug/sdk";
 
 /** The ErrorCode named `ERROR_CODE_<NAME>`; INTERNAL for anything else. */
 export function errorCode(name) {

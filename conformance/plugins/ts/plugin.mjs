@@ -2,7 +2,7 @@
 // Its behaviour is specified in conformance/README.md ("The conformance plugin"); every
 // language implements the same behaviour with its own SDK. Run by a host: `node plugin.mjs`.
 // The SDK import comes first: it guards stdout before anything else can print.
-import { definePlugin, ErrorCode, PluginError, serve } from "polyplug/sdk";
+import { definePlugin, ErrorCode, PluginError, serve } from "@polyplug/sdk";
 import { errorCode, runApiCall } from "./api-script.mjs";
 import { httpRoutes } from "./http-routes.mjs";
 

@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { addRpcService, RpcStatusError } from "polyplug";
-import { GatewayAPI, LogLevel } from "polyplug/gen/polyplug/v1/gateway_api_pb.js";
+import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { GatewayApiBackend, KvCondition } from "./gateway-api-backend.js";
 
 /** Contract limits (proto/README.md §9) the adapter enforces for every backend. */

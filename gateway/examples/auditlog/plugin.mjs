@@ -4,7 +4,7 @@
 // command (which can also change its own configuration) and serves the log over HTTP with
 // streaming bodies in both directions.
 import { createHash } from "node:crypto";
-import { definePlugin, PluginError, ErrorCode, serve } from "polyplug/sdk";
+import { definePlugin, PluginError, ErrorCode, serve } from "@polyplug/sdk";
 import { clear, countEvents, eventKeys, record, recentEvents } from "./store.mjs";
 
 let settings = { retentionSeconds: 0, announce: true };

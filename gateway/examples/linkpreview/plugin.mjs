@@ -1,7 +1,7 @@
 // linkpreview: an example Polyplug plugin in TypeScript-flavoured JavaScript.
 // Intercepts posted messages: rejects links to blocked domains and messages with too many
 // links, strips tracking parameters and attaches link previews (modify). Configurable.
-import { definePlugin, serve } from "polyplug/sdk";
+import { definePlugin, serve } from "@polyplug/sdk";
 import { blockedDomainOf, findLinks, readSettings, stripTracking } from "./links.mjs";
 
 let settings = readSettings({});

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { commandConflicts } from "../dispatch/commands.js";
-import { AdminStreamEventsResponseSchema, type AdminStreamEventsResponse } from "../gen/polyplug/v1/admin_pb.js";
+import { AdminStreamEventsResponseSchema, type AdminStreamEventsResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import type { Gateway } from "../runtime/gateway.js";
 import { toPluginError, toPluginState } from "./plugin-info.js";
 

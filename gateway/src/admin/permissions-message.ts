@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { PluginPermissionsSchema, type PluginPermissions } from "../gen/polyplug/v1/admin_pb.js";
+import { PluginPermissionsSchema, type PluginPermissions } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { API_CAPABILITIES, type ApiCapability, type Permissions, type ResourceLimits } from "../registry/manifest.js";
 
 /** Manifest permissions as the Admin API's PluginPermissions. */

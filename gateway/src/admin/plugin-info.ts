@@ -2,8 +2,8 @@ import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import type { ActivePlugins } from "../dispatch/active-plugins.js";
-import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "../gen/polyplug/v1/admin_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Setting } from "../registry/settings.js";
 import type { PluginListing } from "../runtime/gateway.js";
 import type { PluginStatus, PluginState as SupervisorState } from "../supervision/supervisor.js";
@@ -82,9 +82,9 @@ export function toPluginInfo(listing: PluginListing, settings: readonly Setting[
     commands: description?.commands ?? [],
     httpRoutes: description?.httpRoutes ?? [],
     settings: settings.map(toSettingSpec),
-    permissions: toPermissionsMessage(listing.permissions),
     failModes: listing.failModes.map((f) => ({ topic: f.topic, mode: toProtoFailMode(f.mode), source: f.source })),
     blockingTopics: [...listing.blockingTopics],
+    permissions: toPermissionsMessage(listing.permissions),
     latency: latency.figures(listing.pluginId).map((figures) => create(HookLatencySchema, { ...figures, hook: latencyHooks[figures.hook], calls: BigInt(figures.calls), failures: BigInt(figures.failures) })),
   });
 }

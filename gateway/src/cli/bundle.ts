@@ -12,6 +12,9 @@ interface PackOptions {
   out?: string;
   sign?: string;
   json?: boolean;
+  /** False with `--no-build`. */
+  build?: boolean;
+  python?: string;
 }
 
 interface VerifyOptions {
@@ -37,8 +40,10 @@ async function pack(dir: string, options: PackOptions, io: CliIo): Promise<Outco
   const { manifest } = await readManifest(dir);
   const out = path.resolve(options.out ?? `${manifest.id}-${manifest.version}.tar.gz`);
   let lastShown = 0;
+  const build = options.build === false ? undefined : { ...(options.python ? { python: options.python } : {}), onStep: (step: string) => void (options.json ? undefined : io.err(`  ${step}\n`)) };
   const packed = await packBundle(dir, out, {
     ...(signingKey ? { signingKey } : {}),
+    ...(build ? { build } : {}),
     onProgress: (done, total) => {
       if (options.json) return;
       // Progress on stderr: in place on a terminal, a line per 25% otherwise.
@@ -69,10 +74,12 @@ export function registerBundle(program: Command, io: CliIo, setExitCode: (code: 
   const c = paint(io.color);
   const bundle = program
     .command("bundle")
-    .description("pack a plugin folder into a .tar.gz bundle (optionally signed), or verify one")
+    .description("pack a plugin folder into a .tar.gz bundle (optionally signed) with what it needs to run — Go binaries per os-arch, Python wheels, production node_modules — honouring .gitignore and .polyplugignore; or verify one")
     .argument("<dir>", "the plugin folder (with plugin.json or plugin.yaml)")
     .option("--out <file>", "where to write the bundle (default: ./<id>-<version>.tar.gz)")
     .option("--sign <keyfile>", "sign with this ed25519 private key (from `polyplug keys generate`); writes <bundle>.sig")
+    .option("--no-build", "pack the folder as it is: no Go cross-build, no Python wheels, no production node_modules")
+    .option("--python <python>", "the Python whose pip builds the wheels of requirements.txt (use the gateway's Python version)", "python3")
     .option("--json", "print exactly one JSON object on stdout")
     // `bundle verify` has its own options (--json too): parse them there, not here.
     .enablePositionalOptions()

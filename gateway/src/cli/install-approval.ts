@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import type { PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
+import type { PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { fromPermissionsMessage } from "../admin/permissions-message.js";
 import type { Manifest, Permissions } from "../registry/manifest.js";
 import { describePermissions, permissionsBeyond } from "../registry/permission-approval.js";

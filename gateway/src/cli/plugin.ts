@@ -23,8 +23,8 @@ import {
   type AdminStreamLogsResponse,
   type PluginInfo,
   type SettingSpec,
-} from "../gen/polyplug/v1/admin_pb.js";
-import { LogLevel } from "../gen/polyplug/v1/gateway_api_pb.js";
+} from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { AdminCliError, AdminExit, messageJson, printFailure, progress, runAdminCommand, withAdminOptions, type AdminCliOptions, type CommandOutput } from "./admin-client.js";
 import { fromPermissionsMessage, toPermissionsMessage } from "../admin/permissions-message.js";
 import { describePermissions } from "../registry/permission-approval.js";

@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { create } from "@bufbuild/protobuf";
 import { fromPermissionsMessage } from "../admin/permissions-message.js";
 import { describePermissions } from "../registry/permission-approval.js";
-import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "../gen/polyplug/v1/admin_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
 

@@ -1,4 +1,4 @@
-import type { DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
+import type { DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Manifest } from "../registry/manifest.js";
 import type { PluginSession } from "../supervision/plugin-session.js";
 

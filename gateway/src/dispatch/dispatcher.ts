@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { AppliedFailMode } from "./failure-policy.js";
-import type { BidiStream } from "../rpc/client.js";
-import type { ServeHTTPRequestSchema, ServeHTTPResponseSchema } from "../gen/polyplug/v1/plugin_pb.js";
+import type { BidiStream } from "@polyplug/sdk/internal/rpc/client.js";
+import type { ServeHTTPRequestSchema, ServeHTTPResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** Facts about the call that the caller supplies; they become the HookContext. */
 export interface CallOptions {

@@ -1,4 +1,4 @@
-import { FailMode as ProtoFailMode } from "../gen/polyplug/v1/gateway_pb.js";
+import { FailMode as ProtoFailMode } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import type { FailMode } from "./failure-policy.js";
 
 /** A fail mode as the contract's enum. */

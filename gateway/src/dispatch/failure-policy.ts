@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { TOPIC_PATTERN, topicMatches } from "./topics.js";
+import { TOPIC_PATTERN, topicMatches } from "@polyplug/sdk/internal/topics.js";
 
 /** What a chain does when a plugin fails or is unavailable: let the event through, or reject it. */
 export type FailMode = "open" | "closed";

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ActivePlugin, ActivePlugins } from "./active-plugins.js";
 import { commandOwner } from "./commands.js";
 import type { CallOptions, CommandResult, Dispatcher, HookContextInit, InterceptVerdict, NotifyReceipt, PluginHttpStream } from "./dispatcher.js";
@@ -15,7 +15,7 @@ import { PluginInFlight } from "./in-flight.js";
 import { runInterceptChain } from "./intercept-chain.js";
 import { encodeCheckedPayload } from "./limits.js";
 import { createNotifyQueue, DEFAULT_NOTIFY_QUEUE, type NotifyQueue, type NotifyQueueLimits } from "./notify-queue.js";
-import { anyTopicMatches, isTopicName, topicMatches } from "./topics.js";
+import { anyTopicMatches, isTopicName, topicMatches } from "@polyplug/sdk/internal/topics.js";
 
 /** Longest an application call may ask for, whatever it sends. */
 export const MAX_CALL_TIMEOUT_MS = 600_000;

@@ -1,7 +1,7 @@
 import { randomFillSync, randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { HookContextSchema, type HookContext } from "../gen/polyplug/v1/common_pb.js";
+import { HookContextSchema, type HookContext } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 
 // Trace and span ids come from a pool of random bytes refilled in one go (each byte used
 // once): two small randomBytes calls per request cost more than the rest of its ids.

@@ -1,15 +1,15 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
-import { Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ChainMember } from "./active-plugins.js";
 import type { FailMode, FailurePolicy } from "./failure-policy.js";
 import type { PluginInFlight } from "./in-flight.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
 import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
 import { encodeCheckedPayload, encodePayload } from "./limits.js";
-import { anyTopicMatches, topicMatches } from "./topics.js";
+import { anyTopicMatches, topicMatches } from "@polyplug/sdk/internal/topics.js";
 
 /** One link of a chain: a plugin and its subscription for the topic. */
 export interface InterceptLink {

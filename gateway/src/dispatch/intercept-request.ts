@@ -1,6 +1,6 @@
 import { create, type UnknownField } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { InterceptRequestSchema, type InterceptRequest } from "../gen/polyplug/v1/plugin_pb.js";
+import { InterceptRequestSchema, type InterceptRequest } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 // Field numbers of plugin.proto's InterceptRequest and common.proto's HookContext (and of
 // google.protobuf.Timestamp), written by hand below in protobuf-es's order: ascending field

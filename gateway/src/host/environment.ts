@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import type { HandshakeConfig } from "./handshake-config.js";
+import type { HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 
 /** go-plugin's default port range for TCP plugins. */
 export const DEFAULT_MIN_PORT = 10000;

@@ -1,7 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
-import { createRpcClient } from "../rpc/client.js";
+import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
+import { createRpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 
 /** The service name go-plugin plugins register their health under. */
 export const PLUGIN_HEALTH_SERVICE = "plugin";

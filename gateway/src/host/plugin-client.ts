@@ -2,18 +2,18 @@ import type * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { GRPCController } from "../gen/plugin/grpc_controller_pb.js";
-import { createRpcClient, useUnaryTransport, type RpcClient } from "../rpc/client.js";
+import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
+import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
 import { startBroker, type PluginBroker } from "./broker.js";
-import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
-import type { HandshakeLine } from "./handshake.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, type ExitInfo } from "./launch.js";
 import type { PluginLogSink } from "./plugin-log.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
-import type { SocketDir } from "./socket-dir.js";
+import type { SocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 import { consumeStdio } from "./stdio.js";
 
 /** What go-plugin calls a ReattachConfig: enough to connect to a running plugin again. */

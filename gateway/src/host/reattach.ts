@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import type { MutualTls } from "./channel.js";
+import type { MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { connectPlugin, silentLogger, type PluginClient, type ReattachConfig } from "./plugin-client.js";
 import { createPluginLogSink } from "./plugin-log.js";
 import { watchForeignProcess } from "./process-handle.js";
-import { createSocketDir } from "./socket-dir.js";
+import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 
 /** Options of `reattachPlugin`. */
 export interface ReattachOptions {

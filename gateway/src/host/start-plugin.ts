@@ -1,14 +1,15 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { generateAutoMtlsCertificate, serverCertificateToPem } from "./auto-mtls.js";
-import type { MutualTls } from "./channel.js";
+import { generateAutoMtlsCertificate, serverCertificateToPem } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
+import type { MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { buildPluginEnvironment, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, validateHandshakeConfig } from "./environment.js";
-import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "./handshake.js";
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "./handshake-config.js";
+import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import { launchPluginProcess } from "./launch.js";
 import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
-import { createSocketDir } from "./socket-dir.js";
+import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
+import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 
 /** go-plugin's default start timeout: spawn to handshake line. */
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -42,6 +43,11 @@ export interface StartPluginOptions {
   readonly signal?: AbortSignal;
   /** Largest gRPC message accepted from or sent to the plugin (default MAX_MESSAGE_BYTES, the contract's 16 MiB). */
   readonly maxMessageBytes?: number;
+  /**
+   * Confines the process (sandbox, cgroup limits, process group); absent: a plain child
+   * process, as go-plugin's host starts it. Failing to prepare fails the start.
+   */
+  readonly sandbox?: PluginSandbox;
 }
 
 function validate(options: StartPluginOptions): { minPort: number; maxPort: number; startTimeoutMs: number } {
@@ -83,22 +89,35 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
   const hostCert = options.autoMtls ? await generateAutoMtlsCertificate() : undefined;
   const socketDir = await createSocketDir(options.socketDirBase);
   const startedAt = Date.now();
+  const env = buildPluginEnvironment({
+    handshake: handshakeConfig,
+    minPort,
+    maxPort,
+    socketDir: socketDir.path,
+    clientCertPem: hostCert?.certPem,
+    extra: options.env ?? {},
+    inheritEnv: options.inheritEnv ?? false,
+    hostEnv: process.env,
+  });
+  const launch = { command: options.command, args: options.args ?? [] };
+  let confined: Awaited<ReturnType<PluginSandbox["prepare"]>> | undefined;
+  if (options.sandbox) {
+    try {
+      confined = await options.sandbox.prepare({ ...launch, cwd: options.cwd ?? process.cwd(), socketDir: socketDir.path, env });
+    } catch (error) {
+      await socketDir.dispose();
+      throw PolyplugError.from(error);
+    }
+    logger.info({ confinement: confined.confinement.description }, "launching plugin confined");
+  }
   const child = launchPluginProcess({
-    command: options.command,
-    args: options.args ?? [],
+    command: confined?.command ?? launch.command,
+    args: confined?.args ?? launch.args,
     cwd: options.cwd,
     startTimeoutMs,
     sink,
-    env: buildPluginEnvironment({
-      handshake: handshakeConfig,
-      minPort,
-      maxPort,
-      socketDir: socketDir.path,
-      clientCertPem: hostCert?.certPem,
-      extra: options.env ?? {},
-      inheritEnv: options.inheritEnv ?? false,
-      hostEnv: process.env,
-    }),
+    env,
+    confinement: confined?.confinement,
   });
   // A stop while starting must not leave the process behind: abort races every step below.
   let onAbort: (() => void) | undefined;

@@ -1,8 +1,8 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
-import { GRPCStdio, StdioData_Channel } from "../gen/plugin/grpc_stdio_pb.js";
-import { createRpcClient } from "../rpc/client.js";
+import { GRPCStdio, StdioData_Channel } from "@polyplug/sdk/internal/gen/plugin/grpc_stdio_pb.js";
+import { createRpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { createLineSplitter } from "./line-splitter.js";
 import type { PluginLogSink } from "./plugin-log.js";
 

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcHandlers } from "../rpc/server.js";
+import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize } from "./request-checks.js";
 import { MAX_CONFIG_BYTES } from "./limits.js";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import type { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcHandlers } from "../rpc/server.js";
+import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { ApiCapability } from "../registry/manifest.js";
 import type { KvStore, PluginStateStore } from "../store/store.js";
 import type { EventPublisher } from "./events.js";

@@ -1,6 +1,6 @@
 import { timestampFromMs, type Duration } from "@bufbuild/protobuf/wkt";
-import type { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcHandlers } from "../rpc/server.js";
+import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { KvStore } from "../store/store.js";
 import { invalidArgument, sizeExceeded, utf8Bytes } from "./request-checks.js";
 import {

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
-import { LogLevel, type GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcHandlers } from "../rpc/server.js";
+import { LogLevel, type GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize, checkTextSize, invalidArgument } from "./request-checks.js";
 import { MAX_LOG_FIELDS_BYTES, MAX_LOG_MESSAGE_BYTES, RESERVED_LOG_FIELDS } from "./limits.js";
 import { createLogRateLimiter, DEFAULT_LOG_RATE_LIMIT, type LogRateLimit } from "./log-rate-limit.js";

@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { ApiCapability } from "../registry/manifest.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { Audience, GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcHandlers } from "../rpc/server.js";
+import type { Audience, GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { EventAudience, EventPublisher } from "./events.js";
 import { checkStructSize, invalidArgument } from "./request-checks.js";
 import { EVENT_NAME_PATTERN, MAX_AUDIENCE_CLIENT_IDS, MAX_AUDIENCE_LABELS, MAX_EVENT_PAYLOAD_BYTES } from "./limits.js";

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { RpcStatusError } from "../rpc/rpc-error.js";
+import { RpcStatusError } from "@polyplug/sdk/internal/rpc/rpc-error.js";
 
 /** gRPC status answering each gateway error code (proto/README.md §8.3, by name). */
 const statusOf: Readonly<Record<ErrorCode, grpc.status>> = {

@@ -4,6 +4,8 @@ import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { checkSymlinkTarget, isInside, normalisedMode } from "./bundle-entry-rules.js";
+import { buildIntoStage, type BundleBuildOptions } from "./bundle-build.js";
+import { readBundleIgnore, KEEP_EVERYTHING, type BundleIgnore } from "./bundle-ignore.js";
 import { checkBundleExecutables } from "./bundle-executables.js";
 import type { ScannedEntry } from "./bundle-scan.js";
 import { writeTarGz, type TarEntrySpec } from "./bundle-tar-writer.js";
@@ -16,6 +18,12 @@ export interface PackBundleOptions {
   readonly signingKey?: KeyObject;
   /** Called as files are added: files done so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Build what the plugin needs to run into the bundle (Go binaries per os-arch, Python
+   * wheels, production node_modules) from a staged copy of the folder; see bundle-build.ts.
+   * Without it the folder is packed as it is (minus ignored files).
+   */
+  readonly build?: BundleBuildOptions;
 }
 
 /** The result of `packBundle`. */
@@ -30,17 +38,16 @@ export interface PackedBundle {
   readonly signature?: { readonly file: string; readonly content: SignatureFile };
 }
 
-/** Folder names never packed. */
-const SKIPPED_NAMES = new Set([".git", ".DS_Store"]);
-
-async function walk(root: string, relative: string, skip: ReadonlySet<string>, out: string[]): Promise<void> {
+/** Lists the paths of the folder `root` to pack (relative, `/`-separated), minus ignored ones and `skip` (absolute). */
+export async function walkPluginFolder(root: string, rules: BundleIgnore, skip: ReadonlySet<string>, relative = "", out: string[] = []): Promise<string[]> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
   for (const entry of entries) {
     const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    if (SKIPPED_NAMES.has(entry.name) || skip.has(path.join(root, child))) continue;
+    if (skip.has(path.join(root, child)) || rules.ignores(child, entry.isDirectory())) continue;
     out.push(child);
-    if (entry.isDirectory()) await walk(root, child, skip, out);
+    if (entry.isDirectory()) await walkPluginFolder(root, rules, skip, child, out);
   }
+  return out;
 }
 
 async function entryFor(dir: string, realDir: string, top: string, relative: string): Promise<TarEntrySpec> {
@@ -59,7 +66,7 @@ async function entryFor(dir: string, realDir: string, top: string, relative: str
       resolved = undefined;
     }
     if (!lexical.ok || resolved === undefined || !isInside(realDir, resolved)) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `${absolute}: the symlink to ${JSON.stringify(target)} ${resolved === undefined ? "is dangling" : "points outside the plugin folder"}; bundles may only hold links inside the plugin`);
+      throw new PolyplugError(ErrorCode.InvalidArgument, `${absolute}: the symlink to ${JSON.stringify(target)} ${resolved === undefined ? "is dangling" : "points outside the plugin folder"}; bundles may only hold links inside the plugin (leave it out with a line in .polyplugignore)`);
     }
     return { path: archivePath, type: "SymbolicLink", linkpath: target };
   }
@@ -70,15 +77,28 @@ async function entryFor(dir: string, realDir: string, top: string, relative: str
  * Packs the plugin folder `dir` into the gzip-compressed tar `outFile`, with one top-level
  * folder named after the plugin id. The manifest is validated first and the executables it
  * names must exist; links must stay inside the folder. Output is deterministic: entries in
- * sorted order, fixed mtime, uid/gid 0, modes normalised to 0755/0644. `.git` is skipped,
- * and so is `outFile` itself when it lies inside `dir`. Throws PolyplugError naming the file.
+ * sorted order, fixed mtime, uid/gid 0, modes normalised to 0755/0644. Paths matched by
+ * DEFAULT_BUNDLE_IGNORES, `.gitignore` or `.polyplugignore` are skipped, and so is `outFile`
+ * itself when it lies inside `dir`. With `options.build`, the bundle is packed from a staged
+ * copy holding the built dependencies. Throws PolyplugError naming the file.
  */
 export async function packBundle(dir: string, outFile: string, options: PackBundleOptions = {}): Promise<PackedBundle> {
-  const { manifest, file: manifestFile } = await readManifest(dir);
-  const realDir = await realpath(dir);
+  const read = await readManifest(dir);
   const out = path.resolve(outFile);
-  const relatives: string[] = [];
-  await walk(dir, "", new Set([out, `${out}.sig`]), relatives);
+  const skip = new Set([out, `${out}.sig`]);
+  const rules = await readBundleIgnore(dir);
+  if (!options.build) return packFolder(dir, read, await walkPluginFolder(dir, rules, skip), out, options);
+  const stage = await buildIntoStage(dir, read.manifest, await walkPluginFolder(dir, rules, skip), options.build);
+  try {
+    const staged = await readManifest(stage.dir);
+    return await packFolder(stage.dir, { manifest: staged.manifest, file: path.join(dir, path.basename(staged.file)) }, await walkPluginFolder(stage.dir, KEEP_EVERYTHING, new Set()), out, options);
+  } finally {
+    await stage.cleanup();
+  }
+}
+
+async function packFolder(dir: string, { manifest, file: manifestFile }: { manifest: Manifest; file: string }, relatives: string[], out: string, options: PackBundleOptions): Promise<PackedBundle> {
+  const realDir = await realpath(dir);
   relatives.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const specs = [{ path: manifest.id, type: "Directory", mode: 0o755 } as const, ...(await Promise.all(relatives.map((relative) => entryFor(dir, realDir, manifest.id, relative))))];
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { TOPIC_PATTERN } from "../dispatch/topics.js";
+import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 import { settingSchema } from "./settings.js";
 
 /** Manifest file names looked for in a plugin folder, in this order. */

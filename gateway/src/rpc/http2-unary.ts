@@ -12,8 +12,8 @@
  */
 import http2 from "node:http2";
 import { status } from "@grpc/grpc-js";
-import type { RpcCallOptions } from "./client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "./unary-transport.js";
+import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
 import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, remainingMs, statusFromHttp } from "./grpc-framing.js";
 

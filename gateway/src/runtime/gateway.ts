@@ -4,9 +4,9 @@ import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
-import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
-import { addRpcService } from "../rpc/server.js";
+import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
@@ -27,7 +27,11 @@ import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
+import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
+import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
+import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
+import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
 import { GATEWAY_VERSION } from "./version.js";
 
 /** Options of `createGateway`. */
@@ -60,6 +64,20 @@ export interface GatewayOptions {
   readonly maxInFlightPerPlugin?: number;
   /** The public server's admission limits (connections, streams, timeouts, in-flight calls); see PublicLimits. */
   readonly limits?: PublicLimitsInit;
+  /** Plugin sandbox: `required` (default), `auto` or `off` (see README "Sandbox and resource limits"). */
+  readonly sandbox?: { readonly mode?: SandboxMode | undefined };
+  /** Operator's resource limits: `default` for every plugin, or per plugin id; they override the manifest's. */
+  readonly pluginLimits?: Readonly<Record<string, ResourceLimitsRequest>>;
+}
+
+/** How plugins are isolated on this gateway, for status. */
+export interface SandboxStatus {
+  readonly mode: SandboxMode;
+  readonly isolation: SandboxSupport["isolation"];
+  readonly limits: SandboxSupport["limits"];
+  readonly dedicatedUids: boolean;
+  /** Degraded states (no sandbox, limits by rlimit only...), one sentence each. */
+  readonly warnings: readonly string[];
 }
 
 /** A plugin as the gateway lists it. */
@@ -70,12 +88,12 @@ export interface PluginListing extends PluginStatus {
   readonly dir: string;
   /** True for plugins installed through the gateway (in `<dataDir>/plugins`). */
   readonly managed: boolean;
-  /** What the plugin was granted: its manifest's permissions (approved at install, or by the operator's plugins folder). */
-  readonly permissions: Permissions;
   /** The fail mode of each intercept subscription, and where it came from. */
   readonly failModes: readonly TopicFailMode[];
   /** Fail-closed topics whose events are being rejected right now because the plugin is enabled but not serving (starting, restarting, failed...). */
   readonly blockingTopics: readonly string[];
+  /** What the plugin was granted: its manifest's permissions (approved at install, or by the operator's plugins folder). */
+  readonly permissions: Permissions;
 }
 
 /** A running gateway. */
@@ -120,6 +138,8 @@ export interface Gateway {
    * process (no Deactivate), their sockets and socket dirs removed, servers and store closed.
    */
   kill(): Promise<void>;
+  /** The plugin sandbox and resource-limit mechanisms in use. */
+  sandbox(): SandboxStatus;
 }
 
 /**
@@ -133,6 +153,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
+  const sandboxSupport = await detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
+  for (const warning of sandboxSupport.warnings) logger.warn(warning);
+  logger.info({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids }, "plugin sandbox");
+  const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
   const store = instrumentStore(options.store ?? openSqliteStore(path.join(options.dataDir, "polyplug.db")), metrics);
   const overrides = Object.entries(options.policy ?? {}).filter(([, value]) => value !== undefined);
   const policy: SupervisionPolicy = { ...DEFAULT_SUPERVISION_POLICY, ...Object.fromEntries(overrides) };
@@ -187,14 +211,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const supervise = (folder: PluginFolder): Supervisor => {
     const { manifest } = folder;
     checkGatewayVersion(manifest, GATEWAY_VERSION);
-    const launch = resolveLaunchCommand(manifest, folder.dir, interpreters);
+    const launch = resolveLaunchCommand(manifest, folder.dir, pluginInterpreters(folder.dir, interpreters));
+    assertSandboxAvailable(sandboxSupport, manifest.id);
+    const sandbox = createPluginSandbox({
+      pluginId: manifest.id,
+      support: sandboxSupport,
+      limits: resolveResourceLimits({ operatorDefault: options.pluginLimits?.default, manifest: manifest.permissions.limits, operatorPlugin: options.pluginLimits?.[manifest.id] }),
+      network: manifest.permissions.network,
+      readPaths: manifest.permissions.readPaths,
+      hidePaths,
+      nodeExecutable: interpreters.node,
+    });
     const supervisor = new Supervisor({
       manifest,
       dir: folder.dir,
       launch,
       policy,
       logger: logger.child({ pluginId: manifest.id }),
-      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}) },
+      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
       serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
@@ -242,9 +276,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       enabled: enabled(pluginId),
       dir: folder.dir,
       managed: isManaged(managedDir, folder.dir),
-      permissions: folder.manifest.permissions,
       failModes: topicFailModes(failurePolicy, folder.manifest),
       blockingTopics: blocking(supervisor),
+      permissions: folder.manifest.permissions,
     };
   };
 
@@ -255,6 +289,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const closeServers = () =>
     (serversClosed ??= (async () => {
       await server?.close();
+      await sandboxSupport.cgroup?.release();
       store.close();
     })());
   return {
@@ -292,6 +327,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await table.entry(pluginId).supervisor.restart();
       return listing(pluginId);
     },
+    sandbox: () => ({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids, warnings: sandboxSupport.warnings }),
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
     remove: installer.remove,
     setFailMode(pluginId, topic, mode) {

@@ -5,6 +5,7 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 import { checkGatewayVersion, readManifest, resolveLaunchCommand } from "../registry/manifest.js";
 import type { PluginFolder } from "../registry/plugins-dir.js";
 import type { Supervisor } from "../supervision/supervisor.js";
+import { pluginInterpreters, preparePluginEnvironment } from "./plugin-environment.js";
 import { swapInPluginFolder } from "./plugin-install.js";
 import type { PluginTable } from "./plugin-table.js";
 import { GATEWAY_VERSION } from "./version.js";
@@ -43,7 +44,9 @@ export function createPluginInstaller(options: PluginInstallerOptions): PluginIn
   const install = async (sourceDir: string): Promise<string> => {
     const { manifest, file } = await readManifest(sourceDir);
     checkGatewayVersion(manifest, GATEWAY_VERSION);
-    resolveLaunchCommand(manifest, sourceDir, options.interpreters);
+    // The plugin's own environment (a venv from its wheels) is built before anything is swapped.
+    await preparePluginEnvironment(sourceDir, manifest, options.interpreters.python);
+    resolveLaunchCommand(manifest, sourceDir, pluginInterpreters(sourceDir, options.interpreters));
     const existing = table.has(manifest.id) ? table.entry(manifest.id) : undefined;
     if (existing && !isManaged(managedDir, existing.folder.dir)) {
       throw new PolyplugError(ErrorCode.Conflict, `plugin ${manifest.id} is provided by ${existing.folder.dir}, which the gateway does not manage; remove it there first`);

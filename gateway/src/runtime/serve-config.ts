@@ -3,8 +3,8 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 import { SIGNATURE_POLICIES } from "../registry/signature.js";
-import { TOPIC_PATTERN } from "../dispatch/topics.js";
 
 const failMode = z.enum(["open", "closed"]);
 

@@ -1,14 +1,22 @@
 import { currentPlatformKey } from "../registry/manifest.js";
 import { CONFORMANCE_FEATURES, manifestJson, readme, type ScaffoldFile, type ScaffoldSpec } from "./scaffold-spec.js";
 
-/** The files of a Go plugin using the Go SDK (`github.com/polyplug/polyplug/examples-go/sdk`). */
+/** The os-arch pairs a Go scaffold is built for (`polyplug bundle` cross-builds each), plus this machine's. */
+export const GO_SCAFFOLD_PLATFORMS = ["linux-amd64", "linux-arm64", "darwin-arm64"] as const;
+
+/** The files of a Go plugin using the Go SDK (copied into third_party/, named by go.mod's `replace`). */
 export function goTemplate(spec: ScaffoldSpec): ScaffoldFile[] {
   const goMod = `module example.com/${spec.name.toLowerCase()}
 
 go 1.26.0
 
-require github.com/polyplug/polyplug/examples-go v0.0.0
-${spec.goRequires ? `\n${spec.goRequires}\n` : ""}${spec.goSdkPath ? `\n// The Go SDK lives in the Polyplug repository (not a published module).\nreplace github.com/polyplug/polyplug/examples-go => ${spec.goSdkPath}\n` : ""}`;
+require ${spec.sdk.goModule} v0.0.0
+
+${spec.sdk.goRequires}
+
+// The Polyplug Go SDK, copied from the gateway that scaffolded this plugin (pinned to it).
+replace ${spec.sdk.goModule} => ./${spec.sdk.goModuleDir}
+`;
   const main = `// Command ${spec.name} is a Polyplug plugin: it intercepts ${spec.topic} and
 // answers /${spec.command}. The gateway launches it; run by hand it only says it is a plugin.
 package main
@@ -17,7 +25,7 @@ import (
 	"fmt"
 	"strings"
 
-	polyplug "github.com/polyplug/polyplug/examples-go/sdk"
+	polyplug "${spec.sdk.goModule}/sdk"
 )
 
 // pluginID must equal the manifest id.
@@ -78,22 +86,25 @@ func main() {
 	polyplug.Serve(&plugin{greeting: "hello"})
 }
 `;
-  // Only this machine's platform: add others (GOOS=… GOARCH=… go build -o bin/<os-arch>/…) before bundling for them.
-  const executables = { [currentPlatformKey()]: `bin/${spec.name}` };
+  const platforms = [...new Set<string>([...GO_SCAFFOLD_PLATFORMS, currentPlatformKey()])];
+  const executables = Object.fromEntries(platforms.map((platform) => [platform, `bin/${platform}/${spec.name}`]));
+  const here = executables[currentPlatformKey()] ?? "";
   return [
     { path: "go.mod", content: goMod },
     { path: "main.go", content: main },
     { path: "plugin.json", content: manifestJson(spec, { executables }) },
     { path: "conformance.yaml", content: CONFORMANCE_FEATURES },
     { path: ".gitignore", content: "bin/\n*.tar.gz\n*.tar.gz.sig\n" },
+    // The bundle carries the binaries `polyplug bundle` builds, not the sources.
+    { path: ".polyplugignore", content: "*.go\ngo.mod\ngo.sum\nthird_party/\nconformance.yaml\nREADME.md\n" },
     {
       path: "README.md",
       content: readme(
         spec,
         "Go",
-        spec.goRequires ? `go build -o bin/${spec.name} .` : `go mod tidy        # once: fills go.sum\ngo build -o bin/${spec.name} .`,
-        `./bin/${spec.name}`,
-        spec.goSdkPath ? `\nThe Go SDK comes from the Polyplug repository through the \`replace\` line in go.mod (${spec.goSdkPath}).\n` : "",
+        `go build -o ${here} .\n# other platforms: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -o bin/linux-arm64/${spec.name} .\n# (polyplug bundle builds every os-arch listed under executables in plugin.json)`,
+        `./${here}`,
+        `\nThe Go SDK (\`${spec.sdk.goModule}/sdk\`) is the copy in \`${spec.sdk.goModuleDir}/\`, named by the \`replace\` line in go.mod.\n`,
       ),
     },
   ];

@@ -1,6 +1,6 @@
 import { CONFORMANCE_FEATURES, manifestJson, readme, type ScaffoldFile, type ScaffoldSpec } from "./scaffold-spec.js";
 
-/** The files of a Python plugin using the `polyplug` package. */
+/** The files of a Python plugin using the polyplug-sdk wheel (copied into vendor/; import name `polyplug`). */
 export function pythonTemplate(spec: ScaffoldSpec): ScaffoldFile[] {
   const plugin = `"""${spec.name}: a Polyplug plugin that intercepts ${spec.topic} and answers /${spec.command}.
 
@@ -45,20 +45,29 @@ def hello(ctx: HookContext, command: Command) -> CommandResult:
 if __name__ == "__main__":
     plugin.serve()
 `;
+  const requirements = `# Pinned requirements (name==version, or a wheel file). \`polyplug bundle\` builds them into
+# wheels inside the bundle and the gateway installs them, offline, into this plugin's own venv.
+# The Polyplug SDK, copied from the gateway that scaffolded this plugin, and its dependencies:
+./${spec.sdk.wheel}
+${spec.sdk.pythonPins.join("\n")}
+# Your plugin's own dependencies, pinned:
+`;
   return [
     { path: "plugin.py", content: plugin },
     { path: "plugin.json", content: manifestJson(spec, { command: ["python", "plugin.py"] }) },
-    { path: "requirements.txt", content: "polyplug\n" },
+    { path: "requirements.txt", content: requirements },
     { path: "conformance.yaml", content: CONFORMANCE_FEATURES },
     { path: ".gitignore", content: "__pycache__/\n.venv/\n*.tar.gz\n*.tar.gz.sig\n" },
+    // The bundle carries wheels built from requirements.txt, not the vendored SDK copy.
+    { path: ".polyplugignore", content: "vendor/\nconformance.yaml\nREADME.md\n" },
     {
       path: "README.md",
       content: readme(
         spec,
         "Python",
-        "python -m venv .venv && .venv/bin/pip install -r requirements.txt   # the polyplug package (in the Polyplug repo: pip install -e examples-python)",
+        "python3 -m venv .venv\n.venv/bin/pip install -r requirements.txt",
         ".venv/bin/python plugin.py",
-        "\nThe gateway runs `python` from the manifest; point it at your venv with `polyplug serve --python .venv/bin/python`.\n",
+        "\nThe gateway runs each Python plugin with its own venv: `.venv/` in the plugin folder when it has one, and for an installed bundle a venv it creates, offline, from the bundle's wheels.\n",
       ),
     },
   ];

@@ -14,18 +14,35 @@ export interface ScaffoldSpec {
   readonly command: string;
   /** The topic the plugin intercepts. */
   readonly topic: string;
-  /** Go only: the folder of the Go SDK module for go.mod's `replace` (relative or absolute). */
-  readonly goSdkPath?: string;
-  /** Go only: require lines of the SDK module's go.mod (so `go build` needs no `go mod tidy`). */
-  readonly goRequires?: string;
-  /** TS only: the version or `file:` spec of the `polyplug` npm dependency. */
-  readonly npmPolyplug: string;
+  /** The SDK copies the gateway ships (see sdk-artifacts.ts), as the plugin refers to them. */
+  readonly sdk: ScaffoldSdk;
+  /** How to run this gateway's CLI from anywhere (the absolute path of its bin/polyplug.js). */
+  readonly cli: string;
 }
+
+/** Where a scaffold finds its language's SDK: copied into the plugin folder, pinned. */
+export interface ScaffoldSdk {
+  /** TS: path of the @polyplug/sdk tarball inside the plugin, e.g. `vendor/polyplug-sdk-0.1.0.tgz`. */
+  readonly npmTarball: string;
+  /** Python: path of the polyplug-sdk wheel inside the plugin. */
+  readonly wheel: string;
+  /** Python: `name==version` lines of the SDK's own dependencies. */
+  readonly pythonPins: readonly string[];
+  /** Go: the SDK module's path and the folder inside the plugin that go.mod's `replace` names. */
+  readonly goModule: string;
+  readonly goModuleDir: string;
+  /** Go: the require blocks of the SDK module's go.mod (so `go build` needs no `go mod tidy`). */
+  readonly goRequires: string;
+}
+
+/** The API capabilities every scaffold uses (Activate logs, the command reads its setting). */
+export const SCAFFOLD_PERMISSIONS = { api: ["log", "config"] };
 
 /** A file to write, relative to the plugin folder. */
 export interface ScaffoldFile {
   readonly path: string;
-  readonly content: string;
+  /** The text to write, or `{ copyFrom }`: an absolute file path to copy (binary-safe). */
+  readonly content: string | { readonly copyFrom: string };
   /** Permission bits (default 0o644). */
   readonly mode?: number;
 }
@@ -48,9 +65,8 @@ export function manifestJson(spec: ScaffoldSpec, launch: { executables: Record<s
     description: `${spec.name}: a Polyplug plugin (intercepts ${spec.topic}, answers /${spec.command}).`,
     ...launch,
     hooks: { intercept: [{ topic: spec.topic, priority: 100, timeoutMs: 2000, onFailure: "open" }] },
-    // Explicit so authors see where to ask for more (kv, events, …); shown to the operator at install.
-    permissions: { api: ["log", "config"] },
     settings: [{ key: "greeting", type: "text", displayName: "Greeting", helpText: `What /${spec.command} says.`, default: "hello" }],
+    permissions: SCAFFOLD_PERMISSIONS,
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
@@ -64,24 +80,33 @@ A Polyplug plugin in ${language}, scaffolded by \`polyplug new\`. It intercepts
 \`"checked_by": "${spec.id}"\` to the payload) and answers the command \`/${spec.command} [name]\`
 with the \`greeting\` setting.
 ${extra}
+The commands below call the gateway CLI that created this folder:
+\`${spec.cli}\` (or \`polyplug\` if it is on your PATH).
+
 ## Build
 
 \`\`\`sh
 ${build}
 \`\`\`
 
-## Run
+## Try it
 
 \`\`\`sh
 # handshake + health check
-npx polyplug probe -- ${run}
+${spec.cli} probe -- ${run}
 # the protocol conformance groups (the contract groups need the conformance plugin behaviour)
-npx polyplug conformance --features conformance.yaml -- ${run}
-# under a gateway: this folder's parent is a plugins folder
-npx polyplug serve --plugins ..
-# or pack it and install it into a running gateway
-npx polyplug bundle . --out ${spec.id}.tar.gz
-npx polyplug plugin install ${spec.id}.tar.gz
+${spec.cli} conformance --features conformance.yaml -- ${run}
+\`\`\`
+
+## Ship it
+
+\`polyplug bundle\` packs this folder (honouring \`.gitignore\` and \`.polyplugignore\`) with what
+the plugin needs to run: its dependencies and, for Go, a binary per os-arch in \`plugin.json\`.
+Install the bundle into a running gateway (\`polyplug serve\`):
+
+\`\`\`sh
+${spec.cli} bundle . --out ${spec.id}.tar.gz
+${spec.cli} plugin install ${spec.id}.tar.gz
 \`\`\`
 `;
 }

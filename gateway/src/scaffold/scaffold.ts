@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { chmod, copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { GATEWAY_VERSION } from "../runtime/version.js";
 import { goTemplate } from "./go-template.js";
 import { pythonTemplate } from "./python-template.js";
-import { SCAFFOLD_LANGUAGES, type ScaffoldFile, type ScaffoldLanguage, type ScaffoldSpec } from "./scaffold-spec.js";
+import { SCAFFOLD_LANGUAGES, type ScaffoldFile, type ScaffoldLanguage, type ScaffoldSdk, type ScaffoldSpec } from "./scaffold-spec.js";
+import { findSdkArtifacts, GATEWAY_CLI, type SdkArtifacts } from "./sdk-artifacts.js";
 import { tsTemplate } from "./ts-template.js";
 
 /** Options of `createScaffold`. */
@@ -18,8 +17,8 @@ export interface ScaffoldOptions {
   readonly dir?: string;
   /** Manifest id (default `com.example.<name>`). */
   readonly id?: string;
-  /** Go: the Go SDK module folder for go.mod's `replace` (default: this checkout's examples-go, when present). */
-  readonly goSdkDir?: string;
+  /** The folder of SDK copies to vendor (default: the ones shipped with this gateway). */
+  readonly sdkArtifactsDir?: string;
 }
 
 /** What `createScaffold` wrote. */
@@ -36,48 +35,42 @@ export interface Scaffold {
 /** The topic every scaffold intercepts. */
 export const SCAFFOLD_TOPIC = "message.will_be_posted";
 
-// src/scaffold or dist/scaffold → the gateway package → the repository.
-const gatewayDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const repoExamplesGo = path.resolve(gatewayDir, "..", "examples-go");
+/** Where each SDK copy goes inside the plugin folder. */
+const VENDOR_DIR = "vendor";
+const GO_SDK_DIR = "third_party/polyplug-sdk-go";
 
-function isInside(parent: string, child: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+function filesUnder(root: string, relative = ""): string[] {
+  return readdirSync(path.join(root, relative), { withFileTypes: true }).flatMap((entry) => {
+    const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    return entry.isDirectory() ? filesUnder(root, child) : [child];
+  });
 }
 
-/** The require blocks of the SDK's go.mod, so the scaffold builds without `go mod tidy`. */
-function goRequires(sdkDir: string): string | undefined {
-  const goMod = path.join(sdkDir, "go.mod");
-  if (!existsSync(goMod)) return undefined;
-  return readFileSync(goMod, "utf8").match(/^require \([\s\S]*?^\)/gm)?.join("\n\n");
-}
-
-function specFor(options: ScaffoldOptions, dir: string): { spec: ScaffoldSpec; extra: ScaffoldFile[] } {
-  const id = options.id ?? `com.example.${options.name.toLowerCase()}`;
-  if (!/^[a-zA-Z0-9._-]{3,190}$/.test(id)) throw new PolyplugError(ErrorCode.InvalidArgument, `--id ${JSON.stringify(id)} must be 3–190 letters, digits, '.', '_' or '-'`);
-  const command = options.name.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 64);
-  const base = { name: options.name, id, command, topic: SCAFFOLD_TOPIC, npmPolyplug: `^${GATEWAY_VERSION}` };
-  if (options.language === "ts" && existsSync(path.join(repoExamplesGo, "..", "gateway", "package.json"))) {
-    // Inside a Polyplug checkout: depend on this gateway package.
-    const relative = path.relative(dir, gatewayDir);
-    return { spec: { ...base, npmPolyplug: `file:${isInside(path.dirname(gatewayDir), dir) ? relative : gatewayDir}` }, extra: [] };
-  }
-  if (options.language !== "go") return { spec: base, extra: [] };
-  const sdkDir = options.goSdkDir ? path.resolve(options.goSdkDir) : existsSync(path.join(repoExamplesGo, "go.mod")) ? repoExamplesGo : undefined;
-  if (!sdkDir) return { spec: base, extra: [] };
-  const goSdkPath = isInside(path.dirname(sdkDir), dir) ? path.relative(dir, sdkDir) : sdkDir;
-  const requires = goRequires(sdkDir);
-  const goSum = path.join(sdkDir, "go.sum");
-  const extra = existsSync(goSum) ? [{ path: "go.sum", content: readFileSync(goSum, "utf8") }] : [];
-  return { spec: { ...base, goSdkPath, ...(requires ? { goRequires: requires } : {}) }, extra };
+/** The SDK copy the language needs, as files of the plugin (pinned: a file in the folder, not a name). */
+function sdkFiles(language: ScaffoldLanguage, artifacts: SdkArtifacts): { sdk: ScaffoldSdk; files: ScaffoldFile[] } {
+  const sdk: ScaffoldSdk = {
+    npmTarball: `${VENDOR_DIR}/${path.basename(artifacts.npmTarball)}`,
+    wheel: `${VENDOR_DIR}/${path.basename(artifacts.wheel)}`,
+    pythonPins: artifacts.pythonPins,
+    goModule: artifacts.goModule,
+    goModuleDir: GO_SDK_DIR,
+    goRequires: artifacts.goRequires,
+  };
+  if (language === "ts") return { sdk, files: [{ path: sdk.npmTarball, content: { copyFrom: artifacts.npmTarball } }] };
+  if (language === "python") return { sdk, files: [{ path: sdk.wheel, content: { copyFrom: artifacts.wheel } }] };
+  const files = filesUnder(artifacts.goModuleDir).map((file) => ({ path: `${GO_SDK_DIR}/${file}`, content: { copyFrom: path.join(artifacts.goModuleDir, file) } }));
+  // go.sum of the plugin = the SDK's: every module the plugin builds with is the SDK's.
+  return { sdk, files: [...files, { path: "go.sum", content: { copyFrom: path.join(artifacts.goModuleDir, "go.sum") } }] };
 }
 
 /**
  * Writes a complete minimal plugin in `language` to a new folder: source using the Polyplug
  * SDK that intercepts `message.will_be_posted` and answers one command, the manifest, a
- * conformance features file and a README with build and run commands. Throws
- * `invalid_argument` for a bad name, id or language and `failed_precondition` when the
- * folder exists and is not empty.
+ * conformance features file, ignore files and a README with build, try and ship commands.
+ * The SDK is copied from the gateway package into the folder (vendor/ or third_party/) and
+ * referenced by path, so the plugin builds outside any Polyplug checkout with only the public
+ * package registries. Throws `invalid_argument` for a bad name, id or language and
+ * `failed_precondition` when the folder exists and is not empty or the SDK copies are missing.
  */
 export async function createScaffold(options: ScaffoldOptions): Promise<Scaffold> {
   if (!(SCAFFOLD_LANGUAGES as readonly string[]).includes(options.language)) {
@@ -86,17 +79,22 @@ export async function createScaffold(options: ScaffoldOptions): Promise<Scaffold
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/.test(options.name)) {
     throw new PolyplugError(ErrorCode.InvalidArgument, `plugin name ${JSON.stringify(options.name)} must start with a letter or digit and be up to 64 letters, digits, '_' or '-'`);
   }
+  const id = options.id ?? `com.example.${options.name.toLowerCase()}`;
+  if (!/^[a-zA-Z0-9._-]{3,190}$/.test(id)) throw new PolyplugError(ErrorCode.InvalidArgument, `--id ${JSON.stringify(id)} must be 3–190 letters, digits, '.', '_' or '-'`);
   const dir = path.resolve(options.dir ?? options.name);
   const existing = await readdir(dir).catch(() => undefined);
   if (existing && existing.length > 0) throw new PolyplugError(ErrorCode.FailedPrecondition, `${dir} exists and is not empty; choose another --dir`);
-  const { spec, extra } = specFor(options, dir);
+  const { sdk, files: vendored } = sdkFiles(options.language, findSdkArtifacts(options.sdkArtifactsDir));
+  const command = options.name.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 64);
+  const spec: ScaffoldSpec = { name: options.name, id, command, topic: SCAFFOLD_TOPIC, sdk, cli: GATEWAY_CLI };
   const template = { go: goTemplate, python: pythonTemplate, ts: tsTemplate }[options.language];
-  const files = [...template(spec), ...extra];
+  const files = [...template(spec), ...vendored];
   await mkdir(dir, { recursive: true });
   for (const file of files) {
     const target = path.join(dir, file.path);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.content, { flag: "wx" });
+    if (typeof file.content === "string") await writeFile(target, file.content, { flag: "wx" });
+    else await copyFile(file.content.copyFrom, target);
     if (file.mode !== undefined) await chmod(target, file.mode);
   }
   return { language: options.language, dir, id: spec.id, command: spec.command, topic: spec.topic, files: files.map((file) => file.path).sort() };

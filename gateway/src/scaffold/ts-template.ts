@@ -1,10 +1,10 @@
 import { CONFORMANCE_FEATURES, manifestJson, readme, type ScaffoldFile, type ScaffoldSpec } from "./scaffold-spec.js";
 
-/** The files of a TypeScript plugin using `polyplug/sdk`, compiled with tsc to `dist/`. */
+/** The files of a TypeScript plugin using `@polyplug/sdk` (its tarball copied into vendor/), compiled with tsc to `dist/`. */
 export function tsTemplate(spec: ScaffoldSpec): ScaffoldFile[] {
   const plugin = `// ${spec.name}: a Polyplug plugin that intercepts ${spec.topic} and answers /${spec.command}.
 // Import the SDK first: it guards stdout, which belongs to the go-plugin handshake.
-import { definePlugin, serve } from "polyplug/sdk";
+import { definePlugin, serve } from "@polyplug/sdk";
 
 const PLUGIN_ID = ${JSON.stringify(spec.id)};
 
@@ -43,7 +43,7 @@ await serve(plugin);
     private: true,
     type: "module",
     scripts: { build: "tsc -p tsconfig.json" },
-    dependencies: { polyplug: spec.npmPolyplug },
+    dependencies: { "@polyplug/sdk": `file:${spec.sdk.npmTarball}` },
     devDependencies: { typescript: "5.9.3", "@types/node": "20.19.43" },
   };
   const tsconfig = {
@@ -57,6 +57,8 @@ await serve(plugin);
     { path: "plugin.json", content: manifestJson(spec, { command: ["node", "dist/plugin.js"] }) },
     { path: "conformance.yaml", content: CONFORMANCE_FEATURES },
     { path: ".gitignore", content: "node_modules/\ndist/\n*.tar.gz\n*.tar.gz.sig\n" },
+    // The bundle carries the compiled dist/ and production node_modules (installed by `polyplug bundle`), not the sources.
+    { path: ".polyplugignore", content: "!dist/\nsrc/\ntsconfig.json\nconformance.yaml\nREADME.md\n" },
     { path: "README.md", content: readme(spec, "TypeScript", "npm install\nnpm run build", "node dist/plugin.js") },
   ];
 }

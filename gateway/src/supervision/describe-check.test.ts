@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { DescribeResponseSchema, Hook } from "../gen/polyplug/v1/plugin_pb.js";
+import { DescribeResponseSchema, Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { checkDescription } from "./describe-check.js";
 
 const good = {

@@ -1,6 +1,6 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { TOPIC_PATTERN } from "../dispatch/topics.js";
-import { Hook, type DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
+import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
+import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** Most topics, commands or routes one Describe may list (proto/README.md, limits). */
 export const MAX_DESCRIBE_ENTRIES = 256;

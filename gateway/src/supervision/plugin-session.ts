@@ -1,10 +1,10 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Hook, Plugin, type DescribeResponse } from "../gen/polyplug/v1/plugin_pb.js";
-import type { Error as ContractError } from "../gen/polyplug/v1/common_pb.js";
-import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
+import { Hook, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import type { Error as ContractError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
-import type { RpcClient } from "../rpc/client.js";
+import type { RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { newHookContext } from "../dispatch/hook-context.js";
 import { checkDescription } from "./describe-check.js";
 

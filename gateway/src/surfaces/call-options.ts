@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { CallOptions } from "../dispatch/dispatcher.js";
-import { isTopicName } from "../dispatch/topics.js";
+import { isTopicName } from "@polyplug/sdk/internal/topics.js";
 
 /** Largest timeout_ms a caller may ask for (5 minutes). */
 export const MAX_TIMEOUT_MS = 300_000;

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorCode as ProtoErrorCode } from "../gen/polyplug/v1/common_pb.js";
+import { ErrorCode as ProtoErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** Response header (gRPC: trailer) carrying the gateway's own error code, e.g. `plugin_exited`. */

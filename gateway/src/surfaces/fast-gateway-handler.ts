@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type Compression } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout } from "@connectrpc/connect/protocol-connect";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
-import { Gateway, GatewayInterceptResponseSchema, GatewayNotifyResponseSchema } from "../gen/polyplug/v1/gateway_pb.js";
+import { Gateway, GatewayInterceptResponseSchema, GatewayNotifyResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import type { TransportContext } from "./call-options.js";
 import { interceptCall, notifyCall, type TopicCallFields } from "./gateway-calls.js";
 import { fastTopicCall, interceptResponseJson, notifyResponseJson } from "./gateway-json.js";

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { ChainStep, InterceptVerdict, NotifyReceipt } from "../dispatch/dispatcher.js";
-import { ErrorCodeSchema } from "../gen/polyplug/v1/common_pb.js";
-import { ChainStepOutcome, ChainStepOutcomeSchema, FailMode, FailModeSchema } from "../gen/polyplug/v1/gateway_pb.js";
+import { ErrorCodeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { ChainStepOutcome, ChainStepOutcomeSchema, FailMode, FailModeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { toProtoErrorCode } from "./error-mapping.js";
 import type { TopicCallFields } from "./gateway-calls.js";
 

@@ -3,7 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Dispatcher, HookContextInit, PluginHttpStream } from "../dispatch/dispatcher.js";
 import { PolyplugError } from "../errors.js";
-import { ErrorCode as ProtoErrorCode, type Error as ProtoError } from "../gen/polyplug/v1/common_pb.js";
+import { ErrorCode as ProtoErrorCode, type Error as ProtoError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { ERROR_CODE_HEADER, httpStatusFor, RETRY_AFTER_HEADER, toProtoErrorCode } from "./error-mapping.js";
 import { toClientResponseHeaders, toPluginRequestHeaders } from "./http-headers.js";
 import { pumpRequestBody } from "./request-body-pump.js";

@@ -6,7 +6,7 @@ import {
   Gateway,
   type ChainStepSchema,
   type GatewayInterceptResponseSchema,
-} from "../gen/polyplug/v1/gateway_pb.js";
+} from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { invalidField, toCallOptions, transportContextOf } from "./call-options.js";
 import { formatCommandLine, parseCommandLine, COMMAND_PATTERN } from "./command-line.js";
 import { toConnectError, toProtoErrorCode } from "./error-mapping.js";

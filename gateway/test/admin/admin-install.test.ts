@@ -8,7 +8,7 @@ import path from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Admin } from "../../src/gen/polyplug/v1/admin_pb.js";
+import { Admin } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { packBundle } from "../../src/registry/bundle.js";
 import { readSigningKey } from "../../src/registry/signature.js";
 import { generateSigningKey, trustedKeysDir } from "../../src/registry/signature-keys.js";

@@ -3,8 +3,8 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Admin, PluginState } from "../../src/gen/polyplug/v1/admin_pb.js";
-import { FailMode } from "../../src/gen/polyplug/v1/gateway_pb.js";
+import { Admin, PluginState } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { FailMode } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { eventually } from "../log-capture.js";
 import { startAdminFixture, type AdminFixture } from "./admin-harness.js";
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ChainMember } from "../../src/dispatch/active-plugins.js";
 import { InterceptChainCache } from "../../src/dispatch/chain-cache.js";
 import { interceptChain } from "../../src/dispatch/intercept-chain.js";
-import { DescribeResponseSchema, Hook } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { DescribeResponseSchema, Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { parseManifest } from "../../src/registry/manifest.js";
 import type { PluginSession } from "../../src/supervision/plugin-session.js";
 

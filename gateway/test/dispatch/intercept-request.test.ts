@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { encodedPayload, InterceptRequestEncoder } from "../../src/dispatch/intercept-request.js";
 import { encodeCheckedPayload, encodePayload, MAX_PAYLOAD_BYTES, payloadBytes } from "../../src/dispatch/limits.js";
-import { HookContextSchema } from "../../src/gen/polyplug/v1/common_pb.js";
-import { InterceptRequestSchema } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { HookContextSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { InterceptRequestSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 const payloads: JsonObject[] = [
   {},

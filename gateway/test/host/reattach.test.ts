@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode, parseHandshakeLine, parseReattachConfig, POLYPLUG_HANDSHAKE, reattachPlugin, type ReattachConfig } from "../../src/index.js";
-import { HostFixture } from "../../src/gen/polyplug/hostfixture/v1/host_fixture_pb.js";
+import { HostFixture } from "@polyplug/sdk/internal/gen/polyplug/hostfixture/v1/host_fixture_pb.js";
 import { fixturePaths } from "../paths.js";
 
 const started: Array<{ child: ChildProcess; dir: string }> = [];

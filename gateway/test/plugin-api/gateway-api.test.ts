@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { LogLevel } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
+import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { bytes, text } from "../store/temp-store.js";
 import { servePlugin, storeWithClock } from "./harness.js";
 

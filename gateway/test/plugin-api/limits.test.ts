@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import type { PolyplugError } from "../../src/errors.js";
-import type { GatewayAPI, LogLevel } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
-import type { RpcClient } from "../../src/rpc/client.js";
+import type { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import type { RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { servePlugin, storeWithClock } from "./harness.js";
 
 type Client = RpcClient<typeof GatewayAPI>;

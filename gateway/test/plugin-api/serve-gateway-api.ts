@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { GatewayAPI } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { createGatewayApiHandlers, type GatewayApiDeps } from "../../src/plugin-api/gateway-api.js";
-import { createRpcClient, type RpcClient } from "../../src/rpc/client.js";
-import { addRpcService } from "../../src/rpc/server.js";
+import { createRpcClient, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
+import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
 
 const sixteenMiB = 16 * 1024 * 1024;
 const messageLimits = { "grpc.max_receive_message_length": sixteenMiB, "grpc.max_send_message_length": sixteenMiB };

@@ -7,7 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeGrpcFrame } from "../../src/rpc/grpc-framing.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
-import type { UnaryTransport } from "../../src/rpc/unary-transport.js";
+import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { socketPath } from "./test-server.js";
 
 const cleanups: Array<() => unknown> = [];

@@ -7,12 +7,12 @@ import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_MESSAGE_BYTES, type ListenAddress } from "../../src/host/channel.js";
-import { KvGetRequestSchema, KvGetResponseSchema } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
-import { InterceptRequestSchema, InterceptResponseSchema } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { MAX_MESSAGE_BYTES, type ListenAddress } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { KvGetRequestSchema, KvGetResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { InterceptRequestSchema, InterceptResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin } from "../../src/index.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
-import { GrpcCallError, type UnaryTransport } from "../../src/rpc/unary-transport.js";
+import { GrpcCallError, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";
 import { socketPath, startTestServer } from "./test-server.js";
 

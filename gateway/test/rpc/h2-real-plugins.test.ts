@@ -4,11 +4,11 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_MESSAGE_BYTES } from "../../src/host/channel.js";
-import { InterceptRequestSchema, InterceptResponseSchema, Plugin, type InterceptResponse } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { InterceptRequestSchema, InterceptResponseSchema, Plugin, type InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin, type PluginClient } from "../../src/index.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
-import type { UnaryTransport } from "../../src/rpc/unary-transport.js";
+import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";
 
 const venvPython = path.join(fixturePaths.repo, ".venv", "bin", "python");

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeGrpcFrame } from "../../src/rpc/grpc-framing.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../../src/rpc/unary-transport.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { socketPath } from "./test-server.js";
 
 /** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */

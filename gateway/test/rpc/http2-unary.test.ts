@@ -1,12 +1,12 @@
 import type * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
-import { createGrpcClient, MAX_MESSAGE_BYTES, type MutualTls } from "../../src/host/channel.js";
-import { GatewayAPI } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
-import { createRpcClient, useUnaryTransport, type RpcClient } from "../../src/rpc/client.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
-import type { Http2UnaryOptions, UnaryTransport } from "../../src/rpc/unary-transport.js";
+import type { Http2UnaryOptions, UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { startTestServer, tlsPair, type TestServer } from "./test-server.js";
 
 /** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */

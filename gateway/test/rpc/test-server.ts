@@ -2,11 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { generateAutoMtlsCertificate, type CertificateKeyPair } from "../../src/host/auto-mtls.js";
-import { serverCredentials, type ListenAddress, type MutualTls } from "../../src/host/channel.js";
-import { GatewayAPI } from "../../src/gen/polyplug/v1/gateway_api_pb.js";
-import { RpcStatusError } from "../../src/rpc/rpc-error.js";
-import { addRpcService } from "../../src/rpc/server.js";
+import { generateAutoMtlsCertificate, type CertificateKeyPair } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
+import { serverCredentials, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { RpcStatusError } from "@polyplug/sdk/internal/rpc/rpc-error.js";
+import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
 
 /** What the test server saw of its calls. */
 export interface ServerLog {

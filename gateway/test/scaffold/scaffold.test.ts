@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { runProbe } from "../../src/cli/probe.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
+import { currentPlatformKey } from "../../src/registry/manifest.js";
 import { createScaffold } from "../../src/scaffold/scaffold.js";
 import type { ScaffoldLanguage } from "../../src/scaffold/scaffold-spec.js";
 import { tempDir } from "../bundle/bundle-fixtures.js";
@@ -24,13 +25,15 @@ const silentIo = { out: () => undefined, err: () => undefined, color: false, log
 /** Builds the scaffold like its README says and returns the launch command. */
 async function build(language: ScaffoldLanguage, dir: string, name: string): Promise<string[]> {
   if (language === "go") {
-    await run("go", ["build", "-o", `bin/${name}`, "."], { cwd: dir });
-    return [path.join(dir, "bin", name)];
+    const binary = `bin/${currentPlatformKey()}/${name}`;
+    await run("go", ["build", "-o", binary, "."], { cwd: dir });
+    return [path.join(dir, binary)];
   }
   if (language === "python") return [python, path.join(dir, "plugin.py")];
-  // `npm install` would link the file: dependency; link it directly to stay offline and fast.
-  mkdirSync(path.join(dir, "node_modules"));
-  symlinkSync(fixturePaths.gateway, path.join(dir, "node_modules", "polyplug"));
+  // `npm install` would unpack the vendored SDK tarball (authors-journey.test.ts does); link the
+  // SDK package directly to stay offline and fast.
+  mkdirSync(path.join(dir, "node_modules", "@polyplug"), { recursive: true });
+  symlinkSync(path.join(fixturePaths.gateway, "sdk"), path.join(dir, "node_modules", "@polyplug", "sdk"));
   await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir });
   return [process.execPath, path.join(dir, "dist", "plugin.js")];
 }

@@ -2,7 +2,7 @@
 // onConfigurationChanged must leave the previous one in force.
 import type { JsonObject } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
+import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { ensureSdkBuilt, sdkPaths, startActivated, stopAll } from "./harness.js";
 
 let session: Awaited<ReturnType<typeof startActivated>>;

@@ -3,9 +3,9 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRpcClient, PolyplugError, type PluginClient } from "../../src/index.js";
-import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
-import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
-import { Plugin } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
+import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { eventually } from "../log-capture.js";
 import { ensureSdkBuilt, sdkPaths, startNodePlugin, stopAll } from "./harness.js";
 

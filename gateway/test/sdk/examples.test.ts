@@ -1,8 +1,8 @@
 // The example plugins, run with plain `node` through the gateway's host core, plaintext and
 // AutoMTLS: every hook, and every GatewayAPI call arriving at a real (in-memory) GatewayAPI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Hook } from "../../src/gen/polyplug/v1/plugin_pb.js";
-import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { eventually } from "../log-capture.js";
 import { ensureSdkBuilt, sdkPaths, startActivated, stopAll } from "./harness.js";
 

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { startPlugin, type PluginClient, type StartPluginOptions } from "../../src/index.js";
-import { Plugin } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { fixturePaths } from "../paths.js";
 import { createMemoryGatewayApi } from "./memory-gateway-api.js";
 
@@ -12,12 +12,14 @@ import { createMemoryGatewayApi } from "./memory-gateway-api.js";
 export const sdkPaths = {
   example: (name: string) => path.join(fixturePaths.gateway, "examples", name, "plugin.mjs"),
   fixture: (name: string) => path.join(fixturePaths.gateway, "test", "sdk", "fixtures", name),
-  builtSdk: path.join(fixturePaths.gateway, "dist", "sdk", "index.js"),
+  builtSdk: path.join(fixturePaths.gateway, "sdk", "dist", "index.js"),
 };
 
-/** Builds the gateway when the compiled SDK is missing (`npm test` builds before vitest). */
+/** Builds the SDK package and the gateway when the compiled SDK is missing (`npm test` builds before vitest). */
 export function ensureSdkBuilt(): void {
-  if (!existsSync(sdkPaths.builtSdk)) execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
+  if (existsSync(sdkPaths.builtSdk) && existsSync(path.join(fixturePaths.gateway, "dist", "sdk", "index.js"))) return;
+  execFileSync("npx", ["tsc", "-p", "sdk/tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });
 }
 
 const running: PluginClient[] = [];

@@ -3,8 +3,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PluginClient } from "../../src/index.js";
-import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
-import { Plugin, type ServeHTTPResponse } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { Plugin, type ServeHTTPResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { ensureSdkBuilt, sdkPaths, startActivated, startNodePlugin, stopAll } from "./harness.js";
 
 const CHUNK = 64 * 1024;

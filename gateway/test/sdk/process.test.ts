@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, POLYPLUG_HANDSHAKE, PolyplugError } from "../../src/index.js";
-import { Plugin } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { eventually } from "../log-capture.js";
 import { ensureSdkBuilt, sdkPaths, startNodePlugin, stopAll } from "./harness.js";
 

@@ -4,12 +4,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Hook } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { parseManifest } from "../../src/registry/manifest.js";
 import { fixturePaths } from "../paths.js";
 import { ensureSdkBuilt, startActivated, stopAll } from "./harness.js";
 
-const readme = readFileSync(path.join(fixturePaths.gateway, "src", "sdk", "README.md"), "utf8");
+const readme = readFileSync(path.join(fixturePaths.gateway, "sdk", "README.md"), "utf8");
 const block = (lang: string): string => {
   const match = readme.match(new RegExp("```" + lang + "\\n([\\s\\S]*?)```"));
   if (!match?.[1]) throw new Error(`no ${lang} block in the SDK README`);

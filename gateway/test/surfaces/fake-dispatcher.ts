@@ -13,8 +13,8 @@ import type {
   PluginHttpStream,
 } from "../../src/dispatch/dispatcher.js";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
-import { ServeHTTPResponseSchema, type ServeHTTPRequest, type ServeHTTPResponseSchema as ResponseSchema } from "../../src/gen/polyplug/v1/plugin_pb.js";
-import { ServeHTTPRequestSchema } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { ServeHTTPResponseSchema, type ServeHTTPRequest, type ServeHTTPResponseSchema as ResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { ServeHTTPRequestSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** A response frame as a plugin handler yields it. */
 export type ResponseFrame = MessageInitShape<typeof ResponseSchema>;

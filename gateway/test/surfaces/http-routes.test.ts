@@ -2,8 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import http2 from "node:http2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../src/gen/polyplug/v1/common_pb.js";
-import type { ServeHTTPRequest } from "../../src/gen/polyplug/v1/plugin_pb.js";
+import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import type { ServeHTTPRequest } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { startPublicServer, type PublicServer } from "../../src/surfaces/public-server.js";
 import { FakeDispatcher, type ResponseFrame } from "./fake-dispatcher.js";
 

@@ -4,8 +4,8 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CallOptions } from "../../src/dispatch/dispatcher.js";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
-import { ChainStepOutcome, Gateway } from "../../src/gen/polyplug/v1/gateway_pb.js";
-import { createRpcClient } from "../../src/rpc/client.js";
+import { ChainStepOutcome, Gateway } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
+import { createRpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { startPublicServer, type PublicServer } from "../../src/surfaces/public-server.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
 

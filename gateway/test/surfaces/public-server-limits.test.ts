@@ -10,7 +10,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { InterceptVerdict } from "../../src/dispatch/dispatcher.js";
-import { Gateway } from "../../src/gen/polyplug/v1/gateway_pb.js";
+import { Gateway } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { startPublicServer, type PublicServer, type PublicServerOptions } from "../../src/surfaces/public-server.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
 import { describeResponse, rawRequest } from "./raw-http.js";

@@ -1,5 +1,5 @@
-import { ErrorCode } from "polyplug/gen/polyplug/v1/common_pb.js";
-import type { InterceptResponse } from "polyplug/gen/polyplug/v1/plugin_pb.js";
+import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import type { InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { assert, deepEqual, fail, show } from "../../check-outcome.js";
 
 /** ErrorCode number from its full name (`ERROR_CODE_NOT_FOUND`) or short name (`NOT_FOUND`). */

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { createRpcClient, generateAutoMtlsCertificate } from "polyplug";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail } from "../../check-outcome.js";
-import { Health, HealthCheckResponse_ServingStatus } from "polyplug/gen/grpc/health/v1/health_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
 import { rawClient, spawnUntilHandshake } from "../raw-connection.js";
 
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";

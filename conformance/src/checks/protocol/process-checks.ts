@@ -1,9 +1,9 @@
 import { createRpcClient } from "polyplug";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, show } from "../../check-outcome.js";
-import { Health, HealthCheckResponse_ServingStatus } from "polyplug/gen/grpc/health/v1/health_pb.js";
-import { GRPCBroker } from "polyplug/gen/plugin/grpc_broker_pb.js";
-import { GRPCStdio } from "polyplug/gen/plugin/grpc_stdio_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
+import { GRPCBroker } from "@polyplug/sdk/internal/gen/plugin/grpc_broker_pb.js";
+import { GRPCStdio } from "@polyplug/sdk/internal/gen/plugin/grpc_stdio_pb.js";
 import { nextWithin, rawClient, sleep, spawnUntilHandshake } from "../raw-connection.js";
 
 /** Health `plugin` answers SERVING through the host core. */

@@ -6,7 +6,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import { decodeGrpcMessage, GrpcFrameDecoder, type GrpcFrameError, statusFromHttp } from "../grpc-framing.js";
-import { GrpcCallError } from "../unary-transport.js";
+import { GrpcCallError } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { H2Code } from "./constants.js";
 import type { H2Connection } from "./h2-connection.js";
 import type { H2Stream, StreamListener } from "./h2-stream.js";

@@ -5,8 +5,8 @@
  * node:http2's session/stream objects and header conversions.
  */
 import { status } from "@grpc/grpc-js";
-import type { RpcCallOptions } from "../client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "../unary-transport.js";
+import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
 import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";

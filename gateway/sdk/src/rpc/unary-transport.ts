@@ -1,0 +1,39 @@
+/**
+ * What every unary plugin-call transport shares: the transport contract, its options and the
+ * error a failed call rejects with. Implementations: `rpc/h2/unary-transport.ts` (the raw
+ * HTTP/2 client the host uses) and `rpc/http2-unary.ts` (node:http2, the tested fallback).
+ */
+import { status } from "@grpc/grpc-js";
+import type { ListenAddress, MutualTls } from "../goplugin/channel.js";
+import type { RpcCallOptions } from "./client.js";
+
+/** A failed call shaped like a grpc-js ServiceError (numeric `code`, `details`), so `fromGrpcError` maps both alike. */
+export class GrpcCallError extends Error {
+  override readonly name = "GrpcCallError";
+  constructor(
+    readonly code: status,
+    readonly details: string,
+  ) {
+    super(`${status[code] ?? code}: ${details}`);
+  }
+}
+
+/** Sends unary gRPC calls as already-serialised protobuf bytes. */
+export interface UnaryTransport {
+  /**
+   * Calls `path` (`/pkg.Service/Method`) with one serialised request and resolves with the
+   * serialised response. Rejects with a GrpcCallError carrying the gRPC status.
+   */
+  unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
+  /** Refuses new calls and closes the session once calls in flight have finished. */
+  close(): void;
+}
+
+/** Where and how a unary transport connects. */
+export interface Http2UnaryOptions {
+  readonly listen: ListenAddress;
+  /** AutoMTLS material; plaintext when absent. */
+  readonly tls: MutualTls | undefined;
+  /** Largest request or response message, in bytes. */
+  readonly maxMessageBytes: number;
+}
