@@ -1,4 +1,6 @@
 import http2 from "node:http2";
+import type { Socket } from "node:net";
+import { lingerOnClose } from "../surfaces/lingering-close.js";
 import type { AnyRequest, AnyResponse } from "../surfaces/http-routes.js";
 import { sendJsonError } from "../surfaces/json-error-response.js";
 import { bearerMatches } from "./auth.js";
@@ -74,13 +76,17 @@ const GRPC_STATUS = { unauthenticated: 16, permission_denied: 7, resource_exhaus
 /**
  * Answers a refusal without reading the request body: gRPC callers get a trailers-only
  * status, everyone else Connect's JSON error. HTTP/1.1 connections are closed after the
- * answer (Connection: close) and HTTP/2 streams reset with NO_ERROR (RFC 9113 §8.1), so the
- * unread body is dropped, never drained into memory.
+ * answer (Connection: close, a lingering close reading at most 1 MiB more, discarded) and
+ * HTTP/2 streams reset with NO_ERROR (RFC 9113 §8.1), so the unread body is dropped, never
+ * drained into memory.
  */
 export function refuseUnread(req: AnyRequest, res: AnyResponse, status: number, code: keyof typeof GRPC_STATUS, message: string): void {
   const isH2 = "stream" in res;
   if (isH2) res.once("finish", () => res.stream.close(http2.constants.NGHTTP2_NO_ERROR));
-  else res.shouldKeepAlive = false;
+  else {
+    res.shouldKeepAlive = false;
+    lingerOnClose(res.socket as Socket);
+  }
   if ((header(req, "content-type") ?? "").startsWith("application/grpc")) {
     res.writeHead(200, { "content-type": header(req, "content-type") ?? "application/grpc", "grpc-status": String(GRPC_STATUS[code]), "grpc-message": encodeURIComponent(message) });
     res.end();

@@ -14,6 +14,9 @@ import { readSigningKey } from "../../src/registry/signature.js";
 import { generateSigningKey, trustedKeysDir } from "../../src/registry/signature-keys.js";
 import { startAdminFixture, scriptedFolder, type AdminFixture } from "./admin-harness.js";
 
+// Each case runs several real CLI processes and plugin starts; a loaded 2-core machine needs room.
+const SLOW = 180_000;
+
 let fx: AdminFixture;
 beforeAll(async () => {
   fx = await startAdminFixture({ signaturePolicy: "warn" });
@@ -67,14 +70,14 @@ describe("plugin install", () => {
     expect(removed.code).toBe(0);
     expect(JSON.parse(removed.stdout)).toEqual({ version: "2.0.0" });
     expect(fx.gateway.plugins().map((p) => p.pluginId)).not.toContain("p.gamma");
-  });
+  }, SLOW);
 
   it("refuses an unsigned bundle when a signature is required, installing nothing", async () => {
     const result = await fx.cli(["plugin", "install", await bundle("1.0.0"), "--require-signature", "--approve", "--json"]);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "permission_denied", message: expect.stringContaining("not signed") } });
     expect(fx.gateway.plugins().map((p) => p.pluginId)).not.toContain("p.gamma");
-  });
+  }, SLOW);
 
   it("installs a bundle signed by a trusted key (its .sig found next to it) when a signature is required", async () => {
     const keysDir = trustedKeysDir(fx.dataDir);
@@ -85,7 +88,7 @@ describe("plugin install", () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ plugin: { id: "p.gamma", version: "3.0.0" }, signed: true, signatureTrust: "SIGNATURE_TRUST_TRUSTED", keyId: key.keyId, warnings: [] });
     expect((await fx.cli(["plugin", "remove", "p.gamma"])).code).toBe(0);
-  });
+  }, SLOW);
 
   it("refuses what is not a bundle, and a plugin it does not manage", async () => {
     const junk = path.join(mkdtempSync(path.join(tmpdir(), "polyplug-junk-")), "junk.tar.gz");
@@ -98,7 +101,7 @@ describe("plugin install", () => {
     expect(unmanaged.stderr).toMatch(/not manage/);
     const missing = await fx.cli(["plugin", "install", "/nonexistent.tar.gz"]);
     expect(missing.code).toBe(2);
-  });
+  }, SLOW);
 });
 
 describe("plugin install: permission approval", () => {
@@ -108,7 +111,7 @@ describe("plugin install: permission approval", () => {
     expect(result.stderr).toContain("p.delta 1.0.0 asks for these permissions:\n    GatewayAPI: log, config, kv, events\n    network: none");
     expect(result.stderr).toMatch(/not installed: p\.delta's permissions need the operator's approval; there is no terminal to ask on, so review them above and run again with --approve/);
     expect(fx.gateway.plugins().map((p) => p.pluginId)).not.toContain("p.delta");
-  });
+  }, SLOW);
 
   it("the server refuses a manifest asking for more than was approved, or than the default grant without an approval", async () => {
     const client = admin(fx.admin.url, fx.token.token);
@@ -123,7 +126,7 @@ describe("plugin install: permission approval", () => {
     // The default grant needs no approval from an API client.
     const plain = readFileSync(await bundle("1.0.0", {}, undefined, ["log", "config"], "p.delta"));
     expect((await client.installPlugin({ bundle: plain })).plugin?.permissions).toMatchObject({ api: ["log", "config"] });
-  });
+  }, SLOW);
 
   it("an upgrade asking for more than the installed version was granted needs a new approval", async () => {
     const more = await bundle("2.0.0", {}, undefined, ["log", "config", "kv"], "p.delta");
@@ -135,7 +138,7 @@ describe("plugin install: permission approval", () => {
     expect(approved.code).toBe(0);
     expect(fx.gateway.plugin("p.delta")).toMatchObject({ version: "2.0.0", permissions: { api: ["log", "config", "kv"] } });
     expect((await fx.cli(["plugin", "remove", "p.delta"])).code).toBe(0);
-  });
+  }, SLOW);
 });
 
 describe("plugin install: the server's signature policy", () => {
@@ -168,5 +171,5 @@ describe("plugin install: the server's signature policy", () => {
     } finally {
       await strict.close();
     }
-  });
+  }, SLOW);
 });

@@ -50,7 +50,8 @@ async function serve(root: string): Promise<Served> {
   const dataDir = path.join(root, "data");
   const pluginsDir = path.join(root, "plugins");
   mkdirSync(pluginsDir);
-  const child = spawn(process.execPath, [cli, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--plugins", pluginsDir, "--data", dataDir, "--python", SYSTEM_PYTHON, "--log-level", "warn"], {
+  // Unsigned bundles (the author has no key yet) install under "warn"; the default, "require", has its own tests.
+  const child = spawn(process.execPath, [cli, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--plugins", pluginsDir, "--data", dataDir, "--python", SYSTEM_PYTHON, "--log-level", "warn", "--signatures", "warn"], {
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -170,7 +171,7 @@ describe.each(["go", "python", "ts"])("a %s plugin written outside the repositor
     if (!served) throw new Error("the gateway did not start");
     const gateway = served;
     const installed = JSON.parse(
-      await timed(`${language}: polyplug plugin install`, () => sh(process.execPath, [cli, "plugin", "install", bundleFile, "--url", gateway.adminUrl, "--data", gateway.dataDir, "--json"], root)),
+      await timed(`${language}: polyplug plugin install`, () => sh(process.execPath, [cli, "plugin", "install", bundleFile, "--approve", "--url", gateway.adminUrl, "--data", gateway.dataDir, "--json"], root)),
     ) as { plugin?: { id: string; state: string } };
     expect(installed.plugin).toMatchObject({ id: created.id, state: expect.stringMatching(/active/i) });
 
