@@ -83,6 +83,17 @@ async function conformance() {
   record("conformance", report.passed, report.failed, report.skipped, code);
 }
 
+async function chaos() {
+  // The chaos suite's short mode (gateway/chaos/run.mjs): each zero figure is one check.
+  step("Chaos suite (short)");
+  const out = path.join(reports, "chaos");
+  const { code } = await run("node", [path.join(root, "gateway", "chaos", "run.mjs"), "--short", "--out", out]);
+  const file = path.join(out, "latest.json");
+  const checks = code === 0 && existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).checks.filter((check) => check.zero) : [];
+  for (const check of checks) if (!check.ok) process.stderr.write(`  ✖ chaos: ${check.name}: ${check.value} (goal ${check.goal})\n`);
+  record("chaos (short)", checks.filter((check) => check.ok).length, checks.filter((check) => !check.ok).length, 0, checks.length > 0 ? 0 : 1);
+}
+
 async function staticChecks() {
   step("Static checks (tsc, go vet, ruff, mypy)");
   const py = (tool) => path.join(root, ".venv", "bin", tool);
@@ -112,6 +123,7 @@ await authorsSuite();
 await goTest();
 await pytest();
 await conformance();
+await chaos();
 
 const passed = results.reduce((sum, r) => sum + r.passed, 0);
 const failed = results.reduce((sum, r) => sum + r.failed, 0);

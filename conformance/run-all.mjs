@@ -78,15 +78,29 @@ for (const impl of implementations) {
   if (!s.ok) ok = false;
 }
 
+// The TCP cases apply only to TCP plugins: the TypeScript SDK listens on TCP when asked
+// (POLYPLUG_PLUGIN_NETWORK=tcp), which proves the TCP checks pass a correct plugin.
+{
+  const tcpPlugin = ["env", "POLYPLUG_PLUGIN_NETWORK=tcp", ...implementations[2].plugin];
+  const report = await runConformance({ plugin: tcpPlugin, cases: ["listener/tcp-**", "handshake/line-format"], features: { features: new Set(["tcp"]), appProtocolVersions: [1] } });
+  const failed = report.results.filter((r) => r.status !== "passed");
+  console.log(`\n== ts over TCP (${report.results.map((r) => r.name).join(", ")}): ${failed.length === 0 ? "all passed" : failed.map((r) => `✖ ${r.name}: ${r.message}`).join("; ")}`);
+  totals.passed += report.results.length - failed.length;
+  totals.failed += failed.length;
+  if (failed.length > 0) ok = false;
+}
+
 // Broken fixtures: each mode must make its case fail.
 const expectations = JSON.parse(readFileSync(path.join(here, "plugins", "broken", "expectations.json"), "utf8"));
 const brokenPlugin = path.join(here, "plugins", "broken", "broken-plugin.mjs");
 console.log("\n== broken fixtures (each must be reported failing)");
-for (const [mode, caseName] of Object.entries(expectations)) {
+for (const [mode, expected] of Object.entries(expectations)) {
   if (mode === "//") continue;
+  const { case: caseName, message } = typeof expected === "string" ? { case: expected } : expected;
   const report = await runConformance({ plugin: [process.execPath, brokenPlugin, mode, implementations[0].plugin[0]], cases: [caseName] });
   const result = report.results.find((r) => r.name === caseName);
-  const reported = result?.status === "failed";
+  // A message pattern checks that the failure says what happened, not just that it failed.
+  const reported = result?.status === "failed" && (message === undefined || new RegExp(message).test(result.message ?? ""));
   console.log(`   ${reported ? "✔" : "✖"} ${mode.padEnd(24)} → ${caseName}: ${reported ? `reported (${result.message?.slice(0, 90)})` : `NOT reported (${result?.status ?? "case missing"})`}`);
   if (reported) totals.passed++;
   else {

@@ -6,6 +6,12 @@ export interface CaseSpec {
   readonly description: string;
   /** The feature the implementation must declare for the case to run; none = always runs. */
   readonly feature: string | undefined;
+  /**
+   * Why the case is Polyplug-specific (not a rule of go-plugin itself), or undefined for a
+   * go-plugin protocol rule. In go-plugin mode (another magic cookie) such cases are skipped
+   * with this reason. Cases needing the `contract` feature are always Polyplug-specific.
+   */
+  readonly polyplugOnly: string | undefined;
   /** Required cases decide the exit code; optional ones are reported but never fail the run. */
   readonly required: boolean;
   /** Key of the TypeScript check function that runs the case (see check-registry.ts). */

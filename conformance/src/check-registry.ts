@@ -1,7 +1,8 @@
 import type { CheckFunction } from "./check-context.js";
 import { automtlsCertificate, automtlsConnect, automtlsRejectsUnknownClient, automtlsRequiresClientCertificate } from "./checks/protocol/automtls-checks.js";
 import { cookieRejected, handshakeLine, versionNegotiation } from "./checks/protocol/handshake-checks.js";
-import { tcpPortRange, unixSocket, unixSocketRemoved } from "./checks/protocol/listener-checks.js";
+import { tcpPortRange, tcpStartupError, unixSocket, unixSocketGroup, unixSocketRemoved } from "./checks/protocol/listener-checks.js";
+import { exitsWithParent } from "./checks/protocol/parent-death-checks.js";
 import { brokerStream, controllerShutdown, hclogLines, healthServing, noStrayStdout, sigintIgnored, sigtermExits, stdioStream } from "./checks/protocol/process-checks.js";
 import { CONTRACT_CHECKS } from "./checks/contract/contract-checks.js";
 
@@ -13,6 +14,9 @@ export const CHECKS: Readonly<Record<string, CheckFunction>> = {
   "unix-socket": unixSocket,
   "unix-socket-removed": unixSocketRemoved,
   "tcp-port-range": tcpPortRange,
+  "unix-socket-group": unixSocketGroup,
+  "tcp-startup-error": tcpStartupError,
+  "exits-with-parent": exitsWithParent,
   "automtls-certificate": automtlsCertificate,
   "automtls-connect": automtlsConnect,
   "automtls-rejects-unknown-client": automtlsRejectsUnknownClient,

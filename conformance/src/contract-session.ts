@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
 import type { PluginClient, RpcCallOptions, RpcClient } from "polyplug";
 import type { CheckContext } from "./check-context.js";
 import { fail, show } from "./check-outcome.js";
@@ -28,6 +29,7 @@ export interface HookContextInit {
 export interface SessionOptions {
   /** Configuration sent in Activate (default {}). */
   readonly configuration?: JsonObject;
+  /** Connect with AutoMTLS (the brokered GatewayAPI too); default: the case's `params.automtls`, else the run's `--automtls`. */
   readonly autoMtls?: boolean;
   /** Run Activate (default true). When false, Activate is left to the case. */
   readonly activate?: boolean;
@@ -43,6 +45,13 @@ export interface ContractSession {
   readonly activation: ActivateResponse | undefined;
   /** Broker id the GatewayAPI is served on. */
   readonly brokerId: number;
+  /** When the GatewayAPI's ConnInfo was sent to the plugin (ms since the epoch). */
+  readonly connInfoSentAt: number;
+  /**
+   * Closes every connection the plugin has open to the GatewayAPI (GOAWAY, then forcibly
+   * after `graceMs`) while its listener stays: the plugin must redial the same address.
+   */
+  dropGatewayApiConnections(graceMs?: number): void;
   /** Every GatewayAPI call the plugin made, in order. */
   readonly apiCalls: ApiCall[];
   readonly logs: LoggedRecord[];
@@ -60,7 +69,8 @@ export interface ContractSession {
 /** Opens a session: startPlugin, Describe, GatewayAPI on a broker id, Activate. */
 export async function openContractSession(params: SessionOptions & { context: CheckContext; backend: GatewayApiBackend }): Promise<ContractSession> {
   const { context, backend } = params;
-  const plugin = await context.start({ autoMtls: params.autoMtls ?? false });
+  // AutoMTLS: as the session asks, else as the case (params.automtls) or the whole run (--automtls) asks.
+  const plugin = await context.start({ autoMtls: params.autoMtls ?? (context.spec.params.automtls === true || context.settings.autoMtls) });
   const rpc = plugin.client(Plugin);
   const apiCalls: ApiCall[] = [];
   const logs: LoggedRecord[] = [];
@@ -75,8 +85,9 @@ export async function openContractSession(params: SessionOptions & { context: Ch
   context.trace("Describe", description);
   if (description.pluginId !== CONFORMANCE_PLUGIN_ID) fail(`Describe answered plugin_id ${show(description.pluginId)}; a conformance plugin must use ${show(CONFORMANCE_PLUGIN_ID)}`);
   const brokerId = plugin.broker.nextId();
-  await plugin.broker.acceptAndServe(brokerId, (server) =>
-    registerGatewayApi(server, {
+  let apiServer: grpc.Server | undefined;
+  const apiAddress = await plugin.broker.acceptAndServe(brokerId, (server) =>
+    registerGatewayApi((apiServer = server), {
       backend,
       namespace: CONFORMANCE_PLUGIN_ID,
       onCall: (call) => {
@@ -94,6 +105,7 @@ export async function openContractSession(params: SessionOptions & { context: Ch
       },
     }),
   );
+  const connInfoSentAt = Date.now();
   let activation: ActivateResponse | undefined;
   let activated = false;
   if (params.activate ?? true) {
@@ -111,6 +123,11 @@ export async function openContractSession(params: SessionOptions & { context: Ch
     description,
     activation,
     brokerId,
+    connInfoSentAt,
+    dropGatewayApiConnections(graceMs = 200) {
+      context.trace("closing every GatewayAPI connection (the listener stays)", { address: apiAddress });
+      apiServer?.drain(`unix://${apiAddress}`, graceMs);
+    },
     apiCalls,
     logs,
     events,

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { CaseLoadError } from "./case-load-error.js";
 import { CASE_NAME_PATTERN, DEFAULT_CASE_TIMEOUT_MS, type CaseSpec } from "./case-spec.js";
 
-const CASE_KEYS = new Set(["name", "description", "feature", "required", "check", "timeout_ms", "params", "expect"]);
+const CASE_KEYS = new Set(["name", "description", "feature", "polyplug_only", "required", "check", "timeout_ms", "params", "expect"]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -42,6 +42,7 @@ export function parseCase(raw: unknown, file: string, index: number, knownChecks
   }
   const description = stringField(raw, "description", file, where) as string;
   const feature = stringField(raw, "feature", file, where, true);
+  const polyplugOnly = stringField(raw, "polyplug_only", file, where, true);
   const check = stringField(raw, "check", file, where) as string;
   if (knownChecks && !knownChecks.has(check)) throw new CaseLoadError(file, where, `field "check": no check named "${check}" is registered`);
   const required = raw.required ?? true;
@@ -54,6 +55,7 @@ export function parseCase(raw: unknown, file: string, index: number, knownChecks
     name,
     description,
     feature,
+    polyplugOnly: polyplugOnly ?? (feature === "contract" ? "needs the Polyplug conformance plugin behaviour (feature contract)" : undefined),
     required,
     check,
     timeoutMs: timeout,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { POLYPLUG_MAGIC_COOKIE_KEY, POLYPLUG_MAGIC_COOKIE_VALUE } from "polyplug";
+import type { HostSettings } from "./host-settings.js";
 import type { PluginTarget } from "./plugin-target.js";
 
 /** How a raw plugin process ended. */
@@ -32,34 +32,44 @@ export interface RawPlugin {
 
 /** Options of `spawnRawPlugin`. */
 export interface RawSpawnOptions {
-  /** Variables to set; the defaults are the cookie, PLUGIN_PROTOCOL_VERSIONS=1, ports 10000–25000 and the socket dir. */
+  /** Variables to set; the defaults are the cookie, PLUGIN_PROTOCOL_VERSIONS (the versions the plugin speaks), ports 10000–25000 and the socket dir. */
   readonly env?: Readonly<Record<string, string>>;
   /** go-plugin variables to leave out (e.g. the cookie). */
   readonly omit?: readonly string[];
 }
 
-function inheritedEnv(): Record<string, string> {
+function inheritedEnv(cookieKey: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || key.startsWith("PLUGIN_") || key === POLYPLUG_MAGIC_COOKIE_KEY) continue;
+    if (value === undefined || key.startsWith("PLUGIN_") || key === cookieKey) continue;
     env[key] = value;
   }
   return env;
 }
 
-/** Spawns the target with a go-plugin environment, stdin closed, stdout and stderr captured. */
-export async function spawnRawPlugin(target: PluginTarget, options: RawSpawnOptions = {}): Promise<RawPlugin> {
-  const socketDir = await mkdtemp(path.join(tmpdir(), "pp-conf-"));
+/**
+ * The environment a raw plugin gets: the suite's own (without go-plugin variables) plus the
+ * cookie, offered versions, ports 10000–25000 and `socketDir`, then `options`. `pluginEnv`
+ * is the go-plugin part alone (for traces).
+ */
+export function rawPluginEnvironment(settings: HostSettings, socketDir: string, options: RawSpawnOptions = {}): { env: Record<string, string>; pluginEnv: Record<string, string> } {
   const pluginEnv: Record<string, string> = {
-    [POLYPLUG_MAGIC_COOKIE_KEY]: POLYPLUG_MAGIC_COOKIE_VALUE,
-    PLUGIN_PROTOCOL_VERSIONS: "1",
+    [settings.handshake.magicCookieKey]: settings.handshake.magicCookieValue,
+    PLUGIN_PROTOCOL_VERSIONS: settings.handshake.protocolVersions.join(","),
     PLUGIN_MIN_PORT: "10000",
     PLUGIN_MAX_PORT: "25000",
     PLUGIN_UNIX_SOCKET_DIR: socketDir,
     ...options.env,
   };
   for (const key of options.omit ?? []) delete pluginEnv[key];
-  const child = spawn(target.command, [...target.args], { cwd: target.cwd, env: { ...inheritedEnv(), ...pluginEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  return { env: { ...inheritedEnv(settings.handshake.magicCookieKey), ...pluginEnv }, pluginEnv };
+}
+
+/** Spawns the target with a go-plugin environment, stdin closed, stdout and stderr captured. */
+export async function spawnRawPlugin(target: PluginTarget, settings: HostSettings, options: RawSpawnOptions = {}): Promise<RawPlugin> {
+  const socketDir = await mkdtemp(path.join(tmpdir(), "pp-conf-"));
+  const { env, pluginEnv } = rawPluginEnvironment(settings, socketDir, options);
+  const child = spawn(target.command, [...target.args], { cwd: target.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   const out: Buffer[] = [];
   let err = "";
   child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));

@@ -15,7 +15,16 @@ export interface ConformanceCliOptions {
   /** json, junit or markdown; written to `out` (or stdout instead of the table). */
   readonly report?: string;
   readonly out?: string;
+  /** `-v`: traces of every case (failures first), not only of failures. */
   readonly verbose?: boolean;
+  /** `--cookie KEY=VALUE` (parsed): another cookie than Polyplug's runs the suite in go-plugin mode. */
+  readonly cookie?: { readonly key: string; readonly value: string };
+  /** `--protocol-versions`: app protocol versions the plugin speaks. */
+  readonly protocolVersions?: readonly number[];
+  /** `--automtls`: start plugins through the host core with AutoMTLS. */
+  readonly autoMtls?: boolean;
+  /** `--start-timeout` in milliseconds (default 15 000). */
+  readonly startTimeoutMs?: number;
 }
 
 /** Where the CLI writes. */
@@ -37,6 +46,7 @@ export async function runConformanceCli(options: ConformanceCliOptions, io: Conf
     return 2;
   }
   let report;
+  let lastSkipReason: string | undefined;
   try {
     report = await runConformance({
       plugin: options.plugin,
@@ -44,8 +54,14 @@ export async function runConformanceCli(options: ConformanceCliOptions, io: Conf
       ...(options.skip ? { skip: options.skip } : {}),
       ...(options.features ? { featuresFile: options.features } : {}),
       ...(options.knownFailing ? { knownFailingFile: options.knownFailing } : {}),
+      ...(options.cookie ? { cookie: options.cookie } : {}),
+      ...(options.protocolVersions ? { protocolVersions: options.protocolVersions } : {}),
+      ...(options.autoMtls ? { autoMtls: true } : {}),
+      ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
       onProgress: ({ index, total, result }) => {
-        if (result) io.err(progressLine(index, total, result));
+        if (!result) return;
+        io.err(progressLine(index, total, result, lastSkipReason));
+        lastSkipReason = result.status === "skipped" ? result.message : undefined;
       },
     });
   } catch (error) {

@@ -129,9 +129,9 @@ def test_handler_cancellation_reaches_the_servicer(plugin: PluginProcess) -> Non
 
 _ORPHANING_PARENT = """
 import subprocess, sys, time
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 print(child.pid, flush=True)
-time.sleep(1.5)
+child.stdout.readline()  # the handshake: the plugin is up (a fixed sleep raced slow starts)
 """
 
 
@@ -152,7 +152,7 @@ def test_plugin_exits_when_its_parent_dies() -> None:
     )
     assert parent.stdout is not None
     pid = int(parent.stdout.readline())
-    parent.wait(10)
+    parent.wait(60)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.1)

@@ -6,7 +6,9 @@
 //   node broken-plugin.mjs MODE PLUGIN_EXECUTABLE
 import { spawn } from "node:child_process";
 import { chmodSync, linkSync, renameSync } from "node:fs";
-import { answerMessage, answerSilentStream, answerStatus, startGrpcFront } from "./grpc-front.mjs";
+import { tmpdir } from "node:os";
+import { connInfoRewriter, oneShotProxy } from "./conninfo-rewrite.mjs";
+import { answerMessage, answerSilentStream, answerStatus, forward, startGrpcFront } from "./grpc-front.mjs";
 
 const [mode, executable] = process.argv.slice(2);
 const COOKIE = "POLYPLUG_PLUGIN";
@@ -24,6 +26,7 @@ if (cookieMissing && mode === "cookie-exit-0") {
 if (mode === "cookie-ignored") env[COOKIE] = "5be0d50d6b1969b5bbdf8d18b208649b561434faabc06d476b2e525d3b9c8abb";
 if (mode === "socket-ignores-dir") delete env.PLUGIN_UNIX_SOCKET_DIR;
 if (mode === "automtls-ignored") delete env.PLUGIN_CLIENT_CERT;
+if (mode === "socket-group-ignored") delete env.PLUGIN_UNIX_SOCKET_GROUP;
 
 // Modes served through a gRPC front (grpc-front.mjs) that overrides one service. The front
 // terminates AutoMTLS itself, so the plugin behind it runs without TLS.
@@ -35,7 +38,29 @@ const frontOverrides = {
   // StreamStdio stays open and silent (allowed), but the plugin's output never reaches it.
   "stdio-swallowed": (p) => (p.startsWith("/plugin.GRPCStdio/") ? (stream) => answerSilentStream(stream) : undefined),
   "client-cert-optional": () => undefined,
+  // The front terminates AutoMTLS, so the plugin behind it dials the brokered GatewayAPI in plaintext.
+  "broker-dial-plaintext": () => undefined,
+  // The front listens on TCP (below) and gets the port range wrong.
+  "tcp-range-unchecked": () => undefined,
+  "tcp-port-fallback": () => undefined,
+  // ServeHTTP answers arrive, but the call never ends (the two modes only differ in the case they are run against).
+  "http-never-ends": (p) => (p === "/polyplug.v1.Plugin/ServeHTTP" ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true }) : undefined),
+  "http-download-never-ends": (p) => (p === "/polyplug.v1.Plugin/ServeHTTP" ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true }) : undefined),
+  "conninfo-forgotten": (p) =>
+    p === "/plugin.GRPCBroker/StartStream"
+      ? (stream, headers, upstream) => forward(upstream, stream, headers, connInfoRewriter((address) => oneShotProxy(address, env.PLUGIN_UNIX_SOCKET_DIR || tmpdir())))
+      : undefined,
 };
+
+/** Ports the TCP modes try: min..max ascending, but wrong in the one way each mode breaks. */
+function tcpPorts() {
+  const min = Number(env.PLUGIN_MIN_PORT || 0);
+  const max = Number(env.PLUGIN_MAX_PORT || 0);
+  const range = (a, b) => Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i);
+  if (mode === "tcp-range-unchecked") return min > max ? range(max, min) : range(min, max);
+  if (mode === "tcp-port-fallback") return [...range(min, max), 0];
+  return undefined;
+}
 const hostCertPem = env.PLUGIN_CLIENT_CERT;
 if (frontOverrides[mode]) delete env.PLUGIN_CLIENT_CERT;
 
@@ -46,8 +71,8 @@ async function frontFor(fields) {
     const own = await generateAutoMtlsCertificate();
     tls = { ...own, clientCaPem: hostCertPem, requireClientCert: mode !== "client-cert-optional" };
   }
-  const front = await startGrpcFront({ upstreamAddress: fields[3], override: frontOverrides[mode], tls });
-  fields[2] = "unix";
+  const front = await startGrpcFront({ upstreamAddress: fields[3], override: frontOverrides[mode], tls, tcpPorts: tcpPorts() });
+  fields[2] = front.network;
   fields[3] = front.address;
   fields[5] = front.certField;
 }
@@ -86,6 +111,13 @@ child.on("exit", (code, signal) => {
   if (keptSocket) renameSync(keptSocket, keptSocket.slice(0, -".kept".length));
   process.exit(code ?? (signal ? 1 : 0));
 });
+// Exit with the parent (§6), like the plugin behind it - except in the mode that breaks it.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid === parent || mode === "ignores-parent-death") return;
+  child.kill("SIGKILL");
+  process.exit(1);
+}, 500).unref();
 process.on("SIGINT", () => {
   if (mode === "exit-on-sigint") process.exit(130);
 });

@@ -46,18 +46,24 @@ export function answerSilentStream(stream) {
   stream.respond({ [HTTP2_HEADER_STATUS]: 200, "content-type": "application/grpc" });
 }
 
-function forward(upstream, stream, headers) {
+/**
+ * Forwards one call to the plugin. `transformRequest` (optional) is a Transform stream the
+ * request bytes go through on their way (e.g. rewriting messages). With `neverEnd` the
+ * response is forwarded but never ended (no trailers): a stream left open.
+ */
+export function forward(upstream, stream, headers, transformRequest, { neverEnd = false } = {}) {
   const up = upstream.request(forwardable(headers, [":method", ":path"]), { endStream: false });
   let trailers;
   up.on("response", (responseHeaders) => {
     if (stream.destroyed) return;
     const trailersOnly = "grpc-status" in responseHeaders;
     stream.respond(forwardable(responseHeaders, [HTTP2_HEADER_STATUS]), trailersOnly ? { endStream: true } : { waitForTrailers: true });
-    if (!trailersOnly) up.pipe(stream);
+    if (!trailersOnly) up.pipe(stream, { end: !neverEnd });
   });
   up.on("trailers", (t) => (trailers = forwardable(t, [])));
   stream.on("wantTrailers", () => stream.sendTrailers(trailers ?? { "grpc-status": "13", "grpc-message": "the plugin behind the front sent no trailers" }));
-  stream.pipe(up);
+  if (transformRequest) stream.pipe(transformRequest).pipe(up);
+  else stream.pipe(up);
   const cancel = () => {
     if (!up.closed) up.close(NGHTTP2_CANCEL);
   };
@@ -73,17 +79,18 @@ function forward(upstream, stream, headers) {
 
 /**
  * Starts the front. `upstreamAddress` is the plugin's unix socket; `override(path)` returns a
- * handler `(stream, headers) => void` for paths the fixture answers itself, or undefined.
- * `tls` (`{ certPem, keyPem, clientCaPem, requireClientCert }`) turns on AutoMTLS.
- * Resolves with `{ address, certField }`: the socket path and handshake field 6.
+ * handler `(stream, headers, upstream) => void` for paths the fixture answers itself, or
+ * undefined. `tls` (`{ certPem, keyPem, clientCaPem, requireClientCert }`) turns on AutoMTLS.
+ * `tcpPorts` (a list of ports to try in order, 0 = any) makes it listen on 127.0.0.1 instead
+ * of a unix socket. Resolves with `{ network, address, certField }` for the handshake line.
  */
-export async function startGrpcFront({ upstreamAddress, override = () => undefined, tls }) {
+export async function startGrpcFront({ upstreamAddress, override = () => undefined, tls, tcpPorts }) {
   const upstream = http2.connect("http://localhost", { createConnection: () => net.connect(upstreamAddress) });
   upstream.on("error", () => undefined);
   const onStream = (stream, headers) => {
     stream.on("error", () => undefined);
     const handler = override(String(headers[":path"]));
-    if (handler) handler(stream, headers);
+    if (handler) handler(stream, headers, upstream);
     else forward(upstream, stream, headers);
   };
   let server;
@@ -107,6 +114,17 @@ export async function startGrpcFront({ upstreamAddress, override = () => undefin
   }
   server.on("stream", onStream);
   server.on("sessionError", () => undefined);
+  const certField = tls ? new X509Certificate(tls.certPem).raw.toString("base64").replace(/=+$/, "") : "";
+  if (tcpPorts) {
+    for (const port of tcpPorts) {
+      const bound = await new Promise((resolve) => {
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => resolve(true));
+      });
+      if (bound) return { network: "tcp", address: `127.0.0.1:${server.address().port}`, certField };
+    }
+    throw new Error(`no free port among ${tcpPorts.join(", ")}`);
+  }
   const address = path.join(process.env.PLUGIN_UNIX_SOCKET_DIR || tmpdir(), `plugin${randomInt(1e9)}`);
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -120,6 +138,5 @@ export async function startGrpcFront({ upstreamAddress, override = () => undefin
       // already gone
     }
   });
-  const certField = tls ? new X509Certificate(tls.certPem).raw.toString("base64").replace(/=+$/, "") : "";
-  return { address, certField };
+  return { network: "unix", address, certField };
 }

@@ -23,7 +23,7 @@ export async function spawnUntilHandshake(ctx: CheckContext, options: RawSpawnOp
   const raw = await ctx.raw(options);
   let line: string;
   try {
-    line = await raw.firstLine(15_000);
+    line = await raw.firstLine(ctx.settings.startTimeoutMs);
   } catch (error) {
     fail(`no handshake line: ${error instanceof Error ? error.message : String(error)}`);
   }

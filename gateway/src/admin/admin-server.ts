@@ -4,17 +4,21 @@ import type { Logger } from "pino";
 import { createOperatorRoutes } from "../console/operator-routes.js";
 import { Admin } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { readBundle } from "../registry/bundle.js";
+import { DEFAULT_SIGNATURE_POLICY, type SignaturePolicy } from "../registry/signature.js";
 import { loadTrustedKeys } from "../registry/signature-keys.js";
 import type { Gateway } from "../runtime/gateway.js";
+import type { AnyRequest, AnyResponse } from "../surfaces/http-routes.js";
 import { createDualProtocolServer } from "../surfaces/http-server.js";
 import { createAdminService } from "./admin-service.js";
-import { requireBearer, type AdminToken } from "./auth.js";
+import type { AdminToken } from "./auth.js";
+import { authenticateAdmin, refuseUnread, type AdminCredentials } from "./admin-gate.js";
+import { adminRequestLimit } from "./admin-body-limits.js";
+import { createConsoleSessions } from "./console-sessions.js";
 import { createAdminEventFeed } from "./event-feed.js";
 import { createBundleInstaller } from "./install-bundle.js";
 import { createLatencyRecorder } from "./latency-recorder.js";
 
-/** Largest Admin request message (InstallPlugin's bundle): 50 MiB plus room for the signature. */
-export const MAX_ADMIN_MESSAGE_BYTES = 50 * 1024 * 1024 + 64 * 1024;
+const ADMIN_PATH = `/${Admin.typeName}/`;
 
 /** Options of startAdminServer. */
 export interface AdminServerOptions {
@@ -28,6 +32,8 @@ export interface AdminServerOptions {
   readonly logger: Pick<Logger, "info" | "warn" | "error">;
   /** Folder of trusted bundle signing keys (`*.pem`). Default: `trusted-keys` next to the token file. */
   readonly trustedKeysDir?: string;
+  /** Signature policy for installs (default DEFAULT_SIGNATURE_POLICY, "require"). */
+  readonly signaturePolicy?: SignaturePolicy;
 }
 
 /** A running admin server. */
@@ -41,7 +47,8 @@ export interface AdminServer {
 
 /**
  * Starts the polyplug.v1.Admin service on its own port (Connect JSON/binary, gRPC h2c,
- * gRPC-Web), every call behind the bearer token. Streams (logs, events) end when the
+ * gRPC-Web), every call behind the bearer token or a console session (see admin-gate.ts),
+ * checked before the body is read. Streams (logs, events) end when the
  * server closes.
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
@@ -49,18 +56,39 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const latency = createLatencyRecorder(options.gateway.dispatcher);
   const events = createAdminEventFeed(options.gateway);
   const keysDir = options.trustedKeysDir ?? path.join(path.dirname(options.token.file), "trusted-keys");
-  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: () => loadTrustedKeys(keysDir) });
-  const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now() });
+  const signaturePolicy = options.signaturePolicy ?? DEFAULT_SIGNATURE_POLICY;
+  const installer = createBundleInstaller({ gateway: options.gateway, readBundle, trustedKeys: () => loadTrustedKeys(keysDir), signaturePolicy, logger: options.logger });
+  const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now(), signaturePolicy });
   const handler = connectNodeAdapter({
-    routes: (router) => router.service(Admin, service),
-    interceptors: [requireBearer(options.token)],
-    readMaxBytes: MAX_ADMIN_MESSAGE_BYTES,
+    // Each method with its own body limit: connect applies it to the bytes read and again after decompression.
+    routes: (router) => {
+      const impl = service as unknown as Record<string, Parameters<typeof router.rpc>[1]>;
+      for (const method of Admin.methods) {
+        const methodImpl = impl[method.localName];
+        if (methodImpl) router.rpc(method, methodImpl, { readMaxBytes: adminRequestLimit(method.name) });
+      }
+    },
     jsonOptions: { alwaysEmitImplicit: true },
     shutdownSignal: shutdown.signal,
   });
+  const credentials: AdminCredentials = { token: options.token.token, sessions: createConsoleSessions() };
   // The web console (/console/) and Prometheus /metrics live next to the Admin API.
-  const operatorRoutes = createOperatorRoutes({ gateway: options.gateway, token: options.token.token });
-  const dual = createDualProtocolServer({ handler: (req, res) => operatorRoutes(req, res) || handler(req, res), closeGraceMs: 1000 });
+  const operatorRoutes = createOperatorRoutes({ gateway: options.gateway, credentials });
+  /**
+   * Every Admin call is authenticated from its headers and its declared size checked against
+   * its method's limit before a byte of the body is read; a refusal drops the body unread.
+   */
+  const adminCall = (req: AnyRequest, res: AnyResponse) => {
+    const auth = authenticateAdmin(req, credentials);
+    if (!auth.ok) return refuseUnread(req, res, auth.status, auth.code, auth.message);
+    const url = req.url ?? "";
+    const method = url.startsWith(ADMIN_PATH) ? url.slice(ADMIN_PATH.length).split("?")[0] ?? "" : "";
+    const limit = adminRequestLimit(method);
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) return refuseUnread(req, res, 413, "resource_exhausted", `request body is ${declared} bytes; ${method || "this call"} accepts at most ${limit} bytes`);
+    handler(req, res);
+  };
+  const dual = createDualProtocolServer({ handler: (req, res) => operatorRoutes(req, res) || adminCall(req, res), closeGraceMs: 1000 });
   const { url, port } = await dual.listen(options.port, options.host ?? "127.0.0.1");
   options.logger.info({ url, tokenFile: options.token.file }, "admin server listening");
   return {

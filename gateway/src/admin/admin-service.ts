@@ -2,14 +2,17 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Admin, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { fromProtoFailMode } from "../dispatch/fail-mode-proto.js";
+import { Admin, SignatureTrust, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { readManifest } from "../registry/manifest.js";
 import type { Setting } from "../registry/settings.js";
+import type { SignaturePolicy, SignatureTrust as SignatureTrustName } from "../registry/signature.js";
 import type { Gateway, PluginListing } from "../runtime/gateway.js";
 import { toConnectError } from "../surfaces/error-mapping.js";
 import type { AdminEvent, AdminEventFeed } from "./event-feed.js";
 import type { BundleInstaller } from "./install-bundle.js";
 import type { LatencyRecorder } from "./latency-recorder.js";
+import { fromPermissionsMessage } from "./permissions-message.js";
 import { pinoLevelFor, toLogMessage } from "./log-records.js";
 import { toPluginInfo, toSettingSpec } from "./plugin-info.js";
 import { subscriptionStream } from "./subscription-stream.js";
@@ -22,7 +25,15 @@ export interface AdminServiceDeps {
   readonly installer: BundleInstaller;
   /** Epoch ms the admin server started (GetStatus.started_at). */
   readonly startedAt: number;
+  /** The server's signature policy, reported by GetStatus. */
+  readonly signaturePolicy: SignaturePolicy;
 }
+
+const SIGNATURE_TRUST: Readonly<Record<SignatureTrustName, SignatureTrust>> = {
+  trusted: SignatureTrust.TRUSTED,
+  untrusted: SignatureTrust.UNTRUSTED,
+  unsigned: SignatureTrust.UNSIGNED,
+};
 
 /** Most log records StreamLogs sends before following. */
 export const MAX_LOG_TAIL = 1000;
@@ -78,6 +89,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         startedAt: timestampFromMs(deps.startedAt),
         plugins: await allInfo(),
         brokenPlugins: gateway.brokenPlugins().map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
+        signaturePolicy: deps.signaturePolicy,
       })),
     listPlugins: () => run(async () => ({ plugins: await allInfo() })),
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),
@@ -87,10 +99,19 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         const installed = await deps.installer.install(request.bundle, {
           requireSignature: request.requireSignature,
           ...(request.signature.length > 0 ? { signature: request.signature } : {}),
+          ...(request.approvedPermissions ? { approvedPermissions: fromPermissionsMessage(request.approvedPermissions) } : {}),
         });
         const { listing } = installed;
         events.emit([listing.pluginId], { case: "installed", value: { pluginId: listing.pluginId, version: listing.version, previousVersion: installed.previousVersion ?? "" } });
-        return { plugin: await info(listing), previousVersion: installed.previousVersion ?? "", sha256: installed.sha256, signed: installed.signed, keyId: installed.keyId ?? "" };
+        return {
+          plugin: await info(listing),
+          previousVersion: installed.previousVersion ?? "",
+          sha256: installed.sha256,
+          signed: installed.signed,
+          keyId: installed.keyId ?? "",
+          signatureTrust: SIGNATURE_TRUST[installed.trust],
+          warnings: [...installed.warnings],
+        };
       }),
     enablePlugin: (request) => run(async () => ({ plugin: await info(await gateway.enable(checkPluginId(request.pluginId))) })),
     disablePlugin: (request) => run(async () => ({ plugin: await info(await gateway.disable(checkPluginId(request.pluginId))) })),
@@ -101,6 +122,11 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         await gateway.remove(pluginId);
         events.emit([pluginId], { case: "removed", value: { pluginId, version } });
         return { version };
+      }),
+    setFailMode: (request) =>
+      run(async () => {
+        const pluginId = gateway.plugin(checkPluginId(request.pluginId)).pluginId;
+        return { plugin: await info(gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
       }),
     getConfig: (request) =>
       run(async () => {

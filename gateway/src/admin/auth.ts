@@ -1,7 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** Name of the admin token file inside the data folder. */
@@ -51,20 +50,4 @@ export function bearerMatches(header: string | null, token: string): boolean {
   const expected = Buffer.from(token);
   // timingSafeEqual needs equal lengths; comparing against itself keeps the time flat.
   return timingSafeEqual(given.length === expected.length ? given : expected, expected) && given.length === expected.length;
-}
-
-/**
- * A Connect interceptor refusing every call without `Authorization: Bearer <token>`:
- * UNAUTHENTICATED, the message saying where the token file is. Runs before the handler,
- * so a refused call changes nothing.
- */
-export function requireBearer(token: AdminToken): Interceptor {
-  return (next) => async (request) => {
-    const header = request.header.get("authorization");
-    if (!bearerMatches(header, token.token)) {
-      const what = header ? "the admin token is wrong" : "the call carries no admin token";
-      throw new ConnectError(`${what}: send "Authorization: Bearer <token>" with the token from ${token.file} (polyplug reads it with --data, or pass --token)`, Code.Unauthenticated);
-    }
-    return next(request);
-  };
 }

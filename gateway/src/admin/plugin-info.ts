@@ -1,5 +1,6 @@
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import type { ActivePlugins } from "../dispatch/active-plugins.js";
 import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
@@ -7,6 +8,7 @@ import type { Setting } from "../registry/settings.js";
 import type { PluginListing } from "../runtime/gateway.js";
 import type { PluginStatus, PluginState as SupervisorState } from "../supervision/supervisor.js";
 import type { LatencyRecorder } from "./latency-recorder.js";
+import { toPermissionsMessage } from "./permissions-message.js";
 
 const states: Record<SupervisorState, PluginState> = {
   "not-running": PluginState.NOT_RUNNING,
@@ -80,6 +82,9 @@ export function toPluginInfo(listing: PluginListing, settings: readonly Setting[
     commands: description?.commands ?? [],
     httpRoutes: description?.httpRoutes ?? [],
     settings: settings.map(toSettingSpec),
+    failModes: listing.failModes.map((f) => ({ topic: f.topic, mode: toProtoFailMode(f.mode), source: f.source })),
+    blockingTopics: [...listing.blockingTopics],
+    permissions: toPermissionsMessage(listing.permissions),
     latency: latency.figures(listing.pluginId).map((figures) => create(HookLatencySchema, { ...figures, hook: latencyHooks[figures.hook], calls: BigInt(figures.calls), failures: BigInt(figures.failures) })),
   });
 }

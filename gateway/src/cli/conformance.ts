@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { PolyplugError } from "../errors.js";
+import { parseCookie, parseSeconds, parseVersions } from "./handshake-options.js";
 import type { CliIo } from "./io.js";
 
 /** The part of the `polyplug-conformance` package this command uses (loaded lazily). */
@@ -13,6 +15,10 @@ interface ConformanceModule {
       report?: string;
       out?: string;
       verbose?: boolean;
+      cookie?: { key: string; value: string };
+      protocolVersions?: readonly number[];
+      autoMtls?: boolean;
+      startTimeoutMs?: number;
     },
     io: { out(text: string): void; err(text: string): void },
   ): Promise<number>;
@@ -26,7 +32,14 @@ interface ConformanceOptions {
   report?: string;
   out?: string;
   verbose?: boolean;
+  cookie?: string;
+  protocolVersions?: string;
+  automtls?: boolean;
+  startTimeout?: string;
 }
+
+/** The suite's default wait for a handshake line (conformance/src/host-settings.ts). */
+const DEFAULT_START_TIMEOUT_MS = 15_000;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -46,8 +59,25 @@ export function registerConformance(program: Command, io: CliIo, setExitCode: (c
     .option("--known-failing <file>", "known-failing list; a listed case that passes is an error")
     .option("--report <format>", "json, junit or markdown (to --out, or stdout)")
     .option("--out <file>", "where to write the report")
-    .option("-v, --verbose", "per-case traces: what was sent, what came back")
+    .option("-v, --verbose", "traces of every case, passing ones too: what was sent, what came back")
+    .option("--cookie <KEY=VALUE>", "magic cookie of a go-plugin plugin that is not a Polyplug plugin: runs the protocol cases, skips the Polyplug-specific ones")
+    .option("--protocol-versions <list>", "app protocol versions the plugin speaks, comma-separated (default: the features file's, else 1)")
+    .option("--automtls", "start plugins through the host core with AutoMTLS on (the automtls cases always use it)")
+    .option("--start-timeout <seconds>", "how long to wait for each handshake line (default: 15; the protocol allows 60)")
     .action(async (plugin: string[], options: ConformanceOptions) => {
+      let host: { cookie?: { key: string; value: string }; protocolVersions?: number[]; startTimeoutMs?: number };
+      try {
+        const cookie = options.cookie !== undefined ? parseCookie(options.cookie) : undefined;
+        host = {
+          ...(cookie ? { cookie: { key: cookie.magicCookieKey, value: cookie.magicCookieValue } } : {}),
+          ...(options.protocolVersions !== undefined ? { protocolVersions: parseVersions(options.protocolVersions) } : {}),
+          ...(options.startTimeout !== undefined ? { startTimeoutMs: parseSeconds(options.startTimeout, DEFAULT_START_TIMEOUT_MS, "--start-timeout") } : {}),
+        };
+      } catch (error) {
+        io.err(`${PolyplugError.from(error).message}\n`);
+        setExitCode(2);
+        return;
+      }
       let suite: ConformanceModule;
       try {
         const name = "polyplug-conformance";
@@ -67,6 +97,8 @@ export function registerConformance(program: Command, io: CliIo, setExitCode: (c
           ...(options.report ? { report: options.report } : {}),
           ...(options.out ? { out: options.out } : {}),
           ...(options.verbose ? { verbose: true } : {}),
+          ...host,
+          ...(options.automtls ? { autoMtls: true } : {}),
         },
         { out: (text) => io.out(text), err: (text) => io.err(text) },
       );

@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import {
   AdminDisablePluginResponseSchema,
   AdminEnablePluginResponseSchema,
   AdminGetConfigResponseSchema,
+  AdminGetPluginResponseSchema,
+  PluginPermissionsSchema,
   AdminInstallPluginResponseSchema,
   AdminListPluginsResponseSchema,
   AdminRemovePluginResponseSchema,
@@ -15,16 +18,39 @@ import {
   AdminStreamLogsResponseSchema,
   PluginState,
   SettingType,
+  SignatureTrust,
+  type Admin,
   type AdminStreamLogsResponse,
   type PluginInfo,
   type SettingSpec,
 } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { AdminCliError, AdminExit, messageJson, printFailure, progress, runAdminCommand, withAdminOptions, type AdminCliOptions, type CommandOutput } from "./admin-client.js";
+import { fromPermissionsMessage, toPermissionsMessage } from "../admin/permissions-message.js";
+import { describePermissions } from "../registry/permission-approval.js";
+import { readBundleManifest } from "../registry/bundle.js";
+import { describeSignature, type SignatureTrust as SignatureTrustName } from "../registry/signature.js";
+import { approvePermissions, terminalApproval } from "./install-approval.js";
 import { paint, type CliIo } from "./io.js";
 import { paintState, pluginTable } from "./status.js";
 
 type Paint = ReturnType<typeof paint>;
+
+const SIGNATURE_TRUST_NAMES: Partial<Record<SignatureTrust, SignatureTrustName>> = {
+  [SignatureTrust.TRUSTED]: "trusted",
+  [SignatureTrust.UNTRUSTED]: "untrusted",
+  [SignatureTrust.UNSIGNED]: "unsigned",
+};
+
+/** The installed plugin with this id, or undefined when there is none. */
+async function installedPlugin(admin: Client<typeof Admin>, pluginId: string): Promise<PluginInfo | undefined> {
+  try {
+    return (await admin.getPlugin({ pluginId })).plugin;
+  } catch (error) {
+    if (error instanceof ConnectError && error.code === Code.NotFound) return undefined;
+    throw error;
+  }
+}
 type SetExitCode = (code: number) => void;
 
 /** "✔ id is active (pid N)", or the failure when a start did not reach `active`. */
@@ -95,10 +121,29 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
     }),
   );
 
+  withAdminOptions(plugin.command("info").argument("<id>", "plugin id").description("show one plugin: state, folder, granted permissions, hooks")).action((id: string, options: AdminCliOptions) =>
+    run(options, async (admin) => {
+      const answer = await admin.getPlugin({ pluginId: id });
+      const p = answer.plugin;
+      if (!p) throw new AdminCliError(AdminExit.Failed, "internal", "the gateway answered without the plugin");
+      const human = [
+        `${c.bold(p.id)} ${p.version} — ${paintState(c, p.state)}${p.enabled ? "" : c.dim(" (disabled)")}`,
+        `  folder       ${p.dir}${p.managed ? c.dim(" (installed through the gateway)") : c.dim(" (the operator's plugins folder)")}`,
+        `  permissions  ${describePermissions(fromPermissionsMessage(p.permissions ?? create(PluginPermissionsSchema))).join("\n               ")}`,
+        `  intercepts   ${p.interceptTopics.join(", ") || "-"}`,
+        `  notified of  ${p.notifyTopics.join(", ") || "-"}`,
+        `  commands     ${p.commands.map((command) => `/${command.name}`).join(", ") || "-"}`,
+        ...(p.lastError ? [`  last error   ${c.red(p.lastError.message.split("\n")[0] ?? "")}`] : []),
+      ].join("\n");
+      return { json: messageJson(AdminGetPluginResponseSchema, answer), human };
+    }),
+  );
+
   withAdminOptions(plugin.command("install").argument("<file>", "plugin bundle (.tar.gz)").description("install a plugin bundle, or upgrade the installed plugin (a failed upgrade is rolled back)"))
     .option("--signature <file>", "detached signature file (default: <file>.sig when it exists)")
     .option("--require-signature", "refuse the bundle unless it is signed by a key in <data>/trusted-keys")
-    .action(async (file: string, options: AdminCliOptions & { signature?: string; requireSignature?: boolean }) => {
+    .option("--approve", "approve the permissions the bundle asks for without asking (they are still printed)")
+    .action(async (file: string, options: AdminCliOptions & { signature?: string; requireSignature?: boolean; approve?: boolean }) => {
       let bundle: Buffer;
       let signature: Buffer | undefined;
       try {
@@ -110,13 +155,22 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
         return;
       }
       await run(options, async (admin) => {
+        // A bundle this client cannot read goes to the gateway unapproved: it names the problem.
+        const manifest = await readBundleManifest(bundle).catch(() => undefined);
+        const approved = manifest ? await approvePermissions(io, manifest, await installedPlugin(admin, manifest.id), terminalApproval(options.approve ?? false)) : undefined;
         const stop = progress(`installing ${file}`);
         try {
-          const answer = await admin.installPlugin({ bundle, requireSignature: options.requireSignature ?? false, ...(signature ? { signature } : {}) });
+          const answer = await admin.installPlugin({
+            bundle,
+            requireSignature: options.requireSignature ?? false,
+            ...(signature ? { signature } : {}),
+            ...(approved ? { approvedPermissions: toPermissionsMessage(approved) } : {}),
+          });
           const p = answer.plugin;
           const what = answer.previousVersion ? `upgraded ${p?.id} ${answer.previousVersion} → ${p?.version}` : `installed ${p?.id} ${p?.version}`;
-          const signed = answer.signed ? `signed by key ${answer.keyId}` : "unsigned";
-          const human = `${c.green("✔")} ${what} — ${p ? paintState(c, p.state) : "?"} ${c.dim(`(sha256 ${answer.sha256.slice(0, 16)}…, ${signed})`)}`;
+          const signed = describeSignature({ trust: SIGNATURE_TRUST_NAMES[answer.signatureTrust] ?? (answer.signed ? "trusted" : "unsigned"), keyId: answer.keyId });
+          const warnings = answer.warnings.map((warning) => `\n${c.yellow("!")} ${warning}`).join("");
+          const human = `${c.green("✔")} ${what} — ${p ? paintState(c, p.state) : "?"} ${c.dim(`(sha256 ${answer.sha256.slice(0, 16)}…, ${signed})`)}${warnings}`;
           return { json: messageJson(AdminInstallPluginResponseSchema, answer), human };
         } finally {
           stop();

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { pino } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import type { HealthStatus } from "../host/health.js";
 import type { ShutdownOutcome } from "../host/shutdown.js";
 import { startPlugin } from "../host/start-plugin.js";
+import { parseCookie, parseSeconds, parseVersions } from "./handshake-options.js";
 import { paint, type CliIo } from "./io.js";
 
 /** The JSON `polyplug probe --json` prints on success. */
@@ -40,29 +40,6 @@ interface ProbeOptions {
   inheritEnv?: boolean;
 }
 
-function parseCookie(value: string | undefined): Pick<HandshakeConfig, "magicCookieKey" | "magicCookieValue"> {
-  if (value === undefined) return POLYPLUG_HANDSHAKE;
-  const eq = value.indexOf("=");
-  if (eq <= 0) throw new PolyplugError(ErrorCode.InvalidArgument, `--cookie must be KEY=VALUE, got ${JSON.stringify(value)}`);
-  return { magicCookieKey: value.slice(0, eq), magicCookieValue: value.slice(eq + 1) };
-}
-
-function parseVersions(value: string | undefined): number[] {
-  if (value === undefined) return [...POLYPLUG_HANDSHAKE.protocolVersions];
-  const parts = value.split(",").map((part) => part.trim());
-  if (parts.some((part) => !/^[0-9]+$/.test(part))) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `--protocol-versions must be a comma-separated list of integers, got ${JSON.stringify(value)}`);
-  }
-  return parts.map(Number);
-}
-
-function parseTimeout(value: string | undefined): number {
-  if (value === undefined) return 60_000;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new PolyplugError(ErrorCode.InvalidArgument, `--timeout must be a positive number of seconds, got ${JSON.stringify(value)}`);
-  return Math.round(seconds * 1000);
-}
-
 /**
  * Launches a plugin, completes the handshake, checks health and shuts it down.
  * Returns the report; never throws for plugin failures.
@@ -73,7 +50,7 @@ export async function runProbe(command: string[], options: ProbeOptions, io: Cli
   try {
     if (!executable) throw new PolyplugError(ErrorCode.InvalidArgument, "no plugin command given: use `polyplug probe [options] -- COMMAND [ARGS...]`");
     const handshake = { ...parseCookie(options.cookie), protocolVersions: parseVersions(options.protocolVersions) };
-    const startTimeoutMs = parseTimeout(options.timeout);
+    const startTimeoutMs = parseSeconds(options.timeout, 60_000);
     const logger = pino({ level: options.logLevel ?? "silent" }, io.logDestination);
     const plugin = await startPlugin({ command: executable, args, handshake, autoMtls: options.automtls ?? false, startTimeoutMs, logger, inheritEnv: options.inheritEnv ?? true });
     let health: HealthStatus;

@@ -4,11 +4,19 @@ import { pino } from "pino";
 import { mkdir } from "node:fs/promises";
 import { ensureAdminToken } from "../admin/auth.js";
 import { startAdminServer } from "../admin/admin-server.js";
-import { PolyplugError } from "../errors.js";
+import { ErrorCode, PolyplugError } from "../errors.js";
 import { createGateway } from "../runtime/gateway.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { parseListen, readServeConfig, type ServeConfig } from "../runtime/serve-config.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
+import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
 import { paint, type CliIo } from "./io.js";
+
+function parseSignaturePolicy(value: string): SignaturePolicy {
+  const policy = SIGNATURE_POLICIES.find((candidate) => candidate === value);
+  if (!policy) throw new PolyplugError(ErrorCode.InvalidArgument, `--signatures must be one of ${SIGNATURE_POLICIES.join(", ")}, got ${JSON.stringify(value)}`);
+  return policy;
+}
 
 interface ServeOptions {
   config?: string;
@@ -19,6 +27,7 @@ interface ServeOptions {
   automtls?: boolean;
   python?: string;
   adminListen?: string;
+  signatures?: string;
 }
 
 /** Registers `polyplug serve`. */
@@ -34,6 +43,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
     .option("--python <path>", "python executable for plugins whose manifest command starts with python")
+    .option("--signatures <policy>", "bundle installs: require (default) a trusted signature, warn, or off")
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
     });
@@ -49,6 +59,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
     const dataDir = path.resolve(options.data ?? config.dataDir ?? ".polyplug");
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const adminToken = await ensureAdminToken(dataDir);
+    const signaturePolicy = parseSignaturePolicy(options.signatures ?? config.signatures ?? DEFAULT_SIGNATURE_POLICY);
     const level = options.logLevel ?? config.logLevel ?? "info";
     const logTap = createLogTap();
     const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: io.logDestination }, { level: "trace", stream: logTap.stream }]));
@@ -63,8 +74,11 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       autoMtls: options.automtls ?? config.autoMtls ?? true,
       interpreters,
       ...(config.policy ? { policy: config.policy } : {}),
+      ...(config.failurePolicy ? { failurePolicy: config.failurePolicy } : {}),
+      ...(config.maxInFlightPerPlugin ? { maxInFlightPerPlugin: config.maxInFlightPerPlugin } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
     });
-    const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger }).catch(async (error: unknown) => {
+    const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
       await gateway.stop();
       throw error;
     });
@@ -89,21 +103,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
         "",
       ].join("\n"),
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        process.once("SIGINT", () => process.exit(130));
-        logger.info("shutting down: deactivating and stopping plugins");
-        void admin
-          .close()
-          .then(() => gateway.stop())
-          .then(resolve);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    return 0;
+    return await untilSignalled({ logger, shutdownTimeoutMs: config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, stop: () => admin.close().then(() => gateway.stop()), kill: () => Promise.all([admin.close(), gateway.kill()]).then(() => undefined) });
   } catch (error) {
     const failure = PolyplugError.from(error);
     io.err(`${c.red("✖ serve failed")} ${c.dim(`[${failure.code}]`)}\n${failure.message}\n`);

@@ -1,6 +1,9 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
-import { AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { fromPermissionsMessage } from "../admin/permissions-message.js";
+import { describePermissions } from "../registry/permission-approval.js";
+import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, PluginState, type AdminStreamEventsResponse, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { messageJson, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
@@ -55,6 +58,13 @@ export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
   ].join("\n") + "\n";
 }
 
+/** One line per plugin: what it was granted (GatewayAPI, network, paths, limits). */
+export function permissionLines(c: Paint, plugins: readonly PluginInfo[]): string[] {
+  const granted = plugins.filter((p) => p.permissions);
+  if (granted.length === 0) return [];
+  return [c.bold("PERMISSIONS"), ...granted.map((p) => `${p.id}  ${c.dim(describePermissions(fromPermissionsMessage(p.permissions ?? create(PluginPermissionsSchema))).join(" · "))}`), ""];
+}
+
 function eventLine(c: Paint, event: AdminStreamEventsResponse): string {
   const time = event.time ? timestampDate(event.time).toISOString() : "";
   const body = event.event;
@@ -91,6 +101,8 @@ export function registerStatus(program: Command, io: CliIo, setExitCode: (code: 
           `${status.plugins.length} plugin(s): ${[...counts].map(([state, n]) => `${n} ${state}`).join(", ") || "none"}`,
           "",
           pluginTable(c, status.plugins),
+          ...permissionLines(c, status.plugins),
+          `${c.dim("signature policy for installs:")} ${status.signaturePolicy || "unknown"}`,
           ...status.brokenPlugins.map((b) => `${c.red("✖")} ${b.dir}: ${b.message.split("\n")[0]} ${c.dim(`[${b.code}]`)}`),
         ].join("\n");
         return { json: messageJson(AdminGetStatusResponseSchema, status), human };

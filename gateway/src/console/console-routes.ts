@@ -37,7 +37,7 @@ export interface WebappListing {
 export interface ConsoleRoutesOptions {
   /** The gateway's plugins (their folders hold the manifests and the web bundles). */
   plugins(): readonly ConsolePlugin[];
-  /** True when the request carries the admin bearer token (checked for `/console/webapps`). */
+  /** True when the request carries the admin bearer token or a console session (checked for `/console/webapps`). */
   authorize(req: AnyRequest): boolean;
   /** Override the folder of the console's own files (default CONSOLE_WEB_DIR). */
   readonly webDir?: string;
@@ -85,7 +85,7 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions): (req: AnyReq
       return file ? sendStaticFile(res, file, headOnly) : notFound(res, pathname);
     }
     if (pathname === `${CONSOLE_PATH}webapps`) {
-      if (!options.authorize(req)) return sendJson(res, 401, { code: "unauthenticated", message: "missing or wrong bearer token (see <data dir>/admin-token)" });
+      if (!options.authorize(req)) return sendJson(res, 401, { code: "unauthenticated", message: "sign in to the console first (or send the admin bearer token)" });
       const listings: WebappListing[] = [];
       for (const plugin of options.plugins()) {
         const webapp = await webappOf(plugin.dir);

@@ -1,4 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import type { AppliedFailMode } from "./failure-policy.js";
 import type { BidiStream } from "@polyplug/sdk/internal/rpc/client.js";
 import type { ServeHTTPRequestSchema, ServeHTTPResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
@@ -23,6 +24,8 @@ export interface ChainStep {
   readonly durationMs: number;
   /** For failures: error code (e.g. deadline_exceeded, plugin_failed, unavailable) and message. */
   readonly error?: { readonly code: string; readonly message: string };
+  /** The fail mode that applied to this plugin and topic, and where it came from (the operator's FailurePolicy). */
+  readonly failMode?: AppliedFailMode;
 }
 
 /** The verdict of an intercept chain. */

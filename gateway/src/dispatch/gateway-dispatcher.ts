@@ -10,6 +10,8 @@ import type { CallOptions, CommandResult, Dispatcher, HookContextInit, Intercept
 import { isTraceparent, newHookContext, newTraceparent } from "./hook-context.js";
 import { checkHttpRoute } from "./http-target.js";
 import { InterceptChainCache } from "./chain-cache.js";
+import { FailurePolicy } from "./failure-policy.js";
+import { PluginInFlight } from "./in-flight.js";
 import { runInterceptChain } from "./intercept-chain.js";
 import { encodeCheckedPayload } from "./limits.js";
 import { createNotifyQueue, DEFAULT_NOTIFY_QUEUE, type NotifyQueue, type NotifyQueueLimits } from "./notify-queue.js";
@@ -42,18 +44,34 @@ export interface HookCall {
   readonly outcome: string;
 }
 
+/** Fail-safe options of the dispatcher. */
+export interface DispatchSafetyOptions {
+  /** The operator's fail modes (default: every manifest's suggestion). */
+  readonly failurePolicy?: FailurePolicy;
+  /** Most intercept and command calls in flight to one plugin (default DEFAULT_PLUGIN_IN_FLIGHT_LIMIT). */
+  readonly maxInFlightPerPlugin?: number;
+}
+
 /** The gateway's Dispatcher over whatever plugins are active. */
 export class GatewayDispatcher implements Dispatcher {
   private readonly queues = new Map<string, NotifyQueue>();
   private readonly observers = new Set<(call: HookCall) => void>();
   private readonly chains = new InterceptChainCache();
+  /** The operator's fail modes, as intercept chains apply them. */
+  readonly failurePolicy: FailurePolicy;
+  /** Hook calls in flight per plugin, bounded. */
+  readonly inFlight: PluginInFlight;
 
   constructor(
     /** The plugins dispatch sees as active (read-only use: their manifests and Describe answers). */
     readonly plugins: ActivePlugins,
     private readonly logger: Logger,
     private readonly queueLimits: NotifyQueueLimits = DEFAULT_NOTIFY_QUEUE,
-  ) {}
+    safety: DispatchSafetyOptions = {},
+  ) {
+    this.failurePolicy = safety.failurePolicy ?? new FailurePolicy();
+    this.inFlight = new PluginInFlight(safety.maxInFlightPerPlugin);
+  }
 
   /**
    * Calls `listener` after every finished intercept, notify and command call of a plugin
@@ -90,10 +108,10 @@ export class GatewayDispatcher implements Dispatcher {
   async intercept(topic: string, payload: JsonObject, options?: CallOptions): Promise<InterceptVerdict> {
     checkTopic(topic);
     const encoded = checkPayload(payload);
-    const links = this.chains.links(this.plugins.list(), topic, this.logger);
+    const links = this.chains.links(this.plugins.members(), topic, this.logger);
     const longest = links.reduce((sum, link) => sum + link.timeoutMs, 0);
     const facts = this.callFacts(options, Math.max(1000, longest));
-    const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger }, encoded);
+    const verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger, failurePolicy: this.failurePolicy, inFlight: this.inFlight }, encoded);
     for (const step of verdict.steps) this.report({ pluginId: step.pluginId, hook: "intercept", durationMs: step.durationMs, outcome: step.outcome });
     return verdict;
   }
@@ -152,6 +170,7 @@ export class GatewayDispatcher implements Dispatcher {
     const timeoutMs = plugin.manifest.hooks.commandTimeoutMs;
     const facts = this.callFacts(options, timeoutMs);
     const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: facts.traceparent, metadata: facts.metadata, timeoutMs: facts.timeoutMs });
+    this.inFlight.acquire(plugin.pluginId);
     const started = Date.now();
     let reported = false;
     const done = (outcome: string) => {
@@ -172,6 +191,8 @@ export class GatewayDispatcher implements Dispatcher {
       done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error");
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`ExecuteCommand(${command})`);
       throw error;
+    } finally {
+      this.inFlight.release(plugin.pluginId);
     }
   }
 

@@ -3,38 +3,43 @@ import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import type { ActivePlugin } from "./active-plugins.js";
+import type { ChainMember } from "./active-plugins.js";
+import type { FailMode, FailurePolicy } from "./failure-policy.js";
+import type { PluginInFlight } from "./in-flight.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
 import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
 import { encodeCheckedPayload, encodePayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "@polyplug/sdk/internal/topics.js";
 
-/** One link of a chain: a plugin and its subscription policy for the topic. */
+/** One link of a chain: a plugin and its subscription for the topic. */
 export interface InterceptLink {
-  readonly plugin: ActivePlugin;
+  readonly member: ChainMember;
   readonly priority: number;
   readonly timeoutMs: number;
-  readonly onFailure: "open" | "closed";
+  /** The manifest's `onFailure`: only a suggestion, the operator's FailurePolicy decides. */
+  readonly suggested: FailMode;
 }
 
 /**
  * The plugins that intercept `topic`, in chain order: ascending priority, then plugin id
  * (deterministic, unlike Mattermost). A plugin is in the chain when its manifest subscribes
- * to the topic and its Describe says it implements Intercept for it.
+ * to the topic and its Describe says it implements Intercept for it (its last Describe
+ * when it is not active; the manifest alone before it ever started). Members that are not
+ * active stay in the chain: their step fails as `unavailable` and the fail mode decides.
  */
-export function interceptChain(plugins: readonly ActivePlugin[], topic: string, logger: Logger): InterceptLink[] {
+export function interceptChain(members: readonly ChainMember[], topic: string, logger: Logger): InterceptLink[] {
   const links: InterceptLink[] = [];
-  for (const plugin of plugins) {
-    const subscription = plugin.manifest.hooks.intercept.find((s) => topicMatches(s.topic, topic));
+  for (const member of members) {
+    const subscription = member.manifest.hooks.intercept.find((s) => topicMatches(s.topic, topic));
     if (!subscription) continue;
-    const { description } = plugin.session;
-    if (!plugin.session.implements(Hook.INTERCEPT) || !anyTopicMatches(description.interceptTopics, topic)) {
-      logger.warn({ pluginId: plugin.pluginId, topic }, "manifest subscribes to an intercept topic the plugin does not implement; skipped");
+    const { description } = member;
+    if (description && (!description.implementedHooks.includes(Hook.INTERCEPT) || !anyTopicMatches(description.interceptTopics, topic))) {
+      logger.warn({ pluginId: member.pluginId, topic }, "manifest subscribes to an intercept topic the plugin does not implement; skipped");
       continue;
     }
-    links.push({ plugin, priority: subscription.priority, timeoutMs: subscription.timeoutMs, onFailure: subscription.onFailure });
+    links.push({ member, priority: subscription.priority, timeoutMs: subscription.timeoutMs, suggested: subscription.onFailure });
   }
-  return links.sort((a, b) => a.priority - b.priority || (a.plugin.pluginId < b.plugin.pluginId ? -1 : a.plugin.pluginId > b.plugin.pluginId ? 1 : 0));
+  return links.sort((a, b) => a.priority - b.priority || (a.member.pluginId < b.member.pluginId ? -1 : a.member.pluginId > b.member.pluginId ? 1 : 0));
 }
 
 /** The call-wide facts a chain runs with. */
@@ -47,6 +52,10 @@ export interface ChainCall {
   readonly deadlineAt: number;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
+  /** The operator's fail modes. */
+  readonly failurePolicy: FailurePolicy;
+  /** Per-plugin in-flight limit: a call past it fails at once with resource_exhausted. */
+  readonly inFlight: PluginInFlight;
 }
 
 type StepResult =
@@ -55,11 +64,24 @@ type StepResult =
   | { kind: "reject"; reason: string; code: string }
   | { kind: "failed"; error: PolyplugError };
 
+/** The failure of a step whose plugin is not active when its turn comes. */
+export function unavailableError(member: ChainMember): PolyplugError {
+  const state = member.state();
+  return new PolyplugError(ErrorCode.Unavailable, `plugin ${member.pluginId} is unavailable (${state})`, { details: { pluginId: member.pluginId, state } });
+}
+
 async function callOne(link: InterceptLink, topic: string, requests: InterceptRequestEncoder, payload: EncodedPayload, call: ChainCall): Promise<StepResult> {
-  const { plugin } = link;
+  // The plugin as it is now: it may have crashed, been parked or disabled since the chain began.
+  const plugin = link.member.active();
+  if (!plugin) return { kind: "failed", error: unavailableError(link.member) };
   const now = Date.now();
   const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - now);
   if (timeoutMs <= 0) return { kind: "failed", error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline") };
+  try {
+    call.inFlight.acquire(plugin.pluginId);
+  } catch (error) {
+    return { kind: "failed", error: PolyplugError.from(error) };
+  }
   try {
     const request = requests.request(plugin.pluginId, now + timeoutMs, payload);
     const response = await plugin.session.rpc.intercept(request, call.signal ? { deadline: timeoutMs, signal: call.signal } : { deadline: timeoutMs });
@@ -86,13 +108,17 @@ async function callOne(link: InterceptLink, topic: string, requests: InterceptRe
     const error = PolyplugError.from(reason);
     if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Intercept(${topic})`);
     return { kind: "failed", error };
+  } finally {
+    call.inFlight.release(plugin.pluginId);
   }
 }
 
 /**
  * Runs the chain: each plugin sees the previous one's output; the first reject stops it.
- * A plugin that errors, times out or crashes is skipped (fail-open) or rejects the event
- * (fail-closed) per its manifest; the verdict's steps say which happened.
+ * A plugin that errors, times out, crashes, is over its in-flight limit or is not active
+ * (starting, restarting, unhealthy past its strikes, parked in `failed`) is let through
+ * (fail-open) or rejects the event (fail-closed) per the operator's FailurePolicy; every
+ * step says which mode applied and where it came from.
  * `inputStruct` is `input` already serialized as a Struct (see encodePayload), when the
  * caller has it; it is serialized here otherwise.
  */
@@ -115,24 +141,29 @@ export async function runInterceptChain(
     requests ??= new InterceptRequestEncoder(call, topic);
     const result = await callOne(link, topic, requests, encoded, call);
     const durationMs = performance.now() - started;
-    const pluginId = link.plugin.pluginId;
-    if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs });
+    const pluginId = link.member.pluginId;
+    const failMode = call.failurePolicy.resolve(pluginId, topic, link.suggested);
+    if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs, failMode });
     else if (result.kind === "modify") {
       payload = result.payload;
       encoded = result.encoded;
       modified = true;
-      steps.push({ pluginId, outcome: "modify", durationMs });
+      steps.push({ pluginId, outcome: "modify", durationMs, failMode });
     } else if (result.kind === "reject") {
-      steps.push({ pluginId, outcome: "reject", durationMs });
+      steps.push({ pluginId, outcome: "reject", durationMs, failMode });
       return { requestId: call.requestId, allowed: false, payload, modified, rejection: { pluginId, reason: result.reason, code: result.code, failure: false }, steps };
     } else {
       const error = { code: result.error.code, message: result.error.message };
-      call.logger.warn({ pluginId, topic, requestId: call.requestId, error }, `intercept failed; ${link.onFailure === "open" ? "letting the event through (fail-open)" : "rejecting the event (fail-closed)"}`);
-      if (link.onFailure === "open") {
-        steps.push({ pluginId, outcome: "failed-open", durationMs, error });
+      const open = failMode.mode === "open";
+      // An unavailable plugin fails every call until it is back; supervision logs that once
+      // per state change, so here it is debug (a log line per call would be a flood).
+      const level = error.code === ErrorCode.Unavailable && !link.member.active() ? "debug" : "warn";
+      call.logger[level]({ pluginId, topic, requestId: call.requestId, error, failMode }, `intercept failed; ${open ? "letting the event through (fail-open)" : "rejecting the event (fail-closed)"}`);
+      if (open) {
+        steps.push({ pluginId, outcome: "failed-open", durationMs, error, failMode });
         continue;
       }
-      steps.push({ pluginId, outcome: "failed-closed", durationMs, error });
+      steps.push({ pluginId, outcome: "failed-closed", durationMs, error, failMode });
       return {
         requestId: call.requestId,
         allowed: false,

@@ -1,3 +1,4 @@
+import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
@@ -5,7 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCBroker, ConnInfoSchema, type ConnInfo } from "@polyplug/sdk/internal/gen/plugin/grpc_broker_pb.js";
 import { createRpcClient, type BidiStream } from "@polyplug/sdk/internal/rpc/client.js";
-import { createGrpcClient, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 
 /** How long a dial waits for the peer to announce an id, and how long an unclaimed announcement is kept (go-plugin: 5 s each). */
 export const BROKER_WAIT_MS = 5000;
@@ -22,8 +23,9 @@ export interface PluginBroker {
   /**
    * Serves a gRPC server of ours under `id`: listens on a new private socket, tells the
    * plugin where, and serves until the broker closes. `register` adds the services.
+   * Resolves with the socket path announced in the ConnInfo.
    */
-  acceptAndServe(id: number, register: (server: grpc.Server) => void): Promise<void>;
+  acceptAndServe(id: number, register: (server: grpc.Server) => void): Promise<string>;
   /** Dials a service the plugin announced under `id` (waits up to 5 s for the announcement). */
   dial(id: number, timeoutMs?: number): Promise<grpc.Client>;
   /** Closes the stream, every brokered server and every dialed client. */
@@ -117,7 +119,8 @@ export function startBroker(options: {
     nextId: () => ++lastId,
     async acceptAndServe(id, register) {
       if (failure) throw failure;
-      const server = new grpc.Server({ "grpc.max_receive_message_length": options.maxMessageBytes ?? -1 });
+      const limit = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+      const server = new grpc.Server({ "grpc.max_receive_message_length": limit, "grpc.max_send_message_length": limit });
       register(server);
       const address = join(socketDir, `host-broker-${id}.sock`);
       await new Promise<void>((resolve, reject) =>
@@ -125,8 +128,11 @@ export function startBroker(options: {
       ).catch((cause: unknown) => {
         throw new PolyplugError(ErrorCode.BrokerFailed, `could not listen for broker id ${id} at ${address}`, { cause });
       });
+      // A sandboxed plugin runs under its own uid; the 0700 socket dir it owns is what keeps others out.
+      await chmod(address, 0o666).catch(() => undefined);
       servers.add(server);
       stream.send(create(ConnInfoSchema, { serviceId: id, network: "unix", address }));
+      return address;
     },
     async dial(id, timeoutMs = BROKER_WAIT_MS) {
       if (failure) throw failure;
@@ -136,7 +142,12 @@ export function startBroker(options: {
       }
       const listen: ListenAddress = { network: info.network, address: info.address };
       const brokered = createGrpcClient(listen, tls, options.maxMessageBytes);
-      await waitForConnection(brokered, listen, timeoutMs, tls !== undefined);
+      try {
+        await waitForConnection(brokered, listen, timeoutMs, tls !== undefined);
+      } catch (error) {
+        brokered.close(); // as the SDK's broker does: a failed dial leaves no channel reconnecting
+        throw error;
+      }
       dialed.add(brokered);
       return brokered;
     },

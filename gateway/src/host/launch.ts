@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { createLineSplitter, MAX_LINE_BYTES } from "./line-splitter.js";
 import type { PluginLogSink } from "./plugin-log.js";
+import type { Confinement } from "./sandbox/plugin-sandbox.js";
 
 /** How a plugin process ended. */
 export interface ExitInfo {
@@ -9,6 +10,8 @@ export interface ExitInfo {
   readonly exitCode: number | undefined;
   /** Signal name, when a signal ended it. */
   readonly signal: string | undefined;
+  /** Why the kernel ended it, when a resource limit did: "killed: memory limit 256 MiB". */
+  readonly reason?: string | undefined;
 }
 
 /** A spawned plugin process whose first stdout line is the handshake. */
@@ -32,12 +35,41 @@ export interface LaunchOptions {
   readonly cwd: string | undefined;
   readonly startTimeoutMs: number;
   readonly sink: PluginLogSink;
+  /**
+   * The plugin's sandbox and cgroup. With one, the process leads its own process group
+   * (setsid), signals go to the whole group, SIGKILL also empties the cgroup, and once the
+   * main process has exited whatever it left behind is killed before `exit` resolves.
+   */
+  readonly confinement?: Confinement | undefined;
 }
 
 /** Describes an exit for messages: "exit code 1" or "signal SIGKILL". */
 export function describeExit(exit: ExitInfo): string {
-  if (exit.signal) return `signal ${exit.signal}`;
-  return `exit code ${exit.exitCode ?? "unknown"}`;
+  const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.exitCode ?? "unknown"}`;
+  return exit.reason ? `${exit.reason}; ${how}` : how;
+}
+
+/** Process groups of confined plugins still running: killed if the gateway exits without stopping them. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A detached child is not covered by execa's cleanup; this is its synchronous equivalent.
+  process.once("exit", () => {
+    for (const group of liveGroups) signalGroup(group, "SIGKILL");
+  });
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withTail(message: string, tail: readonly string[]): string {
@@ -62,20 +94,45 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     buffer: false,
     reject: false,
     cleanup: true,
+    // Its own process group, so a stop reaches everything it forked (confined launches only:
+    // the bare host core behaves as go-plugin's does).
+    detached: options.confinement !== undefined,
     stripFinalNewline: false,
   });
+  const { confinement } = options;
+  const group = confinement && subprocess.pid !== undefined ? subprocess.pid : undefined;
+  if (group !== undefined) trackGroup(group);
+  // On the main process's exit, not once its pipes close: a child that inherited them would
+  // keep them open (and itself alive) forever.
+  if (confinement) {
+    subprocess.once("exit", () => {
+      if (group !== undefined) signalGroup(group, "SIGKILL");
+      void confinement.killAll();
+    });
+  }
   let exitInfo: ExitInfo | undefined;
   let spawnError: string | undefined;
 
-  const exit: Promise<ExitInfo> = subprocess.then((result) => {
+  const exit: Promise<ExitInfo> = subprocess.then(async (result) => {
     if (result.failed && result.exitCode === undefined && result.signal === undefined) {
       spawnError = result.originalMessage ?? result.shortMessage;
     }
-    exitInfo = { exitCode: result.exitCode, signal: result.signal };
+    let reason: string | undefined;
+    if (group !== undefined) {
+      // Hygiene: nothing the plugin started outlives it, whether it crashed or was stopped.
+      signalGroup(group, "SIGKILL");
+      liveGroups.delete(group);
+    }
+    if (confinement) {
+      const released = await confinement.release();
+      reason = released.reason;
+      if (released.problem) sink.line("stderr", `[polyplug] could not clean up the plugin's cgroup: ${released.problem}`, false);
+    }
+    exitInfo = { exitCode: result.exitCode, signal: result.signal, ...(reason ? { reason } : {}) };
     return exitInfo;
   });
 
-  const stderr = createLineSplitter((line, partial) => sink.line("stderr", line, partial));
+  const stderr = createLineSplitter((line, partial) => sink.line("stderr", line, partial), MAX_LINE_BYTES, sink);
   subprocess.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
   subprocess.stderr?.on("end", () => stderr.end());
 
@@ -83,7 +140,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     let first: Buffer[] = [];
     let firstBytes = 0;
     let settled = false;
-    const rest = createLineSplitter((line, partial) => sink.line("stdout", line, partial));
+    const rest = createLineSplitter((line, partial) => sink.line("stdout", line, partial), MAX_LINE_BYTES, sink);
     const settle = (action: () => void) => {
       if (settled) return;
       settled = true;
@@ -144,6 +201,12 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     get exitInfo() {
       return exitInfo;
     },
-    kill: (signal) => (exitInfo ? false : subprocess.kill(signal)),
+    kill(signal) {
+      if (exitInfo) return false;
+      if (group === undefined) return subprocess.kill(signal);
+      const sent = signalGroup(group, signal);
+      if (signal === "SIGKILL") void confinement?.killAll();
+      return sent;
+    },
   };
 }

@@ -6,7 +6,7 @@ import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controlle
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
 import { startBroker, type PluginBroker } from "./broker.js";
-import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, type ExitInfo } from "./launch.js";
@@ -57,6 +57,11 @@ export interface PluginClient {
    * SIGTERM, waits, then SIGKILL. Removes the private socket directory. Idempotent.
    */
   shutdown(timeouts?: Partial<ShutdownTimeouts>): Promise<ShutdownOutcome>;
+  /**
+   * Stops the plugin now: SIGKILL (unless reattached in test mode), then the same clean-up
+   * as `shutdown` (broker listeners, connections, socket directory) without waiting.
+   */
+  kill(): Promise<void>;
 }
 
 /** Everything `connectPlugin` needs once a process and its listen address are known. */
@@ -78,7 +83,7 @@ export interface ConnectParams {
 export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
-  const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
     throw new PolyplugError(ErrorCode.PluginExited, `plugin exited while connecting (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`);
@@ -92,9 +97,9 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
   // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on grpc-js.
-  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
-  const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   const stopStdio = consumeStdio(grpcClient, sink, logger);
 
   const exited = handle.exit.then((info) => {
@@ -107,6 +112,9 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       : new PolyplugError(ErrorCode.PluginExited, `plugin exited unexpectedly (${describeExit(info)}). Last output:\n  ${sink.tail().join("\n  ")}`, {
           details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() },
         });
+    // A plugin that died on its own: release its broker listeners, connections and socket
+    // directory at once, not when the gateway stops (nothing else would release them).
+    if (!expected) void release({ gracefulMs: 0, terminateMs: 0 });
     return { info, error };
   });
 
@@ -133,6 +141,11 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     return outcome;
   };
 
+  const release = (timeouts: Partial<ShutdownTimeouts>): Promise<ShutdownOutcome> => {
+    shutdownPromise ??= shutdown(timeouts);
+    return shutdownPromise;
+  };
+
   return {
     handshake,
     pid: handle.pid,
@@ -155,9 +168,11 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       pid: handle.pid ?? 0,
       test: !params.ownsProcess,
     }),
-    shutdown(timeouts) {
-      shutdownPromise ??= shutdown(timeouts);
-      return shutdownPromise;
+    shutdown: release,
+    async kill() {
+      stopping = true;
+      if (params.ownsProcess && handle.exitInfo === undefined) handle.kill("SIGKILL");
+      await release({ gracefulMs: 0, terminateMs: 0 });
     },
   };
 }

@@ -17,6 +17,10 @@ export interface LogRateLimit {
 export const DEFAULT_LOG_RATE_LIMIT: LogRateLimit = { linesPerSecond: 1000, burst: 2000 };
 /** Default number of recent output lines kept for error messages. */
 export const DEFAULT_TAIL_LINES = 20;
+/** Lines dropped by the rate limit are reported in one summary line per this interval. */
+export const FLOOD_REPORT_INTERVAL_MS = 5000;
+/** Bytes at the end of a chunk dropped unread that are still decoded, for the tail. */
+const DROPPED_CHUNK_TAIL_BYTES = 2048;
 
 /** Receives every output line of one plugin, logs it, and remembers the last few. */
 export interface PluginLogSink {
@@ -27,6 +31,14 @@ export interface PluginLogSink {
   readonly dropped: number;
   /** Reports any pending suppressed-line count. */
   flush(): void;
+  /**
+   * True while the rate limit has no line left. A reader holding a whole chunk of output
+   * then hands it to `dropChunk` instead of splitting it into lines: a flood costs a
+   * newline count per chunk, not a string, a parse and a log call per line.
+   */
+  overBudget(): boolean;
+  /** Counts `lines` lines dropped unread; the end of `chunk` is decoded for the tail only. */
+  dropChunk(lines: number, chunk: Uint8Array): void;
 }
 
 const pinoLevel = { trace: "trace", debug: "debug", info: "info", warn: "warn", error: "error" } as const;
@@ -41,6 +53,8 @@ export function createPluginLogSink(options: {
   rateLimit?: LogRateLimit;
   tailLines?: number;
   now?: () => number;
+  /** Interval of the "suppressed N lines" summary (default FLOOD_REPORT_INTERVAL_MS). */
+  reportIntervalMs?: number;
 }): PluginLogSink {
   const { logger } = options;
   const rate = options.rateLimit ?? DEFAULT_LOG_RATE_LIMIT;
@@ -49,25 +63,52 @@ export function createPluginLogSink(options: {
   const classifiers = new Map<PluginOutputSource, (line: string) => ClassifiedLine>();
   const recent: string[] = [];
   const bucket = createTokenBucket(rate.linesPerSecond, rate.burst, now);
+  const interval = options.reportIntervalMs ?? FLOOD_REPORT_INTERVAL_MS;
+  const pluginId = (logger.bindings() as { pluginId?: unknown }).pluginId;
+  const who = typeof pluginId === "string" ? `plugin ${pluginId}` : "the plugin";
   let dropped = 0;
   let unreported = 0;
+  let since = now();
+  let timer: NodeJS.Timeout | undefined;
 
+  /** One summary line for the drops since the last one (never one per dropped line). */
   const reportDrops = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (unreported === 0) return;
-    logger.warn({ suppressedLines: unreported }, `plugin output flood: ${unreported} line(s) suppressed by the log rate limit`);
+    const seconds = Math.max(1, Math.round((now() - since) / 1000));
+    logger.warn({ suppressedLines: unreported, seconds }, `suppressed ${unreported} lines from ${who} in the last ${seconds}s (log rate limit ${rate.linesPerSecond}/s)`);
     unreported = 0;
+  };
+  const countDrops = (lines: number) => {
+    if (unreported === 0 && timer === undefined) {
+      since = now();
+      timer = setTimeout(reportDrops, interval);
+      timer.unref();
+    }
+    dropped += lines;
+    unreported += lines;
+  };
+  const remember = (text: string) => {
+    recent.push(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
+    if (recent.length > tailLimit) recent.shift();
   };
 
   return {
+    overBudget: () => bucket.empty(),
+    dropChunk(lines, chunk) {
+      const start = Math.max(0, chunk.byteLength - DROPPED_CHUNK_TAIL_BYTES);
+      const end = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).subarray(start);
+      // Whole lines only: the first piece is cut when the window starts mid-chunk; the last is unfinished.
+      for (const text of end.toString("utf8").split("\n").slice(start > 0 ? 1 : 0, -1).slice(-tailLimit)) remember(text);
+      countDrops(lines);
+    },
     line(source, text, partial = false) {
-      recent.push(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
-      if (recent.length > tailLimit) recent.shift();
+      remember(text);
       if (!bucket.take()) {
-        dropped += 1;
-        unreported += 1;
+        countDrops(1);
         return;
       }
-      reportDrops();
       if (partial) {
         logger.debug({ source, partial: true }, text);
         return;

@@ -8,6 +8,7 @@ import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal
 import { launchPluginProcess } from "./launch.js";
 import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
+import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
 import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 
 /** go-plugin's default start timeout: spawn to handshake line. */
@@ -38,8 +39,15 @@ export interface StartPluginOptions {
   readonly logger?: Logger;
   /** Plugin log flood protection. */
   readonly logRateLimit?: LogRateLimit;
-  /** Largest gRPC message accepted from or sent to the plugin (default 256 MiB). */
+  /** Aborting it ends a start in progress: the process is killed and startPlugin rejects with `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Largest gRPC message accepted from or sent to the plugin (default MAX_MESSAGE_BYTES, the contract's 16 MiB). */
   readonly maxMessageBytes?: number;
+  /**
+   * Confines the process (sandbox, cgroup limits, process group); absent: a plain child
+   * process, as go-plugin's host starts it. Failing to prepare fails the start.
+   */
+  readonly sandbox?: PluginSandbox;
 }
 
 function validate(options: StartPluginOptions): { minPort: number; maxPort: number; startTimeoutMs: number } {
@@ -81,30 +89,51 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
   const hostCert = options.autoMtls ? await generateAutoMtlsCertificate() : undefined;
   const socketDir = await createSocketDir(options.socketDirBase);
   const startedAt = Date.now();
+  const env = buildPluginEnvironment({
+    handshake: handshakeConfig,
+    minPort,
+    maxPort,
+    socketDir: socketDir.path,
+    clientCertPem: hostCert?.certPem,
+    extra: options.env ?? {},
+    inheritEnv: options.inheritEnv ?? false,
+    hostEnv: process.env,
+  });
+  const launch = { command: options.command, args: options.args ?? [] };
+  let confined: Awaited<ReturnType<PluginSandbox["prepare"]>> | undefined;
+  if (options.sandbox) {
+    try {
+      confined = await options.sandbox.prepare({ ...launch, cwd: options.cwd ?? process.cwd(), socketDir: socketDir.path, env });
+    } catch (error) {
+      await socketDir.dispose();
+      throw PolyplugError.from(error);
+    }
+    logger.info({ confinement: confined.confinement.description }, "launching plugin confined");
+  }
   const child = launchPluginProcess({
-    command: options.command,
-    args: options.args ?? [],
+    command: confined?.command ?? launch.command,
+    args: confined?.args ?? launch.args,
     cwd: options.cwd,
     startTimeoutMs,
     sink,
-    env: buildPluginEnvironment({
-      handshake: handshakeConfig,
-      minPort,
-      maxPort,
-      socketDir: socketDir.path,
-      clientCertPem: hostCert?.certPem,
-      extra: options.env ?? {},
-      inheritEnv: options.inheritEnv ?? false,
-      hostEnv: process.env,
-    }),
+    env,
+    confinement: confined?.confinement,
   });
+  // A stop while starting must not leave the process behind: abort races every step below.
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new PolyplugError(ErrorCode.Cancelled, "the plugin start was cancelled (the plugin is being stopped)"));
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    const line = await child.handshakeLine;
+    const line = await Promise.race([child.handshakeLine, aborted]);
     const handshake = parseHandshakeLine(line);
     checkAppProtocolVersion(handshake, handshakeConfig.protocolVersions);
     logger.debug({ handshake: line.trim() }, "plugin handshake received");
     const remainingMs = Math.max(1000, startTimeoutMs - (Date.now() - startedAt));
-    return await connectPlugin({
+    const connecting = connectPlugin({
       handshake,
       process: child,
       sink,
@@ -116,10 +145,19 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       ownsProcess: true,
       maxMessageBytes: options.maxMessageBytes,
     });
+    try {
+      return await Promise.race([connecting, aborted]);
+    } catch (error) {
+      // Connected after all: shut that connection down with the process.
+      void connecting.then((client) => client.kill(), () => undefined);
+      throw error;
+    }
   } catch (error) {
     child.kill("SIGKILL");
     await child.exit.catch(() => undefined);
     await socketDir.dispose();
     throw PolyplugError.from(error);
+  } finally {
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
 }

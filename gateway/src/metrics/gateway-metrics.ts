@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PluginState, PluginStatus } from "../supervision/supervisor.js";
 import { createHookRecorder, type HookObservation } from "./hook-recorder.js";
+import { registerPublicServerMetrics, type PublicServerCounters } from "./public-server-metrics.js";
 
 export type { HookObservation } from "./hook-recorder.js";
 
@@ -19,6 +20,10 @@ export interface MetricsSources {
   plugins(): readonly PluginStatus[];
   /** How many WebSocket clients are connected to /v1/events. */
   webSocketClients(): number;
+  /** Per enabled plugin: its fail-closed topics whose events are rejected because it is not serving. */
+  blockingTopics?(): readonly { readonly pluginId: string; readonly topics: readonly string[] }[];
+  /** The public server's admission counters (connections, in-flight, queued, shed). */
+  publicServer?(): PublicServerCounters;
 }
 
 /**
@@ -105,6 +110,16 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
   });
   new Gauge({
+    name: "polyplug_plugin_blocking_topics",
+    help: "Fail-closed intercept topics of each enabled plugin whose events are being rejected because the plugin is not serving (starting, restarting, failed); 0 when it serves.",
+    labelNames: ["plugin_id"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { pluginId, topics } of sources?.blockingTopics?.() ?? []) this.set({ plugin_id: pluginId }, topics.length);
+    },
+  });
+  new Gauge({
     name: "polyplug_websocket_clients",
     help: "WebSocket clients connected to /v1/events.",
     registers: [registry],
@@ -112,6 +127,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       this.set(sources?.webSocketClients() ?? 0);
     },
   });
+
+  registerPublicServerMetrics(registry, () => sources?.publicServer?.());
 
   return {
     registry,

@@ -2,12 +2,14 @@ import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
+import type { ApiCapability } from "../registry/manifest.js";
 import type { KvStore, PluginStateStore } from "../store/store.js";
 import type { EventPublisher } from "./events.js";
 import { createConfigHandlers, type PluginConfigAccess } from "./config.js";
 import { createKvHandlers } from "./kv.js";
 import { createLogHandler } from "./log.js";
 import type { LogRateLimit } from "./log-rate-limit.js";
+import { checkApiPermission } from "./permissions.js";
 import { createPublishHandler } from "./publish.js";
 import { toRpcStatusError } from "./rpc-status.js";
 
@@ -19,6 +21,11 @@ export interface GatewayApiDeps {
    * another plugin.
    */
   readonly pluginId: string;
+  /**
+   * The GatewayAPI capabilities the plugin was granted (its manifest's `permissions.api`, as
+   * the operator approved it). Any other call answers PERMISSION_DENIED naming the capability.
+   */
+  readonly permissions: readonly ApiCapability[];
   readonly store: KvStore & PluginStateStore;
   /** Logger already bound to the plugin's identity; GatewayAPI.Log writes here. */
   readonly logger: Logger;
@@ -41,12 +48,14 @@ type Handler = (request: never, context: never) => unknown;
  * The polyplug.v1.GatewayAPI handlers for one plugin connection, ready for
  * `addRpcService(server, GatewayAPI, handlers)`. Every request is validated against the
  * contract's limits; failures answer the gRPC status of proto/README.md §8
- * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED naming the field or limit, UNAVAILABLE when
- * storage is, INTERNAL for gateway bugs), never a partial effect.
+ * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED naming the field or limit, PERMISSION_DENIED for a
+ * capability the plugin was not granted, UNAVAILABLE when storage is, INTERNAL for gateway
+ * bugs), never a partial effect.
  */
 export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<typeof GatewayAPI> {
   const { pluginId, isActive } = deps;
   const now = deps.now ?? Date.now;
+  const granted = new Set(deps.permissions);
   const handlers = {
     ...createKvHandlers({ pluginId, store: deps.store }),
     ...createLogHandler({ logger: deps.logger, now, ...(deps.logRateLimit ? { rateLimit: deps.logRateLimit } : {}) }),
@@ -60,6 +69,7 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
         if (isActive && !isActive()) {
           throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} is not active: GatewayAPI calls are accepted from Activate until Deactivate returns`);
         }
+        checkApiPermission(pluginId, granted, name);
         const result = handler(request, context);
         // Handlers are synchronous today; keep the mapping if one ever returns a promise.
         if (result instanceof Promise) return result.catch((reason: unknown) => Promise.reject(toRpcStatusError(reason)));

@@ -118,6 +118,15 @@ async function checkSymlinksOnDisk(scan: BundleScan, root: string): Promise<void
 }
 
 /**
+ * The manifest of a bundle (bytes), read by the streaming scan without unpacking anything:
+ * what a client shows the operator before installing. Same errors as `readBundle`'s scan.
+ */
+export async function readBundleManifest(bytes: Uint8Array, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<Manifest> {
+  const scan = await scanBundle(bytes, limits);
+  return parseManifest(scan.manifest.text, `${scan.top}/${scan.manifest.name}`);
+}
+
+/**
  * Checks a plugin bundle and unpacks it into a fresh private temp folder. In order, before
  * anything is written: compressed size, signature (when given or required), then a streaming
  * scan of every entry header (count, unpacked size, paths, links, types, one top-level folder

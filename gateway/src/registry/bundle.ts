@@ -4,5 +4,5 @@
  * `readBundle` checks one and unpacks it into a private temp folder for `gateway.install`.
  */
 export { packBundle, type PackBundleOptions, type PackedBundle } from "./bundle-pack.js";
-export { readBundle, type ReadBundle, type ReadBundleOptions } from "./bundle-read.js";
+export { readBundle, readBundleManifest, type ReadBundle, type ReadBundleOptions } from "./bundle-read.js";
 export { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from "./bundle-limits.js";

@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import type { ActivePlugin, ActivePlugins } from "../dispatch/active-plugins.js";
+import type { ActivePlugin, ActivePlugins, ChainMember } from "../dispatch/active-plugins.js";
 import type { PluginFolder } from "../registry/plugins-dir.js";
 import type { Supervisor } from "../supervision/supervisor.js";
 
@@ -23,6 +23,19 @@ export class PluginTable implements ActivePlugins {
       reportHookTimeout: (hook) => supervisor.reportHookTimeout(hook),
       reportHookSuccess: () => supervisor.reportHookSuccess(),
     };
+  }
+
+  /** Plugins the operator wants running (started and not disabled), in any state. */
+  members(): ChainMember[] {
+    return this.all()
+      .filter(({ supervisor }) => supervisor.wanted)
+      .map(({ supervisor }) => ({
+        pluginId: supervisor.pluginId,
+        manifest: supervisor.manifest,
+        description: supervisor.lastDescription,
+        active: () => PluginTable.toActive(supervisor),
+        state: () => supervisor.state,
+      }));
   }
 
   list(): ActivePlugin[] {

@@ -3,6 +3,10 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
+
+const failMode = z.enum(["open", "closed"]);
+import { SIGNATURE_POLICIES } from "../registry/signature.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -19,6 +23,8 @@ export const serveConfigSchema = z
     autoMtls: z.boolean().optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),
+    /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */
+    signatures: z.enum(SIGNATURE_POLICIES).optional(),
     /** Overrides of the supervision numbers (see README). */
     policy: z
       .object({
@@ -32,6 +38,42 @@ export const serveConfigSchema = z
         startTimeoutMs: z.number().int().positive(),
         activateTimeoutMs: z.number().int().positive(),
         deactivateTimeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    /**
+     * The operator's fail modes (see README "Fail-closed"): `default` for every plugin and
+     * topic not named, `plugins: { "<pluginId>": "closed" | { "<topic or pattern>": "closed" } }`.
+     * Unset: each manifest's `onFailure` suggestion.
+     */
+    failurePolicy: z
+      .object({
+        default: failMode.optional(),
+        plugins: z.record(z.string().min(1), z.union([failMode, z.record(z.string().regex(TOPIC_PATTERN, "a topic, \"prefix.*\" or \"*\""), failMode)])).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Bound on the graceful stop after SIGTERM/SIGINT (default 10000 ms); past it plugins are SIGKILLed and the gateway exits. */
+    shutdownTimeoutMs: z.number().int().positive().optional(),
+    /** Most intercept and command calls in flight to one plugin (default 64); past it the step fails with resource_exhausted. */
+    maxInFlightPerPlugin: z.number().int().positive().optional(),
+    /** The public server's admission limits (see PublicLimits and the README's "Limits and load shedding"). */
+    limits: z
+      .object({
+        maxConnections: z.number().int().positive(),
+        maxConnectionsPerAddress: z.number().int().positive(),
+        maxConcurrentStreams: z.number().int().positive(),
+        maxResetBurst: z.number().int().positive(),
+        maxResetsPerSecond: z.number().int().positive(),
+        maxInFlight: z.number().int().positive(),
+        maxQueued: z.number().int().nonnegative(),
+        queueTimeoutMs: z.number().int().positive(),
+        retryAfterSeconds: z.number().int().positive(),
+        headersTimeoutMs: z.number().int().positive(),
+        requestTimeoutMs: z.number().int().positive(),
+        idleTimeoutMs: z.number().int().positive(),
+        maxWebSocketClients: z.number().int().positive(),
       })
       .partial()
       .strict()

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import { startPlugin, type StartPluginOptions } from "../host/start-plugin.js";
 import type { LaunchCommand, Manifest } from "../registry/manifest.js";
@@ -24,6 +24,8 @@ export interface PluginStatus {
   readonly recentFailures: number;
   readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | undefined;
   readonly activeSince: number | undefined;
+  /** Hook calls past their deadline while the plugin still answered its health check (busy, not hung: no strike). */
+  readonly busyDeadlineMisses: number;
 }
 
 /** What a supervisor needs from the gateway around it. */
@@ -57,11 +59,22 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private lastError: PluginStatus["lastError"];
   private activeSince: number | undefined;
   private strikes = 0;
+  /** A health probe after a missed deadline is in flight (one at a time). */
+  private probing = false;
+  /** Deadline misses of a plugin that still answered its health check (busy, not hung). */
+  private busyMisses = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
-  private wanted = false;
+  private wantedValue = false;
+  private lastDescriptionValue: DescribeResponse | undefined;
   private generation = 0;
   private readonly now: () => number;
+  /** The start in progress, and how to cut it short (stop must not leave its process behind). */
+  private launching: Promise<void> | undefined;
+  private launchAbort: AbortController | undefined;
+  private pendingHost: PluginClient | undefined;
+  /** Processes being shut down after a failure (not awaited there; stop and kill wait for them). */
+  private readonly retiring = new Set<PluginClient>();
 
   constructor(private readonly deps: SupervisorDeps) {
     super();
@@ -75,6 +88,16 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
 
   get manifest(): Manifest {
     return this.deps.manifest;
+  }
+
+  /** True while the operator wants it running (started, not stopped): it keeps its place in chains in every state. */
+  get wanted(): boolean {
+    return this.wantedValue;
+  }
+
+  /** Its last Describe answer, kept while it is down (undefined before its first start). */
+  get lastDescription(): DescribeResponse | undefined {
+    return this.lastDescriptionValue;
   }
 
   get state(): PluginState {
@@ -95,12 +118,13 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
       recentFailures: this.failures.count(this.now()),
       lastError: this.lastError,
       activeSince: this.activeSince,
+      busyDeadlineMisses: this.busyMisses,
     };
   }
 
   /** Starts the plugin (resets a `failed` crash loop). Resolves once active or failed to start. */
   async start(): Promise<void> {
-    this.wanted = true;
+    this.wantedValue = true;
     if (this.stateValue === "failed") this.failures.reset();
     if (this.stateValue === "active" || this.stateValue === "starting") return;
     clearTimeout(this.restartTimer);
@@ -109,17 +133,21 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
 
   /** Deactivates (bounded) and shuts the plugin down; it stays stopped until `start`. */
   async stop(): Promise<void> {
-    this.wanted = false;
+    this.wantedValue = false;
     this.generation++;
     clearTimeout(this.restartTimer);
     clearInterval(this.healthTimer);
+    await this.cutLaunchShort();
     const session = this.sessionValue;
     this.sessionValue = undefined;
     if (!session) {
+      await Promise.all([...this.retiring].map((host) => host.shutdown()));
       this.transition("not-running");
       return;
     }
     this.transition("stopping");
+    // Known to kill() while it is being stopped (a forced stop must reach it too).
+    this.retiring.add(session.host);
     if (session.implements(Hook.DEACTIVATE) && !session.host.exitInfo) {
       try {
         const timeoutMs = this.deps.policy.deactivateTimeoutMs;
@@ -129,10 +157,46 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
         this.deps.logger.warn({ err: PolyplugError.from(error).message }, "Deactivate did not complete; shutting down anyway");
       }
     }
-    const outcome = await session.host.shutdown();
+    const [outcome] = await Promise.all([session.host.shutdown(), ...[...this.retiring].map((host) => host.shutdown())]);
+    this.retiring.delete(session.host);
     this.deps.logger.info({ outcome }, "plugin stopped");
     this.activeSince = undefined;
     this.transition("not-running");
+  }
+
+  /**
+   * Stops at once, for a gateway that must exit now: SIGKILL to every process of this
+   * plugin (active, starting or retiring) and their sockets released; no Deactivate.
+   */
+  async kill(): Promise<void> {
+    this.wantedValue = false;
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.healthTimer);
+    this.launchAbort?.abort();
+    const hosts = [this.sessionValue?.host, this.pendingHost, ...this.retiring].filter((host): host is PluginClient => host !== undefined);
+    this.sessionValue = undefined;
+    await Promise.all(hosts.map((host) => host.kill()));
+    await this.launching?.catch(() => undefined);
+    this.activeSince = undefined;
+    this.transition("not-running");
+  }
+
+  /** Ends a start in progress: aborts the launch, or shuts the half-started process down; waits for it. */
+  private async cutLaunchShort(): Promise<void> {
+    if (!this.launching) return;
+    this.launchAbort?.abort();
+    void this.pendingHost?.shutdown({ gracefulMs: 500, terminateMs: 500 });
+    await this.launching.catch(() => undefined);
+  }
+
+  /** Shuts a failed process down in the background; stop and kill wait for it. */
+  private retire(host: PluginClient, timeouts: { gracefulMs: number; terminateMs: number }): void {
+    this.retiring.add(host);
+    void host
+      .shutdown(timeouts)
+      .catch(() => undefined)
+      .finally(() => this.retiring.delete(host));
   }
 
   /** Stop then start; an operator's restart also clears a crash loop. */
@@ -142,11 +206,36 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     await this.start();
   }
 
-  /** Dispatch reports a hook call that ran past its deadline: a strike toward `unhealthy`. */
+  /**
+   * Dispatch reports a hook call that ran past its deadline. That alone is not a strike: a
+   * busy plugin (or the gateway's own load) misses deadlines too. A health check is made
+   * (one at a time); only when it fails or times out does the miss count toward
+   * `unhealthyAfter`. A plugin that answers its health check is busy, not hung.
+   */
   reportHookTimeout(hook: string): void {
     if (this.stateValue !== "active" && this.stateValue !== "unhealthy") return;
-    this.deps.logger.warn({ hook }, "plugin hook call ran past its deadline");
-    this.strike(`hook ${hook} ran past its deadline`);
+    const session = this.sessionValue;
+    if (!session || this.probing) return;
+    this.probing = true;
+    const generation = this.generation;
+    session.host
+      .health(this.deps.policy.healthTimeoutMs)
+      .then(
+        (status) => {
+          if (generation !== this.generation) return;
+          if (status === "SERVING") {
+            this.busyMisses += 1;
+            this.deps.logger.debug({ hook }, "hook call ran past its deadline but the plugin answers its health check: busy, not hung");
+            this.reportHookSuccess();
+          } else this.strike(`hook ${hook} ran past its deadline and the health check answered ${status}`);
+        },
+        (error: unknown) => {
+          if (generation === this.generation) this.strike(`hook ${hook} ran past its deadline and the health check failed: ${PolyplugError.from(error).message}`);
+        },
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   /** Dispatch reports a hook call that succeeded: the plugin is answering again. */
@@ -166,7 +255,21 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.lastError = { code: error.code, message: error.message, at: this.now() };
   }
 
-  private async launch(): Promise<void> {
+  private launch(): Promise<void> {
+    const abort = new AbortController();
+    this.launchAbort = abort;
+    const run = this.launchOnce(abort.signal).finally(() => {
+      if (this.launching === run) {
+        this.launching = undefined;
+        this.launchAbort = undefined;
+        this.pendingHost = undefined;
+      }
+    });
+    this.launching = run;
+    return run;
+  }
+
+  private async launchOnce(signal: AbortSignal): Promise<void> {
     const generation = ++this.generation;
     this.transition("starting");
     const { deps } = this;
@@ -174,6 +277,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     try {
       host = await startPlugin({
         ...deps.hostOptions,
+        signal,
         command: deps.launch.command,
         args: deps.launch.args,
         cwd: deps.dir,
@@ -181,6 +285,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
         startTimeoutMs: deps.policy.startTimeoutMs,
         env: { ...deps.manifest.env, ...deps.hostOptions.env },
       });
+      this.pendingHost = host;
       const session = await describePlugin(host, deps.manifest.id, deps.policy.activateTimeoutMs);
       const brokerId = await deps.serveGatewayApi(host);
       await activatePlugin(session, {
@@ -196,6 +301,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
         return;
       }
       this.sessionValue = session;
+      this.lastDescriptionValue = session.description;
       this.strikes = 0;
       this.activeSince = this.now();
       this.watchExit(session, generation);
@@ -248,7 +354,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.activeSince = undefined;
     clearInterval(this.healthTimer);
     this.generation++;
-    void session?.host.shutdown({ gracefulMs: 500, terminateMs: 1000 });
+    if (session) this.retire(session.host, { gracefulMs: 500, terminateMs: 1000 });
     this.fail(error);
   }
 
@@ -256,7 +362,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private fail(error: PolyplugError): void {
     this.recordError(error);
     const inWindow = this.failures.record(this.now());
-    if (!this.wanted) {
+    if (!this.wantedValue) {
       this.transition("not-running");
       return;
     }
@@ -270,7 +376,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.deps.logger.warn({ delayMs: delay, failures: inWindow }, "restarting plugin");
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
-      if (!this.wanted || this.stateValue !== "restarting") return;
+      if (!this.wantedValue || this.stateValue !== "restarting") return;
       this.restarts += 1;
       void this.launch();
     }, delay);

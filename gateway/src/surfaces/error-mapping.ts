@@ -4,6 +4,8 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** Response header (gRPC: trailer) carrying the gateway's own error code, e.g. `plugin_exited`. */
 export const ERROR_CODE_HEADER = "polyplug-error-code";
+/** Response header (gRPC: trailer) telling a shed caller when to retry, in seconds (RFC 9110 §10.2.3). */
+export const RETRY_AFTER_HEADER = "retry-after";
 
 // The gateway's fine-grained codes, folded into the closed protocol set (common.proto).
 // Start-up and transport failures are all "the plugin is not reachable right now".
@@ -51,12 +53,15 @@ export function toConnectCode(code: ProtoErrorCode): Code {
 /**
  * Converts anything a dispatcher call threw into a ConnectError: PolyplugErrors keep
  * their message, get the mapped status code and carry their own code in the
- * `polyplug-error-code` header; ConnectErrors pass through; anything else is INTERNAL.
+ * `polyplug-error-code` header (and `details.retryAfterSeconds` in `retry-after`);
+ * ConnectErrors pass through; anything else is INTERNAL.
  */
 export function toConnectError(reason: unknown): ConnectError {
   if (reason instanceof ConnectError) return reason;
   const error = PolyplugError.from(reason);
   const metadata = new Headers({ [ERROR_CODE_HEADER]: error.code });
+  const retryAfter = error.details.retryAfterSeconds;
+  if (typeof retryAfter === "number") metadata.set(RETRY_AFTER_HEADER, String(retryAfter));
   return new ConnectError(error.message, toConnectCode(toProtoErrorCode(error.code)), metadata, undefined, error);
 }
 

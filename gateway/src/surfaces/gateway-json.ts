@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { ChainStep, InterceptVerdict, NotifyReceipt } from "../dispatch/dispatcher.js";
 import { ErrorCodeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { ChainStepOutcome, ChainStepOutcomeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
+import { ChainStepOutcome, ChainStepOutcomeSchema, FailMode, FailModeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { toProtoErrorCode } from "./error-mapping.js";
 import type { TopicCallFields } from "./gateway-calls.js";
 
@@ -138,10 +138,18 @@ function enumName(values: Record<number, { name: string } | undefined>, value: n
   return name;
 }
 
+const failModeNames = {
+  open: enumName(FailModeSchema.value, FailMode.OPEN),
+  closed: enumName(FailModeSchema.value, FailMode.CLOSED),
+  unspecified: enumName(FailModeSchema.value, FailMode.UNSPECIFIED),
+};
+
 function stepJson(step: ChainStep): object | undefined {
   const outcome = outcomeNames[step.outcome];
   if (outcome === undefined || !Number.isFinite(step.durationMs)) return undefined;
-  if (!step.error) return { pluginId: step.pluginId, outcome, durationMs: step.durationMs };
+  // Field-number order; fail_mode (5) and fail_mode_source (6) are implicit fields, always written.
+  const failMode = { failMode: failModeNames[step.failMode?.mode ?? "unspecified"], failModeSource: step.failMode?.source ?? "" };
+  if (!step.error) return { pluginId: step.pluginId, outcome, durationMs: step.durationMs, ...failMode };
   const code = ErrorCodeSchema.value[toProtoErrorCode(step.error.code)]?.name;
   if (code === undefined) return undefined;
   return {
@@ -149,6 +157,7 @@ function stepJson(step: ChainStep): object | undefined {
     outcome,
     durationMs: step.durationMs,
     error: { code, message: step.error.message, details: { gateway_code: step.error.code, plugin_id: step.pluginId } },
+    ...failMode,
   };
 }
 

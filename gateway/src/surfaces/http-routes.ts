@@ -4,7 +4,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Dispatcher, HookContextInit, PluginHttpStream } from "../dispatch/dispatcher.js";
 import { PolyplugError } from "../errors.js";
 import { ErrorCode as ProtoErrorCode, type Error as ProtoError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { httpStatusFor, toProtoErrorCode } from "./error-mapping.js";
+import { ERROR_CODE_HEADER, httpStatusFor, RETRY_AFTER_HEADER, toProtoErrorCode } from "./error-mapping.js";
 import { toClientResponseHeaders, toPluginRequestHeaders } from "./http-headers.js";
 import { pumpRequestBody } from "./request-body-pump.js";
 
@@ -30,19 +30,25 @@ export function parsePluginUrl(url: string): { pluginId: string; path: string; r
   return { pluginId, path: slash < 0 ? "/" : rest.slice(slash), rawQuery };
 }
 
-function sendError(res: AnyResponse, status: number, code: string, message: string): void {
+function sendError(res: AnyResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify({ code, message });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...extraHeaders });
   res.end(body);
 }
 
-function sendPolyplugError(res: AnyResponse, reason: unknown): void {
+/**
+ * Answers a PolyplugError as a JSON `{code, message}` body with the HTTP status of its code
+ * (and `retry-after` when `details.retryAfterSeconds` is set, as for a shed call).
+ */
+export function sendPolyplugError(res: AnyResponse, reason: unknown): void {
   const error = PolyplugError.from(reason);
-  sendError(res, httpStatusFor(toProtoErrorCode(error.code)), error.code, error.message);
+  const retryAfter = error.details.retryAfterSeconds;
+  const extra: Record<string, string> = typeof retryAfter === "number" ? { [RETRY_AFTER_HEADER]: String(retryAfter), [ERROR_CODE_HEADER]: error.code } : {};
+  sendError(res, httpStatusFor(toProtoErrorCode(error.code)), error.code, error.message, extra);
 }
 
 /** Resolves when `res` can take more data, or when it closes. */

@@ -10,6 +10,7 @@ import {
 import { invalidField, toCallOptions, transportContextOf } from "./call-options.js";
 import { formatCommandLine, parseCommandLine, COMMAND_PATTERN } from "./command-line.js";
 import { toConnectError, toProtoErrorCode } from "./error-mapping.js";
+import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import { interceptCall, notifyCall } from "./gateway-calls.js";
 
 /** Response header carrying the request id of every Gateway call. */
@@ -43,6 +44,7 @@ export function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSch
           },
         }
       : {}),
+    ...(step.failMode ? { failMode: toProtoFailMode(step.failMode.mode), failModeSource: step.failMode.source } : {}),
   };
 }
 

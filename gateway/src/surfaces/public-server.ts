@@ -1,10 +1,14 @@
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { sendJsonError } from "./json-error-response.js";
 import type { Logger } from "pino";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
+import { createAdmission, type AdmissionStats, type ShedReason } from "./admission.js";
+import { createAdmittedDispatcher, shedError } from "./admitted-dispatcher.js";
 import { createFastGatewayHandler } from "./fast-gateway-handler.js";
-import { createDualProtocolServer } from "./http-server.js";
-import { createPluginRouteHandler, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
+import { createDualProtocolServer, type DualProtocolServerStats } from "./http-server.js";
+import { createPluginRouteHandler, PLUGIN_ROUTE_PREFIX, sendPolyplugError, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
 import { registerGatewayService } from "./public-api.js";
+import { resolvePublicLimits, type PublicLimits, type PublicLimitsInit } from "./public-limits.js";
 import { createWebSocketHub, type WebSocketHub, type WebSocketHubOptions } from "./websocket-hub.js";
 
 /** Largest request message the Gateway API accepts (16 MiB); larger bodies get 413 / RESOURCE_EXHAUSTED. */
@@ -31,6 +35,16 @@ export interface PublicServerOptions {
    * Default true; false is for comparing the two.
    */
   readonly fastPath?: boolean;
+  /** Connection, stream, timeout and in-flight limits; unset fields keep DEFAULT_PUBLIC_LIMITS. */
+  readonly limits?: PublicLimitsInit;
+}
+
+/** Admission counters of a public server (exported as Prometheus metrics). */
+export interface PublicServerStats extends DualProtocolServerStats {
+  /** Chain calls (Intercept, Notify, ExecuteCommand, /plugins/ HTTP): running, queued, admitted, shed. */
+  readonly calls: AdmissionStats;
+  /** WebSocket upgrades refused because maxWebSocketClients were connected. */
+  readonly webSocketRefused: number;
 }
 
 /** A running public server. */
@@ -41,14 +55,12 @@ export interface PublicServer {
   readonly port: number;
   /** The WebSocket hub; pass it to the GatewayAPI as the EventPublisher. */
   readonly hub: WebSocketHub;
+  /** The limits in force. */
+  readonly limits: PublicLimits;
+  /** Connections, in-flight and queued calls, and what was refused or shed. */
+  stats(): PublicServerStats;
   /** Closes WebSocket clients, stops listening and ends open connections (in-flight requests get a short grace). */
   close(): Promise<void>;
-}
-
-function sendJsonError(res: AnyResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ code, message });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body);
 }
 
 /**
@@ -61,14 +73,25 @@ function sendJsonError(res: AnyResponse, status: number, code: string, message: 
  */
 export async function startPublicServer(options: PublicServerOptions): Promise<PublicServer> {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_API_BODY_BYTES;
+  const limits = resolvePublicLimits(options.limits);
+  const admission = createAdmission(limits);
+  let lastShedLog = 0;
+  const onShed = (reason: ShedReason) => {
+    // One warning per second at most: shedding is what overload looks like, not news per call.
+    if (Date.now() - lastShedLog < 1000) return;
+    lastShedLog = Date.now();
+    options.logger?.warn({ reason, ...admission.stats() }, "public API overloaded: answering resource_exhausted");
+  };
+  // Gateway API calls take their slot once the request is read (see createAdmittedDispatcher).
+  const dispatcher = createAdmittedDispatcher(options.dispatcher, admission, limits, onShed);
   const shutdown = new AbortController();
-  const hub = createWebSocketHub(options.events);
+  const hub = createWebSocketHub({ maxClients: limits.maxWebSocketClients, ...options.events });
   const pluginRoutes = createPluginRouteHandler(options.dispatcher, options.httpRoutes);
   // JSON callers see every field, `"allowed": false` included, not proto3's omissions.
   const jsonOptions = { alwaysEmitImplicit: true };
   const acceptCompression = [compressionGzip, compressionBrotli];
   const api = connectNodeAdapter({
-    routes: (router) => registerGatewayService(router, options.dispatcher),
+    routes: (router) => registerGatewayService(router, dispatcher),
     readMaxBytes: maxBodyBytes,
     jsonOptions,
     acceptCompression,
@@ -78,18 +101,11 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
   const fast =
     options.fastPath === false
       ? undefined
-      : createFastGatewayHandler({ dispatcher: options.dispatcher, readMaxBytes: maxBodyBytes, jsonOptions, shutdownSignal: shutdown.signal, acceptCompression });
+      : createFastGatewayHandler({ dispatcher, readMaxBytes: maxBodyBytes, jsonOptions, shutdownSignal: shutdown.signal, acceptCompression });
 
-  const handler = (req: AnyRequest, res: AnyResponse) => {
+  const serve = (req: AnyRequest, res: AnyResponse) => {
     try {
       if (pluginRoutes(req, res)) return;
-      // Refuse oversized bodies before reading them (chunked ones are cut by readMaxBytes).
-      const declared = Number(req.headers["content-length"] ?? 0);
-      if (declared > maxBodyBytes) {
-        options.logger?.warn({ url: req.url, bytes: declared }, "request body over the limit");
-        sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
-        return;
-      }
       if (fast?.(req, res)) return;
       api(req, res);
     } catch (reason) {
@@ -98,8 +114,34 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
       else res.destroy();
     }
   };
+  const handler = (req: AnyRequest, res: AnyResponse) => {
+    const url = req.url ?? "";
+    if (url.startsWith(PLUGIN_ROUTE_PREFIX)) {
+      // A ServeHTTP stream engages its plugin from the request head on: it takes a slot
+      // before its body is read and holds it until the response closes.
+      const withdraw = admission.admit(
+        () => serve(req, res),
+        (reason) => {
+          onShed(reason);
+          sendPolyplugError(res, shedError(reason, limits));
+          req.resume();
+        },
+      );
+      res.once("close", withdraw);
+      return;
+    }
+    // Refuse oversized bodies before reading them (chunked ones are cut by readMaxBytes).
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > maxBodyBytes) {
+      options.logger?.warn({ url: req.url, bytes: declared }, "request body over the limit");
+      sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
+      return;
+    }
+    serve(req, res);
+  };
 
   const dual = createDualProtocolServer({
+    limits,
     handler,
     onUpgrade: (req, socket, head) => {
       if (!hub.handleUpgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
@@ -111,6 +153,8 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     url,
     port,
     hub,
+    limits,
+    stats: () => ({ ...dual.stats(), calls: admission.stats(), webSocketRefused: hub.refused() }),
     async close() {
       shutdown.abort();
       await hub.close();

@@ -17,6 +17,8 @@ const MAX_LABEL_VALUE_BYTES = 256;
 export interface WebSocketHubOptions extends Partial<EventClientLimits> {
   /** Interval of WebSocket pings; a client that misses one is disconnected. Default 30 s; 0 disables. */
   readonly pingIntervalMs?: number;
+  /** Most clients connected at once; further upgrades are answered 503. Default 1024. */
+  readonly maxClients?: number;
   /** How long close() waits for clients to finish the close handshake before cutting them off. Default 1 s. */
   readonly closeGraceMs?: number;
   /**
@@ -34,6 +36,8 @@ export interface WebSocketHub extends EventPublisher {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Connected clients and their queue counters. */
   clients(): EventClientStats[];
+  /** Upgrades refused since start because maxClients were connected. */
+  refused(): number;
   /** Closes every client (code 1001) and stops accepting new ones. */
   close(): Promise<void>;
 }
@@ -64,9 +68,16 @@ export function inAudience(audience: EventAudience, id: string, labels: Readonly
   return Object.entries(audience.matchLabels).every(([key, value]) => labels[key] === value);
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ code: status === 403 ? "permission_denied" : "invalid_argument", message: reason });
-  socket.end(`HTTP/1.1 ${status} ${status === 403 ? "Forbidden" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+const REFUSALS: Record<number, { code: string; text: string; extra?: string }> = {
+  400: { code: "invalid_argument", text: "Bad Request" },
+  403: { code: "permission_denied", text: "Forbidden" },
+  503: { code: "resource_exhausted", text: "Service Unavailable", extra: "retry-after: 5\r\n" },
+};
+
+function refuse(socket: Duplex, status: 400 | 403 | 503, reason: string): void {
+  const { code, text, extra = "" } = REFUSALS[status] as { code: string; text: string; extra?: string };
+  const body = JSON.stringify({ code, message: reason });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`);
 }
 
 /** The JSON text clients receive for an event (serialized once per publish). */
@@ -94,6 +105,10 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
   };
   const server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const connected = new Map<WebSocket, EventClient>();
+  const maxClients = options.maxClients ?? 1024;
+  let refusedFull = 0;
+  // Upgrades accepted but not yet open count too, so a burst cannot overshoot the cap.
+  let opening = 0;
   const alive = new WeakSet<WebSocket>();
   const pingMs = options.pingIntervalMs ?? 30_000;
   const pinger =
@@ -133,7 +148,22 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
         refuse(socket, 403, reason instanceof Error ? reason.message : String(reason));
         return true;
       }
-      server.handleUpgrade(req, socket, head, (ws) => accept(ws, labels));
+      if (connected.size + opening >= maxClients) {
+        refusedFull++;
+        refuse(socket, 503, `the gateway serves at most ${maxClients} event clients; retry later`);
+        return true;
+      }
+      opening++;
+      let counted = true;
+      const settle = () => {
+        if (counted) opening--;
+        counted = false;
+      };
+      socket.once("close", settle);
+      server.handleUpgrade(req, socket, head, (ws) => {
+        settle();
+        accept(ws, labels);
+      });
       return true;
     },
     publish(event) {
@@ -148,6 +178,7 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
       return count;
     },
     clients: () => [...connected.values()].map((client) => client.stats()),
+    refused: () => refusedFull,
     async close() {
       if (pinger) clearInterval(pinger);
       const sockets = [...connected.keys()];

@@ -55,7 +55,9 @@ describe("authentication", () => {
     expect(missing.stderr).toMatch(/cannot read the admin token from .*admin-token/);
     const wrong = await fx.cli(["plugin", "disable", "p.beta", "--token", "0".repeat(64), "--json"]);
     expect(wrong.code).toBe(4);
-    expect(JSON.parse(wrong.stdout)).toMatchObject({ error: { code: "unauthenticated", message: expect.stringContaining(fx.token.file) } });
+    expect(JSON.parse(wrong.stdout)).toMatchObject({ error: { code: "unauthenticated", message: expect.stringContaining("the admin token is wrong") } });
+    // The gateway does not tell unauthenticated callers where its token file is.
+    expect(wrong.stdout).not.toContain(fx.token.file);
     expect(fx.gateway.plugin("p.beta")).toMatchObject({ state: "active", enabled: true });
   });
 

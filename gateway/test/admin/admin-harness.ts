@@ -5,6 +5,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { startAdminServer, type AdminServer } from "../../src/admin/admin-server.js";
 import { ensureAdminToken, type AdminToken } from "../../src/admin/auth.js";
+import type { SignaturePolicy } from "../../src/registry/signature.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { createLogTap } from "../../src/runtime/log-tap.js";
 import { fixturePaths } from "../paths.js";
@@ -26,6 +27,8 @@ export function scriptedFolder(root: string, id: string, version: string, extra:
     version,
     command: [fixturePaths.goScripted],
     env: { SCRIPTED_PLUGIN_ID: id, SCRIPTED_COMMAND: `cmd-${id.replace(/\W/g, "")}`, ...env },
+    // The scripted plugin uses KV and PublishEvent on request.
+    permissions: { api: ["log", "config", "kv", "events"] },
     hooks: { intercept: [{ topic: "test.*" }], notify: [{ topic: "test.*" }] },
     ...extra,
   };
@@ -53,7 +56,8 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export async function startAdminFixture(): Promise<AdminFixture> {
+/** Starts the fixture; `signaturePolicy` defaults to the server's default ("require"). */
+export async function startAdminFixture(options: { signaturePolicy?: SignaturePolicy } = {}): Promise<AdminFixture> {
   const root = mkdtempSync(path.join(tmpdir(), "polyplug-admin-plugins-"));
   scriptedFolder(root, "p.alpha", "1.0.0", { settings: ALPHA_SETTINGS });
   scriptedFolder(root, "p.beta", "1.0.0");
@@ -62,7 +66,7 @@ export async function startAdminFixture(): Promise<AdminFixture> {
   const logger = pino({ level: "debug" }, logTap.stream);
   const token = await ensureAdminToken(data);
   const gateway = await createGateway({ pluginsDirs: [root], dataDir: data, port: 0, logger, logTap, policy: { restartBaseMs: 50, restartMaxMs: 100 } });
-  const admin = await startAdminServer({ gateway, port: 0, token, logger });
+  const admin = await startAdminServer({ gateway, port: 0, token, logger, ...(options.signaturePolicy ? { signaturePolicy: options.signaturePolicy } : {}) });
   const argv = (args: readonly string[], auth: boolean) => [
     fixturePaths.bin,
     ...args,

@@ -10,7 +10,7 @@ import { ErrorCode } from "../../src/errors.js";
 import { readBundle, type ReadBundleOptions } from "../../src/registry/bundle.js";
 import { tarGzBytes, type TarEntrySpec } from "../../src/registry/bundle-tar-writer.js";
 import { createHash } from "node:crypto";
-import { signBundleDigest } from "../../src/registry/signature.js";
+import { describeSignature, signBundleDigest } from "../../src/registry/signature.js";
 import { parseTrustedKey } from "../../src/registry/signature-keys.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { managedPluginsDir } from "../../src/runtime/plugin-install.js";
@@ -120,7 +120,32 @@ const cases: Case[] = [
     bundle: () => tarGzBytes(entries("p.evil")),
     options: () => ({ trustedKeys, signature: JSON.stringify(signBundleDigest("0".repeat(64), trusted.privateKey)) }),
     code: ErrorCode.PermissionDenied,
-    message: /bundle signature does not match the bundle \(key [0-9a-f]{32} from trusted\.pub\.pem\)/,
+    message: /bundle signature does not match the bundle \(trusted key [0-9a-f]{32} from trusted\.pub\.pem\)/,
+  },
+  {
+    // The issue's repro: this installed and was reported as "unsigned".
+    name: "signature made for another bundle by an untrusted key, none required",
+    bundle: () => tarGzBytes(entries("p.evil")),
+    options: () => ({ trustedKeys, signature: JSON.stringify(signBundleDigest("0".repeat(64), untrusted.privateKey)) }),
+    code: ErrorCode.PermissionDenied,
+    message: /bundle signature does not match the bundle \(untrusted key [0-9a-f]{32}\)/,
+  },
+  {
+    name: "untrusted signature without its public key (cannot be checked)",
+    bundle: () => tarGzBytes(entries("p.evil")),
+    options: (bytes) => {
+      const { publicKey: _dropped, ...legacy } = signBundleDigest(sha256(bytes), untrusted.privateKey);
+      return { trustedKeys, signature: JSON.stringify(legacy) };
+    },
+    code: ErrorCode.PermissionDenied,
+    message: /names the untrusted key [0-9a-f]{32} and carries no public key, so it cannot be checked/,
+  },
+  {
+    name: "signature whose public key is not the key it names",
+    bundle: () => tarGzBytes(entries("p.evil")),
+    options: (bytes) => ({ trustedKeys, signature: JSON.stringify({ ...signBundleDigest(sha256(bytes), untrusted.privateKey), keyId: "ab".repeat(16) }) }),
+    code: ErrorCode.PermissionDenied,
+    message: /its publicKey has id [0-9a-f]{32}, not the keyId abab/,
   },
   { name: "malformed signature", bundle: () => tarGzBytes(entries("p.evil")), options: () => ({ trustedKeys, signature: "{}" }), code: ErrorCode.PermissionDenied, message: /bundle signature is malformed: field keyId/ },
   { name: "unsigned, signature required", bundle: () => tarGzBytes(entries("p.evil")), options: () => ({ trustedKeys, requireSignature: true }), code: ErrorCode.PermissionDenied, message: /bundle is not signed and a signature is required/ },
@@ -129,7 +154,7 @@ const cases: Case[] = [
     bundle: () => tarGzBytes(entries("p.evil")),
     options: (bytes) => ({ trustedKeys, requireSignature: true, signature: JSON.stringify(signBundleDigest(sha256(bytes), untrusted.privateKey)) }),
     code: ErrorCode.PermissionDenied,
-    message: /signed by key [0-9a-f]{32}, which is not a trusted key/,
+    message: /bundle is signed by an untrusted key [0-9a-f]{32} and a trusted signature is required/,
   },
 ];
 
@@ -188,15 +213,16 @@ describe("readBundle accepts what is safe", () => {
     const bytes = await tarGzBytes(entries("p.ok"));
     const signature = signBundleDigest(sha256(bytes), trusted.privateKey);
     const bundle = await readBundle(bytes, { trustedKeys, requireSignature: true, signature: JSON.stringify(signature), tempRoot });
-    expect(bundle.signature).toEqual({ signed: true, keyId: trustedKeys[0]?.keyId });
+    expect(bundle.signature).toEqual({ signed: true, trust: "trusted", keyId: trustedKeys[0]?.keyId });
     await bundle.cleanup();
   });
 
-  it("an untrusted signature when none is required (reported as not signed)", async () => {
+  it("an untrusted signature that matches, when none is required: reported as untrusted, never as unsigned", async () => {
     const bytes = await tarGzBytes(entries("p.ok"));
     const signature = signBundleDigest(sha256(bytes), untrusted.privateKey);
     const bundle = await readBundle(bytes, { trustedKeys, signature: JSON.stringify(signature), tempRoot });
-    expect(bundle.signature).toEqual({ signed: false, keyId: signature.keyId });
+    expect(bundle.signature).toEqual({ signed: false, trust: "untrusted", keyId: signature.keyId });
+    expect(describeSignature(bundle.signature)).toBe(`signed by an untrusted key ${signature.keyId}`);
     await bundle.cleanup();
   });
 });

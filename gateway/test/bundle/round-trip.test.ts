@@ -30,7 +30,7 @@ describe("bundle round trip", () => {
     try {
       expect(path.basename(bundle.dir)).toBe("com.example.roundtrip");
       expect(bundle.sha256).toBe(first.sha256);
-      expect(bundle.signature).toEqual({ signed: false });
+      expect(bundle.signature).toEqual({ signed: false, trust: "unsigned" });
       expect(statSync(path.join(bundle.dir, "bin", "scripted")).mode & 0o777).toBe(0o755);
       expect(statSync(path.dirname(bundle.dir)).mode & 0o777).toBe(0o700);
 

@@ -3,13 +3,39 @@
 // table and its buttons, plugin web bundles side by side, live events reaching a plugin's
 // handler, a failing plugin component contained, settings forms and live logs.
 import type { Browser, Page } from "playwright-core";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { packBundle } from "../../src/registry/bundle.js";
+import { scriptedFolder } from "../admin/admin-harness.js";
 import { browserSkipReason, launchChromium, scriptedPluginsWithWebapps, startConsoleGateway, type ConsoleGateway } from "./console-harness.js";
 
 const AUDIT = "com.polyplug.example.auditlog";
 const MEMBERSHIP = "com.polyplug.example.membership";
 const TOGGLE = "com.test.console.toggle";
 const BROKEN = "com.test.console.broken";
+const THIEF = "com.test.console.thief";
+
+// A bundle that tries every way to the operator's credential from the console's page.
+const THIEF_BUNDLE = `
+export function register(registry) {
+  registry.registerComponent("dashboard.widget", (container) => {
+    const out = document.createElement("pre");
+    out.className = "thief-result";
+    container.append(out);
+    (async () => {
+      const dump = (storage) => JSON.stringify(Object.fromEntries(Object.keys(storage).map((k) => [k, storage.getItem(k)])));
+      const result = { cookie: document.cookie, sessionStorage: dump(sessionStorage), localStorage: dump(localStorage) };
+      const call = (method, headers = {}) => fetch("/polyplug.v1.Admin/" + method, { method: "POST", credentials: "include", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ pluginId: "${THIEF}" }) });
+      result.listPlugins = (await call("ListPlugins")).status;
+      result.disableWithGuessedKey = (await call("DisablePlugin", { "x-polyplug-csrf": "0".repeat(64) })).status;
+      result.signInWithoutToken = (await fetch("/console/session", { method: "POST", credentials: "include", headers: { "content-type": "application/json" }, body: "{}" })).status;
+      out.textContent = JSON.stringify(result);
+    })();
+  });
+}
+`;
 
 // A bundle whose widget throws, next to an action and a panel that work.
 const BROKEN_BUNDLE = `
@@ -44,7 +70,7 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    harness = await startConsoleGateway([scriptedPluginsWithWebapps([{ id: TOGGLE }, { id: BROKEN, bundle: BROKEN_BUNDLE }])]);
+    harness = await startConsoleGateway([scriptedPluginsWithWebapps([{ id: TOGGLE }, { id: BROKEN, bundle: BROKEN_BUNDLE }, { id: THIEF, bundle: THIEF_BUNDLE }])]);
     browser = await launchChromium();
   }, 120_000);
   afterEach(async () => {
@@ -163,6 +189,48 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     await page.locator("#settings-form button[type=submit]").click();
     await expect.poll(() => page.locator("#settings-form .form-ok").textContent()).toBe("Saved.");
     expect(harness.gateway.getConfig(AUDIT)).toEqual({ retention_seconds: 60, announce: false });
+  });
+
+  it("keeps the credential from plugin bundles: HttpOnly SameSite=Strict session cookie, no token in storage, Admin calls without the CSRF key refused", async () => {
+    const page = await signedIn();
+    const result = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${THIEF}"] .thief-result`);
+    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toMatch(/listPlugins/);
+    const stolen = JSON.parse((await result.textContent()) ?? "{}") as Record<string, unknown>;
+    expect(stolen).toMatchObject({ cookie: "", sessionStorage: "{}", localStorage: "{}", listPlugins: 403, disableWithGuessedKey: 403, signInWithoutToken: 401 });
+    expect(JSON.stringify(stolen)).not.toContain(harness.token);
+    expect(harness.gateway.plugin(THIEF)).toMatchObject({ state: "active", enabled: true });
+    // The session cookie exists, but only the browser holds it.
+    const cookies = await page.context().cookies(harness.admin.url);
+    expect(cookies).toEqual([expect.objectContaining({ name: "polyplug_session", httpOnly: true, sameSite: "Strict", path: "/" })]);
+    expect(cookies[0]?.value).not.toBe(harness.token);
+    // The console itself still works with it, and signing out ends the session on the gateway.
+    await goTo(page, "#/plugins");
+    await row(page, AUDIT).waitFor();
+    const session = cookies[0]?.value ?? "";
+    await page.locator("#logout").click();
+    await page.locator("#login").waitFor();
+    const after = await fetch(`${harness.admin.url}/polyplug.v1.Admin/ListPlugins`, { method: "POST", headers: { "content-type": "application/json", cookie: `polyplug_session=${session}` }, body: "{}" });
+    expect(after.status).toBe(401);
+  });
+
+  it("install: a dialog lists the permissions the bundle asks for and installs only on Approve", async () => {
+    const source = scriptedFolder(mkdtempSync(path.join(tmpdir(), "polyplug-console-install-")), "com.test.console.installed", "1.0.0", { permissions: { api: ["log", "config", "kv"], network: "none" } });
+    const file = path.join(path.dirname(source), "bundle.tar.gz");
+    await packBundle(source, file);
+    const page = await signedIn("#/install");
+    await page.locator("#install-bundle").setInputFiles(file);
+    await page.locator("#install-form button[type=submit]").click();
+    await page.locator("#install-dialog[open]").waitFor();
+    expect(await page.locator("#install-permissions li").allTextContents()).toEqual(["GatewayAPI: log, config, kv", "network: none", "read-only paths: none", "resource limits: the gateway's defaults"]);
+    await page.locator("#install-cancel").click();
+    await expect.poll(() => page.locator("#install-result").textContent()).toContain("not approved");
+    expect(harness.gateway.plugins().map((p) => p.pluginId)).not.toContain("com.test.console.installed");
+
+    await page.locator("#install-form button[type=submit]").click();
+    await page.locator("#install-approve").click();
+    await expect.poll(() => page.locator("#install-result").textContent(), { timeout: 30_000 }).toContain("Installed com.test.console.installed 1.0.0 — active (unsigned)");
+    expect(harness.gateway.plugin("com.test.console.installed")).toMatchObject({ state: "active", permissions: { api: ["log", "config", "kv"] } });
+    await harness.gateway.remove("com.test.console.installed");
   });
 
   it("streams the plugin's logs live on its page", async () => {

@@ -129,3 +129,30 @@ describe("GatewayAPI over gRPC: state", () => {
     await expect(client.kvSet({ key: "k", value: bytes("v") })).rejects.toMatchObject({ details: { grpcStatus: "UNAVAILABLE" } });
   });
 });
+
+describe("GatewayAPI over gRPC: permissions", () => {
+  it("refuses every RPC outside the granted capabilities with PERMISSION_DENIED naming the capability and the RPC", async () => {
+    const { store } = storeWithClock();
+    const { client, events } = await servePlugin("alpha", store, { permissions: ["log", "config"] });
+    const denied = (capability: string, rpc: string) => ({
+      details: { grpcStatus: "PERMISSION_DENIED" },
+      message: expect.stringContaining(`plugin alpha has no permission "${capability}" (${rpc}); add it to permissions.api in plugin.json`),
+    });
+    await expect(client.kvSet({ key: "k", value: bytes("v") })).rejects.toMatchObject(denied("kv", "KvSet"));
+    await expect(client.kvGet({ key: "k" })).rejects.toMatchObject(denied("kv", "KvGet"));
+    await expect(client.kvDelete({ key: "k" })).rejects.toMatchObject(denied("kv", "KvDelete"));
+    await expect(client.kvList({})).rejects.toMatchObject(denied("kv", "KvList"));
+    await expect(client.publishEvent({ event: "x" })).rejects.toMatchObject(denied("events", "PublishEvent"));
+    expect(store.kvGet("alpha", "k")).toBeUndefined();
+    expect(events).toEqual([]);
+    await client.log({ message: "still allowed" });
+    expect((await client.getConfig({})).configuration).toEqual({});
+  });
+
+  it("with no capabilities at all, even Log and GetConfig are refused", async () => {
+    const { store } = storeWithClock();
+    const { client } = await servePlugin("alpha", store, { permissions: [] });
+    await expect(client.log({ message: "m" })).rejects.toMatchObject({ details: { grpcStatus: "PERMISSION_DENIED" }, message: expect.stringContaining('"log" (Log)') });
+    await expect(client.saveConfig({ configuration: {} })).rejects.toMatchObject({ details: { grpcStatus: "PERMISSION_DENIED" }, message: expect.stringContaining('"config" (SaveConfig)') });
+  });
+});

@@ -1,6 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { afterEach } from "vitest";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
+import { API_CAPABILITIES } from "../../src/registry/manifest.js";
 import type { PublishedEvent } from "../../src/plugin-api/events.js";
 import type { GatewayApiDeps } from "../../src/plugin-api/gateway-api.js";
 import type { SqliteStore } from "../../src/store/sqlite-store.js";
@@ -27,6 +28,7 @@ export async function servePlugin(pluginId: string, store: SqliteStore, extra: P
   let current: JsonObject = {};
   const served = await serveGatewayApi({
     pluginId,
+    permissions: API_CAPABILITIES,
     store,
     logger: logger.child({ plugin_id: pluginId }),
     events: { publish: (event) => (events.push(event), 1) },

@@ -7,7 +7,7 @@ import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_MAX_MESSAGE_BYTES, type ListenAddress } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { MAX_MESSAGE_BYTES, type ListenAddress } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { KvGetRequestSchema, KvGetResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { InterceptRequestSchema, InterceptResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin } from "../../src/index.js";
@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 function transportTo(listen: ListenAddress): UnaryTransport {
-  const transport = createH2UnaryTransport({ listen, tls: undefined, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  const transport = createH2UnaryTransport({ listen, tls: undefined, maxMessageBytes: MAX_MESSAGE_BYTES });
   cleanups.push(() => transport.close());
   return transport;
 }

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { InterceptRequestSchema, InterceptResponseSchema, Plugin, type InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin, type PluginClient } from "../../src/index.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
@@ -30,7 +30,7 @@ async function start(command: string, args: readonly string[], autoMtls = false)
 }
 
 function transportTo(plugin: PluginClient): UnaryTransport {
-  const transport = createH2UnaryTransport({ listen: { network: plugin.handshake.network, address: plugin.handshake.address }, tls: undefined, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  const transport = createH2UnaryTransport({ listen: { network: plugin.handshake.network, address: plugin.handshake.address }, tls: undefined, maxMessageBytes: MAX_MESSAGE_BYTES });
   cleanups.push(() => transport.close());
   return transport;
 }

@@ -1,7 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
-import { createGrpcClient, DEFAULT_MAX_MESSAGE_BYTES, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
@@ -30,14 +30,14 @@ interface Setup {
   readonly transport: UnaryTransport;
 }
 
-async function setup(network: "unix" | "tcp", secure: boolean, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): Promise<Setup> {
+async function setup(network: "unix" | "tcp", secure: boolean, maxMessageBytes = MAX_MESSAGE_BYTES): Promise<Setup> {
   const pair = secure ? await tlsPair() : undefined;
   const server = await startTestServer(network, pair?.server);
   cleanups.push(() => server.stop());
   return connect(server, pair?.client, maxMessageBytes);
 }
 
-function connect(server: TestServer, tls?: MutualTls, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): Setup {
+function connect(server: TestServer, tls?: MutualTls, maxMessageBytes = MAX_MESSAGE_BYTES): Setup {
   const transport = createTransport({ listen: server.listen, tls, maxMessageBytes });
   const leanChannel: grpc.Client = createGrpcClient(server.listen, tls, maxMessageBytes);
   const referenceChannel: grpc.Client = createGrpcClient(server.listen, tls, maxMessageBytes);

@@ -98,12 +98,40 @@ describe("supervision", () => {
     expect(status?.lastError?.message).toMatch(/crashing on start as configured/);
   });
 
-  it("detects a hung plugin from hook deadlines and restarts it", async () => {
-    const gateway = await gatewayWith([{ id: "p.hang", interceptTimeoutMs: 200 }], { policy: { unhealthyAfter: 2, restartBaseMs: 50, healthIntervalMs: 60_000 } });
-    const pid = gateway.plugins()[0]?.pid;
-    for (let i = 0; i < 2; i++) await gateway.dispatcher.intercept("test.hang", script({ "p.hang": "hang" }));
-    await eventually(() => gateway.plugins()[0]?.state === "active" && gateway.plugins()[0]?.pid !== pid, 10_000, `restart after hang: ${JSON.stringify(gateway.plugins())}`);
+  it("detects a hung (SIGSTOPped) plugin from hook deadlines plus failed health checks and restarts it", async () => {
+    const gateway = await gatewayWith([{ id: "p.hang", interceptTimeoutMs: 200 }], { policy: { unhealthyAfter: 2, restartBaseMs: 50, healthIntervalMs: 60_000, healthTimeoutMs: 300 } });
+    const pid = gateway.plugins()[0]?.pid as number;
+    process.kill(pid, "SIGSTOP");
+    try {
+      // Each missed deadline makes a health check; two failed checks in a row restart it.
+      await eventually(
+        () => {
+          void gateway.dispatcher.intercept("test.hang", script({ "p.hang": "proceed" }));
+          return gateway.plugins()[0]?.state === "active" && gateway.plugins()[0]?.pid !== pid;
+        },
+        20_000,
+        `restart after hang: ${JSON.stringify(gateway.plugins())}`,
+      );
+    } finally {
+      process.kill(pid, "SIGKILL");
+    }
     expect(gateway.plugins()[0]?.lastError?.code).toBe(ErrorCode.Unhealthy);
+    expect(gateway.plugins()[0]?.lastError?.message).toMatch(/health check failed/);
+  });
+
+  it("does not restart a plugin that is only busy: deadline misses while it answers its health check are no strikes", async () => {
+    const gateway = await gatewayWith([{ id: "p.busy", interceptTimeoutMs: 100 }], { policy: { unhealthyAfter: 2, crashLoopFailures: 1, restartBaseMs: 50, healthIntervalMs: 60_000 } });
+    const pid = gateway.plugins()[0]?.pid;
+    // A flood: every call is answered late (stall) or refused at the per-plugin in-flight limit.
+    const codes = new Map<string, number>();
+    for (let round = 0; round < 3; round++) {
+      const verdicts = await Promise.all(Array.from({ length: 400 }, () => gateway.dispatcher.intercept("test.busy", script({ "p.busy": "stall:300" }))));
+      for (const verdict of verdicts) for (const step of verdict.steps) codes.set(step.error?.code ?? step.outcome, (codes.get(step.error?.code ?? step.outcome) ?? 0) + 1);
+    }
+    expect([...codes.keys()].sort()).toEqual([ErrorCode.DeadlineExceeded, ErrorCode.ResourceExhausted]);
+    await eventually(() => (gateway.plugins()[0]?.busyDeadlineMisses ?? 0) > 0, 10_000, "a health check after a miss");
+    expect(gateway.plugins()[0]).toMatchObject({ state: "active", pid, restarts: 0, recentFailures: 0 });
+    expect((await gateway.dispatcher.intercept("test.busy", script({ "p.busy": "proceed" }))).steps[0]?.outcome).toBe("proceed");
   });
 
   it("disables and re-enables a plugin, and remembers the choice", async () => {
@@ -134,6 +162,13 @@ describe("KV through the gateway API", () => {
     expect(a.payload).toMatchObject({ found: true, result: "hi" });
     expect(Buffer.from(second.store.kvGet("p.a", "greeting")?.value ?? []).toString()).toBe("hi");
     expect(second.store.kvGet("p.b", "greeting")).toBeUndefined();
+  });
+
+  it("refuses KV to a real plugin whose manifest does not ask for \"kv\", naming the permission", async () => {
+    const gateway = await gatewayWith([{ id: "p.a", api: ["log", "config"] }]);
+    const set = await gateway.dispatcher.intercept("test.kv", { kv: { op: "set", key: "greeting", value: "hi" } });
+    expect(JSON.stringify(set)).toContain('plugin p.a has no permission \\"kv\\" (KvSet); add it to permissions.api in plugin.json');
+    expect(gateway.store.kvGet("p.a", "greeting")).toBeUndefined();
   });
 
   it("counts notifications with compare-and-set, never blocking the caller", async () => {

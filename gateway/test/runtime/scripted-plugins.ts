@@ -11,6 +11,8 @@ export interface ScriptedPlugin {
   readonly onFailure?: "open" | "closed";
   readonly command?: string;
   readonly env?: Record<string, string>;
+  /** GatewayAPI capabilities (default: log, config, kv, events — all the scripted plugin uses). */
+  readonly api?: readonly string[];
 }
 
 /** Writes a plugins folder with one manifest per scripted plugin (all run examples-go/bin/scripted). */
@@ -25,6 +27,7 @@ export function scriptedPluginsDir(plugins: readonly ScriptedPlugin[]): string {
       version: "0.0.1",
       command: [fixturePaths.goScripted],
       env: { SCRIPTED_PLUGIN_ID: plugin.id, ...(plugin.command ? { SCRIPTED_COMMAND: plugin.command } : {}), ...plugin.env },
+      permissions: { api: plugin.api ?? ["log", "config", "kv", "events"] },
       hooks: {
         intercept: [{ topic: "test.*", priority: plugin.priority ?? 100, timeoutMs: plugin.interceptTimeoutMs ?? 5000, onFailure: plugin.onFailure ?? "open" }],
         notify: [{ topic: "test.*" }],

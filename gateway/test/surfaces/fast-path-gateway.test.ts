@@ -83,9 +83,9 @@ describe("fast path answers on a real gateway", () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ allowed: true, modified: true, payload: { text: "hi", trail: ["p.a", "p.c"] }, requestId: "app-3" });
     expect(answer.body.steps).toEqual([
-      { pluginId: "p.a", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 0 },
-      { pluginId: "p.b", outcome: "CHAIN_STEP_OUTCOME_PROCEED", durationMs: 0 },
-      { pluginId: "p.c", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 0 },
+      { pluginId: "p.a", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 0, failMode: "FAIL_MODE_OPEN", failModeSource: "manifest" },
+      { pluginId: "p.b", outcome: "CHAIN_STEP_OUTCOME_PROCEED", durationMs: 0, failMode: "FAIL_MODE_OPEN", failModeSource: "manifest" },
+      { pluginId: "p.c", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 0, failMode: "FAIL_MODE_CLOSED", failModeSource: "manifest" },
     ]);
   });
 });

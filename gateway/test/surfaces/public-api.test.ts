@@ -60,8 +60,8 @@ describe("Gateway API over HTTP/1.1 JSON (curl-style)", () => {
       modified: true,
       rejection: { pluginId: "spam-filter", reason: "looks like spam", code: "spam", failure: false },
       steps: [
-        { pluginId: "upper", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 1.5 },
-        { pluginId: "spam-filter", outcome: "CHAIN_STEP_OUTCOME_REJECT", durationMs: 2 },
+        { pluginId: "upper", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 1.5, failMode: "FAIL_MODE_UNSPECIFIED", failModeSource: "" },
+        { pluginId: "spam-filter", outcome: "CHAIN_STEP_OUTCOME_REJECT", durationMs: 2, failMode: "FAIL_MODE_UNSPECIFIED", failModeSource: "" },
       ],
       requestId: "app-1",
     });

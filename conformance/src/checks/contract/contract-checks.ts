@@ -1,5 +1,5 @@
 import type { CheckFunction } from "../../check-context.js";
-import { apiScript, casRace } from "./gateway-api-checks.js";
+import { apiScript, casRace, gatewayApiRedial } from "./gateway-api-checks.js";
 import { activate, command, concurrency, configurationChanged, deactivate, deadline, describe, handlerThrows, hookContext, intercept, nestedPayload, notify, payloadSize } from "./hook-checks.js";
 import { httpDownload, httpEcho, httpFail } from "./http-checks.js";
 import { stdoutAfterHandshake } from "./output-checks.js";
@@ -21,6 +21,7 @@ export const CONTRACT_CHECKS: Readonly<Record<string, CheckFunction>> = {
   command,
   "api-script": apiScript,
   "cas-race": casRace,
+  "gateway-api-redial": gatewayApiRedial,
   "http-echo": httpEcho,
   "http-download": httpDownload,
   "http-fail": httpFail,

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { CheckFunction } from "../../check-context.js";
-import { assert, assertEqual, show } from "../../check-outcome.js";
+import { assert, assertEqual, fail, show } from "../../check-outcome.js";
 import { CONFORMANCE_PLUGIN_ID } from "../../contract-session.js";
 import { sleep } from "../raw-connection.js";
 import { partialMatch } from "./contract-assertions.js";
@@ -92,4 +92,37 @@ export const casRace: CheckFunction = async (ctx) => {
   assertEqual(Buffer.from(stored.value).toString("utf8"), `racer-${applied[0]?.i}`, "stored value (the winner's)");
   const losers = responses.filter((r) => r.outcome.case === "modify" && (r.outcome.value.payload?.results as JsonObject[])[0]?.applied === false);
   assertEqual(losers.length, racers - 1, "losers reporting applied=false");
+};
+
+/**
+ * After every GatewayAPI connection is closed (listener kept), GatewayAPI calls work again:
+ * the plugin kept the ConnInfo and redials its address (§5.4). The calls run more than 5 s
+ * after the ConnInfo was sent, so an SDK that asks its broker for the ConnInfo again (go-plugin
+ * forgets unclaimed ones after 5 s) is caught too. A few attempts, 1 s apart, allow for a
+ * client that notices the closed connection only on its next call.
+ */
+export const gatewayApiRedial: CheckFunction = async (ctx) => {
+  const session = await ctx.session();
+  const call = async (calls: JsonValue[]): Promise<JsonValue[]> => {
+    const response = await session.rpc.intercept({ context: session.hookContext(), topic: "conformance.api", payload: { calls } }, { deadline: 15_000 });
+    ctx.trace("conformance.api", { calls, answer: response.outcome.value ?? response.error });
+    assert(!response.error && response.outcome.case === "modify", `conformance.api must answer modify {results}, got ${show(response.error ?? response.outcome)}`);
+    return (response.outcome.value.payload?.results ?? []) as JsonValue[];
+  };
+  const [stored] = await call([{ op: "kv_set", key: "redial", value: "kept" }]);
+  assert(partialMatch(stored, { ok: true }), `KvSet before the connection was closed failed: ${show(stored)}`);
+  session.dropGatewayApiConnections();
+  await sleep(Math.max(0, session.connInfoSentAt + Number(ctx.spec.params.after_conninfo_ms ?? 5500) - Date.now()));
+  const attempts = Number(ctx.spec.params.attempts ?? 4);
+  for (let attempt = 1; ; attempt++) {
+    const [result] = await call([{ op: "kv_get", key: "redial" }]);
+    if (partialMatch(result, { ok: true })) {
+      assert(partialMatch(result, { found: true, value: "kept" }), `KvGet after redialling answered ${show(result)}, expected the value stored before`);
+      return;
+    }
+    if (attempt >= attempts) {
+      fail(`after the gateway closed the plugin's GatewayAPI connection (its listener stayed), ${attempts} GatewayAPI calls 1 s apart all failed, the last with ${show(result)}; keep the GatewayAPI's ConnInfo for the life of the process and redial its address when the connection is lost (§5.4) - a gRPC channel on that address does so by itself`);
+    }
+    await sleep(1000);
+  }
 };

@@ -36,9 +36,10 @@ export const activate: CheckFunction = async (ctx) => {
     if (expect.message_contains) assert(session.activation.error.message.includes(String(expect.message_contains)), `Activate error message ${show(session.activation.error.message)} lacks ${show(expect.message_contains)}`);
     return;
   }
-  assert(!session.activation?.error, `Activate answered an error: ${show(session.activation?.error)}`);
+  const overTls = session.plugin.mtls ? "; with AutoMTLS on, dial the brokered GatewayAPI with TLS too - own certificate as client certificate, PLUGIN_CLIENT_CERT as the only root, server name localhost (§3.2, §5.4)" : "";
+  assert(!session.activation?.error, `Activate answered an error: ${show(session.activation?.error)}${overTls}`);
   const message = String(expect.log_message);
-  assert(session.logs.some((l) => l.message === message), `no GatewayAPI.Log record ${show(message)} during Activate (the plugin must dial broker id ${session.brokerId}); calls seen: ${show(session.apiCalls.map((c) => c.method))}`);
+  assert(session.logs.some((l) => l.message === message), `no GatewayAPI.Log record ${show(message)} during Activate (the plugin must dial broker id ${session.brokerId}); calls seen: ${show(session.apiCalls.map((c) => c.method))}${overTls}`);
 };
 
 /** Deactivate answers without error and the GatewayAPI is still usable while it runs. */

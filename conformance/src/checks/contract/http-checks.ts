@@ -68,42 +68,73 @@ export const httpDownload: CheckFunction = async (ctx) => {
   stream.send({ frame: { case: "head", value: { context: session.hookContext(), method: "GET", path: "/download", rawQuery: `bytes=${bytes}`, headers: [], remoteAddr: "127.0.0.1:9" } } });
   stream.send({ frame: { case: "end", value: { trailers: [] } } });
   stream.end();
-  let sawHead = false;
+  let head: number | undefined;
   let received = 0;
   let frames = 0;
-  for await (const frame of stream.responses) {
+  const state = () => `${head === undefined ? "no head frame arrived" : `head ${head} arrived`}, then ${received} of ${bytes} body bytes in ${Math.max(0, frames - (head === undefined ? 0 : 1))} body frames, and the response stream did not end`;
+  const idleMs = Number(ctx.spec.params.idle_ms ?? 10_000);
+  const responses = stream.responses[Symbol.asyncIterator]();
+  for (;;) {
+    ctx.progress(state());
+    const next = await nextWithin(responses, idleMs);
+    if (next.kind === "ended") break;
+    if (next.kind === "open") fail(`nothing more for ${idleMs} ms: ${state()} (after the last body chunk, trailers or nothing, then status OK)`);
+    if (next.kind === "error") fail(`the call failed: ${next.error instanceof Error ? next.error.message : String(next.error)}; by then ${state().replace(/, and the response stream did not end$/, "")}`);
+    const frame = next.value;
     frames++;
     if (frame.frame.case === "head") {
-      assert(!sawHead, "a second head frame");
-      assertEqual(frame.frame.value.status, 200, "status");
-      sawHead = true;
+      assert(head === undefined, "a second head frame");
+      head = frame.frame.value.status;
+      assertEqual(head, 200, "status");
     } else if (frame.frame.case === "body") {
-      assert(sawHead, "a body frame before the head");
+      assert(head !== undefined, "a body frame before the head");
       const chunk = frame.frame.value;
       assert(chunk.length > 0 && chunk.length <= MAX_CHUNK, `body chunk of ${chunk.length} bytes; chunks are 1..64 KiB`);
       for (let i = 0; i < chunk.length; i++) {
         if (chunk[i] !== 0x30 + ((received + i) % 10)) fail(`byte ${received + i} is ${chunk[i]}, expected "${(received + i) % 10}"`);
       }
       received += chunk.length;
-    } else if (frame.frame.case === "error") fail(`error frame: ${errorCodeName(frame.frame.value.code)} ${frame.frame.value.message}`);
+      if (received > bytes) fail(`${received} body bytes received, more than the ${bytes} asked for`);
+    } else if (frame.frame.case === "error") fail(`error frame after ${received} body bytes: ${errorCodeName(frame.frame.value.code)} ${frame.frame.value.message}`);
   }
   ctx.trace("download", { frames, received });
-  assert(sawHead, "no head frame");
+  assert(head !== undefined, "no head frame");
   assertEqual(received, bytes, "body bytes received");
 };
 
-/** GET /fail: the handler fails; the response is one error frame (PLUGIN_FAILED), nothing after it. */
+/**
+ * GET /fail: the handler fails; the response is one error frame (PLUGIN_FAILED), nothing after
+ * it, and the stream then ends (status OK, §7.2).
+ */
 export const httpFail: CheckFunction = async (ctx) => {
   const session = await ctx.session();
   const stream = session.rpc.serveHTTP({ deadline: 10_000 });
+  ctx.defer(() => stream.cancel());
   stream.send({ frame: { case: "head", value: { context: session.hookContext(), method: "GET", path: "/fail", rawQuery: "", headers: [], remoteAddr: "127.0.0.1:9" } } });
   stream.send({ frame: { case: "end", value: { trailers: [] } } });
   stream.end();
   const frames: ServeHTTPResponse[] = [];
-  for await (const frame of stream.responses) frames.push(frame);
-  ctx.trace("frames", frames.map((f) => (f.frame.case === "error" ? `error ${errorCodeName(f.frame.value.code)}` : frameName(f))));
+  const names = () => frames.map((f) => (f.frame.case === "error" ? `error ${errorCodeName(f.frame.value.code)}` : frameName(f))).join(", ") || "no frames";
+  const responses = stream.responses[Symbol.asyncIterator]();
+  const waitMs = Number(ctx.spec.params.end_within_ms ?? 5000);
+  for (;;) {
+    const sawError = frames.some((f) => f.frame.case === "error");
+    const next = await nextWithin(responses, sawError ? waitMs : 9000);
+    if (next.kind === "ended") break;
+    if (next.kind === "item") {
+      frames.push(next.value);
+      continue;
+    }
+    if (sawError) {
+      fail(next.kind === "open"
+        ? `the error frame arrived (${names()}) but the response stream did not end within ${waitMs} ms; after an error frame the plugin ends ServeHTTP with status OK (§7.2)`
+        : `the error frame arrived (${names()}) but the call then failed instead of ending with status OK (§7.2): ${next.error instanceof Error ? next.error.message : String(next.error)}`);
+    }
+    fail(next.kind === "open" ? `no error frame within 9 s (frames so far: ${names()}); a failing handler answers one error frame PLUGIN_FAILED` : `the call failed before an error frame arrived (frames: ${names()}): ${next.error instanceof Error ? next.error.message : String(next.error)}`);
+  }
+  ctx.trace("frames", names());
   const last = frames[frames.length - 1];
-  assert(last?.frame.case === "error", `the last frame must be an error frame, got ${frames.map(frameName).join(", ") || "no frames"}`);
+  assert(last?.frame.case === "error", `the last frame must be an error frame, got ${names()}`);
   assertEqual(errorCodeName(last.frame.value.code), ctx.spec.expect.error_code, "error frame code");
   assertEqual(frames.filter((f) => f.frame.case === "error").length, 1, "number of error frames");
   assertEqual(await session.plugin.health(3000), "SERVING", "health afterwards");

@@ -1,5 +1,4 @@
 import { isAbsolute } from "node:path";
-import { POLYPLUG_MAGIC_COOKIE_KEY } from "polyplug";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, show } from "../../check-outcome.js";
 import { spawnUntilHandshake } from "../raw-connection.js";
@@ -7,7 +6,8 @@ import { spawnUntilHandshake } from "../raw-connection.js";
 /** Cookie missing or wrong: exactly go-plugin's three stderr lines, nothing on stdout, exit 1. */
 export const cookieRejected: CheckFunction = async (ctx) => {
   const cookie = ctx.spec.params.cookie;
-  const raw = await ctx.raw(typeof cookie === "string" ? { env: { [POLYPLUG_MAGIC_COOKIE_KEY]: cookie } } : { omit: [POLYPLUG_MAGIC_COOKIE_KEY] });
+  const key = ctx.settings.handshake.magicCookieKey;
+  const raw = await ctx.raw(typeof cookie === "string" ? { env: { [key]: cookie } } : { omit: [key] });
   const exit = await raw.waitExit(Number(ctx.spec.expect.within_ms ?? 5000));
   ctx.trace("exit", exit);
   ctx.trace("stderr", raw.stderr());

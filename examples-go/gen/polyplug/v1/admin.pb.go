@@ -201,6 +201,63 @@ func (SettingType) EnumDescriptor() ([]byte, []int) {
 	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{1}
 }
 
+// SignatureTrust says who vouches for an installed bundle.
+type SignatureTrust int32
+
+const (
+	// Not reported (an older gateway).
+	SignatureTrust_SIGNATURE_TRUST_UNSPECIFIED SignatureTrust = 0
+	// No signature came with the bundle.
+	SignatureTrust_SIGNATURE_TRUST_UNSIGNED SignatureTrust = 1
+	// A signature by a trusted key matched the bundle.
+	SignatureTrust_SIGNATURE_TRUST_TRUSTED SignatureTrust = 2
+	// A signature matched the bundle, but its key is not a trusted key.
+	SignatureTrust_SIGNATURE_TRUST_UNTRUSTED SignatureTrust = 3
+)
+
+// Enum value maps for SignatureTrust.
+var (
+	SignatureTrust_name = map[int32]string{
+		0: "SIGNATURE_TRUST_UNSPECIFIED",
+		1: "SIGNATURE_TRUST_UNSIGNED",
+		2: "SIGNATURE_TRUST_TRUSTED",
+		3: "SIGNATURE_TRUST_UNTRUSTED",
+	}
+	SignatureTrust_value = map[string]int32{
+		"SIGNATURE_TRUST_UNSPECIFIED": 0,
+		"SIGNATURE_TRUST_UNSIGNED":    1,
+		"SIGNATURE_TRUST_TRUSTED":     2,
+		"SIGNATURE_TRUST_UNTRUSTED":   3,
+	}
+)
+
+func (x SignatureTrust) Enum() *SignatureTrust {
+	p := new(SignatureTrust)
+	*p = x
+	return p
+}
+
+func (x SignatureTrust) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignatureTrust) Descriptor() protoreflect.EnumDescriptor {
+	return file_polyplug_v1_admin_proto_enumTypes[2].Descriptor()
+}
+
+func (SignatureTrust) Type() protoreflect.EnumType {
+	return &file_polyplug_v1_admin_proto_enumTypes[2]
+}
+
+func (x SignatureTrust) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignatureTrust.Descriptor instead.
+func (SignatureTrust) EnumDescriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
 // PluginError is the last failure of a plugin.
 type PluginError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -572,7 +629,17 @@ type PluginInfo struct {
 	// The settings schema from the manifest.
 	Settings []*SettingSpec `protobuf:"bytes,18,rep,name=settings,proto3" json:"settings,omitempty"`
 	// Per-hook call counts and durations since the gateway started.
-	Latency       []*HookLatency `protobuf:"bytes,19,rep,name=latency,proto3" json:"latency,omitempty"`
+	Latency []*HookLatency `protobuf:"bytes,19,rep,name=latency,proto3" json:"latency,omitempty"`
+	// The fail mode of each intercept subscription in the manifest.
+	FailModes []*TopicFailMode `protobuf:"bytes,20,rep,name=fail_modes,json=failModes,proto3" json:"fail_modes,omitempty"`
+	// Fail-closed topics whose events are being rejected right now because
+	// the plugin is enabled but not serving (starting, restarting, failed):
+	// non-empty means this plugin is blocking traffic.
+	BlockingTopics []string `protobuf:"bytes,21,rep,name=blocking_topics,json=blockingTopics,proto3" json:"blocking_topics,omitempty"`
+	// What the plugin was granted (its manifest's permissions, approved at
+	// install; plugins in the operator's --plugins folders are approved by
+	// being there). Since 0.2.
+	Permissions   *PluginPermissions `protobuf:"bytes,22,opt,name=permissions,proto3" json:"permissions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -740,6 +807,201 @@ func (x *PluginInfo) GetLatency() []*HookLatency {
 	return nil
 }
 
+func (x *PluginInfo) GetFailModes() []*TopicFailMode {
+	if x != nil {
+		return x.FailModes
+	}
+	return nil
+}
+
+func (x *PluginInfo) GetBlockingTopics() []string {
+	if x != nil {
+		return x.BlockingTopics
+	}
+	return nil
+}
+
+func (x *PluginInfo) GetPermissions() *PluginPermissions {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+// TopicFailMode is the fail mode of one subscribed topic of a plugin.
+type TopicFailMode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The manifest's subscription topic (or pattern).
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The mode that applies.
+	Mode FailMode `protobuf:"varint,2,opt,name=mode,proto3,enum=polyplug.v1.FailMode" json:"mode,omitempty"`
+	// Where it came from: "admin", "config", "config-default" or "manifest".
+	Source        string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicFailMode) Reset() {
+	*x = TopicFailMode{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicFailMode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicFailMode) ProtoMessage() {}
+
+func (x *TopicFailMode) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicFailMode.ProtoReflect.Descriptor instead.
+func (*TopicFailMode) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TopicFailMode) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *TopicFailMode) GetMode() FailMode {
+	if x != nil {
+		return x.Mode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+func (x *TopicFailMode) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// AdminSetFailModeRequest sets or removes one fail-mode override.
+type AdminSetFailModeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin.
+	PluginId string `protobuf:"bytes,1,opt,name=plugin_id,json=pluginId,proto3" json:"plugin_id,omitempty"`
+	// A topic or pattern ("prefix.*"); empty or "*": every topic.
+	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic.
+	Mode          FailMode `protobuf:"varint,3,opt,name=mode,proto3,enum=polyplug.v1.FailMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSetFailModeRequest) Reset() {
+	*x = AdminSetFailModeRequest{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSetFailModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSetFailModeRequest) ProtoMessage() {}
+
+func (x *AdminSetFailModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSetFailModeRequest.ProtoReflect.Descriptor instead.
+func (*AdminSetFailModeRequest) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AdminSetFailModeRequest) GetPluginId() string {
+	if x != nil {
+		return x.PluginId
+	}
+	return ""
+}
+
+func (x *AdminSetFailModeRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *AdminSetFailModeRequest) GetMode() FailMode {
+	if x != nil {
+		return x.Mode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+// AdminSetFailModeResponse is the plugin after the change.
+type AdminSetFailModeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plugin, with its fail_modes and blocking_topics.
+	Plugin        *PluginInfo `protobuf:"bytes,1,opt,name=plugin,proto3" json:"plugin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminSetFailModeResponse) Reset() {
+	*x = AdminSetFailModeResponse{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminSetFailModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminSetFailModeResponse) ProtoMessage() {}
+
+func (x *AdminSetFailModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminSetFailModeResponse.ProtoReflect.Descriptor instead.
+func (*AdminSetFailModeResponse) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AdminSetFailModeResponse) GetPlugin() *PluginInfo {
+	if x != nil {
+		return x.Plugin
+	}
+	return nil
+}
+
 // BrokenPlugin is a plugin folder the gateway could not load.
 type BrokenPlugin struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -755,7 +1017,7 @@ type BrokenPlugin struct {
 
 func (x *BrokenPlugin) Reset() {
 	*x = BrokenPlugin{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +1029,7 @@ func (x *BrokenPlugin) String() string {
 func (*BrokenPlugin) ProtoMessage() {}
 
 func (x *BrokenPlugin) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[5]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +1042,7 @@ func (x *BrokenPlugin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrokenPlugin.ProtoReflect.Descriptor instead.
 func (*BrokenPlugin) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BrokenPlugin) GetDir() string {
@@ -813,7 +1075,7 @@ type AdminGetStatusRequest struct {
 
 func (x *AdminGetStatusRequest) Reset() {
 	*x = AdminGetStatusRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +1087,7 @@ func (x *AdminGetStatusRequest) String() string {
 func (*AdminGetStatusRequest) ProtoMessage() {}
 
 func (x *AdminGetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[6]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +1100,7 @@ func (x *AdminGetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetStatusRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 // AdminGetStatusResponse is the gateway's status.
@@ -854,13 +1116,16 @@ type AdminGetStatusResponse struct {
 	Plugins []*PluginInfo `protobuf:"bytes,4,rep,name=plugins,proto3" json:"plugins,omitempty"`
 	// Plugin folders that could not be loaded.
 	BrokenPlugins []*BrokenPlugin `protobuf:"bytes,5,rep,name=broken_plugins,json=brokenPlugins,proto3" json:"broken_plugins,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The gateway's signature policy for installs: "require", "warn" or "off".
+	// Since 0.2.
+	SignaturePolicy string `protobuf:"bytes,6,opt,name=signature_policy,json=signaturePolicy,proto3" json:"signature_policy,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AdminGetStatusResponse) Reset() {
 	*x = AdminGetStatusResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +1137,7 @@ func (x *AdminGetStatusResponse) String() string {
 func (*AdminGetStatusResponse) ProtoMessage() {}
 
 func (x *AdminGetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[7]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +1150,7 @@ func (x *AdminGetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetStatusResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AdminGetStatusResponse) GetVersion() string {
@@ -923,6 +1188,13 @@ func (x *AdminGetStatusResponse) GetBrokenPlugins() []*BrokenPlugin {
 	return nil
 }
 
+func (x *AdminGetStatusResponse) GetSignaturePolicy() string {
+	if x != nil {
+		return x.SignaturePolicy
+	}
+	return ""
+}
+
 // AdminListPluginsRequest asks for every plugin.
 type AdminListPluginsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -932,7 +1204,7 @@ type AdminListPluginsRequest struct {
 
 func (x *AdminListPluginsRequest) Reset() {
 	*x = AdminListPluginsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1216,7 @@ func (x *AdminListPluginsRequest) String() string {
 func (*AdminListPluginsRequest) ProtoMessage() {}
 
 func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[8]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1229,7 @@ func (x *AdminListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 // AdminListPluginsResponse lists every plugin, by id.
@@ -971,7 +1243,7 @@ type AdminListPluginsResponse struct {
 
 func (x *AdminListPluginsResponse) Reset() {
 	*x = AdminListPluginsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1255,7 @@ func (x *AdminListPluginsResponse) String() string {
 func (*AdminListPluginsResponse) ProtoMessage() {}
 
 func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[9]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1268,7 @@ func (x *AdminListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdminListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1017,7 +1289,7 @@ type AdminGetPluginRequest struct {
 
 func (x *AdminGetPluginRequest) Reset() {
 	*x = AdminGetPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1301,7 @@ func (x *AdminGetPluginRequest) String() string {
 func (*AdminGetPluginRequest) ProtoMessage() {}
 
 func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[10]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1314,7 @@ func (x *AdminGetPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminGetPluginRequest) GetPluginId() string {
@@ -1063,7 +1335,7 @@ type AdminGetPluginResponse struct {
 
 func (x *AdminGetPluginResponse) Reset() {
 	*x = AdminGetPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1347,7 @@ func (x *AdminGetPluginResponse) String() string {
 func (*AdminGetPluginResponse) ProtoMessage() {}
 
 func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[11]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1360,7 @@ func (x *AdminGetPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminGetPluginResponse) GetPlugin() *PluginInfo {
@@ -1107,13 +1379,15 @@ type AdminInstallPluginRequest struct {
 	Signature []byte `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
 	// Refuse the bundle unless `signature` is valid and from a trusted key.
 	RequireSignature bool `protobuf:"varint,3,opt,name=require_signature,json=requireSignature,proto3" json:"require_signature,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The permissions the operator approved (see InstallPlugin). Since 0.2.
+	ApprovedPermissions *PluginPermissions `protobuf:"bytes,4,opt,name=approved_permissions,json=approvedPermissions,proto3" json:"approved_permissions,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *AdminInstallPluginRequest) Reset() {
 	*x = AdminInstallPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1399,7 @@ func (x *AdminInstallPluginRequest) String() string {
 func (*AdminInstallPluginRequest) ProtoMessage() {}
 
 func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[12]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1412,7 @@ func (x *AdminInstallPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AdminInstallPluginRequest) GetBundle() []byte {
@@ -1162,6 +1436,161 @@ func (x *AdminInstallPluginRequest) GetRequireSignature() bool {
 	return false
 }
 
+func (x *AdminInstallPluginRequest) GetApprovedPermissions() *PluginPermissions {
+	if x != nil {
+		return x.ApprovedPermissions
+	}
+	return nil
+}
+
+// PluginPermissions is what a plugin may use: its manifest's `permissions`,
+// shown to the operator at install and approved.
+type PluginPermissions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// GatewayAPI capabilities: "log", "config", "kv", "events", "cluster".
+	// A GatewayAPI call needing another one answers PERMISSION_DENIED.
+	Api []string `protobuf:"bytes,1,rep,name=api,proto3" json:"api,omitempty"`
+	// "none" (no network) or "host" (the host's network).
+	Network string `protobuf:"bytes,2,opt,name=network,proto3" json:"network,omitempty"`
+	// Absolute paths the plugin may read besides its own folder.
+	ReadPaths []string `protobuf:"bytes,3,rep,name=read_paths,json=readPaths,proto3" json:"read_paths,omitempty"`
+	// Resource limits asked for; unset fields mean the gateway's defaults.
+	Limits        *PluginResourceLimits `protobuf:"bytes,4,opt,name=limits,proto3" json:"limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginPermissions) Reset() {
+	*x = PluginPermissions{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginPermissions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginPermissions) ProtoMessage() {}
+
+func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginPermissions.ProtoReflect.Descriptor instead.
+func (*PluginPermissions) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PluginPermissions) GetApi() []string {
+	if x != nil {
+		return x.Api
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetReadPaths() []string {
+	if x != nil {
+		return x.ReadPaths
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetLimits() *PluginResourceLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+// PluginResourceLimits are resource limits asked for; 0 = the gateway's default.
+type PluginResourceLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Memory, MiB.
+	MemoryMib uint32 `protobuf:"varint,1,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	// CPU, percent of one core.
+	CpuPercent uint32 `protobuf:"varint,2,opt,name=cpu_percent,json=cpuPercent,proto3" json:"cpu_percent,omitempty"`
+	// Processes and threads at once.
+	Processes uint32 `protobuf:"varint,3,opt,name=processes,proto3" json:"processes,omitempty"`
+	// Open file descriptors per process.
+	OpenFiles     uint32 `protobuf:"varint,4,opt,name=open_files,json=openFiles,proto3" json:"open_files,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginResourceLimits) Reset() {
+	*x = PluginResourceLimits{}
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginResourceLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginResourceLimits) ProtoMessage() {}
+
+func (x *PluginResourceLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginResourceLimits.ProtoReflect.Descriptor instead.
+func (*PluginResourceLimits) Descriptor() ([]byte, []int) {
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *PluginResourceLimits) GetMemoryMib() uint32 {
+	if x != nil {
+		return x.MemoryMib
+	}
+	return 0
+}
+
+func (x *PluginResourceLimits) GetCpuPercent() uint32 {
+	if x != nil {
+		return x.CpuPercent
+	}
+	return 0
+}
+
+func (x *PluginResourceLimits) GetProcesses() uint32 {
+	if x != nil {
+		return x.Processes
+	}
+	return 0
+}
+
+func (x *PluginResourceLimits) GetOpenFiles() uint32 {
+	if x != nil {
+		return x.OpenFiles
+	}
+	return 0
+}
+
 // AdminInstallPluginResponse is the installed plugin.
 type AdminInstallPluginResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1174,14 +1603,20 @@ type AdminInstallPluginResponse struct {
 	// Whether a valid signature from a trusted key came with it.
 	Signed bool `protobuf:"varint,4,opt,name=signed,proto3" json:"signed,omitempty"`
 	// Id of the key that signed it, when signed.
-	KeyId         string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// Who vouches for the bundle; `key_id` names the key also when it is
+	// untrusted. Since 0.2.
+	SignatureTrust SignatureTrust `protobuf:"varint,6,opt,name=signature_trust,json=signatureTrust,proto3,enum=polyplug.v1.SignatureTrust" json:"signature_trust,omitempty"`
+	// What the operator should know about this install (e.g. "installed
+	// unsigned: signature policy is warn"). Since 0.2.
+	Warnings      []string `protobuf:"bytes,7,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AdminInstallPluginResponse) Reset() {
 	*x = AdminInstallPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1628,7 @@ func (x *AdminInstallPluginResponse) String() string {
 func (*AdminInstallPluginResponse) ProtoMessage() {}
 
 func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[13]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1641,7 @@ func (x *AdminInstallPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminInstallPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminInstallPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AdminInstallPluginResponse) GetPlugin() *PluginInfo {
@@ -1244,6 +1679,20 @@ func (x *AdminInstallPluginResponse) GetKeyId() string {
 	return ""
 }
 
+func (x *AdminInstallPluginResponse) GetSignatureTrust() SignatureTrust {
+	if x != nil {
+		return x.SignatureTrust
+	}
+	return SignatureTrust_SIGNATURE_TRUST_UNSPECIFIED
+}
+
+func (x *AdminInstallPluginResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
 // AdminEnablePluginRequest names the plugin to enable.
 type AdminEnablePluginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1255,7 +1704,7 @@ type AdminEnablePluginRequest struct {
 
 func (x *AdminEnablePluginRequest) Reset() {
 	*x = AdminEnablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1267,7 +1716,7 @@ func (x *AdminEnablePluginRequest) String() string {
 func (*AdminEnablePluginRequest) ProtoMessage() {}
 
 func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[14]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1280,7 +1729,7 @@ func (x *AdminEnablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AdminEnablePluginRequest) GetPluginId() string {
@@ -1301,7 +1750,7 @@ type AdminEnablePluginResponse struct {
 
 func (x *AdminEnablePluginResponse) Reset() {
 	*x = AdminEnablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1762,7 @@ func (x *AdminEnablePluginResponse) String() string {
 func (*AdminEnablePluginResponse) ProtoMessage() {}
 
 func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[15]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1775,7 @@ func (x *AdminEnablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminEnablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminEnablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AdminEnablePluginResponse) GetPlugin() *PluginInfo {
@@ -1347,7 +1796,7 @@ type AdminDisablePluginRequest struct {
 
 func (x *AdminDisablePluginRequest) Reset() {
 	*x = AdminDisablePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1808,7 @@ func (x *AdminDisablePluginRequest) String() string {
 func (*AdminDisablePluginRequest) ProtoMessage() {}
 
 func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[16]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1821,7 @@ func (x *AdminDisablePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminDisablePluginRequest) GetPluginId() string {
@@ -1393,7 +1842,7 @@ type AdminDisablePluginResponse struct {
 
 func (x *AdminDisablePluginResponse) Reset() {
 	*x = AdminDisablePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1405,7 +1854,7 @@ func (x *AdminDisablePluginResponse) String() string {
 func (*AdminDisablePluginResponse) ProtoMessage() {}
 
 func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[17]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1418,7 +1867,7 @@ func (x *AdminDisablePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminDisablePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminDisablePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminDisablePluginResponse) GetPlugin() *PluginInfo {
@@ -1439,7 +1888,7 @@ type AdminRestartPluginRequest struct {
 
 func (x *AdminRestartPluginRequest) Reset() {
 	*x = AdminRestartPluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1900,7 @@ func (x *AdminRestartPluginRequest) String() string {
 func (*AdminRestartPluginRequest) ProtoMessage() {}
 
 func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[18]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1913,7 @@ func (x *AdminRestartPluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminRestartPluginRequest) GetPluginId() string {
@@ -1485,7 +1934,7 @@ type AdminRestartPluginResponse struct {
 
 func (x *AdminRestartPluginResponse) Reset() {
 	*x = AdminRestartPluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1946,7 @@ func (x *AdminRestartPluginResponse) String() string {
 func (*AdminRestartPluginResponse) ProtoMessage() {}
 
 func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[19]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1959,7 @@ func (x *AdminRestartPluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRestartPluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRestartPluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminRestartPluginResponse) GetPlugin() *PluginInfo {
@@ -1531,7 +1980,7 @@ type AdminRemovePluginRequest struct {
 
 func (x *AdminRemovePluginRequest) Reset() {
 	*x = AdminRemovePluginRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +1992,7 @@ func (x *AdminRemovePluginRequest) String() string {
 func (*AdminRemovePluginRequest) ProtoMessage() {}
 
 func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[20]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +2005,7 @@ func (x *AdminRemovePluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginRequest.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AdminRemovePluginRequest) GetPluginId() string {
@@ -1577,7 +2026,7 @@ type AdminRemovePluginResponse struct {
 
 func (x *AdminRemovePluginResponse) Reset() {
 	*x = AdminRemovePluginResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +2038,7 @@ func (x *AdminRemovePluginResponse) String() string {
 func (*AdminRemovePluginResponse) ProtoMessage() {}
 
 func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[21]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +2051,7 @@ func (x *AdminRemovePluginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminRemovePluginResponse.ProtoReflect.Descriptor instead.
 func (*AdminRemovePluginResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AdminRemovePluginResponse) GetVersion() string {
@@ -1623,7 +2072,7 @@ type AdminGetConfigRequest struct {
 
 func (x *AdminGetConfigRequest) Reset() {
 	*x = AdminGetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +2084,7 @@ func (x *AdminGetConfigRequest) String() string {
 func (*AdminGetConfigRequest) ProtoMessage() {}
 
 func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[22]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +2097,7 @@ func (x *AdminGetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AdminGetConfigRequest) GetPluginId() string {
@@ -1671,7 +2120,7 @@ type AdminGetConfigResponse struct {
 
 func (x *AdminGetConfigResponse) Reset() {
 	*x = AdminGetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1683,7 +2132,7 @@ func (x *AdminGetConfigResponse) String() string {
 func (*AdminGetConfigResponse) ProtoMessage() {}
 
 func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[23]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1696,7 +2145,7 @@ func (x *AdminGetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdminGetConfigResponse) GetConfig() *structpb.Struct {
@@ -1730,7 +2179,7 @@ type AdminSetConfigRequest struct {
 
 func (x *AdminSetConfigRequest) Reset() {
 	*x = AdminSetConfigRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +2191,7 @@ func (x *AdminSetConfigRequest) String() string {
 func (*AdminSetConfigRequest) ProtoMessage() {}
 
 func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[24]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +2204,7 @@ func (x *AdminSetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigRequest.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminSetConfigRequest) GetPluginId() string {
@@ -1790,7 +2239,7 @@ type AdminSetConfigResponse struct {
 
 func (x *AdminSetConfigResponse) Reset() {
 	*x = AdminSetConfigResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +2251,7 @@ func (x *AdminSetConfigResponse) String() string {
 func (*AdminSetConfigResponse) ProtoMessage() {}
 
 func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[25]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +2264,7 @@ func (x *AdminSetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetConfigResponse.ProtoReflect.Descriptor instead.
 func (*AdminSetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AdminSetConfigResponse) GetConfig() *structpb.Struct {
@@ -1842,7 +2291,7 @@ type AdminStreamLogsRequest struct {
 
 func (x *AdminStreamLogsRequest) Reset() {
 	*x = AdminStreamLogsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +2303,7 @@ func (x *AdminStreamLogsRequest) String() string {
 func (*AdminStreamLogsRequest) ProtoMessage() {}
 
 func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[26]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +2316,7 @@ func (x *AdminStreamLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminStreamLogsRequest) GetPluginId() string {
@@ -1919,7 +2368,7 @@ type AdminStreamLogsResponse struct {
 
 func (x *AdminStreamLogsResponse) Reset() {
 	*x = AdminStreamLogsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2380,7 @@ func (x *AdminStreamLogsResponse) String() string {
 func (*AdminStreamLogsResponse) ProtoMessage() {}
 
 func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[27]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2393,7 @@ func (x *AdminStreamLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamLogsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamLogsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AdminStreamLogsResponse) GetTime() *timestamppb.Timestamp {
@@ -2000,7 +2449,7 @@ type AdminStreamEventsRequest struct {
 
 func (x *AdminStreamEventsRequest) Reset() {
 	*x = AdminStreamEventsRequest{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2461,7 @@ func (x *AdminStreamEventsRequest) String() string {
 func (*AdminStreamEventsRequest) ProtoMessage() {}
 
 func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[28]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2474,7 @@ func (x *AdminStreamEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsRequest.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsRequest) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AdminStreamEventsRequest) GetPluginId() string {
@@ -2057,7 +2506,7 @@ type AdminStreamEventsResponse struct {
 
 func (x *AdminStreamEventsResponse) Reset() {
 	*x = AdminStreamEventsResponse{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2518,7 @@ func (x *AdminStreamEventsResponse) String() string {
 func (*AdminStreamEventsResponse) ProtoMessage() {}
 
 func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[29]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2531,7 @@ func (x *AdminStreamEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminStreamEventsResponse.ProtoReflect.Descriptor instead.
 func (*AdminStreamEventsResponse) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AdminStreamEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2218,7 +2667,7 @@ type PluginStateChanged struct {
 
 func (x *PluginStateChanged) Reset() {
 	*x = PluginStateChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2679,7 @@ func (x *PluginStateChanged) String() string {
 func (*PluginStateChanged) ProtoMessage() {}
 
 func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[30]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2692,7 @@ func (x *PluginStateChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStateChanged.ProtoReflect.Descriptor instead.
 func (*PluginStateChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PluginStateChanged) GetPluginId() string {
@@ -2296,7 +2745,7 @@ type PluginInstalled struct {
 
 func (x *PluginInstalled) Reset() {
 	*x = PluginInstalled{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2757,7 @@ func (x *PluginInstalled) String() string {
 func (*PluginInstalled) ProtoMessage() {}
 
 func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[31]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2770,7 @@ func (x *PluginInstalled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInstalled.ProtoReflect.Descriptor instead.
 func (*PluginInstalled) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PluginInstalled) GetPluginId() string {
@@ -2358,7 +2807,7 @@ type PluginRemoved struct {
 
 func (x *PluginRemoved) Reset() {
 	*x = PluginRemoved{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2819,7 @@ func (x *PluginRemoved) String() string {
 func (*PluginRemoved) ProtoMessage() {}
 
 func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[32]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2832,7 @@ func (x *PluginRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRemoved.ProtoReflect.Descriptor instead.
 func (*PluginRemoved) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PluginRemoved) GetPluginId() string {
@@ -2413,7 +2862,7 @@ type PluginConfigChanged struct {
 
 func (x *PluginConfigChanged) Reset() {
 	*x = PluginConfigChanged{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2874,7 @@ func (x *PluginConfigChanged) String() string {
 func (*PluginConfigChanged) ProtoMessage() {}
 
 func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[33]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2887,7 @@ func (x *PluginConfigChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigChanged.ProtoReflect.Descriptor instead.
 func (*PluginConfigChanged) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PluginConfigChanged) GetPluginId() string {
@@ -2469,7 +2918,7 @@ type CommandConflict struct {
 
 func (x *CommandConflict) Reset() {
 	*x = CommandConflict{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2930,7 @@ func (x *CommandConflict) String() string {
 func (*CommandConflict) ProtoMessage() {}
 
 func (x *CommandConflict) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[34]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2943,7 @@ func (x *CommandConflict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandConflict.ProtoReflect.Descriptor instead.
 func (*CommandConflict) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CommandConflict) GetCommand() string {
@@ -2528,7 +2977,7 @@ type PluginPublishedEvent struct {
 
 func (x *PluginPublishedEvent) Reset() {
 	*x = PluginPublishedEvent{}
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2540,7 +2989,7 @@ func (x *PluginPublishedEvent) String() string {
 func (*PluginPublishedEvent) ProtoMessage() {}
 
 func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_polyplug_v1_admin_proto_msgTypes[35]
+	mi := &file_polyplug_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2553,7 +3002,7 @@ func (x *PluginPublishedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPublishedEvent.ProtoReflect.Descriptor instead.
 func (*PluginPublishedEvent) Descriptor() ([]byte, []int) {
-	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_polyplug_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PluginPublishedEvent) GetPluginId() string {
@@ -2588,7 +3037,7 @@ var File_polyplug_v1_admin_proto protoreflect.FileDescriptor
 
 const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x17polyplug/v1/admin.proto\x12\vpolyplug.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dpolyplug/v1/gateway_api.proto\x1a\x18polyplug/v1/plugin.proto\"g\n" +
+	"\x17polyplug/v1/admin.proto\x12\vpolyplug.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19polyplug/v1/gateway.proto\x1a\x1dpolyplug/v1/gateway_api.proto\x1a\x18polyplug/v1/plugin.proto\"g\n" +
 	"\vPluginError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
@@ -2614,7 +3063,7 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x03min\x18\b \x01(\x01H\x00R\x03min\x88\x01\x01\x12\x15\n" +
 	"\x03max\x18\t \x01(\x01H\x01R\x03max\x88\x01\x01B\x06\n" +
 	"\x04_minB\x06\n" +
-	"\x04_max\"\xf8\x05\n" +
+	"\x04_max\"\x9e\a\n" +
 	"\n" +
 	"PluginInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -2638,12 +3087,26 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\vhttp_routes\x18\x11 \x03(\v2\x16.polyplug.v1.HttpRouteR\n" +
 	"httpRoutes\x124\n" +
 	"\bsettings\x18\x12 \x03(\v2\x18.polyplug.v1.SettingSpecR\bsettings\x122\n" +
-	"\alatency\x18\x13 \x03(\v2\x18.polyplug.v1.HookLatencyR\alatency\"N\n" +
+	"\alatency\x18\x13 \x03(\v2\x18.polyplug.v1.HookLatencyR\alatency\x129\n" +
+	"\n" +
+	"fail_modes\x18\x14 \x03(\v2\x1a.polyplug.v1.TopicFailModeR\tfailModes\x12'\n" +
+	"\x0fblocking_topics\x18\x15 \x03(\tR\x0eblockingTopics\x12@\n" +
+	"\vpermissions\x18\x16 \x01(\v2\x1e.polyplug.v1.PluginPermissionsR\vpermissions\"h\n" +
+	"\rTopicFailMode\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12)\n" +
+	"\x04mode\x18\x02 \x01(\x0e2\x15.polyplug.v1.FailModeR\x04mode\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\"w\n" +
+	"\x17AdminSetFailModeRequest\x12\x1b\n" +
+	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\x12)\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x15.polyplug.v1.FailModeR\x04mode\"K\n" +
+	"\x18AdminSetFailModeResponse\x12/\n" +
+	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"N\n" +
 	"\fBrokenPlugin\x12\x10\n" +
 	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\"\x17\n" +
-	"\x15AdminGetStatusRequest\"\x81\x02\n" +
+	"\x15AdminGetStatusRequest\"\xac\x02\n" +
 	"\x16AdminGetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1d\n" +
 	"\n" +
@@ -2651,24 +3114,42 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x121\n" +
 	"\aplugins\x18\x04 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\x12@\n" +
-	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\"\x19\n" +
+	"\x0ebroken_plugins\x18\x05 \x03(\v2\x19.polyplug.v1.BrokenPluginR\rbrokenPlugins\x12)\n" +
+	"\x10signature_policy\x18\x06 \x01(\tR\x0fsignaturePolicy\"\x19\n" +
 	"\x17AdminListPluginsRequest\"M\n" +
 	"\x18AdminListPluginsResponse\x121\n" +
 	"\aplugins\x18\x01 \x03(\v2\x17.polyplug.v1.PluginInfoR\aplugins\"4\n" +
 	"\x15AdminGetPluginRequest\x12\x1b\n" +
 	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\"I\n" +
 	"\x16AdminGetPluginResponse\x12/\n" +
-	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"~\n" +
+	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\"\xd1\x01\n" +
 	"\x19AdminInstallPluginRequest\x12\x16\n" +
 	"\x06bundle\x18\x01 \x01(\fR\x06bundle\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\x12+\n" +
-	"\x11require_signature\x18\x03 \x01(\bR\x10requireSignature\"\xbf\x01\n" +
+	"\x11require_signature\x18\x03 \x01(\bR\x10requireSignature\x12Q\n" +
+	"\x14approved_permissions\x18\x04 \x01(\v2\x1e.polyplug.v1.PluginPermissionsR\x13approvedPermissions\"\x99\x01\n" +
+	"\x11PluginPermissions\x12\x10\n" +
+	"\x03api\x18\x01 \x03(\tR\x03api\x12\x18\n" +
+	"\anetwork\x18\x02 \x01(\tR\anetwork\x12\x1d\n" +
+	"\n" +
+	"read_paths\x18\x03 \x03(\tR\treadPaths\x129\n" +
+	"\x06limits\x18\x04 \x01(\v2!.polyplug.v1.PluginResourceLimitsR\x06limits\"\x93\x01\n" +
+	"\x14PluginResourceLimits\x12\x1d\n" +
+	"\n" +
+	"memory_mib\x18\x01 \x01(\rR\tmemoryMib\x12\x1f\n" +
+	"\vcpu_percent\x18\x02 \x01(\rR\n" +
+	"cpuPercent\x12\x1c\n" +
+	"\tprocesses\x18\x03 \x01(\rR\tprocesses\x12\x1d\n" +
+	"\n" +
+	"open_files\x18\x04 \x01(\rR\topenFiles\"\xa1\x02\n" +
 	"\x1aAdminInstallPluginResponse\x12/\n" +
 	"\x06plugin\x18\x01 \x01(\v2\x17.polyplug.v1.PluginInfoR\x06plugin\x12)\n" +
 	"\x10previous_version\x18\x02 \x01(\tR\x0fpreviousVersion\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x16\n" +
 	"\x06signed\x18\x04 \x01(\bR\x06signed\x12\x15\n" +
-	"\x06key_id\x18\x05 \x01(\tR\x05keyId\"7\n" +
+	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x12D\n" +
+	"\x0fsignature_trust\x18\x06 \x01(\x0e2\x1b.polyplug.v1.SignatureTrustR\x0esignatureTrust\x12\x1a\n" +
+	"\bwarnings\x18\a \x03(\tR\bwarnings\"7\n" +
 	"\x18AdminEnablePluginRequest\x12\x1b\n" +
 	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\"L\n" +
 	"\x19AdminEnablePluginResponse\x12/\n" +
@@ -2764,7 +3245,12 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\x13SETTING_TYPE_NUMBER\x10\x04\x12\x17\n" +
 	"\x13SETTING_TYPE_SELECT\x10\x05\x12\x17\n" +
 	"\x13SETTING_TYPE_SECRET\x10\x06\x12\x15\n" +
-	"\x11SETTING_TYPE_LIST\x10\a2\xdb\b\n" +
+	"\x11SETTING_TYPE_LIST\x10\a*\x8b\x01\n" +
+	"\x0eSignatureTrust\x12\x1f\n" +
+	"\x1bSIGNATURE_TRUST_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18SIGNATURE_TRUST_UNSIGNED\x10\x01\x12\x1b\n" +
+	"\x17SIGNATURE_TRUST_TRUSTED\x10\x02\x12\x1d\n" +
+	"\x19SIGNATURE_TRUST_UNTRUSTED\x10\x032\xb7\t\n" +
 	"\x05Admin\x12T\n" +
 	"\tGetStatus\x12\".polyplug.v1.AdminGetStatusRequest\x1a#.polyplug.v1.AdminGetStatusResponse\x12Z\n" +
 	"\vListPlugins\x12$.polyplug.v1.AdminListPluginsRequest\x1a%.polyplug.v1.AdminListPluginsResponse\x12T\n" +
@@ -2778,7 +3264,8 @@ const file_polyplug_v1_admin_proto_rawDesc = "" +
 	"\tSetConfig\x12\".polyplug.v1.AdminSetConfigRequest\x1a#.polyplug.v1.AdminSetConfigResponse\x12Y\n" +
 	"\n" +
 	"StreamLogs\x12#.polyplug.v1.AdminStreamLogsRequest\x1a$.polyplug.v1.AdminStreamLogsResponse0\x01\x12_\n" +
-	"\fStreamEvents\x12%.polyplug.v1.AdminStreamEventsRequest\x1a&.polyplug.v1.AdminStreamEventsResponse0\x01BEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
+	"\fStreamEvents\x12%.polyplug.v1.AdminStreamEventsRequest\x1a&.polyplug.v1.AdminStreamEventsResponse0\x01\x12Z\n" +
+	"\vSetFailMode\x12$.polyplug.v1.AdminSetFailModeRequest\x1a%.polyplug.v1.AdminSetFailModeResponseBEZCgithub.com/polyplug/polyplug/examples-go/gen/polyplug/v1;polyplugv1b\x06proto3"
 
 var (
 	file_polyplug_v1_admin_proto_rawDescOnce sync.Once
@@ -2792,125 +3279,142 @@ func file_polyplug_v1_admin_proto_rawDescGZIP() []byte {
 	return file_polyplug_v1_admin_proto_rawDescData
 }
 
-var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_polyplug_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_polyplug_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_polyplug_v1_admin_proto_goTypes = []any{
 	(PluginState)(0),                   // 0: polyplug.v1.PluginState
 	(SettingType)(0),                   // 1: polyplug.v1.SettingType
-	(*PluginError)(nil),                // 2: polyplug.v1.PluginError
-	(*HookLatency)(nil),                // 3: polyplug.v1.HookLatency
-	(*SettingOption)(nil),              // 4: polyplug.v1.SettingOption
-	(*SettingSpec)(nil),                // 5: polyplug.v1.SettingSpec
-	(*PluginInfo)(nil),                 // 6: polyplug.v1.PluginInfo
-	(*BrokenPlugin)(nil),               // 7: polyplug.v1.BrokenPlugin
-	(*AdminGetStatusRequest)(nil),      // 8: polyplug.v1.AdminGetStatusRequest
-	(*AdminGetStatusResponse)(nil),     // 9: polyplug.v1.AdminGetStatusResponse
-	(*AdminListPluginsRequest)(nil),    // 10: polyplug.v1.AdminListPluginsRequest
-	(*AdminListPluginsResponse)(nil),   // 11: polyplug.v1.AdminListPluginsResponse
-	(*AdminGetPluginRequest)(nil),      // 12: polyplug.v1.AdminGetPluginRequest
-	(*AdminGetPluginResponse)(nil),     // 13: polyplug.v1.AdminGetPluginResponse
-	(*AdminInstallPluginRequest)(nil),  // 14: polyplug.v1.AdminInstallPluginRequest
-	(*AdminInstallPluginResponse)(nil), // 15: polyplug.v1.AdminInstallPluginResponse
-	(*AdminEnablePluginRequest)(nil),   // 16: polyplug.v1.AdminEnablePluginRequest
-	(*AdminEnablePluginResponse)(nil),  // 17: polyplug.v1.AdminEnablePluginResponse
-	(*AdminDisablePluginRequest)(nil),  // 18: polyplug.v1.AdminDisablePluginRequest
-	(*AdminDisablePluginResponse)(nil), // 19: polyplug.v1.AdminDisablePluginResponse
-	(*AdminRestartPluginRequest)(nil),  // 20: polyplug.v1.AdminRestartPluginRequest
-	(*AdminRestartPluginResponse)(nil), // 21: polyplug.v1.AdminRestartPluginResponse
-	(*AdminRemovePluginRequest)(nil),   // 22: polyplug.v1.AdminRemovePluginRequest
-	(*AdminRemovePluginResponse)(nil),  // 23: polyplug.v1.AdminRemovePluginResponse
-	(*AdminGetConfigRequest)(nil),      // 24: polyplug.v1.AdminGetConfigRequest
-	(*AdminGetConfigResponse)(nil),     // 25: polyplug.v1.AdminGetConfigResponse
-	(*AdminSetConfigRequest)(nil),      // 26: polyplug.v1.AdminSetConfigRequest
-	(*AdminSetConfigResponse)(nil),     // 27: polyplug.v1.AdminSetConfigResponse
-	(*AdminStreamLogsRequest)(nil),     // 28: polyplug.v1.AdminStreamLogsRequest
-	(*AdminStreamLogsResponse)(nil),    // 29: polyplug.v1.AdminStreamLogsResponse
-	(*AdminStreamEventsRequest)(nil),   // 30: polyplug.v1.AdminStreamEventsRequest
-	(*AdminStreamEventsResponse)(nil),  // 31: polyplug.v1.AdminStreamEventsResponse
-	(*PluginStateChanged)(nil),         // 32: polyplug.v1.PluginStateChanged
-	(*PluginInstalled)(nil),            // 33: polyplug.v1.PluginInstalled
-	(*PluginRemoved)(nil),              // 34: polyplug.v1.PluginRemoved
-	(*PluginConfigChanged)(nil),        // 35: polyplug.v1.PluginConfigChanged
-	(*CommandConflict)(nil),            // 36: polyplug.v1.CommandConflict
-	(*PluginPublishedEvent)(nil),       // 37: polyplug.v1.PluginPublishedEvent
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(Hook)(0),                          // 39: polyplug.v1.Hook
-	(*structpb.Value)(nil),             // 40: google.protobuf.Value
-	(*CommandSpec)(nil),                // 41: polyplug.v1.CommandSpec
-	(*HttpRoute)(nil),                  // 42: polyplug.v1.HttpRoute
-	(*structpb.Struct)(nil),            // 43: google.protobuf.Struct
-	(LogLevel)(0),                      // 44: polyplug.v1.LogLevel
+	(SignatureTrust)(0),                // 2: polyplug.v1.SignatureTrust
+	(*PluginError)(nil),                // 3: polyplug.v1.PluginError
+	(*HookLatency)(nil),                // 4: polyplug.v1.HookLatency
+	(*SettingOption)(nil),              // 5: polyplug.v1.SettingOption
+	(*SettingSpec)(nil),                // 6: polyplug.v1.SettingSpec
+	(*PluginInfo)(nil),                 // 7: polyplug.v1.PluginInfo
+	(*TopicFailMode)(nil),              // 8: polyplug.v1.TopicFailMode
+	(*AdminSetFailModeRequest)(nil),    // 9: polyplug.v1.AdminSetFailModeRequest
+	(*AdminSetFailModeResponse)(nil),   // 10: polyplug.v1.AdminSetFailModeResponse
+	(*BrokenPlugin)(nil),               // 11: polyplug.v1.BrokenPlugin
+	(*AdminGetStatusRequest)(nil),      // 12: polyplug.v1.AdminGetStatusRequest
+	(*AdminGetStatusResponse)(nil),     // 13: polyplug.v1.AdminGetStatusResponse
+	(*AdminListPluginsRequest)(nil),    // 14: polyplug.v1.AdminListPluginsRequest
+	(*AdminListPluginsResponse)(nil),   // 15: polyplug.v1.AdminListPluginsResponse
+	(*AdminGetPluginRequest)(nil),      // 16: polyplug.v1.AdminGetPluginRequest
+	(*AdminGetPluginResponse)(nil),     // 17: polyplug.v1.AdminGetPluginResponse
+	(*AdminInstallPluginRequest)(nil),  // 18: polyplug.v1.AdminInstallPluginRequest
+	(*PluginPermissions)(nil),          // 19: polyplug.v1.PluginPermissions
+	(*PluginResourceLimits)(nil),       // 20: polyplug.v1.PluginResourceLimits
+	(*AdminInstallPluginResponse)(nil), // 21: polyplug.v1.AdminInstallPluginResponse
+	(*AdminEnablePluginRequest)(nil),   // 22: polyplug.v1.AdminEnablePluginRequest
+	(*AdminEnablePluginResponse)(nil),  // 23: polyplug.v1.AdminEnablePluginResponse
+	(*AdminDisablePluginRequest)(nil),  // 24: polyplug.v1.AdminDisablePluginRequest
+	(*AdminDisablePluginResponse)(nil), // 25: polyplug.v1.AdminDisablePluginResponse
+	(*AdminRestartPluginRequest)(nil),  // 26: polyplug.v1.AdminRestartPluginRequest
+	(*AdminRestartPluginResponse)(nil), // 27: polyplug.v1.AdminRestartPluginResponse
+	(*AdminRemovePluginRequest)(nil),   // 28: polyplug.v1.AdminRemovePluginRequest
+	(*AdminRemovePluginResponse)(nil),  // 29: polyplug.v1.AdminRemovePluginResponse
+	(*AdminGetConfigRequest)(nil),      // 30: polyplug.v1.AdminGetConfigRequest
+	(*AdminGetConfigResponse)(nil),     // 31: polyplug.v1.AdminGetConfigResponse
+	(*AdminSetConfigRequest)(nil),      // 32: polyplug.v1.AdminSetConfigRequest
+	(*AdminSetConfigResponse)(nil),     // 33: polyplug.v1.AdminSetConfigResponse
+	(*AdminStreamLogsRequest)(nil),     // 34: polyplug.v1.AdminStreamLogsRequest
+	(*AdminStreamLogsResponse)(nil),    // 35: polyplug.v1.AdminStreamLogsResponse
+	(*AdminStreamEventsRequest)(nil),   // 36: polyplug.v1.AdminStreamEventsRequest
+	(*AdminStreamEventsResponse)(nil),  // 37: polyplug.v1.AdminStreamEventsResponse
+	(*PluginStateChanged)(nil),         // 38: polyplug.v1.PluginStateChanged
+	(*PluginInstalled)(nil),            // 39: polyplug.v1.PluginInstalled
+	(*PluginRemoved)(nil),              // 40: polyplug.v1.PluginRemoved
+	(*PluginConfigChanged)(nil),        // 41: polyplug.v1.PluginConfigChanged
+	(*CommandConflict)(nil),            // 42: polyplug.v1.CommandConflict
+	(*PluginPublishedEvent)(nil),       // 43: polyplug.v1.PluginPublishedEvent
+	(*timestamppb.Timestamp)(nil),      // 44: google.protobuf.Timestamp
+	(Hook)(0),                          // 45: polyplug.v1.Hook
+	(*structpb.Value)(nil),             // 46: google.protobuf.Value
+	(*CommandSpec)(nil),                // 47: polyplug.v1.CommandSpec
+	(*HttpRoute)(nil),                  // 48: polyplug.v1.HttpRoute
+	(FailMode)(0),                      // 49: polyplug.v1.FailMode
+	(*structpb.Struct)(nil),            // 50: google.protobuf.Struct
+	(LogLevel)(0),                      // 51: polyplug.v1.LogLevel
 }
 var file_polyplug_v1_admin_proto_depIdxs = []int32{
-	38, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
-	39, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
+	44, // 0: polyplug.v1.PluginError.at:type_name -> google.protobuf.Timestamp
+	45, // 1: polyplug.v1.HookLatency.hook:type_name -> polyplug.v1.Hook
 	1,  // 2: polyplug.v1.SettingSpec.type:type_name -> polyplug.v1.SettingType
-	40, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
-	4,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
+	46, // 3: polyplug.v1.SettingSpec.default_value:type_name -> google.protobuf.Value
+	5,  // 4: polyplug.v1.SettingSpec.options:type_name -> polyplug.v1.SettingOption
 	0,  // 5: polyplug.v1.PluginInfo.state:type_name -> polyplug.v1.PluginState
-	2,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
-	38, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
-	39, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
-	41, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
-	42, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
-	5,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
-	3,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
-	38, // 13: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
-	6,  // 14: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	7,  // 15: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
-	6,  // 16: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
-	6,  // 17: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 18: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 19: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 20: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	6,  // 21: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
-	43, // 22: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
-	5,  // 23: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
-	43, // 24: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
-	43, // 25: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
-	44, // 26: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
-	38, // 27: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
-	44, // 28: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
-	43, // 29: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
-	38, // 30: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
-	32, // 31: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
-	33, // 32: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
-	34, // 33: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
-	35, // 34: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
-	36, // 35: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
-	37, // 36: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
-	0,  // 37: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
-	2,  // 38: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
-	43, // 39: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
-	8,  // 40: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
-	10, // 41: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
-	12, // 42: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
-	14, // 43: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
-	16, // 44: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
-	18, // 45: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
-	20, // 46: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
-	22, // 47: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
-	24, // 48: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
-	26, // 49: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
-	28, // 50: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
-	30, // 51: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
-	9,  // 52: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
-	11, // 53: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
-	13, // 54: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
-	15, // 55: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
-	17, // 56: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
-	19, // 57: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
-	21, // 58: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
-	23, // 59: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
-	25, // 60: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
-	27, // 61: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
-	29, // 62: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
-	31, // 63: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
-	52, // [52:64] is the sub-list for method output_type
-	40, // [40:52] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	3,  // 6: polyplug.v1.PluginInfo.last_error:type_name -> polyplug.v1.PluginError
+	44, // 7: polyplug.v1.PluginInfo.active_since:type_name -> google.protobuf.Timestamp
+	45, // 8: polyplug.v1.PluginInfo.implemented_hooks:type_name -> polyplug.v1.Hook
+	47, // 9: polyplug.v1.PluginInfo.commands:type_name -> polyplug.v1.CommandSpec
+	48, // 10: polyplug.v1.PluginInfo.http_routes:type_name -> polyplug.v1.HttpRoute
+	6,  // 11: polyplug.v1.PluginInfo.settings:type_name -> polyplug.v1.SettingSpec
+	4,  // 12: polyplug.v1.PluginInfo.latency:type_name -> polyplug.v1.HookLatency
+	8,  // 13: polyplug.v1.PluginInfo.fail_modes:type_name -> polyplug.v1.TopicFailMode
+	19, // 14: polyplug.v1.PluginInfo.permissions:type_name -> polyplug.v1.PluginPermissions
+	49, // 15: polyplug.v1.TopicFailMode.mode:type_name -> polyplug.v1.FailMode
+	49, // 16: polyplug.v1.AdminSetFailModeRequest.mode:type_name -> polyplug.v1.FailMode
+	7,  // 17: polyplug.v1.AdminSetFailModeResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	44, // 18: polyplug.v1.AdminGetStatusResponse.started_at:type_name -> google.protobuf.Timestamp
+	7,  // 19: polyplug.v1.AdminGetStatusResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	11, // 20: polyplug.v1.AdminGetStatusResponse.broken_plugins:type_name -> polyplug.v1.BrokenPlugin
+	7,  // 21: polyplug.v1.AdminListPluginsResponse.plugins:type_name -> polyplug.v1.PluginInfo
+	7,  // 22: polyplug.v1.AdminGetPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	19, // 23: polyplug.v1.AdminInstallPluginRequest.approved_permissions:type_name -> polyplug.v1.PluginPermissions
+	20, // 24: polyplug.v1.PluginPermissions.limits:type_name -> polyplug.v1.PluginResourceLimits
+	7,  // 25: polyplug.v1.AdminInstallPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	2,  // 26: polyplug.v1.AdminInstallPluginResponse.signature_trust:type_name -> polyplug.v1.SignatureTrust
+	7,  // 27: polyplug.v1.AdminEnablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	7,  // 28: polyplug.v1.AdminDisablePluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	7,  // 29: polyplug.v1.AdminRestartPluginResponse.plugin:type_name -> polyplug.v1.PluginInfo
+	50, // 30: polyplug.v1.AdminGetConfigResponse.config:type_name -> google.protobuf.Struct
+	6,  // 31: polyplug.v1.AdminGetConfigResponse.settings:type_name -> polyplug.v1.SettingSpec
+	50, // 32: polyplug.v1.AdminSetConfigRequest.config:type_name -> google.protobuf.Struct
+	50, // 33: polyplug.v1.AdminSetConfigResponse.config:type_name -> google.protobuf.Struct
+	51, // 34: polyplug.v1.AdminStreamLogsRequest.min_level:type_name -> polyplug.v1.LogLevel
+	44, // 35: polyplug.v1.AdminStreamLogsResponse.time:type_name -> google.protobuf.Timestamp
+	51, // 36: polyplug.v1.AdminStreamLogsResponse.level:type_name -> polyplug.v1.LogLevel
+	50, // 37: polyplug.v1.AdminStreamLogsResponse.fields:type_name -> google.protobuf.Struct
+	44, // 38: polyplug.v1.AdminStreamEventsResponse.time:type_name -> google.protobuf.Timestamp
+	38, // 39: polyplug.v1.AdminStreamEventsResponse.state_changed:type_name -> polyplug.v1.PluginStateChanged
+	39, // 40: polyplug.v1.AdminStreamEventsResponse.installed:type_name -> polyplug.v1.PluginInstalled
+	40, // 41: polyplug.v1.AdminStreamEventsResponse.removed:type_name -> polyplug.v1.PluginRemoved
+	41, // 42: polyplug.v1.AdminStreamEventsResponse.config_changed:type_name -> polyplug.v1.PluginConfigChanged
+	42, // 43: polyplug.v1.AdminStreamEventsResponse.command_conflict:type_name -> polyplug.v1.CommandConflict
+	43, // 44: polyplug.v1.AdminStreamEventsResponse.plugin_event:type_name -> polyplug.v1.PluginPublishedEvent
+	0,  // 45: polyplug.v1.PluginStateChanged.state:type_name -> polyplug.v1.PluginState
+	3,  // 46: polyplug.v1.PluginStateChanged.last_error:type_name -> polyplug.v1.PluginError
+	50, // 47: polyplug.v1.PluginPublishedEvent.payload:type_name -> google.protobuf.Struct
+	12, // 48: polyplug.v1.Admin.GetStatus:input_type -> polyplug.v1.AdminGetStatusRequest
+	14, // 49: polyplug.v1.Admin.ListPlugins:input_type -> polyplug.v1.AdminListPluginsRequest
+	16, // 50: polyplug.v1.Admin.GetPlugin:input_type -> polyplug.v1.AdminGetPluginRequest
+	18, // 51: polyplug.v1.Admin.InstallPlugin:input_type -> polyplug.v1.AdminInstallPluginRequest
+	22, // 52: polyplug.v1.Admin.EnablePlugin:input_type -> polyplug.v1.AdminEnablePluginRequest
+	24, // 53: polyplug.v1.Admin.DisablePlugin:input_type -> polyplug.v1.AdminDisablePluginRequest
+	26, // 54: polyplug.v1.Admin.RestartPlugin:input_type -> polyplug.v1.AdminRestartPluginRequest
+	28, // 55: polyplug.v1.Admin.RemovePlugin:input_type -> polyplug.v1.AdminRemovePluginRequest
+	30, // 56: polyplug.v1.Admin.GetConfig:input_type -> polyplug.v1.AdminGetConfigRequest
+	32, // 57: polyplug.v1.Admin.SetConfig:input_type -> polyplug.v1.AdminSetConfigRequest
+	34, // 58: polyplug.v1.Admin.StreamLogs:input_type -> polyplug.v1.AdminStreamLogsRequest
+	36, // 59: polyplug.v1.Admin.StreamEvents:input_type -> polyplug.v1.AdminStreamEventsRequest
+	9,  // 60: polyplug.v1.Admin.SetFailMode:input_type -> polyplug.v1.AdminSetFailModeRequest
+	13, // 61: polyplug.v1.Admin.GetStatus:output_type -> polyplug.v1.AdminGetStatusResponse
+	15, // 62: polyplug.v1.Admin.ListPlugins:output_type -> polyplug.v1.AdminListPluginsResponse
+	17, // 63: polyplug.v1.Admin.GetPlugin:output_type -> polyplug.v1.AdminGetPluginResponse
+	21, // 64: polyplug.v1.Admin.InstallPlugin:output_type -> polyplug.v1.AdminInstallPluginResponse
+	23, // 65: polyplug.v1.Admin.EnablePlugin:output_type -> polyplug.v1.AdminEnablePluginResponse
+	25, // 66: polyplug.v1.Admin.DisablePlugin:output_type -> polyplug.v1.AdminDisablePluginResponse
+	27, // 67: polyplug.v1.Admin.RestartPlugin:output_type -> polyplug.v1.AdminRestartPluginResponse
+	29, // 68: polyplug.v1.Admin.RemovePlugin:output_type -> polyplug.v1.AdminRemovePluginResponse
+	31, // 69: polyplug.v1.Admin.GetConfig:output_type -> polyplug.v1.AdminGetConfigResponse
+	33, // 70: polyplug.v1.Admin.SetConfig:output_type -> polyplug.v1.AdminSetConfigResponse
+	35, // 71: polyplug.v1.Admin.StreamLogs:output_type -> polyplug.v1.AdminStreamLogsResponse
+	37, // 72: polyplug.v1.Admin.StreamEvents:output_type -> polyplug.v1.AdminStreamEventsResponse
+	10, // 73: polyplug.v1.Admin.SetFailMode:output_type -> polyplug.v1.AdminSetFailModeResponse
+	61, // [61:74] is the sub-list for method output_type
+	48, // [48:61] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_admin_proto_init() }
@@ -2918,10 +3422,11 @@ func file_polyplug_v1_admin_proto_init() {
 	if File_polyplug_v1_admin_proto != nil {
 		return
 	}
+	file_polyplug_v1_gateway_proto_init()
 	file_polyplug_v1_gateway_api_proto_init()
 	file_polyplug_v1_plugin_proto_init()
 	file_polyplug_v1_admin_proto_msgTypes[3].OneofWrappers = []any{}
-	file_polyplug_v1_admin_proto_msgTypes[29].OneofWrappers = []any{
+	file_polyplug_v1_admin_proto_msgTypes[34].OneofWrappers = []any{
 		(*AdminStreamEventsResponse_StateChanged)(nil),
 		(*AdminStreamEventsResponse_Installed)(nil),
 		(*AdminStreamEventsResponse_Removed)(nil),
@@ -2934,8 +3439,8 @@ func file_polyplug_v1_admin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_admin_proto_rawDesc), len(file_polyplug_v1_admin_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   36,
+			NumEnums:      3,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

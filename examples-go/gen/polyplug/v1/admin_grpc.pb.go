@@ -62,6 +62,7 @@ const (
 	Admin_SetConfig_FullMethodName     = "/polyplug.v1.Admin/SetConfig"
 	Admin_StreamLogs_FullMethodName    = "/polyplug.v1.Admin/StreamLogs"
 	Admin_StreamEvents_FullMethodName  = "/polyplug.v1.Admin/StreamEvents"
+	Admin_SetFailMode_FullMethodName   = "/polyplug.v1.Admin/SetFailMode"
 )
 
 // AdminClient is the client API for Admin service.
@@ -96,10 +97,25 @@ type AdminClient interface {
 	// `<data dir>/trusted-keys`. A signature that does not match is always
 	// refused. With require_signature, a bundle without a valid signature from
 	// a trusted key is refused too. Either way before anything is unpacked.
+	// The gateway's own signature policy (serve config `signatures`: require,
+	// warn, off; default require) applies on top: with `require`, unsigned
+	// bundles and bundles signed by an untrusted key are refused whatever
+	// require_signature says. A signature that does not match the bundle is
+	// refused whatever the key.
+	//
+	// Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+	// network, read-only paths, resource limits) must be within
+	// `approved_permissions`, which the client shows the operator and sends
+	// once approved. Without approved_permissions the gateway approves what the
+	// installed version was already granted (an upgrade asking no more) or,
+	// for a first install, the default grant (api: log, config; network none;
+	// no extra paths; the gateway's limits).
 	//
 	// Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
 	// manifest or a broken one: the message names the file and field),
-	// PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+	// PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+	// the manifest asks for permissions that were not approved: the message
+	// lists them),
 	// RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
 	// limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
 	// or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -156,6 +172,12 @@ type AdminClient interface {
 	// publish (GatewayAPI.PublishEvent, whatever their audience). There is no
 	// replay of past events.
 	StreamEvents(ctx context.Context, in *AdminStreamEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[AdminStreamEventsResponse], error)
+	// Sets the operator's fail mode of a plugin for a topic (or every topic),
+	// overriding the serve config and the manifest's suggestion; FAIL_MODE_
+	// UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+	// effect for the next intercept call. NOT_FOUND for an unknown plugin,
+	// INVALID_ARGUMENT for a malformed topic.
+	SetFailMode(ctx context.Context, in *AdminSetFailModeRequest, opts ...grpc.CallOption) (*AdminSetFailModeResponse, error)
 }
 
 type adminClient struct {
@@ -304,6 +326,16 @@ func (c *adminClient) StreamEvents(ctx context.Context, in *AdminStreamEventsReq
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Admin_StreamEventsClient = grpc.ServerStreamingClient[AdminStreamEventsResponse]
 
+func (c *adminClient) SetFailMode(ctx context.Context, in *AdminSetFailModeRequest, opts ...grpc.CallOption) (*AdminSetFailModeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdminSetFailModeResponse)
+	err := c.cc.Invoke(ctx, Admin_SetFailMode_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -336,10 +368,25 @@ type AdminServer interface {
 	// `<data dir>/trusted-keys`. A signature that does not match is always
 	// refused. With require_signature, a bundle without a valid signature from
 	// a trusted key is refused too. Either way before anything is unpacked.
+	// The gateway's own signature policy (serve config `signatures`: require,
+	// warn, off; default require) applies on top: with `require`, unsigned
+	// bundles and bundles signed by an untrusted key are refused whatever
+	// require_signature says. A signature that does not match the bundle is
+	// refused whatever the key.
+	//
+	// Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+	// network, read-only paths, resource limits) must be within
+	// `approved_permissions`, which the client shows the operator and sends
+	// once approved. Without approved_permissions the gateway approves what the
+	// installed version was already granted (an upgrade asking no more) or,
+	// for a first install, the default grant (api: log, config; network none;
+	// no extra paths; the gateway's limits).
 	//
 	// Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
 	// manifest or a broken one: the message names the file and field),
-	// PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+	// PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+	// the manifest asks for permissions that were not approved: the message
+	// lists them),
 	// RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
 	// limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
 	// or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -396,6 +443,12 @@ type AdminServer interface {
 	// publish (GatewayAPI.PublishEvent, whatever their audience). There is no
 	// replay of past events.
 	StreamEvents(*AdminStreamEventsRequest, grpc.ServerStreamingServer[AdminStreamEventsResponse]) error
+	// Sets the operator's fail mode of a plugin for a topic (or every topic),
+	// overriding the serve config and the manifest's suggestion; FAIL_MODE_
+	// UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+	// effect for the next intercept call. NOT_FOUND for an unknown plugin,
+	// INVALID_ARGUMENT for a malformed topic.
+	SetFailMode(context.Context, *AdminSetFailModeRequest) (*AdminSetFailModeResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -441,6 +494,9 @@ func (UnimplementedAdminServer) StreamLogs(*AdminStreamLogsRequest, grpc.ServerS
 }
 func (UnimplementedAdminServer) StreamEvents(*AdminStreamEventsRequest, grpc.ServerStreamingServer[AdminStreamEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method StreamEvents not implemented")
+}
+func (UnimplementedAdminServer) SetFailMode(context.Context, *AdminSetFailModeRequest) (*AdminSetFailModeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetFailMode not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -665,6 +721,24 @@ func _Admin_StreamEvents_Handler(srv interface{}, stream grpc.ServerStream) erro
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Admin_StreamEventsServer = grpc.ServerStreamingServer[AdminStreamEventsResponse]
 
+func _Admin_SetFailMode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdminSetFailModeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetFailMode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetFailMode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetFailMode(ctx, req.(*AdminSetFailModeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -711,6 +785,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetConfig",
 			Handler:    _Admin_SetConfig_Handler,
+		},
+		{
+			MethodName: "SetFailMode",
+			Handler:    _Admin_SetFailMode_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

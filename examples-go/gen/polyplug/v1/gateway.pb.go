@@ -129,6 +129,61 @@ func (ChainStepOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_polyplug_v1_gateway_proto_rawDescGZIP(), []int{0}
 }
 
+// FailMode is what an intercept chain does when a plugin fails or is not
+// available: let the event through unchanged, or reject it naming the
+// plugin. It is the operator's decision (gateway configuration).
+type FailMode int32
+
+const (
+	// Never sent.
+	FailMode_FAIL_MODE_UNSPECIFIED FailMode = 0
+	// The chain goes on with the unchanged payload (step FAILED_OPEN).
+	FailMode_FAIL_MODE_OPEN FailMode = 1
+	// The event is rejected (step FAILED_CLOSED).
+	FailMode_FAIL_MODE_CLOSED FailMode = 2
+)
+
+// Enum value maps for FailMode.
+var (
+	FailMode_name = map[int32]string{
+		0: "FAIL_MODE_UNSPECIFIED",
+		1: "FAIL_MODE_OPEN",
+		2: "FAIL_MODE_CLOSED",
+	}
+	FailMode_value = map[string]int32{
+		"FAIL_MODE_UNSPECIFIED": 0,
+		"FAIL_MODE_OPEN":        1,
+		"FAIL_MODE_CLOSED":      2,
+	}
+)
+
+func (x FailMode) Enum() *FailMode {
+	p := new(FailMode)
+	*p = x
+	return p
+}
+
+func (x FailMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FailMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_polyplug_v1_gateway_proto_enumTypes[1].Descriptor()
+}
+
+func (FailMode) Type() protoreflect.EnumType {
+	return &file_polyplug_v1_gateway_proto_enumTypes[1]
+}
+
+func (x FailMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FailMode.Descriptor instead.
+func (FailMode) EnumDescriptor() ([]byte, []int) {
+	return file_polyplug_v1_gateway_proto_rawDescGZIP(), []int{1}
+}
+
 // GatewayInterceptRequest is an event about to happen.
 type GatewayInterceptRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -410,9 +465,20 @@ type ChainStep struct {
 	DurationMs float64 `protobuf:"fixed64,3,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	// For the failure outcomes: what went wrong. error.details["gateway_code"]
 	// holds the gateway's own code (e.g. "plugin_exited"). Unset otherwise.
-	Error         *Error `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// A plugin that was not active when its step came (starting, restarting,
+	// parked in failed, disabled mid-chain) fails with ERROR_CODE_UNAVAILABLE
+	// and a message naming it and its state.
+	Error *Error `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// The fail mode that applied to this plugin and topic (for every step,
+	// failed or not).
+	FailMode FailMode `protobuf:"varint,5,opt,name=fail_mode,json=failMode,proto3,enum=polyplug.v1.FailMode" json:"fail_mode,omitempty"`
+	// Where fail_mode came from: "admin" (Admin SetFailMode), "config" (the
+	// serve config's failurePolicy.plugins), "config-default"
+	// (failurePolicy.default) or "manifest" (the plugin's onFailure
+	// suggestion, used only when the operator set nothing).
+	FailModeSource string `protobuf:"bytes,6,opt,name=fail_mode_source,json=failModeSource,proto3" json:"fail_mode_source,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ChainStep) Reset() {
@@ -471,6 +537,20 @@ func (x *ChainStep) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *ChainStep) GetFailMode() FailMode {
+	if x != nil {
+		return x.FailMode
+	}
+	return FailMode_FAIL_MODE_UNSPECIFIED
+}
+
+func (x *ChainStep) GetFailModeSource() string {
+	if x != nil {
+		return x.FailModeSource
+	}
+	return ""
 }
 
 // GatewayNotifyRequest is an event that happened.
@@ -829,13 +909,15 @@ const file_polyplug_v1_gateway_proto_rawDesc = "" +
 	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
 	"\x04code\x18\x03 \x01(\tR\x04code\x12\x18\n" +
-	"\afailure\x18\x04 \x01(\bR\afailure\"\xac\x01\n" +
+	"\afailure\x18\x04 \x01(\bR\afailure\"\x8a\x02\n" +
 	"\tChainStep\x12\x1b\n" +
 	"\tplugin_id\x18\x01 \x01(\tR\bpluginId\x127\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2\x1d.polyplug.v1.ChainStepOutcomeR\aoutcome\x12\x1f\n" +
 	"\vduration_ms\x18\x03 \x01(\x01R\n" +
 	"durationMs\x12(\n" +
-	"\x05error\x18\x04 \x01(\v2\x12.polyplug.v1.ErrorR\x05error\"\xaa\x02\n" +
+	"\x05error\x18\x04 \x01(\v2\x12.polyplug.v1.ErrorR\x05error\x122\n" +
+	"\tfail_mode\x18\x05 \x01(\x0e2\x15.polyplug.v1.FailModeR\bfailMode\x12(\n" +
+	"\x10fail_mode_source\x18\x06 \x01(\tR\x0efailModeSource\"\xaa\x02\n" +
 	"\x14GatewayNotifyRequest\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x121\n" +
 	"\apayload\x18\x02 \x01(\v2\x17.google.protobuf.StructR\apayload\x12\x1d\n" +
@@ -878,7 +960,11 @@ const file_polyplug_v1_gateway_proto_rawDesc = "" +
 	"\x19CHAIN_STEP_OUTCOME_MODIFY\x10\x02\x12\x1d\n" +
 	"\x19CHAIN_STEP_OUTCOME_REJECT\x10\x03\x12\"\n" +
 	"\x1eCHAIN_STEP_OUTCOME_FAILED_OPEN\x10\x04\x12$\n" +
-	" CHAIN_STEP_OUTCOME_FAILED_CLOSED\x10\x052\x9d\x02\n" +
+	" CHAIN_STEP_OUTCOME_FAILED_CLOSED\x10\x05*O\n" +
+	"\bFailMode\x12\x19\n" +
+	"\x15FAIL_MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eFAIL_MODE_OPEN\x10\x01\x12\x14\n" +
+	"\x10FAIL_MODE_CLOSED\x10\x022\x9d\x02\n" +
 	"\aGateway\x12X\n" +
 	"\tIntercept\x12$.polyplug.v1.GatewayInterceptRequest\x1a%.polyplug.v1.GatewayInterceptResponse\x12O\n" +
 	"\x06Notify\x12!.polyplug.v1.GatewayNotifyRequest\x1a\".polyplug.v1.GatewayNotifyResponse\x12g\n" +
@@ -896,47 +982,49 @@ func file_polyplug_v1_gateway_proto_rawDescGZIP() []byte {
 	return file_polyplug_v1_gateway_proto_rawDescData
 }
 
-var file_polyplug_v1_gateway_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_polyplug_v1_gateway_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_polyplug_v1_gateway_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_polyplug_v1_gateway_proto_goTypes = []any{
 	(ChainStepOutcome)(0),                 // 0: polyplug.v1.ChainStepOutcome
-	(*GatewayInterceptRequest)(nil),       // 1: polyplug.v1.GatewayInterceptRequest
-	(*GatewayInterceptResponse)(nil),      // 2: polyplug.v1.GatewayInterceptResponse
-	(*InterceptRejection)(nil),            // 3: polyplug.v1.InterceptRejection
-	(*ChainStep)(nil),                     // 4: polyplug.v1.ChainStep
-	(*GatewayNotifyRequest)(nil),          // 5: polyplug.v1.GatewayNotifyRequest
-	(*GatewayNotifyResponse)(nil),         // 6: polyplug.v1.GatewayNotifyResponse
-	(*GatewayExecuteCommandRequest)(nil),  // 7: polyplug.v1.GatewayExecuteCommandRequest
-	(*GatewayExecuteCommandResponse)(nil), // 8: polyplug.v1.GatewayExecuteCommandResponse
-	nil,                                   // 9: polyplug.v1.GatewayInterceptRequest.MetadataEntry
-	nil,                                   // 10: polyplug.v1.GatewayNotifyRequest.MetadataEntry
-	nil,                                   // 11: polyplug.v1.GatewayExecuteCommandRequest.MetadataEntry
-	(*structpb.Struct)(nil),               // 12: google.protobuf.Struct
-	(*Error)(nil),                         // 13: polyplug.v1.Error
+	(FailMode)(0),                         // 1: polyplug.v1.FailMode
+	(*GatewayInterceptRequest)(nil),       // 2: polyplug.v1.GatewayInterceptRequest
+	(*GatewayInterceptResponse)(nil),      // 3: polyplug.v1.GatewayInterceptResponse
+	(*InterceptRejection)(nil),            // 4: polyplug.v1.InterceptRejection
+	(*ChainStep)(nil),                     // 5: polyplug.v1.ChainStep
+	(*GatewayNotifyRequest)(nil),          // 6: polyplug.v1.GatewayNotifyRequest
+	(*GatewayNotifyResponse)(nil),         // 7: polyplug.v1.GatewayNotifyResponse
+	(*GatewayExecuteCommandRequest)(nil),  // 8: polyplug.v1.GatewayExecuteCommandRequest
+	(*GatewayExecuteCommandResponse)(nil), // 9: polyplug.v1.GatewayExecuteCommandResponse
+	nil,                                   // 10: polyplug.v1.GatewayInterceptRequest.MetadataEntry
+	nil,                                   // 11: polyplug.v1.GatewayNotifyRequest.MetadataEntry
+	nil,                                   // 12: polyplug.v1.GatewayExecuteCommandRequest.MetadataEntry
+	(*structpb.Struct)(nil),               // 13: google.protobuf.Struct
+	(*Error)(nil),                         // 14: polyplug.v1.Error
 }
 var file_polyplug_v1_gateway_proto_depIdxs = []int32{
-	12, // 0: polyplug.v1.GatewayInterceptRequest.payload:type_name -> google.protobuf.Struct
-	9,  // 1: polyplug.v1.GatewayInterceptRequest.metadata:type_name -> polyplug.v1.GatewayInterceptRequest.MetadataEntry
-	12, // 2: polyplug.v1.GatewayInterceptResponse.payload:type_name -> google.protobuf.Struct
-	3,  // 3: polyplug.v1.GatewayInterceptResponse.rejection:type_name -> polyplug.v1.InterceptRejection
-	4,  // 4: polyplug.v1.GatewayInterceptResponse.steps:type_name -> polyplug.v1.ChainStep
+	13, // 0: polyplug.v1.GatewayInterceptRequest.payload:type_name -> google.protobuf.Struct
+	10, // 1: polyplug.v1.GatewayInterceptRequest.metadata:type_name -> polyplug.v1.GatewayInterceptRequest.MetadataEntry
+	13, // 2: polyplug.v1.GatewayInterceptResponse.payload:type_name -> google.protobuf.Struct
+	4,  // 3: polyplug.v1.GatewayInterceptResponse.rejection:type_name -> polyplug.v1.InterceptRejection
+	5,  // 4: polyplug.v1.GatewayInterceptResponse.steps:type_name -> polyplug.v1.ChainStep
 	0,  // 5: polyplug.v1.ChainStep.outcome:type_name -> polyplug.v1.ChainStepOutcome
-	13, // 6: polyplug.v1.ChainStep.error:type_name -> polyplug.v1.Error
-	12, // 7: polyplug.v1.GatewayNotifyRequest.payload:type_name -> google.protobuf.Struct
-	10, // 8: polyplug.v1.GatewayNotifyRequest.metadata:type_name -> polyplug.v1.GatewayNotifyRequest.MetadataEntry
-	11, // 9: polyplug.v1.GatewayExecuteCommandRequest.metadata:type_name -> polyplug.v1.GatewayExecuteCommandRequest.MetadataEntry
-	12, // 10: polyplug.v1.GatewayExecuteCommandResponse.data:type_name -> google.protobuf.Struct
-	1,  // 11: polyplug.v1.Gateway.Intercept:input_type -> polyplug.v1.GatewayInterceptRequest
-	5,  // 12: polyplug.v1.Gateway.Notify:input_type -> polyplug.v1.GatewayNotifyRequest
-	7,  // 13: polyplug.v1.Gateway.ExecuteCommand:input_type -> polyplug.v1.GatewayExecuteCommandRequest
-	2,  // 14: polyplug.v1.Gateway.Intercept:output_type -> polyplug.v1.GatewayInterceptResponse
-	6,  // 15: polyplug.v1.Gateway.Notify:output_type -> polyplug.v1.GatewayNotifyResponse
-	8,  // 16: polyplug.v1.Gateway.ExecuteCommand:output_type -> polyplug.v1.GatewayExecuteCommandResponse
-	14, // [14:17] is the sub-list for method output_type
-	11, // [11:14] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	14, // 6: polyplug.v1.ChainStep.error:type_name -> polyplug.v1.Error
+	1,  // 7: polyplug.v1.ChainStep.fail_mode:type_name -> polyplug.v1.FailMode
+	13, // 8: polyplug.v1.GatewayNotifyRequest.payload:type_name -> google.protobuf.Struct
+	11, // 9: polyplug.v1.GatewayNotifyRequest.metadata:type_name -> polyplug.v1.GatewayNotifyRequest.MetadataEntry
+	12, // 10: polyplug.v1.GatewayExecuteCommandRequest.metadata:type_name -> polyplug.v1.GatewayExecuteCommandRequest.MetadataEntry
+	13, // 11: polyplug.v1.GatewayExecuteCommandResponse.data:type_name -> google.protobuf.Struct
+	2,  // 12: polyplug.v1.Gateway.Intercept:input_type -> polyplug.v1.GatewayInterceptRequest
+	6,  // 13: polyplug.v1.Gateway.Notify:input_type -> polyplug.v1.GatewayNotifyRequest
+	8,  // 14: polyplug.v1.Gateway.ExecuteCommand:input_type -> polyplug.v1.GatewayExecuteCommandRequest
+	3,  // 15: polyplug.v1.Gateway.Intercept:output_type -> polyplug.v1.GatewayInterceptResponse
+	7,  // 16: polyplug.v1.Gateway.Notify:output_type -> polyplug.v1.GatewayNotifyResponse
+	9,  // 17: polyplug.v1.Gateway.ExecuteCommand:output_type -> polyplug.v1.GatewayExecuteCommandResponse
+	15, // [15:18] is the sub-list for method output_type
+	12, // [12:15] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_polyplug_v1_gateway_proto_init() }
@@ -950,7 +1038,7 @@ func file_polyplug_v1_gateway_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_polyplug_v1_gateway_proto_rawDesc), len(file_polyplug_v1_gateway_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -109,6 +109,9 @@ def serve(config: ServeConfig) -> NoReturn:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     _install_default_logging()
+    # Record the parent now, not after the handshake: a host dying right after reading the
+    # line would otherwise already be gone, and the re-parented plugin would never notice.
+    watch_parent(stop.set)
     version = negotiate_version(
         config.handshake.protocol_versions, os.environ.get("PLUGIN_PROTOCOL_VERSIONS")
     )
@@ -155,7 +158,6 @@ def serve(config: ServeConfig) -> NoReturn:
     _announce(version, endpoint, mtls)
 
     capture_stdio(hub)
-    watch_parent(stop.set)
     while not stop.wait(1.0):
         pass
     _shutdown(config, server, broker, proxy)

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { createGrpcClient, serverCredentials, waitForConnection, type MutualTls } from "./channel.js";
+import { createGrpcClient, MAX_MESSAGE_BYTES, serverCredentials, waitForConnection, type MutualTls } from "./channel.js";
 import { ConnInfoSchema, type ConnInfo } from "../gen/plugin/grpc_broker_pb.js";
 import type { RpcCallContext } from "../rpc/server.js";
 import { AsyncQueue } from "../async-queue.js";
@@ -10,8 +10,8 @@ import { bindPluginServer, type ListenerConfig } from "./listener.js";
 
 /** go-plugin's wait for a ConnInfo before a dial fails. */
 export const BROKER_DIAL_WAIT_MS = 5000;
-/** Largest gRPC message on every plugin connection, both directions (16 MiB). */
-export const MAX_GRPC_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Largest gRPC message on every plugin connection, both directions (16 MiB): the host's one constant. */
+export const MAX_GRPC_MESSAGE_BYTES = MAX_MESSAGE_BYTES;
 
 /**
  * The plugin side of go-plugin's gRPC broker. The host opens `StartStream`; ConnInfos

@@ -17,8 +17,12 @@ export interface MutualTls {
   readonly peerCertPem: string;
 }
 
-/** Largest message the host accepts from a plugin by default (Terraform's figure). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest gRPC message on every plugin connection, both directions (main and brokered):
+ * the contract's limit (proto/README §1, 16 MiB). A bigger answer from a plugin fails the
+ * call with resource_exhausted instead of being buffered.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** The grpc-js target string for a listen address. */
 export function grpcTarget(listen: ListenAddress): string {
@@ -38,7 +42,7 @@ export function serverCredentials(tls: MutualTls | undefined): grpc.ServerCreden
 }
 
 /** Opens a gRPC client (one HTTP/2 connection) to a plugin or brokered address. */
-export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefined, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): grpc.Client {
+export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefined, maxMessageBytes = MAX_MESSAGE_BYTES): grpc.Client {
   const options: grpc.ChannelOptions = {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,

@@ -44,6 +44,7 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
   const env = options.env ?? process.env;
   const handshake = options.handshake ?? POLYPLUG_HANDSHAKE;
   const log = options.logger;
+  const parent = process.ppid; // recorded at start (§6), watched after the handshake
   installStdoutGuard();
   checkMagicCookie(handshake.magicCookieKey, handshake.magicCookieValue, env);
   process.on("exit", removeSockets);
@@ -74,6 +75,7 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
     log.debug("plugin address", { network: address.network, address: address.address });
     writeHandshakeLine(`1|${negotiated.version}|${address.network}|${address.address}|grpc|${autoMtls?.handshakeField ?? ""}`);
     watchProcess({
+      parent,
       onSigint: (count) => log.trace("plugin received interrupt signal, ignoring", { count }),
       onOrphaned: (parent) => {
         log.info("the host process is gone (plugin was re-parented); exiting", { former_parent_pid: parent });

@@ -11,6 +11,8 @@ const statusToErrorCode: Partial<Record<number, ErrorCode>> = {
   [grpc.status.CANCELLED]: ErrorCode.Cancelled,
   [grpc.status.UNAVAILABLE]: ErrorCode.Unavailable,
   [grpc.status.INVALID_ARGUMENT]: ErrorCode.InvalidArgument,
+  // Over a message limit (ours, on a plugin's answer, or the plugin's own).
+  [grpc.status.RESOURCE_EXHAUSTED]: ErrorCode.ResourceExhausted,
 };
 
 /** True when `value` looks like a grpc-js call error (has a numeric `code` and `details`). */

@@ -4,6 +4,12 @@
 // message, which carries the error if the call failed).
 
 const SERVICE = "/polyplug.v1.Admin/";
+/** The header carrying the session's CSRF key (see gateway/src/admin/admin-gate.ts). */
+const CSRF_HEADER = "x-polyplug-csrf";
+
+// The console's own fetch, taken before any plugin bundle runs: a bundle that replaces
+// window.fetch does not see the CSRF key go by.
+export const consoleFetch = window.fetch.bind(window);
 const END_STREAM = 0x02;
 
 /** A failed Admin call: `code` is the Connect code ("unauthenticated", "invalid_argument"…). */
@@ -48,11 +54,13 @@ async function readEnvelopes(body, onEnvelope) {
 }
 
 /**
- * Creates an Admin API client. `token()` returns the bearer token for each call;
- * `onUnauthenticated(error)` runs when the gateway refuses it.
+ * Creates an Admin API client for a signed-in console: the session cookie (HttpOnly, so no
+ * script reads it) goes with every call, and `csrf` — the key the sign-in answered, kept in
+ * this page's memory only — in a header. `onUnauthenticated(error)` runs when the gateway
+ * refuses the session.
  */
-export function createAdminClient({ token, onUnauthenticated = () => {} }) {
-  const headers = (contentType) => ({ "content-type": contentType, "connect-protocol-version": "1", authorization: `Bearer ${token()}` });
+export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
+  const headers = (contentType) => ({ "content-type": contentType, "connect-protocol-version": "1", [CSRF_HEADER]: csrf });
   const fail = (error) => {
     if (error.code === "unauthenticated") onUnauthenticated(error);
     throw error;
@@ -60,7 +68,7 @@ export function createAdminClient({ token, onUnauthenticated = () => {} }) {
 
   /** Calls a unary method with a JSON request; resolves to the JSON response. */
   async function call(method, request = {}) {
-    const response = await fetch(SERVICE + method, { method: "POST", headers: headers("application/json"), body: JSON.stringify(request) });
+    const response = await consoleFetch(SERVICE + method, { method: "POST", headers: headers("application/json"), body: JSON.stringify(request), credentials: "same-origin" });
     const text = await response.text();
     let body = {};
     try {
@@ -77,7 +85,7 @@ export function createAdminClient({ token, onUnauthenticated = () => {} }) {
    * stream ends cleanly, rejects with an AdminError when it fails; `signal` cancels it.
    */
   async function stream(method, request, onMessage, signal) {
-    const response = await fetch(SERVICE + method, { method: "POST", headers: headers("application/connect+json"), body: envelope(request), signal });
+    const response = await consoleFetch(SERVICE + method, { method: "POST", headers: headers("application/connect+json"), body: envelope(request), signal, credentials: "same-origin" });
     if (!response.ok || !response.body) {
       const body = await response.json().catch(() => ({}));
       fail(new AdminError(body.code ?? `http_${response.status}`, body.message ?? response.statusText));
@@ -94,5 +102,22 @@ export function createAdminClient({ token, onUnauthenticated = () => {} }) {
     if (endError) fail(endError);
   }
 
-  return { call, stream };
+  /** Signs this session out (the cookie is cleared and the session ended on the gateway). */
+  async function signOut() {
+    await consoleFetch("/console/session", { method: "DELETE", headers: { [CSRF_HEADER]: csrf }, credentials: "same-origin" }).catch(() => undefined);
+  }
+
+  return { call, stream, signOut };
+}
+
+/**
+ * Exchanges the admin token for a console session: the gateway sets an HttpOnly,
+ * SameSite=Strict cookie and answers the CSRF key. Rejects with an AdminError
+ * ("unauthenticated" for a wrong token).
+ */
+export async function signIn(token) {
+  const response = await consoleFetch("/console/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token }), credentials: "same-origin" });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new AdminError(body.code ?? `http_${response.status}`, body.message ?? response.statusText);
+  return body;
 }

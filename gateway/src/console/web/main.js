@@ -1,26 +1,28 @@
 // The console's entry: sign-in with the admin token, then the views (hash routes) over the
 // Admin API, the live event stream and the plugin web bundles.
 
-import { AdminError, createAdminClient } from "./admin-client.js";
+import { AdminError, consoleFetch, createAdminClient, signIn } from "./admin-client.js";
 import { mountDashboard } from "./dashboard.js";
 import { el, replaceChildren } from "./element.js";
 import { mountEventFeed } from "./event-feed.js";
 import { createExtensionHost } from "./extension-registry.js";
 import { createLiveEvents } from "./live-events.js";
+import { mountInstallPage } from "./install-page.js";
 import { mountPluginPage } from "./plugin-page.js";
 import { mountPluginsTable } from "./plugins-table.js";
 import { createWebappLoader } from "./webapp-loader.js";
 
-const TOKEN_KEY = "polyplug.adminToken";
 const view = document.getElementById("view");
 const problems = document.getElementById("problems");
 
-// A login link (`/console/#token=…`, printed by `polyplug serve`) signs in once and is wiped from the address bar.
+// The credential is an HttpOnly session cookie no script can read. Its CSRF key lives in
+// this variable only (never in storage), so plugin bundles on this page cannot act with it;
+// reloading the page asks for the token again.
+let csrf;
+
+// A login link (`/console/#token=…`) signs in once and is wiped from the address bar.
 const fromLink = /^#token=([0-9a-fA-F]+)$/.exec(location.hash);
-if (fromLink) {
-  sessionStorage.setItem(TOKEN_KEY, fromLink[1]);
-  history.replaceState(null, "", `${location.pathname}#/`);
-}
+if (fromLink) history.replaceState(null, "", `${location.pathname}#/`);
 
 const problemList = [];
 /** Shows a problem (a failing plugin bundle, component or handler; a failed action) at the top of the page. */
@@ -44,25 +46,33 @@ function showLogin(reason) {
   const error = reason ? el("div", { class: "form-error", role: "alert" }, reason) : null;
   const form = el("form", { class: "login", id: "login" },
     el("h1", {}, "Sign in"),
-    el("p", {}, "Paste the admin token from ", el("code", {}, "<data dir>/admin-token"), " (", el("code", {}, "cat .polyplug/admin-token"), "). It is kept in this tab only."),
+    el("p", {}, "Paste the admin token from ", el("code", {}, "<data dir>/admin-token"), " (", el("code", {}, "cat .polyplug/admin-token"), "). It is exchanged for a session cookie that scripts cannot read."),
     error, input, el("p", {}, el("button", { type: "submit" }, "Sign in")));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
-    void start();
+    void signInWith(input.value.trim());
   });
   replaceChildren(view, form);
   input.focus();
 }
 
 let session;
+let client;
+
+async function signInWith(token) {
+  try {
+    ({ csrf } = await signIn(token));
+  } catch (error) {
+    return showLogin(error instanceof AdminError && error.code === "unauthenticated" ? "The gateway refused the token." : `Could not sign in: ${error.message}`);
+  }
+  await start();
+}
 
 async function start() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return showLogin();
-  const client = createAdminClient({
-    token: () => sessionStorage.getItem(TOKEN_KEY) ?? "",
-    onUnauthenticated: () => signOut("The gateway refused the token; sign in again."),
+  if (!csrf) return showLogin();
+  client = createAdminClient({
+    csrf,
+    onUnauthenticated: () => signOut("The gateway refused the session; sign in again."),
   });
   let status;
   try {
@@ -78,7 +88,7 @@ async function start() {
     host,
     report,
     fetchWebapps: async () => {
-      const response = await fetch("/console/webapps", { headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ""}` } });
+      const response = await consoleFetch("/console/webapps", { credentials: "same-origin" });
       if (!response.ok) throw new Error(`GET /console/webapps: ${response.status}`);
       return response.json();
     },
@@ -101,6 +111,7 @@ async function start() {
     if (page === "plugins" && id) unmount = mountPluginPage(view, { ...context, pluginId: decodeURIComponent(id) });
     else if (page === "plugins") unmount = mountPluginsTable(view, context);
     else if (page === "events") unmount = mountEventFeed(view, context);
+    else if (page === "install") unmount = mountInstallPage(view, context);
     else unmount = mountDashboard(view, context);
   };
   window.addEventListener("hashchange", route);
@@ -120,9 +131,12 @@ async function start() {
 function signOut(reason) {
   session?.stop();
   session = undefined;
-  sessionStorage.removeItem(TOKEN_KEY);
+  void client?.signOut();
+  client = undefined;
+  csrf = undefined;
   showLogin(reason);
 }
 
 document.getElementById("logout").addEventListener("click", () => signOut());
-void start();
+if (fromLink) void signInWith(fromLink[1]);
+else void start();

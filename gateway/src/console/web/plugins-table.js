@@ -7,6 +7,14 @@ const HOOK_NAMES = { HOOK_INTERCEPT: "intercept", HOOK_NOTIFY: "notify", HOOK_EX
 const ms = (value) => `${Number(value ?? 0) < 10 ? Number(value ?? 0).toFixed(1) : Math.round(Number(value ?? 0))} ms`;
 
 function health(plugin) {
+  const health = healthText(plugin);
+  const blocking = plugin.blockingTopics ?? [];
+  if (blocking.length === 0) return health;
+  // A fail-closed plugin that is down rejects every event on these topics (Admin: blocking_topics).
+  return [health, el("div", { class: "form-error blocking", title: "fail-closed: events on these topics are rejected until the plugin is active again" }, `rejecting ${blocking.join(", ")}`)];
+}
+
+function healthText(plugin) {
   const state = stateName(plugin.state);
   if (state === "active") return el("span", {}, "healthy");
   if (state === "unhealthy") return el("span", { title: plugin.lastError?.message ?? "" }, "failing checks");

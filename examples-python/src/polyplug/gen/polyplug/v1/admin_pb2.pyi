@@ -41,6 +41,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from polyplug.gen.polyplug.v1 import gateway_api_pb2 as _gateway_api_pb2
+from polyplug.gen.polyplug.v1 import gateway_pb2 as _gateway_pb2
 from polyplug.gen.polyplug.v1 import plugin_pb2 as _plugin_pb2
 import builtins as _builtins
 import sys
@@ -144,6 +145,34 @@ SETTING_TYPE_SECRET: SettingType.ValueType  # 6
 SETTING_TYPE_LIST: SettingType.ValueType  # 7
 """A list of strings."""
 Global___SettingType: _TypeAlias = SettingType  # noqa: Y015
+
+class _SignatureTrust:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SignatureTrustEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SignatureTrust.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SIGNATURE_TRUST_UNSPECIFIED: _SignatureTrust.ValueType  # 0
+    """Not reported (an older gateway)."""
+    SIGNATURE_TRUST_UNSIGNED: _SignatureTrust.ValueType  # 1
+    """No signature came with the bundle."""
+    SIGNATURE_TRUST_TRUSTED: _SignatureTrust.ValueType  # 2
+    """A signature by a trusted key matched the bundle."""
+    SIGNATURE_TRUST_UNTRUSTED: _SignatureTrust.ValueType  # 3
+    """A signature matched the bundle, but its key is not a trusted key."""
+
+class SignatureTrust(_SignatureTrust, metaclass=_SignatureTrustEnumTypeWrapper):
+    """SignatureTrust says who vouches for an installed bundle."""
+
+SIGNATURE_TRUST_UNSPECIFIED: SignatureTrust.ValueType  # 0
+"""Not reported (an older gateway)."""
+SIGNATURE_TRUST_UNSIGNED: SignatureTrust.ValueType  # 1
+"""No signature came with the bundle."""
+SIGNATURE_TRUST_TRUSTED: SignatureTrust.ValueType  # 2
+"""A signature by a trusted key matched the bundle."""
+SIGNATURE_TRUST_UNTRUSTED: SignatureTrust.ValueType  # 3
+"""A signature matched the bundle, but its key is not a trusted key."""
+Global___SignatureTrust: _TypeAlias = SignatureTrust  # noqa: Y015
 
 @_typing.final
 class PluginError(_message.Message):
@@ -337,6 +366,9 @@ class PluginInfo(_message.Message):
     HTTP_ROUTES_FIELD_NUMBER: _builtins.int
     SETTINGS_FIELD_NUMBER: _builtins.int
     LATENCY_FIELD_NUMBER: _builtins.int
+    FAIL_MODES_FIELD_NUMBER: _builtins.int
+    BLOCKING_TOPICS_FIELD_NUMBER: _builtins.int
+    PERMISSIONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The plugin id from the manifest."""
     name: _builtins.str
@@ -397,6 +429,24 @@ class PluginInfo(_message.Message):
     def latency(self) -> _containers.RepeatedCompositeFieldContainer[Global___HookLatency]:
         """Per-hook call counts and durations since the gateway started."""
 
+    @_builtins.property
+    def fail_modes(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicFailMode]:
+        """The fail mode of each intercept subscription in the manifest."""
+
+    @_builtins.property
+    def blocking_topics(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Fail-closed topics whose events are being rejected right now because
+        the plugin is enabled but not serving (starting, restarting, failed):
+        non-empty means this plugin is blocking traffic.
+        """
+
+    @_builtins.property
+    def permissions(self) -> Global___PluginPermissions:
+        """What the plugin was granted (its manifest's permissions, approved at
+        install; plugins in the operator's --plugins folders are approved by
+        being there). Since 0.2.
+        """
+
     def __init__(
         self,
         *,
@@ -419,14 +469,101 @@ class PluginInfo(_message.Message):
         http_routes: _abc.Iterable[_plugin_pb2.HttpRoute] | None = ...,
         settings: _abc.Iterable[Global___SettingSpec] | None = ...,
         latency: _abc.Iterable[Global___HookLatency] | None = ...,
+        fail_modes: _abc.Iterable[Global___TopicFailMode] | None = ...,
+        blocking_topics: _abc.Iterable[_builtins.str] | None = ...,
+        permissions: Global___PluginPermissions | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "last_error", b"last_error"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "last_error", b"last_error", "permissions", b"permissions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "commands", b"commands", "dir", b"dir", "enabled", b"enabled", "http_routes", b"http_routes", "id", b"id", "implemented_hooks", b"implemented_hooks", "intercept_topics", b"intercept_topics", "last_error", b"last_error", "latency", b"latency", "managed", b"managed", "name", b"name", "notify_topics", b"notify_topics", "pid", b"pid", "recent_failures", b"recent_failures", "restarts", b"restarts", "settings", b"settings", "state", b"state", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "blocking_topics", b"blocking_topics", "commands", b"commands", "dir", b"dir", "enabled", b"enabled", "fail_modes", b"fail_modes", "http_routes", b"http_routes", "id", b"id", "implemented_hooks", b"implemented_hooks", "intercept_topics", b"intercept_topics", "last_error", b"last_error", "latency", b"latency", "managed", b"managed", "name", b"name", "notify_topics", b"notify_topics", "permissions", b"permissions", "pid", b"pid", "recent_failures", b"recent_failures", "restarts", b"restarts", "settings", b"settings", "state", b"state", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PluginInfo: _TypeAlias = PluginInfo  # noqa: Y015
+
+@_typing.final
+class TopicFailMode(_message.Message):
+    """TopicFailMode is the fail mode of one subscribed topic of a plugin."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOPIC_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    topic: _builtins.str
+    """The manifest's subscription topic (or pattern)."""
+    mode: _gateway_pb2.FailMode.ValueType
+    """The mode that applies."""
+    source: _builtins.str
+    """Where it came from: "admin", "config", "config-default" or "manifest"."""
+    def __init__(
+        self,
+        *,
+        topic: _builtins.str = ...,
+        mode: _gateway_pb2.FailMode.ValueType = ...,
+        source: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mode", b"mode", "source", b"source", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TopicFailMode: _TypeAlias = TopicFailMode  # noqa: Y015
+
+@_typing.final
+class AdminSetFailModeRequest(_message.Message):
+    """AdminSetFailModeRequest sets or removes one fail-mode override."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLUGIN_ID_FIELD_NUMBER: _builtins.int
+    TOPIC_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    plugin_id: _builtins.str
+    """The plugin."""
+    topic: _builtins.str
+    """A topic or pattern ("prefix.*"); empty or "*": every topic."""
+    mode: _gateway_pb2.FailMode.ValueType
+    """The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic."""
+    def __init__(
+        self,
+        *,
+        plugin_id: _builtins.str = ...,
+        topic: _builtins.str = ...,
+        mode: _gateway_pb2.FailMode.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mode", b"mode", "plugin_id", b"plugin_id", "topic", b"topic"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdminSetFailModeRequest: _TypeAlias = AdminSetFailModeRequest  # noqa: Y015
+
+@_typing.final
+class AdminSetFailModeResponse(_message.Message):
+    """AdminSetFailModeResponse is the plugin after the change."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLUGIN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def plugin(self) -> Global___PluginInfo:
+        """The plugin, with its fail_modes and blocking_topics."""
+
+    def __init__(
+        self,
+        *,
+        plugin: Global___PluginInfo | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["plugin", b"plugin"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["plugin", b"plugin"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdminSetFailModeResponse: _TypeAlias = AdminSetFailModeResponse  # noqa: Y015
 
 @_typing.final
 class BrokenPlugin(_message.Message):
@@ -486,10 +623,15 @@ class AdminGetStatusResponse(_message.Message):
     STARTED_AT_FIELD_NUMBER: _builtins.int
     PLUGINS_FIELD_NUMBER: _builtins.int
     BROKEN_PLUGINS_FIELD_NUMBER: _builtins.int
+    SIGNATURE_POLICY_FIELD_NUMBER: _builtins.int
     version: _builtins.str
     """The gateway's version."""
     public_url: _builtins.str
     """Base URL of the public API."""
+    signature_policy: _builtins.str
+    """The gateway's signature policy for installs: "require", "warn" or "off".
+    Since 0.2.
+    """
     @_builtins.property
     def started_at(self) -> _timestamp_pb2.Timestamp:
         """When the admin server started (about when the gateway did)."""
@@ -510,10 +652,11 @@ class AdminGetStatusResponse(_message.Message):
         started_at: _timestamp_pb2.Timestamp | None = ...,
         plugins: _abc.Iterable[Global___PluginInfo] | None = ...,
         broken_plugins: _abc.Iterable[Global___BrokenPlugin] | None = ...,
+        signature_policy: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["started_at", b"started_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_plugins", b"broken_plugins", "plugins", b"plugins", "public_url", b"public_url", "started_at", b"started_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_plugins", b"broken_plugins", "plugins", b"plugins", "public_url", b"public_url", "signature_policy", b"signature_policy", "started_at", b"started_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -615,26 +758,110 @@ class AdminInstallPluginRequest(_message.Message):
     BUNDLE_FIELD_NUMBER: _builtins.int
     SIGNATURE_FIELD_NUMBER: _builtins.int
     REQUIRE_SIGNATURE_FIELD_NUMBER: _builtins.int
+    APPROVED_PERMISSIONS_FIELD_NUMBER: _builtins.int
     bundle: _builtins.bytes
     """The bundle: a gzip-compressed tar of the plugin folder. At most 50 MiB."""
     signature: _builtins.bytes
     """Contents of the bundle's `.sig` file (see InstallPlugin); empty: none."""
     require_signature: _builtins.bool
     """Refuse the bundle unless `signature` is valid and from a trusted key."""
+    @_builtins.property
+    def approved_permissions(self) -> Global___PluginPermissions:
+        """The permissions the operator approved (see InstallPlugin). Since 0.2."""
+
     def __init__(
         self,
         *,
         bundle: _builtins.bytes = ...,
         signature: _builtins.bytes = ...,
         require_signature: _builtins.bool = ...,
+        approved_permissions: Global___PluginPermissions | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["approved_permissions", b"approved_permissions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bundle", b"bundle", "require_signature", b"require_signature", "signature", b"signature"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approved_permissions", b"approved_permissions", "bundle", b"bundle", "require_signature", b"require_signature", "signature", b"signature"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AdminInstallPluginRequest: _TypeAlias = AdminInstallPluginRequest  # noqa: Y015
+
+@_typing.final
+class PluginPermissions(_message.Message):
+    """PluginPermissions is what a plugin may use: its manifest's `permissions`,
+    shown to the operator at install and approved.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    API_FIELD_NUMBER: _builtins.int
+    NETWORK_FIELD_NUMBER: _builtins.int
+    READ_PATHS_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    network: _builtins.str
+    """"none" (no network) or "host" (the host's network)."""
+    @_builtins.property
+    def api(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """GatewayAPI capabilities: "log", "config", "kv", "events", "cluster".
+        A GatewayAPI call needing another one answers PERMISSION_DENIED.
+        """
+
+    @_builtins.property
+    def read_paths(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Absolute paths the plugin may read besides its own folder."""
+
+    @_builtins.property
+    def limits(self) -> Global___PluginResourceLimits:
+        """Resource limits asked for; unset fields mean the gateway's defaults."""
+
+    def __init__(
+        self,
+        *,
+        api: _abc.Iterable[_builtins.str] | None = ...,
+        network: _builtins.str = ...,
+        read_paths: _abc.Iterable[_builtins.str] | None = ...,
+        limits: Global___PluginResourceLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api", b"api", "limits", b"limits", "network", b"network", "read_paths", b"read_paths"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PluginPermissions: _TypeAlias = PluginPermissions  # noqa: Y015
+
+@_typing.final
+class PluginResourceLimits(_message.Message):
+    """PluginResourceLimits are resource limits asked for; 0 = the gateway's default."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMORY_MIB_FIELD_NUMBER: _builtins.int
+    CPU_PERCENT_FIELD_NUMBER: _builtins.int
+    PROCESSES_FIELD_NUMBER: _builtins.int
+    OPEN_FILES_FIELD_NUMBER: _builtins.int
+    memory_mib: _builtins.int
+    """Memory, MiB."""
+    cpu_percent: _builtins.int
+    """CPU, percent of one core."""
+    processes: _builtins.int
+    """Processes and threads at once."""
+    open_files: _builtins.int
+    """Open file descriptors per process."""
+    def __init__(
+        self,
+        *,
+        memory_mib: _builtins.int = ...,
+        cpu_percent: _builtins.int = ...,
+        processes: _builtins.int = ...,
+        open_files: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cpu_percent", b"cpu_percent", "memory_mib", b"memory_mib", "open_files", b"open_files", "processes", b"processes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PluginResourceLimits: _TypeAlias = PluginResourceLimits  # noqa: Y015
 
 @_typing.final
 class AdminInstallPluginResponse(_message.Message):
@@ -647,6 +874,8 @@ class AdminInstallPluginResponse(_message.Message):
     SHA256_FIELD_NUMBER: _builtins.int
     SIGNED_FIELD_NUMBER: _builtins.int
     KEY_ID_FIELD_NUMBER: _builtins.int
+    SIGNATURE_TRUST_FIELD_NUMBER: _builtins.int
+    WARNINGS_FIELD_NUMBER: _builtins.int
     previous_version: _builtins.str
     """The version it replaced; empty for a first install."""
     sha256: _builtins.str
@@ -655,9 +884,19 @@ class AdminInstallPluginResponse(_message.Message):
     """Whether a valid signature from a trusted key came with it."""
     key_id: _builtins.str
     """Id of the key that signed it, when signed."""
+    signature_trust: Global___SignatureTrust.ValueType
+    """Who vouches for the bundle; `key_id` names the key also when it is
+    untrusted. Since 0.2.
+    """
     @_builtins.property
     def plugin(self) -> Global___PluginInfo:
         """The plugin after the install (active, or not running when disabled)."""
+
+    @_builtins.property
+    def warnings(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What the operator should know about this install (e.g. "installed
+        unsigned: signature policy is warn"). Since 0.2.
+        """
 
     def __init__(
         self,
@@ -667,10 +906,12 @@ class AdminInstallPluginResponse(_message.Message):
         sha256: _builtins.str = ...,
         signed: _builtins.bool = ...,
         key_id: _builtins.str = ...,
+        signature_trust: Global___SignatureTrust.ValueType = ...,
+        warnings: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["plugin", b"plugin"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["key_id", b"key_id", "plugin", b"plugin", "previous_version", b"previous_version", "sha256", b"sha256", "signed", b"signed"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key_id", b"key_id", "plugin", b"plugin", "previous_version", b"previous_version", "sha256", b"sha256", "signature_trust", b"signature_trust", "signed", b"signed", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

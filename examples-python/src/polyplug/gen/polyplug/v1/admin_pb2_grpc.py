@@ -97,6 +97,11 @@ class AdminStub:
                 request_serializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsRequest.SerializeToString,
                 response_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsResponse.FromString,
                 _registered_method=True)
+        self.SetFailMode = channel.unary_unary(
+                '/polyplug.v1.Admin/SetFailMode',
+                request_serializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeRequest.SerializeToString,
+                response_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -145,10 +150,25 @@ class AdminServicer:
         `<data dir>/trusted-keys`. A signature that does not match is always
         refused. With require_signature, a bundle without a valid signature from
         a trusted key is refused too. Either way before anything is unpacked.
+        The gateway's own signature policy (serve config `signatures`: require,
+        warn, off; default require) applies on top: with `require`, unsigned
+        bundles and bundles signed by an untrusted key are refused whatever
+        require_signature says. A signature that does not match the bundle is
+        refused whatever the key.
+
+        Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+        network, read-only paths, resource limits) must be within
+        `approved_permissions`, which the client shows the operator and sends
+        once approved. Without approved_permissions the gateway approves what the
+        installed version was already granted (an upgrade asking no more) or,
+        for a first install, the default grant (api: log, config; network none;
+        no extra paths; the gateway's limits).
 
         Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
         manifest or a broken one: the message names the file and field),
-        PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+        PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+        the manifest asks for permissions that were not approved: the message
+        lists them),
         RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
         limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
         or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -249,6 +269,17 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetFailMode(self, request, context):
+        """Sets the operator's fail mode of a plugin for a topic (or every topic),
+        overriding the serve config and the manifest's suggestion; FAIL_MODE_
+        UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+        effect for the next intercept call. NOT_FOUND for an unknown plugin,
+        INVALID_ARGUMENT for a malformed topic.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -311,6 +342,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.StreamEvents,
                     request_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsRequest.FromString,
                     response_serializer=polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsResponse.SerializeToString,
+            ),
+            'SetFailMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFailMode,
+                    request_deserializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeRequest.FromString,
+                    response_serializer=polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -640,6 +676,33 @@ class Admin:
             '/polyplug.v1.Admin/StreamEvents',
             polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsRequest.SerializeToString,
             polyplug_dot_v1_dot_admin__pb2.AdminStreamEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFailMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/polyplug.v1.Admin/SetFailMode',
+            polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeRequest.SerializeToString,
+            polyplug_dot_v1_dot_admin__pb2.AdminSetFailModeResponse.FromString,
             options,
             channel_credentials,
             insecure,

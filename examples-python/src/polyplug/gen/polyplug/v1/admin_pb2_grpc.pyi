@@ -94,10 +94,25 @@ class AdminStub:
     `<data dir>/trusted-keys`. A signature that does not match is always
     refused. With require_signature, a bundle without a valid signature from
     a trusted key is refused too. Either way before anything is unpacked.
+    The gateway's own signature policy (serve config `signatures`: require,
+    warn, off; default require) applies on top: with `require`, unsigned
+    bundles and bundles signed by an untrusted key are refused whatever
+    require_signature says. A signature that does not match the bundle is
+    refused whatever the key.
+
+    Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+    network, read-only paths, resource limits) must be within
+    `approved_permissions`, which the client shows the operator and sends
+    once approved. Without approved_permissions the gateway approves what the
+    installed version was already granted (an upgrade asking no more) or,
+    for a first install, the default grant (api: log, config; network none;
+    no extra paths; the gateway's limits).
 
     Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
     manifest or a broken one: the message names the file and field),
-    PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+    PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+    the manifest asks for permissions that were not approved: the message
+    lists them),
     RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
     limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
     or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -162,6 +177,13 @@ class AdminStub:
     publish (GatewayAPI.PublishEvent, whatever their audience). There is no
     replay of past events.
     """
+    SetFailMode: _grpc.UnaryUnaryMultiCallable[_admin_pb2.AdminSetFailModeRequest, _admin_pb2.AdminSetFailModeResponse]
+    """Sets the operator's fail mode of a plugin for a topic (or every topic),
+    overriding the serve config and the manifest's suggestion; FAIL_MODE_
+    UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+    effect for the next intercept call. NOT_FOUND for an unknown plugin,
+    INVALID_ARGUMENT for a malformed topic.
+    """
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -199,10 +221,25 @@ class AdminAsyncStub(AdminStub):
     `<data dir>/trusted-keys`. A signature that does not match is always
     refused. With require_signature, a bundle without a valid signature from
     a trusted key is refused too. Either way before anything is unpacked.
+    The gateway's own signature policy (serve config `signatures`: require,
+    warn, off; default require) applies on top: with `require`, unsigned
+    bundles and bundles signed by an untrusted key are refused whatever
+    require_signature says. A signature that does not match the bundle is
+    refused whatever the key.
+
+    Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+    network, read-only paths, resource limits) must be within
+    `approved_permissions`, which the client shows the operator and sends
+    once approved. Without approved_permissions the gateway approves what the
+    installed version was already granted (an upgrade asking no more) or,
+    for a first install, the default grant (api: log, config; network none;
+    no extra paths; the gateway's limits).
 
     Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
     manifest or a broken one: the message names the file and field),
-    PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+    PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+    the manifest asks for permissions that were not approved: the message
+    lists them),
     RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
     limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
     or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -267,6 +304,13 @@ class AdminAsyncStub(AdminStub):
     publish (GatewayAPI.PublishEvent, whatever their audience). There is no
     replay of past events.
     """
+    SetFailMode: _aio.UnaryUnaryMultiCallable[_admin_pb2.AdminSetFailModeRequest, _admin_pb2.AdminSetFailModeResponse]  # type: ignore[assignment]
+    """Sets the operator's fail mode of a plugin for a topic (or every topic),
+    overriding the serve config and the manifest's suggestion; FAIL_MODE_
+    UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+    effect for the next intercept call. NOT_FOUND for an unknown plugin,
+    INVALID_ARGUMENT for a malformed topic.
+    """
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
     """Admin is the operator API of the gateway. Calls may be made concurrently;
@@ -325,10 +369,25 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         `<data dir>/trusted-keys`. A signature that does not match is always
         refused. With require_signature, a bundle without a valid signature from
         a trusted key is refused too. Either way before anything is unpacked.
+        The gateway's own signature policy (serve config `signatures`: require,
+        warn, off; default require) applies on top: with `require`, unsigned
+        bundles and bundles signed by an untrusted key are refused whatever
+        require_signature says. A signature that does not match the bundle is
+        refused whatever the key.
+
+        Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+        network, read-only paths, resource limits) must be within
+        `approved_permissions`, which the client shows the operator and sends
+        once approved. Without approved_permissions the gateway approves what the
+        installed version was already granted (an upgrade asking no more) or,
+        for a first install, the default grant (api: log, config; network none;
+        no extra paths; the gateway's limits).
 
         Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
         manifest or a broken one: the message names the file and field),
-        PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+        PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+        the manifest asks for permissions that were not approved: the message
+        lists them),
         RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
         limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
         or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -440,6 +499,19 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         removals, configuration changes, command conflicts, and events plugins
         publish (GatewayAPI.PublishEvent, whatever their audience). There is no
         replay of past events.
+        """
+
+    @_abc_1.abstractmethod
+    def SetFailMode(
+        self,
+        request: _admin_pb2.AdminSetFailModeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.AdminSetFailModeResponse, _abc.Awaitable[_admin_pb2.AdminSetFailModeResponse]]:
+        """Sets the operator's fail mode of a plugin for a topic (or every topic),
+        overriding the serve config and the manifest's suggestion; FAIL_MODE_
+        UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+        effect for the next intercept call. NOT_FOUND for an unknown plugin,
+        INVALID_ARGUMENT for a malformed topic.
         """
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

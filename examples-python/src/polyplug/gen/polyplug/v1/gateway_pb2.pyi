@@ -101,6 +101,33 @@ CHAIN_STEP_OUTCOME_FAILED_CLOSED: ChainStepOutcome.ValueType  # 5
 """The plugin failed and its fail-closed policy rejected the event."""
 Global___ChainStepOutcome: _TypeAlias = ChainStepOutcome  # noqa: Y015
 
+class _FailMode:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FailModeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FailMode.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FAIL_MODE_UNSPECIFIED: _FailMode.ValueType  # 0
+    """Never sent."""
+    FAIL_MODE_OPEN: _FailMode.ValueType  # 1
+    """The chain goes on with the unchanged payload (step FAILED_OPEN)."""
+    FAIL_MODE_CLOSED: _FailMode.ValueType  # 2
+    """The event is rejected (step FAILED_CLOSED)."""
+
+class FailMode(_FailMode, metaclass=_FailModeEnumTypeWrapper):
+    """FailMode is what an intercept chain does when a plugin fails or is not
+    available: let the event through unchanged, or reject it naming the
+    plugin. It is the operator's decision (gateway configuration).
+    """
+
+FAIL_MODE_UNSPECIFIED: FailMode.ValueType  # 0
+"""Never sent."""
+FAIL_MODE_OPEN: FailMode.ValueType  # 1
+"""The chain goes on with the unchanged payload (step FAILED_OPEN)."""
+FAIL_MODE_CLOSED: FailMode.ValueType  # 2
+"""The event is rejected (step FAILED_CLOSED)."""
+Global___FailMode: _TypeAlias = FailMode  # noqa: Y015
+
 @_typing.final
 class GatewayInterceptRequest(_message.Message):
     """GatewayInterceptRequest is an event about to happen."""
@@ -284,16 +311,31 @@ class ChainStep(_message.Message):
     OUTCOME_FIELD_NUMBER: _builtins.int
     DURATION_MS_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
+    FAIL_MODE_FIELD_NUMBER: _builtins.int
+    FAIL_MODE_SOURCE_FIELD_NUMBER: _builtins.int
     plugin_id: _builtins.str
     """The plugin called."""
     outcome: Global___ChainStepOutcome.ValueType
     """What it decided, or how its failure was handled."""
     duration_ms: _builtins.float
     """Time spent on this plugin, milliseconds (fractional)."""
+    fail_mode: Global___FailMode.ValueType
+    """The fail mode that applied to this plugin and topic (for every step,
+    failed or not).
+    """
+    fail_mode_source: _builtins.str
+    """Where fail_mode came from: "admin" (Admin SetFailMode), "config" (the
+    serve config's failurePolicy.plugins), "config-default"
+    (failurePolicy.default) or "manifest" (the plugin's onFailure
+    suggestion, used only when the operator set nothing).
+    """
     @_builtins.property
     def error(self) -> _common_pb2.Error:
         """For the failure outcomes: what went wrong. error.details["gateway_code"]
         holds the gateway's own code (e.g. "plugin_exited"). Unset otherwise.
+        A plugin that was not active when its step came (starting, restarting,
+        parked in failed, disabled mid-chain) fails with ERROR_CODE_UNAVAILABLE
+        and a message naming it and its state.
         """
 
     def __init__(
@@ -303,10 +345,12 @@ class ChainStep(_message.Message):
         outcome: Global___ChainStepOutcome.ValueType = ...,
         duration_ms: _builtins.float = ...,
         error: _common_pb2.Error | None = ...,
+        fail_mode: Global___FailMode.ValueType = ...,
+        fail_mode_source: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_ms", b"duration_ms", "error", b"error", "outcome", b"outcome", "plugin_id", b"plugin_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_ms", b"duration_ms", "error", b"error", "fail_mode", b"fail_mode", "fail_mode_source", b"fail_mode_source", "outcome", b"outcome", "plugin_id", b"plugin_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -37,6 +37,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FailMode } from "./gateway_pb.js";
+import { file_polyplug_v1_gateway } from "./gateway_pb.js";
 import type { LogLevel } from "./gateway_api_pb.js";
 import { file_polyplug_v1_gateway_api } from "./gateway_api_pb.js";
 import type { CommandSpec, Hook, HttpRoute } from "./plugin_pb.js";
@@ -47,7 +49,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/admin.proto.
  */
 export const file_polyplug_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitgQKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeSI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3QiygEKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luIhkKF0FkbWluTGlzdFBsdWdpbnNSZXF1ZXN0IkQKGEFkbWluTGlzdFBsdWdpbnNSZXNwb25zZRIoCgdwbHVnaW5zGAEgAygLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIqChVBZG1pbkdldFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkEKFkFkbWluR2V0UGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyJZChlBZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0Eg4KBmJ1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGQoRcmVxdWlyZV9zaWduYXR1cmUYAyABKAgijwEKGkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8SGAoQcHJldmlvdXNfdmVyc2lvbhgCIAEoCRIOCgZzaGEyNTYYAyABKAkSDgoGc2lnbmVkGAQgASgIEg4KBmtleV9pZBgFIAEoCSItChhBZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkQKGUFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLQoYQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSIsChlBZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkiKgoVQWRtaW5HZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJtChZBZG1pbkdldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoIc2V0dGluZ3MYAiADKAsyGC5wb2x5cGx1Zy52MS5TZXR0aW5nU3BlYyJiChVBZG1pblNldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEicKBmNvbmZpZxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbWVyZ2UYAyABKAgiQQoWQWRtaW5TZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0InMKFkFkbWluU3RyZWFtTG9nc1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEigKCW1pbl9sZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEg4KBmZvbGxvdxgDIAEoCBIMCgR0YWlsGAQgASgNIsYBChdBZG1pblN0cmVhbUxvZ3NSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVsZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEgsKA21zZxgDIAEoCRIRCglwbHVnaW5faWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRInCgZmaWVsZHMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ii0KGEFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkimwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHMtsICgVBZG1pbhJUCglHZXRTdGF0dXMSIi5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pbkdldFN0YXR1c1Jlc3BvbnNlEloKC0xpc3RQbHVnaW5zEiQucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pbkxpc3RQbHVnaW5zUmVzcG9uc2USVAoJR2V0UGx1Z2luEiIucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRQbHVnaW5SZXNwb25zZRJgCg1JbnN0YWxsUGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5JbnN0YWxsUGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEl0KDEVuYWJsZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USYAoNRGlzYWJsZVBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluRGlzYWJsZVBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRJgCg1SZXN0YXJ0UGx1Z2luEiYucG9seXBsdWcudjEuQWRtaW5SZXN0YXJ0UGx1Z2luUmVxdWVzdBonLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEl0KDFJlbW92ZVBsdWdpbhIlLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVxdWVzdBomLnBvbHlwbHVnLnYxLkFkbWluUmVtb3ZlUGx1Z2luUmVzcG9uc2USVAoJR2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRDb25maWdSZXNwb25zZRJUCglTZXRDb25maWcSIi5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1JlcXVlc3QaIy5wb2x5cGx1Zy52MS5BZG1pblNldENvbmZpZ1Jlc3BvbnNlElkKClN0cmVhbUxvZ3MSIy5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUxvZ3NSZXF1ZXN0GiQucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVzcG9uc2UwARJfCgxTdHJlYW1FdmVudHMSJS5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1JlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblN0cmVhbUV2ZW50c1Jlc3BvbnNlMAFCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
+  fileDesc("Chdwb2x5cGx1Zy92MS9hZG1pbi5wcm90bxILcG9seXBsdWcudjEiVAoLUGx1Z2luRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ/CgtIb29rTGF0ZW5jeRIfCgRob29rGAEgASgOMhEucG9seXBsdWcudjEuSG9vaxINCgVjYWxscxgCIAEoBBIQCghmYWlsdXJlcxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBEg4KBm1heF9tcxgGIAEoASItCg1TZXR0aW5nT3B0aW9uEg0KBXZhbHVlGAEgASgJEg0KBWxhYmVsGAIgASgJIo0CCgtTZXR0aW5nU3BlYxILCgNrZXkYASABKAkSJgoEdHlwZRgCIAEoDjIYLnBvbHlwbHVnLnYxLlNldHRpbmdUeXBlEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIRCgloZWxwX3RleHQYBCABKAkSLQoNZGVmYXVsdF92YWx1ZRgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghyZXF1aXJlZBgGIAEoCBIrCgdvcHRpb25zGAcgAygLMhoucG9seXBsdWcudjEuU2V0dGluZ09wdGlvbhIQCgNtaW4YCCABKAFIAIgBARIQCgNtYXgYCSABKAFIAYgBAUIGCgRfbWluQgYKBF9tYXgitAUKClBsdWdpbkluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEicKBXN0YXRlGAQgASgOMhgucG9seXBsdWcudjEuUGx1Z2luU3RhdGUSDwoHZW5hYmxlZBgFIAEoCBILCgNwaWQYBiABKA0SEAoIcmVzdGFydHMYByABKA0SFwoPcmVjZW50X2ZhaWx1cmVzGAggASgNEiwKCmxhc3RfZXJyb3IYCSABKAsyGC5wb2x5cGx1Zy52MS5QbHVnaW5FcnJvchIwCgxhY3RpdmVfc2luY2UYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21hbmFnZWQYCyABKAgSCwoDZGlyGAwgASgJEiwKEWltcGxlbWVudGVkX2hvb2tzGA0gAygOMhEucG9seXBsdWcudjEuSG9vaxIYChBpbnRlcmNlcHRfdG9waWNzGA4gAygJEhUKDW5vdGlmeV90b3BpY3MYDyADKAkSKgoIY29tbWFuZHMYECADKAsyGC5wb2x5cGx1Zy52MS5Db21tYW5kU3BlYxIrCgtodHRwX3JvdXRlcxgRIAMoCzIWLnBvbHlwbHVnLnYxLkh0dHBSb3V0ZRIqCghzZXR0aW5ncxgSIAMoCzIYLnBvbHlwbHVnLnYxLlNldHRpbmdTcGVjEikKB2xhdGVuY3kYEyADKAsyGC5wb2x5cGx1Zy52MS5Ib29rTGF0ZW5jeRIuCgpmYWlsX21vZGVzGBQgAygLMhoucG9seXBsdWcudjEuVG9waWNGYWlsTW9kZRIXCg9ibG9ja2luZ190b3BpY3MYFSADKAkSMwoLcGVybWlzc2lvbnMYFiABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJTCg1Ub3BpY0ZhaWxNb2RlEg0KBXRvcGljGAEgASgJEiMKBG1vZGUYAiABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZRIOCgZzb3VyY2UYAyABKAkiYAoXQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEg0KBXRvcGljGAIgASgJEiMKBG1vZGUYAyABKA4yFS5wb2x5cGx1Zy52MS5GYWlsTW9kZSJDChhBZG1pblNldEZhaWxNb2RlUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyI6CgxCcm9rZW5QbHVnaW4SCwoDZGlyGAEgASgJEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSIXChVBZG1pbkdldFN0YXR1c1JlcXVlc3Qi5AEKFkFkbWluR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKB3BsdWdpbnMYBCADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvEjEKDmJyb2tlbl9wbHVnaW5zGAUgAygLMhkucG9seXBsdWcudjEuQnJva2VuUGx1Z2luEhgKEHNpZ25hdHVyZV9wb2xpY3kYBiABKAkiGQoXQWRtaW5MaXN0UGx1Z2luc1JlcXVlc3QiRAoYQWRtaW5MaXN0UGx1Z2luc1Jlc3BvbnNlEigKB3BsdWdpbnMYASADKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIioKFUFkbWluR2V0UGx1Z2luUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkiQQoWQWRtaW5HZXRQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIpcBChlBZG1pbkluc3RhbGxQbHVnaW5SZXF1ZXN0Eg4KBmJ1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGQoRcmVxdWlyZV9zaWduYXR1cmUYAyABKAgSPAoUYXBwcm92ZWRfcGVybWlzc2lvbnMYBCABKAsyHi5wb2x5cGx1Zy52MS5QbHVnaW5QZXJtaXNzaW9ucyJ4ChFQbHVnaW5QZXJtaXNzaW9ucxILCgNhcGkYASADKAkSDwoHbmV0d29yaxgCIAEoCRISCgpyZWFkX3BhdGhzGAMgAygJEjEKBmxpbWl0cxgEIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblJlc291cmNlTGltaXRzImYKFFBsdWdpblJlc291cmNlTGltaXRzEhIKCm1lbW9yeV9taWIYASABKA0SEwoLY3B1X3BlcmNlbnQYAiABKA0SEQoJcHJvY2Vzc2VzGAMgASgNEhIKCm9wZW5fZmlsZXMYBCABKA0i1wEKGkFkbWluSW5zdGFsbFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8SGAoQcHJldmlvdXNfdmVyc2lvbhgCIAEoCRIOCgZzaGEyNTYYAyABKAkSDgoGc2lnbmVkGAQgASgIEg4KBmtleV9pZBgFIAEoCRI0Cg9zaWduYXR1cmVfdHJ1c3QYBiABKA4yGy5wb2x5cGx1Zy52MS5TaWduYXR1cmVUcnVzdBIQCgh3YXJuaW5ncxgHIAMoCSItChhBZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkQKGUFkbWluRW5hYmxlUGx1Z2luUmVzcG9uc2USJwoGcGx1Z2luGAEgASgLMhcucG9seXBsdWcudjEuUGx1Z2luSW5mbyIuChlBZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJFChpBZG1pbkRpc2FibGVQbHVnaW5SZXNwb25zZRInCgZwbHVnaW4YASABKAsyFy5wb2x5cGx1Zy52MS5QbHVnaW5JbmZvIi4KGUFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJIkUKGkFkbWluUmVzdGFydFBsdWdpblJlc3BvbnNlEicKBnBsdWdpbhgBIAEoCzIXLnBvbHlwbHVnLnYxLlBsdWdpbkluZm8iLQoYQWRtaW5SZW1vdmVQbHVnaW5SZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSIsChlBZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkiKgoVQWRtaW5HZXRDb25maWdSZXF1ZXN0EhEKCXBsdWdpbl9pZBgBIAEoCSJtChZBZG1pbkdldENvbmZpZ1Jlc3BvbnNlEicKBmNvbmZpZxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKgoIc2V0dGluZ3MYAiADKAsyGC5wb2x5cGx1Zy52MS5TZXR0aW5nU3BlYyJiChVBZG1pblNldENvbmZpZ1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEicKBmNvbmZpZxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbWVyZ2UYAyABKAgiQQoWQWRtaW5TZXRDb25maWdSZXNwb25zZRInCgZjb25maWcYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0InMKFkFkbWluU3RyZWFtTG9nc1JlcXVlc3QSEQoJcGx1Z2luX2lkGAEgASgJEigKCW1pbl9sZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEg4KBmZvbGxvdxgDIAEoCBIMCgR0YWlsGAQgASgNIsYBChdBZG1pblN0cmVhbUxvZ3NSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVsZXZlbBgCIAEoDjIVLnBvbHlwbHVnLnYxLkxvZ0xldmVsEgsKA21zZxgDIAEoCRIRCglwbHVnaW5faWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRInCgZmaWVsZHMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ii0KGEFkbWluU3RyZWFtRXZlbnRzUmVxdWVzdBIRCglwbHVnaW5faWQYASABKAkimwMKGUFkbWluU3RyZWFtRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoNc3RhdGVfY2hhbmdlZBgCIAEoCzIfLnBvbHlwbHVnLnYxLlBsdWdpblN0YXRlQ2hhbmdlZEgAEjEKCWluc3RhbGxlZBgDIAEoCzIcLnBvbHlwbHVnLnYxLlBsdWdpbkluc3RhbGxlZEgAEi0KB3JlbW92ZWQYBCABKAsyGi5wb2x5cGx1Zy52MS5QbHVnaW5SZW1vdmVkSAASOgoOY29uZmlnX2NoYW5nZWQYBSABKAsyIC5wb2x5cGx1Zy52MS5QbHVnaW5Db25maWdDaGFuZ2VkSAASOAoQY29tbWFuZF9jb25mbGljdBgGIAEoCzIcLnBvbHlwbHVnLnYxLkNvbW1hbmRDb25mbGljdEgAEjkKDHBsdWdpbl9ldmVudBgHIAEoCzIhLnBvbHlwbHVnLnYxLlBsdWdpblB1Ymxpc2hlZEV2ZW50SABCBwoFZXZlbnQinQEKElBsdWdpblN0YXRlQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSJwoFc3RhdGUYAiABKA4yGC5wb2x5cGx1Zy52MS5QbHVnaW5TdGF0ZRILCgNwaWQYAyABKA0SEAoIcmVzdGFydHMYBCABKA0SLAoKbGFzdF9lcnJvchgFIAEoCzIYLnBvbHlwbHVnLnYxLlBsdWdpbkVycm9yIk8KD1BsdWdpbkluc3RhbGxlZBIRCglwbHVnaW5faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIYChBwcmV2aW91c192ZXJzaW9uGAMgASgJIjMKDVBsdWdpblJlbW92ZWQSEQoJcGx1Z2luX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiPgoTUGx1Z2luQ29uZmlnQ2hhbmdlZBIRCglwbHVnaW5faWQYASABKAkSFAoMY2hhbmdlZF9rZXlzGAIgAygJIjYKD0NvbW1hbmRDb25mbGljdBIPCgdjb21tYW5kGAEgASgJEhIKCnBsdWdpbl9pZHMYAiADKAkidgoUUGx1Z2luUHVibGlzaGVkRXZlbnQSEQoJcGx1Z2luX2lkGAEgASgJEg0KBWV2ZW50GAIgASgJEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq6gEKC1BsdWdpblN0YXRlEhwKGFBMVUdJTl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFBMVUdJTl9TVEFURV9OT1RfUlVOTklORxABEhkKFVBMVUdJTl9TVEFURV9TVEFSVElORxACEhcKE1BMVUdJTl9TVEFURV9BQ1RJVkUQAxIaChZQTFVHSU5fU1RBVEVfVU5IRUFMVEhZEAQSGwoXUExVR0lOX1NUQVRFX1JFU1RBUlRJTkcQBRIXChNQTFVHSU5fU1RBVEVfRkFJTEVEEAYSGQoVUExVR0lOX1NUQVRFX1NUT1BQSU5HEAcq1gEKC1NldHRpbmdUeXBlEhwKGFNFVFRJTkdfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNFVFRJTkdfVFlQRV9CT09MEAESFQoRU0VUVElOR19UWVBFX1RFWFQQAhIZChVTRVRUSU5HX1RZUEVfTE9OR1RFWFQQAxIXChNTRVRUSU5HX1RZUEVfTlVNQkVSEAQSFwoTU0VUVElOR19UWVBFX1NFTEVDVBAFEhcKE1NFVFRJTkdfVFlQRV9TRUNSRVQQBhIVChFTRVRUSU5HX1RZUEVfTElTVBAHKosBCg5TaWduYXR1cmVUcnVzdBIfChtTSUdOQVRVUkVfVFJVU1RfVU5TUEVDSUZJRUQQABIcChhTSUdOQVRVUkVfVFJVU1RfVU5TSUdORUQQARIbChdTSUdOQVRVUkVfVFJVU1RfVFJVU1RFRBACEh0KGVNJR05BVFVSRV9UUlVTVF9VTlRSVVNURUQQAzK3CQoFQWRtaW4SVAoJR2V0U3RhdHVzEiIucG9seXBsdWcudjEuQWRtaW5HZXRTdGF0dXNSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5HZXRTdGF0dXNSZXNwb25zZRJaCgtMaXN0UGx1Z2lucxIkLnBvbHlwbHVnLnYxLkFkbWluTGlzdFBsdWdpbnNSZXF1ZXN0GiUucG9seXBsdWcudjEuQWRtaW5MaXN0UGx1Z2luc1Jlc3BvbnNlElQKCUdldFBsdWdpbhIiLnBvbHlwbHVnLnYxLkFkbWluR2V0UGx1Z2luUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0UGx1Z2luUmVzcG9uc2USYAoNSW5zdGFsbFBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluSW5zdGFsbFBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pbkluc3RhbGxQbHVnaW5SZXNwb25zZRJdCgxFbmFibGVQbHVnaW4SJS5wb2x5cGx1Zy52MS5BZG1pbkVuYWJsZVBsdWdpblJlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pbkVuYWJsZVBsdWdpblJlc3BvbnNlEmAKDURpc2FibGVQbHVnaW4SJi5wb2x5cGx1Zy52MS5BZG1pbkRpc2FibGVQbHVnaW5SZXF1ZXN0GicucG9seXBsdWcudjEuQWRtaW5EaXNhYmxlUGx1Z2luUmVzcG9uc2USYAoNUmVzdGFydFBsdWdpbhImLnBvbHlwbHVnLnYxLkFkbWluUmVzdGFydFBsdWdpblJlcXVlc3QaJy5wb2x5cGx1Zy52MS5BZG1pblJlc3RhcnRQbHVnaW5SZXNwb25zZRJdCgxSZW1vdmVQbHVnaW4SJS5wb2x5cGx1Zy52MS5BZG1pblJlbW92ZVBsdWdpblJlcXVlc3QaJi5wb2x5cGx1Zy52MS5BZG1pblJlbW92ZVBsdWdpblJlc3BvbnNlElQKCUdldENvbmZpZxIiLnBvbHlwbHVnLnYxLkFkbWluR2V0Q29uZmlnUmVxdWVzdBojLnBvbHlwbHVnLnYxLkFkbWluR2V0Q29uZmlnUmVzcG9uc2USVAoJU2V0Q29uZmlnEiIucG9seXBsdWcudjEuQWRtaW5TZXRDb25maWdSZXF1ZXN0GiMucG9seXBsdWcudjEuQWRtaW5TZXRDb25maWdSZXNwb25zZRJZCgpTdHJlYW1Mb2dzEiMucG9seXBsdWcudjEuQWRtaW5TdHJlYW1Mb2dzUmVxdWVzdBokLnBvbHlwbHVnLnYxLkFkbWluU3RyZWFtTG9nc1Jlc3BvbnNlMAESXwoMU3RyZWFtRXZlbnRzEiUucG9seXBsdWcudjEuQWRtaW5TdHJlYW1FdmVudHNSZXF1ZXN0GiYucG9seXBsdWcudjEuQWRtaW5TdHJlYW1FdmVudHNSZXNwb25zZTABEloKC1NldEZhaWxNb2RlEiQucG9seXBsdWcudjEuQWRtaW5TZXRGYWlsTW9kZVJlcXVlc3QaJS5wb2x5cGx1Zy52MS5BZG1pblNldEZhaWxNb2RlUmVzcG9uc2VCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_polyplug_v1_gateway, file_polyplug_v1_gateway_api, file_polyplug_v1_plugin]);
 
 /**
  * PluginError is the last failure of a plugin.
@@ -386,6 +388,31 @@ export type PluginInfo = Message<"polyplug.v1.PluginInfo"> & {
    * @generated from field: repeated polyplug.v1.HookLatency latency = 19;
    */
   latency: HookLatency[];
+
+  /**
+   * The fail mode of each intercept subscription in the manifest.
+   *
+   * @generated from field: repeated polyplug.v1.TopicFailMode fail_modes = 20;
+   */
+  failModes: TopicFailMode[];
+
+  /**
+   * Fail-closed topics whose events are being rejected right now because
+   * the plugin is enabled but not serving (starting, restarting, failed):
+   * non-empty means this plugin is blocking traffic.
+   *
+   * @generated from field: repeated string blocking_topics = 21;
+   */
+  blockingTopics: string[];
+
+  /**
+   * What the plugin was granted (its manifest's permissions, approved at
+   * install; plugins in the operator's --plugins folders are approved by
+   * being there). Since 0.2.
+   *
+   * @generated from field: polyplug.v1.PluginPermissions permissions = 22;
+   */
+  permissions?: PluginPermissions | undefined;
 };
 
 /**
@@ -394,6 +421,97 @@ export type PluginInfo = Message<"polyplug.v1.PluginInfo"> & {
  */
 export const PluginInfoSchema: GenMessage<PluginInfo> = /*@__PURE__*/
   messageDesc(file_polyplug_v1_admin, 4);
+
+/**
+ * TopicFailMode is the fail mode of one subscribed topic of a plugin.
+ *
+ * @generated from message polyplug.v1.TopicFailMode
+ */
+export type TopicFailMode = Message<"polyplug.v1.TopicFailMode"> & {
+  /**
+   * The manifest's subscription topic (or pattern).
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * The mode that applies.
+   *
+   * @generated from field: polyplug.v1.FailMode mode = 2;
+   */
+  mode: FailMode;
+
+  /**
+   * Where it came from: "admin", "config", "config-default" or "manifest".
+   *
+   * @generated from field: string source = 3;
+   */
+  source: string;
+};
+
+/**
+ * Describes the message polyplug.v1.TopicFailMode.
+ * Use `create(TopicFailModeSchema)` to create a new message.
+ */
+export const TopicFailModeSchema: GenMessage<TopicFailMode> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 5);
+
+/**
+ * AdminSetFailModeRequest sets or removes one fail-mode override.
+ *
+ * @generated from message polyplug.v1.AdminSetFailModeRequest
+ */
+export type AdminSetFailModeRequest = Message<"polyplug.v1.AdminSetFailModeRequest"> & {
+  /**
+   * The plugin.
+   *
+   * @generated from field: string plugin_id = 1;
+   */
+  pluginId: string;
+
+  /**
+   * A topic or pattern ("prefix.*"); empty or "*": every topic.
+   *
+   * @generated from field: string topic = 2;
+   */
+  topic: string;
+
+  /**
+   * The mode; FAIL_MODE_UNSPECIFIED removes the override for that topic.
+   *
+   * @generated from field: polyplug.v1.FailMode mode = 3;
+   */
+  mode: FailMode;
+};
+
+/**
+ * Describes the message polyplug.v1.AdminSetFailModeRequest.
+ * Use `create(AdminSetFailModeRequestSchema)` to create a new message.
+ */
+export const AdminSetFailModeRequestSchema: GenMessage<AdminSetFailModeRequest> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 6);
+
+/**
+ * AdminSetFailModeResponse is the plugin after the change.
+ *
+ * @generated from message polyplug.v1.AdminSetFailModeResponse
+ */
+export type AdminSetFailModeResponse = Message<"polyplug.v1.AdminSetFailModeResponse"> & {
+  /**
+   * The plugin, with its fail_modes and blocking_topics.
+   *
+   * @generated from field: polyplug.v1.PluginInfo plugin = 1;
+   */
+  plugin?: PluginInfo | undefined;
+};
+
+/**
+ * Describes the message polyplug.v1.AdminSetFailModeResponse.
+ * Use `create(AdminSetFailModeResponseSchema)` to create a new message.
+ */
+export const AdminSetFailModeResponseSchema: GenMessage<AdminSetFailModeResponse> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 7);
 
 /**
  * BrokenPlugin is a plugin folder the gateway could not load.
@@ -428,7 +546,7 @@ export type BrokenPlugin = Message<"polyplug.v1.BrokenPlugin"> & {
  * Use `create(BrokenPluginSchema)` to create a new message.
  */
 export const BrokenPluginSchema: GenMessage<BrokenPlugin> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 5);
+  messageDesc(file_polyplug_v1_admin, 8);
 
 /**
  * AdminGetStatusRequest asks for the gateway's status.
@@ -443,7 +561,7 @@ export type AdminGetStatusRequest = Message<"polyplug.v1.AdminGetStatusRequest">
  * Use `create(AdminGetStatusRequestSchema)` to create a new message.
  */
 export const AdminGetStatusRequestSchema: GenMessage<AdminGetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 6);
+  messageDesc(file_polyplug_v1_admin, 9);
 
 /**
  * AdminGetStatusResponse is the gateway's status.
@@ -485,6 +603,14 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
    * @generated from field: repeated polyplug.v1.BrokenPlugin broken_plugins = 5;
    */
   brokenPlugins: BrokenPlugin[];
+
+  /**
+   * The gateway's signature policy for installs: "require", "warn" or "off".
+   * Since 0.2.
+   *
+   * @generated from field: string signature_policy = 6;
+   */
+  signaturePolicy: string;
 };
 
 /**
@@ -492,7 +618,7 @@ export type AdminGetStatusResponse = Message<"polyplug.v1.AdminGetStatusResponse
  * Use `create(AdminGetStatusResponseSchema)` to create a new message.
  */
 export const AdminGetStatusResponseSchema: GenMessage<AdminGetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 7);
+  messageDesc(file_polyplug_v1_admin, 10);
 
 /**
  * AdminListPluginsRequest asks for every plugin.
@@ -507,7 +633,7 @@ export type AdminListPluginsRequest = Message<"polyplug.v1.AdminListPluginsReque
  * Use `create(AdminListPluginsRequestSchema)` to create a new message.
  */
 export const AdminListPluginsRequestSchema: GenMessage<AdminListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 8);
+  messageDesc(file_polyplug_v1_admin, 11);
 
 /**
  * AdminListPluginsResponse lists every plugin, by id.
@@ -528,7 +654,7 @@ export type AdminListPluginsResponse = Message<"polyplug.v1.AdminListPluginsResp
  * Use `create(AdminListPluginsResponseSchema)` to create a new message.
  */
 export const AdminListPluginsResponseSchema: GenMessage<AdminListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 9);
+  messageDesc(file_polyplug_v1_admin, 12);
 
 /**
  * AdminGetPluginRequest names a plugin.
@@ -549,7 +675,7 @@ export type AdminGetPluginRequest = Message<"polyplug.v1.AdminGetPluginRequest">
  * Use `create(AdminGetPluginRequestSchema)` to create a new message.
  */
 export const AdminGetPluginRequestSchema: GenMessage<AdminGetPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 10);
+  messageDesc(file_polyplug_v1_admin, 13);
 
 /**
  * AdminGetPluginResponse describes one plugin.
@@ -570,7 +696,7 @@ export type AdminGetPluginResponse = Message<"polyplug.v1.AdminGetPluginResponse
  * Use `create(AdminGetPluginResponseSchema)` to create a new message.
  */
 export const AdminGetPluginResponseSchema: GenMessage<AdminGetPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 11);
+  messageDesc(file_polyplug_v1_admin, 14);
 
 /**
  * AdminInstallPluginRequest carries a plugin bundle.
@@ -598,6 +724,13 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
    * @generated from field: bool require_signature = 3;
    */
   requireSignature: boolean;
+
+  /**
+   * The permissions the operator approved (see InstallPlugin). Since 0.2.
+   *
+   * @generated from field: polyplug.v1.PluginPermissions approved_permissions = 4;
+   */
+  approvedPermissions?: PluginPermissions | undefined;
 };
 
 /**
@@ -605,7 +738,93 @@ export type AdminInstallPluginRequest = Message<"polyplug.v1.AdminInstallPluginR
  * Use `create(AdminInstallPluginRequestSchema)` to create a new message.
  */
 export const AdminInstallPluginRequestSchema: GenMessage<AdminInstallPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 12);
+  messageDesc(file_polyplug_v1_admin, 15);
+
+/**
+ * PluginPermissions is what a plugin may use: its manifest's `permissions`,
+ * shown to the operator at install and approved.
+ *
+ * @generated from message polyplug.v1.PluginPermissions
+ */
+export type PluginPermissions = Message<"polyplug.v1.PluginPermissions"> & {
+  /**
+   * GatewayAPI capabilities: "log", "config", "kv", "events", "cluster".
+   * A GatewayAPI call needing another one answers PERMISSION_DENIED.
+   *
+   * @generated from field: repeated string api = 1;
+   */
+  api: string[];
+
+  /**
+   * "none" (no network) or "host" (the host's network).
+   *
+   * @generated from field: string network = 2;
+   */
+  network: string;
+
+  /**
+   * Absolute paths the plugin may read besides its own folder.
+   *
+   * @generated from field: repeated string read_paths = 3;
+   */
+  readPaths: string[];
+
+  /**
+   * Resource limits asked for; unset fields mean the gateway's defaults.
+   *
+   * @generated from field: polyplug.v1.PluginResourceLimits limits = 4;
+   */
+  limits?: PluginResourceLimits | undefined;
+};
+
+/**
+ * Describes the message polyplug.v1.PluginPermissions.
+ * Use `create(PluginPermissionsSchema)` to create a new message.
+ */
+export const PluginPermissionsSchema: GenMessage<PluginPermissions> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 16);
+
+/**
+ * PluginResourceLimits are resource limits asked for; 0 = the gateway's default.
+ *
+ * @generated from message polyplug.v1.PluginResourceLimits
+ */
+export type PluginResourceLimits = Message<"polyplug.v1.PluginResourceLimits"> & {
+  /**
+   * Memory, MiB.
+   *
+   * @generated from field: uint32 memory_mib = 1;
+   */
+  memoryMib: number;
+
+  /**
+   * CPU, percent of one core.
+   *
+   * @generated from field: uint32 cpu_percent = 2;
+   */
+  cpuPercent: number;
+
+  /**
+   * Processes and threads at once.
+   *
+   * @generated from field: uint32 processes = 3;
+   */
+  processes: number;
+
+  /**
+   * Open file descriptors per process.
+   *
+   * @generated from field: uint32 open_files = 4;
+   */
+  openFiles: number;
+};
+
+/**
+ * Describes the message polyplug.v1.PluginResourceLimits.
+ * Use `create(PluginResourceLimitsSchema)` to create a new message.
+ */
+export const PluginResourceLimitsSchema: GenMessage<PluginResourceLimits> = /*@__PURE__*/
+  messageDesc(file_polyplug_v1_admin, 17);
 
 /**
  * AdminInstallPluginResponse is the installed plugin.
@@ -647,6 +866,22 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
    * @generated from field: string key_id = 5;
    */
   keyId: string;
+
+  /**
+   * Who vouches for the bundle; `key_id` names the key also when it is
+   * untrusted. Since 0.2.
+   *
+   * @generated from field: polyplug.v1.SignatureTrust signature_trust = 6;
+   */
+  signatureTrust: SignatureTrust;
+
+  /**
+   * What the operator should know about this install (e.g. "installed
+   * unsigned: signature policy is warn"). Since 0.2.
+   *
+   * @generated from field: repeated string warnings = 7;
+   */
+  warnings: string[];
 };
 
 /**
@@ -654,7 +889,7 @@ export type AdminInstallPluginResponse = Message<"polyplug.v1.AdminInstallPlugin
  * Use `create(AdminInstallPluginResponseSchema)` to create a new message.
  */
 export const AdminInstallPluginResponseSchema: GenMessage<AdminInstallPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 13);
+  messageDesc(file_polyplug_v1_admin, 18);
 
 /**
  * AdminEnablePluginRequest names the plugin to enable.
@@ -675,7 +910,7 @@ export type AdminEnablePluginRequest = Message<"polyplug.v1.AdminEnablePluginReq
  * Use `create(AdminEnablePluginRequestSchema)` to create a new message.
  */
 export const AdminEnablePluginRequestSchema: GenMessage<AdminEnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 14);
+  messageDesc(file_polyplug_v1_admin, 19);
 
 /**
  * AdminEnablePluginResponse is the plugin after the start.
@@ -696,7 +931,7 @@ export type AdminEnablePluginResponse = Message<"polyplug.v1.AdminEnablePluginRe
  * Use `create(AdminEnablePluginResponseSchema)` to create a new message.
  */
 export const AdminEnablePluginResponseSchema: GenMessage<AdminEnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 15);
+  messageDesc(file_polyplug_v1_admin, 20);
 
 /**
  * AdminDisablePluginRequest names the plugin to disable.
@@ -717,7 +952,7 @@ export type AdminDisablePluginRequest = Message<"polyplug.v1.AdminDisablePluginR
  * Use `create(AdminDisablePluginRequestSchema)` to create a new message.
  */
 export const AdminDisablePluginRequestSchema: GenMessage<AdminDisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 16);
+  messageDesc(file_polyplug_v1_admin, 21);
 
 /**
  * AdminDisablePluginResponse is the plugin after the stop.
@@ -738,7 +973,7 @@ export type AdminDisablePluginResponse = Message<"polyplug.v1.AdminDisablePlugin
  * Use `create(AdminDisablePluginResponseSchema)` to create a new message.
  */
 export const AdminDisablePluginResponseSchema: GenMessage<AdminDisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 17);
+  messageDesc(file_polyplug_v1_admin, 22);
 
 /**
  * AdminRestartPluginRequest names the plugin to restart.
@@ -759,7 +994,7 @@ export type AdminRestartPluginRequest = Message<"polyplug.v1.AdminRestartPluginR
  * Use `create(AdminRestartPluginRequestSchema)` to create a new message.
  */
 export const AdminRestartPluginRequestSchema: GenMessage<AdminRestartPluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 18);
+  messageDesc(file_polyplug_v1_admin, 23);
 
 /**
  * AdminRestartPluginResponse is the plugin after the restart.
@@ -780,7 +1015,7 @@ export type AdminRestartPluginResponse = Message<"polyplug.v1.AdminRestartPlugin
  * Use `create(AdminRestartPluginResponseSchema)` to create a new message.
  */
 export const AdminRestartPluginResponseSchema: GenMessage<AdminRestartPluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 19);
+  messageDesc(file_polyplug_v1_admin, 24);
 
 /**
  * AdminRemovePluginRequest names the plugin to remove.
@@ -801,7 +1036,7 @@ export type AdminRemovePluginRequest = Message<"polyplug.v1.AdminRemovePluginReq
  * Use `create(AdminRemovePluginRequestSchema)` to create a new message.
  */
 export const AdminRemovePluginRequestSchema: GenMessage<AdminRemovePluginRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 20);
+  messageDesc(file_polyplug_v1_admin, 25);
 
 /**
  * AdminRemovePluginResponse confirms the removal.
@@ -822,7 +1057,7 @@ export type AdminRemovePluginResponse = Message<"polyplug.v1.AdminRemovePluginRe
  * Use `create(AdminRemovePluginResponseSchema)` to create a new message.
  */
 export const AdminRemovePluginResponseSchema: GenMessage<AdminRemovePluginResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 21);
+  messageDesc(file_polyplug_v1_admin, 26);
 
 /**
  * AdminGetConfigRequest names a plugin.
@@ -843,7 +1078,7 @@ export type AdminGetConfigRequest = Message<"polyplug.v1.AdminGetConfigRequest">
  * Use `create(AdminGetConfigRequestSchema)` to create a new message.
  */
 export const AdminGetConfigRequestSchema: GenMessage<AdminGetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 22);
+  messageDesc(file_polyplug_v1_admin, 27);
 
 /**
  * AdminGetConfigResponse is a plugin's configuration and settings schema.
@@ -871,7 +1106,7 @@ export type AdminGetConfigResponse = Message<"polyplug.v1.AdminGetConfigResponse
  * Use `create(AdminGetConfigResponseSchema)` to create a new message.
  */
 export const AdminGetConfigResponseSchema: GenMessage<AdminGetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 23);
+  messageDesc(file_polyplug_v1_admin, 28);
 
 /**
  * AdminSetConfigRequest is a new configuration for a plugin.
@@ -908,7 +1143,7 @@ export type AdminSetConfigRequest = Message<"polyplug.v1.AdminSetConfigRequest">
  * Use `create(AdminSetConfigRequestSchema)` to create a new message.
  */
 export const AdminSetConfigRequestSchema: GenMessage<AdminSetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 24);
+  messageDesc(file_polyplug_v1_admin, 29);
 
 /**
  * AdminSetConfigResponse is the saved configuration.
@@ -929,7 +1164,7 @@ export type AdminSetConfigResponse = Message<"polyplug.v1.AdminSetConfigResponse
  * Use `create(AdminSetConfigResponseSchema)` to create a new message.
  */
 export const AdminSetConfigResponseSchema: GenMessage<AdminSetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 25);
+  messageDesc(file_polyplug_v1_admin, 30);
 
 /**
  * AdminStreamLogsRequest selects log records.
@@ -971,7 +1206,7 @@ export type AdminStreamLogsRequest = Message<"polyplug.v1.AdminStreamLogsRequest
  * Use `create(AdminStreamLogsRequestSchema)` to create a new message.
  */
 export const AdminStreamLogsRequestSchema: GenMessage<AdminStreamLogsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 26);
+  messageDesc(file_polyplug_v1_admin, 31);
 
 /**
  * AdminStreamLogsResponse is one log record.
@@ -1027,7 +1262,7 @@ export type AdminStreamLogsResponse = Message<"polyplug.v1.AdminStreamLogsRespon
  * Use `create(AdminStreamLogsResponseSchema)` to create a new message.
  */
 export const AdminStreamLogsResponseSchema: GenMessage<AdminStreamLogsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 27);
+  messageDesc(file_polyplug_v1_admin, 32);
 
 /**
  * AdminStreamEventsRequest subscribes to gateway events.
@@ -1048,7 +1283,7 @@ export type AdminStreamEventsRequest = Message<"polyplug.v1.AdminStreamEventsReq
  * Use `create(AdminStreamEventsRequestSchema)` to create a new message.
  */
 export const AdminStreamEventsRequestSchema: GenMessage<AdminStreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 28);
+  messageDesc(file_polyplug_v1_admin, 33);
 
 /**
  * AdminStreamEventsResponse is one gateway event.
@@ -1124,7 +1359,7 @@ export type AdminStreamEventsResponse = Message<"polyplug.v1.AdminStreamEventsRe
  * Use `create(AdminStreamEventsResponseSchema)` to create a new message.
  */
 export const AdminStreamEventsResponseSchema: GenMessage<AdminStreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 29);
+  messageDesc(file_polyplug_v1_admin, 34);
 
 /**
  * PluginStateChanged is a supervision state change.
@@ -1173,7 +1408,7 @@ export type PluginStateChanged = Message<"polyplug.v1.PluginStateChanged"> & {
  * Use `create(PluginStateChangedSchema)` to create a new message.
  */
 export const PluginStateChangedSchema: GenMessage<PluginStateChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 30);
+  messageDesc(file_polyplug_v1_admin, 35);
 
 /**
  * PluginInstalled is an install or upgrade.
@@ -1208,7 +1443,7 @@ export type PluginInstalled = Message<"polyplug.v1.PluginInstalled"> & {
  * Use `create(PluginInstalledSchema)` to create a new message.
  */
 export const PluginInstalledSchema: GenMessage<PluginInstalled> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 31);
+  messageDesc(file_polyplug_v1_admin, 36);
 
 /**
  * PluginRemoved is a removal.
@@ -1236,7 +1471,7 @@ export type PluginRemoved = Message<"polyplug.v1.PluginRemoved"> & {
  * Use `create(PluginRemovedSchema)` to create a new message.
  */
 export const PluginRemovedSchema: GenMessage<PluginRemoved> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 32);
+  messageDesc(file_polyplug_v1_admin, 37);
 
 /**
  * PluginConfigChanged is a saved configuration.
@@ -1264,7 +1499,7 @@ export type PluginConfigChanged = Message<"polyplug.v1.PluginConfigChanged"> & {
  * Use `create(PluginConfigChangedSchema)` to create a new message.
  */
 export const PluginConfigChangedSchema: GenMessage<PluginConfigChanged> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 33);
+  messageDesc(file_polyplug_v1_admin, 38);
 
 /**
  * CommandConflict is a command claimed by several active plugins; it answers
@@ -1293,7 +1528,7 @@ export type CommandConflict = Message<"polyplug.v1.CommandConflict"> & {
  * Use `create(CommandConflictSchema)` to create a new message.
  */
 export const CommandConflictSchema: GenMessage<CommandConflict> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 34);
+  messageDesc(file_polyplug_v1_admin, 39);
 
 /**
  * PluginPublishedEvent is an event a plugin published for applications.
@@ -1335,7 +1570,7 @@ export type PluginPublishedEvent = Message<"polyplug.v1.PluginPublishedEvent"> &
  * Use `create(PluginPublishedEventSchema)` to create a new message.
  */
 export const PluginPublishedEventSchema: GenMessage<PluginPublishedEvent> = /*@__PURE__*/
-  messageDesc(file_polyplug_v1_admin, 35);
+  messageDesc(file_polyplug_v1_admin, 40);
 
 /**
  * PluginState is the supervision state of a plugin.
@@ -1477,6 +1712,47 @@ export const SettingTypeSchema: GenEnum<SettingType> = /*@__PURE__*/
   enumDesc(file_polyplug_v1_admin, 1);
 
 /**
+ * SignatureTrust says who vouches for an installed bundle.
+ *
+ * @generated from enum polyplug.v1.SignatureTrust
+ */
+export enum SignatureTrust {
+  /**
+   * Not reported (an older gateway).
+   *
+   * @generated from enum value: SIGNATURE_TRUST_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No signature came with the bundle.
+   *
+   * @generated from enum value: SIGNATURE_TRUST_UNSIGNED = 1;
+   */
+  UNSIGNED = 1,
+
+  /**
+   * A signature by a trusted key matched the bundle.
+   *
+   * @generated from enum value: SIGNATURE_TRUST_TRUSTED = 2;
+   */
+  TRUSTED = 2,
+
+  /**
+   * A signature matched the bundle, but its key is not a trusted key.
+   *
+   * @generated from enum value: SIGNATURE_TRUST_UNTRUSTED = 3;
+   */
+  UNTRUSTED = 3,
+}
+
+/**
+ * Describes the enum polyplug.v1.SignatureTrust.
+ */
+export const SignatureTrustSchema: GenEnum<SignatureTrust> = /*@__PURE__*/
+  enumDesc(file_polyplug_v1_admin, 2);
+
+/**
  * Admin is the operator API of the gateway. Calls may be made concurrently;
  * operations on one plugin (install, enable, disable, restart, remove) are
  * applied one at a time per plugin by the supervisor.
@@ -1533,10 +1809,25 @@ export const Admin: GenService<{
    * `<data dir>/trusted-keys`. A signature that does not match is always
    * refused. With require_signature, a bundle without a valid signature from
    * a trusted key is refused too. Either way before anything is unpacked.
+   * The gateway's own signature policy (serve config `signatures`: require,
+   * warn, off; default require) applies on top: with `require`, unsigned
+   * bundles and bundles signed by an untrusted key are refused whatever
+   * require_signature says. A signature that does not match the bundle is
+   * refused whatever the key.
+   *
+   * Permissions: the manifest's `permissions` (GatewayAPI capabilities,
+   * network, read-only paths, resource limits) must be within
+   * `approved_permissions`, which the client shows the operator and sends
+   * once approved. Without approved_permissions the gateway approves what the
+   * installed version was already granted (an upgrade asking no more) or,
+   * for a first install, the default grant (api: log, config; network none;
+   * no extra paths; the gateway's limits).
    *
    * Errors: INVALID_ARGUMENT (not a gzip tar, unsafe paths in the archive, no
    * manifest or a broken one: the message names the file and field),
-   * PERMISSION_DENIED (signature missing, invalid or from an untrusted key),
+   * PERMISSION_DENIED (signature missing, invalid or from an untrusted key;
+   * the manifest asks for permissions that were not approved: the message
+   * lists them),
    * RESOURCE_EXHAUSTED (bundle over 50 MiB or unpacking past the bundle
    * limits), FAILED_PRECONDITION (the plugin failed to start — rolled back —
    * or the id belongs to a plugin the gateway does not manage, or the plugin
@@ -1663,6 +1954,20 @@ export const Admin: GenService<{
     methodKind: "server_streaming";
     input: typeof AdminStreamEventsRequestSchema;
     output: typeof AdminStreamEventsResponseSchema;
+  },
+  /**
+   * Sets the operator's fail mode of a plugin for a topic (or every topic),
+   * overriding the serve config and the manifest's suggestion; FAIL_MODE_
+   * UNSPECIFIED removes the override. Stored: it outlives the gateway. Takes
+   * effect for the next intercept call. NOT_FOUND for an unknown plugin,
+   * INVALID_ARGUMENT for a malformed topic.
+   *
+   * @generated from rpc polyplug.v1.Admin.SetFailMode
+   */
+  setFailMode: {
+    methodKind: "unary";
+    input: typeof AdminSetFailModeRequestSchema;
+    output: typeof AdminSetFailModeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_polyplug_v1_admin, 0);

@@ -54,7 +54,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file polyplug/v1/gateway.proto.
  */
 export const file_polyplug_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chlwb2x5cGx1Zy92MS9nYXRld2F5LnByb3RvEgtwb2x5cGx1Zy52MSKGAgoXR2F0ZXdheUludGVyY2VwdFJlcXVlc3QSDQoFdG9waWMYASABKAkSKAoHcGF5bG9hZBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgDIAEoCRITCgt0cmFjZXBhcmVudBgEIAEoCRJECghtZXRhZGF0YRgFIAMoCzIyLnBvbHlwbHVnLnYxLkdhdGV3YXlJbnRlcmNlcHRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSEgoKdGltZW91dF9tcxgGIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKGEdhdGV3YXlJbnRlcmNlcHRSZXNwb25zZRIPCgdhbGxvd2VkGAEgASgIEigKB3BheWxvYWQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCG1vZGlmaWVkGAMgASgIEjIKCXJlamVjdGlvbhgEIAEoCzIfLnBvbHlwbHVnLnYxLkludGVyY2VwdFJlamVjdGlvbhIlCgVzdGVwcxgFIAMoCzIWLnBvbHlwbHVnLnYxLkNoYWluU3RlcBISCgpyZXF1ZXN0X2lkGAYgASgJIlYKEkludGVyY2VwdFJlamVjdGlvbhIRCglwbHVnaW5faWQYASABKAkSDgoGcmVhc29uGAIgASgJEgwKBGNvZGUYAyABKAkSDwoHZmFpbHVyZRgEIAEoCCKGAQoJQ2hhaW5TdGVwEhEKCXBsdWdpbl9pZBgBIAEoCRIuCgdvdXRjb21lGAIgASgOMh0ucG9seXBsdWcudjEuQ2hhaW5TdGVwT3V0Y29tZRITCgtkdXJhdGlvbl9tcxgDIAEoARIhCgVlcnJvchgEIAEoCzISLnBvbHlwbHVnLnYxLkVycm9yIuwBChRHYXRld2F5Tm90aWZ5UmVxdWVzdBINCgV0b3BpYxgBIAEoCRIoCgdwYXlsb2FkGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgpyZXF1ZXN0X2lkGAMgASgJEhMKC3RyYWNlcGFyZW50GAQgASgJEkEKCG1ldGFkYXRhGAUgAygLMi8ucG9seXBsdWcudjEuR2F0ZXdheU5vdGlmeVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVAoVR2F0ZXdheU5vdGlmeVJlc3BvbnNlEhIKCnJlcXVlc3RfaWQYASABKAkSEgoKcXVldWVkX2ZvchgCIAMoCRITCgtkcm9wcGVkX2ZvchgDIAMoCSKEAgocR2F0ZXdheUV4ZWN1dGVDb21tYW5kUmVxdWVzdBIMCgRsaW5lGAEgASgJEg8KB2NvbW1hbmQYAiABKAkSDAoEYXJncxgDIAMoCRISCgpyZXF1ZXN0X2lkGAQgASgJEhMKC3RyYWNlcGFyZW50GAUgASgJEkkKCG1ldGFkYXRhGAYgAygLMjcucG9seXBsdWcudjEuR2F0ZXdheUV4ZWN1dGVDb21tYW5kUmVxdWVzdC5NZXRhZGF0YUVudHJ5EhIKCnRpbWVvdXRfbXMYByABKA0aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInsKHUdhdGV3YXlFeGVjdXRlQ29tbWFuZFJlc3BvbnNlEhEKCXBsdWdpbl9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYBCABKAkq3gEKEENoYWluU3RlcE91dGNvbWUSIgoeQ0hBSU5fU1RFUF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHgoaQ0hBSU5fU1RFUF9PVVRDT01FX1BST0NFRUQQARIdChlDSEFJTl9TVEVQX09VVENPTUVfTU9ESUZZEAISHQoZQ0hBSU5fU1RFUF9PVVRDT01FX1JFSkVDVBADEiIKHkNIQUlOX1NURVBfT1VUQ09NRV9GQUlMRURfT1BFThAEEiQKIENIQUlOX1NURVBfT1VUQ09NRV9GQUlMRURfQ0xPU0VEEAUynQIKB0dhdGV3YXkSWAoJSW50ZXJjZXB0EiQucG9seXBsdWcudjEuR2F0ZXdheUludGVyY2VwdFJlcXVlc3QaJS5wb2x5cGx1Zy52MS5HYXRld2F5SW50ZXJjZXB0UmVzcG9uc2USTwoGTm90aWZ5EiEucG9seXBsdWcudjEuR2F0ZXdheU5vdGlmeVJlcXVlc3QaIi5wb2x5cGx1Zy52MS5HYXRld2F5Tm90aWZ5UmVzcG9uc2USZwoORXhlY3V0ZUNvbW1hbmQSKS5wb2x5cGx1Zy52MS5HYXRld2F5RXhlY3V0ZUNvbW1hbmRSZXF1ZXN0GioucG9seXBsdWcudjEuR2F0ZXdheUV4ZWN1dGVDb21tYW5kUmVzcG9uc2VCRVpDZ2l0aHViLmNvbS9wb2x5cGx1Zy9wb2x5cGx1Zy9leGFtcGxlcy1nby9nZW4vcG9seXBsdWcvdjE7cG9seXBsdWd2MWIGcHJvdG8z", [file_google_protobuf_struct, file_polyplug_v1_common]);
+  fileDesc("Chlwb2x5cGx1Zy92MS9nYXRld2F5LnByb3RvEgtwb2x5cGx1Zy52MSKGAgoXR2F0ZXdheUludGVyY2VwdFJlcXVlc3QSDQoFdG9waWMYASABKAkSKAoHcGF5bG9hZBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgDIAEoCRITCgt0cmFjZXBhcmVudBgEIAEoCRJECghtZXRhZGF0YRgFIAMoCzIyLnBvbHlwbHVnLnYxLkdhdGV3YXlJbnRlcmNlcHRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSEgoKdGltZW91dF9tcxgGIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKGEdhdGV3YXlJbnRlcmNlcHRSZXNwb25zZRIPCgdhbGxvd2VkGAEgASgIEigKB3BheWxvYWQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCG1vZGlmaWVkGAMgASgIEjIKCXJlamVjdGlvbhgEIAEoCzIfLnBvbHlwbHVnLnYxLkludGVyY2VwdFJlamVjdGlvbhIlCgVzdGVwcxgFIAMoCzIWLnBvbHlwbHVnLnYxLkNoYWluU3RlcBISCgpyZXF1ZXN0X2lkGAYgASgJIlYKEkludGVyY2VwdFJlamVjdGlvbhIRCglwbHVnaW5faWQYASABKAkSDgoGcmVhc29uGAIgASgJEgwKBGNvZGUYAyABKAkSDwoHZmFpbHVyZRgEIAEoCCLKAQoJQ2hhaW5TdGVwEhEKCXBsdWdpbl9pZBgBIAEoCRIuCgdvdXRjb21lGAIgASgOMh0ucG9seXBsdWcudjEuQ2hhaW5TdGVwT3V0Y29tZRITCgtkdXJhdGlvbl9tcxgDIAEoARIhCgVlcnJvchgEIAEoCzISLnBvbHlwbHVnLnYxLkVycm9yEigKCWZhaWxfbW9kZRgFIAEoDjIVLnBvbHlwbHVnLnYxLkZhaWxNb2RlEhgKEGZhaWxfbW9kZV9zb3VyY2UYBiABKAki7AEKFEdhdGV3YXlOb3RpZnlSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEigKB3BheWxvYWQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnJlcXVlc3RfaWQYAyABKAkSEwoLdHJhY2VwYXJlbnQYBCABKAkSQQoIbWV0YWRhdGEYBSADKAsyLy5wb2x5cGx1Zy52MS5HYXRld2F5Tm90aWZ5UmVxdWVzdC5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJUChVHYXRld2F5Tm90aWZ5UmVzcG9uc2USEgoKcmVxdWVzdF9pZBgBIAEoCRISCgpxdWV1ZWRfZm9yGAIgAygJEhMKC2Ryb3BwZWRfZm9yGAMgAygJIoQCChxHYXRld2F5RXhlY3V0ZUNvbW1hbmRSZXF1ZXN0EgwKBGxpbmUYASABKAkSDwoHY29tbWFuZBgCIAEoCRIMCgRhcmdzGAMgAygJEhIKCnJlcXVlc3RfaWQYBCABKAkSEwoLdHJhY2VwYXJlbnQYBSABKAkSSQoIbWV0YWRhdGEYBiADKAsyNy5wb2x5cGx1Zy52MS5HYXRld2F5RXhlY3V0ZUNvbW1hbmRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSEgoKdGltZW91dF9tcxgHIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiewodR2F0ZXdheUV4ZWN1dGVDb21tYW5kUmVzcG9uc2USEQoJcGx1Z2luX2lkGAEgASgJEgwKBHRleHQYAiABKAkSJQoEZGF0YRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgEIAEoCSreAQoQQ2hhaW5TdGVwT3V0Y29tZRIiCh5DSEFJTl9TVEVQX09VVENPTUVfVU5TUEVDSUZJRUQQABIeChpDSEFJTl9TVEVQX09VVENPTUVfUFJPQ0VFRBABEh0KGUNIQUlOX1NURVBfT1VUQ09NRV9NT0RJRlkQAhIdChlDSEFJTl9TVEVQX09VVENPTUVfUkVKRUNUEAMSIgoeQ0hBSU5fU1RFUF9PVVRDT01FX0ZBSUxFRF9PUEVOEAQSJAogQ0hBSU5fU1RFUF9PVVRDT01FX0ZBSUxFRF9DTE9TRUQQBSpPCghGYWlsTW9kZRIZChVGQUlMX01PREVfVU5TUEVDSUZJRUQQABISCg5GQUlMX01PREVfT1BFThABEhQKEEZBSUxfTU9ERV9DTE9TRUQQAjKdAgoHR2F0ZXdheRJYCglJbnRlcmNlcHQSJC5wb2x5cGx1Zy52MS5HYXRld2F5SW50ZXJjZXB0UmVxdWVzdBolLnBvbHlwbHVnLnYxLkdhdGV3YXlJbnRlcmNlcHRSZXNwb25zZRJPCgZOb3RpZnkSIS5wb2x5cGx1Zy52MS5HYXRld2F5Tm90aWZ5UmVxdWVzdBoiLnBvbHlwbHVnLnYxLkdhdGV3YXlOb3RpZnlSZXNwb25zZRJnCg5FeGVjdXRlQ29tbWFuZBIpLnBvbHlwbHVnLnYxLkdhdGV3YXlFeGVjdXRlQ29tbWFuZFJlcXVlc3QaKi5wb2x5cGx1Zy52MS5HYXRld2F5RXhlY3V0ZUNvbW1hbmRSZXNwb25zZUJFWkNnaXRodWIuY29tL3BvbHlwbHVnL3BvbHlwbHVnL2V4YW1wbGVzLWdvL2dlbi9wb2x5cGx1Zy92MTtwb2x5cGx1Z3YxYgZwcm90bzM", [file_google_protobuf_struct, file_polyplug_v1_common]);
 
 /**
  * GatewayInterceptRequest is an event about to happen.
@@ -255,10 +255,31 @@ export type ChainStep = Message<"polyplug.v1.ChainStep"> & {
   /**
    * For the failure outcomes: what went wrong. error.details["gateway_code"]
    * holds the gateway's own code (e.g. "plugin_exited"). Unset otherwise.
+   * A plugin that was not active when its step came (starting, restarting,
+   * parked in failed, disabled mid-chain) fails with ERROR_CODE_UNAVAILABLE
+   * and a message naming it and its state.
    *
    * @generated from field: polyplug.v1.Error error = 4;
    */
   error?: Error | undefined;
+
+  /**
+   * The fail mode that applied to this plugin and topic (for every step,
+   * failed or not).
+   *
+   * @generated from field: polyplug.v1.FailMode fail_mode = 5;
+   */
+  failMode: FailMode;
+
+  /**
+   * Where fail_mode came from: "admin" (Admin SetFailMode), "config" (the
+   * serve config's failurePolicy.plugins), "config-default"
+   * (failurePolicy.default) or "manifest" (the plugin's onFailure
+   * suggestion, used only when the operator set nothing).
+   *
+   * @generated from field: string fail_mode_source = 6;
+   */
+  failModeSource: string;
 };
 
 /**
@@ -520,6 +541,42 @@ export enum ChainStepOutcome {
  */
 export const ChainStepOutcomeSchema: GenEnum<ChainStepOutcome> = /*@__PURE__*/
   enumDesc(file_polyplug_v1_gateway, 0);
+
+/**
+ * FailMode is what an intercept chain does when a plugin fails or is not
+ * available: let the event through unchanged, or reject it naming the
+ * plugin. It is the operator's decision (gateway configuration).
+ *
+ * @generated from enum polyplug.v1.FailMode
+ */
+export enum FailMode {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: FAIL_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The chain goes on with the unchanged payload (step FAILED_OPEN).
+   *
+   * @generated from enum value: FAIL_MODE_OPEN = 1;
+   */
+  OPEN = 1,
+
+  /**
+   * The event is rejected (step FAILED_CLOSED).
+   *
+   * @generated from enum value: FAIL_MODE_CLOSED = 2;
+   */
+  CLOSED = 2,
+}
+
+/**
+ * Describes the enum polyplug.v1.FailMode.
+ */
+export const FailModeSchema: GenEnum<FailMode> = /*@__PURE__*/
+  enumDesc(file_polyplug_v1_gateway, 1);
 
 /**
  * Gateway is the application-facing API of the gateway. Calls may be made
