@@ -1,4 +1,4 @@
-// The Polyplug conformance plugin, built with the TypeScript SDK ("polyplug/sdk").
+// The Polyplug conformance plugin, built with the TypeScript SDK ("@polyplug/sdk").
 // Its behaviour is specified in conformance/README.md ("The conformance plugin"); every
 // language implements the same behaviour with its own SDK. Run by a host: `node plugin.mjs`.
 // The SDK import comes first: it guards stdout before anything else can print.

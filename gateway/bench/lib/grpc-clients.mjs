@@ -5,7 +5,7 @@ import net from "node:net";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { InterceptRequestSchema, InterceptResponseSchema, Plugin } from "../../dist/gen/polyplug/v1/plugin_pb.js";
+import { InterceptRequestSchema, InterceptResponseSchema, Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { createH2UnaryTransport } from "../../dist/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../dist/rpc/http2-unary.js";
 import { CALL_TIMEOUT_MS } from "./ts-host.mjs";

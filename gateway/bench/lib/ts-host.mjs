@@ -2,7 +2,7 @@
 // client(Plugin).intercept, running the same phases as examples-go/bench/gohost.
 import { create } from "@bufbuild/protobuf";
 import { startPlugin } from "../../dist/index.js";
-import { InterceptRequestSchema, Plugin } from "../../dist/gen/polyplug/v1/plugin_pb.js";
+import { InterceptRequestSchema, Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** Deadline of every benchmark call, as the gateway's hook deadline (ms). */
 export const CALL_TIMEOUT_MS = 30_000;

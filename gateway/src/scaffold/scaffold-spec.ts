@@ -102,10 +102,13 @@ ${spec.cli} conformance --features conformance.yaml -- ${run}
 
 \`polyplug bundle\` packs this folder (honouring \`.gitignore\` and \`.polyplugignore\`) with what
 the plugin needs to run: its dependencies and, for Go, a binary per os-arch in \`plugin.json\`.
-Install the bundle into a running gateway (\`polyplug serve\`):
+A gateway installs only bundles signed by a key it trusts (by default): sign with your key and
+give the operator its \`.pub.pem\` for \`<data>/trusted-keys/\`. Then install the bundle into a
+running gateway (\`polyplug serve\`; it prints the permissions the plugin asks for):
 
 \`\`\`sh
-${spec.cli} bundle . --out ${spec.id}.tar.gz
+${spec.cli} keys generate author --dir ~/.polyplug-keys    # once
+${spec.cli} bundle . --out ${spec.id}.tar.gz --sign ~/.polyplug-keys/author.key
 ${spec.cli} plugin install ${spec.id}.tar.gz
 \`\`\`
 `;

@@ -1,11 +1,13 @@
 // `polyplug keys`, `polyplug bundle` and `polyplug bundle verify` through the CLI entry point:
 // JSON output, exit codes 0 (ok) / 1 (operation failed) / 2 (usage).
-import { appendFileSync, existsSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
+import { checkPinnedRequirements } from "../../src/registry/python-requirements.js";
+import { fixturePaths } from "../paths.js";
 import { scriptedPluginFolder, tempDir } from "./bundle-fixtures.js";
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string; json: Record<string, unknown> | undefined }> {
@@ -69,5 +71,28 @@ describe("polyplug keys / bundle / bundle verify", () => {
     const created = await cli("new", "python", "hello", "--dir", dir, "--id", "org.example.hello", "--json");
     expect(created).toMatchObject({ code: 0, json: { ok: true, dir, id: "org.example.hello", files: expect.arrayContaining(["plugin.json", "plugin.py", "README.md"]) } });
     expect(await cli("new", "python", "hello", "--dir", dir, "--json")).toMatchObject({ code: 1, json: { error: { code: "failed_precondition" } } });
+  });
+
+  it.each(["go", "python", "ts"])("polyplug new %s pins a vendored SDK and prints next steps that work outside the repository", async (language) => {
+    const dir = path.join(tempDir(), `next-${language}`);
+    const created = await cli("new", language, `next-${language}`, "--dir", dir);
+    expect(created.code).toBe(0);
+    const next = created.out.split("\n").find((line) => line.includes("next:")) ?? "";
+    expect(next).not.toMatch(/npx polyplug/);
+    expect(next).toContain(`${path.join(fixturePaths.gateway, "bin", "polyplug.js")} probe --`);
+    const readme = readFileSync(path.join(dir, "README.md"), "utf8");
+    expect(readme).not.toMatch(/npx polyplug/);
+    if (language === "python") {
+      const requirements = readFileSync(path.join(dir, "requirements.txt"), "utf8");
+      expect(requirements).toMatch(/^\.\/vendor\/polyplug_sdk-[^/\s]+\.whl$/m);
+      expect(requirements).not.toMatch(/^polyplug\s*$/m);
+      expect(() => checkPinnedRequirements(requirements, "requirements.txt")).not.toThrow();
+    }
+    if (language === "ts") expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).dependencies).toEqual({ "@polyplug/sdk": expect.stringMatching(/^file:vendor\/polyplug-sdk-.+\.tgz$/) });
+    if (language === "go") {
+      const goMod = readFileSync(path.join(dir, "go.mod"), "utf8");
+      expect(goMod).toMatch(/^replace \S+ => \.\/third_party\/polyplug-sdk-go$/m);
+      expect(Object.keys(JSON.parse(readFileSync(path.join(dir, "plugin.json"), "utf8")).executables)).toEqual(expect.arrayContaining(["linux-amd64", "linux-arm64", "darwin-arm64"]));
+    }
   });
 });

@@ -2,12 +2,13 @@
 // processes only: for each language, `polyplug new` in a temp folder outside the checkout,
 // add a rule (reject "spam"), build it as its README says, `polyplug bundle` it (Go binaries
 // per os-arch, Python wheels, production node_modules), install it into a running
-// `polyplug serve` through the Admin API, and see the rule work through the public API.
+// `polyplug serve` through the Admin API (`plugin install --approve`: the permissions it asks for), and
+// see the rule work through the public API.
 // The gateway's shared Python is the bare system python3 (no grpcio): the Python plugin only
 // runs in the venv the gateway builds, offline, from its bundle — with its own pinned
 // dependency (`six`) that nothing else here has. Each step's time is printed, not asserted.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -126,6 +127,10 @@ beforeAll(async () => {
   expect(path.relative(fixturePaths.repo, root).startsWith("..")).toBe(true);
   expect(root.startsWith(tmpdir())).toBe(true);
   served = await timed("polyplug serve (start)", () => serve(root));
+  // The gateway installs only signed bundles by default: the author's key, trusted by the operator.
+  await sh(process.execPath, [cli, "keys", "generate", "author", "--dir", path.join(root, "keys")], root);
+  mkdirSync(path.join(served.dataDir, "trusted-keys"), { recursive: true });
+  copyFileSync(path.join(root, "keys", "author.pub.pem"), path.join(served.dataDir, "trusted-keys", "author.pub.pem"));
 }, 60_000);
 
 afterAll(async () => {
@@ -148,7 +153,7 @@ describe.each(["go", "python", "ts"])("a %s plugin written outside the repositor
     await timed(`${language}: build (README steps)`, () => buildAsReadmeSays(language, dir));
 
     const bundleFile = path.join(root, `${name}.tar.gz`);
-    const bundled = JSON.parse(await timed(`${language}: polyplug bundle`, () => sh(process.execPath, [cli, "bundle", ".", "--out", bundleFile, "--python", SYSTEM_PYTHON, "--json"], dir))) as { ok: boolean; bytes: number };
+    const bundled = JSON.parse(await timed(`${language}: polyplug bundle`, () => sh(process.execPath, [cli, "bundle", ".", "--out", bundleFile, "--sign", path.join(root, "keys", "author.key"), "--python", SYSTEM_PYTHON, "--json"], dir))) as { ok: boolean; bytes: number };
     expect(bundled.ok).toBe(true);
     timings.push(`${language}: bundle size`.padEnd(34) + ` ${(bundled.bytes / 1024 / 1024).toFixed(1)} MiB`);
 

@@ -65,7 +65,9 @@ describe.each<ScaffoldLanguage>(["go", "python", "ts"])("polyplug new %s", (lang
     expect(report.summary).toMatchObject({ failed: 0, ok: true });
     expect(report.summary.passed).toBeGreaterThanOrEqual(12);
 
-    gateway = await createGateway({ pluginsDirs: [root], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), interpreters: { python } });
+    // Sandbox off: the TS plugin's SDK is a link into this checkout (see build), which a sandboxed
+    // plugin cannot follow; authors-journey.test.ts runs all three sandboxed, from real bundles.
+    gateway = await createGateway({ pluginsDirs: [root], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), interpreters: { python }, sandbox: { mode: "off" } });
     expect(gateway.plugin(scaffold.id)).toMatchObject({ state: "active" });
     const passed = await gateway.dispatcher.intercept("message.will_be_posted", { message: "hi" });
     expect(passed.payload).toEqual({ message: "hi", checked_by: scaffold.id });
