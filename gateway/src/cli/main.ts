@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
 import { registerBundle } from "./bundle.js";
+import { registerCheck } from "./check.js";
 import { registerConformance } from "./conformance.js";
 import { registerDev } from "./dev.js";
 import { registerKeys } from "./keys.js";
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerKeys(program, io, setExitCode);
   registerNew(program, io, setExitCode);
   registerDev(program, io, setExitCode);
+  registerCheck(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

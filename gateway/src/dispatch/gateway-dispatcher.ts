@@ -43,6 +43,8 @@ export interface HookCall {
   readonly durationMs: number;
   /** Intercept: the chain step outcome (`proceed`, `modify`, `reject`, `failed-open`, `failed-closed`); others: `ok`, `error` or `timeout`. */
   readonly outcome: string;
+  /** Notify `error`/`timeout`: the plugin's contract code (e.g. INVALID_ARGUMENT) or the gateway's code, and the message. */
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /** Fail-safe options of the dispatcher. */
@@ -180,20 +182,20 @@ export class GatewayDispatcher implements Dispatcher {
     const span = this.tracer?.startSpan(`notify ${plugin.pluginId}`, "client", facts.traceparent, pluginCallAttributes("Notify", plugin.pluginId));
     const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: span?.traceparent ?? facts.traceparent, metadata: facts.metadata, timeoutMs });
     const started = Date.now();
-    const done = (outcome: string, error?: { code: string; message: string }) => {
+    const done = (outcome: string, error?: HookCall["error"]) => {
       span?.end({ "polyplug.outcome": outcome }, error);
-      this.report({ pluginId: plugin.pluginId, hook: "notify", durationMs: Date.now() - started, outcome });
+      this.report({ pluginId: plugin.pluginId, hook: "notify", durationMs: Date.now() - started, outcome, ...(error ? { error } : {}) });
     };
     try {
       const response = await plugin.session.rpc.notify({ context, topic, payload }, { deadline: timeoutMs });
       plugin.reportHookSuccess();
-      done(response.error ? "error" : "ok", response.error ? { code: ContractCode[response.error.code] ?? "unknown", message: response.error.message } : undefined);
+      done(response.error ? "error" : "ok", response.error ? { code: ContractCode[response.error.code] ?? `CODE_${response.error.code}`, message: response.error.message } : undefined);
       if (response.error) {
         this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: ContractCode[response.error.code], err: response.error.message }, "notification handler failed");
       }
     } catch (reason) {
       const error = PolyplugError.from(reason);
-      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", error);
+      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", { code: error.code, message: error.message });
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Notify(${topic})`);
       this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: error.code, err: error.message }, "notification delivery failed");
     }

@@ -1,3 +1,4 @@
+import { constants as osConstants } from "node:os";
 import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { ErrorCode, PolyplugError } from "../errors.js";
@@ -42,6 +43,16 @@ export interface LaunchOptions {
    * main process has exited whatever it left behind is killed before `exit` resolves.
    */
   readonly confinement?: Confinement | undefined;
+}
+
+/**
+ * A sandboxed plugin runs under bubblewrap's init, which exits with 128+N when the plugin
+ * died of signal N (the shell's convention): report the signal, as for an unsandboxed plugin.
+ */
+function sandboxedExit(exitCode: number | undefined, signal: string | undefined, sandboxed: boolean): { exitCode: number | undefined; signal: string | undefined } {
+  if (!sandboxed || signal !== undefined || exitCode === undefined || exitCode <= 128 || exitCode > 128 + 64) return { exitCode, signal };
+  const name = Object.entries(osConstants.signals).find(([, number]) => number === exitCode - 128)?.[0];
+  return name ? { exitCode: undefined, signal: name } : { exitCode, signal };
 }
 
 /** Describes an exit for messages: "exit code 1" or "signal SIGKILL". */
@@ -167,7 +178,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
       reason = released.reason;
       if (released.problem) sink.line("stderr", `[polyplug] could not clean up the plugin's cgroup: ${released.problem}`, false);
     }
-    exitInfo = { exitCode: result.exitCode, signal: result.signal, ...(reason ? { reason } : {}) };
+    exitInfo = { ...sandboxedExit(result.exitCode, result.signal, confinement !== undefined), ...(reason ? { reason } : {}) };
     return exitInfo;
   });
 

@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** A Python plugin that rejects every message with the reason written in its source. */
 export function pythonPlugin(reason: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "polyplug-dev-plugin-"));
+  // mkdtemp makes it 0700: the sandboxed plugin runs under a uid of its own and must read it.
+  chmodSync(dir, 0o755);
   writeFileSync(
     path.join(dir, "plugin.json"),
     JSON.stringify({ id: "com.example.devloop", name: "Dev loop", version: "0.1.0", command: ["python", "plugin.py"], hooks: { intercept: [{ topic: "message.will_be_posted" }] } }),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,6 +48,7 @@ describe("polyplug dev", () => {
 
   it("rebuilds a Go plugin and reports a compile error without stopping the running version", async () => {
     const dir = mkdtempSync(path.join(fixturePaths.examplesGo, "plugins", ".devloop-test-"));
+    chmodSync(dir, 0o755); // readable by the sandboxed plugin's own uid
     try {
       for (const file of ["main.go", "plugin.go", "filter.go", "plugin.json"]) {
         writeFileSync(path.join(dir, file), readFileSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter", file)));
