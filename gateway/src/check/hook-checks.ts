@@ -34,8 +34,8 @@ function checkStillHealthy(context: HookCheckContext, since: number): void {
  * Brings a plugin that an earlier input crashed back (an operator restart, which also clears a
  * crash loop), so each input is judged on its own and shrinking finds the input that matters.
  */
-async function ensureActive(context: HookCheckContext): Promise<void> {
-  if (context.gateway.plugin(context.pluginId).state === "active") return;
+async function ensureActive(context: HookCheckContext, restart: boolean): Promise<void> {
+  if (!restart && context.gateway.plugin(context.pluginId).state === "active") return;
   await context.gateway.restart(context.pluginId);
   const plugin = context.gateway.plugin(context.pluginId);
   if (plugin.state !== "active") throw new Error(`the plugin did not come back after a restart: ${plugin.lastError?.message.split("\n")[0] ?? plugin.state}`);
@@ -48,14 +48,18 @@ async function ensureActive(context: HookCheckContext): Promise<void> {
 async function property<T>(name: string, context: HookCheckContext, seedOffset: number, inputs: fc.Arbitrary<T>, check: (input: T) => Promise<void>): Promise<CheckResult> {
   const started = performance.now();
   const latencies: number[] = [];
+  let previousFailed = false;
   const details = await fc.check(
     fc.asyncProperty(inputs, async (input) => {
-      await ensureActive(context);
+      // After a failed input the plugin may be dead before the gateway has noticed: start afresh.
+      await ensureActive(context, previousFailed);
+      previousFailed = true;
       const since = Date.now();
       const callStarted = performance.now();
       await check(input);
       latencies.push(performance.now() - callStarted);
       checkStillHealthy(context, since);
+      previousFailed = false;
     }),
     { seed: context.seed + seedOffset, numRuns: context.runs, endOnFailure: false, interruptAfterTimeLimit: 120_000 },
   );

@@ -59,8 +59,23 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
       ...pythonFor(dir, options.python),
       ...(options.reattach ? { reattach: [`${manifest.id}=${options.reattach}`] } : {}),
     });
-    let serving: Serving = await startServing(serveOptions(), io);
+    // Watch before the gateway starts: Node's recursive watcher sets itself up asynchronously,
+    // and an edit saved right after the banner must not be missed. Changes wait for the gateway.
+    let started!: () => void;
+    let queue = new Promise<void>((resolve) => (started = resolve));
+    const outputs = [...Object.values(manifest.executables ?? {}), "dist"];
+    const watcher = watchSources(dir, outputs, (files) => {
+      queue = queue.then(() => onChange(files));
+    });
+    let serving: Serving;
+    try {
+      serving = await startServing(serveOptions(), io);
+    } catch (error) {
+      watcher.close();
+      throw error;
+    }
     io.err(banner(serving, manifest, dir, c));
+    started();
 
     const onChange = async (files: string[]) => {
       const started = performance.now();
@@ -83,11 +98,6 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
         io.err(`${c.red("✖")} ${files.join(", ")} changed: ${failure.message}\n  (the previous version keeps running; fix it and save again)\n`);
       }
     };
-    let queue = Promise.resolve();
-    const outputs = [...Object.values(manifest.executables ?? {}), "dist"];
-    const watcher = watchSources(dir, outputs, (files) => {
-      queue = queue.then(() => onChange(files));
-    });
     // Stop watching at the first signal: no rebuild may start while the gateway stops.
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => watcher.close());
     const code = await untilStopped(() => serving);

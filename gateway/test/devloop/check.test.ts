@@ -46,7 +46,7 @@ describe("polyplug check", () => {
     expect(output).toMatch(/✔ Describe agrees with the manifest/);
     expect(output).toMatch(/✔ intercept message\.will_be_posted\s+15 generated inputs answered/);
     expect(output).toMatch(/✔ stdout/);
-    expect(output).toMatch(/5 passed, 0 failed · seed \d+, 15 inputs per hook/);
+    expect(output).toMatch(/6 passed, 0 failed · seed \d+, 15 inputs per hook/);
     expect(code).toBe(0);
   }, 300_000);
 
