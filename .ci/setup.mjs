@@ -163,7 +163,25 @@ async function sdkArtifacts() {
   done();
 }
 
+/**
+ * The plugin sandbox needs bubblewrap (sandbox.mode "required" is the default). On Debian as
+ * root it is installed here; elsewhere the gateway refuses plugins with a message saying how.
+ */
+async function sandboxTool() {
+  if (process.platform !== "linux") return;
+  const has = (command) => run("sh", ["-c", `command -v ${command}`], { capture: true }).then((r) => r.code === 0);
+  if (await has("bwrap")) return skipped("bubblewrap (plugin sandbox)");
+  if (process.getuid?.() !== 0 || !(await has("apt-get"))) {
+    process.stderr.write("\n⚠ bubblewrap is missing: install it (apt-get install bubblewrap) or plugins are refused (sandbox.mode: required)\n");
+    return;
+  }
+  const done = step("install bubblewrap for the plugin sandbox (apt-get)");
+  await must("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap"]);
+  done();
+}
+
 export async function setup() {
+  await sandboxTool();
   await npmDependencies();
   await Promise.all([gatewayBuild(), pythonEnv()]);
   await sdkArtifacts();
