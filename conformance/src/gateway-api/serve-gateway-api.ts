@@ -1,8 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
-import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
-import { StructSchema } from "@bufbuild/protobuf/wkt";
+import type { JsonObject } from "@bufbuild/protobuf";
 import { addRpcService, RpcStatusError } from "polyplug";
 import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { structSize } from "@polyplug/sdk/internal/wire/struct-size.js";
 import type { GatewayApiBackend, KvCondition } from "./gateway-api-backend.js";
 
 /** Contract limits (proto/README.md §9) the adapter enforces for every backend. */
@@ -51,14 +51,9 @@ function checkKey(key: string, field = "key"): void {
   if (key.includes("\u0000")) throw invalid(field, "KV key must not contain NUL");
 }
 
-function structBytes(value: JsonObject | undefined): number {
-  return value === undefined ? 0 : toBinary(StructSchema, fromJson(StructSchema, value)).length;
-}
-
 function checkStruct(field: string, value: JsonObject | undefined, limit: number): void {
-  const size = value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), "utf8");
-  // JSON length is an upper bound close to the serialized size; only compute exactly near the limit.
-  if (size > limit / 2 && structBytes(value) > limit) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
+  // Measured exactly (structSize does not serialize): JSON length is no bound, a small number takes 1 byte there and 9+ in a Struct.
+  if (value !== undefined && structSize(value) > limit) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
 }
 
 function faultFor(key: string): RpcStatusError | undefined {

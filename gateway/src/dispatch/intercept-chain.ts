@@ -7,8 +7,9 @@ import type { ChainMember } from "./active-plugins.js";
 import type { FailMode, FailurePolicy } from "./failure-policy.js";
 import type { PluginInFlight } from "./in-flight.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
-import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
-import { encodeCheckedPayload, encodePayload } from "./limits.js";
+import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "@polyplug/sdk/internal/wire/intercept-request.js";
+import { encodeStruct } from "@polyplug/sdk/internal/wire/struct-encoder.js";
+import { encodeCheckedPayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "@polyplug/sdk/internal/topics.js";
 import { pluginCallAttributes, type GatewayTracer } from "../tracing/gateway-tracer.js";
 
@@ -122,7 +123,7 @@ async function callOne(link: InterceptLink, topic: string, requests: InterceptRe
  * (starting, restarting, unhealthy past its strikes, parked in `failed`) is let through
  * (fail-open) or rejects the event (fail-closed) per the operator's FailurePolicy; every
  * step says which mode applied and where it came from.
- * `inputStruct` is `input` already serialized as a Struct (see encodePayload), when the
+ * `inputStruct` is `input` already serialized as a Struct (see encodeStruct), when the
  * caller has it; it is serialized here otherwise.
  */
 export async function runInterceptChain(
@@ -140,7 +141,7 @@ export async function runInterceptChain(
   for (const link of links) {
     // Fractional ms (ChainStep.duration_ms): one step is often well under a millisecond.
     const started = performance.now();
-    encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
+    encoded ??= encodedPayload(inputStruct ?? encodeStruct(input));
     requests ??= new InterceptRequestEncoder(call, topic);
     const pluginId = link.member.pluginId;
     // Traced, each step has its own span and the plugin gets its traceparent (a new encoder head).

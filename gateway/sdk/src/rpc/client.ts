@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { fastToBinary } from "./fast-to-binary.js";
+import { fastToBinary } from "../wire/fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
 import { GrpcCallError, type UnaryTransport } from "./unary-transport.js";
 import type { PolyplugError } from "../errors.js";

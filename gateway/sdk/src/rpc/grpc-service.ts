@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
-import { fastToBinary } from "./fast-to-binary.js";
+import { fastToBinary } from "../wire/fast-to-binary.js";
 
 /** The HTTP/2 path of a gRPC method, e.g. `/plugin.GRPCBroker/StartStream`. */
 export function grpcMethodPath(method: DescMethod): string {

@@ -1,7 +1,7 @@
 import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { encodeJsonStruct } from "../../src/dispatch/struct-encoder.js";
+import { encodeJsonStruct } from "./struct-encoder.js";
 
 function reference(object: JsonObject): Buffer {
   return Buffer.from(toBinary(StructSchema, fromJson(StructSchema, object)));

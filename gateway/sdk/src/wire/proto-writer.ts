@@ -3,6 +3,7 @@
  * length is patched in afterwards (one byte reserved, content moved when it needs more), UTF-8
  * strings written straight into the buffer.
  */
+import { varintSize, writeVarint } from "./varint.js";
 
 const SHARED_BYTES = 64 * 1024;
 let shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
@@ -37,13 +38,7 @@ export class ProtoWriter {
     this.room(extra);
     this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
     this.pos += extra;
-    let at = start;
-    let rest = length;
-    while (rest >= 0x80) {
-      this.buf[at++] = (rest & 0x7f) | 0x80;
-      rest >>>= 7;
-    }
-    this.buf[at] = rest;
+    writeVarint(this.buf, start, length);
   }
 
   string(value: string): void {
@@ -82,13 +77,10 @@ export class ProtoWriter {
     this.buf[this.pos++] = value;
   }
 
+  /** A non-negative safe integer (tags, lengths, uint32 values). */
   varint(value: number): void {
-    this.room(5);
-    while (value >= 0x80) {
-      this.buf[this.pos++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    this.buf[this.pos++] = value;
+    this.room(8);
+    this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   varint64(value: bigint): void {
@@ -106,13 +98,4 @@ export class ProtoWriter {
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
 }
