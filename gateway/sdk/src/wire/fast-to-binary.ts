@@ -13,9 +13,8 @@
 import { toBinary, ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { isZero, planOf, type FieldPlan } from "./encode-plan.js";
-import { ProtoWriter } from "./proto-writer.js";
-import { measureJsonStruct } from "./struct-size.js";
-import { writeJsonStruct } from "./struct-encoder.js";
+import { NOT_PLAIN_JSON } from "./plain-json.js";
+import { StructWriter } from "./struct-encoder.js";
 import { MAP_ENTRY_KEY, MAP_ENTRY_VALUE, scalarWireType, tag, WireType } from "./tag.js";
 
 const STRUCT = StructSchema.typeName;
@@ -32,13 +31,13 @@ export function fastToBinary<Desc extends DescMessage>(schema: Desc, message: Me
   try {
     writer.fields(plan, message as unknown as Record<string, unknown>);
   } catch (error) {
-    if (error instanceof Unsupported) return toBinary(schema, message);
+    if (error instanceof Unsupported || error === NOT_PLAIN_JSON) return toBinary(schema, message);
     throw error;
   }
   return writer.result();
 }
 
-class Writer extends ProtoWriter {
+class Writer extends StructWriter {
   fields(plan: readonly FieldPlan[], message: Record<string, unknown>): void {
     for (const p of plan) {
       let value: unknown;
@@ -117,27 +116,15 @@ class Writer extends ProtoWriter {
     }
   }
 
-  /**
-   * A length-delimited message. A Struct is a JSON object in fields of any message but Value (as in
-   * protobuf-es), written by the Struct encoder after its size pass (so no length moves).
-   */
+  /** A length-delimited message. A Struct is a JSON object in fields of any message but Value (as in protobuf-es). */
   private nested(field: DescField, schema: DescMessage, value: unknown): void {
-    if (schema.typeName === STRUCT && field.parent.typeName !== VALUE && !isMessage(value)) return this.struct(value);
-    if (!isMessage(value) || value.$typeName !== schema.typeName) throw new Unsupported();
     const start = this.open();
-    this.fields(planOf(schema) ?? unsupported(), value as unknown as Record<string, unknown>);
+    if (schema.typeName === STRUCT && field.parent.typeName !== VALUE && !isMessage(value)) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Unsupported();
+      this.jsonFields(value as Record<string, unknown>, 0);
+    } else if (!isMessage(value) || value.$typeName !== schema.typeName) throw new Unsupported();
+    else this.fields(planOf(schema) ?? unsupported(), value as unknown as Record<string, unknown>);
     this.close(start);
-  }
-
-  /** A Struct given as a JSON object; what the Struct encoder leaves to protobuf-es is left to it here too. */
-  private struct(json: unknown): void {
-    if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Unsupported();
-    const sizes: number[] = [];
-    const length = measureJsonStruct(json as Record<string, unknown>, sizes);
-    if (length === undefined) throw new Unsupported();
-    this.varint(length);
-    this.room(length);
-    this.pos = writeJsonStruct(this.buf, this.pos, json as Record<string, unknown>, sizes);
   }
 
   private scalar(type: ScalarType | undefined, value: unknown): void {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { create, fromBinary, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
@@ -64,5 +65,26 @@ describe("InterceptRequestEncoder", () => {
     encoder.request("p2", 9000, encodedPayload(encodeStruct({ other: 1 })));
     expect(Buffer.from(toBinary(InterceptRequestSchema, first)).equals(Buffer.from(firstBytes))).toBe(true);
     expect(Buffer.from(firstBytes).equals(Buffer.from(reference(contexts[0]!, "p1", 5000, "t", { k: "v" })))).toBe(true);
+  });
+});
+
+describe("InterceptRequestEncoder (differential against protobuf-es)", () => {
+  const text = fc.oneof(fc.constant(""), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", minLength: 40, maxLength: 300 }));
+  const fields = fc.record({ requestId: text, traceparent: text, metadata: fc.dictionary(text, text, { maxKeys: 4 }) });
+  const payload = fc.dictionary(text, fc.oneof(fc.constant(null), fc.boolean(), fc.double(), text, fc.array(text, { maxLength: 3 })), { maxKeys: 5 }) as fc.Arbitrary<JsonObject>;
+  // Epoch ms up to year ~2500, fractions included (whole milliseconds are sent), and the zero/negative edge.
+  const deadline = fc.oneof(fc.constantFrom(0, -5, 999, 1000, 1001), fc.double({ min: 0, max: 1.7e13, noNaN: true }));
+
+  it("every step's request is protobuf-es's bytes for {context, topic, payload}", () => {
+    fc.assert(
+      fc.property(fields, text, fc.array(fc.tuple(text, deadline, payload), { minLength: 1, maxLength: 3 }), (context, topic, steps) => {
+        const encoder = new InterceptRequestEncoder(context, topic);
+        for (const [pluginId, deadlineMs, body] of steps) {
+          const actual = toBinary(InterceptRequestSchema, encoder.request(pluginId, deadlineMs, encodedPayload(encodeStruct(body))));
+          expect(Buffer.from(actual).toString("hex")).toBe(Buffer.from(reference(context, pluginId, Math.max(0, Math.floor(deadlineMs)), topic, body)).toString("hex"));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

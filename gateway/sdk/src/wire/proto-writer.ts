@@ -41,7 +41,8 @@ export class ProtoWriter {
     writeVarint(this.buf, start, length);
   }
 
-  string(value: string): void {
+  /** A string's UTF-8 length and bytes; `utf8Length` when the caller has measured it already. */
+  string(value: string, utf8Length?: number): void {
     if (value.length < 0x80 / 3) {
       // The UTF-8 length fits one length byte: write the text, then its length before it.
       this.room(1 + value.length * 3);
@@ -50,7 +51,7 @@ export class ProtoWriter {
       this.buf[start] = this.pos - start - 1;
       return;
     }
-    const length = Buffer.byteLength(value, "utf8");
+    const length = utf8Length ?? Buffer.byteLength(value, "utf8");
     this.varint(length);
     this.room(length);
     this.pos += this.buf.write(value, this.pos, length, "utf8");
