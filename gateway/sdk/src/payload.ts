@@ -1,7 +1,7 @@
 import { fromJson, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
-import { describeBytes } from "./limits.js";
+import { describeBytes } from "./contract/limits.js";
 import { PluginError } from "./plugin-error.js";
 
 function invalid(what: string, path: string, problem: string): PluginError {
