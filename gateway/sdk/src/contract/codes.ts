@@ -25,6 +25,11 @@ export function contractCodeName(code: number): string {
   return ContractCode[code] ?? `CODE_${code}`;
 }
 
+/** The name a receiver reads for a contract code: {@link contractCodeName} of {@link readContractCode}. */
+export function readContractCodeName(code: number): string {
+  return contractCodeName(readContractCode(code));
+}
+
 // §8.3: gRPC codes without a namesake, read into a contract code; the rest keep their number.
 const fromGrpcStatus: Partial<Record<number, ContractCode>> = {
   [grpc.status.UNKNOWN]: ContractCode.PLUGIN_FAILED,

@@ -1,7 +1,7 @@
 // Errors as data (proto/README.md §8.1): a plugin's polyplug.v1.Error, read by the gateway.
 import type { Error as ContractError } from "../gen/polyplug/v1/common_pb.js";
 import { ErrorCode, PolyplugError, type ErrorDetails } from "../errors.js";
-import { contractCodeName, readContractCode } from "./codes.js";
+import { readContractCodeName } from "./codes.js";
 import { LIMITS } from "./limits.js";
 
 /**
@@ -23,7 +23,7 @@ export function truncateErrorMessage(text: string, maxBytes: number = LIMITS.err
  * read as INTERNAL, §8.3) and `extra`, which win over the plugin's keys.
  */
 export function fromContractError(error: ContractError, context?: string, extra: ErrorDetails = {}): PolyplugError {
-  const name = contractCodeName(readContractCode(error.code));
+  const name = readContractCodeName(error.code);
   const message = `${name}: ${truncateErrorMessage(error.message)}`;
   return new PolyplugError(ErrorCode.PluginFailed, context ? `${context}: ${message}` : message, {
     details: { ...error.details, ...extra, contractCode: name },
