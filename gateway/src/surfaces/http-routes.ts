@@ -5,6 +5,7 @@ import type { Dispatcher, HookContextInit, PluginHttpStream } from "../dispatch/
 import { PolyplugError } from "../errors.js";
 import type { Error as ProtoError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { contractCodeName, readContractCode, toContractCode } from "@polyplug/sdk/internal/contract/codes.js";
+import { truncateErrorMessage } from "@polyplug/sdk/internal/contract/contract-error.js";
 import { ERROR_CODE_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
 import { isPluginId } from "@polyplug/sdk/internal/contract/names.js";
 import { httpStatusFor, RETRY_AFTER_HEADER } from "./error-mapping.js";
@@ -128,7 +129,7 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
 function sendPluginError(res: AnyResponse, error: ProtoError): void {
   const code = readContractCode(error.code);
   const name = contractCodeName(code).toLowerCase();
-  sendError(res, httpStatusFor(code), name, error.message.slice(0, 4096));
+  sendError(res, httpStatusFor(code), name, truncateErrorMessage(error.message));
 }
 
 /** Options of createPluginRouteHandler. */
