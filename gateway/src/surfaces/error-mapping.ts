@@ -7,7 +7,7 @@ import { PolyplugError } from "../errors.js";
 export const RETRY_AFTER_HEADER = "retry-after";
 
 /** The Connect / gRPC status code for a contract code (same numbers; PLUGIN_FAILED is UNKNOWN). */
-export function toConnectCode(code: ContractCode): Code {
+function toConnectCode(code: ContractCode): Code {
   return grpcStatusFromContractCode(code) as number as Code;
 }
 
