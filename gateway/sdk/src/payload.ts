@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
-import { describeBytes } from "./limits.js";
+import { describeBytes } from "./contract/limits.js";
 import { PluginError } from "./plugin-error.js";
 import { structSize } from "./wire/struct-size.js";
 

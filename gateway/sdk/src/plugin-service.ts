@@ -13,7 +13,8 @@ import { createGatewayApi } from "./gateway-api.js";
 import type { PluginSideBroker } from "./goplugin/broker.js";
 import { createHookContext, type HookContext } from "./hook-context.js";
 import { createHttpRequest, createHttpResponse } from "./http.js";
-import { LIMITS, REJECT_CODE_PATTERN } from "./limits.js";
+import { LIMITS } from "./contract/limits.js";
+import { REJECT_CODE_PATTERN, REJECT_CODE_RULE } from "./contract/names.js";
 import type { Logger } from "./logger.js";
 import { checkStructSize, checkTextSize, toJsonObject } from "./payload.js";
 import { PluginError } from "./plugin-error.js";
@@ -197,7 +198,7 @@ function interceptResponse(outcome: InterceptOutcome | void, topic: string): Mes
     }
     case "reject": {
       checkTextSize(outcome.reason, LIMITS.rejectReasonBytes, "the reject reason");
-      if (!REJECT_CODE_PATTERN.test(outcome.code)) throw new PluginError(ErrorCode.PLUGIN_FAILED, `reject code ${JSON.stringify(outcome.code)} must match [a-z0-9_.-]{0,64}`, { field: "code" });
+      if (!REJECT_CODE_PATTERN.test(outcome.code)) throw new PluginError(ErrorCode.PLUGIN_FAILED, `reject code ${JSON.stringify(outcome.code)} must match ${REJECT_CODE_RULE}`, { field: "code" });
       return { outcome: { case: "reject", value: { reason: outcome.reason, code: outcome.code } } };
     }
     default:

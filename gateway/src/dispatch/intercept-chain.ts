@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { fromContractError } from "@polyplug/sdk/internal/contract/contract-error.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ChainMember } from "./active-plugins.js";
 import type { FailMode, FailurePolicy } from "./failure-policy.js";
@@ -90,10 +90,7 @@ async function callOne(link: InterceptLink, topic: string, requests: InterceptRe
     const request = requests.request(plugin.pluginId, now + timeoutMs, payload);
     const response = await plugin.session.rpc.intercept(request, call.signal ? { deadline: timeoutMs, signal: call.signal } : { deadline: timeoutMs });
     plugin.reportHookSuccess();
-    if (response.error) {
-      const name = ContractCode[response.error.code] ?? String(response.error.code);
-      return { kind: "failed", error: new PolyplugError(ErrorCode.PluginFailed, `${name}: ${response.error.message}`, { details: { contractCode: name } }) };
-    }
+    if (response.error) return { kind: "failed", error: fromContractError(response.error) };
     switch (response.outcome.case) {
       case "modify": {
         const modified = response.outcome.value.payload;

@@ -1,8 +1,9 @@
 import type { PluginHttpStream } from "../dispatch/dispatcher.js";
 import type { AnyRequest } from "./http-routes.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 /** Largest body frame sent to a plugin (the protocol's 64 KiB chunk limit). */
-export const MAX_BODY_FRAME_BYTES = 64 * 1024;
+const MAX_BODY_FRAME_BYTES = LIMITS.httpChunkBytes;
 
 /**
  * Optional back-pressure on a PluginHttpStream. When the stream has it, `send` returns
