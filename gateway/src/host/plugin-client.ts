@@ -5,7 +5,9 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
 import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
-import { startBroker, type PluginBroker } from "./broker.js";
+import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
+import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
+import { listenInSocketDir } from "./broker-socket.js";
 import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
@@ -14,7 +16,7 @@ import type { PluginLogSink } from "./plugin-log.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
 import type { SocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
-import { consumeStdio } from "./stdio.js";
+import { createLineSplitter } from "./line-splitter.js";
 
 /** What go-plugin calls a ReattachConfig: enough to connect to a running plugin again. */
 export interface ReattachConfig {
@@ -99,7 +101,13 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on grpc-js.
   const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
-  const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+  const broker = startBroker({
+    client: grpcClient,
+    tls: params.tls,
+    listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
+    logger,
+    maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+  });
   const stopStdio = consumeStdio(grpcClient, sink, logger);
 
   const exited = handle.exit.then((info) => {
@@ -175,6 +183,26 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       await release({ gracefulMs: 0, terminateMs: 0 });
     },
   };
+}
+
+/**
+ * Drains the plugin's GRPCStdio stream into the log sink, line by line per channel. Plugins
+ * that do not serve it, and the stream ending with the plugin, are normal.
+ */
+function consumeStdio(client: grpc.Client, sink: PluginLogSink, logger: Logger): () => void {
+  const lines = {
+    stdout: createLineSplitter((line, partial) => sink.line("grpc-stdout", line, partial)),
+    stderr: createLineSplitter((line, partial) => sink.line("grpc-stderr", line, partial)),
+  };
+  return readStdio(client, {
+    data: (channel, bytes) => lines[channel].push(bytes),
+    unknownChannel: (channel) => logger.warn({ channel }, "plugin sent stdio data on an unknown channel; dropped"),
+    failed: (reason) => logger.debug({ err: reason }, "plugin stdio stream ended with an error"),
+    end: () => {
+      lines.stdout.end();
+      lines.stderr.end();
+    },
+  });
 }
 
 /** A silent logger, for callers that pass none. */

@@ -114,6 +114,15 @@ export function parseHandshakeLine(rawLine: string): HandshakeLine {
 }
 
 /**
+ * The plugin's handshake line (what `parseHandshakeLine` reads), without the newline:
+ * `1|APP|NETWORK|ADDRESS|grpc|SERVER_CERT`, field 6 empty without AutoMTLS. The one writer
+ * of the format, next to its reader.
+ */
+export function formatHandshakeLine(fields: { readonly appProtocolVersion: number; readonly network: PluginNetwork; readonly address: string; readonly serverCertField?: string | undefined }): string {
+  return `${CORE_PROTOCOL_VERSION}|${fields.appProtocolVersion}|${fields.network}|${fields.address}|grpc|${fields.serverCertField ?? ""}`;
+}
+
+/**
  * Checks the app protocol version the plugin chose against the versions this host
  * offered; throws `incompatible_version` naming both sides when it is not one of them.
  */
