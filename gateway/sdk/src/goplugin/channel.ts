@@ -1,21 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import type { PluginNetwork } from "./handshake.js";
+import type { ListenAddress, MutualTls } from "../rpc/endpoint.js";
 
-/** Where a gRPC server of the plugin (or the host) listens. */
-export interface ListenAddress {
-  readonly network: PluginNetwork;
-  readonly address: string;
-}
-
-/** TLS material for one side of an AutoMTLS connection. */
-export interface MutualTls {
-  /** This side's certificate and key (PEM). */
-  readonly certPem: string;
-  readonly keyPem: string;
-  /** The only certificate trusted for the peer (PEM). */
-  readonly peerCertPem: string;
-}
+export type { ListenAddress, MutualTls } from "../rpc/endpoint.js";
 
 /**
  * Largest gRPC message on every plugin connection, both directions (main and brokered):

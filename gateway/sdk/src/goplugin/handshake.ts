@@ -1,10 +1,10 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
+import type { PluginNetwork } from "../rpc/endpoint.js";
 
 /** go-plugin's core protocol version; the only one that exists. */
 export const CORE_PROTOCOL_VERSION = 1;
 
-/** Network of the plugin's listener, as announced in the handshake line. */
-export type PluginNetwork = "unix" | "tcp";
+export type { PluginNetwork } from "../rpc/endpoint.js";
 
 /** A handshake line taken apart. */
 export interface HandshakeLine {
