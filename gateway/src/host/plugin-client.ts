@@ -4,11 +4,11 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
+import { createH2UnaryTransport, type H2UnaryTransport } from "../rpc/h2/unary-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
-import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
@@ -85,21 +85,26 @@ export interface ConnectParams {
 export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
+  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on
+  // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls below wait for it).
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
     throw new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()));
   });
+  const connecting = new AbortController();
   try {
-    await Promise.race([waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined), exitedBeforeReady]);
+    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use.
+    await Promise.race([connectWithin(unary, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
   } catch (error) {
+    connecting.abort();
     grpcClient.close();
+    unary.close();
     throw error;
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
-  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on grpc-js.
-  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
   const broker = startBroker({
     client: grpcClient,
@@ -183,6 +188,37 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       await release({ gracefulMs: 0, terminateMs: 0 });
     },
   };
+}
+
+/** First and longest pause between connection attempts (a plugin may print its handshake just before it listens). */
+const RETRY_FIRST_MS = 5;
+const RETRY_MAX_MS = 250;
+
+/**
+ * Opens the unary transport's connection, retrying until `timeoutMs` as grpc-js's
+ * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
+ */
+async function connectWithin(unary: H2UnaryTransport, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no HTTP/2 answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  timeout.catch(() => undefined); // may fire between attempts
+  let pause = RETRY_FIRST_MS;
+  try {
+    for (;;) {
+      try {
+        return await Promise.race([unary.connect(), timeout]);
+      } catch (cause) {
+        if (signal.aborted || Date.now() + pause >= deadline) throw connectionFailed(listen, timeoutMs, tls, cause);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, RETRY_MAX_MS);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -41,20 +41,25 @@ export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefin
 }
 
 /**
- * Waits until the client's connection is up (for TLS: handshake done). Fails with
- * `tls_failed` or `unavailable`, naming the address.
+ * The error for a connection to the plugin that did not come up within `timeoutMs`:
+ * `tls_failed` or `unavailable`, naming the address (with a hint for AutoMTLS).
  */
+export function connectionFailed(listen: ListenAddress, timeoutMs: number, tls: boolean, cause: unknown): PolyplugError {
+  const code = tls ? ErrorCode.TlsFailed : ErrorCode.Unavailable;
+  const hint = tls ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : "";
+  return new PolyplugError(code, `could not connect to the plugin at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
+    cause,
+    details: { network: listen.network, address: listen.address },
+  });
+}
+
+/** Waits until the client's connection is up (for TLS: handshake done). Fails as `connectionFailed` says. */
 export async function waitForConnection(client: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) =>
       client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
     );
   } catch (cause) {
-    const code = tls ? ErrorCode.TlsFailed : ErrorCode.Unavailable;
-    const hint = tls ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : "";
-    throw new PolyplugError(code, `could not connect to the plugin at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
-      cause,
-      details: { network: listen.network, address: listen.address },
-    });
+    throw connectionFailed(listen, timeoutMs, tls, cause);
   }
 }
