@@ -13,8 +13,8 @@ export { detectSandboxSupport, DEFAULT_SANDBOX_MODE, type SandboxMode, type Sand
 export { resolveResourceLimits, DEFAULT_RESOURCE_LIMITS, type ResourceLimits, type ResourceLimitsRequest } from "./host/sandbox/resource-limits.js";
 export { reattachPlugin, parseReattachConfig, type ReattachOptions } from "./host/reattach.js";
 export type { PluginClient, ReattachConfig } from "./host/plugin-client.js";
-export type { PluginBroker } from "./host/broker.js";
-export { BROKER_WAIT_MS } from "./host/broker.js";
+export type { PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
+export { BROKER_WAIT_MS } from "@polyplug/sdk/internal/goplugin/broker.js";
 export { parseHandshakeLine, checkAppProtocolVersion, CORE_PROTOCOL_VERSION, type HandshakeLine, type PluginNetwork } from "@polyplug/sdk/internal/goplugin/handshake.js";
 export { generateAutoMtlsCertificate, type CertificateKeyPair } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
 export type { MutualTls, ListenAddress } from "@polyplug/sdk/internal/goplugin/channel.js";

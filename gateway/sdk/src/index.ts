@@ -30,5 +30,5 @@ export { LIMITS } from "./contract/limits.js";
 export { SDK_NAME, SDK_VERSION } from "./version.js";
 export { describePlugin } from "./describe.js";
 export { serveGoPlugin, type ServeGoPluginOptions, type GoPluginServer } from "./goplugin/serve-go-plugin.js";
-export type { PluginSideBroker } from "./goplugin/broker.js";
+export type { PluginSideBroker } from "./goplugin/plugin-broker.js";
 export type { JsonObject, JsonValue } from "@bufbuild/protobuf";

@@ -10,7 +10,7 @@ import type { CommandResult, HttpRouteDefinition, InterceptOutcome, Plugin } fro
 import { pluginState } from "./define-plugin.js";
 import { describePlugin } from "./describe.js";
 import { createGatewayApi } from "./gateway-api.js";
-import type { PluginSideBroker } from "./goplugin/broker.js";
+import type { PluginSideBroker } from "./goplugin/plugin-broker.js";
 import { createHookContext, type HookContext } from "./hook-context.js";
 import { createHttpRequest, createHttpResponse } from "./http.js";
 import { LIMITS } from "./contract/limits.js";

@@ -4,7 +4,7 @@
  * HTTP/2 client the host uses) and `rpc/http2-unary.ts` (node:http2, the tested fallback).
  */
 import { status } from "@grpc/grpc-js";
-import type { ListenAddress, MutualTls } from "../goplugin/channel.js";
+import type { ListenAddress, MutualTls } from "./endpoint.js";
 import type { RpcCallOptions } from "./client.js";
 
 /** A failed call shaped like a grpc-js ServiceError (numeric `code`, `details`), so `fromGrpcError` maps both alike. */
