@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
-import { addRpcService, RpcStatusError } from "polyplug";
+import { addRpcService, RpcStatusError } from "polyplug/host";
 import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { GatewayApiBackend, KvCondition } from "./gateway-api-backend.js";
 
