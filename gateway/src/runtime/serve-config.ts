@@ -8,6 +8,7 @@ import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 const failMode = z.enum(["open", "closed"]);
 import { SIGNATURE_POLICIES } from "../registry/signature.js";
 import { resourceLimitsSchema } from "../registry/manifest.js";
+import { supervisionPolicySchema } from "../supervision/policy.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -32,23 +33,8 @@ export const serveConfigSchema = z
     interpreters: z.record(z.string(), z.string()).optional(),
     /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */
     signatures: z.enum(SIGNATURE_POLICIES).optional(),
-    /** Overrides of the supervision numbers (see README). */
-    policy: z
-      .object({
-        healthIntervalMs: z.number().int().positive(),
-        healthTimeoutMs: z.number().int().positive(),
-        unhealthyAfter: z.number().int().positive(),
-        restartBaseMs: z.number().int().positive(),
-        restartMaxMs: z.number().int().positive(),
-        crashLoopFailures: z.number().int().nonnegative(),
-        crashLoopWindowMs: z.number().int().positive(),
-        startTimeoutMs: z.number().int().positive(),
-        activateTimeoutMs: z.number().int().positive(),
-        deactivateTimeoutMs: z.number().int().positive(),
-      })
-      .partial()
-      .strict()
-      .optional(),
+    /** Overrides of the supervision numbers: any SupervisionPolicy field (supervision/policy.ts lists them with defaults, units and bounds). */
+    policy: supervisionPolicySchema.partial().strict().optional(),
     /**
      * The operator's fail modes (see README "Fail-closed"): `default` for every plugin and
      * topic not named, `plugins: { "<pluginId>": "closed" | { "<topic or pattern>": "closed" } }`.
