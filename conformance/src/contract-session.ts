@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
-import type { PluginClient, RpcCallOptions, RpcClient } from "polyplug";
+import type { PluginClient, RpcCallOptions, RpcClient } from "polyplug/host";
 import type { CheckContext } from "./check-context.js";
 import { fail, show } from "./check-outcome.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { addRpcService, RpcStatusError } from "polyplug";
+import { addRpcService, RpcStatusError } from "polyplug/host";
 import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";

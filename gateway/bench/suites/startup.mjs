@@ -4,7 +4,7 @@
 // cgroup, own uid when root), where this machine has one.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { createPluginSandbox, detectSandboxSupport, resolveResourceLimits } from "../../dist/index.js";
+import { createPluginSandbox, detectSandboxSupport, resolveResourceLimits } from "../../dist/entry/host.js";
 import { runGoHost } from "../lib/go-host.mjs";
 import { conformancePlugins, paths } from "../lib/paths.mjs";
 import { median, ratio } from "../lib/stats.mjs";

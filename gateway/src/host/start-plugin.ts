@@ -18,7 +18,9 @@ export const DEFAULT_START_TIMEOUT_MS = 60_000;
 export interface StartPluginOptions {
   /** Executable to run (no shell is involved). */
   readonly command: string;
+  /** Arguments passed to `command` as they are (default none). */
   readonly args?: readonly string[];
+  /** Working directory of the plugin process (default: the host's). */
   readonly cwd?: string;
   /** Magic cookie and offered app versions (default: Polyplug's). */
   readonly handshake?: HandshakeConfig;
@@ -28,16 +30,17 @@ export interface StartPluginOptions {
   readonly inheritEnv?: boolean;
   /** AutoMTLS: host and plugin exchange fresh certificates and verify each other (default false). */
   readonly autoMtls?: boolean;
-  /** Spawn-to-handshake limit (default 60 s). */
+  /** Spawn-to-handshake limit in ms (default DEFAULT_START_TIMEOUT_MS, 60 000); must be > 0. */
   readonly startTimeoutMs?: number;
-  /** Port range a TCP plugin picks from (default 10000–25000). */
+  /** Lowest port a TCP plugin may pick (PLUGIN_MIN_PORT; default 10000); integer, 1 ≤ minPort ≤ maxPort. */
   readonly minPort?: number;
+  /** Highest port a TCP plugin may pick (PLUGIN_MAX_PORT; default 25000); integer, minPort ≤ maxPort ≤ 65535. */
   readonly maxPort?: number;
   /** Parent of the private socket directory (default: the OS temp dir). */
   readonly socketDirBase?: string;
   /** Where plugin output and host events are logged (default: silent). */
   readonly logger?: Logger;
-  /** Plugin log flood protection. */
+  /** Plugin log flood protection (default DEFAULT_LOG_RATE_LIMIT: 1000 lines/s, bursts of 2000). */
   readonly logRateLimit?: LogRateLimit;
   /** Aborting it ends a start in progress: the process is killed and startPlugin rejects with `cancelled`. */
   readonly signal?: AbortSignal;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES, type ListenAddress } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { KvGetRequestSchema, KvGetResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { InterceptRequestSchema, InterceptResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import { startPlugin } from "../../src/index.js";
+import { startPlugin } from "../../src/entry/host.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { GrpcCallError, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";

@@ -6,7 +6,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { InterceptRequestSchema, InterceptResponseSchema, Plugin, type InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import { startPlugin, type PluginClient } from "../../src/index.js";
+import { startPlugin, type PluginClient } from "../../src/entry/host.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";

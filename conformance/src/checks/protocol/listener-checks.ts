@@ -1,7 +1,7 @@
 import { lstat, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { dirname } from "node:path";
-import { createRpcClient } from "polyplug";
+import { createRpcClient } from "polyplug/host";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, notApplicable, show } from "../../check-outcome.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
