@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startPlugin } from "../../src/index.js";
+import { startPlugin } from "../../src/entry/host.js";
 import { fixturePaths } from "../paths.js";
 
 describe("connecting to a started plugin", () => {
