@@ -86,8 +86,9 @@ export async function openContractSession(params: SessionOptions & { context: Ch
   if (description.pluginId !== CONFORMANCE_PLUGIN_ID) fail(`Describe answered plugin_id ${show(description.pluginId)}; a conformance plugin must use ${show(CONFORMANCE_PLUGIN_ID)}`);
   const brokerId = plugin.broker.nextId();
   let apiServer: grpc.Server | undefined;
-  const apiAddress = await plugin.broker.acceptAndServe(brokerId, (server) =>
-    registerGatewayApi((apiServer = server), {
+  const apiAddress = await plugin.broker.acceptAndServe(brokerId, (server) => {
+    apiServer = server;
+    return registerGatewayApi(server, {
       backend,
       namespace: CONFORMANCE_PLUGIN_ID,
       onCall: (call) => {
@@ -103,8 +104,8 @@ export async function openContractSession(params: SessionOptions & { context: Ch
         push.catch(() => undefined);
         configPushes.push(push);
       },
-    }),
-  );
+    });
+  });
   const connInfoSentAt = Date.now();
   let activation: ActivateResponse | undefined;
   let activated = false;

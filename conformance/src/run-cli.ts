@@ -4,6 +4,7 @@ import { junitReport } from "./reports/junit-report.js";
 import { markdownReport } from "./reports/markdown-report.js";
 import { progressLine, summaryTable } from "./reports/console-report.js";
 import { runConformance } from "./runner.js";
+import type { RunReport } from "./case-result.js";
 
 /** Options of `polyplug conformance`, as the CLI parsed them. */
 export interface ConformanceCliOptions {
@@ -45,7 +46,7 @@ export async function runConformanceCli(options: ConformanceCliOptions, io: Conf
     io.err(`--report must be one of ${REPORTS.join(", ")}, got ${JSON.stringify(options.report)}\n`);
     return 2;
   }
-  let report;
+  let report: RunReport;
   let lastSkipReason: string | undefined;
   try {
     report = await runConformance({

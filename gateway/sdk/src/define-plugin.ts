@@ -56,9 +56,11 @@ export interface ClusterMessage {
 }
 
 /** What a command returns: text for the user and/or structured data; a string is `{ text }`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing is a valid command handler
 export type CommandResult = string | { readonly text?: string; readonly data?: JsonObject } | void;
 
 /** Decides on an event before it happens; returning nothing means proceed. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing means "continue"
 export type InterceptHandler = (payload: JsonObject, ctx: InterceptContext) => InterceptOutcome | void | Promise<InterceptOutcome | void>;
 /** Is told about an event after it happened. */
 export type NotifyHandler = (payload: JsonObject, ctx: NotifyContext) => void | Promise<void>;

@@ -185,6 +185,7 @@ const outcomeBuilders = {
   reject: (reason = "", code = ""): InterceptOutcome => ({ kind: "reject", reason, code }),
 };
 
+// biome-ignore lint/suspicious/noConfusingVoidType: takes what an InterceptHandler returned, nothing included
 function interceptResponse(outcome: InterceptOutcome | void, topic: string): MessageInitShape<typeof PluginService.method.intercept.output> {
   if (outcome === undefined || outcome === null) return {};
   switch (outcome.kind) {

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode as ProtoErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { ErrorCode, PolyplugError } from "../errors.js";
+import { type ErrorCode, PolyplugError } from "../errors.js";
 
 /** Response header (gRPC: trailer) carrying the gateway's own error code, e.g. `plugin_exited`. */
 export const ERROR_CODE_HEADER = "polyplug-error-code";

@@ -5,7 +5,7 @@
  */
 
 const SHARED_BYTES = 64 * 1024;
-let shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
+const shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
 
 /** A protobuf wire-format writer into one growing buffer (a shared scratch until it outgrows it). */
 export class ProtoWriter {
