@@ -54,3 +54,5 @@ export { startPublicServer, type PublicServer, type PublicServerOptions } from "
 export type { WebSocketHub } from "./surfaces/websocket-hub.js";
 export type { EventPublisher, PublishedEvent, EventAudience } from "./plugin-api/events.js";
 export { parseYamlStrict } from "./registry/yaml-text.js";
+// Implemented by the conformance package for `polyplug conformance` (it depends on this package, not the reverse).
+export type { ConformanceCliIo, ConformanceCliModule, ConformanceCliOptions } from "./cli/conformance-cli-contract.js";

@@ -5,7 +5,7 @@ import type { Error as ContractError } from "@polyplug/sdk/internal/gen/polyplug
 import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import type { RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { newHookContext } from "../dispatch/hook-context.js";
+import { newHookContext } from "./hook-context.js";
 import { checkDescription } from "./describe-check.js";
 
 /** A running plugin process after Describe and Activate: what dispatch talks to. */
