@@ -92,6 +92,13 @@ module.exports = {
       to: { path: ["^gateway/(src|dist|test)/", "^gateway/[^/]+\\.ts$", "^conformance/"] },
     },
     {
+      name: "sdk-rpc-below-goplugin",
+      comment: "in @polyplug/sdk the go-plugin core (goplugin/) uses the gRPC layer (rpc/), not the reverse (as gateway/src/host over gateway/src/rpc)",
+      severity: "error",
+      from: { path: "^gateway/sdk/src/rpc/", pathNot: knownPaths("from") },
+      to: { path: "^gateway/sdk/src/goplugin/", pathNot: knownPaths("to") },
+    },
+    {
       name: "gateway-never-imports-conformance",
       comment: "polyplug-conformance depends on the gateway; `polyplug conformance` loads it by name (cli/conformance-cli-contract.ts)",
       severity: "error",
