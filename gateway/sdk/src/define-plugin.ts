@@ -61,7 +61,8 @@ export type CommandResult = string | { readonly text?: string; readonly data?: J
 
 /** Decides on an event before it happens; returning nothing means proceed. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing means "continue"
-export type InterceptHandler = (payload: JsonObject, ctx: InterceptContext) => InterceptOutcome | void | Promise<InterceptOutcome | void>;
+type InterceptReturn = InterceptOutcome | void;
+export type InterceptHandler = (payload: JsonObject, ctx: InterceptContext) => InterceptReturn | Promise<InterceptReturn>;
 /** Is told about an event after it happened. */
 export type NotifyHandler = (payload: JsonObject, ctx: NotifyContext) => void | Promise<void>;
 

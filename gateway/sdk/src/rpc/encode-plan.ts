@@ -96,7 +96,7 @@ export function isZero(field: DescField, value: unknown): boolean {
           return Object.is(value, 0); // protobuf-es writes -0
         default:
           // biome-ignore lint/suspicious/noDoubleEquals: numbers, bigints and "0" alike
-  return value == 0;
+          return value == 0;
       }
     default:
       return false;
