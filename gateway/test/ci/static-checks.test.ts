@@ -1,9 +1,9 @@
 // The static checks fail on what issue #14 says they must: an import cycle (type-only too), an
 // import against the layering, the SDK importing the gateway, a process in a unit test, a lint
-// finding (warnings included). Each case runs the real tool with the repository's config on a
-// small tree in a temp dir laid out like the repository.
+// finding (warnings included), dead code. Each case runs the real tool with the repository's
+// config on a small tree in a temp dir laid out like the repository.
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -103,6 +103,39 @@ describe("biome lint --error-on-warnings (biome.jsonc)", { timeout: 120_000 }, (
   it("passes clean code", async () => {
     const { code, output } = await lint(await tree({ "gateway/src/a.ts": "export const x = 1;\nexport const y = x === 1;\n" }));
     expect(output).not.toContain("lint/");
+    expect(code).toBe(0);
+  });
+});
+
+describe("knip (knip.jsonc)", { timeout: 120_000 }, () => {
+  const workspace = {
+    "package.json": '{ "name": "ws", "private": true, "type": "module", "workspaces": ["gateway"] }\n',
+    "gateway/package.json": '{ "name": "polyplug", "version": "0.0.0", "type": "module" }\n',
+  };
+  const knip = async (files: Record<string, string>) => {
+    const dir = await tree({ ...workspace, ...files });
+    await writeFile(path.join(dir, "knip.jsonc"), await readFile(path.join(fixturePaths.repo, "knip.jsonc")));
+    return run(bin("knip"), ["--no-progress"], dir);
+  };
+
+  it("fails on an unused file and on an export nothing uses", async () => {
+    const { code, output } = await knip({
+      "gateway/src/index.ts": 'export { used } from "./a.js";\n',
+      "gateway/src/a.ts": "export const used = 1;\nexport function dead(): number {\n  return 2;\n}\n",
+      "gateway/src/orphan.ts": "export const orphan = 1;\n",
+    });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/Unused files \(1\)\s+gateway\/src\/orphan\.ts/);
+    expect(output).toMatch(/Unused exports \(1\)\s+dead/);
+  });
+
+  it("keeps an export a test uses and one used in its own file (the stated rule)", async () => {
+    const { code, output } = await knip({
+      "gateway/src/index.ts": 'export { twice } from "./a.js";\n',
+      "gateway/src/a.ts": "export const LIMIT = 3;\nexport const twice = LIMIT * 2;\nexport function testOnly(): number {\n  return 2;\n}\n",
+      "gateway/test/a.test.ts": 'import { testOnly } from "../src/a.js";\nexport const t = testOnly();\n',
+    });
+    expect(output).not.toContain("Unused");
     expect(code).toBe(0);
   });
 });
