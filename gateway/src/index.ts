@@ -20,3 +20,5 @@ export type { ReattachConfig } from "./host/plugin-client.js";
 export type { SandboxMode } from "./host/sandbox/sandbox-support.js";
 export type { ResourceLimitsRequest } from "./host/sandbox/resource-limits.js";
 export type { GatewayStore } from "./store/store.js";
+// Implemented by the conformance package for `polyplug conformance` (it depends on this package, not the reverse).
+export type { ConformanceCliIo, ConformanceCliModule, ConformanceCliOptions } from "./cli/conformance-cli-contract.js";

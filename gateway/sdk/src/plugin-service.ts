@@ -6,7 +6,7 @@ import type { Plugin as PluginService, ServeHTTPRequest, ServeHTTPResponseSchema
 import { createRpcClient } from "./rpc/client.js";
 import type { RpcCallContext, RpcHandlers } from "./rpc/server.js";
 import { AsyncQueue } from "./async-queue.js";
-import type { CommandResult, HttpRouteDefinition, InterceptOutcome, Plugin } from "./define-plugin.js";
+import type { CommandResult, HttpRouteDefinition, InterceptHandler, InterceptOutcome, Plugin } from "./define-plugin.js";
 import { pluginState } from "./define-plugin.js";
 import { describePlugin } from "./describe.js";
 import { createGatewayApi } from "./gateway-api.js";
@@ -186,7 +186,7 @@ const outcomeBuilders = {
   reject: (reason = "", code = ""): InterceptOutcome => ({ kind: "reject", reason, code }),
 };
 
-function interceptResponse(outcome: InterceptOutcome | void, topic: string): MessageInitShape<typeof PluginService.method.intercept.output> {
+function interceptResponse(outcome: Awaited<ReturnType<InterceptHandler>>, topic: string): MessageInitShape<typeof PluginService.method.intercept.output> {
   if (outcome === undefined || outcome === null) return {};
   switch (outcome.kind) {
     case "proceed":

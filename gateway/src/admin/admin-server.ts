@@ -1,7 +1,7 @@
 import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { createOperatorRoutes } from "../console/operator-routes.js";
+import { createOperatorRoutes } from "./operator-routes.js";
 import { Admin } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { readBundle } from "../registry/bundle.js";
 import { DEFAULT_SIGNATURE_POLICY, type SignaturePolicy } from "../registry/signature.js";

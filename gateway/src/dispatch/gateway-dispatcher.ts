@@ -8,7 +8,7 @@ import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ActivePlugin, ActivePlugins } from "./active-plugins.js";
 import { commandOwner } from "./commands.js";
 import type { CallOptions, CommandResult, Dispatcher, HookContextInit, InterceptVerdict, NotifyReceipt, PluginHttpStream } from "./dispatcher.js";
-import { isTraceparent, newHookContext, newTraceparent } from "./hook-context.js";
+import { isTraceparent, newHookContext, newTraceparent } from "../supervision/hook-context.js";
 import { checkHttpRoute } from "./http-target.js";
 import { InterceptChainCache } from "./chain-cache.js";
 import { FailurePolicy } from "./failure-policy.js";

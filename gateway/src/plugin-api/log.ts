@@ -56,7 +56,7 @@ export function createLogHandler({ logger, rateLimit, now }: LogHandlerDeps): Lo
       const dropped = limiter.drainDropped();
       if (dropped > 0) logger.warn({ dropped }, `dropped ${dropped} log records from the plugin (rate limit)`);
       const record: Record<string, JsonValue> = renameReservedFields(request.fields ?? {});
-      if (request.requestId !== "") record["request_id"] = request.requestId;
+      if (request.requestId !== "") record.request_id = request.requestId;
       logger[level](record, request.message);
       return {};
     },

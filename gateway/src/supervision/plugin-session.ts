@@ -3,7 +3,7 @@ import { Hook, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/
 import { fromContractError } from "@polyplug/sdk/internal/contract/contract-error.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import type { RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { newHookContext } from "../dispatch/hook-context.js";
+import { newHookContext } from "./hook-context.js";
 import { checkDescription } from "./describe-check.js";
 
 /** A running plugin process after Describe and Activate: what dispatch talks to. */

@@ -6,7 +6,7 @@ import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug
 import type { PluginClient } from "../host/plugin-client.js";
 import { startPlugin, type StartPluginOptions } from "../host/start-plugin.js";
 import type { LaunchCommand, Manifest } from "../registry/manifest.js";
-import { newHookContext } from "../dispatch/hook-context.js";
+import { newHookContext } from "./hook-context.js";
 import { activatePlugin, describePlugin, type PluginSession } from "./plugin-session.js";
 import { FailureWindow, restartDelayMs, type SupervisionPolicy } from "./policy.js";
 

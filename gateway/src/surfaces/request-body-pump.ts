@@ -1,5 +1,6 @@
 import type { PluginHttpStream } from "../dispatch/dispatcher.js";
-import type { AnyRequest } from "./http-routes.js";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 /** Largest body frame sent to a plugin (the protocol's 64 KiB chunk limit). */
@@ -35,7 +36,7 @@ function trailerFields(rawTrailers: readonly string[]): { name: string; value: s
  * client left) the rest of the body is read and discarded. Rejects when the client's
  * request fails (e.g. it disconnected mid-body).
  */
-export function pumpRequestBody(req: AnyRequest, stream: PluginHttpStream, signal: AbortSignal): Promise<void> {
+export function pumpRequestBody(req: IncomingMessage | Http2ServerRequest, stream: PluginHttpStream, signal: AbortSignal): Promise<void> {
   const flow = flowControlOf(stream);
   return new Promise<void>((resolve, reject) => {
     const resume = () => req.resume();

@@ -47,17 +47,17 @@ describe.each(PLUGINS)("rpc/h2 against the %s conformance plugin", (_name, comma
     const big = "y".repeat(4 * 1024 * 1024);
     const modified = await intercept(transport, "conformance.modify", { big });
     expect(modified.outcome.case).toBe("modify");
-    expect(modified.outcome.case === "modify" ? modified.outcome.value.payload?.["big"] : undefined).toBe(big);
+    expect(modified.outcome.case === "modify" ? modified.outcome.value.payload?.big : undefined).toBe(big);
     const grown = await intercept(transport, "conformance.grow", { bytes: 4 * 1024 * 1024 });
-    expect(grown.outcome.case === "modify" ? String(grown.outcome.value.payload?.["data"]).length : 0).toBe(4 * 1024 * 1024);
+    expect(grown.outcome.case === "modify" ? String(grown.outcome.value.payload?.data).length : 0).toBe(4 * 1024 * 1024);
     const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => intercept(transport, "conformance.modify", { i })));
-    expect(answers.map((answer) => (answer.outcome.case === "modify" ? answer.outcome.value.payload?.["i"] : undefined))).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(answers.map((answer) => (answer.outcome.case === "modify" ? answer.outcome.value.payload?.i : undefined))).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 
   it("answers through the plugin client with AutoMTLS (TLS + ALPN h2)", async () => {
     const plugin = await start(command, args, true);
     const answer = await plugin.client(Plugin).intercept({ topic: "conformance.modify", payload: { x: "tls" } }, { deadline: 20_000 });
-    expect(answer.outcome.case === "modify" ? answer.outcome.value.payload?.["x"] : undefined).toBe("tls");
+    expect(answer.outcome.case === "modify" ? answer.outcome.value.payload?.x : undefined).toBe("tls");
   });
 
   it("fails calls in flight with UNAVAILABLE when the plugin dies, and again while it is gone", async () => {

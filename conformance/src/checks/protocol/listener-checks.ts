@@ -127,7 +127,9 @@ export const tcpStartupError: CheckFunction = async (ctx) => {
     situation = `PLUGIN_MIN_PORT=${base + 2} above PLUGIN_MAX_PORT=${base}`;
   } else {
     const held = await Promise.all([base, base + 1, base + 2].map(occupy));
-    ctx.defer(() => held.forEach((server) => server?.close()));
+    ctx.defer(() => {
+      for (const server of held) server?.close();
+    });
     assert(held.every(Boolean), `the suite could not occupy ports ${base}..${base + 2} for the test`);
     env = { PLUGIN_MIN_PORT: String(base), PLUGIN_MAX_PORT: String(base + 2) };
     situation = `every port of PLUGIN_MIN_PORT..PLUGIN_MAX_PORT = ${base}..${base + 2} taken`;

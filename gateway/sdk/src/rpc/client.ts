@@ -2,19 +2,11 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { fastToBinary } from "../wire/fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
-import { GrpcCallError, type UnaryTransport } from "./unary-transport.js";
+import { GrpcCallError, type RpcCallOptions, type UnaryTransport } from "./unary-transport.js";
 import type { PolyplugError } from "../errors.js";
 import { fromGrpcError, isServiceError } from "./rpc-error.js";
 
-/** Per-call options. */
-export interface RpcCallOptions {
-  /** Absolute deadline, or milliseconds from now. */
-  readonly deadline?: Date | number;
-  /** Cancels the call; the plugin sees CANCELLED. */
-  readonly signal?: AbortSignal;
-  /** Request metadata (gRPC headers). */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
+export type { RpcCallOptions } from "./unary-transport.js";
 
 /** A bidirectional stream: send requests, iterate responses, end or cancel. */
 export interface BidiStream<I extends DescMessage, O extends DescMessage> {

@@ -5,7 +5,16 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { ListenAddress, MutualTls } from "./endpoint.js";
-import type { RpcCallOptions } from "./client.js";
+
+/** Per-call options. */
+export interface RpcCallOptions {
+  /** Absolute deadline, or milliseconds from now. */
+  readonly deadline?: Date | number;
+  /** Cancels the call; the plugin sees CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** Request metadata (gRPC headers). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
 
 /** A failed call shaped like a grpc-js ServiceError (numeric `code`, `details`), so `fromGrpcError` maps both alike. */
 export class GrpcCallError extends Error {

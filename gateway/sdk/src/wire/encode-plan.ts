@@ -79,7 +79,8 @@ export function isZero(field: DescField, value: unknown): boolean {
         case ScalarType.FLOAT:
           return Object.is(value, 0); // protobuf-es writes -0
         default:
-          return value == 0; // eslint-disable-line eqeqeq -- numbers, bigints and "0" alike
+          // biome-ignore lint/suspicious/noDoubleEquals: numbers, bigints and "0" alike
+          return value == 0;
       }
     default:
       return false;

@@ -48,12 +48,12 @@ class Writer extends StructWriter {
       } else {
         value = message[p.name];
         if (!p.implicit) {
-          if (value === undefined || !Object.prototype.hasOwnProperty.call(message, p.name)) continue;
+          if (value === undefined || !Object.hasOwn(message, p.name)) continue;
         } else if (isZero(p.field, value)) continue;
       }
       this.field(p, value);
     }
-    const unknown = message["$unknown"] as ReadonlyArray<{ no: number; wireType: number; data: Uint8Array }> | undefined;
+    const unknown = message.$unknown as ReadonlyArray<{ no: number; wireType: number; data: Uint8Array }> | undefined;
     if (unknown) {
       for (const { no, wireType: type, data } of unknown) {
         this.varint(tag(no, type));

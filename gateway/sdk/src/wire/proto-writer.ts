@@ -6,7 +6,7 @@
 import { varintSize, writeVarint } from "./varint.js";
 
 const SHARED_BYTES = 64 * 1024;
-let shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
+const shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
 
 /** A protobuf wire-format writer into one growing buffer (a shared scratch until it outgrows it). */
 export class ProtoWriter {
