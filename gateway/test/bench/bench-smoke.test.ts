@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixturePaths } from "../paths.js";
 
-const SUITES = ["roundtrip", "payload", "startup", "e2e", "memory", "transports"];
+const SUITES = ["roundtrip", "payload", "startup", "gateway-start", "e2e", "memory", "transports"];
 const outDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-smoke-"));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -37,7 +37,8 @@ describe("npm run bench -- --quick", () => {
     expect(json.quick).toBe(true);
     expect(json.failures).toEqual({});
     expect(Object.keys(json.machine)).toEqual(expect.arrayContaining(["cpu", "cores", "memoryGiB", "node", "go", "python"]));
-    expect(Object.keys(json.suites)).toEqual(SUITES);
+    // At least these (suites added later run too), in this order.
+    expect(Object.keys(json.suites).filter((name) => SUITES.includes(name))).toEqual(SUITES);
     for (const suite of Object.values(json.suites)) {
       expect(suite.rows.length).toBeGreaterThan(0);
       for (const row of suite.rows) expect(row).toHaveLength(suite.columns.length);
@@ -49,6 +50,9 @@ describe("npm run bench -- --quick", () => {
 
     const markdown = readFileSync(path.join(outDir, "latest.md"), "utf8");
     expect(markdown).toContain("### Headline");
+    // Every row of issue #17's table, each next to its Go baseline.
+    const goalRows = new Set(Object.values(json.suites).flatMap((s) => s.headlines.map((h) => (h as { issueRow?: number }).issueRow).filter((r) => r !== undefined)));
+    expect([...goalRows].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const suite of Object.values(json.suites)) expect(markdown).toContain(`### ${suite.title}`);
     expect(markdown).toMatch(/\| Plugin \| Load \| TS host median \/ p99 \|/);
   }, 120_000);
