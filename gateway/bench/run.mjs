@@ -51,17 +51,21 @@ const loadAtStart = loadavg();
 const t0 = performance.now();
 const suites = {};
 const failures = {};
+/** Seconds each suite took (the whole run should stay within a few minutes on 2 cores). */
+const suiteDurationsS = {};
 for (const name of args.only) {
   const suite = await import(`./suites/${name}.mjs`);
+  const s0 = performance.now();
   try {
     suites[name] = await suite.run(w, log);
   } catch (error) {
     failures[name] = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log(`${name} failed: ${failures[name]}`);
   }
+  suiteDurationsS[name] = Math.round((performance.now() - s0) / 100) / 10;
 }
 const loadAverage = { start: loadAtStart.map((l) => Math.round(l * 100) / 100), end: loadavg().map((l) => Math.round(l * 100) / 100) };
-const run = { startedAt, durationS: (performance.now() - t0) / 1000, quick: args.quick, machine: { ...describeMachine(), loadAverage }, suites, failures };
+const run = { startedAt, durationS: (performance.now() - t0) / 1000, quick: args.quick, machine: { ...describeMachine(), loadAverage }, suiteDurationsS, suites, failures };
 const files = writeResults(outDir, run);
 log(`results: ${files.markdown} and ${files.json}`);
 process.exit(Object.keys(failures).length ? 1 : 0);

@@ -11,16 +11,30 @@ import (
 	"testing"
 )
 
-// startTestGateway builds the scripted test plugin and serves a chain of
-// p1 (priority 1), p2 (priority 2, fail closed, 300 ms deadline) on topic test.*.
+// scripted is the test plugin binary (internal/fixtures/scripted), built once.
+var scripted string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gogateway-test-")
+	if err != nil {
+		panic(err)
+	}
+	scripted = filepath.Join(dir, "scripted")
+	if out, err := exec.Command("go", "build", "-o", scripted, "../../internal/fixtures/scripted").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("building the scripted plugin: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startTestGateway serves a chain of p1 (priority 1) and p2 (priority 2, fail
+// closed, 300 ms deadline) on topic test.*, both the scripted plugin.
 func startTestGateway(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "scripted")
-	build := exec.Command("go", "build", "-o", bin, "../../internal/fixtures/scripted")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the scripted plugin: %v\n%s", err, out)
-	}
+	bin := scripted
 	plugins := filepath.Join(dir, "plugins")
 	for _, p := range []struct {
 		id   string

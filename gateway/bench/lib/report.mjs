@@ -35,7 +35,7 @@ function table(columns, rows) {
 
 /**
  * Renders the Markdown page.
- * @param {{startedAt: string, durationS: number, quick: boolean, machine: Record<string, any>, suites: Record<string, SuiteResult>, failures: Record<string, string>}} run
+ * @param {{startedAt: string, durationS: number, quick: boolean, machine: Record<string, any>, suiteDurationsS?: Record<string, number>, suites: Record<string, SuiteResult>, failures: Record<string, string>}} run
  */
 export function renderMarkdown(run) {
   const m = run.machine;
@@ -47,6 +47,7 @@ export function renderMarkdown(run) {
       ". Every figure is paired with a Go baseline measured in the same run on the same plugin binaries: go-plugin's own Go host (`plugin.NewClient`) for the host core, and a minimal Go gateway on go-plugin (examples-go/bench/gogateway: net/http, JSON, the same chain) for the application's path; the ratio is the headline, not the absolute number.",
     "",
   ];
+  if (run.suiteDurationsS) out.push(`Seconds per suite: ${Object.entries(run.suiteDurationsS).map(([name, s]) => `${name} ${s}`).join(", ")}.`, "");
   const headlines = Object.values(run.suites).flatMap((s) => s.headlines);
   const met = (h) => (h.met === undefined ? "" : h.met ? "✅" : "❌");
   const goals = headlines.filter((h) => h.issueRow !== undefined).sort((a, b) => (a.issueRow ?? 0) - (b.issueRow ?? 0));
