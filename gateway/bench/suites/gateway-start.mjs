@@ -10,9 +10,8 @@ import { ms, times } from "../lib/format.mjs";
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
-  const { plugins: counts, samples } = w.gatewayStart;
   const data = [];
-  for (const plugins of counts) {
+  for (const { plugins, samples } of w.gatewayStart.runs) {
     log(`gateway start → first answer, ${plugins} plugin(s)`);
     const dir = writeChainPluginsDir(plugins);
     const polyplug = [];
@@ -25,12 +24,12 @@ export async function run(w, log) {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    data.push({ plugins, polyplugMs: median(polyplug), goMs: median(go), ratio: ratio(median(polyplug), median(go)), polyplugSamples: polyplug, goSamples: go });
+    data.push({ plugins, samples, polyplugMs: median(polyplug), goMs: median(go), ratio: ratio(median(polyplug), median(go)), polyplugSamples: polyplug, goSamples: go });
   }
   const one = data.find((d) => d.plugins === 1);
   return {
     title: "Gateway start → first correct answer",
-    note: `Median of ${samples} starts each, alternating: from spawning the gateway process to the first \`/polyplug.v1.Gateway/Intercept\` answer in which all N plugins proceeded (polled every 5 ms on a fresh connection, the same way for both). Polyplug = \`polyplug serve --no-automtls --sandbox off\` (Node start, module loading, SQLite store, plugin supervision, public and admin servers); Go gateway = examples-go/bench/gogateway (starts every plugin with go-plugin, then listens).`,
+    note: `Median of ${data.map((d) => `${d.samples} starts with ${d.plugins} plugin${d.plugins === 1 ? "" : "s"}`).join(", ")}, each gateway in turn: from spawning the gateway process to the first \`/polyplug.v1.Gateway/Intercept\` answer in which all N plugins proceeded (polled every 5 ms on a fresh connection, the same way for both). Polyplug = \`polyplug serve --no-automtls --sandbox off\` (Node start, module loading, SQLite store, plugin supervision, public and admin servers); Go gateway = examples-go/bench/gogateway (starts every plugin with go-plugin, then listens).`,
     columns: ["Plugins", "Polyplug serve", "Go gateway", "Polyplug/Go"],
     rows: data.map((d) => [String(d.plugins), ms(d.polyplugMs), ms(d.goMs), times(d.ratio)]),
     headlines: one
