@@ -95,6 +95,7 @@ export async function firstAnswerMs(which, pluginsDir, plugins) {
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   let exitCode;
+  child.on("error", (error) => stderr.push(Buffer.from(String(error))));
   const exited = new Promise((resolve) => child.on("close", (code) => resolve((exitCode = code))));
   try {
     for (;;) {

@@ -15,6 +15,7 @@ export async function startGoGateway(pluginsDir) {
   const child = spawn(paths.goGateway, ["-plugins", pluginsDir, "-listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
+  child.on("error", (error) => stderr.push(Buffer.from(`${String(error)} (built by lib/prepare.mjs)`)));
   const exited = new Promise((resolve) => child.on("close", resolve));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
