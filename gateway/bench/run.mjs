@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--out DIR] [--only SUITE,...]`: Polyplug's TypeScript host
+// `npm run bench [-- --quick] [--out DIR] [--only SUITE,...] [--readme]`: Polyplug's TypeScript host
 // and gateway measured side by side with HashiCorp go-plugin's own Go host
 // (examples-go/bench/gohost) and a minimal Go gateway on go-plugin
 // (examples-go/bench/gogateway) on the same machine, in one run. Writes latest.json and
@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "./lib/args.mjs";
 import { describeMachine } from "./lib/machine.mjs";
+import { updateReadmeHeadline } from "./lib/readme.mjs";
 import { paths } from "./lib/paths.mjs";
 import { prepare } from "./lib/prepare.mjs";
 import { writeResults } from "./lib/report.mjs";
@@ -68,4 +69,12 @@ const loadAverage = { start: loadAtStart.map((l) => Math.round(l * 100) / 100), 
 const run = { startedAt, durationS: (performance.now() - t0) / 1000, quick: args.quick, machine: { ...describeMachine(), loadAverage }, suiteDurationsS, suites, failures };
 const files = writeResults(outDir, run);
 log(`results: ${files.markdown} and ${files.json}`);
+if (args.readme) {
+  try {
+    log(`headline: ${updateReadmeHeadline(run)}`);
+  } catch (error) {
+    log(`README not updated: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
 process.exit(Object.keys(failures).length ? 1 : 0);

@@ -33,6 +33,23 @@ function table(columns, rows) {
   return [line(columns), line(columns.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
+/** @param {Headline} h */
+const met = (h) => (h.met === undefined ? "" : h.met ? "✅" : "❌");
+
+/**
+ * The headlines that answer a row of issue #17's table, in the issue's order, as a Markdown
+ * table (Polyplug's figure, its Go baseline's, the ratio, the goal); "" when there are none.
+ * @param {{suites: Record<string, SuiteResult>}} run
+ */
+export function goalsTable(run) {
+  const goals = Object.values(run.suites)
+    .flatMap((s) => s.headlines)
+    .filter((h) => h.issueRow !== undefined)
+    .sort((a, b) => (a.issueRow ?? 0) - (b.issueRow ?? 0));
+  if (!goals.length) return "";
+  return table(["Metric", "Polyplug", "Go baseline", "Ratio", "Goal", ""], goals.map((h) => [h.metric, h.polyplug ?? "", h.baseline ?? "", times(h.value ?? Number.NaN), h.goal, met(h)]));
+}
+
 /**
  * Renders the Markdown page.
  * @param {{startedAt: string, durationS: number, quick: boolean, machine: Record<string, any>, suiteDurationsS?: Record<string, number>, suites: Record<string, SuiteResult>, failures: Record<string, string>}} run
@@ -49,16 +66,8 @@ export function renderMarkdown(run) {
   ];
   if (run.suiteDurationsS) out.push(`Seconds per suite: ${Object.entries(run.suiteDurationsS).map(([name, s]) => `${name} ${s}`).join(", ")}.`, "");
   const headlines = Object.values(run.suites).flatMap((s) => s.headlines);
-  const met = (h) => (h.met === undefined ? "" : h.met ? "✅" : "❌");
-  const goals = headlines.filter((h) => h.issueRow !== undefined).sort((a, b) => (a.issueRow ?? 0) - (b.issueRow ?? 0));
-  if (goals.length) {
-    out.push(
-      "### Headline: issue #17 goals",
-      "",
-      table(["Metric", "Polyplug", "Go baseline", "Ratio", "Goal", ""], goals.map((h) => [h.metric, h.polyplug ?? "", h.baseline ?? "", times(h.value ?? Number.NaN), h.goal, met(h)])),
-      "",
-    );
-  }
+  const goals = goalsTable(run);
+  if (goals) out.push("### Headline: issue #17 goals", "", goals, "");
   const others = headlines.filter((h) => h.issueRow === undefined);
   if (others.length) out.push("### Headline: other ratios", "", table(["Metric", "Ratio", "Goal", ""], others.map((h) => [h.metric, times(h.value ?? Number.NaN), h.goal, met(h)])), "");
   for (const suite of Object.values(run.suites)) out.push(`### ${suite.title}`, "", suite.note, "", table(suite.columns, suite.rows), "");
