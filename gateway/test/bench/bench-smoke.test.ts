@@ -63,4 +63,11 @@ describe("npm run bench -- --quick", () => {
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('unknown argument "--nope"');
   });
+
+  it("refuses to put smoke-run numbers into the README (--readme with --quick) with exit code 2", async () => {
+    const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
+    const failure = await promisify(execFile)(process.execPath, [script, "--quick", "--readme"]).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain("--readme needs a full run");
+  });
 });
