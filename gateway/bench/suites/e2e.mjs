@@ -41,26 +41,23 @@ function inChain(paired) {
 }
 
 /**
- * The public API of a running gateway (either language) under the same load at each
- * concurrency: latency summary, in-chain figures and the gateway's CPU per step.
+ * The public API of a running gateway (either language) under one load: latency summary,
+ * in-chain figures and the gateway's CPU per step.
  * @param {import("../lib/gateway-process.mjs").GatewayProcess} gateway
  * @param {number} chain
+ * @param {number} concurrency
  * @param {ReturnType<import("../lib/workloads.mjs").workloads>["e2e"]} e2e
  */
-async function measure(gateway, chain, { concurrencies, durationMs, warmup }) {
-  const out = [];
-  for (const concurrency of concurrencies) {
-    const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
-    await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
-    const before = await gateway.cpuTimes();
-    const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
-    const after = await gateway.cpuTimes();
-    if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
-    const perStep = (us) => us / r.latenciesUs.length / chain;
-    const cpu = { userUsPerStep: perStep(after.userUs - before.userUs), systemUsPerStep: perStep(after.systemUs - before.systemUs) };
-    out.push({ ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu });
-  }
-  return out;
+async function measure(gateway, chain, concurrency, { durationMs, warmup }) {
+  const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
+  await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
+  const before = await gateway.cpuTimes();
+  const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
+  const after = await gateway.cpuTimes();
+  if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
+  const perStep = (us) => us / r.latenciesUs.length / chain;
+  const cpu = { userUsPerStep: perStep(after.userUs - before.userUs), systemUsPerStep: perStep(after.systemUs - before.systemUs) };
+  return { ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu };
 }
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
@@ -72,23 +69,26 @@ export async function run(w, log) {
   const hookSummary = summarise(hook.latenciesUs, hook.elapsedMs, hook.errors);
   const data = [];
   for (const chain of chains) {
-    log(`end to end, chain of ${chain}: Polyplug`);
-    // Sandbox off: the Go gateway runs its plugins unsandboxed, so both do the same work.
+    log(`end to end, chain of ${chain}: Polyplug and the Go gateway`);
+    // Both run at once (the idle one costs nothing) and each load is measured on one right
+    // after the other, so a busy machine's drift hits both alike. Sandbox off: the Go
+    // gateway runs its plugins unsandboxed, so both do the same work.
+    const pluginsDir = writeChainPluginsDir(chain);
     const gateway = await startGatewayProcess("gateway", chain, [], { sandbox: "off" });
-    let e2e;
+    const e2e = [];
+    const goHttp = [];
     try {
-      e2e = await measure(gateway, chain, w.e2e);
+      const goGateway = await startGoGateway(pluginsDir);
+      try {
+        for (const concurrency of concurrencies) {
+          e2e.push(await measure(gateway, chain, concurrency, w.e2e));
+          goHttp.push(await measure(goGateway, chain, concurrency, w.e2e));
+        }
+      } finally {
+        await goGateway.stop();
+      }
     } finally {
       await gateway.stop();
-    }
-    log(`end to end, chain of ${chain}: Go gateway`);
-    const pluginsDir = writeChainPluginsDir(chain);
-    const goGateway = await startGoGateway(pluginsDir);
-    let goHttp;
-    try {
-      goHttp = await measure(goGateway, chain, w.e2e);
-    } finally {
-      await goGateway.stop();
       rmSync(pluginsDir, { recursive: true, force: true });
     }
     const goPhases = concurrencies.map((c) => w.phase(`c${c}`, CHAIN_TOPIC, c, { warmup: warmup * Math.min(c, 8), durationMs }));
@@ -148,7 +148,7 @@ export async function run(w, log) {
   const c64 = Math.max(...concurrencies);
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
-    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways. Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
+    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways, each load measured on one right after the other. Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
     columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Go gateway median / p99", "Go gateway calls/s", "vs Go gateway latency", "vs Go gateway throughput", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Gateway CPU / step", "Go gateway CPU / step", "Go chain median / p99", "Go chain calls/s", "HTTP/Go chain latency", "HTTP/Go chain throughput"],
     rows: data.map((d) => [
       String(d.chain),
