@@ -4,7 +4,7 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
+import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import { startBroker, type PluginBroker } from "./broker.js";
 import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
@@ -77,6 +77,8 @@ export interface ConnectParams {
   /** False for a reattached plugin in test mode: never signal it. */
   readonly ownsProcess: boolean;
   readonly maxMessageBytes: number | undefined;
+  /** Client for unary calls (default: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`). */
+  readonly pluginTransport?: PluginTransport;
 }
 
 /** Connects gRPC, opens the broker and stdio streams, and wires exit detection. */
@@ -96,8 +98,8 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
-  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on grpc-js.
-  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own connection; streams stay on grpc-js.
+  const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), { listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
   const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   const stopStdio = consumeStdio(grpcClient, sink, logger);

@@ -41,6 +41,7 @@ import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandb
 import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
 import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
+import type { PluginTransport } from "../rpc/plugin-transport.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   readonly policy?: { readonly [K in keyof SupervisionPolicy]?: SupervisionPolicy[K] | undefined };
   /** AutoMTLS between gateway and plugins (default true). */
   readonly autoMtls?: boolean;
+  /** Client for unary calls to plugins: `h2` (default) or the `node-http2` fallback; unset: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`. */
+  readonly pluginTransport?: PluginTransport;
   /** Interpreters for manifests' `command` (e.g. { python: "/path/.venv/bin/python" }); `node` defaults to this Node. */
   readonly interpreters?: Readonly<Record<string, string>>;
   /** Parent of the plugins' private socket directories (default: the OS temp dir). */
@@ -287,7 +290,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       launch,
       policy,
       logger: logger.child({ pluginId: manifest.id }),
-      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
+      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.pluginTransport ? { pluginTransport: options.pluginTransport } : {}), ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
       serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,

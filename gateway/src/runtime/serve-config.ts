@@ -8,6 +8,7 @@ import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 const failMode = z.enum(["open", "closed"]);
 import { SIGNATURE_POLICIES } from "../registry/signature.js";
 import { resourceLimitsSchema } from "../registry/manifest.js";
+import { PLUGIN_TRANSPORTS } from "../rpc/plugin-transport.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -28,6 +29,8 @@ export const serveConfigSchema = z
     /** `auto` (pretty on a terminal, JSON otherwise; the default), `pretty` or `json`. */
     logFormat: z.enum(["auto", "pretty", "json"]).optional(),
     autoMtls: z.boolean().optional(),
+    /** Client for unary calls to plugins: `h2` (default, Polyplug's own HTTP/2 client) or `node-http2` (the node:http2 fallback); $POLYPLUG_PLUGIN_TRANSPORT when unset. */
+    pluginTransport: z.enum(PLUGIN_TRANSPORTS).optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
     interpreters: z.record(z.string(), z.string()).optional(),
     /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */
