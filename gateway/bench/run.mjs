@@ -14,6 +14,7 @@ import { prepare } from "./lib/prepare.mjs";
 import { writeResults } from "./lib/report.mjs";
 import { workloads } from "./lib/workloads.mjs";
 
+(await import("./lib/args.mjs")).OPTIONAL_SUITES.push("modules-rss"); // RSS per loaded module (issue 17, tail helper)
 const defaultOut = process.argv.includes("--quick") ? "" : paths.results;
 let args;
 try {

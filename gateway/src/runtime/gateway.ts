@@ -16,8 +16,7 @@ import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
-import { openGatewayStore } from "../store/open-store.js";
-import { isPostgresStore } from "../store/pg-store.js";
+import { isPostgresStore, openGatewayStore } from "../store/open-store.js";
 import type { GatewayStore } from "../store/store.js";
 import type { PublicLimitsInit } from "../surfaces/public-limits.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
@@ -29,8 +28,7 @@ import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginRecords } from "./plugin-records.js";
-import { startClusterNode, type ClusterNode, type ClusterTiming } from "./cluster-node.js";
-import { createClusterDelivery } from "./cluster-delivery.js";
+import type { ClusterNode, ClusterTiming } from "./cluster-node.js";
 import type { ClusterNodeInfo } from "../cluster/membership.js";
 import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
@@ -352,6 +350,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   ];
   const pluginStates = () => table.all().map(({ supervisor, folder }) => ({ pluginId: supervisor.pluginId, version: folder.manifest.version, state: supervisor.state }));
   if (isPostgresStore(opened)) {
+    // Cluster mode only: loaded on demand, like the PostgreSQL store (issue 17, memory).
+    const [{ startClusterNode }, { createClusterDelivery }] = await Promise.all([import("./cluster-node.js"), import("./cluster-delivery.js")]);
     cluster = await startClusterNode({
       store: opened,
       nodeId,

@@ -18,6 +18,9 @@
 import type { Socket } from "node:net";
 import { FRAME_HEADER_BYTES, Flag, FrameType } from "./constants.js";
 
+// Slabs start small and double up to SLAB_BYTES as a connection gets busy: a gateway holds a
+// connection per plugin, most of them idle most of the time (issue 17, memory).
+const FIRST_SLAB_BYTES = 1024;
 const SLAB_BYTES = 64 * 1024;
 const GRPC_PREFIX_BYTES = 5;
 // Payload slices at least this big are queued by reference rather than copied into the slab.
@@ -29,7 +32,7 @@ const PING_FRAME_BYTES = FRAME_HEADER_BYTES + 8;
 
 /** Encodes frames for one connection and flushes them to `socket` once per tick. */
 export class FrameWriter {
-  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slab = Buffer.allocUnsafe(FIRST_SLAB_BYTES);
   private start = 0; // first byte of the slab not yet queued
   private pos = 0;
   private chunks: Buffer[] = [];
@@ -196,7 +199,7 @@ export class FrameWriter {
   private room(bytes: number): void {
     if (this.slab.length - this.pos >= bytes) return;
     this.cut();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    this.slab = Buffer.allocUnsafe(Math.max(Math.min(SLAB_BYTES, this.slab.length * 2), bytes));
     this.start = this.pos = 0;
   }
 
