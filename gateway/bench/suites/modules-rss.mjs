@@ -16,7 +16,8 @@ const dist = (file) => pathToFileURL(path.join(paths.gateway, "dist", file)).hre
 const MODULES = [
   ["bare node (no import)", ""],
   ["ESM loader only (an empty module)", "data:text/javascript,export{}"],
-  ["polyplug CLI (dist/cli/main.js)", dist("cli/main.js")],
+  ["polyplug CLI entry (dist/cli/main.js; commands load on use)", dist("cli/main.js")],
+  ["polyplug serve (dist/cli/serve.js)", dist("cli/serve.js")],
   ["public API (dist/index.js)", dist("index.js")],
   ["createGateway (dist/runtime/gateway.js)", dist("runtime/gateway.js")],
   ["host core (dist/host/start-plugin.js)", dist("host/start-plugin.js")],
@@ -71,8 +72,9 @@ export async function run(_w, log) {
     log(`modules-rss: ${label}`);
     const { rss, heapUsed } = measure(spec);
     if (spec.startsWith("data:")) bare = rss; // every row pays the loader's start-up once; count from there
-    data.push({ module: label, rss, overBare: rss - bare, heapUsed });
+    data.push({ module: label, rss, heapUsed });
   }
+  for (const d of data) d.overBare = d.rss - bare;
   const gateways = [];
   for (const plugins of [0, 50]) {
     log(`modules-rss: gateway with ${plugins} plugins`);
