@@ -30,6 +30,7 @@ const SUITES = [
   { name: "transports" },
   { name: "fastpath", optional: true },
   { name: "store", optional: true },
+  { name: "modules-rss", optional: true }, // RSS per loaded module (issue 17)
 ];
 
 const defaultOut = process.argv.includes("--quick") ? "" : paths.results;

@@ -4,7 +4,8 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { createH2UnaryTransport, type H2UnaryTransport } from "../rpc/h2/unary-transport.js";
+import type { ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
@@ -79,16 +80,18 @@ export interface ConnectParams {
   /** False for a reattached plugin in test mode: never signal it. */
   readonly ownsProcess: boolean;
   readonly maxMessageBytes: number | undefined;
+  /** Client for unary calls (default: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`). */
+  readonly pluginTransport?: PluginTransport;
 }
 
 /** Connects gRPC, opens the broker and stdio streams, and wires exit detection. */
 export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
-  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on
+  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own connection; streams stay on
   // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls below wait for it).
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
-  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+  const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), { listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
     throw new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()));
@@ -198,7 +201,7 @@ const RETRY_MAX_MS = 250;
  * Opens the unary transport's connection, retrying until `timeoutMs` as grpc-js's
  * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
  */
-async function connectWithin(unary: H2UnaryTransport, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+async function connectWithin(unary: ConnectableUnaryTransport, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -10,6 +10,7 @@ import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
 import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
 import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
+import { resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 
 /** go-plugin's default start timeout: spawn to handshake line. */
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -51,6 +52,8 @@ export interface StartPluginOptions {
    * process, as go-plugin's host starts it. Failing to prepare fails the start.
    */
   readonly sandbox?: PluginSandbox;
+  /** Client for unary calls: `h2` (default) or the `node-http2` fallback; unset: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`. */
+  readonly pluginTransport?: PluginTransport;
 }
 
 function validate(options: StartPluginOptions): { minPort: number; maxPort: number; startTimeoutMs: number } {
@@ -85,6 +88,7 @@ function tlsFor(handshake: HandshakeLine, host: { certPem: string; keyPem: strin
  */
 export async function startPlugin(options: StartPluginOptions): Promise<PluginClient> {
   const { minPort, maxPort, startTimeoutMs } = validate(options);
+  const pluginTransport = resolvePluginTransport(options.pluginTransport);
   const handshakeConfig = options.handshake ?? POLYPLUG_HANDSHAKE;
   validateHandshakeConfig(handshakeConfig);
   const logger = options.logger ?? silentLogger();
@@ -147,6 +151,7 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       startedAt,
       ownsProcess: true,
       maxMessageBytes: options.maxMessageBytes,
+      pluginTransport,
     });
     try {
       return await Promise.race([connecting, aborted]);

@@ -10,6 +10,7 @@ import { SIGNATURE_POLICIES } from "../registry/signature.js";
 import { resourceLimitsSchema } from "../registry/manifest.js";
 import { supervisionPolicySchema } from "../supervision/policy.js";
 import { publicLimitsSchema } from "../surfaces/public-limits.js";
+import { PLUGIN_TRANSPORTS } from "../rpc/plugin-transport.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -32,6 +33,8 @@ export const serveConfigSchema = z
     logFormat: z.enum(["auto", "pretty", "json"]).optional(),
     /** AutoMTLS between the gateway and its plugins (go-plugin's: fresh certificates per start, each side trusts only the other's). Default true. */
     autoMtls: z.boolean().optional(),
+    /** Client for unary calls to plugins: `h2` (default, Polyplug's own HTTP/2 client) or `node-http2` (the node:http2 fallback); $POLYPLUG_PLUGIN_TRANSPORT when unset. */
+    pluginTransport: z.enum(PLUGIN_TRANSPORTS).optional(),
     /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" } (a path with `/` is relative to the config file). Default: none, names are looked up on PATH. */
     interpreters: z.record(z.string(), z.string()).optional(),
     /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */

@@ -38,6 +38,12 @@ export interface UnaryTransport {
   close(): void;
 }
 
+/** A unary transport that can also be connected ahead of the first call (the host's plugin connections). */
+export interface ConnectableUnaryTransport extends UnaryTransport {
+  /** Opens the connection now (a call would otherwise) and resolves once the plugin's HTTP/2 server answered. */
+  connect(): Promise<void>;
+}
+
 /** Where and how a unary transport connects. */
 export interface Http2UnaryOptions {
   readonly listen: ListenAddress;

@@ -152,7 +152,7 @@ export class H2Connection {
   private receive(chunk: Buffer): void {
     if (this.dead) return;
     try {
-      this.parser.push(chunk);
+      this.writer.whileReading(() => this.parser.push(chunk));
     } catch (error) {
       if (!(error instanceof H2ConnectionError)) throw error;
       this.writer.frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, error.code));
@@ -189,7 +189,7 @@ export class H2Connection {
       case FrameType.PUSH_PROMISE:
         throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "PUSH_PROMISE although we disabled server push");
       case FrameType.PING:
-        if ((flags & Flag.ACK) === 0) this.writer.frame(FrameType.PING, Flag.ACK, 0, payload);
+        if ((flags & Flag.ACK) === 0) this.writer.pingAck(payload);
         return;
       case FrameType.GOAWAY:
         return this.onGoaway(payload.readUInt32BE(0) & 0x7fffffff, payload.readUInt32BE(4), payload.subarray(8));

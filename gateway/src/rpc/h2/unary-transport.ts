@@ -5,8 +5,8 @@
  * node:http2's session/stream objects and header conversions.
  */
 import { status } from "@grpc/grpc-js";
-import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { GrpcCallError, type Http2UnaryOptions, type ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
 import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
@@ -14,10 +14,7 @@ import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
 
 /** The raw-HTTP/2 unary transport, which can also be connected ahead of the first call. */
-export interface H2UnaryTransport extends UnaryTransport {
-  /** Opens the connection now (a call would otherwise) and resolves once the plugin's HTTP/2 server answered. */
-  connect(): Promise<void>;
-}
+export type H2UnaryTransport = ConnectableUnaryTransport;
 
 /**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
