@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { ErrorCode } from "../../src/errors.js";
-import { startPlugin, type StartPluginOptions } from "../../src/index.js";
+import { startPlugin, type StartPluginOptions } from "../../src/entry/host.js";
 import { PLUGIN_TRANSPORT_ENV } from "../../src/rpc/plugin-transport.js";
 import { createGateway } from "../../src/runtime/gateway.js";
 import { fixturePaths } from "../paths.js";
