@@ -1,12 +1,12 @@
 import type { DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Manifest } from "../registry/manifest.js";
-import type { PluginSession } from "../supervision/plugin-session.js";
+import type { HookSession } from "../supervision/plugin-session.js";
 
 /** An active plugin as dispatch sees it. */
 export interface ActivePlugin {
   readonly pluginId: string;
   readonly manifest: Manifest;
-  readonly session: PluginSession;
+  readonly session: HookSession;
   /** Tells supervision about a hook call past its deadline (a hang, or only a busy plugin: supervision checks). */
   reportHookTimeout(hook: string): void;
   reportHookSuccess(): void;
