@@ -20,6 +20,8 @@ export interface WorkerStatus {
   readonly restarts: number;
   /** How the last unexpected exit looked, e.g. `signal SIGKILL`. */
   readonly lastExit: string | undefined;
+  /** Public API calls the current process admitted (as of its last report). */
+  readonly calls: number;
 }
 
 /** Options of startWorkerPool. */
@@ -235,7 +237,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     publish(event) {
       for (const slot of slots) send(slot.worker, { type: "event", event });
     },
-    statuses: () => slots.map((slot) => ({ index: slot.index, pid: slot.worker?.process.pid, state: slot.state, restarts: slot.restarts, lastExit: slot.lastExit })),
+    statuses: () => slots.map((slot) => ({ index: slot.index, pid: slot.worker?.process.pid, state: slot.state, restarts: slot.restarts, lastExit: slot.lastExit, calls: slot.stats?.calls.admitted ?? 0 })),
     stats: () => sumStats(slots.flatMap((slot) => (slot.stats ? [slot.stats] : []))),
     stop,
     kill: async () => {
