@@ -77,6 +77,17 @@ function workerEntry(): string {
   throw new PolyplugError(ErrorCode.FailedPrecondition, `the worker entry ${built} is missing: build the gateway (npx tsc -p gateway/tsconfig.build.json)`);
 }
 
+/** This process's Node flags minus a script given inline (`-e`, `-p`), which workers must not run again. */
+function workerExecArgv(): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i] as string;
+    if (["-e", "--eval", "-p", "--print"].includes(arg)) i++;
+    else if (!/^(--eval|--print|--input-type)=/.test(arg) && arg !== "--input-type") argv.push(arg);
+  }
+  return argv;
+}
+
 /** A free port on `host` (the cluster shares one listening socket per host:port; port 0 would be shared by every pool of this process). */
 async function freePort(host: string): Promise<number> {
   const probe = createServer();
@@ -147,7 +158,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
 
   /** Forks the slot's process; resolves when it listens, rejects when it fails before. */
   const fork = (slot: Slot): Promise<void> => {
-    cluster.setupPrimary({ exec, args: [], serialization: "advanced" });
+    cluster.setupPrimary({ exec, args: [], execArgv: workerExecArgv(), serialization: "advanced" });
     const worker = cluster.fork({ POLYPLUG_WORKER_INDEX: String(slot.index) });
     slot.worker = worker;
     slot.startedAt = Date.now();
