@@ -69,28 +69,35 @@ export async function run(w, log) {
   const cores = availableParallelism();
   const counts = [...new Set([1, 2, cores])].sort((a, b) => a - b);
   const data = [];
+  // Other load on the machine drifts over minutes: the worker counts take turns (1, 2, …, 1, 2, …)
+  // and each keeps its best round, so drift does not favour whichever ran first.
+  const rounds = w.e2e.durationMs >= 1000 ? 2 : 1;
   for (const chain of chains) {
-    const byWorkers = [];
-    for (const workers of counts) {
-      log(`workers: ${workers}, chain of ${chain}, concurrency ${CONCURRENCY}`);
-      const gateway = await startGateway(chain, workers);
-      try {
-        const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency: CONCURRENCY, minCalls: 2, check: checkAllowed };
-        await httpLoad({ ...load, warmup: warmup * 8, durationMs: 0 });
-        const r = await httpLoad({ ...load, warmup: 0, durationMs });
-        if (r.firstError) throw new Error(`workers ${workers}, chain ${chain}: ${r.firstError}`);
-        byWorkers.push({ workers, ...summarise(r.latenciesUs, r.elapsedMs, r.errors) });
-      } finally {
-        await gateway.stop();
+    /** @type {Map<number, any>} */
+    const best = new Map();
+    for (let round = 0; round < rounds; round++) {
+      for (const workers of counts) {
+        log(`workers: ${workers}, chain of ${chain}, concurrency ${CONCURRENCY}, round ${round + 1}/${rounds}`);
+        const gateway = await startGateway(chain, workers);
+        try {
+          const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency: CONCURRENCY, minCalls: 2, check: checkAllowed };
+          await httpLoad({ ...load, warmup: warmup * 8, durationMs: 0 });
+          const r = await httpLoad({ ...load, warmup: 0, durationMs });
+          if (r.firstError) throw new Error(`workers ${workers}, chain ${chain}: ${r.firstError}`);
+          const summary = { workers, ...summarise(r.latenciesUs, r.elapsedMs, r.errors) };
+          if (!best.has(workers) || summary.throughput > best.get(workers).throughput) best.set(workers, summary);
+        } finally {
+          await gateway.stop();
+        }
       }
     }
-    const one = byWorkers[0];
-    for (const row of byWorkers) data.push({ chain, ...row, vsOne: ratio(row.throughput, one.throughput) });
+    const one = best.get(1);
+    for (const row of best.values()) data.push({ chain, ...row, vsOne: ratio(row.throughput, one.throughput) });
   }
   const two = data.filter((d) => d.workers === 2);
   return {
     title: "Public-port workers (serve config `workers`)",
-    note: `The e2e suite's Intercept over HTTP (Connect JSON, keep-alive, concurrency ${CONCURRENCY}, AutoMTLS off, scripted Go plugins proceeding), the gateway serving its public port from 1 process (the default) or N worker processes (each with its own plugin connections; supervision in the gateway process). This machine has ${cores} cores, shared by the load generator (one Node process), the gateway and its plugins: the figures show how the public path scales here, not on a larger host. "× 1 worker" = calls/s over the 1-process figure of the same chain.`,
+    note: `The e2e suite's Intercept over HTTP (Connect JSON, keep-alive, concurrency ${CONCURRENCY}, AutoMTLS off, scripted Go plugins proceeding), the gateway serving its public port from 1 process (the default) or N worker processes (each with its own plugin connections; supervision in the gateway process). This machine has ${cores} cores, shared by the load generator (one Node process), the gateway and its plugins: the figures show how the public path scales here, not on a larger host. "× 1 worker" = calls/s over the 1-process figure of the same chain. Each configuration ran ${rounds} time(s), taking turns; the table shows each one's best round.`,
     columns: ["Chain", "Workers", "Median / p99", "Calls/s", "× 1 worker"],
     rows: data.map((d) => [String(d.chain), String(d.workers), latency(d), rate(d.throughput), times(d.vsOne)]),
     headlines: two.map((d) => ({ metric: `calls/s at c=${CONCURRENCY}, chain of ${d.chain}: 2 workers vs 1 (${cores} cores)`, value: d.vsOne, goal: "> 1.0×", met: d.vsOne > 1 })),

@@ -47,7 +47,8 @@ function report(): void {
 }
 
 async function start(init: WorkerInit): Promise<void> {
-  const logger = pino({ level: init.logLevel, base: { pid: process.pid, worker: init.index } });
+  // Records go to the primary's logger (its destination, format and operators' log stream).
+  const logger = pino({ level: init.logLevel, base: { pid: process.pid, worker: init.index } }, { write: (line: string) => send({ type: "log", line }) });
   // Synchronous up to the first await: the table the primary sends right after init lands here.
   failurePolicy = new FailurePolicy(init.failurePolicy);
   plugins = new MirroredPlugins({

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import type { PublicServerStats } from "../surfaces/public-server.js";
+import { forwardWorkerLog } from "./worker-log.js";
 import type { HookCallBatch, HookTimeoutReport, PluginSnapshot, PrimaryMessage, WorkerInit, WorkerMessage } from "./worker-protocol.js";
 
 /** One public-port worker slot, for status and metrics. */
@@ -150,6 +151,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         return;
       case "hook-timeout":
         options.onHookTimeout(message.report);
+        return;
+      case "log":
+        forwardWorkerLog(logger, message.line);
         return;
       default:
         return;

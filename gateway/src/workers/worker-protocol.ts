@@ -88,7 +88,9 @@ export type WorkerMessage =
   | { readonly type: "failed"; readonly message: string }
   /** Every `WORKER_REPORT_INTERVAL_MS`: finished hook calls (metrics, latency), sessions that answered in time, admission counters. */
   | { readonly type: "report"; readonly calls: readonly HookCallBatch[]; readonly answered: readonly { readonly pluginId: string; readonly sessionKey: string }[]; readonly stats: PublicServerStats }
-  | { readonly type: "hook-timeout"; readonly report: HookTimeoutReport };
+  | { readonly type: "hook-timeout"; readonly report: HookTimeoutReport }
+  /** One pino JSON line the worker logged: the primary writes it into its own logger. */
+  | { readonly type: "log"; readonly line: string };
 
 /** How often workers send their hook calls and counters to the primary (metrics lag by at most this much). */
 export const WORKER_REPORT_INTERVAL_MS = 250;
