@@ -11,7 +11,7 @@ import { CHAIN_TOPIC, writeChainPluginsDir } from "../lib/chain-plugins.mjs";
 import { httpLoad } from "../lib/http-load.mjs";
 import { paths } from "../lib/paths.mjs";
 import { ratio, summarise } from "../lib/stats.mjs";
-import { latency, rate, times } from "../lib/format.mjs";
+import { latency, rate, time, times } from "../lib/format.mjs";
 import { benchPayload } from "../lib/ts-host.mjs";
 
 const CONCURRENCY = 64;
@@ -19,7 +19,7 @@ const CONCURRENCY = 64;
 // The gateway in a process of its own (the load generator must not share its event loop):
 // prints {"url"} when every plugin is active and every worker listens; stops on stdin "stop".
 const CHILD = `
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -29,7 +29,15 @@ const { pino } = await import(pinoUrl);
 const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-workers-"));
 const gateway = await createGateway({ pluginsDirs: [pluginsDir], dataDir, port: 0, autoMtls: false, logger: pino({ level: "warn" }, pino.destination(2)), workers: Number(workers) });
 process.stdout.write(JSON.stringify({ url: gateway.url }) + "\\n");
-for await (const line of createInterface({ input: process.stdin })) if (line === "stop") break;
+// CPU time (user + system, µs) of the gateway process and its workers so far, from /proc.
+const cpuUs = (pid) => {
+  const fields = readFileSync("/proc/" + pid + "/stat", "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
+};
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === "cpu") process.stdout.write(JSON.stringify({ cpuUs: [process.pid, ...gateway.workers().map((w) => w.pid)].reduce((sum, pid) => sum + cpuUs(pid), 0) }) + "\\n");
+  if (line === "stop") break;
+}
 await gateway.stop();
 process.exit(0);
 `;
@@ -51,6 +59,16 @@ async function startGateway(chain, workers) {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   return {
     url: JSON.parse(String(first)).url,
+    cpuUs: () =>
+      new Promise((resolve) => {
+        const onLine = (line) => {
+          if (!line.startsWith('{"cpuUs"')) return;
+          lines.off("line", onLine);
+          resolve(JSON.parse(line).cpuUs);
+        };
+        lines.on("line", onLine);
+        child.stdin.write("cpu\n");
+      }),
     stop: async () => {
       child.stdin.end("stop\n");
       await exited;
@@ -82,9 +100,11 @@ export async function run(w, log) {
         try {
           const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency: CONCURRENCY, minCalls: 2, check: checkAllowed };
           await httpLoad({ ...load, warmup: warmup * 8, durationMs: 0 });
+          const cpuBefore = await gateway.cpuUs();
           const r = await httpLoad({ ...load, warmup: 0, durationMs });
+          const cpuAfter = await gateway.cpuUs();
           if (r.firstError) throw new Error(`workers ${workers}, chain ${chain}: ${r.firstError}`);
-          const summary = { workers, ...summarise(r.latenciesUs, r.elapsedMs, r.errors) };
+          const summary = { workers, ...summarise(r.latenciesUs, r.elapsedMs, r.errors), gatewayCpuUsPerCall: (cpuAfter - cpuBefore) / r.latenciesUs.length, gatewayCores: (cpuAfter - cpuBefore) / 1000 / r.elapsedMs };
           if (!best.has(workers) || summary.throughput > best.get(workers).throughput) best.set(workers, summary);
         } finally {
           await gateway.stop();
@@ -97,9 +117,9 @@ export async function run(w, log) {
   const two = data.filter((d) => d.workers === 2);
   return {
     title: "Public-port workers (serve config `workers`)",
-    note: `The e2e suite's Intercept over HTTP (Connect JSON, keep-alive, concurrency ${CONCURRENCY}, AutoMTLS off, scripted Go plugins proceeding), the gateway serving its public port from 1 process (the default) or N worker processes (each with its own plugin connections; supervision in the gateway process). This machine has ${cores} cores, shared by the load generator (one Node process), the gateway and its plugins: the figures show how the public path scales here, not on a larger host. "× 1 worker" = calls/s over the 1-process figure of the same chain. Each configuration ran ${rounds} time(s), taking turns; the table shows each one's best round.`,
-    columns: ["Chain", "Workers", "Median / p99", "Calls/s", "× 1 worker"],
-    rows: data.map((d) => [String(d.chain), String(d.workers), latency(d), rate(d.throughput), times(d.vsOne)]),
+    note: `The e2e suite's Intercept over HTTP (Connect JSON, keep-alive, concurrency ${CONCURRENCY}, AutoMTLS off, scripted Go plugins proceeding), the gateway serving its public port from 1 process (the default) or N worker processes (each with its own plugin connections; supervision in the gateway process). This machine has ${cores} cores, shared by the load generator (one Node process), the gateway and its plugins: the figures show how the public path scales here, not on a larger host. "× 1 worker" = calls/s over the 1-process figure of the same chain; "Gateway CPU / call" and "cores busy" = CPU time (user + system) of the gateway process and its workers over the measured window, per call and per second of it (the plugins not included). Each configuration ran ${rounds} time(s), taking turns; the table shows each one's best round.`,
+    columns: ["Chain", "Workers", "Median / p99", "Calls/s", "× 1 worker", "Gateway CPU / call", "Gateway cores busy"],
+    rows: data.map((d) => [String(d.chain), String(d.workers), latency(d), rate(d.throughput), times(d.vsOne), time(d.gatewayCpuUsPerCall), d.gatewayCores.toFixed(2)]),
     headlines: two.map((d) => ({ metric: `calls/s at c=${CONCURRENCY}, chain of ${d.chain}: 2 workers vs 1 (${cores} cores)`, value: d.vsOne, goal: "> 1.0×", met: d.vsOne > 1 })),
     data: { cores, rows: data },
   };
