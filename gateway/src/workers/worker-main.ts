@@ -36,6 +36,7 @@ class CallBatches {
 let server: PublicServer | undefined;
 let plugins: MirroredPlugins | undefined;
 let failurePolicy: FailurePolicy | undefined;
+let tracing: Awaited<ReturnType<typeof startTracing>>;
 let stopping = false;
 const calls = new CallBatches();
 const answered = new Map<string, { pluginId: string; sessionKey: string }>();
@@ -57,7 +58,7 @@ async function start(init: WorkerInit): Promise<void> {
   });
   const dispatcher = new GatewayDispatcher(plugins, logger, undefined, { failurePolicy, ...(init.maxInFlightPerPlugin ? { maxInFlightPerPlugin: init.maxInFlightPerPlugin } : {}) });
   dispatcher.observe((call) => calls.add(call));
-  const tracing = await startTracing(init.tracing, init.version);
+  tracing = await startTracing(init.tracing, init.version);
   dispatcher.useTracer(tracing?.tracer);
   // node:cluster makes this listen share the primary's socket: connections are handed out round-robin.
   server = await startPublicServer({ host: init.host, port: init.port, dispatcher, logger, version: init.version, limits: init.limits });
@@ -72,6 +73,7 @@ async function stop(): Promise<void> {
   report();
   await server?.close();
   plugins?.close();
+  await tracing?.tracer.shutdown().catch(() => undefined);
   process.exit(0);
 }
 

@@ -3,6 +3,7 @@
 // processes throughout: Go scripted plugins, cluster workers, HTTP over fresh connections
 // (handed out round-robin, so consecutive requests reach every worker).
 import http from "node:http";
+import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/runtime/gateway.js";
 import { captureLogs, eventually } from "../log-capture.js";
@@ -107,6 +108,36 @@ describe("workers: 2", () => {
     }
     expect(metrics).toMatch(wanted);
     expect(metrics).toMatch(/polyplug_workers\{state="ready"\} 2/);
+  }, 60_000);
+
+  it("serves commands, plugin HTTP routes and WebSocket events from the workers too", async () => {
+    const { gateway } = await gatewayWith([{ id: "w.cmd", command: "whoami" }]);
+    const command = await fetch(`${gateway.url}/polyplug.v1.Gateway/ExecuteCommand`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ line: "/whoami" }) });
+    expect(command.status).toBe(200);
+    expect(await command.json()).toMatchObject({ pluginId: "w.cmd", text: "w.cmd" });
+    const route = await fetch(`${gateway.url}/plugins/w.cmd/big?bytes=100000`);
+    expect(route.status).toBe(200);
+    expect((await route.text()).length).toBe(100_000);
+    // Two clients, one per worker (connections alternate): a plugin's event reaches both.
+    const sockets = [0, 1].map(() => new WebSocket(`${gateway.url.replace(/^http/, "ws")}/v1/events`));
+    const events: string[][] = [[], []];
+    await Promise.all(
+      sockets.map(
+        (socket, i) =>
+          new Promise<void>((resolve, reject) => {
+            socket.on("message", (data: Buffer) => {
+              const frame = JSON.parse(data.toString()) as { type: string; event?: string };
+              if (frame.type === "hello") resolve();
+              else if (frame.event) events[i]?.push(frame.event);
+            });
+            socket.on("error", reject);
+          }),
+      ),
+    );
+    const notified = await fetch(`${gateway.url}/polyplug.v1.Gateway/Notify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ topic: "test.ws", payload: {} }) });
+    expect(notified.status).toBe(200);
+    await eventually(() => events.every((list) => list.includes("w.cmd.notified")), 10_000, "the event on both clients");
+    for (const socket of sockets) socket.close();
   }, 60_000);
 
   it("reconnects every worker to a plugin the gateway restarted after it was killed", async () => {
