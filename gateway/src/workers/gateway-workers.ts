@@ -3,7 +3,6 @@ import { DEFAULT_PLUGIN_IN_FLIGHT_LIMIT } from "../dispatch/in-flight.js";
 import type { FailurePolicy, FailurePolicyConfig } from "../dispatch/failure-policy.js";
 import type { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
-import type { PluginTable } from "../runtime/plugin-table.js";
 import { resolvePublicLimits, type PublicLimitsInit } from "../surfaces/public-limits.js";
 import type { Supervisor } from "../supervision/supervisor.js";
 import type { TracingOptions } from "../tracing/start-tracing.js";
@@ -17,7 +16,8 @@ export interface GatewayWorkersOptions {
   readonly count: number;
   readonly host: string;
   readonly port: number;
-  readonly table: PluginTable;
+  /** The gateway's supervisors, in plugin-table order (chain order is worked out from their manifests). */
+  supervisors(): readonly Supervisor[];
   readonly failurePolicy: FailurePolicy;
   readonly failurePolicyConfig: FailurePolicyConfig | undefined;
   /** The primary's dispatcher: workers' hook calls reach its observers (metrics, latency). */
@@ -37,11 +37,10 @@ export interface GatewayWorkersOptions {
  * the session they were made on (a report about an older session is dropped).
  */
 export async function startGatewayWorkers(options: GatewayWorkersOptions): Promise<WorkerPool> {
-  const { table, dispatcher } = options;
+  const { dispatcher } = options;
   const supervisorOf = (pluginId: string, key: string): Supervisor | undefined => {
-    if (!table.has(pluginId)) return undefined;
-    const { supervisor } = table.entry(pluginId);
-    return supervisor.session && sessionKey(supervisor.session) === key ? supervisor : undefined;
+    const supervisor = options.supervisors().find((s) => s.pluginId === pluginId);
+    return supervisor?.session && sessionKey(supervisor.session) === key ? supervisor : undefined;
   };
   const pool = await startWorkerPool({
     count: options.count,
@@ -55,7 +54,7 @@ export async function startGatewayWorkers(options: GatewayWorkersOptions): Promi
       logLevel: options.logger.level,
       version: options.version,
     },
-    snapshot: () => snapshotPlugins(table, options.failurePolicy),
+    snapshot: () => snapshotPlugins(options.supervisors(), options.failurePolicy),
     onHookCalls(batches) {
       for (const { pluginId, hook, outcome, durationsMs } of batches) {
         for (const durationMs of durationsMs) dispatcher.report({ pluginId, hook, outcome, durationMs });

@@ -1,8 +1,8 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { DescribeResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { FailurePolicy } from "../dispatch/failure-policy.js";
-import type { PluginTable } from "../runtime/plugin-table.js";
 import type { PluginSession } from "../supervision/plugin-session.js";
+import type { Supervisor } from "../supervision/supervisor.js";
 import type { PluginEndpoint, PluginSnapshot } from "./worker-protocol.js";
 
 /** Identifies one session of a plugin: a restart or reattach gives a new process or address. */
@@ -21,10 +21,10 @@ function endpoint(session: PluginSession): PluginEndpoint {
   };
 }
 
-/** The primary's plugin table and fail-mode overrides, as workers get them. */
-export function snapshotPlugins(table: PluginTable, failurePolicy: FailurePolicy): PluginSnapshot {
+/** The primary's plugin table (its supervisors, in table order) and fail-mode overrides, as workers get them. */
+export function snapshotPlugins(supervisors: readonly Supervisor[], failurePolicy: FailurePolicy): PluginSnapshot {
   return {
-    plugins: table.all().map(({ supervisor }) => {
+    plugins: supervisors.map((supervisor) => {
       const session = supervisor.session;
       const last = supervisor.lastDescription;
       return {
