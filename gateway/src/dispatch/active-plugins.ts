@@ -1,6 +1,9 @@
 import type { DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Manifest } from "../registry/manifest.js";
-import type { HookSession } from "../supervision/plugin-session.js";
+import type { PluginSession } from "../supervision/plugin-session.js";
+
+/** What hook dispatch needs of a session (no process handle): the gateway's own, or a public-port worker's connection to it. */
+export type HookSession = Omit<PluginSession, "host">;
 
 /** An active plugin as dispatch sees it. */
 export interface ActivePlugin {

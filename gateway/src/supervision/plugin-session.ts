@@ -17,9 +17,6 @@ export interface PluginSession {
   implements(hook: Hook): boolean;
 }
 
-/** What hook dispatch needs of a session (no process handle): the primary's session, or a public-port worker's own connection to it. */
-export type HookSession = Omit<PluginSession, "host">;
-
 /** Turns a contract Error (errors as data) into a PolyplugError. */
 export function contractErrorToPolyplug(error: ContractError, what: string): PolyplugError {
   const name = ContractCode[error.code] ?? `CODE_${error.code}`;

@@ -2,9 +2,8 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { createGrpcClient, MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { DescribeResponseSchema, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { createRpcClient, useUnaryTransport } from "@polyplug/sdk/internal/rpc/client.js";
-import type { ActivePlugin, ActivePlugins, ChainMember } from "../dispatch/active-plugins.js";
+import type { ActivePlugin, ActivePlugins, ChainMember, HookSession } from "../dispatch/active-plugins.js";
 import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
-import type { HookSession } from "../supervision/plugin-session.js";
 import type { HookTimeoutReport, PluginEndpoint, PluginRecord } from "./worker-protocol.js";
 
 /** Where a worker tells the primary how its calls to a plugin session went. */
