@@ -36,13 +36,13 @@ import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } fro
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
+import { startGatewayWorkers } from "../workers/gateway-workers.js";
+import type { WorkerPool, WorkerStatus } from "../workers/worker-pool.js";
 import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
 import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
 import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
 import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
-import { startGatewayWorkers } from "../workers/gateway-workers.js";
-import type { WorkerPool, WorkerStatus } from "../workers/worker-pool.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
