@@ -110,6 +110,26 @@ describe("workers: 2", () => {
     expect(metrics).toMatch(/polyplug_workers\{state="ready"\} 2/);
   }, 60_000);
 
+  it("applies each step's deadline in the workers: a plugin past it is a failed step, the chain goes on", async () => {
+    const { gateway, records } = await gatewayWith([
+      { id: "w.slow", priority: 1, interceptTimeoutMs: 300 },
+      { id: "w.after", priority: 2 },
+    ]);
+    const answers = await interceptMany(gateway.url, 2, "test.slow", { script: { "w.slow": "sleep:3000", "w.after": "modify" } });
+    for (const answer of answers) {
+      expect(answer.allowed).toBe(true);
+      expect(answer.payload.trail).toEqual(["w.after"]);
+      expect(answer.steps.map((s) => [s.pluginId, s.outcome])).toEqual([
+        ["w.slow", "CHAIN_STEP_OUTCOME_FAILED_OPEN"],
+        ["w.after", "CHAIN_STEP_OUTCOME_MODIFY"],
+      ]);
+      expect(JSON.stringify(answer.steps[0])).toContain("deadline_exceeded");
+    }
+    // The worker's deadline miss reached the gateway's supervisor, which probed the plugin: busy, not hung.
+    await eventually(() => records.some((r) => r.pluginId === "w.slow" && /ran past its deadline but the plugin answers its health check/.test(r.msg)), 10_000, "the supervisor's probe");
+    expect(gateway.plugin("w.slow").state).toBe("active");
+  }, 60_000);
+
   it("serves commands, plugin HTTP routes and WebSocket events from the workers too", async () => {
     const { gateway } = await gatewayWith([{ id: "w.cmd", command: "whoami" }]);
     const command = await fetch(`${gateway.url}/polyplug.v1.Gateway/ExecuteCommand`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ line: "/whoami" }) });
