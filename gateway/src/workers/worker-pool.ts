@@ -168,7 +168,11 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     slot.startedAt = Date.now();
     slot.stats = undefined;
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PolyplugError(ErrorCode.Unavailable, `public-port worker ${slot.index} did not start within ${startTimeoutMs} ms`)), startTimeoutMs);
+      const timer = setTimeout(() => {
+        reject(new PolyplugError(ErrorCode.Unavailable, `public-port worker ${slot.index} did not start within ${startTimeoutMs} ms`));
+        // A hung start counts as a crash: killed, it is restarted with backoff (or, at start-up, the gateway fails).
+        worker.process.kill("SIGKILL");
+      }, startTimeoutMs);
       worker.on("message", (message: WorkerMessage) => {
         if (message.type === "loaded") {
           send(worker, { type: "init", init: { ...options.init, index: slot.index, host: options.host, port } });
