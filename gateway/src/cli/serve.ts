@@ -37,6 +37,7 @@ export interface ServeOptions {
   nodeId?: string;
   logFormat?: string;
   reattach?: string[];
+  workers?: string;
   sandbox?: string;
 }
 
@@ -59,6 +60,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--sandbox <mode>", "plugin sandbox: required (default), auto (unsandboxed where unavailable, with a warning) or off")
     .option("--log-format <format>", "auto (pretty on a terminal, JSON otherwise), pretty or json")
     .option("--reattach <id=json...>", "attach to a plugin you started yourself (e.g. under a debugger) instead of launching it: PLUGIN_ID=go-plugin reattach JSON; also POLYPLUG_REATTACH_PLUGINS")
+    .option("--workers <n>", "processes serving the public port, each with its own plugin connections (default 1; e.g. the number of cores)")
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
     });
@@ -144,6 +146,7 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     ...(reattach.size > 0 ? { reattach } : {}),
     sandbox: { mode: parseSandboxMode(options.sandbox) ?? config.sandbox?.mode },
     ...(config.pluginLimits ? { pluginLimits: config.pluginLimits } : {}),
+    workers: parseWorkers(options.workers) ?? config.workers ?? 1,
   });
   const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
     await gateway.stop();
@@ -202,4 +205,12 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
     io.err(`${c.red("✖ serve failed")} ${c.dim(`[${failure.code}]`)}\n${failure.message}\n`);
     return 1;
   }
+}
+
+/** `--workers`: a whole number from 1 to 256; errors name the flag. */
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const workers = Number(value);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > 256) throw new PolyplugError(ErrorCode.InvalidArgument, `--workers must be a whole number from 1 to 256, got ${JSON.stringify(value)}`);
+  return workers;
 }

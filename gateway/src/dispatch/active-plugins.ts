@@ -2,11 +2,14 @@ import type { DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/pl
 import type { Manifest } from "../registry/manifest.js";
 import type { PluginSession } from "../supervision/plugin-session.js";
 
+/** What hook dispatch needs of a session (no process handle): the gateway's own, or a public-port worker's connection to it. */
+export type HookSession = Omit<PluginSession, "host">;
+
 /** An active plugin as dispatch sees it. */
 export interface ActivePlugin {
   readonly pluginId: string;
   readonly manifest: Manifest;
-  readonly session: PluginSession;
+  readonly session: HookSession;
   /** Tells supervision about a hook call past its deadline (a hang, or only a busy plugin: supervision checks). */
   reportHookTimeout(hook: string): void;
   reportHookSuccess(): void;

@@ -105,7 +105,8 @@ export class GatewayDispatcher implements Dispatcher {
     return span;
   }
 
-  private report(call: HookCall): void {
+  /** Hands a finished hook call to the observers (also for calls made elsewhere: public-port workers). */
+  report(call: HookCall): void {
     for (const listener of this.observers) {
       try {
         listener(call);

@@ -37,6 +37,8 @@ export interface PluginClient {
   readonly pid: number | undefined;
   /** True when the connection uses AutoMTLS. */
   readonly mtls: boolean;
+  /** The AutoMTLS material of the connection (undefined: plaintext); public-port workers connect with it too. */
+  readonly tls: MutualTls | undefined;
   /** Milliseconds from spawn to a ready connection (0 for reattached plugins). */
   readonly startupMs: number;
   /** The gRPC connection; use `client(service)` for typed calls. */
@@ -166,6 +168,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     handshake,
     pid: handle.pid,
     mtls: params.tls !== undefined,
+    tls: params.tls,
     startupMs,
     grpcClient,
     client: (service) => createRpcClient(service, grpcClient),

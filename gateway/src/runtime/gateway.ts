@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
-import { PolyplugError } from "../errors.js";
+import { ErrorCode, PolyplugError } from "../errors.js";
 import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { PluginClient, ReattachConfig } from "../host/plugin-client.js";
 import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
@@ -34,6 +34,8 @@ import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } fro
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
+import { startGatewayWorkers } from "../workers/gateway-workers.js";
+import type { WorkerPool, WorkerStatus } from "../workers/worker-pool.js";
 import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
 import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
 import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
@@ -87,6 +89,13 @@ export interface GatewayOptions {
   readonly pluginLimits?: Readonly<Record<string, ResourceLimitsRequest>>;
   /** Plugins to attach to (already running, e.g. under a debugger) instead of launching, by plugin id. */
   readonly reattach?: ReadonlyMap<string, ReattachConfig>;
+  /**
+   * Processes serving the public port (default 1: this process, as always). N > 1: N worker
+   * processes share the public port, each with its own plugin connections and a 1/N share of
+   * the limits; supervision stays here (see README "Workers"). This process's own public
+   * server then listens on a free loopback port (`publicServer`), for in-process use.
+   */
+  readonly workers?: number;
 }
 
 /** How plugins are isolated on this gateway, for status. */
@@ -171,6 +180,8 @@ export interface Gateway {
   kill(): Promise<void>;
   /** The plugin sandbox and resource-limit mechanisms in use. */
   sandbox(): SandboxStatus;
+  /** The public-port worker processes (empty with `workers` 1). */
+  workers(): WorkerStatus[];
 }
 
 /**
@@ -180,6 +191,8 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger;
+  const workerCount = options.workers ?? 1;
+  if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 256) throw new PolyplugError(ErrorCode.InvalidArgument, `workers must be an integer from 1 to 256, got ${workerCount}`);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
@@ -219,9 +232,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publish = (event: PublishedEvent): number => {
     for (const listener of eventListeners) listener(event);
     cluster?.announce({ kind: "event", event });
+    pool?.publish(event);
     return server?.hub.publish(event) ?? 0;
   };
   let server: PublicServer | undefined;
+  let pool: WorkerPool | undefined;
 
   const configs = createPluginConfigs({ table, records, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
   const getConfig = configs.get;
@@ -307,12 +322,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  server = await startPublicServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080, dispatcher, logger, version: GATEWAY_VERSION, ...(options.limits ? { limits: options.limits } : {}) });
+  const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
+  // With workers the public address is theirs; this process's server moves to a free loopback port.
+  server = await startPublicServer({ ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress), dispatcher, logger, version: GATEWAY_VERSION, ...(options.limits ? { limits: options.limits } : {}) });
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
     webSocketClients: () => server?.hub.clients().length ?? 0,
     blockingTopics: () => table.all().filter(({ supervisor }) => supervisor.wanted).map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
-    publicServer: () => (server as PublicServer).stats(),
+    publicServer: () => pool?.stats() ?? (server as PublicServer).stats(),
   });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
   const broken: BrokenPluginFolder[] = [...scan.broken];
@@ -327,6 +344,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
   await Promise.all(table.all().filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
+  if (workerCount > 1) {
+    pool = await startGatewayWorkers({ count: workerCount, ...publicAddress, supervisors: () => table.all().map((entry) => entry.supervisor), failurePolicy, failurePolicyConfig: options.failurePolicy, dispatcher, metrics, limits: options.limits, maxInFlightPerPlugin: options.maxInFlightPerPlugin, tracing: options.tracing, logger, version: GATEWAY_VERSION });
+    stateListeners.add(() => pool?.refresh());
+  }
+  const publicUrl = pool?.url ?? server.url;
 
   const listing = (pluginId: string): PluginListing => {
     const { supervisor, folder } = table.entry(pluginId);
@@ -355,7 +377,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cluster = await startClusterNode({
       store: opened,
       nodeId,
-      self: { publicUrl: server.url, get adminUrl() { return adminUrl; }, version: GATEWAY_VERSION, plugins: pluginStates },
+      self: { publicUrl, get adminUrl() { return adminUrl; }, version: GATEWAY_VERSION, plugins: pluginStates },
       logger,
       ...(options.cluster ? { timing: options.cluster } : {}),
       table,
@@ -382,7 +404,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await store.close();
     })());
   return {
-    url: server.url,
+    url: publicUrl,
     version: GATEWAY_VERSION,
     dispatcher,
     store,
@@ -418,20 +440,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await table.entry(pluginId).supervisor.restart();
       return listing(pluginId);
     },
+    workers: () => pool?.statuses() ?? [],
     sandbox: () => ({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids, warnings: sandboxSupport.warnings }),
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
     async setFailMode(pluginId, topic, mode) {
       table.entry(pluginId);
       await saveFailModeOverride(store, failurePolicy, pluginId, topic, mode);
+      pool?.refresh();
       logger.warn({ pluginId, topic: topic || "*", mode: mode ?? "(removed)" }, "operator changed a plugin's fail mode");
       return listing(pluginId);
     },
     async kill() {
+      await pool?.kill();
       await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
       await closeServers();
     },
     async remove(pluginId) {
       await installer.remove(pluginId);
+      pool?.refresh();
       if (records.get(pluginId).installedVersion === undefined && !cluster) return;
       await records.setInstalledVersion(pluginId, undefined);
       await store.deleteBundles(pluginId);
@@ -449,7 +475,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async nodes() {
       if (cluster) return cluster.nodes();
       const now = Date.now();
-      return [{ nodeId, publicUrl: server?.url ?? "", adminUrl, version: GATEWAY_VERSION, startedAt, lastSeen: now, status: "alive" as const, plugins: pluginStates() }];
+      return [{ nodeId, publicUrl, adminUrl, version: GATEWAY_VERSION, startedAt, lastSeen: now, status: "alive" as const, plugins: pluginStates() }];
     },
     setAdminUrl(url) {
       adminUrl = url;
@@ -461,6 +487,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     stop() {
       stopped ??= (async () => {
         await cluster?.close();
+        await pool?.stop();
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await closeServers();
         await tracing?.tracer.shutdown().catch((error: unknown) => logger.warn({ err: PolyplugError.from(error).message }, "could not export the last spans"));

@@ -66,6 +66,8 @@ export const serveConfigSchema = z
       .optional(),
     /** Plugin sandbox: `required` (default: refuse plugins where no sandbox is available), `auto`, `off`. */
     sandbox: z.object({ mode: z.enum(["required", "auto", "off"]).optional() }).strict().optional(),
+    /** Processes serving the public port, each with its own plugin connections (default 1: the gateway process itself; see README "Workers"). */
+    workers: z.number().int().min(1).max(256).optional(),
     /** Operator's resource limits: `default` for every plugin and/or per plugin id; they override the manifest's. */
     pluginLimits: z.record(z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, "a plugin id or \"default\""), resourceLimitsSchema).optional(),
   })
