@@ -30,6 +30,7 @@ const SUITES = [
   { name: "transports" },
   { name: "fastpath", optional: true },
   { name: "store", optional: true },
+  { name: "workers" }, // calls/s by worker count (issue 17)
   { name: "modules-rss", optional: true }, // RSS per loaded module (issue 17)
 ];
 
