@@ -19,8 +19,9 @@ const TIERS = [
   ["registry", "store", "rpc", "tracing"],
 ];
 // Files directly in gateway/src (errors.ts, token-bucket.ts) are below every folder.
-// index.ts is the package's surface: it re-exports from anywhere and nothing imports it.
-const SURFACE = "^gateway/src/(index\\.ts|sdk/)";
+// index.ts and entry/*.ts (the package's subpath exports) are its surface: they re-export from
+// anywhere and nothing inside imports them.
+const SURFACE = "^gateway/src/(index\\.ts|sdk/|entry/)";
 
 // Known violations, each with its owner; remove the entry when the owner's branch merges.
 const KNOWN = [
@@ -75,10 +76,10 @@ module.exports = {
     },
     {
       name: "nothing-imports-the-surface",
-      comment: "gateway/src/index.ts is what applications import; code inside imports the module itself",
+      comment: "gateway/src/index.ts and entry/ are what applications import; code inside imports the module itself",
       severity: "error",
       from: { path: "^gateway/src/", pathNot: SURFACE },
-      to: { path: "^gateway/src/index\\.ts$" },
+      to: { path: "^gateway/src/(index\\.ts$|entry/)" },
     },
     {
       name: "sdk-never-imports-the-gateway",
@@ -108,7 +109,11 @@ module.exports = {
       from: { path: "^conformance/" },
       to: {
         path: "^gateway/",
-        pathNot: ["^gateway/dist/index\\.(js|d\\.ts)$", "^gateway/sdk/(src|dist)/index\\.(ts|js|d\\.ts)$", "^gateway/sdk/(src|dist)/gen/"],
+        pathNot: [
+          "^gateway/dist/(index|entry/[^/]+)\\.(js|d\\.ts)$",
+          "^gateway/sdk/(src|dist)/index\\.(ts|js|d\\.ts)$",
+          "^gateway/sdk/(src|dist)/gen/",
+        ],
       },
     },
     {
