@@ -6,7 +6,7 @@ import { PolyplugError } from "../errors.js";
 import { ErrorCode as ProtoErrorCode, type Error as ProtoError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { ERROR_CODE_HEADER, httpStatusFor, RETRY_AFTER_HEADER, toProtoErrorCode } from "./error-mapping.js";
 import { toClientResponseHeaders, toPluginRequestHeaders } from "./http-headers.js";
-import { sendJsonError } from "./json-error-response.js";
+import { sendJsonError as sendError } from "./json-error-response.js";
 import { pumpRequestBody } from "./request-body-pump.js";
 
 /** A request / response pair from the HTTP/1.1 server or the HTTP/2 compatibility API. */
@@ -39,7 +39,7 @@ export function sendPolyplugError(res: AnyResponse, reason: unknown): void {
   const error = PolyplugError.from(reason);
   const retryAfter = error.details.retryAfterSeconds;
   const extra: Record<string, string> = typeof retryAfter === "number" ? { [RETRY_AFTER_HEADER]: String(retryAfter), [ERROR_CODE_HEADER]: error.code } : {};
-  sendJsonError(res, httpStatusFor(toProtoErrorCode(error.code)), error.code, error.message, extra);
+  sendError(res, httpStatusFor(toProtoErrorCode(error.code)), error.code, error.message, extra);
 }
 
 /** Resolves when `res` can take more data, or when it closes. */
@@ -86,7 +86,7 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
         if (headSeen) violation("second head frame");
         const status = frame.value.status;
         if (status < 200 || status > 599) {
-          sendJsonError(res, 502, "plugin_failed", `plugin answered with invalid HTTP status ${status}`);
+          sendError(res, 502, "plugin_failed", `plugin answered with invalid HTTP status ${status}`);
           stream.cancel();
           return;
         }
@@ -111,14 +111,14 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
         violation("empty frame");
     }
   }
-  if (!headSeen) sendJsonError(res, 502, "plugin_failed", "plugin ended the HTTP response without a head");
+  if (!headSeen) sendError(res, 502, "plugin_failed", "plugin ended the HTTP response without a head");
   else res.end();
 }
 
 function sendPluginError(res: AnyResponse, error: ProtoError): void {
   const code = error.code === ProtoErrorCode.UNSPECIFIED ? ProtoErrorCode.INTERNAL : error.code;
   const name = (ProtoErrorCode[code] ?? "INTERNAL").toLowerCase();
-  sendJsonError(res, httpStatusFor(code), name, error.message.slice(0, 4096));
+  sendError(res, httpStatusFor(code), name, error.message.slice(0, 4096));
 }
 
 /** Options of createPluginRouteHandler. */
@@ -143,7 +143,7 @@ export function createPluginRouteHandler(dispatcher: Dispatcher, options: Plugin
     const target = parsePluginUrl(req.url ?? "");
     if (!target) return false;
     if (!PLUGIN_ID_PATTERN.test(target.pluginId)) {
-      sendJsonError(res, 404, "not_found", `no plugin route for ${JSON.stringify((req.url ?? "").slice(0, 200))}`);
+      sendError(res, 404, "not_found", `no plugin route for ${JSON.stringify((req.url ?? "").slice(0, 200))}`);
       return true;
     }
     const abort = new AbortController();
