@@ -20,5 +20,9 @@ export type { ReattachConfig } from "./host/plugin-client.js";
 export type { SandboxMode } from "./host/sandbox/sandbox-support.js";
 export type { ResourceLimitsRequest } from "./host/sandbox/resource-limits.js";
 export type { GatewayStore } from "./store/store.js";
+export { DEFAULT_PUBLIC_LIMITS, type PublicLimits, type PublicLimitsInit } from "./surfaces/public-limits.js";
+export type { FailMode, FailurePolicyConfig } from "./dispatch/failure-policy.js";
+export type { ClusterTiming } from "./runtime/cluster-node.js";
+export type { TracingOptions } from "./tracing/start-tracing.js";
 // Implemented by the conformance package for `polyplug conformance` (it depends on this package, not the reverse).
 export type { ConformanceCliIo, ConformanceCliModule, ConformanceCliOptions } from "./cli/conformance-cli-contract.js";

@@ -51,11 +51,12 @@ export interface GatewayOptions {
   readonly dataDir: string;
   /** Public API listen address (default 127.0.0.1:8080; port 0 picks a free port). */
   readonly host?: string;
+  /** Public API port (default 8080; 0 picks a free one, see Gateway.url). */
   readonly port?: number;
   readonly logger: Logger;
   /** The tap the logger also writes to, for streaming logs to operators. */
   readonly logTap?: LogTap;
-  /** Supervision numbers (health interval, backoff, crash loop...). */
+  /** Supervision numbers (health interval, backoff, crash loop...); unset fields keep DEFAULT_SUPERVISION_POLICY (SupervisionPolicy documents each). */
   readonly policy?: { readonly [K in keyof SupervisionPolicy]?: SupervisionPolicy[K] | undefined };
   /** AutoMTLS between gateway and plugins (default true). */
   readonly autoMtls?: boolean;

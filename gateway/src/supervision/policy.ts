@@ -25,7 +25,7 @@ export interface SupervisionPolicy {
   readonly crashLoopWindowMs: number;
   /** Spawn-to-handshake limit of each start (StartPluginOptions.startTimeoutMs). Default 60 000 ms; at least 1. */
   readonly startTimeoutMs: number;
-  /** Limit for each of Describe and Activate at start (each call gets the whole limit). Default 30 000 ms; at least 1. */
+  /** Limit for each of Describe and Activate at start, and for each later ConfigurationChanged (each call gets the whole limit). Default 30 000 ms; at least 1. */
   readonly activateTimeoutMs: number;
   /** Limit for Deactivate when stopping; after it the process is shut down regardless. Default 10 000 ms; at least 1. */
   readonly deactivateTimeoutMs: number;
