@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { root, run, step } from "./lib.mjs";
+import { STATIC_CHECKS } from "./static-checks.mjs";
 
 const reports = path.join(root, "node_modules", ".cache", "polyplug-test");
 mkdirSync(reports, { recursive: true });
@@ -95,7 +96,7 @@ async function chaos() {
 }
 
 async function staticChecks() {
-  step("Static checks (tsc, go vet, ruff, mypy)");
+  step("Static checks (tsc, go vet, ruff, mypy, biome, dependency-cruiser, knip)");
   const py = (tool) => path.join(root, ".venv", "bin", tool);
   const checks = [
     ["tsc --noEmit (gateway, tests included)", "npx", ["tsc", "-p", "gateway/tsconfig.json"], {}],
@@ -103,6 +104,7 @@ async function staticChecks() {
     ["go vet", "go", ["vet", "./..."], { cwd: path.join(root, "examples-go") }],
     ["ruff", py("ruff"), ["check", "."], { cwd: path.join(root, "examples-python") }],
     ["mypy --strict", py("mypy"), [], { cwd: path.join(root, "examples-python") }],
+    ...STATIC_CHECKS,
   ];
   let passed = 0;
   let failed = 0;

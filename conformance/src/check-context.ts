@@ -1,5 +1,5 @@
-import type { PluginClient, StartPluginOptions } from "polyplug";
-import { startPlugin } from "polyplug";
+import type { PluginClient, StartPluginOptions } from "polyplug/host";
+import { startPlugin } from "polyplug/host";
 import type { CaseSpec } from "./case-spec.js";
 import type { FeatureSet } from "./features.js";
 import type { PluginTarget } from "./plugin-target.js";

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
-import type { PluginClient, RpcCallOptions, RpcClient } from "polyplug";
-import type { CheckContext } from "./check-context.js";
+import type { PluginClient, RpcCallOptions, RpcClient, StartPluginOptions } from "polyplug/host";
+import type { CaseSpec } from "./case-spec.js";
+import type { HostSettings } from "./host-settings.js";
 import { fail, show } from "./check-outcome.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { Plugin, type ActivateResponse, type DescribeResponse, type InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
@@ -67,7 +68,15 @@ export interface ContractSession {
 }
 
 /** Opens a session: startPlugin, Describe, GatewayAPI on a broker id, Activate. */
-export async function openContractSession(params: SessionOptions & { context: CheckContext; backend: GatewayApiBackend }): Promise<ContractSession> {
+/** The part of a CheckContext a session uses (declared here so this file does not import check-context.ts, which imports it). */
+export interface SessionHost {
+  readonly spec: CaseSpec;
+  readonly settings: HostSettings;
+  trace(step: string, detail?: unknown): void;
+  start(options?: Partial<StartPluginOptions>): Promise<PluginClient>;
+}
+
+export async function openContractSession(params: SessionOptions & { context: SessionHost; backend: GatewayApiBackend }): Promise<ContractSession> {
   const { context, backend } = params;
   // AutoMTLS: as the session asks, else as the case (params.automtls) or the whole run (--automtls) asks.
   const plugin = await context.start({ autoMtls: params.autoMtls ?? (context.spec.params.automtls === true || context.settings.autoMtls) });
@@ -86,8 +95,9 @@ export async function openContractSession(params: SessionOptions & { context: Ch
   if (description.pluginId !== CONFORMANCE_PLUGIN_ID) fail(`Describe answered plugin_id ${show(description.pluginId)}; a conformance plugin must use ${show(CONFORMANCE_PLUGIN_ID)}`);
   const brokerId = plugin.broker.nextId();
   let apiServer: grpc.Server | undefined;
-  const apiAddress = await plugin.broker.acceptAndServe(brokerId, (server) =>
-    registerGatewayApi((apiServer = server), {
+  const apiAddress = await plugin.broker.acceptAndServe(brokerId, (server) => {
+    apiServer = server;
+    return registerGatewayApi(server, {
       backend,
       namespace: CONFORMANCE_PLUGIN_ID,
       onCall: (call) => {
@@ -103,8 +113,8 @@ export async function openContractSession(params: SessionOptions & { context: Ch
         push.catch(() => undefined);
         configPushes.push(push);
       },
-    }),
-  );
+    });
+  });
   const connInfoSentAt = Date.now();
   let activation: ActivateResponse | undefined;
   let activated = false;

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { parseYamlStrict } from "polyplug";
+import { parseYamlStrict } from "polyplug/registry";
 import { CaseLoadError } from "./case-load-error.js";
 
 /** Every optional feature the suite knows; a features file may list only these. */

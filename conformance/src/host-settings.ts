@@ -1,4 +1,4 @@
-import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "polyplug";
+import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "polyplug/host";
 
 /** How long the suite waits for a plugin's handshake line by default (the protocol allows 60 s; a suite of ~80 starts should not). */
 export const DEFAULT_START_TIMEOUT_MS = 15_000;

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseYamlStrict } from "polyplug";
+import { parseYamlStrict } from "polyplug/registry";
 import { CaseLoadError } from "./case-load-error.js";
 import { CASE_NAME_PATTERN, DEFAULT_CASE_TIMEOUT_MS, type CaseSpec } from "./case-spec.js";
 

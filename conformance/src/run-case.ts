@@ -62,7 +62,9 @@ export async function runCase(params: {
     settings: params.settings,
     signal: controller.signal,
     trace: (step, detail) => void trace.push(detail === undefined ? { step } : { step, detail }),
-    progress: (summary) => void (lastProgress = summary),
+    progress: (summary) => {
+      lastProgress = summary;
+    },
     backendFactory: params.backendFactory,
   });
   const started = Date.now();

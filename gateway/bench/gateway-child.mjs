@@ -6,25 +6,27 @@
 // "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs", "userUs", "systemUs"}
 // (CPU time so far: user + system, and each); "stop" → stops everything and exits. With "database": "postgres://…"
 // the gateway keeps its state there (cluster mode) instead of SQLite. With "reference": true (gateway mode) it
-// also serves the public API without the JSON fast path on a second port ("referenceUrl").
+// also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
+// "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
-import { createGateway, startPublicServer } from "../dist/index.js";
+import { createGateway } from "../dist/index.js";
+import { startPublicServer } from "../dist/entry/internal.js";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
 import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
 
-const { mode, plugins: count, reference, database } = JSON.parse(process.argv[2] ?? "{}");
+const { mode, plugins: count, reference, database, sandbox } = JSON.parse(process.argv[2] ?? "{}");
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 /** Full gateway: store, public server, supervisors, dispatcher. */
 async function startGateway() {
   const pluginsDir = writeChainPluginsDir(count);
   const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-data-"));
-  const gateway = await createGateway({ pluginsDirs: [pluginsDir], dataDir, port: 0, autoMtls: false, logger: pino({ level: "silent" }), ...(database ? { database } : {}) });
+  const gateway = await createGateway({ pluginsDirs: [pluginsDir], dataDir, port: 0, autoMtls: false, logger: pino({ level: "silent" }), ...(database ? { database } : {}), ...(sandbox ? { sandbox: { mode: sandbox } } : {}) });
   const notActive = gateway.plugins().filter((p) => p.state !== "active");
   if (notActive.length) throw new Error(`plugins not active: ${notActive.map((p) => `${p.pluginId} (${p.state})`).join(", ")}`);
   // One call through the whole chain, so every connection is in use before measuring.

@@ -98,7 +98,6 @@ function writeConfig() {
 }
 
 const wordfilterPids = () => pidsMatching(path.join(plugins, "wordfilter", "bin", "wordfilter"));
-const hostilePids = () => pidsMatching("hostile/plugin.mjs", root);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `chaos <args>` on the hostile plugin, retried for a few seconds while it is restarting (not_found / unavailable). */

@@ -67,7 +67,7 @@ if (frontOverrides[mode]) delete env.PLUGIN_CLIENT_CERT;
 async function frontFor(fields) {
   let tls;
   if (hostCertPem) {
-    const { generateAutoMtlsCertificate } = await import("polyplug");
+    const { generateAutoMtlsCertificate } = await import("polyplug/host");
     const own = await generateAutoMtlsCertificate();
     tls = { ...own, clientCaPem: hostCertPem, requireClientCert: mode !== "client-cert-optional" };
   }

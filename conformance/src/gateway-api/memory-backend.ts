@@ -33,7 +33,10 @@ export function createMemoryBackend(now: () => number = Date.now): MemoryBackend
   const configs = new Map<string, JsonObject>();
   const space = (namespace: string) => {
     let map = kv.get(namespace);
-    if (!map) kv.set(namespace, (map = new Map()));
+    if (!map) {
+      map = new Map();
+      kv.set(namespace, map);
+    }
     return map;
   };
   const live = (namespace: string, key: string): Entry | undefined => {

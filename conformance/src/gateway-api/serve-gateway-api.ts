@@ -1,27 +1,17 @@
 import * as grpc from "@grpc/grpc-js";
-import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
-import { StructSchema } from "@bufbuild/protobuf/wkt";
-import { addRpcService, RpcStatusError } from "polyplug";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { addRpcService, RpcStatusError } from "polyplug/host";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
+import { structSize } from "@polyplug/sdk/internal/wire/struct-size.js";
 import type { GatewayApiBackend, KvCondition } from "./gateway-api-backend.js";
-
-/** Contract limits (proto/README.md §9) the adapter enforces for every backend. */
-export const LIMITS = {
-  keyBytes: 512,
-  valueBytes: 1 << 20,
-  payloadBytes: 8 << 20,
-  logBytes: 64 << 10,
-  pageSizeMax: 1000,
-  pageSizeDefault: 100,
-} as const;
 
 /**
  * Keys starting with this prefix make KvGet fail with the gRPC status named after it
  * (`conformance-fail/UNAVAILABLE`), so cases can check how an SDK maps statuses.
  */
 export const FAULT_KEY_PREFIX = "conformance-fail/";
-
-const NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
 
 /** One GatewayAPI call as the plugin made it, for traces. */
 export interface ApiCall {
@@ -47,18 +37,13 @@ function invalid(field: string, message: string): RpcStatusError {
 
 function checkKey(key: string, field = "key"): void {
   const bytes = Buffer.byteLength(key, "utf8");
-  if (bytes < 1 || bytes > LIMITS.keyBytes) throw invalid(field, `KV key must be 1..${LIMITS.keyBytes} bytes of UTF-8, got ${bytes} bytes`);
+  if (bytes < 1 || bytes > LIMITS.kvKeyBytes) throw invalid(field, `KV key must be 1..${LIMITS.kvKeyBytes} bytes of UTF-8, got ${bytes} bytes`);
   if (key.includes("\u0000")) throw invalid(field, "KV key must not contain NUL");
 }
 
-function structBytes(value: JsonObject | undefined): number {
-  return value === undefined ? 0 : toBinary(StructSchema, fromJson(StructSchema, value)).length;
-}
-
 function checkStruct(field: string, value: JsonObject | undefined, limit: number): void {
-  const size = value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), "utf8");
-  // JSON length is an upper bound close to the serialized size; only compute exactly near the limit.
-  if (size > limit / 2 && structBytes(value) > limit) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
+  // Measured exactly (structSize does not serialize): JSON length is no bound, a small number takes 1 byte there and 9+ in a Struct.
+  if (value !== undefined && structSize(value) > limit) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
 }
 
 function faultFor(key: string): RpcStatusError | undefined {
@@ -98,7 +83,7 @@ export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptio
     }),
     kvSet: wrap("KvSet", async (request) => {
       checkKey(request.key);
-      if (request.value.length > LIMITS.valueBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `value is ${request.value.length} bytes, over the limit of ${LIMITS.valueBytes} bytes`);
+      if (request.value.length > LIMITS.kvValueBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `value is ${request.value.length} bytes, over the limit of ${LIMITS.kvValueBytes} bytes`);
       let ttlMs = 0;
       if (request.ttl) {
         const ms = Number(request.ttl.seconds) * 1000 + request.ttl.nanos / 1e6;
@@ -118,24 +103,24 @@ export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptio
       return { deleted: await backend.kvDelete(namespace, request.key, request.ifEquals) };
     }),
     kvList: wrap("KvList", async (request) => {
-      if (Buffer.byteLength(request.prefix, "utf8") > LIMITS.keyBytes) throw invalid("prefix", `must be at most ${LIMITS.keyBytes} bytes`);
-      if (request.pageSize > LIMITS.pageSizeMax) throw invalid("page_size", `must be 0..${LIMITS.pageSizeMax}, got ${request.pageSize}`);
+      if (Buffer.byteLength(request.prefix, "utf8") > LIMITS.kvKeyBytes) throw invalid("prefix", `must be at most ${LIMITS.kvKeyBytes} bytes`);
+      if (request.pageSize > LIMITS.kvMaxPageSize) throw invalid("page_size", `must be 0..${LIMITS.kvMaxPageSize}, got ${request.pageSize}`);
       try {
-        return await backend.kvList(namespace, request.prefix, request.pageSize || LIMITS.pageSizeDefault, request.pageToken);
+        return await backend.kvList(namespace, request.prefix, request.pageSize || LIMITS.kvDefaultPageSize, request.pageToken);
       } catch (error) {
         if (error instanceof Error && error.name === "InvalidPageToken") throw invalid("page_token", error.message);
         throw error;
       }
     }),
     log: wrap("Log", async (request) => {
-      if (Buffer.byteLength(request.message, "utf8") > LIMITS.logBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `message is over the limit of ${LIMITS.logBytes} bytes`);
-      checkStruct("fields", request.fields, LIMITS.logBytes);
+      if (Buffer.byteLength(request.message, "utf8") > LIMITS.logMessageBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `message is over the limit of ${LIMITS.logMessageBytes} bytes`);
+      checkStruct("fields", request.fields, LIMITS.logFieldsBytes);
       const level = LogLevel[request.level === LogLevel.UNSPECIFIED ? LogLevel.INFO : request.level] ?? "INFO";
       await backend.log(namespace, { level, message: request.message, fields: request.fields ?? {}, requestId: request.requestId });
       return {};
     }),
     publishEvent: wrap("PublishEvent", async (request) => {
-      if (!NAME_PATTERN.test(request.event)) throw invalid("event", `event name ${JSON.stringify(request.event)} must match [a-z0-9_.-]{1,128}`);
+      if (!isEventName(request.event)) throw invalid("event", `event name ${JSON.stringify(request.event)} must match ${EVENT_NAME_RULE}`);
       checkStruct("payload", request.payload, LIMITS.payloadBytes);
       const audience = request.audience ? { clientIds: request.audience.clientIds, matchLabels: request.audience.matchLabels, omitClientIds: request.audience.omitClientIds } : undefined;
       await backend.publish(namespace, { event: request.event, payload: request.payload ?? {}, audience });

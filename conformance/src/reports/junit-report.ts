@@ -1,7 +1,10 @@
 import type { RunReport } from "../case-result.js";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these control characters; the report strips them
+const XML_FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
+  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c).replace(XML_FORBIDDEN_CONTROLS, "");
 }
 
 /** JUnit XML: one testsuite, one testcase per case (classname = the group before the last `/`). */

@@ -21,7 +21,7 @@ import { paths } from "./paths.mjs";
  * @param {"gateway" | "host"} mode
  * @param {number} plugins
  * @param {readonly string[]} [nodeArgs]  extra Node flags for the child (e.g. `--cpu-prof`)
- * @param {{reference?: boolean, database?: string}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode)
+ * @param {{reference?: boolean, database?: string, sandbox?: "required" | "auto" | "off"}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode); sandbox: the plugin sandbox mode
  * @returns {Promise<GatewayProcess>}
  */
 export async function startGatewayProcess(mode, plugins, nodeArgs = [], options = {}) {

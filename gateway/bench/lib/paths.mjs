@@ -17,6 +17,10 @@ export const paths = {
   examplesGo: path.join(repo, "examples-go"),
   /** go-plugin's own Go host, the baseline (built from examples-go/bench/gohost). */
   goHost: path.join(repo, "examples-go", "bin", "gohost"),
+  /** The fair baseline of the application path: a minimal Go HTTP gateway on go-plugin (examples-go/bench/gogateway). */
+  goGateway: path.join(repo, "examples-go", "bin", "gogateway"),
+  /** Polyplug's command line (`polyplug serve`), as an operator runs it. */
+  cli: path.join(gateway, "bin", "polyplug.js"),
   /** The scriptable Go plugin the gateway's tests use (proceeds by default). */
   goScripted: path.join(repo, "examples-go", "bin", "scripted"),
   goConformanceDir: path.join(repo, "conformance", "plugins", "go"),

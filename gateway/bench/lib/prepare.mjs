@@ -1,4 +1,4 @@
-// Builds what the benchmarks run: the Go baseline host, the Go plugins, and the gateway
+// Builds what the benchmarks run: the Go baselines (host and gateway), the Go plugins, and the gateway
 // (only when dist/ is missing; `npm run build` refreshes it). `go build` is a no-op when
 // nothing changed, so this is quick on every run.
 import { execFileSync } from "node:child_process";
@@ -17,7 +17,7 @@ function run(cmd, args, cwd) {
 
 /** Builds the Go host and plugins, and the gateway if it was never built. */
 export function prepare() {
-  run("go", ["build", "-o", "bin/", "./bench/gohost", "./internal/fixtures/scripted"], paths.examplesGo);
+  run("go", ["build", "-o", "bin/", "./bench/gohost", "./bench/gogateway", "./internal/fixtures/scripted"], paths.examplesGo);
   run("go", ["build", "-o", "bin/conformance", "."], paths.goConformanceDir);
   if (!existsSync(paths.gatewayDist)) run("npx", ["tsc", "-p", "tsconfig.build.json"], paths.gateway);
 }

@@ -1,7 +1,7 @@
 // The TypeScript host side of the hook benchmarks: Polyplug's startPlugin and
 // client(Plugin).intercept, running the same phases as examples-go/bench/gohost.
 import { create } from "@bufbuild/protobuf";
-import { startPlugin } from "../../dist/index.js";
+import { startPlugin } from "../../dist/entry/host.js";
 import { InterceptRequestSchema, Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** Deadline of every benchmark call, as the gateway's hook deadline (ms). */
@@ -20,7 +20,7 @@ export function benchPayload(bytes) {
  * Starts a plugin (argv) under the TS host, spawn to healthy.
  * @param {readonly string[]} argv
  * @param {Record<string, string>} [env]
- * @param {Partial<import("../../dist/index.js").StartPluginOptions>} [extra] more startPlugin options (a sandbox, its cwd)
+ * @param {Partial<import("../../dist/entry/host.js").StartPluginOptions>} [extra] more startPlugin options (a sandbox, its cwd)
  */
 export async function startTsPlugin(argv, env = {}, extra = {}) {
   const plugin = await startPlugin({ command: argv[0], args: argv.slice(1), env, inheritEnv: true, ...extra });
@@ -95,7 +95,7 @@ export function phaseRequest(phase) {
 
 /**
  * Runs one phase of Intercept calls on a started plugin through Polyplug's RPC client.
- * @param {import("../../dist/index.js").PluginClient} plugin
+ * @param {import("../../dist/entry/host.js").PluginClient} plugin
  * @param {Phase} phase
  */
 export async function runTsPhase(plugin, phase) {

@@ -43,5 +43,14 @@ export function workloads(quick) {
     e2e: { chains: [1, 5, 10], concurrencies: [1, 64], durationMs: q(3000, 150), warmup: q(300, 4) },
     fastpath: { chains: [0, 1, 10], concurrencies: [1, 64], durationMs: q(1500, 100), warmup: q(100, 4) },
     memory: { counts: q([1, 10, 50], [1, 2]) },
+    gatewayStart: {
+      runs: q(
+        [
+          { plugins: 1, samples: 5 },
+          { plugins: 10, samples: 3 },
+        ],
+        [{ plugins: 1, samples: 1 }],
+      ),
+    },
   };
 }

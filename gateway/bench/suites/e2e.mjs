@@ -1,11 +1,15 @@
 // 4. End to end through the public API: an application POSTing Connect JSON to
 // polyplug.v1.Gateway/Intercept, chains of 1, 5 and 10 Go plugins, concurrency 1 and 64.
-// Baselines in the same run: the sum of the chain's hook calls (N × one TS-host round trip
-// to the same plugin, measured on its own), the sum of the hook calls as measured inside the
-// very chain (each answer's steps[].durationMs, so the difference is the gateway + HTTP
-// overhead of that request), and go-plugin's Go host calling the same chain directly (no HTTP).
-import { CHAIN_TOPIC } from "../lib/chain-plugins.mjs";
+// Baselines in the same run: the Go gateway (examples-go/bench/gogateway: net/http +
+// go-plugin clients, the same chain on the same plugins, the same load generator) — the
+// headline; the sum of the chain's hook calls (N × one TS-host round trip to the same
+// plugin, measured on its own), the sum of the hook calls as measured inside the very chain
+// (each answer's steps[].durationMs, so the difference is the gateway + HTTP overhead of
+// that request), and go-plugin's Go host calling the same chain directly (no HTTP).
+import { rmSync } from "node:fs";
+import { CHAIN_TOPIC, writeChainPluginsDir } from "../lib/chain-plugins.mjs";
 import { startGatewayProcess } from "../lib/gateway-process.mjs";
+import { startGoGateway } from "../lib/go-gateway.mjs";
 import { runGoHost } from "../lib/go-host.mjs";
 import { httpLoad } from "../lib/http-load.mjs";
 import { paths } from "../lib/paths.mjs";
@@ -36,6 +40,26 @@ function inChain(paired) {
   };
 }
 
+/**
+ * The public API of a running gateway (either language) under one load: latency summary,
+ * in-chain figures and the gateway's CPU per step.
+ * @param {import("../lib/gateway-process.mjs").GatewayProcess} gateway
+ * @param {number} chain
+ * @param {number} concurrency
+ * @param {ReturnType<import("../lib/workloads.mjs").workloads>["e2e"]} e2e
+ */
+async function measure(gateway, chain, concurrency, { durationMs, warmup }) {
+  const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
+  await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
+  const before = await gateway.cpuTimes();
+  const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
+  const after = await gateway.cpuTimes();
+  if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
+  const perStep = (us) => us / r.latenciesUs.length / chain;
+  const cpu = { userUsPerStep: perStep(after.userUs - before.userUs), systemUsPerStep: perStep(after.systemUs - before.systemUs) };
+  return { ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu };
+}
+
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
   const { chains, concurrencies, durationMs, warmup } = w.e2e;
@@ -45,23 +69,27 @@ export async function run(w, log) {
   const hookSummary = summarise(hook.latenciesUs, hook.elapsedMs, hook.errors);
   const data = [];
   for (const chain of chains) {
-    log(`end to end, chain of ${chain}`);
-    const gateway = await startGatewayProcess("gateway", chain);
+    log(`end to end, chain of ${chain}: Polyplug and the Go gateway`);
+    // Both run at once (the idle one costs nothing) and each load is measured on one right
+    // after the other, so a busy machine's drift hits both alike. Sandbox off: the Go
+    // gateway runs its plugins unsandboxed, so both do the same work.
+    const pluginsDir = writeChainPluginsDir(chain);
+    const gateway = await startGatewayProcess("gateway", chain, [], { sandbox: "off" });
     const e2e = [];
+    const goHttp = [];
     try {
-      for (const concurrency of concurrencies) {
-        const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
-        await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
-        const before = await gateway.cpuTimes();
-        const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
-        const after = await gateway.cpuTimes();
-        if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
-        const perStep = (us) => us / r.latenciesUs.length / chain;
-        const cpu = { userUsPerStep: perStep(after.userUs - before.userUs), systemUsPerStep: perStep(after.systemUs - before.systemUs) };
-        e2e.push({ ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu });
+      const goGateway = await startGoGateway(pluginsDir);
+      try {
+        for (const concurrency of concurrencies) {
+          e2e.push(await measure(gateway, chain, concurrency, w.e2e));
+          goHttp.push(await measure(goGateway, chain, concurrency, w.e2e));
+        }
+      } finally {
+        await goGateway.stop();
       }
     } finally {
       await gateway.stop();
+      rmSync(pluginsDir, { recursive: true, force: true });
     }
     const goPhases = concurrencies.map((c) => w.phase(`c${c}`, CHAIN_TOPIC, c, { warmup: warmup * Math.min(c, 8), durationMs }));
     const go = await runGoHost({ workload: "intercept", command: [paths.goScripted], plugins: chain, phases: goPhases });
@@ -72,6 +100,7 @@ export async function run(w, log) {
         chain,
         concurrency,
         e2e: e2e[i],
+        goGateway: goHttp[i],
         goChain: goSummary,
         sumOfHooksUs: sumUs,
         overSum: concurrency === 1 ? ratio(e2e[i].medianUs, sumUs) : Number.NaN,
@@ -79,43 +108,88 @@ export async function run(w, log) {
         overSteps: e2e[i].overSteps,
         overheadUs: e2e[i].overheadUs,
         gatewayCpuUsPerStep: { user: e2e[i].userUsPerStep, system: e2e[i].systemUsPerStep },
+        goGatewayCpuUsPerStep: { user: goHttp[i].userUsPerStep, system: goHttp[i].systemUsPerStep },
+        latencyVsGoGateway: ratio(e2e[i].medianUs, goHttp[i].medianUs),
+        throughputVsGoGateway: ratio(e2e[i].throughput, goHttp[i].throughput),
         latencyVsGo: ratio(e2e[i].medianUs, goSummary.medianUs),
         throughputVsGo: ratio(e2e[i].throughput, goSummary.throughput),
       });
     });
   }
-  const ten = data.find((d) => d.chain === Math.max(...chains) && d.concurrency === 1);
+  const find = (chain, concurrency) => data.find((d) => d.chain === chain && d.concurrency === concurrency);
+  const longest = Math.max(...chains);
+  const ten = find(longest, 1);
+  const cpu = (c) => `${time(c.user + c.system)} (${time(c.user)} + ${time(c.system)})`;
+  /** A #17 headline: Polyplug's figure next to its Go baseline's. */
+  const vsGo = (issueRow, metric, d, kind, goal, met) =>
+    d && {
+      issueRow,
+      metric,
+      polyplug: kind === "throughput" ? rate(d.e2e.throughput) : latency(d.e2e),
+      baseline: kind === "throughput" ? `${rate(d.goGateway.throughput)} (Go gateway)` : `${latency(d.goGateway)} (Go gateway)`,
+      value: kind === "throughput" ? d.throughputVsGoGateway : d.latencyVsGoGateway,
+      goal,
+      met: met(kind === "throughput" ? d.throughputVsGoGateway : d.latencyVsGoGateway),
+    };
+  const vsChain = (concurrency) => {
+    const d = find(longest, concurrency);
+    return (
+      d && {
+        issueRow: 5,
+        metric: `chain of ${longest} over HTTP vs go-plugin's Go chain (no HTTP), median latency at c=${concurrency}`,
+        polyplug: latency(d.e2e),
+        baseline: `${latency(d.goChain)} (Go host chain)`,
+        value: d.latencyVsGo,
+        goal: "≤ 1.10×",
+        met: d.latencyVsGo <= 1.1,
+      }
+    );
+  };
+  const c64 = Math.max(...concurrencies);
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
-    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`; the gateway runs in its own process (AutoMTLS off) with N scripted Go plugins, each proceeding. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "Gateway CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
-    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Gateway CPU / step", "Go chain median / p99", "Go chain calls/s", "HTTP/Go latency", "HTTP/Go throughput"],
+    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways, each load measured on one right after the other. Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
+    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Go gateway median / p99", "Go gateway calls/s", "vs Go gateway latency", "vs Go gateway throughput", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Gateway CPU / step", "Go gateway CPU / step", "Go chain median / p99", "Go chain calls/s", "HTTP/Go chain latency", "HTTP/Go chain throughput"],
     rows: data.map((d) => [
       String(d.chain),
       String(d.concurrency),
       latency(d.e2e),
       rate(d.e2e.throughput),
+      latency(d.goGateway),
+      rate(d.goGateway.throughput),
+      times(d.latencyVsGoGateway),
+      times(d.throughputVsGoGateway),
       d.concurrency === 1 ? time(d.sumOfHooksUs) : "",
       times(d.overSum),
       time(d.stepsUs),
       times(d.overSteps),
       time(d.overheadUs),
-      `${time(d.gatewayCpuUsPerStep.user + d.gatewayCpuUsPerStep.system)} (${time(d.gatewayCpuUsPerStep.user)} + ${time(d.gatewayCpuUsPerStep.system)})`,
+      cpu(d.gatewayCpuUsPerStep),
+      cpu(d.goGatewayCpuUsPerStep),
       latency(d.goChain),
       rate(d.goChain.throughput),
       times(d.latencyVsGo),
       times(d.throughputVsGo),
     ]),
-    headlines: ten
-      ? [
-          { metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls (N × one isolated call)`, value: ten.overSum, goal: "≤ 1.10×", met: ten.overSum <= 1.1 },
-          {
-            metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls as timed in the chain (overhead ${time(ten.overheadUs)})`,
-            value: ten.overSteps,
-            goal: "≤ 1.10×",
-            met: ten.overSteps <= 1.1,
-          },
-        ]
-      : [],
+    headlines: [
+      vsGo(1, `public API, 1-plugin chain, calls/s at c=${c64} (Polyplug / Go gateway)`, find(1, c64), "throughput", "≥ 1.00×", (r) => r >= 1),
+      vsGo(2, "public API, 1-plugin chain, median at c=1 (Polyplug / Go gateway)", find(1, 1), "latency", "≤ 1.20×", (r) => r <= 1.2),
+      vsGo(3, `public API, 5-plugin chain, calls/s at c=${c64} (Polyplug / Go gateway)`, find(5, c64), "throughput", "≥ 1.00×", (r) => r >= 1),
+      vsChain(1),
+      vsChain(c64),
+      ten && {
+        metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls (N × one isolated call)`,
+        value: ten.overSum,
+        goal: "≤ 1.10×",
+        met: ten.overSum <= 1.1,
+      },
+      ten && {
+        metric: `chain of ${ten.chain} over HTTP vs the sum of its hook calls as timed in the chain (overhead ${time(ten.overheadUs)})`,
+        value: ten.overSteps,
+        goal: "≤ 1.10×",
+        met: ten.overSteps <= 1.1,
+      },
+    ].filter(Boolean),
     data: { hook: hookSummary, rows: data },
   };
 }

@@ -1,8 +1,12 @@
 // 5. Gateway memory: RSS of the gateway process with 1, 10 and 50 plugin processes
 // running (the full gateway, and the bare host core holding N connections), next to
-// go-plugin's Go host holding N clients of the same plugin.
-import { CHAIN_TOPIC } from "../lib/chain-plugins.mjs";
+// go-plugin's Go host holding N clients of the same plugin and the Go baseline gateway
+// (examples-go/bench/gogateway) serving a chain of the N plugins.
+import { rmSync } from "node:fs";
+import { CHAIN_TOPIC, writeChainPluginsDir } from "../lib/chain-plugins.mjs";
 import { startGatewayProcess } from "../lib/gateway-process.mjs";
+import { startGoGateway } from "../lib/go-gateway.mjs";
+import { httpLoad } from "../lib/http-load.mjs";
 import { runGoHost } from "../lib/go-host.mjs";
 import { paths } from "../lib/paths.mjs";
 import { ratio } from "../lib/stats.mjs";
@@ -18,6 +22,23 @@ async function childRss(mode, count) {
   }
 }
 
+/** The Go gateway's RSS with `count` plugins, after one Intercept through all of them. @param {number} count */
+async function goGatewayRss(count) {
+  const dir = writeChainPluginsDir(count);
+  const gateway = await startGoGateway(dir);
+  try {
+    const check = (json) => {
+      if (json.allowed !== true || json.steps.length !== count) throw new Error(`the Go gateway answered ${JSON.stringify(json).slice(0, 300)}`);
+    };
+    const r = await httpLoad({ url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: {} }, concurrency: 1, warmup: 0, durationMs: 0, minCalls: 1, check });
+    if (r.firstError) throw new Error(r.firstError);
+    return await gateway.rss();
+  } finally {
+    await gateway.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
   const data = [];
@@ -26,14 +47,29 @@ export async function run(w, log) {
     const gateway = await childRss("gateway", count);
     const host = await childRss("host", count);
     const go = (await runGoHost({ workload: "memory", command: [paths.goScripted], plugins: count, topic: CHAIN_TOPIC })).rssBytes;
-    data.push({ plugins: count, gatewayRss: gateway, hostCoreRss: host, goHostRss: go, gatewayVsGo: ratio(gateway, go), hostVsGo: ratio(host, go) });
+    const goGateway = await goGatewayRss(count);
+    data.push({ plugins: count, gatewayRss: gateway, hostCoreRss: host, goHostRss: go, goGatewayRss: goGateway, gatewayVsGo: ratio(gateway, go), hostVsGo: ratio(host, go), gatewayVsGoGateway: ratio(gateway, goGateway) });
   }
+  const most = data.find((d) => d.plugins === Math.max(...w.memory.counts));
+  const goalMiB = 60;
   return {
     title: "Memory (RSS of the host process)",
-    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N. The plugin processes' own memory is not counted.",
-    columns: ["Plugins", "Gateway RSS", "TS host core RSS", "Go host RSS", "Gateway/Go", "Host core/Go"],
-    rows: data.map((d) => [String(d.plugins), mib(d.gatewayRss), mib(d.hostCoreRss), mib(d.goHostRss), times(d.gatewayVsGo), times(d.hostVsGo)]),
-    headlines: [],
+    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
+    columns: ["Plugins", "Gateway RSS", "TS host core RSS", "Go host RSS", "Go gateway RSS", "Gateway/Go host", "Host core/Go host", "Gateway/Go gateway"],
+    rows: data.map((d) => [String(d.plugins), mib(d.gatewayRss), mib(d.hostCoreRss), mib(d.goHostRss), mib(d.goGatewayRss), times(d.gatewayVsGo), times(d.hostVsGo), times(d.gatewayVsGoGateway)]),
+    headlines: most
+      ? [
+          {
+            issueRow: 8,
+            metric: `gateway RSS with ${most.plugins} plugins (ratio: Polyplug / Go gateway)`,
+            polyplug: mib(most.gatewayRss),
+            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)`,
+            value: most.gatewayVsGoGateway,
+            goal: `≤ ${goalMiB} MiB`,
+            met: most.gatewayRss <= goalMiB * 2 ** 20,
+          },
+        ]
+      : [],
     data,
   };
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startThrowawayPostgres } from "../../../.ci/postgres.mjs";
-import { openPostgresStore, openSqliteStore } from "../../dist/index.js";
+import { openPostgresStore, openSqliteStore } from "../../dist/entry/store.js";
 import { CHAIN_TOPIC } from "../lib/chain-plugins.mjs";
 import { startGatewayProcess } from "../lib/gateway-process.mjs";
 import { httpLoad } from "../lib/http-load.mjs";

@@ -4,7 +4,8 @@ import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import type { GatewayApi } from "./gateway-api.js";
 import type { HookContext } from "./hook-context.js";
 import type { HttpRequest, HttpResponse } from "./http.js";
-import { COMMAND_NAME_PATTERN, PLUGIN_ID_PATTERN } from "./limits.js";
+import { LIMITS } from "./contract/limits.js";
+import { COMMAND_NAME_PATTERN, COMMAND_NAME_RULE, PLUGIN_ID_PATTERN, PLUGIN_ID_RULE, TOPIC_NAME_RULE } from "./contract/names.js";
 import { createLogger, type Logger } from "./logger.js";
 import { PluginError } from "./plugin-error.js";
 
@@ -56,10 +57,13 @@ export interface ClusterMessage {
 }
 
 /** What a command returns: text for the user and/or structured data; a string is `{ text }`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing is a valid command handler
 export type CommandResult = string | { readonly text?: string; readonly data?: JsonObject } | void;
 
 /** Decides on an event before it happens; returning nothing means proceed. */
-export type InterceptHandler = (payload: JsonObject, ctx: InterceptContext) => InterceptOutcome | void | Promise<InterceptOutcome | void>;
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing means "continue"
+type InterceptReturn = InterceptOutcome | void;
+export type InterceptHandler = (payload: JsonObject, ctx: InterceptContext) => InterceptReturn | Promise<InterceptReturn>;
 /** Is told about an event after it happened. */
 export type NotifyHandler = (payload: JsonObject, ctx: NotifyContext) => void | Promise<void>;
 
@@ -142,31 +146,29 @@ export function pluginState(plugin: Plugin): PluginState {
   return state;
 }
 
-const MAX_ENTRIES = 256;
-
 function fail(message: string): never {
   throw new Error(`definePlugin: ${message}`);
 }
 
 function validate(definition: PluginDefinition): void {
-  if (!PLUGIN_ID_PATTERN.test(definition.id ?? "")) fail(`id ${JSON.stringify(definition.id)} must match [a-zA-Z0-9_.-]{3,190}`);
+  if (!PLUGIN_ID_PATTERN.test(definition.id ?? "")) fail(`id ${JSON.stringify(definition.id)} must match ${PLUGIN_ID_RULE}`);
   if (typeof definition.version !== "string" || definition.version === "") fail("version must be a non-empty semantic version string");
   for (const kind of ["intercept", "notify"] as const) {
     const topics = Object.keys(definition[kind] ?? {});
-    if (topics.length > MAX_ENTRIES) fail(`at most ${MAX_ENTRIES} ${kind} topics`);
+    if (topics.length > LIMITS.describeEntries) fail(`at most ${LIMITS.describeEntries} ${kind} topics`);
     for (const topic of topics) {
-      if (!TOPIC_PATTERN.test(topic)) fail(`${kind} topic ${JSON.stringify(topic)} must be an exact topic [a-z0-9_.-]{1,128}, "prefix.*" or "*"`);
+      if (!TOPIC_PATTERN.test(topic)) fail(`${kind} topic ${JSON.stringify(topic)} must be an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*"`);
       if (typeof definition[kind]?.[topic] !== "function") fail(`${kind}[${JSON.stringify(topic)}] must be a function`);
     }
   }
   const commands = Object.entries(definition.commands ?? {});
-  if (commands.length > MAX_ENTRIES) fail(`at most ${MAX_ENTRIES} commands`);
+  if (commands.length > LIMITS.describeEntries) fail(`at most ${LIMITS.describeEntries} commands`);
   for (const [name, command] of commands) {
-    if (!COMMAND_NAME_PATTERN.test(name)) fail(`command name ${JSON.stringify(name)} must match [a-z0-9_-]{1,64} (no slash)`);
+    if (!COMMAND_NAME_PATTERN.test(name)) fail(`command name ${JSON.stringify(name)} must match ${COMMAND_NAME_RULE} (no slash)`);
     if (typeof command?.run !== "function") fail(`commands.${name}.run must be a function`);
   }
   const routes = definition.http ?? [];
-  if (routes.length > MAX_ENTRIES) fail(`at most ${MAX_ENTRIES} HTTP routes`);
+  if (routes.length > LIMITS.describeEntries) fail(`at most ${LIMITS.describeEntries} HTTP routes`);
   const seen = new Set<string>();
   for (const route of routes) {
     const method = route.method ?? "*";

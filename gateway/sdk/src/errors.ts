@@ -1,7 +1,9 @@
 /**
  * The one error class of the gateway, with a closed set of codes. Codes are what
  * callers and tests branch on and what the CLI prints; messages say what went wrong
- * and, where it helps, what to do about it.
+ * and, where it helps, what to do about it. These are the gateway's API codes; the
+ * contract's codes (proto enum, `ContractCode`) and the one table between the two are in
+ * contract/codes.ts.
  */
 export const ErrorCode = {
   /** A caller passed options that cannot work (bad command, bad cookie syntax...). */

@@ -4,10 +4,12 @@ import { PolyplugError } from "./errors.js";
 import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import { LogLevel, type GatewayAPI } from "./gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcCallOptions, RpcClient } from "./rpc/client.js";
-import { EVENT_NAME_PATTERN, LIMITS, describeBytes } from "./limits.js";
+import { describeBytes, LIMITS } from "./contract/limits.js";
+import { EVENT_NAME_PATTERN, EVENT_NAME_RULE } from "./contract/names.js";
 import type { LogFields, LogLevelName } from "./logger.js";
 import { checkStructSize, checkTextSize, toJsonObject } from "./payload.js";
-import { errorCodeFromGrpcStatus, PluginError } from "./plugin-error.js";
+import { PluginError } from "./plugin-error.js";
+import { contractCodeFromGrpcStatus } from "./contract/codes.js";
 
 /** Default deadline of every GatewayAPI call. */
 export const DEFAULT_API_TIMEOUT_MS = 10_000;
@@ -108,7 +110,7 @@ function checkKey(key: string): void {
 function fromRpcError(reason: unknown, call: string): PluginError {
   if (reason instanceof PluginError) return reason;
   const status = reason instanceof PolyplugError ? reason.details.grpcCode : undefined;
-  const code = typeof status === "number" ? errorCodeFromGrpcStatus(status) : ErrorCode.UNAVAILABLE;
+  const code = typeof status === "number" ? contractCodeFromGrpcStatus(status) : ErrorCode.UNAVAILABLE;
   const grpcMessage = reason instanceof PolyplugError && reason.cause instanceof Error ? (reason.cause as { details?: string }).details : undefined;
   return new PluginError(code, `GatewayAPI.${call}: ${grpcMessage || (reason as Error)?.message || String(reason)}`, {}, { cause: reason });
 }
@@ -193,7 +195,7 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
       await call("Log", () => rpc.log({ level: levels[level], message, fields: clean, requestId: scope.requestId ?? "" }, options()));
     },
     async publish(event, payload = {}, audience = {}) {
-      if (!EVENT_NAME_PATTERN.test(event)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `event name ${JSON.stringify(event)} must match [a-z0-9_.-]{1,128}`, { field: "event" });
+      if (!EVENT_NAME_PATTERN.test(event)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `event name ${JSON.stringify(event)} must match ${EVENT_NAME_RULE}`, { field: "event" });
       const clean = toJsonObject(payload, "event payload");
       checkStructSize(clean, LIMITS.payloadBytes, "event payload");
       await call("PublishEvent", () =>
@@ -208,7 +210,7 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
       );
     },
     async publishClusterMessage(topic, payload = {}) {
-      if (!EVENT_NAME_PATTERN.test(topic)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `topic ${JSON.stringify(topic)} must match [a-z0-9_.-]{1,128}`, { field: "topic" });
+      if (!EVENT_NAME_PATTERN.test(topic)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `topic ${JSON.stringify(topic)} must match ${EVENT_NAME_RULE}`, { field: "topic" });
       const clean = toJsonObject(payload, "cluster message payload");
       checkStructSize(clean, LIMITS.clusterMessageBytes, "cluster message payload");
       await call("PublishClusterMessage", () => rpc.publishClusterMessage({ topic, payload: clean }, options()));

@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import type { HttpHeader, ServeHTTPRequest, ServeHTTPResponseSchema } from "./gen/polyplug/v1/plugin_pb.js";
-import { AsyncQueue } from "./async-queue.js";
-import { LIMITS } from "./limits.js";
+import type { AsyncQueue } from "./async-queue.js";
+import { LIMITS } from "./contract/limits.js";
 import { PluginError } from "./plugin-error.js";
 
 /** Header fields as name → value(s); names compare case-insensitively. */

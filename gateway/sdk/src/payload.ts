@@ -1,8 +1,8 @@
-import { fromJson, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { StructSchema } from "@bufbuild/protobuf/wkt";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
-import { describeBytes } from "./limits.js";
+import { describeBytes } from "./contract/limits.js";
 import { PluginError } from "./plugin-error.js";
+import { structSize } from "./wire/struct-size.js";
 
 function invalid(what: string, path: string, problem: string): PluginError {
   return new PluginError(ErrorCode.PLUGIN_FAILED, `${what} is not a JSON object: ${path} ${problem}`, { field: path });
@@ -54,11 +54,6 @@ export function toJsonObject(value: unknown, what: string): JsonObject {
     throw new PluginError(ErrorCode.PLUGIN_FAILED, `${what} must be a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
   }
   return convert(value, what, "$", new Set()) as JsonObject;
-}
-
-/** Size of `object` serialized as a google.protobuf.Struct, in bytes. */
-export function structSize(object: JsonObject): number {
-  return toBinary(StructSchema, fromJson(StructSchema, object)).length;
 }
 
 /** Throws RESOURCE_EXHAUSTED (naming the limit) when `object` serializes to more than `limit` bytes. */

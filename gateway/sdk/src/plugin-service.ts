@@ -6,14 +6,15 @@ import type { Plugin as PluginService, ServeHTTPRequest, ServeHTTPResponseSchema
 import { createRpcClient } from "./rpc/client.js";
 import type { RpcCallContext, RpcHandlers } from "./rpc/server.js";
 import { AsyncQueue } from "./async-queue.js";
-import type { CommandResult, HttpRouteDefinition, InterceptOutcome, Plugin } from "./define-plugin.js";
+import type { CommandResult, HttpRouteDefinition, InterceptHandler, InterceptOutcome, Plugin } from "./define-plugin.js";
 import { pluginState } from "./define-plugin.js";
 import { describePlugin } from "./describe.js";
 import { createGatewayApi } from "./gateway-api.js";
-import type { PluginSideBroker } from "./goplugin/broker.js";
+import type { PluginSideBroker } from "./goplugin/plugin-broker.js";
 import { createHookContext, type HookContext } from "./hook-context.js";
 import { createHttpRequest, createHttpResponse } from "./http.js";
-import { LIMITS, REJECT_CODE_PATTERN } from "./limits.js";
+import { LIMITS } from "./contract/limits.js";
+import { REJECT_CODE_PATTERN, REJECT_CODE_RULE } from "./contract/names.js";
 import type { Logger } from "./logger.js";
 import { checkStructSize, checkTextSize, toJsonObject } from "./payload.js";
 import { PluginError } from "./plugin-error.js";
@@ -185,7 +186,7 @@ const outcomeBuilders = {
   reject: (reason = "", code = ""): InterceptOutcome => ({ kind: "reject", reason, code }),
 };
 
-function interceptResponse(outcome: InterceptOutcome | void, topic: string): MessageInitShape<typeof PluginService.method.intercept.output> {
+function interceptResponse(outcome: Awaited<ReturnType<InterceptHandler>>, topic: string): MessageInitShape<typeof PluginService.method.intercept.output> {
   if (outcome === undefined || outcome === null) return {};
   switch (outcome.kind) {
     case "proceed":
@@ -197,7 +198,7 @@ function interceptResponse(outcome: InterceptOutcome | void, topic: string): Mes
     }
     case "reject": {
       checkTextSize(outcome.reason, LIMITS.rejectReasonBytes, "the reject reason");
-      if (!REJECT_CODE_PATTERN.test(outcome.code)) throw new PluginError(ErrorCode.PLUGIN_FAILED, `reject code ${JSON.stringify(outcome.code)} must match [a-z0-9_.-]{0,64}`, { field: "code" });
+      if (!REJECT_CODE_PATTERN.test(outcome.code)) throw new PluginError(ErrorCode.PLUGIN_FAILED, `reject code ${JSON.stringify(outcome.code)} must match ${REJECT_CODE_RULE}`, { field: "code" });
       return { outcome: { case: "reject", value: { reason: outcome.reason, code: outcome.code } } };
     }
     default:

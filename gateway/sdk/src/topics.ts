@@ -1,5 +1,4 @@
-/** A topic name an application fires (the contract's limits table): `[a-z0-9_.-]{1,128}`. */
-export const TOPIC_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
+import { TOPIC_NAME_PATTERN } from "./contract/names.js";
 
 /** A subscription topic pattern: an exact topic name, `prefix.*` (128 characters at most), or `*` alone. */
 export const TOPIC_PATTERN = /^(\*|[a-z0-9_.-]{1,128}|[a-z0-9_.-]{1,126}\.\*)$/;

@@ -1,4 +1,4 @@
-import { MAX_CONFIG_BYTES } from "../plugin-api/limits.js";
+import { LIMITS as CONTRACT_LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 /** Largest InstallPlugin request: a 50 MiB bundle plus room for the signature and approval. */
 export const MAX_INSTALL_REQUEST_BYTES = 50 * 1024 * 1024 + 64 * 1024;
@@ -9,7 +9,7 @@ export const DEFAULT_ADMIN_REQUEST_BYTES = 64 * 1024;
 const LIMITS: Readonly<Record<string, number>> = {
   InstallPlugin: MAX_INSTALL_REQUEST_BYTES,
   // A configuration as large as a plugin may save for itself, plus the envelope.
-  SetConfig: MAX_CONFIG_BYTES + 64 * 1024,
+  SetConfig: CONTRACT_LIMITS.payloadBytes + 64 * 1024,
 };
 
 /**

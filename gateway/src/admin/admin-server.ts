@@ -1,9 +1,9 @@
 import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { createOperatorRoutes } from "../console/operator-routes.js";
+import { createOperatorRoutes } from "./operator-routes.js";
 import { Admin } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
-import { readBundle } from "../registry/bundle.js";
+import type { readBundle } from "../registry/bundle-read.js";
 import { DEFAULT_SIGNATURE_POLICY, type SignaturePolicy } from "../registry/signature.js";
 import { loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import type { Gateway } from "../runtime/gateway.js";
@@ -24,6 +24,8 @@ function uniqueKeys(keys: readonly TrustedKey[]): TrustedKey[] {
   return [...new Map(keys.map((key) => [key.keyId, key])).values()];
 }
 
+// The bundle tooling (tar, digests, signature checks) loads at the first install, not with every gateway (issue 17, memory).
+const readBundleOnDemand: typeof readBundle = async (...args) => (await import("../registry/bundle-read.js")).readBundle(...args);
 
 /** Options of startAdminServer. */
 export interface AdminServerOptions {
@@ -64,7 +66,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const signaturePolicy = options.signaturePolicy ?? DEFAULT_SIGNATURE_POLICY;
   const installer = createBundleInstaller({
     gateway: options.gateway,
-    readBundle,
+    readBundle: readBundleOnDemand,
     trustedKeys: async () => uniqueKeys([...(await loadTrustedKeys(keysDir)), ...(await options.gateway.trustedKeys())]),
     signaturePolicy,
     logger: options.logger,

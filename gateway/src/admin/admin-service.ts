@@ -3,7 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { fromProtoFailMode } from "../dispatch/fail-mode-proto.js";
-import { Admin, SignatureTrust, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import { type Admin, SignatureTrust, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { readManifest } from "../registry/manifest.js";
 import type { Setting } from "../registry/settings.js";
 import type { SignaturePolicy, SignatureTrust as SignatureTrustName } from "../registry/signature.js";

@@ -57,9 +57,15 @@ export function createLatencyRecorder(dispatcher: Pick<GatewayDispatcher, "obser
   const series = new Map<string, Map<HookCall["hook"], Series>>();
   const unsubscribe = dispatcher.observe((call) => {
     let hooks = series.get(call.pluginId);
-    if (!hooks) series.set(call.pluginId, (hooks = new Map()));
+    if (!hooks) {
+      hooks = new Map();
+      series.set(call.pluginId, hooks);
+    }
     let one = hooks.get(call.hook);
-    if (!one) hooks.set(call.hook, (one = new Series(window)));
+    if (!one) {
+      one = new Series(window);
+      hooks.set(call.hook, one);
+    }
     one.add(call);
   });
   return {

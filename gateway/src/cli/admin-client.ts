@@ -5,7 +5,7 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Command } from "commander";
 import { ADMIN_TOKEN_FILE } from "../admin/auth.js";
-import { ERROR_CODE_HEADER } from "../surfaces/error-mapping.js";
+import { ERROR_CODE_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
 import { Admin } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { paint, type CliIo } from "./io.js";
 

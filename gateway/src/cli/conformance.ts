@@ -2,27 +2,7 @@ import type { Command } from "commander";
 import { PolyplugError } from "../errors.js";
 import { parseCookie, parseSeconds, parseVersions } from "./handshake-options.js";
 import type { CliIo } from "./io.js";
-
-/** The part of the `polyplug-conformance` package this command uses (loaded lazily). */
-interface ConformanceModule {
-  runConformanceCli(
-    options: {
-      plugin: readonly string[];
-      cases?: readonly string[];
-      skip?: readonly string[];
-      features?: string;
-      knownFailing?: string;
-      report?: string;
-      out?: string;
-      verbose?: boolean;
-      cookie?: { key: string; value: string };
-      protocolVersions?: readonly number[];
-      autoMtls?: boolean;
-      startTimeoutMs?: number;
-    },
-    io: { out(text: string): void; err(text: string): void },
-  ): Promise<number>;
-}
+import type { ConformanceCliModule } from "./conformance-cli-contract.js";
 
 interface ConformanceOptions {
   cases?: string[];
@@ -78,10 +58,12 @@ export function registerConformance(program: Command, io: CliIo, setExitCode: (c
         setExitCode(2);
         return;
       }
-      let suite: ConformanceModule;
+      let suite: ConformanceCliModule;
       try {
+        // By a computed name on purpose: polyplug-conformance depends on this package, so the
+        // gateway must not depend on it (not even for types: conformance-cli-contract.ts has them).
         const name = "polyplug-conformance";
-        suite = (await import(name)) as ConformanceModule;
+        suite = (await import(name)) as ConformanceCliModule;
       } catch (error) {
         io.err(`the conformance suite (package polyplug-conformance) is not installed or not built: ${error instanceof Error ? error.message : String(error)}\n`);
         setExitCode(2);

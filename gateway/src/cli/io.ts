@@ -1,4 +1,4 @@
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 
 /** Where CLI commands write; swappable in tests. */
 export interface CliIo {

@@ -1,16 +1,24 @@
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
-import { registerBundle } from "./bundle.js";
-import { registerCheck } from "./check.js";
-import { registerConformance } from "./conformance.js";
-import { registerDev } from "./dev.js";
-import { registerKeys } from "./keys.js";
-import { registerNew } from "./new.js";
-import { registerProbe } from "./probe.js";
-import { registerPlugin } from "./plugin.js";
-import { registerServe } from "./serve.js";
-import { registerStatus } from "./status.js";
 import { GATEWAY_VERSION } from "../runtime/version.js";
+
+type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
+
+// Each command's module (and what it imports) loads only when that command runs, or all of
+// them for help and unknown commands: `polyplug serve` does not carry the bundle tooling,
+// scaffolds, conformance suite or dev loop in its memory (issue 17). In help order.
+const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Promise<Register>]> = [
+  [["probe"], async () => (await import("./probe.js")).registerProbe],
+  [["serve"], async () => (await import("./serve.js")).registerServe],
+  [["conformance"], async () => (await import("./conformance.js")).registerConformance],
+  [["status", "events"], async () => (await import("./status.js")).registerStatus],
+  [["plugin"], async () => (await import("./plugin.js")).registerPlugin],
+  [["bundle"], async () => (await import("./bundle.js")).registerBundle],
+  [["keys"], async () => (await import("./keys.js")).registerKeys],
+  [["new"], async () => (await import("./new.js")).registerNew],
+  [["dev"], async () => (await import("./dev.js")).registerDev],
+  [["check"], async () => (await import("./check.js")).registerCheck],
+];
 
 /** Exit code for a command line the CLI cannot understand. */
 export const EXIT_USAGE = 2;
@@ -33,16 +41,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const setExitCode = (code: number) => {
     exitCode = code;
   };
-  registerProbe(program, io, setExitCode);
-  registerServe(program, io, setExitCode);
-  registerConformance(program, io, setExitCode);
-  registerStatus(program, io, setExitCode);
-  registerPlugin(program, io, setExitCode);
-  registerBundle(program, io, setExitCode);
-  registerKeys(program, io, setExitCode);
-  registerNew(program, io, setExitCode);
-  registerDev(program, io, setExitCode);
-  registerCheck(program, io, setExitCode);
+  const named = COMMANDS.find(([names]) => names.includes(argv[2] ?? ""));
+  for (const [, load] of named ? [named] : COMMANDS) (await load())(program, io, setExitCode);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -134,6 +134,7 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     logger,
     logTap,
     autoMtls: options.automtls ?? config.autoMtls ?? true,
+    ...(config.pluginTransport ? { pluginTransport: config.pluginTransport } : {}),
     interpreters,
     ...(config.policy ? { policy: config.policy } : {}),
     ...(config.tracing ? { tracing: config.tracing } : {}),

@@ -1,5 +1,6 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN, topicMatches } from "@polyplug/sdk/internal/topics.js";
+import { TOPIC_NAME_RULE } from "@polyplug/sdk/internal/contract/names.js";
 
 /** What a chain does when a plugin fails or is unavailable: let the event through, or reject it. */
 export type FailMode = "open" | "closed";
@@ -92,7 +93,7 @@ export class FailurePolicy {
 
 function checkTopicPattern(topic: string, what: string): void {
   if (!TOPIC_PATTERN.test(topic)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${what}: ${JSON.stringify(topic.slice(0, 140))} is not a topic: use an exact topic [a-z0-9_.-]{1,128}, "prefix.*" or "*" (every topic)`);
+    throw new PolyplugError(ErrorCode.InvalidArgument, `${what}: ${JSON.stringify(topic.slice(0, 140))} is not a topic: use an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*" (every topic)`);
   }
 }
 

@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { readContractCodeName } from "@polyplug/sdk/internal/contract/codes.js";
+import { fromContractError } from "@polyplug/sdk/internal/contract/contract-error.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ActivePlugin, ActivePlugins } from "./active-plugins.js";
 import { commandOwner } from "./commands.js";
 import type { CallOptions, CommandResult, Dispatcher, HookContextInit, InterceptVerdict, NotifyReceipt, PluginHttpStream } from "./dispatcher.js";
-import { isTraceparent, newHookContext, newTraceparent } from "./hook-context.js";
+import { isTraceparent, newHookContext, newTraceparent } from "../supervision/hook-context.js";
 import { checkHttpRoute } from "./http-target.js";
 import { InterceptChainCache } from "./chain-cache.js";
 import { FailurePolicy } from "./failure-policy.js";
@@ -190,10 +191,11 @@ export class GatewayDispatcher implements Dispatcher {
     try {
       const response = await plugin.session.rpc.notify({ context, topic, payload }, { deadline: timeoutMs });
       plugin.reportHookSuccess();
-      done(response.error ? "error" : "ok", response.error ? { code: ContractCode[response.error.code] ?? `CODE_${response.error.code}`, message: response.error.message } : undefined);
       if (response.error) {
-        this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: ContractCode[response.error.code], err: response.error.message }, "notification handler failed");
-      }
+        const code = readContractCodeName(response.error.code);
+        done("error", { code, message: response.error.message });
+        this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code, err: response.error.message }, "notification handler failed");
+      } else done("ok");
     } catch (reason) {
       const error = PolyplugError.from(reason);
       done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", { code: error.code, message: error.message });
@@ -223,11 +225,8 @@ export class GatewayDispatcher implements Dispatcher {
     try {
       const response = await plugin.session.rpc.executeCommand({ context, command, args: [...args], raw }, { deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
       plugin.reportHookSuccess();
-      done(response.error ? "error" : "ok", response.error ? { code: ContractCode[response.error.code] ?? "unknown", message: response.error.message } : undefined);
-      if (response.error) {
-        const name = ContractCode[response.error.code] ?? String(response.error.code);
-        throw new PolyplugError(ErrorCode.PluginFailed, `plugin ${plugin.pluginId} failed to run /${command}: ${name}: ${response.error.message}`, { details: { pluginId: plugin.pluginId, contractCode: name } });
-      }
+      done(response.error ? "error" : "ok", response.error ? { code: readContractCodeName(response.error.code), message: response.error.message } : undefined);
+      if (response.error) throw fromContractError(response.error, `plugin ${plugin.pluginId} failed to run /${command}`, { pluginId: plugin.pluginId });
       return { requestId: facts.requestId, pluginId: plugin.pluginId, text: response.text, data: response.data };
     } catch (reason) {
       const error = PolyplugError.from(reason);

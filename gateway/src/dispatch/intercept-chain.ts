@@ -1,14 +1,15 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { fromContractError } from "@polyplug/sdk/internal/contract/contract-error.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ChainMember } from "./active-plugins.js";
 import type { FailMode, FailurePolicy } from "./failure-policy.js";
 import type { PluginInFlight } from "./in-flight.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
-import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "./intercept-request.js";
-import { encodeCheckedPayload, encodePayload } from "./limits.js";
+import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "@polyplug/sdk/internal/wire/intercept-request.js";
+import { encodeStruct } from "@polyplug/sdk/internal/wire/struct-encoder.js";
+import { encodeCheckedPayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "@polyplug/sdk/internal/topics.js";
 import { pluginCallAttributes, type GatewayTracer } from "../tracing/gateway-tracer.js";
 
@@ -89,10 +90,7 @@ async function callOne(link: InterceptLink, topic: string, requests: InterceptRe
     const request = requests.request(plugin.pluginId, now + timeoutMs, payload);
     const response = await plugin.session.rpc.intercept(request, call.signal ? { deadline: timeoutMs, signal: call.signal } : { deadline: timeoutMs });
     plugin.reportHookSuccess();
-    if (response.error) {
-      const name = ContractCode[response.error.code] ?? String(response.error.code);
-      return { kind: "failed", error: new PolyplugError(ErrorCode.PluginFailed, `${name}: ${response.error.message}`, { details: { contractCode: name } }) };
-    }
+    if (response.error) return { kind: "failed", error: fromContractError(response.error) };
     switch (response.outcome.case) {
       case "modify": {
         const modified = response.outcome.value.payload;
@@ -122,7 +120,7 @@ async function callOne(link: InterceptLink, topic: string, requests: InterceptRe
  * (starting, restarting, unhealthy past its strikes, parked in `failed`) is let through
  * (fail-open) or rejects the event (fail-closed) per the operator's FailurePolicy; every
  * step says which mode applied and where it came from.
- * `inputStruct` is `input` already serialized as a Struct (see encodePayload), when the
+ * `inputStruct` is `input` already serialized as a Struct (see encodeStruct), when the
  * caller has it; it is serialized here otherwise.
  */
 export async function runInterceptChain(
@@ -140,7 +138,7 @@ export async function runInterceptChain(
   for (const link of links) {
     // Fractional ms (ChainStep.duration_ms): one step is often well under a millisecond.
     const started = performance.now();
-    encoded ??= encodedPayload(inputStruct ?? encodePayload(input));
+    encoded ??= encodedPayload(inputStruct ?? encodeStruct(input));
     requests ??= new InterceptRequestEncoder(call, topic);
     const pluginId = link.member.pluginId;
     // Traced, each step has its own span and the plugin gets its traceparent (a new encoder head).

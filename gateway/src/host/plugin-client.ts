@@ -4,9 +4,12 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
-import { startBroker, type PluginBroker } from "./broker.js";
-import { createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import type { ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
+import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
+import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
+import { listenInSocketDir } from "./broker-socket.js";
+import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
@@ -14,7 +17,7 @@ import type { PluginLogSink } from "./plugin-log.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
 import type { SocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
-import { consumeStdio } from "./stdio.js";
+import { createLineSplitter } from "./line-splitter.js";
 
 /** What go-plugin calls a ReattachConfig: enough to connect to a running plugin again. */
 export interface ReattachConfig {
@@ -79,29 +82,42 @@ export interface ConnectParams {
   /** False for a reattached plugin in test mode: never signal it. */
   readonly ownsProcess: boolean;
   readonly maxMessageBytes: number | undefined;
+  /** Client for unary calls (default: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`). */
+  readonly pluginTransport?: PluginTransport;
 }
 
 /** Connects gRPC, opens the broker and stdio streams, and wires exit detection. */
 export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
+  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own connection; streams stay on
+  // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls below wait for it).
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+  const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), { listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
     throw new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()));
   });
+  const connecting = new AbortController();
   try {
-    await Promise.race([waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined), exitedBeforeReady]);
+    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use.
+    await Promise.race([connectWithin(unary, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
   } catch (error) {
+    connecting.abort();
     grpcClient.close();
+    unary.close();
     throw error;
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
-  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on grpc-js.
-  const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
-  const broker = startBroker({ client: grpcClient, socketDir: params.socketDir.path, tls: params.tls, logger, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+  const broker = startBroker({
+    client: grpcClient,
+    tls: params.tls,
+    listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
+    logger,
+    maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+  });
   const stopStdio = consumeStdio(grpcClient, sink, logger);
 
   const exited = handle.exit.then((info) => {
@@ -180,7 +196,61 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   };
 }
 
-/** A silent logger, for callers that pass none. */
+/** First and longest pause between connection attempts (a plugin may print its handshake just before it listens). */
+const RETRY_FIRST_MS = 5;
+const RETRY_MAX_MS = 250;
+
+/**
+ * Opens the unary transport's connection, retrying until `timeoutMs` as grpc-js's
+ * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
+ */
+async function connectWithin(unary: ConnectableUnaryTransport, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no HTTP/2 answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  timeout.catch(() => undefined); // may fire between attempts
+  let pause = RETRY_FIRST_MS;
+  try {
+    for (;;) {
+      try {
+        return await Promise.race([unary.connect(), timeout]);
+      } catch (cause) {
+        if (signal.aborted || Date.now() + pause >= deadline) throw connectionFailed(listen, timeoutMs, tls, cause);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, RETRY_MAX_MS);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Drains the plugin's GRPCStdio stream into the log sink, line by line per channel. Plugins
+ * that do not serve it, and the stream ending with the plugin, are normal.
+ */
+function consumeStdio(client: grpc.Client, sink: PluginLogSink, logger: Logger): () => void {
+  const lines = {
+    stdout: createLineSplitter((line, partial) => sink.line("grpc-stdout", line, partial)),
+    stderr: createLineSplitter((line, partial) => sink.line("grpc-stderr", line, partial)),
+  };
+  return readStdio(client, {
+    data: (channel, bytes) => lines[channel].push(bytes),
+    unknownChannel: (channel) => logger.warn({ channel }, "plugin sent stdio data on an unknown channel; dropped"),
+    failed: (reason) => logger.debug({ err: reason }, "plugin stdio stream ended with an error"),
+    end: () => {
+      lines.stdout.end();
+      lines.stderr.end();
+    },
+  });
+}
+
+let silent: Logger | undefined;
+
+/** A silent logger, for callers that pass none: one shared instance (creating a pino logger costs about a millisecond per start). */
 export function silentLogger(): Logger {
-  return pino({ level: "silent" });
+  silent ??= pino({ level: "silent" });
+  return silent;
 }

@@ -10,6 +10,7 @@ import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
 import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
 import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
+import { resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 
 /** go-plugin's default start timeout: spawn to handshake line. */
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -18,7 +19,9 @@ export const DEFAULT_START_TIMEOUT_MS = 60_000;
 export interface StartPluginOptions {
   /** Executable to run (no shell is involved). */
   readonly command: string;
+  /** Arguments passed to `command` as they are (default none). */
   readonly args?: readonly string[];
+  /** Working directory of the plugin process (default: the host's). */
   readonly cwd?: string;
   /** Magic cookie and offered app versions (default: Polyplug's). */
   readonly handshake?: HandshakeConfig;
@@ -28,16 +31,17 @@ export interface StartPluginOptions {
   readonly inheritEnv?: boolean;
   /** AutoMTLS: host and plugin exchange fresh certificates and verify each other (default false). */
   readonly autoMtls?: boolean;
-  /** Spawn-to-handshake limit (default 60 s). */
+  /** Spawn-to-handshake limit in ms (default DEFAULT_START_TIMEOUT_MS, 60 000); must be > 0. */
   readonly startTimeoutMs?: number;
-  /** Port range a TCP plugin picks from (default 10000–25000). */
+  /** Lowest port a TCP plugin may pick (PLUGIN_MIN_PORT; default 10000); integer, 1 ≤ minPort ≤ maxPort. */
   readonly minPort?: number;
+  /** Highest port a TCP plugin may pick (PLUGIN_MAX_PORT; default 25000); integer, minPort ≤ maxPort ≤ 65535. */
   readonly maxPort?: number;
   /** Parent of the private socket directory (default: the OS temp dir). */
   readonly socketDirBase?: string;
   /** Where plugin output and host events are logged (default: silent). */
   readonly logger?: Logger;
-  /** Plugin log flood protection. */
+  /** Plugin log flood protection (default DEFAULT_LOG_RATE_LIMIT: 1000 lines/s, bursts of 2000). */
   readonly logRateLimit?: LogRateLimit;
   /** Aborting it ends a start in progress: the process is killed and startPlugin rejects with `cancelled`. */
   readonly signal?: AbortSignal;
@@ -48,6 +52,8 @@ export interface StartPluginOptions {
    * process, as go-plugin's host starts it. Failing to prepare fails the start.
    */
   readonly sandbox?: PluginSandbox;
+  /** Client for unary calls: `h2` (default) or the `node-http2` fallback; unset: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`. */
+  readonly pluginTransport?: PluginTransport;
 }
 
 function validate(options: StartPluginOptions): { minPort: number; maxPort: number; startTimeoutMs: number } {
@@ -82,6 +88,7 @@ function tlsFor(handshake: HandshakeLine, host: { certPem: string; keyPem: strin
  */
 export async function startPlugin(options: StartPluginOptions): Promise<PluginClient> {
   const { minPort, maxPort, startTimeoutMs } = validate(options);
+  const pluginTransport = resolvePluginTransport(options.pluginTransport);
   const handshakeConfig = options.handshake ?? POLYPLUG_HANDSHAKE;
   validateHandshakeConfig(handshakeConfig);
   const logger = options.logger ?? silentLogger();
@@ -144,6 +151,7 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       startedAt,
       ownsProcess: true,
       maxMessageBytes: options.maxMessageBytes,
+      pluginTransport,
     });
     try {
       return await Promise.race([connecting, aborted]);

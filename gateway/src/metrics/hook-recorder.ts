@@ -61,9 +61,15 @@ export function createHookRecorder(
     record({ pluginId, hook, durationMs, outcome }) {
       if (!Number.isFinite(durationMs)) throw new TypeError(`hook call duration is not a number: ${durationMs}`);
       let hooks = byPlugin.get(pluginId);
-      if (!hooks) byPlugin.set(pluginId, (hooks = new Map()));
+      if (!hooks) {
+        hooks = new Map();
+        byPlugin.set(pluginId, hooks);
+      }
       let series = hooks.get(hook);
-      if (!series) hooks.set(hook, (series = { labels: { plugin_id: pluginId, hook }, seconds: new Float64Array(capacity), size: 0, outcomes: new Map() }));
+      if (!series) {
+        series = { labels: { plugin_id: pluginId, hook }, seconds: new Float64Array(capacity), size: 0, outcomes: new Map() };
+        hooks.set(hook, series);
+      }
       if (series.size === capacity) flushSeries(series); // only when the scheduled flush has not run yet
       series.seconds[series.size++] = Math.max(0, durationMs) / 1000;
       series.outcomes.set(outcome, (series.outcomes.get(outcome) ?? 0) + 1);

@@ -3,7 +3,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize, invalidArgument } from "./request-checks.js";
-import { EVENT_NAME_PATTERN, MAX_CLUSTER_MESSAGE_PAYLOAD_BYTES } from "./limits.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 
 type ClusterHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "publishClusterMessage">>;
 
@@ -22,10 +23,10 @@ export interface ClusterMessageSender {
 export function createClusterMessageHandler(sender: ClusterMessageSender): ClusterHandlers {
   return {
     async publishClusterMessage(request) {
-      if (!EVENT_NAME_PATTERN.test(request.topic)) {
-        throw invalidArgument("topic", `must match [a-z0-9_.-]{1,128}, got ${JSON.stringify(request.topic.slice(0, 140))}`);
+      if (!isEventName(request.topic)) {
+        throw invalidArgument("topic", `must match ${EVENT_NAME_RULE}, got ${JSON.stringify(request.topic.slice(0, 140))}`);
       }
-      checkStructSize("payload", request.payload, "cluster message payload", MAX_CLUSTER_MESSAGE_PAYLOAD_BYTES);
+      checkStructSize("payload", request.payload, "cluster message payload", LIMITS.clusterMessageBytes);
       await sender.send(request.topic, request.payload ?? {});
       return {};
     },

@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize } from "./request-checks.js";
-import { MAX_CONFIG_BYTES } from "./limits.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 type ConfigHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "getConfig" | "saveConfig">>;
 
@@ -29,7 +29,7 @@ export function createConfigHandlers(config: PluginConfigAccess): ConfigHandlers
       return { configuration: config.get() };
     },
     async saveConfig(request) {
-      checkStructSize("configuration", request.configuration, "configuration", MAX_CONFIG_BYTES);
+      checkStructSize("configuration", request.configuration, "configuration", LIMITS.payloadBytes);
       await config.save(request.configuration ?? {});
       return {};
     },

@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import { ErrorCode, PolyplugError } from "../errors.js";
 import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { ApiCapability } from "../registry/manifest.js";
@@ -34,11 +33,6 @@ export interface GatewayApiDeps {
   readonly config: PluginConfigAccess;
   /** Clock, epoch milliseconds (event timestamps, log rate limit). Default Date.now. */
   readonly now?: () => number;
-  /**
-   * Whether the plugin is between Activate and the end of Deactivate; calls outside
-   * that window fail with FAILED_PRECONDITION. Default: always active.
-   */
-  readonly isActive?: () => boolean;
   /** Log flood protection; default 1000 records/s, bursts of 2000. */
   readonly logRateLimit?: LogRateLimit;
   /** Where PublishClusterMessage sends (needs the `cluster` capability); default: nowhere (no cluster). */
@@ -56,7 +50,7 @@ type Handler = (request: never, context: never) => unknown;
  * bugs), never a partial effect.
  */
 export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<typeof GatewayAPI> {
-  const { pluginId, isActive } = deps;
+  const { pluginId } = deps;
   const now = deps.now ?? Date.now;
   const granted = new Set(deps.permissions);
   const handlers = {
@@ -70,9 +64,6 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
   for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
     guarded[name] = (request, context) => {
       try {
-        if (isActive && !isActive()) {
-          throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} is not active: GatewayAPI calls are accepted from Activate until Deactivate returns`);
-        }
         checkApiPermission(pluginId, granted, name);
         const result = handler(request, context);
         // Store-backed handlers answer through promises: map their failures the same way.

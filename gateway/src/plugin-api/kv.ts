@@ -3,15 +3,8 @@ import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { KvStore } from "../store/store.js";
 import { invalidArgument, sizeExceeded, utf8Bytes } from "./request-checks.js";
-import {
-  DEFAULT_KV_PAGE_SIZE,
-  MAX_DURATION_SECONDS,
-  MAX_KV_KEY_BYTES,
-  MAX_KV_PAGE_SIZE,
-  MAX_KV_PREFIX_BYTES,
-  MAX_KV_VALUE_BYTES,
-  MIN_KV_KEY_BYTES,
-} from "./limits.js";
+import { MAX_DURATION_SECONDS } from "./limits.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 type KvHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "kvGet" | "kvSet" | "kvDelete" | "kvList">>;
 
@@ -28,15 +21,15 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 /** Throws `invalid_argument` unless `key` is 1..512 bytes of well-formed UTF-8 without NUL. */
 export function checkKvKey(field: string, key: string): void {
   const size = utf8Bytes(key);
-  if (size < MIN_KV_KEY_BYTES || size > MAX_KV_KEY_BYTES) {
-    throw invalidArgument(field, `must be ${MIN_KV_KEY_BYTES}..${MAX_KV_KEY_BYTES} bytes of UTF-8, got ${size} bytes`);
+  if (size < 1 || size > LIMITS.kvKeyBytes) {
+    throw invalidArgument(field, `must be 1..${LIMITS.kvKeyBytes} bytes of UTF-8, got ${size} bytes`);
   }
   if (key.includes("\u0000")) throw invalidArgument(field, "must not contain NUL (U+0000)");
   if (loneSurrogate.test(key)) throw invalidArgument(field, "must be well-formed UTF-8");
 }
 
 function checkValue(field: string, value: Uint8Array): void {
-  if (value.byteLength > MAX_KV_VALUE_BYTES) throw sizeExceeded(field, value.byteLength, "KV value", MAX_KV_VALUE_BYTES);
+  if (value.byteLength > LIMITS.kvValueBytes) throw sizeExceeded(field, value.byteLength, "KV value", LIMITS.kvValueBytes);
 }
 
 /** A Duration as whole milliseconds, rounded up; undefined for unset or zero (no expiry). */
@@ -50,8 +43,8 @@ export function ttlToMs(ttl: Duration | undefined): number | undefined {
 }
 
 function pageSizeOf(requested: number): number {
-  if (requested === 0) return DEFAULT_KV_PAGE_SIZE;
-  if (requested > MAX_KV_PAGE_SIZE) throw invalidArgument("page_size", `must be 1..${MAX_KV_PAGE_SIZE} (0 means ${DEFAULT_KV_PAGE_SIZE}), got ${requested}`);
+  if (requested === 0) return LIMITS.kvDefaultPageSize;
+  if (requested > LIMITS.kvMaxPageSize) throw invalidArgument("page_size", `must be 1..${LIMITS.kvMaxPageSize} (0 means ${LIMITS.kvDefaultPageSize}), got ${requested}`);
   return requested;
 }
 
@@ -88,7 +81,7 @@ export function createKvHandlers({ pluginId, store }: KvHandlerDeps): KvHandlers
     },
     async kvList(request) {
       const prefixBytes = utf8Bytes(request.prefix);
-      if (prefixBytes > MAX_KV_PREFIX_BYTES) throw invalidArgument("prefix", `must be at most ${MAX_KV_PREFIX_BYTES} bytes of UTF-8, got ${prefixBytes} bytes`);
+      if (prefixBytes > LIMITS.kvPrefixBytes) throw invalidArgument("prefix", `must be at most ${LIMITS.kvPrefixBytes} bytes of UTF-8, got ${prefixBytes} bytes`);
       const page = await store.kvList(pluginId, request.prefix, pageSizeOf(request.pageSize), request.pageToken);
       return { keys: page.keys, nextPageToken: page.nextPageToken };
     },

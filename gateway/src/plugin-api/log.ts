@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { LogLevel, type GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize, checkTextSize, invalidArgument } from "./request-checks.js";
-import { MAX_LOG_FIELDS_BYTES, MAX_LOG_MESSAGE_BYTES, RESERVED_LOG_FIELDS } from "./limits.js";
+import { RESERVED_LOG_FIELDS } from "./limits.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 import { createLogRateLimiter, DEFAULT_LOG_RATE_LIMIT, type LogRateLimit } from "./log-rate-limit.js";
 
 type LogHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "log">>;
@@ -49,13 +50,13 @@ export function createLogHandler({ logger, rateLimit, now }: LogHandlerDeps): Lo
     log(request) {
       const level = pinoLevel[request.level];
       if (level === undefined) throw invalidArgument("level", `unknown LogLevel ${request.level}; use LOG_LEVEL_TRACE..LOG_LEVEL_ERROR`);
-      checkTextSize("message", request.message, "log message", MAX_LOG_MESSAGE_BYTES);
-      checkStructSize("fields", request.fields, "log fields", MAX_LOG_FIELDS_BYTES);
+      checkTextSize("message", request.message, "log message", LIMITS.logMessageBytes);
+      checkStructSize("fields", request.fields, "log fields", LIMITS.logFieldsBytes);
       if (!limiter.take()) return {};
       const dropped = limiter.drainDropped();
       if (dropped > 0) logger.warn({ dropped }, `dropped ${dropped} log records from the plugin (rate limit)`);
       const record: Record<string, JsonValue> = renameReservedFields(request.fields ?? {});
-      if (request.requestId !== "") record["request_id"] = request.requestId;
+      if (request.requestId !== "") record.request_id = request.requestId;
       logger[level](record, request.message);
       return {};
     },

@@ -2,7 +2,8 @@ import type { Audience, GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { EventAudience, EventPublisher } from "./events.js";
 import { checkStructSize, invalidArgument } from "./request-checks.js";
-import { EVENT_NAME_PATTERN, MAX_AUDIENCE_CLIENT_IDS, MAX_AUDIENCE_LABELS, MAX_EVENT_PAYLOAD_BYTES } from "./limits.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 
 type PublishHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "publishEvent">>;
 
@@ -20,15 +21,15 @@ export function toEventAudience(audience: Audience | undefined): EventAudience {
   const clientIds = audience?.clientIds ?? [];
   const omitClientIds = audience?.omitClientIds ?? [];
   const matchLabels = audience?.matchLabels ?? {};
-  if (clientIds.length > MAX_AUDIENCE_CLIENT_IDS) {
-    throw invalidArgument("audience.client_ids", `at most ${MAX_AUDIENCE_CLIENT_IDS} ids, got ${clientIds.length}`);
+  if (clientIds.length > LIMITS.audienceClientIds) {
+    throw invalidArgument("audience.client_ids", `at most ${LIMITS.audienceClientIds} ids, got ${clientIds.length}`);
   }
-  if (omitClientIds.length > MAX_AUDIENCE_CLIENT_IDS) {
-    throw invalidArgument("audience.omit_client_ids", `at most ${MAX_AUDIENCE_CLIENT_IDS} ids, got ${omitClientIds.length}`);
+  if (omitClientIds.length > LIMITS.audienceClientIds) {
+    throw invalidArgument("audience.omit_client_ids", `at most ${LIMITS.audienceClientIds} ids, got ${omitClientIds.length}`);
   }
   const labelCount = Object.keys(matchLabels).length;
-  if (labelCount > MAX_AUDIENCE_LABELS) {
-    throw invalidArgument("audience.match_labels", `at most ${MAX_AUDIENCE_LABELS} pairs, got ${labelCount}`);
+  if (labelCount > LIMITS.audienceLabels) {
+    throw invalidArgument("audience.match_labels", `at most ${LIMITS.audienceLabels} pairs, got ${labelCount}`);
   }
   return { clientIds: [...clientIds], omitClientIds: [...omitClientIds], matchLabels: { ...matchLabels } };
 }
@@ -43,10 +44,10 @@ export function createPublishHandler({ pluginId, events, now }: PublishHandlerDe
   const clock = now ?? Date.now;
   return {
     publishEvent(request) {
-      if (!EVENT_NAME_PATTERN.test(request.event)) {
-        throw invalidArgument("event", `must match [a-z0-9_.-]{1,128} (the plugin id prefix is added by the gateway), got ${JSON.stringify(request.event.slice(0, 140))}`);
+      if (!isEventName(request.event)) {
+        throw invalidArgument("event", `must match ${EVENT_NAME_RULE} (the plugin id prefix is added by the gateway), got ${JSON.stringify(request.event.slice(0, 140))}`);
       }
-      checkStructSize("payload", request.payload, "event payload", MAX_EVENT_PAYLOAD_BYTES);
+      checkStructSize("payload", request.payload, "event payload", LIMITS.payloadBytes);
       const audience = toEventAudience(request.audience);
       events.publish({
         pluginId,

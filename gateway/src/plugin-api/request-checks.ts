@@ -1,5 +1,5 @@
-import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
-import { StructSchema } from "@bufbuild/protobuf/wkt";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { structSize } from "@polyplug/sdk/internal/wire/struct-size.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** `invalid_argument` naming `field` (Error.details.field, and the message starts with it). */
@@ -27,14 +27,9 @@ export function checkTextSize(field: string, text: string, limitName: string, li
   if (size > limit) throw sizeExceeded(field, size, limitName, limit);
 }
 
-/** Size of a JSON object serialized as google.protobuf.Struct, in bytes. */
-export function structBytes(value: JsonObject): number {
-  return toBinary(StructSchema, fromJson(StructSchema, value)).byteLength;
-}
-
 /** Throws `resource_exhausted` when `value` serializes to more than `limit` bytes. */
 export function checkStructSize(field: string, value: JsonObject | undefined, limitName: string, limit: number): void {
   if (value === undefined) return;
-  const size = structBytes(value);
+  const size = structSize(value);
   if (size > limit) throw sizeExceeded(field, size, limitName, limit);
 }

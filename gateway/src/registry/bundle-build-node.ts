@@ -1,6 +1,6 @@
 import { access, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import type { BundleBuildOptions } from "./bundle-build.js";
+import type { BundleBuildOptions } from "./bundle-build-options.js";
 import type { Manifest } from "./manifest.js";
 import { runTool } from "./run-tool.js";
 

@@ -5,14 +5,9 @@ import { buildGoExecutables, isGoPlugin } from "./bundle-build-go.js";
 import { installProductionModules, isNodePlugin } from "./bundle-build-node.js";
 import { buildPythonWheels, isPythonPlugin } from "./bundle-build-python.js";
 import type { Manifest } from "./manifest.js";
+import type { BundleBuildOptions } from "./bundle-build-options.js";
 
-/** Options of the build step of `packBundle` (`polyplug bundle` builds unless `--no-build`). */
-export interface BundleBuildOptions {
-  /** The Python that runs `pip wheel` (default `python3`); its version decides the wheels' tags. */
-  readonly python?: string;
-  /** Called before each tool runs, with a short description (for progress output). */
-  readonly onStep?: (step: string) => void;
-}
+export type { BundleBuildOptions } from "./bundle-build-options.js";
 
 /** A staged copy of a plugin folder with its build outputs, removed by `cleanup`. */
 export interface Stage {

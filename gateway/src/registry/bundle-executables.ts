@@ -34,5 +34,5 @@ export function checkBundleExecutables(manifest: Manifest, scan: BundleScan, man
     check(`executables.${platform}`, relative, !platform.startsWith("windows-"));
   }
   const first = manifest.command?.[0];
-  if (first !== undefined && first.includes("/") && !first.startsWith("/")) check("command.0", first, false);
+  if (first?.includes("/") && !first.startsWith("/")) check("command.0", first, false);
 }

@@ -4,6 +4,7 @@ import { parseYamlStrict as parseYaml } from "./yaml-text.js";
 import { z } from "zod";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
+import { PLUGIN_ID_PATTERN, TOPIC_NAME_RULE } from "@polyplug/sdk/internal/contract/names.js";
 import { settingSchema } from "./settings.js";
 
 /** Manifest file names looked for in a plugin folder, in this order. */
@@ -15,7 +16,7 @@ export const DEFAULT_HOOK_TIMEOUT_MS = { intercept: 5000, notify: 30_000, http: 
 export const DEFAULT_PRIORITY = 100;
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
-const topic = z.string().regex(TOPIC_PATTERN, "a topic is an exact topic [a-z0-9_.-]{1,128}, \"prefix.*\" or \"*\" alone");
+const topic = z.string().regex(TOPIC_PATTERN, `a topic is an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*" alone`);
 const timeoutMs = z.number().int().min(1).max(600_000);
 
 const interceptSubscription = z
@@ -87,7 +88,7 @@ export type Permissions = z.infer<typeof permissionsSchema>;
 /** The schema of `plugin.json` / `plugin.yaml`. */
 export const manifestSchema = z
   .object({
-    id: z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, "3–190 characters of letters, digits, '.', '_' or '-'"),
+    id: z.string().regex(PLUGIN_ID_PATTERN, "3–190 characters of letters, digits, '.', '_' or '-'"),
     name: z.string().min(1).max(200),
     version: semver,
     description: z.string().max(4000).optional(),

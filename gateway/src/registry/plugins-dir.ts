@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCode, PolyplugError } from "../errors.js";
@@ -41,7 +42,7 @@ export async function scanPluginsDirs(roots: readonly string[]): Promise<Plugins
 async function readPluginsDir(root: string): Promise<PluginsDirScan> {
   const own = await readPluginFolder(root);
   if (own) return own;
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (cause) {

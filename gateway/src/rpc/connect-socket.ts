@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import type { ListenAddress, MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import type { ListenAddress, MutualTls } from "@polyplug/sdk/internal/rpc/endpoint.js";
 
 function hostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(":");

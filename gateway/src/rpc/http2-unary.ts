@@ -13,7 +13,7 @@
 import http2 from "node:http2";
 import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { GrpcCallError, type Http2UnaryOptions, type ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
 import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, remainingMs, statusFromHttp } from "./grpc-framing.js";
 
@@ -55,8 +55,8 @@ function statusWithout(stream: http2.ClientHttp2Stream, connection: Connection, 
   }
 }
 
-/** Creates the lean unary transport for one plugin address. Connects on the first call. */
-export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
+/** Creates the lean unary transport for one plugin address. Connects on the first call, or on `connect()`. */
+export function createHttp2UnaryTransport(options: Http2UnaryOptions): ConnectableUnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   const authority = mtls ? "https://localhost" : "http://localhost";
@@ -186,8 +186,26 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       }
     });
 
+  // Resolves once the session is set up (socket connected, TLS done), as the h2 client's connect() does.
+  const connect = (): Promise<void> => {
+    if (closed) return Promise.reject(new Error(`the connection to the plugin at ${target} is closed`));
+    const { session } = open();
+    if (!session.connecting) return session.destroyed ? Promise.reject(new Error(`the connection to the plugin at ${target} failed`)) : Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const failed = (error?: Error) => reject(error ?? new Error(`the connection to the plugin at ${target} closed before it was set up`));
+      session.once("connect", () => {
+        session.off("error", failed);
+        session.off("close", failed);
+        resolve();
+      });
+      session.once("error", failed);
+      session.once("close", failed);
+    });
+  };
+
   return {
     unary,
+    connect,
     close() {
       closed = true;
       current?.session.close();

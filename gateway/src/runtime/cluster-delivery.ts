@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import { newHookContext } from "../dispatch/hook-context.js";
+import { newHookContext } from "../supervision/hook-context.js";
 import type { PluginTable } from "./plugin-table.js";
 
 /**

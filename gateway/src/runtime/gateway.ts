@@ -16,8 +16,7 @@ import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
-import { openGatewayStore } from "../store/open-store.js";
-import { isPostgresStore } from "../store/pg-store.js";
+import { isPostgresStore, openGatewayStore } from "../store/open-store.js";
 import type { GatewayStore } from "../store/store.js";
 import type { PublicLimitsInit } from "../surfaces/public-limits.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
@@ -29,8 +28,7 @@ import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
 import { createPluginRecords } from "./plugin-records.js";
-import { startClusterNode, type ClusterNode, type ClusterTiming } from "./cluster-node.js";
-import { createClusterDelivery } from "./cluster-delivery.js";
+import type { ClusterNode, ClusterTiming } from "./cluster-node.js";
 import type { ClusterNodeInfo } from "../cluster/membership.js";
 import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } from "../registry/signature-keys.js";
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
@@ -43,6 +41,7 @@ import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandb
 import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
 import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
+import type { PluginTransport } from "../rpc/plugin-transport.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -60,6 +59,8 @@ export interface GatewayOptions {
   readonly policy?: { readonly [K in keyof SupervisionPolicy]?: SupervisionPolicy[K] | undefined };
   /** AutoMTLS between gateway and plugins (default true). */
   readonly autoMtls?: boolean;
+  /** Client for unary calls to plugins: `h2` (default) or the `node-http2` fallback; unset: $POLYPLUG_PLUGIN_TRANSPORT, else `h2`. */
+  readonly pluginTransport?: PluginTransport;
   /** Interpreters for manifests' `command` (e.g. { python: "/path/.venv/bin/python" }); `node` defaults to this Node. */
   readonly interpreters?: Readonly<Record<string, string>>;
   /** Parent of the plugins' private socket directories (default: the OS temp dir). */
@@ -302,7 +303,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       launch,
       policy,
       logger: logger.child({ pluginId: manifest.id }),
-      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
+      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.pluginTransport ? { pluginTransport: options.pluginTransport } : {}), ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
       serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
@@ -371,6 +372,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   ];
   const pluginStates = () => table.all().map(({ supervisor, folder }) => ({ pluginId: supervisor.pluginId, version: folder.manifest.version, state: supervisor.state }));
   if (isPostgresStore(opened)) {
+    // Cluster mode only: loaded on demand, like the PostgreSQL store (issue 17, memory).
+    const [{ startClusterNode }, { createClusterDelivery }] = await Promise.all([import("./cluster-node.js"), import("./cluster-delivery.js")]);
     cluster = await startClusterNode({
       store: opened,
       nodeId,

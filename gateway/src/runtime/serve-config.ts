@@ -8,6 +8,9 @@ import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
 const failMode = z.enum(["open", "closed"]);
 import { SIGNATURE_POLICIES } from "../registry/signature.js";
 import { resourceLimitsSchema } from "../registry/manifest.js";
+import { supervisionPolicySchema } from "../supervision/policy.js";
+import { publicLimitsSchema } from "../surfaces/public-limits.js";
+import { PLUGIN_TRANSPORTS } from "../rpc/plugin-transport.js";
 
 /** The `polyplug serve` configuration file (YAML or JSON); every field optional. */
 export const serveConfigSchema = z
@@ -16,39 +19,28 @@ export const serveConfigSchema = z
     listen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080").optional(),
     /** host:port of the Admin API (default 127.0.0.1:8081; keep it on loopback). */
     adminListen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8081").optional(),
-    /** Plugin folders (relative to the config file). */
+    /** Plugin folders, each holding one folder per plugin (relative to the config file). Default `["plugins"]` (from the working directory). */
     pluginsDirs: z.array(z.string().min(1)).optional(),
-    /** State folder: SQLite database etc. (relative to the config file). */
+    /** State folder: SQLite database, admin token etc. (relative to the config file; created with mode 0700). Default `.polyplug` (in the working directory). */
     dataDir: z.string().min(1).optional(),
     /** `postgres://user:password@host:port/db`: share state with the other gateways of a cluster (default: SQLite in dataDir). */
     database: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres://user:password@host:port/dbname URL").optional(),
     /** This gateway's node id in a cluster (default: a random id per start). */
     nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1..64 letters, digits, '.', '_' or '-'").optional(),
+    /** Gateway and plugin log level (pino). Default `info`. */
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
     /** `auto` (pretty on a terminal, JSON otherwise; the default), `pretty` or `json`. */
     logFormat: z.enum(["auto", "pretty", "json"]).optional(),
+    /** AutoMTLS between the gateway and its plugins (go-plugin's: fresh certificates per start, each side trusts only the other's). Default true. */
     autoMtls: z.boolean().optional(),
-    /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" }. */
+    /** Client for unary calls to plugins: `h2` (default, Polyplug's own HTTP/2 client) or `node-http2` (the node:http2 fallback); $POLYPLUG_PLUGIN_TRANSPORT when unset. */
+    pluginTransport: z.enum(PLUGIN_TRANSPORTS).optional(),
+    /** Interpreter executables for manifests' `command`, e.g. { python: ".venv/bin/python" } (a path with `/` is relative to the config file). Default: none, names are looked up on PATH. */
     interpreters: z.record(z.string(), z.string()).optional(),
     /** Signature policy for bundle installs: require (default), warn or off (see registry/signature.ts). */
     signatures: z.enum(SIGNATURE_POLICIES).optional(),
-    /** Overrides of the supervision numbers (see README). */
-    policy: z
-      .object({
-        healthIntervalMs: z.number().int().positive(),
-        healthTimeoutMs: z.number().int().positive(),
-        unhealthyAfter: z.number().int().positive(),
-        restartBaseMs: z.number().int().positive(),
-        restartMaxMs: z.number().int().positive(),
-        crashLoopFailures: z.number().int().nonnegative(),
-        crashLoopWindowMs: z.number().int().positive(),
-        startTimeoutMs: z.number().int().positive(),
-        activateTimeoutMs: z.number().int().positive(),
-        deactivateTimeoutMs: z.number().int().positive(),
-      })
-      .partial()
-      .strict()
-      .optional(),
+    /** Overrides of the supervision numbers: any SupervisionPolicy field (supervision/policy.ts lists them with defaults, units and bounds). */
+    policy: supervisionPolicySchema.partial().strict().optional(),
     /**
      * The operator's fail modes (see README "Fail-closed"): `default` for every plugin and
      * topic not named, `plugins: { "<pluginId>": "closed" | { "<topic or pattern>": "closed" } }`.
@@ -61,30 +53,12 @@ export const serveConfigSchema = z
       })
       .strict()
       .optional(),
-    /** Bound on the graceful stop after SIGTERM/SIGINT (default 10000 ms); past it plugins are SIGKILLed and the gateway exits. */
+    /** Bound on the graceful stop after SIGTERM/SIGINT. Default 10 000 ms; at least 1. Past it plugins are SIGKILLed and the gateway exits. */
     shutdownTimeoutMs: z.number().int().positive().optional(),
-    /** Most intercept and command calls in flight to one plugin (default 64); past it the step fails with resource_exhausted. */
+    /** Most intercept and command calls in flight to one plugin. Default 64; at least 1. Past it the step fails with resource_exhausted. */
     maxInFlightPerPlugin: z.number().int().positive().optional(),
-    /** The public server's admission limits (see PublicLimits and the README's "Limits and load shedding"). */
-    limits: z
-      .object({
-        maxConnections: z.number().int().positive(),
-        maxConnectionsPerAddress: z.number().int().positive(),
-        maxConcurrentStreams: z.number().int().positive(),
-        maxResetBurst: z.number().int().positive(),
-        maxResetsPerSecond: z.number().int().positive(),
-        maxInFlight: z.number().int().positive(),
-        maxQueued: z.number().int().nonnegative(),
-        queueTimeoutMs: z.number().int().positive(),
-        retryAfterSeconds: z.number().int().positive(),
-        headersTimeoutMs: z.number().int().positive(),
-        requestTimeoutMs: z.number().int().positive(),
-        idleTimeoutMs: z.number().int().positive(),
-        maxWebSocketClients: z.number().int().positive(),
-      })
-      .partial()
-      .strict()
-      .optional(),
+    /** The public server's admission limits: any PublicLimits field (surfaces/public-limits.ts lists them with defaults, units and bounds; README "Limits and load shedding"). */
+    limits: publicLimitsSchema.partial().strict().optional(),
     /** OpenTelemetry span export over OTLP/HTTP; off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
     tracing: z
       .object({ otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(), serviceName: z.string().min(1).max(200).optional() })

@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { openPostgresStore } from "./pg-store.js";
+import type { PostgresStore } from "./pg-store.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import type { GatewayStore } from "./store.js";
 
@@ -30,5 +30,12 @@ export async function openGatewayStore(options: OpenGatewayStoreOptions): Promis
   if (!isPostgresUrl(database)) {
     throw new PolyplugError(ErrorCode.InvalidArgument, `database must be a postgres://user:password@host:port/dbname URL, got ${JSON.stringify(database.replace(/:[^:@/]*@/, ":***@"))}; leave it out to use the embedded SQLite store`);
   }
+  // Loaded only in cluster mode: the pg driver and the store's SQL are megabytes a SQLite gateway never uses (issue 17, memory).
+  const { openPostgresStore } = await import("./pg-store.js");
   return openPostgresStore(database, options.onBackgroundError ? { onBackgroundError: options.onBackgroundError } : {});
+}
+
+/** True for the PostgreSQL store (cluster mode). */
+export function isPostgresStore(store: GatewayStore): store is PostgresStore {
+  return store.kind === "postgres";
 }

@@ -38,11 +38,6 @@ export interface PostgresStore extends GatewayStore {
   stopSweeper(): void;
 }
 
-/** True for the PostgreSQL store (cluster mode). */
-export function isPostgresStore(store: GatewayStore): store is PostgresStore {
-  return store.kind === "postgres";
-}
-
 /**
  * Connects to the PostgreSQL database at `url` (`postgres://user:password@host:port/db`;
  * `?host=/socket/dir` for a unix socket) and migrates its schema under an advisory lock.

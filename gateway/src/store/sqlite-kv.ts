@@ -116,7 +116,7 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
         const upper = prefixUpperBound(prefix);
         const statement = after === undefined ? (upper === undefined ? list.first : list.firstBounded) : upper === undefined ? list.next : list.nextBounded;
         const params: Record<string, unknown> = { namespace, lower: after ?? prefix, now: now(), limit: pageSize + 1 };
-        if (upper !== undefined) params["upper"] = upper;
+        if (upper !== undefined) params.upper = upper;
         const keys = statement.all(params).map((row) => row.key);
         if (keys.length <= pageSize) return { keys, nextPageToken: "" };
         keys.length = pageSize;

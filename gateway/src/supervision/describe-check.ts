@@ -1,18 +1,15 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { TOPIC_PATTERN } from "@polyplug/sdk/internal/topics.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+import { isCommandName } from "@polyplug/sdk/internal/contract/names.js";
 import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-
-/** Most topics, commands or routes one Describe may list (proto/README.md, limits). */
-export const MAX_DESCRIBE_ENTRIES = 256;
-
-const commandName = /^[a-z0-9_-]{1,64}$/;
 
 function fail(pluginId: string, what: string): never {
   throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} answered Describe with an invalid description: ${what}`);
 }
 
 function checkList(pluginId: string, name: string, values: readonly string[], valid: (value: string) => boolean): void {
-  if (values.length > MAX_DESCRIBE_ENTRIES) fail(pluginId, `${values.length} ${name}, at most ${MAX_DESCRIBE_ENTRIES} are allowed`);
+  if (values.length > LIMITS.describeEntries) fail(pluginId, `${values.length} ${name}, at most ${LIMITS.describeEntries} are allowed`);
   const seen = new Set<string>();
   for (const value of values) {
     if (!valid(value)) fail(pluginId, `${name} entry ${JSON.stringify(value.slice(0, 100))} breaks its pattern`);
@@ -33,7 +30,7 @@ export function checkDescription(description: DescribeResponse, manifestId: stri
   const hooks = new Set(description.implementedHooks);
   checkList(manifestId, "intercept_topics", description.interceptTopics, (t) => TOPIC_PATTERN.test(t));
   checkList(manifestId, "notify_topics", description.notifyTopics, (t) => TOPIC_PATTERN.test(t));
-  checkList(manifestId, "commands", description.commands.map((c) => c.name), (c) => commandName.test(c));
+  checkList(manifestId, "commands", description.commands.map((c) => c.name), isCommandName);
   checkList(manifestId, "http_routes", description.httpRoutes.map((r) => `${r.method} ${r.pathPrefix}`), (r) => /^(\*|[A-Z]+) (\/\S*)?$/.test(r));
   const needs: Array<[boolean, Hook, string]> = [
     [description.interceptTopics.length > 0, Hook.INTERCEPT, "intercept_topics"],

@@ -1,11 +1,9 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { ErrorCode, PolyplugError } from "../errors.js";
 import { Hook, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import type { Error as ContractError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { ErrorCode as ContractCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { fromContractError } from "@polyplug/sdk/internal/contract/contract-error.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import type { RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { newHookContext } from "../dispatch/hook-context.js";
+import { newHookContext } from "./hook-context.js";
 import { checkDescription } from "./describe-check.js";
 
 /** A running plugin process after Describe and Activate: what dispatch talks to. */
@@ -15,12 +13,6 @@ export interface PluginSession {
   readonly rpc: RpcClient<typeof Plugin>;
   readonly description: DescribeResponse;
   implements(hook: Hook): boolean;
-}
-
-/** Turns a contract Error (errors as data) into a PolyplugError. */
-export function contractErrorToPolyplug(error: ContractError, what: string): PolyplugError {
-  const name = ContractCode[error.code] ?? `CODE_${error.code}`;
-  return new PolyplugError(ErrorCode.PluginFailed, `${what}: ${name}: ${error.message}`, { details: { contractCode: name, ...error.details } });
 }
 
 /** Gateway facts handed to the plugin on Activate. */
@@ -61,5 +53,5 @@ export async function activatePlugin(session: PluginSession, inputs: ActivationI
     },
     { deadline: inputs.timeoutMs },
   );
-  if (activated.error) throw contractErrorToPolyplug(activated.error, "Activate failed");
+  if (activated.error) throw fromContractError(activated.error, "Activate failed");
 }

@@ -1,22 +1,33 @@
-/** Supervision numbers; every one can be overridden in the gateway config. */
+import { z } from "zod";
+
+/**
+ * Supervision numbers. This is their one list: `polyplug serve`'s `policy:` config and
+ * GatewayOptions.policy override any of them (serve-config.ts takes its schema from here).
+ * Every value is an integer; durations are in milliseconds.
+ */
 export interface SupervisionPolicy {
-  /** How often an active plugin's health is checked. */
+  /** How often an active plugin's health is checked (gRPC health, service `plugin`). Default 30 000 ms; at least 1. */
   readonly healthIntervalMs: number;
-  /** Limit for one health check call. */
+  /** Limit for one health check call; past it the check counts as failed. Default 5 000 ms; at least 1. */
   readonly healthTimeoutMs: number;
-  /** Consecutive failed checks (or hook calls past their deadline) that make a plugin unhealthy and restart it. */
+  /**
+   * Consecutive failed checks (or hook calls past their deadline while the health check also
+   * fails) that make a plugin unhealthy and restart it. Default 3; at least 1.
+   */
   readonly unhealthyAfter: number;
-  /** First restart delay; doubles with every failure in the window, up to `restartMaxMs`. */
+  /** First restart delay; doubles with every failure in the crash-loop window, up to `restartMaxMs`. Default 1 000 ms; at least 1. */
   readonly restartBaseMs: number;
+  /** Longest restart delay. Default 60 000 ms; at least 1. */
   readonly restartMaxMs: number;
-  /** More than `crashLoopFailures` failures within `crashLoopWindowMs` park the plugin in `failed`. */
+  /** More than this many failures within `crashLoopWindowMs` park the plugin in `failed` until an operator acts. Default 3; at least 0 (0: the first failure parks it). */
   readonly crashLoopFailures: number;
+  /** The sliding window failures are counted in. Default 3 600 000 ms (60 min); at least 1. */
   readonly crashLoopWindowMs: number;
-  /** Spawn-to-handshake limit. */
+  /** Spawn-to-handshake limit of each start (StartPluginOptions.startTimeoutMs). Default 60 000 ms; at least 1. */
   readonly startTimeoutMs: number;
-  /** Limits for Describe, ConfigurationChanged and Activate at start. */
+  /** Limit for each of Describe and Activate at start (each call gets the whole limit). Default 30 000 ms; at least 1. */
   readonly activateTimeoutMs: number;
-  /** Limit for Deactivate when stopping; after it the process is shut down regardless. */
+  /** Limit for Deactivate when stopping; after it the process is shut down regardless. Default 10 000 ms; at least 1. */
   readonly deactivateTimeoutMs: number;
 }
 
@@ -33,6 +44,22 @@ export const DEFAULT_SUPERVISION_POLICY: SupervisionPolicy = {
   activateTimeoutMs: 30_000,
   deactivateTimeoutMs: 10_000,
 };
+
+/** The bounds of SupervisionPolicy's fields (documented above), for configuration parsers. */
+export const supervisionPolicySchema = z
+  .object({
+    healthIntervalMs: z.number().int().positive(),
+    healthTimeoutMs: z.number().int().positive(),
+    unhealthyAfter: z.number().int().positive(),
+    restartBaseMs: z.number().int().positive(),
+    restartMaxMs: z.number().int().positive(),
+    crashLoopFailures: z.number().int().nonnegative(),
+    crashLoopWindowMs: z.number().int().positive(),
+    startTimeoutMs: z.number().int().positive(),
+    activateTimeoutMs: z.number().int().positive(),
+    deactivateTimeoutMs: z.number().int().positive(),
+  })
+  .strict() satisfies z.ZodType<SupervisionPolicy>;
 
 /** Delay before restart number `failuresInWindow` (1 = first failure). */
 export function restartDelayMs(policy: SupervisionPolicy, failuresInWindow: number): number {

@@ -6,7 +6,7 @@ import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug
 import type { PluginClient } from "../host/plugin-client.js";
 import { startPlugin, type StartPluginOptions } from "../host/start-plugin.js";
 import type { LaunchCommand, Manifest } from "../registry/manifest.js";
-import { newHookContext } from "../dispatch/hook-context.js";
+import { newHookContext } from "./hook-context.js";
 import { activatePlugin, describePlugin, type PluginSession } from "./plugin-session.js";
 import { FailureWindow, restartDelayMs, type SupervisionPolicy } from "./policy.js";
 
@@ -49,9 +49,11 @@ export interface SupervisorDeps {
 }
 
 /**
- * Supervises one plugin: start (launch, Describe, ConfigurationChanged, Activate), health
- * checks, restart with exponential backoff after crashes, hangs or failed checks, and a
- * crash-loop stop in `failed` until an operator acts. Emits `state` on every transition.
+ * Supervises one plugin: start (launch and handshake, or reattach; Describe; serve the
+ * GatewayAPI on the broker; Activate with the configuration — ConfigurationChanged is only
+ * for later changes), health checks, restart with exponential backoff after crashes, hangs
+ * or failed checks, and a crash-loop stop in `failed` until an operator acts. Emits `state`
+ * on every transition.
  */
 export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
   private stateValue: PluginState = "not-running";

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { CallOptions } from "../dispatch/dispatcher.js";
 import { isTopicName } from "@polyplug/sdk/internal/topics.js";
+import { TOPIC_NAME_RULE } from "@polyplug/sdk/internal/contract/names.js";
 
 /** Largest timeout_ms a caller may ask for (5 minutes). */
 export const MAX_TIMEOUT_MS = 300_000;
@@ -29,7 +30,7 @@ export function invalidField(field: string, problem: string): ConnectError {
 /** Throws INVALID_ARGUMENT unless `topic` is a valid topic name. */
 export function checkTopic(topic: string): void {
   if (!isTopicName(topic)) {
-    throw invalidField("topic", `must match [a-z0-9_.-]{1,128}, got ${JSON.stringify(topic.slice(0, 140))}`);
+    throw invalidField("topic", `must match ${TOPIC_NAME_RULE}, got ${JSON.stringify(topic.slice(0, 140))}`);
   }
 }
 

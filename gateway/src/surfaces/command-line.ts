@@ -1,5 +1,4 @@
-/** Command names, as in common.proto's limits table. */
-export const COMMAND_PATTERN = /^[a-z0-9_-]{1,64}$/;
+import { COMMAND_NAME_RULE, isCommandName } from "@polyplug/sdk/internal/contract/names.js";
 
 /** A command line split into its name and arguments. */
 export interface ParsedCommandLine {
@@ -13,7 +12,7 @@ export interface ParsedCommandLine {
  * then words separated by whitespace; double quotes group words (and are removed), and
  * inside quotes `\"` and `\\` are a literal quote and backslash. Returns an error text
  * (for INVALID_ARGUMENT) instead of throwing: empty line, unterminated quote, or a
- * command name outside [a-z0-9_-]{1,64}.
+ * command name outside the contract's [a-z0-9_-]{1,64}.
  */
 export function parseCommandLine(line: string): ParsedCommandLine | { readonly error: string } {
   const words: string[] = [];
@@ -40,7 +39,7 @@ export function parseCommandLine(line: string): ParsedCommandLine | { readonly e
   if (current !== undefined) words.push(current);
   const [command, ...args] = words;
   if (command === undefined) return { error: "empty command line" };
-  if (!COMMAND_PATTERN.test(command)) return { error: `command name must match [a-z0-9_-]{1,64}, got ${JSON.stringify(command.slice(0, 80))}` };
+  if (!isCommandName(command)) return { error: `command name must match ${COMMAND_NAME_RULE}, got ${JSON.stringify(command.slice(0, 80))}` };
   return { command, args };
 }
 

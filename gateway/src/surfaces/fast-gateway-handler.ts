@@ -8,7 +8,8 @@ import type { TransportContext } from "./call-options.js";
 import { interceptCall, notifyCall, type TopicCallFields } from "./gateway-calls.js";
 import { fastTopicCall, interceptResponseJson, notifyResponseJson } from "./gateway-json.js";
 import type { AnyRequest, AnyResponse } from "./http-routes.js";
-import { REQUEST_ID_HEADER, toInterceptResponse } from "./public-api.js";
+import { toInterceptResponse } from "./public-api.js";
+import { REQUEST_ID_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
 import { readUnaryBody } from "./unary-body.js";
 
 /** Options of createFastGatewayHandler; the same values connect-node's adapter got. */

@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { ChainStep, InterceptVerdict, NotifyReceipt } from "../dispatch/dispatcher.js";
 import { ErrorCodeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { ChainStepOutcome, ChainStepOutcomeSchema, FailMode, FailModeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
-import { toProtoErrorCode } from "./error-mapping.js";
+import { toContractCode } from "@polyplug/sdk/internal/contract/codes.js";
 import type { TopicCallFields } from "./gateway-calls.js";
 
 // The JSON fast path reads and writes Gateway messages with JSON.parse / JSON.stringify
@@ -150,7 +150,7 @@ function stepJson(step: ChainStep): object | undefined {
   // Field-number order; fail_mode (5) and fail_mode_source (6) are implicit fields, always written.
   const failMode = { failMode: failModeNames[step.failMode?.mode ?? "unspecified"], failModeSource: step.failMode?.source ?? "" };
   if (!step.error) return { pluginId: step.pluginId, outcome, durationMs: step.durationMs, ...failMode };
-  const code = ErrorCodeSchema.value[toProtoErrorCode(step.error.code)]?.name;
+  const code = ErrorCodeSchema.value[toContractCode(step.error.code)]?.name;
   if (code === undefined) return undefined;
   return {
     pluginId: step.pluginId,

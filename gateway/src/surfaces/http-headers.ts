@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from "node:http";
+import { isIdentityHeader, REQUEST_ID_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
 
 /** One header field, as in polyplug.v1.HttpHeader. */
 export interface HeaderField {
@@ -6,19 +7,12 @@ export interface HeaderField {
   readonly value: string;
 }
 
-/** Request header the gateway sets on every plugin HTTP request. */
-export const PLUGIN_REQUEST_ID_HEADER = "polyplug-request-id";
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "te", "upgrade", "trailer", "http2-settings"]);
 
 function isHopByHop(name: string, listedInConnection: ReadonlySet<string>): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith("proxy-") || listedInConnection.has(name);
-}
-
-/** Client-supplied names that impersonate gateway identity headers; always stripped. */
-export function isIdentityHeader(name: string): boolean {
-  return name.startsWith("polyplug-") || name.startsWith("x-polyplug-");
 }
 
 function connectionTokens(pairs: readonly HeaderField[]): Set<string> {
@@ -50,7 +44,7 @@ export function toPluginRequestHeaders(rawHeaders: readonly string[], requestId:
   const kept = pairs.filter(({ name }) => !name.startsWith(":") && !isHopByHop(name, listed) && !isIdentityHeader(name));
   const authority = pairs.find(({ name }) => name === ":authority");
   if (authority && !kept.some(({ name }) => name === "host")) kept.unshift({ name: "host", value: authority.value });
-  kept.push({ name: PLUGIN_REQUEST_ID_HEADER, value: requestId });
+  kept.push({ name: REQUEST_ID_HEADER, value: requestId });
   return kept;
 }
 

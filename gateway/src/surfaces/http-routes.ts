@@ -3,9 +3,14 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Dispatcher, HookContextInit, PluginHttpStream } from "../dispatch/dispatcher.js";
 import { PolyplugError } from "../errors.js";
-import { ErrorCode as ProtoErrorCode, type Error as ProtoError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { ERROR_CODE_HEADER, httpStatusFor, RETRY_AFTER_HEADER, toProtoErrorCode } from "./error-mapping.js";
+import type { Error as ProtoError } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { contractCodeName, readContractCode, toContractCode } from "@polyplug/sdk/internal/contract/codes.js";
+import { truncateErrorMessage } from "@polyplug/sdk/internal/contract/contract-error.js";
+import { ERROR_CODE_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
+import { isPluginId } from "@polyplug/sdk/internal/contract/names.js";
+import { httpStatusFor, RETRY_AFTER_HEADER } from "./error-mapping.js";
 import { toClientResponseHeaders, toPluginRequestHeaders } from "./http-headers.js";
+import { sendJsonError } from "./json-error-response.js";
 import { pumpRequestBody } from "./request-body-pump.js";
 
 /** A request / response pair from the HTTP/1.1 server or the HTTP/2 compatibility API. */
@@ -15,8 +20,6 @@ export type AnyResponse = ServerResponse | Http2ServerResponse;
 
 /** Path prefix of plugin HTTP routes. */
 export const PLUGIN_ROUTE_PREFIX = "/plugins/";
-
-const PLUGIN_ID_PATTERN = /^[a-zA-Z0-9_.-]{3,190}$/;
 
 /** Splits `/plugins/{id}/rest?query` into its parts; undefined when the URL is not a plugin route. */
 export function parsePluginUrl(url: string): { pluginId: string; path: string; rawQuery: string } | undefined {
@@ -30,16 +33,6 @@ export function parsePluginUrl(url: string): { pluginId: string; path: string; r
   return { pluginId, path: slash < 0 ? "/" : rest.slice(slash), rawQuery };
 }
 
-function sendError(res: AnyResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ code, message });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...extraHeaders });
-  res.end(body);
-}
-
 /**
  * Answers a PolyplugError as a JSON `{code, message}` body with the HTTP status of its code
  * (and `retry-after` when `details.retryAfterSeconds` is set, as for a shed call).
@@ -48,7 +41,7 @@ export function sendPolyplugError(res: AnyResponse, reason: unknown): void {
   const error = PolyplugError.from(reason);
   const retryAfter = error.details.retryAfterSeconds;
   const extra: Record<string, string> = typeof retryAfter === "number" ? { [RETRY_AFTER_HEADER]: String(retryAfter), [ERROR_CODE_HEADER]: error.code } : {};
-  sendError(res, httpStatusFor(toProtoErrorCode(error.code)), error.code, error.message, extra);
+  sendJsonError(res, httpStatusFor(toContractCode(error.code)), error.code, error.message, extra);
 }
 
 /** Resolves when `res` can take more data, or when it closes. */
@@ -95,7 +88,7 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
         if (headSeen) violation("second head frame");
         const status = frame.value.status;
         if (status < 200 || status > 599) {
-          sendError(res, 502, "plugin_failed", `plugin answered with invalid HTTP status ${status}`);
+          sendJsonError(res, 502, "plugin_failed", `plugin answered with invalid HTTP status ${status}`);
           stream.cancel();
           return;
         }
@@ -120,14 +113,14 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
         violation("empty frame");
     }
   }
-  if (!headSeen) sendError(res, 502, "plugin_failed", "plugin ended the HTTP response without a head");
+  if (!headSeen) sendJsonError(res, 502, "plugin_failed", "plugin ended the HTTP response without a head");
   else res.end();
 }
 
 function sendPluginError(res: AnyResponse, error: ProtoError): void {
-  const code = error.code === ProtoErrorCode.UNSPECIFIED ? ProtoErrorCode.INTERNAL : error.code;
-  const name = (ProtoErrorCode[code] ?? "INTERNAL").toLowerCase();
-  sendError(res, httpStatusFor(code), name, error.message.slice(0, 4096));
+  const code = readContractCode(error.code);
+  const name = contractCodeName(code).toLowerCase();
+  sendJsonError(res, httpStatusFor(code), name, truncateErrorMessage(error.message));
 }
 
 /** Options of createPluginRouteHandler. */
@@ -151,8 +144,8 @@ export function createPluginRouteHandler(dispatcher: Dispatcher, options: Plugin
   return (req, res) => {
     const target = parsePluginUrl(req.url ?? "");
     if (!target) return false;
-    if (!PLUGIN_ID_PATTERN.test(target.pluginId)) {
-      sendError(res, 404, "not_found", `no plugin route for ${JSON.stringify((req.url ?? "").slice(0, 200))}`);
+    if (!isPluginId(target.pluginId)) {
+      sendJsonError(res, 404, "not_found", `no plugin route for ${JSON.stringify((req.url ?? "").slice(0, 200))}`);
       return true;
     }
     const abort = new AbortController();

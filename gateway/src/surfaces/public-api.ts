@@ -8,13 +8,13 @@ import {
   type GatewayInterceptResponseSchema,
 } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { invalidField, toCallOptions, transportContextOf } from "./call-options.js";
-import { formatCommandLine, parseCommandLine, COMMAND_PATTERN } from "./command-line.js";
-import { toConnectError, toProtoErrorCode } from "./error-mapping.js";
+import { formatCommandLine, parseCommandLine } from "./command-line.js";
+import { COMMAND_NAME_RULE, isCommandName } from "@polyplug/sdk/internal/contract/names.js";
+import { REQUEST_ID_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
+import { toConnectError } from "./error-mapping.js";
+import { toContractCode } from "@polyplug/sdk/internal/contract/codes.js";
 import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import { interceptCall, notifyCall } from "./gateway-calls.js";
-
-/** Response header carrying the request id of every Gateway call. */
-export const REQUEST_ID_HEADER = "polyplug-request-id";
 
 /** Longest accepted ExecuteCommand `line`, in bytes. */
 export const MAX_COMMAND_LINE_BYTES = 64 * 1024;
@@ -38,7 +38,7 @@ export function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSch
     ...(step.error
       ? {
           error: {
-            code: toProtoErrorCode(step.error.code),
+            code: toContractCode(step.error.code),
             message: step.error.message,
             details: { gateway_code: step.error.code, plugin_id: step.pluginId },
           },
@@ -111,7 +111,7 @@ function commandOf(request: { line: string; command: string; args: string[] }): 
     if ("error" in parsed) throw invalidField("line", parsed.error);
     return { ...parsed, raw: request.line };
   }
-  if (!COMMAND_PATTERN.test(request.command)) throw invalidField("command", "must match [a-z0-9_-]{1,64} (no leading slash)");
+  if (!isCommandName(request.command)) throw invalidField("command", `must match ${COMMAND_NAME_RULE} (no leading slash)`);
   if (request.args.length > MAX_COMMAND_ARGS) throw invalidField("args", `at most ${MAX_COMMAND_ARGS} arguments`);
   return { command: request.command, args: request.args, raw: formatCommandLine(request.command, request.args) };
 }

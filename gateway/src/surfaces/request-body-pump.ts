@@ -1,8 +1,10 @@
 import type { PluginHttpStream } from "../dispatch/dispatcher.js";
-import type { AnyRequest } from "./http-routes.js";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 /** Largest body frame sent to a plugin (the protocol's 64 KiB chunk limit). */
-export const MAX_BODY_FRAME_BYTES = 64 * 1024;
+const MAX_BODY_FRAME_BYTES = LIMITS.httpChunkBytes;
 
 /**
  * Optional back-pressure on a PluginHttpStream. When the stream has it, `send` returns
@@ -34,7 +36,7 @@ function trailerFields(rawTrailers: readonly string[]): { name: string; value: s
  * client left) the rest of the body is read and discarded. Rejects when the client's
  * request fails (e.g. it disconnected mid-body).
  */
-export function pumpRequestBody(req: AnyRequest, stream: PluginHttpStream, signal: AbortSignal): Promise<void> {
+export function pumpRequestBody(req: IncomingMessage | Http2ServerRequest, stream: PluginHttpStream, signal: AbortSignal): Promise<void> {
   const flow = flowControlOf(stream);
   return new Promise<void>((resolve, reject) => {
     const resume = () => req.resume();

@@ -185,7 +185,9 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
       const gone = sockets.map((socket) => new Promise((resolve) => (socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once("close", resolve))));
       for (const socket of sockets) socket.close(1001, "gateway shutting down");
       // Clients that do not finish the close handshake promptly (e.g. not reading) are cut off.
-      const grace = setTimeout(() => sockets.forEach((socket) => socket.terminate()), options.closeGraceMs ?? 1000);
+      const grace = setTimeout(() => {
+        for (const socket of sockets) socket.terminate();
+      }, options.closeGraceMs ?? 1000);
       await Promise.all(gone);
       clearTimeout(grace);
       await new Promise<void>((resolve) => server.close(() => resolve()));

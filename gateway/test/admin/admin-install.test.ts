@@ -35,7 +35,10 @@ async function bundle(version: string, env: Record<string, string> = {}, signing
 }
 
 const admin = (url: string, token: string) =>
-  createClient(Admin, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] }));
+  createClient(Admin, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [(next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  }] }));
 
 describe("plugin install", () => {
   it("installs a bundle, rolls back a failing upgrade, upgrades, and removes", async () => {

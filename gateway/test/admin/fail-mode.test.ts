@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 function admin() {
-  const transport = createConnectTransport({ baseUrl: fixture.admin.url, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${fixture.token.token}`), next(request))] });
+  const transport = createConnectTransport({ baseUrl: fixture.admin.url, httpVersion: "1.1", interceptors: [(next) => (request) => {
+    request.header.set("authorization", `Bearer ${fixture.token.token}`);
+    return next(request);
+  }] });
   return createClient(Admin, transport);
 }
 

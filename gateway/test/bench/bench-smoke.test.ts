@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixturePaths } from "../paths.js";
 
-const SUITES = ["roundtrip", "payload", "startup", "e2e", "memory", "transports"];
+const SUITES = ["roundtrip", "payload", "startup", "gateway-start", "e2e", "memory", "transports"];
 const outDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-smoke-"));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -23,7 +23,7 @@ interface SuiteJson {
 describe("npm run bench -- --quick", () => {
   it("runs every benchmark and writes JSON and Markdown results", async () => {
     const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
-    const { stderr } = await promisify(execFile)(process.execPath, [script, "--quick", "--out", outDir], { timeout: 110_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stderr } = await promisify(execFile)(process.execPath, [script, "--quick", "--out", outDir], { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
     expect(stderr).toContain("results:");
 
     const json = JSON.parse(readFileSync(path.join(outDir, "latest.json"), "utf8")) as {
@@ -37,7 +37,8 @@ describe("npm run bench -- --quick", () => {
     expect(json.quick).toBe(true);
     expect(json.failures).toEqual({});
     expect(Object.keys(json.machine)).toEqual(expect.arrayContaining(["cpu", "cores", "memoryGiB", "node", "go", "python"]));
-    expect(Object.keys(json.suites)).toEqual(SUITES);
+    // At least these (suites added later run too), in this order.
+    expect(Object.keys(json.suites).filter((name) => SUITES.includes(name))).toEqual(SUITES);
     for (const suite of Object.values(json.suites)) {
       expect(suite.rows.length).toBeGreaterThan(0);
       for (const row of suite.rows) expect(row).toHaveLength(suite.columns.length);
@@ -49,14 +50,24 @@ describe("npm run bench -- --quick", () => {
 
     const markdown = readFileSync(path.join(outDir, "latest.md"), "utf8");
     expect(markdown).toContain("### Headline");
+    // Every row of issue #17's table, each next to its Go baseline.
+    const goalRows = new Set(Object.values(json.suites).flatMap((s) => s.headlines.map((h) => (h as { issueRow?: number }).issueRow).filter((r) => r !== undefined)));
+    expect([...goalRows].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const suite of Object.values(json.suites)) expect(markdown).toContain(`### ${suite.title}`);
     expect(markdown).toMatch(/\| Plugin \| Load \| TS host median \/ p99 \|/);
-  }, 120_000);
+  }, 250_000);
 
   it("refuses an unknown option with exit code 2", async () => {
     const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
     const failure = await promisify(execFile)(process.execPath, [script, "--nope"]).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('unknown argument "--nope"');
+  });
+
+  it("refuses to put smoke-run numbers into the README (--readme with --quick) with exit code 2", async () => {
+    const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
+    const failure = await promisify(execFile)(process.execPath, [script, "--quick", "--readme"]).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain("--readme needs a full run");
   });
 });

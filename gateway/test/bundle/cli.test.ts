@@ -13,7 +13,13 @@ import { scriptedPluginFolder, tempDir } from "./bundle-fixtures.js";
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string; json: Record<string, unknown> | undefined }> {
   let out = "";
   let err = "";
-  const io: CliIo = { out: (text) => void (out += text), err: (text) => void (err += text), color: false, logDestination: new PassThrough() };
+  const io: CliIo = { out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    color: false, logDestination: new PassThrough() };
   const code = await main(["node", "polyplug", ...args], io);
   let json: Record<string, unknown> | undefined;
   try {

@@ -20,7 +20,8 @@ export interface ClusterNodeProcess {
   readonly exited: Promise<void>;
 }
 
-const strip = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, ""); // eslint-disable-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour escapes (ESC [ … m) from CLI output
+const strip = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 /**
  * Starts `polyplug serve` on loopback ports picked by the OS, sharing `database`, with its
@@ -76,5 +77,5 @@ export async function callGateway(node: Pick<ClusterNodeProcess, "publicUrl">, m
 /** Runs the scripted plugin's KV op through Intercept on `node`; resolves with payload.result. */
 export async function kvThrough(node: Pick<ClusterNodeProcess, "publicUrl">, op: "set" | "get", key: string, value = ""): Promise<unknown> {
   const answer = await callGateway(node, "Intercept", { topic: "test.kv", payload: { kv: { op, key, value } } });
-  return (answer["payload"] as Record<string, unknown> | undefined)?.["result"];
+  return (answer.payload as Record<string, unknown> | undefined)?.result;
 }

@@ -99,14 +99,14 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
     await new Promise<void>((resolve, reject) => {
       socket.on("message", (data: Buffer) => {
         const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-        if (frame["type"] === "hello") resolve();
+        if (frame.type === "hello") resolve();
         else events.push(frame);
       });
       socket.on("error", reject);
     });
     try {
       await callGateway(node(1), "Notify", { topic: "test.cluster_ping", payload: { from: "node-2" } });
-      await expect.poll(() => events.find((e) => (e["payload"] as Record<string, unknown> | undefined)?.["topic"] === "test.cluster_ping"), { timeout: 30_000 }).toMatchObject({
+      await expect.poll(() => events.find((e) => (e.payload as Record<string, unknown> | undefined)?.topic === "test.cluster_ping"), { timeout: 30_000 }).toMatchObject({
         type: "event",
         event: `${PLUGIN}.notified`,
       });
@@ -160,8 +160,8 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
     await new Promise<void>((resolve, reject) => {
       socket.on("message", (data: Buffer) => {
         const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-        if (frame["type"] === "hello") resolve();
-        else if (frame["event"] === `${PLUGIN}.cluster_received`) received.push(frame["payload"] as Record<string, unknown>);
+        if (frame.type === "hello") resolve();
+        else if (frame.event === `${PLUGIN}.cluster_received`) received.push(frame.payload as Record<string, unknown>);
       });
       socket.on("error", reject);
     });
@@ -174,11 +174,11 @@ describe.skipIf(postgresSkipReason !== undefined)(`cluster of three gateways on 
       // Over NOTIFY's 8000-byte limit both ways (the message, then the events it causes): stored and referenced.
       const big = "x".repeat(20_000);
       const sent = await callGateway(node(0), "Intercept", { topic: "test.cluster_send", payload: { n: 2, big } });
-      expect(sent["payload"]).toEqual({ sent: true });
+      expect(sent.payload).toEqual({ sent: true });
       // The copies on node-2 and node-3 got it from node-1 (their events reach node-1's clients through the cluster too).
       await expect.poll(() => received.length, { timeout: 30_000 }).toBe(2);
-      expect(received.every((event) => event["from_node"] === "node-1" && event["topic"] === "ping")).toBe(true);
-      expect(received[0]?.["payload"]).toEqual({ n: 2, big });
+      expect(received.every((event) => event.from_node === "node-1" && event.topic === "ping")).toBe(true);
+      expect(received[0]?.payload).toEqual({ n: 2, big });
     } finally {
       socket.close();
     }

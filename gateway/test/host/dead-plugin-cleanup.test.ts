@@ -7,7 +7,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
-import { ErrorCode, PolyplugError, startPlugin } from "../../src/index.js";
+import { ErrorCode, PolyplugError } from "../../src/index.js";
+import { startPlugin } from "../../src/entry/host.js";
 import { eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
 

@@ -2,7 +2,8 @@
 // built with hashicorp/go-plugin's plugin.Serve).
 import type * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRpcClient, ErrorCode, PolyplugError, startPlugin, addRpcService, POLYPLUG_HANDSHAKE, type PluginClient, type StartPluginOptions } from "../../src/index.js";
+import { ErrorCode, PolyplugError } from "../../src/index.js";
+import { createRpcClient, startPlugin, addRpcService, POLYPLUG_HANDSHAKE, type PluginClient, type StartPluginOptions } from "../../src/entry/host.js";
 import { HostCallback, HostFixture } from "@polyplug/sdk/internal/gen/polyplug/hostfixture/v1/host_fixture_pb.js";
 import { captureLogs, eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, PolyplugError, startPlugin, type StartPluginOptions } from "../../src/index.js";
+import { ErrorCode, PolyplugError } from "../../src/index.js";
+import { startPlugin, type StartPluginOptions } from "../../src/entry/host.js";
 import { fixturePaths } from "../paths.js";
 
 async function failure(options: Partial<StartPluginOptions> & { command: string }): Promise<PolyplugError> {

@@ -2,7 +2,7 @@
 // at bounded cost and says so in one summary line per interval, not one per line.
 // The CPU the host spent is reported (never asserted: the machine may be loaded).
 import { describe, expect, it } from "vitest";
-import { startPlugin } from "../../src/index.js";
+import { startPlugin } from "../../src/entry/host.js";
 import { captureLogs, eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
 

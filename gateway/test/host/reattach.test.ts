@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ErrorCode, parseHandshakeLine, parseReattachConfig, POLYPLUG_HANDSHAKE, reattachPlugin, type ReattachConfig } from "../../src/index.js";
+import { ErrorCode } from "../../src/index.js";
+import { parseHandshakeLine, parseReattachConfig, POLYPLUG_HANDSHAKE, reattachPlugin, type ReattachConfig } from "../../src/entry/host.js";
 import { HostFixture } from "@polyplug/sdk/internal/gen/polyplug/hostfixture/v1/host_fixture_pb.js";
 import { fixturePaths } from "../paths.js";
 

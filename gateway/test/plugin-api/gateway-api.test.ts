@@ -113,15 +113,6 @@ describe("GatewayAPI over gRPC: log, events, config", () => {
 });
 
 describe("GatewayAPI over gRPC: state", () => {
-  it("answers FAILED_PRECONDITION while the plugin is not active", async () => {
-    const { store } = storeWithClock();
-    let active = false;
-    const { client } = await servePlugin("alpha", store, { isActive: () => active });
-    await expect(client.kvGet({ key: "k" })).rejects.toMatchObject({ details: { grpcStatus: "FAILED_PRECONDITION" }, message: expect.stringContaining("alpha is not active") });
-    active = true;
-    expect((await client.kvGet({ key: "k" })).found).toBe(false);
-  });
-
   it("answers UNAVAILABLE once the store is closed", async () => {
     const { store } = storeWithClock();
     const { client } = await servePlugin("alpha", store);

@@ -31,11 +31,16 @@ export async function servePlugin(pluginId: string, store: SqliteStore, extra: P
     permissions: API_CAPABILITIES,
     store,
     logger: logger.child({ plugin_id: pluginId }),
-    events: { publish: (event) => (events.push(event), 1) },
+    events: {
+      publish: (event) => {
+        events.push(event);
+        return 1;
+      },
+    },
     config: {
       get: () => current,
       save: async (config) => {
-        if ("max" in config && typeof config["max"] !== "number") {
+        if ("max" in config && typeof config.max !== "number") {
           throw new PolyplugError(ErrorCode.InvalidArgument, "max: must be a number", { details: { field: "max" } });
         }
         savedConfigs.push(config);

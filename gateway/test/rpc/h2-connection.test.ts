@@ -35,7 +35,11 @@ async function server(settings: http2.Settings, respond: (stream: http2.ServerHt
   const address = socketPath();
   await new Promise<void>((resolve) => h2.listen(address, resolve));
   const transport = createH2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes });
-  cleanups.push(() => (transport.close(), sessions.forEach((session) => session.destroy()), new Promise((resolve) => h2.close(resolve))));
+  cleanups.push(() => {
+    transport.close();
+    for (const session of sessions) session.destroy();
+    return new Promise((resolve) => h2.close(resolve));
+  });
   return { address, sessions, transport };
 }
 
@@ -55,7 +59,10 @@ describe("rpc/h2 connection", () => {
     let most = 0;
     const { transport } = await server({ maxConcurrentStreams: 8 }, (stream, body) => {
       most = Math.max(most, ++open);
-      setTimeout(() => (open--, echo(stream, body)), 1);
+      setTimeout(() => {
+        open--;
+        echo(stream, body);
+      }, 1);
     });
     const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => call(transport, Buffer.from(String(i)))));
     expect(answers.map((answer) => answer.toString())).toEqual(Array.from({ length: 500 }, (_, i) => String(i)));
@@ -105,7 +112,10 @@ describe("rpc/h2 connection", () => {
     });
     await new Promise<void>((resolve) => raw.listen(address, resolve));
     const transport = createH2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
-    cleanups.push(() => (transport.close(), new Promise((resolve) => raw.close(resolve))));
+    cleanups.push(() => {
+    transport.close();
+    return new Promise((resolve) => raw.close(resolve));
+  });
     const error = await call(transport, Buffer.from("x")).catch((reason: unknown) => reason);
     expect(error).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringContaining("FRAME_SIZE_ERROR") });
   });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES, type ListenAddress } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { KvGetRequestSchema, KvGetResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { InterceptRequestSchema, InterceptResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import { startPlugin } from "../../src/index.js";
+import { startPlugin } from "../../src/entry/host.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { GrpcCallError, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";
@@ -31,7 +31,10 @@ function transportTo(listen: ListenAddress): UnaryTransport {
 /** A deterministic pseudo-random sequence, so a failure replays. */
 function random(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }
 
 /** A method path the server does not serve, long enough that ~20 of them fill a 4 KiB table. */
@@ -104,7 +107,7 @@ describe("rpc/h2 HPACK indexing against real decoders", () => {
     await churn(transport, CALLS, async (i, metadata) => {
       const request = toBinary(InterceptRequestSchema, create(InterceptRequestSchema, { topic: "conformance.modify", payload: { i } }));
       const answer = fromBinary(InterceptResponseSchema, await transport.unary("/polyplug.v1.Plugin/Intercept", request, { deadline: 20_000, metadata }));
-      expect(answer.outcome.case === "modify" ? answer.outcome.value.payload?.["i"] : undefined).toBe(i);
+      expect(answer.outcome.case === "modify" ? answer.outcome.value.payload?.i : undefined).toBe(i);
     });
   });
 });

@@ -36,12 +36,17 @@ async function rawServer(respond: Respond): Promise<{ transport: UnaryTransport;
     seen.push(headers);
     stream.on("error", () => undefined);
     stream.resume();
-    respond(stream, headers, () => sockets.forEach((socket) => socket.destroy()));
+    respond(stream, headers, () => {
+      for (const socket of sockets) socket.destroy();
+    });
   });
   const address = socketPath();
   await new Promise<void>((resolve) => server.listen(address, resolve));
   const transport = createTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
-  cleanups.push(() => (transport.close(), new Promise((resolve) => server.close(resolve))));
+  cleanups.push(() => {
+    transport.close();
+    return new Promise((resolve) => server.close(resolve));
+  });
   return { transport, seen };
 }
 

@@ -42,7 +42,11 @@ function connect(server: TestServer, tls?: MutualTls, maxMessageBytes = MAX_MESS
   const leanChannel: grpc.Client = createGrpcClient(server.listen, tls, maxMessageBytes);
   const referenceChannel: grpc.Client = createGrpcClient(server.listen, tls, maxMessageBytes);
   useUnaryTransport(leanChannel, transport);
-  cleanups.push(() => (transport.close(), leanChannel.close(), referenceChannel.close()));
+  cleanups.push(() => {
+    transport.close();
+    leanChannel.close();
+    referenceChannel.close();
+  });
   return { server, transport, lean: createRpcClient(GatewayAPI, leanChannel), reference: createRpcClient(GatewayAPI, referenceChannel) };
 }
 

@@ -2,7 +2,8 @@
 // polyplug.v1.Error with gRPC OK, and the plugin keeps serving.
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRpcClient, PolyplugError, type PluginClient } from "../../src/index.js";
+import { PolyplugError } from "../../src/index.js";
+import { createRpcClient, type PluginClient } from "../../src/entry/host.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
 import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";

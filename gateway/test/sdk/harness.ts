@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { startPlugin, type PluginClient, type StartPluginOptions } from "../../src/index.js";
+import { startPlugin, type PluginClient, type StartPluginOptions } from "../../src/entry/host.js";
 import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { fixturePaths } from "../paths.js";
 import { createMemoryGatewayApi } from "./memory-gateway-api.js";

@@ -2,7 +2,7 @@
 // contract's error rules before and after the response head.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PluginClient } from "../../src/index.js";
+import type { PluginClient } from "../../src/entry/host.js";
 import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { Plugin, type ServeHTTPResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { ensureSdkBuilt, sdkPaths, startActivated, startNodePlugin, stopAll } from "./harness.js";

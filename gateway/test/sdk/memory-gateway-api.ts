@@ -3,7 +3,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
-import { addRpcService, RpcStatusError } from "../../src/index.js";
+import { addRpcService, RpcStatusError } from "../../src/entry/host.js";
 import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 
 export interface RecordedLog {

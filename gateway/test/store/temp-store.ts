@@ -20,7 +20,9 @@ export function tempStore(options: SqliteStoreOptions = {}): { store: SqliteStor
     opened.push(store);
     return store;
   };
-  afterEach(() => opened.forEach((store) => store.close()));
+  afterEach(() => {
+    for (const store of opened) store.close();
+  });
   return { store: open(), file, reopen: open };
 }
 

@@ -11,6 +11,8 @@ import { describeResponse, rawRequest, type RawRequest } from "./raw-http.js";
 import { scriptedIntercept } from "./scripted-verdicts.js";
 
 const LIMIT = 256 * 1024;
+// biome-ignore lint/correctness/noPrecisionLoss: a number past 2^53 on purpose: both paths must round it the same way
+const PAST_2_53 = 12345678901234567890;
 let dispatcher: FakeDispatcher;
 let fast: PublicServer;
 let reference: PublicServer;
@@ -111,7 +113,7 @@ const corpus: [string, RawRequest][] = [
   ["lone surrogates", { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"s":"\\ud800 \\udfff"}}' }],
   ["a byte order mark", { path: INTERCEPT, headers: JSON_TYPE, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"topic":"t.proceed"}')]) }],
   ["invalid UTF-8", { path: INTERCEPT, headers: JSON_TYPE, body: Buffer.concat([Buffer.from('{"topic":"t.proceed","payload":{"s":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]) }],
-  ["nested payloads", json({ topic: "t.modify", payload: { a: { b: { c: [{ d: [true, false, null, -0, 1e-7, 12345678901234567890] }] } } } })],
+  ["nested payloads", json({ topic: "t.modify", payload: { a: { b: { c: [{ d: [true, false, null, -0, 1e-7, PAST_2_53] }] } } } })],
   ["charset=utf-8", json({ topic: "t.proceed" }, { headers: { "content-type": "application/json; charset=utf-8" } })],
   ["upper-case content type", json({ topic: "t.proceed" }, { headers: { "content-type": "APPLICATION/JSON;charset=UTF8" } })],
   ["a binary content type", json({ topic: "t.proceed" }, { headers: { "content-type": "application/proto" } })],

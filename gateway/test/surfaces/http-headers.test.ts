@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode as ProtoErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { ErrorCode } from "../../src/errors.js";
-import { toProtoErrorCode } from "../../src/surfaces/error-mapping.js";
+import { toContractCode as toProtoErrorCode } from "@polyplug/sdk/internal/contract/codes.js";
 import { toClientResponseHeaders, toPluginRequestHeaders } from "../../src/surfaces/http-headers.js";
 
 describe("toPluginRequestHeaders", () => {

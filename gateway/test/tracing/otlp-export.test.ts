@@ -122,7 +122,7 @@ describe("OpenTelemetry span export over OTLP/HTTP", () => {
     const fixtures = path.join(fixturePaths.gateway, "test", ".fixtures");
     mkdirSync(fixtures, { recursive: true });
     const dir = mkdtempSync(path.join(fixtures, "otel-lazy-"));
-    writeFileSync(path.join(dir, "hooks.mjs"), 'export async function resolve(specifier, context, next) { if (specifier.includes("@opentelemetry")) throw new Error(`OpenTelemetry loaded: ${specifier}`); return next(specifier, context); }\n');
+    writeFileSync(path.join(dir, "hooks.mjs"), 'export async function resolve(specifier, context, next) { if (specifier.includes("@opentelemetry")) throw new Error("OpenTelemetry loaded: " + specifier); return next(specifier, context); }\n');
     writeFileSync(path.join(dir, "register.mjs"), 'import { register } from "node:module"; register(new URL("./hooks.mjs", import.meta.url));\n');
     const gatewayModule = path.join(fixturePaths.gateway, "dist", "runtime", "gateway.js");
     writeFileSync(

@@ -1,4 +1,5 @@
 import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
+import { contractCodeName } from "@polyplug/sdk/internal/contract/codes.js";
 import type { InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { assert, deepEqual, fail, show } from "../../check-outcome.js";
 
@@ -10,9 +11,9 @@ export function errorCodeNumber(name: unknown): number {
   return value;
 }
 
-/** `ERROR_CODE_X` name of an ErrorCode number. */
+/** `ERROR_CODE_X` name of an ErrorCode number as sent (no §8.3 reading: a plugin sending 0 or 42 must fail a check); `ERROR_CODE_CODE_<n>` outside the set. */
 export function errorCodeName(code: number): string {
-  return `ERROR_CODE_${ErrorCode[code] ?? code}`;
+  return `ERROR_CODE_${contractCodeName(code)}`;
 }
 
 /**

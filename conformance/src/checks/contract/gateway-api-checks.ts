@@ -51,7 +51,9 @@ export const apiScript: CheckFunction = async (ctx) => {
     const results = (response.outcome.value.payload?.results ?? []) as JsonValue[];
     const want = expected[index] ?? [];
     assertEqual(results.length, want.length, `number of results in step ${index + 1}`);
-    want.forEach((w, i) => assert(partialMatch(results[i], w), `step ${index + 1}, call ${i + 1} ${show(step.calls[i])}: expected ${show(w)}, got ${show(results[i])}`));
+    want.forEach((w, i) => {
+      assert(partialMatch(results[i], w), `step ${index + 1}, call ${i + 1} ${show(step.calls[i])}: expected ${show(w)}, got ${show(results[i])}`);
+    });
   }
   for (const [key, value] of Object.entries((ctx.spec.expect.kv ?? {}) as Record<string, string | null>)) {
     const got = await session.backend.kvGet(CONFORMANCE_PLUGIN_ID, key);
@@ -90,7 +92,7 @@ export const casRace: CheckFunction = async (ctx) => {
   assertEqual(applied.length, 1, `number of applied if_absent writes among ${racers} racers`);
   const stored = await session.backend.kvGet(CONFORMANCE_PLUGIN_ID, key);
   assertEqual(Buffer.from(stored.value).toString("utf8"), `racer-${applied[0]?.i}`, "stored value (the winner's)");
-  const losers = responses.filter((r) => r.outcome.case === "modify" && (r.outcome.value.payload?.results as JsonObject[])[0]?.applied === false);
+  const losers = responses.filter((r) => r.outcome.case === "modify" && (r.outcome.value.payload?.results as JsonObject[] | undefined)?.[0]?.applied === false);
   assertEqual(losers.length, racers - 1, "losers reporting applied=false");
 };
 

@@ -182,7 +182,7 @@ export const concurrency: CheckFunction = async (ctx) => {
   const responses = await Promise.all(Array.from({ length: count }, (_v, i) => session.rpc.intercept({ context: session.hookContext(), topic: "conformance.sleep", payload: { ms, i } }, { deadline: 20_000 })));
   const elapsed = Date.now() - started;
   ctx.trace("elapsed", { ms: elapsed, calls: count });
-  responses.forEach((r, i) => assert(!r.error && r.outcome.case !== "reject", `call ${i} answered ${show(r.error ?? r.outcome)}`));
+  for (const [i, r] of responses.entries()) assert(!r.error && r.outcome.case !== "reject", `call ${i} answered ${show(r.error ?? r.outcome)}`);
   assert(elapsed <= Number(ctx.spec.expect.max_ms), `${count} concurrent calls of ${ms} ms took ${elapsed} ms, more than ${ctx.spec.expect.max_ms} ms: calls are not served concurrently`);
 };
 

@@ -3,8 +3,9 @@ import { assert, assertEqual, fail, show } from "../../check-outcome.js";
 import type { ServeHTTPResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { nextWithin } from "../raw-connection.js";
 import { errorCodeName } from "./contract-assertions.js";
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
-const MAX_CHUNK = 64 * 1024;
+const MAX_CHUNK = LIMITS.httpChunkBytes;
 
 function frameName(frame: ServeHTTPResponse): string {
   return frame.frame.case ?? "empty";

@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { createRpcClient, generateAutoMtlsCertificate } from "polyplug";
+import { createRpcClient, generateAutoMtlsCertificate } from "polyplug/host";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail } from "../../check-outcome.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";

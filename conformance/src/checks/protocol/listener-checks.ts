@@ -1,7 +1,7 @@
 import { lstat, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { dirname } from "node:path";
-import { createRpcClient } from "polyplug";
+import { createRpcClient } from "polyplug/host";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, notApplicable, show } from "../../check-outcome.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
@@ -127,7 +127,9 @@ export const tcpStartupError: CheckFunction = async (ctx) => {
     situation = `PLUGIN_MIN_PORT=${base + 2} above PLUGIN_MAX_PORT=${base}`;
   } else {
     const held = await Promise.all([base, base + 1, base + 2].map(occupy));
-    ctx.defer(() => held.forEach((server) => server?.close()));
+    ctx.defer(() => {
+      for (const server of held) server?.close();
+    });
     assert(held.every(Boolean), `the suite could not occupy ports ${base}..${base + 2} for the test`);
     env = { PLUGIN_MIN_PORT: String(base), PLUGIN_MAX_PORT: String(base + 2) };
     situation = `every port of PLUGIN_MIN_PORT..PLUGIN_MAX_PORT = ${base}..${base + 2} taken`;

@@ -1,4 +1,4 @@
-import { createRpcClient } from "polyplug";
+import { createRpcClient } from "polyplug/host";
 import type { CheckFunction } from "../../check-context.js";
 import { assert, assertEqual, fail, show } from "../../check-outcome.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";

@@ -1,28 +1,16 @@
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import type { PluginNetwork } from "./handshake.js";
+import type { ListenAddress, MutualTls } from "../rpc/endpoint.js";
+import { LIMITS } from "../contract/limits.js";
 
-/** Where a gRPC server of the plugin (or the host) listens. */
-export interface ListenAddress {
-  readonly network: PluginNetwork;
-  readonly address: string;
-}
-
-/** TLS material for one side of an AutoMTLS connection. */
-export interface MutualTls {
-  /** This side's certificate and key (PEM). */
-  readonly certPem: string;
-  readonly keyPem: string;
-  /** The only certificate trusted for the peer (PEM). */
-  readonly peerCertPem: string;
-}
+export type { ListenAddress, MutualTls } from "../rpc/endpoint.js";
 
 /**
  * Largest gRPC message on every plugin connection, both directions (main and brokered):
  * the contract's limit (proto/README §1, 16 MiB). A bigger answer from a plugin fails the
  * call with resource_exhausted instead of being buffered.
  */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export const MAX_MESSAGE_BYTES: number = LIMITS.messageBytes;
 
 /** The grpc-js target string for a listen address. */
 export function grpcTarget(listen: ListenAddress): string {
@@ -54,20 +42,25 @@ export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefin
 }
 
 /**
- * Waits until the client's connection is up (for TLS: handshake done). Fails with
- * `tls_failed` or `unavailable`, naming the address.
+ * The error for a connection to the plugin that did not come up within `timeoutMs`:
+ * `tls_failed` or `unavailable`, naming the address (with a hint for AutoMTLS).
  */
+export function connectionFailed(listen: ListenAddress, timeoutMs: number, tls: boolean, cause: unknown): PolyplugError {
+  const code = tls ? ErrorCode.TlsFailed : ErrorCode.Unavailable;
+  const hint = tls ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : "";
+  return new PolyplugError(code, `could not connect to the plugin at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
+    cause,
+    details: { network: listen.network, address: listen.address },
+  });
+}
+
+/** Waits until the client's connection is up (for TLS: handshake done). Fails as `connectionFailed` says. */
 export async function waitForConnection(client: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) =>
       client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
     );
   } catch (cause) {
-    const code = tls ? ErrorCode.TlsFailed : ErrorCode.Unavailable;
-    const hint = tls ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : "";
-    throw new PolyplugError(code, `could not connect to the plugin at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
-      cause,
-      details: { network: listen.network, address: listen.address },
-    });
+    throw connectionFailed(listen, timeoutMs, tls, cause);
   }
 }

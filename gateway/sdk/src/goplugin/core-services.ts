@@ -1,19 +1,13 @@
-import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { GRPCController } from "../gen/plugin/grpc_controller_pb.js";
-import { GRPCStdio, StdioData_Channel, StdioDataSchema, type StdioData } from "../gen/plugin/grpc_stdio_pb.js";
+import { GRPCStdio } from "../gen/plugin/grpc_stdio_pb.js";
 import { GRPCBroker } from "../gen/plugin/grpc_broker_pb.js";
 import { addRpcService } from "../rpc/server.js";
 import { RpcStatusError } from "../rpc/rpc-error.js";
-import { AsyncQueue } from "../async-queue.js";
-import type { BrokerService } from "./broker.js";
+import type { BrokerService } from "./plugin-broker.js";
+import { serveStdio } from "./stdio.js";
 import { setStdoutSink } from "./stdout-guard.js";
-
-/** go-plugin's stdio chunk size. */
-const STDIO_CHUNK_BYTES = 1024;
-/** Chunks queued for a slow host before stdout output is dropped (bounded memory). */
-const MAX_QUEUED_STDIO_CHUNKS = 4096;
 
 /**
  * Registers go-plugin's own services: health (`plugin` and `""` answer SERVING), the
@@ -34,26 +28,6 @@ export function addGoPluginServices(server: grpc.Server, options: { broker: Brok
       return {};
     },
   });
-  addRpcService(server, GRPCStdio, {
-    streamStdio(_request, context) {
-      const queue = new AsyncQueue<StdioData>();
-      setStdoutSink((bytes) => {
-        for (let offset = 0; offset < bytes.length; offset += STDIO_CHUNK_BYTES) {
-          if (queue.size >= MAX_QUEUED_STDIO_CHUNKS) return;
-          const data = bytes.slice(offset, offset + STDIO_CHUNK_BYTES);
-          queue.push(create(StdioDataSchema, { channel: StdioData_Channel.STDOUT, data })).catch(() => undefined);
-        }
-      });
-      context.signal.addEventListener(
-        "abort",
-        () => {
-          setStdoutSink(undefined);
-          queue.close();
-        },
-        { once: true },
-      );
-      return queue;
-    },
-  });
+  addRpcService(server, GRPCStdio, { streamStdio: (_request, context) => serveStdio(context, setStdoutSink) });
   addRpcService(server, GRPCBroker, { startStream: (requests, context) => options.broker.startStream(requests, context) });
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { checkAppProtocolVersion, parseHandshakeLine } from "./handshake.js";
+import { checkAppProtocolVersion, formatHandshakeLine, parseHandshakeLine } from "./handshake.js";
 
 const certB64 = Buffer.alloc(120, 7).toString("base64").replace(/=+$/, "");
 
@@ -83,6 +83,27 @@ describe("parseHandshakeLine", () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("formatHandshakeLine", () => {
+  it("writes what parseHandshakeLine reads back (property)", () => {
+    const fields = fc.record({
+      appProtocolVersion: fc.integer({ min: 0, max: 999_999_999 }),
+      network: fc.constantFrom("unix" as const, "tcp" as const),
+      path: fc.stringMatching(/^\/[a-zA-Z0-9._/-]{0,80}$/),
+      port: fc.integer({ min: 1, max: 65535 }),
+      cert: fc.option(fc.uint8Array({ minLength: 40, maxLength: 400 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fields, ({ appProtocolVersion, network, path, port, cert }) => {
+        const address = network === "unix" ? path : `127.0.0.1:${port}`;
+        const serverCertField = cert ? Buffer.from(cert).toString("base64").replace(/=+$/, "") : undefined;
+        const parsed = parseHandshakeLine(formatHandshakeLine({ appProtocolVersion, network, address, serverCertField }));
+        expect(parsed).toMatchObject({ coreProtocolVersion: 1, appProtocolVersion, network, address, protocol: "grpc", multiplex: undefined });
+        expect(parsed.serverCertDer === undefined ? undefined : Buffer.from(parsed.serverCertDer)).toEqual(cert ? Buffer.from(cert) : undefined);
+      }),
     );
   });
 });

@@ -1,10 +1,10 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
+import type { PluginNetwork } from "../rpc/endpoint.js";
 
 /** go-plugin's core protocol version; the only one that exists. */
 export const CORE_PROTOCOL_VERSION = 1;
 
-/** Network of the plugin's listener, as announced in the handshake line. */
-export type PluginNetwork = "unix" | "tcp";
+export type { PluginNetwork } from "../rpc/endpoint.js";
 
 /** A handshake line taken apart. */
 export interface HandshakeLine {
@@ -111,6 +111,15 @@ export function parseHandshakeLine(rawLine: string): HandshakeLine {
     serverCertDer: parseCert(line, cert),
     multiplex,
   };
+}
+
+/**
+ * The plugin's handshake line (what `parseHandshakeLine` reads), without the newline:
+ * `1|APP|NETWORK|ADDRESS|grpc|SERVER_CERT`, field 6 empty without AutoMTLS. The one writer
+ * of the format, next to its reader.
+ */
+export function formatHandshakeLine(fields: { readonly appProtocolVersion: number; readonly network: PluginNetwork; readonly address: string; readonly serverCertField?: string | undefined }): string {
+  return `${CORE_PROTOCOL_VERSION}|${fields.appProtocolVersion}|${fields.network}|${fields.address}|grpc|${fields.serverCertField ?? ""}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, unlinkSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomInt } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import type { ListenAddress } from "./channel.js";
 import { MAX_UNIX_SOCKET_PATH } from "./socket-dir.js";
 

@@ -1,9 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
-import { serverCredentials, type ListenAddress } from "./channel.js";
+import { MAX_MESSAGE_BYTES, serverCredentials, type ListenAddress } from "./channel.js";
+import { formatHandshakeLine } from "./handshake.js";
 import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "./handshake-config.js";
 import type { Logger } from "../logger.js";
 import { setupAutoMtls } from "./auto-mtls.js";
-import { createBroker, MAX_GRPC_MESSAGE_BYTES, type PluginSideBroker } from "./broker.js";
+import { createBroker, type PluginSideBroker } from "./plugin-broker.js";
 import { checkMagicCookie } from "./cookie.js";
 import { announceReattach, debugEnabled } from "./debug-mode.js";
 import { addGoPluginServices } from "./core-services.js";
@@ -61,7 +62,7 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
     const listener = listenerConfigFromEnv(env);
     const autoMtls = debugging ? undefined : await setupAutoMtls(env.PLUGIN_CLIENT_CERT);
     const broker = createBroker({ tls: autoMtls?.tls, listener, onWarning: (message) => log.warn(message) });
-    const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES, "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES });
+    const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES, "grpc.max_send_message_length": MAX_MESSAGE_BYTES });
     let stopping: Promise<never> | undefined;
     const stop = (code = 0): Promise<never> => {
       stopping ??= (async () => {
@@ -84,7 +85,7 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stop(0));
       return { version: negotiated.version, address, mtls: false, broker, stop };
     }
-    writeHandshakeLine(`1|${negotiated.version}|${address.network}|${address.address}|grpc|${autoMtls?.handshakeField ?? ""}`);
+    writeHandshakeLine(formatHandshakeLine({ appProtocolVersion: negotiated.version, network: address.network, address: address.address, serverCertField: autoMtls?.handshakeField }));
     watchProcess({
       parent,
       onSigint: (count) => log.trace("plugin received interrupt signal, ignoring", { count }),

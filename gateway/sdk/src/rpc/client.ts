@@ -1,20 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { fastToBinary } from "./fast-to-binary.js";
+import { fastToBinary } from "../wire/fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
-import { GrpcCallError, type UnaryTransport } from "./unary-transport.js";
+import { GrpcCallError, type RpcCallOptions, type UnaryTransport } from "./unary-transport.js";
 import type { PolyplugError } from "../errors.js";
 import { fromGrpcError, isServiceError } from "./rpc-error.js";
 
-/** Per-call options. */
-export interface RpcCallOptions {
-  /** Absolute deadline, or milliseconds from now. */
-  readonly deadline?: Date | number;
-  /** Cancels the call; the plugin sees CANCELLED. */
-  readonly signal?: AbortSignal;
-  /** Request metadata (gRPC headers). */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
+export type { RpcCallOptions } from "./unary-transport.js";
 
 /** A bidirectional stream: send requests, iterate responses, end or cancel. */
 export interface BidiStream<I extends DescMessage, O extends DescMessage> {
@@ -67,10 +59,23 @@ function bindSignal(call: { cancel(): void }, signal: AbortSignal | undefined): 
   else signal.addEventListener("abort", () => call.cancel(), { once: true });
 }
 
-async function* readStream<T>(stream: AsyncIterable<unknown>, label: string): AsyncIterable<T> {
+/**
+ * A server may complete a bidi call before reading all of the client's messages: trailers,
+ * then RST_STREAM NO_ERROR (RFC 9113 §8.1; a plugin answering an HTTP 404 without reading the
+ * upload). When one of our writes is still queued in grpc-js then, its failure ("write after
+ * end", the stream's write side was closed by the reset) replaces the OK status the server
+ * sent. The server had finished: the responses received are its answer. A server that failed
+ * sent its status in the trailers first, which grpc-js keeps.
+ */
+function isWriteAfterServerClose(reason: unknown): boolean {
+  return isServiceError(reason) && reason.code === grpc.status.INTERNAL && reason.details === "Write error: write after end";
+}
+
+async function* readStream<T>(stream: AsyncIterable<unknown>, label: string, endedByServer: (reason: unknown) => boolean = () => false): AsyncIterable<T> {
   try {
     for await (const message of stream) yield message as T;
   } catch (reason) {
+    if (endedByServer(reason)) return;
     throw fromGrpcError(reason, label);
   }
 }
@@ -194,7 +199,7 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
                 : Promise.resolve(),
             end: () => void call.end(),
             cancel: () => call.cancel(),
-            responses: readStream(call, label),
+            responses: readStream(call, label, isWriteAfterServerClose),
           };
         };
         break;

@@ -1,6 +1,6 @@
-import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
-import { fastToBinary } from "./fast-to-binary.js";
+import type * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape } from "@bufbuild/protobuf";
+import { fastToBinary } from "../wire/fast-to-binary.js";
 
 /** The HTTP/2 path of a gRPC method, e.g. `/plugin.GRPCBroker/StartStream`. */
 export function grpcMethodPath(method: DescMethod): string {
@@ -35,14 +35,4 @@ export function toGrpcMethodDefinition(method: DescMethod): grpc.MethodDefinitio
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
     originalName: method.name,
   };
-}
-
-/** A grpc-js service definition, keyed by the methods' local (camelCase) names. */
-export function toGrpcServiceDefinition(service: DescService, only?: ReadonlySet<string>): grpc.ServiceDefinition {
-  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const method of service.methods) {
-    if (only && !only.has(method.localName)) continue;
-    definition[method.localName] = toGrpcMethodDefinition(method);
-  }
-  return definition;
 }

@@ -1,19 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
-import { ErrorCode, PolyplugError } from "../errors.js";
+import { PolyplugError } from "../errors.js";
+import { gatewayCodeFromGrpcStatus } from "../contract/codes.js";
 
 /** A gRPC status name such as `UNAVAILABLE`, from its number. */
 export function grpcStatusName(code: number): string {
   return grpc.status[code] ?? `CODE_${code}`;
 }
-
-const statusToErrorCode: Partial<Record<number, ErrorCode>> = {
-  [grpc.status.DEADLINE_EXCEEDED]: ErrorCode.DeadlineExceeded,
-  [grpc.status.CANCELLED]: ErrorCode.Cancelled,
-  [grpc.status.UNAVAILABLE]: ErrorCode.Unavailable,
-  [grpc.status.INVALID_ARGUMENT]: ErrorCode.InvalidArgument,
-  // Over a message limit (ours, on a plugin's answer, or the plugin's own).
-  [grpc.status.RESOURCE_EXHAUSTED]: ErrorCode.ResourceExhausted,
-};
 
 /** True when `value` looks like a grpc-js call error (has a numeric `code` and `details`). */
 export function isServiceError(value: unknown): value is grpc.ServiceError {
@@ -28,7 +20,7 @@ export function fromGrpcError(reason: unknown, call: string): PolyplugError {
   if (reason instanceof PolyplugError) return reason;
   if (!isServiceError(reason)) return PolyplugError.from(reason);
   const status = grpcStatusName(reason.code);
-  const code = statusToErrorCode[reason.code] ?? ErrorCode.RpcFailed;
+  const code = gatewayCodeFromGrpcStatus(reason.code);
   return new PolyplugError(code, `${call} failed: ${status}: ${reason.details || reason.message}`, {
     cause: reason,
     details: { grpcStatus: status, grpcCode: reason.code },

@@ -4,8 +4,17 @@
  * HTTP/2 client the host uses) and `rpc/http2-unary.ts` (node:http2, the tested fallback).
  */
 import { status } from "@grpc/grpc-js";
-import type { ListenAddress, MutualTls } from "../goplugin/channel.js";
-import type { RpcCallOptions } from "./client.js";
+import type { ListenAddress, MutualTls } from "./endpoint.js";
+
+/** Per-call options. */
+export interface RpcCallOptions {
+  /** Absolute deadline, or milliseconds from now. */
+  readonly deadline?: Date | number;
+  /** Cancels the call; the plugin sees CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** Request metadata (gRPC headers). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
 
 /** A failed call shaped like a grpc-js ServiceError (numeric `code`, `details`), so `fromGrpcError` maps both alike. */
 export class GrpcCallError extends Error {
@@ -27,6 +36,12 @@ export interface UnaryTransport {
   unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
   /** Refuses new calls and closes the session once calls in flight have finished. */
   close(): void;
+}
+
+/** A unary transport that can also be connected ahead of the first call (the host's plugin connections). */
+export interface ConnectableUnaryTransport extends UnaryTransport {
+  /** Opens the connection now (a call would otherwise) and resolves once the plugin's HTTP/2 server answered. */
+  connect(): Promise<void>;
 }
 
 /** Where and how a unary transport connects. */

@@ -18,11 +18,16 @@ export function createExtensionHost({ report }) {
   const plugins = new Map();
   const changeListeners = new Set();
   const cleanups = new WeakMap();
-  const changed = () => changeListeners.forEach((listener) => listener());
+  const changed = () => {
+    for (const listener of changeListeners) listener();
+  };
 
   function entryOf(pluginId) {
     let entry = plugins.get(pluginId);
-    if (!entry) plugins.set(pluginId, (entry = { components: [], handlers: new Map(), revoked: false }));
+    if (!entry) {
+      entry = { components: [], handlers: new Map(), revoked: false };
+      plugins.set(pluginId, entry);
+    }
     return entry;
   }
 

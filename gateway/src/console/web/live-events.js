@@ -17,7 +17,7 @@ export function createLiveEvents(client) {
   const statusListeners = new Set();
   const setConnected = (value) => {
     connected = value;
-    statusListeners.forEach((listener) => listener(value));
+    for (const listener of statusListeners) listener(value);
   };
 
   async function run(signal) {
@@ -27,7 +27,7 @@ export function createLiveEvents(client) {
         // The history arrives first; "loaded" once the gateway had time to send it.
         setTimeout(() => {
           loaded = true;
-          statusListeners.forEach((listener) => listener(connected));
+          for (const listener of statusListeners) listener(connected);
         }, 300);
         await client.stream("StreamEvents", { recent: RECENT }, (event) => {
           const at = Date.parse(event.time ?? "") || 0;
@@ -36,7 +36,7 @@ export function createLiveEvents(client) {
           lastSeen = Math.max(lastSeen, at);
           history.push(event);
           if (history.length > HISTORY) history.shift();
-          listeners.forEach((listener) => listener(event));
+          for (const listener of listeners) listener(event);
         }, signal);
       } catch (error) {
         if (signal.aborted || error?.code === "unauthenticated") break;

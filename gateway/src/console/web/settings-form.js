@@ -74,7 +74,7 @@ export async function mountSettingsForm(container, { client, pluginId }) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    form.querySelectorAll(".field.invalid").forEach((f) => f.classList.remove("invalid"));
+    for (const f of form.querySelectorAll(".field.invalid")) f.classList.remove("invalid");
     const next = {};
     for (const spec of specs) {
       const value = read(spec, fields.get(spec.key));

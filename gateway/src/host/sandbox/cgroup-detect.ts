@@ -15,7 +15,7 @@ export interface CgroupMount {
   readonly controllers: readonly string[];
 }
 
-const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescapeOctal = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 /** The cgroup mounts in a /proc/self/mountinfo text. */
 export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
@@ -25,8 +25,8 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     if (!left || !right) continue;
     const fields = left.split(" ");
     const [fsType, , superOptions = ""] = right.split(" ");
-    const root = unescape(fields[3] ?? "/");
-    const mountPoint = unescape(fields[4] ?? "");
+    const root = unescapeOctal(fields[3] ?? "/");
+    const mountPoint = unescapeOctal(fields[4] ?? "");
     if (fsType === "cgroup2") mounts.push({ mountPoint, root, version: 2, controllers: [] });
     if (fsType === "cgroup") mounts.push({ mountPoint, root, version: 1, controllers: superOptions.split(",").filter((o) => /^[a-z_]+$/.test(o) && o !== "rw" && o !== "ro") });
   }

@@ -3,23 +3,49 @@
  * encoded into a shared slab and handed to the socket in a single write on the next tick.
  * Small calls therefore cost a few byte copies, and 64 concurrent calls cost one syscall.
  * Large payload slices are passed by reference instead of copied.
+ *
+ * Frames queued while incoming frames are read (PING ACK, WINDOW_UPDATE, SETTINGS ACK) wait
+ * for the end of the event loop's I/O phase instead (setImmediate): the answer that arrived
+ * with them usually makes the caller send its next request in the same turn, and both then
+ * leave in one write — one wake-up of the plugin per call instead of two.
+ *
+ * PING ACKs are held back further, until the next write or at most ACK_HOLD_MS, and go after
+ * the frames of that write. grpc-go servers send a BDP-estimation PING on the first DATA they
+ * read after their previous PING was acknowledged, that is once per call on a connection
+ * carrying small calls; an ACK that reaches the server after the next request lets that
+ * request pass without a PING, which halves the server's extra writes and our wake-ups.
  */
 import type { Socket } from "node:net";
 import { FRAME_HEADER_BYTES, Flag, FrameType } from "./constants.js";
 
+// Slabs start small and double up to SLAB_BYTES as a connection gets busy: a gateway holds a
+// connection per plugin, most of them idle most of the time (issue 17, memory).
+const FIRST_SLAB_BYTES = 1024;
 const SLAB_BYTES = 64 * 1024;
 const GRPC_PREFIX_BYTES = 5;
 // Payload slices at least this big are queued by reference rather than copied into the slab.
 const COPY_LIMIT_BYTES = 4 * 1024;
+// Longest a PING ACK waits for other frames to travel with (RFC 9113 §6.7 asks for ACKs "as
+// soon as possible"; a millisecond is far below any keepalive timeout).
+const ACK_HOLD_MS = 1;
+const PING_FRAME_BYTES = FRAME_HEADER_BYTES + 8;
 
 /** Encodes frames for one connection and flushes them to `socket` once per tick. */
 export class FrameWriter {
-  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slab = Buffer.allocUnsafe(FIRST_SLAB_BYTES);
   private start = 0; // first byte of the slab not yet queued
   private pos = 0;
   private chunks: Buffer[] = [];
-  private scheduled = false;
+  private scheduled = false; // a flush on the next tick
+  private deferred = false; // a flush at the end of the I/O phase (setImmediate)
+  private reading = false; // frames queued now answer incoming frames: defer their flush
   private readonly flushNow = () => this.flush();
+  private heldAcks: Buffer[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
+  private readonly flushDeferred = () => {
+    this.deferred = false;
+    if (!this.scheduled) this.flush();
+  };
 
   constructor(private readonly socket: Socket) {}
 
@@ -37,7 +63,7 @@ export class FrameWriter {
       this.header(length, type, flags, streamId);
       this.cut();
       this.chunks.push(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length));
-      return;
+      return this.schedule();
     }
     this.room(FRAME_HEADER_BYTES + length);
     this.header(length, type, flags, streamId);
@@ -45,6 +71,15 @@ export class FrameWriter {
       this.slab.set(payload, this.pos);
       this.pos += length;
     }
+    this.schedule();
+  }
+
+  /** Queues the ACK of a PING whose 8-byte payload is `payload`; it goes out with the next write (see above). */
+  pingAck(payload: Buffer): void {
+    this.heldAcks.push(Buffer.from(payload));
+    if (this.scheduled || this.deferred) return;
+    if (this.ackTimer) this.ackTimer.refresh();
+    else this.ackTimer = setTimeout(this.flushNow, ACK_HOLD_MS).unref();
   }
 
   /** Queues a header block as HEADERS, plus CONTINUATION frames when it exceeds `maxFrameBytes`. */
@@ -71,12 +106,13 @@ export class FrameWriter {
       if (prefix) this.put(prefix);
       this.cut();
       this.chunks.push(Buffer.from(body.buffer, body.byteOffset, body.length));
-      return;
+      return this.schedule();
     }
     this.room(FRAME_HEADER_BYTES + prefixLength + body.length);
     this.header(prefixLength + body.length, FrameType.DATA, flags, streamId);
     if (prefix) this.put(prefix);
     this.put(body);
+    this.schedule();
   }
 
   /** Queues one DATA frame with END_STREAM carrying a whole gRPC message: its 5-byte prefix, then `message`. */
@@ -89,6 +125,7 @@ export class FrameWriter {
     slab[this.pos] = 0; // not compressed
     slab.writeUInt32BE(length, this.pos + 1);
     this.pos += GRPC_PREFIX_BYTES;
+    this.schedule();
     if (copied) return this.put(message);
     this.cut();
     this.chunks.push(Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, length));
@@ -100,11 +137,30 @@ export class FrameWriter {
     this.header(4, type, 0, streamId);
     this.slab.writeUInt32BE(value, this.pos);
     this.pos += 4;
+    this.schedule();
+  }
+
+  /** Runs `read` (frame parsing); the frames it queues are flushed at the end of the I/O phase unless something else flushes sooner. */
+  whileReading(read: () => void): void {
+    this.reading = true;
+    try {
+      read();
+    } finally {
+      this.reading = false;
+    }
   }
 
   /** Writes everything queued now instead of on the next tick. */
   flush(): void {
     this.scheduled = false;
+    if (this.heldAcks.length > 0) {
+      for (const payload of this.heldAcks) {
+        this.room(PING_FRAME_BYTES);
+        this.header(8, FrameType.PING, Flag.ACK, 0);
+        this.put(payload);
+      }
+      this.heldAcks = [];
+    }
     this.cut();
     const chunks = this.chunks;
     if (chunks.length === 0 || this.socket.destroyed) {
@@ -137,14 +193,13 @@ export class FrameWriter {
     slab[at + 4] = flags;
     slab.writeUInt32BE(streamId, at + 5);
     this.pos = at + FRAME_HEADER_BYTES;
-    this.schedule();
   }
 
   /** Makes sure `bytes` fit in the slab; a full slab is queued and replaced. */
   private room(bytes: number): void {
     if (this.slab.length - this.pos >= bytes) return;
     this.cut();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    this.slab = Buffer.allocUnsafe(Math.max(Math.min(SLAB_BYTES, this.slab.length * 2), bytes));
     this.start = this.pos = 0;
   }
 
@@ -158,6 +213,12 @@ export class FrameWriter {
 
   private schedule(): void {
     if (this.scheduled) return;
+    if (this.reading) {
+      if (this.deferred) return;
+      this.deferred = true;
+      setImmediate(this.flushDeferred);
+      return;
+    }
     this.scheduled = true;
     process.nextTick(this.flushNow);
   }

@@ -41,6 +41,9 @@ export class H2Connection {
   private draining = false; // no new streams: GOAWAY, ids exhausted, or close()
   private dead = false;
   private socketError: Error | undefined;
+  private readyOutcome: { resolve(): void; reject(error: Error): void } | undefined;
+  /** Resolves at the peer's first SETTINGS (an HTTP/2 server answered, TLS done both ways); rejects if the connection dies first. */
+  readonly ready: Promise<void>;
 
   /**
    * @param onRetire called once when the connection stops taking new streams (so its owner
@@ -53,6 +56,8 @@ export class H2Connection {
     scheme: "http" | "https",
   ) {
     this.encoder = new RequestHeaderEncoder(scheme, "localhost");
+    this.ready = new Promise<void>((resolve, reject) => (this.readyOutcome = { resolve, reject }));
+    this.ready.catch(() => undefined); // nobody need be waiting
     this.writer = new FrameWriter(socket);
     this.writer.raw(CLIENT_PREFACE);
     this.writer.frame(FrameType.SETTINGS, 0, 0, clientSettingsPayload(STREAM_WINDOW_BYTES));
@@ -147,7 +152,7 @@ export class H2Connection {
   private receive(chunk: Buffer): void {
     if (this.dead) return;
     try {
-      this.parser.push(chunk);
+      this.writer.whileReading(() => this.parser.push(chunk));
     } catch (error) {
       if (!(error instanceof H2ConnectionError)) throw error;
       this.writer.frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, error.code));
@@ -184,7 +189,7 @@ export class H2Connection {
       case FrameType.PUSH_PROMISE:
         throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "PUSH_PROMISE although we disabled server push");
       case FrameType.PING:
-        if ((flags & Flag.ACK) === 0) this.writer.frame(FrameType.PING, Flag.ACK, 0, payload);
+        if ((flags & Flag.ACK) === 0) this.writer.pingAck(payload);
         return;
       case FrameType.GOAWAY:
         return this.onGoaway(payload.readUInt32BE(0) & 0x7fffffff, payload.readUInt32BE(4), payload.subarray(8));
@@ -233,6 +238,11 @@ export class H2Connection {
     this.writer.frame(FrameType.SETTINGS, Flag.ACK, 0, undefined);
     for (const stream of [...this.blocked]) this.pump(stream);
     this.startWaiting();
+    if (this.readyOutcome) {
+      this.readyOutcome.resolve();
+      this.readyOutcome = undefined;
+      this.idleCheck(); // opened by connect() with no call yet: keep no process alive
+    }
   }
 
   private onWindowUpdate(id: number, increment: number): void {
@@ -307,6 +317,8 @@ export class H2Connection {
   /** The connection is gone: every open or waiting stream learns why. */
   private teardown(error: Error): void {
     this.dead = true;
+    this.readyOutcome?.reject(error);
+    this.readyOutcome = undefined;
     this.retire();
     const streams = [...this.streams.values(), ...this.waiting.splice(0)];
     this.streams.clear();

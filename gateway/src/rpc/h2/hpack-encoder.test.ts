@@ -23,7 +23,7 @@ const metadataName = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).filter((name) =
 // Long paths (up to ~400 bytes) so a few dozen of them overflow the 4096-byte table.
 const path = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 400 })).map(([n, pad]) => `/svc.V${n}/M${"x".repeat(pad)}`);
 const op = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ path, timeout: fc.option(fc.stringMatching(/^[1-9][0-9]{0,7}[mSMH]$/), { nil: undefined }), metadata: fc.dictionary(metadataName, fc.stringMatching(/^[ -~]{0,30}$/), { maxKeys: 4 }) }) },
+  { weight: 10, arbitrary: fc.record({ path, timeout: fc.option(fc.oneof(fc.constantFrom("5000m", "30000m"), fc.stringMatching(/^[1-9][0-9]{0,7}[mSMH]$/)), { nil: undefined }), metadata: fc.dictionary(metadataName, fc.stringMatching(/^[ -~]{0,30}$/), { maxKeys: 4 }) }) },
   { weight: 1, arbitrary: fc.array(fc.constantFrom(0, 1, 60, 200, 500, 1024, 4096, 65536), { minLength: 1, maxLength: 3 }) },
 );
 
@@ -58,6 +58,23 @@ describe("HPACK request encoder", () => {
     expect(encoder.encode(head).length).toBeGreaterThan(60);
     // :method POST, :scheme http (static), then dynamic entries 65 (:path) .. 62 (te, the newest).
     expect([...encoder.encode(head)]).toEqual([0x83, 0x86, 0xc1, 0xc0, 0xbf, 0xbe]);
+  });
+
+  it("sends a grpc-timeout that repeats as one index byte, and a changing one as a literal", () => {
+    const encoder = new RequestHeaderEncoder("http", "localhost");
+    const decoder = new HpackDecoder(HEADER_TABLE_BYTES);
+    const head = (timeout: string): RequestHead => ({ path: "/polyplug.v1.Plugin/Intercept", timeout, metadata: undefined });
+    const sizes = ["5000m", "5000m", "5000m", "4999m", "5000m"].map((timeout) => {
+      const block = encoder.encode(head(timeout));
+      const fields: Array<[string, string]> = [];
+      decoder.decode(block, (name, value) => fields.push([name, value]));
+      expect(fields).toEqual(expectedFields("http", head(timeout)));
+      return block.length;
+    });
+    // First: literal; second: inserted (literal with indexing); third: 7 index bytes; a new value: literal; back to the indexed one: 7 bytes.
+    expect(sizes[2]).toBe(7);
+    expect(sizes[3]).toBe(6 + 2 + "grpc-timeout".length + 1 + "4999m".length);
+    expect(sizes[4]).toBe(7);
   });
 
   it("announces a smaller table at the start of the next block and stops indexing at size 0", () => {

@@ -2,8 +2,10 @@
  * HPACK encoding of gRPC request headers (RFC 7541) with a dynamic table for the fields that
  * repeat on every call (`:path` per method, `:authority`, `content-type`, `te`): the first call
  * inserts them ("literal with incremental indexing"), later calls send one index byte each, so
- * the server decodes table references instead of string literals. `grpc-timeout` and caller
- * metadata vary per call and go as literals without indexing (they would only churn the table).
+ * the server decodes table references instead of string literals. Caller metadata varies per
+ * call and goes as literals without indexing (it would only churn the table). `grpc-timeout`
+ * is indexed once the same value comes twice in a row on the connection (a hook's fixed
+ * timeout, the usual case in a chain), a literal otherwise (a chain's remaining time).
  * The encoder models the peer decoder's table exactly (insertion order, 32-byte entry
  * overhead, eviction), so one encoder belongs to one connection and header blocks must reach
  * the wire in the order they were encoded.
@@ -80,6 +82,8 @@ export class RequestHeaderEncoder {
   private sizeUpdate = -1; // a dynamic table size update owed at the start of the next block
   private readonly pathKeys = new Map<string, string>(); // table keys of `:path` values, built once
   private readonly authorityKey: string;
+  private lastTimeout: string | undefined; // the previous call's grpc-timeout value
+  private lastTimeoutKey = "";
 
   constructor(
     private readonly scheme: "http" | "https",
@@ -122,7 +126,7 @@ export class RequestHeaderEncoder {
     this.indexed(StaticIndex.AUTHORITY, ":authority", this.authority, this.authorityKey);
     this.indexed(StaticIndex.CONTENT_TYPE, "content-type", "application/grpc", CONTENT_TYPE_KEY);
     this.indexed(0, "te", "trailers", TE_KEY);
-    if (head.timeout !== undefined) this.literal(0, "grpc-timeout", head.timeout);
+    if (head.timeout !== undefined) this.timeoutField(head.timeout);
     if (head.metadata) for (const [name, value] of head.metadata) this.literal(0, name, value);
     return this.scratch.subarray(0, this.pos);
   }
@@ -140,6 +144,17 @@ export class RequestHeaderEncoder {
     this.keys.push(key);
     this.sizes.push(size);
     this.tableBytes += size;
+  }
+
+  /** `grpc-timeout`: a table reference when present, inserted when repeated, else a literal (see above). */
+  private timeoutField(value: string): void {
+    const repeated = value === this.lastTimeout;
+    if (!repeated) {
+      this.lastTimeout = value;
+      this.lastTimeoutKey = tableKey("grpc-timeout", value);
+    }
+    if (repeated || this.position.has(this.lastTimeoutKey)) return this.indexed(0, "grpc-timeout", value, this.lastTimeoutKey);
+    this.literal(0, "grpc-timeout", value);
   }
 
   private pathKey(path: string): string {

@@ -5,20 +5,23 @@
  * node:http2's session/stream objects and header conversions.
  */
 import { status } from "@grpc/grpc-js";
-import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { GrpcCallError, type Http2UnaryOptions, type ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
 import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
 
+/** The raw-HTTP/2 unary transport, which can also be connected ahead of the first call. */
+export type H2UnaryTransport = ConnectableUnaryTransport;
+
 /**
- * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call,
- * reconnects on the next call after the connection is lost or the plugin sent GOAWAY.
- * The socket is unref'd while no call is in flight.
+ * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
+ * (or `connect()`), reconnects on the next call after the connection is lost or the plugin
+ * sent GOAWAY. The socket is unref'd while no call is in flight.
  */
-export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
+export function createH2UnaryTransport(options: Http2UnaryOptions): H2UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   let current: H2Connection | undefined;
@@ -60,6 +63,7 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
 
   return {
     unary,
+    connect: () => (closed ? Promise.reject(new Error(`the connection to the plugin at ${target} is closed`)) : connection().ready),
     close() {
       closed = true;
       current?.close();

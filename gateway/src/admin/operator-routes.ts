@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { authenticateAdmin, type AdminCredentials } from "../admin/admin-gate.js";
-import { bearerMatches } from "../admin/auth.js";
+import { authenticateAdmin, type AdminCredentials } from "./admin-gate.js";
+import { bearerMatches } from "./auth.js";
 import { createMetricsRoute } from "../metrics/metrics-route.js";
 import type { Gateway } from "../runtime/gateway.js";
-import { createConsoleRoutes } from "./console-routes.js";
+import { createConsoleRoutes } from "../console/console-routes.js";
 import { createConsoleSessionRoutes } from "./console-session-routes.js";
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;

@@ -1,6 +1,13 @@
+/**
+ * The InterceptRequests of one intercept chain, serialized by hand: what the steps share is
+ * encoded once, each step adds its plugin id and deadline.
+ */
 import { create, type UnknownField } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { InterceptRequestSchema, type InterceptRequest } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { HookContextSchema } from "../gen/polyplug/v1/common_pb.js";
+import { InterceptRequestSchema, type InterceptRequest } from "../gen/polyplug/v1/plugin_pb.js";
+import { MAP_ENTRY_KEY, MAP_ENTRY_VALUE, tag, WireType } from "./tag.js";
+import { varintSize, writeVarint } from "./varint.js";
 
 // Field numbers of plugin.proto's InterceptRequest and common.proto's HookContext (and of
 // google.protobuf.Timestamp), written by hand below in protobuf-es's order: ascending field
@@ -8,13 +15,13 @@ import { InterceptRequestSchema, type InterceptRequest } from "@polyplug/sdk/int
 const REQUEST_CONTEXT = InterceptRequestSchema.field.context.number;
 const REQUEST_TOPIC = InterceptRequestSchema.field.topic.number;
 const REQUEST_PAYLOAD = InterceptRequestSchema.field.payload.number;
-const CONTEXT_REQUEST_ID = 1;
-const CONTEXT_TRACEPARENT = 2;
-const CONTEXT_PLUGIN_ID = 3;
-const CONTEXT_DEADLINE = 4;
-const CONTEXT_METADATA = 5;
-const TIMESTAMP_SECONDS = 1;
-const TIMESTAMP_NANOS = 2;
+const CONTEXT_REQUEST_ID = HookContextSchema.field.requestId.number;
+const CONTEXT_TRACEPARENT = HookContextSchema.field.traceparent.number;
+const CONTEXT_PLUGIN_ID = HookContextSchema.field.pluginId.number;
+const CONTEXT_DEADLINE = HookContextSchema.field.deadline.number;
+const CONTEXT_METADATA = HookContextSchema.field.metadata.number;
+const TIMESTAMP_SECONDS = TimestampSchema.field.seconds.number;
+const TIMESTAMP_NANOS = TimestampSchema.field.nanos.number;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -25,10 +32,9 @@ export interface EncodedPayload {
   readonly field: UnknownField;
 }
 
-/** Prepares `structBytes` (a Struct's binary form, see encodePayload) for an InterceptRequestEncoder. */
+/** Prepares `structBytes` (a Struct's binary form, see encodeStruct) for an InterceptRequestEncoder. */
 export function encodedPayload(structBytes: Uint8Array): EncodedPayload {
-  const data = new BinaryWriter().uint32(structBytes.length).raw(structBytes).finish();
-  return { field: { no: REQUEST_PAYLOAD, wireType: WireType.LengthDelimited, data } };
+  return { field: { no: REQUEST_PAYLOAD, wireType: WireType.LengthDelimited, data: lengthPrefixed(structBytes) } };
 }
 
 /** What every HookContext of one intercept chain carries. */
@@ -39,34 +45,11 @@ export interface ChainContextFields {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-}
-
-/** Writes a non-negative safe integer as a varint at `at`; returns the position after it. */
-function writeVarint(buffer: Buffer, at: number, value: number): number {
-  while (value >= 0x80) {
-    buffer[at++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  buffer[at++] = value;
-  return at;
-}
-
-function tagByte(field: number, wireType: WireType): number {
-  return (field << 3) | wireType; // every field written here is below 16: a one-byte tag
-}
-
 /** A length-delimited field (tag, length, bytes); the empty buffer for an empty `bytes` when `omitEmpty`. */
 function delimited(field: number, bytes: Uint8Array, omitEmpty = true): Buffer {
   if (omitEmpty && bytes.length === 0) return EMPTY;
-  const out = Buffer.allocUnsafe(1 + varintLength(bytes.length) + bytes.length);
-  out[0] = tagByte(field, WireType.LengthDelimited);
+  const out = Buffer.allocUnsafe(1 + varintSize(bytes.length) + bytes.length);
+  out[0] = tag(field, WireType.LengthDelimited); // every field written here is below 16: a one-byte tag
   out.set(bytes, writeVarint(out, 1, bytes.length));
   return out;
 }
@@ -77,7 +60,7 @@ function stringField(field: number, value: string, omitEmpty = true): Buffer {
 
 /** The body of a length-delimited field: its length varint and `bytes`, as UnknownField.data. */
 function lengthPrefixed(bytes: Uint8Array): Uint8Array {
-  const out = Buffer.allocUnsafe(varintLength(bytes.length) + bytes.length);
+  const out = Buffer.allocUnsafe(varintSize(bytes.length) + bytes.length);
   out.set(bytes, writeVarint(out, 0, bytes.length));
   return out;
 }
@@ -98,7 +81,7 @@ export class InterceptRequestEncoder {
     this.head = Buffer.concat([stringField(CONTEXT_REQUEST_ID, fields.requestId), stringField(CONTEXT_TRACEPARENT, fields.traceparent)]);
     const entries: Buffer[] = [];
     for (const key of Object.keys(fields.metadata)) {
-      const entry = Buffer.concat([stringField(1, key, false), stringField(2, fields.metadata[key] as string, false)]);
+      const entry = Buffer.concat([stringField(MAP_ENTRY_KEY, key, false), stringField(MAP_ENTRY_VALUE, fields.metadata[key] as string, false)]);
       entries.push(delimited(CONTEXT_METADATA, entry, false));
     }
     this.tail = Buffer.concat(entries);
@@ -113,25 +96,25 @@ export class InterceptRequestEncoder {
     const ms = Math.max(0, Math.floor(deadlineMs));
     const seconds = Math.floor(ms / 1000);
     const nanos = (ms % 1000) * 1_000_000;
-    const timestampLength = (seconds === 0 ? 0 : 1 + varintLength(seconds)) + (nanos === 0 ? 0 : 1 + varintLength(nanos));
+    const timestampLength = (seconds === 0 ? 0 : 1 + varintSize(seconds)) + (nanos === 0 ? 0 : 1 + varintSize(nanos));
     const idLength = Buffer.byteLength(pluginId, "utf8");
-    const bodyLength = this.head.length + (idLength === 0 ? 0 : 1 + varintLength(idLength) + idLength) + 2 + timestampLength + this.tail.length;
-    const data = Buffer.allocUnsafe(varintLength(bodyLength) + bodyLength);
+    const bodyLength = this.head.length + (idLength === 0 ? 0 : 1 + varintSize(idLength) + idLength) + 2 + timestampLength + this.tail.length;
+    const data = Buffer.allocUnsafe(varintSize(bodyLength) + bodyLength);
     let at = writeVarint(data, 0, bodyLength);
     at += this.head.copy(data, at);
     if (idLength !== 0) {
-      data[at++] = tagByte(CONTEXT_PLUGIN_ID, WireType.LengthDelimited);
+      data[at++] = tag(CONTEXT_PLUGIN_ID, WireType.LengthDelimited);
       at = writeVarint(data, at, idLength);
       at += data.write(pluginId, at, "utf8");
     }
-    data[at++] = tagByte(CONTEXT_DEADLINE, WireType.LengthDelimited);
+    data[at++] = tag(CONTEXT_DEADLINE, WireType.LengthDelimited);
     data[at++] = timestampLength; // at most 1 + 10 + 1 + 5 bytes: a one-byte length
     if (seconds !== 0) {
-      data[at++] = tagByte(TIMESTAMP_SECONDS, WireType.Varint);
+      data[at++] = tag(TIMESTAMP_SECONDS, WireType.Varint);
       at = writeVarint(data, at, seconds);
     }
     if (nanos !== 0) {
-      data[at++] = tagByte(TIMESTAMP_NANOS, WireType.Varint);
+      data[at++] = tag(TIMESTAMP_NANOS, WireType.Varint);
       at = writeVarint(data, at, nanos);
     }
     this.tail.copy(data, at);

@@ -1,6 +1,6 @@
-import { authenticateAdmin, refuseUnread, sameOrigin, SESSION_COOKIE, type AdminCredentials } from "../admin/admin-gate.js";
-import { bearerMatches } from "../admin/auth.js";
-import { CONSOLE_SESSION_TTL_MS } from "../admin/console-sessions.js";
+import { authenticateAdmin, refuseUnread, sameOrigin, SESSION_COOKIE, type AdminCredentials } from "./admin-gate.js";
+import { bearerMatches } from "./auth.js";
+import { CONSOLE_SESSION_TTL_MS } from "./console-sessions.js";
 import type { AnyRequest, AnyResponse } from "../surfaces/http-routes.js";
 import { sendJsonError } from "../surfaces/json-error-response.js";
 

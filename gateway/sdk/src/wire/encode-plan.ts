@@ -4,6 +4,7 @@
  * presence rule for implicit-presence fields.
  */
 import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import { scalarWireType, tag, WireType } from "./tag.js";
 
 const PROTO3 = 999; // Edition.EDITION_PROTO3
 const IMPLICIT = 2; // FeatureSet_FieldPresence.IMPLICIT
@@ -25,23 +26,6 @@ export interface FieldPlan {
 }
 
 const plans = new WeakMap<DescMessage, readonly FieldPlan[] | null>();
-
-/** The wire type of a scalar (0 varint, 1 64-bit, 2 length-delimited, 5 32-bit). */
-export function wireType(scalar: ScalarType): number {
-  switch (scalar) {
-    case ScalarType.DOUBLE:
-      return 1;
-    case ScalarType.FLOAT:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return 5;
-    case ScalarType.STRING:
-    case ScalarType.BYTES:
-      return 2;
-    default:
-      return 0;
-  }
-}
 
 /**
  * The fields of `schema` in the order protobuf-es writes them (by number), or null when the schema
@@ -67,7 +51,7 @@ export function planOf(schema: DescMessage, visiting = new Set<DescMessage>()): 
       (message === undefined || !WRAPPERS.has(message.typeName)) &&
       (message === undefined || planOf(message, visiting) !== null);
     if (!ok) plan = null;
-    else plan.push({ field, name: field.localName, oneof: field.oneof?.localName, implicit: field.presence === IMPLICIT, lenTag: (field.number << 3) | 2, scalarTag: (field.number << 3) | wireType(scalar) });
+    else plan.push({ field, name: field.localName, oneof: field.oneof?.localName, implicit: field.presence === IMPLICIT, lenTag: tag(field.number, WireType.LengthDelimited), scalarTag: tag(field.number, scalarWireType(scalar)) });
   }
   visiting.delete(schema);
   plans.set(schema, plan);
@@ -95,7 +79,8 @@ export function isZero(field: DescField, value: unknown): boolean {
         case ScalarType.FLOAT:
           return Object.is(value, 0); // protobuf-es writes -0
         default:
-          return value == 0; // eslint-disable-line eqeqeq -- numbers, bigints and "0" alike
+          // biome-ignore lint/suspicious/noDoubleEquals: numbers, bigints and "0" alike
+          return value == 0;
       }
     default:
       return false;

@@ -11,10 +11,14 @@
  * expect, it hands the message to protobuf-es, whose encoding (and errors) then apply.
  */
 import { toBinary, ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { isZero, planOf, wireType, type FieldPlan } from "./encode-plan.js";
-import { ProtoWriter } from "./proto-writer.js";
+import { StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { isZero, planOf, type FieldPlan } from "./encode-plan.js";
+import { NOT_PLAIN_JSON } from "./plain-json.js";
+import { StructWriter } from "./struct-encoder.js";
+import { MAP_ENTRY_KEY, MAP_ENTRY_VALUE, scalarWireType, tag, WireType } from "./tag.js";
 
-const STRUCT = "google.protobuf.Struct";
+const STRUCT = StructSchema.typeName;
+const VALUE = ValueSchema.typeName;
 
 /** Thrown inside the encoder for a value it does not handle; the caller falls back to protobuf-es. */
 class Unsupported extends Error {}
@@ -27,15 +31,13 @@ export function fastToBinary<Desc extends DescMessage>(schema: Desc, message: Me
   try {
     writer.fields(plan, message as unknown as Record<string, unknown>);
   } catch (error) {
-    if (error instanceof Unsupported) return toBinary(schema, message);
+    if (error instanceof Unsupported || error === NOT_PLAIN_JSON) return toBinary(schema, message);
     throw error;
   }
   return writer.result();
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-class Writer extends ProtoWriter {
+class Writer extends StructWriter {
   fields(plan: readonly FieldPlan[], message: Record<string, unknown>): void {
     for (const p of plan) {
       let value: unknown;
@@ -46,15 +48,15 @@ class Writer extends ProtoWriter {
       } else {
         value = message[p.name];
         if (!p.implicit) {
-          if (value === undefined || !Object.prototype.hasOwnProperty.call(message, p.name)) continue;
+          if (value === undefined || !Object.hasOwn(message, p.name)) continue;
         } else if (isZero(p.field, value)) continue;
       }
       this.field(p, value);
     }
-    const unknown = message["$unknown"] as ReadonlyArray<{ no: number; wireType: number; data: Uint8Array }> | undefined;
+    const unknown = message.$unknown as ReadonlyArray<{ no: number; wireType: number; data: Uint8Array }> | undefined;
     if (unknown) {
       for (const { no, wireType: type, data } of unknown) {
-        this.varint((no << 3) | type);
+        this.varint(tag(no, type));
         this.raw(data);
       }
     }
@@ -98,13 +100,13 @@ class Writer extends ProtoWriter {
         for (const key of Object.keys(map)) {
           this.varint(p.lenTag);
           const start = this.open();
-          this.varint((1 << 3) | wireType(field.mapKey));
+          this.varint(tag(MAP_ENTRY_KEY, scalarWireType(field.mapKey)));
           this.scalar(field.mapKey, field.mapKey === ScalarType.STRING ? key : field.mapKey === ScalarType.BOOL ? key === "true" : Number(key));
           if (field.mapKind === "message") {
-            this.varint((2 << 3) | 2);
+            this.varint(tag(MAP_ENTRY_VALUE, WireType.LengthDelimited));
             this.nested(field, field.message, map[key]);
           } else {
-            this.varint((2 << 3) | wireType(valueScalar!));
+            this.varint(tag(MAP_ENTRY_VALUE, scalarWireType(valueScalar!)));
             this.scalar(valueScalar!, map[key]);
           }
           this.close(start);
@@ -117,67 +119,12 @@ class Writer extends ProtoWriter {
   /** A length-delimited message. A Struct is a JSON object in fields of any message but Value (as in protobuf-es). */
   private nested(field: DescField, schema: DescMessage, value: unknown): void {
     const start = this.open();
-    if (schema.typeName === STRUCT && field.parent.typeName !== "google.protobuf.Value" && !isMessage(value)) this.struct(value);
-    else if (!isMessage(value) || value.$typeName !== schema.typeName) throw new Unsupported();
+    if (schema.typeName === STRUCT && field.parent.typeName !== VALUE && !isMessage(value)) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Unsupported();
+      this.jsonFields(value as Record<string, unknown>, 0);
+    } else if (!isMessage(value) || value.$typeName !== schema.typeName) throw new Unsupported();
     else this.fields(planOf(schema) ?? unsupported(), value as unknown as Record<string, unknown>);
     this.close(start);
-  }
-
-  /** A Struct given as a JSON object: map<string, Value> fields = 1. */
-  private struct(json: unknown): void {
-    if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Unsupported();
-    for (const key of Object.keys(json)) {
-      if (key === "__proto__") throw new Unsupported(); // protobuf-es's own handling applies
-      this.byte(0x0a);
-      const entry = this.open();
-      this.byte(0x0a);
-      this.string(key);
-      this.byte(0x12);
-      const value = this.open();
-      this.jsonValue((json as Record<string, Json>)[key]);
-      this.close(value);
-      this.close(entry);
-    }
-  }
-
-  /** The content of a google.protobuf.Value for a JSON value (as protobuf-es converts it). */
-  private jsonValue(json: Json | undefined): void {
-    switch (typeof json) {
-      case "number":
-        this.byte(0x11);
-        return this.double(json);
-      case "string":
-        this.byte(0x1a);
-        return this.string(json);
-      case "boolean":
-        this.byte(0x20);
-        return this.byte(json ? 1 : 0);
-      case "undefined":
-        return; // protobuf-es leaves the Value's kind unset
-      case "object": {
-        if (json === null) {
-          this.byte(0x08);
-          return this.byte(0);
-        }
-        if (Array.isArray(json)) {
-          this.byte(0x32);
-          const list = this.open();
-          for (const item of json) {
-            this.byte(0x0a);
-            const start = this.open();
-            this.jsonValue(item);
-            this.close(start);
-          }
-          return this.close(list);
-        }
-        this.byte(0x2a);
-        const start = this.open();
-        this.struct(json);
-        return this.close(start);
-      }
-      default:
-        throw new Unsupported();
-    }
   }
 
   private scalar(type: ScalarType | undefined, value: unknown): void {
@@ -223,7 +170,6 @@ class Writer extends ProtoWriter {
       }
     }
   }
-
 }
 
 function unsupported(): never {

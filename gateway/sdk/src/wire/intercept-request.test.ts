@@ -1,10 +1,11 @@
+import fc from "fast-check";
 import { create, fromBinary, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { encodedPayload, InterceptRequestEncoder } from "../../src/dispatch/intercept-request.js";
-import { encodeCheckedPayload, encodePayload, MAX_PAYLOAD_BYTES, payloadBytes } from "../../src/dispatch/limits.js";
-import { HookContextSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { InterceptRequestSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { HookContextSchema } from "../gen/polyplug/v1/common_pb.js";
+import { InterceptRequestSchema } from "../gen/polyplug/v1/plugin_pb.js";
+import { encodedPayload, InterceptRequestEncoder } from "./intercept-request.js";
+import { encodeStruct } from "./struct-encoder.js";
 
 const payloads: JsonObject[] = [
   {},
@@ -34,7 +35,7 @@ describe("InterceptRequestEncoder", () => {
       for (const topic of ["a.b", "", "t".repeat(300)]) {
         const encoder = new InterceptRequestEncoder(fields, topic);
         for (const payload of payloads) {
-          const encoded = encodedPayload(encodePayload(payload));
+          const encoded = encodedPayload(encodeStruct(payload));
           for (const pluginId of plugins) {
             for (const deadline of deadlines) {
               const actual = toBinary(InterceptRequestSchema, encoder.request(pluginId, deadline, encoded));
@@ -49,7 +50,7 @@ describe("InterceptRequestEncoder", () => {
   it("decodes to the context, topic and payload it was given", () => {
     const fields = contexts[2]!;
     const deadline = Date.now() + 1500;
-    const decoded = fromBinary(InterceptRequestSchema, toBinary(InterceptRequestSchema, new InterceptRequestEncoder(fields, "a.b").request("p.1", deadline, encodedPayload(encodePayload(payloads[3]!)))));
+    const decoded = fromBinary(InterceptRequestSchema, toBinary(InterceptRequestSchema, new InterceptRequestEncoder(fields, "a.b").request("p.1", deadline, encodedPayload(encodeStruct(payloads[3]!)))));
     expect(decoded.topic).toBe("a.b");
     expect(decoded.payload).toEqual(payloads[3]);
     expect(decoded.context).toMatchObject({ requestId: fields.requestId, traceparent: fields.traceparent, pluginId: "p.1", metadata: fields.metadata, originPluginId: "" });
@@ -58,21 +59,32 @@ describe("InterceptRequestEncoder", () => {
 
   it("builds independent requests: each step's bytes stay as they were", () => {
     const encoder = new InterceptRequestEncoder(contexts[0]!, "t");
-    const encoded = encodedPayload(encodePayload({ k: "v" }));
+    const encoded = encodedPayload(encodeStruct({ k: "v" }));
     const first = encoder.request("p1", 5000, encoded);
     const firstBytes = toBinary(InterceptRequestSchema, first);
-    encoder.request("p2", 9000, encodedPayload(encodePayload({ other: 1 })));
+    encoder.request("p2", 9000, encodedPayload(encodeStruct({ other: 1 })));
     expect(Buffer.from(toBinary(InterceptRequestSchema, first)).equals(Buffer.from(firstBytes))).toBe(true);
     expect(Buffer.from(firstBytes).equals(Buffer.from(reference(contexts[0]!, "p1", 5000, "t", { k: "v" })))).toBe(true);
   });
 });
 
-describe("encodeCheckedPayload", () => {
-  it("returns the Struct bytes and rejects payloads over the limit naming the size", () => {
-    expect(encodeCheckedPayload({ a: 1 }).length).toBe(payloadBytes({ a: 1 }));
-    const big = { data: "x".repeat(MAX_PAYLOAD_BYTES) };
-    expect(() => encodeCheckedPayload(big, "modified payload")).toThrowError(
-      expect.objectContaining({ code: "resource_exhausted", message: expect.stringMatching(/^modified payload is \d+ bytes serialized, over the limit of 8388608 bytes/) }),
+describe("InterceptRequestEncoder (differential against protobuf-es)", () => {
+  const text = fc.oneof(fc.constant(""), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", minLength: 40, maxLength: 300 }));
+  const fields = fc.record({ requestId: text, traceparent: text, metadata: fc.dictionary(text, text, { maxKeys: 4 }) });
+  const payload = fc.dictionary(text, fc.oneof(fc.constant(null), fc.boolean(), fc.double(), text, fc.array(text, { maxLength: 3 })), { maxKeys: 5 }) as fc.Arbitrary<JsonObject>;
+  // Epoch ms up to year ~2500, fractions included (whole milliseconds are sent), and the zero/negative edge.
+  const deadline = fc.oneof(fc.constantFrom(0, -5, 999, 1000, 1001), fc.double({ min: 0, max: 1.7e13, noNaN: true }));
+
+  it("every step's request is protobuf-es's bytes for {context, topic, payload}", () => {
+    fc.assert(
+      fc.property(fields, text, fc.array(fc.tuple(text, deadline, payload), { minLength: 1, maxLength: 3 }), (context, topic, steps) => {
+        const encoder = new InterceptRequestEncoder(context, topic);
+        for (const [pluginId, deadlineMs, body] of steps) {
+          const actual = toBinary(InterceptRequestSchema, encoder.request(pluginId, deadlineMs, encodedPayload(encodeStruct(body))));
+          expect(Buffer.from(actual).toString("hex")).toBe(Buffer.from(reference(context, pluginId, Math.max(0, Math.floor(deadlineMs)), topic, body)).toString("hex"));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,7 +1,9 @@
-import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import { fromJson, toBinary, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { encodeJsonStruct } from "../../src/dispatch/struct-encoder.js";
+import { encodeJsonStruct, encodeStruct } from "./struct-encoder.js";
+import { structSize } from "./struct-size.js";
 
 function reference(object: JsonObject): Buffer {
   return Buffer.from(toBinary(StructSchema, fromJson(StructSchema, object)));
@@ -71,5 +73,66 @@ describe("encodeJsonStruct", () => {
     let ok: unknown = 1;
     for (let i = 0; i < 98; i++) ok = i % 2 ? [ok] : { ok };
     expect(Buffer.from(encodeJsonStruct({ ok })!).equals(reference({ ok } as JsonObject))).toBe(true);
+  });
+});
+
+/** JSON values as protobuf-es's fromJson accepts them, with strings around the one-byte length boundary. */
+const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double(),
+    fc.string({ unit: "binary", maxLength: 60 }),
+    fc.string({ unit: "grapheme", minLength: 30, maxLength: 200 }),
+    fc.array(tie("value"), { maxLength: 5 }),
+    fc.dictionary(fc.string({ maxLength: 50 }), tie("value"), { maxKeys: 5 }),
+  ),
+})).value;
+const jsonObject = fc.dictionary(fc.string({ unit: "binary", maxLength: 50 }), jsonValue, { maxKeys: 8 }) as fc.Arbitrary<JsonObject>;
+
+describe("encodeStruct and structSize (differential against protobuf-es)", () => {
+  it("encodeStruct writes protobuf-es's bytes and structSize measures them, for random JSON objects", () => {
+    fc.assert(
+      fc.property(jsonObject, (object) => {
+        const expected = reference(object);
+        expect(Buffer.from(encodeStruct(object)).toString("hex")).toBe(expected.toString("hex"));
+        expect(structSize(object)).toBe(expected.length);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("long strings and deep nesting: lengths of several bytes, nothing out of place", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 40, maxLength: 3000 }), fc.integer({ min: 0, max: 97 }), fc.boolean(), (text, depth, inList) => {
+        let value: JsonValue = text;
+        for (let i = 0; i < depth; i++) value = i % 2 ? [value, text] : { text, value };
+        const object = (inList ? { list: [value] } : { value }) as JsonObject;
+        expect(Buffer.from(encodeStruct(object)).equals(reference(object))).toBe(true);
+        expect(structSize(object)).toBe(reference(object).length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("leaves non-JSON input to protobuf-es: its bytes or its very error", () => {
+    for (const object of [{ a: undefined }, { a: [1, () => 2] }, { a: 10n }, JSON.parse('{"__proto__": {"x": 1}}')] as JsonObject[]) {
+      let expected: unknown;
+      try {
+        expected = reference(object).length;
+      } catch (error) {
+        expected = (error as Error).message;
+      }
+      for (const measure of [() => structSize(object), () => encodeStruct(object).length]) {
+        let actual: unknown;
+        try {
+          actual = measure();
+        } catch (error) {
+          actual = (error as Error).message;
+        }
+        expect(actual).toEqual(expected);
+      }
+    }
   });
 });

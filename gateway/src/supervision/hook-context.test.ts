@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTraceparent, newTraceparent } from "../../src/dispatch/hook-context.js";
+import { isTraceparent, newTraceparent } from "./hook-context.js";
 
 describe("newTraceparent", () => {
   it("gives well-formed, distinct traceparents, also across refills of its random pool", () => {

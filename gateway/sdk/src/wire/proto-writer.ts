@@ -3,9 +3,10 @@
  * length is patched in afterwards (one byte reserved, content moved when it needs more), UTF-8
  * strings written straight into the buffer.
  */
+import { varintSize, writeVarint } from "./varint.js";
 
 const SHARED_BYTES = 64 * 1024;
-let shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
+const shared = Buffer.allocUnsafe(SHARED_BYTES); // scratch for small messages, copied out
 
 /** A protobuf wire-format writer into one growing buffer (a shared scratch until it outgrows it). */
 export class ProtoWriter {
@@ -37,16 +38,11 @@ export class ProtoWriter {
     this.room(extra);
     this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
     this.pos += extra;
-    let at = start;
-    let rest = length;
-    while (rest >= 0x80) {
-      this.buf[at++] = (rest & 0x7f) | 0x80;
-      rest >>>= 7;
-    }
-    this.buf[at] = rest;
+    writeVarint(this.buf, start, length);
   }
 
-  string(value: string): void {
+  /** A string's UTF-8 length and bytes; `utf8Length` when the caller has measured it already. */
+  string(value: string, utf8Length?: number): void {
     if (value.length < 0x80 / 3) {
       // The UTF-8 length fits one length byte: write the text, then its length before it.
       this.room(1 + value.length * 3);
@@ -55,7 +51,7 @@ export class ProtoWriter {
       this.buf[start] = this.pos - start - 1;
       return;
     }
-    const length = Buffer.byteLength(value, "utf8");
+    const length = utf8Length ?? Buffer.byteLength(value, "utf8");
     this.varint(length);
     this.room(length);
     this.pos += this.buf.write(value, this.pos, length, "utf8");
@@ -82,13 +78,10 @@ export class ProtoWriter {
     this.buf[this.pos++] = value;
   }
 
+  /** A non-negative safe integer (tags, lengths, uint32 values). */
   varint(value: number): void {
-    this.room(5);
-    while (value >= 0x80) {
-      this.buf[this.pos++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    this.buf[this.pos++] = value;
+    this.room(8);
+    this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   varint64(value: bigint): void {
@@ -106,13 +99,4 @@ export class ProtoWriter {
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
 }

@@ -1,0 +1,114 @@
+// Gateway start → first correct answer: spawn a gateway process (Polyplug's `serve` or the
+// Go baseline) on a plugins folder, POST the public Intercept until an answer comes back
+// in which every plugin of the chain proceeded, and time it. Both gateways are polled the
+// same way, so the polling cost is the same on both sides.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CHAIN_TOPIC } from "./chain-plugins.mjs";
+import { paths } from "./paths.mjs";
+
+const POLL_MS = 5;
+const GIVE_UP_MS = 60_000;
+
+/** A free TCP port on 127.0.0.1 (closed again; the gateway binds it right after). */
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = /** @type {net.AddressInfo} */ (server.address());
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** One POST on a fresh connection; the parsed answer, or undefined when it is not (yet) a 200. @param {string} url */
+function tryIntercept(url) {
+  const body = JSON.stringify({ topic: CHAIN_TOPIC, payload: { message: "hello" } });
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("end", () => {
+        try {
+          resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString()) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on("error", () => resolve(undefined));
+    });
+    req.on("error", () => resolve(undefined));
+    req.end(body);
+  });
+}
+
+/** Correct: allowed, and each of the `plugins` plugins proceeded (none skipped as not ready). @param {any} json @param {number} plugins */
+function isCorrect(json, plugins) {
+  return json?.allowed === true && json.steps?.length === plugins && json.steps.every((s) => s.outcome === "CHAIN_STEP_OUTCOME_PROCEED");
+}
+
+/**
+ * The argv of each gateway for a plugins folder and port.
+ * polyplug: `polyplug serve` as an operator runs it, AutoMTLS and the sandbox off (the Go
+ * baseline has neither), its own data folder, quiet logs.
+ * @type {Record<"polyplug" | "go", (pluginsDir: string, port: number, dataDir: string) => string[]>}
+ */
+const COMMANDS = {
+  polyplug: (pluginsDir, port, dataDir) => [
+    process.execPath,
+    paths.cli,
+    "serve",
+    "--plugins",
+    pluginsDir,
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--admin-listen",
+    "127.0.0.1:0",
+    "--data",
+    dataDir,
+    "--no-automtls",
+    "--sandbox",
+    "off",
+    "--log-level",
+    "error",
+    "--log-format",
+    "json",
+  ],
+  go: (pluginsDir, port) => [paths.goGateway, "-plugins", pluginsDir, "-listen", `127.0.0.1:${port}`],
+};
+
+/**
+ * Milliseconds from spawn to the first correct Intercept answer, for one start.
+ * @param {"polyplug" | "go"} which
+ * @param {string} pluginsDir  a folder of `plugins` chain plugins (lib/chain-plugins.mjs)
+ * @param {number} plugins
+ */
+export async function firstAnswerMs(which, pluginsDir, plugins) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-serve-"));
+  const [cmd, ...args] = COMMANDS[which](pluginsDir, port, dataDir);
+  const url = `http://127.0.0.1:${port}/polyplug.v1.Gateway/Intercept`;
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const stderr = [];
+  child.stderr.on("data", (chunk) => stderr.push(chunk));
+  let exitCode;
+  child.on("error", (error) => stderr.push(Buffer.from(String(error))));
+  const exited = new Promise((resolve) => child.on("close", (code) => resolve((exitCode = code))));
+  try {
+    for (;;) {
+      if (isCorrect(await tryIntercept(url), plugins)) return performance.now() - t0;
+      if (exitCode !== undefined) throw new Error(`${which} gateway exited (${exitCode}) before answering: ${Buffer.concat(stderr).toString().trim().slice(-500)}`);
+      if (performance.now() - t0 > GIVE_UP_MS) throw new Error(`${which} gateway gave no correct answer within ${GIVE_UP_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

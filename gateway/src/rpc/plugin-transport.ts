@@ -1,0 +1,35 @@
+/**
+ * Which client carries unary calls (hooks, health, Shutdown) to a plugin: `h2`, Polyplug's
+ * own HTTP/2 client (rpc/h2, the default: fewest allocations and writes per call), or
+ * `node-http2`, the fallback on Node's nghttp2-based `node:http2` (rpc/http2-unary.ts), for
+ * a plugin whose HTTP/2 stack disagrees with rpc/h2. Both pass the same test suites
+ * (gateway/test/rpc). Streaming calls (broker, stdio) stay on grpc-js either way.
+ */
+import type { ConnectableUnaryTransport, Http2UnaryOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { ErrorCode, PolyplugError } from "../errors.js";
+import { createH2UnaryTransport } from "./h2/unary-transport.js";
+import { createHttp2UnaryTransport } from "./http2-unary.js";
+
+export const PLUGIN_TRANSPORTS = ["h2", "node-http2"] as const;
+export type PluginTransport = (typeof PLUGIN_TRANSPORTS)[number];
+export const DEFAULT_PLUGIN_TRANSPORT: PluginTransport = "h2";
+/** Environment variable that picks the transport when no option does (serve config `pluginTransport` wins). */
+export const PLUGIN_TRANSPORT_ENV = "POLYPLUG_PLUGIN_TRANSPORT";
+
+/** Checks a transport name (from a flag, config or the environment); `source` names where it came from. */
+export function parsePluginTransport(value: string, source: string): PluginTransport {
+  if ((PLUGIN_TRANSPORTS as readonly string[]).includes(value)) return value as PluginTransport;
+  throw new PolyplugError(ErrorCode.InvalidArgument, `${source} must be ${PLUGIN_TRANSPORTS.join(" or ")}, got ${JSON.stringify(value)}`);
+}
+
+/** The transport to use: `chosen` if given, else $POLYPLUG_PLUGIN_TRANSPORT, else `h2`. */
+export function resolvePluginTransport(chosen: PluginTransport | undefined, env: NodeJS.ProcessEnv = process.env): PluginTransport {
+  if (chosen !== undefined) return chosen;
+  const fromEnv = env[PLUGIN_TRANSPORT_ENV];
+  return fromEnv ? parsePluginTransport(fromEnv, PLUGIN_TRANSPORT_ENV) : DEFAULT_PLUGIN_TRANSPORT;
+}
+
+/** Creates the unary transport `kind` for one plugin address (it connects on the first call). */
+export function createPluginUnaryTransport(kind: PluginTransport, options: Http2UnaryOptions): ConnectableUnaryTransport {
+  return kind === "node-http2" ? createHttp2UnaryTransport(options) : createH2UnaryTransport(options);
+}

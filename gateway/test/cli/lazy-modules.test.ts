@@ -1,0 +1,52 @@
+// What a gateway does not use is not loaded (issue 17, memory): `polyplug serve` imports
+// neither the other commands' modules nor the bundle reader, the PostgreSQL store or the
+// cluster node (they load on first use). Recorded with a module resolve hook in a child process.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+
+/** Runs `polyplug <args>` (dist build) in a child and returns the dist modules it loaded, relative to dist/. */
+async function modulesLoadedBy(args: readonly string[]): Promise<string[]> {
+  const log = path.join(mkdtempSync(path.join(tmpdir(), "polyplug-lazy-")), "resolved.txt");
+  const hooks = `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");
+  return result;
+}`;
+  const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  const script = `const { main } = await import(${JSON.stringify(path.join(dist, "cli", "main.js"))}); process.exitCode = await main(["node", "polyplug", ...${JSON.stringify(args)}], { out() {}, err() {} });`;
+  const child = spawn(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const prefix = new URL(`file://${dist}`).href;
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((url) => url.startsWith(prefix))
+    .map((url) => url.slice(prefix.length));
+}
+
+describe("lazy loading", () => {
+  it("`polyplug serve` loads serve's modules only: no other command, bundle reader, PostgreSQL store or cluster node", async () => {
+    const loaded = await modulesLoadedBy(["serve", "--help"]);
+    expect(loaded).toContain("cli/serve.js");
+    expect(loaded).toContain("runtime/gateway.js");
+    expect(loaded).toContain("admin/admin-server.js");
+    for (const lazy of ["cli/bundle.js", "cli/new.js", "cli/conformance.js", "cli/dev.js", "cli/check.js", "cli/plugin.js", "registry/bundle-read.js", "store/pg-store.js", "runtime/cluster-node.js"]) {
+      expect(loaded).not.toContain(lazy);
+    }
+  }, 30_000);
+
+  it("help still lists every command", async () => {
+    const loaded = await modulesLoadedBy(["--help"]);
+    for (const command of ["probe", "serve", "conformance", "status", "plugin", "bundle", "keys", "new", "dev", "check"]) expect(loaded).toContain(`cli/${command}.js`);
+  }, 30_000);
+});
