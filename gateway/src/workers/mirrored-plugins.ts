@@ -3,7 +3,7 @@ import { createGrpcClient, MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/gopl
 import { DescribeResponseSchema, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { createRpcClient, useUnaryTransport } from "@polyplug/sdk/internal/rpc/client.js";
 import type { ActivePlugin, ActivePlugins, ChainMember, HookSession } from "../dispatch/active-plugins.js";
-import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
+import { createPluginUnaryTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import type { HookTimeoutReport, PluginEndpoint, PluginRecord } from "./worker-protocol.js";
 
 /** Where a worker tells the primary how its calls to a plugin session went. */
@@ -25,12 +25,12 @@ interface WorkerSession {
  */
 const RETIRE_GRACE_MS = 2_000;
 
-function connect(record: PluginRecord, endpoint: PluginEndpoint, reports: SessionReports): WorkerSession {
+function connect(record: PluginRecord, endpoint: PluginEndpoint, reports: SessionReports, transport: PluginTransport): WorkerSession {
   // The same two connections the primary's host opens (plugin-client.ts): grpc-js for
-  // streams (ServeHTTP), Polyplug's HTTP/2 client for unary hooks. go-plugin's gRPC server
+  // streams (ServeHTTP), the gateway's unary transport (rpc/h2, or the node:http2 fallback) for hooks. go-plugin's gRPC server
   // accepts any number of connections from the client certificate it was given.
   const grpcClient = createGrpcClient(endpoint.listen, endpoint.tls, MAX_MESSAGE_BYTES);
-  const unary = createH2UnaryTransport({ listen: endpoint.listen, tls: endpoint.tls, maxMessageBytes: MAX_MESSAGE_BYTES });
+  const unary = createPluginUnaryTransport(transport, { listen: endpoint.listen, tls: endpoint.tls, maxMessageBytes: MAX_MESSAGE_BYTES });
   useUnaryTransport(grpcClient, unary);
   const description = fromBinary(DescribeResponseSchema, endpoint.description);
   const hooks = new Set(description.implementedHooks);
@@ -67,7 +67,11 @@ export class MirroredPlugins implements ActivePlugins {
   private readonly descriptions = new Map<string, DescribeResponse>();
   private closed = false;
 
-  constructor(private readonly reports: SessionReports) {}
+  constructor(
+    private readonly reports: SessionReports,
+    /** The unary transport the gateway process uses for its own plugin connections. */
+    private readonly transport: PluginTransport,
+  ) {}
 
   /** Applies a pushed table: opens connections to new sessions, retires those the primary dropped. */
   update(records: readonly PluginRecord[]): void {
@@ -81,7 +85,7 @@ export class MirroredPlugins implements ActivePlugins {
       const current = this.sessions.get(record.pluginId);
       if (current && current.key === record.endpoint?.sessionKey) continue;
       if (current) this.retire(record.pluginId, current);
-      if (record.endpoint) this.sessions.set(record.pluginId, connect(record, record.endpoint, this.reports));
+      if (record.endpoint) this.sessions.set(record.pluginId, connect(record, record.endpoint, this.reports, this.transport));
     }
     for (const [pluginId, session] of this.sessions) if (!seen.has(pluginId)) this.retire(pluginId, session);
     this.memberList = records

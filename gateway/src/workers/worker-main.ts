@@ -52,10 +52,13 @@ async function start(init: WorkerInit): Promise<void> {
   const logger = pino({ level: init.logLevel, base: { pid: process.pid, worker: init.index } }, { write: (line: string) => send({ type: "log", line }) });
   // Synchronous up to the first await: the table the primary sends right after init lands here.
   failurePolicy = new FailurePolicy(init.failurePolicy);
-  plugins = new MirroredPlugins({
-    timeout: (timeout) => send({ type: "hook-timeout", report: timeout }),
-    answered: (pluginId, sessionKey) => answered.set(pluginId, { pluginId, sessionKey }),
-  });
+  plugins = new MirroredPlugins(
+    {
+      timeout: (timeout) => send({ type: "hook-timeout", report: timeout }),
+      answered: (pluginId, sessionKey) => answered.set(pluginId, { pluginId, sessionKey }),
+    },
+    init.pluginTransport,
+  );
   const dispatcher = new GatewayDispatcher(plugins, logger, undefined, { failurePolicy, ...(init.maxInFlightPerPlugin ? { maxInFlightPerPlugin: init.maxInFlightPerPlugin } : {}) });
   dispatcher.observe((call) => calls.add(call));
   tracing = await startTracing(init.tracing, init.version);

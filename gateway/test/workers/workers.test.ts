@@ -160,6 +160,12 @@ describe("workers: 2", () => {
     for (const socket of sockets) socket.close();
   }, 60_000);
 
+  it("uses the gateway's plugin transport in the workers too (node:http2 fallback)", async () => {
+    const { gateway } = await gatewayWith(CHAIN, { pluginTransport: "node-http2" });
+    for (const answer of await interceptMany(gateway.url, 4, "test.chain", MODIFY_ALL)) expect(answer.payload.trail).toEqual(["w.first", "w.second", "w.third"]);
+    await everyWorkerServed(gateway, 2, "both workers serving");
+  }, 60_000);
+
   it("reconnects every worker to a plugin the gateway restarted after it was killed", async () => {
     const { gateway } = await gatewayWith(CHAIN);
     await interceptMany(gateway.url, 4, "test.chain", MODIFY_ALL);
