@@ -50,7 +50,10 @@ export async function startGatewayWorkers(options: GatewayWorkersOptions): Promi
     port: options.port,
     init: {
       limits: divideLimits(resolvePublicLimits(options.limits), options.count),
-      maxInFlightPerPlugin: divideInFlightPerPlugin(options.maxInFlightPerPlugin ?? DEFAULT_PLUGIN_IN_FLIGHT_LIMIT, options.count),
+      maxInFlightPerPlugin: divideInFlightPerPlugin(
+        options.maxInFlightPerPlugin ?? DEFAULT_PLUGIN_IN_FLIGHT_LIMIT,
+        options.count,
+      ),
       failurePolicy: options.failurePolicyConfig,
       tracing: options.tracing,
       logLevel: options.logger.level,

@@ -90,7 +90,12 @@ export type WorkerMessage =
   | { readonly type: "ready"; readonly port: number }
   | { readonly type: "failed"; readonly message: string }
   /** Every `WORKER_REPORT_INTERVAL_MS`: finished hook calls (metrics, latency), sessions that answered in time, admission counters. */
-  | { readonly type: "report"; readonly calls: readonly HookCallBatch[]; readonly answered: readonly { readonly pluginId: string; readonly sessionKey: string }[]; readonly stats: PublicServerStats }
+  | {
+      readonly type: "report";
+      readonly calls: readonly HookCallBatch[];
+      readonly answered: readonly { readonly pluginId: string; readonly sessionKey: string }[];
+      readonly stats: PublicServerStats;
+    }
   | { readonly type: "hook-timeout"; readonly report: HookTimeoutReport }
   /** One pino JSON line the worker logged: the primary writes it into its own logger. */
   | { readonly type: "log"; readonly line: string };
