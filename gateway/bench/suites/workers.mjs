@@ -47,14 +47,20 @@ async function startGateway(chain, workers) {
   const pluginsDir = writeChainPluginsDir(chain);
   const indexUrl = pathToFileURL(path.join(paths.gateway, "dist", "index.js")).href;
   const pinoUrl = pathToFileURL(path.join(paths.repo, "node_modules", "pino", "pino.js")).href;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, indexUrl, pinoUrl, pluginsDir, String(workers)], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    ["--input-type=module", "-e", CHILD, indexUrl, pinoUrl, pluginsDir, String(workers)],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((resolve, reject) => {
     // Worker processes log to the same stdout: the answer is the line with the URL.
     lines.on("line", (line) => {
       if (line.startsWith('{"url"')) resolve(line);
     });
-    child.once("exit", (code) => reject(new Error(`gateway with ${workers} workers exited (${code}) before it was ready`)));
+    child.once("exit", (code) =>
+      reject(new Error(`gateway with ${workers} workers exited (${code}) before it was ready`)),
+    );
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   return {
@@ -78,7 +84,8 @@ async function startGateway(chain, workers) {
 
 /** @param {any} json */
 function checkAllowed(json) {
-  if (json.allowed !== true) throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
+  if (json.allowed !== true)
+    throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
 }
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
@@ -98,13 +105,24 @@ export async function run(w, log) {
         log(`workers: ${workers}, chain of ${chain}, concurrency ${CONCURRENCY}, round ${round + 1}/${rounds}`);
         const gateway = await startGateway(chain, workers);
         try {
-          const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency: CONCURRENCY, minCalls: 2, check: checkAllowed };
+          const load = {
+            url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
+            body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
+            concurrency: CONCURRENCY,
+            minCalls: 2,
+            check: checkAllowed,
+          };
           await httpLoad({ ...load, warmup: warmup * 8, durationMs: 0 });
           const cpuBefore = await gateway.cpuUs();
           const r = await httpLoad({ ...load, warmup: 0, durationMs });
           const cpuAfter = await gateway.cpuUs();
           if (r.firstError) throw new Error(`workers ${workers}, chain ${chain}: ${r.firstError}`);
-          const summary = { workers, ...summarise(r.latenciesUs, r.elapsedMs, r.errors), gatewayCpuUsPerCall: (cpuAfter - cpuBefore) / r.latenciesUs.length, gatewayCores: (cpuAfter - cpuBefore) / 1000 / r.elapsedMs };
+          const summary = {
+            workers,
+            ...summarise(r.latenciesUs, r.elapsedMs, r.errors),
+            gatewayCpuUsPerCall: (cpuAfter - cpuBefore) / r.latenciesUs.length,
+            gatewayCores: (cpuAfter - cpuBefore) / 1000 / r.elapsedMs,
+          };
           if (!best.has(workers) || summary.throughput > best.get(workers).throughput) best.set(workers, summary);
         } finally {
           await gateway.stop();
@@ -119,8 +137,21 @@ export async function run(w, log) {
     title: "Public-port workers (serve config `workers`)",
     note: `The e2e suite's Intercept over HTTP (Connect JSON, keep-alive, concurrency ${CONCURRENCY}, AutoMTLS off, scripted Go plugins proceeding), the gateway serving its public port from 1 process (the default) or N worker processes (each with its own plugin connections; supervision in the gateway process). This machine has ${cores} cores, shared by the load generator (one Node process), the gateway and its plugins: the figures show how the public path scales here, not on a larger host. "× 1 worker" = calls/s over the 1-process figure of the same chain; "Gateway CPU / call" and "cores busy" = CPU time (user + system) of the gateway process and its workers over the measured window, per call and per second of it (the plugins not included). Each configuration ran ${rounds} time(s), taking turns; the table shows each one's best round.`,
     columns: ["Chain", "Workers", "Median / p99", "Calls/s", "× 1 worker", "Gateway CPU / call", "Gateway cores busy"],
-    rows: data.map((d) => [String(d.chain), String(d.workers), latency(d), rate(d.throughput), times(d.vsOne), time(d.gatewayCpuUsPerCall), d.gatewayCores.toFixed(2)]),
-    headlines: two.map((d) => ({ metric: `calls/s at c=${CONCURRENCY}, chain of ${d.chain}: 2 workers vs 1 (${cores} cores)`, value: d.vsOne, goal: "> 1.0×", met: d.vsOne > 1 })),
+    rows: data.map((d) => [
+      String(d.chain),
+      String(d.workers),
+      latency(d),
+      rate(d.throughput),
+      times(d.vsOne),
+      time(d.gatewayCpuUsPerCall),
+      d.gatewayCores.toFixed(2),
+    ]),
+    headlines: two.map((d) => ({
+      metric: `calls/s at c=${CONCURRENCY}, chain of ${d.chain}: 2 workers vs 1 (${cores} cores)`,
+      value: d.vsOne,
+      goal: "> 1.0×",
+      met: d.vsOne > 1,
+    })),
     data: { cores, rows: data },
   };
 }

@@ -346,7 +346,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
   await Promise.all(table.all().filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
   if (workerCount > 1) {
-    pool = await startGatewayWorkers({ count: workerCount, ...publicAddress, supervisors: () => table.all().map((entry) => entry.supervisor), failurePolicy, failurePolicyConfig: options.failurePolicy, dispatcher, metrics, limits: options.limits, maxInFlightPerPlugin: options.maxInFlightPerPlugin, tracing: options.tracing, logger, version: GATEWAY_VERSION });
+    pool = await startGatewayWorkers({ count: workerCount, ...publicAddress, supervisors: () => table.all().map((entry) => entry.supervisor), failurePolicy, failurePolicyConfig: options.failurePolicy, dispatcher, metrics, limits: options.limits, maxInFlightPerPlugin: options.maxInFlightPerPlugin, tracing: options.tracing, logger, version: GATEWAY_VERSION, pluginTransport: options.pluginTransport });
     stateListeners.add(() => pool?.refresh());
   }
   const publicUrl = pool?.url ?? server.url;

@@ -88,7 +88,7 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
         if (headSeen) violation("second head frame");
         const status = frame.value.status;
         if (status < 200 || status > 599) {
-          sendError(res, 502, "plugin_failed", `plugin answered with invalid HTTP status ${status}`);
+          sendJsonError(res, 502, "plugin_failed", `plugin answered with invalid HTTP status ${status}`);
           stream.cancel();
           return;
         }
@@ -113,7 +113,7 @@ async function relayResponse(stream: PluginHttpStream, res: AnyResponse): Promis
         violation("empty frame");
     }
   }
-  if (!headSeen) sendError(res, 502, "plugin_failed", "plugin ended the HTTP response without a head");
+  if (!headSeen) sendJsonError(res, 502, "plugin_failed", "plugin ended the HTTP response without a head");
   else res.end();
 }
 

@@ -6,6 +6,7 @@ import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { resolvePublicLimits, type PublicLimitsInit } from "../surfaces/public-limits.js";
 import type { Supervisor } from "../supervision/supervisor.js";
 import type { TracingOptions } from "../tracing/start-tracing.js";
+import { resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import { sessionKey, snapshotPlugins } from "./plugin-snapshot.js";
 import { divideInFlightPerPlugin, divideLimits } from "./worker-limits.js";
 import { registerWorkerMetrics } from "./worker-metrics.js";
@@ -28,6 +29,7 @@ export interface GatewayWorkersOptions {
   readonly tracing: TracingOptions | undefined;
   readonly logger: Logger;
   readonly version: string;
+  readonly pluginTransport: PluginTransport | undefined;
 }
 
 /**
@@ -48,11 +50,15 @@ export async function startGatewayWorkers(options: GatewayWorkersOptions): Promi
     port: options.port,
     init: {
       limits: divideLimits(resolvePublicLimits(options.limits), options.count),
-      maxInFlightPerPlugin: divideInFlightPerPlugin(options.maxInFlightPerPlugin ?? DEFAULT_PLUGIN_IN_FLIGHT_LIMIT, options.count),
+      maxInFlightPerPlugin: divideInFlightPerPlugin(
+        options.maxInFlightPerPlugin ?? DEFAULT_PLUGIN_IN_FLIGHT_LIMIT,
+        options.count,
+      ),
       failurePolicy: options.failurePolicyConfig,
       tracing: options.tracing,
       logLevel: options.logger.level,
       version: options.version,
+      pluginTransport: resolvePluginTransport(options.pluginTransport),
     },
     snapshot: () => snapshotPlugins(options.supervisors(), options.failurePolicy),
     onHookCalls(batches) {

@@ -1,9 +1,13 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { createGrpcClient, MAX_MESSAGE_BYTES } from "@polyplug/sdk/internal/goplugin/channel.js";
-import { DescribeResponseSchema, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import {
+  DescribeResponseSchema,
+  Plugin,
+  type DescribeResponse,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { createRpcClient, useUnaryTransport } from "@polyplug/sdk/internal/rpc/client.js";
 import type { ActivePlugin, ActivePlugins, ChainMember, HookSession } from "../dispatch/active-plugins.js";
-import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
+import { createPluginUnaryTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import type { HookTimeoutReport, PluginEndpoint, PluginRecord } from "./worker-protocol.js";
 
 /** Where a worker tells the primary how its calls to a plugin session went. */
@@ -25,16 +29,30 @@ interface WorkerSession {
  */
 const RETIRE_GRACE_MS = 2_000;
 
-function connect(record: PluginRecord, endpoint: PluginEndpoint, reports: SessionReports): WorkerSession {
+function connect(
+  record: PluginRecord,
+  endpoint: PluginEndpoint,
+  reports: SessionReports,
+  transport: PluginTransport,
+): WorkerSession {
   // The same two connections the primary's host opens (plugin-client.ts): grpc-js for
-  // streams (ServeHTTP), Polyplug's HTTP/2 client for unary hooks. go-plugin's gRPC server
+  // streams (ServeHTTP), the gateway's unary transport (rpc/h2, or the node:http2 fallback) for hooks. go-plugin's gRPC server
   // accepts any number of connections from the client certificate it was given.
   const grpcClient = createGrpcClient(endpoint.listen, endpoint.tls, MAX_MESSAGE_BYTES);
-  const unary = createH2UnaryTransport({ listen: endpoint.listen, tls: endpoint.tls, maxMessageBytes: MAX_MESSAGE_BYTES });
+  const unary = createPluginUnaryTransport(transport, {
+    listen: endpoint.listen,
+    tls: endpoint.tls,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+  });
   useUnaryTransport(grpcClient, unary);
   const description = fromBinary(DescribeResponseSchema, endpoint.description);
   const hooks = new Set(description.implementedHooks);
-  const session: HookSession = { pluginId: record.pluginId, rpc: createRpcClient(Plugin, grpcClient), description, implements: (hook) => hooks.has(hook) };
+  const session: HookSession = {
+    pluginId: record.pluginId,
+    rpc: createRpcClient(Plugin, grpcClient),
+    description,
+    implements: (hook) => hooks.has(hook),
+  };
   const { pluginId } = record;
   const sessionKey = endpoint.sessionKey;
   return {
@@ -67,7 +85,11 @@ export class MirroredPlugins implements ActivePlugins {
   private readonly descriptions = new Map<string, DescribeResponse>();
   private closed = false;
 
-  constructor(private readonly reports: SessionReports) {}
+  constructor(
+    private readonly reports: SessionReports,
+    /** The unary transport the gateway process uses for its own plugin connections. */
+    private readonly transport: PluginTransport,
+  ) {}
 
   /** Applies a pushed table: opens connections to new sessions, retires those the primary dropped. */
   update(records: readonly PluginRecord[]): void {
@@ -76,12 +98,14 @@ export class MirroredPlugins implements ActivePlugins {
     const seen = new Set<string>();
     for (const record of records) {
       seen.add(record.pluginId);
-      if (record.lastDescription) this.descriptions.set(record.pluginId, fromBinary(DescribeResponseSchema, record.lastDescription));
+      if (record.lastDescription)
+        this.descriptions.set(record.pluginId, fromBinary(DescribeResponseSchema, record.lastDescription));
       else this.descriptions.delete(record.pluginId);
       const current = this.sessions.get(record.pluginId);
       if (current && current.key === record.endpoint?.sessionKey) continue;
       if (current) this.retire(record.pluginId, current);
-      if (record.endpoint) this.sessions.set(record.pluginId, connect(record, record.endpoint, this.reports));
+      if (record.endpoint)
+        this.sessions.set(record.pluginId, connect(record, record.endpoint, this.reports, this.transport));
     }
     for (const [pluginId, session] of this.sessions) if (!seen.has(pluginId)) this.retire(pluginId, session);
     this.memberList = records

@@ -18,13 +18,18 @@ describe("divideLimits", () => {
 
   it("never admits less than one per worker, nor more in all than the total plus rounding", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 256 }), (maxInFlight, maxQueued, workers) => {
-        const share = divideLimits({ ...DEFAULT_PUBLIC_LIMITS, maxInFlight, maxQueued }, workers);
-        expect(share.maxInFlight).toBeGreaterThanOrEqual(1);
-        expect(share.maxInFlight * workers).toBeLessThan(Math.max(maxInFlight, workers) + workers);
-        expect(share.maxQueued * workers).toBeLessThan(maxQueued + workers);
-        expect(share.maxQueued * workers).toBeGreaterThanOrEqual(maxQueued);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 1, max: 256 }),
+        (maxInFlight, maxQueued, workers) => {
+          const share = divideLimits({ ...DEFAULT_PUBLIC_LIMITS, maxInFlight, maxQueued }, workers);
+          expect(share.maxInFlight).toBeGreaterThanOrEqual(1);
+          expect(share.maxInFlight * workers).toBeLessThan(Math.max(maxInFlight, workers) + workers);
+          expect(share.maxQueued * workers).toBeLessThan(maxQueued + workers);
+          expect(share.maxQueued * workers).toBeGreaterThanOrEqual(maxQueued);
+        },
+      ),
     );
     expect(divideInFlightPerPlugin(64, 3)).toBe(22);
     expect(divideInFlightPerPlugin(1, 8)).toBe(1);

@@ -1,6 +1,13 @@
 import type { Level, Logger } from "pino";
 
-const LEVELS: Readonly<Record<number, Level>> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+const LEVELS: Readonly<Record<number, Level>> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warn",
+  50: "error",
+  60: "fatal",
+};
 
 /**
  * Writes one pino JSON line a worker logged into the gateway's logger (tagged with the worker's

@@ -9,7 +9,13 @@ import { PolyplugError } from "../errors.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { startTracing } from "../tracing/start-tracing.js";
 import { MirroredPlugins } from "./mirrored-plugins.js";
-import { WORKER_REPORT_INTERVAL_MS, type HookCallBatch, type PrimaryMessage, type WorkerInit, type WorkerMessage } from "./worker-protocol.js";
+import {
+  WORKER_REPORT_INTERVAL_MS,
+  type HookCallBatch,
+  type PrimaryMessage,
+  type WorkerInit,
+  type WorkerMessage,
+} from "./worker-protocol.js";
 
 const send = (message: WorkerMessage): void => {
   if (process.connected) process.send?.(message);
@@ -23,11 +29,18 @@ class CallBatches {
     const key = `${call.pluginId}\u0000${call.hook}\u0000${call.outcome}`;
     const batch = this.batches.get(key);
     if (batch) batch.durations.push(call.durationMs);
-    else this.batches.set(key, { call: { pluginId: call.pluginId, hook: call.hook, outcome: call.outcome }, durations: [call.durationMs] });
+    else
+      this.batches.set(key, {
+        call: { pluginId: call.pluginId, hook: call.hook, outcome: call.outcome },
+        durations: [call.durationMs],
+      });
   }
 
   take(): HookCallBatch[] {
-    const taken = [...this.batches.values()].map(({ call, durations }) => ({ ...call, durationsMs: Float64Array.from(durations) }));
+    const taken = [...this.batches.values()].map(({ call, durations }) => ({
+      ...call,
+      durationsMs: Float64Array.from(durations),
+    }));
     this.batches = new Map();
     return taken;
   }
@@ -49,19 +62,35 @@ function report(): void {
 
 async function start(init: WorkerInit): Promise<void> {
   // Records go to the primary's logger (its destination, format and operators' log stream).
-  const logger = pino({ level: init.logLevel, base: { pid: process.pid, worker: init.index } }, { write: (line: string) => send({ type: "log", line }) });
+  const logger = pino(
+    { level: init.logLevel, base: { pid: process.pid, worker: init.index } },
+    { write: (line: string) => send({ type: "log", line }) },
+  );
   // Synchronous up to the first await: the table the primary sends right after init lands here.
   failurePolicy = new FailurePolicy(init.failurePolicy);
-  plugins = new MirroredPlugins({
-    timeout: (timeout) => send({ type: "hook-timeout", report: timeout }),
-    answered: (pluginId, sessionKey) => answered.set(pluginId, { pluginId, sessionKey }),
+  plugins = new MirroredPlugins(
+    {
+      timeout: (timeout) => send({ type: "hook-timeout", report: timeout }),
+      answered: (pluginId, sessionKey) => answered.set(pluginId, { pluginId, sessionKey }),
+    },
+    init.pluginTransport,
+  );
+  const dispatcher = new GatewayDispatcher(plugins, logger, undefined, {
+    failurePolicy,
+    ...(init.maxInFlightPerPlugin ? { maxInFlightPerPlugin: init.maxInFlightPerPlugin } : {}),
   });
-  const dispatcher = new GatewayDispatcher(plugins, logger, undefined, { failurePolicy, ...(init.maxInFlightPerPlugin ? { maxInFlightPerPlugin: init.maxInFlightPerPlugin } : {}) });
   dispatcher.observe((call) => calls.add(call));
   tracing = await startTracing(init.tracing, init.version);
   dispatcher.useTracer(tracing?.tracer);
   // node:cluster makes this listen share the primary's socket: connections are handed out round-robin.
-  server = await startPublicServer({ host: init.host, port: init.port, dispatcher, logger, version: init.version, limits: init.limits });
+  server = await startPublicServer({
+    host: init.host,
+    port: init.port,
+    dispatcher,
+    logger,
+    version: init.version,
+    limits: init.limits,
+  });
   setInterval(report, WORKER_REPORT_INTERVAL_MS).unref();
   send({ type: "ready", port: server.port });
   logger.debug({ port: server.port }, "public-port worker ready");

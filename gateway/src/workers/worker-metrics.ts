@@ -10,7 +10,8 @@ export function registerWorkerMetrics(registry: Registry, statuses: () => readon
     registers: [registry],
     collect() {
       this.reset();
-      for (const state of ["ready", "starting", "restarting"] as const) this.set({ state }, statuses().filter((s) => s.state === state).length);
+      for (const state of ["ready", "starting", "restarting"] as const)
+        this.set({ state }, statuses().filter((s) => s.state === state).length);
     },
   });
   const seen = new Map<number, number>();

@@ -8,7 +8,14 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import type { PublicServerStats } from "../surfaces/public-server.js";
 import { forwardWorkerLog } from "./worker-log.js";
-import type { HookCallBatch, HookTimeoutReport, PluginSnapshot, PrimaryMessage, WorkerInit, WorkerMessage } from "./worker-protocol.js";
+import type {
+  HookCallBatch,
+  HookTimeoutReport,
+  PluginSnapshot,
+  PrimaryMessage,
+  WorkerInit,
+  WorkerMessage,
+} from "./worker-protocol.js";
 
 /** One public-port worker slot, for status and metrics. */
 export interface WorkerStatus {
@@ -73,9 +80,15 @@ function workerEntry(): string {
   const here = fileURLToPath(import.meta.url);
   const built = path.join(path.dirname(here), "worker-main.js");
   if (existsSync(built)) return built;
-  const fromSources = here.replace(/[/\\]src[/\\]workers[/\\][^/\\]+\.ts$/, `${path.sep}dist${path.sep}workers${path.sep}worker-main.js`);
+  const fromSources = here.replace(
+    /[/\\]src[/\\]workers[/\\][^/\\]+\.ts$/,
+    `${path.sep}dist${path.sep}workers${path.sep}worker-main.js`,
+  );
   if (existsSync(fromSources)) return fromSources;
-  throw new PolyplugError(ErrorCode.FailedPrecondition, `the worker entry ${built} is missing: build the gateway (npx tsc -p gateway/tsconfig.build.json)`);
+  throw new PolyplugError(
+    ErrorCode.FailedPrecondition,
+    `the worker entry ${built} is missing: build the gateway (npx tsc -p gateway/tsconfig.build.json)`,
+  );
 }
 
 /** This process's Node flags minus a script given inline (`-e`, `-p`), which workers must not run again. */
@@ -95,7 +108,8 @@ async function freePort(host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => probe.once("error", reject).listen(0, host, () => resolve()));
   const address = probe.address();
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new PolyplugError(ErrorCode.Internal, `could not pick a free port on ${host}`);
+  if (address === null || typeof address === "string")
+    throw new PolyplugError(ErrorCode.Internal, `could not pick a free port on ${host}`);
   return address.port;
 }
 
@@ -105,7 +119,8 @@ function sumStats<T>(items: readonly T[]): T | undefined {
   if (first === undefined) return undefined;
   const add = (a: unknown, b: unknown): unknown => {
     if (typeof a === "number" && typeof b === "number") return a + b;
-    if (a && b && typeof a === "object" && typeof b === "object") return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, add(v, (b as Record<string, unknown>)[k])]));
+    if (a && b && typeof a === "object" && typeof b === "object")
+      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, add(v, (b as Record<string, unknown>)[k])]));
     return a;
   };
   return rest.reduce<T>((sum, item) => add(sum, item) as T, first);
@@ -135,7 +150,16 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   const exec = workerEntry();
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-  const slots: Slot[] = Array.from({ length: options.count }, (_, index) => ({ index, worker: undefined, state: "starting", restarts: 0, lastExit: undefined, startedAt: 0, stats: undefined, timer: undefined }));
+  const slots: Slot[] = Array.from({ length: options.count }, (_, index) => ({
+    index,
+    worker: undefined,
+    state: "starting",
+    restarts: 0,
+    lastExit: undefined,
+    startedAt: 0,
+    stats: undefined,
+    timer: undefined,
+  }));
   let stopping = false;
 
   const send = (worker: Worker | undefined, message: PrimaryMessage) => {
@@ -169,7 +193,12 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     slot.stats = undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new PolyplugError(ErrorCode.Unavailable, `public-port worker ${slot.index} did not start within ${startTimeoutMs} ms`));
+        reject(
+          new PolyplugError(
+            ErrorCode.Unavailable,
+            `public-port worker ${slot.index} did not start within ${startTimeoutMs} ms`,
+          ),
+        );
         // A hung start counts as a crash: killed, it is restarted with backoff (or, at start-up, the gateway fails).
         worker.process.kill("SIGKILL");
       }, startTimeoutMs);
@@ -184,7 +213,12 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           resolve();
         } else if (message.type === "failed") {
           clearTimeout(timer);
-          reject(new PolyplugError(ErrorCode.Unavailable, `public-port worker ${slot.index} could not start: ${message.message}`));
+          reject(
+            new PolyplugError(
+              ErrorCode.Unavailable,
+              `public-port worker ${slot.index} could not start: ${message.message}`,
+            ),
+          );
         } else onMessage(slot, message);
       });
       worker.once("exit", () => {
@@ -210,12 +244,20 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     slot.lastExit = signal ? `signal ${signal}` : `exit code ${code}`;
     slot.state = "restarting";
     const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** Math.min(10, slot.restarts - 1));
-    logger.error({ worker: slot.index, pid: worker.process.pid, exit: slot.lastExit, restarts: slot.restarts, restartInMs: delay }, `public-port worker ${slot.index} exited unexpectedly (${slot.lastExit}); starting it again`);
+    logger.error(
+      { worker: slot.index, pid: worker.process.pid, exit: slot.lastExit, restarts: slot.restarts, restartInMs: delay },
+      `public-port worker ${slot.index} exited unexpectedly (${slot.lastExit}); starting it again`,
+    );
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       if (stopping) return;
       slot.state = "starting";
-      fork(slot).catch((error: unknown) => logger.error({ worker: slot.index, err: PolyplugError.from(error).message }, "public-port worker restart failed"));
+      fork(slot).catch((error: unknown) =>
+        logger.error(
+          { worker: slot.index, err: PolyplugError.from(error).message },
+          "public-port worker restart failed",
+        ),
+      );
     }, delay);
   };
 
@@ -256,7 +298,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     publish(event) {
       for (const slot of slots) send(slot.worker, { type: "event", event });
     },
-    statuses: () => slots.map((slot) => ({ index: slot.index, pid: slot.worker?.process.pid, state: slot.state, restarts: slot.restarts, lastExit: slot.lastExit, calls: slot.stats?.calls.admitted ?? 0 })),
+    statuses: () =>
+      slots.map((slot) => ({
+        index: slot.index,
+        pid: slot.worker?.process.pid,
+        state: slot.state,
+        restarts: slot.restarts,
+        lastExit: slot.lastExit,
+        calls: slot.stats?.calls.admitted ?? 0,
+      })),
     stats: () => sumStats(slots.flatMap((slot) => (slot.stats ? [slot.stats] : []))),
     stop,
     kill: async () => {

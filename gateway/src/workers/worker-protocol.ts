@@ -3,6 +3,7 @@ import type { FailMode, FailurePolicyConfig } from "../dispatch/failure-policy.j
 import type { HookCall } from "../dispatch/gateway-dispatcher.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import type { Manifest } from "../registry/manifest.js";
+import type { PluginTransport } from "../rpc/plugin-transport.js";
 import type { PublicLimits } from "../surfaces/public-limits.js";
 import type { PublicServerStats } from "../surfaces/public-server.js";
 import type { TracingOptions } from "../tracing/start-tracing.js";
@@ -56,6 +57,8 @@ export interface WorkerInit {
   readonly tracing: TracingOptions | undefined;
   readonly logLevel: string;
   readonly version: string;
+  /** The unary transport to plugins, as the gateway process resolved it. */
+  readonly pluginTransport: PluginTransport;
 }
 
 /** Primary → worker. */
@@ -87,7 +90,12 @@ export type WorkerMessage =
   | { readonly type: "ready"; readonly port: number }
   | { readonly type: "failed"; readonly message: string }
   /** Every `WORKER_REPORT_INTERVAL_MS`: finished hook calls (metrics, latency), sessions that answered in time, admission counters. */
-  | { readonly type: "report"; readonly calls: readonly HookCallBatch[]; readonly answered: readonly { readonly pluginId: string; readonly sessionKey: string }[]; readonly stats: PublicServerStats }
+  | {
+      readonly type: "report";
+      readonly calls: readonly HookCallBatch[];
+      readonly answered: readonly { readonly pluginId: string; readonly sessionKey: string }[];
+      readonly stats: PublicServerStats;
+    }
   | { readonly type: "hook-timeout"; readonly report: HookTimeoutReport }
   /** One pino JSON line the worker logged: the primary writes it into its own logger. */
   | { readonly type: "log"; readonly line: string };

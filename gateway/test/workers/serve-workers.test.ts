@@ -13,11 +13,15 @@ import { scriptedPluginsDir } from "../runtime/scripted-plugins.js";
 
 const running: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 function start(args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [fixturePaths.bin, "serve", ...args], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [fixturePaths.bin, "serve", ...args], {
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   running.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -44,9 +48,23 @@ describe("polyplug serve --workers", () => {
   it("serves chains from 2 workers and stops on SIGTERM leaving no process behind", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "pp-workers-"));
     const config = path.join(root, "serve.json");
-    writeFileSync(config, JSON.stringify({ listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", pluginsDirs: [scriptedPluginsDir([{ id: "w.cli" }])], dataDir: path.join(root, "data"), logLevel: "info", logFormat: "json" }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        listen: "127.0.0.1:0",
+        adminListen: "127.0.0.1:0",
+        pluginsDirs: [scriptedPluginsDir([{ id: "w.cli" }])],
+        dataDir: path.join(root, "data"),
+        logLevel: "info",
+        logFormat: "json",
+      }),
+    );
     const served = start(["--config", config, "--workers", "2"]);
-    await eventually(() => /listening on (http:\/\/\S+)/.test(served.output()) || served.child.exitCode !== null, 60_000, "the gateway's banner");
+    await eventually(
+      () => /listening on (http:\/\/\S+)/.test(served.output()) || served.child.exitCode !== null,
+      60_000,
+      "the gateway's banner",
+    );
     const url = /listening on (http:\/\/\S+)/.exec(served.output())?.[1];
     expect(url, served.output()).toBeDefined();
     for (let i = 0; i < 4; i++) {
@@ -69,9 +87,22 @@ describe("polyplug serve --workers", () => {
     await eventually(() => below.every((pid) => !alive(pid)), 10_000, "every worker and plugin process gone");
   }, 90_000);
 
-  it.each([["0"], ["two"], ["257"]])("refuses --workers %s, naming the flag", async (value) => {
-    const served = start(["--workers", value, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data", mkdtempSync(path.join(tmpdir(), "pp-workers-bad-"))]);
-    expect(await served.exited).toBe(1);
-    expect(served.output()).toContain(`--workers must be a whole number from 1 to 256, got "${value}"`);
-  }, 30_000);
+  it.each([["0"], ["two"], ["257"]])(
+    "refuses --workers %s, naming the flag",
+    async (value) => {
+      const served = start([
+        "--workers",
+        value,
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+        "--data",
+        mkdtempSync(path.join(tmpdir(), "pp-workers-bad-")),
+      ]);
+      expect(await served.exited).toBe(1);
+      expect(served.output()).toContain(`--workers must be a whole number from 1 to 256, got "${value}"`);
+    },
+    30_000,
+  );
 });

@@ -32,7 +32,12 @@ async function gatewayWith(plugins: readonly ScriptedPlugin[], options: Partial<
 interface Answer {
   readonly allowed: boolean;
   readonly payload: Record<string, unknown>;
-  readonly rejection?: { readonly pluginId: string; readonly reason: string; readonly code: string; readonly failure: boolean };
+  readonly rejection?: {
+    readonly pluginId: string;
+    readonly reason: string;
+    readonly code: string;
+    readonly failure: boolean;
+  };
   readonly steps: readonly { readonly pluginId: string; readonly outcome: string }[];
 }
 
@@ -40,15 +45,23 @@ interface Answer {
 function intercept(url: string, topic: string, payload: unknown): Promise<Answer> {
   const body = JSON.stringify({ topic, payload });
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/polyplug.v1.Gateway/Intercept`, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text}`));
-        else resolve(JSON.parse(text) as Answer);
-      });
-    });
+    const req = http.request(
+      `${url}/polyplug.v1.Gateway/Intercept`,
+      {
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text}`));
+          else resolve(JSON.parse(text) as Answer);
+        });
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -91,9 +104,14 @@ describe("workers: 2", () => {
       expect(answer.allowed).toBe(true);
       expect(answer.payload.trail).toEqual(["w.first", "w.second", "w.third"]);
     }
-    const rejected = await interceptMany(gateway.url, 4, "test.chain", { script: { "w.first": "modify", "w.second": "reject:no thanks" } });
+    const rejected = await interceptMany(gateway.url, 4, "test.chain", {
+      script: { "w.first": "modify", "w.second": "reject:no thanks" },
+    });
     for (const answer of rejected) {
-      expect(answer).toMatchObject({ allowed: false, rejection: { pluginId: "w.second", reason: "no thanks", failure: false } });
+      expect(answer).toMatchObject({
+        allowed: false,
+        rejection: { pluginId: "w.second", reason: "no thanks", failure: false },
+      });
       expect(answer.steps.map((s) => s.outcome)).toEqual(["CHAIN_STEP_OUTCOME_MODIFY", "CHAIN_STEP_OUTCOME_REJECT"]);
     }
     await everyWorkerServed(gateway, 3, "both workers serving");
@@ -115,7 +133,9 @@ describe("workers: 2", () => {
       { id: "w.slow", priority: 1, interceptTimeoutMs: 300 },
       { id: "w.after", priority: 2 },
     ]);
-    const answers = await interceptMany(gateway.url, 2, "test.slow", { script: { "w.slow": "sleep:3000", "w.after": "modify" } });
+    const answers = await interceptMany(gateway.url, 2, "test.slow", {
+      script: { "w.slow": "sleep:3000", "w.after": "modify" },
+    });
     for (const answer of answers) {
       expect(answer.allowed).toBe(true);
       expect(answer.payload.trail).toEqual(["w.after"]);
@@ -126,13 +146,24 @@ describe("workers: 2", () => {
       expect(JSON.stringify(answer.steps[0])).toContain("deadline_exceeded");
     }
     // The worker's deadline miss reached the gateway's supervisor, which probed the plugin: busy, not hung.
-    await eventually(() => records.some((r) => r.pluginId === "w.slow" && /ran past its deadline but the plugin answers its health check/.test(r.msg)), 10_000, "the supervisor's probe");
+    await eventually(
+      () =>
+        records.some(
+          (r) => r.pluginId === "w.slow" && /ran past its deadline but the plugin answers its health check/.test(r.msg),
+        ),
+      10_000,
+      "the supervisor's probe",
+    );
     expect(gateway.plugin("w.slow").state).toBe("active");
   }, 60_000);
 
   it("serves commands, plugin HTTP routes and WebSocket events from the workers too", async () => {
     const { gateway } = await gatewayWith([{ id: "w.cmd", command: "whoami" }]);
-    const command = await fetch(`${gateway.url}/polyplug.v1.Gateway/ExecuteCommand`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ line: "/whoami" }) });
+    const command = await fetch(`${gateway.url}/polyplug.v1.Gateway/ExecuteCommand`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ line: "/whoami" }),
+    });
     expect(command.status).toBe(200);
     expect(await command.json()).toMatchObject({ pluginId: "w.cmd", text: "w.cmd" });
     const route = await fetch(`${gateway.url}/plugins/w.cmd/big?bytes=100000`);
@@ -154,10 +185,25 @@ describe("workers: 2", () => {
           }),
       ),
     );
-    const notified = await fetch(`${gateway.url}/polyplug.v1.Gateway/Notify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ topic: "test.ws", payload: {} }) });
+    const notified = await fetch(`${gateway.url}/polyplug.v1.Gateway/Notify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ topic: "test.ws", payload: {} }),
+    });
     expect(notified.status).toBe(200);
-    await eventually(() => events.every((list) => list.includes("w.cmd.notified")), 10_000, "the event on both clients");
+    await eventually(
+      () => events.every((list) => list.includes("w.cmd.notified")),
+      10_000,
+      "the event on both clients",
+    );
     for (const socket of sockets) socket.close();
+  }, 60_000);
+
+  it("uses the gateway's plugin transport in the workers too (node:http2 fallback)", async () => {
+    const { gateway } = await gatewayWith(CHAIN, { pluginTransport: "node-http2" });
+    for (const answer of await interceptMany(gateway.url, 4, "test.chain", MODIFY_ALL))
+      expect(answer.payload.trail).toEqual(["w.first", "w.second", "w.third"]);
+    await everyWorkerServed(gateway, 2, "both workers serving");
   }, 60_000);
 
   it("reconnects every worker to a plugin the gateway restarted after it was killed", async () => {
@@ -165,41 +211,73 @@ describe("workers: 2", () => {
     await interceptMany(gateway.url, 4, "test.chain", MODIFY_ALL);
     const pid = gateway.plugin("w.second").pid as number;
     process.kill(pid, "SIGKILL");
-    await eventually(() => gateway.plugin("w.second").pid !== pid && gateway.plugin("w.second").state === "active", 20_000, "w.second restarted");
+    await eventually(
+      () => gateway.plugin("w.second").pid !== pid && gateway.plugin("w.second").state === "active",
+      20_000,
+      "w.second restarted",
+    );
     // The workers get the new session from the gateway and open their own connections to it.
     await eventually(() => gateway.workers().every((w) => w.state === "ready"), 5000);
     const before = gateway.workers().map((w) => w.calls);
     const answers = await interceptMany(gateway.url, 6, "test.chain", MODIFY_ALL);
     for (const answer of answers) expect(answer.payload.trail).toEqual(["w.first", "w.second", "w.third"]);
-    await eventually(() => gateway.workers().every((w, i) => w.calls >= (before[i] ?? 0) + 3), 10_000, "both workers answered after the restart");
+    await eventually(
+      () => gateway.workers().every((w, i) => w.calls >= (before[i] ?? 0) + 3),
+      10_000,
+      "both workers answered after the restart",
+    );
   }, 60_000);
 
   it("rejects in every worker while a fail-closed plugin is parked, and lets events through again after an operator restart", async () => {
-    const { gateway } = await gatewayWith([{ id: "w.open", priority: 1 }, { id: "w.guard", priority: 2, onFailure: "closed" }], { policy: { crashLoopFailures: 0, restartBaseMs: 50 } });
+    const { gateway } = await gatewayWith(
+      [
+        { id: "w.open", priority: 1 },
+        { id: "w.guard", priority: 2, onFailure: "closed" },
+      ],
+      { policy: { crashLoopFailures: 0, restartBaseMs: 50 } },
+    );
     const pid = gateway.plugin("w.guard").pid as number;
     process.kill(pid, "SIGKILL");
     await eventually(() => gateway.plugin("w.guard").state === "failed", 20_000, "w.guard parked after one crash");
     const before = gateway.workers().map((w) => w.calls);
     const answers = await interceptMany(gateway.url, 8, "test.guarded", { script: {} });
     for (const answer of answers) {
-      expect(answer).toMatchObject({ allowed: false, rejection: { pluginId: "w.guard", code: "unavailable", failure: true } });
+      expect(answer).toMatchObject({
+        allowed: false,
+        rejection: { pluginId: "w.guard", code: "unavailable", failure: true },
+      });
       expect(answer.rejection?.reason).toMatch(/unavailable \(failed\)/);
     }
-    await eventually(() => gateway.workers().every((w, i) => w.calls >= (before[i] ?? 0) + 4), 10_000, "both workers rejected");
+    await eventually(
+      () => gateway.workers().every((w, i) => w.calls >= (before[i] ?? 0) + 4),
+      10_000,
+      "both workers rejected",
+    );
     await gateway.restart("w.guard");
     await eventually(() => gateway.plugin("w.guard").state === "active", 20_000, "w.guard active again");
-    for (const answer of await interceptMany(gateway.url, 4, "test.guarded", { script: {} })) expect(answer.allowed).toBe(true);
+    for (const answer of await interceptMany(gateway.url, 4, "test.guarded", { script: {} }))
+      expect(answer.allowed).toBe(true);
   }, 60_000);
 
   it("restarts a worker that crashed, visibly (status, metrics, logs), and keeps answering", async () => {
     const { gateway, records } = await gatewayWith([{ id: "w.only" }]);
     const victim = gateway.workers()[0]?.pid as number;
     process.kill(victim, "SIGKILL");
-    await eventually(() => records.some((r) => r.level >= 50 && /public-port worker 0 exited unexpectedly \(signal SIGKILL\)/.test(r.msg)), 10_000, "the crash logged");
-    await eventually(() => gateway.workers()[0]?.state === "ready" && gateway.workers()[0]?.pid !== victim, 30_000, "worker 0 restarted");
+    await eventually(
+      () =>
+        records.some((r) => r.level >= 50 && /public-port worker 0 exited unexpectedly \(signal SIGKILL\)/.test(r.msg)),
+      10_000,
+      "the crash logged",
+    );
+    await eventually(
+      () => gateway.workers()[0]?.state === "ready" && gateway.workers()[0]?.pid !== victim,
+      30_000,
+      "worker 0 restarted",
+    );
     expect(gateway.workers()[0]).toMatchObject({ restarts: 1, lastExit: "signal SIGKILL" });
     expect(await gateway.metrics.render()).toMatch(/polyplug_worker_restarts_total\{worker="0"\} 1/);
-    for (const answer of await interceptMany(gateway.url, 4, "test.x", { script: { "w.only": "modify" } })) expect(answer.payload.trail).toEqual(["w.only"]);
+    for (const answer of await interceptMany(gateway.url, 4, "test.x", { script: { "w.only": "modify" } }))
+      expect(answer.payload.trail).toEqual(["w.only"]);
     await everyWorkerServed(gateway, 1, "the new worker serving");
   }, 60_000);
 
