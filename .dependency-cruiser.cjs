@@ -104,7 +104,7 @@ module.exports = {
     },
     {
       name: "conformance-through-entry-points",
-      comment: "conformance uses the gateway and the SDK as a plugin author would: package entry points (and the SDK's generated code), never their files",
+      comment: "conformance uses the gateway and the SDK as a plugin author would: package entry points (and the SDK's generated code, contract module and wire sizing), never their files",
       severity: "error",
       from: { path: "^conformance/" },
       to: {
@@ -113,6 +113,8 @@ module.exports = {
           "^gateway/dist/(index|entry/[^/]+)\\.(js|d\\.ts)$",
           "^gateway/sdk/(src|dist)/index\\.(ts|js|d\\.ts)$",
           "^gateway/sdk/(src|dist)/gen/",
+          // The contract module and the wire sizing are shared by gateway, SDK and conformance (issue #14).
+          "^gateway/sdk/(src|dist)/(contract|wire)/",
         ],
       },
     },

@@ -96,7 +96,12 @@ export async function firstAnswerMs(which, pluginsDir, plugins) {
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   let exitCode;
   child.on("error", (error) => stderr.push(Buffer.from(String(error))));
-  const exited = new Promise((resolve) => child.on("close", (code) => resolve((exitCode = code))));
+  const exited = new Promise((resolve) =>
+    child.on("close", (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
   try {
     for (;;) {
       if (isCorrect(await tryIntercept(url), plugins)) return performance.now() - t0;

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { type Code, ConnectError } from "@connectrpc/connect";
 import { ContractCode, grpcStatusFromContractCode, toContractCode } from "@polyplug/sdk/internal/contract/codes.js";
 import { ERROR_CODE_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
 import { PolyplugError } from "../errors.js";

@@ -16,7 +16,7 @@ function exportNames(): Record<string, string[]> {
 describe("the polyplug package's entry points", () => {
   it("resolve through package.json exports, each with its own part of the surface", () => {
     const names = exportNames();
-    expect(names["polyplug"]).toEqual(["DEFAULT_PUBLIC_LIMITS", "DEFAULT_SUPERVISION_POLICY", "ErrorCode", "PolyplugError", "createGateway", "createLogTap", "readServeConfig"]);
+    expect(names.polyplug).toEqual(["DEFAULT_PUBLIC_LIMITS", "DEFAULT_SUPERVISION_POLICY", "ErrorCode", "PolyplugError", "createGateway", "createLogTap", "readServeConfig"]);
     expect(names["polyplug/host"]).toEqual(expect.arrayContaining(["startPlugin", "reattachPlugin", "parseReattachConfig", "createRpcClient", "addRpcService", "POLYPLUG_HANDSHAKE", "createPluginSandbox"]));
     expect(names["polyplug/registry"]).toEqual(expect.arrayContaining(["parseManifest", "packBundle", "readBundle", "checkBundleSignature", "loadTrustedKeys", "parseYamlStrict"]));
     expect(names["polyplug/store"]).toEqual(["openGatewayStore", "openPostgresStore", "openSqliteStore"]);

@@ -32,7 +32,7 @@ async function callsThroughNodeHttp2(options: Partial<StartPluginOptions>): Prom
   const plugin = await startPlugin({ command: GO_PLUGIN, startTimeoutMs: 30_000, ...options });
   cleanups.push(() => plugin.shutdown({ gracefulMs: 1000, terminateMs: 1000 }));
   const answers = await Promise.all([1, 2, 3].map((i) => plugin.client(Plugin).intercept({ topic: "conformance.modify", payload: { i } }, { deadline: 20_000 })));
-  expect(answers.map((answer) => (answer.outcome.case === "modify" ? answer.outcome.value.payload?.["i"] : undefined))).toEqual([1, 2, 3]);
+  expect(answers.map((answer) => (answer.outcome.case === "modify" ? answer.outcome.value.payload?.i : undefined))).toEqual([1, 2, 3]);
   expect(await plugin.health()).toBe("SERVING");
   const used = fallbackConnected(connect);
   connect.mockRestore();
@@ -73,7 +73,7 @@ describe("startPlugin's unary transport", () => {
     });
     cleanups.push(() => gateway.stop());
     const verdict = await gateway.dispatcher.intercept("test.chain", { text: "hi", script: { "p.a": "modify", "p.b": "modify" } });
-    expect(verdict.payload["trail"]).toEqual(["p.a", "p.b"]);
+    expect(verdict.payload.trail).toEqual(["p.a", "p.b"]);
     expect(fallbackConnected(connect)).toBe(true);
   });
 });
