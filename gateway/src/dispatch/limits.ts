@@ -3,7 +3,10 @@ import { StructSchema, type Struct } from "@bufbuild/protobuf/wkt";
 import { fromJson } from "@bufbuild/protobuf";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { encodeJsonStruct } from "./struct-encoder.js";
-import { describeBytes, LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+/** Largest Intercept/Notify payload, serialized as google.protobuf.Struct (the contract's limit). */
+export const MAX_PAYLOAD_BYTES: number = LIMITS.payloadBytes;
 
 /** A JSON object serialized as a google.protobuf.Struct, exactly as a hook request carries it. */
 export function encodePayload(payload: JsonObject): Uint8Array {
@@ -25,9 +28,9 @@ export function payloadBytes(payload: JsonObject): number {
 export function encodeCheckedPayload(payload: JsonObject, what = "payload"): Uint8Array {
   const encoded = encodePayload(payload);
   const size = encoded.length;
-  if (size > LIMITS.payloadBytes) {
-    throw new PolyplugError(ErrorCode.ResourceExhausted, `${what} is ${size} bytes serialized, over the limit of ${describeBytes(LIMITS.payloadBytes)}`, {
-      details: { size, limit: LIMITS.payloadBytes },
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new PolyplugError(ErrorCode.ResourceExhausted, `${what} is ${size} bytes serialized, over the limit of ${MAX_PAYLOAD_BYTES} bytes (8 MiB)`, {
+      details: { size, limit: MAX_PAYLOAD_BYTES },
     });
   }
   return encoded;

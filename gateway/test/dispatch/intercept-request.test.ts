@@ -2,8 +2,7 @@ import { create, fromBinary, toBinary, type JsonObject } from "@bufbuild/protobu
 import { describe, expect, it } from "vitest";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { encodedPayload, InterceptRequestEncoder } from "../../src/dispatch/intercept-request.js";
-import { encodeCheckedPayload, encodePayload, payloadBytes } from "../../src/dispatch/limits.js";
-import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
+import { encodeCheckedPayload, encodePayload, MAX_PAYLOAD_BYTES, payloadBytes } from "../../src/dispatch/limits.js";
 import { HookContextSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { InterceptRequestSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
@@ -71,7 +70,7 @@ describe("InterceptRequestEncoder", () => {
 describe("encodeCheckedPayload", () => {
   it("returns the Struct bytes and rejects payloads over the limit naming the size", () => {
     expect(encodeCheckedPayload({ a: 1 }).length).toBe(payloadBytes({ a: 1 }));
-    const big = { data: "x".repeat(LIMITS.payloadBytes) };
+    const big = { data: "x".repeat(MAX_PAYLOAD_BYTES) };
     expect(() => encodeCheckedPayload(big, "modified payload")).toThrowError(
       expect.objectContaining({ code: "resource_exhausted", message: expect.stringMatching(/^modified payload is \d+ bytes serialized, over the limit of 8388608 bytes/) }),
     );
