@@ -1,7 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import type { PluginNetwork } from "./handshake.js";
-import { LIMITS } from "../contract/limits.js";
 
 /** Where a gRPC server of the plugin (or the host) listens. */
 export interface ListenAddress {
@@ -23,7 +22,7 @@ export interface MutualTls {
  * the contract's limit (proto/README §1, 16 MiB). A bigger answer from a plugin fails the
  * call with resource_exhausted instead of being buffered.
  */
-export const MAX_MESSAGE_BYTES: number = LIMITS.messageBytes;
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** The grpc-js target string for a listen address. */
 export function grpcTarget(listen: ListenAddress): string {
