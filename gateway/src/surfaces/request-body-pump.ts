@@ -1,6 +1,6 @@
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 import type { PluginHttpStream } from "../dispatch/dispatcher.js";
 import type { AnyRequest } from "./http-routes.js";
-import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 
 /** Largest body frame sent to a plugin (the protocol's 64 KiB chunk limit). */
 const MAX_BODY_FRAME_BYTES = LIMITS.httpChunkBytes;
