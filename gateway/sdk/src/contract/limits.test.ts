@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { MAX_MESSAGE_BYTES } from "../goplugin/channel.js";
 import { describeBytes, LIMITS } from "./limits.js";
 import { COMMAND_NAME_RULE, EVENT_NAME_RULE, TOPIC_NAME_RULE } from "./names.js";
 
@@ -33,6 +34,10 @@ describe("contract limits", () => {
     expect(commonProto).toMatch(new RegExp(`16 MiB \\(${LIMITS.messageBytes} bytes\\)`));
     expect(commonProto).toMatch(new RegExp(`8 MiB \\(${LIMITS.payloadBytes} bytes\\)`));
     expect(commonProto).toContain(`Command name (ExecuteCommand)                               ${COMMAND_NAME_RULE}`);
+  });
+
+  it("is the channel's message limit (go-plugin core)", () => {
+    expect(MAX_MESSAGE_BYTES).toBe(LIMITS.messageBytes);
   });
 
   it("names a limit in bytes and its unit", () => {
