@@ -92,6 +92,12 @@ describe("fastToBinary", () => {
     expect(Buffer.from(fastToBinary(InterceptRequestSchema, withUnknown))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, withUnknown)));
   });
 
+  it("splices the lengths of large nested content (8 KiB and more) in the right places", () => {
+    const payload = { a: { b: [{ c: "é".repeat(20_000) }, "x".repeat(9_000), { d: ["y".repeat(10_000), { e: "small" }] }] }, f: "small", g: { h: "z".repeat(8_200) }, i: Array.from({ length: 900 }, (_, n) => ({ n })) };
+    const message = create(InterceptRequestSchema, { context: { requestId: "r".repeat(9_000), metadata: { k: "v".repeat(9_000), l: "w" } }, topic: "t", payload });
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, message))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, message)));
+  });
+
   it("leaves values it does not expect to protobuf-es (its bytes, or its error)", () => {
     const odd = create(InterceptRequestSchema, { topic: "t" });
     (odd as unknown as { payload: unknown }).payload = { n: 10n };
