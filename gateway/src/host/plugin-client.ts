@@ -8,7 +8,7 @@ import { createH2UnaryTransport, type H2UnaryTransport } from "../rpc/h2/unary-t
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
-import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
@@ -86,7 +86,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
   // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on
-  // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls below wait for it).
+  // grpc-js. Both connect at once, so start-up waits for the slower, not for one after the other.
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
   const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let stopping = false;
@@ -95,8 +95,13 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   });
   const connecting = new AbortController();
   try {
-    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use.
-    await Promise.race([connectWithin(unary, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
+    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use, and grpc-js is ready for the
+    // broker and stdio streams (go-plugin's host, on its one connection, also has its streams open when Client() returns).
+    const tls = params.tls !== undefined;
+    await Promise.race([
+      Promise.all([connectWithin(unary, listen, params.connectTimeoutMs, tls, connecting.signal), waitForConnection(grpcClient, listen, params.connectTimeoutMs, tls)]),
+      exitedBeforeReady,
+    ]);
   } catch (error) {
     connecting.abort();
     grpcClient.close();
