@@ -144,11 +144,11 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       const listen: ListenAddress = { network: info.network, address: info.address };
       const brokered = createGrpcClient(listen, tls, limit);
       try {
-        await waitForConnection(brokered, listen, timeoutMs, tls !== undefined);
+        await waitForConnection(brokered, listen, timeoutMs, tls !== undefined, peer);
       } catch (error) {
         brokered.close(); // a failed dial leaves no channel reconnecting in the background
         const cause = PolyplugError.from(error);
-        throw new PolyplugError(cause.code, `broker id ${id} (announced by the ${peer}): ${cause.message}`, { cause, details: cause.details });
+        throw new PolyplugError(cause.code, `broker id ${id}: ${cause.message}`, { cause, details: cause.details });
       }
       dialed.add(brokered);
       return brokered;
