@@ -86,7 +86,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
   // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2) on its own connection; streams stay on
-  // grpc-js. Both connect at once, so start-up waits for the slower, not for one after the other.
+  // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls wait for it).
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
   const unary = createH2UnaryTransport({ listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   let stopping = false;
@@ -95,13 +95,9 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   });
   const connecting = new AbortController();
   try {
-    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use, and grpc-js is ready for the
-    // broker and stdio streams (go-plugin's host, on its one connection, also has its streams open when Client() returns).
-    const tls = params.tls !== undefined;
-    await Promise.race([
-      Promise.all([connectWithin(unary, listen, params.connectTimeoutMs, tls, connecting.signal), waitForConnection(grpcClient, listen, params.connectTimeoutMs, tls)]),
-      exitedBeforeReady,
-    ]);
+    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use (grpc-js's waitForReady before
+    // a second connection cost a few ms per start, #17).
+    await Promise.race([connectWithin(unary, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
   } catch (error) {
     connecting.abort();
     grpcClient.close();
@@ -111,8 +107,13 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
   useUnaryTransport(grpcClient, unary);
+  // A brokered dial waits for the grpc-js connection, so the broker knows by then whether the plugin serves one.
+  const streamsConnected = waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined).catch((error: unknown) => {
+    logger.debug({ err: error }, "the gRPC connection for the broker and stdio streams did not come up");
+  });
   const broker = startBroker({
     client: grpcClient,
+    connected: streamsConnected,
     tls: params.tls,
     listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
     logger,

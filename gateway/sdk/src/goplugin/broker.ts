@@ -55,6 +55,11 @@ export interface BrokerCoreOptions {
   /** Sends a ConnInfo to the peer on the broker stream. */
   readonly send: (info: ConnInfo) => void;
   readonly onWarning?: ((message: string) => void) | undefined;
+  /**
+   * Settles when the connection the broker stream runs on is up (or failed): a dial waits for
+   * it before its own timeout starts, so a peer without a broker is known by then.
+   */
+  readonly streamReady?: Promise<unknown> | undefined;
 }
 
 interface Parked {
@@ -136,6 +141,7 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       return listen.address;
     },
     async dial(id, timeoutMs = BROKER_WAIT_MS) {
+      await options.streamReady;
       if (failure) throw failure;
       const info = await awaitInfo(id, timeoutMs);
       if (info.network !== "unix" && info.network !== "tcp") {
