@@ -4,7 +4,8 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import { createH2UnaryTransport, type H2UnaryTransport } from "../rpc/h2/unary-transport.js";
+import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { createH2UnaryTransport } from "../rpc/h2/unary-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
@@ -97,7 +98,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   try {
     // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use (grpc-js's waitForReady before
     // a second connection cost a few ms per start, #17).
-    await Promise.race([connectWithin(unary, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
+    await Promise.race([connectWithin(unary, grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
   } catch (error) {
     connecting.abort();
     grpcClient.close();
@@ -203,8 +204,11 @@ const RETRY_MAX_MS = 250;
 /**
  * Opens the unary transport's connection, retrying until `timeoutMs` as grpc-js's
  * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
+ * A transport that cannot connect ahead of a call is proven by the grpc-js connection instead.
  */
-async function connectWithin(unary: H2UnaryTransport, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+async function connectWithin(unary: UnaryTransport, grpcClient: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+  if (!unary.connect) return waitForConnection(grpcClient, listen, timeoutMs, tls);
+  const connect = unary.connect.bind(unary);
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -215,7 +219,7 @@ async function connectWithin(unary: H2UnaryTransport, listen: ListenAddress, tim
   try {
     for (;;) {
       try {
-        return await Promise.race([unary.connect(), timeout]);
+        return await Promise.race([connect(), timeout]);
       } catch (cause) {
         if (signal.aborted || Date.now() + pause >= deadline) throw connectionFailed(listen, timeoutMs, tls, cause);
       }

@@ -13,18 +13,12 @@ import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
 
-/** The raw-HTTP/2 unary transport, which can also be connected ahead of the first call. */
-export interface H2UnaryTransport extends UnaryTransport {
-  /** Opens the connection now (a call would otherwise) and resolves once the plugin's HTTP/2 server answered. */
-  connect(): Promise<void>;
-}
-
 /**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
  * (or `connect()`), reconnects on the next call after the connection is lost or the plugin
  * sent GOAWAY. The socket is unref'd while no call is in flight.
  */
-export function createH2UnaryTransport(options: Http2UnaryOptions): H2UnaryTransport {
+export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport & Required<Pick<UnaryTransport, "connect">> {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   let current: H2Connection | undefined;
