@@ -4,12 +4,12 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import type { ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
-import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
@@ -100,8 +100,9 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   });
   const connecting = new AbortController();
   try {
-    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use.
-    await Promise.race([connectWithin(unary, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
+    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use (grpc-js's waitForReady before
+    // a second connection cost a few ms per start, #17).
+    await Promise.race([connectWithin(unary, grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
   } catch (error) {
     connecting.abort();
     grpcClient.close();
@@ -111,8 +112,13 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
   useUnaryTransport(grpcClient, unary);
+  // A brokered dial waits for the grpc-js connection, so the broker knows by then whether the plugin serves one.
+  const streamsConnected = waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined).catch((error: unknown) => {
+    logger.debug({ err: error }, "the gRPC connection for the broker and stdio streams did not come up");
+  });
   const broker = startBroker({
     client: grpcClient,
+    connected: streamsConnected,
     tls: params.tls,
     listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
     logger,
@@ -203,8 +209,11 @@ const RETRY_MAX_MS = 250;
 /**
  * Opens the unary transport's connection, retrying until `timeoutMs` as grpc-js's
  * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
+ * A transport that cannot connect ahead of a call is proven by the grpc-js connection instead.
  */
-async function connectWithin(unary: ConnectableUnaryTransport, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+async function connectWithin(unary: UnaryTransport, grpcClient: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+  if (!unary.connect) return waitForConnection(grpcClient, listen, timeoutMs, tls);
+  const connect = unary.connect.bind(unary);
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -215,7 +224,7 @@ async function connectWithin(unary: ConnectableUnaryTransport, listen: ListenAdd
   try {
     for (;;) {
       try {
-        return await Promise.race([unary.connect(), timeout]);
+        return await Promise.race([connect(), timeout]);
       } catch (cause) {
         if (signal.aborted || Date.now() + pause >= deadline) throw connectionFailed(listen, timeoutMs, tls, cause);
       }

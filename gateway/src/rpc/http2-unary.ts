@@ -13,7 +13,7 @@
 import http2 from "node:http2";
 import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
-import { GrpcCallError, type Http2UnaryOptions, type ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
 import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, remainingMs, statusFromHttp } from "./grpc-framing.js";
 
@@ -56,7 +56,7 @@ function statusWithout(stream: http2.ClientHttp2Stream, connection: Connection, 
 }
 
 /** Creates the lean unary transport for one plugin address. Connects on the first call, or on `connect()`. */
-export function createHttp2UnaryTransport(options: Http2UnaryOptions): ConnectableUnaryTransport {
+export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   const authority = mtls ? "https://localhost" : "http://localhost";

@@ -5,7 +5,7 @@
  * a plugin whose HTTP/2 stack disagrees with rpc/h2. Both pass the same test suites
  * (gateway/test/rpc). Streaming calls (broker, stdio) stay on grpc-js either way.
  */
-import type { ConnectableUnaryTransport, Http2UnaryOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import type { Http2UnaryOptions, UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { createH2UnaryTransport } from "./h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "./http2-unary.js";
@@ -30,6 +30,6 @@ export function resolvePluginTransport(chosen: PluginTransport | undefined, env:
 }
 
 /** Creates the unary transport `kind` for one plugin address (it connects on the first call). */
-export function createPluginUnaryTransport(kind: PluginTransport, options: Http2UnaryOptions): ConnectableUnaryTransport {
+export function createPluginUnaryTransport(kind: PluginTransport, options: Http2UnaryOptions): UnaryTransport {
   return kind === "node-http2" ? createHttp2UnaryTransport(options) : createH2UnaryTransport(options);
 }

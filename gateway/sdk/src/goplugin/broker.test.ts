@@ -61,7 +61,7 @@ describe("broker core", () => {
     const closed = vi.spyOn(grpc.Client.prototype, "close");
     const failure = await broker.dial(1, 300).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PolyplugError);
-    expect(failure).toMatchObject({ code: ErrorCode.Unavailable, message: expect.stringMatching(/^broker id 1 \(announced by the plugin\): could not connect/) });
+    expect(failure).toMatchObject({ code: ErrorCode.Unavailable, message: expect.stringMatching(/^broker id 1: could not connect to the plugin at unix:/) });
     expect(closed).toHaveBeenCalledTimes(1);
     const client = closed.mock.contexts[0] as grpc.Client;
     expect(client.getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.SHUTDOWN);
@@ -82,7 +82,7 @@ describe("broker core", () => {
     const closed = vi.spyOn(grpc.Client.prototype, "close");
     const failure = await broker.dial(7, 300).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PluginError);
-    expect(failure).toMatchObject({ code: ContractCode.UNAVAILABLE, message: expect.stringContaining("broker id 7 (announced by the host)") });
+    expect(failure).toMatchObject({ code: ContractCode.UNAVAILABLE, message: expect.stringMatching(/^broker id 7: could not connect to the host at unix:/) });
     expect(closed).toHaveBeenCalledTimes(1);
     expect((closed.mock.contexts[0] as grpc.Client).getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.SHUTDOWN);
   });

@@ -55,6 +55,11 @@ export interface BrokerCoreOptions {
   /** Sends a ConnInfo to the peer on the broker stream. */
   readonly send: (info: ConnInfo) => void;
   readonly onWarning?: ((message: string) => void) | undefined;
+  /**
+   * Settles when the connection the broker stream runs on is up (or failed): a dial waits for
+   * it before its own timeout starts, so a peer without a broker is known by then.
+   */
+  readonly streamReady?: Promise<unknown> | undefined;
 }
 
 interface Parked {
@@ -136,6 +141,7 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       return listen.address;
     },
     async dial(id, timeoutMs = BROKER_WAIT_MS) {
+      await options.streamReady;
       if (failure) throw failure;
       const info = await awaitInfo(id, timeoutMs);
       if (info.network !== "unix" && info.network !== "tcp") {
@@ -144,11 +150,11 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       const listen: ListenAddress = { network: info.network, address: info.address };
       const brokered = createGrpcClient(listen, tls, limit);
       try {
-        await waitForConnection(brokered, listen, timeoutMs, tls !== undefined);
+        await waitForConnection(brokered, listen, timeoutMs, tls !== undefined, peer);
       } catch (error) {
         brokered.close(); // a failed dial leaves no channel reconnecting in the background
         const cause = PolyplugError.from(error);
-        throw new PolyplugError(cause.code, `broker id ${id} (announced by the ${peer}): ${cause.message}`, { cause, details: cause.details });
+        throw new PolyplugError(cause.code, `broker id ${id}: ${cause.message}`, { cause, details: cause.details });
       }
       dialed.add(brokered);
       return brokered;

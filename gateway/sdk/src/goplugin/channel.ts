@@ -45,22 +45,22 @@ export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefin
  * The error for a connection to the plugin that did not come up within `timeoutMs`:
  * `tls_failed` or `unavailable`, naming the address (with a hint for AutoMTLS).
  */
-export function connectionFailed(listen: ListenAddress, timeoutMs: number, tls: boolean, cause: unknown): PolyplugError {
+export function connectionFailed(listen: ListenAddress, timeoutMs: number, tls: boolean, cause: unknown, peer = "plugin"): PolyplugError {
   const code = tls ? ErrorCode.TlsFailed : ErrorCode.Unavailable;
-  const hint = tls ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : "";
-  return new PolyplugError(code, `could not connect to the plugin at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
+  const hint = !tls ? "" : peer === "plugin" ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : " with AutoMTLS";
+  return new PolyplugError(code, `could not connect to the ${peer} at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
     cause,
     details: { network: listen.network, address: listen.address },
   });
 }
 
-/** Waits until the client's connection is up (for TLS: handshake done). Fails as `connectionFailed` says. */
-export async function waitForConnection(client: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean): Promise<void> {
+/** Waits until the client's connection to `peer` is up (for TLS: handshake done). Fails as `connectionFailed` says. */
+export async function waitForConnection(client: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean, peer = "plugin"): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) =>
       client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
     );
   } catch (cause) {
-    throw connectionFailed(listen, timeoutMs, tls, cause);
+    throw connectionFailed(listen, timeoutMs, tls, cause, peer);
   }
 }

@@ -27,6 +27,8 @@ export function startBroker(options: {
   listen: (server: grpc.Server, id: number, credentials: grpc.ServerCredentials) => Promise<ListenAddress>;
   logger: BrokerLog;
   maxMessageBytes?: number | undefined;
+  /** Settles once `client` is connected (or could not connect); dials wait for it. */
+  connected?: Promise<unknown> | undefined;
 }): PluginBroker {
   const { logger } = options;
   const stream: BidiStream<typeof ConnInfoSchema, typeof ConnInfoSchema> = createRpcClient(GRPCBroker, options.client).startStream();
@@ -40,6 +42,7 @@ export function startBroker(options: {
     listen: options.listen,
     send: (info: ConnInfo) => stream.send(info),
     onWarning: (message) => logger.warn({}, message),
+    streamReady: options.connected,
   });
 
   void (async () => {

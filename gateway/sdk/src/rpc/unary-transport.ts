@@ -34,14 +34,10 @@ export interface UnaryTransport {
    * serialised response. Rejects with a GrpcCallError carrying the gRPC status.
    */
   unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
+  /** Opens the connection ahead of the first call and resolves once the peer's HTTP/2 server answered (optional). */
+  connect?(): Promise<void>;
   /** Refuses new calls and closes the session once calls in flight have finished. */
   close(): void;
-}
-
-/** A unary transport that can also be connected ahead of the first call (the host's plugin connections). */
-export interface ConnectableUnaryTransport extends UnaryTransport {
-  /** Opens the connection now (a call would otherwise) and resolves once the plugin's HTTP/2 server answered. */
-  connect(): Promise<void>;
 }
 
 /** Where and how a unary transport connects. */

@@ -6,22 +6,19 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
-import { GrpcCallError, type Http2UnaryOptions, type ConnectableUnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
 import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
 
-/** The raw-HTTP/2 unary transport, which can also be connected ahead of the first call. */
-export type H2UnaryTransport = ConnectableUnaryTransport;
-
 /**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
  * (or `connect()`), reconnects on the next call after the connection is lost or the plugin
  * sent GOAWAY. The socket is unref'd while no call is in flight.
  */
-export function createH2UnaryTransport(options: Http2UnaryOptions): H2UnaryTransport {
+export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport & Required<Pick<UnaryTransport, "connect">> {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   let current: H2Connection | undefined;
