@@ -5,7 +5,7 @@ import { ErrorCode } from "./gen/polyplug/v1/common_pb.js";
 import { LogLevel, type GatewayAPI } from "./gen/polyplug/v1/gateway_api_pb.js";
 import type { RpcCallOptions, RpcClient } from "./rpc/client.js";
 import { describeBytes, LIMITS } from "./contract/limits.js";
-import { EVENT_NAME_PATTERN, EVENT_NAME_RULE } from "./contract/names.js";
+import { TOPIC_NAME_PATTERN, TOPIC_NAME_RULE } from "./contract/names.js";
 import type { LogFields, LogLevelName } from "./logger.js";
 import { checkStructSize, checkTextSize, toJsonObject } from "./payload.js";
 import { PluginError } from "./plugin-error.js";
@@ -195,7 +195,7 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
       await call("Log", () => rpc.log({ level: levels[level], message, fields: clean, requestId: scope.requestId ?? "" }, options()));
     },
     async publish(event, payload = {}, audience = {}) {
-      if (!EVENT_NAME_PATTERN.test(event)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `event name ${JSON.stringify(event)} must match ${EVENT_NAME_RULE}`, { field: "event" });
+      if (!TOPIC_NAME_PATTERN.test(event)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `event name ${JSON.stringify(event)} must match ${TOPIC_NAME_RULE}`, { field: "event" });
       const clean = toJsonObject(payload, "event payload");
       checkStructSize(clean, LIMITS.payloadBytes, "event payload");
       await call("PublishEvent", () =>
@@ -210,7 +210,7 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
       );
     },
     async publishClusterMessage(topic, payload = {}) {
-      if (!EVENT_NAME_PATTERN.test(topic)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `topic ${JSON.stringify(topic)} must match ${EVENT_NAME_RULE}`, { field: "topic" });
+      if (!TOPIC_NAME_PATTERN.test(topic)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `topic ${JSON.stringify(topic)} must match ${TOPIC_NAME_RULE}`, { field: "topic" });
       const clean = toJsonObject(payload, "cluster message payload");
       checkStructSize(clean, LIMITS.clusterMessageBytes, "cluster message payload");
       await call("PublishClusterMessage", () => rpc.publishClusterMessage({ topic, payload: clean }, options()));

@@ -4,7 +4,7 @@ import type { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_
 import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import { checkStructSize, invalidArgument } from "./request-checks.js";
 import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
-import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
+import { TOPIC_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 
 type ClusterHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "publishClusterMessage">>;
 
@@ -24,7 +24,7 @@ export function createClusterMessageHandler(sender: ClusterMessageSender): Clust
   return {
     async publishClusterMessage(request) {
       if (!isEventName(request.topic)) {
-        throw invalidArgument("topic", `must match ${EVENT_NAME_RULE}, got ${JSON.stringify(request.topic.slice(0, 140))}`);
+        throw invalidArgument("topic", `must match ${TOPIC_NAME_RULE}, got ${JSON.stringify(request.topic.slice(0, 140))}`);
       }
       checkStructSize("payload", request.payload, "cluster message payload", LIMITS.clusterMessageBytes);
       await sender.send(request.topic, request.payload ?? {});

@@ -3,7 +3,7 @@ import type { RpcHandlers } from "@polyplug/sdk/internal/rpc/server.js";
 import type { EventAudience, EventPublisher } from "./events.js";
 import { checkStructSize, invalidArgument } from "./request-checks.js";
 import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
-import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
+import { TOPIC_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 
 type PublishHandlers = Required<Pick<RpcHandlers<typeof GatewayAPI>, "publishEvent">>;
 
@@ -45,7 +45,7 @@ export function createPublishHandler({ pluginId, events, now }: PublishHandlerDe
   return {
     publishEvent(request) {
       if (!isEventName(request.event)) {
-        throw invalidArgument("event", `must match ${EVENT_NAME_RULE} (the plugin id prefix is added by the gateway), got ${JSON.stringify(request.event.slice(0, 140))}`);
+        throw invalidArgument("event", `must match ${TOPIC_NAME_RULE} (the plugin id prefix is added by the gateway), got ${JSON.stringify(request.event.slice(0, 140))}`);
       }
       checkStructSize("payload", request.payload, "event payload", LIMITS.payloadBytes);
       const audience = toEventAudience(request.audience);

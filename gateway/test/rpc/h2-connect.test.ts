@@ -32,7 +32,10 @@ describe("rpc/h2 connect()", () => {
       socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
     });
     await new Promise<void>((resolve) => silent.listen(address, resolve));
-    cleanups.push(() => (sockets.forEach((socket) => socket.destroy()), new Promise((resolve) => silent.close(resolve))));
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => silent.close(resolve));
+    });
     const transport = createH2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
     cleanups.push(() => transport.close());
     await expect(transport.connect()).rejects.toThrow();
@@ -57,7 +60,10 @@ describe("rpc/h2 connect()", () => {
     const sessions: http2.ServerHttp2Session[] = [];
     h2.on("session", (session) => sessions.push(session));
     await new Promise<void>((resolve) => h2.listen(address, resolve));
-    cleanups.push(() => (sessions.forEach((session) => session.destroy()), new Promise((resolve) => h2.close(resolve))));
+    cleanups.push(() => {
+      for (const session of sessions) session.destroy();
+      return new Promise((resolve) => h2.close(resolve));
+    });
     const script = `
       const { createH2UnaryTransport } = await import(${JSON.stringify(new URL("../../dist/rpc/h2/unary-transport.js", import.meta.url).pathname)});
       const t = createH2UnaryTransport({ listen: { network: "unix", address: ${JSON.stringify(address)} }, tls: undefined, maxMessageBytes: 1024 });

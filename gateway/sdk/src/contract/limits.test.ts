@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES } from "../goplugin/channel.js";
 import { describeBytes, LIMITS } from "./limits.js";
-import { COMMAND_NAME_RULE, EVENT_NAME_RULE, TOPIC_NAME_RULE } from "./names.js";
+import { COMMAND_NAME_RULE, TOPIC_NAME_RULE } from "./names.js";
 
 const readme = readFileSync(new URL("../../../../proto/README.md", import.meta.url), "utf8");
 const commonProto = readFileSync(new URL("../../../../proto/polyplug/v1/common.proto", import.meta.url), "utf8");
@@ -25,7 +25,7 @@ describe("contract limits", () => {
     expect(readmeRow("Log message / log fields")).toBe(`${LIMITS.logMessageBytes / 1024} KiB / ${LIMITS.logFieldsBytes / 1024} KiB serialized`);
     expect(readmeRow("Topics / commands / routes per Describe")).toBe(`${LIMITS.describeEntries} each`);
     expect(readmeRow("`Error.message`")).toBe(`${LIMITS.errorMessageBytes / 1024} KiB`);
-    expect(readmeRow("Event name")).toBe(`\`${EVENT_NAME_RULE}\``);
+    expect(readmeRow("Event name")).toBe(`\`${TOPIC_NAME_RULE}\``);
     expect(readmeRow("Topic name")).toBe(`\`${TOPIC_NAME_RULE}\``);
     expect(readmeRow("Command name")).toBe(`\`${COMMAND_NAME_RULE}\``);
   });

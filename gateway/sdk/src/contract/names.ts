@@ -8,10 +8,8 @@ export const TOPIC_NAME_RULE = "[a-z0-9_.-]{1,128}";
 /** Anchored {@link TOPIC_NAME_RULE}. Subscription patterns (`prefix.*`, `*`) live in `topics.ts`. */
 export const TOPIC_NAME_PATTERN = new RegExp(`^${TOPIC_NAME_RULE}$`);
 
-/** PublishEvent event names (without the plugin prefix) and cluster-message topics (§9 "Event name"). */
-export const EVENT_NAME_RULE = TOPIC_NAME_RULE;
-/** Anchored {@link EVENT_NAME_RULE}. */
-export const EVENT_NAME_PATTERN = TOPIC_NAME_PATTERN;
+// PublishEvent event names (without the plugin prefix) and cluster-message topics (§9 "Event
+// name") follow the topic rule: TOPIC_NAME_RULE / TOPIC_NAME_PATTERN, checked by isEventName.
 
 /** Command names, without a leading slash (§9 "Command name"). */
 export const COMMAND_NAME_RULE = "[a-z0-9_-]{1,64}";
@@ -40,5 +38,5 @@ export function isPluginId(id: string): boolean {
 
 /** True when `name` is a valid PublishEvent event name or cluster-message topic. */
 export function isEventName(name: string): boolean {
-  return EVENT_NAME_PATTERN.test(name);
+  return TOPIC_NAME_PATTERN.test(name);
 }

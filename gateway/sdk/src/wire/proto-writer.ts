@@ -50,7 +50,8 @@ export class ProtoWriter {
       return;
     }
     if (length >= MOVE_LIMIT) {
-      (this.wide ??= []).push(start, length);
+      this.wide ??= [];
+      this.wide.push(start, length);
       return;
     }
     // Small enough to move now (cheaper than a splice); so is everything inside it, so none of its
