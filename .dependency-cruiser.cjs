@@ -34,13 +34,15 @@ const knownPaths = (side) => KNOWN.map((k) => k[side]);
 const folder = (name) => `^gateway/src/${name}/`;
 const layerRules = TIERS.flatMap((tier, index) => {
   const notBelow = TIERS.slice(0, index + 1).flat();
-  return tier.filter(() => notBelow.length > 1).map((name) => ({
-    name: `layer-${name}`,
-    comment: `gateway/src/${name} may import only lower tiers (see TIERS in .dependency-cruiser.cjs); a shared type moves down`,
-    severity: "error",
-    from: { path: folder(name), pathNot: [...knownPaths("from"), "\\.test\\.ts$"] },
-    to: { path: notBelow.filter((other) => other !== name).map(folder), pathNot: knownPaths("to") },
-  }));
+  return tier
+    .filter(() => notBelow.length > 1)
+    .map((name) => ({
+      name: `layer-${name}`,
+      comment: `gateway/src/${name} may import only lower tiers (see TIERS in .dependency-cruiser.cjs); a shared type moves down`,
+      severity: "error",
+      from: { path: folder(name), pathNot: [...knownPaths("from"), "\\.test\\.ts$"] },
+      to: { path: notBelow.filter((other) => other !== name).map(folder), pathNot: knownPaths("to") },
+    }));
 });
 
 module.exports = {
@@ -90,21 +92,24 @@ module.exports = {
     },
     {
       name: "sdk-rpc-below-goplugin",
-      comment: "in @polyplug/sdk the go-plugin core (goplugin/) uses the gRPC layer (rpc/), not the reverse (as gateway/src/host over gateway/src/rpc)",
+      comment:
+        "in @polyplug/sdk the go-plugin core (goplugin/) uses the gRPC layer (rpc/), not the reverse (as gateway/src/host over gateway/src/rpc)",
       severity: "error",
       from: { path: "^gateway/sdk/src/rpc/", pathNot: knownPaths("from") },
       to: { path: "^gateway/sdk/src/goplugin/", pathNot: knownPaths("to") },
     },
     {
       name: "gateway-never-imports-conformance",
-      comment: "polyplug-conformance depends on the gateway; `polyplug conformance` loads it by name (cli/conformance-cli-contract.ts)",
+      comment:
+        "polyplug-conformance depends on the gateway; `polyplug conformance` loads it by name (cli/conformance-cli-contract.ts)",
       severity: "error",
       from: { path: "^gateway/" },
       to: { path: "^conformance/" },
     },
     {
       name: "conformance-through-entry-points",
-      comment: "conformance uses the gateway and the SDK as a plugin author would: package entry points (and the SDK's generated code, contract module and wire sizing), never their files",
+      comment:
+        "conformance uses the gateway and the SDK as a plugin author would: package entry points (and the SDK's generated code, contract module and wire sizing), never their files",
       severity: "error",
       from: { path: "^conformance/" },
       to: {
@@ -131,7 +136,14 @@ module.exports = {
         "tests beside the code (*.test.ts under src/) are unit tests: no child processes and no integration fixtures; tests that start plugin processes, servers or browsers live in gateway/test/<area>/ (README, Testing)",
       severity: "error",
       from: { path: "^(gateway/src|gateway/sdk/src|conformance/src)/.+\\.test\\.ts$" },
-      to: { path: ["^(node:)?child_process$", "(^|/)node_modules/(execa|playwright-core)/", "^gateway/test/fixtures/", "^gateway/test/.*harness"] },
+      to: {
+        path: [
+          "^(node:)?child_process$",
+          "(^|/)node_modules/(execa|playwright-core)/",
+          "^gateway/test/fixtures/",
+          "^gateway/test/.*harness",
+        ],
+      },
     },
   ],
   options: {

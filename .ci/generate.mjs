@@ -5,7 +5,11 @@ import path from "node:path";
 import { must, root, run, step } from "./lib.mjs";
 import { setup } from "./setup.mjs";
 
-if (!existsSync(path.join(root, ".tools", "bin", "protoc-gen-go")) || !existsSync(path.join(root, ".venv", ".polyplug-stamp"))) await setup();
+if (
+  !existsSync(path.join(root, ".tools", "bin", "protoc-gen-go")) ||
+  !existsSync(path.join(root, ".venv", ".polyplug-stamp"))
+)
+  await setup();
 step("buf generate");
 await must("npx", ["buf", "generate"]);
 if (process.argv.includes("--check")) {

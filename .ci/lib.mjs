@@ -20,8 +20,18 @@ export function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const since = Date.now();
     const label = [path.basename(command), ...args].join(" ").slice(0, 100);
-    const heartbeat = options.heartbeat === true && setInterval(() => process.stderr.write(`  … still running: ${label} (${started(since)})\n`), HEARTBEAT_SECONDS * 1000);
-    const child = spawn(command, args, { cwd: root, stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit", env: { ...process.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const heartbeat =
+      options.heartbeat === true &&
+      setInterval(
+        () => process.stderr.write(`  … still running: ${label} (${started(since)})\n`),
+        HEARTBEAT_SECONDS * 1000,
+      );
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit",
+      env: { ...process.env, ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     let out = "";
     child.stdout?.on("data", (chunk) => {
       out += chunk;

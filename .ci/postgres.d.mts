@@ -10,4 +10,7 @@ export interface ThrowawayPostgres {
 }
 export function findPostgresBin(): string | undefined;
 export function postgresUnavailableReason(): string | undefined;
-export function startThrowawayPostgres(options?: { readonly fsync?: boolean; readonly maxConnections?: number }): Promise<ThrowawayPostgres>;
+export function startThrowawayPostgres(options?: {
+  readonly fsync?: boolean;
+  readonly maxConnections?: number;
+}): Promise<ThrowawayPostgres>;

@@ -26,8 +26,10 @@ export function findPostgresBin() {
 
 /** Why PostgreSQL tests cannot run here, or undefined when they can. */
 export function postgresUnavailableReason() {
-  if (!findPostgresBin()) return "PostgreSQL binaries not found (apt-get install postgresql, or set POLYPLUG_PG_BIN); .ci/run installs them";
-  if (process.getuid?.() === 0 && runAsIds() === undefined) return "running as root and there is no `postgres` system user to run the server as";
+  if (!findPostgresBin())
+    return "PostgreSQL binaries not found (apt-get install postgresql, or set POLYPLUG_PG_BIN); .ci/run installs them";
+  if (process.getuid?.() === 0 && runAsIds() === undefined)
+    return "running as root and there is no `postgres` system user to run the server as";
   return undefined;
 }
 
@@ -71,13 +73,30 @@ export async function startThrowawayPostgres(options = {}) {
   const as = ids ? { uid: ids.uid, gid: ids.gid } : {};
   const env = { ...process.env, LC_ALL: "C", LANG: "C" };
   try {
-    execFileSync(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], { ...as, env, stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+    execFileSync(
+      path.join(bin, "initdb"),
+      ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+      { ...as, env, stdio: ["ignore", "ignore", "pipe"], cwd: dir },
+    );
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${error.stderr?.toString() ?? error.message}`);
   }
   const port = await freePort();
-  const args = ["-D", data, "-k", dir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `fsync=${options.fsync ? "on" : "off"}`, "-c", `max_connections=${options.maxConnections ?? 200}`];
+  const args = [
+    "-D",
+    data,
+    "-k",
+    dir,
+    "-p",
+    String(port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    `fsync=${options.fsync ? "on" : "off"}`,
+    "-c",
+    `max_connections=${options.maxConnections ?? 200}`,
+  ];
   const server = spawn(path.join(bin, "postgres"), args, { ...as, env, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   const exited = new Promise((resolve) => server.on("exit", (code, signal) => resolve({ code, signal })));

@@ -15,7 +15,8 @@ export function filesUnder(dir, keep) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!["bin", "dist", "node_modules", ".git", "__pycache__"].includes(entry.name)) out.push(...filesUnder(full, keep));
+      if (!["bin", "dist", "node_modules", ".git", "__pycache__"].includes(entry.name))
+        out.push(...filesUnder(full, keep));
     } else if (keep(entry.name)) out.push(full);
   }
   return out.sort();
@@ -26,7 +27,10 @@ const newestMtime = (files) => Math.max(0, ...files.map((f) => statSync(f).mtime
 export function upToDate(stamp, inputs) {
   return existsSync(stamp) && newestMtime(inputs) <= statSync(stamp).mtimeMs;
 }
-const hashOf = (...files) => createHash("sha256").update(files.map((f) => readFileSync(at(f))).join("\0")).digest("hex");
+const hashOf = (...files) =>
+  createHash("sha256")
+    .update(files.map((f) => readFileSync(at(f))).join("\0"))
+    .digest("hex");
 
 export const GO_TOOLS = [
   "google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12",
@@ -42,7 +46,10 @@ async function npmDependencies() {
   }
   // better-sqlite3 is a native addon built from source here (its prebuilt download host is
   // unreachable); make sure the build really happened, whatever npm's install-script policy.
-  const probe = await run(process.execPath, ["-e", "new (require('better-sqlite3'))(':memory:').close()"], { cwd: at("gateway"), capture: true });
+  const probe = await run(process.execPath, ["-e", "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: at("gateway"),
+    capture: true,
+  });
   if (probe.code !== 0) {
     const done = step("build better-sqlite3 (native addon)");
     await must("npm", ["rebuild", "better-sqlite3"]);
@@ -57,7 +64,13 @@ async function typescriptBuild(project, force = false) {
   const config = at(project, "tsconfig.build.json");
   if (!existsSync(config)) return false;
   const stamp = at(project, "dist", ".polyplug-build-stamp");
-  const inputs = [...filesUnder(at(project, "src"), (name) => /\.(ts|mts|json)$/.test(name)), config, at(project, "tsconfig.json"), at("tsconfig.json"), at("package-lock.json")].filter(existsSync);
+  const inputs = [
+    ...filesUnder(at(project, "src"), (name) => /\.(ts|mts|json)$/.test(name)),
+    config,
+    at(project, "tsconfig.json"),
+    at("tsconfig.json"),
+    at("package-lock.json"),
+  ].filter(existsSync);
   if (!force && upToDate(stamp, inputs)) {
     skipped(`${project}: TypeScript build (tsc)`);
     return false;
@@ -93,15 +106,26 @@ async function goSourcesHash() {
 async function goBinaries() {
   const stamp = at("examples-go", "bin", ".polyplug-sources-hash");
   const want = await goSourcesHash();
-  const pluginBinaries = existsSync(at("examples-go", "plugins")) ? readdirSync(at("examples-go", "plugins")).filter((name) => existsSync(at("examples-go", "plugins", name, "plugin.json"))).map((name) => at("examples-go", "plugins", name, "bin", name)) : [];
-  const outputs = [...pluginBinaries, ...(existsSync(at("conformance", "plugins", "go")) ? [at("conformance", "plugins", "go", "bin", "conformance")] : [])];
+  const pluginBinaries = existsSync(at("examples-go", "plugins"))
+    ? readdirSync(at("examples-go", "plugins"))
+        .filter((name) => existsSync(at("examples-go", "plugins", name, "plugin.json")))
+        .map((name) => at("examples-go", "plugins", name, "bin", name))
+    : [];
+  const outputs = [
+    ...pluginBinaries,
+    ...(existsSync(at("conformance", "plugins", "go"))
+      ? [at("conformance", "plugins", "go", "bin", "conformance")]
+      : []),
+  ];
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === want && outputs.every(existsSync)) {
     skipped("Go plugins and fixtures (go build)");
     return;
   }
   const done = step("build Go plugins and fixtures (go build)");
   const goDir = at("examples-go");
-  const targets = ["./internal/fixtures/...", "./plugins/...", "./conformance/..."].filter((t) => existsSync(path.join(goDir, t.slice(2, -4))));
+  const targets = ["./internal/fixtures/...", "./plugins/...", "./conformance/..."].filter((t) =>
+    existsSync(path.join(goDir, t.slice(2, -4))),
+  );
   await must("go", ["build", "-o", "bin/", ...targets], { cwd: goDir });
   // Each example plugin also gets its binary next to its manifest (`executables` points at bin/<name>).
   const pluginsDir = path.join(goDir, "plugins");
@@ -149,7 +173,14 @@ async function sdkArtifacts() {
     ...filesUnder(at("examples-python", "src"), (name) => !name.endsWith(".pyc")),
     ...filesUnder(at("examples-go", "sdk"), () => true),
     ...filesUnder(at("examples-go", "gen"), () => true),
-    ...["gateway/sdk/package.json", "examples-python/pyproject.toml", "examples-python/requirements.lock", "examples-go/go.mod", "examples-go/go.sum", "gateway/scripts/pack-sdks.mjs"].map((file) => at(file)),
+    ...[
+      "gateway/sdk/package.json",
+      "examples-python/pyproject.toml",
+      "examples-python/requirements.lock",
+      "examples-go/go.mod",
+      "examples-go/go.sum",
+      "gateway/scripts/pack-sdks.mjs",
+    ].map((file) => at(file)),
   ].filter(existsSync);
   if (upToDate(stamp, inputs)) {
     skipped("plugin SDK artifacts (gateway/sdk-artifacts)");
@@ -172,7 +203,9 @@ async function sandboxTool() {
   const has = (command) => run("sh", ["-c", `command -v ${command}`], { capture: true }).then((r) => r.code === 0);
   if (await has("bwrap")) return skipped("bubblewrap (plugin sandbox)");
   if (process.getuid?.() !== 0 || !(await has("apt-get"))) {
-    process.stderr.write("\n⚠ bubblewrap is missing: install it (apt-get install bubblewrap) or plugins are refused (sandbox.mode: required)\n");
+    process.stderr.write(
+      "\n⚠ bubblewrap is missing: install it (apt-get install bubblewrap) or plugins are refused (sandbox.mode: required)\n",
+    );
     return;
   }
   const done = step("install bubblewrap for the plugin sandbox (apt-get)");

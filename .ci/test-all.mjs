@@ -21,9 +21,21 @@ async function vitest() {
   step("TypeScript tests (vitest)");
   for (const project of ["gateway", "conformance"]) {
     const out = path.join(reports, `vitest-${project}.json`);
-    const { code } = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: path.join(root, project) });
-    const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
-    record(`vitest (${project})`, report.numPassedTests, report.numFailedTests, report.numPendingTests + (report.numTodoTests ?? 0), code);
+    const { code } = await run(
+      "npx",
+      ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`],
+      { cwd: path.join(root, project) },
+    );
+    const report = existsSync(out)
+      ? JSON.parse(readFileSync(out, "utf8"))
+      : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
+    record(
+      `vitest (${project})`,
+      report.numPassedTests,
+      report.numFailedTests,
+      report.numPendingTests + (report.numTodoTests ?? 0),
+      code,
+    );
   }
 }
 
@@ -32,8 +44,22 @@ async function vitest() {
 async function authorsSuite() {
   step("Plugin author suite (vitest.authors.config.ts)");
   const out = path.join(reports, "vitest-authors.json");
-  const { code } = await run("npx", ["vitest", "run", "--config", "vitest.authors.config.ts", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: path.join(root, "gateway") });
-  const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
+  const { code } = await run(
+    "npx",
+    [
+      "vitest",
+      "run",
+      "--config",
+      "vitest.authors.config.ts",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${out}`,
+    ],
+    { cwd: path.join(root, "gateway") },
+  );
+  const report = existsSync(out)
+    ? JSON.parse(readFileSync(out, "utf8"))
+    : { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
   record("vitest (plugin authors)", report.numPassedTests, report.numFailedTests, report.numPendingTests, code);
 }
 
@@ -44,14 +70,23 @@ async function goTest() {
     POLYPLUG_INTEROP_PYTHON_CMD: `${path.join(root, ".venv", "bin", "python")} ${path.join(root, "examples-python", "plugins", "membership", "plugin.py")}`,
     POLYPLUG_INTEROP_TS_CMD: `${process.execPath} ${path.join(root, "gateway", "examples", "auditlog", "plugin.mjs")}`,
   };
-  const { code, out } = await run("go", ["test", "-json", "-count=1", "./..."], { cwd: path.join(root, "examples-go"), capture: true, env });
+  const { code, out } = await run("go", ["test", "-json", "-count=1", "./..."], {
+    cwd: path.join(root, "examples-go"),
+    capture: true,
+    env,
+  });
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   for (const line of out.split("\n")) {
     if (!line.startsWith("{")) continue;
     const event = JSON.parse(line);
-    if (event.Action === "output" && event.Output && (!event.Test || /--- (FAIL|SKIP)|panic|_test\.go:\d+/.test(event.Output))) process.stdout.write(event.Output);
+    if (
+      event.Action === "output" &&
+      event.Output &&
+      (!event.Test || /--- (FAIL|SKIP)|panic|_test\.go:\d+/.test(event.Output))
+    )
+      process.stdout.write(event.Output);
     if (!event.Test) continue;
     if (event.Action === "pass") passed++;
     else if (event.Action === "fail") failed++;
@@ -64,9 +99,17 @@ async function pytest() {
   if (!existsSync(path.join(root, "examples-python", "tests"))) return;
   step("Python tests (pytest)");
   const xml = path.join(reports, "pytest.xml");
-  const { code } = await run(path.join(root, ".venv", "bin", "pytest"), ["-q", `--junitxml=${xml}`, "examples-python/tests"]);
+  const { code } = await run(path.join(root, ".venv", "bin", "pytest"), [
+    "-q",
+    `--junitxml=${xml}`,
+    "examples-python/tests",
+  ]);
   const text = existsSync(xml) ? readFileSync(xml, "utf8") : "";
-  const attr = (name) => [...text.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, "g"))].reduce((sum, m) => sum + Number(m[1]), 0);
+  const attr = (name) =>
+    [...text.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, "g"))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
   const total = attr("tests");
   const failed = attr("failures") + attr("errors");
   const skipped = attr("skipped");
@@ -90,9 +133,17 @@ async function chaos() {
   const out = path.join(reports, "chaos");
   const { code } = await run("node", [path.join(root, "gateway", "chaos", "run.mjs"), "--short", "--out", out]);
   const file = path.join(out, "latest.json");
-  const checks = code === 0 && existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).checks.filter((check) => check.zero) : [];
-  for (const check of checks) if (!check.ok) process.stderr.write(`  ✖ chaos: ${check.name}: ${check.value} (goal ${check.goal})\n`);
-  record("chaos (short)", checks.filter((check) => check.ok).length, checks.filter((check) => !check.ok).length, 0, checks.length > 0 ? 0 : 1);
+  const checks =
+    code === 0 && existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).checks.filter((check) => check.zero) : [];
+  for (const check of checks)
+    if (!check.ok) process.stderr.write(`  ✖ chaos: ${check.name}: ${check.value} (goal ${check.goal})\n`);
+  record(
+    "chaos (short)",
+    checks.filter((check) => check.ok).length,
+    checks.filter((check) => !check.ok).length,
+    0,
+    checks.length > 0 ? 0 : 1,
+  );
 }
 
 async function staticChecks() {

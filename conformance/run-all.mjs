@@ -33,8 +33,16 @@ const { runConformance } = await import("./dist/index.js");
 const python = path.join(repo, ".venv", "bin", "python");
 const implementations = [
   { lang: "go", plugin: [path.join(here, "plugins", "go", "bin", "conformance")] },
-  { lang: "python", plugin: [python, path.join(here, "plugins", "python", "plugin.py")], needs: path.join(here, "plugins", "python", "plugin.py") },
-  { lang: "ts", plugin: [process.execPath, path.join(here, "plugins", "ts", "plugin.mjs")], needs: path.join(here, "plugins", "ts", "plugin.mjs") },
+  {
+    lang: "python",
+    plugin: [python, path.join(here, "plugins", "python", "plugin.py")],
+    needs: path.join(here, "plugins", "python", "plugin.py"),
+  },
+  {
+    lang: "ts",
+    plugin: [process.execPath, path.join(here, "plugins", "ts", "plugin.mjs")],
+    needs: path.join(here, "plugins", "ts", "plugin.mjs"),
+  },
 ];
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -45,7 +53,9 @@ let ok = true;
 for (const impl of implementations) {
   langs.push(impl.lang);
   if (impl.needs && !existsSync(impl.needs)) {
-    console.log(`\n== ${impl.lang}: no conformance plugin yet (${path.relative(repo, impl.needs)} missing) — counted as failed`);
+    console.log(
+      `\n== ${impl.lang}: no conformance plugin yet (${path.relative(repo, impl.needs)} missing) — counted as failed`,
+    );
     totals.failed++;
     ok = false;
     continue;
@@ -58,9 +68,12 @@ for (const impl of implementations) {
     knownFailingFile: path.join(dir, "known-failing.txt"),
   });
   const s = report.summary;
-  console.log(`\n== ${impl.lang}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.knownFailing} known failing, ${s.unexpectedPasses} unexpected passes (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `\n== ${impl.lang}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.knownFailing} known failing, ${s.unexpectedPasses} unexpected passes (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   for (const r of report.results) {
-    if (r.status === "failed" || r.status === "unexpected-pass") console.log(`   ✖ ${r.name}${r.required ? "" : " (optional)"}: ${r.message}`);
+    if (r.status === "failed" || r.status === "unexpected-pass")
+      console.log(`   ✖ ${r.name}${r.required ? "" : " (optional)"}: ${r.message}`);
     const group = r.name.split("/")[0];
     const row = matrix.get(group) ?? new Map();
     const cell = row.get(impl.lang) ?? { pass: 0, total: 0, known: 0 };
@@ -82,9 +95,15 @@ for (const impl of implementations) {
 // (POLYPLUG_PLUGIN_NETWORK=tcp), which proves the TCP checks pass a correct plugin.
 {
   const tcpPlugin = ["env", "POLYPLUG_PLUGIN_NETWORK=tcp", ...implementations[2].plugin];
-  const report = await runConformance({ plugin: tcpPlugin, cases: ["listener/tcp-**", "handshake/line-format"], features: { features: new Set(["tcp"]), appProtocolVersions: [1] } });
+  const report = await runConformance({
+    plugin: tcpPlugin,
+    cases: ["listener/tcp-**", "handshake/line-format"],
+    features: { features: new Set(["tcp"]), appProtocolVersions: [1] },
+  });
   const failed = report.results.filter((r) => r.status !== "passed");
-  console.log(`\n== ts over TCP (${report.results.map((r) => r.name).join(", ")}): ${failed.length === 0 ? "all passed" : failed.map((r) => `✖ ${r.name}: ${r.message}`).join("; ")}`);
+  console.log(
+    `\n== ts over TCP (${report.results.map((r) => r.name).join(", ")}): ${failed.length === 0 ? "all passed" : failed.map((r) => `✖ ${r.name}: ${r.message}`).join("; ")}`,
+  );
   totals.passed += report.results.length - failed.length;
   totals.failed += failed.length;
   if (failed.length > 0) ok = false;
@@ -97,11 +116,17 @@ console.log("\n== broken fixtures (each must be reported failing)");
 for (const [mode, expected] of Object.entries(expectations)) {
   if (mode === "//") continue;
   const { case: caseName, message } = typeof expected === "string" ? { case: expected } : expected;
-  const report = await runConformance({ plugin: [process.execPath, brokenPlugin, mode, implementations[0].plugin[0]], cases: [caseName] });
+  const report = await runConformance({
+    plugin: [process.execPath, brokenPlugin, mode, implementations[0].plugin[0]],
+    cases: [caseName],
+  });
   const result = report.results.find((r) => r.name === caseName);
   // A message pattern checks that the failure says what happened, not just that it failed.
-  const reported = result?.status === "failed" && (message === undefined || new RegExp(message).test(result.message ?? ""));
-  console.log(`   ${reported ? "✔" : "✖"} ${mode.padEnd(24)} → ${caseName}: ${reported ? `reported (${result.message?.slice(0, 90)})` : `NOT reported (${result?.status ?? "case missing"})`}`);
+  const reported =
+    result?.status === "failed" && (message === undefined || new RegExp(message).test(result.message ?? ""));
+  console.log(
+    `   ${reported ? "✔" : "✖"} ${mode.padEnd(24)} → ${caseName}: ${reported ? `reported (${result.message?.slice(0, 90)})` : `NOT reported (${result?.status ?? "case missing"})`}`,
+  );
   if (reported) totals.passed++;
   else {
     totals.failed++;
@@ -111,7 +136,17 @@ for (const [mode, expected] of Object.entries(expectations)) {
 
 // Matrix.
 const header = `| Case group | ${langs.join(" | ")} |\n|---|${langs.map(() => "---").join("|")}|`;
-const rows = [...matrix.entries()].map(([group, row]) => `| ${group} | ${langs.map((l) => { const c = row.get(l); return c ? `${c.pass}/${c.total}${c.pass === c.total ? " ✅" : " ❌"}${c.known ? ` (${c.known} known failing)` : ""}` : "—"; }).join(" | ")} |`);
+const rows = [...matrix.entries()].map(
+  ([group, row]) =>
+    `| ${group} | ${langs
+      .map((l) => {
+        const c = row.get(l);
+        return c
+          ? `${c.pass}/${c.total}${c.pass === c.total ? " ✅" : " ❌"}${c.known ? ` (${c.known} known failing)` : ""}`
+          : "—";
+      })
+      .join(" | ")} |`,
+);
 const table = [header, ...rows].join("\n");
 console.log(`\n${table}\n\ntotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 if (writeReadme) {

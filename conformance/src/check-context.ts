@@ -66,9 +66,21 @@ export function createCheckContext(params: {
       return plugin;
     },
     async start(options = {}) {
-      const plugin = await startPlugin({ command: target.command, args: target.args, ...(target.cwd ? { cwd: target.cwd } : {}), inheritEnv: true, handshake: settings.handshake, autoMtls: settings.autoMtls, startTimeoutMs: settings.startTimeoutMs, ...options });
+      const plugin = await startPlugin({
+        command: target.command,
+        args: target.args,
+        ...(target.cwd ? { cwd: target.cwd } : {}),
+        inheritEnv: true,
+        handshake: settings.handshake,
+        autoMtls: settings.autoMtls,
+        startTimeoutMs: settings.startTimeoutMs,
+        ...options,
+      });
       cleanups.push(() => plugin.shutdown({ gracefulMs: 1000, terminateMs: 500 }));
-      trace("started plugin through the host core", { handshake: plugin.handshake.network + " " + plugin.handshake.address, mtls: plugin.mtls });
+      trace("started plugin through the host core", {
+        handshake: plugin.handshake.network + " " + plugin.handshake.address,
+        mtls: plugin.mtls,
+      });
       return plugin;
     },
     async session(options = {}) {

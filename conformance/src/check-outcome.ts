@@ -28,7 +28,11 @@ function canonical(value: unknown): unknown {
   if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString("base64")}`;
   if (typeof value === "bigint") return value.toString();
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

@@ -1,9 +1,29 @@
 import type { CheckFunction } from "./check-context.js";
-import { automtlsCertificate, automtlsConnect, automtlsRejectsUnknownClient, automtlsRequiresClientCertificate } from "./checks/protocol/automtls-checks.js";
+import {
+  automtlsCertificate,
+  automtlsConnect,
+  automtlsRejectsUnknownClient,
+  automtlsRequiresClientCertificate,
+} from "./checks/protocol/automtls-checks.js";
 import { cookieRejected, handshakeLine, versionNegotiation } from "./checks/protocol/handshake-checks.js";
-import { tcpPortRange, tcpStartupError, unixSocket, unixSocketGroup, unixSocketRemoved } from "./checks/protocol/listener-checks.js";
+import {
+  tcpPortRange,
+  tcpStartupError,
+  unixSocket,
+  unixSocketGroup,
+  unixSocketRemoved,
+} from "./checks/protocol/listener-checks.js";
 import { exitsWithParent } from "./checks/protocol/parent-death-checks.js";
-import { brokerStream, controllerShutdown, hclogLines, healthServing, noStrayStdout, sigintIgnored, sigtermExits, stdioStream } from "./checks/protocol/process-checks.js";
+import {
+  brokerStream,
+  controllerShutdown,
+  hclogLines,
+  healthServing,
+  noStrayStdout,
+  sigintIgnored,
+  sigtermExits,
+  stdioStream,
+} from "./checks/protocol/process-checks.js";
 import { CONTRACT_CHECKS } from "./checks/contract/contract-checks.js";
 
 /** Every check kind a case's `check:` field may name. */

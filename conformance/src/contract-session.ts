@@ -6,7 +6,12 @@ import type { CaseSpec } from "./case-spec.js";
 import type { HostSettings } from "./host-settings.js";
 import { fail, show } from "./check-outcome.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
-import { Plugin, type ActivateResponse, type DescribeResponse, type InterceptResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import {
+  Plugin,
+  type ActivateResponse,
+  type DescribeResponse,
+  type InterceptResponse,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { GatewayApiBackend, LoggedRecord, PublishedEvent } from "./gateway-api/gateway-api-backend.js";
 import { registerGatewayApi, type ApiCall } from "./gateway-api/serve-gateway-api.js";
 
@@ -76,10 +81,14 @@ export interface SessionHost {
   start(options?: Partial<StartPluginOptions>): Promise<PluginClient>;
 }
 
-export async function openContractSession(params: SessionOptions & { context: SessionHost; backend: GatewayApiBackend }): Promise<ContractSession> {
+export async function openContractSession(
+  params: SessionOptions & { context: SessionHost; backend: GatewayApiBackend },
+): Promise<ContractSession> {
   const { context, backend } = params;
   // AutoMTLS: as the session asks, else as the case (params.automtls) or the whole run (--automtls) asks.
-  const plugin = await context.start({ autoMtls: params.autoMtls ?? (context.spec.params.automtls === true || context.settings.autoMtls) });
+  const plugin = await context.start({
+    autoMtls: params.autoMtls ?? (context.spec.params.automtls === true || context.settings.autoMtls),
+  });
   const rpc = plugin.client(Plugin);
   const apiCalls: ApiCall[] = [];
   const logs: LoggedRecord[] = [];
@@ -92,7 +101,10 @@ export async function openContractSession(params: SessionOptions & { context: Se
   });
   const description = await rpc.describe({ context: hookContext() }, { deadline: 10_000 });
   context.trace("Describe", description);
-  if (description.pluginId !== CONFORMANCE_PLUGIN_ID) fail(`Describe answered plugin_id ${show(description.pluginId)}; a conformance plugin must use ${show(CONFORMANCE_PLUGIN_ID)}`);
+  if (description.pluginId !== CONFORMANCE_PLUGIN_ID)
+    fail(
+      `Describe answered plugin_id ${show(description.pluginId)}; a conformance plugin must use ${show(CONFORMANCE_PLUGIN_ID)}`,
+    );
   const brokerId = plugin.broker.nextId();
   let apiServer: grpc.Server | undefined;
   const apiAddress = await plugin.broker.acceptAndServe(brokerId, (server) => {
@@ -105,11 +117,25 @@ export async function openContractSession(params: SessionOptions & { context: Se
         context.trace(`plugin called GatewayAPI.${call.method} → ${call.status}`, call.request);
         if (call.status !== "OK") return;
         const request = call.request as Record<string, unknown>;
-        if (call.method === "Log") logs.push({ level: LogLevel[Number(request.level)] ?? "UNSPECIFIED", message: String(request.message), fields: (request.fields ?? {}) as JsonObject, requestId: String(request.requestId) });
-        if (call.method === "PublishEvent") events.push({ event: String(request.event), payload: (request.payload ?? {}) as JsonObject, audience: request.audience as PublishedEvent["audience"] });
+        if (call.method === "Log")
+          logs.push({
+            level: LogLevel[Number(request.level)] ?? "UNSPECIFIED",
+            message: String(request.message),
+            fields: (request.fields ?? {}) as JsonObject,
+            requestId: String(request.requestId),
+          });
+        if (call.method === "PublishEvent")
+          events.push({
+            event: String(request.event),
+            payload: (request.payload ?? {}) as JsonObject,
+            audience: request.audience as PublishedEvent["audience"],
+          });
       },
       onConfigSaved: (configuration) => {
-        const push = rpc.configurationChanged({ context: hookContext({ originPluginId: CONFORMANCE_PLUGIN_ID }), configuration }, { deadline: 10_000 });
+        const push = rpc.configurationChanged(
+          { context: hookContext({ originPluginId: CONFORMANCE_PLUGIN_ID }), configuration },
+          { deadline: 10_000 },
+        );
         push.catch(() => undefined);
         configPushes.push(push);
       },
@@ -119,7 +145,12 @@ export async function openContractSession(params: SessionOptions & { context: Se
   let activation: ActivateResponse | undefined;
   let activated = false;
   if (params.activate ?? true) {
-    const request = { context: hookContext(), configuration: params.configuration ?? {}, gatewayApiBrokerId: brokerId, gateway: CONFORMANCE_GATEWAY };
+    const request = {
+      context: hookContext(),
+      configuration: params.configuration ?? {},
+      gatewayApiBrokerId: brokerId,
+      gateway: CONFORMANCE_GATEWAY,
+    };
     context.trace("Activate →", request);
     activation = await rpc.activate(request, { deadline: 30_000 });
     context.trace("Activate ←", activation);

@@ -39,25 +39,43 @@ export function parseFeatures(text: string, file: string): FeatureSet {
   try {
     document = parseYamlStrict(text);
   } catch (error) {
-    throw new CaseLoadError(file, "document", `not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CaseLoadError(
+      file,
+      "document",
+      `not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  if (typeof document !== "object" || document === null || Array.isArray(document)) throw new CaseLoadError(file, "document", `must be a mapping with a "features" list`);
+  if (typeof document !== "object" || document === null || Array.isArray(document))
+    throw new CaseLoadError(file, "document", `must be a mapping with a "features" list`);
   const raw = document as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
-    if (key !== "features" && key !== "app_protocol_versions") throw new CaseLoadError(file, "document", `unknown field "${key}" (known: features, app_protocol_versions)`);
+    if (key !== "features" && key !== "app_protocol_versions")
+      throw new CaseLoadError(file, "document", `unknown field "${key}" (known: features, app_protocol_versions)`);
   }
   const list = raw.features ?? [];
   if (!Array.isArray(list)) throw new CaseLoadError(file, "features", `must be a list of feature names`);
   const features = new Set<string>();
   list.forEach((value, index) => {
     if (typeof value !== "string" || !(value in KNOWN_FEATURES)) {
-      throw new CaseLoadError(file, `features[${index}]`, `unknown feature ${JSON.stringify(value)} (known: ${Object.keys(KNOWN_FEATURES).join(", ")})`);
+      throw new CaseLoadError(
+        file,
+        `features[${index}]`,
+        `unknown feature ${JSON.stringify(value)} (known: ${Object.keys(KNOWN_FEATURES).join(", ")})`,
+      );
     }
     features.add(value);
   });
   const versions = raw.app_protocol_versions ?? [1];
-  if (!Array.isArray(versions) || versions.length === 0 || versions.some((v) => typeof v !== "number" || !Number.isInteger(v) || v < 1)) {
-    throw new CaseLoadError(file, "app_protocol_versions", `must be a non-empty list of positive integers, got ${JSON.stringify(versions)}`);
+  if (
+    !Array.isArray(versions) ||
+    versions.length === 0 ||
+    versions.some((v) => typeof v !== "number" || !Number.isInteger(v) || v < 1)
+  ) {
+    throw new CaseLoadError(
+      file,
+      "app_protocol_versions",
+      `must be a non-empty list of positive integers, got ${JSON.stringify(versions)}`,
+    );
   }
   return { features, appProtocolVersions: versions as number[] };
 }

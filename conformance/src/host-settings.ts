@@ -26,17 +26,32 @@ export interface MagicCookie {
 
 /** True for any cookie but Polyplug's: the plugin is a go-plugin plugin, not a Polyplug one. */
 export function isForeignCookie(cookie: MagicCookie | undefined): boolean {
-  return cookie !== undefined && (cookie.key !== POLYPLUG_HANDSHAKE.magicCookieKey || cookie.value !== POLYPLUG_HANDSHAKE.magicCookieValue);
+  return (
+    cookie !== undefined &&
+    (cookie.key !== POLYPLUG_HANDSHAKE.magicCookieKey || cookie.value !== POLYPLUG_HANDSHAKE.magicCookieValue)
+  );
 }
 
 /**
  * Builds the settings: Polyplug's cookie unless `cookie` names another (then go-plugin mode),
  * the offered versions, AutoMTLS off and a 15 s start timeout unless given.
  */
-export function hostSettings(options: { cookie?: MagicCookie; protocolVersions: readonly number[]; autoMtls?: boolean; startTimeoutMs?: number }): HostSettings {
-  const cookie = options.cookie ?? { key: POLYPLUG_HANDSHAKE.magicCookieKey, value: POLYPLUG_HANDSHAKE.magicCookieValue };
+export function hostSettings(options: {
+  cookie?: MagicCookie;
+  protocolVersions: readonly number[];
+  autoMtls?: boolean;
+  startTimeoutMs?: number;
+}): HostSettings {
+  const cookie = options.cookie ?? {
+    key: POLYPLUG_HANDSHAKE.magicCookieKey,
+    value: POLYPLUG_HANDSHAKE.magicCookieValue,
+  };
   return {
-    handshake: { magicCookieKey: cookie.key, magicCookieValue: cookie.value, protocolVersions: [...options.protocolVersions] },
+    handshake: {
+      magicCookieKey: cookie.key,
+      magicCookieValue: cookie.value,
+      protocolVersions: [...options.protocolVersions],
+    },
     goPluginMode: isForeignCookie(cookie),
     autoMtls: options.autoMtls ?? false,
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,

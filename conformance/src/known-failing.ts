@@ -11,7 +11,8 @@ export function parseKnownFailing(text: string, file: string): string[] {
   text.split(/\r?\n/).forEach((line, index) => {
     const entry = line.replace(/#.*$/, "").trim();
     if (entry === "") return;
-    if (!/^[a-z0-9*][a-z0-9*/-]*$/.test(entry)) throw new CaseLoadError(file, `line ${index + 1}`, `not a case name or pattern: ${JSON.stringify(entry)}`);
+    if (!/^[a-z0-9*][a-z0-9*/-]*$/.test(entry))
+      throw new CaseLoadError(file, `line ${index + 1}`, `not a case name or pattern: ${JSON.stringify(entry)}`);
     patterns.push(entry);
   });
   return patterns;

@@ -4,26 +4,44 @@ import { parseYamlStrict } from "polyplug/registry";
 import { CaseLoadError } from "./case-load-error.js";
 import { CASE_NAME_PATTERN, DEFAULT_CASE_TIMEOUT_MS, type CaseSpec } from "./case-spec.js";
 
-const CASE_KEYS = new Set(["name", "description", "feature", "polyplug_only", "required", "check", "timeout_ms", "params", "expect"]);
+const CASE_KEYS = new Set([
+  "name",
+  "description",
+  "feature",
+  "polyplug_only",
+  "required",
+  "check",
+  "timeout_ms",
+  "params",
+  "expect",
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function stringField(raw: Record<string, unknown>, key: string, file: string, where: string, optional = false): string | undefined {
+function stringField(
+  raw: Record<string, unknown>,
+  key: string,
+  file: string,
+  where: string,
+  optional = false,
+): string | undefined {
   const value = raw[key];
   if (value === undefined || value === null) {
     if (optional) return undefined;
     throw new CaseLoadError(file, where, `field "${key}" is missing`);
   }
-  if (typeof value !== "string" || value.trim() === "") throw new CaseLoadError(file, where, `field "${key}" must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== "string" || value.trim() === "")
+    throw new CaseLoadError(file, where, `field "${key}" must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function recordField(raw: Record<string, unknown>, key: string, file: string, where: string): Record<string, unknown> {
   const value = raw[key];
   if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw new CaseLoadError(file, where, `field "${key}" must be a mapping, got ${JSON.stringify(value)}`);
+  if (!isRecord(value))
+    throw new CaseLoadError(file, where, `field "${key}" must be a mapping, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -36,26 +54,40 @@ export function parseCase(raw: unknown, file: string, index: number, knownChecks
   if (!isRecord(raw)) throw new CaseLoadError(file, where, `each case must be a mapping, got ${JSON.stringify(raw)}`);
   const name = stringField(raw, "name", file, where) as string;
   where = `case "${name}"`;
-  if (!CASE_NAME_PATTERN.test(name)) throw new CaseLoadError(file, where, `field "name" must be lower-case segments separated by "/" (e.g. handshake/cookie-missing)`);
+  if (!CASE_NAME_PATTERN.test(name))
+    throw new CaseLoadError(
+      file,
+      where,
+      `field "name" must be lower-case segments separated by "/" (e.g. handshake/cookie-missing)`,
+    );
   for (const key of Object.keys(raw)) {
-    if (!CASE_KEYS.has(key)) throw new CaseLoadError(file, where, `unknown field "${key}" (known: ${[...CASE_KEYS].join(", ")})`);
+    if (!CASE_KEYS.has(key))
+      throw new CaseLoadError(file, where, `unknown field "${key}" (known: ${[...CASE_KEYS].join(", ")})`);
   }
   const description = stringField(raw, "description", file, where) as string;
   const feature = stringField(raw, "feature", file, where, true);
   const polyplugOnly = stringField(raw, "polyplug_only", file, where, true);
   const check = stringField(raw, "check", file, where) as string;
-  if (knownChecks && !knownChecks.has(check)) throw new CaseLoadError(file, where, `field "check": no check named "${check}" is registered`);
+  if (knownChecks && !knownChecks.has(check))
+    throw new CaseLoadError(file, where, `field "check": no check named "${check}" is registered`);
   const required = raw.required ?? true;
-  if (typeof required !== "boolean") throw new CaseLoadError(file, where, `field "required" must be true or false, got ${JSON.stringify(required)}`);
+  if (typeof required !== "boolean")
+    throw new CaseLoadError(file, where, `field "required" must be true or false, got ${JSON.stringify(required)}`);
   const timeout = raw.timeout_ms ?? DEFAULT_CASE_TIMEOUT_MS;
   if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout <= 0) {
-    throw new CaseLoadError(file, where, `field "timeout_ms" must be a positive integer, got ${JSON.stringify(timeout)}`);
+    throw new CaseLoadError(
+      file,
+      where,
+      `field "timeout_ms" must be a positive integer, got ${JSON.stringify(timeout)}`,
+    );
   }
   return {
     name,
     description,
     feature,
-    polyplugOnly: polyplugOnly ?? (feature === "contract" ? "needs the Polyplug conformance plugin behaviour (feature contract)" : undefined),
+    polyplugOnly:
+      polyplugOnly ??
+      (feature === "contract" ? "needs the Polyplug conformance plugin behaviour (feature contract)" : undefined),
     required,
     check,
     timeoutMs: timeout,
@@ -71,9 +103,14 @@ export function parseCasesFile(text: string, file: string, knownChecks?: Readonl
   try {
     document = parseYamlStrict(text, { merge: true });
   } catch (error) {
-    throw new CaseLoadError(file, "document", `not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CaseLoadError(
+      file,
+      "document",
+      `not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  if (!isRecord(document) || !Array.isArray(document.cases)) throw new CaseLoadError(file, "document", `must be a mapping with a "cases" list`);
+  if (!isRecord(document) || !Array.isArray(document.cases))
+    throw new CaseLoadError(file, "document", `must be a mapping with a "cases" list`);
   for (const key of Object.keys(document)) {
     if (key !== "cases") throw new CaseLoadError(file, "document", `unknown top-level field "${key}" (only "cases")`);
   }

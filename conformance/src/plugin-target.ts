@@ -17,13 +17,16 @@ export interface PluginTarget {
  */
 export async function resolveTarget(argv: readonly string[]): Promise<PluginTarget> {
   const [first, ...rest] = argv;
-  if (!first) throw new Error("no plugin given: use `polyplug conformance [options] -- COMMAND [ARGS...]` or a plugin directory");
+  if (!first)
+    throw new Error("no plugin given: use `polyplug conformance [options] -- COMMAND [ARGS...]` or a plugin directory");
   const info = await stat(first).catch(() => undefined);
   if (info?.isDirectory() && rest.length === 0) {
     const manifestPath = path.join(first, "plugin.json");
-    const manifest = JSON.parse(await readFile(manifestPath, "utf8").catch(() => {
-      throw new Error(`${first} is a directory without a plugin.json manifest`);
-    })) as { executables?: Record<string, string> };
+    const manifest = JSON.parse(
+      await readFile(manifestPath, "utf8").catch(() => {
+        throw new Error(`${first} is a directory without a plugin.json manifest`);
+      }),
+    ) as { executables?: Record<string, string> };
     const key = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
     const executable = manifest.executables?.[key];
     if (!executable) throw new Error(`${manifestPath} has no executables["${key}"] entry for this platform`);

@@ -52,7 +52,11 @@ function inheritedEnv(cookieKey: string): Record<string, string> {
  * cookie, offered versions, ports 10000–25000 and `socketDir`, then `options`. `pluginEnv`
  * is the go-plugin part alone (for traces).
  */
-export function rawPluginEnvironment(settings: HostSettings, socketDir: string, options: RawSpawnOptions = {}): { env: Record<string, string>; pluginEnv: Record<string, string> } {
+export function rawPluginEnvironment(
+  settings: HostSettings,
+  socketDir: string,
+  options: RawSpawnOptions = {},
+): { env: Record<string, string>; pluginEnv: Record<string, string> } {
   const pluginEnv: Record<string, string> = {
     [settings.handshake.magicCookieKey]: settings.handshake.magicCookieValue,
     PLUGIN_PROTOCOL_VERSIONS: settings.handshake.protocolVersions.join(","),
@@ -66,7 +70,11 @@ export function rawPluginEnvironment(settings: HostSettings, socketDir: string, 
 }
 
 /** Spawns the target with a go-plugin environment, stdin closed, stdout and stderr captured. */
-export async function spawnRawPlugin(target: PluginTarget, settings: HostSettings, options: RawSpawnOptions = {}): Promise<RawPlugin> {
+export async function spawnRawPlugin(
+  target: PluginTarget,
+  settings: HostSettings,
+  options: RawSpawnOptions = {},
+): Promise<RawPlugin> {
   const socketDir = await mkdtemp(path.join(tmpdir(), "pp-conf-"));
   const { env, pluginEnv } = rawPluginEnvironment(settings, socketDir, options);
   const child = spawn(target.command, [...target.args], { cwd: target.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -105,12 +113,20 @@ export async function spawnRawPlugin(target: PluginTarget, settings: HostSetting
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no line on stdout within ${timeoutMs} ms (stdout so far: ${JSON.stringify(stdout().toString("utf8").slice(0, 200))})`));
+          reject(
+            new Error(
+              `no line on stdout within ${timeoutMs} ms (stdout so far: ${JSON.stringify(stdout().toString("utf8").slice(0, 200))})`,
+            ),
+          );
         }, timeoutMs);
         const onExit = (info: RawExit) => {
           check();
           cleanup();
-          reject(new Error(`the process exited (code ${info.code}, signal ${info.signal}) before printing a full stdout line; stderr: ${err.slice(-500)}`));
+          reject(
+            new Error(
+              `the process exited (code ${info.code}, signal ${info.signal}) before printing a full stdout line; stderr: ${err.slice(-500)}`,
+            ),
+          );
         };
         const cleanup = () => {
           clearTimeout(timer);
@@ -121,7 +137,10 @@ export async function spawnRawPlugin(target: PluginTarget, settings: HostSetting
         check();
       }),
     waitExit: (timeoutMs) =>
-      Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]),
+      Promise.race([
+        exited,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref()),
+      ]),
     async dispose() {
       if (exitInfo === undefined) {
         child.kill("SIGKILL");

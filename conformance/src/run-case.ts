@@ -75,7 +75,11 @@ export async function runCase(params: {
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(new CheckFailure(`the case did not finish within ${spec.timeoutMs} ms${lastProgress ? `; by then: ${lastProgress}` : " (the check reported no progress)"}`));
+        reject(
+          new CheckFailure(
+            `the case did not finish within ${spec.timeoutMs} ms${lastProgress ? `; by then: ${lastProgress}` : " (the check reported no progress)"}`,
+          ),
+        );
       }, spec.timeoutMs);
     });
     await Promise.race([params.check(context), timeout]);
@@ -93,5 +97,13 @@ export async function runCase(params: {
     clearTimeout(timer);
     await dispose();
   }
-  return { name: spec.name, description: spec.description, required: spec.required, status, message, durationMs: Date.now() - started, trace };
+  return {
+    name: spec.name,
+    description: spec.description,
+    required: spec.required,
+    status,
+    message,
+    durationMs: Date.now() - started,
+    trace,
+  };
 }

@@ -47,7 +47,13 @@ export async function runConformanceCli(options: ConformanceCliOptions, io: Conf
   }
   const verbose = options.verbose ?? false;
   const rendered =
-    options.report === "json" ? jsonReport(report, verbose) : options.report === "junit" ? junitReport(report) : options.report === "markdown" ? markdownReport(report) : undefined;
+    options.report === "json"
+      ? jsonReport(report, verbose)
+      : options.report === "junit"
+        ? junitReport(report)
+        : options.report === "markdown"
+          ? markdownReport(report)
+          : undefined;
   if (rendered !== undefined && options.out) await writeFile(options.out, rendered);
   if (rendered !== undefined && !options.out) io.out(rendered);
   else io.out(summaryTable(report, verbose));

@@ -7,7 +7,13 @@ import { CHECKS } from "./check-registry.js";
 import { defaultFeatureSet, KNOWN_FEATURES, loadFeatures, type FeatureSet } from "./features.js";
 import type { GatewayApiBackend } from "./gateway-api/gateway-api-backend.js";
 import { createMemoryBackend } from "./gateway-api/memory-backend.js";
-import { DEFAULT_START_TIMEOUT_MS, hostSettings, isForeignCookie, type HostSettings, type MagicCookie } from "./host-settings.js";
+import {
+  DEFAULT_START_TIMEOUT_MS,
+  hostSettings,
+  isForeignCookie,
+  type HostSettings,
+  type MagicCookie,
+} from "./host-settings.js";
 import { loadKnownFailing } from "./known-failing.js";
 import { loadCases } from "./load-cases.js";
 import { resolveTarget } from "./plugin-target.js";
@@ -50,7 +56,8 @@ const GO_PLUGIN_FEATURES: FeatureSet = { features: new Set(["hclog", "sigterm-ex
 
 /** Why a case does not run for this plugin, or undefined when it runs. */
 function whySkipped(spec: CaseSpec, features: FeatureSet, settings: HostSettings): string | undefined {
-  if (settings.goPluginMode && spec.polyplugOnly) return `Polyplug-specific, not a go-plugin rule (go-plugin mode: --cookie ${settings.handshake.magicCookieKey}=…): ${spec.polyplugOnly}`;
+  if (settings.goPluginMode && spec.polyplugOnly)
+    return `Polyplug-specific, not a go-plugin rule (go-plugin mode: --cookie ${settings.handshake.magicCookieKey}=…): ${spec.polyplugOnly}`;
   if (spec.feature && !features.features.has(spec.feature)) {
     const meaning = KNOWN_FEATURES[spec.feature as keyof typeof KNOWN_FEATURES] ?? "an unknown feature";
     return `feature "${spec.feature}" not declared (${meaning}); declare it in the --features file if the plugin has it`;
@@ -62,8 +69,16 @@ function whySkipped(spec: CaseSpec, features: FeatureSet, settings: HostSettings
 export async function runConformance(options: RunOptions): Promise<RunReport> {
   const target = await resolveTarget(options.plugin);
   const specs = await loadCases(options.casesDir ?? DEFAULT_CASES_DIR, new Set(Object.keys(CHECKS)));
-  const declared: FeatureSet = options.features ?? (options.featuresFile ? await loadFeatures(options.featuresFile) : isForeignCookie(options.cookie) ? GO_PLUGIN_FEATURES : defaultFeatureSet());
-  const features: FeatureSet = options.protocolVersions ? { ...declared, appProtocolVersions: [...options.protocolVersions] } : declared;
+  const declared: FeatureSet =
+    options.features ??
+    (options.featuresFile
+      ? await loadFeatures(options.featuresFile)
+      : isForeignCookie(options.cookie)
+        ? GO_PLUGIN_FEATURES
+        : defaultFeatureSet());
+  const features: FeatureSet = options.protocolVersions
+    ? { ...declared, appProtocolVersions: [...options.protocolVersions] }
+    : declared;
   const settings = hostSettings({
     ...(options.cookie ? { cookie: options.cookie } : {}),
     protocolVersions: features.appProtocolVersions,
@@ -71,7 +86,11 @@ export async function runConformance(options: RunOptions): Promise<RunReport> {
     ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
   });
   const knownFailing = options.knownFailingFile ? await loadKnownFailing(options.knownFailingFile) : [];
-  const selected = specs.filter((spec) => (!options.cases?.length || matchesAny(spec.name, options.cases)) && !(options.skip?.length && matchesAny(spec.name, options.skip)));
+  const selected = specs.filter(
+    (spec) =>
+      (!options.cases?.length || matchesAny(spec.name, options.cases)) &&
+      !(options.skip?.length && matchesAny(spec.name, options.skip)),
+  );
   const startedAt = new Date();
   const results: CaseResult[] = [];
   for (const [index, spec] of selected.entries()) {
@@ -79,16 +98,41 @@ export async function runConformance(options: RunOptions): Promise<RunReport> {
     let result: CaseResult;
     const skipReason = whySkipped(spec, features, settings);
     if (skipReason !== undefined) {
-      result = { name: spec.name, description: spec.description, required: spec.required, status: "skipped", message: skipReason, durationMs: 0, trace: [] };
+      result = {
+        name: spec.name,
+        description: spec.description,
+        required: spec.required,
+        status: "skipped",
+        message: skipReason,
+        durationMs: 0,
+        trace: [],
+      };
     } else {
       const check = CHECKS[spec.check];
       if (!check) throw new Error(`no check named ${spec.check}`);
       // A longer start timeout than the default lengthens every case by the difference.
-      const timed = { ...spec, timeoutMs: spec.timeoutMs + Math.max(0, settings.startTimeoutMs - DEFAULT_START_TIMEOUT_MS) };
-      result = await runCase({ spec: timed, check, target, features, settings, knownFailing: knownFailing.length > 0 && matchesAny(spec.name, knownFailing), backendFactory: options.backendFactory ?? createMemoryBackend });
+      const timed = {
+        ...spec,
+        timeoutMs: spec.timeoutMs + Math.max(0, settings.startTimeoutMs - DEFAULT_START_TIMEOUT_MS),
+      };
+      result = await runCase({
+        spec: timed,
+        check,
+        target,
+        features,
+        settings,
+        knownFailing: knownFailing.length > 0 && matchesAny(spec.name, knownFailing),
+        backendFactory: options.backendFactory ?? createMemoryBackend,
+      });
     }
     results.push(result);
     options.onProgress?.({ index, total: selected.length, spec, result });
   }
-  return { target: target.label, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), results, summary: summarize(results) };
+  return {
+    target: target.label,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    results,
+    summary: summarize(results),
+  };
 }

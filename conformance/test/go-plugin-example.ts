@@ -24,13 +24,17 @@ export async function buildKvExample(): Promise<{ binary: string } | { skipped: 
     dir = (JSON.parse(stdout) as { Dir?: string }).Dir ?? "";
     if (!dir) return { skipped: `go mod download ${GO_PLUGIN_MODULE} reported no directory` };
   } catch (error) {
-    return { skipped: `cannot fetch ${GO_PLUGIN_MODULE} (no Go toolchain, or the module proxy is unreachable and the module is not cached): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+    return {
+      skipped: `cannot fetch ${GO_PLUGIN_MODULE} (no Go toolchain, or the module proxy is unreachable and the module is not cached): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+    };
   }
   const binary = path.join(await mkdtemp(path.join(tmpdir(), "go-plugin-kv-")), "kv-plugin");
   try {
     await run("go", ["build", "-o", binary, "./examples/grpc/plugin-go-grpc"], { cwd: dir, env, timeout: 300_000 });
   } catch (error) {
-    return { skipped: `cannot build go-plugin's KV example (its dependencies may not be fetchable offline): ${error instanceof Error ? error.message.split("\n").slice(0, 3).join(" ") : String(error)}` };
+    return {
+      skipped: `cannot build go-plugin's KV example (its dependencies may not be fetchable offline): ${error instanceof Error ? error.message.split("\n").slice(0, 3).join(" ") : String(error)}`,
+    };
   }
   return { binary };
 }

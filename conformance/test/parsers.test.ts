@@ -8,23 +8,47 @@ const caseName = fc.array(segment, { minLength: 2, maxLength: 4 }).map((parts) =
 describe("cases file", () => {
   it("loads a valid case with defaults", () => {
     const [spec] = parseCasesFile("cases:\n  - name: a/b\n    description: d\n    check: handshake-line\n", "x.yaml");
-    expect(spec).toMatchObject({ name: "a/b", required: true, timeoutMs: 20_000, params: {}, expect: {}, feature: undefined });
+    expect(spec).toMatchObject({
+      name: "a/b",
+      required: true,
+      timeoutMs: 20_000,
+      params: {},
+      expect: {},
+      feature: undefined,
+    });
   });
   it("names file, case and field in errors", () => {
-    expect(() => parseCasesFile("cases:\n  - name: a/b\n    description: d\n    check: c\n    colour: red\n", "x.yaml")).toThrow('x.yaml: case "a/b": unknown field "colour"');
-    expect(() => parseCasesFile("cases:\n  - name: a/b\n    check: c\n", "x.yaml")).toThrow(/case "a\/b": field "description" is missing/);
-    expect(() => parseCasesFile("cases:\n  - name: a/b\n    description: d\n    check: nope\n", "x.yaml", new Set(["other"]))).toThrow(/no check named "nope"/);
+    expect(() =>
+      parseCasesFile("cases:\n  - name: a/b\n    description: d\n    check: c\n    colour: red\n", "x.yaml"),
+    ).toThrow('x.yaml: case "a/b": unknown field "colour"');
+    expect(() => parseCasesFile("cases:\n  - name: a/b\n    check: c\n", "x.yaml")).toThrow(
+      /case "a\/b": field "description" is missing/,
+    );
+    expect(() =>
+      parseCasesFile("cases:\n  - name: a/b\n    description: d\n    check: nope\n", "x.yaml", new Set(["other"])),
+    ).toThrow(/no check named "nope"/);
     expect(() => parseCasesFile("cases: [", "x.yaml")).toThrow(CaseLoadError);
   });
   it("round-trips any valid name and rejects names with one segment", () => {
     fc.assert(
       fc.property(caseName, fc.boolean(), (name, required) => {
-        const [spec] = parseCasesFile(`cases:\n  - name: ${name}\n    description: x\n    check: k\n    required: ${required}\n`, "f.yaml");
+        const [spec] = parseCasesFile(
+          `cases:\n  - name: ${name}\n    description: x\n    check: k\n    required: ${required}\n`,
+          "f.yaml",
+        );
         expect(spec?.name).toBe(name);
         expect(spec?.required).toBe(required);
       }),
     );
-    fc.assert(fc.property(segment, (name) => void expect(() => parseCasesFile(`cases:\n  - name: ${name}\n    description: x\n    check: k\n`, "f.yaml")).toThrow(/field "name"/)));
+    fc.assert(
+      fc.property(
+        segment,
+        (name) =>
+          void expect(() =>
+            parseCasesFile(`cases:\n  - name: ${name}\n    description: x\n    check: k\n`, "f.yaml"),
+          ).toThrow(/field "name"/),
+      ),
+    );
   });
   it("never throws anything but CaseLoadError on arbitrary text", () => {
     fc.assert(
@@ -47,10 +71,14 @@ describe("features and known-failing files", () => {
   });
   it("keeps every listed name, ignoring comments and blank lines", () => {
     fc.assert(
-      fc.property(fc.array(caseName), fc.array(fc.string().filter((s) => !s.includes("\n") && !s.includes("\r"))), (names, comments) => {
-        const text = names.map((n, i) => `${n}   # ${comments[i] ?? ""}`).join("\n") + "\n\n# trailing comment\n";
-        expect(parseKnownFailing(text, "k")).toEqual(names);
-      }),
+      fc.property(
+        fc.array(caseName),
+        fc.array(fc.string().filter((s) => !s.includes("\n") && !s.includes("\r"))),
+        (names, comments) => {
+          const text = names.map((n, i) => `${n}   # ${comments[i] ?? ""}`).join("\n") + "\n\n# trailing comment\n";
+          expect(parseKnownFailing(text, "k")).toEqual(names);
+        },
+      ),
     );
     expect(() => parseKnownFailing("Not A Case\n", "k")).toThrow(/k: line 1/);
   });
@@ -66,6 +94,11 @@ describe("case patterns", () => {
     expect(matchesCasePattern("handshakes/x", "handshake")).toBe(false);
   });
   it("every name matches itself and its own group", () => {
-    fc.assert(fc.property(caseName, (name) => matchesCasePattern(name, name) && matchesCasePattern(name, name.split("/")[0] as string)));
+    fc.assert(
+      fc.property(
+        caseName,
+        (name) => matchesCasePattern(name, name) && matchesCasePattern(name, name.split("/")[0] as string),
+      ),
+    );
   });
 });

@@ -4,11 +4,33 @@ import { jsonReport, runConformance, summarize, summaryTable, type CaseResult, t
 import { shortenMessage } from "../src/run-case.js";
 
 function report(results: CaseResult[]): RunReport {
-  return { target: "plugin", startedAt: "2026-01-01T00:00:00.000Z", durationMs: 1, results, summary: summarize(results) };
+  return {
+    target: "plugin",
+    startedAt: "2026-01-01T00:00:00.000Z",
+    durationMs: 1,
+    results,
+    summary: summarize(results),
+  };
 }
 
-const passed: CaseResult = { name: "a/passes", description: "d", required: true, status: "passed", message: undefined, durationMs: 1, trace: [{ step: "sent Describe", detail: { id: 1 } }] };
-const skipped: CaseResult = { name: "a/skipped", description: "d", required: true, status: "skipped", message: 'the features file does not declare "tcp"', durationMs: 0, trace: [] };
+const passed: CaseResult = {
+  name: "a/passes",
+  description: "d",
+  required: true,
+  status: "passed",
+  message: undefined,
+  durationMs: 1,
+  trace: [{ step: "sent Describe", detail: { id: 1 } }],
+};
+const skipped: CaseResult = {
+  name: "a/skipped",
+  description: "d",
+  required: true,
+  status: "skipped",
+  message: 'the features file does not declare "tcp"',
+  durationMs: 0,
+  trace: [],
+};
 
 describe("messages", () => {
   it("collapses a part repeated by nested decoders and caps the length", () => {
@@ -19,7 +41,12 @@ describe("messages", () => {
     expect(long).toMatch(/\[3800 characters left out\]/);
   });
   it("never grows a message beyond the cap", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 4000 }), (text) => void expect(shortenMessage(text).length).toBeLessThanOrEqual(Math.max(text.length, 1300))));
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 4000 }),
+        (text) => void expect(shortenMessage(text).length).toBeLessThanOrEqual(Math.max(text.length, 1300)),
+      ),
+    );
   });
 });
 
@@ -27,7 +54,9 @@ describe("reports", () => {
   it("say why each case was skipped, in the table and in JSON", () => {
     const r = report([passed, skipped]);
     expect(summaryTable(r, false)).toContain('Skipped:\n  - a/skipped: the features file does not declare "tcp"');
-    expect(JSON.parse(jsonReport(r, false)).skipped).toEqual({ "a/skipped": 'the features file does not declare "tcp"' });
+    expect(JSON.parse(jsonReport(r, false)).skipped).toEqual({
+      "a/skipped": 'the features file does not declare "tcp"',
+    });
   });
   it("-v prints the traces of passing cases too", () => {
     expect(summaryTable(report([passed]), true)).toContain("· sent Describe");
@@ -37,13 +66,23 @@ describe("reports", () => {
 
 describe("go-plugin mode", () => {
   it("skips Polyplug-specific cases with the reason, without starting the plugin", async () => {
-    const r = await runConformance({ plugin: ["/nonexistent/plugin"], cookie: { key: "BASIC_PLUGIN", value: "hello" }, cases: ["lifecycle/describe", "process/exits-with-parent"] });
+    const r = await runConformance({
+      plugin: ["/nonexistent/plugin"],
+      cookie: { key: "BASIC_PLUGIN", value: "hello" },
+      cases: ["lifecycle/describe", "process/exits-with-parent"],
+    });
     expect(r.results.map((x) => x.status)).toEqual(["skipped", "skipped"]);
     expect(r.results[0]?.message).toMatch(/^Polyplug-specific, not a go-plugin rule .*feature contract/);
     expect(r.results[1]?.message).toMatch(/do not watch their parent/);
   });
   it("keeps Polyplug's own cookie in Polyplug mode", async () => {
-    const r = await runConformance({ plugin: ["/nonexistent/plugin"], features: { features: new Set(), appProtocolVersions: [1] }, cases: ["lifecycle/describe"] });
-    expect(r.results[0]?.message).toBe('feature "contract" not declared (the plugin implements the Polyplug conformance plugin behaviour (conformance/README.md)); declare it in the --features file if the plugin has it');
+    const r = await runConformance({
+      plugin: ["/nonexistent/plugin"],
+      features: { features: new Set(), appProtocolVersions: [1] },
+      cases: ["lifecycle/describe"],
+    });
+    expect(r.results[0]?.message).toBe(
+      'feature "contract" not declared (the plugin implements the Polyplug conformance plugin behaviour (conformance/README.md)); declare it in the --features file if the plugin has it',
+    );
   });
 });

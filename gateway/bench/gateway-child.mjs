@@ -26,13 +26,24 @@ const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 async function startGateway() {
   const pluginsDir = writeChainPluginsDir(count);
   const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-data-"));
-  const gateway = await createGateway({ pluginsDirs: [pluginsDir], dataDir, port: 0, autoMtls: false, logger: pino({ level: "silent" }), ...(database ? { database } : {}), ...(sandbox ? { sandbox: { mode: sandbox } } : {}) });
+  const gateway = await createGateway({
+    pluginsDirs: [pluginsDir],
+    dataDir,
+    port: 0,
+    autoMtls: false,
+    logger: pino({ level: "silent" }),
+    ...(database ? { database } : {}),
+    ...(sandbox ? { sandbox: { mode: sandbox } } : {}),
+  });
   const notActive = gateway.plugins().filter((p) => p.state !== "active");
-  if (notActive.length) throw new Error(`plugins not active: ${notActive.map((p) => `${p.pluginId} (${p.state})`).join(", ")}`);
+  if (notActive.length)
+    throw new Error(`plugins not active: ${notActive.map((p) => `${p.pluginId} (${p.state})`).join(", ")}`);
   // One call through the whole chain, so every connection is in use before measuring.
   await gateway.dispatcher.intercept(CHAIN_TOPIC, { message: "warm" });
   // connect-node's handler for the same dispatcher: the baseline of the JSON fast path.
-  const referenceServer = reference ? await startPublicServer({ port: 0, dispatcher: gateway.dispatcher, fastPath: false }) : undefined;
+  const referenceServer = reference
+    ? await startPublicServer({ port: 0, dispatcher: gateway.dispatcher, fastPath: false })
+    : undefined;
   return {
     url: gateway.url,
     referenceUrl: referenceServer?.url,
@@ -51,7 +62,16 @@ async function startHostCore() {
   for (const id of chainIds(count)) {
     const plugin = await startTsPlugin([paths.goScripted], { SCRIPTED_PLUGIN_ID: id });
     started.push(plugin);
-    await runTsPhase(plugin, { name: "warm", topic: CHAIN_TOPIC, payloadBytes: 0, concurrency: 1, warmup: 0, calls: 1, minCalls: 1, durationMs: 0 });
+    await runTsPhase(plugin, {
+      name: "warm",
+      topic: CHAIN_TOPIC,
+      payloadBytes: 0,
+      concurrency: 1,
+      warmup: 0,
+      calls: 1,
+      minCalls: 1,
+      durationMs: 0,
+    });
   }
   return { url: "", stop: () => Promise.all(started.map((p) => p.shutdown())) };
 }

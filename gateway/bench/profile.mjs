@@ -32,7 +32,16 @@ function processCpuUs(pid) {
 
 if (process.env.POLYPLUG_PROFILE_CHILD) {
   const { runTsPhase, startTsPlugin } = await import("./lib/ts-host.mjs");
-  const phase = { name: "profile", topic: "conformance.echo", payloadBytes: 0, concurrency, warmup: 500, calls: 1e9, minCalls: 1, durationMs: seconds * 1000 };
+  const phase = {
+    name: "profile",
+    topic: "conformance.echo",
+    payloadBytes: 0,
+    concurrency,
+    warmup: 500,
+    calls: 1e9,
+    minCalls: 1,
+    durationMs: seconds * 1000,
+  };
   const client = await startTsPlugin(conformancePlugins[plugin]);
   try {
     await runTsPhase(client, { ...phase, durationMs: 1000 }); // warm up the JIT before measuring CPU
@@ -43,8 +52,12 @@ if (process.env.POLYPLUG_PROFILE_CHILD) {
     const pluginUsed = client.pid === undefined ? Number.NaN : processCpuUs(client.pid) - pluginBefore;
     const calls = result.latenciesUs.length;
     const perCall = (us) => (us / calls).toFixed(1);
-    process.stdout.write(`${calls} calls in ${result.elapsedMs.toFixed(0)} ms (${((calls / result.elapsedMs) * 1000).toFixed(0)} calls/s)\n`);
-    process.stdout.write(`CPU per call: host ${perCall(hostUsed.user + hostUsed.system)} µs (system ${perCall(hostUsed.system)} µs), plugin ${perCall(pluginUsed)} µs${cpuOnly ? "" : " (host inflated by the profiler)"}\n`);
+    process.stdout.write(
+      `${calls} calls in ${result.elapsedMs.toFixed(0)} ms (${((calls / result.elapsedMs) * 1000).toFixed(0)} calls/s)\n`,
+    );
+    process.stdout.write(
+      `CPU per call: host ${perCall(hostUsed.user + hostUsed.system)} µs (system ${perCall(hostUsed.system)} µs), plugin ${perCall(pluginUsed)} µs${cpuOnly ? "" : " (host inflated by the profiler)"}\n`,
+    );
   } finally {
     await client.shutdown();
   }

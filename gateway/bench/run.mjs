@@ -68,8 +68,19 @@ for (const name of args.only) {
   }
   suiteDurationsS[name] = Math.round((performance.now() - s0) / 100) / 10;
 }
-const loadAverage = { start: loadAtStart.map((l) => Math.round(l * 100) / 100), end: loadavg().map((l) => Math.round(l * 100) / 100) };
-const run = { startedAt, durationS: (performance.now() - t0) / 1000, quick: args.quick, machine: { ...describeMachine(), loadAverage }, suiteDurationsS, suites, failures };
+const loadAverage = {
+  start: loadAtStart.map((l) => Math.round(l * 100) / 100),
+  end: loadavg().map((l) => Math.round(l * 100) / 100),
+};
+const run = {
+  startedAt,
+  durationS: (performance.now() - t0) / 1000,
+  quick: args.quick,
+  machine: { ...describeMachine(), loadAverage },
+  suiteDurationsS,
+  suites,
+  failures,
+};
 const files = writeResults(outDir, run);
 log(`results: ${files.markdown} and ${files.json}`);
 if (args.readme) {

@@ -35,7 +35,8 @@ function parseArgs(argv) {
     else if (arg === "--out") args.out = argv[++i];
     else throw new Error(`unknown option ${arg}; use --duration S, --short, --out DIR, --assert`);
   }
-  if (args.duration !== undefined && !(args.duration >= 5 && args.duration <= 3600)) throw new Error("--duration must be 5..3600 seconds");
+  if (args.duration !== undefined && !(args.duration >= 5 && args.duration <= 3600))
+    throw new Error("--duration must be 5..3600 seconds");
   return args;
 }
 
@@ -47,8 +48,12 @@ try {
   process.exit(2);
 }
 const durationS = args.duration ?? (args.short ? 10 : 60);
-const scale = args.short ? { rate: 25, burst: 500, resets: 5000, slow: 150, stopMs: 1200, floodMs: 800 } : { rate: 40, burst: 4000, resets: 20000, slow: 1000, stopMs: 3000, floodMs: 2000 };
-const outDir = args.out ?? (args.short ? mkdtempSync(path.join(os.tmpdir(), "polyplug-chaos-results-")) : path.join(here, "results"));
+const scale = args.short
+  ? { rate: 25, burst: 500, resets: 5000, slow: 150, stopMs: 1200, floodMs: 800 }
+  : { rate: 40, burst: 4000, resets: 20000, slow: 1000, stopMs: 3000, floodMs: 2000 };
+const outDir =
+  args.out ??
+  (args.short ? mkdtempSync(path.join(os.tmpdir(), "polyplug-chaos-results-")) : path.join(here, "results"));
 const log = (message) => process.stderr.write(`chaos: ${message}\n`);
 
 // Everything of this run lives below `root`; its path is the marker of its processes.
@@ -70,10 +75,16 @@ function preparePlugins() {
       name: "Hostile (chaos suite)",
       version: "0.1.0",
       command: ["node", path.join(here, "plugins", "hostile", "plugin.mjs"), "--run", root],
-      hooks: { intercept: [{ topic: "message.will_be_posted", priority: 50, timeoutMs: 500, onFailure: "open" }], commandTimeoutMs: 3000 },
+      hooks: {
+        intercept: [{ topic: "message.will_be_posted", priority: 50, timeoutMs: 500, onFailure: "open" }],
+        commandTimeoutMs: 3000,
+      },
       // Its script and the SDK it imports live in the repository, outside its folder: the
       // sandbox mounts them read-only. KV for the acknowledged writes.
-      permissions: { api: ["log", "config", "kv"], readPaths: [path.join(repo, "gateway"), path.join(repo, "node_modules")] },
+      permissions: {
+        api: ["log", "config", "kv"],
+        readPaths: [path.join(repo, "gateway"), path.join(repo, "node_modules")],
+      },
     }),
   );
 }
@@ -123,7 +134,13 @@ async function main() {
     log(`the gateway crashed (exit ${code ?? signal}); last log lines:\n${tail.split("\n").slice(-10).join("\n")}`);
   };
   let instance = 1;
-  const start = () => startGateway({ configFile, tmpDir: mkdirSync(path.join(root, `tmp-${instance}`), { recursive: true }) ?? path.join(root, `tmp-${instance}`), logFile, onCrash });
+  const start = () =>
+    startGateway({
+      configFile,
+      tmpDir: mkdirSync(path.join(root, `tmp-${instance}`), { recursive: true }) ?? path.join(root, `tmp-${instance}`),
+      logFile,
+      onCrash,
+    });
   log(`starting polyplug serve in ${root}`);
   let gateway = await start();
   let url = gateway.url;
@@ -143,7 +160,9 @@ async function main() {
     let outcome;
     try {
       let timer;
-      const bound = new Promise((resolve) => (timer = setTimeout(() => resolve({ unfinishedAfterMs: eventBoundMs }), eventBoundMs)));
+      const bound = new Promise(
+        (resolve) => (timer = setTimeout(() => resolve({ unfinishedAfterMs: eventBoundMs }), eventBoundMs)),
+      );
       outcome = await Promise.race([action(), bound]);
       clearTimeout(timer);
     } catch (error) {
@@ -153,8 +172,11 @@ async function main() {
     log(`${atS.toFixed(1)} s ${name}: ${JSON.stringify(outcome)}`);
   };
 
-  const load = new Worker(path.join(here, "lib", "load-worker.mjs"), { workerData: { url, rate: scale.rate, kvIntervalMs: args.short ? 50 : 100 } });
-  const fromLoad = (type) => new Promise((resolve) => load.on("message", (message) => message.type === type && resolve(message)));
+  const load = new Worker(path.join(here, "lib", "load-worker.mjs"), {
+    workerData: { url, rate: scale.rate, kvIntervalMs: args.short ? 50 : 100 },
+  });
+  const fromLoad = (type) =>
+    new Promise((resolve) => load.on("message", (message) => message.type === type && resolve(message)));
   const background = [];
 
   await at(0.08);
@@ -170,13 +192,18 @@ async function main() {
     return { stopped: signalAll(pids, "SIGCONT") };
   });
   await at(0.3);
-  await event(`hostile plugin floods stdout/stderr for ${scale.floodMs} ms`, async () => hostile(url, "flood", scale.floodMs));
+  await event(`hostile plugin floods stdout/stderr for ${scale.floodMs} ms`, async () =>
+    hostile(url, "flood", scale.floodMs),
+  );
   await at(0.36);
-  await event(`burst of ${scale.burst} HTTP/2 streams on one connection, ${scale.resets} rapid resets on another`, async () => {
-    const [burst, resets] = await Promise.all([h2Burst(url, scale.burst), rapidReset(url, scale.resets)]);
-    rssPeak = Math.max(rssPeak, gateway.rssPeak());
-    return { burst: burst.statuses, resets };
-  });
+  await event(
+    `burst of ${scale.burst} HTTP/2 streams on one connection, ${scale.resets} rapid resets on another`,
+    async () => {
+      const [burst, resets] = await Promise.all([h2Burst(url, scale.burst), rapidReset(url, scale.resets)]);
+      rssPeak = Math.max(rssPeak, gateway.rssPeak());
+      return { burst: burst.statuses, resets };
+    },
+  );
   await at(0.44);
   background.push(event(`${scale.slow} slow-body connections`, () => slowBodies(url, scale.slow, 10_000)));
   await at(0.5);
@@ -186,7 +213,10 @@ async function main() {
   await at(0.58);
   await event("hostile plugin hangs its Intercept", async () => hostile(url, "hang"));
   await at(0.64);
-  await event("hostile plugin back to normal; SIGKILL the word filter", async () => ({ command: await hostile(url, "normal"), killed: signalAll(wordfilterPids(), "SIGKILL") }));
+  await event("hostile plugin back to normal; SIGKILL the word filter", async () => ({
+    command: await hostile(url, "normal"),
+    killed: signalAll(wordfilterPids(), "SIGKILL"),
+  }));
   await at(0.68);
   await event("hostile plugin blocks its event loop for 2 s", async () => hostile(url, "busy", 2000));
   await Promise.all(background.splice(0));
@@ -246,7 +276,12 @@ async function main() {
     load: loadFigures,
     gatewayCrashes: crashes,
     kv: kvFigures,
-    shutdown: { exitedWithinMs: stopped.exitedWithinMs, processesLeft: left.length, socketsLeft: socketsLeft.length, left: [...leftDescribed, ...socketsLeft.map((entry) => path.relative(root, entry))] },
+    shutdown: {
+      exitedWithinMs: stopped.exitedWithinMs,
+      processesLeft: left.length,
+      socketsLeft: socketsLeft.length,
+      left: [...leftDescribed, ...socketsLeft.map((entry) => path.relative(root, entry))],
+    },
     rssPeakMb: Math.round(rssPeak / 2 ** 20),
   };
   const run = {

@@ -16,7 +16,12 @@ const gateway = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const repo = path.dirname(gateway);
 const out = path.join(gateway, "sdk-artifacts");
 const pythonFlag = process.argv.indexOf("--python");
-const python = pythonFlag > 0 ? process.argv[pythonFlag + 1] : existsSync(path.join(repo, ".venv", "bin", "python")) ? path.join(repo, ".venv", "bin", "python") : "python3";
+const python =
+  pythonFlag > 0
+    ? process.argv[pythonFlag + 1]
+    : existsSync(path.join(repo, ".venv", "bin", "python"))
+      ? path.join(repo, ".venv", "bin", "python")
+      : "python3";
 
 // Prints name==version for every installed distribution the named one needs (recursively, no extras).
 const PINS_SCRIPT = `
@@ -39,14 +44,37 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 // npm: the SDK's dist must be built (npm run build -w @polyplug/sdk).
-if (!existsSync(path.join(gateway, "sdk", "dist", "index.js"))) throw new Error("gateway/sdk/dist is missing: run `npm run build -w @polyplug/sdk` first");
-execFileSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: path.join(gateway, "sdk"), stdio: ["ignore", "ignore", "inherit"] });
+if (!existsSync(path.join(gateway, "sdk", "dist", "index.js")))
+  throw new Error("gateway/sdk/dist is missing: run `npm run build -w @polyplug/sdk` first");
+execFileSync("npm", ["pack", "--silent", "--pack-destination", out], {
+  cwd: path.join(gateway, "sdk"),
+  stdio: ["ignore", "ignore", "inherit"],
+});
 
 // Python: built from a clean copy so the checkout gets no build/ or .egg-info folders.
 const stage = mkdtempSync(path.join(tmpdir(), "polyplug-wheel-"));
 try {
-  for (const name of ["pyproject.toml", "README.md", "src"]) cpSync(path.join(repo, "examples-python", name), path.join(stage, name), { recursive: true, filter: (source) => !/__pycache__|\.pyc$|\.egg-info/.test(source) });
-  execFileSync(python, ["-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "--wheel-dir", out, stage], { stdio: ["ignore", "ignore", "inherit"] });
+  for (const name of ["pyproject.toml", "README.md", "src"])
+    cpSync(path.join(repo, "examples-python", name), path.join(stage, name), {
+      recursive: true,
+      filter: (source) => !/__pycache__|\.pyc$|\.egg-info/.test(source),
+    });
+  execFileSync(
+    python,
+    [
+      "-m",
+      "pip",
+      "wheel",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--no-deps",
+      "--no-build-isolation",
+      "--wheel-dir",
+      out,
+      stage,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

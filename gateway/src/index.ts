@@ -12,7 +12,14 @@ export { createLogTap, type LogTap, type LogRecord, type LogFilter } from "./run
 export { readServeConfig, type ServeConfig } from "./runtime/serve-config.js";
 export type { PluginState, PluginStatus } from "./supervision/supervisor.js";
 export { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "./supervision/policy.js";
-export type { Dispatcher, InterceptVerdict, NotifyReceipt, CommandResult, ChainStep, CallOptions } from "./dispatch/dispatcher.js";
+export type {
+  Dispatcher,
+  InterceptVerdict,
+  NotifyReceipt,
+  CommandResult,
+  ChainStep,
+  CallOptions,
+} from "./dispatch/dispatcher.js";
 export type { EventPublisher, PublishedEvent, EventAudience } from "./plugin-api/events.js";
 
 // Types of GatewayOptions fields whose values come from the subpaths.

@@ -7,7 +7,10 @@ import { fixturePaths } from "./paths.js";
 // (`npm test` has done both already; go build is a no-op when nothing changed).
 export default function setup(): void {
   if (!existsSync(fixturePaths.goHostFixture) || !existsSync(fixturePaths.goScripted)) {
-    execFileSync("go", ["build", "-o", "bin/", "./internal/fixtures/..."], { cwd: fixturePaths.examplesGo, stdio: "inherit" });
+    execFileSync("go", ["build", "-o", "bin/", "./internal/fixtures/..."], {
+      cwd: fixturePaths.examplesGo,
+      stdio: "inherit",
+    });
   }
   if (!existsSync(fixturePaths.cli)) {
     execFileSync("npx", ["tsc", "-p", "sdk/tsconfig.build.json"], { cwd: fixturePaths.gateway, stdio: "inherit" });

@@ -20,7 +20,9 @@ if (cookieMissing && mode === "cookie-wrong-text") {
   process.exit(1);
 }
 if (cookieMissing && mode === "cookie-exit-0") {
-  process.stderr.write("This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n");
+  process.stderr.write(
+    "This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n",
+  );
   process.exit(0);
 }
 if (mode === "cookie-ignored") env[COOKIE] = "5be0d50d6b1969b5bbdf8d18b208649b561434faabc06d476b2e525d3b9c8abb";
@@ -32,9 +34,16 @@ if (mode === "socket-group-ignored") delete env.PLUGIN_UNIX_SOCKET_GROUP;
 // terminates AutoMTLS itself, so the plugin behind it runs without TLS.
 const HEALTH_NOT_SERVING = Uint8Array.of(0x08, 0x02); // HealthCheckResponse{status: NOT_SERVING}
 const frontOverrides = {
-  "health-not-serving": (p) => (p === "/grpc.health.v1.Health/Check" ? (stream) => answerMessage(stream, HEALTH_NOT_SERVING) : undefined),
-  "no-broker": (p) => (p.startsWith("/plugin.GRPCBroker/") ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCBroker") : undefined),
-  "no-stdio": (p) => (p.startsWith("/plugin.GRPCStdio/") ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCStdio") : undefined),
+  "health-not-serving": (p) =>
+    p === "/grpc.health.v1.Health/Check" ? (stream) => answerMessage(stream, HEALTH_NOT_SERVING) : undefined,
+  "no-broker": (p) =>
+    p.startsWith("/plugin.GRPCBroker/")
+      ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCBroker")
+      : undefined,
+  "no-stdio": (p) =>
+    p.startsWith("/plugin.GRPCStdio/")
+      ? (stream) => answerStatus(stream, 12, "unknown service plugin.GRPCStdio")
+      : undefined,
   // StreamStdio stays open and silent (allowed), but the plugin's output never reaches it.
   "stdio-swallowed": (p) => (p.startsWith("/plugin.GRPCStdio/") ? (stream) => answerSilentStream(stream) : undefined),
   "client-cert-optional": () => undefined,
@@ -44,11 +53,23 @@ const frontOverrides = {
   "tcp-range-unchecked": () => undefined,
   "tcp-port-fallback": () => undefined,
   // ServeHTTP answers arrive, but the call never ends (the two modes only differ in the case they are run against).
-  "http-never-ends": (p) => (p === "/polyplug.v1.Plugin/ServeHTTP" ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true }) : undefined),
-  "http-download-never-ends": (p) => (p === "/polyplug.v1.Plugin/ServeHTTP" ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true }) : undefined),
+  "http-never-ends": (p) =>
+    p === "/polyplug.v1.Plugin/ServeHTTP"
+      ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true })
+      : undefined,
+  "http-download-never-ends": (p) =>
+    p === "/polyplug.v1.Plugin/ServeHTTP"
+      ? (stream, headers, upstream) => forward(upstream, stream, headers, undefined, { neverEnd: true })
+      : undefined,
   "conninfo-forgotten": (p) =>
     p === "/plugin.GRPCBroker/StartStream"
-      ? (stream, headers, upstream) => forward(upstream, stream, headers, connInfoRewriter((address) => oneShotProxy(address, env.PLUGIN_UNIX_SOCKET_DIR || tmpdir())))
+      ? (stream, headers, upstream) =>
+          forward(
+            upstream,
+            stream,
+            headers,
+            connInfoRewriter((address) => oneShotProxy(address, env.PLUGIN_UNIX_SOCKET_DIR || tmpdir())),
+          )
       : undefined,
 };
 
@@ -71,7 +92,12 @@ async function frontFor(fields) {
     const own = await generateAutoMtlsCertificate();
     tls = { ...own, clientCaPem: hostCertPem, requireClientCert: mode !== "client-cert-optional" };
   }
-  const front = await startGrpcFront({ upstreamAddress: fields[3], override: frontOverrides[mode], tls, tcpPorts: tcpPorts() });
+  const front = await startGrpcFront({
+    upstreamAddress: fields[3],
+    override: frontOverrides[mode],
+    tls,
+    tcpPorts: tcpPorts(),
+  });
   fields[2] = front.network;
   fields[3] = front.address;
   fields[5] = front.certField;
@@ -103,7 +129,8 @@ child.stdout.on("data", async (chunk) => {
   if (mode === "socket-world-writable") chmodSync(fields[3], 0o777);
   process.stdout.write(`${fields.join("|")}\n${pending.slice(nl + 1)}`);
   if (mode === "stray-stdout") setTimeout(() => process.stdout.write("debug: served a request\n"), 100);
-  if (mode === "bad-hclog") process.stderr.write('{"@level":3,"@message":"numeric level","@timestamp":"2026-05-01T12:00:00Z"}\n');
+  if (mode === "bad-hclog")
+    process.stderr.write('{"@level":3,"@message":"numeric level","@timestamp":"2026-05-01T12:00:00Z"}\n');
 });
 child.stderr.pipe(process.stderr);
 child.on("exit", (code, signal) => {

@@ -26,7 +26,15 @@ function forwardable(headers, keep) {
 /** Answers a gRPC call with a status and no message (a trailers-only response). */
 export function answerStatus(stream, code, message) {
   stream.resume();
-  stream.respond({ [HTTP2_HEADER_STATUS]: 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": encodeURIComponent(message) }, { endStream: true });
+  stream.respond(
+    {
+      [HTTP2_HEADER_STATUS]: 200,
+      "content-type": "application/grpc",
+      "grpc-status": String(code),
+      "grpc-message": encodeURIComponent(message),
+    },
+    { endStream: true },
+  );
 }
 
 /** Answers a unary gRPC call with one already-encoded protobuf message and status OK. */
@@ -57,11 +65,18 @@ export function forward(upstream, stream, headers, transformRequest, { neverEnd 
   up.on("response", (responseHeaders) => {
     if (stream.destroyed) return;
     const trailersOnly = "grpc-status" in responseHeaders;
-    stream.respond(forwardable(responseHeaders, [HTTP2_HEADER_STATUS]), trailersOnly ? { endStream: true } : { waitForTrailers: true });
+    stream.respond(
+      forwardable(responseHeaders, [HTTP2_HEADER_STATUS]),
+      trailersOnly ? { endStream: true } : { waitForTrailers: true },
+    );
     if (!trailersOnly) up.pipe(stream, { end: !neverEnd });
   });
   up.on("trailers", (t) => (trailers = forwardable(t, [])));
-  stream.on("wantTrailers", () => stream.sendTrailers(trailers ?? { "grpc-status": "13", "grpc-message": "the plugin behind the front sent no trailers" }));
+  stream.on("wantTrailers", () =>
+    stream.sendTrailers(
+      trailers ?? { "grpc-status": "13", "grpc-message": "the plugin behind the front sent no trailers" },
+    ),
+  );
   if (transformRequest) stream.pipe(transformRequest).pipe(up);
   else stream.pipe(up);
   const cancel = () => {

@@ -29,9 +29,14 @@ async function perform(api, call) {
       return { applied: result.applied, current_value: text(current), current_found: current !== undefined };
     }
     case "kv_delete":
-      return { deleted: await api.kv.delete(key, typeof call.if_equals === "string" ? { ifEquals: call.if_equals } : {}) };
+      return {
+        deleted: await api.kv.delete(key, typeof call.if_equals === "string" ? { ifEquals: call.if_equals } : {}),
+      };
     case "kv_list": {
-      const page = await api.kv.list(String(call.prefix ?? ""), { pageSize: Number(call.page_size ?? 0), pageToken: String(call.page_token ?? "") });
+      const page = await api.kv.list(String(call.prefix ?? ""), {
+        pageSize: Number(call.page_size ?? 0),
+        pageToken: String(call.page_token ?? ""),
+      });
       return { keys: [...page.keys], next_page_token: page.nextPageToken };
     }
     case "kv_list_all": {
@@ -51,7 +56,11 @@ async function perform(api, call) {
       return {};
     case "publish": {
       const audience = call.audience ?? {};
-      await api.publish(String(call.event ?? ""), call.payload ?? {}, { clientIds: strings(audience.client_ids), matchLabels: audience.match_labels ?? {}, omitClientIds: strings(audience.omit_client_ids) });
+      await api.publish(String(call.event ?? ""), call.payload ?? {}, {
+        clientIds: strings(audience.client_ids),
+        matchLabels: audience.match_labels ?? {},
+        omitClientIds: strings(audience.omit_client_ids),
+      });
       return {};
     }
     case "get_config":

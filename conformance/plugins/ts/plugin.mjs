@@ -20,10 +20,13 @@ const cancelledError = () => new PluginError(ErrorCode.CANCELLED, "the call was 
 async function sleep(payload, ctx) {
   const cancelled = await new Promise((resolve) => {
     if (ctx.signal.aborted) return resolve(true);
-    const timer = setTimeout(() => {
-      ctx.signal.removeEventListener("abort", onAbort);
-      resolve(false);
-    }, Number(payload.ms ?? 0));
+    const timer = setTimeout(
+      () => {
+        ctx.signal.removeEventListener("abort", onAbort);
+        resolve(false);
+      },
+      Number(payload.ms ?? 0),
+    );
     const onAbort = () => {
       clearTimeout(timer);
       resolve(true);
@@ -65,7 +68,8 @@ const interceptHandlers = {
   },
   "conformance.api": async (payload, ctx) => {
     const results = [];
-    for (const call of Array.isArray(payload.calls) ? payload.calls : []) results.push(await runApiCall(ctx, call ?? {}));
+    for (const call of Array.isArray(payload.calls) ? payload.calls : [])
+      results.push(await runApiCall(ctx, call ?? {}));
     return ctx.modify({ results });
   },
 };
@@ -75,7 +79,8 @@ const plugin = definePlugin({
   version: "1.0.0",
 
   async onActivate(ctx) {
-    if (typeof ctx.config.fail_activate === "string") throw new PluginError(ErrorCode.FAILED_PRECONDITION, ctx.config.fail_activate);
+    if (typeof ctx.config.fail_activate === "string")
+      throw new PluginError(ErrorCode.FAILED_PRECONDITION, ctx.config.fail_activate);
     await ctx.api.log("info", "conformance plugin activated", { gateway_version: ctx.gateway.version });
   },
 
@@ -84,14 +89,16 @@ const plugin = definePlugin({
   },
 
   onConfigurationChanged(config, ctx) {
-    if (config.reject_config === true) throw new PluginError(ErrorCode.INVALID_ARGUMENT, "configuration rejected: reject_config is true");
+    if (config.reject_config === true)
+      throw new PluginError(ErrorCode.INVALID_ARGUMENT, "configuration rejected: reject_config is true");
     configOrigin = ctx.originPluginId;
   },
 
   intercept: {
     "conformance.*": (payload, ctx) => {
       const handler = Object.hasOwn(interceptHandlers, ctx.topic) ? interceptHandlers[ctx.topic] : undefined;
-      if (!handler) throw new PluginError(ErrorCode.NOT_FOUND, `unknown conformance topic ${JSON.stringify(ctx.topic)}`);
+      if (!handler)
+        throw new PluginError(ErrorCode.NOT_FOUND, `unknown conformance topic ${JSON.stringify(ctx.topic)}`);
       return handler(payload, ctx);
     },
   },

@@ -19,7 +19,10 @@ export interface RawTls {
 }
 
 /** Spawns the plugin raw and waits for its handshake line. */
-export async function spawnUntilHandshake(ctx: CheckContext, options: RawSpawnOptions = {}): Promise<{ raw: RawPlugin; handshake: RawHandshake }> {
+export async function spawnUntilHandshake(
+  ctx: CheckContext,
+  options: RawSpawnOptions = {},
+): Promise<{ raw: RawPlugin; handshake: RawHandshake }> {
   const raw = await ctx.raw(options);
   let line: string;
   try {
@@ -29,7 +32,10 @@ export async function spawnUntilHandshake(ctx: CheckContext, options: RawSpawnOp
   }
   ctx.trace("handshake line", line);
   const fields = line.split("|");
-  assert(fields.length >= 4, `the handshake line has ${fields.length} fields, at least 4 expected: ${JSON.stringify(line)}`);
+  assert(
+    fields.length >= 4,
+    `the handshake line has ${fields.length} fields, at least 4 expected: ${JSON.stringify(line)}`,
+  );
   return { raw, handshake: { line, fields, network: fields[2] ?? "", address: fields[3] ?? "" } };
 }
 
@@ -37,9 +43,17 @@ export async function spawnUntilHandshake(ctx: CheckContext, options: RawSpawnOp
 export function rawClient(ctx: CheckContext, handshake: RawHandshake, tls?: RawTls): grpc.Client {
   const target = handshake.network === "unix" ? `unix://${handshake.address}` : `ipv4:${handshake.address}`;
   const credentials = tls
-    ? grpc.credentials.createSsl(Buffer.from(tls.peerCertPem), tls.keyPem ? Buffer.from(tls.keyPem) : null, tls.certPem ? Buffer.from(tls.certPem) : null)
+    ? grpc.credentials.createSsl(
+        Buffer.from(tls.peerCertPem),
+        tls.keyPem ? Buffer.from(tls.keyPem) : null,
+        tls.certPem ? Buffer.from(tls.certPem) : null,
+      )
     : grpc.credentials.createInsecure();
-  const options: grpc.ChannelOptions = { "grpc.default_authority": "localhost", "grpc.enable_retries": 0, ...(tls ? { "grpc.ssl_target_name_override": "localhost" } : {}) };
+  const options: grpc.ChannelOptions = {
+    "grpc.default_authority": "localhost",
+    "grpc.enable_retries": 0,
+    ...(tls ? { "grpc.ssl_target_name_override": "localhost" } : {}),
+  };
   const client = new grpc.Client(target, credentials, options);
   ctx.defer(() => client.close());
   return client;
@@ -49,7 +63,10 @@ export function rawClient(ctx: CheckContext, handshake: RawHandshake, tls?: RawT
  * Reads the next item of a stream or reports that none came within `ms`:
  * `{ kind: "open" }` when the stream is still open and silent.
  */
-export async function nextWithin<T>(iterator: AsyncIterator<T>, ms: number): Promise<{ kind: "item"; value: T } | { kind: "ended" } | { kind: "error"; error: unknown } | { kind: "open" }> {
+export async function nextWithin<T>(
+  iterator: AsyncIterator<T>,
+  ms: number,
+): Promise<{ kind: "item"; value: T } | { kind: "ended" } | { kind: "error"; error: unknown } | { kind: "open" }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ kind: "open" }>((resolve) => (timer = setTimeout(() => resolve({ kind: "open" }), ms)));
   const next = iterator.next().then(

@@ -47,7 +47,8 @@ export function createMemoryBackend(now: () => number = Date.now): MemoryBackend
     }
     return entry;
   };
-  const tokenFor = (prefix: string, after: string) => Buffer.from(JSON.stringify({ prefix, after }), "utf8").toString("base64url");
+  const tokenFor = (prefix: string, after: string) =>
+    Buffer.from(JSON.stringify({ prefix, after }), "utf8").toString("base64url");
   return {
     kv,
     logs,
@@ -58,12 +59,19 @@ export function createMemoryBackend(now: () => number = Date.now): MemoryBackend
     },
     async kvGet(namespace, key) {
       const entry = live(namespace, key);
-      return entry ? { found: true, value: entry.value, expiresAtMs: entry.expiresAtMs } : { found: false, value: new Uint8Array(), expiresAtMs: undefined };
+      return entry
+        ? { found: true, value: entry.value, expiresAtMs: entry.expiresAtMs }
+        : { found: false, value: new Uint8Array(), expiresAtMs: undefined };
     },
     async kvSet(namespace, key, value, condition: KvCondition, ttlMs) {
       const entry = live(namespace, key);
-      const holds = condition.kind === "none" || (condition.kind === "ifAbsent" ? entry === undefined : entry !== undefined && equalBytes(entry.value, condition.value));
-      if (!holds) return { applied: false, currentValue: entry?.value ?? new Uint8Array(), currentFound: entry !== undefined };
+      const holds =
+        condition.kind === "none" ||
+        (condition.kind === "ifAbsent"
+          ? entry === undefined
+          : entry !== undefined && equalBytes(entry.value, condition.value));
+      if (!holds)
+        return { applied: false, currentValue: entry?.value ?? new Uint8Array(), currentFound: entry !== undefined };
       space(namespace).set(key, { value: Uint8Array.from(value), expiresAtMs: ttlMs > 0 ? now() + ttlMs : undefined });
       return { applied: true, currentValue: new Uint8Array(), currentFound: false };
     },
@@ -81,11 +89,22 @@ export function createMemoryBackend(now: () => number = Date.now): MemoryBackend
         } catch {
           // reported below
         }
-        if (decoded.prefix !== prefix || typeof decoded.after !== "string") throw Object.assign(new Error(`page_token ${JSON.stringify(pageToken)} was not produced by a listing of prefix ${JSON.stringify(prefix)}`), { name: "InvalidPageToken" });
+        if (decoded.prefix !== prefix || typeof decoded.after !== "string")
+          throw Object.assign(
+            new Error(
+              `page_token ${JSON.stringify(pageToken)} was not produced by a listing of prefix ${JSON.stringify(prefix)}`,
+            ),
+            { name: "InvalidPageToken" },
+          );
         after = decoded.after;
       }
       const keys = [...space(namespace).keys()]
-        .filter((key) => key.startsWith(prefix) && live(namespace, key) !== undefined && (after === undefined || compareBytes(key, after) > 0))
+        .filter(
+          (key) =>
+            key.startsWith(prefix) &&
+            live(namespace, key) !== undefined &&
+            (after === undefined || compareBytes(key, after) > 0),
+        )
         .sort(compareBytes);
       const page = keys.slice(0, pageSize);
       const last = page[page.length - 1];

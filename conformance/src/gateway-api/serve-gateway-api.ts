@@ -37,13 +37,15 @@ function invalid(field: string, message: string): RpcStatusError {
 
 function checkKey(key: string, field = "key"): void {
   const bytes = Buffer.byteLength(key, "utf8");
-  if (bytes < 1 || bytes > LIMITS.kvKeyBytes) throw invalid(field, `KV key must be 1..${LIMITS.kvKeyBytes} bytes of UTF-8, got ${bytes} bytes`);
+  if (bytes < 1 || bytes > LIMITS.kvKeyBytes)
+    throw invalid(field, `KV key must be 1..${LIMITS.kvKeyBytes} bytes of UTF-8, got ${bytes} bytes`);
   if (key.includes("\u0000")) throw invalid(field, "KV key must not contain NUL");
 }
 
 function checkStruct(field: string, value: JsonObject | undefined, limit: number): void {
   // Measured exactly (structSize does not serialize): JSON length is no bound, a small number takes 1 byte there and 9+ in a Struct.
-  if (value !== undefined && structSize(value) > limit) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
+  if (value !== undefined && structSize(value) > limit)
+    throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `${field} is over the limit of ${limit} bytes`);
 }
 
 function faultFor(key: string): RpcStatusError | undefined {
@@ -64,7 +66,8 @@ export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptio
         options.onCall?.({ method, request, status: "OK" });
         return response;
       } catch (error) {
-        const status = error instanceof RpcStatusError ? (grpc.status[error.status] ?? String(error.status)) : "INTERNAL";
+        const status =
+          error instanceof RpcStatusError ? (grpc.status[error.status] ?? String(error.status)) : "INTERNAL";
         options.onCall?.({ method, request, status });
         throw error;
       }
@@ -78,12 +81,23 @@ export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptio
       return {
         found: result.found,
         value: result.value,
-        ...(result.expiresAtMs !== undefined ? { expiresAt: { seconds: BigInt(Math.floor(result.expiresAtMs / 1000)), nanos: (result.expiresAtMs % 1000) * 1e6 } } : {}),
+        ...(result.expiresAtMs !== undefined
+          ? {
+              expiresAt: {
+                seconds: BigInt(Math.floor(result.expiresAtMs / 1000)),
+                nanos: (result.expiresAtMs % 1000) * 1e6,
+              },
+            }
+          : {}),
       };
     }),
     kvSet: wrap("KvSet", async (request) => {
       checkKey(request.key);
-      if (request.value.length > LIMITS.kvValueBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `value is ${request.value.length} bytes, over the limit of ${LIMITS.kvValueBytes} bytes`);
+      if (request.value.length > LIMITS.kvValueBytes)
+        throw new RpcStatusError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `value is ${request.value.length} bytes, over the limit of ${LIMITS.kvValueBytes} bytes`,
+        );
       let ttlMs = 0;
       if (request.ttl) {
         const ms = Number(request.ttl.seconds) * 1000 + request.ttl.nanos / 1e6;
@@ -103,26 +117,49 @@ export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptio
       return { deleted: await backend.kvDelete(namespace, request.key, request.ifEquals) };
     }),
     kvList: wrap("KvList", async (request) => {
-      if (Buffer.byteLength(request.prefix, "utf8") > LIMITS.kvKeyBytes) throw invalid("prefix", `must be at most ${LIMITS.kvKeyBytes} bytes`);
-      if (request.pageSize > LIMITS.kvMaxPageSize) throw invalid("page_size", `must be 0..${LIMITS.kvMaxPageSize}, got ${request.pageSize}`);
+      if (Buffer.byteLength(request.prefix, "utf8") > LIMITS.kvKeyBytes)
+        throw invalid("prefix", `must be at most ${LIMITS.kvKeyBytes} bytes`);
+      if (request.pageSize > LIMITS.kvMaxPageSize)
+        throw invalid("page_size", `must be 0..${LIMITS.kvMaxPageSize}, got ${request.pageSize}`);
       try {
-        return await backend.kvList(namespace, request.prefix, request.pageSize || LIMITS.kvDefaultPageSize, request.pageToken);
+        return await backend.kvList(
+          namespace,
+          request.prefix,
+          request.pageSize || LIMITS.kvDefaultPageSize,
+          request.pageToken,
+        );
       } catch (error) {
         if (error instanceof Error && error.name === "InvalidPageToken") throw invalid("page_token", error.message);
         throw error;
       }
     }),
     log: wrap("Log", async (request) => {
-      if (Buffer.byteLength(request.message, "utf8") > LIMITS.logMessageBytes) throw new RpcStatusError(grpc.status.RESOURCE_EXHAUSTED, `message is over the limit of ${LIMITS.logMessageBytes} bytes`);
+      if (Buffer.byteLength(request.message, "utf8") > LIMITS.logMessageBytes)
+        throw new RpcStatusError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `message is over the limit of ${LIMITS.logMessageBytes} bytes`,
+        );
       checkStruct("fields", request.fields, LIMITS.logFieldsBytes);
       const level = LogLevel[request.level === LogLevel.UNSPECIFIED ? LogLevel.INFO : request.level] ?? "INFO";
-      await backend.log(namespace, { level, message: request.message, fields: request.fields ?? {}, requestId: request.requestId });
+      await backend.log(namespace, {
+        level,
+        message: request.message,
+        fields: request.fields ?? {},
+        requestId: request.requestId,
+      });
       return {};
     }),
     publishEvent: wrap("PublishEvent", async (request) => {
-      if (!isEventName(request.event)) throw invalid("event", `event name ${JSON.stringify(request.event)} must match ${EVENT_NAME_RULE}`);
+      if (!isEventName(request.event))
+        throw invalid("event", `event name ${JSON.stringify(request.event)} must match ${EVENT_NAME_RULE}`);
       checkStruct("payload", request.payload, LIMITS.payloadBytes);
-      const audience = request.audience ? { clientIds: request.audience.clientIds, matchLabels: request.audience.matchLabels, omitClientIds: request.audience.omitClientIds } : undefined;
+      const audience = request.audience
+        ? {
+            clientIds: request.audience.clientIds,
+            matchLabels: request.audience.matchLabels,
+            omitClientIds: request.audience.omitClientIds,
+          }
+        : undefined;
       await backend.publish(namespace, { event: request.event, payload: request.payload ?? {}, audience });
       return {};
     }),

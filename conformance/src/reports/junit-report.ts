@@ -4,7 +4,9 @@ import type { RunReport } from "../case-result.js";
 const XML_FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c).replace(XML_FORBIDDEN_CONTROLS, "");
+  return text
+    .replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c)
+    .replace(XML_FORBIDDEN_CONTROLS, "");
 }
 
 /** JUnit XML: one testsuite, one testcase per case (classname = the group before the last `/`). */
@@ -15,7 +17,8 @@ export function junitReport(report: RunReport): string {
     const group = r.name.slice(0, r.name.lastIndexOf("/"));
     const open = `  <testcase classname="${xml(group)}" name="${xml(r.name)}" time="${(r.durationMs / 1000).toFixed(3)}"`;
     if (r.status === "passed") return `${open}/>`;
-    if (r.status === "skipped" || r.status === "known-failing") return `${open}>\n    <skipped message="${xml(r.status === "known-failing" ? `known failing: ${r.message ?? ""}` : (r.message ?? ""))}"/>\n  </testcase>`;
+    if (r.status === "skipped" || r.status === "known-failing")
+      return `${open}>\n    <skipped message="${xml(r.status === "known-failing" ? `known failing: ${r.message ?? ""}` : (r.message ?? ""))}"/>\n  </testcase>`;
     return `${open}>\n    <failure message="${xml(r.message ?? "")}">${xml(r.description)}</failure>\n  </testcase>`;
   });
   return [

@@ -22,7 +22,9 @@ export function markdownReport(report: RunReport): string {
     "",
     "| Case | Required | Result | Details |",
     "|---|---|---|---|",
-    ...report.results.map((r) => `| \`${r.name}\` | ${r.required ? "yes" : "no"} | ${MARK[r.status]} | ${cell(r.message ?? "")} |`),
+    ...report.results.map(
+      (r) => `| \`${r.name}\` | ${r.required ? "yes" : "no"} | ${MARK[r.status]} | ${cell(r.message ?? "")} |`,
+    ),
     "",
   ].join("\n");
 }

@@ -16,7 +16,11 @@
 
 /** @param {readonly SuiteEntry[]} suites */
 function usage(suites) {
-  const names = (optional) => suites.filter((s) => Boolean(s.optional) === optional).map((s) => s.name).join(", ");
+  const names = (optional) =>
+    suites
+      .filter((s) => Boolean(s.optional) === optional)
+      .map((s) => s.name)
+      .join(", ");
   return `usage: npm run bench -- [--quick] [--out DIR] [--only SUITE[,SUITE...]] [--readme]
   --quick   run each benchmark very briefly (numbers are not meaningful)
   --readme  also write the issue #17 goals table into README.md (full runs only)
@@ -32,7 +36,12 @@ function usage(suites) {
  * @returns {BenchArgs}
  */
 export function parseArgs(argv, defaultOutDir, suites) {
-  const args = { quick: false, readme: false, outDir: defaultOutDir, only: suites.filter((s) => !s.optional).map((s) => s.name) };
+  const args = {
+    quick: false,
+    readme: false,
+    outDir: defaultOutDir,
+    only: suites.filter((s) => !s.optional).map((s) => s.name),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--quick") args.quick = true;
@@ -45,6 +54,7 @@ export function parseArgs(argv, defaultOutDir, suites) {
     } else if (arg === "--help" || arg === "-h") throw new Error(usage(suites));
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${usage(suites)}`);
   }
-  if (args.readme && args.quick) throw new Error(`--readme needs a full run: --quick numbers are not meaningful\n${usage(suites)}`);
+  if (args.readme && args.quick)
+    throw new Error(`--readme needs a full run: --quick numbers are not meaningful\n${usage(suites)}`);
   return args;
 }

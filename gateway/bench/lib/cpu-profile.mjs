@@ -40,7 +40,9 @@ export function summarise(profile, top = 30) {
   }
   const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
   process.stdout.write(`\nself time by package (total ${(total / 1e6).toFixed(2)} s sampled)\n`);
-  for (const [pkg, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stdout.write(`  ${pct(us)}  ${pkg}\n`);
+  for (const [pkg, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    process.stdout.write(`  ${pct(us)}  ${pkg}\n`);
   process.stdout.write("\ntop self-time frames\n");
-  for (const [frame, us] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(us)}  ${frame}\n`);
+  for (const [frame, us] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, top))
+    process.stdout.write(`  ${pct(us)}  ${frame}\n`);
 }

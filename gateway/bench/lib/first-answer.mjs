@@ -27,18 +27,26 @@ async function freePort() {
 function tryIntercept(url) {
   const body = JSON.stringify({ topic: CHAIN_TOPIC, payload: { message: "hello" } });
   return new Promise((resolve) => {
-    const req = http.request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on("data", (chunk) => chunks.push(chunk));
-      res.on("end", () => {
-        try {
-          resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString()) : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      res.on("error", () => resolve(undefined));
-    });
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          try {
+            resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString()) : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        });
+        res.on("error", () => resolve(undefined));
+      },
+    );
     req.on("error", () => resolve(undefined));
     req.end(body);
   });
@@ -46,7 +54,11 @@ function tryIntercept(url) {
 
 /** Correct: allowed, and each of the `plugins` plugins proceeded (none skipped as not ready). @param {any} json @param {number} plugins */
 function isCorrect(json, plugins) {
-  return json?.allowed === true && json.steps?.length === plugins && json.steps.every((s) => s.outcome === "CHAIN_STEP_OUTCOME_PROCEED");
+  return (
+    json?.allowed === true &&
+    json.steps?.length === plugins &&
+    json.steps.every((s) => s.outcome === "CHAIN_STEP_OUTCOME_PROCEED")
+  );
 }
 
 /**
@@ -105,8 +117,12 @@ export async function firstAnswerMs(which, pluginsDir, plugins) {
   try {
     for (;;) {
       if (isCorrect(await tryIntercept(url), plugins)) return performance.now() - t0;
-      if (exitCode !== undefined) throw new Error(`${which} gateway exited (${exitCode}) before answering: ${Buffer.concat(stderr).toString().trim().slice(-500)}`);
-      if (performance.now() - t0 > GIVE_UP_MS) throw new Error(`${which} gateway gave no correct answer within ${GIVE_UP_MS} ms`);
+      if (exitCode !== undefined)
+        throw new Error(
+          `${which} gateway exited (${exitCode}) before answering: ${Buffer.concat(stderr).toString().trim().slice(-500)}`,
+        );
+      if (performance.now() - t0 > GIVE_UP_MS)
+        throw new Error(`${which} gateway gave no correct answer within ${GIVE_UP_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {

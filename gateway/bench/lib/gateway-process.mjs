@@ -25,9 +25,18 @@ import { paths } from "./paths.mjs";
  * @returns {Promise<GatewayProcess>}
  */
 export async function startGatewayProcess(mode, plugins, nodeArgs = [], options = {}) {
-  const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, path.join(paths.bench, "gateway-child.mjs"), JSON.stringify({ mode, plugins, ...options })], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--expose-gc",
+      ...nodeArgs,
+      path.join(paths.bench, "gateway-child.mjs"),
+      JSON.stringify({ mode, plugins, ...options }),
+    ],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

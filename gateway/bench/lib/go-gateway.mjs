@@ -12,7 +12,9 @@ import { procCpuTimes, procRss } from "./proc.mjs";
  * @returns {Promise<import("./gateway-process.mjs").GatewayProcess>}
  */
 export async function startGoGateway(pluginsDir) {
-  const child = spawn(paths.goGateway, ["-plugins", pluginsDir, "-listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(paths.goGateway, ["-plugins", pluginsDir, "-listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   child.on("error", (error) => stderr.push(Buffer.from(`${String(error)} (built by lib/prepare.mjs)`)));

@@ -17,7 +17,10 @@ export function runGoHost(job) {
     child.stderr.on("data", (chunk) => err.push(chunk));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`gohost ${job.workload} failed (exit ${code}): ${Buffer.concat(err).toString().trim()}`));
+      if (code !== 0)
+        return reject(
+          new Error(`gohost ${job.workload} failed (exit ${code}): ${Buffer.concat(err).toString().trim()}`),
+        );
       try {
         resolve(JSON.parse(Buffer.concat(out).toString()));
       } catch (error) {

@@ -5,7 +5,11 @@ import net from "node:net";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { InterceptRequestSchema, InterceptResponseSchema, Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import {
+  InterceptRequestSchema,
+  InterceptResponseSchema,
+  Plugin,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { createH2UnaryTransport } from "../../dist/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../dist/rpc/http2-unary.js";
 import { CALL_TIMEOUT_MS } from "./ts-host.mjs";
@@ -43,15 +47,22 @@ export function grpcJsRawClient(plugin) {
     name: "grpc-js makeUnaryRequest, no wrapper",
     call: (request) =>
       new Promise((resolve, reject) => {
-        client.makeUnaryRequest(INTERCEPT_PATH, serialize, deserialize, request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, answer) => {
-          if (error) return reject(error);
-          try {
-            checkAnswer(answer);
-            resolve();
-          } catch (e) {
-            reject(e);
-          }
-        });
+        client.makeUnaryRequest(
+          INTERCEPT_PATH,
+          serialize,
+          deserialize,
+          request,
+          { deadline: Date.now() + CALL_TIMEOUT_MS },
+          (error, answer) => {
+            if (error) return reject(error);
+            try {
+              checkAnswer(answer);
+              resolve();
+            } catch (e) {
+              reject(e);
+            }
+          },
+        );
       }),
     close: () => undefined,
   };
@@ -113,7 +124,8 @@ export function rawHttp2Client(socketPath) {
         stream.on("end", () => {
           if (status !== 0) return reject(new Error(`gRPC status ${status}: ${message}`));
           const body = Buffer.concat(chunks);
-          if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5) return reject(new Error(`malformed gRPC frame (${body.length} bytes)`));
+          if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5)
+            return reject(new Error(`malformed gRPC frame (${body.length} bytes)`));
           try {
             checkAnswer(fromBinary(InterceptResponseSchema, body.subarray(5)));
             resolve();
@@ -134,12 +146,18 @@ export function rawHttp2Client(socketPath) {
  * @returns {InterceptClient}
  */
 export function unaryTransportClient(socketPath, kind) {
-  const options = { listen: { network: "unix", address: socketPath }, tls: undefined, maxMessageBytes: 256 * 1024 * 1024 };
+  const options = {
+    listen: { network: "unix", address: socketPath },
+    tls: undefined,
+    maxMessageBytes: 256 * 1024 * 1024,
+  };
   const transport = kind === "h2" ? createH2UnaryTransport(options) : createHttp2UnaryTransport(options);
   return {
     name: kind === "h2" ? "raw HTTP/2 (rpc/h2)" : "lean node:http2 (rpc/http2-unary)",
     call: async (request) => {
-      const answer = await transport.unary(INTERCEPT_PATH, toBinary(InterceptRequestSchema, request), { deadline: CALL_TIMEOUT_MS });
+      const answer = await transport.unary(INTERCEPT_PATH, toBinary(InterceptRequestSchema, request), {
+        deadline: CALL_TIMEOUT_MS,
+      });
       checkAnswer(fromBinary(InterceptResponseSchema, answer));
     },
     close: () => transport.close(),

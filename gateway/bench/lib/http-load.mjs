@@ -16,30 +16,36 @@ export async function httpLoad({ url, body, concurrency, warmup, durationMs, min
   const payload = Buffer.from(JSON.stringify(body));
   const post = () =>
     new Promise((resolve, reject) => {
-      const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": payload.length } }, (res) => {
-        const chunks = [];
-        res.on("data", (chunk) => chunks.push(chunk));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
-          try {
-            const json = JSON.parse(text);
-            check(json);
-            resolve(json);
-          } catch (error) {
-            reject(error);
-          }
-        });
-        res.on("error", reject);
-      });
+      const req = http.request(
+        url,
+        { method: "POST", agent, headers: { "content-type": "application/json", "content-length": payload.length } },
+        (res) => {
+          const chunks = [];
+          res.on("data", (chunk) => chunks.push(chunk));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString();
+            if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+            try {
+              const json = JSON.parse(text);
+              check(json);
+              resolve(json);
+            } catch (error) {
+              reject(error);
+            }
+          });
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end(payload);
     });
   const workers = async (more, fn) => {
     let tickets = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (more(tickets++)) await fn();
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (more(tickets++)) await fn();
+      }),
+    );
   };
   try {
     await workers((i) => i < warmup, post);
@@ -49,19 +55,22 @@ export async function httpLoad({ url, body, concurrency, warmup, durationMs, min
     let firstError;
     const start = performance.now();
     const end = start + durationMs;
-    await workers((i) => i < minCalls || performance.now() < end, async () => {
-      const t0 = performance.now();
-      let json;
-      try {
-        json = await post();
-      } catch (error) {
-        errors++;
-        firstError ??= String(error);
-      }
-      const latencyUs = (performance.now() - t0) * 1000;
-      latenciesUs.push(latencyUs);
-      if (inner && json !== undefined) paired.push({ latencyUs, innerUs: inner(json) });
-    });
+    await workers(
+      (i) => i < minCalls || performance.now() < end,
+      async () => {
+        const t0 = performance.now();
+        let json;
+        try {
+          json = await post();
+        } catch (error) {
+          errors++;
+          firstError ??= String(error);
+        }
+        const latencyUs = (performance.now() - t0) * 1000;
+        latenciesUs.push(latencyUs);
+        if (inner && json !== undefined) paired.push({ latencyUs, innerUs: inner(json) });
+      },
+    );
     return { latenciesUs, paired, elapsedMs: performance.now() - start, errors, firstError };
   } finally {
     agent.destroy();

@@ -25,6 +25,9 @@ export function describeMachine() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     go: versionOf("go", ["env", "GOVERSION"]),
-    python: versionOf(paths.python, ["-c", "import sys, grpc; print(sys.version.split()[0] + ' (grpcio ' + grpc.__version__ + ')')"]),
+    python: versionOf(paths.python, [
+      "-c",
+      "import sys, grpc; print(sys.version.split()[0] + ' (grpcio ' + grpc.__version__ + ')')",
+    ]),
   };
 }

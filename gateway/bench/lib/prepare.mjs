@@ -17,7 +17,11 @@ function run(cmd, args, cwd) {
 
 /** Builds the Go host and plugins, and the gateway if it was never built. */
 export function prepare() {
-  run("go", ["build", "-o", "bin/", "./bench/gohost", "./bench/gogateway", "./internal/fixtures/scripted"], paths.examplesGo);
+  run(
+    "go",
+    ["build", "-o", "bin/", "./bench/gohost", "./bench/gogateway", "./internal/fixtures/scripted"],
+    paths.examplesGo,
+  );
   run("go", ["build", "-o", "bin/conformance", "."], paths.goConformanceDir);
   if (!existsSync(paths.gatewayDist)) run("npx", ["tsc", "-p", "tsconfig.build.json"], paths.gateway);
 }

@@ -16,8 +16,13 @@ const ISSUE_ROWS = 8;
  * @param {Parameters<typeof goalsTable>[0] & {startedAt: string, machine: Record<string, any>}} run
  */
 export function updateReadmeHeadline(run) {
-  const rows = new Set(Object.values(run.suites).flatMap((s) => s.headlines.map((h) => h.issueRow).filter((r) => r !== undefined)));
-  if (rows.size < ISSUE_ROWS) throw new Error(`--readme needs every row of issue #17's table; this run has ${rows.size} of ${ISSUE_ROWS} (run every suite)`);
+  const rows = new Set(
+    Object.values(run.suites).flatMap((s) => s.headlines.map((h) => h.issueRow).filter((r) => r !== undefined)),
+  );
+  if (rows.size < ISSUE_ROWS)
+    throw new Error(
+      `--readme needs every row of issue #17's table; this run has ${rows.size} of ${ISSUE_ROWS} (run every suite)`,
+    );
   const file = path.join(paths.repo, "README.md");
   const text = readFileSync(file, "utf8");
   const from = text.indexOf(START);
@@ -25,7 +30,13 @@ export function updateReadmeHeadline(run) {
   if (from < 0 || to < from) throw new Error(`${file} has no ${START} … ${END} block`);
   const m = run.machine;
   const load = m.loadAverage ? `, load average ${m.loadAverage.start[0]} → ${m.loadAverage.end[0]}` : "";
-  const block = [START, `Measured ${run.startedAt.slice(0, 16).replace("T", " ")} UTC on ${m.cores} cores (${m.cpu})${load}:`, "", goalsTable(run), END].join("\n");
+  const block = [
+    START,
+    `Measured ${run.startedAt.slice(0, 16).replace("T", " ")} UTC on ${m.cores} cores (${m.cpu})${load}:`,
+    "",
+    goalsTable(run),
+    END,
+  ].join("\n");
   writeFileSync(file, text.slice(0, from) + block + text.slice(to + END.length));
   return file;
 }

@@ -47,7 +47,10 @@ export function goalsTable(run) {
     .filter((h) => h.issueRow !== undefined)
     .sort((a, b) => (a.issueRow ?? 0) - (b.issueRow ?? 0));
   if (!goals.length) return "";
-  return table(["Metric", "Polyplug", "Go baseline", "Ratio", "Goal", ""], goals.map((h) => [h.metric, h.polyplug ?? "", h.baseline ?? "", times(h.value ?? Number.NaN), h.goal, met(h)]));
+  return table(
+    ["Metric", "Polyplug", "Go baseline", "Ratio", "Goal", ""],
+    goals.map((h) => [h.metric, h.polyplug ?? "", h.baseline ?? "", times(h.value ?? Number.NaN), h.goal, met(h)]),
+  );
 }
 
 /**
@@ -60,18 +63,37 @@ export function renderMarkdown(run) {
     `## Benchmark results${run.quick ? " (--quick: smoke run, numbers not meaningful)" : ""}`,
     "",
     `Measured ${run.startedAt} in ${run.durationS.toFixed(0)} s on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, Go ${m.go}, Python ${m.python}` +
-      (m.loadAverage ? `; load average (1, 5, 15 min) ${m.loadAverage.start.join(", ")} at the start, ${m.loadAverage.end.join(", ")} at the end` : "") +
+      (m.loadAverage
+        ? `; load average (1, 5, 15 min) ${m.loadAverage.start.join(", ")} at the start, ${m.loadAverage.end.join(", ")} at the end`
+        : "") +
       ". Every figure is paired with a Go baseline measured in the same run on the same plugin binaries: go-plugin's own Go host (`plugin.NewClient`) for the host core, and a minimal Go gateway on go-plugin (examples-go/bench/gogateway: net/http, JSON, the same chain) for the application's path; the ratio is the headline, not the absolute number.",
     "",
   ];
-  if (run.suiteDurationsS) out.push(`Seconds per suite: ${Object.entries(run.suiteDurationsS).map(([name, s]) => `${name} ${s}`).join(", ")}.`, "");
+  if (run.suiteDurationsS)
+    out.push(
+      `Seconds per suite: ${Object.entries(run.suiteDurationsS)
+        .map(([name, s]) => `${name} ${s}`)
+        .join(", ")}.`,
+      "",
+    );
   const headlines = Object.values(run.suites).flatMap((s) => s.headlines);
   const goals = goalsTable(run);
   if (goals) out.push("### Headline: issue #17 goals", "", goals, "");
   const others = headlines.filter((h) => h.issueRow === undefined);
-  if (others.length) out.push("### Headline: other ratios", "", table(["Metric", "Ratio", "Goal", ""], others.map((h) => [h.metric, times(h.value ?? Number.NaN), h.goal, met(h)])), "");
-  for (const suite of Object.values(run.suites)) out.push(`### ${suite.title}`, "", suite.note, "", table(suite.columns, suite.rows), "");
-  for (const [name, error] of Object.entries(run.failures)) out.push(`### ${name}: failed`, "", "```", error, "```", "");
+  if (others.length)
+    out.push(
+      "### Headline: other ratios",
+      "",
+      table(
+        ["Metric", "Ratio", "Goal", ""],
+        others.map((h) => [h.metric, times(h.value ?? Number.NaN), h.goal, met(h)]),
+      ),
+      "",
+    );
+  for (const suite of Object.values(run.suites))
+    out.push(`### ${suite.title}`, "", suite.note, "", table(suite.columns, suite.rows), "");
+  for (const [name, error] of Object.entries(run.failures))
+    out.push(`### ${name}: failed`, "", "```", error, "```", "");
   return out.join("\n");
 }
 

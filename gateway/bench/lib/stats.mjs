@@ -44,7 +44,12 @@ export function summarise(latenciesUs, elapsedMs, errors = 0) {
  * @param {readonly number[]} values
  */
 export function median(values) {
-  return round(quantile([...values].sort((a, b) => a - b), 0.5));
+  return round(
+    quantile(
+      [...values].sort((a, b) => a - b),
+      0.5,
+    ),
+  );
 }
 
 /**

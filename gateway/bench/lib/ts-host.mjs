@@ -61,7 +61,11 @@ async function workers(count, more, fn) {
  * @param {() => Promise<void>} call  one Intercept; throws when the answer is wrong
  */
 export async function measurePhase(phase, call) {
-  await workers(phase.concurrency, (i) => i < phase.warmup, () => call().catch(() => undefined));
+  await workers(
+    phase.concurrency,
+    (i) => i < phase.warmup,
+    () => call().catch(() => undefined),
+  );
   const latenciesUs = [];
   let errors = 0;
   let firstError;

@@ -19,7 +19,8 @@ import { benchPayload, runTsIntercept } from "../lib/ts-host.mjs";
 
 /** @param {any} json */
 function checkAllowed(json) {
-  if (json.allowed !== true) throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
+  if (json.allowed !== true)
+    throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
 }
 
 /** The sum of the chain's step durations an Intercept answer reports, in µs. @param {any} json */
@@ -35,7 +36,13 @@ function inChain(paired) {
   return {
     stepsUs: median(paired.map((p) => p.innerUs)),
     // Not `median`: it rounds to one decimal, too coarse for a ratio near 1.
-    overSteps: ratio(quantile(paired.map((p) => p.latencyUs / p.innerUs).sort((a, b) => a - b), 0.5), 1),
+    overSteps: ratio(
+      quantile(
+        paired.map((p) => p.latencyUs / p.innerUs).sort((a, b) => a - b),
+        0.5,
+      ),
+      1,
+    ),
     overheadUs: median(paired.map((p) => p.latencyUs - p.innerUs)),
   };
 }
@@ -49,14 +56,23 @@ function inChain(paired) {
  * @param {ReturnType<import("../lib/workloads.mjs").workloads>["e2e"]} e2e
  */
 async function measure(gateway, chain, concurrency, { durationMs, warmup }) {
-  const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
+  const load = {
+    url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
+    body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
+    concurrency,
+    minCalls: 2,
+    check: checkAllowed,
+  };
   await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
   const before = await gateway.cpuTimes();
   const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
   const after = await gateway.cpuTimes();
   if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
   const perStep = (us) => us / r.latenciesUs.length / chain;
-  const cpu = { userUsPerStep: perStep(after.userUs - before.userUs), systemUsPerStep: perStep(after.systemUs - before.systemUs) };
+  const cpu = {
+    userUsPerStep: perStep(after.userUs - before.userUs),
+    systemUsPerStep: perStep(after.systemUs - before.systemUs),
+  };
   return { ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu };
 }
 
@@ -91,8 +107,15 @@ export async function run(w, log) {
       await gateway.stop();
       rmSync(pluginsDir, { recursive: true, force: true });
     }
-    const goPhases = concurrencies.map((c) => w.phase(`c${c}`, CHAIN_TOPIC, c, { warmup: warmup * Math.min(c, 8), durationMs }));
-    const go = await runGoHost({ workload: "intercept", command: [paths.goScripted], plugins: chain, phases: goPhases });
+    const goPhases = concurrencies.map((c) =>
+      w.phase(`c${c}`, CHAIN_TOPIC, c, { warmup: warmup * Math.min(c, 8), durationMs }),
+    );
+    const go = await runGoHost({
+      workload: "intercept",
+      command: [paths.goScripted],
+      plugins: chain,
+      phases: goPhases,
+    });
     concurrencies.forEach((concurrency, i) => {
       const goSummary = summarise(go.phases[i].latenciesUs, go.phases[i].elapsedMs, go.phases[i].errors);
       const sumUs = chain * hookSummary.medianUs;
@@ -126,7 +149,8 @@ export async function run(w, log) {
       issueRow,
       metric,
       polyplug: kind === "throughput" ? rate(d.e2e.throughput) : latency(d.e2e),
-      baseline: kind === "throughput" ? `${rate(d.goGateway.throughput)} (Go gateway)` : `${latency(d.goGateway)} (Go gateway)`,
+      baseline:
+        kind === "throughput" ? `${rate(d.goGateway.throughput)} (Go gateway)` : `${latency(d.goGateway)} (Go gateway)`,
       value: kind === "throughput" ? d.throughputVsGoGateway : d.latencyVsGoGateway,
       goal,
       met: met(kind === "throughput" ? d.throughputVsGoGateway : d.latencyVsGoGateway),
@@ -149,7 +173,27 @@ export async function run(w, log) {
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
     note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways, each load measured on one right after the other. Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
-    columns: ["Chain", "Concurrency", "HTTP median / p99", "HTTP calls/s", "Go gateway median / p99", "Go gateway calls/s", "vs Go gateway latency", "vs Go gateway throughput", "Sum of hooks", "HTTP / sum", "Steps in chain", "HTTP / steps", "Overhead", "Gateway CPU / step", "Go gateway CPU / step", "Go chain median / p99", "Go chain calls/s", "HTTP/Go chain latency", "HTTP/Go chain throughput"],
+    columns: [
+      "Chain",
+      "Concurrency",
+      "HTTP median / p99",
+      "HTTP calls/s",
+      "Go gateway median / p99",
+      "Go gateway calls/s",
+      "vs Go gateway latency",
+      "vs Go gateway throughput",
+      "Sum of hooks",
+      "HTTP / sum",
+      "Steps in chain",
+      "HTTP / steps",
+      "Overhead",
+      "Gateway CPU / step",
+      "Go gateway CPU / step",
+      "Go chain median / p99",
+      "Go chain calls/s",
+      "HTTP/Go chain latency",
+      "HTTP/Go chain throughput",
+    ],
     rows: data.map((d) => [
       String(d.chain),
       String(d.concurrency),
@@ -172,9 +216,30 @@ export async function run(w, log) {
       times(d.throughputVsGo),
     ]),
     headlines: [
-      vsGo(1, `public API, 1-plugin chain, calls/s at c=${c64} (Polyplug / Go gateway)`, find(1, c64), "throughput", "≥ 1.00×", (r) => r >= 1),
-      vsGo(2, "public API, 1-plugin chain, median at c=1 (Polyplug / Go gateway)", find(1, 1), "latency", "≤ 1.20×", (r) => r <= 1.2),
-      vsGo(3, `public API, 5-plugin chain, calls/s at c=${c64} (Polyplug / Go gateway)`, find(5, c64), "throughput", "≥ 1.00×", (r) => r >= 1),
+      vsGo(
+        1,
+        `public API, 1-plugin chain, calls/s at c=${c64} (Polyplug / Go gateway)`,
+        find(1, c64),
+        "throughput",
+        "≥ 1.00×",
+        (r) => r >= 1,
+      ),
+      vsGo(
+        2,
+        "public API, 1-plugin chain, median at c=1 (Polyplug / Go gateway)",
+        find(1, 1),
+        "latency",
+        "≤ 1.20×",
+        (r) => r <= 1.2,
+      ),
+      vsGo(
+        3,
+        `public API, 5-plugin chain, calls/s at c=${c64} (Polyplug / Go gateway)`,
+        find(5, c64),
+        "throughput",
+        "≥ 1.00×",
+        (r) => r >= 1,
+      ),
       vsChain(1),
       vsChain(c64),
       ten && {

@@ -20,7 +20,8 @@ function median(values) {
 
 /** @param {any} json */
 function checkAllowed(json) {
-  if (json.allowed !== true) throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
+  if (json.allowed !== true)
+    throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
 }
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
@@ -33,17 +34,27 @@ export async function run(w, log) {
     try {
       for (const concurrency of concurrencies) {
         /** @type {Record<"fast" | "connect", {medianUs: number[], p99Us: number[], throughput: number[], cpuUs: number[]}>} */
-        const rounds = { fast: { medianUs: [], p99Us: [], throughput: [], cpuUs: [] }, connect: { medianUs: [], p99Us: [], throughput: [], cpuUs: [] } };
+        const rounds = {
+          fast: { medianUs: [], p99Us: [], throughput: [], cpuUs: [] },
+          connect: { medianUs: [], p99Us: [], throughput: [], cpuUs: [] },
+        };
         for (let round = 0; round < ROUNDS; round++) {
           const order = round % 2 === 0 ? ["fast", "connect"] : ["connect", "fast"];
           for (const variant of order) {
             const base = variant === "fast" ? gateway.url : gateway.referenceUrl;
-            const load = { url: `${base}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: benchPayload(0) }, concurrency, minCalls: 2, check: checkAllowed };
+            const load = {
+              url: `${base}/polyplug.v1.Gateway/Intercept`,
+              body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
+              concurrency,
+              minCalls: 2,
+              check: checkAllowed,
+            };
             await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
             const cpu0 = await gateway.cpuUs();
             const r = await httpLoad({ ...load, warmup: 0, durationMs });
             const cpu1 = await gateway.cpuUs();
-            if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}, ${variant}: ${r.firstError}`);
+            if (r.firstError)
+              throw new Error(`chain ${chain}, concurrency ${concurrency}, ${variant}: ${r.firstError}`);
             const s = summarise(r.latenciesUs, r.elapsedMs, r.errors);
             rounds[variant].medianUs.push(s.medianUs);
             rounds[variant].p99Us.push(s.p99Us);
@@ -66,7 +77,18 @@ export async function run(w, log) {
   return {
     title: "Public API: JSON fast path vs connect-node (A/B in one gateway)",
     note: `Connect JSON Intercept over HTTP/1.1 keep-alive, N scripted Go plugins proceeding (0: a topic nobody intercepts). The same gateway process serves the request on its port (hand-written fast path) and on a second port through connect-node only; ${ROUNDS} alternating rounds each, medians of the rounds. "CPU/call" is the gateway process's user + system time per call (plugins excluded).`,
-    columns: ["Chain", "Concurrency", "Fast median / p99", "connect-node median / p99", "Latency fast/connect", "Fast calls/s", "connect-node calls/s", "Throughput fast/connect", "Fast CPU/call", "connect-node CPU/call"],
+    columns: [
+      "Chain",
+      "Concurrency",
+      "Fast median / p99",
+      "connect-node median / p99",
+      "Latency fast/connect",
+      "Fast calls/s",
+      "connect-node calls/s",
+      "Throughput fast/connect",
+      "Fast CPU/call",
+      "connect-node CPU/call",
+    ],
     rows: rows.map((d) => [
       String(d.chain),
       String(d.concurrency),

@@ -24,7 +24,15 @@ export async function run(w, log) {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    data.push({ plugins, samples, polyplugMs: median(polyplug), goMs: median(go), ratio: ratio(median(polyplug), median(go)), polyplugSamples: polyplug, goSamples: go });
+    data.push({
+      plugins,
+      samples,
+      polyplugMs: median(polyplug),
+      goMs: median(go),
+      ratio: ratio(median(polyplug), median(go)),
+      polyplugSamples: polyplug,
+      goSamples: go,
+    });
   }
   const one = data.find((d) => d.plugins === 1);
   return {
@@ -33,7 +41,17 @@ export async function run(w, log) {
     columns: ["Plugins", "Polyplug serve", "Go gateway", "Polyplug/Go"],
     rows: data.map((d) => [String(d.plugins), ms(d.polyplugMs), ms(d.goMs), times(d.ratio)]),
     headlines: one
-      ? [{ issueRow: 4, metric: "gateway start → first correct answer, 1 plugin (Polyplug serve / Go gateway)", polyplug: ms(one.polyplugMs), baseline: `${ms(one.goMs)} (Go gateway)`, value: one.ratio, goal: "≤ 1.50×", met: one.ratio <= 1.5 }]
+      ? [
+          {
+            issueRow: 4,
+            metric: "gateway start → first correct answer, 1 plugin (Polyplug serve / Go gateway)",
+            polyplug: ms(one.polyplugMs),
+            baseline: `${ms(one.goMs)} (Go gateway)`,
+            value: one.ratio,
+            goal: "≤ 1.50×",
+            met: one.ratio <= 1.5,
+          },
+        ]
       : [],
     data,
   };

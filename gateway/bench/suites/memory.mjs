@@ -28,9 +28,18 @@ async function goGatewayRss(count) {
   const gateway = await startGoGateway(dir);
   try {
     const check = (json) => {
-      if (json.allowed !== true || json.steps.length !== count) throw new Error(`the Go gateway answered ${JSON.stringify(json).slice(0, 300)}`);
+      if (json.allowed !== true || json.steps.length !== count)
+        throw new Error(`the Go gateway answered ${JSON.stringify(json).slice(0, 300)}`);
     };
-    const r = await httpLoad({ url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic: CHAIN_TOPIC, payload: {} }, concurrency: 1, warmup: 0, durationMs: 0, minCalls: 1, check });
+    const r = await httpLoad({
+      url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
+      body: { topic: CHAIN_TOPIC, payload: {} },
+      concurrency: 1,
+      warmup: 0,
+      durationMs: 0,
+      minCalls: 1,
+      check,
+    });
     if (r.firstError) throw new Error(r.firstError);
     return await gateway.rss();
   } finally {
@@ -46,17 +55,46 @@ export async function run(w, log) {
     log(`memory, ${count} plugin processes`);
     const gateway = await childRss("gateway", count);
     const host = await childRss("host", count);
-    const go = (await runGoHost({ workload: "memory", command: [paths.goScripted], plugins: count, topic: CHAIN_TOPIC })).rssBytes;
+    const go = (
+      await runGoHost({ workload: "memory", command: [paths.goScripted], plugins: count, topic: CHAIN_TOPIC })
+    ).rssBytes;
     const goGateway = await goGatewayRss(count);
-    data.push({ plugins: count, gatewayRss: gateway, hostCoreRss: host, goHostRss: go, goGatewayRss: goGateway, gatewayVsGo: ratio(gateway, go), hostVsGo: ratio(host, go), gatewayVsGoGateway: ratio(gateway, goGateway) });
+    data.push({
+      plugins: count,
+      gatewayRss: gateway,
+      hostCoreRss: host,
+      goHostRss: go,
+      goGatewayRss: goGateway,
+      gatewayVsGo: ratio(gateway, go),
+      hostVsGo: ratio(host, go),
+      gatewayVsGoGateway: ratio(gateway, goGateway),
+    });
   }
   const most = data.find((d) => d.plugins === Math.max(...w.memory.counts));
   const goalMiB = 60;
   return {
     title: "Memory (RSS of the host process)",
     note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
-    columns: ["Plugins", "Gateway RSS", "TS host core RSS", "Go host RSS", "Go gateway RSS", "Gateway/Go host", "Host core/Go host", "Gateway/Go gateway"],
-    rows: data.map((d) => [String(d.plugins), mib(d.gatewayRss), mib(d.hostCoreRss), mib(d.goHostRss), mib(d.goGatewayRss), times(d.gatewayVsGo), times(d.hostVsGo), times(d.gatewayVsGoGateway)]),
+    columns: [
+      "Plugins",
+      "Gateway RSS",
+      "TS host core RSS",
+      "Go host RSS",
+      "Go gateway RSS",
+      "Gateway/Go host",
+      "Host core/Go host",
+      "Gateway/Go gateway",
+    ],
+    rows: data.map((d) => [
+      String(d.plugins),
+      mib(d.gatewayRss),
+      mib(d.hostCoreRss),
+      mib(d.goHostRss),
+      mib(d.goGatewayRss),
+      times(d.gatewayVsGo),
+      times(d.hostVsGo),
+      times(d.gatewayVsGoGateway),
+    ]),
     headlines: most
       ? [
           {

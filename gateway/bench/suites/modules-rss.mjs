@@ -50,7 +50,10 @@ console.log(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed }));`;
 
 /** RSS and heap of a fresh process that imported `spec` (stable to ~0.2 MiB run to run). */
 function measure(spec) {
-  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", PROBE, spec], { cwd: paths.gateway, encoding: "utf8" });
+  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", PROBE, spec], {
+    cwd: paths.gateway,
+    encoding: "utf8",
+  });
   return JSON.parse(out.trim().split("\n").pop());
 }
 

@@ -11,9 +11,21 @@ export async function run(w, log) {
   const data = [];
   for (const plugin of w.payload.plugins) {
     log(`payload sweep, ${plugin} plugin`);
-    const phases = sizes.map((s) => ({ ...w.phase(s.label, "conformance.modify", 1, { payloadBytes: s.bytes, calls: s.calls }), warmup, minCalls, durationMs }));
+    const phases = sizes.map((s) => ({
+      ...w.phase(s.label, "conformance.modify", 1, { payloadBytes: s.bytes, calls: s.calls }),
+      warmup,
+      minCalls,
+      durationMs,
+    }));
     for (const { phase, ts, go } of await compareHosts(conformancePlugins[plugin], phases)) {
-      data.push({ plugin, payload: phase.name, bytes: phase.payloadBytes, ts, go, latencyRatio: ratio(ts.medianUs, go.medianUs) });
+      data.push({
+        plugin,
+        payload: phase.name,
+        bytes: phase.payloadBytes,
+        ts,
+        go,
+        latencyRatio: ratio(ts.medianUs, go.medianUs),
+      });
     }
   }
   return {

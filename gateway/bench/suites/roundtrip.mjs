@@ -19,7 +19,11 @@ export async function compareHosts(argv, phases, goJobExtra = {}) {
     const g = go.phases[i];
     const problems = [t.firstError && `TS: ${t.firstError}`, g.firstError && `Go: ${g.firstError}`].filter(Boolean);
     if (problems.length) throw new Error(`${phase.name} on ${argv.join(" ")}: ${problems.join("; ")}`);
-    return { phase, ts: summarise(t.latenciesUs, t.elapsedMs, t.errors), go: summarise(g.latenciesUs, g.elapsedMs, g.errors) };
+    return {
+      phase,
+      ts: summarise(t.latenciesUs, t.elapsedMs, t.errors),
+      go: summarise(g.latenciesUs, g.elapsedMs, g.errors),
+    };
   });
 }
 
@@ -45,21 +49,52 @@ export async function run(w, log) {
   return {
     title: "Hook round trip (one small Intercept)",
     note: "Same plugin binary under Polyplug's TS host (startPlugin + client(Plugin).intercept) and go-plugin's Go host (plugin.NewClient); unix socket, no TLS. Latency ratio: TS median / Go median (lower is better); throughput ratio: TS calls/s / Go calls/s (higher is better).",
-    columns: ["Plugin", "Load", "TS host median / p99", "Go host median / p99", "TS calls/s", "Go calls/s", "TS/Go latency", "TS/Go throughput"],
-    rows: data.map((d) => [d.plugin, d.load, latency(d.ts), latency(d.go), rate(d.ts.throughput), rate(d.go.throughput), times(d.latencyRatio), times(d.throughputRatio)]),
+    columns: [
+      "Plugin",
+      "Load",
+      "TS host median / p99",
+      "Go host median / p99",
+      "TS calls/s",
+      "Go calls/s",
+      "TS/Go latency",
+      "TS/Go throughput",
+    ],
+    rows: data.map((d) => [
+      d.plugin,
+      d.load,
+      latency(d.ts),
+      latency(d.go),
+      rate(d.ts.throughput),
+      rate(d.go.throughput),
+      times(d.latencyRatio),
+      times(d.throughputRatio),
+    ]),
     headlines: [
-      ...[1, 64].map((concurrency) => find("go", concurrency)).filter(Boolean).map((d) => ({
-        issueRow: 6,
-        metric: `hook round trip p99, TS host / Go host, go plugin, ${d.load}`,
-        polyplug: latency(d.ts),
-        baseline: `${latency(d.go)} (Go host)`,
-        value: d.p99Ratio,
-        goal: "≤ 1.50×",
-        met: d.p99Ratio <= 1.5,
-      })),
+      ...[1, 64]
+        .map((concurrency) => find("go", concurrency))
+        .filter(Boolean)
+        .map((d) => ({
+          issueRow: 6,
+          metric: `hook round trip p99, TS host / Go host, go plugin, ${d.load}`,
+          polyplug: latency(d.ts),
+          baseline: `${latency(d.go)} (Go host)`,
+          value: d.p99Ratio,
+          goal: "≤ 1.50×",
+          met: d.p99Ratio <= 1.5,
+        })),
       ...w.roundtrip.plugins.flatMap((plugin) => [
-        { metric: `${plugin} plugin, sequential latency (TS/Go median)`, value: find(plugin, 1)?.latencyRatio, goal: "≤ 1.20×", met: find(plugin, 1)?.latencyRatio <= 1.2 },
-        { metric: `${plugin} plugin, throughput at concurrency 64 (TS/Go)`, value: find(plugin, 64)?.throughputRatio, goal: "≥ 1.00×", met: find(plugin, 64)?.throughputRatio >= 1 },
+        {
+          metric: `${plugin} plugin, sequential latency (TS/Go median)`,
+          value: find(plugin, 1)?.latencyRatio,
+          goal: "≤ 1.20×",
+          met: find(plugin, 1)?.latencyRatio <= 1.2,
+        },
+        {
+          metric: `${plugin} plugin, throughput at concurrency 64 (TS/Go)`,
+          value: find(plugin, 64)?.throughputRatio,
+          goal: "≥ 1.00×",
+          met: find(plugin, 64)?.throughputRatio >= 1,
+        },
       ]),
     ],
     data,

@@ -46,9 +46,25 @@ export async function run(w, log) {
     const go = (await runGoHost({ workload: "startup", command: argv, samples })).startupMs;
     // The plugin's folder: where its entry file (the last argv element) lives.
     const cwd = path.dirname(argv[argv.length - 1] ?? ".");
-    const sandbox = createPluginSandbox({ pluginId: `bench.${plugin}`, support, limits: resolveResourceLimits({}), network: "none", readPaths: [], hidePaths: [] });
+    const sandbox = createPluginSandbox({
+      pluginId: `bench.${plugin}`,
+      support,
+      limits: resolveResourceLimits({}),
+      network: "none",
+      readPaths: [],
+      hidePaths: [],
+    });
     const sandboxed = support.isolation === "bubblewrap" ? await tsStartups(argv, samples, { sandbox, cwd }) : [];
-    data.push({ plugin, tsMs: median(ts), goMs: median(go), ratio: ratio(median(ts), median(go)), sandboxedMs: sandboxed.length ? median(sandboxed) : undefined, tsSamples: ts, goSamples: go, sandboxedSamples: sandboxed });
+    data.push({
+      plugin,
+      tsMs: median(ts),
+      goMs: median(go),
+      ratio: ratio(median(ts), median(go)),
+      sandboxedMs: sandboxed.length ? median(sandboxed) : undefined,
+      tsSamples: ts,
+      goSamples: go,
+      sandboxedSamples: sandboxed,
+    });
   }
   const importGrpc = processTimes(paths.python, ["-c", "import grpc"], samples);
   const bare = { importGrpcMs: median(importGrpc), samples: importGrpc };
@@ -62,12 +78,22 @@ export async function run(w, log) {
       ms(d.goMs),
       times(d.ratio),
       d.sandboxedMs === undefined ? "—" : ms(d.sandboxedMs),
-      d.sandboxedMs === undefined ? "—" : `${d.sandboxedMs >= d.tsMs ? "+" : "−"}${ms(Math.abs(d.sandboxedMs - d.tsMs))}`,
+      d.sandboxedMs === undefined
+        ? "—"
+        : `${d.sandboxedMs >= d.tsMs ? "+" : "−"}${ms(Math.abs(d.sandboxedMs - d.tsMs))}`,
       d.plugin === "python" ? `${ms(bare.importGrpcMs)} (\`import grpc\`)` : "",
     ]),
     headlines: data.map((d) =>
       d.plugin === "go"
-        ? { issueRow: 7, metric: "Go plugin start-up, spawn → healthy (TS host / Go host)", polyplug: ms(d.tsMs), baseline: `${ms(d.goMs)} (Go host)`, value: d.ratio, goal: "≤ 1.50×", met: d.ratio <= 1.5 }
+        ? {
+            issueRow: 7,
+            metric: "Go plugin start-up, spawn → healthy (TS host / Go host)",
+            polyplug: ms(d.tsMs),
+            baseline: `${ms(d.goMs)} (Go host)`,
+            value: d.ratio,
+            goal: "≤ 1.50×",
+            met: d.ratio <= 1.5,
+          }
         : { metric: `${d.plugin} plugin start-up (TS/Go)`, value: d.ratio, goal: "—", met: undefined },
     ),
     data: { plugins: data, python: bare },

@@ -43,8 +43,11 @@ function kvOps(store) {
   const increment = async (key) => {
     for (;;) {
       const current = await store.kvGet("bench", key);
-      const next = new TextEncoder().encode(String(Number(current ? new TextDecoder().decode(current.value) : "0") + 1));
-      if ((await store.kvSet("bench", key, next, current ? { ifEquals: current.value } : { ifAbsent: true })).applied) return;
+      const next = new TextEncoder().encode(
+        String(Number(current ? new TextDecoder().decode(current.value) : "0") + 1),
+      );
+      if ((await store.kvSet("bench", key, next, current ? { ifEquals: current.value } : { ifAbsent: true })).applied)
+        return;
     }
   };
   return [
@@ -76,14 +79,22 @@ export async function run(w, log) {
         for (const { name, op } of kvOps(store)) {
           for (const concurrency of concurrencies) {
             await storeLoad(op, concurrency, 0, Math.min(warmup, 200));
-            data.kv.push({ backend, operation: name, concurrency, ...(await storeLoad(op, concurrency, durationMs, 2)) });
+            data.kv.push({
+              backend,
+              operation: name,
+              concurrency,
+              ...(await storeLoad(op, concurrency, durationMs, 2)),
+            });
           }
         }
       } finally {
         await store.close();
       }
     }
-    for (const [backend, database] of [["sqlite", undefined], ["postgres", pg.url]]) {
+    for (const [backend, database] of [
+      ["sqlite", undefined],
+      ["postgres", pg.url],
+    ]) {
       for (const [what, chain, topic, payload] of [
         ["KV write through a plugin", 1, "test.kv", { kv: { op: "set", key: "k", value: "v" } }],
         ["chain of 5, proceeding", 5, CHAIN_TOPIC, { message: "bench" }],
@@ -92,11 +103,22 @@ export async function run(w, log) {
         const gateway = await startGatewayProcess("gateway", chain, [], database ? { database } : {});
         try {
           for (const concurrency of concurrencies) {
-            const load = { url: `${gateway.url}/polyplug.v1.Gateway/Intercept`, body: { topic, payload }, concurrency, minCalls: 2, check: () => undefined };
+            const load = {
+              url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
+              body: { topic, payload },
+              concurrency,
+              minCalls: 2,
+              check: () => undefined,
+            };
             await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
             const r = await httpLoad({ ...load, warmup: 0, durationMs });
             if (r.firstError) throw new Error(`${backend} ${what} c${concurrency}: ${r.firstError}`);
-            data.gateway.push({ backend, operation: what, concurrency, ...summarise(r.latenciesUs, r.elapsedMs, r.errors) });
+            data.gateway.push({
+              backend,
+              operation: what,
+              concurrency,
+              ...summarise(r.latenciesUs, r.elapsedMs, r.errors),
+            });
           }
         } finally {
           await gateway.stop();
@@ -109,7 +131,9 @@ export async function run(w, log) {
   }
   for (const kind of ["kv", "gateway"]) {
     for (const sqlite of data[kind].filter((d) => d.backend === "sqlite")) {
-      const postgres = data[kind].find((d) => d.backend === "postgres" && d.operation === sqlite.operation && d.concurrency === sqlite.concurrency);
+      const postgres = data[kind].find(
+        (d) => d.backend === "postgres" && d.operation === sqlite.operation && d.concurrency === sqlite.concurrency,
+      );
       if (!postgres) continue;
       rows.push([
         kind === "kv" ? `store: ${sqlite.operation}` : `gateway: ${sqlite.operation}`,
@@ -124,8 +148,16 @@ export async function run(w, log) {
   }
   return {
     title: "Store backends (SQLite vs PostgreSQL)",
-    note: "\"store:\" rows call the store in process (openSqliteStore / openPostgresStore, pool of 16); \"gateway:\" rows POST Connect JSON Intercepts to a gateway in its own process, with the scripted Go plugin(s): \"KV write\" = the plugin's KvSet per request, \"chain of 5\" = five plugins proceeding (the store is not on that path; cluster mode's LISTEN and heartbeat run). SQLite: WAL, synchronous=NORMAL (a commit survives a process kill, not a power cut). PostgreSQL 15: a local throwaway server over loopback TCP, fsync on, synchronous_commit on (a commit survives a power cut). Same machine, same run.",
-    columns: ["Workload", "Concurrency", "SQLite median / p99", "SQLite ops/s", "PostgreSQL median / p99", "PostgreSQL ops/s", "PG / SQLite throughput"],
+    note: '"store:" rows call the store in process (openSqliteStore / openPostgresStore, pool of 16); "gateway:" rows POST Connect JSON Intercepts to a gateway in its own process, with the scripted Go plugin(s): "KV write" = the plugin\'s KvSet per request, "chain of 5" = five plugins proceeding (the store is not on that path; cluster mode\'s LISTEN and heartbeat run). SQLite: WAL, synchronous=NORMAL (a commit survives a process kill, not a power cut). PostgreSQL 15: a local throwaway server over loopback TCP, fsync on, synchronous_commit on (a commit survives a power cut). Same machine, same run.',
+    columns: [
+      "Workload",
+      "Concurrency",
+      "SQLite median / p99",
+      "SQLite ops/s",
+      "PostgreSQL median / p99",
+      "PostgreSQL ops/s",
+      "PG / SQLite throughput",
+    ],
     rows,
     headlines: [],
     data,

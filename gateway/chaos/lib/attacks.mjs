@@ -21,24 +21,26 @@ export async function h2Burst(url, streams, boundMs = 30_000) {
   client.on("error", (error) => (statuses[`session ${error.code ?? error.message}`] = 1));
   let finished = 0;
   const all = Promise.all(
-    Array.from({ length: streams }, () =>
-      new Promise((resolve) => {
-        let stream;
-        try {
-          stream = client.request({ ":method": "POST", ":path": INTERCEPT, "content-type": "application/json" });
-        } catch {
-          statuses.error = (statuses.error ?? 0) + 1;
-          return resolve();
-        }
-        stream.on("response", (headers) => (statuses[headers[":status"]] = (statuses[headers[":status"]] ?? 0) + 1));
-        stream.on("error", () => (statuses.reset = (statuses.reset ?? 0) + 1));
-        stream.on("close", () => {
-          finished++;
-          resolve();
-        });
-        stream.resume();
-        stream.end(BODY);
-      }),
+    Array.from(
+      { length: streams },
+      () =>
+        new Promise((resolve) => {
+          let stream;
+          try {
+            stream = client.request({ ":method": "POST", ":path": INTERCEPT, "content-type": "application/json" });
+          } catch {
+            statuses.error = (statuses.error ?? 0) + 1;
+            return resolve();
+          }
+          stream.on("response", (headers) => (statuses[headers[":status"]] = (statuses[headers[":status"]] ?? 0) + 1));
+          stream.on("error", () => (statuses.reset = (statuses.reset ?? 0) + 1));
+          stream.on("close", () => {
+            finished++;
+            resolve();
+          });
+          stream.resume();
+          stream.end(BODY);
+        }),
     ),
   );
   await Promise.race([all, new Promise((resolve) => setTimeout(resolve, boundMs))]);
@@ -79,7 +81,15 @@ export async function rapidReset(url, count) {
     });
   }
   client.destroy();
-  return { sent, goaway: goaway === undefined ? "none" : goaway === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM ? "ENHANCE_YOUR_CALM" : `code ${goaway}` };
+  return {
+    sent,
+    goaway:
+      goaway === undefined
+        ? "none"
+        : goaway === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM
+          ? "ENHANCE_YOUR_CALM"
+          : `code ${goaway}`,
+  };
 }
 
 /**
@@ -96,7 +106,9 @@ export async function slowBodies(url, count, boundMs) {
     socket.on("error", () => {});
     let answer = "";
     socket.on("data", (chunk) => (answer += chunk));
-    socket.write(`POST ${INTERCEPT} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`);
+    socket.write(
+      `POST ${INTERCEPT} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`,
+    );
     sockets.push(socket);
     closed.push(
       new Promise((resolve) =>

@@ -45,7 +45,10 @@ export async function startGateway({ configFile, tmpDir, logFile, onCrash }) {
     logFile?.write(chunk);
   });
   const urls = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start within 90 s:\n${stderr.slice(-3000)}`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the gateway did not start within 90 s:\n${stderr.slice(-3000)}`)),
+      90_000,
+    );
     const look = () => {
       const url = /gateway listening on (http:\/\/[\d.:[\]]+)/.exec(stderr)?.[1];
       const adminUrl = /admin API\s+(http:\/\/[\d.:[\]]+)/.exec(stderr)?.[1];

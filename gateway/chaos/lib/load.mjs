@@ -42,7 +42,20 @@ function typed(answer) {
  * is being restarted: no calls then). Returns { stop() → figures }.
  */
 export function startInterceptLoad(target, ratePerSecond) {
-  const figures = { sent: 0, typedInTime: 0, typedLate: 0, untyped: 0, forbiddenSent: 0, forbiddenAllowed: 0, codes: {}, untypedErrors: {}, maxMs: 0, lateAtS: [], untypedAtS: [], cutByKill: 0 };
+  const figures = {
+    sent: 0,
+    typedInTime: 0,
+    typedLate: 0,
+    untyped: 0,
+    forbiddenSent: 0,
+    forbiddenAllowed: 0,
+    codes: {},
+    untypedErrors: {},
+    maxMs: 0,
+    lateAtS: [],
+    untypedAtS: [],
+    cutByKill: 0,
+  };
   const t0 = Date.now();
   let epoch = 0;
   const pending = new Set();
@@ -57,7 +70,12 @@ export function startInterceptLoad(target, ratePerSecond) {
     const calledIn = epoch;
     const calledAt = (Date.now() - t0) / 1000;
     if (forbidden) figures.forbiddenSent++;
-    const call = post(url, INTERCEPT, { topic: "message.will_be_posted", payload: { message }, timeoutMs: CALL_DEADLINE_MS }, CALL_DEADLINE_MS + 5000).then((answer) => {
+    const call = post(
+      url,
+      INTERCEPT,
+      { topic: "message.will_be_posted", payload: { message }, timeoutMs: CALL_DEADLINE_MS },
+      CALL_DEADLINE_MS + 5000,
+    ).then((answer) => {
       pending.delete(call);
       figures.maxMs = Math.max(figures.maxMs, answer.ms);
       if (!typed(answer) && calledIn !== epoch) {
@@ -68,7 +86,8 @@ export function startInterceptLoad(target, ratePerSecond) {
       }
       if (!typed(answer)) {
         figures.untyped++;
-        if (figures.untypedAtS.length < 30) figures.untypedAtS.push(`${calledAt.toFixed(1)}:${answer.error ?? answer.status}`);
+        if (figures.untypedAtS.length < 30)
+          figures.untypedAtS.push(`${calledAt.toFixed(1)}:${answer.error ?? answer.status}`);
         const key = answer.error ?? `HTTP ${answer.status}`;
         figures.untypedErrors[key] = (figures.untypedErrors[key] ?? 0) + 1;
         return;

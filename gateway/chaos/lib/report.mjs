@@ -6,13 +6,49 @@ import path from "node:path";
 export function checksOf(figures) {
   const f = figures;
   return [
-    { name: "calls answered with a typed outcome within deadline + 50 ms", value: `${f.load.typedInTimePct.toFixed(2)} %`, goal: "100 %", ok: f.load.typedInTime === f.load.sent, zero: false },
-    { name: "forbidden messages allowed through the fail-closed word filter", value: f.load.forbiddenAllowed, goal: 0, ok: f.load.forbiddenAllowed === 0, zero: true },
+    {
+      name: "calls answered with a typed outcome within deadline + 50 ms",
+      value: `${f.load.typedInTimePct.toFixed(2)} %`,
+      goal: "100 %",
+      ok: f.load.typedInTime === f.load.sent,
+      zero: false,
+    },
+    {
+      name: "forbidden messages allowed through the fail-closed word filter",
+      value: f.load.forbiddenAllowed,
+      goal: 0,
+      ok: f.load.forbiddenAllowed === 0,
+      zero: true,
+    },
     { name: "gateway crashes", value: f.gatewayCrashes, goal: 0, ok: f.gatewayCrashes === 0, zero: true },
-    { name: "acknowledged KV writes lost across kill -9 of the gateway", value: `${f.kv.lost} of ${f.kv.acked}`, goal: 0, ok: f.kv.lost === 0 && f.kv.acked > 0, zero: true },
-    { name: "gateway still running 20 s after SIGTERM", value: f.shutdown.exitedWithinMs === undefined ? 1 : 0, goal: 0, ok: f.shutdown.exitedWithinMs !== undefined, zero: true },
-    { name: "processes left after shutdown", value: f.shutdown.processesLeft, goal: 0, ok: f.shutdown.processesLeft === 0, zero: true },
-    { name: "sockets and socket dirs left after shutdown", value: f.shutdown.socketsLeft, goal: 0, ok: f.shutdown.socketsLeft === 0, zero: true },
+    {
+      name: "acknowledged KV writes lost across kill -9 of the gateway",
+      value: `${f.kv.lost} of ${f.kv.acked}`,
+      goal: 0,
+      ok: f.kv.lost === 0 && f.kv.acked > 0,
+      zero: true,
+    },
+    {
+      name: "gateway still running 20 s after SIGTERM",
+      value: f.shutdown.exitedWithinMs === undefined ? 1 : 0,
+      goal: 0,
+      ok: f.shutdown.exitedWithinMs !== undefined,
+      zero: true,
+    },
+    {
+      name: "processes left after shutdown",
+      value: f.shutdown.processesLeft,
+      goal: 0,
+      ok: f.shutdown.processesLeft === 0,
+      zero: true,
+    },
+    {
+      name: "sockets and socket dirs left after shutdown",
+      value: f.shutdown.socketsLeft,
+      goal: 0,
+      ok: f.shutdown.socketsLeft === 0,
+      zero: true,
+    },
   ];
 }
 
@@ -36,7 +72,9 @@ function markdown(run) {
     "",
     "| At (s) | Event | Outcome |",
     "| --- | --- | --- |",
-    ...[...run.events].sort((a, b) => a.atS - b.atS).map((e) => `| ${e.atS.toFixed(1)} | ${e.name} | ${JSON.stringify(e.outcome).replaceAll("|", "/")} |`),
+    ...[...run.events]
+      .sort((a, b) => a.atS - b.atS)
+      .map((e) => `| ${e.atS.toFixed(1)} | ${e.name} | ${JSON.stringify(e.outcome).replaceAll("|", "/")} |`),
     "",
   ];
   return lines.join("\n");

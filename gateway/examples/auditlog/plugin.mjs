@@ -17,10 +17,18 @@ function applyConfig(config) {
 }
 
 async function recordNotification(payload, ctx) {
-  const seq = await record(ctx.api.kv, { topic: ctx.topic, request_id: ctx.requestId, user_id: ctx.metadata.user_id ?? "", payload }, settings.retentionSeconds);
+  const seq = await record(
+    ctx.api.kv,
+    { topic: ctx.topic, request_id: ctx.requestId, user_id: ctx.metadata.user_id ?? "", payload },
+    settings.retentionSeconds,
+  );
   if (settings.announce) {
     const channel = typeof payload.channel_id === "string" ? payload.channel_id : undefined;
-    await ctx.api.publish("audit.recorded", { seq, topic: ctx.topic }, channel ? { matchLabels: { channel_id: channel } } : {});
+    await ctx.api.publish(
+      "audit.recorded",
+      { seq, topic: ctx.topic },
+      channel ? { matchLabels: { channel_id: channel } } : {},
+    );
   }
 }
 
@@ -43,13 +51,20 @@ const auditCommand = {
       }
       case "retention": {
         const seconds = Number(value);
-        if (!Number.isInteger(seconds) || seconds < 0) throw new PluginError(ErrorCode.INVALID_ARGUMENT, "usage: /audit retention <seconds> (a whole number, 0 = forever)");
+        if (!Number.isInteger(seconds) || seconds < 0)
+          throw new PluginError(
+            ErrorCode.INVALID_ARGUMENT,
+            "usage: /audit retention <seconds> (a whole number, 0 = forever)",
+          );
         const config = await ctx.api.getConfig();
         await ctx.api.saveConfig({ ...config, retention_seconds: seconds });
         return `retention set to ${seconds} s`;
       }
       default:
-        throw new PluginError(ErrorCode.INVALID_ARGUMENT, `unknown action ${JSON.stringify(action)}; usage: /audit ${auditCommand.usage}`);
+        throw new PluginError(
+          ErrorCode.INVALID_ARGUMENT,
+          `unknown action ${JSON.stringify(action)}; usage: /audit ${auditCommand.usage}`,
+        );
     }
   },
 };
@@ -62,12 +77,19 @@ const plugin = definePlugin({
     applyConfig(ctx.config);
     // The stored configuration is the same one Activate carried; read it to show the call.
     const stored = await ctx.api.getConfig();
-    await ctx.api.log("info", "auditlog activated", { retention_seconds: settings.retentionSeconds, stored_keys: Object.keys(stored).length, gateway: ctx.gateway.version });
+    await ctx.api.log("info", "auditlog activated", {
+      retention_seconds: settings.retentionSeconds,
+      stored_keys: Object.keys(stored).length,
+      gateway: ctx.gateway.version,
+    });
   },
 
   async onConfigurationChanged(config, ctx) {
     applyConfig(config);
-    await ctx.api.log("info", "auditlog configuration changed", { retention_seconds: settings.retentionSeconds, origin_plugin_id: ctx.originPluginId });
+    await ctx.api.log("info", "auditlog configuration changed", {
+      retention_seconds: settings.retentionSeconds,
+      origin_plugin_id: ctx.originPluginId,
+    });
   },
 
   async onDeactivate(ctx) {
@@ -76,7 +98,8 @@ const plugin = definePlugin({
 
   intercept: {
     // Tags each posted message so the application can link it to its audit entry.
-    "message.will_be_posted": (payload, ctx) => ctx.modify({ ...payload, audit: { request_id: ctx.requestId, audited: true } }),
+    "message.will_be_posted": (payload, ctx) =>
+      ctx.modify({ ...payload, audit: { request_id: ctx.requestId, audited: true } }),
   },
 
   notify: {

@@ -23,7 +23,11 @@ export async function nextSequence(kv) {
 /** Stores one event under a fresh sequence number; returns the number. */
 export async function record(kv, event, retentionSeconds) {
   const seq = await nextSequence(kv);
-  await kv.set(eventKey(seq), JSON.stringify({ seq, ...event }), retentionSeconds > 0 ? { ttlMs: retentionSeconds * 1000 } : {});
+  await kv.set(
+    eventKey(seq),
+    JSON.stringify({ seq, ...event }),
+    retentionSeconds > 0 ? { ttlMs: retentionSeconds * 1000 } : {},
+  );
   return seq;
 }
 

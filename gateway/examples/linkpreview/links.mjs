@@ -6,7 +6,9 @@ const TRACKING_PARAMS = /^(utm_[a-z]+|fbclid|gclid|mc_eid|ref_src)$/i;
 /** The settings with their defaults applied. */
 export function readSettings(config) {
   return {
-    blockedDomains: Array.isArray(config.blocked_domains) ? config.blocked_domains.map((d) => String(d).toLowerCase()) : [],
+    blockedDomains: Array.isArray(config.blocked_domains)
+      ? config.blocked_domains.map((d) => String(d).toLowerCase())
+      : [],
     maxLinks: Number.isInteger(config.max_links) && config.max_links > 0 ? config.max_links : 5,
     stripTrackingParams: config.strip_tracking_params !== false,
   };

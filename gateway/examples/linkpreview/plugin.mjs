@@ -17,7 +17,9 @@ function interceptMessage(payload, ctx) {
     const domain = blockedDomainOf(link, settings.blockedDomains);
     if (domain) {
       // Fire and forget: a rejected post is worth a line in the gateway log.
-      ctx.api.log("info", "rejected a link to a blocked domain", { domain, user_id: ctx.metadata.user_id ?? "" }).catch(() => undefined);
+      ctx.api
+        .log("info", "rejected a link to a blocked domain", { domain, user_id: ctx.metadata.user_id ?? "" })
+        .catch(() => undefined);
       return ctx.reject(`Links to ${domain} are not allowed here.`, "blocked_domain");
     }
   }
@@ -38,7 +40,10 @@ const plugin = definePlugin({
 
   async onActivate(ctx) {
     settings = readSettings(ctx.config);
-    ctx.log.info("linkpreview activated", { blocked_domains: settings.blockedDomains.length, max_links: settings.maxLinks });
+    ctx.log.info("linkpreview activated", {
+      blocked_domains: settings.blockedDomains.length,
+      max_links: settings.maxLinks,
+    });
   },
 
   onConfigurationChanged(config, ctx) {

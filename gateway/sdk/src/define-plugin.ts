@@ -5,7 +5,13 @@ import type { GatewayApi } from "./gateway-api.js";
 import type { HookContext } from "./hook-context.js";
 import type { HttpRequest, HttpResponse } from "./http.js";
 import { LIMITS } from "./contract/limits.js";
-import { COMMAND_NAME_PATTERN, COMMAND_NAME_RULE, PLUGIN_ID_PATTERN, PLUGIN_ID_RULE, TOPIC_NAME_RULE } from "./contract/names.js";
+import {
+  COMMAND_NAME_PATTERN,
+  COMMAND_NAME_RULE,
+  PLUGIN_ID_PATTERN,
+  PLUGIN_ID_RULE,
+  TOPIC_NAME_RULE,
+} from "./contract/names.js";
 import { createLogger, type Logger } from "./logger.js";
 import { PluginError } from "./plugin-error.js";
 
@@ -63,7 +69,10 @@ export type CommandResult = string | { readonly text?: string; readonly data?: J
 /** Decides on an event before it happens; returning nothing means proceed. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing means "continue"
 type InterceptReturn = InterceptOutcome | void;
-export type InterceptHandler = (payload: JsonObject, ctx: InterceptContext) => InterceptReturn | Promise<InterceptReturn>;
+export type InterceptHandler = (
+  payload: JsonObject,
+  ctx: InterceptContext,
+) => InterceptReturn | Promise<InterceptReturn>;
 /** Is told about an event after it happened. */
 export type NotifyHandler = (payload: JsonObject, ctx: NotifyContext) => void | Promise<void>;
 
@@ -151,20 +160,24 @@ function fail(message: string): never {
 }
 
 function validate(definition: PluginDefinition): void {
-  if (!PLUGIN_ID_PATTERN.test(definition.id ?? "")) fail(`id ${JSON.stringify(definition.id)} must match ${PLUGIN_ID_RULE}`);
-  if (typeof definition.version !== "string" || definition.version === "") fail("version must be a non-empty semantic version string");
+  if (!PLUGIN_ID_PATTERN.test(definition.id ?? ""))
+    fail(`id ${JSON.stringify(definition.id)} must match ${PLUGIN_ID_RULE}`);
+  if (typeof definition.version !== "string" || definition.version === "")
+    fail("version must be a non-empty semantic version string");
   for (const kind of ["intercept", "notify"] as const) {
     const topics = Object.keys(definition[kind] ?? {});
     if (topics.length > LIMITS.describeEntries) fail(`at most ${LIMITS.describeEntries} ${kind} topics`);
     for (const topic of topics) {
-      if (!TOPIC_PATTERN.test(topic)) fail(`${kind} topic ${JSON.stringify(topic)} must be an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*"`);
+      if (!TOPIC_PATTERN.test(topic))
+        fail(`${kind} topic ${JSON.stringify(topic)} must be an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*"`);
       if (typeof definition[kind]?.[topic] !== "function") fail(`${kind}[${JSON.stringify(topic)}] must be a function`);
     }
   }
   const commands = Object.entries(definition.commands ?? {});
   if (commands.length > LIMITS.describeEntries) fail(`at most ${LIMITS.describeEntries} commands`);
   for (const [name, command] of commands) {
-    if (!COMMAND_NAME_PATTERN.test(name)) fail(`command name ${JSON.stringify(name)} must match ${COMMAND_NAME_RULE} (no slash)`);
+    if (!COMMAND_NAME_PATTERN.test(name))
+      fail(`command name ${JSON.stringify(name)} must match ${COMMAND_NAME_RULE} (no slash)`);
     if (typeof command?.run !== "function") fail(`commands.${name}.run must be a function`);
   }
   const routes = definition.http ?? [];
@@ -172,8 +185,10 @@ function validate(definition: PluginDefinition): void {
   const seen = new Set<string>();
   for (const route of routes) {
     const method = route.method ?? "*";
-    if (method !== "*" && !/^[A-Z]+$/.test(method)) fail(`HTTP route method ${JSON.stringify(method)} must be upper case or "*"`);
-    if (typeof route.pathPrefix !== "string" || !route.pathPrefix.startsWith("/")) fail(`HTTP route path prefix ${JSON.stringify(route.pathPrefix)} must start with "/"`);
+    if (method !== "*" && !/^[A-Z]+$/.test(method))
+      fail(`HTTP route method ${JSON.stringify(method)} must be upper case or "*"`);
+    if (typeof route.pathPrefix !== "string" || !route.pathPrefix.startsWith("/"))
+      fail(`HTTP route path prefix ${JSON.stringify(route.pathPrefix)} must start with "/"`);
     if (typeof route.handle !== "function") fail(`HTTP route ${method} ${route.pathPrefix} needs a handle function`);
     const key = `${method} ${route.pathPrefix}`;
     if (seen.has(key)) fail(`HTTP route ${key} is declared twice`);
@@ -192,7 +207,11 @@ export function definePlugin(definition: PluginDefinition): Plugin {
     definition,
     logger: createLogger({ module: definition.id }),
     get api(): GatewayApi {
-      if (!state.unboundApi) throw new PluginError(ErrorCode.FAILED_PRECONDITION, "the GatewayAPI is not connected: it is available from onActivate on");
+      if (!state.unboundApi)
+        throw new PluginError(
+          ErrorCode.FAILED_PRECONDITION,
+          "the GatewayAPI is not connected: it is available from onActivate on",
+        );
       return state.unboundApi;
     },
     get config(): JsonObject {

@@ -27,7 +27,11 @@ export function describePlugin(definition: PluginDefinition): MessageInitShape<t
     implementedHooks: hooks,
     interceptTopics,
     notifyTopics,
-    commands: commands.map(([name, command]) => ({ name, description: command.description ?? "", usage: command.usage ?? "" })),
+    commands: commands.map(([name, command]) => ({
+      name,
+      description: command.description ?? "",
+      usage: command.usage ?? "",
+    })),
     httpRoutes: routes.map((route) => ({ method: route.method ?? "*", pathPrefix: route.pathPrefix })),
   };
 }

@@ -36,7 +36,9 @@ export interface KvSetOptions {
 }
 
 /** Outcome of `kv.set`: a failed condition is data, not an error. */
-export type KvSetResult = { readonly applied: true } | { readonly applied: false; readonly current: Uint8Array | undefined };
+export type KvSetResult =
+  | { readonly applied: true }
+  | { readonly applied: false; readonly current: Uint8Array | undefined };
 
 /** One page of `kv.list`. */
 export interface KvPage {
@@ -102,17 +104,30 @@ function bytes(value: string | Uint8Array): Uint8Array {
 }
 
 function checkKey(key: string): void {
-  if (typeof key !== "string" || key.length === 0) throw new PluginError(ErrorCode.INVALID_ARGUMENT, "KV key must be a non-empty string", { field: "key" });
-  if (key.includes("\u0000")) throw new PluginError(ErrorCode.INVALID_ARGUMENT, "KV key must not contain NUL", { field: "key" });
-  if (Buffer.byteLength(key) > LIMITS.kvKeyBytes) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `KV key is longer than ${LIMITS.kvKeyBytes} bytes`, { field: "key" });
+  if (typeof key !== "string" || key.length === 0)
+    throw new PluginError(ErrorCode.INVALID_ARGUMENT, "KV key must be a non-empty string", { field: "key" });
+  if (key.includes("\u0000"))
+    throw new PluginError(ErrorCode.INVALID_ARGUMENT, "KV key must not contain NUL", { field: "key" });
+  if (Buffer.byteLength(key) > LIMITS.kvKeyBytes)
+    throw new PluginError(ErrorCode.INVALID_ARGUMENT, `KV key is longer than ${LIMITS.kvKeyBytes} bytes`, {
+      field: "key",
+    });
 }
 
 function fromRpcError(reason: unknown, call: string): PluginError {
   if (reason instanceof PluginError) return reason;
   const status = reason instanceof PolyplugError ? reason.details.grpcCode : undefined;
   const code = typeof status === "number" ? contractCodeFromGrpcStatus(status) : ErrorCode.UNAVAILABLE;
-  const grpcMessage = reason instanceof PolyplugError && reason.cause instanceof Error ? (reason.cause as { details?: string }).details : undefined;
-  return new PluginError(code, `GatewayAPI.${call}: ${grpcMessage || (reason as Error)?.message || String(reason)}`, {}, { cause: reason });
+  const grpcMessage =
+    reason instanceof PolyplugError && reason.cause instanceof Error
+      ? (reason.cause as { details?: string }).details
+      : undefined;
+  return new PluginError(
+    code,
+    `GatewayAPI.${call}: ${grpcMessage || (reason as Error)?.message || String(reason)}`,
+    {},
+    { cause: reason },
+  );
 }
 
 function entry(value: Uint8Array, expiresAt: Date | undefined): KvEntry {
@@ -128,8 +143,14 @@ function entry(value: Uint8Array, expiresAt: Date | undefined): KvEntry {
  * Wraps the generated GatewayAPI client. `requestId` is sent with log records; `signal`
  * (a hook's cancellation) cancels in-flight calls.
  */
-export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { readonly requestId?: string; readonly signal?: AbortSignal; readonly timeoutMs?: number } = {}): GatewayApi {
-  const options = (): RpcCallOptions => ({ deadline: scope.timeoutMs ?? DEFAULT_API_TIMEOUT_MS, ...(scope.signal ? { signal: scope.signal } : {}) });
+export function createGatewayApi(
+  rpc: RpcClient<typeof GatewayAPI>,
+  scope: { readonly requestId?: string; readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
+): GatewayApi {
+  const options = (): RpcCallOptions => ({
+    deadline: scope.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+    ...(scope.signal ? { signal: scope.signal } : {}),
+  });
   const call = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -142,37 +163,67 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
     async get(key) {
       checkKey(key);
       const response = await call("KvGet", () => rpc.kvGet({ key }, options()));
-      return response.found ? entry(response.value, response.expiresAt ? timestampDate(response.expiresAt) : undefined) : undefined;
+      return response.found
+        ? entry(response.value, response.expiresAt ? timestampDate(response.expiresAt) : undefined)
+        : undefined;
     },
     async set(key, value, setOptions = {}) {
       checkKey(key);
       const data = bytes(value);
       if (data.length > LIMITS.kvValueBytes) {
-        throw new PluginError(ErrorCode.RESOURCE_EXHAUSTED, `KV value is ${data.length} bytes, over the limit of ${describeBytes(LIMITS.kvValueBytes)}`, { limit: `${LIMITS.kvValueBytes} bytes` });
+        throw new PluginError(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          `KV value is ${data.length} bytes, over the limit of ${describeBytes(LIMITS.kvValueBytes)}`,
+          { limit: `${LIMITS.kvValueBytes} bytes` },
+        );
       }
-      if (setOptions.ifEquals !== undefined && setOptions.ifAbsent) throw new PluginError(ErrorCode.INVALID_ARGUMENT, "kv.set: use ifEquals or ifAbsent, not both", { field: "condition" });
+      if (setOptions.ifEquals !== undefined && setOptions.ifAbsent)
+        throw new PluginError(ErrorCode.INVALID_ARGUMENT, "kv.set: use ifEquals or ifAbsent, not both", {
+          field: "condition",
+        });
       const ttlMs = setOptions.ttlMs ?? 0;
-      if (!Number.isFinite(ttlMs) || ttlMs < 0) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `kv.set: ttlMs must be a non-negative number, got ${ttlMs}`, { field: "ttl" });
+      if (!Number.isFinite(ttlMs) || ttlMs < 0)
+        throw new PluginError(ErrorCode.INVALID_ARGUMENT, `kv.set: ttlMs must be a non-negative number, got ${ttlMs}`, {
+          field: "ttl",
+        });
       const condition =
         setOptions.ifEquals !== undefined
           ? { case: "ifEquals" as const, value: bytes(setOptions.ifEquals) }
           : setOptions.ifAbsent
             ? { case: "ifAbsent" as const, value: true }
             : { case: undefined };
-      const response = await call("KvSet", () => rpc.kvSet({ key, value: data, condition, ...(ttlMs > 0 ? { ttl: durationFromMs(Math.ceil(ttlMs)) } : {}) }, options()));
-      return response.applied ? { applied: true } : { applied: false, current: response.currentFound ? response.currentValue : undefined };
+      const response = await call("KvSet", () =>
+        rpc.kvSet(
+          { key, value: data, condition, ...(ttlMs > 0 ? { ttl: durationFromMs(Math.ceil(ttlMs)) } : {}) },
+          options(),
+        ),
+      );
+      return response.applied
+        ? { applied: true }
+        : { applied: false, current: response.currentFound ? response.currentValue : undefined };
     },
     async delete(key, deleteOptions = {}) {
       checkKey(key);
-      const response = await call("KvDelete", () => rpc.kvDelete({ key, ...(deleteOptions.ifEquals !== undefined ? { ifEquals: bytes(deleteOptions.ifEquals) } : {}) }, options()));
+      const response = await call("KvDelete", () =>
+        rpc.kvDelete(
+          { key, ...(deleteOptions.ifEquals !== undefined ? { ifEquals: bytes(deleteOptions.ifEquals) } : {}) },
+          options(),
+        ),
+      );
       return response.deleted;
     },
     async list(prefix = "", listOptions = {}) {
       const pageSize = listOptions.pageSize ?? 0;
       if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > LIMITS.kvMaxPageSize) {
-        throw new PluginError(ErrorCode.INVALID_ARGUMENT, `kv.list: pageSize must be an integer 1..${LIMITS.kvMaxPageSize}, got ${pageSize}`, { field: "page_size" });
+        throw new PluginError(
+          ErrorCode.INVALID_ARGUMENT,
+          `kv.list: pageSize must be an integer 1..${LIMITS.kvMaxPageSize}, got ${pageSize}`,
+          { field: "page_size" },
+        );
       }
-      const response = await call("KvList", () => rpc.kvList({ prefix, pageSize, pageToken: listOptions.pageToken ?? "" }, options()));
+      const response = await call("KvList", () =>
+        rpc.kvList({ prefix, pageSize, pageToken: listOptions.pageToken ?? "" }, options()),
+      );
       return { keys: response.keys, nextPageToken: response.nextPageToken };
     },
     async *keys(prefix = "") {
@@ -188,14 +239,26 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
   return {
     kv,
     async log(level, message, fields = {}) {
-      if (!(level in levels)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `log level must be one of ${Object.keys(levels).join(", ")}, got ${JSON.stringify(level)}`, { field: "level" });
+      if (!(level in levels))
+        throw new PluginError(
+          ErrorCode.INVALID_ARGUMENT,
+          `log level must be one of ${Object.keys(levels).join(", ")}, got ${JSON.stringify(level)}`,
+          { field: "level" },
+        );
       checkTextSize(message, LIMITS.logMessageBytes, "log message");
       const clean = toJsonObject(fields, "log fields");
       checkStructSize(clean, LIMITS.logFieldsBytes, "log fields");
-      await call("Log", () => rpc.log({ level: levels[level], message, fields: clean, requestId: scope.requestId ?? "" }, options()));
+      await call("Log", () =>
+        rpc.log({ level: levels[level], message, fields: clean, requestId: scope.requestId ?? "" }, options()),
+      );
     },
     async publish(event, payload = {}, audience = {}) {
-      if (!TOPIC_NAME_PATTERN.test(event)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `event name ${JSON.stringify(event)} must match ${TOPIC_NAME_RULE}`, { field: "event" });
+      if (!TOPIC_NAME_PATTERN.test(event))
+        throw new PluginError(
+          ErrorCode.INVALID_ARGUMENT,
+          `event name ${JSON.stringify(event)} must match ${TOPIC_NAME_RULE}`,
+          { field: "event" },
+        );
       const clean = toJsonObject(payload, "event payload");
       checkStructSize(clean, LIMITS.payloadBytes, "event payload");
       await call("PublishEvent", () =>
@@ -203,14 +266,23 @@ export function createGatewayApi(rpc: RpcClient<typeof GatewayAPI>, scope: { rea
           {
             event,
             payload: clean,
-            audience: { clientIds: [...(audience.clientIds ?? [])], matchLabels: { ...(audience.matchLabels ?? {}) }, omitClientIds: [...(audience.omitClientIds ?? [])] },
+            audience: {
+              clientIds: [...(audience.clientIds ?? [])],
+              matchLabels: { ...(audience.matchLabels ?? {}) },
+              omitClientIds: [...(audience.omitClientIds ?? [])],
+            },
           },
           options(),
         ),
       );
     },
     async publishClusterMessage(topic, payload = {}) {
-      if (!TOPIC_NAME_PATTERN.test(topic)) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `topic ${JSON.stringify(topic)} must match ${TOPIC_NAME_RULE}`, { field: "topic" });
+      if (!TOPIC_NAME_PATTERN.test(topic))
+        throw new PluginError(
+          ErrorCode.INVALID_ARGUMENT,
+          `topic ${JSON.stringify(topic)} must match ${TOPIC_NAME_RULE}`,
+          { field: "topic" },
+        );
       const clean = toJsonObject(payload, "cluster message payload");
       checkStructSize(clean, LIMITS.clusterMessageBytes, "cluster message payload");
       await call("PublishClusterMessage", () => rpc.publishClusterMessage({ topic, payload: clean }, options()));

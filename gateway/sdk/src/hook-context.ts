@@ -57,7 +57,11 @@ export function createHookContext(source: HookContextSource): HookContext {
     originPluginId: proto?.originPluginId ?? "",
     signal,
     get api(): GatewayApi {
-      if (!source.api) throw new PluginError(ErrorCode.FAILED_PRECONDITION, "the GatewayAPI is not connected: it is available from onActivate on");
+      if (!source.api)
+        throw new PluginError(
+          ErrorCode.FAILED_PRECONDITION,
+          "the GatewayAPI is not connected: it is available from onActivate on",
+        );
       api ??= source.api({ requestId, signal });
       return api;
     },

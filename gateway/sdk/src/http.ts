@@ -68,7 +68,12 @@ async function readAll(body: AsyncIterable<Uint8Array>, limitBytes: number): Pro
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limitBytes) throw new PluginError(ErrorCode.RESOURCE_EXHAUSTED, `request body is larger than ${limitBytes} bytes; read req.body as a stream instead`, { limit: `${limitBytes} bytes` });
+    if (size > limitBytes)
+      throw new PluginError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `request body is larger than ${limitBytes} bytes; read req.body as a stream instead`,
+        { limit: `${limitBytes} bytes` },
+      );
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -78,7 +83,10 @@ async function readAll(body: AsyncIterable<Uint8Array>, limitBytes: number): Pro
  * Turns the ServeHTTP request stream (after its head frame) into a request whose body is
  * pulled from the stream on demand.
  */
-export function createHttpRequest(head: { method: string; path: string; rawQuery: string; headers: readonly HttpHeader[]; remoteAddr: string }, frames: AsyncIterator<ServeHTTPRequest>): HttpRequest {
+export function createHttpRequest(
+  head: { method: string; path: string; rawQuery: string; headers: readonly HttpHeader[]; remoteAddr: string },
+  frames: AsyncIterator<ServeHTTPRequest>,
+): HttpRequest {
   let trailers: readonly HttpHeaderField[] = [];
   let consumed = false;
   const headers: Record<string, string> = {};
@@ -100,7 +108,10 @@ export function createHttpRequest(head: { method: string; path: string; rawQuery
           trailers = frame.value.trailers.map(({ name, value }) => ({ name, value }));
           return;
         } else {
-          throw new PluginError(ErrorCode.INTERNAL, `protocol violation: a ServeHTTP request frame of kind ${String(frame.case)} arrived after the head`);
+          throw new PluginError(
+            ErrorCode.INTERNAL,
+            `protocol violation: a ServeHTTP request frame of kind ${String(frame.case)} arrived after the head`,
+          );
         }
       }
     },
@@ -118,7 +129,8 @@ export function createHttpRequest(head: { method: string; path: string; rawQuery
       return trailers;
     },
     text: async (limitBytes = LIMITS.kvValueBytes) => (await readAll(body, limitBytes)).toString("utf8"),
-    json: async <T>(limitBytes = LIMITS.kvValueBytes) => JSON.parse((await readAll(body, limitBytes)).toString("utf8")) as T,
+    json: async <T>(limitBytes = LIMITS.kvValueBytes) =>
+      JSON.parse((await readAll(body, limitBytes)).toString("utf8")) as T,
   };
   return request;
 }
@@ -136,8 +148,15 @@ export function createHttpResponse(out: AsyncQueue<ResponseFrame>): ResponseCont
   let ended = false;
   let trailers: HttpHeaderField[] = [];
   const sendHead = (status: number, headers?: HttpHeaderInit) => {
-    if (headSent) throw new PluginError(ErrorCode.FAILED_PRECONDITION, "writeHead called twice: the response head was already sent");
-    if (!Number.isInteger(status) || status < 200 || status > 599) throw new PluginError(ErrorCode.INVALID_ARGUMENT, `HTTP status must be an integer 200..599, got ${status}`, { field: "status" });
+    if (headSent)
+      throw new PluginError(
+        ErrorCode.FAILED_PRECONDITION,
+        "writeHead called twice: the response head was already sent",
+      );
+    if (!Number.isInteger(status) || status < 200 || status > 599)
+      throw new PluginError(ErrorCode.INVALID_ARGUMENT, `HTTP status must be an integer 200..599, got ${status}`, {
+        field: "status",
+      });
     headSent = true;
     out.push({ frame: { case: "head", value: { status, headers: toFields(headers) } } }).catch(() => undefined);
   };

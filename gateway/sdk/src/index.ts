@@ -21,8 +21,24 @@ export {
 export { serve, type ServeOptions } from "./serve.js";
 export type { HookContext } from "./hook-context.js";
 export type { HttpRequest, HttpResponse, HttpHeaderInit, HttpHeaderField } from "./http.js";
-export { DEFAULT_API_TIMEOUT_MS, type GatewayApi, type KvApi, type KvEntry, type KvSetOptions, type KvSetResult, type KvPage, type Audience } from "./gateway-api.js";
-export { createLogger, hclogTimestamp, type Logger, type LoggerOptions, type LogFields, type LogLevelName } from "./logger.js";
+export {
+  DEFAULT_API_TIMEOUT_MS,
+  type GatewayApi,
+  type KvApi,
+  type KvEntry,
+  type KvSetOptions,
+  type KvSetResult,
+  type KvPage,
+  type Audience,
+} from "./gateway-api.js";
+export {
+  createLogger,
+  hclogTimestamp,
+  type Logger,
+  type LoggerOptions,
+  type LogFields,
+  type LogLevelName,
+} from "./logger.js";
 export { PluginError, errorCodeFromGrpcStatus } from "./plugin-error.js";
 // For plugin authors `ErrorCode` is the contract code (proto enum; `ContractCode` inside the repository).
 export { ErrorCode } from "./gen/polyplug/v1/common_pb.js";

@@ -10,11 +10,20 @@ describe("hclog logger", () => {
 
   it("writes one JSON object per line with string @level/@message/@timestamp, @module and fields", () => {
     const lines: string[] = [];
-    const log = createLogger({ module: "wordfilter", write: (line) => lines.push(line) }).named("db").with({ request_id: "r1" });
+    const log = createLogger({ module: "wordfilter", write: (line) => lines.push(line) })
+      .named("db")
+      .with({ request_id: "r1" });
     log.warn("slow query", { ms: 12, err: new Error("boom"), "@level": "ignored" });
     expect(lines).toHaveLength(1);
     expect(lines[0]?.endsWith("\n")).toBe(true);
-    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ "@level": "warn", "@message": "slow query", "@module": "wordfilter.db", request_id: "r1", ms: 12, err: "boom" });
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      "@level": "warn",
+      "@message": "slow query",
+      "@module": "wordfilter.db",
+      request_id: "r1",
+      ms: 12,
+      err: "boom",
+    });
   });
 
   it("drops records below the configured level", () => {

@@ -30,7 +30,9 @@ const reserved = new Set(["@level", "@message", "@timestamp", "@module"]);
  * hclog's timestamp layout: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, always six fractional digits
  * (a go-plugin host treats any other shape as plain text).
  */
-export function hclogTimestamp(epochMicros: number = Math.floor((performance.timeOrigin + performance.now()) * 1000)): string {
+export function hclogTimestamp(
+  epochMicros: number = Math.floor((performance.timeOrigin + performance.now()) * 1000),
+): string {
   const millis = Math.floor(epochMicros / 1000);
   const iso = new Date(millis).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
   const micros = String(Math.floor(epochMicros) % 1_000_000).padStart(6, "0");
@@ -44,8 +46,17 @@ function safeValue(value: unknown): unknown {
 }
 
 /** One hclog JSON line (without the newline). `@level`, `@message`, `@timestamp` are always strings. */
-export function formatHclogLine(level: LogLevelName, message: string, module: string | undefined, fields: LogFields): string {
-  const record: Record<string, unknown> = { "@level": level, "@message": String(message), "@timestamp": hclogTimestamp() };
+export function formatHclogLine(
+  level: LogLevelName,
+  message: string,
+  module: string | undefined,
+  fields: LogFields,
+): string {
+  const record: Record<string, unknown> = {
+    "@level": level,
+    "@message": String(message),
+    "@timestamp": hclogTimestamp(),
+  };
   if (module) record["@module"] = module;
   for (const [key, value] of Object.entries(fields)) {
     if (!reserved.has(key) && value !== undefined) record[key] = safeValue(value);
@@ -54,7 +65,13 @@ export function formatHclogLine(level: LogLevelName, message: string, module: st
     return JSON.stringify(record);
   } catch (error) {
     // A field that cannot be serialised (a cycle): keep the record, say what was lost.
-    return JSON.stringify({ "@level": level, "@message": String(message), "@timestamp": record["@timestamp"], ...(module ? { "@module": module } : {}), "@warn": `fields dropped: ${(error as Error).message}` });
+    return JSON.stringify({
+      "@level": level,
+      "@message": String(message),
+      "@timestamp": record["@timestamp"],
+      ...(module ? { "@module": module } : {}),
+      "@warn": `fields dropped: ${(error as Error).message}`,
+    });
   }
 }
 

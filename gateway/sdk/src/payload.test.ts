@@ -6,7 +6,11 @@ import { PluginError } from "./plugin-error.js";
 describe("toJsonObject", () => {
   it("keeps JSON, drops undefined properties, honours toJSON", () => {
     const at = new Date(0);
-    expect(toJsonObject({ a: 1, b: undefined, c: [1, undefined], d: { at } }, "payload")).toEqual({ a: 1, c: [1, null], d: { at: "1970-01-01T00:00:00.000Z" } });
+    expect(toJsonObject({ a: 1, b: undefined, c: [1, undefined], d: { at } }, "payload")).toEqual({
+      a: 1,
+      c: [1, null],
+      d: { at: "1970-01-01T00:00:00.000Z" },
+    });
   });
   it.each([
     [{ n: Number.POSITIVE_INFINITY }, "$.n is Infinity"],

@@ -30,7 +30,8 @@ function convert(value: unknown, what: string, path: string, seen: Set<object>):
   if (seen.has(object)) throw invalid(what, path, "refers back to itself (a cycle)");
   seen.add(object);
   try {
-    if (Array.isArray(object)) return object.map((item, index) => convert(item, what, `${path}[${index}]`, seen) ?? null);
+    if (Array.isArray(object))
+      return object.map((item, index) => convert(item, what, `${path}[${index}]`, seen) ?? null);
     if (object instanceof Uint8Array) throw invalid(what, path, "is binary data; encode it (e.g. base64) as a string");
     const result: JsonObject = {};
     for (const [key, item] of Object.entries(object)) {
@@ -51,7 +52,10 @@ function convert(value: unknown, what: string, path: string, seen: Set<object>):
  */
 export function toJsonObject(value: unknown, what: string): JsonObject {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new PluginError(ErrorCode.PLUGIN_FAILED, `${what} must be a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
+    throw new PluginError(
+      ErrorCode.PLUGIN_FAILED,
+      `${what} must be a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`,
+    );
   }
   return convert(value, what, "$", new Set()) as JsonObject;
 }
@@ -60,12 +64,21 @@ export function toJsonObject(value: unknown, what: string): JsonObject {
 export function checkStructSize(object: JsonObject, limit: number, what: string): void {
   const size = structSize(object);
   if (size > limit) {
-    throw new PluginError(ErrorCode.RESOURCE_EXHAUSTED, `${what} is ${size} bytes serialized, over the limit of ${describeBytes(limit)}`, { limit: `${limit} bytes` });
+    throw new PluginError(
+      ErrorCode.RESOURCE_EXHAUSTED,
+      `${what} is ${size} bytes serialized, over the limit of ${describeBytes(limit)}`,
+      { limit: `${limit} bytes` },
+    );
   }
 }
 
 /** Throws RESOURCE_EXHAUSTED when a string is longer than `limit` UTF-8 bytes. */
 export function checkTextSize(text: string, limit: number, what: string): void {
   const size = Buffer.byteLength(text, "utf8");
-  if (size > limit) throw new PluginError(ErrorCode.RESOURCE_EXHAUSTED, `${what} is ${size} bytes, over the limit of ${describeBytes(limit)}`, { limit: `${limit} bytes` });
+  if (size > limit)
+    throw new PluginError(
+      ErrorCode.RESOURCE_EXHAUSTED,
+      `${what} is ${size} bytes, over the limit of ${describeBytes(limit)}`,
+      { limit: `${limit} bytes` },
+    );
 }

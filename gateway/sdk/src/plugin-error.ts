@@ -22,13 +22,18 @@ export class PluginError extends Error {
   /** Normalises anything thrown: PluginErrors stay, other errors become PLUGIN_FAILED with their message. */
   static from(reason: unknown): PluginError {
     if (reason instanceof PluginError) return reason;
-    if (reason instanceof Error) return new PluginError(ErrorCode.PLUGIN_FAILED, reason.message || reason.name, {}, { cause: reason });
+    if (reason instanceof Error)
+      return new PluginError(ErrorCode.PLUGIN_FAILED, reason.message || reason.name, {}, { cause: reason });
     return new PluginError(ErrorCode.PLUGIN_FAILED, String(reason));
   }
 
   /** The error as the contract's `polyplug.v1.Error` message (message cut to 4 KiB). */
   toProto(): ProtoError {
-    return create(ErrorSchema, { code: this.code, message: truncateErrorMessage(this.message), details: { ...this.details } });
+    return create(ErrorSchema, {
+      code: this.code,
+      message: truncateErrorMessage(this.message),
+      details: { ...this.details },
+    });
   }
 }
 

@@ -2,11 +2,21 @@ import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
 import { ErrorCode, type HookContext as ProtoHookContext } from "./gen/polyplug/v1/common_pb.js";
 import { GatewayAPI } from "./gen/polyplug/v1/gateway_api_pb.js";
-import type { Plugin as PluginService, ServeHTTPRequest, ServeHTTPResponseSchema } from "./gen/polyplug/v1/plugin_pb.js";
+import type {
+  Plugin as PluginService,
+  ServeHTTPRequest,
+  ServeHTTPResponseSchema,
+} from "./gen/polyplug/v1/plugin_pb.js";
 import { createRpcClient } from "./rpc/client.js";
 import type { RpcCallContext, RpcHandlers } from "./rpc/server.js";
 import { AsyncQueue } from "./async-queue.js";
-import type { CommandResult, HttpRouteDefinition, InterceptHandler, InterceptOutcome, Plugin } from "./define-plugin.js";
+import type {
+  CommandResult,
+  HttpRouteDefinition,
+  InterceptHandler,
+  InterceptOutcome,
+  Plugin,
+} from "./define-plugin.js";
 import { pluginState } from "./define-plugin.js";
 import { describePlugin } from "./describe.js";
 import { createGatewayApi } from "./gateway-api.js";
@@ -39,7 +49,11 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
 
   const failure = (hook: string, reason: unknown) => {
     const error = PluginError.from(reason);
-    if (error.code === ErrorCode.PLUGIN_FAILED) logger.error(`${hook} handler failed`, { error: error.message, stack: error.cause instanceof Error ? error.cause.stack : undefined });
+    if (error.code === ErrorCode.PLUGIN_FAILED)
+      logger.error(`${hook} handler failed`, {
+        error: error.message,
+        stack: error.cause instanceof Error ? error.cause.stack : undefined,
+      });
     return { error: error.toProto() };
   };
 
@@ -63,12 +77,22 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
       try {
         await connectApi(request.gatewayApiBrokerId);
       } catch (reason) {
-        return { error: new PluginError(ErrorCode.UNAVAILABLE, `could not connect to the GatewayAPI on broker id ${request.gatewayApiBrokerId}: ${(reason as Error).message}`).toProto() };
+        return {
+          error: new PluginError(
+            ErrorCode.UNAVAILABLE,
+            `could not connect to the GatewayAPI on broker id ${request.gatewayApiBrokerId}: ${(reason as Error).message}`,
+          ).toProto(),
+        };
       }
       try {
         state.config = received(request.configuration, "the Activate configuration");
         const ctx = context(request.context, call);
-        await definition.onActivate?.(extend(ctx, { config: state.config, gateway: { version: request.gateway?.version ?? "", instanceId: request.gateway?.instanceId ?? "" } }));
+        await definition.onActivate?.(
+          extend(ctx, {
+            config: state.config,
+            gateway: { version: request.gateway?.version ?? "", instanceId: request.gateway?.instanceId ?? "" },
+          }),
+        );
         logger.debug("activated", { plugin_id: definition.id });
         return {};
       } catch (reason) {
@@ -105,7 +129,13 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
   if (Object.keys(intercept).length > 0) {
     handlers.intercept = async (request, call) => {
       const handler = matchTopic(request.topic, intercept);
-      if (!handler) return { error: new PluginError(ErrorCode.NOT_FOUND, `no intercept handler for topic ${JSON.stringify(request.topic)}`).toProto() };
+      if (!handler)
+        return {
+          error: new PluginError(
+            ErrorCode.NOT_FOUND,
+            `no intercept handler for topic ${JSON.stringify(request.topic)}`,
+          ).toProto(),
+        };
       try {
         const ctx = context(request.context, call);
         const payload = received(request.payload, `the Intercept payload for ${request.topic}`);
@@ -122,7 +152,11 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
     handlers.onClusterMessage = async (request, call) => {
       try {
         const payload = received(request.payload, `the cluster message payload for ${request.topic}`);
-        await onClusterMessage.call(definition, { topic: request.topic, payload, fromNodeId: request.fromNodeId }, context(request.context, call));
+        await onClusterMessage.call(
+          definition,
+          { topic: request.topic, payload, fromNodeId: request.fromNodeId },
+          context(request.context, call),
+        );
         return {};
       } catch (reason) {
         return failure(`onClusterMessage ${request.topic}`, reason);
@@ -134,9 +168,18 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
   if (Object.keys(notify).length > 0) {
     handlers.notify = async (request, call) => {
       const handler = matchTopic(request.topic, notify);
-      if (!handler) return { error: new PluginError(ErrorCode.NOT_FOUND, `no notify handler for topic ${JSON.stringify(request.topic)}`).toProto() };
+      if (!handler)
+        return {
+          error: new PluginError(
+            ErrorCode.NOT_FOUND,
+            `no notify handler for topic ${JSON.stringify(request.topic)}`,
+          ).toProto(),
+        };
       try {
-        await handler(received(request.payload, `the Notify payload for ${request.topic}`), extend(context(request.context, call), { topic: request.topic }));
+        await handler(
+          received(request.payload, `the Notify payload for ${request.topic}`),
+          extend(context(request.context, call), { topic: request.topic }),
+        );
         return {};
       } catch (reason) {
         return failure(`notify ${request.topic}`, reason);
@@ -148,7 +191,10 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
   if (Object.keys(commands).length > 0) {
     handlers.executeCommand = async (request, call) => {
       const command = Object.hasOwn(commands, request.command) ? commands[request.command] : undefined;
-      if (!command) return { error: new PluginError(ErrorCode.NOT_FOUND, `unknown command ${JSON.stringify(request.command)}`).toProto() };
+      if (!command)
+        return {
+          error: new PluginError(ErrorCode.NOT_FOUND, `unknown command ${JSON.stringify(request.command)}`).toProto(),
+        };
       try {
         const ctx = context(request.context, call);
         const result = await command.run(request.args, extend(ctx, { command: request.command, raw: request.raw }));
@@ -161,7 +207,14 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
 
   const routes = (definition.http ?? []).map((route) => ({ ...route, method: route.method ?? "*", route }));
   if (routes.length > 0) {
-    handlers.serveHTTP = (requests, call) => serveHttp(requests, call, (method, path) => matchRoute(method, path, routes)?.route, context, (reason) => failure("http", reason));
+    handlers.serveHTTP = (requests, call) =>
+      serveHttp(
+        requests,
+        call,
+        (method, path) => matchRoute(method, path, routes)?.route,
+        context,
+        (reason) => failure("http", reason),
+      );
   }
   return handlers;
 }
@@ -169,7 +222,10 @@ export function createPluginHandlers(plugin: Plugin, options: { broker: PluginSi
 // Spreading a HookContext would evaluate its lazy `api` getter (and throw before
 // activation); copy property descriptors instead.
 function extend<E extends object>(ctx: HookContext, extra: E): HookContext & E {
-  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(ctx), ...Object.getOwnPropertyDescriptors(extra) }) as HookContext & E;
+  return Object.defineProperties(
+    {},
+    { ...Object.getOwnPropertyDescriptors(ctx), ...Object.getOwnPropertyDescriptors(extra) },
+  ) as HookContext & E;
 }
 
 // Receivers enforce the contract's limits too (proto/README.md §9): a payload or
@@ -186,7 +242,10 @@ const outcomeBuilders = {
   reject: (reason = "", code = ""): InterceptOutcome => ({ kind: "reject", reason, code }),
 };
 
-function interceptResponse(outcome: Awaited<ReturnType<InterceptHandler>>, topic: string): MessageInitShape<typeof PluginService.method.intercept.output> {
+function interceptResponse(
+  outcome: Awaited<ReturnType<InterceptHandler>>,
+  topic: string,
+): MessageInitShape<typeof PluginService.method.intercept.output> {
   if (outcome === undefined || outcome === null) return {};
   switch (outcome.kind) {
     case "proceed":
@@ -198,18 +257,30 @@ function interceptResponse(outcome: Awaited<ReturnType<InterceptHandler>>, topic
     }
     case "reject": {
       checkTextSize(outcome.reason, LIMITS.rejectReasonBytes, "the reject reason");
-      if (!REJECT_CODE_PATTERN.test(outcome.code)) throw new PluginError(ErrorCode.PLUGIN_FAILED, `reject code ${JSON.stringify(outcome.code)} must match ${REJECT_CODE_RULE}`, { field: "code" });
+      if (!REJECT_CODE_PATTERN.test(outcome.code))
+        throw new PluginError(
+          ErrorCode.PLUGIN_FAILED,
+          `reject code ${JSON.stringify(outcome.code)} must match ${REJECT_CODE_RULE}`,
+          { field: "code" },
+        );
       return { outcome: { case: "reject", value: { reason: outcome.reason, code: outcome.code } } };
     }
     default:
-      throw new PluginError(ErrorCode.PLUGIN_FAILED, `intercept handler for ${topic} returned something that is not an outcome; return ctx.proceed(), ctx.modify(payload), ctx.reject(reason, code) or nothing`);
+      throw new PluginError(
+        ErrorCode.PLUGIN_FAILED,
+        `intercept handler for ${topic} returned something that is not an outcome; return ctx.proceed(), ctx.modify(payload), ctx.reject(reason, code) or nothing`,
+      );
   }
 }
 
-function commandResponse(result: CommandResult, name: string): MessageInitShape<typeof PluginService.method.executeCommand.output> {
+function commandResponse(
+  result: CommandResult,
+  name: string,
+): MessageInitShape<typeof PluginService.method.executeCommand.output> {
   if (result === undefined || result === null) return {};
   const { text = "", data } = typeof result === "string" ? { text: result, data: undefined } : result;
-  if (typeof text !== "string") throw new PluginError(ErrorCode.PLUGIN_FAILED, `command ${name} returned a non-string text`);
+  if (typeof text !== "string")
+    throw new PluginError(ErrorCode.PLUGIN_FAILED, `command ${name} returned a non-string text`);
   checkTextSize(text, LIMITS.commandTextBytes, `the text of command ${name}`);
   if (data === undefined) return { text };
   const clean = toJsonObject(data, `the data of command ${name}`);
@@ -229,18 +300,32 @@ async function* serveHttp(
   const frames = requests[Symbol.asyncIterator]();
   const first = await frames.next();
   if (first.done || first.value.frame.case !== "head") {
-    yield { frame: { case: "error", value: new PluginError(ErrorCode.INTERNAL, "protocol violation: the first ServeHTTP request frame must be the head").toProto() } };
+    yield {
+      frame: {
+        case: "error",
+        value: new PluginError(
+          ErrorCode.INTERNAL,
+          "protocol violation: the first ServeHTTP request frame must be the head",
+        ).toProto(),
+      },
+    };
     return;
   }
   const head = first.value.frame.value;
   const target = route(head.method, head.path);
   if (!target) {
-    yield { frame: { case: "error", value: new PluginError(ErrorCode.NOT_FOUND, `no HTTP route for ${head.method} ${head.path}`).toProto() } };
+    yield {
+      frame: {
+        case: "error",
+        value: new PluginError(ErrorCode.NOT_FOUND, `no HTTP route for ${head.method} ${head.path}`).toProto(),
+      },
+    };
     return;
   }
   const out = new AsyncQueue<ResponseFrame>();
   const controller = createHttpResponse(out);
-  const onAbort = () => out.close(new PluginError(ErrorCode.CANCELLED, "the HTTP client went away (ServeHTTP call cancelled)"));
+  const onAbort = () =>
+    out.close(new PluginError(ErrorCode.CANCELLED, "the HTTP client went away (ServeHTTP call cancelled)"));
   call.signal.addEventListener("abort", onAbort, { once: true });
   const request = createHttpRequest(head, frames);
   const ctx = context(head.context, call);
@@ -258,4 +343,3 @@ async function* serveHttp(
   })();
   yield* out;
 }
-

@@ -9,7 +9,12 @@ export function matchTopic<T>(topic: string, handlers: Readonly<Record<string, T
   for (const pattern of Object.keys(handlers)) {
     if (!pattern.endsWith(".*")) continue;
     const prefix = pattern.slice(0, -1); // keeps the dot
-    if (topic.length > prefix.length && topic.startsWith(prefix) && (best === undefined || pattern.length > best.length)) best = pattern;
+    if (
+      topic.length > prefix.length &&
+      topic.startsWith(prefix) &&
+      (best === undefined || pattern.length > best.length)
+    )
+      best = pattern;
   }
   if (best !== undefined) return handlers[best];
   return handlers["*"];

@@ -24,7 +24,10 @@ export function serve(plugin: Plugin, options: ServeOptions = {}): Promise<GoPlu
   const logger = options.logger ?? createLogger({ module: "polyplug.sdk" });
   // A forgotten `await` in a handler must not take the whole plugin down: log it instead.
   process.on("unhandledRejection", (reason) => {
-    logger.error("unhandled promise rejection in plugin code", { error: reason instanceof Error ? reason.message : String(reason), stack: reason instanceof Error ? reason.stack : undefined });
+    logger.error("unhandled promise rejection in plugin code", {
+      error: reason instanceof Error ? reason.message : String(reason),
+      stack: reason instanceof Error ? reason.stack : undefined,
+    });
   });
   return serveGoPlugin({
     logger,

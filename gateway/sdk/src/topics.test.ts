@@ -26,7 +26,18 @@ describe("topics", () => {
   });
 
   it("accepts the contract's subscription patterns and nothing else", () => {
-    for (const ok of ["*", "message.will_be_posted", "message.*", `${"x".repeat(126)}.*`, "x".repeat(128)]) expect(TOPIC_PATTERN.test(ok), ok).toBe(true);
-    for (const bad of ["", "**", "message.**", "Message.x", "a b", `${"x".repeat(127)}.*`, "x".repeat(129), "*.message"]) expect(TOPIC_PATTERN.test(bad), bad).toBe(false);
+    for (const ok of ["*", "message.will_be_posted", "message.*", `${"x".repeat(126)}.*`, "x".repeat(128)])
+      expect(TOPIC_PATTERN.test(ok), ok).toBe(true);
+    for (const bad of [
+      "",
+      "**",
+      "message.**",
+      "Message.x",
+      "a b",
+      `${"x".repeat(127)}.*`,
+      "x".repeat(129),
+      "*.message",
+    ])
+      expect(TOPIC_PATTERN.test(bad), bad).toBe(false);
   });
 });

@@ -20,7 +20,12 @@ export interface AdminCredentials {
 /** Whether a request may go on, and as whom; or the refusal to send. */
 export type AdminAuth =
   | { readonly ok: true; readonly session?: ConsoleSession }
-  | { readonly ok: false; readonly status: 401 | 403; readonly code: "unauthenticated" | "permission_denied"; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: 401 | 403;
+      readonly code: "unauthenticated" | "permission_denied";
+      readonly message: string;
+    };
 
 function header(req: AnyRequest, name: string): string | undefined {
   const value = req.headers[name];
@@ -55,18 +60,40 @@ export function authenticateAdmin(req: AnyRequest, credentials: AdminCredentials
   const authorization = header(req, "authorization");
   if (authorization !== undefined) {
     if (bearerMatches(authorization, credentials.token)) return { ok: true };
-    return { ok: false, status: 401, code: "unauthenticated", message: "the admin token is wrong: send \"Authorization: Bearer <token>\" with the token from the gateway's admin-token file" };
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      message:
+        'the admin token is wrong: send "Authorization: Bearer <token>" with the token from the gateway\'s admin-token file',
+    };
   }
   const id = sessionIdOf(req);
   const session = id ? credentials.sessions.get(id) : undefined;
   if (!session) {
     const why = id ? "the console session has expired or was signed out" : "the call carries no admin token";
-    return { ok: false, status: 401, code: "unauthenticated", message: `${why}: send "Authorization: Bearer <token>" with the token from the gateway's admin-token file, or sign in to the console` };
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      message: `${why}: send "Authorization: Bearer <token>" with the token from the gateway's admin-token file, or sign in to the console`,
+    };
   }
   if (req.method === "GET" || req.method === "HEAD") return { ok: true, session };
-  if (!sameOrigin(req)) return { ok: false, status: 403, code: "permission_denied", message: "cross-origin request refused: the console's session only works from the console's own page" };
+  if (!sameOrigin(req))
+    return {
+      ok: false,
+      status: 403,
+      code: "permission_denied",
+      message: "cross-origin request refused: the console's session only works from the console's own page",
+    };
   if (!sameSecret(header(req, CSRF_HEADER) ?? "", session.csrf)) {
-    return { ok: false, status: 403, code: "permission_denied", message: `request refused: a console session needs its CSRF key in the ${CSRF_HEADER} header` };
+    return {
+      ok: false,
+      status: 403,
+      code: "permission_denied",
+      message: `request refused: a console session needs its CSRF key in the ${CSRF_HEADER} header`,
+    };
   }
   return { ok: true, session };
 }
@@ -80,7 +107,13 @@ const GRPC_STATUS = { unauthenticated: 16, permission_denied: 7, resource_exhaus
  * HTTP/2 streams reset with NO_ERROR (RFC 9113 §8.1), so the unread body is dropped, never
  * drained into memory.
  */
-export function refuseUnread(req: AnyRequest, res: AnyResponse, status: number, code: keyof typeof GRPC_STATUS, message: string): void {
+export function refuseUnread(
+  req: AnyRequest,
+  res: AnyResponse,
+  status: number,
+  code: keyof typeof GRPC_STATUS,
+  message: string,
+): void {
   const isH2 = "stream" in res;
   if (isH2) res.once("finish", () => res.stream.close(http2.constants.NGHTTP2_NO_ERROR));
   else {
@@ -88,7 +121,11 @@ export function refuseUnread(req: AnyRequest, res: AnyResponse, status: number, 
     lingerOnClose(res.socket as Socket);
   }
   if ((header(req, "content-type") ?? "").startsWith("application/grpc")) {
-    res.writeHead(200, { "content-type": header(req, "content-type") ?? "application/grpc", "grpc-status": String(GRPC_STATUS[code]), "grpc-message": encodeURIComponent(message) });
+    res.writeHead(200, {
+      "content-type": header(req, "content-type") ?? "application/grpc",
+      "grpc-status": String(GRPC_STATUS[code]),
+      "grpc-message": encodeURIComponent(message),
+    });
     res.end();
     return;
   }

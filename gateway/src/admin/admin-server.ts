@@ -25,7 +25,8 @@ function uniqueKeys(keys: readonly TrustedKey[]): TrustedKey[] {
 }
 
 // The bundle tooling (tar, digests, signature checks) loads at the first install, not with every gateway (issue 17, memory).
-const readBundleOnDemand: typeof readBundle = async (...args) => (await import("../registry/bundle-read.js")).readBundle(...args);
+const readBundleOnDemand: typeof readBundle = async (...args) =>
+  (await import("../registry/bundle-read.js")).readBundle(...args);
 
 /** Options of startAdminServer. */
 export interface AdminServerOptions {
@@ -67,11 +68,19 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const installer = createBundleInstaller({
     gateway: options.gateway,
     readBundle: readBundleOnDemand,
-    trustedKeys: async () => uniqueKeys([...(await loadTrustedKeys(keysDir)), ...(await options.gateway.trustedKeys())]),
+    trustedKeys: async () =>
+      uniqueKeys([...(await loadTrustedKeys(keysDir)), ...(await options.gateway.trustedKeys())]),
     signaturePolicy,
     logger: options.logger,
   });
-  const service = createAdminService({ gateway: options.gateway, latency, events, installer, startedAt: Date.now(), signaturePolicy });
+  const service = createAdminService({
+    gateway: options.gateway,
+    latency,
+    events,
+    installer,
+    startedAt: Date.now(),
+    signaturePolicy,
+  });
   const handler = connectNodeAdapter({
     // Each method with its own body limit: connect applies it to the bytes read and again after decompression.
     routes: (router) => {
@@ -95,13 +104,23 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const auth = authenticateAdmin(req, credentials);
     if (!auth.ok) return refuseUnread(req, res, auth.status, auth.code, auth.message);
     const url = req.url ?? "";
-    const method = url.startsWith(ADMIN_PATH) ? url.slice(ADMIN_PATH.length).split("?")[0] ?? "" : "";
+    const method = url.startsWith(ADMIN_PATH) ? (url.slice(ADMIN_PATH.length).split("?")[0] ?? "") : "";
     const limit = adminRequestLimit(method);
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit) return refuseUnread(req, res, 413, "resource_exhausted", `request body is ${declared} bytes; ${method || "this call"} accepts at most ${limit} bytes`);
+    if (declared > limit)
+      return refuseUnread(
+        req,
+        res,
+        413,
+        "resource_exhausted",
+        `request body is ${declared} bytes; ${method || "this call"} accepts at most ${limit} bytes`,
+      );
     handler(req, res);
   };
-  const dual = createDualProtocolServer({ handler: (req, res) => operatorRoutes(req, res) || adminCall(req, res), closeGraceMs: 1000 });
+  const dual = createDualProtocolServer({
+    handler: (req, res) => operatorRoutes(req, res) || adminCall(req, res),
+    closeGraceMs: 1000,
+  });
   const { url, port } = await dual.listen(options.port, options.host ?? "127.0.0.1");
   options.logger.info({ url, tokenFile: options.token.file }, "admin server listening");
   return {

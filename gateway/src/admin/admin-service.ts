@@ -79,8 +79,10 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
       return []; // the folder changed under the gateway; the listing still stands
     }
   };
-  const info = async (listing: PluginListing): Promise<PluginInfo> => toPluginInfo(listing, await settingsOf(listing), gateway.dispatcher.plugins, latency);
-  const allInfo = async () => Promise.all([...gateway.plugins()].sort((a, b) => (a.pluginId < b.pluginId ? -1 : 1)).map(info));
+  const info = async (listing: PluginListing): Promise<PluginInfo> =>
+    toPluginInfo(listing, await settingsOf(listing), gateway.dispatcher.plugins, latency);
+  const allInfo = async () =>
+    Promise.all([...gateway.plugins()].sort((a, b) => (a.pluginId < b.pluginId ? -1 : 1)).map(info));
 
   return {
     getStatus: () =>
@@ -89,7 +91,9 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         publicUrl: gateway.url,
         startedAt: timestampFromMs(deps.startedAt),
         plugins: await allInfo(),
-        brokenPlugins: gateway.brokenPlugins().map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
+        brokenPlugins: gateway
+          .brokenPlugins()
+          .map((broken) => ({ dir: broken.dir, code: broken.error.code, message: broken.error.message })),
         signaturePolicy: deps.signaturePolicy,
         nodeId: gateway.nodeId,
         nodes: (await gateway.nodes()).map(toClusterNode),
@@ -99,14 +103,24 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
     getPlugin: (request) => run(async () => ({ plugin: await info(gateway.plugin(checkPluginId(request.pluginId))) })),
     installPlugin: (request) =>
       run(async () => {
-        if (request.bundle.length === 0) throw new PolyplugError(ErrorCode.InvalidArgument, "bundle is empty: send the plugin's .tar.gz bytes");
+        if (request.bundle.length === 0)
+          throw new PolyplugError(ErrorCode.InvalidArgument, "bundle is empty: send the plugin's .tar.gz bytes");
         const installed = await deps.installer.install(request.bundle, {
           requireSignature: request.requireSignature,
           ...(request.signature.length > 0 ? { signature: request.signature } : {}),
-          ...(request.approvedPermissions ? { approvedPermissions: fromPermissionsMessage(request.approvedPermissions) } : {}),
+          ...(request.approvedPermissions
+            ? { approvedPermissions: fromPermissionsMessage(request.approvedPermissions) }
+            : {}),
         });
         const { listing } = installed;
-        events.emit([listing.pluginId], { case: "installed", value: { pluginId: listing.pluginId, version: listing.version, previousVersion: installed.previousVersion ?? "" } });
+        events.emit([listing.pluginId], {
+          case: "installed",
+          value: {
+            pluginId: listing.pluginId,
+            version: listing.version,
+            previousVersion: installed.previousVersion ?? "",
+          },
+        });
         return {
           plugin: await info(listing),
           previousVersion: installed.previousVersion ?? "",
@@ -117,9 +131,12 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
           warnings: [...installed.warnings],
         };
       }),
-    enablePlugin: (request) => run(async () => ({ plugin: await info(await gateway.enable(checkPluginId(request.pluginId))) })),
-    disablePlugin: (request) => run(async () => ({ plugin: await info(await gateway.disable(checkPluginId(request.pluginId))) })),
-    restartPlugin: (request) => run(async () => ({ plugin: await info(await gateway.restart(checkPluginId(request.pluginId))) })),
+    enablePlugin: (request) =>
+      run(async () => ({ plugin: await info(await gateway.enable(checkPluginId(request.pluginId))) })),
+    disablePlugin: (request) =>
+      run(async () => ({ plugin: await info(await gateway.disable(checkPluginId(request.pluginId))) })),
+    restartPlugin: (request) =>
+      run(async () => ({ plugin: await info(await gateway.restart(checkPluginId(request.pluginId))) })),
     removePlugin: (request) =>
       run(async () => {
         const { pluginId, version } = gateway.plugin(checkPluginId(request.pluginId));
@@ -130,12 +147,17 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
     setFailMode: (request) =>
       run(async () => {
         const pluginId = gateway.plugin(checkPluginId(request.pluginId)).pluginId;
-        return { plugin: await info(await gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))) };
+        return {
+          plugin: await info(await gateway.setFailMode(pluginId, request.topic, fromProtoFailMode(request.mode))),
+        };
       }),
     getConfig: (request) =>
       run(async () => {
         const listing = gateway.plugin(checkPluginId(request.pluginId));
-        return { config: gateway.getConfig(listing.pluginId), settings: (await settingsOf(listing)).map(toSettingSpec) };
+        return {
+          config: gateway.getConfig(listing.pluginId),
+          settings: (await settingsOf(listing)).map(toSettingSpec),
+        };
       }),
     setConfig: (request) =>
       run(async () => {
@@ -143,21 +165,33 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
         const before = gateway.getConfig(pluginId);
         const wanted: JsonObject = request.merge ? { ...before, ...request.config } : { ...request.config };
         const saved = await gateway.saveConfig(pluginId, wanted);
-        const changedKeys = [...new Set([...Object.keys(before), ...Object.keys(saved)])].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(saved[key])).sort();
+        const changedKeys = [...new Set([...Object.keys(before), ...Object.keys(saved)])]
+          .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(saved[key]))
+          .sort();
         events.emit([pluginId], { case: "configChanged", value: { pluginId, changedKeys } });
         return { config: saved };
       }),
     streamLogs: (request, context: HandlerContext) =>
       runStream(async function* () {
         const tap = gateway.logTap;
-        if (!tap) throw new PolyplugError(ErrorCode.FailedPrecondition, "this gateway was started without a log tap, so it keeps no logs to stream");
+        if (!tap)
+          throw new PolyplugError(
+            ErrorCode.FailedPrecondition,
+            "this gateway was started without a log tap, so it keeps no logs to stream",
+          );
         if (request.pluginId) gateway.plugin(request.pluginId);
         const minLevel = pinoLevelFor(request.minLevel);
-        const filter = { ...(request.pluginId ? { pluginId: request.pluginId } : {}), ...(minLevel !== undefined ? { minLevel } : {}) };
+        const filter = {
+          ...(request.pluginId ? { pluginId: request.pluginId } : {}),
+          ...(minLevel !== undefined ? { minLevel } : {}),
+        };
         const tail = Math.min(request.tail || 100, MAX_LOG_TAIL);
         for (const record of tap.recent(filter, tail)) yield toLogMessage(record);
         if (!request.follow) return;
-        yield* subscriptionStream((push) => tap.subscribe(filter, (record) => push(toLogMessage(record))), context.signal);
+        yield* subscriptionStream(
+          (push) => tap.subscribe(filter, (record) => push(toLogMessage(record))),
+          context.signal,
+        );
       }),
     streamEvents: (request, context: HandlerContext) =>
       runStream(async function* () {

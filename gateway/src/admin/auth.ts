@@ -25,7 +25,11 @@ export async function ensureAdminToken(dataDir: string): Promise<AdminToken> {
     await writeFile(file, `${randomBytes(32).toString("hex")}\n`, { flag: "wx", mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-      throw new PolyplugError(ErrorCode.FailedPrecondition, `cannot create the admin token file ${file}: ${(error as Error).message}`, { cause: error });
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `cannot create the admin token file ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   const mode = (await stat(file)).mode & 0o777;
@@ -37,7 +41,10 @@ export async function ensureAdminToken(dataDir: string): Promise<AdminToken> {
   }
   const token = (await readFile(file, "utf8")).trim();
   if (!TOKEN_PATTERN.test(token)) {
-    throw new PolyplugError(ErrorCode.FailedPrecondition, `the admin token file ${file} does not hold a token (64 hex characters); delete it to get a new one`);
+    throw new PolyplugError(
+      ErrorCode.FailedPrecondition,
+      `the admin token file ${file} does not hold a token (64 hex characters); delete it to get a new one`,
+    );
   }
   return { token, file };
 }
@@ -49,5 +56,7 @@ export function bearerMatches(header: string | null, token: string): boolean {
   const given = Buffer.from(match[1] ?? "");
   const expected = Buffer.from(token);
   // timingSafeEqual needs equal lengths; comparing against itself keeps the time flat.
-  return timingSafeEqual(given.length === expected.length ? given : expected, expected) && given.length === expected.length;
+  return (
+    timingSafeEqual(given.length === expected.length ? given : expected, expected) && given.length === expected.length
+  );
 }

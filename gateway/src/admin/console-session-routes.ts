@@ -33,13 +33,23 @@ async function readSmallBody(req: AnyRequest, limit: number): Promise<string | u
  * and sends with every call. `DELETE /console/session` (with that key) signs out. Returns
  * false for other paths.
  */
-export function createConsoleSessionRoutes(credentials: AdminCredentials): (req: AnyRequest, res: AnyResponse) => boolean {
+export function createConsoleSessionRoutes(
+  credentials: AdminCredentials,
+): (req: AnyRequest, res: AnyResponse) => boolean {
   const signIn = async (req: AnyRequest, res: AnyResponse) => {
     if (!sameOrigin(req)) return refuseUnread(req, res, 403, "permission_denied", "cross-origin sign-in refused");
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_SIGN_IN_BYTES) return refuseUnread(req, res, 413, "resource_exhausted", `sign-in body is ${declared} bytes; at most ${MAX_SIGN_IN_BYTES}`);
+    if (declared > MAX_SIGN_IN_BYTES)
+      return refuseUnread(
+        req,
+        res,
+        413,
+        "resource_exhausted",
+        `sign-in body is ${declared} bytes; at most ${MAX_SIGN_IN_BYTES}`,
+      );
     const text = await readSmallBody(req, MAX_SIGN_IN_BYTES);
-    if (text === undefined) return refuseUnread(req, res, 413, "resource_exhausted", `sign-in body over ${MAX_SIGN_IN_BYTES} bytes`);
+    if (text === undefined)
+      return refuseUnread(req, res, 413, "resource_exhausted", `sign-in body over ${MAX_SIGN_IN_BYTES} bytes`);
     let token: unknown;
     try {
       token = (JSON.parse(text) as { token?: unknown }).token;
@@ -51,7 +61,11 @@ export function createConsoleSessionRoutes(credentials: AdminCredentials): (req:
     }
     const session = credentials.sessions.create();
     const body = JSON.stringify({ csrf: session.csrf, expiresAt: session.expiresAt });
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", "set-cookie": cookie(session.id, Math.floor(CONSOLE_SESSION_TTL_MS / 1000)) });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "set-cookie": cookie(session.id, Math.floor(CONSOLE_SESSION_TTL_MS / 1000)),
+    });
     res.end(body);
   };
   const signOut = (req: AnyRequest, res: AnyResponse) => {
@@ -64,7 +78,9 @@ export function createConsoleSessionRoutes(credentials: AdminCredentials): (req:
   return (req, res) => {
     if ((req.url ?? "").split("?")[0] !== SESSION_PATH) return false;
     if (req.method === "POST") {
-      signIn(req, res).catch(() => (res.headersSent ? res.end() : sendJsonError(res, 400, "invalid_argument", "could not read the sign-in request")));
+      signIn(req, res).catch(() =>
+        res.headersSent ? res.end() : sendJsonError(res, 400, "invalid_argument", "could not read the sign-in request"),
+      );
     } else if (req.method === "DELETE") {
       signOut(req, res);
     } else {

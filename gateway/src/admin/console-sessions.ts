@@ -37,7 +37,11 @@ export function createConsoleSessions(options: { ttlMs?: number; now?: () => num
     create() {
       for (const [id, session] of sessions) if (session.expiresAt <= now()) sessions.delete(id);
       while (sessions.size >= MAX_CONSOLE_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-      const session = { id: randomBytes(32).toString("hex"), csrf: randomBytes(32).toString("hex"), expiresAt: now() + ttlMs };
+      const session = {
+        id: randomBytes(32).toString("hex"),
+        csrf: randomBytes(32).toString("hex"),
+        expiresAt: now() + ttlMs,
+      };
       sessions.set(session.id, session);
       return session;
     },

@@ -1,7 +1,10 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { commandConflicts } from "../dispatch/commands.js";
-import { AdminStreamEventsResponseSchema, type AdminStreamEventsResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import {
+  AdminStreamEventsResponseSchema,
+  type AdminStreamEventsResponse,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import type { Gateway } from "../runtime/gateway.js";
 import { toPluginError, toPluginState } from "./plugin-info.js";
 
@@ -35,11 +38,16 @@ export interface AdminEventFeed {
  * announces through `emit`. The last EVENT_HISTORY_SIZE are kept so that a console opened
  * later shows what happened (bounded: older ones are dropped).
  */
-export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "onPluginEvent" | "dispatcher">): AdminEventFeed {
+export function createAdminEventFeed(
+  gateway: Pick<Gateway, "onPluginState" | "onPluginEvent" | "dispatcher">,
+): AdminEventFeed {
   const listeners = new Set<(event: AdminEvent) => void>();
   const history: AdminEvent[] = [];
   const emit = (pluginIds: readonly string[], body: AdminEventBody) => {
-    const event = { pluginIds, message: create(AdminStreamEventsResponseSchema, { time: timestampNow(), event: body }) };
+    const event = {
+      pluginIds,
+      message: create(AdminStreamEventsResponseSchema, { time: timestampNow(), event: body }),
+    };
     history.push(event);
     if (history.length > EVENT_HISTORY_SIZE) history.shift();
     for (const listener of listeners) listener(event);
@@ -57,11 +65,18 @@ export function createAdminEventFeed(gateway: Pick<Gateway, "onPluginState" | "o
     });
     if (status.state !== "active") return;
     for (const conflict of commandConflicts(gateway.dispatcher.plugins.list())) {
-      if (conflict.pluginIds.includes(status.pluginId)) emit(conflict.pluginIds, { case: "commandConflict", value: { command: conflict.command, pluginIds: [...conflict.pluginIds] } });
+      if (conflict.pluginIds.includes(status.pluginId))
+        emit(conflict.pluginIds, {
+          case: "commandConflict",
+          value: { command: conflict.command, pluginIds: [...conflict.pluginIds] },
+        });
     }
   });
   const offPublished = gateway.onPluginEvent((event) =>
-    emit([event.pluginId], { case: "pluginEvent", value: { pluginId: event.pluginId, event: event.event, payload: event.payload, requestId: event.requestId ?? "" } }),
+    emit([event.pluginId], {
+      case: "pluginEvent",
+      value: { pluginId: event.pluginId, event: event.event, payload: event.payload, requestId: event.requestId ?? "" },
+    }),
   );
   return {
     subscribe(listener) {

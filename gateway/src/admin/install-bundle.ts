@@ -35,7 +35,6 @@ export interface BundleInstaller {
   install(bundle: Uint8Array, options: BundleInstallOptions): Promise<BundleInstallResult>;
 }
 
-
 /** What createBundleInstaller needs. */
 export interface BundleInstallerDeps {
   readonly gateway: Pick<Gateway, "plugins" | "install" | "recordInstall">;
@@ -72,12 +71,35 @@ export function createBundleInstaller(deps: BundleInstallerDeps): BundleInstalle
         : previous
           ? `no approval was sent, so only what version ${previous.version} was granted`
           : "no approval was sent, so only the default grant";
-      checkApproved(manifest.id, manifest.permissions, options.approvedPermissions ?? previous?.permissions ?? DEFAULT_GRANT, approvedBy);
-      const warnings = signature.trust !== "trusted" && deps.signaturePolicy === "warn" ? [`installed ${describeSignature(signature)}: the gateway's signature policy is "warn"`] : [];
-      for (const warning of warnings) deps.logger.warn({ pluginId: manifest.id, sha256: bundle.sha256, keyId: signature.keyId }, warning);
+      checkApproved(
+        manifest.id,
+        manifest.permissions,
+        options.approvedPermissions ?? previous?.permissions ?? DEFAULT_GRANT,
+        approvedBy,
+      );
+      const warnings =
+        signature.trust !== "trusted" && deps.signaturePolicy === "warn"
+          ? [`installed ${describeSignature(signature)}: the gateway's signature policy is "warn"`]
+          : [];
+      for (const warning of warnings)
+        deps.logger.warn({ pluginId: manifest.id, sha256: bundle.sha256, keyId: signature.keyId }, warning);
       const listing = await deps.gateway.install(bundle.dir);
-      await deps.gateway.recordInstall({ pluginId: listing.pluginId, version: listing.version, sha256: bundle.sha256, bytes, signature: options.signature });
-      return { listing, previousVersion: previous?.version, sha256: bundle.sha256, signed: signature.signed, trust: signature.trust, keyId: signature.keyId, warnings };
+      await deps.gateway.recordInstall({
+        pluginId: listing.pluginId,
+        version: listing.version,
+        sha256: bundle.sha256,
+        bytes,
+        signature: options.signature,
+      });
+      return {
+        listing,
+        previousVersion: previous?.version,
+        sha256: bundle.sha256,
+        signed: signature.signed,
+        trust: signature.trust,
+        keyId: signature.keyId,
+        warnings,
+      };
     } finally {
       await bundle.cleanup();
     }

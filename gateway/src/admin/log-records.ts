@@ -1,6 +1,9 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AdminStreamLogsResponseSchema, type AdminStreamLogsResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import {
+  AdminStreamLogsResponseSchema,
+  type AdminStreamLogsResponse,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { LogRecord } from "../runtime/log-tap.js";
 

@@ -31,7 +31,10 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): (req: AnyR
   };
   const metrics = createMetricsRoute(options.gateway.metrics, bearer);
   const sessionRoutes = createConsoleSessionRoutes(credentials);
-  const consoleRoutes = createConsoleRoutes({ plugins: () => options.gateway.plugins(), authorize: (req) => authenticateAdmin(req, credentials).ok });
+  const consoleRoutes = createConsoleRoutes({
+    plugins: () => options.gateway.plugins(),
+    authorize: (req) => authenticateAdmin(req, credentials).ok,
+  });
   return (req, res) => {
     if ((req.method === "GET" || req.method === "HEAD") && (req.url === "/" || req.url === "")) {
       res.writeHead(302, { location: "/console/" });

@@ -9,7 +9,12 @@ export function toPermissionsMessage(permissions: Permissions): PluginPermission
     api: [...permissions.api],
     network: permissions.network,
     readPaths: [...permissions.readPaths],
-    limits: { memoryMib: limits.memoryMiB ?? 0, cpuPercent: limits.cpuPercent ?? 0, processes: limits.processes ?? 0, openFiles: limits.openFiles ?? 0 },
+    limits: {
+      memoryMib: limits.memoryMiB ?? 0,
+      cpuPercent: limits.cpuPercent ?? 0,
+      processes: limits.processes ?? 0,
+      openFiles: limits.openFiles ?? 0,
+    },
   });
 }
 
@@ -25,5 +30,10 @@ export function fromPermissionsMessage(message: PluginPermissions): Permissions 
   if (message.limits?.cpuPercent) limits.cpuPercent = message.limits.cpuPercent;
   if (message.limits?.processes) limits.processes = message.limits.processes;
   if (message.limits?.openFiles) limits.openFiles = message.limits.openFiles;
-  return { api: message.api.filter(known), network: message.network === "host" ? "host" : "none", readPaths: [...message.readPaths], limits };
+  return {
+    api: message.api.filter(known),
+    network: message.network === "host" ? "host" : "none",
+    readPaths: [...message.readPaths],
+    limits,
+  };
 }

@@ -2,7 +2,16 @@ import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { toProtoFailMode } from "../dispatch/fail-mode-proto.js";
 import type { ActivePlugins } from "../dispatch/active-plugins.js";
-import { PluginInfoSchema, PluginState, SettingSpecSchema, SettingType, HookLatencySchema, type PluginError, type PluginInfo, type SettingSpec } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import {
+  PluginInfoSchema,
+  PluginState,
+  SettingSpecSchema,
+  SettingType,
+  HookLatencySchema,
+  type PluginError,
+  type PluginInfo,
+  type SettingSpec,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { Setting } from "../registry/settings.js";
 import type { PluginListing } from "../runtime/gateway.js";
@@ -39,7 +48,9 @@ export function toPluginState(state: SupervisorState | string): PluginState {
 
 /** The Admin API's last error for a supervisor's. */
 export function toPluginError(error: PluginStatus["lastError"]): PluginError | undefined {
-  return error ? { $typeName: "polyplug.v1.PluginError", code: error.code, message: error.message, at: timestampFromMs(error.at) } : undefined;
+  return error
+    ? { $typeName: "polyplug.v1.PluginError", code: error.code, message: error.message, at: timestampFromMs(error.at) }
+    : undefined;
 }
 
 /** One manifest setting as a SettingSpec (what a console needs to render a form). */
@@ -61,7 +72,12 @@ export function toSettingSpec(setting: Setting): SettingSpec {
  * A plugin listing as PluginInfo: supervision facts, the settings schema, the Describe
  * answer while the plugin runs, and its latency figures.
  */
-export function toPluginInfo(listing: PluginListing, settings: readonly Setting[], active: ActivePlugins, latency: LatencyRecorder): PluginInfo {
+export function toPluginInfo(
+  listing: PluginListing,
+  settings: readonly Setting[],
+  active: ActivePlugins,
+  latency: LatencyRecorder,
+): PluginInfo {
   const description = active.get(listing.pluginId)?.session.description;
   return create(PluginInfoSchema, {
     id: listing.pluginId,
@@ -85,6 +101,13 @@ export function toPluginInfo(listing: PluginListing, settings: readonly Setting[
     failModes: listing.failModes.map((f) => ({ topic: f.topic, mode: toProtoFailMode(f.mode), source: f.source })),
     blockingTopics: [...listing.blockingTopics],
     permissions: toPermissionsMessage(listing.permissions),
-    latency: latency.figures(listing.pluginId).map((figures) => create(HookLatencySchema, { ...figures, hook: latencyHooks[figures.hook], calls: BigInt(figures.calls), failures: BigInt(figures.failures) })),
+    latency: latency.figures(listing.pluginId).map((figures) =>
+      create(HookLatencySchema, {
+        ...figures,
+        hook: latencyHooks[figures.hook],
+        calls: BigInt(figures.calls),
+        failures: BigInt(figures.failures),
+      }),
+    ),
   });
 }

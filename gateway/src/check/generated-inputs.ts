@@ -13,19 +13,30 @@ export function payloadArbitrary(): fc.Arbitrary<JsonObject> {
   const value = fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonObject[string]>;
   const key = fc.oneof(fc.constantFrom(...commonKeys), fc.string({ minLength: 1, maxLength: 24 }));
   return fc
-    .tuple(fc.option(fc.string({ unit: "grapheme", maxLength: 200 }), { nil: undefined, freq: 4 }), fc.dictionary(key, value, { maxKeys: 6 }))
+    .tuple(
+      fc.option(fc.string({ unit: "grapheme", maxLength: 200 }), { nil: undefined, freq: 4 }),
+      fc.dictionary(key, value, { maxKeys: 6 }),
+    )
     .map(([message, rest]) => (message === undefined ? rest : { ...rest, message }));
 }
 
 /** Arguments for a command line: words without whitespace, sometimes none. */
 export function commandArgsArbitrary(): fc.Arbitrary<string[]> {
-  return fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }).filter((word) => !/\s/.test(word)), { maxLength: 4 });
+  return fc.array(
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }).filter((word) => !/\s/.test(word)),
+    { maxLength: 4 },
+  );
 }
 
 /** A path below an HTTP route prefix, with an optional query string. */
 export function routeSuffixArbitrary(): fc.Arbitrary<string> {
   const segment = fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/);
-  return fc.tuple(fc.array(segment, { maxLength: 3 }), fc.option(fc.stringMatching(/^[a-z]{1,6}=[A-Za-z0-9]{0,8}$/), { nil: undefined })).map(([segments, query]) => `${segments.join("/")}${query ? `?${query}` : ""}`);
+  return fc
+    .tuple(
+      fc.array(segment, { maxLength: 3 }),
+      fc.option(fc.stringMatching(/^[a-z]{1,6}=[A-Za-z0-9]{0,8}$/), { nil: undefined }),
+    )
+    .map(([segments, query]) => `${segments.join("/")}${query ? `?${query}` : ""}`);
 }
 
 /** A concrete topic for a subscription pattern (`a.*` → `a.check`, `*` → `polyplug.check`). */

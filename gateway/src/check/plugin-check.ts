@@ -52,19 +52,37 @@ export async function checkPlugin(dir: string, options: CheckOptions = {}): Prom
       return false;
     }
   };
-  const report = (pluginId: string | undefined): CheckReport => ({ pluginId, dir, seed, runs, checks, ok: checks.every((c) => c.ok) });
+  const report = (pluginId: string | undefined): CheckReport => ({
+    pluginId,
+    dir,
+    seed,
+    runs,
+    checks,
+    ok: checks.every((c) => c.ok),
+  });
 
   const manifestStarted = performance.now();
   let plugin: Manifest;
   try {
     const loaded = await readManifest(dir);
     plugin = loaded.manifest;
-    record({ name: "manifest", ok: true, detail: `${path.basename(loaded.file)} is valid`, durationMs: performance.now() - manifestStarted });
+    record({
+      name: "manifest",
+      ok: true,
+      detail: `${path.basename(loaded.file)} is valid`,
+      durationMs: performance.now() - manifestStarted,
+    });
   } catch (error) {
-    record({ name: "manifest", ok: false, detail: PolyplugError.from(error).message, durationMs: performance.now() - manifestStarted });
+    record({
+      name: "manifest",
+      ok: false,
+      detail: PolyplugError.from(error).message,
+      durationMs: performance.now() - manifestStarted,
+    });
     return report(undefined);
   }
-  if (options.build !== false && !(await step("build", async () => describeBuild(await buildPlugin(dir, plugin))))) return report(plugin.id);
+  if (options.build !== false && !(await step("build", async () => describeBuild(await buildPlugin(dir, plugin)))))
+    return report(plugin.id);
 
   const dataDir = await mkdtemp(path.join(tmpdir(), "polyplug-check-"));
   const logTap = createLogTap();
@@ -72,9 +90,21 @@ export async function checkPlugin(dir: string, options: CheckOptions = {}): Prom
   let gateway: Gateway | undefined;
   try {
     const started = await step("start and activate", async () => {
-      gateway = await createGateway({ pluginsDirs: [dir], dataDir, port: 0, policy: { restartBaseMs: 100, restartMaxMs: 1000 }, logger: pino({ level: "debug" }, logTap.stream), logTap, ...(options.interpreters ? { interpreters: options.interpreters } : {}) });
+      gateway = await createGateway({
+        pluginsDirs: [dir],
+        dataDir,
+        port: 0,
+        policy: { restartBaseMs: 100, restartMaxMs: 1000 },
+        logger: pino({ level: "debug" }, logTap.stream),
+        logTap,
+        ...(options.interpreters ? { interpreters: options.interpreters } : {}),
+      });
       const status = gateway.plugin(plugin.id);
-      if (status.state !== "active") throw new PolyplugError(ErrorCode.PluginFailed, `the plugin is ${status.state}: ${status.lastError?.message ?? "no error recorded"}`);
+      if (status.state !== "active")
+        throw new PolyplugError(
+          ErrorCode.PluginFailed,
+          `the plugin is ${status.state}: ${status.lastError?.message ?? "no error recorded"}`,
+        );
       return `active with the default settings (pid ${status.pid ?? "?"})`;
     });
     if (!started || !gateway) return report(plugin.id);
@@ -83,21 +113,37 @@ export async function checkPlugin(dir: string, options: CheckOptions = {}): Prom
     const describeOk = await step("Describe agrees with the manifest", async () => {
       if (!description) throw new Error("no Describe answer (the plugin is not active)");
       const missing = [
-        ...plugin.hooks.intercept.filter((h) => !description.interceptTopics.includes(h.topic)).map((h) => `intercept ${h.topic}`),
-        ...plugin.hooks.notify.filter((h) => !description.notifyTopics.includes(h.topic)).map((h) => `notify ${h.topic}`),
+        ...plugin.hooks.intercept
+          .filter((h) => !description.interceptTopics.includes(h.topic))
+          .map((h) => `intercept ${h.topic}`),
+        ...plugin.hooks.notify
+          .filter((h) => !description.notifyTopics.includes(h.topic))
+          .map((h) => `notify ${h.topic}`),
       ];
       const undeclared = [
-        ...description.interceptTopics.filter((t) => !plugin.hooks.intercept.some((h) => h.topic === t)).map((t) => `intercept ${t}`),
-        ...description.notifyTopics.filter((t) => !plugin.hooks.notify.some((h) => h.topic === t)).map((t) => `notify ${t}`),
+        ...description.interceptTopics
+          .filter((t) => !plugin.hooks.intercept.some((h) => h.topic === t))
+          .map((t) => `intercept ${t}`),
+        ...description.notifyTopics
+          .filter((t) => !plugin.hooks.notify.some((h) => h.topic === t))
+          .map((t) => `notify ${t}`),
       ];
       const problems = [
-        ...(missing.length ? [`the manifest subscribes to ${missing.join(", ")} but Describe does not list it (it is never called)`] : []),
-        ...(undeclared.length ? [`Describe lists ${undeclared.join(", ")} but the manifest does not subscribe to it (it is never called)`] : []),
+        ...(missing.length
+          ? [`the manifest subscribes to ${missing.join(", ")} but Describe does not list it (it is never called)`]
+          : []),
+        ...(undeclared.length
+          ? [`Describe lists ${undeclared.join(", ")} but the manifest does not subscribe to it (it is never called)`]
+          : []),
       ];
       if (problems.length) throw new Error(problems.join("; "));
       const commands = description.commands.map((c) => `/${c.name}`);
       const routes = description.httpRoutes.map((r) => `${r.method} ${r.pathPrefix}`);
-      return [`${plugin.hooks.intercept.length} intercept, ${plugin.hooks.notify.length} notify topics`, ...(commands.length ? [`commands ${commands.join(" ")}`] : []), ...(routes.length ? [`routes ${routes.join(", ")}`] : [])].join("; ");
+      return [
+        `${plugin.hooks.intercept.length} intercept, ${plugin.hooks.notify.length} notify topics`,
+        ...(commands.length ? [`commands ${commands.join(" ")}`] : []),
+        ...(routes.length ? [`routes ${routes.join(", ")}`] : []),
+      ].join("; ");
     });
     if (!describeOk || !description) return report(plugin.id);
 
@@ -106,7 +152,10 @@ export async function checkPlugin(dir: string, options: CheckOptions = {}): Prom
       pluginId: plugin.id,
       seed,
       runs,
-      stdoutNoise: (since) => logTap.recent({ pluginId: plugin.id }, 1000).filter((r: LogRecord) => (r.source === "stdout" || r.source === "grpc-stdout") && (r.time ?? 0) >= since),
+      stdoutNoise: (since) =>
+        logTap
+          .recent({ pluginId: plugin.id }, 1000)
+          .filter((r: LogRecord) => (r.source === "stdout" || r.source === "grpc-stdout") && (r.time ?? 0) >= since),
     };
     let offset = 0;
     for (const h of plugin.hooks.intercept) record(await checkIntercept(context, topicFor(h.topic), offset++));
@@ -115,7 +164,10 @@ export async function checkPlugin(dir: string, options: CheckOptions = {}): Prom
     for (const r of description.httpRoutes) record(await checkHttpRoute(context, r.method, r.pathPrefix, offset++));
     await step("stdout", async () => {
       const noise = context.stdoutNoise(startedAt);
-      if (noise.length > 0) throw new Error(`the plugin wrote ${noise.length} line(s) to stdout, e.g. ${JSON.stringify(String(noise[0]?.msg ?? "")).slice(0, 200)}: stdout belongs to the go-plugin handshake; log to stderr or through the SDK's logger`);
+      if (noise.length > 0)
+        throw new Error(
+          `the plugin wrote ${noise.length} line(s) to stdout, e.g. ${JSON.stringify(String(noise[0]?.msg ?? "")).slice(0, 200)}: stdout belongs to the go-plugin handshake; log to stderr or through the SDK's logger`,
+        );
       return "nothing written to stdout after the handshake";
     });
     return report(plugin.id);

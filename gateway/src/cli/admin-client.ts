@@ -74,7 +74,11 @@ export async function connectAdmin(options: AdminCliOptions): Promise<Client<typ
   try {
     baseUrl = new URL(options.url).toString().replace(/\/$/, "");
   } catch {
-    throw new AdminCliError(AdminExit.Usage, "invalid_argument", `--url must be a URL such as http://127.0.0.1:8081, got ${JSON.stringify(options.url)}`);
+    throw new AdminCliError(
+      AdminExit.Usage,
+      "invalid_argument",
+      `--url must be a URL such as http://127.0.0.1:8081, got ${JSON.stringify(options.url)}`,
+    );
   }
   const transport = createConnectTransport({
     baseUrl,
@@ -90,7 +94,15 @@ export async function connectAdmin(options: AdminCliOptions): Promise<Client<typ
   return createClient(Admin, transport);
 }
 
-const UNREACHABLE_CAUSES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET", "EPIPE"]);
+const UNREACHABLE_CAUSES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "EPIPE",
+]);
 
 function nodeCauseCode(error: unknown): string | undefined {
   for (let reason = error, depth = 0; reason instanceof Error && depth < 10; reason = reason.cause, depth++) {
@@ -105,12 +117,23 @@ export function classifyError(error: unknown, url: string): AdminCliError {
   if (error instanceof AdminCliError) return error;
   if (error instanceof ConnectError) {
     const cause = nodeCauseCode(error);
-    if (cause) return new AdminCliError(AdminExit.Unreachable, "unreachable", `cannot reach the gateway's Admin API at ${url} (${cause}): is \`polyplug serve\` running, and is --url its --admin-listen address?`);
-    if (error.code === Code.Unauthenticated) return new AdminCliError(AdminExit.Unauthenticated, "unauthenticated", error.rawMessage);
+    if (cause)
+      return new AdminCliError(
+        AdminExit.Unreachable,
+        "unreachable",
+        `cannot reach the gateway's Admin API at ${url} (${cause}): is \`polyplug serve\` running, and is --url its --admin-listen address?`,
+      );
+    if (error.code === Code.Unauthenticated)
+      return new AdminCliError(AdminExit.Unauthenticated, "unauthenticated", error.rawMessage);
     if (error.code === Code.Unimplemented && !error.metadata.get(ERROR_CODE_HEADER)) {
-      return new AdminCliError(AdminExit.Unreachable, "unreachable", `${url} does not serve the Admin API (${error.rawMessage}): is --url the gateway's --admin-listen address?`);
+      return new AdminCliError(
+        AdminExit.Unreachable,
+        "unreachable",
+        `${url} does not serve the Admin API (${error.rawMessage}): is --url the gateway's --admin-listen address?`,
+      );
     }
-    const code = error.metadata.get(ERROR_CODE_HEADER) ?? Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+    const code =
+      error.metadata.get(ERROR_CODE_HEADER) ?? Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
     return new AdminCliError(AdminExit.Failed, code, error.rawMessage);
   }
   return new AdminCliError(AdminExit.Failed, "internal", error instanceof Error ? error.message : String(error));
@@ -128,11 +151,18 @@ export async function explainPublicPort(error: unknown, url: string): Promise<Ad
   if (!(error instanceof ConnectError) || error.metadata.get(ERROR_CODE_HEADER)) return undefined;
   if (error.code !== Code.NotFound && error.code !== Code.Unimplemented) return undefined;
   try {
-    const answer = await fetch(new URL("/", url), { headers: { accept: "application/json" }, signal: AbortSignal.timeout(5000) });
+    const answer = await fetch(new URL("/", url), {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(5000),
+    });
     const page = (await answer.json()) as { name?: unknown; admin?: { api?: unknown } };
     if (page.name !== "Polyplug gateway") return undefined;
     const adminUrl = typeof page.admin?.api === "string" ? page.admin.api : DEFAULT_ADMIN_URL;
-    return new AdminCliError(AdminExit.Unreachable, "unreachable", `${url} is the gateway's public port, not an admin port; use --url ${adminUrl}`);
+    return new AdminCliError(
+      AdminExit.Unreachable,
+      "unreachable",
+      `${url} is the gateway's public port, not an admin port; use --url ${adminUrl}`,
+    );
   } catch {
     return undefined;
   }
@@ -156,13 +186,28 @@ export interface CommandOutput {
  * --json, else human text) or the error (JSON `{"error":{code,message}}` on stdout with
  * --json, else a red line on stderr), and returns the exit code.
  */
-export async function runAdminCommand(io: CliIo, options: AdminCliOptions, action: (client: Client<typeof Admin>) => Promise<CommandOutput | undefined>): Promise<number> {
+export async function runAdminCommand(
+  io: CliIo,
+  options: AdminCliOptions,
+  action: (client: Client<typeof Admin>) => Promise<CommandOutput | undefined>,
+): Promise<number> {
   try {
     const output = await action(await connectAdmin(options));
-    if (output) io.out(options.json ? `${JSON.stringify(output.json)}\n` : output.human.endsWith("\n") || output.human === "" ? output.human : `${output.human}\n`);
+    if (output)
+      io.out(
+        options.json
+          ? `${JSON.stringify(output.json)}\n`
+          : output.human.endsWith("\n") || output.human === ""
+            ? output.human
+            : `${output.human}\n`,
+      );
     return output?.exitCode ?? AdminExit.Ok;
   } catch (error) {
-    return printFailure(io, options, (await explainPublicPort(error, options.url)) ?? classifyError(error, options.url));
+    return printFailure(
+      io,
+      options,
+      (await explainPublicPort(error, options.url)) ?? classifyError(error, options.url),
+    );
   }
 }
 
@@ -183,7 +228,10 @@ export function progress(text: string): () => void {
   const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
   const started = Date.now();
   let frame = 0;
-  const draw = () => process.stderr.write(`\r${frames[frame++ % frames.length]} ${text} ${((Date.now() - started) / 1000).toFixed(1)}s\u001b[K`);
+  const draw = () =>
+    process.stderr.write(
+      `\r${frames[frame++ % frames.length]} ${text} ${((Date.now() - started) / 1000).toFixed(1)}s\u001b[K`,
+    );
   draw();
   const timer = setInterval(draw, 100);
   return () => {

@@ -30,28 +30,47 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerConformance(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   program
     .command("conformance")
-    .description("run the Polyplug conformance suite against a plugin executable (or a plugin directory with plugin.json)")
+    .description(
+      "run the Polyplug conformance suite against a plugin executable (or a plugin directory with plugin.json)",
+    )
     .usage("[options] -- COMMAND [ARGS...]")
     .argument("<plugin...>", "the plugin executable and its arguments, or a plugin directory (put them after --)")
-    .option("--cases <pattern>", "only cases matching the pattern (`*` within a segment, `**` across; repeatable)", collect)
+    .option(
+      "--cases <pattern>",
+      "only cases matching the pattern (`*` within a segment, `**` across; repeatable)",
+      collect,
+    )
     .option("--skip <pattern>", "leave out cases matching the pattern (repeatable)", collect)
     .option("--features <file>", "features file of the implementation (default: every feature but tcp)")
     .option("--known-failing <file>", "known-failing list; a listed case that passes is an error")
     .option("--report <format>", "json, junit or markdown (to --out, or stdout)")
     .option("--out <file>", "where to write the report")
     .option("-v, --verbose", "traces of every case, passing ones too: what was sent, what came back")
-    .option("--cookie <KEY=VALUE>", "magic cookie of a go-plugin plugin that is not a Polyplug plugin: runs the protocol cases, skips the Polyplug-specific ones")
-    .option("--protocol-versions <list>", "app protocol versions the plugin speaks, comma-separated (default: the features file's, else 1)")
+    .option(
+      "--cookie <KEY=VALUE>",
+      "magic cookie of a go-plugin plugin that is not a Polyplug plugin: runs the protocol cases, skips the Polyplug-specific ones",
+    )
+    .option(
+      "--protocol-versions <list>",
+      "app protocol versions the plugin speaks, comma-separated (default: the features file's, else 1)",
+    )
     .option("--automtls", "start plugins through the host core with AutoMTLS on (the automtls cases always use it)")
-    .option("--start-timeout <seconds>", "how long to wait for each handshake line (default: 15; the protocol allows 60)")
+    .option(
+      "--start-timeout <seconds>",
+      "how long to wait for each handshake line (default: 15; the protocol allows 60)",
+    )
     .action(async (plugin: string[], options: ConformanceOptions) => {
       let host: { cookie?: { key: string; value: string }; protocolVersions?: number[]; startTimeoutMs?: number };
       try {
         const cookie = options.cookie !== undefined ? parseCookie(options.cookie) : undefined;
         host = {
           ...(cookie ? { cookie: { key: cookie.magicCookieKey, value: cookie.magicCookieValue } } : {}),
-          ...(options.protocolVersions !== undefined ? { protocolVersions: parseVersions(options.protocolVersions) } : {}),
-          ...(options.startTimeout !== undefined ? { startTimeoutMs: parseSeconds(options.startTimeout, DEFAULT_START_TIMEOUT_MS, "--start-timeout") } : {}),
+          ...(options.protocolVersions !== undefined
+            ? { protocolVersions: parseVersions(options.protocolVersions) }
+            : {}),
+          ...(options.startTimeout !== undefined
+            ? { startTimeoutMs: parseSeconds(options.startTimeout, DEFAULT_START_TIMEOUT_MS, "--start-timeout") }
+            : {}),
         };
       } catch (error) {
         io.err(`${PolyplugError.from(error).message}\n`);
@@ -65,7 +84,9 @@ export function registerConformance(program: Command, io: CliIo, setExitCode: (c
         const name = "polyplug-conformance";
         suite = (await import(name)) as ConformanceCliModule;
       } catch (error) {
-        io.err(`the conformance suite (package polyplug-conformance) is not installed or not built: ${error instanceof Error ? error.message : String(error)}\n`);
+        io.err(
+          `the conformance suite (package polyplug-conformance) is not installed or not built: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
         setExitCode(2);
         return;
       }

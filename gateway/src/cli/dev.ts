@@ -25,17 +25,25 @@ interface DevOptions {
 export function registerDev(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   program
     .command("dev")
-    .description("run a plugin from its source folder in a gateway of its own; rebuild and restart it whenever a source file changes")
+    .description(
+      "run a plugin from its source folder in a gateway of its own; rebuild and restart it whenever a source file changes",
+    )
     .argument("[dir]", "the plugin folder (with plugin.json or plugin.yaml)", ".")
     .option("--listen <host:port>", "public API address (default 127.0.0.1:8080; port 0 picks a free one)")
     .option("--admin-listen <host:port>", "Admin API and console address (default 127.0.0.1:8081)")
     .option("--data <dir>", "state folder (default: <tmp>/polyplug-dev/<plugin id>, kept between runs)")
-    .option("--python <path>", "python for `command: [python, …]` (default: the plugin's own .venv/bin/python when it has one)")
+    .option(
+      "--python <path>",
+      "python for `command: [python, …]` (default: the plugin's own .venv/bin/python when it has one)",
+    )
     .option("--no-build", "do not build (go build / npm run build) before starting and after changes")
     .option("--no-automtls", "talk to the plugin without AutoMTLS")
     .option("--log-format <format>", "auto (pretty on a terminal, JSON otherwise), pretty or json")
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
-    .option("--reattach <json>", "attach to the plugin you started yourself with POLYPLUG_DEBUG=1 (its printed reattach JSON) instead of launching it")
+    .option(
+      "--reattach <json>",
+      "attach to the plugin you started yourself with POLYPLUG_DEBUG=1 (its printed reattach JSON) instead of launching it",
+    )
     .action(async (dir: string, options: DevOptions) => {
       setExitCode(await runDev(dir, options, io));
     });
@@ -49,7 +57,10 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
     const build = async (why: string) => {
       if (!options.build) return;
       const result = await buildPlugin(dir, manifest);
-      if (result.steps.length > 0) io.err(`${c.green("✔")} ${why}: ${result.steps.map((s) => s.label).join(" && ")} ${c.dim(`(${seconds(result.durationMs)})`)}\n`);
+      if (result.steps.length > 0)
+        io.err(
+          `${c.green("✔")} ${why}: ${result.steps.map((s) => s.label).join(" && ")} ${c.dim(`(${seconds(result.durationMs)})`)}\n`,
+        );
     };
     await build("built");
     const serveOptions = () => ({
@@ -91,11 +102,16 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
         }
         const plugin = serving.gateway.plugin(manifest.id);
         const mark = plugin.state === "active" ? c.green("↻") : c.red("↻");
-        const why = plugin.state === "active" || !plugin.lastError ? "" : ` — ${plugin.lastError.message.split("\n")[0]}`;
-        io.err(`${mark} ${files.join(", ")} changed: restarted ${manifest.id}, ${plugin.state}${why} ${c.dim(`(${seconds(performance.now() - started)})`)}\n`);
+        const why =
+          plugin.state === "active" || !plugin.lastError ? "" : ` — ${plugin.lastError.message.split("\n")[0]}`;
+        io.err(
+          `${mark} ${files.join(", ")} changed: restarted ${manifest.id}, ${plugin.state}${why} ${c.dim(`(${seconds(performance.now() - started)})`)}\n`,
+        );
       } catch (error) {
         const failure = PolyplugError.from(error);
-        io.err(`${c.red("✖")} ${files.join(", ")} changed: ${failure.message}\n  (the previous version keeps running; fix it and save again)\n`);
+        io.err(
+          `${c.red("✖")} ${files.join(", ")} changed: ${failure.message}\n  (the previous version keeps running; fix it and save again)\n`,
+        );
       }
     };
     // Stop watching at the first signal: no rebuild may start while the gateway stops.
@@ -111,7 +127,9 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  return Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<Pick<T, K>>;
+  return Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<
+    Pick<T, K>
+  >;
 }
 
 /** The python to run the plugin with: the flag's, else the plugin's own venv's, else the gateway's default. */
@@ -150,7 +168,9 @@ function banner(serving: Serving, manifest: Manifest, dir: string, c: ReturnType
   ];
   if (hooks.length > 0) lines.push("", "Try it:");
   for (const [rpc, topic] of hooks) {
-    lines.push(`  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/${rpc} -H 'content-type: application/json' -d '{"topic":"${topic}","payload":{"message":"hello"}}'`);
+    lines.push(
+      `  curl -s -X POST ${gateway.url}/polyplug.v1.Gateway/${rpc} -H 'content-type: application/json' -d '{"topic":"${topic}","payload":{"message":"hello"}}'`,
+    );
   }
   lines.push("");
   return `${lines.join("\n")}\n`;

@@ -8,7 +8,8 @@ import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal
 export function parseCookie(value: string | undefined): Pick<HandshakeConfig, "magicCookieKey" | "magicCookieValue"> {
   if (value === undefined) return POLYPLUG_HANDSHAKE;
   const eq = value.indexOf("=");
-  if (eq <= 0) throw new PolyplugError(ErrorCode.InvalidArgument, `--cookie must be KEY=VALUE, got ${JSON.stringify(value)}`);
+  if (eq <= 0)
+    throw new PolyplugError(ErrorCode.InvalidArgument, `--cookie must be KEY=VALUE, got ${JSON.stringify(value)}`);
   return { magicCookieKey: value.slice(0, eq), magicCookieValue: value.slice(eq + 1) };
 }
 
@@ -17,7 +18,10 @@ export function parseVersions(value: string | undefined): number[] {
   if (value === undefined) return [...POLYPLUG_HANDSHAKE.protocolVersions];
   const parts = value.split(",").map((part) => part.trim());
   if (parts.some((part) => !/^[0-9]+$/.test(part))) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `--protocol-versions must be a comma-separated list of integers, got ${JSON.stringify(value)}`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--protocol-versions must be a comma-separated list of integers, got ${JSON.stringify(value)}`,
+    );
   }
   return parts.map(Number);
 }
@@ -26,6 +30,10 @@ export function parseVersions(value: string | undefined): number[] {
 export function parseSeconds(value: string | undefined, defaultMs: number, name = "--timeout"): number {
   if (value === undefined) return defaultMs;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new PolyplugError(ErrorCode.InvalidArgument, `${name} must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${name} must be a positive number of seconds, got ${JSON.stringify(value)}`,
+    );
   return Math.round(seconds * 1000);
 }

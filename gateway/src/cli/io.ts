@@ -22,6 +22,7 @@ export function processIo(): CliIo {
 
 /** ANSI colour helpers that do nothing when colour is off. */
 export function paint(enabled: boolean): Record<"red" | "green" | "yellow" | "dim" | "bold", (text: string) => string> {
-  const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  const wrap = (open: number, close: number) => (text: string) =>
+    enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
   return { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }

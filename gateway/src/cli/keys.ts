@@ -13,7 +13,10 @@ interface KeysOptions {
 function fail(io: CliIo, json: boolean | undefined, what: string, error: unknown): number {
   const failure = PolyplugError.from(error);
   if (json) io.out(`${JSON.stringify({ ok: false, error: failure.toJSON() })}\n`);
-  else io.err(`${paint(io.color).red(`✖ ${what} failed`)} ${paint(io.color).dim(`[${failure.code}]`)}\n${failure.message}\n`);
+  else
+    io.err(
+      `${paint(io.color).red(`✖ ${what} failed`)} ${paint(io.color).dim(`[${failure.code}]`)}\n${failure.message}\n`,
+    );
   return 1;
 }
 
@@ -23,7 +26,9 @@ export function registerKeys(program: Command, io: CliIo, setExitCode: (code: nu
   const keys = program.command("keys").description("ed25519 keys for signing plugin bundles");
   keys
     .command("generate")
-    .description("generate a signing key pair: NAME.key (private, mode 0600) and NAME.pub.pem (copy it into a gateway's <dataDir>/trusted-keys/)")
+    .description(
+      "generate a signing key pair: NAME.key (private, mode 0600) and NAME.pub.pem (copy it into a gateway's <dataDir>/trusted-keys/)",
+    )
     .argument("<name>", "file name for the key pair (letters, digits, '.', '_', '-')")
     .option("--dir <dir>", "where to write the files (default: the current folder)")
     .option("--json", "print exactly one JSON object on stdout")
@@ -31,7 +36,10 @@ export function registerKeys(program: Command, io: CliIo, setExitCode: (code: nu
       try {
         const files = await generateSigningKey(path.resolve(options.dir ?? "."), name);
         if (options.json) io.out(`${JSON.stringify({ ok: true, ...files })}\n`);
-        else io.out(`${c.green("✔ key pair written")}\n  private  ${files.privateKeyFile} ${c.dim("(keep it secret)")}\n  public   ${files.publicKeyFile}\n  key id   ${files.keyId}\n`);
+        else
+          io.out(
+            `${c.green("✔ key pair written")}\n  private  ${files.privateKeyFile} ${c.dim("(keep it secret)")}\n  public   ${files.publicKeyFile}\n  key id   ${files.keyId}\n`,
+          );
         setExitCode(0);
       } catch (error) {
         setExitCode(fail(io, options.json, "key generation", error));

@@ -18,7 +18,9 @@ describe("log format", () => {
     expect(chooseLogFormat("auto", sink(false))).toBe("json");
     expect(chooseLogFormat("json", sink(true))).toBe("json");
     expect(chooseLogFormat("pretty", sink(false))).toBe("pretty");
-    expect(() => chooseLogFormat("yaml", sink(false))).toThrow(/--log-format must be one of auto, pretty, json, got "yaml"/);
+    expect(() => chooseLogFormat("yaml", sink(false))).toThrow(
+      /--log-format must be one of auto, pretty, json, got "yaml"/,
+    );
   });
 
   it("writes one human line per record with date, time, level, plugin and fields", async () => {
@@ -28,7 +30,9 @@ describe("log format", () => {
     logger.info("gateway ready");
     const lines = out.text().trim().split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] WARN: \[com\.example\.x\] plugin unhealthy \{"strikes":2\}$/);
+    expect(lines[0]).toMatch(
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] WARN: \[com\.example\.x\] plugin unhealthy \{"strikes":2\}$/,
+    );
     expect(lines[1]).toMatch(/INFO: gateway ready$/);
   });
 

@@ -11,7 +11,10 @@ export const LOG_FORMATS = ["auto", "pretty", "json"] as const;
 export function chooseLogFormat(requested: string | undefined, destination: Writable): LogFormat {
   const value = requested ?? "auto";
   if (!(LOG_FORMATS as readonly string[]).includes(value)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `--log-format must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(value)}`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--log-format must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(value)}`,
+    );
   }
   if (value === "auto") return (destination as Writable & { isTTY?: boolean }).isTTY ? "pretty" : "json";
   return value as LogFormat;

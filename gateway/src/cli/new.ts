@@ -19,13 +19,18 @@ const NEXT_STEPS: Record<ScaffoldLanguage, (name: string) => string> = {
     const binary = `bin/${GO_SCAFFOLD_PLATFORMS.find((platform) => platform === currentPlatformKey()) ?? currentPlatformKey()}/${name}`;
     return `go build -o ${binary} . && ${GATEWAY_CLI} probe -- ./${binary}`;
   },
-  python: () => `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && ${GATEWAY_CLI} probe -- .venv/bin/python plugin.py`,
+  python: () =>
+    `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && ${GATEWAY_CLI} probe -- .venv/bin/python plugin.py`,
   ts: () => `npm install && npm run build && ${GATEWAY_CLI} probe -- node dist/plugin.js`,
 };
 
 /** The files written, vendored SDK copies summarised as their folder. */
 function shownFiles(files: readonly string[]): string[] {
-  const shown = files.map((file) => (/^(vendor|third_party)\//.test(file) ? `${file.split("/").slice(0, 2).join("/")}${file.split("/").length > 2 ? "/…" : ""}` : file));
+  const shown = files.map((file) =>
+    /^(vendor|third_party)\//.test(file)
+      ? `${file.split("/").slice(0, 2).join("/")}${file.split("/").length > 2 ? "/…" : ""}`
+      : file,
+  );
   return [...new Set(shown)];
 }
 
@@ -34,7 +39,9 @@ export function registerNew(program: Command, io: CliIo, setExitCode: (code: num
   const c = paint(io.color);
   program
     .command("new")
-    .description("scaffold a plugin (intercepts a topic, answers a command) that builds, runs under `polyplug serve` and passes the protocol conformance groups")
+    .description(
+      "scaffold a plugin (intercepts a topic, answers a command) that builds, runs under `polyplug serve` and passes the protocol conformance groups",
+    )
     .addArgument(new Argument("<language>", "go, python or ts").choices(SCAFFOLD_LANGUAGES))
     .argument("<name>", "plugin name: the folder and program name")
     .option("--dir <dir>", "the folder to create (default: ./NAME)")
@@ -42,7 +49,12 @@ export function registerNew(program: Command, io: CliIo, setExitCode: (code: num
     .option("--json", "print exactly one JSON object on stdout")
     .action(async (language: ScaffoldLanguage, name: string, options: NewOptions) => {
       try {
-        const scaffold = await createScaffold({ language, name, ...(options.dir ? { dir: options.dir } : {}), ...(options.id ? { id: options.id } : {}) });
+        const scaffold = await createScaffold({
+          language,
+          name,
+          ...(options.dir ? { dir: options.dir } : {}),
+          ...(options.id ? { id: options.id } : {}),
+        });
         if (options.json) io.out(`${JSON.stringify({ ok: true, ...scaffold })}\n`);
         else {
           io.out(

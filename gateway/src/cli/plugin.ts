@@ -27,7 +27,17 @@ import {
 } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { FailMode } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
-import { AdminCliError, AdminExit, messageJson, printFailure, progress, runAdminCommand, withAdminOptions, type AdminCliOptions, type CommandOutput } from "./admin-client.js";
+import {
+  AdminCliError,
+  AdminExit,
+  messageJson,
+  printFailure,
+  progress,
+  runAdminCommand,
+  withAdminOptions,
+  type AdminCliOptions,
+  type CommandOutput,
+} from "./admin-client.js";
 import { fromPermissionsMessage, toPermissionsMessage } from "../admin/permissions-message.js";
 import { describePermissions } from "../registry/permission-approval.js";
 import { readBundleManifest } from "../registry/bundle.js";
@@ -57,7 +67,11 @@ type SetExitCode = (code: number) => void;
 
 /** "✔ id is active (pid N)", or the failure when a start did not reach `active`. */
 function stateOutcome(c: Paint, plugin: PluginInfo, wanted: PluginState): { human: string; exitCode: number } {
-  if (plugin.state === wanted) return { human: `${c.green("✔")} ${plugin.id} ${plugin.version} is ${paintState(c, plugin.state)}${plugin.pid ? c.dim(` (pid ${plugin.pid})`) : ""}`, exitCode: AdminExit.Ok };
+  if (plugin.state === wanted)
+    return {
+      human: `${c.green("✔")} ${plugin.id} ${plugin.version} is ${paintState(c, plugin.state)}${plugin.pid ? c.dim(` (pid ${plugin.pid})`) : ""}`,
+      exitCode: AdminExit.Ok,
+    };
   const why = plugin.lastError ? `: ${plugin.lastError.message}` : "";
   return { human: `${c.red("✖")} ${plugin.id} is ${paintState(c, plugin.state)}${why}`, exitCode: AdminExit.Failed };
 }
@@ -70,10 +84,18 @@ const TEXT_TYPES: ReadonlySet<SettingType> = new Set([SettingType.TEXT, SettingT
  * gateway names them). Refuses (usage error) what would otherwise be saved silently: an empty
  * value for a non-text setting (say `KEY=[]` for an empty list) and malformed JSON for a list.
  */
-export function coerceSetting(setting: SettingSpec | undefined, text: string, key = setting?.key ?? "value"): JsonValue {
+export function coerceSetting(
+  setting: SettingSpec | undefined,
+  text: string,
+  key = setting?.key ?? "value",
+): JsonValue {
   if (setting && text.trim() === "" && !TEXT_TYPES.has(setting.type)) {
     const hint = setting.type === SettingType.LIST ? `; for an empty list write ${key}=[]` : "";
-    throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${key}= gives no value for a ${settingTypeName(setting.type)} setting${hint}`);
+    throw new AdminCliError(
+      AdminExit.Usage,
+      "invalid_argument",
+      `${key}= gives no value for a ${settingTypeName(setting.type)} setting${hint}`,
+    );
   }
   switch (setting?.type) {
     case SettingType.BOOL:
@@ -88,7 +110,11 @@ export function coerceSetting(setting: SettingSpec | undefined, text: string, ke
           return JSON.parse(text) as JsonValue;
         } catch (error) {
           // Node's message names the position ("… in JSON at position 4").
-          throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${key}: not valid JSON (${(error as Error).message}); write a JSON list such as ["a","b"], or a,b without brackets`);
+          throw new AdminCliError(
+            AdminExit.Usage,
+            "invalid_argument",
+            `${key}: not valid JSON (${(error as Error).message}); write a JSON list such as ["a","b"], or a,b without brackets`,
+          );
         }
       }
       return text
@@ -103,7 +129,8 @@ export function coerceSetting(setting: SettingSpec | undefined, text: string, ke
 function parsePairs(pairs: readonly string[]): Array<[string, string]> {
   return pairs.map((pair) => {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `expected KEY=VALUE, got ${JSON.stringify(pair)}`);
+    if (at <= 0)
+      throw new AdminCliError(AdminExit.Usage, "invalid_argument", `expected KEY=VALUE, got ${JSON.stringify(pair)}`);
     return [pair.slice(0, at), pair.slice(at + 1)];
   });
 }
@@ -120,41 +147,60 @@ function settingTypeName(type: SettingType): string {
 /** A setting's current value for `config get`; "(not set)" and the default when it has none. */
 function settingValueText(c: Paint, setting: SettingSpec, value: JsonValue | undefined): string {
   if (value !== undefined && value !== null) return valueText(value);
-  const fallback = setting.defaultValue === undefined ? "no default" : `default ${valueText(toJson(ValueSchema, setting.defaultValue))}`;
+  const fallback =
+    setting.defaultValue === undefined
+      ? "no default"
+      : `default ${valueText(toJson(ValueSchema, setting.defaultValue))}`;
   return c.dim(`(not set; ${fallback})`);
 }
 
 function logLine(c: Paint, record: AdminStreamLogsResponse): string {
   const time = record.time ? timestampDate(record.time).toISOString() : "";
   const level = (LogLevel[record.level] ?? "INFO").padEnd(5);
-  const coloured = record.level >= LogLevel.ERROR ? c.red(level) : record.level === LogLevel.WARN ? c.yellow(level) : c.dim(level);
+  const coloured =
+    record.level >= LogLevel.ERROR ? c.red(level) : record.level === LogLevel.WARN ? c.yellow(level) : c.dim(level);
   const fields = Object.keys(record.fields ?? {}).length > 0 ? ` ${c.dim(JSON.stringify(record.fields))}` : "";
   return `${c.dim(time)} ${coloured} ${record.msg}${fields}`;
 }
 
 const CONFIG_SET_USAGE = [
   "nothing to set. Usage:",
-  "  polyplug plugin config set ID KEY=VALUE...   (lists: a,b or JSON [\"a\",\"b\"]; KEY=[] for an empty list)",
+  '  polyplug plugin config set ID KEY=VALUE...   (lists: a,b or JSON ["a","b"]; KEY=[] for an empty list)',
   "  polyplug plugin config set ID --file config.json   (replaces the whole configuration)",
   "`polyplug plugin config get ID` lists the settings.",
 ].join("\n");
 
-const LEVELS: Record<string, LogLevel> = { trace: LogLevel.TRACE, debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
+const LEVELS: Record<string, LogLevel> = {
+  trace: LogLevel.TRACE,
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+};
 
 /** Registers `polyplug plugin list|install|enable|disable|remove|restart|logs|config|fail-mode`. */
 export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExitCode): void {
   const c = paint(io.color);
-  const plugin = program.command("plugin").description("manage the plugins of a running gateway (through its Admin API)");
-  const run = async (options: AdminCliOptions, action: Parameters<typeof runAdminCommand>[2]) => setExitCode(await runAdminCommand(io, options, action));
+  const plugin = program
+    .command("plugin")
+    .description("manage the plugins of a running gateway (through its Admin API)");
+  const run = async (options: AdminCliOptions, action: Parameters<typeof runAdminCommand>[2]) =>
+    setExitCode(await runAdminCommand(io, options, action));
 
-  withAdminOptions(plugin.command("list").description("list the plugins with state, restarts and latency")).action((options: AdminCliOptions) =>
-    run(options, async (admin) => {
-      const answer = await admin.listPlugins({});
-      return { json: messageJson(AdminListPluginsResponseSchema, answer), human: pluginTable(c, answer.plugins) };
-    }),
+  withAdminOptions(plugin.command("list").description("list the plugins with state, restarts and latency")).action(
+    (options: AdminCliOptions) =>
+      run(options, async (admin) => {
+        const answer = await admin.listPlugins({});
+        return { json: messageJson(AdminListPluginsResponseSchema, answer), human: pluginTable(c, answer.plugins) };
+      }),
   );
 
-  withAdminOptions(plugin.command("info").argument("<id>", "plugin id").description("show one plugin: state, folder, granted permissions, hooks")).action((id: string, options: AdminCliOptions) =>
+  withAdminOptions(
+    plugin
+      .command("info")
+      .argument("<id>", "plugin id")
+      .description("show one plugin: state, folder, granted permissions, hooks"),
+  ).action((id: string, options: AdminCliOptions) =>
     run(options, async (admin) => {
       const answer = await admin.getPlugin({ pluginId: id });
       const p = answer.plugin;
@@ -172,47 +218,84 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
     }),
   );
 
-  withAdminOptions(plugin.command("install").argument("<file>", "plugin bundle (.tar.gz)").description("install a plugin bundle, or upgrade the installed plugin (a failed upgrade is rolled back)"))
+  withAdminOptions(
+    plugin
+      .command("install")
+      .argument("<file>", "plugin bundle (.tar.gz)")
+      .description("install a plugin bundle, or upgrade the installed plugin (a failed upgrade is rolled back)"),
+  )
     .option("--signature <file>", "detached signature file (default: <file>.sig when it exists)")
     .option("--require-signature", "refuse the bundle unless it is signed by a key in <data>/trusted-keys")
     .option("--approve", "approve the permissions the bundle asks for without asking (they are still printed)")
-    .action(async (file: string, options: AdminCliOptions & { signature?: string; requireSignature?: boolean; approve?: boolean }) => {
-      let bundle: Buffer;
-      let signature: Buffer | undefined;
-      try {
-        bundle = await readFile(file);
-        const signatureFile = options.signature ?? (existsSync(`${file}.sig`) ? `${file}.sig` : undefined);
-        signature = signatureFile ? await readFile(signatureFile) : undefined;
-      } catch (error) {
-        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", `cannot read ${(error as NodeJS.ErrnoException).path ?? file}: ${(error as Error).message}`)));
-        return;
-      }
-      await run(options, async (admin) => {
-        // A bundle this client cannot read goes to the gateway unapproved: it names the problem.
-        const manifest = await readBundleManifest(bundle).catch(() => undefined);
-        const approved = manifest ? await approvePermissions(io, manifest, await installedPlugin(admin, manifest.id), terminalApproval(options.approve ?? false)) : undefined;
-        const stop = progress(`installing ${file}`);
+    .action(
+      async (
+        file: string,
+        options: AdminCliOptions & { signature?: string; requireSignature?: boolean; approve?: boolean },
+      ) => {
+        let bundle: Buffer;
+        let signature: Buffer | undefined;
         try {
-          const answer = await admin.installPlugin({
-            bundle,
-            requireSignature: options.requireSignature ?? false,
-            ...(signature ? { signature } : {}),
-            ...(approved ? { approvedPermissions: toPermissionsMessage(approved) } : {}),
-          });
-          const p = answer.plugin;
-          const what = answer.previousVersion ? `upgraded ${p?.id} ${answer.previousVersion} → ${p?.version}` : `installed ${p?.id} ${p?.version}`;
-          const signed = describeSignature({ trust: SIGNATURE_TRUST_NAMES[answer.signatureTrust] ?? (answer.signed ? "trusted" : "unsigned"), keyId: answer.keyId });
-          const warnings = answer.warnings.map((warning) => `\n${c.yellow("!")} ${warning}`).join("");
-          const human = `${c.green("✔")} ${what} — ${p ? paintState(c, p.state) : "?"} ${c.dim(`(sha256 ${answer.sha256.slice(0, 16)}…, ${signed})`)}${warnings}`;
-          return { json: messageJson(AdminInstallPluginResponseSchema, answer), human };
-        } finally {
-          stop();
+          bundle = await readFile(file);
+          const signatureFile = options.signature ?? (existsSync(`${file}.sig`) ? `${file}.sig` : undefined);
+          signature = signatureFile ? await readFile(signatureFile) : undefined;
+        } catch (error) {
+          setExitCode(
+            printFailure(
+              io,
+              options,
+              new AdminCliError(
+                AdminExit.Usage,
+                "invalid_argument",
+                `cannot read ${(error as NodeJS.ErrnoException).path ?? file}: ${(error as Error).message}`,
+              ),
+            ),
+          );
+          return;
         }
-      });
-    });
+        await run(options, async (admin) => {
+          // A bundle this client cannot read goes to the gateway unapproved: it names the problem.
+          const manifest = await readBundleManifest(bundle).catch(() => undefined);
+          const approved = manifest
+            ? await approvePermissions(
+                io,
+                manifest,
+                await installedPlugin(admin, manifest.id),
+                terminalApproval(options.approve ?? false),
+              )
+            : undefined;
+          const stop = progress(`installing ${file}`);
+          try {
+            const answer = await admin.installPlugin({
+              bundle,
+              requireSignature: options.requireSignature ?? false,
+              ...(signature ? { signature } : {}),
+              ...(approved ? { approvedPermissions: toPermissionsMessage(approved) } : {}),
+            });
+            const p = answer.plugin;
+            const what = answer.previousVersion
+              ? `upgraded ${p?.id} ${answer.previousVersion} → ${p?.version}`
+              : `installed ${p?.id} ${p?.version}`;
+            const signed = describeSignature({
+              trust: SIGNATURE_TRUST_NAMES[answer.signatureTrust] ?? (answer.signed ? "trusted" : "unsigned"),
+              keyId: answer.keyId,
+            });
+            const warnings = answer.warnings.map((warning) => `\n${c.yellow("!")} ${warning}`).join("");
+            const human = `${c.green("✔")} ${what} — ${p ? paintState(c, p.state) : "?"} ${c.dim(`(sha256 ${answer.sha256.slice(0, 16)}…, ${signed})`)}${warnings}`;
+            return { json: messageJson(AdminInstallPluginResponseSchema, answer), human };
+          } finally {
+            stop();
+          }
+        });
+      },
+    );
 
   type Admin = Parameters<Parameters<typeof runAdminCommand>[2]>[0];
-  const simple: ReadonlyArray<{ name: string; description: string; wanted: PluginState; call: (admin: Admin, pluginId: string) => Promise<{ plugin?: PluginInfo | undefined; json: unknown }> }> = [
+  const simple: ReadonlyArray<{
+    name: string;
+    description: string;
+    wanted: PluginState;
+    call: (admin: Admin, pluginId: string) => Promise<{ plugin?: PluginInfo | undefined; json: unknown }>;
+  }> = [
     {
       name: "enable",
       description: "enable a plugin (remembered) and start it",
@@ -242,12 +325,19 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
     },
   ];
   for (const command of simple) {
-    withAdminOptions(plugin.command(command.name).argument("<id>", "plugin id").description(command.description)).action((id: string, options: AdminCliOptions) =>
+    withAdminOptions(
+      plugin.command(command.name).argument("<id>", "plugin id").description(command.description),
+    ).action((id: string, options: AdminCliOptions) =>
       run(options, async (admin): Promise<CommandOutput> => {
-        const stop = command.wanted === PluginState.ACTIVE ? progress(`${command.name === "enable" ? "starting" : "restarting"} ${id}`) : () => undefined;
+        const stop =
+          command.wanted === PluginState.ACTIVE
+            ? progress(`${command.name === "enable" ? "starting" : "restarting"} ${id}`)
+            : () => undefined;
         try {
           const answer = await command.call(admin, id);
-          const outcome = answer.plugin ? stateOutcome(c, answer.plugin, command.wanted) : { human: "", exitCode: AdminExit.Failed };
+          const outcome = answer.plugin
+            ? stateOutcome(c, answer.plugin, command.wanted)
+            : { human: "", exitCode: AdminExit.Failed };
           return { json: answer.json, ...outcome };
         } finally {
           stop();
@@ -256,14 +346,27 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
     );
   }
 
-  withAdminOptions(plugin.command("remove").argument("<id>", "plugin id").description("stop an installed plugin and delete it (its configuration and data are kept)")).action((id: string, options: AdminCliOptions) =>
+  withAdminOptions(
+    plugin
+      .command("remove")
+      .argument("<id>", "plugin id")
+      .description("stop an installed plugin and delete it (its configuration and data are kept)"),
+  ).action((id: string, options: AdminCliOptions) =>
     run(options, async (admin) => {
       const answer = await admin.removePlugin({ pluginId: id });
-      return { json: messageJson(AdminRemovePluginResponseSchema, answer), human: `${c.green("✔")} removed ${id} ${answer.version}` };
+      return {
+        json: messageJson(AdminRemovePluginResponseSchema, answer),
+        human: `${c.green("✔")} removed ${id} ${answer.version}`,
+      };
     }),
   );
 
-  withAdminOptions(plugin.command("logs").argument("<id>", "plugin id").description("show a plugin's recent log records; -f keeps following"))
+  withAdminOptions(
+    plugin
+      .command("logs")
+      .argument("<id>", "plugin id")
+      .description("show a plugin's recent log records; -f keeps following"),
+  )
     .option("-f, --follow", "keep the stream open and print new records")
     .option("--tail <n>", "how many recent records first (1-1000)", "100")
     .option("--level <level>", "lowest level: trace, debug, info, warn, error")
@@ -271,12 +374,29 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
       const tail = Number(options.tail);
       const level = options.level === undefined ? LogLevel.UNSPECIFIED : LEVELS[options.level];
       if (!Number.isInteger(tail) || tail < 1 || tail > 1000 || level === undefined) {
-        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", level === undefined ? `--level must be one of ${Object.keys(LEVELS).join(", ")}` : "--tail must be a whole number from 1 to 1000")));
+        setExitCode(
+          printFailure(
+            io,
+            options,
+            new AdminCliError(
+              AdminExit.Usage,
+              "invalid_argument",
+              level === undefined
+                ? `--level must be one of ${Object.keys(LEVELS).join(", ")}`
+                : "--tail must be a whole number from 1 to 1000",
+            ),
+          ),
+        );
         return;
       }
       await run(options, async (admin) => {
         const lines: unknown[] | undefined = options.json && !options.follow ? [] : undefined;
-        for await (const record of admin.streamLogs({ pluginId: id, follow: options.follow ?? false, tail, minLevel: level })) {
+        for await (const record of admin.streamLogs({
+          pluginId: id,
+          follow: options.follow ?? false,
+          tail,
+          minLevel: level,
+        })) {
           const json = messageJson(AdminStreamLogsResponseSchema, record);
           if (lines) lines.push(json);
           else io.out(options.json ? `${JSON.stringify(json)}\n` : `${logLine(c, record)}\n`);
@@ -286,23 +406,45 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
     });
 
   const config = plugin.command("config").description("read or change a plugin's configuration");
-  withAdminOptions(config.command("get").argument("<id>", "plugin id").description("show the configuration and its settings schema")).action((id: string, options: AdminCliOptions) =>
+  withAdminOptions(
+    config.command("get").argument("<id>", "plugin id").description("show the configuration and its settings schema"),
+  ).action((id: string, options: AdminCliOptions) =>
     run(options, async (admin) => {
       const answer = await admin.getConfig({ pluginId: id });
       const values = answer.config ?? {};
-      const rows = answer.settings.map((s) => `${c.bold(s.key)} = ${settingValueText(c, s, values[s.key])}  ${c.dim(`(${settingTypeName(s.type)}${s.required ? ", required" : ""})`)}`);
-      const extra = Object.keys(values).filter((key) => !answer.settings.some((s) => s.key === key)).map((key) => `${key} = ${valueText(values[key])}`);
-      return { json: messageJson(AdminGetConfigResponseSchema, answer), human: [...rows, ...extra].join("\n") || c.dim(`${id} has no settings`) };
+      const rows = answer.settings.map(
+        (s) =>
+          `${c.bold(s.key)} = ${settingValueText(c, s, values[s.key])}  ${c.dim(`(${settingTypeName(s.type)}${s.required ? ", required" : ""})`)}`,
+      );
+      const extra = Object.keys(values)
+        .filter((key) => !answer.settings.some((s) => s.key === key))
+        .map((key) => `${key} = ${valueText(values[key])}`);
+      return {
+        json: messageJson(AdminGetConfigResponseSchema, answer),
+        human: [...rows, ...extra].join("\n") || c.dim(`${id} has no settings`),
+      };
     }),
   );
-  withAdminOptions(config.command("set").argument("<id>", "plugin id").argument("[pairs...]", "KEY=VALUE (lists: a,b,c or JSON)").description("change settings (validated against the schema; nothing changes on error)"))
+  withAdminOptions(
+    config
+      .command("set")
+      .argument("<id>", "plugin id")
+      .argument("[pairs...]", "KEY=VALUE (lists: a,b,c or JSON)")
+      .description("change settings (validated against the schema; nothing changes on error)"),
+  )
     .option("--file <config.json>", "replace the whole configuration with this JSON object")
     .action(async (id: string, pairs: string[], options: AdminCliOptions & { file?: string }) => {
       let parsed: Array<[string, string]> = [];
       let replacement: JsonObject | undefined;
       try {
-        if (pairs.length === 0 && !options.file) throw new AdminCliError(AdminExit.Usage, "invalid_argument", CONFIG_SET_USAGE);
-        if (pairs.length > 0 && options.file) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `give KEY=VALUE pairs or --file, not both\n${CONFIG_SET_USAGE}`);
+        if (pairs.length === 0 && !options.file)
+          throw new AdminCliError(AdminExit.Usage, "invalid_argument", CONFIG_SET_USAGE);
+        if (pairs.length > 0 && options.file)
+          throw new AdminCliError(
+            AdminExit.Usage,
+            "invalid_argument",
+            `give KEY=VALUE pairs or --file, not both\n${CONFIG_SET_USAGE}`,
+          );
         parsed = parsePairs(pairs);
         if (options.file) {
           const text = await readFile(options.file, "utf8");
@@ -310,13 +452,30 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
           try {
             value = JSON.parse(text);
           } catch (error) {
-            throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${options.file}: not valid JSON (${(error as Error).message})`);
+            throw new AdminCliError(
+              AdminExit.Usage,
+              "invalid_argument",
+              `${options.file}: not valid JSON (${(error as Error).message})`,
+            );
           }
-          if (value === null || typeof value !== "object" || Array.isArray(value)) throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${options.file} must hold a JSON object`);
+          if (value === null || typeof value !== "object" || Array.isArray(value))
+            throw new AdminCliError(AdminExit.Usage, "invalid_argument", `${options.file} must hold a JSON object`);
           replacement = value as JsonObject;
         }
       } catch (error) {
-        setExitCode(printFailure(io, options, error instanceof AdminCliError ? error : new AdminCliError(AdminExit.Usage, "invalid_argument", `cannot read ${options.file}: ${(error as Error).message}`)));
+        setExitCode(
+          printFailure(
+            io,
+            options,
+            error instanceof AdminCliError
+              ? error
+              : new AdminCliError(
+                  AdminExit.Usage,
+                  "invalid_argument",
+                  `cannot read ${options.file}: ${(error as Error).message}`,
+                ),
+          ),
+        );
         return;
       }
       await run(options, async (admin) => {
@@ -324,11 +483,25 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
         if (replacement) request = { config: replacement, merge: false };
         else {
           const { settings } = await admin.getConfig({ pluginId: id });
-          request = { config: Object.fromEntries(parsed.map(([key, text]) => [key, coerceSetting(settings.find((s) => s.key === key), text, key)])), merge: true };
+          request = {
+            config: Object.fromEntries(
+              parsed.map(([key, text]) => [
+                key,
+                coerceSetting(
+                  settings.find((s) => s.key === key),
+                  text,
+                  key,
+                ),
+              ]),
+            ),
+            merge: true,
+          };
         }
         const answer = await admin.setConfig({ pluginId: id, ...request });
         const saved = answer.config ?? {};
-        const human = `${c.green("✔")} saved the configuration of ${id}\n${Object.entries(saved).map(([key, value]) => `  ${key} = ${valueText(value)}`).join("\n")}`;
+        const human = `${c.green("✔")} saved the configuration of ${id}\n${Object.entries(saved)
+          .map(([key, value]) => `  ${key} = ${valueText(value)}`)
+          .join("\n")}`;
         return { json: messageJson(AdminSetConfigResponseSchema, answer), human };
       });
     });
@@ -338,20 +511,41 @@ export function registerPlugin(program: Command, io: CliIo, setExitCode: SetExit
       .command("fail-mode")
       .argument("<id>", "plugin id")
       .argument("<mode>", "open, closed, or unset (back to the serve config / manifest)")
-      .description("set what an intercept chain does when this plugin fails or is down (the operator's choice; stored)"),
+      .description(
+        "set what an intercept chain does when this plugin fails or is down (the operator's choice; stored)",
+      ),
   )
     .option("--topic <topic>", "a topic or pattern (prefix.*); default: every topic", "*")
     .action(async (id: string, mode: string, options: AdminCliOptions & { topic: string }) => {
-      const modes: Record<string, FailMode> = { open: FailMode.OPEN, closed: FailMode.CLOSED, unset: FailMode.UNSPECIFIED };
+      const modes: Record<string, FailMode> = {
+        open: FailMode.OPEN,
+        closed: FailMode.CLOSED,
+        unset: FailMode.UNSPECIFIED,
+      };
       const wanted = modes[mode];
       if (wanted === undefined) {
-        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", `mode must be open, closed or unset, got ${JSON.stringify(mode)}`)));
+        setExitCode(
+          printFailure(
+            io,
+            options,
+            new AdminCliError(
+              AdminExit.Usage,
+              "invalid_argument",
+              `mode must be open, closed or unset, got ${JSON.stringify(mode)}`,
+            ),
+          ),
+        );
         return;
       }
       await run(options, async (admin) => {
         const answer = await admin.setFailMode({ pluginId: id, topic: options.topic, mode: wanted });
-        const rows = (answer.plugin?.failModes ?? []).map((f) => `  ${f.topic}: ${f.mode === FailMode.CLOSED ? "closed" : "open"} ${c.dim(`(from ${f.source})`)}`);
-        return { json: messageJson(AdminSetFailModeResponseSchema, answer), human: `${c.green("✔")} fail mode of ${id} for ${options.topic}: ${mode}\n${rows.join("\n")}` };
+        const rows = (answer.plugin?.failModes ?? []).map(
+          (f) => `  ${f.topic}: ${f.mode === FailMode.CLOSED ? "closed" : "open"} ${c.dim(`(from ${f.source})`)}`,
+        );
+        return {
+          json: messageJson(AdminSetFailModeResponseSchema, answer),
+          human: `${c.green("✔")} fail mode of ${id} for ${options.topic}: ${mode}\n${rows.join("\n")}`,
+        };
       });
     });
 }

@@ -44,21 +44,39 @@ interface ProbeOptions {
  * Launches a plugin, completes the handshake, checks health and shuts it down.
  * Returns the report; never throws for plugin failures.
  */
-export async function runProbe(command: string[], options: ProbeOptions, io: CliIo): Promise<ProbeSuccess | ProbeFailure> {
+export async function runProbe(
+  command: string[],
+  options: ProbeOptions,
+  io: CliIo,
+): Promise<ProbeSuccess | ProbeFailure> {
   const [executable, ...args] = command;
   let tail: string[] = [];
   try {
-    if (!executable) throw new PolyplugError(ErrorCode.InvalidArgument, "no plugin command given: use `polyplug probe [options] -- COMMAND [ARGS...]`");
+    if (!executable)
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        "no plugin command given: use `polyplug probe [options] -- COMMAND [ARGS...]`",
+      );
     const handshake = { ...parseCookie(options.cookie), protocolVersions: parseVersions(options.protocolVersions) };
     const startTimeoutMs = parseSeconds(options.timeout, 60_000);
     const logger = pino({ level: options.logLevel ?? "silent" }, io.logDestination);
-    const plugin = await startPlugin({ command: executable, args, handshake, autoMtls: options.automtls ?? false, startTimeoutMs, logger, inheritEnv: options.inheritEnv ?? true });
+    const plugin = await startPlugin({
+      command: executable,
+      args,
+      handshake,
+      autoMtls: options.automtls ?? false,
+      startTimeoutMs,
+      logger,
+      inheritEnv: options.inheritEnv ?? true,
+    });
     let health: HealthStatus;
     try {
       health = await plugin.health(Math.min(startTimeoutMs, 10_000));
     } catch (error) {
       await plugin.shutdown();
-      throw new PolyplugError(ErrorCode.Unhealthy, `health check failed: ${PolyplugError.from(error).message}`, { cause: error });
+      throw new PolyplugError(ErrorCode.Unhealthy, `health check failed: ${PolyplugError.from(error).message}`, {
+        cause: error,
+      });
     }
     const shutdown = await plugin.shutdown();
     tail = plugin.stderrTail();
@@ -77,13 +95,24 @@ export async function runProbe(command: string[], options: ProbeOptions, io: Cli
       stderr: tail,
     };
     if (health !== "SERVING") {
-      return { ok: false, error: { code: ErrorCode.Unhealthy, message: `the plugin answered the health check with ${health}, not SERVING` }, stderr: tail };
+      return {
+        ok: false,
+        error: {
+          code: ErrorCode.Unhealthy,
+          message: `the plugin answered the health check with ${health}, not SERVING`,
+        },
+        stderr: tail,
+      };
     }
     return report;
   } catch (error) {
     const failure = PolyplugError.from(error);
     const stderr = Array.isArray(failure.details.stderr) ? (failure.details.stderr as string[]) : tail;
-    return { ok: false, error: { code: failure.code, message: failure.message }, ...(stderr.length > 0 ? { stderr } : {}) };
+    return {
+      ok: false,
+      error: { code: failure.code, message: failure.message },
+      ...(stderr.length > 0 ? { stderr } : {}),
+    };
   }
 }
 
@@ -100,7 +129,9 @@ function printHuman(report: ProbeSuccess | ProbeFailure, io: CliIo): void {
       `  listens    ${report.network} ${report.address}`,
       `  AutoMTLS   ${report.mtls ? "on (certificates verified both ways)" : "off"}`,
       `  shutdown   ${report.shutdown}`,
-      ...(report.stderr.length > 0 ? [`  last output lines:`, ...report.stderr.map((line) => c.dim(`    ${line}`))] : []),
+      ...(report.stderr.length > 0
+        ? [`  last output lines:`, ...report.stderr.map((line) => c.dim(`    ${line}`))]
+        : []),
       "",
     ].join("\n"),
   );

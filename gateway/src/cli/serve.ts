@@ -18,7 +18,11 @@ import { chooseLogFormat, logStream } from "./log-format.js";
 
 function parseSignaturePolicy(value: string): SignaturePolicy {
   const policy = SIGNATURE_POLICIES.find((candidate) => candidate === value);
-  if (!policy) throw new PolyplugError(ErrorCode.InvalidArgument, `--signatures must be one of ${SIGNATURE_POLICIES.join(", ")}, got ${JSON.stringify(value)}`);
+  if (!policy)
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--signatures must be one of ${SIGNATURE_POLICIES.join(", ")}, got ${JSON.stringify(value)}`,
+    );
   return policy;
 }
 
@@ -53,28 +57,46 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--data <dir>", "state folder for the SQLite store (default ./.polyplug)")
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
-    .option("--database <url>", "postgres://user:password@host:port/db: share state with other gateways (cluster mode; default SQLite in --data)")
+    .option(
+      "--database <url>",
+      "postgres://user:password@host:port/db: share state with other gateways (cluster mode; default SQLite in --data)",
+    )
     .option("--node-id <id>", "this gateway's node id in a cluster (default: random per start)")
     .option("--python <path>", "python executable for plugins whose manifest command starts with python")
     .option("--signatures <policy>", "bundle installs: require (default) a trusted signature, warn, or off")
-    .option("--sandbox <mode>", "plugin sandbox: required (default), auto (unsandboxed where unavailable, with a warning) or off")
+    .option(
+      "--sandbox <mode>",
+      "plugin sandbox: required (default), auto (unsandboxed where unavailable, with a warning) or off",
+    )
     .option("--log-format <format>", "auto (pretty on a terminal, JSON otherwise), pretty or json")
-    .option("--reattach <id=json...>", "attach to a plugin you started yourself (e.g. under a debugger) instead of launching it: PLUGIN_ID=go-plugin reattach JSON; also POLYPLUG_REATTACH_PLUGINS")
-    .option("--workers <n>", "processes serving the public port, each with its own plugin connections (default 1; e.g. the number of cores)")
+    .option(
+      "--reattach <id=json...>",
+      "attach to a plugin you started yourself (e.g. under a debugger) instead of launching it: PLUGIN_ID=go-plugin reattach JSON; also POLYPLUG_REATTACH_PLUGINS",
+    )
+    .option(
+      "--workers <n>",
+      "processes serving the public port, each with its own plugin connections (default 1; e.g. the number of cores)",
+    )
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
     });
 }
 
 function describeSandbox(sandbox: SandboxStatus, c: ReturnType<typeof paint>): string {
-  const isolation = sandbox.isolation === "bubblewrap" ? `bubblewrap${sandbox.dedicatedUids ? ", a uid per plugin" : ""}` : c.red("none: plugins run unsandboxed");
+  const isolation =
+    sandbox.isolation === "bubblewrap"
+      ? `bubblewrap${sandbox.dedicatedUids ? ", a uid per plugin" : ""}`
+      : c.red("none: plugins run unsandboxed");
   return `${isolation}; limits by ${sandbox.limits} (sandbox.mode: ${sandbox.mode})`;
 }
 
 function parseSandboxMode(mode: string | undefined): SandboxMode | undefined {
   if (mode === undefined) return undefined;
   if (mode === "required" || mode === "auto" || mode === "off") return mode;
-  throw new PolyplugError(ErrorCode.InvalidArgument, `--sandbox must be required, auto or off, got ${JSON.stringify(mode)}`);
+  throw new PolyplugError(
+    ErrorCode.InvalidArgument,
+    `--sandbox must be required, auto or off, got ${JSON.stringify(mode)}`,
+  );
 }
 
 /** The example word filter's id prefix (Go and Python); the "Try it" hint only makes sense when one is running. */
@@ -120,12 +142,24 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
   const logTap = createLogTap();
   const format = chooseLogFormat(options.logFormat ?? config.logFormat, io.logDestination);
   const destination = await logStream(format, io.logDestination, io.color);
-  const logger = pino({ level }, pino.multistream([{ level: level === "silent" ? "fatal" : level, stream: destination }, { level: "trace", stream: logTap.stream }]));
+  const logger = pino(
+    { level },
+    pino.multistream([
+      { level: level === "silent" ? "fatal" : level, stream: destination },
+      { level: "trace", stream: logTap.stream },
+    ]),
+  );
   const reattach = reattachConfigs(options.reattach ?? [], process.env.POLYPLUG_REATTACH_PLUGINS);
   if (options.nodeId !== undefined && !serveConfigSchema.shape.nodeId.safeParse(options.nodeId).success) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `--node-id must be 1..64 letters, digits, '.', '_' or '-', got ${JSON.stringify(options.nodeId)}`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--node-id must be 1..64 letters, digits, '.', '_' or '-', got ${JSON.stringify(options.nodeId)}`,
+    );
   }
-  const interpreters = { ...config.interpreters, ...(options.python ? { python: options.python.includes("/") ? path.resolve(options.python) : options.python } : {}) };
+  const interpreters = {
+    ...config.interpreters,
+    ...(options.python ? { python: options.python.includes("/") ? path.resolve(options.python) : options.python } : {}),
+  };
   const gateway = await createGateway({
     pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
     dataDir,
@@ -148,10 +182,12 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     ...(config.pluginLimits ? { pluginLimits: config.pluginLimits } : {}),
     workers: parseWorkers(options.workers) ?? config.workers ?? 1,
   });
-  const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(async (error: unknown) => {
-    await gateway.stop();
-    throw error;
-  });
+  const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(
+    async (error: unknown) => {
+      await gateway.stop();
+      throw error;
+    },
+  );
   gateway.setAdminUrl(admin.url);
   gateway.publicServer.rootPage.setAdminLinks({ adminUrl: admin.url });
   return { gateway, admin, dataDir, adminTokenFile: adminToken.file, logger, config };
@@ -184,7 +220,10 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
       [
         "",
         c.bold(`Polyplug gateway listening on ${gateway.url}`),
-        ...plugins.map((p) => `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${errorSummary(p.lastError.message)})` : ""}`),
+        ...plugins.map(
+          (p) =>
+            `  ${p.state === "active" ? c.green("●") : c.red("●")} ${p.pluginId} ${c.dim(p.version)} — ${p.state}${p.lastError ? ` (${errorSummary(p.lastError.message)})` : ""}`,
+        ),
         ...gateway.brokenPlugins().map((b) => `  ${c.red("✖")} ${b.dir}: ${b.error.message.split("\n")[0]}`),
         "",
         `  public API   POST ${gateway.url}/polyplug.v1.Gateway/Intercept  (Connect JSON or gRPC)`,
@@ -211,6 +250,10 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
 function parseWorkers(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const workers = Number(value);
-  if (!/^\d+$/.test(value) || workers < 1 || workers > 256) throw new PolyplugError(ErrorCode.InvalidArgument, `--workers must be a whole number from 1 to 256, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > 256)
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--workers must be a whole number from 1 to 256, got ${JSON.stringify(value)}`,
+    );
   return workers;
 }

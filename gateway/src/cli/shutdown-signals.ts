@@ -42,10 +42,16 @@ export function untilSignalled(shutdown: SignalShutdown): Promise<number> {
       const now = Date.now();
       if (firstAt === undefined) {
         firstAt = now;
-        logger.info({ signal, boundMs: shutdown.shutdownTimeoutMs }, "shutting down: deactivating and stopping plugins");
+        logger.info(
+          { signal, boundMs: shutdown.shutdownTimeoutMs },
+          "shutting down: deactivating and stopping plugins",
+        );
         let timer: NodeJS.Timeout | undefined;
         const bound = new Promise<number>((done) => {
-          timer = setTimeout(() => done(force(`plugins did not stop within ${shutdown.shutdownTimeoutMs} ms`)), shutdown.shutdownTimeoutMs);
+          timer = setTimeout(
+            () => done(force(`plugins did not stop within ${shutdown.shutdownTimeoutMs} ms`)),
+            shutdown.shutdownTimeoutMs,
+          );
         });
         const graceful = shutdown.stop().then(
           () => 0,

@@ -3,10 +3,27 @@ import type { Command } from "commander";
 import { create } from "@bufbuild/protobuf";
 import { fromPermissionsMessage } from "../admin/permissions-message.js";
 import { describePermissions } from "../registry/permission-approval.js";
-import { PluginPermissionsSchema, AdminGetStatusResponseSchema, AdminStreamEventsResponseSchema, NodeStatus, PluginState, type AdminStreamEventsResponse, type ClusterNode, type PluginInfo } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
+import {
+  PluginPermissionsSchema,
+  AdminGetStatusResponseSchema,
+  AdminStreamEventsResponseSchema,
+  NodeStatus,
+  PluginState,
+  type AdminStreamEventsResponse,
+  type ClusterNode,
+  type PluginInfo,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { errorSummary } from "../host/launch.js";
-import { AdminCliError, AdminExit, messageJson, printFailure, runAdminCommand, withAdminOptions, type AdminCliOptions } from "./admin-client.js";
+import {
+  AdminCliError,
+  AdminExit,
+  messageJson,
+  printFailure,
+  runAdminCommand,
+  withAdminOptions,
+  type AdminCliOptions,
+} from "./admin-client.js";
 import { paint, type CliIo } from "./io.js";
 
 type Paint = ReturnType<typeof paint>;
@@ -34,7 +51,12 @@ const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1
 /** True when the plugin became active after its last error: the error is history, not its current state. */
 export function recoveredSince(p: Pick<PluginInfo, "lastError" | "activeSince" | "state">): boolean {
   const at = p.lastError?.at;
-  return p.state === PluginState.ACTIVE && at !== undefined && p.activeSince !== undefined && timestampDate(p.activeSince) >= timestampDate(at);
+  return (
+    p.state === PluginState.ACTIVE &&
+    at !== undefined &&
+    p.activeSince !== undefined &&
+    timestampDate(p.activeSince) >= timestampDate(at)
+  );
 }
 
 /** The LAST ERROR cell: one-line summary (with the plugin's last output line), when, and whether it recovered since. */
@@ -49,7 +71,18 @@ export function lastErrorCell(p: PluginInfo): string {
 export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
   if (plugins.length === 0) return c.dim("no plugins\n");
   // RESTARTS counts automatic restarts and operators' `plugin restart` since the gateway started.
-  const header = ["PLUGIN", "VERSION", "STATE", "ENABLED", "PID", "RESTARTS", "CALLS", "P50 ms", "P99 ms", "LAST ERROR"];
+  const header = [
+    "PLUGIN",
+    "VERSION",
+    "STATE",
+    "ENABLED",
+    "PID",
+    "RESTARTS",
+    "CALLS",
+    "P50 ms",
+    "P99 ms",
+    "LAST ERROR",
+  ];
   const rows = plugins.map((p) => {
     const calls = p.latency.reduce((sum, l) => sum + Number(l.calls), 0);
     const main = p.latency.find((l) => l.hook === Hook.INTERCEPT) ?? p.latency[0];
@@ -67,20 +100,45 @@ export function pluginTable(c: Paint, plugins: readonly PluginInfo[]): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[], colour: (cell: string, i: number) => string) => cells.map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i)).join("  ").trimEnd();
-  return [
-    line(header, (cell) => c.bold(cell)),
-    ...rows.map((row, r) => line(row, (cell, i) => (i === 2 ? stateColour(c, plugins[r]?.state ?? PluginState.UNSPECIFIED)(cell) : i === 9 ? (plugins[r] && recoveredSince(plugins[r]) ? c.dim(cell) : c.red(cell)) : cell))),
-    // The whole error of each plugin that is down: its output lines say why.
-    ...plugins.filter((p) => p.lastError && p.state !== PluginState.ACTIVE).map((p) => `\n${c.bold(p.id)}: ${c.red(p.lastError?.message ?? "")}`),
-  ].join("\n") + "\n";
+  const line = (cells: string[], colour: (cell: string, i: number) => string) =>
+    cells
+      .map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i))
+      .join("  ")
+      .trimEnd();
+  return (
+    [
+      line(header, (cell) => c.bold(cell)),
+      ...rows.map((row, r) =>
+        line(row, (cell, i) =>
+          i === 2
+            ? stateColour(c, plugins[r]?.state ?? PluginState.UNSPECIFIED)(cell)
+            : i === 9
+              ? plugins[r] && recoveredSince(plugins[r])
+                ? c.dim(cell)
+                : c.red(cell)
+              : cell,
+        ),
+      ),
+      // The whole error of each plugin that is down: its output lines say why.
+      ...plugins
+        .filter((p) => p.lastError && p.state !== PluginState.ACTIVE)
+        .map((p) => `\n${c.bold(p.id)}: ${c.red(p.lastError?.message ?? "")}`),
+    ].join("\n") + "\n"
+  );
 }
 
 /** One line per plugin: what it was granted (GatewayAPI, network, paths, limits). */
 export function permissionLines(c: Paint, plugins: readonly PluginInfo[]): string[] {
   const granted = plugins.filter((p) => p.permissions);
   if (granted.length === 0) return [];
-  return [c.bold("PERMISSIONS"), ...granted.map((p) => `${p.id}  ${c.dim(describePermissions(fromPermissionsMessage(p.permissions ?? create(PluginPermissionsSchema))).join(" · "))}`), ""];
+  return [
+    c.bold("PERMISSIONS"),
+    ...granted.map(
+      (p) =>
+        `${p.id}  ${c.dim(describePermissions(fromPermissionsMessage(p.permissions ?? create(PluginPermissionsSchema))).join(" · "))}`,
+    ),
+    "",
+  ];
 }
 
 /** The cluster's nodes as a table: one row per node, its liveness coloured, each plugin's state on it. */
@@ -95,9 +153,19 @@ export function nodeTable(c: Paint, nodes: readonly ClusterNode[], self: string)
     node.plugins.map((p) => `${p.pluginId}@${p.version}:${stateName(p.state)}`).join(" ") || "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[], colour: (cell: string, i: number) => string) => cells.map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i)).join("  ").trimEnd();
-  const colourOf = (node: ClusterNode | undefined) => (node?.status === NodeStatus.ALIVE ? c.green : node?.status === NodeStatus.DEAD ? c.red : c.dim);
-  return [line(header, (cell) => c.bold(cell)), ...rows.map((row, r) => line(row, (cell, i) => (i === 1 ? colourOf(nodes[r])(cell) : cell)))].join("\n") + "\n";
+  const line = (cells: string[], colour: (cell: string, i: number) => string) =>
+    cells
+      .map((cell, i) => colour(cell.padEnd(widths[i] ?? 0), i))
+      .join("  ")
+      .trimEnd();
+  const colourOf = (node: ClusterNode | undefined) =>
+    node?.status === NodeStatus.ALIVE ? c.green : node?.status === NodeStatus.DEAD ? c.red : c.dim;
+  return (
+    [
+      line(header, (cell) => c.bold(cell)),
+      ...rows.map((row, r) => line(row, (cell, i) => (i === 1 ? colourOf(nodes[r])(cell) : cell))),
+    ].join("\n") + "\n"
+  );
 }
 
 function eventLine(c: Paint, event: AdminStreamEventsResponse): string {
@@ -124,7 +192,11 @@ function eventLine(c: Paint, event: AdminStreamEventsResponse): string {
 /** Registers `polyplug status` and `polyplug events`. */
 export function registerStatus(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const c = paint(io.color);
-  withAdminOptions(program.command("status").description("show the running gateway: version, public URL, plugins with state and latency")).action(async (options: AdminCliOptions) => {
+  withAdminOptions(
+    program
+      .command("status")
+      .description("show the running gateway: version, public URL, plugins with state and latency"),
+  ).action(async (options: AdminCliOptions) => {
     setExitCode(
       await runAdminCommand(io, options, async (admin) => {
         const status = await admin.getStatus({});
@@ -134,32 +206,60 @@ export function registerStatus(program: Command, io: CliIo, setExitCode: (code: 
         const human = [
           `${c.bold("Polyplug gateway")} ${status.version}  ${c.dim("public API")} ${status.publicUrl}${started ? `  ${c.dim("up since")} ${started.toISOString()}` : ""}`,
           `${status.plugins.length} plugin(s): ${[...counts].map(([state, n]) => `${n} ${state}`).join(", ") || "none"}`,
-          ...(status.sandbox ? [`${c.dim("sandbox")} ${status.sandbox.isolation === "bubblewrap" ? "bubblewrap" : c.red("none")}  ${c.dim("limits")} ${status.sandbox.limits}  ${c.dim("mode")} ${status.sandbox.mode}`] : []),
+          ...(status.sandbox
+            ? [
+                `${c.dim("sandbox")} ${status.sandbox.isolation === "bubblewrap" ? "bubblewrap" : c.red("none")}  ${c.dim("limits")} ${status.sandbox.limits}  ${c.dim("mode")} ${status.sandbox.mode}`,
+              ]
+            : []),
           ...(status.sandbox?.warnings ?? []).map((warning) => c.red(`! ${warning}`)),
           "",
           pluginTable(c, status.plugins),
           ...permissionLines(c, status.plugins),
           `${c.dim("signature policy for installs:")} ${status.signaturePolicy || "unknown"}`,
-          ...status.brokenPlugins.map((b) => `${c.red("✖")} ${b.dir}: ${b.message.split("\n")[0]} ${c.dim(`[${b.code}]`)}`),
-          ...(status.nodes.length > 1 ? ["", `${c.bold("Cluster")}: ${status.nodes.length} node(s), * = the one that answered`, nodeTable(c, status.nodes, status.nodeId)] : []),
+          ...status.brokenPlugins.map(
+            (b) => `${c.red("✖")} ${b.dir}: ${b.message.split("\n")[0]} ${c.dim(`[${b.code}]`)}`,
+          ),
+          ...(status.nodes.length > 1
+            ? [
+                "",
+                `${c.bold("Cluster")}: ${status.nodes.length} node(s), * = the one that answered`,
+                nodeTable(c, status.nodes, status.nodeId),
+              ]
+            : []),
         ].join("\n");
         return { json: messageJson(AdminGetStatusResponseSchema, status), human };
       }),
     );
   });
-  withAdminOptions(program.command("events").description("follow the gateway's events: state changes, installs, configuration, command conflicts, plugin events"))
+  withAdminOptions(
+    program
+      .command("events")
+      .description(
+        "follow the gateway's events: state changes, installs, configuration, command conflicts, plugin events",
+      ),
+  )
     .option("--plugin <id>", "only events about this plugin")
     .option("--recent <n>", "first print up to N recent events (the gateway keeps the last 100)", "0")
     .action(async (options: AdminCliOptions & { plugin?: string; recent: string }) => {
       const recent = Number(options.recent);
       if (!Number.isInteger(recent) || recent < 0 || recent > 100) {
-        setExitCode(printFailure(io, options, new AdminCliError(AdminExit.Usage, "invalid_argument", "--recent must be a whole number from 0 to 100")));
+        setExitCode(
+          printFailure(
+            io,
+            options,
+            new AdminCliError(AdminExit.Usage, "invalid_argument", "--recent must be a whole number from 0 to 100"),
+          ),
+        );
         return;
       }
       setExitCode(
         await runAdminCommand(io, options, async (admin) => {
           for await (const event of admin.streamEvents({ pluginId: options.plugin ?? "", recent })) {
-            io.out(options.json ? `${JSON.stringify(messageJson(AdminStreamEventsResponseSchema, event))}\n` : `${eventLine(c, event)}\n`);
+            io.out(
+              options.json
+                ? `${JSON.stringify(messageJson(AdminStreamEventsResponseSchema, event))}\n`
+                : `${eventLine(c, event)}\n`,
+            );
           }
           return undefined;
         }),

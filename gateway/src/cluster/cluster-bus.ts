@@ -57,12 +57,16 @@ export async function startClusterBus(options: ClusterBusOptions): Promise<Clust
     let body = text;
     const ref = /^ref:(\d+)$/.exec(text)?.[1];
     if (ref) {
-      const { rows } = await pool.query<{ payload: string }>("SELECT payload FROM cluster_payloads WHERE id = $1", [ref]);
-      if (!rows[0]) return logger.warn({ ref }, "cluster message payload is gone (older than the retention); resyncing");
+      const { rows } = await pool.query<{ payload: string }>("SELECT payload FROM cluster_payloads WHERE id = $1", [
+        ref,
+      ]);
+      if (!rows[0])
+        return logger.warn({ ref }, "cluster message payload is gone (older than the retention); resyncing");
       body = rows[0].payload;
     }
     const envelope = parseEnvelope(body);
-    if (!envelope) return logger.warn({ bytes: body.length }, "dropped a cluster message this gateway does not understand");
+    if (!envelope)
+      return logger.warn({ bytes: body.length }, "dropped a cluster message this gateway does not understand");
     if (envelope.from !== nodeId) options.onMessage(envelope);
   };
 
@@ -70,7 +74,9 @@ export async function startClusterBus(options: ClusterBusOptions): Promise<Clust
     const next = new pg.Client({ connectionString: options.url, application_name: "polyplug-cluster" });
     next.on("notification", (notification) => {
       if (notification.channel !== CLUSTER_CHANNEL || notification.payload === undefined) return;
-      deliver(notification.payload).catch((error: unknown) => logger.warn({ err: PolyplugError.from(error).message }, "could not read a cluster message"));
+      deliver(notification.payload).catch((error: unknown) =>
+        logger.warn({ err: PolyplugError.from(error).message }, "could not read a cluster message"),
+      );
     });
     next.on("error", (error) => {
       logger.warn({ err: error.message }, "cluster LISTEN connection lost; reconnecting");
@@ -111,7 +117,11 @@ export async function startClusterBus(options: ClusterBusOptions): Promise<Clust
     throw pgOperationError(reason, "cluster listen");
   }
   const cleanup = setInterval(() => {
-    pool.query("DELETE FROM cluster_payloads WHERE created_at < now() - make_interval(secs => $1)", [CLUSTER_PAYLOAD_RETENTION_MS / 1000]).catch(() => undefined);
+    pool
+      .query("DELETE FROM cluster_payloads WHERE created_at < now() - make_interval(secs => $1)", [
+        CLUSTER_PAYLOAD_RETENTION_MS / 1000,
+      ])
+      .catch(() => undefined);
   }, CLUSTER_PAYLOAD_RETENTION_MS / 5);
   cleanup.unref();
 
@@ -123,14 +133,20 @@ export async function startClusterBus(options: ClusterBusOptions): Promise<Clust
       const text = JSON.stringify({ from: nodeId, message });
       const size = Buffer.byteLength(text);
       if (size > MAX_CLUSTER_MESSAGE_BYTES) {
-        throw new PolyplugError(ErrorCode.ResourceExhausted, `cluster message of ${size} bytes exceeds the limit of ${MAX_CLUSTER_MESSAGE_BYTES} bytes`);
+        throw new PolyplugError(
+          ErrorCode.ResourceExhausted,
+          `cluster message of ${size} bytes exceeds the limit of ${MAX_CLUSTER_MESSAGE_BYTES} bytes`,
+        );
       }
       try {
         if (size <= MAX_INLINE_NOTIFY_BYTES) {
           await pool.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, text]);
           return;
         }
-        const { rows } = await pool.query<{ id: string }>("INSERT INTO cluster_payloads (payload) VALUES ($1) RETURNING id", [text]);
+        const { rows } = await pool.query<{ id: string }>(
+          "INSERT INTO cluster_payloads (payload) VALUES ($1) RETURNING id",
+          [text],
+        );
         await pool.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, `ref:${rows[0]?.id ?? ""}`]);
       } catch (reason) {
         throw pgOperationError(reason, "cluster publish");

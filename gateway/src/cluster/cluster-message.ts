@@ -31,7 +31,11 @@ const messageSchema = z.discriminatedUnion("kind", [
       pluginId,
       event: z.string().min(1),
       payload: json,
-      audience: z.object({ clientIds: z.array(z.string()), matchLabels: z.record(z.string(), z.string()), omitClientIds: z.array(z.string()) }),
+      audience: z.object({
+        clientIds: z.array(z.string()),
+        matchLabels: z.record(z.string(), z.string()),
+        omitClientIds: z.array(z.string()),
+      }),
       requestId: z.string().optional(),
       publishedAt: z.number(),
     }),
@@ -61,7 +65,9 @@ export function parseEnvelope(text: string): ClusterEnvelope | undefined {
   const parsed = messageSchema.safeParse((raw as { message?: unknown } | null)?.message);
   if (typeof from !== "string" || !parsed.success) return undefined;
   const message = parsed.data;
-  if (message.kind === "event") return { from, message: { kind: "event", event: { ...message.event, requestId: message.event.requestId } } };
-  if (message.kind === "config") return { from, message: { kind: "config", pluginId: message.pluginId, originPluginId: message.originPluginId } };
+  if (message.kind === "event")
+    return { from, message: { kind: "event", event: { ...message.event, requestId: message.event.requestId } } };
+  if (message.kind === "config")
+    return { from, message: { kind: "config", pluginId: message.pluginId, originPluginId: message.originPluginId } };
   return { from, message };
 }

@@ -93,7 +93,11 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
     );
   });
   await beat();
-  await pool.query("DELETE FROM cluster_nodes WHERE last_seen < now() - make_interval(secs => $1)", [FORGET_NODE_AFTER_MS / 1000]).catch(() => undefined);
+  await pool
+    .query("DELETE FROM cluster_nodes WHERE last_seen < now() - make_interval(secs => $1)", [
+      FORGET_NODE_AFTER_MS / 1000,
+    ])
+    .catch(() => undefined);
   let failing = false;
   const timer = setInterval(() => {
     beat().then(
@@ -102,7 +106,11 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
         failing = false;
       },
       (error: unknown) => {
-        if (!failing) logger.warn({ err: PolyplugError.from(error).message }, "cluster heartbeat failed; other nodes will mark this one dead if it lasts");
+        if (!failing)
+          logger.warn(
+            { err: PolyplugError.from(error).message },
+            "cluster heartbeat failed; other nodes will mark this one dead if it lasts",
+          );
         failing = true;
       },
     );
@@ -132,7 +140,9 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
     async close() {
       clearInterval(timer);
       stopped = true;
-      await pool.query("UPDATE cluster_nodes SET stopped = true, last_seen = now() WHERE node_id = $1", [nodeId]).catch(() => undefined);
+      await pool
+        .query("UPDATE cluster_nodes SET stopped = true, last_seen = now() WHERE node_id = $1", [nodeId])
+        .catch(() => undefined);
     },
   };
 }

@@ -13,7 +13,14 @@ export const CONSOLE_PATH = "/console/";
  * The console's browser files (plain ES modules, no build step). The same relative path
  * works from `src/console/` (tests, tsx) and `dist/console/` (the built gateway).
  */
-export const CONSOLE_WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "console", "web");
+export const CONSOLE_WEB_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "src",
+  "console",
+  "web",
+);
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -45,11 +52,16 @@ export interface ConsoleRoutesOptions {
 
 function sendJson(res: AnyResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
   res.end(text);
 }
 
-const notFound = (res: AnyResponse, what: string) => sendJson(res, 404, { code: "not_found", message: `${what} not found` });
+const notFound = (res: AnyResponse, what: string) =>
+  sendJson(res, 404, { code: "not_found", message: `${what} not found` });
 
 /** The web bundle of the plugin in `dir`: its folder and the bundle's path inside it. */
 async function webappOf(dir: string): Promise<{ folder: string; entry: string } | undefined> {
@@ -77,7 +89,10 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions): (req: AnyReq
     if (pathname === CONSOLE_PATH) {
       const file = await resolveStaticFile(webDir, "index.html");
       if (!file) return notFound(res, "console page");
-      res.setHeader("content-security-policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+      res.setHeader(
+        "content-security-policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+      );
       return sendStaticFile(res, file, headOnly);
     }
     if (pathname.startsWith(`${CONSOLE_PATH}assets/`)) {
@@ -85,11 +100,20 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions): (req: AnyReq
       return file ? sendStaticFile(res, file, headOnly) : notFound(res, pathname);
     }
     if (pathname === `${CONSOLE_PATH}webapps`) {
-      if (!options.authorize(req)) return sendJson(res, 401, { code: "unauthenticated", message: "sign in to the console first (or send the admin bearer token)" });
+      if (!options.authorize(req))
+        return sendJson(res, 401, {
+          code: "unauthenticated",
+          message: "sign in to the console first (or send the admin bearer token)",
+        });
       const listings: WebappListing[] = [];
       for (const plugin of options.plugins()) {
         const webapp = await webappOf(plugin.dir);
-        if (webapp) listings.push({ pluginId: plugin.pluginId, state: plugin.state, url: `${CONSOLE_PATH}plugins/${encodeURIComponent(plugin.pluginId)}/${path.relative(plugin.dir, path.join(webapp.folder, webapp.entry)).split(path.sep).join("/")}` });
+        if (webapp)
+          listings.push({
+            pluginId: plugin.pluginId,
+            state: plugin.state,
+            url: `${CONSOLE_PATH}plugins/${encodeURIComponent(plugin.pluginId)}/${path.relative(plugin.dir, path.join(webapp.folder, webapp.entry)).split(path.sep).join("/")}`,
+          });
       }
       return sendJson(res, 200, { webapps: listings });
     }
@@ -101,7 +125,9 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions): (req: AnyReq
       if (!plugin || !webapp) return notFound(res, `web bundle of plugin ${pluginId}`);
       // The URL path names the file relative to the plugin folder; it must lie in the webapp folder.
       const relativeToFolder = path.relative(webapp.folder, path.join(plugin.dir, ...(match[2] ?? "").split("/")));
-      const file = relativeToFolder.startsWith("..") ? undefined : await resolveStaticFile(webapp.folder, relativeToFolder.split(path.sep).join("/"));
+      const file = relativeToFolder.startsWith("..")
+        ? undefined
+        : await resolveStaticFile(webapp.folder, relativeToFolder.split(path.sep).join("/"));
       return file ? sendStaticFile(res, file, headOnly) : notFound(res, pathname);
     }
     notFound(res, pathname);
@@ -125,7 +151,11 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions): (req: AnyReq
       return true;
     }
     serve(req, res, pathname).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { code: "internal", message: `console: ${error instanceof Error ? error.message : String(error)}` });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          code: "internal",
+          message: `console: ${error instanceof Error ? error.message : String(error)}`,
+        });
       else res.end();
     });
     return true;

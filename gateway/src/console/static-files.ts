@@ -38,7 +38,11 @@ export async function resolveStaticFile(root: string, relative: string): Promise
 }
 
 /** Sends a file resolved by resolveStaticFile with its content type; never cached by the browser. */
-export async function sendStaticFile(res: ServerResponse | Http2ServerResponse, file: string, headOnly = false): Promise<void> {
+export async function sendStaticFile(
+  res: ServerResponse | Http2ServerResponse,
+  file: string,
+  headOnly = false,
+): Promise<void> {
   const body = await readFile(file);
   res.writeHead(200, {
     "content-type": STATIC_CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",

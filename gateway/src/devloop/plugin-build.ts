@@ -34,7 +34,8 @@ export function buildSteps(dir: string, manifest: Manifest): BuildStep[] {
   }
   const packageJson = path.join(dir, "package.json");
   if (existsSync(packageJson)) {
-    const scripts = (JSON.parse(readFileSync(packageJson, "utf8")) as { scripts?: Record<string, string> }).scripts ?? {};
+    const scripts =
+      (JSON.parse(readFileSync(packageJson, "utf8")) as { scripts?: Record<string, string> }).scripts ?? {};
     if (scripts.build) steps.push({ label: "npm run build", command: "npm", args: ["run", "build", "--silent"] });
   }
   return steps;
@@ -52,14 +53,21 @@ function insideGoModule(dir: string): boolean {
  * Runs the plugin's build steps in its folder, one after another. A failing step throws
  * FAILED_PRECONDITION with the command and the end of its output (compiler errors).
  */
-export async function buildPlugin(dir: string, manifest: Manifest, steps: readonly BuildStep[] = buildSteps(dir, manifest)): Promise<BuildResult> {
+export async function buildPlugin(
+  dir: string,
+  manifest: Manifest,
+  steps: readonly BuildStep[] = buildSteps(dir, manifest),
+): Promise<BuildResult> {
   const started = performance.now();
   for (const step of steps) {
     const result = await execa(step.command, [...step.args], { cwd: dir, all: true, reject: false, stdin: "ignore" });
     if (result.exitCode !== 0 || result.failed) {
       const output = (result.all ?? result.message ?? "").trim();
       const tail = output.length > OUTPUT_TAIL_CHARS ? `…${output.slice(-OUTPUT_TAIL_CHARS)}` : output;
-      throw new PolyplugError(ErrorCode.FailedPrecondition, `build failed: ${step.label} (in ${dir})${tail ? `\n${tail}` : " printed nothing"}`);
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `build failed: ${step.label} (in ${dir})${tail ? `\n${tail}` : " printed nothing"}`,
+      );
     }
   }
   return { steps, durationMs: performance.now() - started };

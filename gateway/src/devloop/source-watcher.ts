@@ -23,7 +23,12 @@ export interface SourceWatcher {
  * changes have settled for `settleMs` (editors write a file in several steps). Build outputs
  * (`outputs`, relative paths), dot-folders, dependency and build folders are ignored.
  */
-export function watchSources(dir: string, outputs: readonly string[], onChange: (files: string[]) => void, settleMs = 250): SourceWatcher {
+export function watchSources(
+  dir: string,
+  outputs: readonly string[],
+  onChange: (files: string[]) => void,
+  settleMs = 250,
+): SourceWatcher {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const watcher: FSWatcher = watch(dir, { recursive: true }, (_event, file) => {

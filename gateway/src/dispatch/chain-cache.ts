@@ -30,7 +30,12 @@ export class InterceptChainCache {
     if (cached && sameOrigin(cached, members)) return cached.links;
     const links = interceptChain(members, topic, logger);
     if (this.chains.size >= MAX_TOPICS) this.chains.clear();
-    this.chains.set(topic, { ids: members.map((m) => m.pluginId), descriptions: members.map((m) => m.description), manifests: members.map((m) => m.manifest), links });
+    this.chains.set(topic, {
+      ids: members.map((m) => m.pluginId),
+      descriptions: members.map((m) => m.description),
+      manifests: members.map((m) => m.manifest),
+      links,
+    });
     return links;
   }
 }
@@ -39,7 +44,12 @@ function sameOrigin(cached: CachedChain, members: readonly ChainMember[]): boole
   if (cached.ids.length !== members.length) return false;
   for (let i = 0; i < members.length; i++) {
     const member = members[i] as ChainMember;
-    if (member.pluginId !== cached.ids[i] || member.description !== cached.descriptions[i] || member.manifest !== cached.manifests[i]) return false;
+    if (
+      member.pluginId !== cached.ids[i] ||
+      member.description !== cached.descriptions[i] ||
+      member.manifest !== cached.manifests[i]
+    )
+      return false;
   }
   return true;
 }

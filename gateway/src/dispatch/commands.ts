@@ -24,7 +24,9 @@ export function commandClaims(plugins: readonly ActivePlugin[]): Map<string, str
 
 /** Every command claimed twice or more; these are reported, never silently resolved. */
 export function commandConflicts(plugins: readonly ActivePlugin[]): CommandConflict[] {
-  return [...commandClaims(plugins)].filter(([, owners]) => owners.length > 1).map(([command, pluginIds]) => ({ command, pluginIds: [...pluginIds].sort() }));
+  return [...commandClaims(plugins)]
+    .filter(([, owners]) => owners.length > 1)
+    .map(([command, pluginIds]) => ({ command, pluginIds: [...pluginIds].sort() }));
 }
 
 /**
@@ -34,11 +36,16 @@ export function commandConflicts(plugins: readonly ActivePlugin[]): CommandConfl
  */
 export function commandOwner(plugins: readonly ActivePlugin[], command: string): ActivePlugin {
   const owners = commandClaims(plugins).get(command) ?? [];
-  if (owners.length === 0) throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);
+  if (owners.length === 0)
+    throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);
   if (owners.length > 1) {
-    throw new PolyplugError(ErrorCode.FailedPrecondition, `the command /${command} is claimed by several plugins (${[...owners].sort().join(", ")}); disable all but one`, {
-      details: { pluginIds: owners },
-    });
+    throw new PolyplugError(
+      ErrorCode.FailedPrecondition,
+      `the command /${command} is claimed by several plugins (${[...owners].sort().join(", ")}); disable all but one`,
+      {
+        details: { pluginIds: owners },
+      },
+    );
   }
   const owner = plugins.find((p) => p.pluginId === owners[0]);
   if (!owner) throw new PolyplugError(ErrorCode.NotFound, `no active plugin provides the command /${command}`);

@@ -1,7 +1,10 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { AppliedFailMode } from "./failure-policy.js";
 import type { BidiStream } from "@polyplug/sdk/internal/rpc/client.js";
-import type { ServeHTTPRequestSchema, ServeHTTPResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import type {
+  ServeHTTPRequestSchema,
+  ServeHTTPResponseSchema,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** Facts about the call that the caller supplies; they become the HookContext. */
 export interface CallOptions {
@@ -37,7 +40,12 @@ export interface InterceptVerdict {
   readonly payload: JsonObject;
   readonly modified: boolean;
   /** Set when rejected: which plugin, why, and its machine-readable code. */
-  readonly rejection?: { readonly pluginId: string; readonly reason: string; readonly code: string; readonly failure: boolean };
+  readonly rejection?: {
+    readonly pluginId: string;
+    readonly reason: string;
+    readonly code: string;
+    readonly failure: boolean;
+  };
   readonly steps: readonly ChainStep[];
 }
 
@@ -76,7 +84,12 @@ export interface Dispatcher {
    * /plugins/{id}); throws not_found when there is no such active plugin or route.
    * The caller sends the head (with the HookContext the dispatcher returns), body frames, end.
    */
-  openHttpStream(pluginId: string, method: string, path: string, options?: CallOptions): { stream: PluginHttpStream; context: HookContextInit };
+  openHttpStream(
+    pluginId: string,
+    method: string,
+    path: string,
+    options?: CallOptions,
+  ): { stream: PluginHttpStream; context: HookContextInit };
 }
 
 /** The HookContext the dispatcher built for a call. */

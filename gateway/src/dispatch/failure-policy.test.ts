@@ -36,9 +36,15 @@ describe("FailurePolicy", () => {
   });
 
   it("refuses a malformed mode or topic, naming the field", () => {
-    expect(() => new FailurePolicy({ default: "shut" as FailMode })).toThrow(/failurePolicy.default: "shut" is not a fail mode/);
-    expect(() => new FailurePolicy({ plugins: { "p.a": { "Bad Topic": "open" } } })).toThrow(/failurePolicy.plugins.p.a: "Bad Topic" is not a topic/);
-    expect(() => new FailurePolicy().setAdminOverrides({ "p.a": { "*": "maybe" as FailMode } })).toThrow(/not a fail mode/);
+    expect(() => new FailurePolicy({ default: "shut" as FailMode })).toThrow(
+      /failurePolicy.default: "shut" is not a fail mode/,
+    );
+    expect(() => new FailurePolicy({ plugins: { "p.a": { "Bad Topic": "open" } } })).toThrow(
+      /failurePolicy.plugins.p.a: "Bad Topic" is not a topic/,
+    );
+    expect(() => new FailurePolicy().setAdminOverrides({ "p.a": { "*": "maybe" as FailMode } })).toThrow(
+      /not a fail mode/,
+    );
   });
 
   it("always answers a mode, and an exact topic key always beats any pattern", () => {

@@ -36,7 +36,8 @@ function modeFor(modes: PluginFailModes | undefined, topic: string): FailMode | 
   if (typeof modes === "string") return modes;
   let best: string | undefined;
   for (const pattern of Object.keys(modes)) {
-    if (topicMatches(pattern, topic) && (best === undefined || specificity(pattern) > specificity(best))) best = pattern;
+    if (topicMatches(pattern, topic) && (best === undefined || specificity(pattern) > specificity(best)))
+      best = pattern;
   }
   return best === undefined ? undefined : modes[best];
 }
@@ -93,12 +94,19 @@ export class FailurePolicy {
 
 function checkTopicPattern(topic: string, what: string): void {
   if (!TOPIC_PATTERN.test(topic)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${what}: ${JSON.stringify(topic.slice(0, 140))} is not a topic: use an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*" (every topic)`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${what}: ${JSON.stringify(topic.slice(0, 140))} is not a topic: use an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*" (every topic)`,
+    );
   }
 }
 
 function checkMode(mode: unknown, what: string): void {
-  if (mode !== "open" && mode !== "closed") throw new PolyplugError(ErrorCode.InvalidArgument, `${what}: ${JSON.stringify(mode)} is not a fail mode: use "open" or "closed"`);
+  if (mode !== "open" && mode !== "closed")
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${what}: ${JSON.stringify(mode)} is not a fail mode: use "open" or "closed"`,
+    );
 }
 
 /** Checks a failure policy's shape (the serve config schema checks it too; this guards the library API and the store). */

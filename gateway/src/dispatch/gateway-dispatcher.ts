@@ -7,7 +7,15 @@ import { fromContractError } from "@polyplug/sdk/internal/contract/contract-erro
 import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import type { ActivePlugin, ActivePlugins } from "./active-plugins.js";
 import { commandOwner } from "./commands.js";
-import type { CallOptions, CommandResult, Dispatcher, HookContextInit, InterceptVerdict, NotifyReceipt, PluginHttpStream } from "./dispatcher.js";
+import type {
+  CallOptions,
+  CommandResult,
+  Dispatcher,
+  HookContextInit,
+  InterceptVerdict,
+  NotifyReceipt,
+  PluginHttpStream,
+} from "./dispatcher.js";
 import { isTraceparent, newHookContext, newTraceparent } from "../supervision/hook-context.js";
 import { checkHttpRoute } from "./http-target.js";
 import { InterceptChainCache } from "./chain-cache.js";
@@ -24,7 +32,10 @@ export const MAX_CALL_TIMEOUT_MS = 600_000;
 
 function checkTopic(topic: string): void {
   if (!isTopicName(topic)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid topic ${JSON.stringify(topic.slice(0, 100))}: a topic is 1 to 128 of a-z, 0-9, _, . and - (e.g. message.will_be_posted)`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `invalid topic ${JSON.stringify(topic.slice(0, 100))}: a topic is 1 to 128 of a-z, 0-9, _, . and - (e.g. message.will_be_posted)`,
+    );
   }
 }
 
@@ -97,10 +108,21 @@ export class GatewayDispatcher implements Dispatcher {
   }
 
   /** The call's server span (child of the caller's traceparent), whose traceparent the call then carries. */
-  private serverSpan(method: string, facts: { traceparent: string; requestId: string }, options: CallOptions | undefined, attributes: Record<string, string>): TraceSpan | undefined {
+  private serverSpan(
+    method: string,
+    facts: { traceparent: string; requestId: string },
+    options: CallOptions | undefined,
+    attributes: Record<string, string>,
+  ): TraceSpan | undefined {
     if (!this.tracer) return undefined;
     const caller = options?.traceparent && isTraceparent(options.traceparent) ? options.traceparent : undefined;
-    const span = this.tracer.startSpan(`polyplug.v1.Gateway/${method}`, "server", caller, { "rpc.system": "connect_rpc", "rpc.service": "polyplug.v1.Gateway", "rpc.method": method, "polyplug.request_id": facts.requestId, ...attributes });
+    const span = this.tracer.startSpan(`polyplug.v1.Gateway/${method}`, "server", caller, {
+      "rpc.system": "connect_rpc",
+      "rpc.service": "polyplug.v1.Gateway",
+      "rpc.method": method,
+      "polyplug.request_id": facts.requestId,
+      ...attributes,
+    });
     facts.traceparent = span.traceparent;
     return span;
   }
@@ -117,7 +139,10 @@ export class GatewayDispatcher implements Dispatcher {
   }
 
   private callFacts(options: CallOptions | undefined, defaultTimeoutMs: number) {
-    const timeoutMs = Math.min(options?.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : defaultTimeoutMs, MAX_CALL_TIMEOUT_MS);
+    const timeoutMs = Math.min(
+      options?.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : defaultTimeoutMs,
+      MAX_CALL_TIMEOUT_MS,
+    );
     return {
       requestId: options?.requestId || randomUUID(),
       traceparent: options?.traceparent && isTraceparent(options.traceparent) ? options.traceparent : newTraceparent(),
@@ -137,14 +162,32 @@ export class GatewayDispatcher implements Dispatcher {
     const span = this.serverSpan("Intercept", facts, options, { "polyplug.topic": topic });
     let verdict: InterceptVerdict;
     try {
-      verdict = await runInterceptChain(links, topic, payload, { ...facts, logger: this.logger, failurePolicy: this.failurePolicy, inFlight: this.inFlight, tracer: this.tracer }, encoded);
+      verdict = await runInterceptChain(
+        links,
+        topic,
+        payload,
+        {
+          ...facts,
+          logger: this.logger,
+          failurePolicy: this.failurePolicy,
+          inFlight: this.inFlight,
+          tracer: this.tracer,
+        },
+        encoded,
+      );
     } catch (reason) {
       const error = PolyplugError.from(reason);
       span?.end(undefined, { code: error.code, message: error.message });
       throw error;
     }
-    span?.end({ "polyplug.allowed": verdict.allowed, "polyplug.modified": verdict.modified, "polyplug.steps": verdict.steps.length, ...(verdict.rejection ? { "polyplug.rejected_by": verdict.rejection.pluginId } : {}) });
-    for (const step of verdict.steps) this.report({ pluginId: step.pluginId, hook: "intercept", durationMs: step.durationMs, outcome: step.outcome });
+    span?.end({
+      "polyplug.allowed": verdict.allowed,
+      "polyplug.modified": verdict.modified,
+      "polyplug.steps": verdict.steps.length,
+      ...(verdict.rejection ? { "polyplug.rejected_by": verdict.rejection.pluginId } : {}),
+    });
+    for (const step of verdict.steps)
+      this.report({ pluginId: step.pluginId, hook: "intercept", durationMs: step.durationMs, outcome: step.outcome });
     return verdict;
   }
 
@@ -157,10 +200,21 @@ export class GatewayDispatcher implements Dispatcher {
     const droppedFor: string[] = [];
     for (const plugin of this.plugins.list()) {
       const subscription = plugin.manifest.hooks.notify.find((s) => topicMatches(s.topic, topic));
-      if (!subscription || !plugin.session.implements(Hook.NOTIFY) || !anyTopicMatches(plugin.session.description.notifyTopics, topic)) continue;
-      const accepted = this.queueFor(plugin).offer(() => this.deliver(plugin, topic, payload, facts, subscription.timeoutMs));
+      if (
+        !subscription ||
+        !plugin.session.implements(Hook.NOTIFY) ||
+        !anyTopicMatches(plugin.session.description.notifyTopics, topic)
+      )
+        continue;
+      const accepted = this.queueFor(plugin).offer(() =>
+        this.deliver(plugin, topic, payload, facts, subscription.timeoutMs),
+      );
       (accepted ? queuedFor : droppedFor).push(plugin.pluginId);
-      if (!accepted) this.logger.warn({ pluginId: plugin.pluginId, topic }, "notification queue full; event dropped for this plugin");
+      if (!accepted)
+        this.logger.warn(
+          { pluginId: plugin.pluginId, topic },
+          "notification queue full; event dropped for this plugin",
+        );
     }
     span?.end({ "polyplug.queued": queuedFor.length, "polyplug.dropped": droppedFor.length });
     return { requestId: facts.requestId, queuedFor, droppedFor };
@@ -180,13 +234,36 @@ export class GatewayDispatcher implements Dispatcher {
     return queue;
   }
 
-  private async deliver(plugin: ActivePlugin, topic: string, payload: JsonObject, facts: ReturnType<GatewayDispatcher["callFacts"]>, timeoutMs: number): Promise<void> {
-    const span = this.tracer?.startSpan(`notify ${plugin.pluginId}`, "client", facts.traceparent, pluginCallAttributes("Notify", plugin.pluginId));
-    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: span?.traceparent ?? facts.traceparent, metadata: facts.metadata, timeoutMs });
+  private async deliver(
+    plugin: ActivePlugin,
+    topic: string,
+    payload: JsonObject,
+    facts: ReturnType<GatewayDispatcher["callFacts"]>,
+    timeoutMs: number,
+  ): Promise<void> {
+    const span = this.tracer?.startSpan(
+      `notify ${plugin.pluginId}`,
+      "client",
+      facts.traceparent,
+      pluginCallAttributes("Notify", plugin.pluginId),
+    );
+    const context = newHookContext({
+      pluginId: plugin.pluginId,
+      requestId: facts.requestId,
+      traceparent: span?.traceparent ?? facts.traceparent,
+      metadata: facts.metadata,
+      timeoutMs,
+    });
     const started = Date.now();
     const done = (outcome: string, error?: HookCall["error"]) => {
       span?.end({ "polyplug.outcome": outcome }, error);
-      this.report({ pluginId: plugin.pluginId, hook: "notify", durationMs: Date.now() - started, outcome, ...(error ? { error } : {}) });
+      this.report({
+        pluginId: plugin.pluginId,
+        hook: "notify",
+        durationMs: Date.now() - started,
+        outcome,
+        ...(error ? { error } : {}),
+      });
     };
     try {
       const response = await plugin.session.rpc.notify({ context, topic, payload }, { deadline: timeoutMs });
@@ -194,24 +271,49 @@ export class GatewayDispatcher implements Dispatcher {
       if (response.error) {
         const code = readContractCodeName(response.error.code);
         done("error", { code, message: response.error.message });
-        this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code, err: response.error.message }, "notification handler failed");
+        this.logger.warn(
+          { pluginId: plugin.pluginId, topic, requestId: facts.requestId, code, err: response.error.message },
+          "notification handler failed",
+        );
       } else done("ok");
     } catch (reason) {
       const error = PolyplugError.from(reason);
-      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", { code: error.code, message: error.message });
+      done(error.code === ErrorCode.DeadlineExceeded ? "timeout" : "error", {
+        code: error.code,
+        message: error.message,
+      });
       if (error.code === ErrorCode.DeadlineExceeded) plugin.reportHookTimeout(`Notify(${topic})`);
-      this.logger.warn({ pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: error.code, err: error.message }, "notification delivery failed");
+      this.logger.warn(
+        { pluginId: plugin.pluginId, topic, requestId: facts.requestId, code: error.code, err: error.message },
+        "notification delivery failed",
+      );
     }
   }
 
-  async executeCommand(command: string, args: readonly string[], raw: string, options?: CallOptions): Promise<CommandResult> {
+  async executeCommand(
+    command: string,
+    args: readonly string[],
+    raw: string,
+    options?: CallOptions,
+  ): Promise<CommandResult> {
     const plugin = commandOwner(this.plugins.list(), command);
     const timeoutMs = plugin.manifest.hooks.commandTimeoutMs;
     const facts = this.callFacts(options, timeoutMs);
     this.inFlight.acquire(plugin.pluginId);
     const server = this.serverSpan("ExecuteCommand", facts, options, { "polyplug.command": command });
-    const span = this.tracer?.startSpan(`command ${plugin.pluginId}`, "client", facts.traceparent, pluginCallAttributes("ExecuteCommand", plugin.pluginId));
-    const context = newHookContext({ pluginId: plugin.pluginId, requestId: facts.requestId, traceparent: span?.traceparent ?? facts.traceparent, metadata: facts.metadata, timeoutMs: facts.timeoutMs });
+    const span = this.tracer?.startSpan(
+      `command ${plugin.pluginId}`,
+      "client",
+      facts.traceparent,
+      pluginCallAttributes("ExecuteCommand", plugin.pluginId),
+    );
+    const context = newHookContext({
+      pluginId: plugin.pluginId,
+      requestId: facts.requestId,
+      traceparent: span?.traceparent ?? facts.traceparent,
+      metadata: facts.metadata,
+      timeoutMs: facts.timeoutMs,
+    });
     const started = Date.now();
     let reported = false;
     const done = (outcome: string, error?: { code: string; message: string }) => {
@@ -223,10 +325,21 @@ export class GatewayDispatcher implements Dispatcher {
       reported = true;
     };
     try {
-      const response = await plugin.session.rpc.executeCommand({ context, command, args: [...args], raw }, { deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
+      const response = await plugin.session.rpc.executeCommand(
+        { context, command, args: [...args], raw },
+        { deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) },
+      );
       plugin.reportHookSuccess();
-      done(response.error ? "error" : "ok", response.error ? { code: readContractCodeName(response.error.code), message: response.error.message } : undefined);
-      if (response.error) throw fromContractError(response.error, `plugin ${plugin.pluginId} failed to run /${command}`, { pluginId: plugin.pluginId });
+      done(
+        response.error ? "error" : "ok",
+        response.error
+          ? { code: readContractCodeName(response.error.code), message: response.error.message }
+          : undefined,
+      );
+      if (response.error)
+        throw fromContractError(response.error, `plugin ${plugin.pluginId} failed to run /${command}`, {
+          pluginId: plugin.pluginId,
+        });
       return { requestId: facts.requestId, pluginId: plugin.pluginId, text: response.text, data: response.data };
     } catch (reason) {
       const error = PolyplugError.from(reason);
@@ -238,13 +351,27 @@ export class GatewayDispatcher implements Dispatcher {
     }
   }
 
-  openHttpStream(pluginId: string, method: string, path: string, options?: CallOptions): { stream: PluginHttpStream; context: HookContextInit } {
+  openHttpStream(
+    pluginId: string,
+    method: string,
+    path: string,
+    options?: CallOptions,
+  ): { stream: PluginHttpStream; context: HookContextInit } {
     const plugin = checkHttpRoute(this.plugins.get(pluginId), pluginId, method, path);
     const facts = this.callFacts(options, plugin.manifest.hooks.httpTimeoutMs);
-    const stream = plugin.session.rpc.serveHTTP({ deadline: facts.timeoutMs, ...(facts.signal ? { signal: facts.signal } : {}) });
+    const stream = plugin.session.rpc.serveHTTP({
+      deadline: facts.timeoutMs,
+      ...(facts.signal ? { signal: facts.signal } : {}),
+    });
     return {
       stream,
-      context: { requestId: facts.requestId, traceparent: facts.traceparent, pluginId, metadata: facts.metadata, deadlineMs: facts.deadlineAt },
+      context: {
+        requestId: facts.requestId,
+        traceparent: facts.traceparent,
+        pluginId,
+        metadata: facts.metadata,
+        deadlineMs: facts.deadlineAt,
+      },
     };
   }
 }

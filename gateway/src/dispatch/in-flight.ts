@@ -14,16 +14,24 @@ export class PluginInFlight {
 
   /** `limit`: calls per plugin, at least 1. */
   constructor(readonly limit: number = DEFAULT_PLUGIN_IN_FLIGHT_LIMIT) {
-    if (!Number.isInteger(limit) || limit < 1) throw new PolyplugError(ErrorCode.InvalidArgument, `the per-plugin in-flight limit must be a whole number of at least 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `the per-plugin in-flight limit must be a whole number of at least 1, got ${limit}`,
+      );
   }
 
   /** Takes a slot for `pluginId`; throws resource_exhausted when all are taken. Call `release` once done. */
   acquire(pluginId: string): void {
     const count = this.counts.get(pluginId) ?? 0;
     if (count >= this.limit) {
-      throw new PolyplugError(ErrorCode.ResourceExhausted, `plugin ${pluginId} already has ${count} hook calls in flight (the per-plugin limit, maxInFlightPerPlugin); try again shortly`, {
-        details: { pluginId, limit: this.limit },
-      });
+      throw new PolyplugError(
+        ErrorCode.ResourceExhausted,
+        `plugin ${pluginId} already has ${count} hook calls in flight (the per-plugin limit, maxInFlightPerPlugin); try again shortly`,
+        {
+          details: { pluginId, limit: this.limit },
+        },
+      );
     }
     this.counts.set(pluginId, count + 1);
   }

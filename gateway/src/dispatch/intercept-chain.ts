@@ -7,7 +7,11 @@ import type { ChainMember } from "./active-plugins.js";
 import type { FailMode, FailurePolicy } from "./failure-policy.js";
 import type { PluginInFlight } from "./in-flight.js";
 import type { ChainStep, InterceptVerdict } from "./dispatcher.js";
-import { encodedPayload, InterceptRequestEncoder, type EncodedPayload } from "@polyplug/sdk/internal/wire/intercept-request.js";
+import {
+  encodedPayload,
+  InterceptRequestEncoder,
+  type EncodedPayload,
+} from "@polyplug/sdk/internal/wire/intercept-request.js";
 import { encodeStruct } from "@polyplug/sdk/internal/wire/struct-encoder.js";
 import { encodeCheckedPayload } from "./limits.js";
 import { anyTopicMatches, topicMatches } from "@polyplug/sdk/internal/topics.js";
@@ -35,13 +39,28 @@ export function interceptChain(members: readonly ChainMember[], topic: string, l
     const subscription = member.manifest.hooks.intercept.find((s) => topicMatches(s.topic, topic));
     if (!subscription) continue;
     const { description } = member;
-    if (description && (!description.implementedHooks.includes(Hook.INTERCEPT) || !anyTopicMatches(description.interceptTopics, topic))) {
-      logger.warn({ pluginId: member.pluginId, topic }, "manifest subscribes to an intercept topic the plugin does not implement; skipped");
+    if (
+      description &&
+      (!description.implementedHooks.includes(Hook.INTERCEPT) || !anyTopicMatches(description.interceptTopics, topic))
+    ) {
+      logger.warn(
+        { pluginId: member.pluginId, topic },
+        "manifest subscribes to an intercept topic the plugin does not implement; skipped",
+      );
       continue;
     }
-    links.push({ member, priority: subscription.priority, timeoutMs: subscription.timeoutMs, suggested: subscription.onFailure });
+    links.push({
+      member,
+      priority: subscription.priority,
+      timeoutMs: subscription.timeoutMs,
+      suggested: subscription.onFailure,
+    });
   }
-  return links.sort((a, b) => a.priority - b.priority || (a.member.pluginId < b.member.pluginId ? -1 : a.member.pluginId > b.member.pluginId ? 1 : 0));
+  return links.sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      (a.member.pluginId < b.member.pluginId ? -1 : a.member.pluginId > b.member.pluginId ? 1 : 0),
+  );
 }
 
 /** The call-wide facts a chain runs with. */
@@ -71,16 +90,28 @@ type StepResult =
 /** The failure of a step whose plugin is not active when its turn comes. */
 export function unavailableError(member: ChainMember): PolyplugError {
   const state = member.state();
-  return new PolyplugError(ErrorCode.Unavailable, `plugin ${member.pluginId} is unavailable (${state})`, { details: { pluginId: member.pluginId, state } });
+  return new PolyplugError(ErrorCode.Unavailable, `plugin ${member.pluginId} is unavailable (${state})`, {
+    details: { pluginId: member.pluginId, state },
+  });
 }
 
-async function callOne(link: InterceptLink, topic: string, requests: InterceptRequestEncoder, payload: EncodedPayload, call: ChainCall): Promise<StepResult> {
+async function callOne(
+  link: InterceptLink,
+  topic: string,
+  requests: InterceptRequestEncoder,
+  payload: EncodedPayload,
+  call: ChainCall,
+): Promise<StepResult> {
   // The plugin as it is now: it may have crashed, been parked or disabled since the chain began.
   const plugin = link.member.active();
   if (!plugin) return { kind: "failed", error: unavailableError(link.member) };
   const now = Date.now();
   const timeoutMs = Math.min(link.timeoutMs, call.deadlineAt - now);
-  if (timeoutMs <= 0) return { kind: "failed", error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline") };
+  if (timeoutMs <= 0)
+    return {
+      kind: "failed",
+      error: new PolyplugError(ErrorCode.DeadlineExceeded, "no time left before the call's deadline"),
+    };
   try {
     call.inFlight.acquire(plugin.pluginId);
   } catch (error) {
@@ -88,19 +119,30 @@ async function callOne(link: InterceptLink, topic: string, requests: InterceptRe
   }
   try {
     const request = requests.request(plugin.pluginId, now + timeoutMs, payload);
-    const response = await plugin.session.rpc.intercept(request, call.signal ? { deadline: timeoutMs, signal: call.signal } : { deadline: timeoutMs });
+    const response = await plugin.session.rpc.intercept(
+      request,
+      call.signal ? { deadline: timeoutMs, signal: call.signal } : { deadline: timeoutMs },
+    );
     plugin.reportHookSuccess();
     if (response.error) return { kind: "failed", error: fromContractError(response.error) };
     switch (response.outcome.case) {
       case "modify": {
         const modified = response.outcome.value.payload;
-        if (!modified) return { kind: "failed", error: new PolyplugError(ErrorCode.PluginFailed, "invalid response: modify without a payload") };
+        if (!modified)
+          return {
+            kind: "failed",
+            error: new PolyplugError(ErrorCode.PluginFailed, "invalid response: modify without a payload"),
+          };
         // The size check serializes the payload; the next plugin gets those very bytes.
         const encoded = encodedPayload(encodeCheckedPayload(modified, "modified payload"));
         return { kind: "modify", payload: modified, encoded };
       }
       case "reject":
-        return { kind: "reject", reason: response.outcome.value.reason || "rejected", code: response.outcome.value.code };
+        return {
+          kind: "reject",
+          reason: response.outcome.value.reason || "rejected",
+          code: response.outcome.value.code,
+        };
       default:
         return { kind: "proceed" };
     }
@@ -142,17 +184,29 @@ export async function runInterceptChain(
     requests ??= new InterceptRequestEncoder(call, topic);
     const pluginId = link.member.pluginId;
     // Traced, each step has its own span and the plugin gets its traceparent (a new encoder head).
-    const span = call.tracer?.startSpan(`intercept ${pluginId}`, "client", call.traceparent, { ...pluginCallAttributes("Intercept", pluginId), "polyplug.topic": topic });
+    const span = call.tracer?.startSpan(`intercept ${pluginId}`, "client", call.traceparent, {
+      ...pluginCallAttributes("Intercept", pluginId),
+      "polyplug.topic": topic,
+    });
     let result: StepResult;
     try {
-      result = await callOne(link, topic, span ? new InterceptRequestEncoder({ ...call, traceparent: span.traceparent }, topic) : requests, encoded, call);
+      result = await callOne(
+        link,
+        topic,
+        span ? new InterceptRequestEncoder({ ...call, traceparent: span.traceparent }, topic) : requests,
+        encoded,
+        call,
+      );
     } catch (reason) {
       span?.end(undefined, PolyplugError.from(reason));
       throw reason;
     }
     const durationMs = performance.now() - started;
     const failMode = call.failurePolicy.resolve(pluginId, topic, link.suggested);
-    span?.end({ "polyplug.outcome": result.kind === "failed" ? `failed-${failMode.mode}` : result.kind }, result.kind === "failed" ? { code: result.error.code, message: result.error.message } : undefined);
+    span?.end(
+      { "polyplug.outcome": result.kind === "failed" ? `failed-${failMode.mode}` : result.kind },
+      result.kind === "failed" ? { code: result.error.code, message: result.error.message } : undefined,
+    );
     if (result.kind === "proceed") steps.push({ pluginId, outcome: "proceed", durationMs, failMode });
     else if (result.kind === "modify") {
       payload = result.payload;
@@ -161,14 +215,24 @@ export async function runInterceptChain(
       steps.push({ pluginId, outcome: "modify", durationMs, failMode });
     } else if (result.kind === "reject") {
       steps.push({ pluginId, outcome: "reject", durationMs, failMode });
-      return { requestId: call.requestId, allowed: false, payload, modified, rejection: { pluginId, reason: result.reason, code: result.code, failure: false }, steps };
+      return {
+        requestId: call.requestId,
+        allowed: false,
+        payload,
+        modified,
+        rejection: { pluginId, reason: result.reason, code: result.code, failure: false },
+        steps,
+      };
     } else {
       const error = { code: result.error.code, message: result.error.message };
       const open = failMode.mode === "open";
       // An unavailable plugin fails every call until it is back; supervision logs that once
       // per state change, so here it is debug (a log line per call would be a flood).
       const level = error.code === ErrorCode.Unavailable && !link.member.active() ? "debug" : "warn";
-      call.logger[level]({ pluginId, topic, requestId: call.requestId, error, failMode }, `intercept failed; ${open ? "letting the event through (fail-open)" : "rejecting the event (fail-closed)"}`);
+      call.logger[level](
+        { pluginId, topic, requestId: call.requestId, error, failMode },
+        `intercept failed; ${open ? "letting the event through (fail-open)" : "rejecting the event (fail-closed)"}`,
+      );
       if (open) {
         steps.push({ pluginId, outcome: "failed-open", durationMs, error, failMode });
         continue;
@@ -179,7 +243,12 @@ export async function runInterceptChain(
         allowed: false,
         payload,
         modified,
-        rejection: { pluginId, reason: `plugin ${pluginId} failed (${error.code}): ${error.message}`, code: error.code, failure: true },
+        rejection: {
+          pluginId,
+          reason: `plugin ${pluginId} failed (${error.code}): ${error.message}`,
+          code: error.code,
+          failure: true,
+        },
         steps,
       };
     }

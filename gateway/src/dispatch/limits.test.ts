@@ -8,7 +8,10 @@ describe("encodeCheckedPayload", () => {
     expect(encodeCheckedPayload({ a: 1 }).length).toBe(structSize({ a: 1 }));
     const big = { data: "x".repeat(LIMITS.payloadBytes) };
     expect(() => encodeCheckedPayload(big, "modified payload")).toThrowError(
-      expect.objectContaining({ code: "resource_exhausted", message: expect.stringMatching(/^modified payload is \d+ bytes serialized, over the limit of 8388608 bytes/) }),
+      expect.objectContaining({
+        code: "resource_exhausted",
+        message: expect.stringMatching(/^modified payload is \d+ bytes serialized, over the limit of 8388608 bytes/),
+      }),
     );
   });
 });

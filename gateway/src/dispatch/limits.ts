@@ -11,9 +11,13 @@ export function encodeCheckedPayload(payload: JsonObject, what = "payload"): Uin
   const encoded = encodeStruct(payload);
   const size = encoded.length;
   if (size > LIMITS.payloadBytes) {
-    throw new PolyplugError(ErrorCode.ResourceExhausted, `${what} is ${size} bytes serialized, over the limit of ${describeBytes(LIMITS.payloadBytes)}`, {
-      details: { size, limit: LIMITS.payloadBytes },
-    });
+    throw new PolyplugError(
+      ErrorCode.ResourceExhausted,
+      `${what} is ${size} bytes serialized, over the limit of ${describeBytes(LIMITS.payloadBytes)}`,
+      {
+        details: { size, limit: LIMITS.payloadBytes },
+      },
+    );
   }
   return encoded;
 }

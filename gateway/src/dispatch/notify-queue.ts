@@ -52,6 +52,7 @@ export function createNotifyQueue(limits: NotifyQueueLimits, logger: Logger): No
     get pending() {
       return waiting.length + running;
     },
-    idle: () => (running === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
+    idle: () =>
+      running === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)),
   };
 }

@@ -6,7 +6,18 @@ export const DEFAULT_MIN_PORT = 10000;
 export const DEFAULT_MAX_PORT = 25000;
 
 /** Host variables passed to plugins when the host environment is not inherited whole. */
-export const BASE_ENV_KEYS: readonly string[] = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT"];
+export const BASE_ENV_KEYS: readonly string[] = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TZ",
+  "TMPDIR",
+  "SYSTEMROOT",
+];
 
 /** Inputs for the plugin's environment. */
 export interface PluginEnvironmentOptions {
@@ -28,11 +39,18 @@ const envKey = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Checks a handshake config before it is used (cookie key syntax, versions). */
 export function validateHandshakeConfig(config: HandshakeConfig): void {
   if (!envKey.test(config.magicCookieKey)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `magic cookie key ${JSON.stringify(config.magicCookieKey)} is not a valid environment variable name`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `magic cookie key ${JSON.stringify(config.magicCookieKey)} is not a valid environment variable name`,
+    );
   }
-  if (config.magicCookieValue === "") throw new PolyplugError(ErrorCode.InvalidArgument, "magic cookie value must not be empty");
+  if (config.magicCookieValue === "")
+    throw new PolyplugError(ErrorCode.InvalidArgument, "magic cookie value must not be empty");
   if (config.protocolVersions.length === 0 || config.protocolVersions.some((v) => !Number.isInteger(v) || v < 0)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `protocol versions must be a non-empty list of non-negative integers, got [${config.protocolVersions.join(", ")}]`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `protocol versions must be a non-empty list of non-negative integers, got [${config.protocolVersions.join(", ")}]`,
+    );
   }
 }
 

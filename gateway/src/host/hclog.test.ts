@@ -7,7 +7,12 @@ describe("createLineClassifier", () => {
     ['{"@level":"WARN","@message":"upper","@timestamp":"2024-05-01T12:34:56.123456+02:00"}', "warn", "upper", true],
     ['{"@level":"error","@message":"no timestamp"}', "error", "no timestamp", true],
     ['{"@level":"warning","@message":"bad level"}', "debug", '{"@level":"warning","@message":"bad level"}', false],
-    ['{"@level":"info","@message":"bad ts","@timestamp":"2024-05-01 12:34"}', "debug", '{"@level":"info","@message":"bad ts","@timestamp":"2024-05-01 12:34"}', false],
+    [
+      '{"@level":"info","@message":"bad ts","@timestamp":"2024-05-01 12:34"}',
+      "debug",
+      '{"@level":"info","@message":"bad ts","@timestamp":"2024-05-01 12:34"}',
+      false,
+    ],
     ['{"@level":5,"@message":"number level"}', "debug", '{"@level":5,"@message":"number level"}', false],
     ["[WARN] prefixed", "warn", "[WARN] prefixed", false],
     ["[ERROR] prefixed", "error", "[ERROR] prefixed", false],

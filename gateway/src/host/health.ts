@@ -15,7 +15,10 @@ export type HealthStatus = keyof typeof HealthCheckResponse_ServingStatus;
  * call itself fails.
  */
 export async function checkHealth(client: grpc.Client, timeoutMs = 5000): Promise<HealthStatus> {
-  const response = await createRpcClient(Health, client).check({ service: PLUGIN_HEALTH_SERVICE }, { deadline: timeoutMs });
+  const response = await createRpcClient(Health, client).check(
+    { service: PLUGIN_HEALTH_SERVICE },
+    { deadline: timeoutMs },
+  );
   const name = HealthCheckResponse_ServingStatus[response.status];
   if (name === undefined) {
     throw new PolyplugError(ErrorCode.Unhealthy, `health check answered an unknown status ${response.status}`);

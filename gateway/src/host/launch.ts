@@ -49,8 +49,13 @@ export interface LaunchOptions {
  * A sandboxed plugin runs under bubblewrap's init, which exits with 128+N when the plugin
  * died of signal N (the shell's convention): report the signal, as for an unsandboxed plugin.
  */
-function sandboxedExit(exitCode: number | undefined, signal: string | undefined, sandboxed: boolean): { exitCode: number | undefined; signal: string | undefined } {
-  if (!sandboxed || signal !== undefined || exitCode === undefined || exitCode <= 128 || exitCode > 128 + 64) return { exitCode, signal };
+function sandboxedExit(
+  exitCode: number | undefined,
+  signal: string | undefined,
+  sandboxed: boolean,
+): { exitCode: number | undefined; signal: string | undefined } {
+  if (!sandboxed || signal !== undefined || exitCode === undefined || exitCode <= 128 || exitCode > 128 + 64)
+    return { exitCode, signal };
   const name = Object.entries(osConstants.signals).find(([, number]) => number === exitCode - 128)?.[0];
   return name ? { exitCode: undefined, signal: name } : { exitCode, signal };
 }
@@ -111,7 +116,12 @@ export const NO_OUTPUT = "(no output)";
  */
 export function errorSummary(message: string, maxChars = 200): string {
   const [first = "", ...rest] = message.split("\n");
-  const last = (rest.map((line) => line.trim()).filter((line) => line !== "").at(-1) ?? "").slice(0, Math.floor(maxChars / 2));
+  const last = (
+    rest
+      .map((line) => line.trim())
+      .filter((line) => line !== "")
+      .at(-1) ?? ""
+  ).slice(0, Math.floor(maxChars / 2));
   const room = maxChars - (last ? last.length + 2 : 0);
   const full = first.replace(/\. Its last output lines:$/, "");
   // The head gives way first: the output line is the cause.
@@ -176,9 +186,13 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     if (confinement) {
       const released = await confinement.release();
       reason = released.reason;
-      if (released.problem) sink.line("stderr", `[polyplug] could not clean up the plugin's cgroup: ${released.problem}`, false);
+      if (released.problem)
+        sink.line("stderr", `[polyplug] could not clean up the plugin's cgroup: ${released.problem}`, false);
     }
-    exitInfo = { ...sandboxedExit(result.exitCode, result.signal, confinement !== undefined), ...(reason ? { reason } : {}) };
+    exitInfo = {
+      ...sandboxedExit(result.exitCode, result.signal, confinement !== undefined),
+      ...(reason ? { reason } : {}),
+    };
     return exitInfo;
   });
 
@@ -203,7 +217,10 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
           reject(
             new PolyplugError(
               ErrorCode.HandshakeTimeout,
-              withOutputTail(`timeout while waiting for the plugin to start: no handshake line on stdout within ${options.startTimeoutMs} ms`, sink.tail()),
+              withOutputTail(
+                `timeout while waiting for the plugin to start: no handshake line on stdout within ${options.startTimeoutMs} ms`,
+                sink.tail(),
+              ),
             ),
           );
         }),
@@ -228,11 +245,19 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     void exit.then((info) => {
       settle(() => {
         if (spawnError !== undefined) {
-          reject(new PolyplugError(ErrorCode.StartFailed, `could not start plugin ${JSON.stringify(options.command)}: ${spawnError}`, { details: { command: options.command } }));
+          reject(
+            new PolyplugError(
+              ErrorCode.StartFailed,
+              `could not start plugin ${JSON.stringify(options.command)}: ${spawnError}`,
+              { details: { command: options.command } },
+            ),
+          );
           return;
         }
         const partialLine = Buffer.concat(first).toString("utf8");
-        const what = partialLine ? ` after printing ${JSON.stringify(partialLine.slice(0, 200))} without a newline` : "";
+        const what = partialLine
+          ? ` after printing ${JSON.stringify(partialLine.slice(0, 200))} without a newline`
+          : "";
         reject(
           new PolyplugError(
             ErrorCode.PluginExited,

@@ -9,13 +9,25 @@ import { createPluginUnaryTransport, resolvePluginTransport, type PluginTranspor
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
-import { connectionFailed, createGrpcClient, MAX_MESSAGE_BYTES, waitForConnection, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
+import {
+  connectionFailed,
+  createGrpcClient,
+  MAX_MESSAGE_BYTES,
+  waitForConnection,
+  type ListenAddress,
+  type MutualTls,
+} from "@polyplug/sdk/internal/goplugin/channel.js";
 import type { HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { checkHealth, type HealthStatus } from "./health.js";
 import { describeExit, withOutputTail, type ExitInfo } from "./launch.js";
 import type { PluginLogSink } from "./plugin-log.js";
 import type { ProcessHandle } from "./process-handle.js";
-import { DEFAULT_SHUTDOWN_TIMEOUTS, escalateUntilExit, type ShutdownOutcome, type ShutdownTimeouts } from "./shutdown.js";
+import {
+  DEFAULT_SHUTDOWN_TIMEOUTS,
+  escalateUntilExit,
+  type ShutdownOutcome,
+  type ShutdownTimeouts,
+} from "./shutdown.js";
 import type { SocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
 import { createLineSplitter } from "./line-splitter.js";
 
@@ -93,16 +105,26 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own connection; streams stay on
   // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls below wait for it).
   const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
-  const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), { listen, tls: params.tls, maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+  const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), {
+    listen,
+    tls: params.tls,
+    maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+  });
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
-    throw new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()));
+    throw new PolyplugError(
+      ErrorCode.PluginExited,
+      withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()),
+    );
   });
   const connecting = new AbortController();
   try {
     // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use (grpc-js's waitForReady before
     // a second connection cost a few ms per start, #17).
-    await Promise.race([connectWithin(unary, grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal), exitedBeforeReady]);
+    await Promise.race([
+      connectWithin(unary, grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal),
+      exitedBeforeReady,
+    ]);
   } catch (error) {
     connecting.abort();
     grpcClient.close();
@@ -113,7 +135,12 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   const startupMs = Date.now() - params.startedAt;
   useUnaryTransport(grpcClient, unary);
   // A brokered dial waits for the grpc-js connection, so the broker knows by then whether the plugin serves one.
-  const streamsConnected = waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined).catch((error: unknown) => {
+  const streamsConnected = waitForConnection(
+    grpcClient,
+    listen,
+    params.connectTimeoutMs,
+    params.tls !== undefined,
+  ).catch((error: unknown) => {
     logger.debug({ err: error }, "the gRPC connection for the broker and stdio streams did not come up");
   });
   const broker = startBroker({
@@ -133,9 +160,13 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     else logger.debug({ exit: info }, "plugin process exited");
     const error = expected
       ? undefined
-      : new PolyplugError(ErrorCode.PluginExited, withOutputTail(`plugin exited unexpectedly (${describeExit(info)})`, sink.tail()), {
-          details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() },
-        });
+      : new PolyplugError(
+          ErrorCode.PluginExited,
+          withOutputTail(`plugin exited unexpectedly (${describeExit(info)})`, sink.tail()),
+          {
+            details: { exitCode: info.exitCode, signal: info.signal, stderr: sink.tail() },
+          },
+        );
     // A plugin that died on its own: release its broker listeners, connections and socket
     // directory at once, not when the gateway stops (nothing else would release them).
     if (!expected) void release({ gracefulMs: 0, terminateMs: 0 });
@@ -211,7 +242,14 @@ const RETRY_MAX_MS = 250;
  * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
  * A transport that cannot connect ahead of a call is proven by the grpc-js connection instead.
  */
-async function connectWithin(unary: UnaryTransport, grpcClient: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean, signal: AbortSignal): Promise<void> {
+async function connectWithin(
+  unary: UnaryTransport,
+  grpcClient: grpc.Client,
+  listen: ListenAddress,
+  timeoutMs: number,
+  tls: boolean,
+  signal: AbortSignal,
+): Promise<void> {
   if (!unary.connect) return waitForConnection(grpcClient, listen, timeoutMs, tls);
   const connect = unary.connect.bind(unary);
   const deadline = Date.now() + timeoutMs;

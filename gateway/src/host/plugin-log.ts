@@ -77,7 +77,10 @@ export function createPluginLogSink(options: {
     timer = undefined;
     if (unreported === 0) return;
     const seconds = Math.max(1, Math.round((now() - since) / 1000));
-    logger.warn({ suppressedLines: unreported, seconds }, `suppressed ${unreported} lines from ${who} in the last ${seconds}s (log rate limit ${rate.linesPerSecond}/s)`);
+    logger.warn(
+      { suppressedLines: unreported, seconds },
+      `suppressed ${unreported} lines from ${who} in the last ${seconds}s (log rate limit ${rate.linesPerSecond}/s)`,
+    );
     unreported = 0;
   };
   const countDrops = (lines: number) => {
@@ -100,7 +103,12 @@ export function createPluginLogSink(options: {
       const start = Math.max(0, chunk.byteLength - DROPPED_CHUNK_TAIL_BYTES);
       const end = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).subarray(start);
       // Whole lines only: the first piece is cut when the window starts mid-chunk; the last is unfinished.
-      for (const text of end.toString("utf8").split("\n").slice(start > 0 ? 1 : 0, -1).slice(-tailLimit)) remember(text);
+      for (const text of end
+        .toString("utf8")
+        .split("\n")
+        .slice(start > 0 ? 1 : 0, -1)
+        .slice(-tailLimit))
+        remember(text);
       countDrops(lines);
     },
     line(source, text, partial = false) {

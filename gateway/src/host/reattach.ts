@@ -56,7 +56,10 @@ export async function reattachPlugin(options: ReattachOptions): Promise<PluginCl
   const logger = options.logger ?? silentLogger();
   const handle = watchForeignProcess(config.pid);
   if (handle.probe?.() === false) {
-    throw new PolyplugError(ErrorCode.ReattachFailed, `reattachment process not found: no process with pid ${config.pid}`);
+    throw new PolyplugError(
+      ErrorCode.ReattachFailed,
+      `reattachment process not found: no process with pid ${config.pid}`,
+    );
   }
   const socketDir = await createSocketDir();
   try {
@@ -83,6 +86,10 @@ export async function reattachPlugin(options: ReattachOptions): Promise<PluginCl
   } catch (error) {
     await socketDir.dispose();
     const reason = PolyplugError.from(error);
-    throw new PolyplugError(ErrorCode.ReattachFailed, `could not reattach to pid ${config.pid} at ${config.network}:${config.address}: ${reason.message}`, { cause: reason });
+    throw new PolyplugError(
+      ErrorCode.ReattachFailed,
+      `could not reattach to pid ${config.pid} at ${config.network}:${config.address}: ${reason.message}`,
+      { cause: reason },
+    );
   }
 }

@@ -1,9 +1,16 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { generateAutoMtlsCertificate, serverCertificateToPem } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
+import {
+  generateAutoMtlsCertificate,
+  serverCertificateToPem,
+} from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
 import type { MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { buildPluginEnvironment, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, validateHandshakeConfig } from "./environment.js";
-import { checkAppProtocolVersion, parseHandshakeLine, type HandshakeLine } from "@polyplug/sdk/internal/goplugin/handshake.js";
+import {
+  checkAppProtocolVersion,
+  parseHandshakeLine,
+  type HandshakeLine,
+} from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import { launchPluginProcess } from "./launch.js";
 import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
@@ -61,14 +68,21 @@ function validate(options: StartPluginOptions): { minPort: number; maxPort: numb
   const minPort = options.minPort ?? DEFAULT_MIN_PORT;
   const maxPort = options.maxPort ?? DEFAULT_MAX_PORT;
   if (!Number.isInteger(minPort) || !Number.isInteger(maxPort) || minPort < 1 || maxPort > 65535 || minPort > maxPort) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid port range ${minPort}–${maxPort}: need integers with 1 ≤ min ≤ max ≤ 65535`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `invalid port range ${minPort}–${maxPort}: need integers with 1 ≤ min ≤ max ≤ 65535`,
+    );
   }
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  if (!(startTimeoutMs > 0)) throw new PolyplugError(ErrorCode.InvalidArgument, `start timeout must be positive, got ${startTimeoutMs}`);
+  if (!(startTimeoutMs > 0))
+    throw new PolyplugError(ErrorCode.InvalidArgument, `start timeout must be positive, got ${startTimeoutMs}`);
   return { minPort, maxPort, startTimeoutMs };
 }
 
-function tlsFor(handshake: HandshakeLine, host: { certPem: string; keyPem: string } | undefined): MutualTls | undefined {
+function tlsFor(
+  handshake: HandshakeLine,
+  host: { certPem: string; keyPem: string } | undefined,
+): MutualTls | undefined {
   if (!host) return undefined;
   if (!handshake.serverCertDer) {
     throw new PolyplugError(
@@ -110,7 +124,12 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
   let confined: Awaited<ReturnType<PluginSandbox["prepare"]>> | undefined;
   if (options.sandbox) {
     try {
-      confined = await options.sandbox.prepare({ ...launch, cwd: options.cwd ?? process.cwd(), socketDir: socketDir.path, env });
+      confined = await options.sandbox.prepare({
+        ...launch,
+        cwd: options.cwd ?? process.cwd(),
+        socketDir: socketDir.path,
+        env,
+      });
     } catch (error) {
       await socketDir.dispose();
       throw PolyplugError.from(error);
@@ -129,7 +148,8 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
   // A stop while starting must not leave the process behind: abort races every step below.
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new PolyplugError(ErrorCode.Cancelled, "the plugin start was cancelled (the plugin is being stopped)"));
+    onAbort = () =>
+      reject(new PolyplugError(ErrorCode.Cancelled, "the plugin start was cancelled (the plugin is being stopped)"));
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -157,7 +177,10 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
       return await Promise.race([connecting, aborted]);
     } catch (error) {
       // Connected after all: shut that connection down with the process.
-      void connecting.then((client) => client.kill(), () => undefined);
+      void connecting.then(
+        (client) => client.kill(),
+        () => undefined,
+      );
       throw error;
     }
   } catch (error) {

@@ -6,7 +6,15 @@ import { registerPublicServerMetrics, type PublicServerCounters } from "./public
 export type { HookObservation } from "./hook-recorder.js";
 
 /** Every state a plugin can be in, in the order the state gauge lists them. */
-export const PLUGIN_STATES: readonly PluginState[] = ["not-running", "starting", "active", "unhealthy", "restarting", "failed", "stopping"];
+export const PLUGIN_STATES: readonly PluginState[] = [
+  "not-running",
+  "starting",
+  "active",
+  "unhealthy",
+  "restarting",
+  "failed",
+  "stopping",
+];
 
 /** Bucket bounds of the hook latency histogram, in seconds (1 ms … 30 s). */
 export const HOOK_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -105,7 +113,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     collect() {
       this.reset();
       for (const status of sources?.plugins() ?? []) {
-        for (const state of PLUGIN_STATES) this.set({ plugin_id: status.pluginId, state }, status.state === state ? 1 : 0);
+        for (const state of PLUGIN_STATES)
+          this.set({ plugin_id: status.pluginId, state }, status.state === state ? 1 : 0);
       }
     },
   });
@@ -116,7 +125,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registers: [registry],
     collect() {
       this.reset();
-      for (const { pluginId, topics } of sources?.blockingTopics?.() ?? []) this.set({ plugin_id: pluginId }, topics.length);
+      for (const { pluginId, topics } of sources?.blockingTopics?.() ?? [])
+        this.set({ plugin_id: pluginId }, topics.length);
     },
   });
   new Gauge({

@@ -67,7 +67,12 @@ export function createHookRecorder(
       }
       let series = hooks.get(hook);
       if (!series) {
-        series = { labels: { plugin_id: pluginId, hook }, seconds: new Float64Array(capacity), size: 0, outcomes: new Map() };
+        series = {
+          labels: { plugin_id: pluginId, hook },
+          seconds: new Float64Array(capacity),
+          size: 0,
+          outcomes: new Map(),
+        };
         hooks.set(hook, series);
       }
       if (series.size === capacity) flushSeries(series); // only when the scheduled flush has not run yet

@@ -1,7 +1,11 @@
 import type { GatewayStore } from "../store/store.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 
-async function counted<T>(count: (result: string) => void, run: () => Promise<T>, resultOf: (value: T) => string): Promise<T> {
+async function counted<T>(
+  count: (result: string) => void,
+  run: () => Promise<T>,
+  resultOf: (value: T) => string,
+): Promise<T> {
   let value: T;
   try {
     value = await run();

@@ -27,12 +27,18 @@ export function createMetricsRoute(
     }
     if (authorize && !authorize(req)) {
       res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="polyplug"' });
-      res.end("missing or wrong bearer token: scrape with Authorization: Bearer <the token in <data dir>/admin-token>\n");
+      res.end(
+        "missing or wrong bearer token: scrape with Authorization: Bearer <the token in <data dir>/admin-token>\n",
+      );
       return true;
     }
     metrics.render().then(
       (text) => {
-        res.writeHead(200, { "content-type": metrics.contentType, "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+        res.writeHead(200, {
+          "content-type": metrics.contentType,
+          "content-length": Buffer.byteLength(text),
+          "cache-control": "no-store",
+        });
         if (req.method === "HEAD") res.end();
         else res.end(text);
       },

@@ -8,7 +8,11 @@ export interface PublicServerCounters {
   readonly connections: { readonly open: number; readonly refused: Readonly<Record<string, number>> };
   readonly rapidResetSessions: number;
   readonly requestTimeouts: number;
-  readonly calls: { readonly inFlight: number; readonly queued: number; readonly shed: Readonly<Record<string, number>> };
+  readonly calls: {
+    readonly inFlight: number;
+    readonly queued: number;
+    readonly shed: Readonly<Record<string, number>>;
+  };
   readonly webSocketRefused: number;
 }
 
@@ -40,7 +44,8 @@ export function registerPublicServerMetrics(registry: Registry, read: () => Publ
     registers: [registry],
     collect() {
       const stats = read();
-      for (const [reason, total] of Object.entries(stats?.connections.refused ?? {})) advance(this, `refused.${reason}`, total, { reason });
+      for (const [reason, total] of Object.entries(stats?.connections.refused ?? {}))
+        advance(this, `refused.${reason}`, total, { reason });
     },
   });
   new Gauge({
@@ -68,7 +73,8 @@ export function registerPublicServerMetrics(registry: Registry, read: () => Publ
     registers: [registry],
     collect() {
       const stats = read();
-      for (const [reason, total] of Object.entries(stats?.calls.shed ?? {})) advance(this, `shed.${reason}`, total, { reason });
+      for (const [reason, total] of Object.entries(stats?.calls.shed ?? {}))
+        advance(this, `shed.${reason}`, total, { reason });
     },
   });
   new Counter({

@@ -24,7 +24,10 @@ export function createClusterMessageHandler(sender: ClusterMessageSender): Clust
   return {
     async publishClusterMessage(request) {
       if (!isEventName(request.topic)) {
-        throw invalidArgument("topic", `must match ${TOPIC_NAME_RULE}, got ${JSON.stringify(request.topic.slice(0, 140))}`);
+        throw invalidArgument(
+          "topic",
+          `must match ${TOPIC_NAME_RULE}, got ${JSON.stringify(request.topic.slice(0, 140))}`,
+        );
       }
       checkStructSize("payload", request.payload, "cluster message payload", LIMITS.clusterMessageBytes);
       await sender.send(request.topic, request.payload ?? {});

@@ -67,7 +67,8 @@ export function createGatewayApiHandlers(deps: GatewayApiDeps): RpcHandlers<type
         checkApiPermission(pluginId, granted, name);
         const result = handler(request, context);
         // Store-backed handlers answer through promises: map their failures the same way.
-        if (result instanceof Promise) return result.catch((reason: unknown) => Promise.reject(toRpcStatusError(reason)));
+        if (result instanceof Promise)
+          return result.catch((reason: unknown) => Promise.reject(toRpcStatusError(reason)));
         return result;
       } catch (reason) {
         throw toRpcStatusError(reason);

@@ -29,7 +29,8 @@ export function checkKvKey(field: string, key: string): void {
 }
 
 function checkValue(field: string, value: Uint8Array): void {
-  if (value.byteLength > LIMITS.kvValueBytes) throw sizeExceeded(field, value.byteLength, "KV value", LIMITS.kvValueBytes);
+  if (value.byteLength > LIMITS.kvValueBytes)
+    throw sizeExceeded(field, value.byteLength, "KV value", LIMITS.kvValueBytes);
 }
 
 /** A Duration as whole milliseconds, rounded up; undefined for unset or zero (no expiry). */
@@ -37,14 +38,19 @@ export function ttlToMs(ttl: Duration | undefined): number | undefined {
   if (ttl === undefined) return undefined;
   const { seconds, nanos } = ttl;
   if (seconds < 0n || nanos < 0) throw invalidArgument("ttl", "must not be negative");
-  if (nanos > 999_999_999 || seconds > MAX_DURATION_SECONDS) throw invalidArgument("ttl", "is not a valid google.protobuf.Duration");
+  if (nanos > 999_999_999 || seconds > MAX_DURATION_SECONDS)
+    throw invalidArgument("ttl", "is not a valid google.protobuf.Duration");
   const ms = Number(seconds) * 1000 + Math.ceil(nanos / 1_000_000);
   return ms === 0 ? undefined : ms;
 }
 
 function pageSizeOf(requested: number): number {
   if (requested === 0) return LIMITS.kvDefaultPageSize;
-  if (requested > LIMITS.kvMaxPageSize) throw invalidArgument("page_size", `must be 1..${LIMITS.kvMaxPageSize} (0 means ${LIMITS.kvDefaultPageSize}), got ${requested}`);
+  if (requested > LIMITS.kvMaxPageSize)
+    throw invalidArgument(
+      "page_size",
+      `must be 1..${LIMITS.kvMaxPageSize} (0 means ${LIMITS.kvDefaultPageSize}), got ${requested}`,
+    );
   return requested;
 }
 
@@ -60,7 +66,11 @@ export function createKvHandlers({ pluginId, store }: KvHandlerDeps): KvHandlers
       checkKvKey("key", request.key);
       const entry = await store.kvGet(pluginId, request.key);
       if (!entry) return { found: false };
-      return { found: true, value: entry.value, ...(entry.expiresAt === undefined ? {} : { expiresAt: timestampFromMs(entry.expiresAt) }) };
+      return {
+        found: true,
+        value: entry.value,
+        ...(entry.expiresAt === undefined ? {} : { expiresAt: timestampFromMs(entry.expiresAt) }),
+      };
     },
     async kvSet(request) {
       checkKvKey("key", request.key);
@@ -73,7 +83,11 @@ export function createKvHandlers({ pluginId, store }: KvHandlerDeps): KvHandlers
         ...(ttlMs === undefined ? {} : { ttlMs }),
       });
       if (result.applied) return { applied: true };
-      return { applied: false, currentFound: result.current !== undefined, currentValue: result.current?.value ?? new Uint8Array() };
+      return {
+        applied: false,
+        currentFound: result.current !== undefined,
+        currentValue: result.current?.value ?? new Uint8Array(),
+      };
     },
     async kvDelete(request) {
       checkKvKey("key", request.key);
@@ -81,7 +95,11 @@ export function createKvHandlers({ pluginId, store }: KvHandlerDeps): KvHandlers
     },
     async kvList(request) {
       const prefixBytes = utf8Bytes(request.prefix);
-      if (prefixBytes > LIMITS.kvPrefixBytes) throw invalidArgument("prefix", `must be at most ${LIMITS.kvPrefixBytes} bytes of UTF-8, got ${prefixBytes} bytes`);
+      if (prefixBytes > LIMITS.kvPrefixBytes)
+        throw invalidArgument(
+          "prefix",
+          `must be at most ${LIMITS.kvPrefixBytes} bytes of UTF-8, got ${prefixBytes} bytes`,
+        );
       const page = await store.kvList(pluginId, request.prefix, pageSizeOf(request.pageSize), request.pageToken);
       return { keys: page.keys, nextPageToken: page.nextPageToken };
     },

@@ -49,7 +49,8 @@ export function createLogHandler({ logger, rateLimit, now }: LogHandlerDeps): Lo
   return {
     log(request) {
       const level = pinoLevel[request.level];
-      if (level === undefined) throw invalidArgument("level", `unknown LogLevel ${request.level}; use LOG_LEVEL_TRACE..LOG_LEVEL_ERROR`);
+      if (level === undefined)
+        throw invalidArgument("level", `unknown LogLevel ${request.level}; use LOG_LEVEL_TRACE..LOG_LEVEL_ERROR`);
       checkTextSize("message", request.message, "log message", LIMITS.logMessageBytes);
       checkStructSize("fields", request.fields, "log fields", LIMITS.logFieldsBytes);
       if (!limiter.take()) return {};

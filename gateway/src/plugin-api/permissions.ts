@@ -28,7 +28,10 @@ export function checkApiPermission(pluginId: string, granted: ReadonlySet<ApiCap
   const capability = (CAPABILITY_OF_RPC as Readonly<Record<string, ApiCapability>>)[localName];
   const rpc = GatewayAPI.methods.find((method) => method.localName === localName)?.name ?? localName;
   if (capability === undefined) {
-    throw new PolyplugError(ErrorCode.PermissionDenied, `GatewayAPI ${rpc} needs no known capability, so no plugin may call it`);
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `GatewayAPI ${rpc} needs no known capability, so no plugin may call it`,
+    );
   }
   if (!granted.has(capability)) {
     throw new PolyplugError(

@@ -25,7 +25,10 @@ export function toEventAudience(audience: Audience | undefined): EventAudience {
     throw invalidArgument("audience.client_ids", `at most ${LIMITS.audienceClientIds} ids, got ${clientIds.length}`);
   }
   if (omitClientIds.length > LIMITS.audienceClientIds) {
-    throw invalidArgument("audience.omit_client_ids", `at most ${LIMITS.audienceClientIds} ids, got ${omitClientIds.length}`);
+    throw invalidArgument(
+      "audience.omit_client_ids",
+      `at most ${LIMITS.audienceClientIds} ids, got ${omitClientIds.length}`,
+    );
   }
   const labelCount = Object.keys(matchLabels).length;
   if (labelCount > LIMITS.audienceLabels) {
@@ -45,7 +48,10 @@ export function createPublishHandler({ pluginId, events, now }: PublishHandlerDe
   return {
     publishEvent(request) {
       if (!isEventName(request.event)) {
-        throw invalidArgument("event", `must match ${TOPIC_NAME_RULE} (the plugin id prefix is added by the gateway), got ${JSON.stringify(request.event.slice(0, 140))}`);
+        throw invalidArgument(
+          "event",
+          `must match ${TOPIC_NAME_RULE} (the plugin id prefix is added by the gateway), got ${JSON.stringify(request.event.slice(0, 140))}`,
+        );
       }
       checkStructSize("payload", request.payload, "event payload", LIMITS.payloadBytes);
       const audience = toEventAudience(request.audience);

@@ -9,9 +9,13 @@ export function invalidArgument(field: string, problem: string): PolyplugError {
 
 /** `resource_exhausted` for `field` being `size` bytes over `limitName` of `limit` bytes. */
 export function sizeExceeded(field: string, size: number, limitName: string, limit: number): PolyplugError {
-  return new PolyplugError(ErrorCode.ResourceExhausted, `${field}: ${size} bytes exceeds the ${limitName} limit of ${limit} bytes`, {
-    details: { field, limit: `${limit} bytes` },
-  });
+  return new PolyplugError(
+    ErrorCode.ResourceExhausted,
+    `${field}: ${size} bytes exceeds the ${limitName} limit of ${limit} bytes`,
+    {
+      details: { field, limit: `${limit} bytes` },
+    },
+  );
 }
 
 /** UTF-8 length of a string, in bytes. */

@@ -20,7 +20,12 @@ export async function isGoPlugin(dir: string, manifest: Manifest): Promise<boole
  * Cross-builds the Go module in `dir` once per `executables` entry (`linux-arm64` →
  * GOOS=linux GOARCH=arm64, CGO off, -trimpath) into `stageDir` at the path the manifest names.
  */
-export async function buildGoExecutables(dir: string, stageDir: string, manifest: Manifest, options: BundleBuildOptions): Promise<void> {
+export async function buildGoExecutables(
+  dir: string,
+  stageDir: string,
+  manifest: Manifest,
+  options: BundleBuildOptions,
+): Promise<void> {
   for (const [platform, relative] of Object.entries(manifest.executables ?? {})) {
     const [os = "", arch = ""] = platform.split("-");
     const output = path.join(stageDir, relative);

@@ -21,15 +21,23 @@ export async function isNodePlugin(dir: string): Promise<boolean> {
  * with a package-lock.json, `npm install --omit=dev` without), install scripts off. The
  * `.bin` link folders are dropped: nothing runs them at plugin run time.
  */
-export async function installProductionModules(stageDir: string, manifest: Manifest, options: BundleBuildOptions): Promise<void> {
+export async function installProductionModules(
+  stageDir: string,
+  manifest: Manifest,
+  options: BundleBuildOptions,
+): Promise<void> {
   const locked = await access(path.join(stageDir, "package-lock.json")).then(
     () => true,
     () => false,
   );
   options.onStep?.(`npm ${locked ? "ci" : "install"} --omit=dev`);
-  await runTool("npm", [locked ? "ci" : "install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], {
-    cwd: stageDir,
-    what: `installing the production node_modules of ${manifest.id}`,
-  });
+  await runTool(
+    "npm",
+    [locked ? "ci" : "install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
+    {
+      cwd: stageDir,
+      what: `installing the production node_modules of ${manifest.id}`,
+    },
+  );
   await rm(path.join(stageDir, "node_modules", ".bin"), { recursive: true, force: true });
 }

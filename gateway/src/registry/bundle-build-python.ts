@@ -21,13 +21,33 @@ export async function isPythonPlugin(dir: string): Promise<boolean> {
  * `stageDir/wheels` with `pip wheel`, binary wheels preferred. The wheels match the Python
  * that ran pip: bundle with the Python version the gateway runs.
  */
-export async function buildPythonWheels(dir: string, stageDir: string, manifest: Manifest, options: BundleBuildOptions): Promise<void> {
+export async function buildPythonWheels(
+  dir: string,
+  stageDir: string,
+  manifest: Manifest,
+  options: BundleBuildOptions,
+): Promise<void> {
   const file = path.join(dir, PYTHON_REQUIREMENTS_FILE);
   checkPinnedRequirements(await readFile(file, "utf8"), file);
   const python = options.python ?? "python3";
   options.onStep?.(`pip wheel -r ${PYTHON_REQUIREMENTS_FILE}`);
-  await runTool(python, ["-m", "pip", "wheel", "--disable-pip-version-check", "--quiet", "--prefer-binary", "--requirement", PYTHON_REQUIREMENTS_FILE, "--wheel-dir", path.join(stageDir, BUNDLE_WHEELS_DIR)], {
-    cwd: dir,
-    what: `building the wheels of ${manifest.id}`,
-  });
+  await runTool(
+    python,
+    [
+      "-m",
+      "pip",
+      "wheel",
+      "--disable-pip-version-check",
+      "--quiet",
+      "--prefer-binary",
+      "--requirement",
+      PYTHON_REQUIREMENTS_FILE,
+      "--wheel-dir",
+      path.join(stageDir, BUNDLE_WHEELS_DIR),
+    ],
+    {
+      cwd: dir,
+      what: `building the wheels of ${manifest.id}`,
+    },
+  );
 }

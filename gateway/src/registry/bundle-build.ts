@@ -26,7 +26,12 @@ export interface Stage {
  *   into the stage's `node_modules/`, so the bundle runs without any other node_modules.
  * Throws `failed_precondition` naming the tool that failed, with its output.
  */
-export async function buildIntoStage(dir: string, manifest: Manifest, relatives: readonly string[], options: BundleBuildOptions): Promise<Stage> {
+export async function buildIntoStage(
+  dir: string,
+  manifest: Manifest,
+  relatives: readonly string[],
+  options: BundleBuildOptions,
+): Promise<Stage> {
   const stageDir = await mkdtemp(path.join(tmpdir(), "polyplug-bundle-"));
   const cleanup = () => rm(stageDir, { recursive: true, force: true });
   try {

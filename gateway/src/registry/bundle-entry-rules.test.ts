@@ -5,7 +5,10 @@ import { checkEntryPath, checkSymlinkTarget, isInside } from "./bundle-entry-rul
 
 const ROOT = "/extract/root";
 /** Path segments biased towards the tricky ones. */
-const segment = fc.oneof(fc.constantFrom("..", ".", "", "a", "b", "p.x", "...", "..a", "C:", "\\..", "a\\..\\.."), fc.string({ maxLength: 6 }));
+const segment = fc.oneof(
+  fc.constantFrom("..", ".", "", "a", "b", "p.x", "...", "..a", "C:", "\\..", "a\\..\\.."),
+  fc.string({ maxLength: 6 }),
+);
 const entryPath = fc.oneof(
   fc.array(segment, { maxLength: 8 }).map((parts) => parts.join("/")),
   fc.array(segment, { maxLength: 8 }).map((parts) => `/${parts.join("/")}`),
@@ -28,10 +31,13 @@ describe("checkEntryPath", () => {
 
   it("accepts plain relative paths", () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,8}$/), { minLength: 1, maxLength: 6 }), (parts) => {
-        fc.pre(!parts.some((part) => part === "." || part === ".."));
-        expect(checkEntryPath(parts.join("/"))).toEqual({ ok: true, segments: parts });
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,8}$/), { minLength: 1, maxLength: 6 }),
+        (parts) => {
+          fc.pre(!parts.some((part) => part === "." || part === ".."));
+          expect(checkEntryPath(parts.join("/"))).toEqual({ ok: true, segments: parts });
+        },
+      ),
     );
   });
 
@@ -63,7 +69,10 @@ describe("checkSymlinkTarget", () => {
   });
 
   it("accepts links within the folder and refuses the rest", () => {
-    expect(checkSymlinkTarget(["top", "bin", "run"], "../run.sh", "top")).toEqual({ ok: true, segments: ["top", "run.sh"] });
+    expect(checkSymlinkTarget(["top", "bin", "run"], "../run.sh", "top")).toEqual({
+      ok: true,
+      segments: ["top", "run.sh"],
+    });
     expect(checkSymlinkTarget(["top", "run"], "..", "top").ok).toBe(false);
     expect(checkSymlinkTarget(["top", "run"], "/bin/sh", "top").ok).toBe(false);
     expect(checkSymlinkTarget(["top", "run"], "../top2/x", "top").ok).toBe(false);

@@ -7,10 +7,18 @@ import path from "node:path";
  */
 
 /** Tar entry types a bundle may hold. Everything else (hard links, devices, fifos…) is refused. */
-export const ALLOWED_ENTRY_TYPES: ReadonlySet<string> = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink"]);
+export const ALLOWED_ENTRY_TYPES: ReadonlySet<string> = new Set([
+  "File",
+  "OldFile",
+  "ContiguousFile",
+  "Directory",
+  "SymbolicLink",
+]);
 
 /** The result of checking an entry path: its normalised segments, or the rule it breaks. */
-export type PathCheck = { readonly ok: true; readonly segments: readonly string[] } | { readonly ok: false; readonly rule: string };
+export type PathCheck =
+  | { readonly ok: true; readonly segments: readonly string[] }
+  | { readonly ok: false; readonly rule: string };
 
 /**
  * Checks a path as written in a tar header: relative, `/`-separated, no `..` segment, no NUL
@@ -20,7 +28,8 @@ export type PathCheck = { readonly ok: true; readonly segments: readonly string[
 export function checkEntryPath(entryPath: string): PathCheck {
   if (entryPath.includes("\0")) return { ok: false, rule: "paths may not contain NUL characters" };
   if (entryPath.includes("\\")) return { ok: false, rule: "paths may not contain backslashes (bundles use /)" };
-  if (entryPath.startsWith("/") || /^[A-Za-z]:/.test(entryPath)) return { ok: false, rule: "absolute paths are not allowed" };
+  if (entryPath.startsWith("/") || /^[A-Za-z]:/.test(entryPath))
+    return { ok: false, rule: "absolute paths are not allowed" };
   const segments = entryPath.split("/").filter((segment) => segment !== "" && segment !== ".");
   if (segments.includes("..")) return { ok: false, rule: "`..` segments are not allowed" };
   if (segments.length === 0) return { ok: false, rule: "the path is empty" };
@@ -34,8 +43,10 @@ export function checkEntryPath(entryPath: string): PathCheck {
  */
 export function checkSymlinkTarget(linkSegments: readonly string[], target: string, top: string): PathCheck {
   if (target === "") return { ok: false, rule: "symlinks must have a target" };
-  if (target.includes("\0") || target.includes("\\")) return { ok: false, rule: "symlink targets may not contain NUL characters or backslashes" };
-  if (target.startsWith("/") || /^[A-Za-z]:/.test(target)) return { ok: false, rule: "symlinks may not point to absolute paths" };
+  if (target.includes("\0") || target.includes("\\"))
+    return { ok: false, rule: "symlink targets may not contain NUL characters or backslashes" };
+  if (target.startsWith("/") || /^[A-Za-z]:/.test(target))
+    return { ok: false, rule: "symlinks may not point to absolute paths" };
   const resolved = linkSegments.slice(0, -1);
   for (const segment of target.split("/")) {
     if (segment === "" || segment === ".") continue;

@@ -22,12 +22,20 @@ export function checkBundleExecutables(manifest: Manifest, scan: BundleScan, man
     const inBundle = resolveInBundle(scan, relative);
     const entry = inBundle === undefined ? undefined : scan.entries.get(inBundle);
     if (!entry || entry.type === "Directory") {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `${manifestFile}: field ${field}: ${JSON.stringify(relative)} is not a file in the bundle`, { details: { field } });
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `${manifestFile}: field ${field}: ${JSON.stringify(relative)} is not a file in the bundle`,
+        { details: { field } },
+      );
     }
     if (needsExecBit && entry.type === "File" && (entry.mode & 0o111) === 0) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `${manifestFile}: field ${field}: ${JSON.stringify(relative)} is not executable (mode ${entry.mode.toString(8)}); chmod +x it before bundling`, {
-        details: { field },
-      });
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `${manifestFile}: field ${field}: ${JSON.stringify(relative)} is not executable (mode ${entry.mode.toString(8)}); chmod +x it before bundling`,
+        {
+          details: { field },
+        },
+      );
     }
   };
   for (const [platform, relative] of Object.entries(manifest.executables ?? {})) {

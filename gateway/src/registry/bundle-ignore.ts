@@ -11,7 +11,15 @@ export const BUNDLE_IGNORE_FILES = [".gitignore", ".polyplugignore"] as const;
  * node_modules (`polyplug bundle` installs the production ones itself). `.polyplugignore` can
  * re-include any of them with `!pattern`.
  */
-export const DEFAULT_BUNDLE_IGNORES = [".git/", ".DS_Store", ".venv/", "venv/", "__pycache__/", "*.pyc", "node_modules/"];
+export const DEFAULT_BUNDLE_IGNORES = [
+  ".git/",
+  ".DS_Store",
+  ".venv/",
+  "venv/",
+  "__pycache__/",
+  "*.pyc",
+  "node_modules/",
+];
 
 /** Decides whether a path of the plugin folder stays out of the bundle. */
 export interface BundleIgnore {

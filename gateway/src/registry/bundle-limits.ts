@@ -11,7 +11,11 @@ export interface BundleLimits {
 const MiB = 1024 * 1024;
 
 /** The default bundle limits. */
-export const DEFAULT_BUNDLE_LIMITS: BundleLimits = { maxBytes: 50 * MiB, maxUnpackedBytes: 500 * MiB, maxEntries: 10_000 };
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
+  maxBytes: 50 * MiB,
+  maxUnpackedBytes: 500 * MiB,
+  maxEntries: 10_000,
+};
 
 /** Largest manifest file read from a bundle, in bytes. */
 export const MAX_MANIFEST_BYTES = 1 * MiB;

@@ -39,7 +39,13 @@ export interface PackedBundle {
 }
 
 /** Lists the paths of the folder `root` to pack (relative, `/`-separated), minus ignored ones and `skip` (absolute). */
-export async function walkPluginFolder(root: string, rules: BundleIgnore, skip: ReadonlySet<string>, relative = "", out: string[] = []): Promise<string[]> {
+export async function walkPluginFolder(
+  root: string,
+  rules: BundleIgnore,
+  skip: ReadonlySet<string>,
+  relative = "",
+  out: string[] = [],
+): Promise<string[]> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
   for (const entry of entries) {
     const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
@@ -55,7 +61,13 @@ async function entryFor(dir: string, realDir: string, top: string, relative: str
   const info = await lstat(absolute);
   const archivePath = `${top}/${relative}`;
   if (info.isDirectory()) return { path: archivePath, type: "Directory", mode: normalisedMode("Directory", info.mode) };
-  if (info.isFile()) return { path: archivePath, type: "File", mode: normalisedMode("File", info.mode), data: { file: absolute, size: info.size } };
+  if (info.isFile())
+    return {
+      path: archivePath,
+      type: "File",
+      mode: normalisedMode("File", info.mode),
+      data: { file: absolute, size: info.size },
+    };
   if (info.isSymbolicLink()) {
     const target = await readlink(absolute);
     const lexical = checkSymlinkTarget(archivePath.split("/"), target, top);
@@ -66,11 +78,17 @@ async function entryFor(dir: string, realDir: string, top: string, relative: str
       resolved = undefined;
     }
     if (!lexical.ok || resolved === undefined || !isInside(realDir, resolved)) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `${absolute}: the symlink to ${JSON.stringify(target)} ${resolved === undefined ? "is dangling" : "points outside the plugin folder"}; bundles may only hold links inside the plugin (leave it out with a line in .polyplugignore)`);
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `${absolute}: the symlink to ${JSON.stringify(target)} ${resolved === undefined ? "is dangling" : "points outside the plugin folder"}; bundles may only hold links inside the plugin (leave it out with a line in .polyplugignore)`,
+      );
     }
     return { path: archivePath, type: "SymbolicLink", linkpath: target };
   }
-  throw new PolyplugError(ErrorCode.InvalidArgument, `${absolute}: only files, folders and symlinks can be bundled (this is a socket, fifo or device)`);
+  throw new PolyplugError(
+    ErrorCode.InvalidArgument,
+    `${absolute}: only files, folders and symlinks can be bundled (this is a socket, fifo or device)`,
+  );
 }
 
 /**
@@ -91,21 +109,48 @@ export async function packBundle(dir: string, outFile: string, options: PackBund
   const stage = await buildIntoStage(dir, read.manifest, await walkPluginFolder(dir, rules, skip), options.build);
   try {
     const staged = await readManifest(stage.dir);
-    return await packFolder(stage.dir, { manifest: staged.manifest, file: path.join(dir, path.basename(staged.file)) }, await walkPluginFolder(stage.dir, KEEP_EVERYTHING, new Set()), out, options);
+    return await packFolder(
+      stage.dir,
+      { manifest: staged.manifest, file: path.join(dir, path.basename(staged.file)) },
+      await walkPluginFolder(stage.dir, KEEP_EVERYTHING, new Set()),
+      out,
+      options,
+    );
   } finally {
     await stage.cleanup();
   }
 }
 
-async function packFolder(dir: string, { manifest, file: manifestFile }: { manifest: Manifest; file: string }, relatives: string[], out: string, options: PackBundleOptions): Promise<PackedBundle> {
+async function packFolder(
+  dir: string,
+  { manifest, file: manifestFile }: { manifest: Manifest; file: string },
+  relatives: string[],
+  out: string,
+  options: PackBundleOptions,
+): Promise<PackedBundle> {
   const realDir = await realpath(dir);
   relatives.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const specs = [{ path: manifest.id, type: "Directory", mode: 0o755 } as const, ...(await Promise.all(relatives.map((relative) => entryFor(dir, realDir, manifest.id, relative))))];
+  const specs = [
+    { path: manifest.id, type: "Directory", mode: 0o755 } as const,
+    ...(await Promise.all(relatives.map((relative) => entryFor(dir, realDir, manifest.id, relative)))),
+  ];
 
   const scanned = new Map<string, ScannedEntry>(
-    specs.map((spec) => [spec.path, { path: spec.path, type: spec.type === "Directory" ? "Directory" : spec.type === "SymbolicLink" ? "SymbolicLink" : "File", size: 0, mode: spec.mode ?? 0 }]),
+    specs.map((spec) => [
+      spec.path,
+      {
+        path: spec.path,
+        type: spec.type === "Directory" ? "Directory" : spec.type === "SymbolicLink" ? "SymbolicLink" : "File",
+        size: 0,
+        mode: spec.mode ?? 0,
+      },
+    ]),
   );
-  checkBundleExecutables(manifest, { top: manifest.id, entries: scanned, manifest: { name: path.basename(manifestFile), text: "" }, unpackedBytes: 0 }, manifestFile);
+  checkBundleExecutables(
+    manifest,
+    { top: manifest.id, entries: scanned, manifest: { name: path.basename(manifestFile), text: "" }, unpackedBytes: 0 },
+    manifestFile,
+  );
 
   let done = 0;
   const files = specs.filter((spec) => spec.type === "File").length;

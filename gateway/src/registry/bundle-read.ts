@@ -48,7 +48,11 @@ export interface ReadBundle {
 
 async function loadBytes(source: string | Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const tooLarge = (size: number) =>
-    new PolyplugError(ErrorCode.ResourceExhausted, `bundle is ${formatBytes(size)}, larger than the limit of ${formatBytes(maxBytes)}`, { details: { bytes: size, limit: maxBytes } });
+    new PolyplugError(
+      ErrorCode.ResourceExhausted,
+      `bundle is ${formatBytes(size)}, larger than the limit of ${formatBytes(maxBytes)}`,
+      { details: { bytes: size, limit: maxBytes } },
+    );
   if (typeof source !== "string") {
     if (source.byteLength > maxBytes) throw tooLarge(source.byteLength);
     return source;
@@ -68,13 +72,20 @@ async function loadBytes(source: string | Uint8Array, maxBytes: number): Promise
   return bytes;
 }
 
-async function loadSignature(source: string | Uint8Array, signature: Uint8Array | string | undefined): Promise<Uint8Array | string | undefined> {
+async function loadSignature(
+  source: string | Uint8Array,
+  signature: Uint8Array | string | undefined,
+): Promise<Uint8Array | string | undefined> {
   if (signature !== undefined || typeof source !== "string") return signature;
   try {
     return await readFile(signatureFileFor(source));
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new PolyplugError(ErrorCode.PermissionDenied, `cannot read the signature ${signatureFileFor(source)}: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `cannot read the signature ${signatureFileFor(source)}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -85,7 +96,11 @@ async function extract(bytes: Uint8Array, scan: BundleScan, dir: string, limits:
     const header = entry as ReadEntry;
     try {
       const checked = checkEntryHeader(header, scan.top);
-      if (!scan.entries.has(checked.path)) throw new PolyplugError(ErrorCode.InvalidArgument, `bundle entry ${JSON.stringify(header.path)} was not seen by the scan`);
+      if (!scan.entries.has(checked.path))
+        throw new PolyplugError(
+          ErrorCode.InvalidArgument,
+          `bundle entry ${JSON.stringify(header.path)} was not seen by the scan`,
+        );
       header.mode = normalisedMode(header.type, header.mode);
       return true;
     } catch (error) {
@@ -93,7 +108,15 @@ async function extract(bytes: Uint8Array, scan: BundleScan, dir: string, limits:
       return false;
     }
   };
-  const unpack = new Unpack({ cwd: dir, strict: true, brotli: false, preservePaths: false, preserveOwner: false, maxMetaEntrySize: 64 * 1024, filter });
+  const unpack = new Unpack({
+    cwd: dir,
+    strict: true,
+    brotli: false,
+    preservePaths: false,
+    preserveOwner: false,
+    maxMetaEntrySize: 64 * 1024,
+    filter,
+  });
   await feedTarGz(bytes, unpack, maxTarStreamBytes(limits), () => violation);
   if (violation) throw violation;
 }
@@ -104,15 +127,25 @@ async function checkSymlinksOnDisk(scan: BundleScan, root: string): Promise<void
   for (const entry of scan.entries.values()) {
     if (entry.type !== "SymbolicLink") continue;
     const link = path.join(root, entry.path);
-    if (!(await lstat(link)).isSymbolicLink()) throw new PolyplugError(ErrorCode.InvalidArgument, `bundle entry ${JSON.stringify(entry.path)}: expected a symlink after unpacking`);
+    if (!(await lstat(link)).isSymbolicLink())
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `bundle entry ${JSON.stringify(entry.path)}: expected a symlink after unpacking`,
+      );
     let resolved: string;
     try {
       resolved = await realpath(link);
     } catch {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `bundle entry ${JSON.stringify(entry.path)}: symlink target ${JSON.stringify(await readlink(link))} does not exist in the bundle`);
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `bundle entry ${JSON.stringify(entry.path)}: symlink target ${JSON.stringify(await readlink(link))} does not exist in the bundle`,
+      );
     }
     if (!isInside(pluginDir, resolved)) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `bundle entry ${JSON.stringify(entry.path)}: symlinks may not point outside the plugin folder ${scan.top}/ (through other links it resolves to ${resolved})`);
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `bundle entry ${JSON.stringify(entry.path)}: symlinks may not point outside the plugin folder ${scan.top}/ (through other links it resolves to ${resolved})`,
+      );
     }
   }
 }
@@ -121,7 +154,10 @@ async function checkSymlinksOnDisk(scan: BundleScan, root: string): Promise<void
  * The manifest of a bundle (bytes), read by the streaming scan without unpacking anything:
  * what a client shows the operator before installing. Same errors as `readBundle`'s scan.
  */
-export async function readBundleManifest(bytes: Uint8Array, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<Manifest> {
+export async function readBundleManifest(
+  bytes: Uint8Array,
+  limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
+): Promise<Manifest> {
   const scan = await scanBundle(bytes, limits);
   return parseManifest(scan.manifest.text, `${scan.top}/${scan.manifest.name}`);
 }
@@ -144,12 +180,20 @@ export async function readBundle(source: string | Uint8Array, options: ReadBundl
   };
   const bytes = await loadBytes(source, limits.maxBytes);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const signature = checkBundleSignature(sha256, await loadSignature(source, options.signature), options.trustedKeys ?? [], options.requireSignature ?? false);
+  const signature = checkBundleSignature(
+    sha256,
+    await loadSignature(source, options.signature),
+    options.trustedKeys ?? [],
+    options.requireSignature ?? false,
+  );
   const scan = await scanBundle(bytes, limits);
   const manifestFile = `${scan.top}/${scan.manifest.name}`;
   const manifest = parseManifest(scan.manifest.text, manifestFile);
   if (manifest.id !== scan.top) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${manifestFile}: the plugin id ${JSON.stringify(manifest.id)} must match the bundle's top-level folder ${JSON.stringify(scan.top)}`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${manifestFile}: the plugin id ${JSON.stringify(manifest.id)} must match the bundle's top-level folder ${JSON.stringify(scan.top)}`,
+    );
   }
   checkBundleExecutables(manifest, scan, manifestFile);
 

@@ -24,25 +24,37 @@ export interface BundleScan {
   readonly unpackedBytes: number;
 }
 
-function refuse(entryPath: string, rule: string, code: PolyplugError["code"] = ErrorCode.InvalidArgument): PolyplugError {
-  return new PolyplugError(code, `bundle entry ${JSON.stringify(entryPath)}: ${rule}`, { details: { entry: entryPath } });
+function refuse(
+  entryPath: string,
+  rule: string,
+  code: PolyplugError["code"] = ErrorCode.InvalidArgument,
+): PolyplugError {
+  return new PolyplugError(code, `bundle entry ${JSON.stringify(entryPath)}: ${rule}`, {
+    details: { entry: entryPath },
+  });
 }
 
 /**
  * Applies every per-entry rule of a bundle to one tar entry header. Returns the normalised
  * entry or throws. `top` is the top-level folder seen so far (undefined for the first entry).
  */
-export function checkEntryHeader(entry: Pick<ReadEntry, "path" | "type" | "size" | "mode" | "linkpath">, top: string | undefined): ScannedEntry & { readonly segments: readonly string[] } {
+export function checkEntryHeader(
+  entry: Pick<ReadEntry, "path" | "type" | "size" | "mode" | "linkpath">,
+  top: string | undefined,
+): ScannedEntry & { readonly segments: readonly string[] } {
   const raw = entry.path;
   if (entry.type === "Link") throw refuse(raw, "hard links are not allowed in bundles");
-  if (!ALLOWED_ENTRY_TYPES.has(entry.type)) throw refuse(raw, `entries of type ${entry.type} are not allowed (only files, folders and symlinks)`);
+  if (!ALLOWED_ENTRY_TYPES.has(entry.type))
+    throw refuse(raw, `entries of type ${entry.type} are not allowed (only files, folders and symlinks)`);
   const checked = checkEntryPath(raw);
   if (!checked.ok) throw refuse(raw, checked.rule);
   const segments = checked.segments;
   const first = segments[0] ?? "";
-  if (top !== undefined && first !== top) throw refuse(raw, `every entry must be inside the single top-level folder ${JSON.stringify(top)}`);
+  if (top !== undefined && first !== top)
+    throw refuse(raw, `every entry must be inside the single top-level folder ${JSON.stringify(top)}`);
   const type = entry.type === "Directory" ? "Directory" : entry.type === "SymbolicLink" ? "SymbolicLink" : "File";
-  if (segments.length === 1 && type !== "Directory") throw refuse(raw, "a bundle holds one top-level folder; files may not sit beside it");
+  if (segments.length === 1 && type !== "Directory")
+    throw refuse(raw, "a bundle holds one top-level folder; files may not sit beside it");
   if (type === "SymbolicLink") {
     const target = checkSymlinkTarget(segments, entry.linkpath ?? "", first);
     if (!target.ok) throw refuse(raw, `${target.rule} (target ${JSON.stringify(entry.linkpath ?? "")})`);
@@ -75,13 +87,22 @@ export async function scanBundle(compressed: Uint8Array, limits: BundleLimits): 
       top ??= checked.segments[0];
       unpackedBytes += checked.size;
       if (unpackedBytes > limits.maxUnpackedBytes) {
-        throw refuse(checked.path, `the bundle unpacks to more than ${formatBytes(limits.maxUnpackedBytes)}`, ErrorCode.ResourceExhausted);
+        throw refuse(
+          checked.path,
+          `the bundle unpacks to more than ${formatBytes(limits.maxUnpackedBytes)}`,
+          ErrorCode.ResourceExhausted,
+        );
       }
       if (entries.has(checked.path)) throw refuse(entry.path, "the bundle holds this path twice");
       entries.set(checked.path, { path: checked.path, type: checked.type, size: checked.size, mode: checked.mode });
       const name = checked.segments.length === 2 ? (checked.segments[1] ?? "") : "";
       if (checked.type === "File" && (MANIFEST_FILES as readonly string[]).includes(name)) {
-        if (checked.size > MAX_MANIFEST_BYTES) throw refuse(checked.path, `a manifest may not be larger than ${formatBytes(MAX_MANIFEST_BYTES)}`, ErrorCode.ResourceExhausted);
+        if (checked.size > MAX_MANIFEST_BYTES)
+          throw refuse(
+            checked.path,
+            `a manifest may not be larger than ${formatBytes(MAX_MANIFEST_BYTES)}`,
+            ErrorCode.ResourceExhausted,
+          );
         const chunks: Buffer[] = [];
         manifestChunks.set(name, chunks);
         manifestNames.add(name);
@@ -97,10 +118,18 @@ export async function scanBundle(compressed: Uint8Array, limits: BundleLimits): 
   const parser = new Parser({ strict: true, brotli: false, maxMetaEntrySize: 64 * 1024, onReadEntry: onEntry });
   await feedTarGz(compressed, parser, maxTarStreamBytes(limits), () => violation);
   if (violation) throw violation;
-  if (top === undefined) throw new PolyplugError(ErrorCode.InvalidArgument, "bundle is empty: it must hold one folder named after the plugin id");
+  if (top === undefined)
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      "bundle is empty: it must hold one folder named after the plugin id",
+    );
   checkNothingBelowSymlinks(entries);
   const manifestName = MANIFEST_FILES.find((name) => manifestNames.has(name));
-  if (!manifestName) throw new PolyplugError(ErrorCode.InvalidArgument, `bundle has no manifest: expected ${MANIFEST_FILES.map((name) => `${top}/${name}`).join(" or ")}`);
+  if (!manifestName)
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `bundle has no manifest: expected ${MANIFEST_FILES.map((name) => `${top}/${name}`).join(" or ")}`,
+    );
   const text = Buffer.concat(manifestChunks.get(manifestName) ?? []).toString("utf8");
   return { top, entries, manifest: { name: manifestName, text }, unpackedBytes };
 }
@@ -110,7 +139,8 @@ function checkNothingBelowSymlinks(entries: ReadonlyMap<string, ScannedEntry>): 
     const segments = entry.path.split("/");
     for (let i = 1; i < segments.length; i++) {
       const ancestor = segments.slice(0, i).join("/");
-      if (entries.get(ancestor)?.type === "SymbolicLink") throw refuse(entry.path, `it lies below the symlink ${ancestor} (writing through links is not allowed)`);
+      if (entries.get(ancestor)?.type === "SymbolicLink")
+        throw refuse(entry.path, `it lies below the symlink ${ancestor} (writing through links is not allowed)`);
     }
   }
 }

@@ -11,7 +11,12 @@ import { formatBytes } from "./bundle-limits.js";
  * parser has finished (every entry handled) and rejects on any parser error, or as soon as
  * `violation()` (asked after each chunk) reports a broken rule.
  */
-export function feedTarGz(compressed: Uint8Array, parser: Parser, maxTarBytes: number, violation: () => PolyplugError | undefined): Promise<void> {
+export function feedTarGz(
+  compressed: Uint8Array,
+  parser: Parser,
+  maxTarBytes: number,
+  violation: () => PolyplugError | undefined,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const fail = (error: unknown) => {
@@ -27,13 +32,23 @@ export function feedTarGz(compressed: Uint8Array, parser: Parser, maxTarBytes: n
       if (settled) return;
       total += chunk.length;
       if (total > maxTarBytes) {
-        fail(new PolyplugError(ErrorCode.ResourceExhausted, `bundle unpacks to more than ${formatBytes(maxTarBytes)} of tar data (a limit against compression bombs)`));
+        fail(
+          new PolyplugError(
+            ErrorCode.ResourceExhausted,
+            `bundle unpacks to more than ${formatBytes(maxTarBytes)} of tar data (a limit against compression bombs)`,
+          ),
+        );
         return;
       }
       if (!sniffed) {
         sniffed = true;
         if ((chunk[0] === 0x1f && chunk[1] === 0x8b) || (chunk[0] === 0x28 && chunk[1] === 0xb5)) {
-          fail(new PolyplugError(ErrorCode.InvalidArgument, "bundle is compressed twice: a bundle is a gzip-compressed tar"));
+          fail(
+            new PolyplugError(
+              ErrorCode.InvalidArgument,
+              "bundle is compressed twice: a bundle is a gzip-compressed tar",
+            ),
+          );
           return;
         }
       }
@@ -51,8 +66,20 @@ export function feedTarGz(compressed: Uint8Array, parser: Parser, maxTarBytes: n
     gunzip.on("end", () => {
       if (!settled) parser.end();
     });
-    gunzip.on("error", (cause: Error) => fail(new PolyplugError(ErrorCode.InvalidArgument, `bundle is not a valid .tar.gz: ${cause.message}`, { cause })));
-    parser.on("error", (cause: unknown) => fail(cause instanceof PolyplugError ? cause : new PolyplugError(ErrorCode.InvalidArgument, `bundle is not a valid tar archive: ${(cause as Error).message}`, { cause })));
+    gunzip.on("error", (cause: Error) =>
+      fail(new PolyplugError(ErrorCode.InvalidArgument, `bundle is not a valid .tar.gz: ${cause.message}`, { cause })),
+    );
+    parser.on("error", (cause: unknown) =>
+      fail(
+        cause instanceof PolyplugError
+          ? cause
+          : new PolyplugError(
+              ErrorCode.InvalidArgument,
+              `bundle is not a valid tar archive: ${(cause as Error).message}`,
+              { cause },
+            ),
+      ),
+    );
     parser.on("end", () => {
       if (settled) return;
       const broken = violation();

@@ -66,7 +66,10 @@ async function* tarBlocks(entries: Iterable<TarEntrySpec> | AsyncIterable<TarEnt
  * into place (so a failed write leaves no half file). The output depends only on the entries:
  * fixed mtime, uid/gid 0, no user names, gzip header without a timestamp.
  */
-export async function writeTarGz(entries: Iterable<TarEntrySpec> | AsyncIterable<TarEntrySpec>, outFile: string): Promise<void> {
+export async function writeTarGz(
+  entries: Iterable<TarEntrySpec> | AsyncIterable<TarEntrySpec>,
+  outFile: string,
+): Promise<void> {
   const partial = `${outFile}.partial-${process.pid}`;
   const handle = await open(partial, "w", 0o644);
   try {

@@ -29,13 +29,21 @@ function errorOf(manifest: unknown, file = "/plugins/x/plugin.json"): PolyplugEr
 describe("parseManifest", () => {
   it("accepts a valid manifest and fills in defaults", () => {
     const manifest = parseManifest(JSON.stringify(valid), "plugin.json");
-    expect(manifest.hooks.intercept[0]).toEqual({ topic: "message.will_be_posted", priority: 100, timeoutMs: 5000, onFailure: "open" });
+    expect(manifest.hooks.intercept[0]).toEqual({
+      topic: "message.will_be_posted",
+      priority: 100,
+      timeoutMs: 5000,
+      onFailure: "open",
+    });
     expect(manifest.hooks.notify[0]).toEqual({ topic: "user.*", timeoutMs: 30_000 });
     expect(manifest.settings[0]?.required).toBe(false);
   });
 
   it("reads YAML too", () => {
-    const manifest = parseManifest("id: com.example.y\nname: Y\nversion: 0.1.0\ncommand: [node, plugin.mjs]\n", "plugin.yaml");
+    const manifest = parseManifest(
+      "id: com.example.y\nname: Y\nversion: 0.1.0\ncommand: [node, plugin.mjs]\n",
+      "plugin.yaml",
+    );
     expect(manifest.id).toBe("com.example.y");
   });
 
@@ -44,14 +52,40 @@ describe("parseManifest", () => {
     ["bad version", { ...valid, version: "one" }, /field version: must be a semantic version/],
     ["no way to run", { ...valid, command: undefined }, /exactly one of `executables`/],
     ["both ways to run", { ...valid, executables: { "linux-amd64": "bin/x" } }, /exactly one of `executables`/],
-    ["escaping executable", { ...valid, command: undefined, executables: { "linux-amd64": "../../bin/sh" } }, /field executables.linux-amd64: must be a path inside/],
+    [
+      "escaping executable",
+      { ...valid, command: undefined, executables: { "linux-amd64": "../../bin/sh" } },
+      /field executables.linux-amd64: must be a path inside/,
+    ],
     ["bad topic", { ...valid, hooks: { intercept: [{ topic: "Message Posted" }] } }, /field hooks.intercept.0.topic/],
-    ["bad failure mode", { ...valid, hooks: { intercept: [{ topic: "a.b", onFailure: "maybe" }] } }, /field hooks.intercept.0.onFailure/],
+    [
+      "bad failure mode",
+      { ...valid, hooks: { intercept: [{ topic: "a.b", onFailure: "maybe" }] } },
+      /field hooks.intercept.0.onFailure/,
+    ],
     ["unknown field", { ...valid, colour: "red" }, /colour/],
     ["bad setting type", { ...valid, settings: [{ key: "a", type: "color" }] }, /field settings.0.type/],
-    ["select without options", { ...valid, settings: [{ key: "a", type: "select" }] }, /field settings.0.options: a select setting needs/],
-    ["default of the wrong type", { ...valid, settings: [{ key: "a", type: "number", default: "x" }] }, /field settings.0.default: default must be a number/],
-    ["duplicate setting", { ...valid, settings: [{ key: "a", type: "bool" }, { key: "a", type: "text" }] }, /duplicate setting key "a"/],
+    [
+      "select without options",
+      { ...valid, settings: [{ key: "a", type: "select" }] },
+      /field settings.0.options: a select setting needs/,
+    ],
+    [
+      "default of the wrong type",
+      { ...valid, settings: [{ key: "a", type: "number", default: "x" }] },
+      /field settings.0.default: default must be a number/,
+    ],
+    [
+      "duplicate setting",
+      {
+        ...valid,
+        settings: [
+          { key: "a", type: "bool" },
+          { key: "a", type: "text" },
+        ],
+      },
+      /duplicate setting key "a"/,
+    ],
   ])("rejects %s, naming the file and the field", (_name, manifest, message) => {
     const error = errorOf(manifest);
     expect(error.code).toBe(ErrorCode.InvalidArgument);
@@ -79,15 +113,24 @@ describe("parseManifest", () => {
 
 describe("resolveLaunchCommand", () => {
   it("picks this machine's executable, or says which ones exist", () => {
-    const manifest = parseManifest(JSON.stringify({ ...valid, command: undefined, executables: { [currentPlatformKey()]: "bin/x" } }), "p.json");
+    const manifest = parseManifest(
+      JSON.stringify({ ...valid, command: undefined, executables: { [currentPlatformKey()]: "bin/x" } }),
+      "p.json",
+    );
     expect(resolveLaunchCommand(manifest, "/plugins/x")).toEqual({ command: "/plugins/x/bin/x", args: [] });
-    const other = parseManifest(JSON.stringify({ ...valid, command: undefined, executables: { "plan9-mips": "bin/x" } }), "p.json");
+    const other = parseManifest(
+      JSON.stringify({ ...valid, command: undefined, executables: { "plan9-mips": "bin/x" } }),
+      "p.json",
+    );
     expect(() => resolveLaunchCommand(other, "/plugins/x")).toThrow(/no executable for .* \(it has: plan9-mips\)/);
   });
 
   it("maps interpreters and resolves file arguments against the plugin folder", () => {
     const manifest = parseManifest(JSON.stringify(valid), "p.json");
-    expect(resolveLaunchCommand(manifest, "/plugins/x", { python: "/venv/bin/python" })).toEqual({ command: "/venv/bin/python", args: ["/plugins/x/plugin.py"] });
+    expect(resolveLaunchCommand(manifest, "/plugins/x", { python: "/venv/bin/python" })).toEqual({
+      command: "/venv/bin/python",
+      args: ["/plugins/x/plugin.py"],
+    });
   });
 });
 
@@ -105,7 +148,10 @@ describe("scanPluginsDirs", () => {
     const root = mkdtempSync(path.join(tmpdir(), "plugins-"));
     const write = (dir: string, manifest: unknown) => {
       mkdirSync(path.join(root, dir));
-      writeFileSync(path.join(root, dir, "plugin.json"), typeof manifest === "string" ? manifest : JSON.stringify(manifest));
+      writeFileSync(
+        path.join(root, dir, "plugin.json"),
+        typeof manifest === "string" ? manifest : JSON.stringify(manifest),
+      );
     };
     write("good", valid);
     write("broken", "{ not json");

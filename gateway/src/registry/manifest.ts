@@ -15,7 +15,9 @@ export const DEFAULT_HOOK_TIMEOUT_MS = { intercept: 5000, notify: 30_000, http: 
 /** Default intercept priority: lower runs earlier; ties are broken by plugin id. */
 export const DEFAULT_PRIORITY = 100;
 
-const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
+const semver = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
 const topic = z.string().regex(TOPIC_PATTERN, `a topic is an exact topic ${TOPIC_NAME_RULE}, "prefix.*" or "*" alone`);
 const timeoutMs = z.number().int().min(1).max(600_000);
 
@@ -34,7 +36,10 @@ const osArch = z.string().regex(/^[a-z0-9]+-[a-z0-9]+$/, "keys are os-arch like 
 const relativePath = z
   .string()
   .min(1)
-  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."), "must be a path inside the plugin folder (relative, no ..)");
+  .refine(
+    (p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."),
+    "must be a path inside the plugin folder (relative, no ..)",
+  );
 
 /**
  * GatewayAPI capabilities a plugin may ask for: `log` (Log), `config` (GetConfig/SaveConfig of
@@ -106,29 +111,53 @@ export const manifestSchema = z
         commandTimeoutMs: timeoutMs.default(DEFAULT_HOOK_TIMEOUT_MS.command),
       })
       .strict()
-      .default({ intercept: [], notify: [], httpTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.http, commandTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.command }),
+      .default({
+        intercept: [],
+        notify: [],
+        httpTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.http,
+        commandTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS.command,
+      }),
     settings: z.array(settingSchema).default([]),
     /**
      * A web bundle for the console: an ES module (inside a sub-folder, e.g. `webapp/main.js`)
      * exporting `register(registry)`. The console serves only the files of that sub-folder.
      */
     webapp: z
-      .object({ bundle: relativePath.refine((p) => /[\\/]/.test(p) && /\.m?js$/.test(p), "must be a .js or .mjs file inside a sub-folder of the plugin, e.g. webapp/main.js") })
+      .object({
+        bundle: relativePath.refine(
+          (p) => /[\\/]/.test(p) && /\.m?js$/.test(p),
+          "must be a .js or .mjs file inside a sub-folder of the plugin, e.g. webapp/main.js",
+        ),
+      })
       .strict()
       .optional(),
     /** What the plugin may use (GatewayAPI capabilities, network, extra read-only paths, resource limits). */
-    permissions: permissionsSchema.default({ api: [...DEFAULT_API_CAPABILITIES], network: "none", readPaths: [], limits: {} }),
+    permissions: permissionsSchema.default({
+      api: [...DEFAULT_API_CAPABILITIES],
+      network: "none",
+      readPaths: [],
+      limits: {},
+    }),
     /** Free-form extra data for the plugin's own use. */
     props: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((manifest, ctx) => {
     if (!manifest.executables === !manifest.command) {
-      ctx.addIssue({ code: "custom", path: ["command"], message: "give exactly one of `executables` (per os-arch) or `command`" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["command"],
+        message: "give exactly one of `executables` (per os-arch) or `command`",
+      });
     }
     const keys = new Set<string>();
     manifest.settings.forEach((setting, index) => {
-      if (keys.has(setting.key)) ctx.addIssue({ code: "custom", path: ["settings", index, "key"], message: `duplicate setting key ${JSON.stringify(setting.key)}` });
+      if (keys.has(setting.key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["settings", index, "key"],
+          message: `duplicate setting key ${JSON.stringify(setting.key)}`,
+        });
       keys.add(setting.key);
     });
   });
@@ -151,10 +180,15 @@ export function parseManifest(text: string, file: string): Manifest {
   try {
     raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const result = manifestSchema.safeParse(raw);
-  if (!result.success) throw new PolyplugError(ErrorCode.InvalidArgument, describeIssues(file, result.error), { details: { file } });
+  if (!result.success)
+    throw new PolyplugError(ErrorCode.InvalidArgument, describeIssues(file, result.error), { details: { file } });
   return result.data;
 }
 
@@ -191,17 +225,25 @@ export interface LaunchCommand {
  * Resolves how to start the plugin in `dir` on this machine. `interpreters` maps names
  * like `python` to the executable the gateway should use for them (e.g. a venv's python).
  */
-export function resolveLaunchCommand(manifest: Manifest, dir: string, interpreters: Readonly<Record<string, string>> = {}): LaunchCommand {
+export function resolveLaunchCommand(
+  manifest: Manifest,
+  dir: string,
+  interpreters: Readonly<Record<string, string>> = {},
+): LaunchCommand {
   if (manifest.executables) {
     const key = currentPlatformKey();
     const executable = manifest.executables[key];
     if (!executable) {
-      throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} has no executable for ${key} (it has: ${Object.keys(manifest.executables).join(", ")})`);
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `plugin ${manifest.id} has no executable for ${key} (it has: ${Object.keys(manifest.executables).join(", ")})`,
+      );
     }
     return { command: path.join(dir, executable), args: [] };
   }
   const [first = "", ...rest] = manifest.command ?? [];
-  const resolveArg = (arg: string) => (!path.isAbsolute(arg) && /[\\/]|\.[a-z]+$/.test(arg) ? path.join(dir, arg) : arg);
+  const resolveArg = (arg: string) =>
+    !path.isAbsolute(arg) && /[\\/]|\.[a-z]+$/.test(arg) ? path.join(dir, arg) : arg;
   const command = interpreters[first] ?? (first.includes("/") ? path.resolve(dir, first) : first);
   return { command, args: rest.map(resolveArg) };
 }
@@ -220,7 +262,10 @@ export function checkGatewayVersion(manifest: Manifest, gatewayVersion: string):
     const b = need[i] ?? 0;
     if (a > b) return;
     if (a < b) {
-      throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} needs gateway ${manifest.minGatewayVersion} or newer; this gateway is ${gatewayVersion}`);
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `plugin ${manifest.id} needs gateway ${manifest.minGatewayVersion} or newer; this gateway is ${gatewayVersion}`,
+      );
     }
   }
 }

@@ -36,7 +36,8 @@ export function permissionsBeyond(asked: Permissions, approved: Permissions): st
   const beyond: string[] = [];
   for (const capability of asked.api) if (!approved.api.includes(capability)) beyond.push(`GatewayAPI "${capability}"`);
   if (asked.network === "host" && approved.network !== "host") beyond.push("network host");
-  for (const readPath of asked.readPaths) if (!approved.readPaths.includes(readPath)) beyond.push(`read-only path ${readPath}`);
+  for (const readPath of asked.readPaths)
+    if (!approved.readPaths.includes(readPath)) beyond.push(`read-only path ${readPath}`);
   for (const key of Object.keys(LIMIT_WORDS) as (keyof ResourceLimits)[]) {
     const wanted = asked.limits[key];
     const allowed = approved.limits[key];

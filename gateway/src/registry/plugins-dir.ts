@@ -46,11 +46,17 @@ async function readPluginsDir(root: string): Promise<PluginsDirScan> {
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `cannot read the plugins directory ${root}: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `cannot read the plugins directory ${root}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const plugins: PluginFolder[] = [];
   const broken: BrokenPluginFolder[] = [];
-  for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const scan = await readPluginFolder(path.join(root, entry.name));
     if (!scan) continue; // not a plugin folder
     plugins.push(...scan.plugins);
@@ -83,7 +89,10 @@ function rejectDuplicateIds(plugins: PluginFolder[], broken: BrokenPluginFolder[
     for (const folder of folders) {
       broken.push({
         dir: folder.dir,
-        error: new PolyplugError(ErrorCode.Conflict, `${folder.manifestFile}: plugin id ${JSON.stringify(id)} is used by ${folders.length} folders (${folders.map((f) => f.dir).join(", ")})`),
+        error: new PolyplugError(
+          ErrorCode.Conflict,
+          `${folder.manifestFile}: plugin id ${JSON.stringify(id)} is used by ${folders.length} folders (${folders.map((f) => f.dir).join(", ")})`,
+        ),
       });
     }
   }

@@ -5,7 +5,8 @@ export const PYTHON_REQUIREMENTS_FILE = "requirements.txt";
 
 // `name==version` (PEP 508 name, optional extras, exact version, optional marker or hashes),
 // or a path to a wheel file (`./vendor/x-1.0-py3-none-any.whl`): both pin one exact artifact.
-const PINNED = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,\s-]+\])?\s*===?\s*[A-Za-z0-9.+!_-]+(\s*;.*)?(\s+--hash=\S+)*$/;
+const PINNED =
+  /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,\s-]+\])?\s*===?\s*[A-Za-z0-9.+!_-]+(\s*;.*)?(\s+--hash=\S+)*$/;
 // A local wheel path, not a URL (a URL's content can change under the same name).
 const WHEEL_PATH = /^(?![A-Za-z][A-Za-z0-9+.-]*:)[^\s;]+\.whl$/;
 

@@ -31,6 +31,14 @@ export async function runTool(command: string, args: readonly string[], options:
   });
   if (result.exitCode === 0 && !result.failed) return;
   const output = (result.all ?? "").trim().slice(-OUTPUT_TAIL_CHARS);
-  const how = result.timedOut ? "timed out" : result.exitCode === undefined ? `could not start (${result.code ?? "error"}: is ${command} installed?)` : `exited with status ${result.exitCode}`;
-  throw new PolyplugError(ErrorCode.FailedPrecondition, `${options.what}: \`${[command, ...args].join(" ")}\` ${how}${output ? `:\n${output}` : ""}`, { details: { command } });
+  const how = result.timedOut
+    ? "timed out"
+    : result.exitCode === undefined
+      ? `could not start (${result.code ?? "error"}: is ${command} installed?)`
+      : `exited with status ${result.exitCode}`;
+  throw new PolyplugError(
+    ErrorCode.FailedPrecondition,
+    `${options.what}: \`${[command, ...args].join(" ")}\` ${how}${output ? `:\n${output}` : ""}`,
+    { details: { command } },
+  );
 }

@@ -14,15 +14,27 @@ const settings: Setting[] = [
 
 describe("validateConfiguration", () => {
   it("fills in defaults and accepts valid values", () => {
-    expect(validateConfiguration(settings, { limit: 3, words: ["a"] })).toEqual({ enabled: true, limit: 3, mode: "safe", words: ["a"], tags: ["x"] });
+    expect(validateConfiguration(settings, { limit: 3, words: ["a"] })).toEqual({
+      enabled: true,
+      limit: 3,
+      mode: "safe",
+      words: ["a"],
+      tags: ["x"],
+    });
   });
 
   it("takes whole numbers for an integer setting and an empty list for an optional list", () => {
-    expect(validateConfiguration(settings, { limit: 2.5, count: 4, words: [] })).toMatchObject({ limit: 2.5, count: 4, words: [] });
+    expect(validateConfiguration(settings, { limit: 2.5, count: 4, words: [] })).toMatchObject({
+      limit: 2.5,
+      count: 4,
+      words: [],
+    });
   });
 
   it("refuses integer on a non-number setting", () => {
-    expect(() => settingSchema.parse({ key: "x", type: "text", integer: true })).toThrow(/only a number setting can be an integer/);
+    expect(() => settingSchema.parse({ key: "x", type: "text", integer: true })).toThrow(
+      /only a number setting can be an integer/,
+    );
   });
 
   it.each([
@@ -35,6 +47,8 @@ describe("validateConfiguration", () => {
     [{ limit: 3, count: 2.5 }, /setting "count" must be a whole number, got 2.5/],
     [{ limit: 3, tags: [] }, /setting "tags" is required/],
   ])("rejects %j naming the setting", (config, message) => {
-    expect(() => validateConfiguration(settings, config)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(message) }));
+    expect(() => validateConfiguration(settings, config)).toThrow(
+      expect.objectContaining({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(message) }),
+    );
   });
 });

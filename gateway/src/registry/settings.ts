@@ -5,7 +5,9 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 /** The kinds of plugin setting an operator can edit. */
 export const SETTING_TYPES = ["bool", "text", "longtext", "number", "select", "secret", "list"] as const;
 
-const settingKey = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, "a setting key is a letter followed by up to 63 letters, digits or _");
+const settingKey = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, "a setting key is a letter followed by up to 63 letters, digits or _");
 
 /** One setting in a manifest's settings schema. */
 export const settingSchema = z
@@ -56,9 +58,15 @@ function checkValue(setting: Setting, value: JsonValue): string | undefined {
         ? undefined
         : `must be one of ${(setting.options ?? []).map((o) => JSON.stringify(o.value)).join(", ")}`;
     case "list":
-      return Array.isArray(value) && value.every((item) => typeof item === "string") ? undefined : "must be a list of strings";
+      return Array.isArray(value) && value.every((item) => typeof item === "string")
+        ? undefined
+        : "must be a list of strings";
     default:
-      return typeof value === "string" ? (value.length <= 65536 ? undefined : "must be at most 65536 characters") : "must be text";
+      return typeof value === "string"
+        ? value.length <= 65536
+          ? undefined
+          : "must be at most 65536 characters"
+        : "must be text";
   }
 }
 
@@ -78,26 +86,41 @@ export function validateConfiguration(settings: readonly Setting[], config: Json
   const known = new Map(settings.map((s) => [s.key, s]));
   for (const key of Object.keys(config)) {
     if (!known.has(key)) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `unknown setting ${JSON.stringify(key)}; known settings: ${[...known.keys()].join(", ") || "none"}`, {
-        details: { field: key },
-      });
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `unknown setting ${JSON.stringify(key)}; known settings: ${[...known.keys()].join(", ") || "none"}`,
+        {
+          details: { field: key },
+        },
+      );
     }
   }
   const result: JsonObject = { ...defaultConfiguration(settings), ...config };
   for (const setting of settings) {
     const value = result[setting.key];
     // An empty list is a value, except for a required list: "required" means at least one item.
-    if (value === undefined || value === null || value === "" || (setting.required && Array.isArray(value) && value.length === 0)) {
+    if (
+      value === undefined ||
+      value === null ||
+      value === "" ||
+      (setting.required && Array.isArray(value) && value.length === 0)
+    ) {
       if (setting.required) {
-        throw new PolyplugError(ErrorCode.InvalidArgument, `setting ${JSON.stringify(setting.key)} is required`, { details: { field: setting.key } });
+        throw new PolyplugError(ErrorCode.InvalidArgument, `setting ${JSON.stringify(setting.key)} is required`, {
+          details: { field: setting.key },
+        });
       }
       continue;
     }
     const problem = checkValue(setting, value);
     if (problem) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `setting ${JSON.stringify(setting.key)} ${problem}, got ${JSON.stringify(value).slice(0, 100)}`, {
-        details: { field: setting.key },
-      });
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `setting ${JSON.stringify(setting.key)} ${problem}, got ${JSON.stringify(value).slice(0, 100)}`,
+        {
+          details: { field: setting.key },
+        },
+      );
     }
   }
   return result;

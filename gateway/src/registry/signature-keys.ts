@@ -23,7 +23,10 @@ export function trustedKeysDir(dataDir: string): string {
  * a key file changes nothing.
  */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** Parses a PEM public key and checks that it is ed25519. `name` is used in errors. */
@@ -32,10 +35,15 @@ export function parseTrustedKey(pem: string, name: string): TrustedKey {
   try {
     publicKey = createPublicKey(pem);
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${name}: not a PEM public key: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(ErrorCode.InvalidArgument, `${name}: not a PEM public key: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   if (publicKey.asymmetricKeyType !== "ed25519") {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${name}: a trusted key must be ed25519, this one is ${publicKey.asymmetricKeyType ?? "unknown"}`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${name}: a trusted key must be ed25519, this one is ${publicKey.asymmetricKeyType ?? "unknown"}`,
+    );
   }
   return { keyId: keyIdOf(publicKey), name, publicKey };
 }
@@ -50,9 +58,15 @@ export async function loadTrustedKeys(dir: string): Promise<TrustedKey[]> {
     names = (await readdir(dir)).filter((name) => name.endsWith(".pem")).sort();
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new PolyplugError(ErrorCode.InvalidArgument, `cannot read the trusted keys folder ${dir}: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `cannot read the trusted keys folder ${dir}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
-  return Promise.all(names.map(async (name) => parseTrustedKey(await readFile(path.join(dir, name), "utf8"), path.join(dir, name))));
+  return Promise.all(
+    names.map(async (name) => parseTrustedKey(await readFile(path.join(dir, name), "utf8"), path.join(dir, name))),
+  );
 }
 
 /** The files `generateSigningKey` wrote. */
@@ -70,7 +84,10 @@ export interface GeneratedKeyFiles {
  */
 export async function generateSigningKey(dir: string, name: string): Promise<GeneratedKeyFiles> {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `key name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (a file name, not a path)`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `key name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (a file name, not a path)`,
+    );
   }
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   const privateKeyFile = path.join(dir, `${name}.key`);
@@ -81,7 +98,11 @@ export async function generateSigningKey(dir: string, name: string): Promise<Gen
     await writeFile(publicKeyFile, publicKey.export({ type: "spki", format: "pem" }), { mode: 0o644, flag: "wx" });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new PolyplugError(ErrorCode.FailedPrecondition, `${(cause as NodeJS.ErrnoException).path ?? name} already exists; choose another name or delete it`, { cause });
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `${(cause as NodeJS.ErrnoException).path ?? name} already exists; choose another name or delete it`,
+        { cause },
+      );
     }
     throw PolyplugError.from(cause);
   }

@@ -33,7 +33,11 @@ const signatureFileSchema = z.object({
   keyId: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex digits"),
   algorithm: z.literal("ed25519"),
   signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64"),
-  publicKey: z.string().max(1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64").optional(),
+  publicKey: z
+    .string()
+    .max(1024)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64")
+    .optional(),
 });
 
 /**
@@ -86,9 +90,15 @@ export async function readSigningKey(file: string): Promise<KeyObject> {
   try {
     key = createPrivateKey(await readFile(file, "utf8"));
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `${file}: not a PEM private key: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(ErrorCode.InvalidArgument, `${file}: not a PEM private key: ${(cause as Error).message}`, {
+      cause,
+    });
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new PolyplugError(ErrorCode.InvalidArgument, `${file}: signing keys must be ed25519, this one is ${key.asymmetricKeyType ?? "unknown"}`);
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `${file}: signing keys must be ed25519, this one is ${key.asymmetricKeyType ?? "unknown"}`,
+    );
   return key;
 }
 
@@ -96,11 +106,20 @@ export async function readSigningKey(file: string): Promise<KeyObject> {
 export function signBundleDigest(sha256: string, privateKey: KeyObject): SignatureFile {
   const signature = sign(null, signedMessage(sha256), privateKey).toString("base64");
   const publicKey = createPublicKey(privateKey);
-  return { keyId: keyIdOf(publicKey), algorithm: "ed25519", signature, publicKey: publicKey.export({ type: "spki", format: "der" }).toString("base64") };
+  return {
+    keyId: keyIdOf(publicKey),
+    algorithm: "ed25519",
+    signature,
+    publicKey: publicKey.export({ type: "spki", format: "der" }).toString("base64"),
+  };
 }
 
 /** Signs a bundle digest and writes `<bundleFile>.sig`; returns the file name and content. */
-export async function writeBundleSignature(bundleFile: string, sha256: string, privateKey: KeyObject): Promise<{ file: string; signature: SignatureFile }> {
+export async function writeBundleSignature(
+  bundleFile: string,
+  sha256: string,
+  privateKey: KeyObject,
+): Promise<{ file: string; signature: SignatureFile }> {
   const signature = signBundleDigest(sha256, privateKey);
   const file = signatureFileFor(bundleFile);
   await writeFile(file, `${JSON.stringify(signature, null, 2)}\n`, { mode: 0o644 });
@@ -114,11 +133,17 @@ export function parseSignatureFile(contents: Uint8Array | string): SignatureFile
   try {
     raw = JSON.parse(text);
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.PermissionDenied, `bundle signature is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `bundle signature is not valid JSON: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const parsed = signatureFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `field ${issue.path.map(String).join(".") || "(top level)"}: ${issue.message}`).join("; ");
+    const issues = parsed.error.issues
+      .map((issue) => `field ${issue.path.map(String).join(".") || "(top level)"}: ${issue.message}`)
+      .join("; ");
     throw new PolyplugError(ErrorCode.PermissionDenied, `bundle signature is malformed: ${issues}`);
   }
   const { publicKey, ...rest } = parsed.data;
@@ -132,11 +157,23 @@ function embeddedKey(file: SignatureFile): KeyObject | undefined {
   try {
     key = createPublicKey({ key: Buffer.from(file.publicKey, "base64"), format: "der", type: "spki" });
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.PermissionDenied, `bundle signature is malformed: field publicKey: not an SPKI public key (${(cause as Error).message})`, { cause });
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `bundle signature is malformed: field publicKey: not an SPKI public key (${(cause as Error).message})`,
+      { cause },
+    );
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new PolyplugError(ErrorCode.PermissionDenied, `bundle signature is malformed: field publicKey: must be ed25519, is ${key.asymmetricKeyType ?? "unknown"}`);
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `bundle signature is malformed: field publicKey: must be ed25519, is ${key.asymmetricKeyType ?? "unknown"}`,
+    );
   if (keyIdOf(key) !== file.keyId) {
-    throw new PolyplugError(ErrorCode.PermissionDenied, `bundle signature is malformed: its publicKey has id ${keyIdOf(key)}, not the keyId ${file.keyId} it claims`, { details: { keyId: file.keyId } });
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `bundle signature is malformed: its publicKey has id ${keyIdOf(key)}, not the keyId ${file.keyId} it claims`,
+      { details: { keyId: file.keyId } },
+    );
   }
   return key;
 }
@@ -151,9 +188,18 @@ function embeddedKey(file: SignatureFile): KeyObject | undefined {
  * - Matching but by a key that is not trusted: `untrusted` with the key id, or
  *   `permission_denied` ("signed by an untrusted key …") when `requireSignature`.
  */
-export function checkBundleSignature(sha256: string, signature: Uint8Array | string | undefined, trustedKeys: readonly TrustedKey[], requireSignature: boolean): SignatureStatus {
+export function checkBundleSignature(
+  sha256: string,
+  signature: Uint8Array | string | undefined,
+  trustedKeys: readonly TrustedKey[],
+  requireSignature: boolean,
+): SignatureStatus {
   if (signature === undefined) {
-    if (requireSignature) throw new PolyplugError(ErrorCode.PermissionDenied, "bundle is not signed and a signature is required (sign it with `polyplug bundle DIR --sign KEYFILE`)");
+    if (requireSignature)
+      throw new PolyplugError(
+        ErrorCode.PermissionDenied,
+        "bundle is not signed and a signature is required (sign it with `polyplug bundle DIR --sign KEYFILE`)",
+      );
     return { signed: false, trust: "unsigned" };
   }
   const file = parseSignatureFile(signature);
@@ -174,9 +220,13 @@ export function checkBundleSignature(sha256: string, signature: Uint8Array | str
     valid = false;
   }
   if (!valid) {
-    throw new PolyplugError(ErrorCode.PermissionDenied, `bundle signature does not match the bundle (${keyText}): the bundle or its .sig was altered, or the .sig belongs to another bundle`, {
-      details: { keyId: file.keyId },
-    });
+    throw new PolyplugError(
+      ErrorCode.PermissionDenied,
+      `bundle signature does not match the bundle (${keyText}): the bundle or its .sig was altered, or the .sig belongs to another bundle`,
+      {
+        details: { keyId: file.keyId },
+      },
+    );
   }
   if (trusted) return { signed: true, trust: "trusted", keyId: file.keyId };
   if (requireSignature) {

@@ -13,7 +13,10 @@ afterEach(() => {
 describe("parseYamlStrict", () => {
   it("parses YAML, merge keys only when asked", () => {
     expect(parseYamlStrict("a: 1\nb: [x, y]\n")).toEqual({ a: 1, b: ["x", "y"] });
-    expect(parseYamlStrict("base: &b {x: 1}\nc:\n  <<: *b\n", { merge: true })).toEqual({ base: { x: 1 }, c: { x: 1 } });
+    expect(parseYamlStrict("base: &b {x: 1}\nc:\n  <<: *b\n", { merge: true })).toEqual({
+      base: { x: 1 },
+      c: { x: 1 },
+    });
     expect(parseYamlStrict("")).toBeNull();
   });
 

@@ -20,7 +20,14 @@ function hostPort(address: string): { host: string; port: number } {
 export function connectSocket(listen: ListenAddress, mtls: MutualTls | undefined): net.Socket {
   const where = listen.network === "unix" ? { path: listen.address } : hostPort(listen.address);
   const socket = mtls
-    ? tls.connect({ ...where, cert: mtls.certPem, key: mtls.keyPem, ca: [mtls.peerCertPem], servername: "localhost", ALPNProtocols: ["h2"] })
+    ? tls.connect({
+        ...where,
+        cert: mtls.certPem,
+        key: mtls.keyPem,
+        ca: [mtls.peerCertPem],
+        servername: "localhost",
+        ALPNProtocols: ["h2"],
+      })
     : net.connect(where);
   socket.setNoDelay(true);
   return socket;

@@ -1,7 +1,14 @@
 import { status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeGrpcMessage, encodeGrpcFrame, GrpcFrameDecoder, grpcFrameHeader, grpcTimeoutHeader, statusFromHttp } from "./grpc-framing.js";
+import {
+  decodeGrpcMessage,
+  encodeGrpcFrame,
+  GrpcFrameDecoder,
+  grpcFrameHeader,
+  grpcTimeoutHeader,
+  statusFromHttp,
+} from "./grpc-framing.js";
 
 /** Splits `bytes` at the given cut points (any order, duplicates allowed). */
 function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -18,13 +25,17 @@ function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
 describe("gRPC framing", () => {
   it("round-trips any messages through any chunking", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), (messages, cuts) => {
-        const wire = Buffer.concat(messages.map((message) => encodeGrpcFrame(message)));
-        const decoder = new GrpcFrameDecoder(1024);
-        const decoded = chunk(wire, cuts).flatMap((piece) => decoder.push(piece));
-        expect(decoded.map((message) => [...message])).toEqual(messages.map((message) => [...message]));
-        expect(decoder.partial).toBe(false);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (messages, cuts) => {
+          const wire = Buffer.concat(messages.map((message) => encodeGrpcFrame(message)));
+          const decoder = new GrpcFrameDecoder(1024);
+          const decoded = chunk(wire, cuts).flatMap((piece) => decoder.push(piece));
+          expect(decoded.map((message) => [...message])).toEqual(messages.map((message) => [...message]));
+          expect(decoder.partial).toBe(false);
+        },
+      ),
     );
   });
 
@@ -46,7 +57,9 @@ describe("gRPC framing", () => {
 
   it("refuses compressed messages and bad flags", () => {
     const compressed = Buffer.from([1, 0, 0, 0, 1, 42]);
-    expect(() => new GrpcFrameDecoder(10).push(compressed)).toThrow(expect.objectContaining({ code: status.INTERNAL, message: expect.stringContaining("compressed") }));
+    expect(() => new GrpcFrameDecoder(10).push(compressed)).toThrow(
+      expect.objectContaining({ code: status.INTERNAL, message: expect.stringContaining("compressed") }),
+    );
     expect(() => new GrpcFrameDecoder(10).push(Buffer.from([7, 0, 0, 0, 0]))).toThrow(/invalid compressed flag 7/);
   });
 
@@ -54,7 +67,10 @@ describe("gRPC framing", () => {
     const decoder = new GrpcFrameDecoder(100);
     expect(decoder.push(Buffer.from([0, 0]))).toEqual([]);
     expect(() => decoder.push(Buffer.from([0, 0, 101]))).toThrow(
-      expect.objectContaining({ code: status.RESOURCE_EXHAUSTED, message: "received a message of 101 bytes, larger than the limit of 100 bytes" }),
+      expect.objectContaining({
+        code: status.RESOURCE_EXHAUSTED,
+        message: "received a message of 101 bytes, larger than the limit of 100 bytes",
+      }),
     );
   });
 

@@ -83,12 +83,17 @@ export class GrpcFrameDecoder {
     if (flag !== 0) {
       throw new GrpcFrameError(
         status.INTERNAL,
-        flag === 1 ? "received a compressed message, but this client offers no grpc-accept-encoding" : `received a message with an invalid compressed flag ${String(flag)}`,
+        flag === 1
+          ? "received a compressed message, but this client offers no grpc-accept-encoding"
+          : `received a message with an invalid compressed flag ${String(flag)}`,
       );
     }
     const length = header.readUInt32BE(1);
     if (length > this.maxMessageBytes) {
-      throw new GrpcFrameError(status.RESOURCE_EXHAUSTED, `received a message of ${length} bytes, larger than the limit of ${this.maxMessageBytes} bytes`);
+      throw new GrpcFrameError(
+        status.RESOURCE_EXHAUSTED,
+        `received a message of ${length} bytes, larger than the limit of ${this.maxMessageBytes} bytes`,
+      );
     }
     return length;
   }

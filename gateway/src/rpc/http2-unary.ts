@@ -13,9 +13,22 @@
 import http2 from "node:http2";
 import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import {
+  GrpcCallError,
+  type Http2UnaryOptions,
+  type UnaryTransport,
+} from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
-import { decodeGrpcMessage, encodeGrpcFrame, grpcFrameHeader, GrpcFrameDecoder, type GrpcFrameError, grpcTimeoutHeader, remainingMs, statusFromHttp } from "./grpc-framing.js";
+import {
+  decodeGrpcMessage,
+  encodeGrpcFrame,
+  grpcFrameHeader,
+  GrpcFrameDecoder,
+  type GrpcFrameError,
+  grpcTimeoutHeader,
+  remainingMs,
+  statusFromHttp,
+} from "./grpc-framing.js";
 
 // Receive windows: generous so a multi-megabyte answer is not throttled by 64 KiB
 // WINDOW_UPDATE round trips, and many concurrent answers share the connection.
@@ -26,7 +39,14 @@ const PEER_MAX_STREAMS = 1000;
 // Above this size the frame header and the body are written separately instead of copied into one buffer.
 const COPY_LIMIT_BYTES = 16 * 1024;
 
-const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent"]);
+const RESERVED_HEADERS = new Set([
+  "content-type",
+  "te",
+  "grpc-timeout",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+  "user-agent",
+]);
 
 /** One HTTP/2 session and what happened to it. */
 interface Connection {
@@ -36,22 +56,42 @@ interface Connection {
 }
 
 /** The status for a stream that closed without a gRPC status (reset, dropped connection, bare HTTP error). */
-function statusWithout(stream: http2.ClientHttp2Stream, connection: Connection, httpStatus: number, target: string, streamError: Error | undefined): GrpcCallError {
+function statusWithout(
+  stream: http2.ClientHttp2Stream,
+  connection: Connection,
+  httpStatus: number,
+  target: string,
+  streamError: Error | undefined,
+): GrpcCallError {
   const lost = connection.error ?? streamError;
-  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
+  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM)
+    return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
   if (connection.session.destroyed || connection.error) {
-    return new GrpcCallError(status.UNAVAILABLE, `connection to the plugin at ${target} lost${lost ? `: ${lost.message}` : ""}`);
+    return new GrpcCallError(
+      status.UNAVAILABLE,
+      `connection to the plugin at ${target} lost${lost ? `: ${lost.message}` : ""}`,
+    );
   }
-  if (httpStatus !== 0 && httpStatus !== 200) return new GrpcCallError(statusFromHttp(httpStatus), `the plugin answered HTTP status ${httpStatus} without a gRPC status`);
+  if (httpStatus !== 0 && httpStatus !== 200)
+    return new GrpcCallError(
+      statusFromHttp(httpStatus),
+      `the plugin answered HTTP status ${httpStatus} without a gRPC status`,
+    );
   switch (stream.rstCode) {
     case http2.constants.NGHTTP2_CANCEL:
       return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
     case http2.constants.NGHTTP2_ENHANCE_YOUR_CALM:
-      return new GrpcCallError(status.RESOURCE_EXHAUSTED, "the plugin reset the stream: bandwidth or memory limit exceeded");
+      return new GrpcCallError(
+        status.RESOURCE_EXHAUSTED,
+        "the plugin reset the stream: bandwidth or memory limit exceeded",
+      );
     case http2.constants.NGHTTP2_INADEQUATE_SECURITY:
       return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
     default:
-      return new GrpcCallError(status.INTERNAL, `the call ended without a gRPC status (RST_STREAM code ${stream.rstCode})${streamError ? `: ${streamError.message}` : ""}`);
+      return new GrpcCallError(
+        status.INTERNAL,
+        `the call ended without a gRPC status (RST_STREAM code ${stream.rstCode})${streamError ? `: ${streamError.message}` : ""}`,
+      );
   }
 }
 
@@ -87,8 +127,17 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     return connection;
   };
 
-  const headersFor = (path: string, timeoutMs: number | undefined, metadata: Readonly<Record<string, string>> | undefined): http2.OutgoingHttpHeaders => {
-    const headers: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" };
+  const headersFor = (
+    path: string,
+    timeoutMs: number | undefined,
+    metadata: Readonly<Record<string, string>> | undefined,
+  ): http2.OutgoingHttpHeaders => {
+    const headers: http2.OutgoingHttpHeaders = {
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    };
     if (timeoutMs !== undefined) headers["grpc-timeout"] = grpcTimeoutHeader(timeoutMs);
     if (metadata) {
       for (const [key, value] of Object.entries(metadata)) {
@@ -103,11 +152,19 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     new Promise<Buffer>((resolve, reject) => {
       const timeoutMs = remainingMs(callOptions.deadline);
       const signal = callOptions.signal;
-      if (closed) return reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-      if (timeoutMs !== undefined && timeoutMs <= 0) return reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
-      if (signal?.aborted) return reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+      if (closed)
+        return reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
+      if (timeoutMs !== undefined && timeoutMs <= 0)
+        return reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
+      if (signal?.aborted)
+        return reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
       if (request.length > maxMessageBytes) {
-        return reject(new GrpcCallError(status.RESOURCE_EXHAUSTED, `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`));
+        return reject(
+          new GrpcCallError(
+            status.RESOURCE_EXHAUSTED,
+            `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
+          ),
+        );
       }
 
       const connection = open();
@@ -115,7 +172,12 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       try {
         stream = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
       } catch (error) {
-        return reject(new GrpcCallError(status.UNAVAILABLE, `could not start a call to the plugin at ${target}: ${(error as Error).message}`));
+        return reject(
+          new GrpcCallError(
+            status.UNAVAILABLE,
+            `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
+          ),
+        );
       }
       if (connection.active++ === 0) connection.session.ref();
 
@@ -150,7 +212,8 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
         if (failure) return;
         try {
           for (const message of decoder.push(chunk)) {
-            if (response !== undefined) return fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
+            if (response !== undefined)
+              return fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
             response = message;
           }
         } catch (error) {
@@ -169,12 +232,23 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
         if (grpcStatus === undefined) return reject(statusWithout(stream, connection, httpStatus, target, streamError));
         if (grpcStatus !== status.OK) return reject(new GrpcCallError(grpcStatus, grpcMessage));
         if (response === undefined || decoder.partial) {
-          return reject(new GrpcCallError(status.INTERNAL, decoder.partial ? "the response ended in the middle of a message" : "the plugin answered OK without a response message"));
+          return reject(
+            new GrpcCallError(
+              status.INTERNAL,
+              decoder.partial
+                ? "the response ended in the middle of a message"
+                : "the plugin answered OK without a response message",
+            ),
+          );
         }
         resolve(response);
       });
 
-      if (timeoutMs !== undefined) timer = setTimeout(() => fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`), timeoutMs);
+      if (timeoutMs !== undefined)
+        timer = setTimeout(
+          () => fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`),
+          timeoutMs,
+        );
       signal?.addEventListener("abort", onAbort, { once: true });
 
       if (request.length <= COPY_LIMIT_BYTES) {
@@ -190,9 +264,13 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
   const connect = (): Promise<void> => {
     if (closed) return Promise.reject(new Error(`the connection to the plugin at ${target} is closed`));
     const { session } = open();
-    if (!session.connecting) return session.destroyed ? Promise.reject(new Error(`the connection to the plugin at ${target} failed`)) : Promise.resolve();
+    if (!session.connecting)
+      return session.destroyed
+        ? Promise.reject(new Error(`the connection to the plugin at ${target} failed`))
+        : Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const failed = (error?: Error) => reject(error ?? new Error(`the connection to the plugin at ${target} closed before it was set up`));
+      const failed = (error?: Error) =>
+        reject(error ?? new Error(`the connection to the plugin at ${target} closed before it was set up`));
       session.once("connect", () => {
         session.off("error", failed);
         session.off("close", failed);

@@ -22,7 +22,10 @@ describe("plugin transport choice", () => {
 
   it("refuses an unknown name, saying where it came from and what is allowed", () => {
     expect(() => resolvePluginTransport(undefined, { [PLUGIN_TRANSPORT_ENV]: "grpc-js" })).toThrow(
-      expect.objectContaining({ code: ErrorCode.InvalidArgument, message: `${PLUGIN_TRANSPORT_ENV} must be h2 or node-http2, got "grpc-js"` }),
+      expect.objectContaining({
+        code: ErrorCode.InvalidArgument,
+        message: `${PLUGIN_TRANSPORT_ENV} must be h2 or node-http2, got "grpc-js"`,
+      }),
     );
     expect(() => parsePluginTransport("H2", "--x")).toThrow('--x must be h2 or node-http2, got "H2"');
   });

@@ -19,11 +19,17 @@ export const PLUGIN_TRANSPORT_ENV = "POLYPLUG_PLUGIN_TRANSPORT";
 /** Checks a transport name (from a flag, config or the environment); `source` names where it came from. */
 export function parsePluginTransport(value: string, source: string): PluginTransport {
   if ((PLUGIN_TRANSPORTS as readonly string[]).includes(value)) return value as PluginTransport;
-  throw new PolyplugError(ErrorCode.InvalidArgument, `${source} must be ${PLUGIN_TRANSPORTS.join(" or ")}, got ${JSON.stringify(value)}`);
+  throw new PolyplugError(
+    ErrorCode.InvalidArgument,
+    `${source} must be ${PLUGIN_TRANSPORTS.join(" or ")}, got ${JSON.stringify(value)}`,
+  );
 }
 
 /** The transport to use: `chosen` if given, else $POLYPLUG_PLUGIN_TRANSPORT, else `h2`. */
-export function resolvePluginTransport(chosen: PluginTransport | undefined, env: NodeJS.ProcessEnv = process.env): PluginTransport {
+export function resolvePluginTransport(
+  chosen: PluginTransport | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): PluginTransport {
   if (chosen !== undefined) return chosen;
   const fromEnv = env[PLUGIN_TRANSPORT_ENV];
   return fromEnv ? parsePluginTransport(fromEnv, PLUGIN_TRANSPORT_ENV) : DEFAULT_PLUGIN_TRANSPORT;

@@ -17,7 +17,13 @@ export function createClusterDelivery(table: PluginTable, logger: Logger, timeou
     const context = newHookContext({ pluginId, timeoutMs });
     active.session.rpc
       .onClusterMessage({ context, topic, payload, fromNodeId }, { deadline: timeoutMs })
-      .then((answer) => answer.error && logger.warn({ pluginId, topic, err: answer.error.message }, "plugin failed to handle a cluster message"))
-      .catch((error: unknown) => logger.warn({ pluginId, topic, err: PolyplugError.from(error).message }, "could not deliver a cluster message"));
+      .then(
+        (answer) =>
+          answer.error &&
+          logger.warn({ pluginId, topic, err: answer.error.message }, "plugin failed to handle a cluster message"),
+      )
+      .catch((error: unknown) =>
+        logger.warn({ pluginId, topic, err: PolyplugError.from(error).message }, "could not deliver a cluster message"),
+      );
   };
 }

@@ -58,7 +58,13 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
   });
   let membership: Membership;
   try {
-    membership = await startMembership({ pool: store.pool, nodeId, self: options.self, logger: log, ...options.timing });
+    membership = await startMembership({
+      pool: store.pool,
+      nodeId,
+      self: options.self,
+      logger: log,
+      ...options.timing,
+    });
   } catch (error) {
     await bus.close();
     throw error;
@@ -71,7 +77,14 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
     nodeId,
     sync,
     announce(message) {
-      bus.publish(message).catch((error: unknown) => log.warn({ kind: message.kind, err: PolyplugError.from(error).message }, "could not tell the cluster; other nodes converge at their next resync"));
+      bus
+        .publish(message)
+        .catch((error: unknown) =>
+          log.warn(
+            { kind: message.kind, err: PolyplugError.from(error).message },
+            "could not tell the cluster; other nodes converge at their next resync",
+          ),
+        );
     },
     send: (message) => bus.publish(message),
     nodes: () => membership.nodes(),

@@ -51,12 +51,24 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   const installFromStore = async (pluginId: string, version: string): Promise<void> => {
     const stored = await deps.bundles.getBundle(pluginId, version);
-    if (!stored) throw new PolyplugError(ErrorCode.NotFound, `the shared store has no bundle for ${pluginId} ${version}`);
-    const bundle = await readBundle(stored.bytes, { trustedKeys: await deps.trustedKeys(), requireSignature: false, ...(stored.signature ? { signature: stored.signature } : {}) });
+    if (!stored)
+      throw new PolyplugError(ErrorCode.NotFound, `the shared store has no bundle for ${pluginId} ${version}`);
+    const bundle = await readBundle(stored.bytes, {
+      trustedKeys: await deps.trustedKeys(),
+      requireSignature: false,
+      ...(stored.signature ? { signature: stored.signature } : {}),
+    });
     try {
-      if (bundle.sha256 !== stored.sha256) throw new PolyplugError(ErrorCode.FailedPrecondition, `stored bundle ${pluginId} ${version} does not match its recorded SHA-256`);
+      if (bundle.sha256 !== stored.sha256)
+        throw new PolyplugError(
+          ErrorCode.FailedPrecondition,
+          `stored bundle ${pluginId} ${version} does not match its recorded SHA-256`,
+        );
       if (bundle.manifest.id !== pluginId || bundle.manifest.version !== version) {
-        throw new PolyplugError(ErrorCode.FailedPrecondition, `stored bundle ${pluginId} ${version} holds ${bundle.manifest.id} ${bundle.manifest.version}`);
+        throw new PolyplugError(
+          ErrorCode.FailedPrecondition,
+          `stored bundle ${pluginId} ${version} holds ${bundle.manifest.id} ${bundle.manifest.version}`,
+        );
       }
       await installer.install(bundle.dir);
       logger.info({ pluginId, version }, "cluster: installed the version the cluster runs");
@@ -71,7 +83,10 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     const managed = entry !== undefined && isManaged(deps.managedDir, entry.folder.dir);
     if (record.installedVersion !== undefined && entry?.folder.manifest.version !== record.installedVersion) {
       if (entry && !managed) {
-        logger.warn({ pluginId }, `cluster runs ${pluginId} ${record.installedVersion}, but this node has it in an unmanaged folder (${entry.folder.dir}); leaving it`);
+        logger.warn(
+          { pluginId },
+          `cluster runs ${pluginId} ${record.installedVersion}, but this node has it in an unmanaged folder (${entry.folder.dir}); leaving it`,
+        );
       } else {
         await installFromStore(pluginId, record.installedVersion);
       }
@@ -90,7 +105,12 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     const previous = queues.get(pluginId) ?? Promise.resolve();
     const next = previous
       .then(() => convergeNow(pluginId))
-      .catch((error: unknown) => logger.error({ pluginId, err: PolyplugError.from(error).message }, "cluster: could not converge the plugin to the cluster's state"));
+      .catch((error: unknown) =>
+        logger.error(
+          { pluginId, err: PolyplugError.from(error).message },
+          "cluster: could not converge the plugin to the cluster's state",
+        ),
+      );
     queues.set(pluginId, next);
     void next.then(() => {
       if (queues.get(pluginId) === next) queues.delete(pluginId);

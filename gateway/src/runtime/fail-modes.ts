@@ -20,7 +20,10 @@ export interface TopicFailMode extends AppliedFailMode {
 
 /** The fail mode that applies to every intercept subscription of `manifest`. */
 export function topicFailModes(policy: FailurePolicy, manifest: Manifest): TopicFailMode[] {
-  return manifest.hooks.intercept.map((subscription) => ({ topic: subscription.topic, ...policy.resolve(manifest.id, subscription.topic, subscription.onFailure) }));
+  return manifest.hooks.intercept.map((subscription) => ({
+    topic: subscription.topic,
+    ...policy.resolve(manifest.id, subscription.topic, subscription.onFailure),
+  }));
 }
 
 /** States in which a plugin serves hooks; in any other state its fail-closed topics are rejected. */
@@ -33,14 +36,25 @@ export async function loadFailModeOverrides(store: KvStore, policy: FailurePolic
   const entry = await store.kvGet(NAMESPACE, KEY);
   if (!entry) return;
   try {
-    policy.setAdminOverrides(JSON.parse(Buffer.from(entry.value).toString("utf8")) as Record<string, Record<string, FailMode>>);
+    policy.setAdminOverrides(
+      JSON.parse(Buffer.from(entry.value).toString("utf8")) as Record<string, Record<string, FailMode>>,
+    );
   } catch (error) {
-    logger.error({ err: PolyplugError.from(error).message }, "stored fail-mode overrides are unreadable; using the serve config's failurePolicy only");
+    logger.error(
+      { err: PolyplugError.from(error).message },
+      "stored fail-mode overrides are unreadable; using the serve config's failurePolicy only",
+    );
   }
 }
 
 /** Sets (mode undefined: removes) an admin override and stores them all (they outlive the gateway). */
-export async function saveFailModeOverride(store: KvStore, policy: FailurePolicy, pluginId: string, topic: string, mode: FailMode | undefined): Promise<void> {
+export async function saveFailModeOverride(
+  store: KvStore,
+  policy: FailurePolicy,
+  pluginId: string,
+  topic: string,
+  mode: FailMode | undefined,
+): Promise<void> {
   if (!pluginId) throw new PolyplugError(ErrorCode.InvalidArgument, "plugin_id is required");
   policy.setAdminOverride(pluginId, topic || "*", mode);
   await store.kvSet(NAMESPACE, KEY, Buffer.from(JSON.stringify(policy.adminOverrides()), "utf8"));

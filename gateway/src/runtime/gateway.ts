@@ -14,7 +14,12 @@ import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-me
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { checkGatewayVersion, resolveLaunchCommand, type ApiCapability, type Permissions } from "../registry/manifest.js";
+import {
+  checkGatewayVersion,
+  resolveLaunchCommand,
+  type ApiCapability,
+  type Permissions,
+} from "../registry/manifest.js";
 import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../registry/plugins-dir.js";
 import { isPostgresStore, openGatewayStore } from "../store/open-store.js";
 import type { GatewayStore } from "../store/store.js";
@@ -23,7 +28,13 @@ import { startPublicServer, type PublicServer } from "../surfaces/public-server.
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
 import { Supervisor, type PluginState, type PluginStatus } from "../supervision/supervisor.js";
 import { FailurePolicy, type FailMode, type FailurePolicyConfig } from "../dispatch/failure-policy.js";
-import { loadFailModeOverrides, saveFailModeOverride, servesHooks, topicFailModes, type TopicFailMode } from "./fail-modes.js";
+import {
+  loadFailModeOverrides,
+  saveFailModeOverride,
+  servesHooks,
+  topicFailModes,
+  type TopicFailMode,
+} from "./fail-modes.js";
 import type { LogTap } from "./log-tap.js";
 import { managedPluginsDir } from "./plugin-install.js";
 import { createPluginConfigs } from "./plugin-config.js";
@@ -38,7 +49,12 @@ import { startGatewayWorkers } from "../workers/gateway-workers.js";
 import type { WorkerPool, WorkerStatus } from "../workers/worker-pool.js";
 import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
 import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
-import { DEFAULT_SANDBOX_MODE, detectSandboxSupport, type SandboxMode, type SandboxSupport } from "../host/sandbox/sandbox-support.js";
+import {
+  DEFAULT_SANDBOX_MODE,
+  detectSandboxSupport,
+  type SandboxMode,
+  type SandboxSupport,
+} from "../host/sandbox/sandbox-support.js";
 import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
 import type { PluginTransport } from "../rpc/plugin-transport.js";
@@ -159,7 +175,13 @@ export interface Gateway {
    */
   setFailMode(pluginId: string, topic: string, mode: FailMode | undefined): Promise<PluginListing>;
   /** Keeps the bundle an install came from in the store, so every node of a cluster can fetch and verify it, and tells the other nodes. */
-  recordInstall(bundle: { readonly pluginId: string; readonly version: string; readonly sha256: string; readonly bytes: Uint8Array; readonly signature: Uint8Array | undefined }): Promise<void>;
+  recordInstall(bundle: {
+    readonly pluginId: string;
+    readonly version: string;
+    readonly sha256: string;
+    readonly bytes: Uint8Array;
+    readonly signature: Uint8Array | undefined;
+  }): Promise<void>;
   /** This node's id (a cluster member's, or this process's when alone). */
   readonly nodeId: string;
   /** The cluster membership when the store is PostgreSQL; undefined with SQLite. */
@@ -193,21 +215,31 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger;
   const workerCount = options.workers ?? 1;
-  if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 256) throw new PolyplugError(ErrorCode.InvalidArgument, `workers must be an integer from 1 to 256, got ${workerCount}`);
+  if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 256)
+    throw new PolyplugError(ErrorCode.InvalidArgument, `workers must be an integer from 1 to 256, got ${workerCount}`);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
   const sandboxSupport = await detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
   for (const warning of sandboxSupport.warnings) logger.warn(warning);
-  logger.info({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids }, "plugin sandbox");
+  logger.info(
+    {
+      mode: sandboxSupport.mode,
+      isolation: sandboxSupport.isolation,
+      limits: sandboxSupport.limits,
+      dedicatedUids: sandboxSupport.dedicatedUids,
+    },
+    "plugin sandbox",
+  );
   const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
   const opened =
     options.store ??
     (await openGatewayStore({
       database: options.database,
       sqlitePath: path.join(options.dataDir, "polyplug.db"),
-      onBackgroundError: (error) => logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
+      onBackgroundError: (error) =>
+        logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
     }));
   const store = instrumentStore(opened, metrics);
   const records = createPluginRecords(store);
@@ -218,7 +250,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const interpreters = { node: process.execPath, ...options.interpreters };
   const failurePolicy = new FailurePolicy(options.failurePolicy);
   await loadFailModeOverrides(store, failurePolicy, logger);
-  const dispatcher = new GatewayDispatcher(table, logger, undefined, { failurePolicy, ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}) });
+  const dispatcher = new GatewayDispatcher(table, logger, undefined, {
+    failurePolicy,
+    ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}),
+  });
   dispatcher.observe((call) => metrics.observeHook(call));
   const tracing = await startTracing(options.tracing, GATEWAY_VERSION);
   if (tracing) logger.info({ url: tracing.url }, "exporting OpenTelemetry spans over OTLP/HTTP");
@@ -247,7 +282,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return saved;
   };
 
-  const serveGatewayApi = async (pluginId: string, permissions: readonly ApiCapability[], host: PluginClient): Promise<number> => {
+  const serveGatewayApi = async (
+    pluginId: string,
+    permissions: readonly ApiCapability[],
+    host: PluginClient,
+  ): Promise<number> => {
     const id = host.broker.nextId();
     const pluginLogger = logger.child({ pluginId, source: "plugin-api" });
     await host.broker.acceptAndServe(id, (grpcServer) =>
@@ -269,11 +308,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const blocking = (supervisor: Supervisor): string[] =>
-    supervisor.wanted && !servesHooks(supervisor.state) ? topicFailModes(failurePolicy, supervisor.manifest).filter((t) => t.mode === "closed").map((t) => t.topic) : [];
+    supervisor.wanted && !servesHooks(supervisor.state)
+      ? topicFailModes(failurePolicy, supervisor.manifest)
+          .filter((t) => t.mode === "closed")
+          .map((t) => t.topic)
+      : [];
   /** Logs once per state change (not per call) that a fail-closed plugin is rejecting its topics' events. */
   const reportBlocking = (supervisor: Supervisor, state: PluginState) => {
     const topics = blocking(supervisor);
-    if (topics.length > 0) logger.error({ pluginId: supervisor.pluginId, state, topics }, `plugin ${supervisor.pluginId} is ${state}: events on its fail-closed topics (${topics.join(", ")}) are rejected until it is active again`);
+    if (topics.length > 0)
+      logger.error(
+        { pluginId: supervisor.pluginId, state, topics },
+        `plugin ${supervisor.pluginId} is ${state}: events on its fail-closed topics (${topics.join(", ")}) are rejected until it is active again`,
+      );
   };
 
   /** For a plugin the operator started by hand: connect to it instead of launching it. */
@@ -292,7 +339,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const sandbox = createPluginSandbox({
       pluginId: manifest.id,
       support: sandboxSupport,
-      limits: resolveResourceLimits({ operatorDefault: options.pluginLimits?.default, manifest: manifest.permissions.limits, operatorPlugin: options.pluginLimits?.[manifest.id] }),
+      limits: resolveResourceLimits({
+        operatorDefault: options.pluginLimits?.default,
+        manifest: manifest.permissions.limits,
+        operatorPlugin: options.pluginLimits?.[manifest.id],
+      }),
       network: manifest.permissions.network,
       readPaths: manifest.permissions.readPaths,
       hidePaths,
@@ -304,7 +355,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       launch,
       policy,
       logger: logger.child({ pluginId: manifest.id }),
-      hostOptions: { autoMtls: options.autoMtls ?? true, ...(options.pluginTransport ? { pluginTransport: options.pluginTransport } : {}), ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}), sandbox },
+      hostOptions: {
+        autoMtls: options.autoMtls ?? true,
+        ...(options.pluginTransport ? { pluginTransport: options.pluginTransport } : {}),
+        ...(options.socketDirBase ? { socketDirBase: options.socketDirBase } : {}),
+        sandbox,
+      },
       serveGatewayApi: (host) => serveGatewayApi(manifest.id, manifest.permissions.api, host),
       configuration: () => getConfig(manifest.id),
       gatewayVersion: GATEWAY_VERSION,
@@ -316,7 +372,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reportBlocking(supervisor, status.state);
       if (status.state !== "active") return;
       for (const conflict of commandConflicts(table.list())) {
-        logger.error(conflict, `command /${conflict.command} is claimed by several plugins (${conflict.pluginIds.join(", ")}); it answers with a conflict error until all but one are disabled`);
+        logger.error(
+          conflict,
+          `command /${conflict.command} is claimed by several plugins (${conflict.pluginIds.join(", ")}); it answers with a conflict error until all but one are disabled`,
+        );
       }
     });
     table.set({ supervisor, folder });
@@ -325,11 +384,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
   // With workers the public address is theirs; this process's server moves to a free loopback port.
-  server = await startPublicServer({ ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress), dispatcher, logger, version: GATEWAY_VERSION, ...(options.limits ? { limits: options.limits } : {}) });
+  server = await startPublicServer({
+    ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress),
+    dispatcher,
+    logger,
+    version: GATEWAY_VERSION,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
     webSocketClients: () => server?.hub.clients().length ?? 0,
-    blockingTopics: () => table.all().filter(({ supervisor }) => supervisor.wanted).map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
+    blockingTopics: () =>
+      table
+        .all()
+        .filter(({ supervisor }) => supervisor.wanted)
+        .map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
     publicServer: () => pool?.stats() ?? (server as PublicServer).stats(),
   });
   const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
@@ -341,12 +410,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       broken.push({ dir: folder.dir, error: PolyplugError.from(error) });
     }
   }
-  for (const item of broken) logger.error({ dir: item.dir, code: item.error.code }, `plugin disabled: ${item.error.message}`);
+  for (const item of broken)
+    logger.error({ dir: item.dir, code: item.error.code }, `plugin disabled: ${item.error.message}`);
 
   const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
-  await Promise.all(table.all().filter(({ supervisor }) => enabled(supervisor.pluginId)).map(({ supervisor }) => supervisor.start()));
+  await Promise.all(
+    table
+      .all()
+      .filter(({ supervisor }) => enabled(supervisor.pluginId))
+      .map(({ supervisor }) => supervisor.start()),
+  );
   if (workerCount > 1) {
-    pool = await startGatewayWorkers({ count: workerCount, ...publicAddress, supervisors: () => table.all().map((entry) => entry.supervisor), failurePolicy, failurePolicyConfig: options.failurePolicy, dispatcher, metrics, limits: options.limits, maxInFlightPerPlugin: options.maxInFlightPerPlugin, tracing: options.tracing, logger, version: GATEWAY_VERSION, pluginTransport: options.pluginTransport });
+    pool = await startGatewayWorkers({
+      count: workerCount,
+      ...publicAddress,
+      supervisors: () => table.all().map((entry) => entry.supervisor),
+      failurePolicy,
+      failurePolicyConfig: options.failurePolicy,
+      dispatcher,
+      metrics,
+      limits: options.limits,
+      maxInFlightPerPlugin: options.maxInFlightPerPlugin,
+      tracing: options.tracing,
+      logger,
+      version: GATEWAY_VERSION,
+      pluginTransport: options.pluginTransport,
+    });
     stateListeners.add(() => pool?.refresh());
   }
   const publicUrl = pool?.url ?? server.url;
@@ -371,14 +460,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(await loadTrustedKeys(trustedKeysDir(options.dataDir))),
     ...(await store.listTrustedKeys()).map((key) => parseTrustedKey(key.pem, `${key.name} (shared store)`)),
   ];
-  const pluginStates = () => table.all().map(({ supervisor, folder }) => ({ pluginId: supervisor.pluginId, version: folder.manifest.version, state: supervisor.state }));
+  const pluginStates = () =>
+    table.all().map(({ supervisor, folder }) => ({
+      pluginId: supervisor.pluginId,
+      version: folder.manifest.version,
+      state: supervisor.state,
+    }));
   if (isPostgresStore(opened)) {
     // Cluster mode only: loaded on demand, like the PostgreSQL store (issue 17, memory).
-    const [{ startClusterNode }, { createClusterDelivery }] = await Promise.all([import("./cluster-node.js"), import("./cluster-delivery.js")]);
+    const [{ startClusterNode }, { createClusterDelivery }] = await Promise.all([
+      import("./cluster-node.js"),
+      import("./cluster-delivery.js"),
+    ]);
     cluster = await startClusterNode({
       store: opened,
       nodeId,
-      self: { publicUrl, get adminUrl() { return adminUrl; }, version: GATEWAY_VERSION, plugins: pluginStates },
+      self: {
+        publicUrl,
+        get adminUrl() {
+          return adminUrl;
+        },
+        version: GATEWAY_VERSION,
+        plugins: pluginStates,
+      },
       logger,
       ...(options.cluster ? { timing: options.cluster } : {}),
       table,
@@ -442,13 +546,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return listing(pluginId);
     },
     workers: () => pool?.statuses() ?? [],
-    sandbox: () => ({ mode: sandboxSupport.mode, isolation: sandboxSupport.isolation, limits: sandboxSupport.limits, dedicatedUids: sandboxSupport.dedicatedUids, warnings: sandboxSupport.warnings }),
+    sandbox: () => ({
+      mode: sandboxSupport.mode,
+      isolation: sandboxSupport.isolation,
+      limits: sandboxSupport.limits,
+      dedicatedUids: sandboxSupport.dedicatedUids,
+      warnings: sandboxSupport.warnings,
+    }),
     install: async (sourceDir) => listing(await installer.install(sourceDir)),
     async setFailMode(pluginId, topic, mode) {
       table.entry(pluginId);
       await saveFailModeOverride(store, failurePolicy, pluginId, topic, mode);
       pool?.refresh();
-      logger.warn({ pluginId, topic: topic || "*", mode: mode ?? "(removed)" }, "operator changed a plugin's fail mode");
+      logger.warn(
+        { pluginId, topic: topic || "*", mode: mode ?? "(removed)" },
+        "operator changed a plugin's fail mode",
+      );
       return listing(pluginId);
     },
     async kill() {
@@ -476,7 +589,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async nodes() {
       if (cluster) return cluster.nodes();
       const now = Date.now();
-      return [{ nodeId, publicUrl, adminUrl, version: GATEWAY_VERSION, startedAt, lastSeen: now, status: "alive" as const, plugins: pluginStates() }];
+      return [
+        {
+          nodeId,
+          publicUrl,
+          adminUrl,
+          version: GATEWAY_VERSION,
+          startedAt,
+          lastSeen: now,
+          status: "alive" as const,
+          plugins: pluginStates(),
+        },
+      ];
     },
     setAdminUrl(url) {
       adminUrl = url;
@@ -491,7 +615,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await pool?.stop();
         await Promise.all(table.all().map(({ supervisor }) => supervisor.stop()));
         await closeServers();
-        await tracing?.tracer.shutdown().catch((error: unknown) => logger.warn({ err: PolyplugError.from(error).message }, "could not export the last spans"));
+        await tracing?.tracer
+          .shutdown()
+          .catch((error: unknown) =>
+            logger.warn({ err: PolyplugError.from(error).message }, "could not export the last spans"),
+          );
       })();
       return stopped;
     },

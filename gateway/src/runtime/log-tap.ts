@@ -1,7 +1,12 @@
 import { Writable } from "node:stream";
 
 /** One gateway log record, as pino wrote it. */
-export type LogRecord = Readonly<Record<string, unknown>> & { readonly level: number; readonly msg?: string; readonly pluginId?: string; readonly time?: number };
+export type LogRecord = Readonly<Record<string, unknown>> & {
+  readonly level: number;
+  readonly msg?: string;
+  readonly pluginId?: string;
+  readonly time?: number;
+};
 
 /** What a log subscriber wants: one plugin's records (or all), at or above a level. */
 export interface LogFilter {
@@ -20,7 +25,8 @@ export interface LogTap {
 }
 
 const matches = (filter: LogFilter, record: LogRecord) =>
-  (filter.pluginId === undefined || record.pluginId === filter.pluginId) && (filter.minLevel === undefined || record.level >= filter.minLevel);
+  (filter.pluginId === undefined || record.pluginId === filter.pluginId) &&
+  (filter.minLevel === undefined || record.level >= filter.minLevel);
 
 /**
  * Creates a log tap that remembers the last `perPlugin` records of each plugin (and of
@@ -55,7 +61,10 @@ export function createLogTap(perPlugin = 1000): LogTap {
   return {
     stream,
     recent(filter, limit = 200) {
-      const source = filter.pluginId !== undefined ? (buffers.get(filter.pluginId) ?? []) : [...buffers.values()].flat().sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+      const source =
+        filter.pluginId !== undefined
+          ? (buffers.get(filter.pluginId) ?? [])
+          : [...buffers.values()].flat().sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
       return source.filter((record) => matches(filter, record)).slice(-limit);
     },
     subscribe(filter, listener) {

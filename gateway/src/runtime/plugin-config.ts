@@ -30,7 +30,12 @@ export interface PluginConfigsOptions {
 }
 
 /** Configuration access for every plugin in `table`, persisted in `store`. */
-export function createPluginConfigs({ table, records, logger, deliveryTimeoutMs }: PluginConfigsOptions): PluginConfigs {
+export function createPluginConfigs({
+  table,
+  records,
+  logger,
+  deliveryTimeoutMs,
+}: PluginConfigsOptions): PluginConfigs {
   const settingsOf = (pluginId: string) => table.entry(pluginId).folder.manifest.settings;
 
   const get = (pluginId: string): JsonObject => {
@@ -40,7 +45,10 @@ export function createPluginConfigs({ table, records, logger, deliveryTimeoutMs 
     try {
       return validateConfiguration(settings, saved);
     } catch (error) {
-      logger.warn({ pluginId, err: PolyplugError.from(error).message }, "saved configuration no longer fits the settings schema; using defaults");
+      logger.warn(
+        { pluginId, err: PolyplugError.from(error).message },
+        "saved configuration no longer fits the settings schema; using defaults",
+      );
       return defaultConfiguration(settings);
     }
   };
@@ -51,11 +59,21 @@ export function createPluginConfigs({ table, records, logger, deliveryTimeoutMs 
     const { supervisor } = table.entry(pluginId);
     const session = supervisor.session;
     if (session?.implements(Hook.CONFIGURATION_CHANGED)) {
-      const context = newHookContext({ pluginId, timeoutMs: deliveryTimeoutMs, ...(originPluginId ? { originPluginId } : {}) });
+      const context = newHookContext({
+        pluginId,
+        timeoutMs: deliveryTimeoutMs,
+        ...(originPluginId ? { originPluginId } : {}),
+      });
       void session.rpc
         .configurationChanged({ context, configuration: validated }, { deadline: deliveryTimeoutMs })
-        .then((answer) => answer.error && logger.warn({ pluginId, err: answer.error.message }, "plugin rejected its new configuration"))
-        .catch((error: unknown) => logger.warn({ pluginId, err: PolyplugError.from(error).message }, "could not deliver the new configuration"));
+        .then(
+          (answer) =>
+            answer.error &&
+            logger.warn({ pluginId, err: answer.error.message }, "plugin rejected its new configuration"),
+        )
+        .catch((error: unknown) =>
+          logger.warn({ pluginId, err: PolyplugError.from(error).message }, "could not deliver the new configuration"),
+        );
     } else if (session) {
       void supervisor.restart();
     }

@@ -26,23 +26,46 @@ function venvPython(dir: string): string {
 export async function preparePluginEnvironment(dir: string, manifest: Manifest, basePython = "python3"): Promise<void> {
   const wheelsDir = path.join(dir, BUNDLE_WHEELS_DIR);
   if (!manifest.command || !existsSync(wheelsDir)) return;
-  const wheels = (await readdir(wheelsDir)).filter((name) => name.endsWith(".whl")).map((name) => path.join(wheelsDir, name));
+  const wheels = (await readdir(wheelsDir))
+    .filter((name) => name.endsWith(".whl"))
+    .map((name) => path.join(wheelsDir, name));
   const what = `creating the Python environment of ${manifest.id}`;
-  await runTool(basePython, ["-m", "venv", "--clear", path.join(dir, PLUGIN_VENV_DIR)], { cwd: dir, what, timeoutMs: PLUGIN_VENV_TIMEOUT_MS });
-  if (wheels.length === 0) return;
-  await runTool(venvPython(dir), ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--no-index", "--find-links", wheelsDir, ...wheels], {
+  await runTool(basePython, ["-m", "venv", "--clear", path.join(dir, PLUGIN_VENV_DIR)], {
     cwd: dir,
-    env: { PIP_NO_INPUT: "1" },
     what,
     timeoutMs: PLUGIN_VENV_TIMEOUT_MS,
   });
+  if (wheels.length === 0) return;
+  await runTool(
+    venvPython(dir),
+    [
+      "-m",
+      "pip",
+      "install",
+      "--disable-pip-version-check",
+      "--quiet",
+      "--no-index",
+      "--find-links",
+      wheelsDir,
+      ...wheels,
+    ],
+    {
+      cwd: dir,
+      env: { PIP_NO_INPUT: "1" },
+      what,
+      timeoutMs: PLUGIN_VENV_TIMEOUT_MS,
+    },
+  );
 }
 
 /**
  * The interpreters for one plugin: its own venv's python (`<dir>/.venv/bin/python`) for
  * `python`/`python3` when it has one, the gateway's shared ones otherwise.
  */
-export function pluginInterpreters(dir: string, interpreters: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+export function pluginInterpreters(
+  dir: string,
+  interpreters: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
   const own = venvPython(dir);
   return existsSync(own) ? { ...interpreters, python: own, python3: own } : interpreters;
 }

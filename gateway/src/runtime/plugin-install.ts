@@ -33,7 +33,8 @@ export interface FolderSwap {
  * touched in the final place until the copy is complete.
  */
 export async function swapInPluginFolder(managedDir: string, pluginId: string, sourceDir: string): Promise<FolderSwap> {
-  if (!/^[a-zA-Z0-9._-]{3,190}$/.test(pluginId)) throw new PolyplugError(ErrorCode.InvalidArgument, `invalid plugin id ${JSON.stringify(pluginId)}`);
+  if (!/^[a-zA-Z0-9._-]{3,190}$/.test(pluginId))
+    throw new PolyplugError(ErrorCode.InvalidArgument, `invalid plugin id ${JSON.stringify(pluginId)}`);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const target = path.join(managedDir, pluginId);
   const suffix = randomBytes(4).toString("hex");
@@ -43,7 +44,11 @@ export async function swapInPluginFolder(managedDir: string, pluginId: string, s
     await cp(sourceDir, staging, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
   } catch (cause) {
     await rm(staging, { recursive: true, force: true });
-    throw new PolyplugError(ErrorCode.Internal, `could not copy the plugin into ${managedDir}: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.Internal,
+      `could not copy the plugin into ${managedDir}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const replaced = await exists(target);
   if (replaced) await rename(target, previous);

@@ -49,7 +49,10 @@ export function createPluginInstaller(options: PluginInstallerOptions): PluginIn
     resolveLaunchCommand(manifest, sourceDir, pluginInterpreters(sourceDir, options.interpreters));
     const existing = table.has(manifest.id) ? table.entry(manifest.id) : undefined;
     if (existing && !isManaged(managedDir, existing.folder.dir)) {
-      throw new PolyplugError(ErrorCode.Conflict, `plugin ${manifest.id} is provided by ${existing.folder.dir}, which the gateway does not manage; remove it there first`);
+      throw new PolyplugError(
+        ErrorCode.Conflict,
+        `plugin ${manifest.id} is provided by ${existing.folder.dir}, which the gateway does not manage; remove it there first`,
+      );
     }
     if (existing) await existing.supervisor.stop();
     const swap = await swapInPluginFolder(managedDir, manifest.id, sourceDir);
@@ -62,7 +65,10 @@ export function createPluginInstaller(options: PluginInstallerOptions): PluginIn
     await supervisor.start();
     if (supervisor.state === "active") {
       await swap.commit();
-      logger.info({ pluginId: manifest.id, version: manifest.version }, existing ? "plugin upgraded" : "plugin installed");
+      logger.info(
+        { pluginId: manifest.id, version: manifest.version },
+        existing ? "plugin upgraded" : "plugin installed",
+      );
       return manifest.id;
     }
     // The new version did not come up: put the previous one back and start it again.
@@ -75,15 +81,22 @@ export function createPluginInstaller(options: PluginInstallerOptions): PluginIn
       await options.supervise(existing.folder).start();
       rolledBackTo = `; rolled back to version ${existing.folder.manifest.version}`;
     }
-    throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${manifest.id} ${manifest.version} failed to activate: ${failure?.message ?? "unknown error"}${rolledBackTo}`, {
-      details: { pluginId: manifest.id },
-    });
+    throw new PolyplugError(
+      ErrorCode.FailedPrecondition,
+      `plugin ${manifest.id} ${manifest.version} failed to activate: ${failure?.message ?? "unknown error"}${rolledBackTo}`,
+      {
+        details: { pluginId: manifest.id },
+      },
+    );
   };
 
   const remove = async (pluginId: string): Promise<void> => {
     const { supervisor, folder } = table.entry(pluginId);
     if (!isManaged(managedDir, folder.dir)) {
-      throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} lives in ${folder.dir}, which the gateway does not manage; delete it there`);
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `plugin ${pluginId} lives in ${folder.dir}, which the gateway does not manage; delete it there`,
+      );
     }
     await supervisor.stop();
     table.delete(pluginId);

@@ -24,7 +24,12 @@ export interface PluginRecords {
 /** A PluginRecords view over `store`. */
 export function createPluginRecords(store: PluginStateStore): PluginRecords {
   const records = new Map<string, PluginRecord>();
-  const empty = (pluginId: string): PluginRecord => ({ pluginId, enabled: undefined, config: undefined, installedVersion: undefined });
+  const empty = (pluginId: string): PluginRecord => ({
+    pluginId,
+    enabled: undefined,
+    config: undefined,
+    installedVersion: undefined,
+  });
   const refresh = async (pluginId: string): Promise<PluginRecord> => {
     const record = await store.getPluginRecord(pluginId);
     records.set(pluginId, record);

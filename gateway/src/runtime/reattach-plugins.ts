@@ -16,16 +16,28 @@ export function reattachConfigs(flags: readonly string[], variable: string | und
     try {
       parsed = JSON.parse(variable);
     } catch (cause) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `POLYPLUG_REATTACH_PLUGINS is not valid JSON: ${(cause as Error).message}`, { cause });
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `POLYPLUG_REATTACH_PLUGINS is not valid JSON: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, 'POLYPLUG_REATTACH_PLUGINS must be a JSON object {"<plugin id>": <reattach config>}');
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        'POLYPLUG_REATTACH_PLUGINS must be a JSON object {"<plugin id>": <reattach config>}',
+      );
     }
-    for (const [pluginId, value] of Object.entries(parsed)) configs.set(pluginId, parseOne(pluginId, JSON.stringify(value)));
+    for (const [pluginId, value] of Object.entries(parsed))
+      configs.set(pluginId, parseOne(pluginId, JSON.stringify(value)));
   }
   for (const flag of flags) {
     const equals = flag.indexOf("=");
-    if (equals <= 0) throw new PolyplugError(ErrorCode.InvalidArgument, `--reattach takes PLUGIN_ID=JSON, got ${JSON.stringify(flag.slice(0, 100))}`);
+    if (equals <= 0)
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `--reattach takes PLUGIN_ID=JSON, got ${JSON.stringify(flag.slice(0, 100))}`,
+      );
     const pluginId = flag.slice(0, equals);
     configs.set(pluginId, parseOne(pluginId, flag.slice(equals + 1)));
   }

@@ -12,14 +12,25 @@ function configFile(text: string): string {
 
 describe("serve config: sandbox and pluginLimits", () => {
   it("reads the sandbox mode and per-plugin limits", async () => {
-    const config = await readServeConfig(configFile("sandbox:\n  mode: auto\npluginLimits:\n  default: { memoryMiB: 256 }\n  com.example.big: { memoryMiB: 2048, cpuPercent: 200 }\n"));
+    const config = await readServeConfig(
+      configFile(
+        "sandbox:\n  mode: auto\npluginLimits:\n  default: { memoryMiB: 256 }\n  com.example.big: { memoryMiB: 2048, cpuPercent: 200 }\n",
+      ),
+    );
     expect(config.sandbox).toEqual({ mode: "auto" });
-    expect(config.pluginLimits).toEqual({ default: { memoryMiB: 256 }, "com.example.big": { memoryMiB: 2048, cpuPercent: 200 } });
+    expect(config.pluginLimits).toEqual({
+      default: { memoryMiB: 256 },
+      "com.example.big": { memoryMiB: 2048, cpuPercent: 200 },
+    });
   });
 
   it.each([
     ["an unknown mode", "sandbox:\n  mode: maybe\n", "field sandbox.mode"],
-    ["a limit below the minimum", "pluginLimits:\n  default: { memoryMiB: 1 }\n", "field pluginLimits.default.memoryMiB"],
+    [
+      "a limit below the minimum",
+      "pluginLimits:\n  default: { memoryMiB: 1 }\n",
+      "field pluginLimits.default.memoryMiB",
+    ],
     ["an unknown limit", "pluginLimits:\n  default: { disk: 5 }\n", "field pluginLimits.default"],
     ["a key that is no plugin id", "pluginLimits:\n  'a b': { memoryMiB: 64 }\n", "field pluginLimits.a b"],
   ])("refuses %s, naming the field", async (_name, text, field) => {

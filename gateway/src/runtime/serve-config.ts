@@ -16,17 +16,29 @@ import { PLUGIN_TRANSPORTS } from "../rpc/plugin-transport.js";
 export const serveConfigSchema = z
   .object({
     /** host:port of the public API, HTTP routes and WebSocket (default 127.0.0.1:8080). */
-    listen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080").optional(),
+    listen: z
+      .string()
+      .regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080")
+      .optional(),
     /** host:port of the Admin API (default 127.0.0.1:8081; keep it on loopback). */
-    adminListen: z.string().regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8081").optional(),
+    adminListen: z
+      .string()
+      .regex(/^[^:\s]*:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8081")
+      .optional(),
     /** Plugin folders, each holding one folder per plugin (relative to the config file). Default `["plugins"]` (from the working directory). */
     pluginsDirs: z.array(z.string().min(1)).optional(),
     /** State folder: SQLite database, admin token etc. (relative to the config file; created with mode 0700). Default `.polyplug` (in the working directory). */
     dataDir: z.string().min(1).optional(),
     /** `postgres://user:password@host:port/db`: share state with the other gateways of a cluster (default: SQLite in dataDir). */
-    database: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres://user:password@host:port/dbname URL").optional(),
+    database: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres://user:password@host:port/dbname URL")
+      .optional(),
     /** This gateway's node id in a cluster (default: a random id per start). */
-    nodeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1..64 letters, digits, '.', '_' or '-'").optional(),
+    nodeId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1..64 letters, digits, '.', '_' or '-'")
+      .optional(),
     /** Gateway and plugin log level (pino). Default `info`. */
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
     /** `auto` (pretty on a terminal, JSON otherwise; the default), `pretty` or `json`. */
@@ -49,7 +61,12 @@ export const serveConfigSchema = z
     failurePolicy: z
       .object({
         default: failMode.optional(),
-        plugins: z.record(z.string().min(1), z.union([failMode, z.record(z.string().regex(TOPIC_PATTERN, "a topic, \"prefix.*\" or \"*\""), failMode)])).optional(),
+        plugins: z
+          .record(
+            z.string().min(1),
+            z.union([failMode, z.record(z.string().regex(TOPIC_PATTERN, 'a topic, "prefix.*" or "*"'), failMode)]),
+          )
+          .optional(),
       })
       .strict()
       .optional(),
@@ -61,15 +78,23 @@ export const serveConfigSchema = z
     limits: publicLimitsSchema.partial().strict().optional(),
     /** OpenTelemetry span export over OTLP/HTTP; off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
     tracing: z
-      .object({ otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(), serviceName: z.string().min(1).max(200).optional() })
+      .object({
+        otlpEndpoint: z.string().url("must be a URL such as http://127.0.0.1:4318").optional(),
+        serviceName: z.string().min(1).max(200).optional(),
+      })
       .strict()
       .optional(),
     /** Plugin sandbox: `required` (default: refuse plugins where no sandbox is available), `auto`, `off`. */
-    sandbox: z.object({ mode: z.enum(["required", "auto", "off"]).optional() }).strict().optional(),
+    sandbox: z
+      .object({ mode: z.enum(["required", "auto", "off"]).optional() })
+      .strict()
+      .optional(),
     /** Processes serving the public port, each with its own plugin connections (default 1: the gateway process itself; see README "Workers"). */
     workers: z.number().int().min(1).max(256).optional(),
     /** Operator's resource limits: `default` for every plugin and/or per plugin id; they override the manifest's. */
-    pluginLimits: z.record(z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, "a plugin id or \"default\""), resourceLimitsSchema).optional(),
+    pluginLimits: z
+      .record(z.string().regex(/^[a-zA-Z0-9._-]{3,190}$/, 'a plugin id or "default"'), resourceLimitsSchema)
+      .optional(),
   })
   .strict();
 
@@ -83,11 +108,17 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
     const text = await readFile(file, "utf8");
     raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `cannot read the config file ${file}: ${(cause as Error).message}`, { cause });
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `cannot read the config file ${file}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const parsed = serveConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${file}: field ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+    const lines = parsed.error.issues.map(
+      (issue) => `${file}: field ${issue.path.join(".") || "(top level)"}: ${issue.message}`,
+    );
     throw new PolyplugError(ErrorCode.InvalidArgument, lines.join("\n"));
   }
   const base = path.dirname(path.resolve(file));
@@ -96,7 +127,13 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
     ...config,
     ...(config.pluginsDirs ? { pluginsDirs: config.pluginsDirs.map((dir) => path.resolve(base, dir)) } : {}),
     ...(config.dataDir ? { dataDir: path.resolve(base, config.dataDir) } : {}),
-    ...(config.interpreters ? { interpreters: Object.fromEntries(Object.entries(config.interpreters).map(([k, v]) => [k, v.includes("/") ? path.resolve(base, v) : v])) } : {}),
+    ...(config.interpreters
+      ? {
+          interpreters: Object.fromEntries(
+            Object.entries(config.interpreters).map(([k, v]) => [k, v.includes("/") ? path.resolve(base, v) : v]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -104,6 +141,7 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
 export function parseListen(listen: string, flag = "--listen"): { host: string; port: number } {
   const match = /^([^:\s]*):(\d{1,5})$/.exec(listen);
   const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new PolyplugError(ErrorCode.InvalidArgument, `${flag} must be host:port, got ${JSON.stringify(listen)}`);
+  if (!match || port > 65535)
+    throw new PolyplugError(ErrorCode.InvalidArgument, `${flag} must be host:port, got ${JSON.stringify(listen)}`);
   return { host: match[1] || "127.0.0.1", port };
 }

@@ -57,7 +57,10 @@ app_protocol_versions: [1]
 `;
 
 /** The manifest of a scaffolded plugin, as pretty JSON. */
-export function manifestJson(spec: ScaffoldSpec, launch: { executables: Record<string, string> } | { command: string[] }): string {
+export function manifestJson(
+  spec: ScaffoldSpec,
+  launch: { executables: Record<string, string> } | { command: string[] },
+): string {
   const manifest = {
     id: spec.id,
     name: spec.name,
@@ -65,7 +68,15 @@ export function manifestJson(spec: ScaffoldSpec, launch: { executables: Record<s
     description: `${spec.name}: a Polyplug plugin (intercepts ${spec.topic}, answers /${spec.command}).`,
     ...launch,
     hooks: { intercept: [{ topic: spec.topic, priority: 100, timeoutMs: 2000, onFailure: "open" }] },
-    settings: [{ key: "greeting", type: "text", displayName: "Greeting", helpText: `What /${spec.command} says.`, default: "hello" }],
+    settings: [
+      {
+        key: "greeting",
+        type: "text",
+        displayName: "Greeting",
+        helpText: `What /${spec.command} says.`,
+        default: "hello",
+      },
+    ],
     permissions: SCAFFOLD_PERMISSIONS,
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;

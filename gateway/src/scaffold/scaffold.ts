@@ -4,7 +4,13 @@ import path from "node:path";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { goTemplate } from "./go-template.js";
 import { pythonTemplate } from "./python-template.js";
-import { SCAFFOLD_LANGUAGES, type ScaffoldFile, type ScaffoldLanguage, type ScaffoldSdk, type ScaffoldSpec } from "./scaffold-spec.js";
+import {
+  SCAFFOLD_LANGUAGES,
+  type ScaffoldFile,
+  type ScaffoldLanguage,
+  type ScaffoldSdk,
+  type ScaffoldSpec,
+} from "./scaffold-spec.js";
 import { findSdkArtifacts, GATEWAY_CLI, type SdkArtifacts } from "./sdk-artifacts.js";
 import { tsTemplate } from "./ts-template.js";
 
@@ -58,9 +64,15 @@ function sdkFiles(language: ScaffoldLanguage, artifacts: SdkArtifacts): { sdk: S
   };
   if (language === "ts") return { sdk, files: [{ path: sdk.npmTarball, content: { copyFrom: artifacts.npmTarball } }] };
   if (language === "python") return { sdk, files: [{ path: sdk.wheel, content: { copyFrom: artifacts.wheel } }] };
-  const files = filesUnder(artifacts.goModuleDir).map((file) => ({ path: `${GO_SDK_DIR}/${file}`, content: { copyFrom: path.join(artifacts.goModuleDir, file) } }));
+  const files = filesUnder(artifacts.goModuleDir).map((file) => ({
+    path: `${GO_SDK_DIR}/${file}`,
+    content: { copyFrom: path.join(artifacts.goModuleDir, file) },
+  }));
   // go.sum of the plugin = the SDK's: every module the plugin builds with is the SDK's.
-  return { sdk, files: [...files, { path: "go.sum", content: { copyFrom: path.join(artifacts.goModuleDir, "go.sum") } }] };
+  return {
+    sdk,
+    files: [...files, { path: "go.sum", content: { copyFrom: path.join(artifacts.goModuleDir, "go.sum") } }],
+  };
 }
 
 /**
@@ -74,18 +86,32 @@ function sdkFiles(language: ScaffoldLanguage, artifacts: SdkArtifacts): { sdk: S
  */
 export async function createScaffold(options: ScaffoldOptions): Promise<Scaffold> {
   if (!(SCAFFOLD_LANGUAGES as readonly string[]).includes(options.language)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `unknown language ${JSON.stringify(options.language)}: choose one of ${SCAFFOLD_LANGUAGES.join(", ")}`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `unknown language ${JSON.stringify(options.language)}: choose one of ${SCAFFOLD_LANGUAGES.join(", ")}`,
+    );
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/.test(options.name)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `plugin name ${JSON.stringify(options.name)} must start with a letter or digit and be up to 64 letters, digits, '_' or '-'`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `plugin name ${JSON.stringify(options.name)} must start with a letter or digit and be up to 64 letters, digits, '_' or '-'`,
+    );
   }
   const id = options.id ?? `com.example.${options.name.toLowerCase()}`;
-  if (!/^[a-zA-Z0-9._-]{3,190}$/.test(id)) throw new PolyplugError(ErrorCode.InvalidArgument, `--id ${JSON.stringify(id)} must be 3–190 letters, digits, '.', '_' or '-'`);
+  if (!/^[a-zA-Z0-9._-]{3,190}$/.test(id))
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--id ${JSON.stringify(id)} must be 3–190 letters, digits, '.', '_' or '-'`,
+    );
   const dir = path.resolve(options.dir ?? options.name);
   const existing = await readdir(dir).catch(() => undefined);
-  if (existing && existing.length > 0) throw new PolyplugError(ErrorCode.FailedPrecondition, `${dir} exists and is not empty; choose another --dir`);
+  if (existing && existing.length > 0)
+    throw new PolyplugError(ErrorCode.FailedPrecondition, `${dir} exists and is not empty; choose another --dir`);
   const { sdk, files: vendored } = sdkFiles(options.language, findSdkArtifacts(options.sdkArtifactsDir));
-  const command = options.name.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 64);
+  const command = options.name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "-")
+    .slice(0, 64);
   const spec: ScaffoldSpec = { name: options.name, id, command, topic: SCAFFOLD_TOPIC, sdk, cli: GATEWAY_CLI };
   const template = { go: goTemplate, python: pythonTemplate, ts: tsTemplate }[options.language];
   const files = [...template(spec), ...vendored];
@@ -97,5 +123,12 @@ export async function createScaffold(options: ScaffoldOptions): Promise<Scaffold
     else await copyFile(file.content.copyFrom, target);
     if (file.mode !== undefined) await chmod(target, file.mode);
   }
-  return { language: options.language, dir, id: spec.id, command: spec.command, topic: spec.topic, files: files.map((file) => file.path).sort() };
+  return {
+    language: options.language,
+    dir,
+    id: spec.id,
+    command: spec.command,
+    topic: spec.topic,
+    files: files.map((file) => file.path).sort(),
+  };
 }

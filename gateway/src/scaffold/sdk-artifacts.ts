@@ -46,11 +46,18 @@ export function findSdkArtifacts(dir: string = SDK_ARTIFACTS_DIR): SdkArtifacts 
   const goModuleDir = path.join(dir, "polyplug-sdk-go");
   const pinsFile = path.join(dir, "polyplug-sdk-requirements.txt");
   for (const needed of [path.join(goModuleDir, "go.mod"), pinsFile]) {
-    if (!existsSync(needed)) throw new PolyplugError(ErrorCode.FailedPrecondition, `the gateway package has no ${needed}; in a Polyplug checkout run \`npm run build\` (it packs the SDKs)`);
+    if (!existsSync(needed))
+      throw new PolyplugError(
+        ErrorCode.FailedPrecondition,
+        `the gateway package has no ${needed}; in a Polyplug checkout run \`npm run build\` (it packs the SDKs)`,
+      );
   }
   const goMod = readFileSync(path.join(goModuleDir, "go.mod"), "utf8");
   const goModule = goMod.match(/^module\s+(\S+)/m)?.[1] ?? "";
   const goRequires = goMod.match(/^require \([\s\S]*?^\)/gm)?.join("\n\n") ?? "";
-  const pythonPins = readFileSync(pinsFile, "utf8").split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  const pythonPins = readFileSync(pinsFile, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
   return { npmTarball, wheel, pythonPins, goModuleDir, goModule, goRequires };
 }

@@ -47,7 +47,16 @@ await serve(plugin);
     devDependencies: { typescript: "5.9.3", "@types/node": "20.19.43" },
   };
   const tsconfig = {
-    compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "dist", rootDir: "src", skipLibCheck: true, types: [] },
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      outDir: "dist",
+      rootDir: "src",
+      skipLibCheck: true,
+      types: [],
+    },
     include: ["src"],
   };
   return [

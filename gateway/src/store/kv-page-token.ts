@@ -19,9 +19,13 @@ export function encodePageToken(prefix: string, lastKey: string): string {
 }
 
 function invalidToken(reason: string): PolyplugError {
-  return new PolyplugError(ErrorCode.InvalidArgument, `page_token: ${reason}; pass the next_page_token of the previous page of the same listing, or empty for the first page`, {
-    details: { field: "page_token" },
-  });
+  return new PolyplugError(
+    ErrorCode.InvalidArgument,
+    `page_token: ${reason}; pass the next_page_token of the previous page of the same listing, or empty for the first page`,
+    {
+      details: { field: "page_token" },
+    },
+  );
 }
 
 /**

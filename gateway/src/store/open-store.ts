@@ -25,10 +25,16 @@ export function isPostgresUrl(database: string): boolean {
 export async function openGatewayStore(options: OpenGatewayStoreOptions): Promise<GatewayStore> {
   const { database } = options;
   if (database === undefined || database === "") {
-    return openSqliteStore(options.sqlitePath, options.onBackgroundError ? { onSweepError: options.onBackgroundError } : {});
+    return openSqliteStore(
+      options.sqlitePath,
+      options.onBackgroundError ? { onSweepError: options.onBackgroundError } : {},
+    );
   }
   if (!isPostgresUrl(database)) {
-    throw new PolyplugError(ErrorCode.InvalidArgument, `database must be a postgres://user:password@host:port/dbname URL, got ${JSON.stringify(database.replace(/:[^:@/]*@/, ":***@"))}; leave it out to use the embedded SQLite store`);
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `database must be a postgres://user:password@host:port/dbname URL, got ${JSON.stringify(database.replace(/:[^:@/]*@/, ":***@"))}; leave it out to use the embedded SQLite store`,
+    );
   }
   // Loaded only in cluster mode: the pg driver and the store's SQL are megabytes a SQLite gateway never uses (issue 17, memory).
   const { openPostgresStore } = await import("./pg-store.js");

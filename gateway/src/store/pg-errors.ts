@@ -14,7 +14,15 @@ export function redactDatabaseUrl(url: string): string {
 /** SQLSTATE classes that mean "the server or the connection is the problem, try again later". */
 const transientClasses = ["08", "53", "57", "58", "40"];
 /** Node socket errors of a server that is down or unreachable. */
-const socketCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE", "EAI_AGAIN"]);
+const socketCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
 
 function codeOf(reason: unknown): string | undefined {
   const code = (reason as { code?: unknown } | null)?.code;
@@ -26,7 +34,9 @@ function isTransient(reason: unknown, message: string): boolean {
   if (code && socketCodes.has(code)) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && transientClasses.includes(code.slice(0, 2))) return true;
   // node-postgres reports a dead or ended pool/client with plain Errors.
-  return /Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end|timeout exceeded when trying to connect/i.test(message);
+  return /Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end|timeout exceeded when trying to connect/i.test(
+    message,
+  );
 }
 
 /**
@@ -41,9 +51,16 @@ export function pgOpenError(reason: unknown, url: string): PolyplugError {
   const code = codeOf(reason);
   const details = { database: where, ...(code ? { pgCode: code } : {}) };
   if (isTransient(reason, message)) {
-    return new PolyplugError(ErrorCode.Unavailable, `cannot reach the PostgreSQL store at ${where}: ${message}; check that the server runs and the URL is right`, { cause: reason, details });
+    return new PolyplugError(
+      ErrorCode.Unavailable,
+      `cannot reach the PostgreSQL store at ${where}: ${message}; check that the server runs and the URL is right`,
+      { cause: reason, details },
+    );
   }
-  return new PolyplugError(ErrorCode.FailedPrecondition, `cannot use the PostgreSQL store at ${where}: ${message}`, { cause: reason, details });
+  return new PolyplugError(ErrorCode.FailedPrecondition, `cannot use the PostgreSQL store at ${where}: ${message}`, {
+    cause: reason,
+    details,
+  });
 }
 
 /**
@@ -55,14 +72,21 @@ export function pgOperationError(reason: unknown, operation: string): PolyplugEr
   if (reason instanceof PolyplugError) return reason;
   const message = reason instanceof Error ? reason.message : String(reason);
   const code = codeOf(reason);
-  return new PolyplugError(isTransient(reason, message) ? ErrorCode.Unavailable : ErrorCode.Internal, `store ${operation} failed: ${message}`, {
-    cause: reason,
-    details: code ? { pgCode: code } : {},
-  });
+  return new PolyplugError(
+    isTransient(reason, message) ? ErrorCode.Unavailable : ErrorCode.Internal,
+    `store ${operation} failed: ${message}`,
+    {
+      cause: reason,
+      details: code ? { pgCode: code } : {},
+    },
+  );
 }
 
 /** Wraps an async store function so its failures become `pgOperationError`s. */
-export function pgGuarded<A extends unknown[], R>(operation: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function pgGuarded<A extends unknown[], R>(
+  operation: string,
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await fn(...args);

@@ -34,11 +34,19 @@ function toEntry(row: Row): KvEntry {
  */
 export function createPgKv(pool: pg.Pool, now: () => number): PgKv {
   async function readLive(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const { rows } = await pool.query<Row>(`SELECT value, expires_at FROM kv WHERE namespace = $1 AND key = $2 AND ${live}`, [namespace, key, now()]);
+    const { rows } = await pool.query<Row>(
+      `SELECT value, expires_at FROM kv WHERE namespace = $1 AND key = $2 AND ${live}`,
+      [namespace, key, now()],
+    );
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
-  async function setIfAbsent(namespace: string, key: string, value: Uint8Array, expiresAt: number | null): Promise<KvSetResult> {
+  async function setIfAbsent(
+    namespace: string,
+    key: string,
+    value: Uint8Array,
+    expiresAt: number | null,
+  ): Promise<KvSetResult> {
     for (let attempt = 0; attempt < IF_ABSENT_ATTEMPTS; attempt++) {
       const inserted = await pool.query(
         `INSERT INTO kv (namespace, key, value, expires_at) VALUES ($1, $2, $4, $5)
@@ -51,53 +59,69 @@ export function createPgKv(pool: pg.Pool, now: () => number): PgKv {
       if (current) return { applied: false, current };
       // The live entry we lost to was deleted or expired before we read it: try again.
     }
-    throw new PolyplugError(ErrorCode.Unavailable, `store set failed: key ${JSON.stringify(key)} changed ${IF_ABSENT_ATTEMPTS} times during one insert-if-absent; retry`);
+    throw new PolyplugError(
+      ErrorCode.Unavailable,
+      `store set failed: key ${JSON.stringify(key)} changed ${IF_ABSENT_ATTEMPTS} times during one insert-if-absent; retry`,
+    );
   }
 
   return {
     kvGet: pgGuarded("get", async (namespace: string, key: string) => {
-      const { rows } = await pool.query<Row>("SELECT value, expires_at FROM kv WHERE namespace = $1 AND key = $2", [namespace, key]);
+      const { rows } = await pool.query<Row>("SELECT value, expires_at FROM kv WHERE namespace = $1 AND key = $2", [
+        namespace,
+        key,
+      ]);
       const row = rows[0];
       if (!row) return undefined;
       const entry = toEntry(row);
       if (entry.expiresAt === undefined || entry.expiresAt > now()) return entry;
       // Purge lazily, as SQLite does; the condition keeps a concurrent fresh write.
-      await pool.query("DELETE FROM kv WHERE namespace = $1 AND key = $2 AND expires_at <= $3", [namespace, key, now()]);
+      await pool.query("DELETE FROM kv WHERE namespace = $1 AND key = $2 AND expires_at <= $3", [
+        namespace,
+        key,
+        now(),
+      ]);
       return undefined;
     }),
-    kvSet: pgGuarded("set", async (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}): Promise<KvSetResult> => {
-      const ttl = options.ttlMs ?? 0;
-      const expiresAt = ttl > 0 ? now() + ttl : null;
-      if (options.ifEquals !== undefined) {
-        const updated = await pool.query(`UPDATE kv SET value = $4, expires_at = $5 WHERE namespace = $1 AND key = $2 AND ${live} AND value = $6`, [
-          namespace,
-          key,
-          now(),
-          value,
-          expiresAt,
-          options.ifEquals,
-        ]);
-        if (updated.rowCount === 1) return { applied: true, current: undefined };
-        return { applied: false, current: await readLive(namespace, key) };
-      }
-      if (options.ifAbsent === true) return setIfAbsent(namespace, key, value, expiresAt);
-      await pool.query(
-        `INSERT INTO kv (namespace, key, value, expires_at) VALUES ($1, $2, $3, $4)
+    kvSet: pgGuarded(
+      "set",
+      async (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}): Promise<KvSetResult> => {
+        const ttl = options.ttlMs ?? 0;
+        const expiresAt = ttl > 0 ? now() + ttl : null;
+        if (options.ifEquals !== undefined) {
+          const updated = await pool.query(
+            `UPDATE kv SET value = $4, expires_at = $5 WHERE namespace = $1 AND key = $2 AND ${live} AND value = $6`,
+            [namespace, key, now(), value, expiresAt, options.ifEquals],
+          );
+          if (updated.rowCount === 1) return { applied: true, current: undefined };
+          return { applied: false, current: await readLive(namespace, key) };
+        }
+        if (options.ifAbsent === true) return setIfAbsent(namespace, key, value, expiresAt);
+        await pool.query(
+          `INSERT INTO kv (namespace, key, value, expires_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
-        [namespace, key, value, expiresAt],
-      );
-      return { applied: true, current: undefined };
-    }),
+          [namespace, key, value, expiresAt],
+        );
+        return { applied: true, current: undefined };
+      },
+    ),
     kvDelete: pgGuarded("delete", async (namespace: string, key: string, ifEquals?: Uint8Array) => {
       const deleted =
         ifEquals === undefined
           ? await pool.query(`DELETE FROM kv WHERE namespace = $1 AND key = $2 AND ${live}`, [namespace, key, now()])
-          : await pool.query(`DELETE FROM kv WHERE namespace = $1 AND key = $2 AND ${live} AND value = $4`, [namespace, key, now(), ifEquals]);
+          : await pool.query(`DELETE FROM kv WHERE namespace = $1 AND key = $2 AND ${live} AND value = $4`, [
+              namespace,
+              key,
+              now(),
+              ifEquals,
+            ]);
       return deleted.rowCount === 1;
     }),
     kvList: async (namespace: string, prefix: string, pageSize: number, pageToken: string): Promise<KvPage> => {
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-        throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, { details: { field: "page_size" } });
+        throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, {
+          details: { field: "page_size" },
+        });
       }
       const after = decodePageToken(prefix, pageToken);
       return pgGuarded("list", async () => {
@@ -116,7 +140,10 @@ export function createPgKv(pool: pg.Pool, now: () => number): PgKv {
       })();
     },
     sweepExpired: pgGuarded("sweep", async (limit: number) => {
-      const deleted = await pool.query("DELETE FROM kv WHERE ctid IN (SELECT ctid FROM kv WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2)", [now(), limit]);
+      const deleted = await pool.query(
+        "DELETE FROM kv WHERE ctid IN (SELECT ctid FROM kv WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2)",
+        [now(), limit],
+      );
       return deleted.rowCount ?? 0;
     }),
   };

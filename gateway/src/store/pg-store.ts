@@ -47,7 +47,12 @@ export interface PostgresStore extends GatewayStore {
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const where = redactDatabaseUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000, application_name: "polyplug" });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: "polyplug",
+  });
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", (error) => options.onBackgroundError?.(pgOpenError(error, url)));
   try {

@@ -32,20 +32,51 @@ export function createSqliteBundles(db: Database.Database): BundleStore & Truste
     "SELECT plugin_id, version, sha256, stored_at FROM bundles WHERE plugin_id = ? ORDER BY stored_at, version",
   );
   const remove = db.prepare<[string]>("DELETE FROM bundles WHERE plugin_id = ?");
-  const putKey = db.prepare<[string, string, string]>("INSERT INTO trusted_keys (key_id, name, pem) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET name = excluded.name, pem = excluded.pem");
-  const listKeys = db.prepare<[], { key_id: string; name: string; pem: string }>("SELECT key_id, name, pem FROM trusted_keys ORDER BY key_id");
+  const putKey = db.prepare<[string, string, string]>(
+    "INSERT INTO trusted_keys (key_id, name, pem) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET name = excluded.name, pem = excluded.pem",
+  );
+  const listKeys = db.prepare<[], { key_id: string; name: string; pem: string }>(
+    "SELECT key_id, name, pem FROM trusted_keys ORDER BY key_id",
+  );
   const deleteKey = db.prepare<[string]>("DELETE FROM trusted_keys WHERE key_id = ?");
   return {
-    putBundle: guarded("bundle write", (bundle: StoredBundle) => void put.run(bundle.pluginId, bundle.version, bundle.sha256, bundle.bytes, bundle.signature ?? null, bundle.storedAt)),
+    putBundle: guarded(
+      "bundle write",
+      (bundle: StoredBundle) =>
+        void put.run(
+          bundle.pluginId,
+          bundle.version,
+          bundle.sha256,
+          bundle.bytes,
+          bundle.signature ?? null,
+          bundle.storedAt,
+        ),
+    ),
     getBundle: guarded("bundle read", (pluginId: string, version: string): StoredBundle | undefined => {
       const row = get.get(pluginId, version);
       if (!row) return undefined;
-      return { pluginId, version, sha256: row.sha256, bytes: row.bytes, signature: row.signature ?? undefined, storedAt: row.stored_at };
+      return {
+        pluginId,
+        version,
+        sha256: row.sha256,
+        bytes: row.bytes,
+        signature: row.signature ?? undefined,
+        storedAt: row.stored_at,
+      };
     }),
-    listBundles: guarded("bundle read", (pluginId: string) => list.all(pluginId).map((row) => ({ pluginId, version: row.version, sha256: row.sha256, storedAt: row.stored_at }))),
+    listBundles: guarded("bundle read", (pluginId: string) =>
+      list
+        .all(pluginId)
+        .map((row) => ({ pluginId, version: row.version, sha256: row.sha256, storedAt: row.stored_at })),
+    ),
     deleteBundles: guarded("bundle delete", (pluginId: string) => remove.run(pluginId).changes),
-    putTrustedKey: guarded("trusted key write", (key: StoredTrustedKey) => void putKey.run(key.keyId, key.name, key.pem)),
-    listTrustedKeys: guarded("trusted key read", () => listKeys.all().map((row) => ({ keyId: row.key_id, name: row.name, pem: row.pem }))),
+    putTrustedKey: guarded(
+      "trusted key write",
+      (key: StoredTrustedKey) => void putKey.run(key.keyId, key.name, key.pem),
+    ),
+    listTrustedKeys: guarded("trusted key read", () =>
+      listKeys.all().map((row) => ({ keyId: row.key_id, name: row.name, pem: row.pem })),
+    ),
     deleteTrustedKey: guarded("trusted key delete", (keyId: string) => deleteKey.run(keyId).changes > 0),
   };
 }

@@ -1,7 +1,15 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** SQLite result codes (primary, before the extended part) that mean "try again later". */
-const transientCodes = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM"]);
+const transientCodes = new Set([
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_IOERR",
+  "SQLITE_FULL",
+  "SQLITE_CANTOPEN",
+  "SQLITE_READONLY",
+  "SQLITE_PERM",
+]);
 /** SQLite result codes that mean the file is not (or no longer) a usable database. */
 const corruptCodes = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB"]);
 

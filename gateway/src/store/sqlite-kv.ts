@@ -59,16 +59,18 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
     return { value: row.value, expiresAt: row.expires_at ?? undefined };
   }
 
-  const setTx = db.transaction((namespace: string, key: string, value: Uint8Array, options: KvSetOptions): KvSetResult => {
-    const current = read(namespace, key);
-    if (options.ifEquals !== undefined && (current === undefined || !sameBytes(current.value, options.ifEquals))) {
-      return { applied: false, current };
-    }
-    if (options.ifAbsent === true && current !== undefined) return { applied: false, current };
-    const ttl = options.ttlMs ?? 0;
-    upsert.run(namespace, key, value, ttl > 0 ? now() + ttl : null);
-    return { applied: true, current: undefined };
-  });
+  const setTx = db.transaction(
+    (namespace: string, key: string, value: Uint8Array, options: KvSetOptions): KvSetResult => {
+      const current = read(namespace, key);
+      if (options.ifEquals !== undefined && (current === undefined || !sameBytes(current.value, options.ifEquals))) {
+        return { applied: false, current };
+      }
+      if (options.ifAbsent === true && current !== undefined) return { applied: false, current };
+      const ttl = options.ttlMs ?? 0;
+      upsert.run(namespace, key, value, ttl > 0 ? now() + ttl : null);
+      return { applied: true, current: undefined };
+    },
+  );
 
   const deleteTx = db.transaction((namespace: string, key: string, ifEquals: Uint8Array | undefined): boolean => {
     const current = read(namespace, key);
@@ -100,21 +102,33 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
       // Plain read first: the common case (live or absent) needs no write transaction.
       const row = select.get(namespace, key);
       if (!row) return undefined;
-      if (row.expires_at === null || row.expires_at > now()) return { value: row.value, expiresAt: row.expires_at ?? undefined };
+      if (row.expires_at === null || row.expires_at > now())
+        return { value: row.value, expiresAt: row.expires_at ?? undefined };
       return getTx.immediate(namespace, key);
     }),
     kvSet: async("set", (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}) =>
       setTx.immediate(namespace, key, value, options),
     ),
-    kvDelete: async("delete", (namespace: string, key: string, ifEquals?: Uint8Array) => deleteTx.immediate(namespace, key, ifEquals)),
+    kvDelete: async("delete", (namespace: string, key: string, ifEquals?: Uint8Array) =>
+      deleteTx.immediate(namespace, key, ifEquals),
+    ),
     kvList: async (namespace: string, prefix: string, pageSize: number, pageToken: string): Promise<KvPage> => {
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-        throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, { details: { field: "page_size" } });
+        throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, {
+          details: { field: "page_size" },
+        });
       }
       const after = decodePageToken(prefix, pageToken);
       return guarded("list", () => {
         const upper = prefixUpperBound(prefix);
-        const statement = after === undefined ? (upper === undefined ? list.first : list.firstBounded) : upper === undefined ? list.next : list.nextBounded;
+        const statement =
+          after === undefined
+            ? upper === undefined
+              ? list.first
+              : list.firstBounded
+            : upper === undefined
+              ? list.next
+              : list.nextBounded;
         const params: Record<string, unknown> = { namespace, lower: after ?? prefix, now: now(), limit: pageSize + 1 };
         if (upper !== undefined) params.upper = upper;
         const keys = statement.all(params).map((row) => row.key);

@@ -25,11 +25,14 @@ export function createSqlitePluginState(db: Database.Database): PluginStateStore
   const select = db.prepare<[string], Row>(`SELECT ${columns} FROM plugin_state WHERE plugin_id = ?`);
   const selectAll = db.prepare<[], Row>(`SELECT ${columns} FROM plugin_state ORDER BY plugin_id`);
   const upsert = (column: string) =>
-    db.prepare<[string, number | string | null]>(`INSERT INTO plugin_state (plugin_id, ${column}) VALUES (?, ?) ON CONFLICT (plugin_id) DO UPDATE SET ${column} = excluded.${column}`);
+    db.prepare<[string, number | string | null]>(
+      `INSERT INTO plugin_state (plugin_id, ${column}) VALUES (?, ?) ON CONFLICT (plugin_id) DO UPDATE SET ${column} = excluded.${column}`,
+    );
   const setEnabled = upsert("enabled");
   const setConfig = upsert("config");
   const setInstalled = upsert("installed_version");
-  const guarded = <A extends unknown[], R>(operation: string, fn: (...args: A) => R) =>
+  const guarded =
+    <A extends unknown[], R>(operation: string, fn: (...args: A) => R) =>
     async (...args: A): Promise<R> => {
       try {
         return fn(...args);
@@ -40,8 +43,17 @@ export function createSqlitePluginState(db: Database.Database): PluginStateStore
   return {
     getPluginRecord: guarded("plugin state read", (pluginId: string) => toRecord(pluginId, select.get(pluginId))),
     listPluginRecords: guarded("plugin state read", () => selectAll.all().map((row) => toRecord(row.plugin_id, row))),
-    setPluginEnabled: guarded("plugin state write", (pluginId: string, enabled: boolean) => void setEnabled.run(pluginId, enabled ? 1 : 0)),
-    savePluginConfig: guarded("plugin config write", (pluginId: string, config: JsonObject) => void setConfig.run(pluginId, JSON.stringify(config))),
-    setInstalledVersion: guarded("plugin state write", (pluginId: string, version: string | undefined) => void setInstalled.run(pluginId, version ?? null)),
+    setPluginEnabled: guarded(
+      "plugin state write",
+      (pluginId: string, enabled: boolean) => void setEnabled.run(pluginId, enabled ? 1 : 0),
+    ),
+    savePluginConfig: guarded(
+      "plugin config write",
+      (pluginId: string, config: JsonObject) => void setConfig.run(pluginId, JSON.stringify(config)),
+    ),
+    setInstalledVersion: guarded(
+      "plugin state write",
+      (pluginId: string, version: string | undefined) => void setInstalled.run(pluginId, version ?? null),
+    ),
   };
 }

@@ -46,7 +46,8 @@ function openDatabase(path: string, options: SqliteStoreOptions): Database.Datab
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     // WAL: readers never block the writer, and a commit is one append to the WAL file.
     const mode = db.pragma("journal_mode = WAL", { simple: true });
-    if (path !== ":memory:" && mode !== "wal") throw new Error(`the file system refused WAL journaling (journal_mode is ${String(mode)})`);
+    if (path !== ":memory:" && mode !== "wal")
+      throw new Error(`the file system refused WAL journaling (journal_mode is ${String(mode)})`);
     db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     migrate(db, path);
     return db;

@@ -25,6 +25,8 @@ describe("checkDescription", () => {
     [{ commands: [{ name: "Hello!" }] }, /commands entry "Hello!" breaks its pattern/],
     [{ interceptTopics: Array.from({ length: 257 }, (_, i) => `t.${i}`) }, /257 intercept_topics, at most 256/],
   ])("rejects %j", (change, message) => {
-    expect(() => checkDescription(create(DescribeResponseSchema, { ...good, ...change }), "com.example.x")).toThrow(message);
+    expect(() => checkDescription(create(DescribeResponseSchema, { ...good, ...change }), "com.example.x")).toThrow(
+      message,
+    );
   });
 });

@@ -5,11 +5,15 @@ import { isCommandName } from "@polyplug/sdk/internal/contract/names.js";
 import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 function fail(pluginId: string, what: string): never {
-  throw new PolyplugError(ErrorCode.FailedPrecondition, `plugin ${pluginId} answered Describe with an invalid description: ${what}`);
+  throw new PolyplugError(
+    ErrorCode.FailedPrecondition,
+    `plugin ${pluginId} answered Describe with an invalid description: ${what}`,
+  );
 }
 
 function checkList(pluginId: string, name: string, values: readonly string[], valid: (value: string) => boolean): void {
-  if (values.length > LIMITS.describeEntries) fail(pluginId, `${values.length} ${name}, at most ${LIMITS.describeEntries} are allowed`);
+  if (values.length > LIMITS.describeEntries)
+    fail(pluginId, `${values.length} ${name}, at most ${LIMITS.describeEntries} are allowed`);
   const seen = new Set<string>();
   for (const value of values) {
     if (!valid(value)) fail(pluginId, `${name} entry ${JSON.stringify(value.slice(0, 100))} breaks its pattern`);
@@ -25,13 +29,26 @@ function checkList(pluginId: string, name: string, values: readonly string[], va
  */
 export function checkDescription(description: DescribeResponse, manifestId: string): void {
   if (description.pluginId !== manifestId) {
-    fail(manifestId, `plugin id ${JSON.stringify(description.pluginId)} is not the manifest's ${JSON.stringify(manifestId)}`);
+    fail(
+      manifestId,
+      `plugin id ${JSON.stringify(description.pluginId)} is not the manifest's ${JSON.stringify(manifestId)}`,
+    );
   }
   const hooks = new Set(description.implementedHooks);
   checkList(manifestId, "intercept_topics", description.interceptTopics, (t) => TOPIC_PATTERN.test(t));
   checkList(manifestId, "notify_topics", description.notifyTopics, (t) => TOPIC_PATTERN.test(t));
-  checkList(manifestId, "commands", description.commands.map((c) => c.name), isCommandName);
-  checkList(manifestId, "http_routes", description.httpRoutes.map((r) => `${r.method} ${r.pathPrefix}`), (r) => /^(\*|[A-Z]+) (\/\S*)?$/.test(r));
+  checkList(
+    manifestId,
+    "commands",
+    description.commands.map((c) => c.name),
+    isCommandName,
+  );
+  checkList(
+    manifestId,
+    "http_routes",
+    description.httpRoutes.map((r) => `${r.method} ${r.pathPrefix}`),
+    (r) => /^(\*|[A-Z]+) (\/\S*)?$/.test(r),
+  );
   const needs: Array<[boolean, Hook, string]> = [
     [description.interceptTopics.length > 0, Hook.INTERCEPT, "intercept_topics"],
     [description.notifyTopics.length > 0, Hook.NOTIFY, "notify_topics"],

@@ -29,9 +29,16 @@ export interface ActivationInputs {
  * Describe: who the plugin is and which hooks it implements. Any error means
  * "failed to start".
  */
-export async function describePlugin(host: PluginClient, expectedId: string, timeoutMs: number): Promise<PluginSession> {
+export async function describePlugin(
+  host: PluginClient,
+  expectedId: string,
+  timeoutMs: number,
+): Promise<PluginSession> {
   const rpc = host.client(Plugin);
-  const description = await rpc.describe({ context: newHookContext({ pluginId: expectedId }) }, { deadline: timeoutMs });
+  const description = await rpc.describe(
+    { context: newHookContext({ pluginId: expectedId }) },
+    { deadline: timeoutMs },
+  );
   checkDescription(description, expectedId);
   const hooks = new Set(description.implementedHooks);
   return { pluginId: expectedId, host, rpc, description, implements: (hook) => hooks.has(hook) };

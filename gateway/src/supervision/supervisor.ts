@@ -155,13 +155,23 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     if (session.implements(Hook.DEACTIVATE) && !session.host.exitInfo) {
       try {
         const timeoutMs = this.deps.policy.deactivateTimeoutMs;
-        const answer = await session.rpc.deactivate({ context: newHookContext({ pluginId: this.pluginId, timeoutMs }) }, { deadline: timeoutMs });
-        if (answer.error) this.deps.logger.warn({ error: answer.error.message }, "plugin reported an error from Deactivate");
+        const answer = await session.rpc.deactivate(
+          { context: newHookContext({ pluginId: this.pluginId, timeoutMs }) },
+          { deadline: timeoutMs },
+        );
+        if (answer.error)
+          this.deps.logger.warn({ error: answer.error.message }, "plugin reported an error from Deactivate");
       } catch (error) {
-        this.deps.logger.warn({ err: PolyplugError.from(error).message }, "Deactivate did not complete; shutting down anyway");
+        this.deps.logger.warn(
+          { err: PolyplugError.from(error).message },
+          "Deactivate did not complete; shutting down anyway",
+        );
       }
     }
-    const [outcome] = await Promise.all([session.host.shutdown(), ...[...this.retiring].map((host) => host.shutdown())]);
+    const [outcome] = await Promise.all([
+      session.host.shutdown(),
+      ...[...this.retiring].map((host) => host.shutdown()),
+    ]);
     this.retiring.delete(session.host);
     this.deps.logger.info({ outcome }, "plugin stopped");
     this.activeSince = undefined;
@@ -178,7 +188,9 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     clearTimeout(this.restartTimer);
     clearInterval(this.healthTimer);
     this.launchAbort?.abort();
-    const hosts = [this.sessionValue?.host, this.pendingHost, ...this.retiring].filter((host): host is PluginClient => host !== undefined);
+    const hosts = [this.sessionValue?.host, this.pendingHost, ...this.retiring].filter(
+      (host): host is PluginClient => host !== undefined,
+    );
     this.sessionValue = undefined;
     await Promise.all(hosts.map((host) => host.kill()));
     await this.launching?.catch(() => undefined);
@@ -230,12 +242,18 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
           if (generation !== this.generation) return;
           if (status === "SERVING") {
             this.busyMisses += 1;
-            this.deps.logger.debug({ hook }, "hook call ran past its deadline but the plugin answers its health check: busy, not hung");
+            this.deps.logger.debug(
+              { hook },
+              "hook call ran past its deadline but the plugin answers its health check: busy, not hung",
+            );
             this.reportHookSuccess();
           } else this.strike(`hook ${hook} ran past its deadline and the health check answered ${status}`);
         },
         (error: unknown) => {
-          if (generation === this.generation) this.strike(`hook ${hook} ran past its deadline and the health check failed: ${PolyplugError.from(error).message}`);
+          if (generation === this.generation)
+            this.strike(
+              `hook ${hook} ran past its deadline and the health check failed: ${PolyplugError.from(error).message}`,
+            );
         },
       )
       .finally(() => {
@@ -280,16 +298,18 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     const { deps } = this;
     let host: PluginClient | undefined;
     try {
-      host = deps.attach ? await deps.attach() : await startPlugin({
-        ...deps.hostOptions,
-        signal,
-        command: deps.launch.command,
-        args: deps.launch.args,
-        cwd: deps.dir,
-        logger: deps.logger,
-        startTimeoutMs: deps.policy.startTimeoutMs,
-        env: { ...deps.manifest.env, ...deps.hostOptions.env },
-      });
+      host = deps.attach
+        ? await deps.attach()
+        : await startPlugin({
+            ...deps.hostOptions,
+            signal,
+            command: deps.launch.command,
+            args: deps.launch.args,
+            cwd: deps.dir,
+            logger: deps.logger,
+            startTimeoutMs: deps.policy.startTimeoutMs,
+            env: { ...deps.manifest.env, ...deps.hostOptions.env },
+          });
       this.pendingHost = host;
       const session = await describePlugin(host, deps.manifest.id, deps.policy.activateTimeoutMs);
       const brokerId = await deps.serveGatewayApi(host);
@@ -312,7 +332,10 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
       this.watchExit(session, generation);
       this.startHealthChecks(generation);
       this.transition("active");
-      deps.logger.info({ pid: host.pid, startupMs: host.startupMs, hooks: session.description.implementedHooks.map((h) => Hook[h]) }, "plugin active");
+      deps.logger.info(
+        { pid: host.pid, startupMs: host.startupMs, hooks: session.description.implementedHooks.map((h) => Hook[h]) },
+        "plugin active",
+      );
     } catch (error) {
       const failure = PolyplugError.from(error);
       if (host) await host.shutdown({ gracefulMs: 500, terminateMs: 500 }).catch(() => undefined);
@@ -352,7 +375,10 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     this.strikes += 1;
     if (this.stateValue === "active") this.transition("unhealthy");
     if (this.strikes < this.deps.policy.unhealthyAfter) return;
-    const error = new PolyplugError(ErrorCode.Unhealthy, `plugin unhealthy: ${reason} (${this.strikes} strikes in a row)`);
+    const error = new PolyplugError(
+      ErrorCode.Unhealthy,
+      `plugin unhealthy: ${reason} (${this.strikes} strikes in a row)`,
+    );
     this.deps.logger.error({ reason }, "plugin unhealthy; restarting it");
     const session = this.sessionValue;
     this.sessionValue = undefined;
@@ -372,7 +398,10 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
       return;
     }
     if (this.failures.isCrashLoop()) {
-      this.deps.logger.error({ failures: inWindow }, "plugin is crash-looping; parked in failed until an operator restarts or re-enables it");
+      this.deps.logger.error(
+        { failures: inWindow },
+        "plugin is crash-looping; parked in failed until an operator restarts or re-enables it",
+      );
       this.transition("failed");
       return;
     }

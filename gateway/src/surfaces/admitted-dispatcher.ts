@@ -9,7 +9,9 @@ export function shedError(reason: ShedReason, limits: PublicLimits): PolyplugErr
     reason === "queue_full"
       ? `the gateway is at its limit of ${limits.maxInFlight} calls in flight and ${limits.maxQueued} waiting; retry after ${limits.retryAfterSeconds} s`
       : `the call waited ${limits.queueTimeoutMs} ms for one of the gateway's ${limits.maxInFlight} call slots; retry after ${limits.retryAfterSeconds} s`;
-  return new PolyplugError(ErrorCode.ResourceExhausted, message, { details: { retryAfterSeconds: limits.retryAfterSeconds, reason } });
+  return new PolyplugError(ErrorCode.ResourceExhausted, message, {
+    details: { retryAfterSeconds: limits.retryAfterSeconds, reason },
+  });
 }
 
 /**
@@ -22,8 +24,16 @@ export function shedError(reason: ShedReason, limits: PublicLimits): PolyplugErr
  * waits (it only queues the event, in bounded per-plugin queues) but is refused while the
  * queue is full. ServeHTTP streams are admitted per request by the public server.
  */
-export function createAdmittedDispatcher(dispatcher: Dispatcher, admission: Admission, limits: PublicLimits, onShed: (reason: ShedReason) => void): Dispatcher {
-  function admitted<T>(options: CallOptions | undefined, call: (options: CallOptions | undefined) => Promise<T>): Promise<T> {
+export function createAdmittedDispatcher(
+  dispatcher: Dispatcher,
+  admission: Admission,
+  limits: PublicLimits,
+  onShed: (reason: ShedReason) => void,
+): Dispatcher {
+  function admitted<T>(
+    options: CallOptions | undefined,
+    call: (options: CallOptions | undefined) => Promise<T>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queuedAt = Date.now();
       let started = false;
@@ -34,7 +44,8 @@ export function createAdmittedDispatcher(dispatcher: Dispatcher, admission: Admi
         cleanup();
         reject(error);
       };
-      const onAbort = () => leave(new PolyplugError(ErrorCode.Cancelled, "the caller went away while the call waited for a slot"));
+      const onAbort = () =>
+        leave(new PolyplugError(ErrorCode.Cancelled, "the caller went away while the call waited for a slot"));
       const cleanup = () => {
         clearTimeout(deadline);
         options?.signal?.removeEventListener("abort", onAbort);
@@ -44,7 +55,10 @@ export function createAdmittedDispatcher(dispatcher: Dispatcher, admission: Admi
           started = true;
           cleanup();
           const waited = Date.now() - queuedAt;
-          const left = options?.timeoutMs === undefined || waited === 0 ? options : { ...options, timeoutMs: Math.max(1, options.timeoutMs - waited) };
+          const left =
+            options?.timeoutMs === undefined || waited === 0
+              ? options
+              : { ...options, timeoutMs: Math.max(1, options.timeoutMs - waited) };
           call(left).then(
             (value) => {
               release();
@@ -65,14 +79,24 @@ export function createAdmittedDispatcher(dispatcher: Dispatcher, admission: Admi
       if (started) return;
       options?.signal?.addEventListener("abort", onAbort, { once: true });
       if (options?.timeoutMs !== undefined) {
-        deadline = setTimeout(() => leave(new PolyplugError(ErrorCode.DeadlineExceeded, `the call's deadline of ${options.timeoutMs} ms passed while it waited for one of the gateway's ${limits.maxInFlight} call slots`)), options.timeoutMs);
+        deadline = setTimeout(
+          () =>
+            leave(
+              new PolyplugError(
+                ErrorCode.DeadlineExceeded,
+                `the call's deadline of ${options.timeoutMs} ms passed while it waited for one of the gateway's ${limits.maxInFlight} call slots`,
+              ),
+            ),
+          options.timeoutMs,
+        );
       }
     });
   }
 
   return {
     intercept: (topic, payload, options) => admitted(options, (left) => dispatcher.intercept(topic, payload, left)),
-    executeCommand: (command, args, raw, options) => admitted(options, (left) => dispatcher.executeCommand(command, args, raw, left)),
+    executeCommand: (command, args, raw, options) =>
+      admitted(options, (left) => dispatcher.executeCommand(command, args, raw, left)),
     notify(topic, payload, options) {
       if (admission.shedIfSaturated()) {
         onShed("queue_full");

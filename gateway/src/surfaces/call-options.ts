@@ -64,7 +64,11 @@ export interface TransportContext {
 
 /** The TransportContext of a connect-node handler call (timeoutMs read now). */
 export function transportContextOf(context: HandlerContext): TransportContext {
-  return { traceparentHeader: context.requestHeader.get("traceparent"), timeoutMs: context.timeoutMs(), signal: context.signal };
+  return {
+    traceparentHeader: context.requestHeader.get("traceparent"),
+    timeoutMs: context.timeoutMs(),
+    signal: context.signal,
+  };
 }
 
 /**

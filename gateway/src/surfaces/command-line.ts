@@ -39,12 +39,14 @@ export function parseCommandLine(line: string): ParsedCommandLine | { readonly e
   if (current !== undefined) words.push(current);
   const [command, ...args] = words;
   if (command === undefined) return { error: "empty command line" };
-  if (!isCommandName(command)) return { error: `command name must match ${COMMAND_NAME_RULE}, got ${JSON.stringify(command.slice(0, 80))}` };
+  if (!isCommandName(command))
+    return { error: `command name must match ${COMMAND_NAME_RULE}, got ${JSON.stringify(command.slice(0, 80))}` };
   return { command, args };
 }
 
 /** The command line a user would type for `command` and `args` (arguments with spaces or quotes are quoted). */
 export function formatCommandLine(command: string, args: readonly string[]): string {
-  const quote = (arg: string) => (arg === "" || /[\s"\\]/.test(arg) ? `"${arg.replace(/["\\]/g, (c) => `\\${c}`)}"` : arg);
+  const quote = (arg: string) =>
+    arg === "" || /[\s"\\]/.test(arg) ? `"${arg.replace(/["\\]/g, (c) => `\\${c}`)}"` : arg;
   return ["/" + command, ...args.map(quote)].join(" ");
 }

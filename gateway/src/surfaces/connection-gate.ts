@@ -33,7 +33,8 @@ export function createConnectionGate(maxConnections: number, maxPerAddress: numb
     admit(socket) {
       const address = socket.remoteAddress ?? "";
       const fromAddress = perAddress.get(address) ?? 0;
-      const refusal: ConnectionRefusal | undefined = open >= maxConnections ? "max_connections" : fromAddress >= maxPerAddress ? "max_per_address" : undefined;
+      const refusal: ConnectionRefusal | undefined =
+        open >= maxConnections ? "max_connections" : fromAddress >= maxPerAddress ? "max_per_address" : undefined;
       if (refusal) {
         refused[refusal]++;
         // A reset (not a FIN) costs the server nothing more: no TIME_WAIT, no lingering writes.

@@ -58,7 +58,11 @@ export class EventClient {
   }
 
   private flush(): void {
-    while (this.queue.length > 0 && this.inFlightBytes < this.limits.maxInFlightBytes && this.socket.readyState === this.socket.OPEN) {
+    while (
+      this.queue.length > 0 &&
+      this.inFlightBytes < this.limits.maxInFlightBytes &&
+      this.socket.readyState === this.socket.OPEN
+    ) {
       if (this.droppedUnreported > 0) {
         this.write(JSON.stringify({ type: "dropped", count: this.droppedUnreported }));
         this.droppedUnreported = 0;

@@ -1,9 +1,18 @@
 import { create, type JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { compressionNegotiate, createMethodSerializationLookup, validateReadWriteMaxBytes, type Compression } from "@connectrpc/connect/protocol";
+import {
+  compressionNegotiate,
+  createMethodSerializationLookup,
+  validateReadWriteMaxBytes,
+  type Compression,
+} from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout } from "@connectrpc/connect/protocol-connect";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
-import { Gateway, GatewayInterceptResponseSchema, GatewayNotifyResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
+import {
+  Gateway,
+  GatewayInterceptResponseSchema,
+  GatewayNotifyResponseSchema,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import type { TransportContext } from "./call-options.js";
 import { interceptCall, notifyCall, type TopicCallFields } from "./gateway-calls.js";
 import { fastTopicCall, interceptResponseJson, notifyResponseJson } from "./gateway-json.js";
@@ -58,17 +67,29 @@ function headerText(value: string | string[] | undefined): string | null {
  * content types, a compressed request body, a malformed connect-timeout-ms, no
  * authority. Those go to connect-node.
  */
-export function createFastGatewayHandler(options: FastGatewayHandlerOptions): (req: AnyRequest, res: AnyResponse) => boolean {
+export function createFastGatewayHandler(
+  options: FastGatewayHandlerOptions,
+): (req: AnyRequest, res: AnyResponse) => boolean {
   const limits = validateReadWriteMaxBytes(options.readMaxBytes, undefined, undefined);
   const intercept = createMethodSerializationLookup(Gateway.method.intercept, undefined, options.jsonOptions, limits);
   const notify = createMethodSerializationLookup(Gateway.method.notify, undefined, options.jsonOptions, limits);
   const acceptCompression = [...options.acceptCompression];
   const inFlight = new Set<AbortController>();
-  options.shutdownSignal.addEventListener("abort", () => {
-    for (const controller of inFlight) controller.abort(options.shutdownSignal.reason);
-  }, { once: true });
+  options.shutdownSignal.addEventListener(
+    "abort",
+    () => {
+      for (const controller of inFlight) controller.abort(options.shutdownSignal.reason);
+    },
+    { once: true },
+  );
 
-  async function serve(req: AnyRequest, res: AnyResponse, rpc: Rpc, timeoutMs: number | undefined, compression: Compression | null): Promise<void> {
+  async function serve(
+    req: AnyRequest,
+    res: AnyResponse,
+    rpc: Rpc,
+    timeoutMs: number | undefined,
+    compression: Compression | null,
+  ): Promise<void> {
     const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const headers: Record<string, string> = {};
     let controller: AbortController | undefined;
@@ -108,16 +129,28 @@ export function createFastGatewayHandler(options: FastGatewayHandlerOptions): (r
         const verdict = await interceptCall(options.dispatcher, fields, transport);
         headers[REQUEST_ID_HEADER] = verdict.requestId;
         const json = exact ? interceptResponseJson(verdict, fields.payload) : undefined;
-        body = json !== undefined ? Buffer.from(json) : intercept.getO(false).serialize(create(GatewayInterceptResponseSchema, toInterceptResponse(verdict)));
+        body =
+          json !== undefined
+            ? Buffer.from(json)
+            : intercept.getO(false).serialize(create(GatewayInterceptResponseSchema, toInterceptResponse(verdict)));
       } else {
         const receipt = notifyCall(options.dispatcher, fields, transport);
         headers[REQUEST_ID_HEADER] = receipt.requestId;
         body = exact
           ? Buffer.from(notifyResponseJson(receipt))
-          : notify.getO(false).serialize(create(GatewayNotifyResponseSchema, { requestId: receipt.requestId, queuedFor: [...receipt.queuedFor], droppedFor: [...receipt.droppedFor] }));
+          : notify.getO(false).serialize(
+              create(GatewayNotifyResponseSchema, {
+                requestId: receipt.requestId,
+                queuedFor: [...receipt.queuedFor],
+                droppedFor: [...receipt.droppedFor],
+              }),
+            );
       }
     } catch (reason) {
-      const error = reason instanceof ConnectError ? reason : new ConnectError("internal error", Code.Internal, undefined, undefined, reason);
+      const error =
+        reason instanceof ConnectError
+          ? reason
+          : new ConnectError("internal error", Code.Internal, undefined, undefined, reason);
       status = codeToHttpStatus(error.code);
       error.metadata.forEach((value, key) => {
         headers[key] = value;
@@ -154,7 +187,12 @@ export function createFastGatewayHandler(options: FastGatewayHandlerOptions): (r
     if (("authority" in req ? req.authority : h.host) === undefined) return false;
     const timeout = parseTimeout(headerText(h["connect-timeout-ms"]), Number.MAX_SAFE_INTEGER);
     if (timeout.error) return false;
-    const compression = compressionNegotiate(acceptCompression, null, headerText(h["accept-encoding"]), "accept-encoding");
+    const compression = compressionNegotiate(
+      acceptCompression,
+      null,
+      headerText(h["accept-encoding"]),
+      "accept-encoding",
+    );
     void serve(req, res, rpc, timeout.timeoutMs, compression.response).catch(() => {
       if (!res.headersSent) res.destroy();
     });

@@ -14,11 +14,15 @@ export interface TopicCallFields extends CallerFields {
 
 /** True when `signal` was aborted by the transport's deadline (connect-timeout-ms, grpc-timeout). */
 function abortedByDeadline(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true && signal.reason instanceof ConnectError && signal.reason.code === Code.DeadlineExceeded;
+  return (
+    signal?.aborted === true && signal.reason instanceof ConnectError && signal.reason.code === Code.DeadlineExceeded
+  );
 }
 
 function transportDeadlineError(): ConnectError {
-  return toConnectError(new PolyplugError(ErrorCode.DeadlineExceeded, "the call's deadline (its Connect / gRPC timeout) passed"));
+  return toConnectError(
+    new PolyplugError(ErrorCode.DeadlineExceeded, "the call's deadline (its Connect / gRPC timeout) passed"),
+  );
 }
 
 /**
@@ -29,7 +33,11 @@ function transportDeadlineError(): ConnectError {
  * chain then stops as if CANCELLED) or the chain (whose deadline is never later).
  * Shared by the connect-node service and the JSON fast path, so both answer alike.
  */
-export async function interceptCall(dispatcher: Dispatcher, request: TopicCallFields, transport: TransportContext): Promise<InterceptVerdict> {
+export async function interceptCall(
+  dispatcher: Dispatcher,
+  request: TopicCallFields,
+  transport: TransportContext,
+): Promise<InterceptVerdict> {
   checkTopic(request.topic);
   const options = toCallOptions(request, transport);
   const deadlineAt = transport.timeoutMs === undefined ? undefined : Date.now() + transport.timeoutMs;
@@ -49,7 +57,11 @@ export async function interceptCall(dispatcher: Dispatcher, request: TopicCallFi
  * Notify outlives the call (plugins are called after the response), so the transport's
  * signal is not passed on: the end of the RPC must not cancel the plugin calls.
  */
-export function notifyCall(dispatcher: Dispatcher, request: TopicCallFields, transport: TransportContext): NotifyReceipt {
+export function notifyCall(
+  dispatcher: Dispatcher,
+  request: TopicCallFields,
+  transport: TransportContext,
+): NotifyReceipt {
   checkTopic(request.topic);
   const options = toCallOptions(request, { ...transport, signal: undefined });
   try {

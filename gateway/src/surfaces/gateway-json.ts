@@ -1,7 +1,12 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { ChainStep, InterceptVerdict, NotifyReceipt } from "../dispatch/dispatcher.js";
 import { ErrorCodeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
-import { ChainStepOutcome, ChainStepOutcomeSchema, FailMode, FailModeSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
+import {
+  ChainStepOutcome,
+  ChainStepOutcomeSchema,
+  FailMode,
+  FailModeSchema,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_pb.js";
 import { toContractCode } from "@polyplug/sdk/internal/contract/codes.js";
 import type { TopicCallFields } from "./gateway-calls.js";
 
@@ -49,7 +54,12 @@ function isPlainObject(value: Record<string, unknown>, depth: number): boolean {
 }
 
 function isStruct(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && isPlainObject(value as Record<string, unknown>, 0);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    isPlainObject(value as Record<string, unknown>, 0)
+  );
 }
 
 function isStringMap(value: unknown): value is Record<string, string> {
@@ -111,7 +121,8 @@ export function fastTopicCall(json: unknown, withTimeout: boolean): TopicCallFie
         break;
       case "timeoutMs":
       case "timeout_ms":
-        if (!withTimeout || typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_UINT32) return undefined;
+        if (!withTimeout || typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_UINT32)
+          return undefined;
         timeoutMs = value;
         bit = 32;
         break;
@@ -148,7 +159,10 @@ function stepJson(step: ChainStep): object | undefined {
   const outcome = outcomeNames[step.outcome];
   if (outcome === undefined || !Number.isFinite(step.durationMs)) return undefined;
   // Field-number order; fail_mode (5) and fail_mode_source (6) are implicit fields, always written.
-  const failMode = { failMode: failModeNames[step.failMode?.mode ?? "unspecified"], failModeSource: step.failMode?.source ?? "" };
+  const failMode = {
+    failMode: failModeNames[step.failMode?.mode ?? "unspecified"],
+    failModeSource: step.failMode?.source ?? "",
+  };
   if (!step.error) return { pluginId: step.pluginId, outcome, durationMs: step.durationMs, ...failMode };
   const code = ErrorCodeSchema.value[toContractCode(step.error.code)]?.name;
   if (code === undefined) return undefined;
@@ -169,7 +183,10 @@ function stepJson(step: ChainStep): object | undefined {
  * protobuf-es writes differently (or refuses: non-finite numbers): the caller then
  * serializes with protobuf-es.
  */
-export function interceptResponseJson(verdict: InterceptVerdict, checkedPayload: JsonObject | undefined): string | undefined {
+export function interceptResponseJson(
+  verdict: InterceptVerdict,
+  checkedPayload: JsonObject | undefined,
+): string | undefined {
   if (verdict.payload !== checkedPayload && !isStruct(verdict.payload)) return undefined;
   const steps: object[] = [];
   for (const step of verdict.steps) {
@@ -177,9 +194,19 @@ export function interceptResponseJson(verdict: InterceptVerdict, checkedPayload:
     if (json === undefined) return undefined;
     steps.push(json);
   }
-  const out: Record<string, JsonValue | object> = { allowed: verdict.allowed, payload: verdict.payload, modified: verdict.modified };
+  const out: Record<string, JsonValue | object> = {
+    allowed: verdict.allowed,
+    payload: verdict.payload,
+    modified: verdict.modified,
+  };
   const rejection = verdict.rejection;
-  if (rejection) out.rejection = { pluginId: rejection.pluginId, reason: rejection.reason, code: rejection.code, failure: rejection.failure };
+  if (rejection)
+    out.rejection = {
+      pluginId: rejection.pluginId,
+      reason: rejection.reason,
+      code: rejection.code,
+      failure: rejection.failure,
+    };
   out.steps = steps;
   out.requestId = verdict.requestId;
   return JSON.stringify(out);

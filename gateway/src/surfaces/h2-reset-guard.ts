@@ -16,7 +16,11 @@ export interface ResetGuardLimits {
  * INTERNAL_ERROR; this one is configurable, lower, counted and names the reason.)
  * Returns the number of sessions closed so far.
  */
-export function guardRapidReset(server: http2.Http2Server, limits: ResetGuardLimits, now: () => number = Date.now): () => number {
+export function guardRapidReset(
+  server: http2.Http2Server,
+  limits: ResetGuardLimits,
+  now: () => number = Date.now,
+): () => number {
   let closed = 0;
   const buckets = new WeakMap<http2.Http2Session, TokenBucket>();
   server.on("stream", (stream) => {
@@ -34,7 +38,10 @@ export function guardRapidReset(server: http2.Http2Server, limits: ResetGuardLim
       if (bucket.take()) return;
       closed++;
       // With an error, destroy() sends GOAWAY with `code` (without one, always NO_ERROR).
-      session.destroy(new Error(`rapid reset: more than ${limits.maxResetBurst} streams reset before an answer`), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      session.destroy(
+        new Error(`rapid reset: more than ${limits.maxResetBurst} streams reset before an answer`),
+        http2.constants.NGHTTP2_ENHANCE_YOUR_CALM,
+      );
     });
   });
   return () => closed;

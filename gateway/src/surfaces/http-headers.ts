@@ -7,9 +7,16 @@ export interface HeaderField {
   readonly value: string;
 }
 
-
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "te", "upgrade", "trailer", "http2-settings"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+  "trailer",
+  "http2-settings",
+]);
 
 function isHopByHop(name: string, listedInConnection: ReadonlySet<string>): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith("proxy-") || listedInConnection.has(name);
@@ -41,7 +48,9 @@ function toPairs(rawHeaders: readonly string[]): HeaderField[] {
 export function toPluginRequestHeaders(rawHeaders: readonly string[], requestId: string): HeaderField[] {
   const pairs = toPairs(rawHeaders);
   const listed = connectionTokens(pairs);
-  const kept = pairs.filter(({ name }) => !name.startsWith(":") && !isHopByHop(name, listed) && !isIdentityHeader(name));
+  const kept = pairs.filter(
+    ({ name }) => !name.startsWith(":") && !isHopByHop(name, listed) && !isIdentityHeader(name),
+  );
   const authority = pairs.find(({ name }) => name === ":authority");
   if (authority && !kept.some(({ name }) => name === "host")) kept.unshift({ name: "host", value: authority.value });
   kept.push({ name: REQUEST_ID_HEADER, value: requestId });

@@ -40,7 +40,8 @@ export function parsePluginUrl(url: string): { pluginId: string; path: string; r
 export function sendPolyplugError(res: AnyResponse, reason: unknown): void {
   const error = PolyplugError.from(reason);
   const retryAfter = error.details.retryAfterSeconds;
-  const extra: Record<string, string> = typeof retryAfter === "number" ? { [RETRY_AFTER_HEADER]: String(retryAfter), [ERROR_CODE_HEADER]: error.code } : {};
+  const extra: Record<string, string> =
+    typeof retryAfter === "number" ? { [RETRY_AFTER_HEADER]: String(retryAfter), [ERROR_CODE_HEADER]: error.code } : {};
   sendJsonError(res, httpStatusFor(toContractCode(error.code)), error.code, error.message, extra);
 }
 
@@ -140,7 +141,10 @@ export interface PluginRouteOptions {
  * 500, no head at all 502); later errors abort the client response. A client that goes
  * away cancels the plugin call.
  */
-export function createPluginRouteHandler(dispatcher: Dispatcher, options: PluginRouteOptions = {}): (req: AnyRequest, res: AnyResponse) => boolean {
+export function createPluginRouteHandler(
+  dispatcher: Dispatcher,
+  options: PluginRouteOptions = {},
+): (req: AnyRequest, res: AnyResponse) => boolean {
   return (req, res) => {
     const target = parsePluginUrl(req.url ?? "");
     if (!target) return false;
@@ -151,8 +155,15 @@ export function createPluginRouteHandler(dispatcher: Dispatcher, options: Plugin
     const abort = new AbortController();
     let opened: { stream: PluginHttpStream; context: HookContextInit };
     try {
-      const metadata = options.metadataFor ? options.metadataFor(req) : req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {};
-      opened = dispatcher.openHttpStream(target.pluginId, (req.method ?? "GET").toUpperCase(), target.path, { metadata, signal: abort.signal });
+      const metadata = options.metadataFor
+        ? options.metadataFor(req)
+        : req.socket.remoteAddress
+          ? { ip: req.socket.remoteAddress }
+          : {};
+      opened = dispatcher.openHttpStream(target.pluginId, (req.method ?? "GET").toUpperCase(), target.path, {
+        metadata,
+        signal: abort.signal,
+      });
     } catch (reason) {
       sendPolyplugError(res, reason);
       return true;

@@ -69,23 +69,26 @@ export function createDualProtocolServer(options: DualProtocolServerOptions): Du
   const h2Sockets = new WeakSet<net.Socket>();
   let closing = false;
 
-  const h1 = http.createServer({
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
-    keepAliveTimeout: limits.idleTimeoutMs,
-    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-  }, (req, res) => {
-    const socket = req.socket;
-    busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    res.on("close", () => {
-      const left = (busy.get(socket) ?? 1) - 1;
-      if (left > 0) busy.set(socket, left);
-      else busy.delete(socket);
-      if (closing && left <= 0) socket.destroy();
-    });
-    if (closing) res.shouldKeepAlive = false;
-    options.handler(req, res);
-  });
+  const h1 = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+      keepAliveTimeout: limits.idleTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      const socket = req.socket;
+      busy.set(socket, (busy.get(socket) ?? 0) + 1);
+      res.on("close", () => {
+        const left = (busy.get(socket) ?? 1) - 1;
+        if (left > 0) busy.set(socket, left);
+        else busy.delete(socket);
+        if (closing && left <= 0) socket.destroy();
+      });
+      if (closing) res.shouldKeepAlive = false;
+      options.handler(req, res);
+    },
+  );
   // http.Server checks headersTimeout / requestTimeout on a timer it starts on "listening";
   // this one never listens (the TCP server hands it sockets), so start the timer here.
   h1.emit("listening");
@@ -94,7 +97,11 @@ export function createDualProtocolServer(options: DualProtocolServerOptions): Du
     const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
     if (timedOut) requestTimeouts++;
     if (socket.writable) {
-      const status = timedOut ? "408 Request Timeout" : error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      const status = timedOut
+        ? "408 Request Timeout"
+        : error.code === "HPE_HEADER_OVERFLOW"
+          ? "431 Request Header Fields Too Large"
+          : "400 Bad Request";
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
     }
     socket.destroy();
@@ -134,7 +141,12 @@ export function createDualProtocolServer(options: DualProtocolServerOptions): Du
       requestTimeouts++;
       if (!res.headersSent) {
         res.writeHead(408, { "content-type": "application/json" });
-        res.end(JSON.stringify({ code: "deadline_exceeded", message: `the request body did not arrive within ${limits.requestTimeoutMs} ms` }));
+        res.end(
+          JSON.stringify({
+            code: "deadline_exceeded",
+            message: `the request body did not arrive within ${limits.requestTimeoutMs} ms`,
+          }),
+        );
       }
       req.stream.close(http2.constants.NGHTTP2_CANCEL);
     }, limits.requestTimeoutMs);
@@ -200,4 +212,3 @@ export function createDualProtocolServer(options: DualProtocolServerOptions): Du
     stats: () => ({ connections: gate.stats(), rapidResetSessions: rapidResetSessions(), requestTimeouts }),
   };
 }
-

@@ -49,7 +49,9 @@ export function toStep(step: DispatchStep): MessageInitShape<typeof ChainStepSch
 }
 
 /** A verdict as a GatewayInterceptResponse message init (what connect-node serializes). */
-export function toInterceptResponse(verdict: InterceptVerdict): MessageInitShape<typeof GatewayInterceptResponseSchema> {
+export function toInterceptResponse(
+  verdict: InterceptVerdict,
+): MessageInitShape<typeof GatewayInterceptResponseSchema> {
   return {
     requestId: verdict.requestId,
     allowed: verdict.allowed,
@@ -100,18 +102,25 @@ export function createGatewayService(dispatcher: Dispatcher): ServiceImpl<typeof
   };
 }
 
-function commandOf(request: { line: string; command: string; args: string[] }): { command: string; args: string[]; raw: string } {
+function commandOf(request: { line: string; command: string; args: string[] }): {
+  command: string;
+  args: string[];
+  raw: string;
+} {
   if ((request.line === "") === (request.command === "")) {
     throw invalidField("line", "set exactly one of `line` (a command line) and `command` (with `args`)");
   }
   if (request.line !== "") {
-    if (Buffer.byteLength(request.line) > MAX_COMMAND_LINE_BYTES) throw invalidField("line", `at most ${MAX_COMMAND_LINE_BYTES} bytes`);
-    if (request.args.length > 0) throw invalidField("args", "only allowed with `command`; `line` carries its own arguments");
+    if (Buffer.byteLength(request.line) > MAX_COMMAND_LINE_BYTES)
+      throw invalidField("line", `at most ${MAX_COMMAND_LINE_BYTES} bytes`);
+    if (request.args.length > 0)
+      throw invalidField("args", "only allowed with `command`; `line` carries its own arguments");
     const parsed = parseCommandLine(request.line);
     if ("error" in parsed) throw invalidField("line", parsed.error);
     return { ...parsed, raw: request.line };
   }
-  if (!isCommandName(request.command)) throw invalidField("command", `must match ${COMMAND_NAME_RULE} (no leading slash)`);
+  if (!isCommandName(request.command))
+    throw invalidField("command", `must match ${COMMAND_NAME_RULE} (no leading slash)`);
   if (request.args.length > MAX_COMMAND_ARGS) throw invalidField("args", `at most ${MAX_COMMAND_ARGS} arguments`);
   return { command: request.command, args: request.args, raw: formatCommandLine(request.command, request.args) };
 }

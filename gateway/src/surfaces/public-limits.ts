@@ -91,10 +91,17 @@ export function resolvePublicLimits(overrides: PublicLimitsInit = {}): PublicLim
   const limits: Record<string, number> = { ...DEFAULT_PUBLIC_LIMITS };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
-    if (!(key in DEFAULT_PUBLIC_LIMITS)) throw new PolyplugError(ErrorCode.InvalidArgument, `limits.${key}: unknown limit; known: ${Object.keys(DEFAULT_PUBLIC_LIMITS).join(", ")}`);
+    if (!(key in DEFAULT_PUBLIC_LIMITS))
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `limits.${key}: unknown limit; known: ${Object.keys(DEFAULT_PUBLIC_LIMITS).join(", ")}`,
+      );
     const least = key === "maxQueued" ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < least) {
-      throw new PolyplugError(ErrorCode.InvalidArgument, `limits.${key}: must be an integer ≥ ${least}, got ${JSON.stringify(value)}`);
+      throw new PolyplugError(
+        ErrorCode.InvalidArgument,
+        `limits.${key}: must be an integer ≥ ${least}, got ${JSON.stringify(value)}`,
+      );
     }
     limits[key] = value;
   }

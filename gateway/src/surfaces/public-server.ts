@@ -6,7 +6,14 @@ import { createAdmission, type AdmissionStats, type ShedReason } from "./admissi
 import { createAdmittedDispatcher, shedError } from "./admitted-dispatcher.js";
 import { createFastGatewayHandler } from "./fast-gateway-handler.js";
 import { createDualProtocolServer, type DualProtocolServerStats } from "./http-server.js";
-import { createPluginRouteHandler, PLUGIN_ROUTE_PREFIX, sendPolyplugError, type AnyRequest, type AnyResponse, type PluginRouteOptions } from "./http-routes.js";
+import {
+  createPluginRouteHandler,
+  PLUGIN_ROUTE_PREFIX,
+  sendPolyplugError,
+  type AnyRequest,
+  type AnyResponse,
+  type PluginRouteOptions,
+} from "./http-routes.js";
 import { registerGatewayService } from "./public-api.js";
 import { createRootPage, type RootPage } from "./root-page.js";
 import { resolvePublicLimits, type PublicLimits, type PublicLimitsInit } from "./public-limits.js";
@@ -103,12 +110,24 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     jsonOptions,
     acceptCompression,
     shutdownSignal: shutdown.signal,
-    fallback: (req, res) => sendJsonError(res as AnyResponse, 404, "not_found", `no route for ${req.method ?? "?"} ${(req.url ?? "").slice(0, 200)}`),
+    fallback: (req, res) =>
+      sendJsonError(
+        res as AnyResponse,
+        404,
+        "not_found",
+        `no route for ${req.method ?? "?"} ${(req.url ?? "").slice(0, 200)}`,
+      ),
   });
   const fast =
     options.fastPath === false
       ? undefined
-      : createFastGatewayHandler({ dispatcher, readMaxBytes: maxBodyBytes, jsonOptions, shutdownSignal: shutdown.signal, acceptCompression });
+      : createFastGatewayHandler({
+          dispatcher,
+          readMaxBytes: maxBodyBytes,
+          jsonOptions,
+          shutdownSignal: shutdown.signal,
+          acceptCompression,
+        });
 
   const serve = (req: AnyRequest, res: AnyResponse) => {
     try {
@@ -141,7 +160,12 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > maxBodyBytes) {
       options.logger?.warn({ url: req.url, bytes: declared }, "request body over the limit");
-      sendJsonError(res, 413, "resource_exhausted", `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`);
+      sendJsonError(
+        res,
+        413,
+        "resource_exhausted",
+        `request body is ${declared} bytes; the limit is ${maxBodyBytes} bytes`,
+      );
       return;
     }
     serve(req, res);
@@ -151,7 +175,8 @@ export async function startPublicServer(options: PublicServerOptions): Promise<P
     limits,
     handler,
     onUpgrade: (req, socket, head) => {
-      if (!hub.handleUpgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      if (!hub.handleUpgrade(req, socket, head))
+        socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
     },
   });
   const { url, port } = await dual.listen(options.port, options.host ?? "127.0.0.1");

@@ -36,7 +36,11 @@ function trailerFields(rawTrailers: readonly string[]): { name: string; value: s
  * client left) the rest of the body is read and discarded. Rejects when the client's
  * request fails (e.g. it disconnected mid-body).
  */
-export function pumpRequestBody(req: IncomingMessage | Http2ServerRequest, stream: PluginHttpStream, signal: AbortSignal): Promise<void> {
+export function pumpRequestBody(
+  req: IncomingMessage | Http2ServerRequest,
+  stream: PluginHttpStream,
+  signal: AbortSignal,
+): Promise<void> {
   const flow = flowControlOf(stream);
   return new Promise<void>((resolve, reject) => {
     const resume = () => req.resume();

@@ -26,7 +26,8 @@ export interface RootPage {
   info(baseUrl: string): RootPageInfo;
 }
 
-const ABOUT = "A polyglot plugin gateway: applications call the public API below; plugins (separate processes in any language) decide.";
+const ABOUT =
+  "A polyglot plugin gateway: applications call the public API below; plugins (separate processes in any language) decide.";
 const DOCS = "README.md (quick start, curl examples) and proto/README.md (the protocol) in the Polyplug source tree";
 
 /** True when the client asks for HTML before JSON (a browser); curl's `*\/*` gets JSON. */
@@ -39,7 +40,9 @@ function prefersHtml(accept: string): boolean {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function renderHtml(info: RootPageInfo): string {
-  const rows = Object.entries(info.publicApi).map(([name, route]) => `<tr><th>${escapeHtml(name)}</th><td><code>${escapeHtml(route)}</code></td></tr>`);
+  const rows = Object.entries(info.publicApi).map(
+    ([name, route]) => `<tr><th>${escapeHtml(name)}</th><td><code>${escapeHtml(route)}</code></td></tr>`,
+  );
   const admin = info.admin
     ? `<h2>Operators</h2><table><tr><th>web console</th><td><a href="${escapeHtml(info.admin.console)}">${escapeHtml(info.admin.console)}</a></td></tr>` +
       `<tr><th>admin API</th><td><code>${escapeHtml(info.admin.api)}</code></td></tr><tr><th>metrics</th><td><code>${escapeHtml(info.admin.metrics)}</code></td></tr></table>` +
@@ -88,7 +91,8 @@ export function createRootPage(version?: string): RootPage {
       if (url !== "/" && !url.startsWith("/?")) return false;
       const method = req.method ?? "GET";
       if (method !== "GET" && method !== "HEAD") return false;
-      const host = typeof req.headers.host === "string" ? req.headers.host : (req.headers[":authority"] as string | undefined);
+      const host =
+        typeof req.headers.host === "string" ? req.headers.host : (req.headers[":authority"] as string | undefined);
       const baseUrl = `http://${host && /^[\w.:[\]-]{1,300}$/.test(host) ? host : `${req.socket.localAddress ?? "127.0.0.1"}:${req.socket.localPort ?? 0}`}`;
       const page = info(baseUrl);
       const html = prefersHtml(String(req.headers.accept ?? ""));

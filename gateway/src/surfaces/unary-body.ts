@@ -16,7 +16,8 @@ const CUT_SHORT = "the request ended before its body was complete";
  */
 export function readUnaryBody(req: AnyRequest, readMaxBytes: number): Promise<Uint8Array> {
   const declared = req.headers["content-length"];
-  if (declared === undefined || !/^\d{1,15}$/.test(declared)) return readAllBytes(req as AsyncIterable<Uint8Array>, readMaxBytes, declared ?? null);
+  if (declared === undefined || !/^\d{1,15}$/.test(declared))
+    return readAllBytes(req as AsyncIterable<Uint8Array>, readMaxBytes, declared ?? null);
   const hint = Number(declared);
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -41,7 +42,8 @@ export function readUnaryBody(req: AnyRequest, readMaxBytes: number): Promise<Ui
       chunks.push(chunk);
     };
     const onEnd = () => {
-      if (length < hint) settle(new ConnectError(`protocol error: promised ${hint} bytes, received ${length}`, Code.InvalidArgument));
+      if (length < hint)
+        settle(new ConnectError(`protocol error: promised ${hint} bytes, received ${length}`, Code.InvalidArgument));
       else settle(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
     };
     const onError = (error: unknown) => settle(error);

@@ -54,7 +54,8 @@ export function parseLabels(search: URLSearchParams): Record<string, string> | {
     const key = name.slice(LABEL_PARAM_PREFIX.length);
     if (!LABEL_KEY_PATTERN.test(key)) return { error: `label key ${JSON.stringify(key)} must match [a-z0-9_.-]{1,64}` };
     if (key in labels) return { error: `label ${key} given twice` };
-    if (Buffer.byteLength(value) > MAX_LABEL_VALUE_BYTES) return { error: `label ${key}: values are at most ${MAX_LABEL_VALUE_BYTES} bytes` };
+    if (Buffer.byteLength(value) > MAX_LABEL_VALUE_BYTES)
+      return { error: `label ${key}: values are at most ${MAX_LABEL_VALUE_BYTES} bytes` };
     labels[key] = value;
   }
   if (Object.keys(labels).length > MAX_LABELS) return { error: `at most ${MAX_LABELS} labels` };
@@ -77,7 +78,9 @@ const REFUSALS: Record<number, { code: string; text: string; extra?: string }> =
 function refuse(socket: Duplex, status: 400 | 403 | 503, reason: string): void {
   const { code, text, extra = "" } = REFUSALS[status] as { code: string; text: string; extra?: string };
   const body = JSON.stringify({ code, message: reason });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The JSON text clients receive for an event (serialized once per publish). */
@@ -182,7 +185,12 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
     async close() {
       if (pinger) clearInterval(pinger);
       const sockets = [...connected.keys()];
-      const gone = sockets.map((socket) => new Promise((resolve) => (socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once("close", resolve))));
+      const gone = sockets.map(
+        (socket) =>
+          new Promise((resolve) =>
+            socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once("close", resolve),
+          ),
+      );
       for (const socket of sockets) socket.close(1001, "gateway shutting down");
       // Clients that do not finish the close handshake promptly (e.g. not reading) are cut off.
       const grace = setTimeout(() => {

@@ -17,7 +17,12 @@ export interface TraceSpan {
 
 /** Attributes of a client span around one plugin call (OpenTelemetry's RPC conventions, plus the plugin id). */
 export function pluginCallAttributes(method: string, pluginId: string): Record<string, string> {
-  return { "rpc.system": "grpc", "rpc.service": "polyplug.v1.Plugin", "rpc.method": method, "polyplug.plugin_id": pluginId };
+  return {
+    "rpc.system": "grpc",
+    "rpc.service": "polyplug.v1.Plugin",
+    "rpc.method": method,
+    "polyplug.plugin_id": pluginId,
+  };
 }
 
 /** Starts spans and exports them; the gateway holds one while tracing is configured. */

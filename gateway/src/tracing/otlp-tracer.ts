@@ -27,20 +27,37 @@ const KINDS: Record<TraceSpanKind, SpanKind> = { server: SpanKind.SERVER, client
 function parentContext(traceparent: string | undefined) {
   const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
   if (!match?.[1] || !match[2] || !match[3] || /^0+$/.test(match[1]) || /^0+$/.test(match[2])) return ROOT_CONTEXT;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: match[1], spanId: match[2], traceFlags: Number.parseInt(match[3], 16) & TraceFlags.SAMPLED, isRemote: true });
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: Number.parseInt(match[3], 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  });
 }
 
 /** A GatewayTracer on OpenTelemetry's BasicTracerProvider, BatchSpanProcessor and OTLP/HTTP (JSON) exporter. */
 export function createOtlpTracer(options: OtlpTracerOptions): GatewayTracer {
   const exporter = new OTLPTraceExporter({ url: options.url });
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": options.serviceName, "service.version": options.serviceVersion }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: MAX_QUEUED_SPANS, scheduledDelayMillis: options.exportDelayMs ?? 1000 })],
+    resource: resourceFromAttributes({
+      "service.name": options.serviceName,
+      "service.version": options.serviceVersion,
+    }),
+    spanProcessors: [
+      new BatchSpanProcessor(exporter, {
+        maxQueueSize: MAX_QUEUED_SPANS,
+        scheduledDelayMillis: options.exportDelayMs ?? 1000,
+      }),
+    ],
   });
   const tracer = provider.getTracer("polyplug", options.serviceVersion);
   return {
     startSpan(name, kind, parent, attributes) {
-      const span = tracer.startSpan(name, { kind: KINDS[kind], ...(attributes ? { attributes } : {}) }, parentContext(parent));
+      const span = tracer.startSpan(
+        name,
+        { kind: KINDS[kind], ...(attributes ? { attributes } : {}) },
+        parentContext(parent),
+      );
       const { traceId, spanId, traceFlags } = span.spanContext();
       return {
         traceparent: `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, "0")}`,

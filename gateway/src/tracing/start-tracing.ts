@@ -13,7 +13,10 @@ export interface TracingOptions {
 }
 
 /** Where spans go, or undefined when tracing is off. Pure: `env` is passed in. */
-export function resolveTracesUrl(options: TracingOptions | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+export function resolveTracesUrl(
+  options: TracingOptions | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
   if (options?.otlpEndpoint) return tracesUrl(options.otlpEndpoint);
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT);

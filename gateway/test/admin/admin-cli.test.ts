@@ -44,7 +44,11 @@ describe("polyplug status and plugin list", () => {
     expect(human.stdout).toMatch(/Polyplug gateway \d+\.\d+\.\d+/);
     expect(human.stdout).toMatch(/p\.alpha\s+1\.0\.0\s+active\s+yes/);
     const json = await fx.cli(["status", "--json"]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ publicUrl: fx.gateway.url, plugins: [{ id: "p.alpha" }, { id: "p.beta" }], brokenPlugins: [] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      publicUrl: fx.gateway.url,
+      plugins: [{ id: "p.alpha" }, { id: "p.beta" }],
+      brokenPlugins: [],
+    });
   });
 });
 
@@ -55,14 +59,20 @@ describe("authentication", () => {
     expect(missing.stderr).toMatch(/cannot read the admin token from .*admin-token/);
     const wrong = await fx.cli(["plugin", "disable", "p.beta", "--token", "0".repeat(64), "--json"]);
     expect(wrong.code).toBe(4);
-    expect(JSON.parse(wrong.stdout)).toMatchObject({ error: { code: "unauthenticated", message: expect.stringContaining("the admin token is wrong") } });
+    expect(JSON.parse(wrong.stdout)).toMatchObject({
+      error: { code: "unauthenticated", message: expect.stringContaining("the admin token is wrong") },
+    });
     // The gateway does not tell unauthenticated callers where its token file is.
     expect(wrong.stdout).not.toContain(fx.token.file);
     expect(fx.gateway.plugin("p.beta")).toMatchObject({ state: "active", enabled: true });
   });
 
   it("answers UNAUTHENTICATED to a raw Connect call without the header", async () => {
-    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/DisablePlugin`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pluginId: "p.beta" }) });
+    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/DisablePlugin`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ pluginId: "p.beta" }),
+    });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: "unauthenticated" });
     expect(fx.gateway.plugin("p.beta").state).toBe("active");
@@ -79,7 +89,9 @@ describe("enable, disable, restart", () => {
   it("disables and enables a plugin, remembered in the store", async () => {
     const disabled = await fx.cli(["plugin", "disable", "p.beta", "--json"]);
     expect(disabled.code).toBe(0);
-    expect(JSON.parse(disabled.stdout)).toMatchObject({ plugin: { id: "p.beta", state: "PLUGIN_STATE_NOT_RUNNING", enabled: false } });
+    expect(JSON.parse(disabled.stdout)).toMatchObject({
+      plugin: { id: "p.beta", state: "PLUGIN_STATE_NOT_RUNNING", enabled: false },
+    });
     expect(fx.gateway.plugin("p.beta")).toMatchObject({ state: "not-running", enabled: false });
     const enabled = await fx.cli(["plugin", "enable", "p.beta"]);
     expect(enabled.code).toBe(0);
@@ -98,7 +110,9 @@ describe("enable, disable, restart", () => {
   it("names an unknown plugin (exit 1) and refuses bad usage (exit 2)", async () => {
     const unknown = await fx.cli(["plugin", "enable", "p.nope", "--json"]);
     expect(unknown.code).toBe(1);
-    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: "not_found", message: expect.stringContaining("p.nope") } });
+    expect(JSON.parse(unknown.stdout)).toMatchObject({
+      error: { code: "not_found", message: expect.stringContaining("p.nope") },
+    });
     expect((await fx.cli(["plugin", "enable"])).code).toBe(2);
     expect((await fx.cli(["plugin", "logs", "p.alpha", "--tail", "0"])).code).toBe(2);
   });
@@ -108,13 +122,18 @@ describe("configuration", () => {
   it("gets the configuration with defaults and the schema", async () => {
     const { code, stdout } = await fx.cli(["plugin", "config", "get", "p.alpha", "--json"]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ config: { mode: "mask", limit: 5 }, settings: [{ key: "mode" }, { key: "limit" }] });
+    expect(JSON.parse(stdout)).toMatchObject({
+      config: { mode: "mask", limit: 5 },
+      settings: [{ key: "mode" }, { key: "limit" }],
+    });
   });
 
   it("refuses values that break the schema with a clear error and changes nothing", async () => {
     const outOfRange = await fx.cli(["plugin", "config", "set", "p.alpha", "limit=99", "--json"]);
     expect(outOfRange.code).toBe(1);
-    expect(JSON.parse(outOfRange.stdout)).toMatchObject({ error: { code: "invalid_argument", message: 'setting "limit" must be at most 10, got 99' } });
+    expect(JSON.parse(outOfRange.stdout)).toMatchObject({
+      error: { code: "invalid_argument", message: 'setting "limit" must be at most 10, got 99' },
+    });
     const badOption = await fx.cli(["plugin", "config", "set", "p.alpha", "mode=shout"]);
     expect(badOption.code).toBe(1);
     expect(badOption.stderr).toContain('setting "mode" must be one of "mask", "reject"');
@@ -142,7 +161,12 @@ describe("logs and events", () => {
       // A failing intercept makes the gateway log a warning for the plugin, with the request id.
       await fx.gateway.dispatcher.intercept("test.x", { script: { "p.beta": "fail" } }, { requestId: marker });
       const record = JSON.parse((await lines).find((line) => line.includes(marker)) ?? "{}") as Record<string, unknown>;
-      expect(record).toMatchObject({ pluginId: "p.beta", level: "LOG_LEVEL_WARN", requestId: marker, msg: expect.stringContaining("intercept failed") });
+      expect(record).toMatchObject({
+        pluginId: "p.beta",
+        level: "LOG_LEVEL_WARN",
+        requestId: marker,
+        msg: expect.stringContaining("intercept failed"),
+      });
     } finally {
       child.kill();
     }
@@ -160,7 +184,10 @@ describe("logs and events", () => {
     const child = fx.spawnCli(["events", "--plugin", "p.beta", "--json"]);
     try {
       // Wait for what is asserted below (a CLI that subscribed mid-restart may see ACTIVE without STOPPING; the loop restarts again).
-      const lines = waitForLines(child, (all) => all.some((l) => l.includes("PLUGIN_STATE_STOPPING")) && all.some((l) => l.includes("p.beta.notified")));
+      const lines = waitForLines(
+        child,
+        (all) => all.some((l) => l.includes("PLUGIN_STATE_STOPPING")) && all.some((l) => l.includes("p.beta.notified")),
+      );
       // There is no replay: act until the CLI (a fresh Node process) has subscribed and seen it.
       let seen = false;
       void lines.finally(() => (seen = true)).catch(() => undefined);
@@ -170,8 +197,16 @@ describe("logs and events", () => {
         await Promise.race([lines, new Promise((resolve) => setTimeout(resolve, 1000))]);
       }
       const events = (await lines).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(events).toContainEqual(expect.objectContaining({ stateChanged: expect.objectContaining({ pluginId: "p.beta", state: "PLUGIN_STATE_STOPPING" }) }));
-      expect(events).toContainEqual(expect.objectContaining({ pluginEvent: expect.objectContaining({ pluginId: "p.beta", event: "p.beta.notified" }) }));
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          stateChanged: expect.objectContaining({ pluginId: "p.beta", state: "PLUGIN_STATE_STOPPING" }),
+        }),
+      );
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          pluginEvent: expect.objectContaining({ pluginId: "p.beta", event: "p.beta.notified" }),
+        }),
+      );
       expect(events.every((e) => !JSON.stringify(e).includes("p.alpha"))).toBe(true);
     } finally {
       child.kill();

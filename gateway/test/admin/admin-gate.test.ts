@@ -29,7 +29,13 @@ interface RawOutcome {
  * Sends an HTTP/1.1 request declaring `declared` body bytes, writes `firstChunk`, waits for
  * the answer, then tries to write the rest of the declared body in 1 MiB chunks.
  */
-function rawRequest(port: number, path: string, headers: Record<string, string>, declared: number, firstChunk: Buffer): Promise<RawOutcome> {
+function rawRequest(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  declared: number,
+  firstChunk: Buffer,
+): Promise<RawOutcome> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let response = "";
@@ -54,7 +60,14 @@ function rawRequest(port: number, path: string, headers: Record<string, string>,
           done(!error);
         });
       });
-    const lines = [`POST ${path} HTTP/1.1`, "host: 127.0.0.1", `content-length: ${declared}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""];
+    const lines = [
+      `POST ${path} HTTP/1.1`,
+      "host: 127.0.0.1",
+      `content-length: ${declared}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      "",
+      "",
+    ];
     socket.write(lines.join("\r\n"));
     void (async () => {
       await write(firstChunk);
@@ -77,11 +90,19 @@ describe("admin port: authentication before the body", () => {
     const before = process.memoryUsage().rss;
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, () =>
-        rawRequest(port, "/polyplug.v1.Admin/InstallPlugin", { "content-type": "application/proto", "content-encoding": "gzip", "connect-protocol-version": "1" }, 50 * MiB, bomb),
+        rawRequest(
+          port,
+          "/polyplug.v1.Admin/InstallPlugin",
+          { "content-type": "application/proto", "content-encoding": "gzip", "connect-protocol-version": "1" },
+          50 * MiB,
+          bomb,
+        ),
       ),
     );
     const after = process.memoryUsage().rss;
-    console.info(`[admin-gate] RSS before ${(before / MiB).toFixed(0)} MiB, after 12 unauthenticated 50 MiB requests ${(after / MiB).toFixed(0)} MiB`);
+    console.info(
+      `[admin-gate] RSS before ${(before / MiB).toFixed(0)} MiB, after 12 unauthenticated 50 MiB requests ${(after / MiB).toFixed(0)} MiB`,
+    );
     for (const outcome of outcomes) {
       expect(outcome.head).toMatch(/^HTTP\/1\.1 401 /);
       expect(outcome.head.toLowerCase()).toContain("connection: close");
@@ -96,16 +117,29 @@ describe("admin port: authentication before the body", () => {
   });
 
   it("refuses a wrong token the same way, and never names the token file", async () => {
-    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/ListPlugins`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${"0".repeat(64)}` }, body: "{}" });
+    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/ListPlugins`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${"0".repeat(64)}` },
+      body: "{}",
+    });
     expect(response.status).toBe(401);
     const text = await response.text();
-    expect(JSON.parse(text)).toMatchObject({ code: "unauthenticated", message: expect.stringContaining("the admin token is wrong") });
+    expect(JSON.parse(text)).toMatchObject({
+      code: "unauthenticated",
+      message: expect.stringContaining("the admin token is wrong"),
+    });
     expect(text).not.toContain(fx.dataDir);
   });
 
   it("answers gRPC callers with a trailers-only UNAUTHENTICATED status", async () => {
     const port = Number(new URL(fx.admin.url).port);
-    const outcome = await rawRequest(port, "/polyplug.v1.Admin/GetStatus", { "content-type": "application/grpc-web+proto" }, 5, Buffer.alloc(5));
+    const outcome = await rawRequest(
+      port,
+      "/polyplug.v1.Admin/GetStatus",
+      { "content-type": "application/grpc-web+proto" },
+      5,
+      Buffer.alloc(5),
+    );
     expect(outcome.head).toMatch(/^HTTP\/1\.1 200 /);
     expect(outcome.head).toMatch(/grpc-status: 16/);
   });
@@ -115,7 +149,12 @@ describe("admin port over HTTP/2 (gRPC)", () => {
   it("answers an unauthenticated gRPC call with UNAUTHENTICATED and resets the stream instead of reading its 50 MiB", async () => {
     const session = http2.connect(fx.admin.url);
     try {
-      const stream = session.request({ ":method": "POST", ":path": "/polyplug.v1.Admin/InstallPlugin", "content-type": "application/grpc", te: "trailers" });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/polyplug.v1.Admin/InstallPlugin",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
       stream.on("error", () => undefined);
       const headers = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.on("response", resolve));
       let written = 0;
@@ -123,7 +162,8 @@ describe("admin port over HTTP/2 (gRPC)", () => {
       const closed = new Promise<void>((resolve) => stream.on("close", resolve));
       void (async () => {
         while (written < 50 * MiB && !stream.destroyed && !stream.closed) {
-          if (!stream.write(chunk)) await Promise.race([new Promise((resolve) => stream.once("drain", resolve)), closed]);
+          if (!stream.write(chunk))
+            await Promise.race([new Promise((resolve) => stream.once("drain", resolve)), closed]);
           written += MiB;
         }
       })();
@@ -141,9 +181,18 @@ describe("admin port: body limits per method", () => {
 
   it("refuses a declared body over the method's limit before reading it (GetStatus: 64 KiB)", async () => {
     const port = Number(new URL(fx.admin.url).port);
-    const outcome = await rawRequest(port, "/polyplug.v1.Admin/GetStatus", { "content-type": "application/json", ...auth() }, 10 * MiB, Buffer.from("{"));
+    const outcome = await rawRequest(
+      port,
+      "/polyplug.v1.Admin/GetStatus",
+      { "content-type": "application/json", ...auth() },
+      10 * MiB,
+      Buffer.from("{"),
+    );
     expect(outcome.head).toMatch(/^HTTP\/1\.1 413 /);
-    expect(JSON.parse(outcome.body)).toMatchObject({ code: "resource_exhausted", message: expect.stringContaining("GetStatus accepts at most 65536 bytes") });
+    expect(JSON.parse(outcome.body)).toMatchObject({
+      code: "resource_exhausted",
+      message: expect.stringContaining("GetStatus accepts at most 65536 bytes"),
+    });
     expect(outcome.closedEarly).toBe(true);
   });
 
@@ -155,7 +204,12 @@ describe("admin port: body limits per method", () => {
         controller.close();
       },
     });
-    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/GetPlugin`, { method: "POST", headers: { "content-type": "application/json", ...auth() }, body, duplex: "half" } as RequestInit);
+    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/GetPlugin`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth() },
+      body,
+      duplex: "half",
+    } as RequestInit);
     expect(response.status).toBe(429);
     expect(await response.json()).toMatchObject({ code: "resource_exhausted" });
   });
@@ -164,7 +218,11 @@ describe("admin port: body limits per method", () => {
     const config = { pluginId: "p.alpha", config: { mode: "reject", pad: "x".repeat(20 * MiB) } };
     const bomb = gzipSync(Buffer.from(JSON.stringify(config)));
     expect(bomb.length).toBeLessThan(MiB);
-    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/SetConfig`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip", ...auth() }, body: bomb });
+    const response = await fetch(`${fx.admin.url}/polyplug.v1.Admin/SetConfig`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip", ...auth() },
+      body: bomb,
+    });
     expect(response.status).toBe(429);
     expect(await response.json()).toMatchObject({ code: "resource_exhausted" });
     expect(fx.gateway.getConfig("p.alpha")).not.toHaveProperty("pad");

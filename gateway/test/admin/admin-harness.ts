@@ -18,7 +18,13 @@ export const ALPHA_SETTINGS = [
 ];
 
 /** A plugin folder for the scripted Go plugin, with a manifest of our choosing. */
-export function scriptedFolder(root: string, id: string, version: string, extra: Record<string, unknown> = {}, env: Record<string, string> = {}): string {
+export function scriptedFolder(
+  root: string,
+  id: string,
+  version: string,
+  extra: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): string {
   const dir = path.join(root, id);
   mkdirSync(dir, { recursive: true });
   const manifest = {
@@ -73,8 +79,21 @@ export async function startAdminFixture(options: AdminFixtureOptions = {}): Prom
   const logTap = createLogTap();
   const logger = pino({ level: "debug" }, logTap.stream);
   const token = await ensureAdminToken(data);
-  const gateway = await createGateway({ pluginsDirs: [root], dataDir: data, port: 0, logger, logTap, policy: { restartBaseMs: 50, restartMaxMs: 100 } });
-  const admin = await startAdminServer({ gateway, port: 0, token, logger, ...(options.signaturePolicy ? { signaturePolicy: options.signaturePolicy } : {}) });
+  const gateway = await createGateway({
+    pluginsDirs: [root],
+    dataDir: data,
+    port: 0,
+    logger,
+    logTap,
+    policy: { restartBaseMs: 50, restartMaxMs: 100 },
+  });
+  const admin = await startAdminServer({
+    gateway,
+    port: 0,
+    token,
+    logger,
+    ...(options.signaturePolicy ? { signaturePolicy: options.signaturePolicy } : {}),
+  });
   const argv = (args: readonly string[], auth: boolean) => [
     fixturePaths.bin,
     ...args,
@@ -88,7 +107,10 @@ export async function startAdminFixture(options: AdminFixtureOptions = {}): Prom
     dataDir: data,
     cli: (args, options = {}) =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, argv(args, options.auth ?? true), { cwd: fixturePaths.repo, env: { ...process.env, NO_COLOR: "1" } });
+        const child = spawn(process.execPath, argv(args, options.auth ?? true), {
+          cwd: fixturePaths.repo,
+          env: { ...process.env, NO_COLOR: "1" },
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -96,7 +118,8 @@ export async function startAdminFixture(options: AdminFixtureOptions = {}): Prom
         child.on("error", reject);
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
       }),
-    spawnCli: (args) => spawn(process.execPath, argv(args, true), { cwd: fixturePaths.repo, env: { ...process.env, NO_COLOR: "1" } }),
+    spawnCli: (args) =>
+      spawn(process.execPath, argv(args, true), { cwd: fixturePaths.repo, env: { ...process.env, NO_COLOR: "1" } }),
     async close() {
       await admin.close();
       await gateway.stop();
@@ -105,7 +128,11 @@ export async function startAdminFixture(options: AdminFixtureOptions = {}): Prom
 }
 
 /** Resolves with the child's stdout lines once `predicate` holds for them (or rejects after `ms`). */
-export function waitForLines(child: ChildProcess, predicate: (lines: string[]) => boolean, ms = 15_000): Promise<string[]> {
+export function waitForLines(
+  child: ChildProcess,
+  predicate: (lines: string[]) => boolean,
+  ms = 15_000,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
     let text = "";
     const timer = setTimeout(() => reject(new Error(`timed out; output so far:\n${text}`)), ms);

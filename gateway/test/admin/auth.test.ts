@@ -18,7 +18,10 @@ describe("admin token", () => {
     const dir = dataDir();
     const { file } = await ensureAdminToken(dir);
     chmodSync(file, 0o644);
-    await expect(ensureAdminToken(dir)).rejects.toMatchObject({ code: "failed_precondition", message: expect.stringMatching(/mode 0644.*chmod 600/) });
+    await expect(ensureAdminToken(dir)).rejects.toMatchObject({
+      code: "failed_precondition",
+      message: expect.stringMatching(/mode 0644.*chmod 600/),
+    });
   });
 
   it("matches only the exact bearer token", () => {

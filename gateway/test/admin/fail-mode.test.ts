@@ -17,10 +17,16 @@ afterAll(async () => {
 });
 
 function admin() {
-  const transport = createConnectTransport({ baseUrl: fixture.admin.url, httpVersion: "1.1", interceptors: [(next) => (request) => {
-    request.header.set("authorization", `Bearer ${fixture.token.token}`);
-    return next(request);
-  }] });
+  const transport = createConnectTransport({
+    baseUrl: fixture.admin.url,
+    httpVersion: "1.1",
+    interceptors: [
+      (next) => (request) => {
+        request.header.set("authorization", `Bearer ${fixture.token.token}`);
+        return next(request);
+      },
+    ],
+  });
   return createClient(Admin, transport);
 }
 
@@ -28,7 +34,9 @@ describe("Admin SetFailMode", () => {
   it("sets, shows and removes an override; a stopped fail-closed plugin shows the topics it blocks", async () => {
     const client = admin();
     const set = await client.setFailMode({ pluginId: "p.beta", topic: "test.*", mode: FailMode.CLOSED });
-    expect(set.plugin?.failModes.map((f) => ({ ...f }))).toEqual([expect.objectContaining({ topic: "test.*", mode: FailMode.CLOSED, source: "admin" })]);
+    expect(set.plugin?.failModes.map((f) => ({ ...f }))).toEqual([
+      expect.objectContaining({ topic: "test.*", mode: FailMode.CLOSED, source: "admin" }),
+    ]);
     const verdict = await fixture.gateway.dispatcher.intercept("test.x", { script: { "p.beta": "fail" } });
     expect(verdict.rejection).toMatchObject({ pluginId: "p.beta", failure: true });
 
@@ -48,8 +56,12 @@ describe("Admin SetFailMode", () => {
 
   it("refuses an unknown plugin and a malformed topic", async () => {
     const client = admin();
-    await expect(client.setFailMode({ pluginId: "p.nobody", topic: "*", mode: FailMode.CLOSED })).rejects.toThrow(/no plugin with id/);
-    await expect(client.setFailMode({ pluginId: "p.alpha", topic: "BAD TOPIC", mode: FailMode.CLOSED })).rejects.toThrow(/not a topic/);
+    await expect(client.setFailMode({ pluginId: "p.nobody", topic: "*", mode: FailMode.CLOSED })).rejects.toThrow(
+      /no plugin with id/,
+    );
+    await expect(
+      client.setFailMode({ pluginId: "p.alpha", topic: "BAD TOPIC", mode: FailMode.CLOSED }),
+    ).rejects.toThrow(/not a topic/);
   });
 
   it("is set from the CLI: polyplug plugin fail-mode <id> closed --topic T", async () => {

@@ -23,7 +23,10 @@ interface SuiteJson {
 describe("npm run bench -- --quick", () => {
   it("runs every benchmark and writes JSON and Markdown results", async () => {
     const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
-    const { stderr } = await promisify(execFile)(process.execPath, [script, "--quick", "--out", outDir], { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stderr } = await promisify(execFile)(process.execPath, [script, "--quick", "--out", outDir], {
+      timeout: 240_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     expect(stderr).toContain("results:");
 
     const json = JSON.parse(readFileSync(path.join(outDir, "latest.json"), "utf8")) as {
@@ -36,7 +39,9 @@ describe("npm run bench -- --quick", () => {
     expect(json.format).toBe("polyplug-bench/1");
     expect(json.quick).toBe(true);
     expect(json.failures).toEqual({});
-    expect(Object.keys(json.machine)).toEqual(expect.arrayContaining(["cpu", "cores", "memoryGiB", "node", "go", "python"]));
+    expect(Object.keys(json.machine)).toEqual(
+      expect.arrayContaining(["cpu", "cores", "memoryGiB", "node", "go", "python"]),
+    );
     // At least these (suites added later run too), in this order.
     expect(Object.keys(json.suites).filter((name) => SUITES.includes(name))).toEqual(SUITES);
     for (const suite of Object.values(json.suites)) {
@@ -44,14 +49,20 @@ describe("npm run bench -- --quick", () => {
       for (const row of suite.rows) expect(row).toHaveLength(suite.columns.length);
     }
     // The headline ratios are numbers, measured against the Go host in the same run.
-    const roundtrip = json.suites.roundtrip as SuiteJson & { data: Array<{ plugin: string; latencyRatio: number; throughputRatio: number }> };
+    const roundtrip = json.suites.roundtrip as SuiteJson & {
+      data: Array<{ plugin: string; latencyRatio: number; throughputRatio: number }>;
+    };
     expect(roundtrip.data.map((d) => d.plugin)).toEqual(["go", "go", "go", "python", "python", "python"]);
     for (const d of roundtrip.data) expect(d.latencyRatio).toBeGreaterThan(0);
 
     const markdown = readFileSync(path.join(outDir, "latest.md"), "utf8");
     expect(markdown).toContain("### Headline");
     // Every row of issue #17's table, each next to its Go baseline.
-    const goalRows = new Set(Object.values(json.suites).flatMap((s) => s.headlines.map((h) => (h as { issueRow?: number }).issueRow).filter((r) => r !== undefined)));
+    const goalRows = new Set(
+      Object.values(json.suites).flatMap((s) =>
+        s.headlines.map((h) => (h as { issueRow?: number }).issueRow).filter((r) => r !== undefined),
+      ),
+    );
     expect([...goalRows].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const suite of Object.values(json.suites)) expect(markdown).toContain(`### ${suite.title}`);
     expect(markdown).toMatch(/\| Plugin \| Load \| TS host median \/ p99 \|/);
@@ -59,14 +70,18 @@ describe("npm run bench -- --quick", () => {
 
   it("refuses an unknown option with exit code 2", async () => {
     const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
-    const failure = await promisify(execFile)(process.execPath, [script, "--nope"]).catch((error: { code: number; stderr: string }) => error);
+    const failure = await promisify(execFile)(process.execPath, [script, "--nope"]).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('unknown argument "--nope"');
   });
 
   it("refuses to put smoke-run numbers into the README (--readme with --quick) with exit code 2", async () => {
     const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
-    const failure = await promisify(execFile)(process.execPath, [script, "--quick", "--readme"]).catch((error: { code: number; stderr: string }) => error);
+    const failure = await promisify(execFile)(process.execPath, [script, "--quick", "--readme"]).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain("--readme needs a full run");
   });

@@ -14,7 +14,17 @@ async function entriesOf(dir: string): Promise<string[]> {
   const packed = await packBundle(dir, path.join(tempDir(), "p.tar.gz"));
   await (await readBundle(packed.file)).cleanup();
   const listing = execFileSync("tar", ["tzf", packed.file], { encoding: "utf8" });
-  return listing.split("\n").map((entry) => entry.split("/").slice(1).filter((part) => part !== "").join("/")).filter((entry) => entry !== "").sort();
+  return listing
+    .split("\n")
+    .map((entry) =>
+      entry
+        .split("/")
+        .slice(1)
+        .filter((part) => part !== "")
+        .join("/"),
+    )
+    .filter((entry) => entry !== "")
+    .sort();
 }
 
 function write(dir: string, relative: string, text = "x\n"): void {
@@ -38,19 +48,38 @@ describe("bundle ignore rules", () => {
     write(dir, ".gitignore", "dist/\nnotes/\n*.log\n");
     write(dir, ".polyplugignore", "!dist/\nsrc/\n!keep.log\n");
     const entries = await entriesOf(dir);
-    expect(entries).toEqual(expect.arrayContaining(["bin/scripted", "dist/plugin.js", "keep.log", "plugin.json", ".gitignore", ".polyplugignore"]));
-    for (const left of [".venv", "node_modules", "__pycache__", "notes", "src", "debug.log"]) expect(entries.some((entry) => entry === left || entry.startsWith(`${left}/`)), left).toBe(false);
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        "bin/scripted",
+        "dist/plugin.js",
+        "keep.log",
+        "plugin.json",
+        ".gitignore",
+        ".polyplugignore",
+      ]),
+    );
+    for (const left of [".venv", "node_modules", "__pycache__", "notes", "src", "debug.log"])
+      expect(
+        entries.some((entry) => entry === left || entry.startsWith(`${left}/`)),
+        left,
+      ).toBe(false);
   });
 
   it("still refuses a kept symlink that points outside, and says how to leave it out", async () => {
     const dir = scriptedPluginFolder("com.example.escape", "1.0.0");
     symlinkSync("/etc/hostname", path.join(dir, "host"));
-    await expect(packBundle(dir, path.join(tempDir(), "p.tar.gz"))).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/points outside the plugin folder.*\.polyplugignore/) });
+    await expect(packBundle(dir, path.join(tempDir(), "p.tar.gz"))).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringMatching(/points outside the plugin folder.*\.polyplugignore/),
+    });
   });
 
   it("names the executable when an ignore rule leaves it out", async () => {
     const dir = scriptedPluginFolder("com.example.ignored-bin", "1.0.0");
     write(dir, ".gitignore", "bin/\n");
-    await expect(packBundle(dir, path.join(tempDir(), "p.tar.gz"))).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/executables\.[a-z0-9]+-[a-z0-9]+: "bin\/scripted" is not a file in the bundle/) });
+    await expect(packBundle(dir, path.join(tempDir(), "p.tar.gz"))).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringMatching(/executables\.[a-z0-9]+-[a-z0-9]+: "bin\/scripted" is not a file in the bundle/),
+    });
   });
 });

@@ -24,7 +24,10 @@ describe("bundle round trip", () => {
     const second = await packBundle(source, path.join(out, "b.tar.gz"));
     expect(first.sha256).toBe(second.sha256);
     expect(readFileSync(first.file).equals(readFileSync(second.file))).toBe(true);
-    expect(first).toMatchObject({ bytes: statSync(first.file).size, manifest: { id: "com.example.roundtrip", version: "1.0.0" } });
+    expect(first).toMatchObject({
+      bytes: statSync(first.file).size,
+      manifest: { id: "com.example.roundtrip", version: "1.0.0" },
+    });
 
     const bundle = await readBundle(first.file);
     try {
@@ -34,8 +37,17 @@ describe("bundle round trip", () => {
       expect(statSync(path.join(bundle.dir, "bin", "scripted")).mode & 0o777).toBe(0o755);
       expect(statSync(path.dirname(bundle.dir)).mode & 0o777).toBe(0o700);
 
-      gateway = await createGateway({ pluginsDirs: [], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }) });
-      expect(await gateway.install(bundle.dir)).toMatchObject({ pluginId: "com.example.roundtrip", state: "active", managed: true });
+      gateway = await createGateway({
+        pluginsDirs: [],
+        dataDir: dataDir(),
+        port: 0,
+        logger: pino({ level: "silent" }),
+      });
+      expect(await gateway.install(bundle.dir)).toMatchObject({
+        pluginId: "com.example.roundtrip",
+        state: "active",
+        managed: true,
+      });
       const answer = await gateway.dispatcher.intercept("test.x", { script: { "com.example.roundtrip": "modify" } });
       expect(answer.payload.trail).toEqual(["com.example.roundtrip"]);
     } finally {
@@ -54,9 +66,17 @@ describe("bundle round trip", () => {
 
   it("an upgrade bundle that fails to activate rolls back to the running version", async () => {
     const out = tempDir();
-    gateway = await createGateway({ pluginsDirs: [], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), policy: { restartBaseMs: 20, restartMaxMs: 40, crashLoopFailures: 0 } });
+    gateway = await createGateway({
+      pluginsDirs: [],
+      dataDir: dataDir(),
+      port: 0,
+      logger: pino({ level: "silent" }),
+      policy: { restartBaseMs: 20, restartMaxMs: 40, crashLoopFailures: 0 },
+    });
     const installFrom = async (dir: string) => {
-      const bundle = await readBundle((await packBundle(dir, path.join(out, `${path.basename(path.dirname(dir))}.tar.gz`))).file);
+      const bundle = await readBundle(
+        (await packBundle(dir, path.join(out, `${path.basename(path.dirname(dir))}.tar.gz`))).file,
+      );
       try {
         return await gateway?.install(bundle.dir);
       } finally {
@@ -64,27 +84,49 @@ describe("bundle round trip", () => {
       }
     };
     await installFrom(scriptedPluginFolder("com.example.upgrade", "1.0.0"));
-    await expect(installFrom(scriptedPluginFolder("com.example.upgrade", "2.0.0", { SCRIPTED_CRASH_ON_START: "1" }))).rejects.toMatchObject({
+    await expect(
+      installFrom(scriptedPluginFolder("com.example.upgrade", "2.0.0", { SCRIPTED_CRASH_ON_START: "1" })),
+    ).rejects.toMatchObject({
       code: ErrorCode.FailedPrecondition,
       message: expect.stringMatching(/failed to activate: .*rolled back to version 1\.0\.0/s),
     });
     expect(gateway.plugin("com.example.upgrade")).toMatchObject({ version: "1.0.0", state: "active" });
-    expect(await installFrom(scriptedPluginFolder("com.example.upgrade", "2.0.0"))).toMatchObject({ version: "2.0.0", state: "active" });
+    expect(await installFrom(scriptedPluginFolder("com.example.upgrade", "2.0.0"))).toMatchObject({
+      version: "2.0.0",
+      state: "active",
+    });
   });
 
   it("refuses to pack links leading outside the folder, special files and invalid manifests", async () => {
     const out = path.join(tempDir(), "x.tar.gz");
     const escaping = scriptedPluginFolder("com.example.links", "1.0.0");
     symlinkSync("/etc/passwd", path.join(escaping, "passwd"));
-    await expect(packBundle(escaping, out)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/passwd: the symlink to "\/etc\/passwd" points outside the plugin folder/) });
+    await expect(packBundle(escaping, out)).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringMatching(/passwd: the symlink to "\/etc\/passwd" points outside the plugin folder/),
+    });
 
     const fifo = scriptedPluginFolder("com.example.fifo", "1.0.0");
     mkfifoSync(path.join(fifo, "pipe"));
-    await expect(packBundle(fifo, out)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/pipe: only files, folders and symlinks can be bundled/) });
+    await expect(packBundle(fifo, out)).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringMatching(/pipe: only files, folders and symlinks can be bundled/),
+    });
 
     const missing = scriptedPluginFolder("com.example.missing", "1.0.0");
-    writeFileSync(path.join(missing, "plugin.json"), JSON.stringify({ id: "com.example.missing", name: "m", version: "1.0.0", executables: { "linux-amd64": "bin/nope" } }));
-    await expect(packBundle(missing, out)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(/field executables\.linux-amd64: "bin\/nope" is not a file in the bundle/) });
+    writeFileSync(
+      path.join(missing, "plugin.json"),
+      JSON.stringify({
+        id: "com.example.missing",
+        name: "m",
+        version: "1.0.0",
+        executables: { "linux-amd64": "bin/nope" },
+      }),
+    );
+    await expect(packBundle(missing, out)).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringMatching(/field executables\.linux-amd64: "bin\/nope" is not a file in the bundle/),
+    });
     expect(() => statSync(out)).toThrow();
   });
 });

@@ -40,7 +40,11 @@ async function run(command: string, args: string[], cwd: string): Promise<{ code
 }
 
 const depcruise = (cwd: string, ...paths: string[]) =>
-  run(bin("depcruise"), ["--config", path.join(fixturePaths.repo, ".dependency-cruiser.cjs"), "--output-type", "err", ...paths], cwd);
+  run(
+    bin("depcruise"),
+    ["--config", path.join(fixturePaths.repo, ".dependency-cruiser.cjs"), "--output-type", "err", ...paths],
+    cwd,
+  );
 
 // Each case starts the tool (seconds on a loaded 2-core machine): generous timeouts.
 describe("dependency-cruiser (.dependency-cruiser.cjs)", { timeout: 120_000 }, () => {
@@ -89,7 +93,12 @@ describe("dependency-cruiser (.dependency-cruiser.cjs)", { timeout: 120_000 }, (
 });
 
 describe("biome lint --error-on-warnings (biome.jsonc)", { timeout: 120_000 }, () => {
-  const lint = (cwd: string) => run(bin("biome"), ["lint", "--config-path", path.join(fixturePaths.repo, "biome.jsonc"), "--error-on-warnings", "gateway/src"], cwd);
+  const lint = (cwd: string) =>
+    run(
+      bin("biome"),
+      ["lint", "--config-path", path.join(fixturePaths.repo, "biome.jsonc"), "--error-on-warnings", "gateway/src"],
+      cwd,
+    );
 
   it("fails on an error-level finding and on a warning-level one", async () => {
     const error = await lint(await tree({ "gateway/src/a.ts": "export const x = 1;\nexport const y = x == 1;\n" }));
@@ -101,7 +110,9 @@ describe("biome lint --error-on-warnings (biome.jsonc)", { timeout: 120_000 }, (
   });
 
   it("passes clean code", async () => {
-    const { code, output } = await lint(await tree({ "gateway/src/a.ts": "export const x = 1;\nexport const y = x === 1;\n" }));
+    const { code, output } = await lint(
+      await tree({ "gateway/src/a.ts": "export const x = 1;\nexport const y = x === 1;\n" }),
+    );
     expect(output).not.toContain("lint/");
     expect(code).toBe(0);
   });
@@ -132,7 +143,8 @@ describe("knip (knip.jsonc)", { timeout: 120_000 }, () => {
   it("keeps an export a test uses and one used in its own file (the stated rule)", async () => {
     const { code, output } = await knip({
       "gateway/src/index.ts": 'export { twice } from "./a.js";\n',
-      "gateway/src/a.ts": "export const LIMIT = 3;\nexport const twice = LIMIT * 2;\nexport function testOnly(): number {\n  return 2;\n}\n",
+      "gateway/src/a.ts":
+        "export const LIMIT = 3;\nexport const twice = LIMIT * 2;\nexport function testOnly(): number {\n  return 2;\n}\n",
       "gateway/test/a.test.ts": 'import { testOnly } from "../src/a.js";\nexport const t = testOnly();\n',
     });
     expect(output).not.toContain("Unused");

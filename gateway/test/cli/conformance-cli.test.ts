@@ -8,7 +8,9 @@ const run = promisify(execFile);
 
 async function conformance(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [fixturePaths.bin, "conformance", ...args], { cwd: fixturePaths.repo });
+    const { stdout, stderr } = await run(process.execPath, [fixturePaths.bin, "conformance", ...args], {
+      cwd: fixturePaths.repo,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -28,10 +30,25 @@ describe("polyplug conformance", () => {
   });
 
   it("runs protocol cases with --automtls and a longer --start-timeout, and says why the Polyplug-specific ones are skipped in go-plugin mode", async () => {
-    const ok = await conformance(["--automtls", "--start-timeout", "30", "--cases", "services/health", "--", fixturePaths.goHostFixture]);
+    const ok = await conformance([
+      "--automtls",
+      "--start-timeout",
+      "30",
+      "--cases",
+      "services/health",
+      "--",
+      fixturePaths.goHostFixture,
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("OK: every required case passed");
-    const skipped = await conformance(["--cookie", "OTHER_PLUGIN=x", "--cases", "lifecycle/describe", "--", fixturePaths.goHostFixture]);
+    const skipped = await conformance([
+      "--cookie",
+      "OTHER_PLUGIN=x",
+      "--cases",
+      "lifecycle/describe",
+      "--",
+      fixturePaths.goHostFixture,
+    ]);
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).toMatch(/lifecycle\/describe: Polyplug-specific, not a go-plugin rule/);
   }, 60_000);

@@ -21,7 +21,11 @@ export async function resolve(specifier, context, next) {
 }`;
   const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const script = `const { main } = await import(${JSON.stringify(path.join(dist, "cli", "main.js"))}); process.exitCode = await main(["node", "polyplug", ...${JSON.stringify(args)}], { out() {}, err() {} });`;
-  const child = spawn(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "--input-type=module", "-e", script],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
@@ -40,13 +44,35 @@ describe("lazy loading", () => {
     expect(loaded).toContain("cli/serve.js");
     expect(loaded).toContain("runtime/gateway.js");
     expect(loaded).toContain("admin/admin-server.js");
-    for (const lazy of ["cli/bundle.js", "cli/new.js", "cli/conformance.js", "cli/dev.js", "cli/check.js", "cli/plugin.js", "registry/bundle-read.js", "store/pg-store.js", "runtime/cluster-node.js"]) {
+    for (const lazy of [
+      "cli/bundle.js",
+      "cli/new.js",
+      "cli/conformance.js",
+      "cli/dev.js",
+      "cli/check.js",
+      "cli/plugin.js",
+      "registry/bundle-read.js",
+      "store/pg-store.js",
+      "runtime/cluster-node.js",
+    ]) {
       expect(loaded).not.toContain(lazy);
     }
   }, 30_000);
 
   it("help still lists every command", async () => {
     const loaded = await modulesLoadedBy(["--help"]);
-    for (const command of ["probe", "serve", "conformance", "status", "plugin", "bundle", "keys", "new", "dev", "check"]) expect(loaded).toContain(`cli/${command}.js`);
+    for (const command of [
+      "probe",
+      "serve",
+      "conformance",
+      "status",
+      "plugin",
+      "bundle",
+      "keys",
+      "new",
+      "dev",
+      "check",
+    ])
+      expect(loaded).toContain(`cli/${command}.js`);
   }, 30_000);
 });

@@ -17,7 +17,10 @@ function brokenPythonFolder(root: string): void {
   const dir = path.join(root, BROKEN_PYTHON);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "plugin.py"), "import polyplug_no_such_module_here\n");
-  writeFileSync(path.join(dir, "plugin.json"), JSON.stringify({ id: BROKEN_PYTHON, name: "Broken", version: "1.0.0", command: ["/usr/bin/python3", "plugin.py"] }));
+  writeFileSync(
+    path.join(dir, "plugin.json"),
+    JSON.stringify({ id: BROKEN_PYTHON, name: "Broken", version: "1.0.0", command: ["/usr/bin/python3", "plugin.py"] }),
+  );
 }
 
 let fx: AdminFixture;
@@ -38,7 +41,9 @@ afterAll(async () => {
 describe("polyplug --version", () => {
   it("prints the package version", async () => {
     const { stdout } = await run(process.execPath, [fixturePaths.bin, "--version"]);
-    const { version } = JSON.parse(readFileSync(path.join(fixturePaths.gateway, "package.json"), "utf8")) as { version: string };
+    const { version } = JSON.parse(readFileSync(path.join(fixturePaths.gateway, "package.json"), "utf8")) as {
+      version: string;
+    };
     expect(stdout.trim()).toBe(version);
   });
 });
@@ -47,7 +52,9 @@ describe("the public port given as --url", () => {
   it("says it is the public port, not an admin port, and which --url to use (exit 3)", async () => {
     const result = await fx.cli(["status", "--url", fx.gateway.url]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`${fx.gateway.url} is the gateway's public port, not an admin port; use --url http://127.0.0.1:8081`);
+    expect(result.stderr).toContain(
+      `${fx.gateway.url} is the gateway's public port, not an admin port; use --url http://127.0.0.1:8081`,
+    );
     expect(result.stderr).not.toContain("no route");
   });
 });
@@ -93,17 +100,27 @@ describe("status", () => {
   it("counts a manual restart in RESTARTS", async () => {
     const before = fx.gateway.plugins().find((p) => p.pluginId === "p.beta")?.restarts ?? -1;
     expect((await fx.cli(["plugin", "restart", "p.beta"])).code).toBe(0);
-    const { plugins } = JSON.parse((await fx.cli(["plugin", "list", "--json"])).stdout) as { plugins: Array<{ id: string; restarts: number }> };
+    const { plugins } = JSON.parse((await fx.cli(["plugin", "list", "--json"])).stdout) as {
+      plugins: Array<{ id: string; restarts: number }>;
+    };
     expect(plugins.find((p) => p.id === "p.beta")?.restarts).toBe(before + 1);
   });
 
   it("shows why a plugin died before its handshake: the Python error line, with its time", async () => {
-    await expect.poll(() => fx.gateway.plugins().find((p) => p.pluginId === BROKEN_PYTHON)?.lastError?.message ?? "", { timeout: 30_000 }).toContain("ModuleNotFoundError");
+    await expect
+      .poll(() => fx.gateway.plugins().find((p) => p.pluginId === BROKEN_PYTHON)?.lastError?.message ?? "", {
+        timeout: 30_000,
+      })
+      .toContain("ModuleNotFoundError");
     const error = fx.gateway.plugins().find((p) => p.pluginId === BROKEN_PYTHON)?.lastError?.message ?? "";
-    expect(error).toMatch(/plugin exited before completing the handshake \(exit code 1\)[^\n]*\. Its last output lines:\n {2}Traceback/);
+    expect(error).toMatch(
+      /plugin exited before completing the handshake \(exit code 1\)[^\n]*\. Its last output lines:\n {2}Traceback/,
+    );
     const { stdout } = await fx.cli(["status"]);
     const row = stdout.split("\n").find((line) => line.startsWith(BROKEN_PYTHON)) ?? "";
-    expect(row).toMatch(/plugin exited before completing the handshake \(exit code 1\)[^:]*: ModuleNotFoundError: No module named 'polyplug_no_such_module_here' \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)/);
+    expect(row).toMatch(
+      /plugin exited before completing the handshake \(exit code 1\)[^:]*: ModuleNotFoundError: No module named 'polyplug_no_such_module_here' \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)/,
+    );
     // And the whole message below the table.
     expect(stdout).toContain(`${BROKEN_PYTHON}: plugin exited before completing the handshake`);
   });

@@ -8,7 +8,9 @@ const run = promisify(execFile);
 
 async function probe(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [fixturePaths.bin, "probe", ...args], { cwd: fixturePaths.repo });
+    const { stdout, stderr } = await run(process.execPath, [fixturePaths.bin, "probe", ...args], {
+      cwd: fixturePaths.repo,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -17,27 +19,36 @@ async function probe(args: string[]): Promise<{ code: number; stdout: string; st
 }
 
 describe("polyplug probe", () => {
-  it.each([[[]], [["--automtls"]]])("prints exactly one JSON object for a healthy go-plugin plugin (%j)", async (extra) => {
-    const { code, stdout } = await probe(["--json", ...extra, "--", fixturePaths.goHostFixture]);
-    expect(code).toBe(0);
-    const report = JSON.parse(stdout) as Record<string, unknown>;
-    expect(report).toMatchObject({
-      ok: true,
-      coreProtocolVersion: 1,
-      appProtocolVersion: 1,
-      network: "unix",
-      protocol: "grpc",
-      mtls: extra.length > 0,
-      health: "SERVING",
-      shutdown: "graceful",
-    });
-    expect(report.startupMs).toEqual(expect.any(Number));
-    expect(report.address).toEqual(expect.stringMatching(/^\/.*plugin\d+$/));
-    expect(report.stderr).toEqual(expect.any(Array));
-  });
+  it.each([[[]], [["--automtls"]]])(
+    "prints exactly one JSON object for a healthy go-plugin plugin (%j)",
+    async (extra) => {
+      const { code, stdout } = await probe(["--json", ...extra, "--", fixturePaths.goHostFixture]);
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as Record<string, unknown>;
+      expect(report).toMatchObject({
+        ok: true,
+        coreProtocolVersion: 1,
+        appProtocolVersion: 1,
+        network: "unix",
+        protocol: "grpc",
+        mtls: extra.length > 0,
+        health: "SERVING",
+        shutdown: "graceful",
+      });
+      expect(report.startupMs).toEqual(expect.any(Number));
+      expect(report.address).toEqual(expect.stringMatching(/^\/.*plugin\d+$/));
+      expect(report.stderr).toEqual(expect.any(Array));
+    },
+  );
 
   it("reports the plugin's own words when the cookie is wrong, with a non-zero exit", async () => {
-    const { code, stdout } = await probe(["--json", "--cookie", "POLYPLUG_PLUGIN=nope", "--", fixturePaths.goHostFixture]);
+    const { code, stdout } = await probe([
+      "--json",
+      "--cookie",
+      "POLYPLUG_PLUGIN=nope",
+      "--",
+      fixturePaths.goHostFixture,
+    ]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { ok: boolean; error: { code: string; message: string } };
     expect(report.ok).toBe(false);
@@ -48,7 +59,10 @@ describe("polyplug probe", () => {
   it("negotiates with --protocol-versions and explains a mismatch", async () => {
     const { code, stdout } = await probe(["--json", "--protocol-versions", "4,5", "--", fixturePaths.goHostFixture]);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: "incompatible_version", message: expect.stringMatching(/offered \[4, 5\]/) } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      error: { code: "incompatible_version", message: expect.stringMatching(/offered \[4, 5\]/) },
+    });
   });
 
   it("prints a human report without --json", async () => {
@@ -61,7 +75,10 @@ describe("polyplug probe", () => {
   it("rejects bad options with a usage error and says why", async () => {
     const { code, stdout } = await probe(["--json", "--cookie", "novalue", "--", fixturePaths.goHostFixture]);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: "invalid_argument", message: expect.stringMatching(/KEY=VALUE/) } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      error: { code: "invalid_argument", message: expect.stringMatching(/KEY=VALUE/) },
+    });
     const missing = await probe([]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing required argument/);

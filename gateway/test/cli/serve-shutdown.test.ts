@@ -23,14 +23,17 @@ interface Served {
 
 const running: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 /** Starts `polyplug serve` with a fail-closed copy of the Go wordfilter; TMPDIR (socket dirs) is private. */
 async function serve(options: { detached?: boolean } = {}): Promise<Served> {
   const root = mkdtempSync(path.join(tmpdir(), "pp-serve-"));
   const plugins = path.join(root, "plugins");
-  cpSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter"), path.join(plugins, "wordfilter"), { recursive: true });
+  cpSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter"), path.join(plugins, "wordfilter"), {
+    recursive: true,
+  });
   const manifestFile = path.join(plugins, "wordfilter", "plugin.json");
   const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { hooks: { intercept: { onFailure: string }[] } };
   for (const subscription of manifest.hooks.intercept) subscription.onFailure = "closed";
@@ -38,16 +41,33 @@ async function serve(options: { detached?: boolean } = {}): Promise<Served> {
   const config = path.join(root, "serve.json");
   writeFileSync(
     config,
-    JSON.stringify({ listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", pluginsDirs: [plugins], dataDir: path.join(root, "data"), logLevel: "info", policy: { restartBaseMs: 50, restartMaxMs: 200, crashLoopFailures: 3 } }),
+    JSON.stringify({
+      listen: "127.0.0.1:0",
+      adminListen: "127.0.0.1:0",
+      pluginsDirs: [plugins],
+      dataDir: path.join(root, "data"),
+      logLevel: "info",
+      policy: { restartBaseMs: 50, restartMaxMs: 200, crashLoopFailures: 3 },
+    }),
   );
   const tmp = mkdtempSync("/tmp/pp-t-");
-  const child = spawn(process.execPath, [fixturePaths.bin, "serve", "--config", config], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" }, detached: options.detached ?? false, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [fixturePaths.bin, "serve", "--config", config], {
+    env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" },
+    detached: options.detached ?? false,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   running.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
-  await eventually(() => /listening on (http:\/\/\S+)/.test(text) || child.exitCode !== null, 60_000, "the gateway's banner");
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  await eventually(
+    () => /listening on (http:\/\/\S+)/.test(text) || child.exitCode !== null,
+    60_000,
+    "the gateway's banner",
+  );
   const url = /listening on (http:\/\/\S+)/.exec(text)?.[1];
   if (!url) throw new Error(`serve did not start:\n${text}`);
   return { child, url, tmp, output: () => text, exited };
@@ -62,7 +82,10 @@ function alive(pid: number): boolean {
   }
 }
 
-async function post(url: string, message: string): Promise<{ allowed: boolean; rejection?: { pluginId: string; reason: string } }> {
+async function post(
+  url: string,
+  message: string,
+): Promise<{ allowed: boolean; rejection?: { pluginId: string; reason: string } }> {
   const response = await fetch(`${url}/polyplug.v1.Gateway/Intercept`, {
     method: "POST",
     headers: { "content-type": "application/json" },

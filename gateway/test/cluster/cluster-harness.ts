@@ -34,7 +34,26 @@ export async function startClusterNode(root: string, nodeId: string, database: s
   mkdirSync(pluginsDir, { recursive: true });
   const child = spawn(
     process.execPath,
-    [fixturePaths.bin, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data", dataDir, "--plugins", pluginsDir, "--database", database, "--node-id", nodeId, "--log-level", "warn", "--signatures", "off"],
+    [
+      fixturePaths.bin,
+      "serve",
+      "--listen",
+      "127.0.0.1:0",
+      "--admin-listen",
+      "127.0.0.1:0",
+      "--data",
+      dataDir,
+      "--plugins",
+      pluginsDir,
+      "--database",
+      database,
+      "--node-id",
+      nodeId,
+      "--log-level",
+      "warn",
+      "--signatures",
+      "off",
+    ],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
   );
   let stderr = "";
@@ -62,7 +81,11 @@ export async function startClusterNode(root: string, nodeId: string, database: s
 }
 
 /** POSTs a Connect JSON call to a node's public API; resolves with the parsed answer (throws on a non-200). */
-export async function callGateway(node: Pick<ClusterNodeProcess, "publicUrl">, method: "Intercept" | "Notify", body: unknown): Promise<Record<string, unknown>> {
+export async function callGateway(
+  node: Pick<ClusterNodeProcess, "publicUrl">,
+  method: "Intercept" | "Notify",
+  body: unknown,
+): Promise<Record<string, unknown>> {
   const response = await fetch(`${node.publicUrl}/polyplug.v1.Gateway/${method}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -75,7 +98,12 @@ export async function callGateway(node: Pick<ClusterNodeProcess, "publicUrl">, m
 }
 
 /** Runs the scripted plugin's KV op through Intercept on `node`; resolves with payload.result. */
-export async function kvThrough(node: Pick<ClusterNodeProcess, "publicUrl">, op: "set" | "get", key: string, value = ""): Promise<unknown> {
+export async function kvThrough(
+  node: Pick<ClusterNodeProcess, "publicUrl">,
+  op: "set" | "get",
+  key: string,
+  value = "",
+): Promise<unknown> {
   const answer = await callGateway(node, "Intercept", { topic: "test.kv", payload: { kv: { op, key, value } } });
   return (answer.payload as Record<string, unknown> | undefined)?.result;
 }

@@ -9,7 +9,13 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { packBundle } from "../../src/registry/bundle.js";
 import { scriptedFolder } from "../admin/admin-harness.js";
-import { browserSkipReason, launchChromium, scriptedPluginsWithWebapps, startConsoleGateway, type ConsoleGateway } from "./console-harness.js";
+import {
+  browserSkipReason,
+  launchChromium,
+  scriptedPluginsWithWebapps,
+  startConsoleGateway,
+  type ConsoleGateway,
+} from "./console-harness.js";
 
 const AUDIT = "com.polyplug.example.auditlog";
 const MEMBERSHIP = "com.polyplug.example.membership";
@@ -70,7 +76,13 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    harness = await startConsoleGateway([scriptedPluginsWithWebapps([{ id: TOGGLE }, { id: BROKEN, bundle: BROKEN_BUNDLE }, { id: THIEF, bundle: THIEF_BUNDLE }])]);
+    harness = await startConsoleGateway([
+      scriptedPluginsWithWebapps([
+        { id: TOGGLE },
+        { id: BROKEN, bundle: BROKEN_BUNDLE },
+        { id: THIEF, bundle: THIEF_BUNDLE },
+      ]),
+    ]);
     browser = await launchChromium();
   }, 120_000);
   afterEach(async () => {
@@ -104,8 +116,15 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     await page.locator("#login button[type=submit]").click();
     await page.getByRole("link", { name: "Plugins" }).click();
     await row(page, AUDIT).waitFor();
-    const ids = await page.locator("#plugins-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-plugin-id")));
-    expect(ids).toEqual(harness.gateway.plugins().map((p) => p.pluginId).sort());
+    const ids = await page
+      .locator("#plugins-table tbody tr")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-plugin-id")));
+    expect(ids).toEqual(
+      harness.gateway
+        .plugins()
+        .map((p) => p.pluginId)
+        .sort(),
+    );
     await expect.poll(() => row(page, TOGGLE).getAttribute("data-state")).toBe("active");
     expect(await row(page, AUDIT).locator("td").nth(1).textContent()).toBe("0.1.0");
   });
@@ -151,16 +170,24 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     harness.gateway.dispatcher.notify("user.joined_channel", { user_id: "ann", channel_id: "town" });
     await expect.poll(() => audit.locator(".audit-count").textContent(), { timeout: 10_000 }).toBe("1");
     expect(await audit.locator(".audit-latest").textContent()).toContain("user.joined_channel");
-    await expect.poll(() => membership.locator(".membership-count").first().textContent(), { timeout: 10_000 }).toBe("town: 1 member");
+    await expect
+      .poll(() => membership.locator(".membership-count").first().textContent(), { timeout: 10_000 })
+      .toBe("town: 1 member");
     await expect.poll(() => page.locator("#event-feed").textContent()).toContain(`${MEMBERSHIP}.changed`);
   });
 
   it("contains a failing plugin component and reports it; the other contributions carry on", async () => {
     const page = await signedIn();
     const broken = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${BROKEN}"]`);
-    await expect.poll(() => broken.locator("[role=alert]").textContent()).toBe(`This component of ${BROKEN} failed: widget exploded on purpose`);
-    expect(await page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${AUDIT}"] .audit-count`).count()).toBe(1);
-    expect(await page.locator("#problems").textContent()).toContain(`${BROKEN} (dashboard.widget): widget exploded on purpose`);
+    await expect
+      .poll(() => broken.locator("[role=alert]").textContent())
+      .toBe(`This component of ${BROKEN} failed: widget exploded on purpose`);
+    expect(
+      await page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${AUDIT}"] .audit-count`).count(),
+    ).toBe(1);
+    expect(await page.locator("#problems").textContent()).toContain(
+      `${BROKEN} (dashboard.widget): widget exploded on purpose`,
+    );
     // Its working contributions still appear where they belong.
     await goTo(page, "#/plugins");
     await expect.poll(() => row(page, BROKEN).getByRole("button", { name: "Broken's action" }).count()).toBe(1);
@@ -207,12 +234,21 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     const result = page.locator(`#dashboard-widgets > .contribution[data-plugin-id="${THIEF}"] .thief-result`);
     await expect.poll(() => result.textContent(), { timeout: 15_000 }).toMatch(/listPlugins/);
     const stolen = JSON.parse((await result.textContent()) ?? "{}") as Record<string, unknown>;
-    expect(stolen).toMatchObject({ cookie: "", sessionStorage: "{}", localStorage: "{}", listPlugins: 403, disableWithGuessedKey: 403, signInWithoutToken: 401 });
+    expect(stolen).toMatchObject({
+      cookie: "",
+      sessionStorage: "{}",
+      localStorage: "{}",
+      listPlugins: 403,
+      disableWithGuessedKey: 403,
+      signInWithoutToken: 401,
+    });
     expect(JSON.stringify(stolen)).not.toContain(harness.token);
     expect(harness.gateway.plugin(THIEF)).toMatchObject({ state: "active", enabled: true });
     // The session cookie exists, but only the browser holds it.
     const cookies = await page.context().cookies(harness.admin.url);
-    expect(cookies).toEqual([expect.objectContaining({ name: "polyplug_session", httpOnly: true, sameSite: "Strict", path: "/" })]);
+    expect(cookies).toEqual([
+      expect.objectContaining({ name: "polyplug_session", httpOnly: true, sameSite: "Strict", path: "/" }),
+    ]);
     expect(cookies[0]?.value).not.toBe(harness.token);
     // The console itself still works with it, and signing out ends the session on the gateway.
     await goTo(page, "#/plugins");
@@ -220,27 +256,46 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     const session = cookies[0]?.value ?? "";
     await page.locator("#logout").click();
     await page.locator("#login").waitFor();
-    const after = await fetch(`${harness.admin.url}/polyplug.v1.Admin/ListPlugins`, { method: "POST", headers: { "content-type": "application/json", cookie: `polyplug_session=${session}` }, body: "{}" });
+    const after = await fetch(`${harness.admin.url}/polyplug.v1.Admin/ListPlugins`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: `polyplug_session=${session}` },
+      body: "{}",
+    });
     expect(after.status).toBe(401);
   });
 
   it("install: a dialog lists the permissions the bundle asks for and installs only on Approve", async () => {
-    const source = scriptedFolder(mkdtempSync(path.join(tmpdir(), "polyplug-console-install-")), "com.test.console.installed", "1.0.0", { permissions: { api: ["log", "config", "kv"], network: "none" } });
+    const source = scriptedFolder(
+      mkdtempSync(path.join(tmpdir(), "polyplug-console-install-")),
+      "com.test.console.installed",
+      "1.0.0",
+      { permissions: { api: ["log", "config", "kv"], network: "none" } },
+    );
     const file = path.join(path.dirname(source), "bundle.tar.gz");
     await packBundle(source, file);
     const page = await signedIn("#/install");
     await page.locator("#install-bundle").setInputFiles(file);
     await page.locator("#install-form button[type=submit]").click();
     await page.locator("#install-dialog[open]").waitFor();
-    expect(await page.locator("#install-permissions li").allTextContents()).toEqual(["GatewayAPI: log, config, kv", "network: none", "read-only paths: none", "resource limits: the gateway's defaults"]);
+    expect(await page.locator("#install-permissions li").allTextContents()).toEqual([
+      "GatewayAPI: log, config, kv",
+      "network: none",
+      "read-only paths: none",
+      "resource limits: the gateway's defaults",
+    ]);
     await page.locator("#install-cancel").click();
     await expect.poll(() => page.locator("#install-result").textContent()).toContain("not approved");
     expect(harness.gateway.plugins().map((p) => p.pluginId)).not.toContain("com.test.console.installed");
 
     await page.locator("#install-form button[type=submit]").click();
     await page.locator("#install-approve").click();
-    await expect.poll(() => page.locator("#install-result").textContent(), { timeout: 30_000 }).toContain("Installed com.test.console.installed 1.0.0 — active (unsigned)");
-    expect(harness.gateway.plugin("com.test.console.installed")).toMatchObject({ state: "active", permissions: { api: ["log", "config", "kv"] } });
+    await expect
+      .poll(() => page.locator("#install-result").textContent(), { timeout: 30_000 })
+      .toContain("Installed com.test.console.installed 1.0.0 — active (unsigned)");
+    expect(harness.gateway.plugin("com.test.console.installed")).toMatchObject({
+      state: "active",
+      permissions: { api: ["log", "config", "kv"] },
+    });
     await harness.gateway.remove("com.test.console.installed");
   });
 
@@ -248,6 +303,8 @@ describe.skipIf(browserSkipReason !== undefined)("the web console in headless Ch
     const page = await signedIn(`#/plugins/${TOGGLE}`);
     await page.locator("#plugin-logs .log-line").first().waitFor();
     await harness.gateway.restart(TOGGLE);
-    await expect.poll(async () => (await page.locator("#plugin-logs").textContent()) ?? "", { timeout: 10_000 }).toMatch(/restart|start|activ/i);
+    await expect
+      .poll(async () => (await page.locator("#plugin-logs").textContent()) ?? "", { timeout: 10_000 })
+      .toMatch(/restart|start|activ/i);
   });
 });

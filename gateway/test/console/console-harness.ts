@@ -17,13 +17,24 @@ export const CHROMIUM_PATH = "/usr/bin/chromium";
  * when Chromium is missing outside CI; under CI=true they always run (and fail loudly).
  */
 export const browserSkipReason: string | undefined =
-  !existsSync(CHROMIUM_PATH) && !process.env.CI ? `${CHROMIUM_PATH} is missing (apt-get install -y chromium); browser tests skipped outside CI` : undefined;
+  !existsSync(CHROMIUM_PATH) && !process.env.CI
+    ? `${CHROMIUM_PATH} is missing (apt-get install -y chromium); browser tests skipped outside CI`
+    : undefined;
 
 /** Starts headless Chromium; playwright gives it a fresh, empty profile in a temporary folder. */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -41,7 +52,10 @@ export function scriptedPluginsWithWebapps(plugins: readonly ScriptedWebapp[]): 
     mkdirSync(path.join(dir, "webapp"));
     writeFileSync(path.join(dir, "webapp", "main.js"), plugin.bundle);
     const manifest = JSON.parse(readFileSync(path.join(dir, "plugin.json"), "utf8")) as Record<string, unknown>;
-    writeFileSync(path.join(dir, "plugin.json"), JSON.stringify({ ...manifest, webapp: { bundle: "webapp/main.js" } }, null, 2));
+    writeFileSync(
+      path.join(dir, "plugin.json"),
+      JSON.stringify({ ...manifest, webapp: { bundle: "webapp/main.js" } }, null, 2),
+    );
   }
   return root;
 }
@@ -59,12 +73,18 @@ export interface ConsoleGateway {
  * (membership, word filter) and `extraPluginsDirs`, with a log tap and the admin server
  * on a free port.
  */
-export async function startConsoleGateway(extraPluginsDirs: readonly string[], { examples = true } = {}): Promise<ConsoleGateway> {
+export async function startConsoleGateway(
+  extraPluginsDirs: readonly string[],
+  { examples = true } = {},
+): Promise<ConsoleGateway> {
   const data = dataDir();
   const logTap = createLogTap();
   const logger = pino({ level: "debug" }, logTap.stream);
   const gateway = await createGateway({
-    pluginsDirs: [...(examples ? [path.join(fixturePaths.gateway, "examples"), path.join(fixturePaths.examplesGo, "plugins")] : []), ...extraPluginsDirs],
+    pluginsDirs: [
+      ...(examples ? [path.join(fixturePaths.gateway, "examples"), path.join(fixturePaths.examplesGo, "plugins")] : []),
+      ...extraPluginsDirs,
+    ],
     dataDir: data,
     port: 0,
     logger,

@@ -9,7 +9,13 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fixturePaths } from "../paths.js";
-import { browserSkipReason, launchChromium, scriptedPluginsWithWebapps, startConsoleGateway, type ConsoleGateway } from "./console-harness.js";
+import {
+  browserSkipReason,
+  launchChromium,
+  scriptedPluginsWithWebapps,
+  startConsoleGateway,
+  type ConsoleGateway,
+} from "./console-harness.js";
 
 const MEMBERSHIP = "com.polyplug.example.membership";
 const CRASHY = "com.test.console.crashy";
@@ -30,7 +36,14 @@ async function screenshot(page: Page, name: string): Promise<number> {
 function installableFolder(): string {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "console-install-")), INSTALLED);
   mkdirSync(dir);
-  const manifest = { id: INSTALLED, name: "Installed", version: "1.0.0", command: [fixturePaths.goScripted], env: { SCRIPTED_PLUGIN_ID: INSTALLED }, hooks: { intercept: [{ topic: "test.*" }] } };
+  const manifest = {
+    id: INSTALLED,
+    name: "Installed",
+    version: "1.0.0",
+    command: [fixturePaths.goScripted],
+    env: { SCRIPTED_PLUGIN_ID: INSTALLED },
+    hooks: { intercept: [{ topic: "test.*" }] },
+  };
   writeFileSync(path.join(dir, "plugin.json"), JSON.stringify(manifest));
   return dir;
 }
@@ -73,11 +86,15 @@ describe.skipIf(browserSkipReason !== undefined)("the console for a newcomer (14
     await harness.gateway.dispatcher.drained();
     await harness.gateway.restart(CRASHY);
     const page = await signedIn(harness, "#/events");
-    await expect.poll(() => page.locator("#event-feed").textContent(), { timeout: 15_000 }).toContain(`${MEMBERSHIP}.changed`);
+    await expect
+      .poll(() => page.locator("#event-feed").textContent(), { timeout: 15_000 })
+      .toContain(`${MEMBERSHIP}.changed`);
     // A restart before this page was opened: state changes from the gateway's history.
     expect(await page.locator("#event-feed").textContent()).toContain(`${CRASHY} → active`);
     expect(await page.locator("#event-placeholder").count()).toBe(0);
-    expect(await page.locator("#event-feed .event-line").first().textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+    expect(await page.locator("#event-feed .event-line").first().textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /,
+    );
     expect(await screenshot(page, "events")).toBeLessThanOrEqual(0);
 
     await goTo(page, "#/");
@@ -94,15 +111,21 @@ describe.skipIf(browserSkipReason !== undefined)("the console for a newcomer (14
   it("shows a plugin's last error with its time and that it recovered since, wrapped; logs with date and time", async () => {
     const before = harness.gateway.plugin(CRASHY);
     process.kill(before.pid as number, "SIGKILL");
-    await expect.poll(() => harness.gateway.plugin(CRASHY).lastError?.message ?? "", { timeout: 15_000 }).toContain("signal SIGKILL");
+    await expect
+      .poll(() => harness.gateway.plugin(CRASHY).lastError?.message ?? "", { timeout: 15_000 })
+      .toContain("signal SIGKILL");
     await expect.poll(() => harness.gateway.plugin(CRASHY).state, { timeout: 30_000 }).toBe("active");
 
     const page = await signedIn(harness, `#/plugins/${CRASHY}`);
     const error = page.locator("#plugin-last-error");
-    await expect.poll(() => error.textContent(), { timeout: 15_000 }).toMatch(/Last error at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d — recovered: active since \d{4}-/);
+    await expect
+      .poll(() => error.textContent(), { timeout: 15_000 })
+      .toMatch(/Last error at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d — recovered: active since \d{4}-/);
     expect(await error.textContent()).toContain("plugin exited unexpectedly (signal SIGKILL)");
     await expect.poll(() => page.locator("#plugin-logs .log-line").count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    expect(await page.locator("#plugin-logs .log-line").first().textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+    expect(await page.locator("#plugin-logs .log-line").first().textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /,
+    );
     // A long error line wraps: the error box stays inside the page.
     const box = await error.locator("pre").evaluate((node) => ({ scroll: node.scrollWidth, client: node.clientWidth }));
     expect(box.scroll).toBeLessThanOrEqual(box.client);
@@ -118,7 +141,9 @@ describe.skipIf(browserSkipReason !== undefined)("the console for a newcomer (14
     await expect.poll(() => harness.gateway.plugin(INSTALLED).state, { timeout: 15_000 }).toBe("not-running");
     await page.locator("#plugin-actions button[data-action=enable]").waitFor();
     await page.locator("#plugin-actions button[data-action=remove]").click();
-    await expect.poll(() => harness.gateway.plugins().some((p) => p.pluginId === INSTALLED), { timeout: 15_000 }).toBe(false);
+    await expect
+      .poll(() => harness.gateway.plugins().some((p) => p.pluginId === INSTALLED), { timeout: 15_000 })
+      .toBe(false);
     await expect.poll(() => page.evaluate<string>("location.hash")).toBe("#/plugins");
     // A folder plugin cannot be removed from the console: no button, a hint instead.
     await goTo(page, `#/plugins/${CRASHY}`);
@@ -128,7 +153,9 @@ describe.skipIf(browserSkipReason !== undefined)("the console for a newcomer (14
 
   it("says an unknown plugin does not exist instead of reconnecting its log stream", async () => {
     const page = await signedIn(harness, "#/plugins/com.example.nope");
-    await expect.poll(() => page.locator("#plugin-missing").textContent()).toContain('There is no plugin "com.example.nope"');
+    await expect
+      .poll(() => page.locator("#plugin-missing").textContent())
+      .toContain('There is no plugin "com.example.nope"');
     expect(await page.locator("body").textContent()).not.toContain("reconnecting");
     expect(await screenshot(page, "plugin-unknown")).toBeLessThanOrEqual(0);
   });

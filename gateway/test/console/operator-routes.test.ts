@@ -7,10 +7,14 @@ import { scriptedPluginsWithWebapps, startConsoleGateway, type ConsoleGateway } 
 const WITH_BUNDLE = "com.test.routes.bundle";
 const WITHOUT = "com.test.routes.plain";
 let harness: ConsoleGateway;
-const get = (path: string, token?: string) => fetch(`${harness.admin.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+const get = (path: string, token?: string) =>
+  fetch(`${harness.admin.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
 beforeAll(async () => {
-  harness = await startConsoleGateway([scriptedPluginsWithWebapps([{ id: WITH_BUNDLE, bundle: "export function register() {}\n" }, { id: WITHOUT }])], { examples: false });
+  harness = await startConsoleGateway(
+    [scriptedPluginsWithWebapps([{ id: WITH_BUNDLE, bundle: "export function register() {}\n" }, { id: WITHOUT }])],
+    { examples: false },
+  );
 });
 afterAll(() => harness?.stop());
 
@@ -22,7 +26,9 @@ describe("operator routes on the admin server", () => {
     const response = await get("/metrics", harness.token);
     expect(response.status).toBe(200);
     const metrics = parseExposition(await response.text());
-    expect(sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: WITHOUT, hook: "intercept", outcome: "modify" })).toBe(1);
+    expect(
+      sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: WITHOUT, hook: "intercept", outcome: "modify" }),
+    ).toBe(1);
     expect(sampleValue(metrics, "polyplug_plugin_state", { plugin_id: WITH_BUNDLE, state: "active" })).toBe(1);
   });
 
@@ -42,18 +48,29 @@ describe("operator routes on the admin server", () => {
   it("lists plugin web bundles with the token and serves only their webapp folder", async () => {
     expect((await get("/console/webapps")).status).toBe(401);
     const listing = (await (await get("/console/webapps", harness.token)).json()) as { webapps: unknown[] };
-    expect(listing.webapps).toEqual([{ pluginId: WITH_BUNDLE, state: "active", url: `/console/plugins/${WITH_BUNDLE}/webapp/main.js` }]);
+    expect(listing.webapps).toEqual([
+      { pluginId: WITH_BUNDLE, state: "active", url: `/console/plugins/${WITH_BUNDLE}/webapp/main.js` },
+    ]);
     const bundle = await get(`/console/plugins/${WITH_BUNDLE}/webapp/main.js`);
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get("content-type")).toMatch(/^text\/javascript/);
     expect(await bundle.text()).toContain("register");
-    for (const outside of [`/console/plugins/${WITH_BUNDLE}/plugin.json`, `/console/plugins/${WITH_BUNDLE}/webapp/%2e%2e/plugin.json`, `/console/plugins/${WITHOUT}/webapp/main.js`, "/console/plugins/com.nobody/webapp/main.js"]) {
+    for (const outside of [
+      `/console/plugins/${WITH_BUNDLE}/plugin.json`,
+      `/console/plugins/${WITH_BUNDLE}/webapp/%2e%2e/plugin.json`,
+      `/console/plugins/${WITHOUT}/webapp/main.js`,
+      "/console/plugins/com.nobody/webapp/main.js",
+    ]) {
       expect({ outside, status: (await get(outside)).status }).toEqual({ outside, status: 404 });
     }
   });
 
   it("leaves Admin API calls to the Admin API", async () => {
-    const response = await fetch(`${harness.admin.url}/polyplug.v1.Admin/ListPlugins`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${harness.token}` }, body: "{}" });
+    const response = await fetch(`${harness.admin.url}/polyplug.v1.Admin/ListPlugins`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${harness.token}` },
+      body: "{}",
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { plugins: { id: string }[] };
     expect(body.plugins.map((p) => p.id)).toEqual([WITH_BUNDLE, WITHOUT]);

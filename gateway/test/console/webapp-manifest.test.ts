@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../src/registry/manifest.js";
 
-const manifest = (webapp: unknown) => JSON.stringify({ id: "com.test.webapp", name: "W", version: "1.0.0", command: ["node", "p.mjs"], webapp });
+const manifest = (webapp: unknown) =>
+  JSON.stringify({ id: "com.test.webapp", name: "W", version: "1.0.0", command: ["node", "p.mjs"], webapp });
 
 describe("manifest webapp", () => {
   it.each(["webapp/main.js", "web/dist/index.mjs"])("accepts %s", (bundle) => {
@@ -15,7 +16,9 @@ describe("manifest webapp", () => {
     ["/abs/webapp/main.js", "inside the plugin folder"],
     ["webapp/main.ts", ".js or .mjs"],
   ])("refuses %s, naming the field", (bundle, why) => {
-    expect(() => parseManifest(manifest({ bundle }), "plugin.json")).toThrow(new RegExp(`field webapp\\.bundle: .*${why.replace(/\./g, "\\.")}`));
+    expect(() => parseManifest(manifest({ bundle }), "plugin.json")).toThrow(
+      new RegExp(`field webapp\\.bundle: .*${why.replace(/\./g, "\\.")}`),
+    );
   });
 
   it("refuses unknown keys in webapp", () => {

@@ -13,7 +13,14 @@ function plugin(body: readonly string[], manifestExtra: Record<string, unknown> 
   chmodSync(dir, 0o755); // readable by the sandboxed plugin's own uid
   writeFileSync(
     path.join(dir, "plugin.json"),
-    JSON.stringify({ id: "com.example.checked", name: "Checked", version: "0.1.0", command: ["python", "plugin.py"], hooks: { intercept: [{ topic: "message.will_be_posted" }] }, ...manifestExtra }),
+    JSON.stringify({
+      id: "com.example.checked",
+      name: "Checked",
+      version: "0.1.0",
+      command: ["python", "plugin.py"],
+      hooks: { intercept: [{ topic: "message.will_be_posted" }] },
+      ...manifestExtra,
+    }),
   );
   writeFileSync(
     path.join(dir, "plugin.py"),
@@ -40,7 +47,10 @@ async function check(dir: string, extra: readonly string[] = []): Promise<{ code
 
 describe("polyplug check", () => {
   it("passes a well-behaved plugin and says what it ran", async () => {
-    const { code, output } = await check(path.join(fixturePaths.repo, "examples-python", "plugins", "wordfilter"), ["--runs", "15"]);
+    const { code, output } = await check(path.join(fixturePaths.repo, "examples-python", "plugins", "wordfilter"), [
+      "--runs",
+      "15",
+    ]);
     expect(output).toMatch(/✔ manifest\s+plugin\.json is valid/);
     expect(output).toMatch(/✔ start and activate\s+active with the default settings/);
     expect(output).toMatch(/✔ Describe agrees with the manifest/);
@@ -51,10 +61,19 @@ describe("polyplug check", () => {
   }, 300_000);
 
   it("finds the input that crashes a hook, shrinks it, and replays it from the seed", async () => {
-    const dir = plugin(['text = payload.get("message")', "if isinstance(text, str) and len(text) >= 3:", "    os._exit(3)", "return None"]);
+    const dir = plugin([
+      'text = payload.get("message")',
+      "if isinstance(text, str) and len(text) >= 3:",
+      "    os._exit(3)",
+      "return None",
+    ]);
     const first = await check(dir, ["--runs", "30", "--json"]);
     expect(first.code).toBe(1);
-    const report = JSON.parse(first.output) as { seed: number; ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string; failingInput?: string }> };
+    const report = JSON.parse(first.output) as {
+      seed: number;
+      ok: boolean;
+      checks: Array<{ name: string; ok: boolean; detail: string; failingInput?: string }>;
+    };
     const failed = report.checks.find((c) => c.name === "intercept message.will_be_posted");
     expect(failed?.ok).toBe(false);
     // Shrunk to the smallest crashing payload: a three-character message and nothing else.
@@ -73,17 +92,23 @@ describe("polyplug check", () => {
   }, 400_000);
 
   it("reports a manifest topic the plugin does not implement", async () => {
-    const dir = plugin(["return None"], { hooks: { intercept: [{ topic: "message.will_be_posted" }, { topic: "message.deleted" }] } });
+    const dir = plugin(["return None"], {
+      hooks: { intercept: [{ topic: "message.will_be_posted" }, { topic: "message.deleted" }] },
+    });
     const { code, output } = await check(dir, ["--runs", "5"]);
     expect(code).toBe(1);
-    expect(output).toMatch(/✖ Describe agrees with the manifest\s+the manifest subscribes to intercept message\.deleted but Describe does not list it/);
+    expect(output).toMatch(
+      /✖ Describe agrees with the manifest\s+the manifest subscribes to intercept message\.deleted but Describe does not list it/,
+    );
   }, 300_000);
 
   it("reports a hook that prints to stdout", async () => {
     const dir = plugin(['print("debugging", flush=True)', "return None"]);
     const { code, output } = await check(dir, ["--runs", "5"]);
     expect(code).toBe(1);
-    expect(output).toMatch(/✖ (intercept message\.will_be_posted|stdout)\s+.*(wrote to stdout|wrote \d+ line\(s\) to stdout)/);
+    expect(output).toMatch(
+      /✖ (intercept message\.will_be_posted|stdout)\s+.*(wrote to stdout|wrote \d+ line\(s\) to stdout)/,
+    );
   }, 300_000);
 
   it("fails clearly on a folder with a broken manifest", async () => {

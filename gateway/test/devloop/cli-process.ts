@@ -12,8 +12,17 @@ export interface WatchedProcess {
 }
 
 /** Starts `command args` and watches its output; the test waits on what it prints, never on sleeps. */
-export function startWatched(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): WatchedProcess {
-  const child = spawn(command, [...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
+export function startWatched(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): WatchedProcess {
+  const child = spawn(command, [...args], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd ? { cwd } : {}),
+  });
   let text = "";
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -22,7 +31,9 @@ export function startWatched(command: string, args: readonly string[], env: Node
   };
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);
-  const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return {
     child,
     output: () => text,

@@ -9,7 +9,13 @@ export function pythonPlugin(reason: string): string {
   chmodSync(dir, 0o755);
   writeFileSync(
     path.join(dir, "plugin.json"),
-    JSON.stringify({ id: "com.example.devloop", name: "Dev loop", version: "0.1.0", command: ["python", "plugin.py"], hooks: { intercept: [{ topic: "message.will_be_posted" }] } }),
+    JSON.stringify({
+      id: "com.example.devloop",
+      name: "Dev loop",
+      version: "0.1.0",
+      command: ["python", "plugin.py"],
+      hooks: { intercept: [{ topic: "message.will_be_posted" }] },
+    }),
   );
   writeFileSync(path.join(dir, "reason.py"), `REASON = ${JSON.stringify(reason)}\n`);
   writeFileSync(
@@ -37,4 +43,3 @@ export async function intercept(url: string): Promise<{ allowed: boolean; reject
   });
   return (await response.json()) as { allowed: boolean; rejection?: { reason: string } };
 }
-

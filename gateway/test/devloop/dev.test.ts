@@ -18,7 +18,22 @@ afterEach(async () => {
 
 function dev(dir: string, extra: readonly string[] = []): WatchedProcess {
   const data = mkdtempSync(path.join(tmpdir(), "polyplug-dev-data-"));
-  const process = startWatched(globalThis.process.execPath, [fixturePaths.bin, "dev", dir, "--python", python, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data", data, "--log-format", "json", ...extra]);
+  const process = startWatched(globalThis.process.execPath, [
+    fixturePaths.bin,
+    "dev",
+    dir,
+    "--python",
+    python,
+    "--listen",
+    "127.0.0.1:0",
+    "--admin-listen",
+    "127.0.0.1:0",
+    "--data",
+    data,
+    "--log-format",
+    "json",
+    ...extra,
+  ]);
   running.push(process);
   return process;
 }
@@ -51,14 +66,24 @@ describe("polyplug dev", () => {
     chmodSync(dir, 0o755); // readable by the sandboxed plugin's own uid
     try {
       for (const file of ["main.go", "plugin.go", "filter.go", "plugin.json"]) {
-        writeFileSync(path.join(dir, file), readFileSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter", file)));
+        writeFileSync(
+          path.join(dir, file),
+          readFileSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter", file)),
+        );
       }
       const gateway = dev(dir);
       const [, url] = await gateway.waitFor(/public API\s+POST (http:\/\/127\.0\.0\.1:\d+)\//, 0, 180_000);
       expect(gateway.output()).toMatch(/✔ built: go build -o bin\/wordfilter \./);
       const mark = gateway.output().length;
-      writeFileSync(path.join(dir, "filter.go"), `${readFileSync(path.join(dir, "filter.go"), "utf8")}\nfunc broken() { undefinedThing() }\n`);
-      await gateway.waitFor(/✖ filter\.go changed: build failed: go build[\s\S]*undefinedThing[\s\S]*previous version keeps running/, mark, 180_000);
+      writeFileSync(
+        path.join(dir, "filter.go"),
+        `${readFileSync(path.join(dir, "filter.go"), "utf8")}\nfunc broken() { undefinedThing() }\n`,
+      );
+      await gateway.waitFor(
+        /✖ filter\.go changed: build failed: go build[\s\S]*undefinedThing[\s\S]*previous version keeps running/,
+        mark,
+        180_000,
+      );
       const answer = await fetch(`${url}/polyplug.v1.Gateway/Intercept`, {
         method: "POST",
         headers: { "content-type": "application/json" },

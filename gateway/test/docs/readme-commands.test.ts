@@ -23,7 +23,12 @@ function fencedBlocks(markdown: string, lang: string): string[] {
   const fence = new RegExp(`^([ \\t]*)\`\`\`${lang}\\n([\\s\\S]*?)^\\1\`\`\`$`, "gm");
   for (const match of markdown.matchAll(fence)) {
     const indent = match[1] ?? "";
-    blocks.push((match[2] ?? "").split("\n").map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join("\n"));
+    blocks.push(
+      (match[2] ?? "")
+        .split("\n")
+        .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
+        .join("\n"),
+    );
   }
   return blocks;
 }
@@ -52,7 +57,11 @@ describe.each(READMES)("%s", (readme) => {
     mkdirSync(cwd);
     const started = performance.now();
     try {
-      await exec("bash", ["-eu", "-o", "pipefail", "-c", blocks.join("\n")], { cwd, env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? ""}`, npm_config_update_notifier: "false" }, maxBuffer: 32 * 1024 * 1024 });
+      await exec("bash", ["-eu", "-o", "pipefail", "-c", blocks.join("\n")], {
+        cwd,
+        env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? ""}`, npm_config_update_notifier: "false" },
+        maxBuffer: 32 * 1024 * 1024,
+      });
     } catch (error) {
       const failure = error as { stdout?: string; stderr?: string; message: string };
       throw new Error(`${readme}: ${failure.message}\n${failure.stdout ?? ""}\n${failure.stderr ?? ""}`);

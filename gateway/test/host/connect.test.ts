@@ -4,7 +4,10 @@ import { fixturePaths } from "../paths.js";
 
 describe("connecting to a started plugin", () => {
   it("keeps trying until the plugin listens when it printed its handshake line first", async () => {
-    const plugin = await startPlugin({ command: process.execPath, args: [fixturePaths.nodeFixture("late-listen.mjs")] });
+    const plugin = await startPlugin({
+      command: process.execPath,
+      args: [fixturePaths.nodeFixture("late-listen.mjs")],
+    });
     try {
       expect(await plugin.health()).toBe("SERVING");
       expect(plugin.startupMs).toBeGreaterThanOrEqual(0);

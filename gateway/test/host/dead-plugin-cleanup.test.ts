@@ -18,7 +18,11 @@ describe("message limit", () => {
   });
 
   it("refuses a plugin's answer over 16 MiB with resource_exhausted naming the limit, and the plugin still answers", async () => {
-    const plugin = await startPlugin({ command: process.execPath, args: [fixturePaths.nodeFixture("big-answer.mjs")], startTimeoutMs: 20_000 });
+    const plugin = await startPlugin({
+      command: process.execPath,
+      args: [fixturePaths.nodeFixture("big-answer.mjs")],
+      startTimeoutMs: 20_000,
+    });
     try {
       const error = await plugin
         .client(Plugin)
@@ -39,7 +43,12 @@ describe("message limit", () => {
 describe("a plugin that dies", () => {
   it("has its broker listener and socket directory removed at once", async () => {
     const base = mkdtempSync(path.join(tmpdir(), "pp-sock-"));
-    const plugin = await startPlugin({ command: fixturePaths.goScripted, env: { SCRIPTED_PLUGIN_ID: "p.dies" }, socketDirBase: base, startTimeoutMs: 20_000 });
+    const plugin = await startPlugin({
+      command: fixturePaths.goScripted,
+      env: { SCRIPTED_PLUGIN_ID: "p.dies" },
+      socketDirBase: base,
+      startTimeoutMs: 20_000,
+    });
     const id = plugin.broker.nextId();
     await plugin.broker.acceptAndServe(id, () => undefined);
     const [dir] = readdirSync(base);

@@ -3,7 +3,14 @@
 import type * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../../src/index.js";
-import { createRpcClient, startPlugin, addRpcService, POLYPLUG_HANDSHAKE, type PluginClient, type StartPluginOptions } from "../../src/entry/host.js";
+import {
+  createRpcClient,
+  startPlugin,
+  addRpcService,
+  POLYPLUG_HANDSHAKE,
+  type PluginClient,
+  type StartPluginOptions,
+} from "../../src/entry/host.js";
 import { HostCallback, HostFixture } from "@polyplug/sdk/internal/gen/polyplug/hostfixture/v1/host_fixture_pb.js";
 import { captureLogs, eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
@@ -35,7 +42,12 @@ describe.each([
 ])("go-plugin plugin over a unix socket, %s", (_name, autoMtls) => {
   it("completes the handshake, answers health and an application call, and shuts down gracefully", async () => {
     const plugin = await start({ autoMtls });
-    expect(plugin.handshake).toMatchObject({ coreProtocolVersion: 1, appProtocolVersion: 1, network: "unix", protocol: "grpc" });
+    expect(plugin.handshake).toMatchObject({
+      coreProtocolVersion: 1,
+      appProtocolVersion: 1,
+      network: "unix",
+      protocol: "grpc",
+    });
     expect(plugin.mtls).toBe(autoMtls);
     expect(plugin.handshake.serverCertDer !== undefined).toBe(autoMtls);
     expect(await plugin.health()).toBe("SERVING");
@@ -91,16 +103,32 @@ describe("plugin output", () => {
   it("turns hclog lines into structured records and stdio writes into records too", async () => {
     const { logger, records } = captureLogs();
     const plugin = await start({ logger, env: { FIXTURE_LOG_ON_START: "1" } });
-    expect(records).toContainEqual(expect.objectContaining({ level: 30, msg: "fixture started", fixture: true, source: "stderr" }));
-    await plugin.client(HostFixture).write({ stdout: "to stdout\n", stderr: "to stderr\n", logLevel: "warn", logMessage: "careful" });
-    await eventually(() => records.some((r) => r.msg === "to stdout" && r.source === "grpc-stdout"), 5000, "stdio stdout line");
-    await eventually(() => records.some((r) => r.msg === "to stderr" && r.source === "grpc-stderr"), 5000, "stdio stderr line");
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: 30, msg: "fixture started", fixture: true, source: "stderr" }),
+    );
+    await plugin
+      .client(HostFixture)
+      .write({ stdout: "to stdout\n", stderr: "to stderr\n", logLevel: "warn", logMessage: "careful" });
+    await eventually(
+      () => records.some((r) => r.msg === "to stdout" && r.source === "grpc-stdout"),
+      5000,
+      "stdio stdout line",
+    );
+    await eventually(
+      () => records.some((r) => r.msg === "to stderr" && r.source === "grpc-stderr"),
+      5000,
+      "stdio stderr line",
+    );
     await eventually(() => records.some((r) => r.msg === "careful" && r.level === 40), 5000, "hclog warn line");
   });
 
   it("rate-limits a stderr flood instead of buffering it", async () => {
     const { logger, records } = captureLogs();
-    const plugin = await start({ logger, env: { FIXTURE_STDERR_FLOOD: "20000" }, logRateLimit: { linesPerSecond: 100, burst: 100 } });
+    const plugin = await start({
+      logger,
+      env: { FIXTURE_STDERR_FLOOD: "20000" },
+      logRateLimit: { linesPerSecond: 100, burst: 100 },
+    });
     expect(await plugin.health()).toBe("SERVING");
     const floodRecords = records.filter((r) => typeof r.msg === "string" && r.msg.startsWith("flood"));
     expect(floodRecords.length).toBeLessThanOrEqual(200);
@@ -140,7 +168,9 @@ describe("faults", () => {
 
   it("propagates deadlines and cancellation into the plugin call", async () => {
     const plugin = await start();
-    await expect(plugin.client(HostFixture).sleep({ durationMs: 5000 }, { deadline: 100 })).rejects.toMatchObject({ code: ErrorCode.DeadlineExceeded });
+    await expect(plugin.client(HostFixture).sleep({ durationMs: 5000 }, { deadline: 100 })).rejects.toMatchObject({
+      code: ErrorCode.DeadlineExceeded,
+    });
     const controller = new AbortController();
     const call = plugin.client(HostFixture).sleep({ durationMs: 5000 }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);

@@ -35,7 +35,11 @@ describe("start failures", () => {
   });
 
   it("times out a plugin that never prints, and kills it", async () => {
-    const error = await failure({ command: node, args: [fixturePaths.nodeFixture("never-prints.mjs")], startTimeoutMs: 2000 });
+    const error = await failure({
+      command: node,
+      args: [fixturePaths.nodeFixture("never-prints.mjs")],
+      startTimeoutMs: 2000,
+    });
     expect(error.code).toBe(ErrorCode.HandshakeTimeout);
     expect(error.message).toMatch(/within 2000 ms/);
     expect(error.message).toContain("starting up slowly...");
@@ -60,8 +64,15 @@ describe("start failures", () => {
   });
 
   it("rejects bad options before spawning anything", async () => {
-    await expect(startPlugin({ command: "x", minPort: 30000, maxPort: 20000 })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
-    await expect(startPlugin({ command: "x", handshake: { magicCookieKey: "BAD KEY", magicCookieValue: "v", protocolVersions: [1] } })).rejects.toMatchObject({
+    await expect(startPlugin({ command: "x", minPort: 30000, maxPort: 20000 })).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+    });
+    await expect(
+      startPlugin({
+        command: "x",
+        handshake: { magicCookieKey: "BAD KEY", magicCookieValue: "v", protocolVersions: [1] },
+      }),
+    ).rejects.toMatchObject({
       code: ErrorCode.InvalidArgument,
     });
   });
@@ -70,7 +81,12 @@ describe("start failures", () => {
     const socketDirBase = mkdtempSync(path.join(tmpdir(), "sockets-"));
     await failure({ command: node, args: [fixturePaths.nodeFixture("garbage-handshake.mjs")], socketDirBase });
     await failure({ command: node, args: [fixturePaths.nodeFixture("exit-early.mjs")], socketDirBase });
-    await failure({ command: node, args: [fixturePaths.nodeFixture("never-prints.mjs")], socketDirBase, startTimeoutMs: 200 });
+    await failure({
+      command: node,
+      args: [fixturePaths.nodeFixture("never-prints.mjs")],
+      socketDirBase,
+      startTimeoutMs: 200,
+    });
     expect(readdirSync(socketDirBase)).toEqual([]);
   });
 });
@@ -78,10 +94,22 @@ describe("start failures", () => {
 describe("plugin environment", () => {
   it("passes the cookie, versions, port range and a private socket dir, and not the host's secrets", async () => {
     process.env.POLYPLUG_TEST_SECRET = "do-not-leak";
-    const error = await failure({ command: node, args: [fixturePaths.nodeFixture("env-dump.mjs")], env: { EXTRA: "yes", PLUGIN_MIN_PORT: "1" }, minPort: 12000, maxPort: 12010 });
+    const error = await failure({
+      command: node,
+      args: [fixturePaths.nodeFixture("env-dump.mjs")],
+      env: { EXTRA: "yes", PLUGIN_MIN_PORT: "1" },
+      minPort: 12000,
+      maxPort: 12010,
+    });
     delete process.env.POLYPLUG_TEST_SECRET;
     const env = JSON.parse((error.details.stderr as string[])[0] ?? "{}") as Record<string, string>;
-    expect(env).toMatchObject({ POLYPLUG_PLUGIN: expect.any(String), PLUGIN_PROTOCOL_VERSIONS: "1", PLUGIN_MIN_PORT: "12000", PLUGIN_MAX_PORT: "12010", EXTRA: "yes" });
+    expect(env).toMatchObject({
+      POLYPLUG_PLUGIN: expect.any(String),
+      PLUGIN_PROTOCOL_VERSIONS: "1",
+      PLUGIN_MIN_PORT: "12000",
+      PLUGIN_MAX_PORT: "12010",
+      EXTRA: "yes",
+    });
     expect(env.PLUGIN_UNIX_SOCKET_DIR).toMatch(/polyplug-/);
     expect(env.PLUGIN_CLIENT_CERT).toBeUndefined();
     expect(env.POLYPLUG_TEST_SECRET).toBeUndefined();
@@ -91,7 +119,12 @@ describe("plugin environment", () => {
 
 describe("a minimal non-Go plugin over TCP", () => {
   it("connects over TCP within the port range and tolerates a missing broker and stdio", async () => {
-    const plugin = await startPlugin({ command: node, args: [fixturePaths.nodeFixture("tcp-plugin.mjs")], minPort: 23100, maxPort: 23200 });
+    const plugin = await startPlugin({
+      command: node,
+      args: [fixturePaths.nodeFixture("tcp-plugin.mjs")],
+      minPort: 23100,
+      maxPort: 23200,
+    });
     expect(plugin.handshake.network).toBe("tcp");
     const port = Number(plugin.handshake.address.split(":")[1]);
     expect(port).toBeGreaterThanOrEqual(23100);

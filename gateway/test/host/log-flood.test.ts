@@ -21,7 +21,11 @@ describe("a plugin flooding stderr", () => {
     });
     try {
       // Wait until the flood is over and its drops have been summed up.
-      await eventually(() => records.some((r) => r.msg === "flood over" || typeof r.suppressedLines === "number"), 30_000, "flood seen");
+      await eventually(
+        () => records.some((r) => r.msg === "flood over" || typeof r.suppressedLines === "number"),
+        30_000,
+        "flood seen",
+      );
       await new Promise((resolve) => setTimeout(resolve, floodMs + 500));
       const cpu = process.cpuUsage(cpuBefore);
       const elapsedMs = Date.now() - startedAt;

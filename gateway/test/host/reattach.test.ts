@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/index.js";
-import { parseHandshakeLine, parseReattachConfig, POLYPLUG_HANDSHAKE, reattachPlugin, type ReattachConfig } from "../../src/entry/host.js";
+import {
+  parseHandshakeLine,
+  parseReattachConfig,
+  POLYPLUG_HANDSHAKE,
+  reattachPlugin,
+  type ReattachConfig,
+} from "../../src/entry/host.js";
 import { HostFixture } from "@polyplug/sdk/internal/gen/polyplug/hostfixture/v1/host_fixture_pb.js";
 import { fixturePaths } from "../paths.js";
 
@@ -21,13 +27,26 @@ afterEach(() => {
 async function startByHand(test: boolean): Promise<{ child: ChildProcess; config: ReattachConfig }> {
   const dir = mkdtempSync(path.join(tmpdir(), "reattach-"));
   const child = spawn(fixturePaths.goHostFixture, [], {
-    env: { PATH: process.env.PATH, [POLYPLUG_HANDSHAKE.magicCookieKey]: POLYPLUG_HANDSHAKE.magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: "1", PLUGIN_UNIX_SOCKET_DIR: dir },
+    env: {
+      PATH: process.env.PATH,
+      [POLYPLUG_HANDSHAKE.magicCookieKey]: POLYPLUG_HANDSHAKE.magicCookieValue,
+      PLUGIN_PROTOCOL_VERSIONS: "1",
+      PLUGIN_UNIX_SOCKET_DIR: dir,
+    },
     stdio: ["ignore", "pipe", "ignore"],
   });
   started.push({ child, dir });
-  const line = await new Promise<string>((resolve) => child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString())));
+  const line = await new Promise<string>((resolve) =>
+    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString())),
+  );
   const handshake = parseHandshakeLine(line);
-  const json = JSON.stringify({ Protocol: "grpc", ProtocolVersion: 1, Pid: child.pid, Test: test, Addr: { Network: handshake.network, String: handshake.address } });
+  const json = JSON.stringify({
+    Protocol: "grpc",
+    ProtocolVersion: 1,
+    Pid: child.pid,
+    Test: test,
+    Addr: { Network: handshake.network, String: handshake.address },
+  });
   return { child, config: parseReattachConfig(json) };
 }
 
@@ -59,14 +78,27 @@ describe("reattachPlugin", () => {
   });
 
   it("fails clearly for a pid that does not exist or an address that does not answer", async () => {
-    const base = { protocol: "grpc", protocolVersion: 1, network: "unix", address: "/tmp/nothing-here.sock", test: true } as const;
-    await expect(reattachPlugin({ config: { ...base, pid: 2 ** 22 + 12345 } })).rejects.toMatchObject({ code: ErrorCode.ReattachFailed, message: expect.stringMatching(/no process with pid/) });
-    await expect(reattachPlugin({ config: { ...base, pid: process.pid }, connectTimeoutMs: 300 })).rejects.toMatchObject({ code: ErrorCode.ReattachFailed });
+    const base = {
+      protocol: "grpc",
+      protocolVersion: 1,
+      network: "unix",
+      address: "/tmp/nothing-here.sock",
+      test: true,
+    } as const;
+    await expect(reattachPlugin({ config: { ...base, pid: 2 ** 22 + 12345 } })).rejects.toMatchObject({
+      code: ErrorCode.ReattachFailed,
+      message: expect.stringMatching(/no process with pid/),
+    });
+    await expect(
+      reattachPlugin({ config: { ...base, pid: process.pid }, connectTimeoutMs: 300 }),
+    ).rejects.toMatchObject({ code: ErrorCode.ReattachFailed });
   });
 
   it("parses go-plugin's reattach JSON and rejects malformed ones", () => {
     expect(() => parseReattachConfig("{")).toThrow(/not valid JSON/);
-    expect(() => parseReattachConfig('{"Protocol":"netrpc","Pid":1,"Addr":{"Network":"unix","String":"/x"}}')).toThrow(/Protocol must be "grpc"/);
+    expect(() => parseReattachConfig('{"Protocol":"netrpc","Pid":1,"Addr":{"Network":"unix","String":"/x"}}')).toThrow(
+      /Protocol must be "grpc"/,
+    );
     expect(() => parseReattachConfig('{"Pid":1,"Addr":{"Network":"udp","String":"/x"}}')).toThrow(/Addr.Network/);
     expect(() => parseReattachConfig('{"Pid":0,"Addr":{"Network":"unix","String":"/x"}}')).toThrow(/Pid/);
   });

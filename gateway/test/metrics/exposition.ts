@@ -30,10 +30,12 @@ export function parseExposition(text: string): Exposition {
     const match = SAMPLE.exec(line);
     if (!match) throw new Error(`not a sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? "").matchAll(LABEL)) labels[label[1] ?? ""] = (label[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+    for (const label of (match[2] ?? "").matchAll(LABEL))
+      labels[label[1] ?? ""] = (label[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
     // Values parse like Go's strconv.ParseFloat, as Prometheus does: NaN and Inf in any case.
     const raw = (match[3] ?? "").toLowerCase();
-    const value = raw === "nan" ? NaN : /^[+-]?inf$/.test(raw) ? (raw.startsWith("-") ? -Infinity : Infinity) : Number(raw);
+    const value =
+      raw === "nan" ? NaN : /^[+-]?inf$/.test(raw) ? (raw.startsWith("-") ? -Infinity : Infinity) : Number(raw);
     if (Number.isNaN(value) && raw !== "nan") throw new Error(`bad value in: ${line}`);
     samples.push({ name: match[1] ?? "", labels, value });
   }
@@ -41,8 +43,14 @@ export function parseExposition(text: string): Exposition {
 }
 
 /** The value of the one sample named `name` whose labels include `labels` (undefined when none; throws when several). */
-export function sampleValue(exposition: Exposition, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
-  const found = exposition.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+export function sampleValue(
+  exposition: Exposition,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number | undefined {
+  const found = exposition.samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;
 }

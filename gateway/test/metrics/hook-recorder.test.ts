@@ -9,8 +9,19 @@ import { parseExposition, sampleValue } from "./exposition.js";
 /** The same calls observed one by one, the plain prom-client way. */
 async function direct(calls: readonly HookObservation[]): Promise<string> {
   const registry = new Registry();
-  const durations = new Histogram({ name: "polyplug_hook_duration_seconds", help: "x", labelNames: ["plugin_id", "hook"], buckets: HOOK_LATENCY_BUCKETS, registers: [registry] });
-  const counts = new Counter({ name: "polyplug_hook_calls_total", help: "x", labelNames: ["plugin_id", "hook", "outcome"], registers: [registry] });
+  const durations = new Histogram({
+    name: "polyplug_hook_duration_seconds",
+    help: "x",
+    labelNames: ["plugin_id", "hook"],
+    buckets: HOOK_LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const counts = new Counter({
+    name: "polyplug_hook_calls_total",
+    help: "x",
+    labelNames: ["plugin_id", "hook", "outcome"],
+    registers: [registry],
+  });
   for (const { pluginId, hook, durationMs, outcome } of calls) {
     durations.observe({ plugin_id: pluginId, hook }, Math.max(0, durationMs) / 1000);
     counts.inc({ plugin_id: pluginId, hook, outcome });
@@ -20,7 +31,8 @@ async function direct(calls: readonly HookObservation[]): Promise<string> {
 
 /** The hook samples, in a fixed order (series order is first-observation order, which batching changes). */
 function hookSamples(text: string) {
-  const key = (s: { name: string; labels: Readonly<Record<string, string>> }) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
+  const key = (s: { name: string; labels: Readonly<Record<string, string>> }) =>
+    `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
   return parseExposition(text)
     .samples.filter((s) => s.name.startsWith("polyplug_hook_"))
     .sort((a, b) => (key(a) < key(b) ? -1 : 1));
@@ -50,16 +62,29 @@ describe("hook recorder", () => {
   it("counts calls queued after a render in the next one", async () => {
     const metrics = createGatewayMetrics({ processMetrics: false });
     metrics.observeHook({ pluginId: "a", hook: "intercept", durationMs: 2, outcome: "proceed" });
-    expect(sampleValue(parseExposition(await metrics.render()), "polyplug_hook_calls_total", { plugin_id: "a", hook: "intercept", outcome: "proceed" })).toBe(1);
+    expect(
+      sampleValue(parseExposition(await metrics.render()), "polyplug_hook_calls_total", {
+        plugin_id: "a",
+        hook: "intercept",
+        outcome: "proceed",
+      }),
+    ).toBe(1);
     metrics.observeHook({ pluginId: "a", hook: "intercept", durationMs: 3, outcome: "proceed" });
     const after = parseExposition(await metrics.render());
-    expect(sampleValue(after, "polyplug_hook_calls_total", { plugin_id: "a", hook: "intercept", outcome: "proceed" })).toBe(2);
-    expect(sampleValue(after, "polyplug_hook_duration_seconds_sum", { plugin_id: "a", hook: "intercept" })).toBeCloseTo(0.005, 9);
+    expect(
+      sampleValue(after, "polyplug_hook_calls_total", { plugin_id: "a", hook: "intercept", outcome: "proceed" }),
+    ).toBe(2);
+    expect(sampleValue(after, "polyplug_hook_duration_seconds_sum", { plugin_id: "a", hook: "intercept" })).toBeCloseTo(
+      0.005,
+      9,
+    );
   });
 
   it("refuses a duration that is not a number, as prom-client did, without queueing the call", async () => {
     const metrics = createGatewayMetrics({ processMetrics: false });
-    expect(() => metrics.observeHook({ pluginId: "a", hook: "intercept", durationMs: Number.NaN, outcome: "proceed" })).toThrow(TypeError);
+    expect(() =>
+      metrics.observeHook({ pluginId: "a", hook: "intercept", durationMs: Number.NaN, outcome: "proceed" }),
+    ).toThrow(TypeError);
     expect(hookSamples(await metrics.render())).toEqual([]);
   });
 });

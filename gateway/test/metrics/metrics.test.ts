@@ -20,7 +20,12 @@ let metricsUrl: string;
 
 beforeAll(async () => {
   gateway = await createGateway({
-    pluginsDirs: [scriptedPluginsDir([{ id: A, priority: 10 }, { id: B, priority: 20 }])],
+    pluginsDirs: [
+      scriptedPluginsDir([
+        { id: A, priority: 10 },
+        { id: B, priority: 20 },
+      ]),
+    ],
     dataDir: dataDir(),
     port: 0,
     logger: pino({ level: "silent" }),
@@ -57,25 +62,52 @@ describe("GET /metrics", () => {
     expect(metrics.types.get("polyplug_hook_duration_seconds")).toBe("histogram");
     expect(metrics.types.get("polyplug_hook_calls_total")).toBe("counter");
     expect(sampleValue(metrics, "polyplug_hook_duration_seconds_count", { plugin_id: A, hook: "intercept" })).toBe(2);
-    expect(sampleValue(metrics, "polyplug_hook_duration_seconds_bucket", { plugin_id: A, hook: "intercept", le: "+Inf" })).toBe(2);
-    expect(sampleValue(metrics, "polyplug_hook_duration_seconds_sum", { plugin_id: A, hook: "intercept" })).toBeGreaterThan(0);
-    expect(sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: A, hook: "intercept", outcome: "proceed" })).toBe(1);
-    expect(sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: A, hook: "intercept", outcome: "modify" })).toBe(1);
-    expect(sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: B, hook: "intercept", outcome: "reject" })).toBe(1);
-    expect(sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: B, hook: "intercept", outcome: "failed-open" })).toBe(1);
+    expect(
+      sampleValue(metrics, "polyplug_hook_duration_seconds_bucket", { plugin_id: A, hook: "intercept", le: "+Inf" }),
+    ).toBe(2);
+    expect(
+      sampleValue(metrics, "polyplug_hook_duration_seconds_sum", { plugin_id: A, hook: "intercept" }),
+    ).toBeGreaterThan(0);
+    expect(
+      sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: A, hook: "intercept", outcome: "proceed" }),
+    ).toBe(1);
+    expect(
+      sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: A, hook: "intercept", outcome: "modify" }),
+    ).toBe(1);
+    expect(
+      sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: B, hook: "intercept", outcome: "reject" }),
+    ).toBe(1);
+    expect(
+      sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: B, hook: "intercept", outcome: "failed-open" }),
+    ).toBe(1);
     expect(sampleValue(metrics, "polyplug_hook_calls_total", { plugin_id: A, hook: "notify", outcome: "ok" })).toBe(1);
     expect(sampleValue(metrics, "polyplug_hook_duration_seconds_count", { plugin_id: B, hook: "notify" })).toBe(1);
   });
 
   it("counts KV operations by plugin, operation and result", async () => {
-    await gateway.dispatcher.intercept("test.kv", { kv: { op: "set", key: "k", value: "v" }, script: { [A]: "proceed", [B]: "proceed" } });
-    await gateway.dispatcher.intercept("test.kv", { kv: { op: "get", key: "k" }, script: { [A]: "proceed", [B]: "proceed" } });
-    await gateway.dispatcher.intercept("test.kv", { kv: { op: "get", key: "absent" }, script: { [A]: "proceed", [B]: "proceed" } });
+    await gateway.dispatcher.intercept("test.kv", {
+      kv: { op: "set", key: "k", value: "v" },
+      script: { [A]: "proceed", [B]: "proceed" },
+    });
+    await gateway.dispatcher.intercept("test.kv", {
+      kv: { op: "get", key: "k" },
+      script: { [A]: "proceed", [B]: "proceed" },
+    });
+    await gateway.dispatcher.intercept("test.kv", {
+      kv: { op: "get", key: "absent" },
+      script: { [A]: "proceed", [B]: "proceed" },
+    });
     const metrics = await scrape();
     expect(metrics.types.get("polyplug_kv_operations_total")).toBe("counter");
-    expect(sampleValue(metrics, "polyplug_kv_operations_total", { plugin_id: A, operation: "set", result: "applied" })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(metrics, "polyplug_kv_operations_total", { plugin_id: A, operation: "get", result: "hit" })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(metrics, "polyplug_kv_operations_total", { plugin_id: A, operation: "get", result: "miss" })).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(metrics, "polyplug_kv_operations_total", { plugin_id: A, operation: "set", result: "applied" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(metrics, "polyplug_kv_operations_total", { plugin_id: A, operation: "get", result: "hit" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(metrics, "polyplug_kv_operations_total", { plugin_id: A, operation: "get", result: "miss" }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("reports plugin states, restarts and WebSocket clients at scrape time", async () => {
@@ -85,7 +117,11 @@ describe("GET /metrics", () => {
     expect(sampleValue(metrics, "polyplug_plugin_restarts_total", { plugin_id: A })).toBe(0);
 
     await gateway.dispatcher.intercept("test.run", { script: { [A]: "crash", [B]: "proceed" } });
-    await eventually(() => gateway.plugin(A).restarts === 1 && gateway.plugin(A).state === "active", 20_000, "plugin A restarted");
+    await eventually(
+      () => gateway.plugin(A).restarts === 1 && gateway.plugin(A).state === "active",
+      20_000,
+      "plugin A restarted",
+    );
     await gateway.disable(B);
     const socket = new WebSocket(`${gateway.url.replace(/^http/, "ws")}/v1/events`);
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));

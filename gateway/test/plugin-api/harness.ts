@@ -21,7 +21,11 @@ export interface PluginHarness extends ServedGatewayApi {
  * dependency keeps configurations in memory and rejects a non-numeric `max` the way the
  * runtime's schema validation does (invalid_argument naming the field).
  */
-export async function servePlugin(pluginId: string, store: SqliteStore, extra: Partial<GatewayApiDeps> = {}): Promise<PluginHarness> {
+export async function servePlugin(
+  pluginId: string,
+  store: SqliteStore,
+  extra: Partial<GatewayApiDeps> = {},
+): Promise<PluginHarness> {
   const events: PublishedEvent[] = [];
   const savedConfigs: JsonObject[] = [];
   const { logger, records } = captureLogs();

@@ -5,7 +5,17 @@ import * as grpc from "@grpc/grpc-js";
 const identity = (bytes) => bytes;
 const server = new grpc.Server();
 server.addService(
-  { crash: { path: "/test.Crash/Crash", requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+  {
+    crash: {
+      path: "/test.Crash/Crash",
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  },
   { crash: () => setTimeout(() => process.exit(3), 50) },
 );
 server.bindAsync(`unix://${process.argv[2]}`, grpc.ServerCredentials.createInsecure(), (error) => {

@@ -17,7 +17,11 @@ describe("rpc/h2 connect()", () => {
     for (const tls of [undefined, pair]) {
       const server = await startTestServer("unix", tls?.server);
       cleanups.push(() => server.stop());
-      const transport = createH2UnaryTransport({ listen: server.listen, tls: tls?.client, maxMessageBytes: 1024 * 1024 });
+      const transport = createH2UnaryTransport({
+        listen: server.listen,
+        tls: tls?.client,
+        maxMessageBytes: 1024 * 1024,
+      });
       cleanups.push(() => transport.close());
       await transport.connect();
       await expect(transport.connect()).resolves.toBeUndefined(); // the same, already open connection
@@ -36,10 +40,18 @@ describe("rpc/h2 connect()", () => {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => silent.close(resolve));
     });
-    const transport = createH2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
+    const transport = createH2UnaryTransport({
+      listen: { network: "unix", address },
+      tls: undefined,
+      maxMessageBytes: 1024,
+    });
     cleanups.push(() => transport.close());
     await expect(transport.connect()).rejects.toThrow();
-    const nobody = createH2UnaryTransport({ listen: { network: "unix", address: socketPath() }, tls: undefined, maxMessageBytes: 1024 });
+    const nobody = createH2UnaryTransport({
+      listen: { network: "unix", address: socketPath() },
+      tls: undefined,
+      maxMessageBytes: 1024,
+    });
     await expect(nobody.connect()).rejects.toMatchObject({ code: "ENOENT" });
     nobody.close();
     await expect(nobody.connect()).rejects.toThrow(/closed/);
@@ -49,7 +61,11 @@ describe("rpc/h2 connect()", () => {
     const [right, wrong] = [await tlsPair(), await tlsPair()];
     const server = await startTestServer("unix", right.server);
     cleanups.push(() => server.stop());
-    const transport = createH2UnaryTransport({ listen: server.listen, tls: { ...wrong.client, peerCertPem: right.server.certPem }, maxMessageBytes: 1024 });
+    const transport = createH2UnaryTransport({
+      listen: server.listen,
+      tls: { ...wrong.client, peerCertPem: right.server.certPem },
+      maxMessageBytes: 1024,
+    });
     cleanups.push(() => transport.close());
     await expect(transport.connect()).rejects.toThrow();
   });

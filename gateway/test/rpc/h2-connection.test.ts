@@ -22,7 +22,11 @@ interface Server {
 }
 
 /** A node:http2 server on a unix socket answering each request with `respond`, and a transport to it. */
-async function server(settings: http2.Settings, respond: (stream: http2.ServerHttp2Stream, body: Buffer) => void, maxMessageBytes = 64 * 1024 * 1024): Promise<Server> {
+async function server(
+  settings: http2.Settings,
+  respond: (stream: http2.ServerHttp2Stream, body: Buffer) => void,
+  maxMessageBytes = 64 * 1024 * 1024,
+): Promise<Server> {
   const sessions: http2.ServerHttp2Session[] = [];
   const h2 = http2.createServer({ settings, maxSessionMemory: 1024 });
   h2.on("session", (session) => sessions.push(session));
@@ -51,7 +55,8 @@ function echo(stream: http2.ServerHttp2Stream, body: Buffer): void {
   stream.end(body);
 }
 
-const call = (transport: UnaryTransport, message: Uint8Array, deadline = 20_000) => transport.unary("/test.Svc/Echo", message, { deadline });
+const call = (transport: UnaryTransport, message: Uint8Array, deadline = 20_000) =>
+  transport.unary("/test.Svc/Echo", message, { deadline });
 
 describe("rpc/h2 connection", () => {
   it("queues calls above the server's MAX_CONCURRENT_STREAMS (500 at once, 8 allowed)", async () => {
@@ -80,7 +85,9 @@ describe("rpc/h2 connection", () => {
   it("answers a server PING while calls run", async () => {
     let pinged: Promise<number> | undefined;
     const { transport } = await server({}, (stream, body) => {
-      pinged ??= new Promise((resolve, reject) => stream.session?.ping((error, duration) => (error ? reject(error) : resolve(duration))));
+      pinged ??= new Promise((resolve, reject) =>
+        stream.session?.ping((error, duration) => (error ? reject(error) : resolve(duration))),
+      );
       void pinged.then(() => echo(stream, body));
     });
     expect((await call(transport, Buffer.from("x"))).toString()).toBe("x");
@@ -97,7 +104,9 @@ describe("rpc/h2 connection", () => {
       stream.session?.goaway(http2.constants.NGHTTP2_NO_ERROR, first!.id!);
       echo(first!, encodeGrpcFrame(Buffer.from("first")));
     });
-    const calls = [call(transport, Buffer.from("a")), call(transport, Buffer.from("b"))].map((promise) => promise.catch((reason: unknown) => reason));
+    const calls = [call(transport, Buffer.from("a")), call(transport, Buffer.from("b"))].map((promise) =>
+      promise.catch((reason: unknown) => reason),
+    );
     const [first, second] = await Promise.all(calls);
     expect(String(first)).toBe("first");
     expect(second).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringContaining("GOAWAY") });
@@ -111,18 +120,25 @@ describe("rpc/h2 connection", () => {
       socket.once("data", () => socket.write(Buffer.from([0, 0, 3, 6, 0, 0, 0, 0, 0, 1, 2, 3]))); // a 3-byte PING
     });
     await new Promise<void>((resolve) => raw.listen(address, resolve));
-    const transport = createH2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
+    const transport = createH2UnaryTransport({
+      listen: { network: "unix", address },
+      tls: undefined,
+      maxMessageBytes: 1024,
+    });
     cleanups.push(() => {
-    transport.close();
-    return new Promise((resolve) => raw.close(resolve));
-  });
+      transport.close();
+      return new Promise((resolve) => raw.close(resolve));
+    });
     const error = await call(transport, Buffer.from("x")).catch((reason: unknown) => reason);
     expect(error).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringContaining("FRAME_SIZE_ERROR") });
   });
 
   it("does not keep the process alive while idle", async () => {
     const { address } = await server({}, (stream) => {
-      stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "0" }, { waitForTrailers: false });
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", "grpc-status": "0" },
+        { waitForTrailers: false },
+      );
       stream.end(encodeGrpcFrame(Buffer.from("ok")));
     });
     const script = `

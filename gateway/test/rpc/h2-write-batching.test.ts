@@ -25,7 +25,12 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
 
 // HPACK: ":status: 200" (static index 8), then "grpc-status: 0" as a literal without indexing.
 const RESPONSE_HEADERS = Buffer.from([0x88]);
-const TRAILERS = Buffer.concat([Buffer.from([0x00, 11]), Buffer.from("grpc-status"), Buffer.from([1]), Buffer.from("0")]);
+const TRAILERS = Buffer.concat([
+  Buffer.from([0x00, 11]),
+  Buffer.from("grpc-status"),
+  Buffer.from([1]),
+  Buffer.from("0"),
+]);
 
 /** What the server saw: each chunk it read, as the list of frames in it ("DATA", "PING-ACK:<payload>", ...). */
 interface Seen {
@@ -37,7 +42,11 @@ interface Seen {
  * A raw HTTP/2 server that answers every request with a PING (payload `ping-<n>`) followed by
  * the echoed message and OK trailers, all in one write, as grpc-go often does.
  */
-async function pingingServer(): Promise<{ address: string; seen: Seen; ackArrived: (payload: string) => Promise<void> }> {
+async function pingingServer(): Promise<{
+  address: string;
+  seen: Seen;
+  ackArrived: (payload: string) => Promise<void>;
+}> {
   const seen: Seen = { chunks: [], acks: [] };
   const waiters = new Map<string, () => void>();
   const server = net.createServer((socket) => {
@@ -84,14 +93,19 @@ async function pingingServer(): Promise<{ address: string; seen: Seen; ackArrive
   const address = socketPath();
   await new Promise<void>((resolve) => server.listen(address, resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  const ackArrived = (payload: string) => new Promise<void>((resolve) => (seen.acks.includes(payload) ? resolve() : waiters.set(payload, resolve)));
+  const ackArrived = (payload: string) =>
+    new Promise<void>((resolve) => (seen.acks.includes(payload) ? resolve() : waiters.set(payload, resolve)));
   return { address, seen, ackArrived };
 }
 
 describe("rpc/h2 write batching", () => {
   it("acknowledges every PING, each in the write of the next request after its frames, the last one on its own", async () => {
     const { address, seen, ackArrived } = await pingingServer();
-    const transport = createH2UnaryTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
+    const transport = createH2UnaryTransport({
+      listen: { network: "unix", address },
+      tls: undefined,
+      maxMessageBytes: 1024,
+    });
     cleanups.push(() => transport.close());
     const calls = 20;
     for (let i = 0; i < calls; i++) {
@@ -108,7 +122,13 @@ describe("rpc/h2 write batching", () => {
       expect(chunk.indexOf("DATA")).toBeLessThan(chunk.length - 1);
     }
     // No write carries only an ACK, except the last one.
-    const ackOnly = seen.chunks.filter((chunk) => chunk.length > 0 && chunk.every((name) => name.startsWith("PING-ACK") || name === "SETTINGS-ACK" || name === "WINDOW_UPDATE"));
-    expect(ackOnly.filter((chunk) => chunk.some((name) => name.startsWith("PING-ACK")))).toEqual([["PING-ACK:ping-019"]]);
+    const ackOnly = seen.chunks.filter(
+      (chunk) =>
+        chunk.length > 0 &&
+        chunk.every((name) => name.startsWith("PING-ACK") || name === "SETTINGS-ACK" || name === "WINDOW_UPDATE"),
+    );
+    expect(ackOnly.filter((chunk) => chunk.some((name) => name.startsWith("PING-ACK")))).toEqual([
+      ["PING-ACK:ping-019"],
+    ]);
   });
 });

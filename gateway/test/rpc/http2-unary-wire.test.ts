@@ -8,7 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeGrpcFrame } from "../../src/rpc/grpc-framing.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import {
+  GrpcCallError,
+  type Http2UnaryOptions,
+  type UnaryTransport,
+} from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { socketPath } from "./test-server.js";
 
 /** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */
@@ -76,15 +80,29 @@ describe.each(TRANSPORTS)("%s transport on the wire", (_name, create) => {
         stream.end(encodeGrpcFrame(new Uint8Array([42])));
       });
     });
-    const answer = await transport.unary("/test.Svc/Call", new Uint8Array([1, 2]), { deadline: 2500, metadata: { "x-trace": "abc", te: "nope" } });
+    const answer = await transport.unary("/test.Svc/Call", new Uint8Array([1, 2]), {
+      deadline: 2500,
+      metadata: { "x-trace": "abc", te: "nope" },
+    });
     expect([...answer]).toEqual([42]);
     expect([...body]).toEqual([0, 0, 0, 0, 2, 1, 2]);
-    expect(seen[0]).toMatchObject({ ":method": "POST", ":path": "/test.Svc/Call", "content-type": "application/grpc", te: "trailers", "x-trace": "abc" });
+    expect(seen[0]).toMatchObject({
+      ":method": "POST",
+      ":path": "/test.Svc/Call",
+      "content-type": "application/grpc",
+      te: "trailers",
+      "x-trace": "abc",
+    });
     expect(seen[0]?.["grpc-timeout"]).toMatch(/^(2500|2499)m$/);
   });
 
   it("reads a trailers-only response (status in the headers) and percent-decodes the message", async () => {
-    const { transport } = await rawServer((stream) => stream.respond({ ...grpcHeaders, "grpc-status": "7", "grpc-message": "not allowed: %C3%A9t%C3%A9" }, { endStream: true }));
+    const { transport } = await rawServer((stream) =>
+      stream.respond(
+        { ...grpcHeaders, "grpc-status": "7", "grpc-message": "not allowed: %C3%A9t%C3%A9" },
+        { endStream: true },
+      ),
+    );
     expect(await callError(transport)).toMatchObject({ code: status.PERMISSION_DENIED, details: "not allowed: été" });
   });
 
@@ -101,9 +119,17 @@ describe.each(TRANSPORTS)("%s transport on the wire", (_name, create) => {
 
   it("maps an HTTP error without a gRPC status, and OK without a message", async () => {
     const notFound = await rawServer((stream) => stream.respond({ ":status": 404 }, { endStream: true }));
-    expect(await callError(notFound.transport)).toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining("HTTP status 404") });
-    const empty = await rawServer((stream) => stream.respond({ ...grpcHeaders, "grpc-status": "0" }, { endStream: true }));
-    expect(await callError(empty.transport)).toMatchObject({ code: status.INTERNAL, details: expect.stringContaining("without a response message") });
+    expect(await callError(notFound.transport)).toMatchObject({
+      code: status.UNIMPLEMENTED,
+      details: expect.stringContaining("HTTP status 404"),
+    });
+    const empty = await rawServer((stream) =>
+      stream.respond({ ...grpcHeaders, "grpc-status": "0" }, { endStream: true }),
+    );
+    expect(await callError(empty.transport)).toMatchObject({
+      code: status.INTERNAL,
+      details: expect.stringContaining("without a response message"),
+    });
   });
 
   it("refuses two messages for a unary call, and a stream that ends mid-message", async () => {
@@ -130,7 +156,11 @@ describe.each(TRANSPORTS)("%s transport on the wire", (_name, create) => {
 
   it("answers UNAVAILABLE when the server process crashes mid-call, and again while it is gone", async () => {
     const address = socketPath();
-    const child = spawn(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), "crashing-server.mjs"), address], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      [path.join(path.dirname(fileURLToPath(import.meta.url)), "crashing-server.mjs"), address],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     cleanups.push(() => child.kill("SIGKILL"));
     await new Promise<void>((resolve, reject) => {
       child.stdout.once("data", () => resolve());
@@ -138,9 +168,13 @@ describe.each(TRANSPORTS)("%s transport on the wire", (_name, create) => {
     });
     const transport = createTransport({ listen: { network: "unix", address }, tls: undefined, maxMessageBytes: 1024 });
     cleanups.push(() => transport.close());
-    const crash = await transport.unary("/test.Crash/Crash", new Uint8Array([1]), { deadline: 10_000 }).catch((reason: unknown) => reason);
+    const crash = await transport
+      .unary("/test.Crash/Crash", new Uint8Array([1]), { deadline: 10_000 })
+      .catch((reason: unknown) => reason);
     expect(crash).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringContaining(address) });
-    const after = await transport.unary("/test.Crash/Crash", new Uint8Array([1]), { deadline: 10_000 }).catch((reason: unknown) => reason);
+    const after = await transport
+      .unary("/test.Crash/Crash", new Uint8Array([1]), { deadline: 10_000 })
+      .catch((reason: unknown) => reason);
     expect(after).toMatchObject({ code: status.UNAVAILABLE });
   });
 });

@@ -47,7 +47,12 @@ function connect(server: TestServer, tls?: MutualTls, maxMessageBytes = MAX_MESS
     leanChannel.close();
     referenceChannel.close();
   });
-  return { server, transport, lean: createRpcClient(GatewayAPI, leanChannel), reference: createRpcClient(GatewayAPI, referenceChannel) };
+  return {
+    server,
+    transport,
+    lean: createRpcClient(GatewayAPI, leanChannel),
+    reference: createRpcClient(GatewayAPI, referenceChannel),
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<PolyplugError> {
@@ -122,8 +127,12 @@ describe.each(TRANSPORTS)("%s transport", (_name, create) => {
       const error = await failure(call);
       expect(error).toMatchObject({ code: ErrorCode.Cancelled, details: { grpcStatus: "CANCELLED" } });
       await expect.poll(() => server.log.cancelled).toContain("slow:5001");
-      expect(await failure(lean.kvGet({ key: "size:1" }, { signal: AbortSignal.abort() }))).toMatchObject({ code: ErrorCode.Cancelled });
-      expect(await failure(lean.kvGet({ key: "size:1" }, { deadline: new Date(Date.now() - 1) }))).toMatchObject({ code: ErrorCode.DeadlineExceeded });
+      expect(await failure(lean.kvGet({ key: "size:1" }, { signal: AbortSignal.abort() }))).toMatchObject({
+        code: ErrorCode.Cancelled,
+      });
+      expect(await failure(lean.kvGet({ key: "size:1" }, { deadline: new Date(Date.now() - 1) }))).toMatchObject({
+        code: ErrorCode.DeadlineExceeded,
+      });
     });
 
     it("refuses a response over the receive limit, naming it", async () => {

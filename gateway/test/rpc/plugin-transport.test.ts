@@ -23,7 +23,10 @@ afterEach(async () => {
 
 /** True when one of `connect`'s calls opened a session of the node:http2 fallback (grpc-js, for the broker and stdio streams, connects through node:http2 too; only the fallback sets peerMaxConcurrentStreams). */
 function fallbackConnected(connect: { mock: { calls: ReadonlyArray<readonly unknown[]> } }): boolean {
-  return connect.mock.calls.some(([, sessionOptions]) => typeof sessionOptions === "object" && sessionOptions !== null && "peerMaxConcurrentStreams" in sessionOptions);
+  return connect.mock.calls.some(
+    ([, sessionOptions]) =>
+      typeof sessionOptions === "object" && sessionOptions !== null && "peerMaxConcurrentStreams" in sessionOptions,
+  );
 }
 
 /** Starts the plugin, makes a few hook calls and a health check, and says whether node:http2 connected. */
@@ -31,8 +34,14 @@ async function callsThroughNodeHttp2(options: Partial<StartPluginOptions>): Prom
   const connect = vi.spyOn(http2, "connect");
   const plugin = await startPlugin({ command: GO_PLUGIN, startTimeoutMs: 30_000, ...options });
   cleanups.push(() => plugin.shutdown({ gracefulMs: 1000, terminateMs: 1000 }));
-  const answers = await Promise.all([1, 2, 3].map((i) => plugin.client(Plugin).intercept({ topic: "conformance.modify", payload: { i } }, { deadline: 20_000 })));
-  expect(answers.map((answer) => (answer.outcome.case === "modify" ? answer.outcome.value.payload?.i : undefined))).toEqual([1, 2, 3]);
+  const answers = await Promise.all(
+    [1, 2, 3].map((i) =>
+      plugin.client(Plugin).intercept({ topic: "conformance.modify", payload: { i } }, { deadline: 20_000 }),
+    ),
+  );
+  expect(
+    answers.map((answer) => (answer.outcome.case === "modify" ? answer.outcome.value.payload?.i : undefined)),
+  ).toEqual([1, 2, 3]);
   expect(await plugin.health()).toBe("SERVING");
   const used = fallbackConnected(connect);
   connect.mockRestore();
@@ -58,21 +67,32 @@ describe("startPlugin's unary transport", () => {
 
   it("refuses to start with an unknown $POLYPLUG_PLUGIN_TRANSPORT, naming it", async () => {
     vi.stubEnv(PLUGIN_TRANSPORT_ENV, "quic");
-    await expect(startPlugin({ command: GO_PLUGIN })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringContaining(`${PLUGIN_TRANSPORT_ENV} must be h2 or node-http2`) });
+    await expect(startPlugin({ command: GO_PLUGIN })).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      message: expect.stringContaining(`${PLUGIN_TRANSPORT_ENV} must be h2 or node-http2`),
+    });
   });
 
   it("is the gateway's pluginTransport for every plugin it supervises (serve config key)", async () => {
     vi.stubEnv(PLUGIN_TRANSPORT_ENV, "");
     const connect = vi.spyOn(http2, "connect");
     const gateway = await createGateway({
-      pluginsDirs: [scriptedPluginsDir([{ id: "p.a", priority: 10 }, { id: "p.b", priority: 20 }])],
+      pluginsDirs: [
+        scriptedPluginsDir([
+          { id: "p.a", priority: 10 },
+          { id: "p.b", priority: 20 },
+        ]),
+      ],
       dataDir: dataDir(),
       port: 0,
       logger: pino({ level: "silent" }),
       pluginTransport: "node-http2",
     });
     cleanups.push(() => gateway.stop());
-    const verdict = await gateway.dispatcher.intercept("test.chain", { text: "hi", script: { "p.a": "modify", "p.b": "modify" } });
+    const verdict = await gateway.dispatcher.intercept("test.chain", {
+      text: "hi",
+      script: { "p.a": "modify", "p.b": "modify" },
+    });
     expect(verdict.payload.trail).toEqual(["p.a", "p.b"]);
     expect(fallbackConnected(connect)).toBe(true);
   });

@@ -2,7 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { generateAutoMtlsCertificate, type CertificateKeyPair } from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
+import {
+  generateAutoMtlsCertificate,
+  type CertificateKeyPair,
+} from "@polyplug/sdk/internal/goplugin/mtls-certificate.js";
 import { serverCredentials, type ListenAddress, type MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
 import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { RpcStatusError } from "@polyplug/sdk/internal/rpc/rpc-error.js";
@@ -31,7 +34,10 @@ export interface TlsPair {
 
 /** Fresh AutoMTLS certificates for a client and a server that trust only each other. */
 export async function tlsPair(): Promise<TlsPair> {
-  const [client, server]: CertificateKeyPair[] = await Promise.all([generateAutoMtlsCertificate(), generateAutoMtlsCertificate()]);
+  const [client, server]: CertificateKeyPair[] = await Promise.all([
+    generateAutoMtlsCertificate(),
+    generateAutoMtlsCertificate(),
+  ]);
   if (!client || !server) throw new Error("certificate generation failed");
   return {
     client: { certPem: client.certPem, keyPem: client.keyPem, peerCertPem: server.certPem },
@@ -64,13 +70,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * `fail` answers NOT_FOUND with a non-ASCII message; `meta` echoes the `x-test` header.
  * kvSet answers the value it received as `currentValue` (a payload both ways).
  */
-export async function startTestServer(network: "unix" | "tcp", tls: MutualTls | undefined, at?: string): Promise<TestServer> {
+export async function startTestServer(
+  network: "unix" | "tcp",
+  tls: MutualTls | undefined,
+  at?: string,
+): Promise<TestServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
   const log: ServerLog = { cancelled: [], last: undefined };
   addRpcService(server, GatewayAPI, {
     kvGet: async ({ key }, context) => {
       const header = context.metadata.get("x-test")[0];
-      log.last = { metadata: header === undefined ? undefined : String(header), hadDeadline: context.deadline !== undefined };
+      log.last = {
+        metadata: header === undefined ? undefined : String(header),
+        hadDeadline: context.deadline !== undefined,
+      };
       if (key.startsWith("size:")) return { found: true, value: new Uint8Array(Number(key.slice(5))).fill(7) };
       if (key.startsWith("slow:")) {
         await sleep(Number(key.slice(5)), context.signal);
@@ -87,7 +100,10 @@ export async function startTestServer(network: "unix" | "tcp", tls: MutualTls | 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(target, serverCredentials(tls), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
-  const listen: ListenAddress = network === "unix" ? { network, address: target.slice("unix://".length) } : { network, address: `127.0.0.1:${port}` };
+  const listen: ListenAddress =
+    network === "unix"
+      ? { network, address: target.slice("unix://".length) }
+      : { network, address: `127.0.0.1:${port}` };
   return {
     listen,
     log,

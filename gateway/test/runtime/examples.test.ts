@@ -22,7 +22,11 @@ describe("the example plugins (Go, Python, TypeScript) under one gateway", () =>
   it("chains them, fans notifications out, and stops cleanly", async () => {
     const sockets = mkdtempSync(path.join(tmpdir(), "sockets-"));
     const gateway = await createGateway({
-      pluginsDirs: [path.join(fixturePaths.examplesGo, "plugins"), path.join(fixturePaths.repo, "examples-python", "plugins"), path.join(fixturePaths.gateway, "examples")],
+      pluginsDirs: [
+        path.join(fixturePaths.examplesGo, "plugins"),
+        path.join(fixturePaths.repo, "examples-python", "plugins"),
+        path.join(fixturePaths.gateway, "examples"),
+      ],
       dataDir: dataDir(),
       port: 0,
       logger: pino({ level: "silent" }),
@@ -54,11 +58,20 @@ describe("the example plugins (Go, Python, TypeScript) under one gateway", () =>
       ]);
 
       const receipt = gateway.dispatcher.notify("user.joined_channel", { user_id: "ann", channel_id: "town" });
-      expect([...receipt.queuedFor].sort()).toEqual(["com.polyplug.example.auditlog", "com.polyplug.example.membership", "com.polyplug.example.membership-python"]);
+      expect([...receipt.queuedFor].sort()).toEqual([
+        "com.polyplug.example.auditlog",
+        "com.polyplug.example.membership",
+        "com.polyplug.example.membership-python",
+      ]);
       await gateway.dispatcher.drained();
-      await expect(gateway.dispatcher.executeCommand("members", ["town"], "/members town")).rejects.toMatchObject({ code: "failed_precondition" });
+      await expect(gateway.dispatcher.executeCommand("members", ["town"], "/members town")).rejects.toMatchObject({
+        code: "failed_precondition",
+      });
     } finally {
-      const pids = gateway.plugins().map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+      const pids = gateway
+        .plugins()
+        .map((p) => p.pid)
+        .filter((pid): pid is number => pid !== undefined);
       expect(pids).toHaveLength(6);
       await gateway.stop();
       expect(pids.filter(alive)).toEqual([]);

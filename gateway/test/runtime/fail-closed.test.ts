@@ -83,14 +83,25 @@ describe("fail-closed while a plugin is down", () => {
     expect(parked.rejection).toMatchObject({ pluginId: WORDFILTER, code: "unavailable", failure: true });
     expect(parked.rejection?.reason).toMatch(/unavailable \(failed\)/);
     expect(parked.steps).toEqual([
-      expect.objectContaining({ pluginId: WORDFILTER, outcome: "failed-closed", error: expect.objectContaining({ code: "unavailable" }), failMode: { mode: "closed", source: "manifest" } }),
+      expect.objectContaining({
+        pluginId: WORDFILTER,
+        outcome: "failed-closed",
+        error: expect.objectContaining({ code: "unavailable" }),
+        failMode: { mode: "closed", source: "manifest" },
+      }),
     ]);
     // The documented consequence: while parked, every event on its fail-closed topics is rejected.
     expect((await gateway.dispatcher.intercept(TOPIC, { message: "hello" })).allowed).toBe(false);
     // Visible to operators.
-    expect(gateway.plugin(WORDFILTER)).toMatchObject({ state: "failed", blockingTopics: [TOPIC], failModes: [{ topic: TOPIC, mode: "closed", source: "manifest" }] });
+    expect(gateway.plugin(WORDFILTER)).toMatchObject({
+      state: "failed",
+      blockingTopics: [TOPIC],
+      failModes: [{ topic: TOPIC, mode: "closed", source: "manifest" }],
+    });
     const metrics = await gateway.metrics.render();
-    expect(metrics).toMatch(new RegExp(`polyplug_plugin_blocking_topics\\{plugin_id="${WORDFILTER.replaceAll(".", "\\.")}"\\} 1`));
+    expect(metrics).toMatch(
+      new RegExp(`polyplug_plugin_blocking_topics\\{plugin_id="${WORDFILTER.replaceAll(".", "\\.")}"\\} 1`),
+    );
 
     // An operator's restart clears it.
     await gateway.restart(WORDFILTER);
@@ -99,21 +110,38 @@ describe("fail-closed while a plugin is down", () => {
   }, 120_000);
 
   it("lets events through with a visible failed-open step when the operator says open", async () => {
-    const gateway = await gatewayWith(wordfilterCopy("closed"), { failurePolicy: { plugins: { [WORDFILTER]: { [TOPIC]: "open" } } }, policy: { crashLoopFailures: 0, restartBaseMs: 50 } });
+    const gateway = await gatewayWith(wordfilterCopy("closed"), {
+      failurePolicy: { plugins: { [WORDFILTER]: { [TOPIC]: "open" } } },
+      policy: { crashLoopFailures: 0, restartBaseMs: 50 },
+    });
     const pid = gateway.plugin(WORDFILTER).pid as number;
     process.kill(pid, "SIGKILL");
     await eventually(() => gateway.plugin(WORDFILTER).state === "failed", 20_000, "parked after one crash");
     const verdict = await gateway.dispatcher.intercept(TOPIC, forbidden);
     expect(verdict.allowed).toBe(true);
-    expect(verdict.steps).toEqual([expect.objectContaining({ pluginId: WORDFILTER, outcome: "failed-open", error: expect.objectContaining({ code: "unavailable" }), failMode: { mode: "open", source: "config" } })]);
+    expect(verdict.steps).toEqual([
+      expect.objectContaining({
+        pluginId: WORDFILTER,
+        outcome: "failed-open",
+        error: expect.objectContaining({ code: "unavailable" }),
+        failMode: { mode: "open", source: "config" },
+      }),
+    ]);
     expect(gateway.plugin(WORDFILTER).blockingTopics).toEqual([]);
   });
 });
 
 describe("a plugin that goes away mid-chain", () => {
   it("is a failed-closed step naming it and 'unavailable' when it is disabled while an earlier step runs", async () => {
-    const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.first", priority: 1 }, { id: "p.guard", priority: 2, onFailure: "closed" }]));
-    const verdict = gateway.dispatcher.intercept("test.x", { script: { "p.first": "sleep:500", "p.guard": "proceed" } });
+    const gateway = await gatewayWith(
+      scriptedPluginsDir([
+        { id: "p.first", priority: 1 },
+        { id: "p.guard", priority: 2, onFailure: "closed" },
+      ]),
+    );
+    const verdict = gateway.dispatcher.intercept("test.x", {
+      script: { "p.first": "sleep:500", "p.guard": "proceed" },
+    });
     await gateway.disable("p.guard");
     const answer = await verdict;
     expect(answer.allowed).toBe(false);
@@ -123,7 +151,9 @@ describe("a plugin that goes away mid-chain", () => {
     ]);
     expect(answer.rejection?.reason).toMatch(/plugin p\.guard is unavailable \((stopping|not-running)\)/);
     // Disabled by the operator: out of the chain from then on.
-    expect((await gateway.dispatcher.intercept("test.x", { script: {} })).steps.map((s) => s.pluginId)).toEqual(["p.first"]);
+    expect((await gateway.dispatcher.intercept("test.x", { script: {} })).steps.map((s) => s.pluginId)).toEqual([
+      "p.first",
+    ]);
   });
 });
 
@@ -146,15 +176,23 @@ describe("the fail mode is the operator's", () => {
 
     // The operator's choice outlives the gateway.
     const second = await gatewayWith(plugins, { dataDir: data, failurePolicy: { default: "closed" } });
-    expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({ mode: "open", source: "admin" });
+    expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({
+      mode: "open",
+      source: "admin",
+    });
     await second.setFailMode("p.suggests-open", "test.*", undefined);
-    expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({ mode: "closed", source: "config-default" });
+    expect((await second.dispatcher.intercept("test.x", fail)).steps[0]?.failMode).toEqual({
+      mode: "closed",
+      source: "config-default",
+    });
   });
 
   it("refuses a bad topic or mode with a clear error", async () => {
     const gateway = await gatewayWith(scriptedPluginsDir([{ id: "p.a" }]));
     await expect(gateway.setFailMode("p.a", "Not A Topic", "closed")).rejects.toThrow(/not a topic/);
     await expect(gateway.setFailMode("p.nobody", "*", "closed")).rejects.toThrow(/no plugin with id/);
-    await expect(gatewayWith(scriptedPluginsDir([]), { failurePolicy: { default: "maybe" as "open" } })).rejects.toThrow(/not a fail mode/);
+    await expect(
+      gatewayWith(scriptedPluginsDir([]), { failurePolicy: { default: "maybe" as "open" } }),
+    ).rejects.toThrow(/not a fail mode/);
   });
 });

@@ -28,11 +28,17 @@ async function gatewayWith(plugins: ScriptedPlugin[], options: Partial<GatewayOp
 
 const script = (steps: Record<string, string>) => ({ text: "hello", script: steps });
 
-
 describe("intercept chains", () => {
   it("runs in priority order, then id order, each plugin seeing the previous output", async () => {
-    const gateway = await gatewayWith([{ id: "p.c", priority: 20 }, { id: "p.a", priority: 10 }, { id: "p.b", priority: 20 }]);
-    const verdict = await gateway.dispatcher.intercept("test.chain", script({ "p.a": "modify", "p.b": "modify", "p.c": "modify" }));
+    const gateway = await gatewayWith([
+      { id: "p.c", priority: 20 },
+      { id: "p.a", priority: 10 },
+      { id: "p.b", priority: 20 },
+    ]);
+    const verdict = await gateway.dispatcher.intercept(
+      "test.chain",
+      script({ "p.a": "modify", "p.b": "modify", "p.c": "modify" }),
+    );
     expect(verdict.allowed).toBe(true);
     expect(verdict.modified).toBe(true);
     expect(verdict.payload.trail).toEqual(["p.a", "p.b", "p.c"]);
@@ -44,8 +50,15 @@ describe("intercept chains", () => {
   });
 
   it("stops at the first reject and names the plugin and its reason", async () => {
-    const gateway = await gatewayWith([{ id: "p.a", priority: 1 }, { id: "p.b", priority: 2 }, { id: "p.c", priority: 3 }]);
-    const verdict = await gateway.dispatcher.intercept("test.chain", script({ "p.a": "modify", "p.b": "reject:too rude", "p.c": "modify" }));
+    const gateway = await gatewayWith([
+      { id: "p.a", priority: 1 },
+      { id: "p.b", priority: 2 },
+      { id: "p.c", priority: 3 },
+    ]);
+    const verdict = await gateway.dispatcher.intercept(
+      "test.chain",
+      script({ "p.a": "modify", "p.b": "reject:too rude", "p.c": "modify" }),
+    );
     expect(verdict.allowed).toBe(false);
     expect(verdict.rejection).toMatchObject({ pluginId: "p.b", reason: "too rude", code: "scripted", failure: false });
     expect(verdict.steps.map((s) => s.pluginId)).toEqual(["p.a", "p.b"]);
@@ -71,11 +84,15 @@ describe("intercept chains", () => {
 
   it("rejects bad input with clear codes and lets topics nobody subscribes to through", async () => {
     const gateway = await gatewayWith([{ id: "p.a" }]);
-    await expect(gateway.dispatcher.intercept("Not A Topic", {})).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
-    await expect(gateway.dispatcher.intercept("test.big", { blob: "x".repeat(9 * 1024 * 1024) })).rejects.toMatchObject({
-      code: ErrorCode.ResourceExhausted,
-      message: expect.stringMatching(/over the limit of 8388608 bytes/),
+    await expect(gateway.dispatcher.intercept("Not A Topic", {})).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
     });
+    await expect(gateway.dispatcher.intercept("test.big", { blob: "x".repeat(9 * 1024 * 1024) })).rejects.toMatchObject(
+      {
+        code: ErrorCode.ResourceExhausted,
+        message: expect.stringMatching(/over the limit of 8388608 bytes/),
+      },
+    );
     const nobody = await gateway.dispatcher.intercept("other.topic", { a: 1 });
     expect(nobody).toMatchObject({ allowed: true, modified: false, steps: [] });
   });
@@ -86,14 +103,20 @@ describe("supervision", () => {
     const gateway = await gatewayWith([{ id: "p.a", interceptTimeoutMs: 2000 }]);
     const pid = gateway.plugins()[0]?.pid;
     await gateway.dispatcher.intercept("test.crash", script({ "p.a": "crash" }));
-    await eventually(() => gateway.plugins()[0]?.state === "active" && gateway.plugins()[0]?.pid !== pid, 10_000, "restart");
+    await eventually(
+      () => gateway.plugins()[0]?.state === "active" && gateway.plugins()[0]?.pid !== pid,
+      10_000,
+      "restart",
+    );
     expect(gateway.plugins()[0]).toMatchObject({ restarts: 1, lastError: { code: ErrorCode.PluginExited } });
     const verdict = await gateway.dispatcher.intercept("test.after", script({ "p.a": "modify" }));
     expect(verdict.payload.trail).toEqual(["p.a"]);
   });
 
   it("parks a crash-looping plugin in failed until an operator acts", async () => {
-    const gateway = await gatewayWith([{ id: "p.loop", env: { SCRIPTED_CRASH_ON_START: "1" } }], { policy: { restartBaseMs: 20, restartMaxMs: 50, crashLoopFailures: 2 } });
+    const gateway = await gatewayWith([{ id: "p.loop", env: { SCRIPTED_CRASH_ON_START: "1" } }], {
+      policy: { restartBaseMs: 20, restartMaxMs: 50, crashLoopFailures: 2 },
+    });
     await eventually(() => gateway.plugins()[0]?.state === "failed", 15_000, "failed state");
     const status = gateway.plugins()[0];
     expect(status?.lastError?.message).toMatch(/exit code 3/);
@@ -101,7 +124,9 @@ describe("supervision", () => {
   });
 
   it("detects a hung (SIGSTOPped) plugin from hook deadlines plus failed health checks and restarts it", async () => {
-    const gateway = await gatewayWith([{ id: "p.hang", interceptTimeoutMs: 200 }], { policy: { unhealthyAfter: 2, restartBaseMs: 50, healthIntervalMs: 60_000, healthTimeoutMs: 300 } });
+    const gateway = await gatewayWith([{ id: "p.hang", interceptTimeoutMs: 200 }], {
+      policy: { unhealthyAfter: 2, restartBaseMs: 50, healthIntervalMs: 60_000, healthTimeoutMs: 300 },
+    });
     const pid = gateway.plugins()[0]?.pid as number;
     signalTree(pid, "SIGSTOP");
     try {
@@ -122,18 +147,26 @@ describe("supervision", () => {
   });
 
   it("does not restart a plugin that is only busy: deadline misses while it answers its health check are no strikes", async () => {
-    const gateway = await gatewayWith([{ id: "p.busy", interceptTimeoutMs: 100 }], { policy: { unhealthyAfter: 2, crashLoopFailures: 1, restartBaseMs: 50, healthIntervalMs: 60_000 } });
+    const gateway = await gatewayWith([{ id: "p.busy", interceptTimeoutMs: 100 }], {
+      policy: { unhealthyAfter: 2, crashLoopFailures: 1, restartBaseMs: 50, healthIntervalMs: 60_000 },
+    });
     const pid = gateway.plugins()[0]?.pid;
     // A flood: every call is answered late (stall) or refused at the per-plugin in-flight limit.
     const codes = new Map<string, number>();
     for (let round = 0; round < 3; round++) {
-      const verdicts = await Promise.all(Array.from({ length: 400 }, () => gateway.dispatcher.intercept("test.busy", script({ "p.busy": "stall:300" }))));
-      for (const verdict of verdicts) for (const step of verdict.steps) codes.set(step.error?.code ?? step.outcome, (codes.get(step.error?.code ?? step.outcome) ?? 0) + 1);
+      const verdicts = await Promise.all(
+        Array.from({ length: 400 }, () => gateway.dispatcher.intercept("test.busy", script({ "p.busy": "stall:300" }))),
+      );
+      for (const verdict of verdicts)
+        for (const step of verdict.steps)
+          codes.set(step.error?.code ?? step.outcome, (codes.get(step.error?.code ?? step.outcome) ?? 0) + 1);
     }
     expect([...codes.keys()].sort()).toEqual([ErrorCode.DeadlineExceeded, ErrorCode.ResourceExhausted]);
     await eventually(() => (gateway.plugins()[0]?.busyDeadlineMisses ?? 0) > 0, 10_000, "a health check after a miss");
     expect(gateway.plugins()[0]).toMatchObject({ state: "active", pid, restarts: 0, recentFailures: 0 });
-    expect((await gateway.dispatcher.intercept("test.busy", script({ "p.busy": "proceed" }))).steps[0]?.outcome).toBe("proceed");
+    expect((await gateway.dispatcher.intercept("test.busy", script({ "p.busy": "proceed" }))).steps[0]?.outcome).toBe(
+      "proceed",
+    );
   });
 
   it("disables and re-enables a plugin, and remembers the choice", async () => {
@@ -166,10 +199,12 @@ describe("KV through the gateway API", () => {
     expect(await second.store.kvGet("p.b", "greeting")).toBeUndefined();
   });
 
-  it("refuses KV to a real plugin whose manifest does not ask for \"kv\", naming the permission", async () => {
+  it('refuses KV to a real plugin whose manifest does not ask for "kv", naming the permission', async () => {
     const gateway = await gatewayWith([{ id: "p.a", api: ["log", "config"] }]);
     const set = await gateway.dispatcher.intercept("test.kv", { kv: { op: "set", key: "greeting", value: "hi" } });
-    expect(JSON.stringify(set)).toContain('plugin p.a has no permission \\"kv\\" (KvSet); add it to permissions.api in plugin.json');
+    expect(JSON.stringify(set)).toContain(
+      'plugin p.a has no permission \\"kv\\" (KvSet); add it to permissions.api in plugin.json',
+    );
     expect(await gateway.store.kvGet("p.a", "greeting")).toBeUndefined();
   });
 
@@ -178,7 +213,8 @@ describe("KV through the gateway API", () => {
     const receipts = Array.from({ length: 20 }, () => gateway.dispatcher.notify("test.joined", { user: "ann" }));
     expect(receipts[0]?.queuedFor).toEqual(["p.a", "p.b"]);
     await gateway.dispatcher.drained();
-    const count = async (ns: string) => Buffer.from((await gateway.store.kvGet(ns, "notified:test.joined"))?.value ?? []).toString();
+    const count = async (ns: string) =>
+      Buffer.from((await gateway.store.kvGet(ns, "notified:test.joined"))?.value ?? []).toString();
     expect(await count("p.a")).toBe("20");
     expect(await count("p.b")).toBe("20");
   });
@@ -186,13 +222,19 @@ describe("KV through the gateway API", () => {
 
 describe("commands", () => {
   it("routes a command to the plugin that registered it and reports two plugins claiming one name", async () => {
-    const gateway = await gatewayWith([{ id: "p.a", command: "alpha" }, { id: "p.b", command: "shared" }, { id: "p.c", command: "shared" }]);
+    const gateway = await gatewayWith([
+      { id: "p.a", command: "alpha" },
+      { id: "p.b", command: "shared" },
+      { id: "p.c", command: "shared" },
+    ]);
     const answer = await gateway.dispatcher.executeCommand("alpha", ["x", "y"], "/alpha x y");
     expect(answer).toMatchObject({ pluginId: "p.a", text: "p.a", data: { args: ["x", "y"] } });
     await expect(gateway.dispatcher.executeCommand("shared", [], "/shared")).rejects.toMatchObject({
       code: ErrorCode.FailedPrecondition,
       message: expect.stringMatching(/claimed by several plugins \(p\.b, p\.c\)/),
     });
-    await expect(gateway.dispatcher.executeCommand("nobody", [], "/nobody")).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    await expect(gateway.dispatcher.executeCommand("nobody", [], "/nobody")).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+    });
   });
 });

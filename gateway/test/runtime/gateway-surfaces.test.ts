@@ -10,7 +10,12 @@ import { dataDir, scriptedPluginsDir } from "./scripted-plugins.js";
 let gateway: Gateway;
 beforeAll(async () => {
   gateway = await createGateway({
-    pluginsDirs: [scriptedPluginsDir([{ id: "p.a", priority: 1 }, { id: "p.b", priority: 2 }])],
+    pluginsDirs: [
+      scriptedPluginsDir([
+        { id: "p.a", priority: 1 },
+        { id: "p.b", priority: 2 },
+      ]),
+    ],
     dataDir: dataDir(),
     port: 0,
     logger: pino({ level: "silent" }),
@@ -19,13 +24,20 @@ beforeAll(async () => {
 afterAll(() => gateway.stop());
 
 async function postJson(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${gateway.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${gateway.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 describe("public API (Connect JSON over HTTP/1.1, as curl uses it)", () => {
   it("answers an intercept chain with the verdict", async () => {
-    const { status, json } = await postJson("/polyplug.v1.Gateway/Intercept", { topic: "test.http", payload: { text: "hi", script: { "p.a": "modify", "p.b": "reject:not today" } } });
+    const { status, json } = await postJson("/polyplug.v1.Gateway/Intercept", {
+      topic: "test.http",
+      payload: { text: "hi", script: { "p.a": "modify", "p.b": "reject:not today" } },
+    });
     expect(status).toBe(200);
     expect(json).toMatchObject({ allowed: false, rejection: { pluginId: "p.b", reason: "not today" } });
   });
@@ -56,14 +68,17 @@ describe("plugin HTTP routes", () => {
         res.on("end", () => resolve(Buffer.concat(chunks)));
       });
       req.on("error", reject);
-      for (let offset = 0; offset < body.length; offset += 256 * 1024) req.write(body.subarray(offset, offset + 256 * 1024));
+      for (let offset = 0; offset < body.length; offset += 256 * 1024)
+        req.write(body.subarray(offset, offset + 256 * 1024));
       req.end();
     });
     expect(echoed.equals(body)).toBe(true);
   });
 
   it("strips identity headers a client tries to forge", async () => {
-    const response = await fetch(`${gateway.url}/plugins/p.a/headers`, { headers: { "Polyplug-User-Id": "admin", "X-Other": "kept" } });
+    const response = await fetch(`${gateway.url}/plugins/p.a/headers`, {
+      headers: { "Polyplug-User-Id": "admin", "X-Other": "kept" },
+    });
     const headers = (await response.json()) as Record<string, string[]>;
     expect(headers["Polyplug-User-Id"]).toBeUndefined();
     expect(headers["X-Other"]).toEqual(["kept"]);

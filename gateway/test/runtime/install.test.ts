@@ -18,23 +18,40 @@ afterEach(async () => {
 function pluginFolder(version: string, env: Record<string, string> = {}): string {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "bundle-")), "p.x");
   mkdirSync(dir);
-  const manifest = { id: "p.x", name: "X", version, command: [fixturePaths.goScripted], env: { SCRIPTED_PLUGIN_ID: "p.x", ...env }, hooks: { intercept: [{ topic: "test.*" }] } };
+  const manifest = {
+    id: "p.x",
+    name: "X",
+    version,
+    command: [fixturePaths.goScripted],
+    env: { SCRIPTED_PLUGIN_ID: "p.x", ...env },
+    hooks: { intercept: [{ topic: "test.*" }] },
+  };
   writeFileSync(path.join(dir, "plugin.json"), JSON.stringify(manifest));
   return dir;
 }
 
 describe("install, upgrade, remove", () => {
   it("installs, rolls back a failing upgrade, upgrades, and removes", async () => {
-    gateway = await createGateway({ pluginsDirs: [], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), policy: { restartBaseMs: 20, restartMaxMs: 40, crashLoopFailures: 0 } });
+    gateway = await createGateway({
+      pluginsDirs: [],
+      dataDir: dataDir(),
+      port: 0,
+      logger: pino({ level: "silent" }),
+      policy: { restartBaseMs: 20, restartMaxMs: 40, crashLoopFailures: 0 },
+    });
     const installed = await gateway.install(pluginFolder("1.0.0"));
     expect(installed).toMatchObject({ pluginId: "p.x", version: "1.0.0", state: "active", managed: true });
 
     await expect(gateway.install(pluginFolder("2.0.0", { SCRIPTED_CRASH_ON_START: "1" }))).rejects.toMatchObject({
       code: ErrorCode.FailedPrecondition,
-      message: expect.stringMatching(/p\.x 2\.0\.0 failed to activate: .*exit code 3.*; rolled back to version 1\.0\.0/s),
+      message: expect.stringMatching(
+        /p\.x 2\.0\.0 failed to activate: .*exit code 3.*; rolled back to version 1\.0\.0/s,
+      ),
     });
     expect(gateway.plugin("p.x")).toMatchObject({ version: "1.0.0", state: "active" });
-    expect((await gateway.dispatcher.intercept("test.x", { script: { "p.x": "modify" } })).payload.trail).toEqual(["p.x"]);
+    expect((await gateway.dispatcher.intercept("test.x", { script: { "p.x": "modify" } })).payload.trail).toEqual([
+      "p.x",
+    ]);
 
     expect(await gateway.install(pluginFolder("2.0.0"))).toMatchObject({ version: "2.0.0", state: "active" });
     const dir = gateway.plugin("p.x").dir;
@@ -45,7 +62,12 @@ describe("install, upgrade, remove", () => {
 
   it("refuses to replace or remove a plugin it does not manage", async () => {
     const root = path.dirname(pluginFolder("1.0.0"));
-    gateway = await createGateway({ pluginsDirs: [root], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }) });
+    gateway = await createGateway({
+      pluginsDirs: [root],
+      dataDir: dataDir(),
+      port: 0,
+      logger: pino({ level: "silent" }),
+    });
     await expect(gateway.install(pluginFolder("2.0.0"))).rejects.toMatchObject({ code: ErrorCode.Conflict });
     await expect(gateway.remove("p.x")).rejects.toMatchObject({ code: ErrorCode.FailedPrecondition });
   });

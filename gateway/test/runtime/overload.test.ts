@@ -24,7 +24,9 @@ function closedWordfilter(): string {
   const target = path.join(plugins, "wordfilter");
   mkdirSync(path.join(target, "bin"), { recursive: true });
   cpSync(path.join(source, "bin", "wordfilter"), path.join(target, "bin", "wordfilter"));
-  const manifest = JSON.parse(readFileSync(path.join(source, "plugin.json"), "utf8")) as { hooks: { intercept: { onFailure: string }[] } };
+  const manifest = JSON.parse(readFileSync(path.join(source, "plugin.json"), "utf8")) as {
+    hooks: { intercept: { onFailure: string }[] };
+  };
   for (const hook of manifest.hooks.intercept) hook.onFailure = "closed";
   writeFileSync(path.join(target, "plugin.json"), JSON.stringify(manifest));
   return plugins;
@@ -57,13 +59,24 @@ it("4000 Intercept streams on one HTTP/2 connection: excess shed with 429, nothi
     const forbidden = i % 13 === 0 && i / 13 < 300;
     const message = forbidden ? `this is forbidden #${i}` : `hello #${i}`;
     return new Promise<Answer>((resolve) => {
-      const stream = session.request({ ":method": "POST", ":path": "/polyplug.v1.Gateway/Intercept", "content-type": "application/json" });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/polyplug.v1.Gateway/Intercept",
+        "content-type": "application/json",
+      });
       let head: http2.IncomingHttpHeaders = {};
       let text = "";
       stream.on("response", (headers) => (head = headers));
       stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
       stream.on("error", () => {});
-      stream.on("close", () => resolve({ status: Number(head[":status"] ?? 0), forbidden, body: text ? (JSON.parse(text) as Answer["body"]) : {}, retryAfter: head["retry-after"] as string | undefined }));
+      stream.on("close", () =>
+        resolve({
+          status: Number(head[":status"] ?? 0),
+          forbidden,
+          body: text ? (JSON.parse(text) as Answer["body"]) : {},
+          retryAfter: head["retry-after"] as string | undefined,
+        }),
+      );
       stream.end(JSON.stringify({ topic: "message.will_be_posted", payload: { message } }));
     });
   });

@@ -48,7 +48,11 @@ let serve: ChildProcess;
 let banner = "";
 let publicUrl = "";
 let adminUrl = "";
-const live = (text: string) => text.replaceAll(PUBLIC, publicUrl).replaceAll(ADMIN, adminUrl).replaceAll(PUBLIC.replace("http", "ws"), publicUrl.replace("http", "ws"));
+const live = (text: string) =>
+  text
+    .replaceAll(PUBLIC, publicUrl)
+    .replaceAll(ADMIN, adminUrl)
+    .replaceAll(PUBLIC.replace("http", "ws"), publicUrl.replace("http", "ws"));
 
 beforeAll(async () => {
   const data = mkdtempSync(path.join(tmpdir(), "readme-serve-"));
@@ -98,7 +102,9 @@ afterAll(async () => {
 
 describe("README quick start", () => {
   it("prints the banner the README shows (events URL with its label filter, the Try it curl)", () => {
-    const shown = consoleBlockAfter("and prints where to look:").split("\n").filter((line) => line.trim() !== "" && !/--data|admin-token/.test(line));
+    const shown = consoleBlockAfter("and prints where to look:")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !/--data|admin-token/.test(line));
     const printed = banner.split("\n").map((line) => line.trimEnd());
     for (const line of shown) expect(printed).toContain(live(line.trimEnd()));
   });
@@ -113,12 +119,17 @@ describe("README quick start", () => {
       expect(commands.map((c) => c.command.split(" ").find((word) => word.includes("127.0.0.1")))).toHaveLength(7);
       for (const { command, expected } of commands) {
         const pattern = answerPattern(live(expected));
-        const run = async () => (await promisify(execFile)("sh", ["-c", live(command)], { timeout: 30_000 })).stdout.replaceAll("\r", "").trim();
+        const run = async () =>
+          (await promisify(execFile)("sh", ["-c", live(command)], { timeout: 30_000 })).stdout
+            .replaceAll("\r", "")
+            .trim();
         // Notify is asynchronous: what depends on it (the count, the audit log) is asked again until it shows.
         if (command.includes("/Notify")) expect(await run()).toMatch(pattern);
         else await expect.poll(run, { timeout: 20_000, interval: 250 }).toMatch(pattern);
       }
-      await expect.poll(() => messages.find((m) => m.event === "com.polyplug.example.membership.changed"), { timeout: 10_000 }).toMatchObject({ type: "event", payload: { channel_id: "town", count: 1 } });
+      await expect
+        .poll(() => messages.find((m) => m.event === "com.polyplug.example.membership.changed"), { timeout: 10_000 })
+        .toMatchObject({ type: "event", payload: { channel_id: "town", count: 1 } });
     } finally {
       socket.close();
     }

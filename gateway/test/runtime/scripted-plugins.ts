@@ -26,10 +26,21 @@ export function scriptedPluginsDir(plugins: readonly ScriptedPlugin[]): string {
       name: `Scripted ${plugin.id}`,
       version: "0.0.1",
       command: [fixturePaths.goScripted],
-      env: { SCRIPTED_PLUGIN_ID: plugin.id, ...(plugin.command ? { SCRIPTED_COMMAND: plugin.command } : {}), ...plugin.env },
+      env: {
+        SCRIPTED_PLUGIN_ID: plugin.id,
+        ...(plugin.command ? { SCRIPTED_COMMAND: plugin.command } : {}),
+        ...plugin.env,
+      },
       permissions: { api: plugin.api ?? ["log", "config", "kv", "events"] },
       hooks: {
-        intercept: [{ topic: "test.*", priority: plugin.priority ?? 100, timeoutMs: plugin.interceptTimeoutMs ?? 5000, onFailure: plugin.onFailure ?? "open" }],
+        intercept: [
+          {
+            topic: "test.*",
+            priority: plugin.priority ?? 100,
+            timeoutMs: plugin.interceptTimeoutMs ?? 5000,
+            onFailure: plugin.onFailure ?? "open",
+          },
+        ],
         notify: [{ topic: "test.*" }],
       },
     };

@@ -7,7 +7,16 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLUGIN_UID_BASE } from "../../src/host/sandbox/plugin-uid.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
-import { hostileSetup, pluginCgroupDirs, python, rootSkipReason, sandboxSkipReason, cgroupSkipReason, support, waitForPlugin } from "./sandbox-harness.js";
+import {
+  hostileSetup,
+  pluginCgroupDirs,
+  python,
+  rootSkipReason,
+  sandboxSkipReason,
+  cgroupSkipReason,
+  support,
+  waitForPlugin,
+} from "./sandbox-harness.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -23,7 +32,10 @@ describe.skipIf(sandboxSkipReason !== "")(`a hostile plugin in the sandbox${sand
     listener = createServer((socket) => socket.end());
     await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
     const port = (listener.address() as { port: number }).port;
-    setup = hostileSetup({ targets: { port }, limits: { memoryMiB: 128, processes: 64, openFiles: 64, cpuPercent: 20 } });
+    setup = hostileSetup({
+      targets: { port },
+      limits: { memoryMiB: 128, processes: 64, openFiles: 64, cpuPercent: 20 },
+    });
     gateway = await createGateway({
       pluginsDirs: [setup.pluginsDir],
       dataDir: setup.dataDir,
@@ -79,23 +91,45 @@ describe.skipIf(sandboxSkipReason !== "")(`a hostile plugin in the sandbox${sand
     expect(Number(/after (\d+)/.exec(text)?.[1])).toBeLessThan(64);
   });
 
-  it.skipIf(cgroupSkipReason !== "" || support.limits === "rlimit")(`is throttled to its CPU share${cgroupSkipReason}`, async () => {
-    const { data } = await gateway.dispatcher.executeCommand("cpu", ["1.5"], "/cpu 1.5", { timeoutMs: 30_000 });
-    // Two spinning processes at 20% of one core: never more than the quota (plus one period of slack), however idle the machine.
-    expect(Number(data?.cpuSeconds)).toBeLessThanOrEqual(Number(data?.wallSeconds) * 0.2 + 0.25);
-    const cpuDir = pluginCgroupDirs(setup.pluginId).find((dir) => readFileSafe(path.join(dir, "cpu.stat")).includes("nr_throttled"));
-    expect(cpuDir, "the plugin's cgroup with a cpu.stat").toBeDefined();
-    expect(Number(/nr_throttled (\d+)/.exec(readFileSafe(path.join(cpuDir ?? "", "cpu.stat")))?.[1])).toBeGreaterThan(0);
-  }, 60_000);
+  it.skipIf(cgroupSkipReason !== "" || support.limits === "rlimit")(
+    `is throttled to its CPU share${cgroupSkipReason}`,
+    async () => {
+      const { data } = await gateway.dispatcher.executeCommand("cpu", ["1.5"], "/cpu 1.5", { timeoutMs: 30_000 });
+      // Two spinning processes at 20% of one core: never more than the quota (plus one period of slack), however idle the machine.
+      expect(Number(data?.cpuSeconds)).toBeLessThanOrEqual(Number(data?.wallSeconds) * 0.2 + 0.25);
+      const cpuDir = pluginCgroupDirs(setup.pluginId).find((dir) =>
+        readFileSafe(path.join(dir, "cpu.stat")).includes("nr_throttled"),
+      );
+      expect(cpuDir, "the plugin's cgroup with a cpu.stat").toBeDefined();
+      expect(Number(/nr_throttled (\d+)/.exec(readFileSafe(path.join(cpuDir ?? "", "cpu.stat")))?.[1])).toBeGreaterThan(
+        0,
+      );
+    },
+    60_000,
+  );
 
-  it.skipIf(cgroupSkipReason !== "")(`is killed at its memory limit, says so, and is restarted${cgroupSkipReason}`, async () => {
-    const restartsBefore = gateway.plugin(setup.pluginId).restarts;
-    await expect(gateway.dispatcher.executeCommand("memory", ["64"], "/memory 64", { timeoutMs: 30_000 })).rejects.toThrow();
-    const failed = await waitForPlugin(gateway, setup.pluginId, (p) => p.lastError?.message.includes("killed: memory limit") === true);
-    expect(failed.lastError?.message).toContain("killed: memory limit 128 MiB");
-    const back = await waitForPlugin(gateway, setup.pluginId, (p) => p.state === "active" && p.restarts > restartsBefore);
-    expect(back.state).toBe("active");
-  }, 60_000);
+  it.skipIf(cgroupSkipReason !== "")(
+    `is killed at its memory limit, says so, and is restarted${cgroupSkipReason}`,
+    async () => {
+      const restartsBefore = gateway.plugin(setup.pluginId).restarts;
+      await expect(
+        gateway.dispatcher.executeCommand("memory", ["64"], "/memory 64", { timeoutMs: 30_000 }),
+      ).rejects.toThrow();
+      const failed = await waitForPlugin(
+        gateway,
+        setup.pluginId,
+        (p) => p.lastError?.message.includes("killed: memory limit") === true,
+      );
+      expect(failed.lastError?.message).toContain("killed: memory limit 128 MiB");
+      const back = await waitForPlugin(
+        gateway,
+        setup.pluginId,
+        (p) => p.state === "active" && p.restarts > restartsBefore,
+      );
+      expect(back.state).toBe("active");
+    },
+    60_000,
+  );
 });
 
 function readFileSafe(file: string): string {

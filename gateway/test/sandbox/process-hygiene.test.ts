@@ -9,7 +9,15 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { fixturePaths } from "../paths.js";
-import { cgroupSkipReason, hostileSetup, processesWith, python, sandboxSkipReason, waitForPlugin, waitNoProcessWith } from "./sandbox-harness.js";
+import {
+  cgroupSkipReason,
+  hostileSetup,
+  processesWith,
+  python,
+  sandboxSkipReason,
+  waitForPlugin,
+  waitNoProcessWith,
+} from "./sandbox-harness.js";
 
 const token = () => `1000.${randomInt(100_000, 999_999)}`;
 
@@ -70,37 +78,63 @@ for (const { mode, skip, how } of cases) {
   });
 }
 
-describe.skipIf(sandboxSkipReason !== "")(`a plugin's children die with a SIGKILLed gateway${sandboxSkipReason}`, () => {
-  it("leaves no plugin process and no grandchild", async () => {
-    const setup = hostileSetup();
-    const child = spawn(process.execPath, [fixturePaths.bin, "serve", "--plugins", setup.pluginsDir, "--data", setup.dataDir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--python", python, "--log-level", "warn"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let text = "";
-        child.stderr.on("data", (chunk: Buffer) => {
-          text += chunk.toString();
-          const match = /listening on (http:\/\/[\d.:]+)/.exec(text);
-          if (match?.[1]) resolve(match[1]);
+describe.skipIf(sandboxSkipReason !== "")(
+  `a plugin's children die with a SIGKILLed gateway${sandboxSkipReason}`,
+  () => {
+    it("leaves no plugin process and no grandchild", async () => {
+      const setup = hostileSetup();
+      const child = spawn(
+        process.execPath,
+        [
+          fixturePaths.bin,
+          "serve",
+          "--plugins",
+          setup.pluginsDir,
+          "--data",
+          setup.dataDir,
+          "--listen",
+          "127.0.0.1:0",
+          "--admin-listen",
+          "127.0.0.1:0",
+          "--python",
+          python,
+          "--log-level",
+          "warn",
+        ],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let text = "";
+          child.stderr.on("data", (chunk: Buffer) => {
+            text += chunk.toString();
+            const match = /listening on (http:\/\/[\d.:]+)/.exec(text);
+            if (match?.[1]) resolve(match[1]);
+          });
+          child.once("exit", (code) => reject(new Error(`gateway exited (${code}) before listening:\n${text}`)));
         });
-        child.once("exit", (code) => reject(new Error(`gateway exited (${code}) before listening:\n${text}`)));
-      });
-      const marker = token();
-      const response = await fetch(`${url}/polyplug.v1.Gateway/ExecuteCommand`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ line: `/fork ${marker}` }) });
-      expect(response.status).toBe(200);
-      expect(processesWith(`sleep ${marker}`)).toHaveLength(1);
-      const pluginProcesses = processesWith(path.join(setup.pluginsDir, "hostile"));
-      expect(pluginProcesses.length).toBeGreaterThan(0);
-      child.kill("SIGKILL");
-      expect(await waitNoProcessWith(`sleep ${marker}`)).toEqual([]);
-      const left = await waitDead(pluginProcesses);
-      expect(left).toEqual([]);
-    } finally {
-      child.kill("SIGKILL");
-    }
-  }, 60_000);
-});
+        const marker = token();
+        const response = await fetch(`${url}/polyplug.v1.Gateway/ExecuteCommand`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ line: `/fork ${marker}` }),
+        });
+        expect(response.status).toBe(200);
+        expect(processesWith(`sleep ${marker}`)).toHaveLength(1);
+        const pluginProcesses = processesWith(path.join(setup.pluginsDir, "hostile"));
+        expect(pluginProcesses.length).toBeGreaterThan(0);
+        child.kill("SIGKILL");
+        expect(await waitNoProcessWith(`sleep ${marker}`)).toEqual([]);
+        const left = await waitDead(pluginProcesses);
+        expect(left).toEqual([]);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    }, 60_000);
+  },
+);
 
 /** Running (not a zombie waiting for its new parent to reap it). */
 function isRunning(pid: number): boolean {

@@ -10,15 +10,24 @@ import { fixturePaths } from "../paths.js";
 export const support: SandboxSupport = await detectSandboxSupport("required");
 
 /** Why sandbox tests cannot run here ("" when they can): shown in the skipped test's name. */
-export const sandboxSkipReason = support.isolation === "bubblewrap" ? "" : ` [skipped: ${support.unavailableReason ?? "no sandbox"}]`;
-export const cgroupSkipReason = support.cgroup ? "" : " [skipped: no writable cgroup hierarchy here (limits fall back to rlimits)]";
+export const sandboxSkipReason =
+  support.isolation === "bubblewrap" ? "" : ` [skipped: ${support.unavailableReason ?? "no sandbox"}]`;
+export const cgroupSkipReason = support.cgroup
+  ? ""
+  : " [skipped: no writable cgroup hierarchy here (limits fall back to rlimits)]";
 export const rootSkipReason = process.getuid?.() === 0 ? "" : " [skipped: needs root (a dedicated uid per plugin)]";
 
 /** The repo's Python, which has the Python SDK. */
 export const python = path.join(fixturePaths.repo, ".venv", "bin", "python");
 
 /** A plugins folder with the hostile plugin (and a victim folder next to it), and a data dir with an admin token. */
-export function hostileSetup(options: { readonly limits?: Record<string, number>; readonly targets?: Record<string, unknown>; readonly network?: "none" | "host" } = {}) {
+export function hostileSetup(
+  options: {
+    readonly limits?: Record<string, number>;
+    readonly targets?: Record<string, unknown>;
+    readonly network?: "none" | "host";
+  } = {},
+) {
   const pluginsDir = mkdtempSync(path.join(tmpdir(), "polyplug-hostile-plugins-"));
   const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-hostile-data-"));
   writeFileSync(path.join(dataDir, "admin-token"), `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
@@ -28,7 +37,10 @@ export function hostileSetup(options: { readonly limits?: Record<string, number>
   const pluginId = "com.polyplug.test.hostile";
   const dir = path.join(pluginsDir, "hostile");
   mkdirSync(dir);
-  cpSync(path.join(fixturePaths.gateway, "test", "fixtures", "hostile-plugin", "plugin.py"), path.join(dir, "plugin.py"));
+  cpSync(
+    path.join(fixturePaths.gateway, "test", "fixtures", "hostile-plugin", "plugin.py"),
+    path.join(dir, "plugin.py"),
+  );
   const targets = {
     token: path.join(dataDir, "admin-token"),
     db: path.join(dataDir, "polyplug.db"),
@@ -55,7 +67,11 @@ export function hostileSetup(options: { readonly limits?: Record<string, number>
 }
 
 /** Resolves once `predicate` holds for the plugin's listing (checked on every state change). */
-export function waitForPlugin(gateway: Gateway, pluginId: string, predicate: (listing: ReturnType<Gateway["plugin"]>) => boolean): Promise<ReturnType<Gateway["plugin"]>> {
+export function waitForPlugin(
+  gateway: Gateway,
+  pluginId: string,
+  predicate: (listing: ReturnType<Gateway["plugin"]>) => boolean,
+): Promise<ReturnType<Gateway["plugin"]>> {
   return new Promise((resolve) => {
     const check = () => {
       const listing = gateway.plugin(pluginId);
@@ -75,7 +91,8 @@ export function processesWith(token: string): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ").includes(token)) found.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ").includes(token))
+        found.push(Number(entry));
     } catch {
       // exited meanwhile
     }
@@ -106,7 +123,8 @@ export function pluginCgroupDirs(pluginId: string): string[] {
     }
     for (const name of entries) {
       if (name === `polyplug-${process.pid}`) {
-        for (const child of readdirSync(path.join(dir, name))) if (child.startsWith(`${pluginId}.`)) dirs.push(path.join(dir, name, child));
+        for (const child of readdirSync(path.join(dir, name)))
+          if (child.startsWith(`${pluginId}.`)) dirs.push(path.join(dir, name, child));
       } else if (!name.includes(".") && !name.startsWith("polyplug-")) walk(path.join(dir, name), depth + 1);
     }
   };

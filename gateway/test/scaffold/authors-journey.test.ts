@@ -32,10 +32,18 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 
 async function sh(command: string, args: string[], cwd: string): Promise<string> {
   try {
-    return (await exec(command, args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: "false" } })).stdout;
+    return (
+      await exec(command, args, {
+        cwd,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, npm_config_update_notifier: "false" },
+      })
+    ).stdout;
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${failure.message}\n${failure.stdout ?? ""}\n${failure.stderr ?? ""}`);
+    throw new Error(
+      `${command} ${args.join(" ")} failed in ${cwd}:\n${failure.message}\n${failure.stdout ?? ""}\n${failure.stderr ?? ""}`,
+    );
   }
 }
 
@@ -52,10 +60,31 @@ async function serve(root: string): Promise<Served> {
   const pluginsDir = path.join(root, "plugins");
   mkdirSync(pluginsDir);
   // Unsigned bundles (the author has no key yet) install under "warn"; the default, "require", has its own tests.
-  const child = spawn(process.execPath, [cli, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--plugins", pluginsDir, "--data", dataDir, "--python", SYSTEM_PYTHON, "--log-level", "warn", "--signatures", "warn"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      "serve",
+      "--listen",
+      "127.0.0.1:0",
+      "--admin-listen",
+      "127.0.0.1:0",
+      "--plugins",
+      pluginsDir,
+      "--data",
+      dataDir,
+      "--python",
+      SYSTEM_PYTHON,
+      "--log-level",
+      "warn",
+      "--signatures",
+      "warn",
+    ],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   const urls = await new Promise<{ publicUrl: string; adminUrl: string }>((resolve, reject) => {
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -98,17 +127,32 @@ function addRule(language: string, dir: string): void {
     writeFileSync(path.join(dir, file), text.replace(anchor, replacement));
   };
   if (language === "go") {
-    edit("main.go", `	if text, _ := payload["message"].(string); strings.Contains(strings.ToLower(text), "forbidden") {`, `	if text, _ := payload["message"].(string); strings.Contains(strings.ToLower(text), "${word}") {
+    edit(
+      "main.go",
+      `	if text, _ := payload["message"].(string); strings.Contains(strings.ToLower(text), "forbidden") {`,
+      `	if text, _ := payload["message"].(string); strings.Contains(strings.ToLower(text), "${word}") {
 		return polyplug.Reject("no spam here", "spam"), nil
 	}
-	if text, _ := payload["message"].(string); strings.Contains(strings.ToLower(text), "forbidden") {`);
+	if text, _ := payload["message"].(string); strings.Contains(strings.ToLower(text), "forbidden") {`,
+    );
   } else if (language === "python") {
     edit("plugin.py", `from polyplug import`, `import six\nfrom polyplug import`);
-    edit("plugin.py", `    text = payload.get("message")\n`, `    text = payload.get("message")\n    if isinstance(text, str) and "${word}" in six.ensure_str(text).lower():\n        return Reject("no spam here", code="spam")\n`);
-    writeFileSync(path.join(dir, "requirements.txt"), `${readFileSync(path.join(dir, "requirements.txt"), "utf8")}six==1.17.0\n`);
+    edit(
+      "plugin.py",
+      `    text = payload.get("message")\n`,
+      `    text = payload.get("message")\n    if isinstance(text, str) and "${word}" in six.ensure_str(text).lower():\n        return Reject("no spam here", code="spam")\n`,
+    );
+    writeFileSync(
+      path.join(dir, "requirements.txt"),
+      `${readFileSync(path.join(dir, "requirements.txt"), "utf8")}six==1.17.0\n`,
+    );
   } else {
-    edit("src/plugin.ts", `      if (String(payload.message ?? "").toLowerCase().includes("forbidden"))`, `      if (String(payload.message ?? "").toLowerCase().includes("${word}")) return ctx.reject("no spam here", "spam");
-      if (String(payload.message ?? "").toLowerCase().includes("forbidden"))`);
+    edit(
+      "src/plugin.ts",
+      `      if (String(payload.message ?? "").toLowerCase().includes("forbidden"))`,
+      `      if (String(payload.message ?? "").toLowerCase().includes("${word}")) return ctx.reject("no spam here", "spam");
+      if (String(payload.message ?? "").toLowerCase().includes("forbidden"))`,
+    );
   }
 }
 
@@ -144,22 +188,48 @@ afterAll(async () => {
 }, 60_000);
 
 describe.each(["go", "python", "ts"])("a %s plugin written outside the repository", (language) => {
-  it("is scaffolded, gets a rule, is bundled with its dependencies, installed into a running gateway and works through the public API", { timeout: 900_000 }, async () => {
+  it("is scaffolded, gets a rule, is bundled with its dependencies, installed into a running gateway and works through the public API", {
+    timeout: 900_000,
+  }, async () => {
     const name = `journey-${language}`;
     const dir = path.join(root, name);
-    const created = JSON.parse(await timed(`${language}: polyplug new`, () => sh(process.execPath, [cli, "new", language, name, "--dir", dir, "--json"], root))) as { ok: boolean; id: string };
+    const created = JSON.parse(
+      await timed(`${language}: polyplug new`, () =>
+        sh(process.execPath, [cli, "new", language, name, "--dir", dir, "--json"], root),
+      ),
+    ) as { ok: boolean; id: string };
     expect(created.ok).toBe(true);
     addRule(language, dir);
     await timed(`${language}: build (README steps)`, () => buildAsReadmeSays(language, dir));
 
     const bundleFile = path.join(root, `${name}.tar.gz`);
-    const bundled = JSON.parse(await timed(`${language}: polyplug bundle`, () => sh(process.execPath, [cli, "bundle", ".", "--out", bundleFile, "--sign", path.join(root, "keys", "author.key"), "--python", SYSTEM_PYTHON, "--json"], dir))) as { ok: boolean; bytes: number };
+    const bundled = JSON.parse(
+      await timed(`${language}: polyplug bundle`, () =>
+        sh(
+          process.execPath,
+          [
+            cli,
+            "bundle",
+            ".",
+            "--out",
+            bundleFile,
+            "--sign",
+            path.join(root, "keys", "author.key"),
+            "--python",
+            SYSTEM_PYTHON,
+            "--json",
+          ],
+          dir,
+        ),
+      ),
+    ) as { ok: boolean; bytes: number };
     expect(bundled.ok).toBe(true);
     timings.push(`${language}: bundle size`.padEnd(34) + ` ${(bundled.bytes / 1024 / 1024).toFixed(1)} MiB`);
 
     const entries = (await sh("tar", ["tzf", bundleFile], root)).split("\n");
     if (language === "go") {
-      for (const platform of ["linux-amd64", "linux-arm64", "darwin-arm64"]) expect(entries).toContain(`${created.id}/bin/${platform}/${name}`);
+      for (const platform of ["linux-amd64", "linux-arm64", "darwin-arm64"])
+        expect(entries).toContain(`${created.id}/bin/${platform}/${name}`);
       expect(entries.some((entry) => entry.endsWith(".go"))).toBe(false);
     }
     if (language === "python") {
@@ -176,15 +246,37 @@ describe.each(["go", "python", "ts"])("a %s plugin written outside the repositor
     if (!served) throw new Error("the gateway did not start");
     const gateway = served;
     const installed = JSON.parse(
-      await timed(`${language}: polyplug plugin install`, () => sh(process.execPath, [cli, "plugin", "install", bundleFile, "--approve", "--url", gateway.adminUrl, "--data", gateway.dataDir, "--json"], root)),
+      await timed(`${language}: polyplug plugin install`, () =>
+        sh(
+          process.execPath,
+          [
+            cli,
+            "plugin",
+            "install",
+            bundleFile,
+            "--approve",
+            "--url",
+            gateway.adminUrl,
+            "--data",
+            gateway.dataDir,
+            "--json",
+          ],
+          root,
+        ),
+      ),
     ) as { plugin?: { id: string; state: string } };
     expect(installed.plugin).toMatchObject({ id: created.id, state: expect.stringMatching(/active/i) });
 
-    const rejected = await timed(`${language}: first intercept`, () => intercept(gateway, `buy cheap ${spamWord(language).toUpperCase()}`));
+    const rejected = await timed(`${language}: first intercept`, () =>
+      intercept(gateway, `buy cheap ${spamWord(language).toUpperCase()}`),
+    );
     expect(rejected).toMatchObject({ allowed: false, rejection: { pluginId: created.id, code: "spam" } });
     const allowed = await intercept(gateway, "hello");
     expect(allowed.allowed).toBe(true);
-    expect(allowed.steps).toContainEqual(expect.objectContaining({ pluginId: created.id, outcome: "CHAIN_STEP_OUTCOME_MODIFY" }));
-    if (language === "python") expect(existsSync(path.join(gateway.dataDir, "plugins", created.id, ".venv", "bin", "python"))).toBe(true);
+    expect(allowed.steps).toContainEqual(
+      expect.objectContaining({ pluginId: created.id, outcome: "CHAIN_STEP_OUTCOME_MODIFY" }),
+    );
+    if (language === "python")
+      expect(existsSync(path.join(gateway.dataDir, "plugins", created.id, ".venv", "bin", "python"))).toBe(true);
   });
 });

@@ -45,11 +45,17 @@ afterEach(async () => {
 });
 
 describe.each<ScaffoldLanguage>(["go", "python", "ts"])("polyplug new %s", (language) => {
-  it("builds, probes, passes the protocol conformance groups and runs under a gateway", { timeout: 240_000 }, async () => {
+  it("builds, probes, passes the protocol conformance groups and runs under a gateway", {
+    timeout: 240_000,
+  }, async () => {
     const root = tempDir("polyplug-scaffold-");
     const name = `hello-${language}`;
     const scaffold = await createScaffold({ language, name, dir: path.join(root, name) });
-    expect(scaffold).toMatchObject({ id: `com.example.hello-${language}`, command: `hello-${language}`, topic: "message.will_be_posted" });
+    expect(scaffold).toMatchObject({
+      id: `com.example.hello-${language}`,
+      command: `hello-${language}`,
+      topic: "message.will_be_posted",
+    });
     const command = await build(language, scaffold.dir, name);
 
     const probe = await runProbe(command, {}, silentIo);
@@ -57,9 +63,34 @@ describe.each<ScaffoldLanguage>(["go", "python", "ts"])("polyplug new %s", (lang
 
     const conformance = await run(
       process.execPath,
-      [fixturePaths.bin, "conformance", "--features", path.join(scaffold.dir, "conformance.yaml"), "--cases", "handshake/**", "--cases", "listener/**", "--cases", "automtls/**", "--cases", "services/**", "--cases", "process/**", "--cases", "output/**", "--report", "json", "--", ...command],
+      [
+        fixturePaths.bin,
+        "conformance",
+        "--features",
+        path.join(scaffold.dir, "conformance.yaml"),
+        "--cases",
+        "handshake/**",
+        "--cases",
+        "listener/**",
+        "--cases",
+        "automtls/**",
+        "--cases",
+        "services/**",
+        "--cases",
+        "process/**",
+        "--cases",
+        "output/**",
+        "--report",
+        "json",
+        "--",
+        ...command,
+      ],
       { cwd: scaffold.dir },
-    ).catch((error: { stdout?: string; stderr?: string; message: string }) => ({ stdout: error.stdout ?? "", stderr: `${error.message}\n${error.stderr ?? ""}`, failed: true }));
+    ).catch((error: { stdout?: string; stderr?: string; message: string }) => ({
+      stdout: error.stdout ?? "",
+      stderr: `${error.message}\n${error.stderr ?? ""}`,
+      failed: true,
+    }));
     expect(conformance, conformance.stderr).not.toHaveProperty("failed");
     const report = JSON.parse(conformance.stdout) as { summary: { failed: number; passed: number; ok: boolean } };
     expect(report.summary).toMatchObject({ failed: 0, ok: true });
@@ -67,7 +98,14 @@ describe.each<ScaffoldLanguage>(["go", "python", "ts"])("polyplug new %s", (lang
 
     // Sandbox off: the TS plugin's SDK is a link into this checkout (see build), which a sandboxed
     // plugin cannot follow; authors-journey.test.ts runs all three sandboxed, from real bundles.
-    gateway = await createGateway({ pluginsDirs: [root], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), interpreters: { python }, sandbox: { mode: "off" } });
+    gateway = await createGateway({
+      pluginsDirs: [root],
+      dataDir: dataDir(),
+      port: 0,
+      logger: pino({ level: "silent" }),
+      interpreters: { python },
+      sandbox: { mode: "off" },
+    });
     expect(gateway.plugin(scaffold.id)).toMatchObject({ state: "active" });
     const passed = await gateway.dispatcher.intercept("message.will_be_posted", { message: "hi" });
     expect(passed.payload).toEqual({ message: "hi", checked_by: scaffold.id });

@@ -17,14 +17,26 @@ describe("cluster messages", () => {
   });
 
   it("api.publishClusterMessage reaches the gateway", async () => {
-    const answer = await session.rpc.intercept({ context: { requestId: "send" }, topic: "test.send", payload: { n: 1 } });
+    const answer = await session.rpc.intercept({
+      context: { requestId: "send" },
+      topic: "test.send",
+      payload: { n: 1 },
+    });
     expect(answer.outcome.case).toBe("modify");
     expect(session.api.clusterMessages).toEqual([{ topic: "ping", payload: { n: 1 } }]);
   });
 
   it("onClusterMessage runs with the topic, payload and sending node", async () => {
-    const answer = await session.rpc.onClusterMessage({ context: { requestId: "got" }, topic: "ping", payload: { n: 2 }, fromNodeId: "node-2" });
+    const answer = await session.rpc.onClusterMessage({
+      context: { requestId: "got" },
+      topic: "ping",
+      payload: { n: 2 },
+      fromNodeId: "node-2",
+    });
     expect(answer.error).toBeUndefined();
-    expect(session.api.events.at(-1)).toMatchObject({ event: "received", payload: { topic: "ping", from: "node-2", payload: { n: 2 } } });
+    expect(session.api.events.at(-1)).toMatchObject({
+      event: "received",
+      payload: { topic: "ping", from: "node-2", payload: { n: 2 } },
+    });
   });
 });

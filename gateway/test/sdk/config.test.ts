@@ -23,13 +23,19 @@ describe("plugin.config", () => {
   it("is the Activate configuration, then each accepted one", async () => {
     expect(session.activation.error).toBeUndefined();
     expect((await reported()).config).toEqual({ level: 1 });
-    const accepted = await session.rpc.configurationChanged({ context: { requestId: "c1" }, configuration: { level: 2 } });
+    const accepted = await session.rpc.configurationChanged({
+      context: { requestId: "c1" },
+      configuration: { level: 2 },
+    });
     expect(accepted.error).toBeUndefined();
     expect(await reported()).toEqual({ config: { level: 2 }, seen_during_handler: { level: 1 } });
   });
 
   it("keeps the previous configuration when the handler rejects the new one", async () => {
-    const rejected = await session.rpc.configurationChanged({ context: { requestId: "c2" }, configuration: { level: 3, reject: true } });
+    const rejected = await session.rpc.configurationChanged({
+      context: { requestId: "c2" },
+      configuration: { level: 3, reject: true },
+    });
     expect(rejected.error).toMatchObject({ code: ErrorCode.INVALID_ARGUMENT, message: "reject is true" });
     expect((await reported()).config).toEqual({ level: 2 });
   });

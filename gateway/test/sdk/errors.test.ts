@@ -64,7 +64,9 @@ describe("handler failures are data", () => {
   });
 
   it("answers unknown commands and topics with NOT_FOUND, undeclared hooks with UNIMPLEMENTED", async () => {
-    expect((await rpc.executeCommand({ command: "nope", args: [], raw: "/nope" })).error?.code).toBe(ErrorCode.NOT_FOUND);
+    expect((await rpc.executeCommand({ command: "nope", args: [], raw: "/nope" })).error?.code).toBe(
+      ErrorCode.NOT_FOUND,
+    );
     expect((await rpc.intercept({ topic: "other.topic", payload: {} })).error?.code).toBe(ErrorCode.NOT_FOUND);
     const unimplemented = await rpc.configurationChanged({ configuration: {} }).catch((error: unknown) => error);
     expect(unimplemented).toBeInstanceOf(PolyplugError);
@@ -73,7 +75,14 @@ describe("handler failures are data", () => {
 
   it("logs an unhandled promise rejection instead of exiting", async () => {
     expect((await rpc.executeCommand({ command: "reject", args: [], raw: "/reject" })).text).toBe("still here");
-    await eventually(() => plugin.stderrTail().some((line) => line.includes("unhandled promise rejection") && line.includes("nobody awaits this")), 5000, "the rejection log");
+    await eventually(
+      () =>
+        plugin
+          .stderrTail()
+          .some((line) => line.includes("unhandled promise rejection") && line.includes("nobody awaits this")),
+      5000,
+      "the rejection log",
+    );
     expect(await plugin.health()).toBe("SERVING");
   });
 
@@ -90,21 +99,36 @@ describe("broker", () => {
     const id = Number(offered.data?.broker_id);
     expect(id).toBeGreaterThan(0);
     const brokered = await plugin.broker.dial(id);
-    expect((await createRpcClient(Health, brokered).check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await createRpcClient(Health, brokered).check({ service: "" })).status).toBe(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
   });
 });
 
 describe("HookContext and cancellation", () => {
   it("passes the HookContext to handlers", async () => {
     const deadline = Date.now() + 60_000;
-    const response = await rpc.intercept({ context: { requestId: "req-7", pluginId: "test.faulty", deadline: timestampFromMs(deadline) }, topic: "test.echo", payload: {} });
-    expect(response.outcome).toMatchObject({ case: "modify", value: { payload: { plugin_id: "test.faulty", request_id: "req-7", deadline: new Date(deadline).toISOString() } } });
+    const response = await rpc.intercept({
+      context: { requestId: "req-7", pluginId: "test.faulty", deadline: timestampFromMs(deadline) },
+      topic: "test.echo",
+      payload: {},
+    });
+    expect(response.outcome).toMatchObject({
+      case: "modify",
+      value: { payload: { plugin_id: "test.faulty", request_id: "req-7", deadline: new Date(deadline).toISOString() } },
+    });
   });
 
   it("aborts the handler's signal when the gRPC deadline passes", async () => {
-    const failure = await rpc.intercept({ topic: "test.wait", payload: {} }, { deadline: 300 }).catch((error: unknown) => error);
+    const failure = await rpc
+      .intercept({ topic: "test.wait", payload: {} }, { deadline: 300 })
+      .catch((error: unknown) => error);
     expect((failure as PolyplugError).details.grpcStatus).toBe("DEADLINE_EXCEEDED");
-    await eventually(() => plugin.stderrTail().some((line) => line.includes("handler saw abort")), 5000, "the handler to see the abort");
+    await eventually(
+      () => plugin.stderrTail().some((line) => line.includes("handler saw abort")),
+      5000,
+      "the handler to see the abort",
+    );
     expect(await plugin.health()).toBe("SERVING");
   });
 });

@@ -37,7 +37,10 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Starts the plugin, serves the GatewayAPI on a broker id, and calls Describe + Activate. */
-export async function startActivated(entry: string, options: Partial<StartPluginOptions> & { config?: JsonObject } = {}) {
+export async function startActivated(
+  entry: string,
+  options: Partial<StartPluginOptions> & { config?: JsonObject } = {},
+) {
   const { config = {}, ...startOptions } = options;
   const plugin = await startNodePlugin(entry, startOptions);
   const api = createMemoryGatewayApi(config);
@@ -45,6 +48,11 @@ export async function startActivated(entry: string, options: Partial<StartPlugin
   await plugin.broker.acceptAndServe(brokerId, (server) => api.register(server));
   const rpc = plugin.client(Plugin);
   const description = await rpc.describe({ context: { requestId: "describe-1" } });
-  const activation = await rpc.activate({ context: { requestId: "activate-1" }, configuration: config, gatewayApiBrokerId: brokerId, gateway: { version: "0.1.0-test", instanceId: "test" } });
+  const activation = await rpc.activate({
+    context: { requestId: "activate-1" },
+    configuration: config,
+    gatewayApiBrokerId: brokerId,
+    gateway: { version: "0.1.0-test", instanceId: "test" },
+  });
   return { plugin, rpc, api, description, activation };
 }

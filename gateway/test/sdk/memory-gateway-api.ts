@@ -61,15 +61,30 @@ export function createMemoryGatewayApi(initialConfig: JsonObject = {}): MemoryGa
         kvGet(request) {
           count("kvGet");
           const entry = live(request.key);
-          return entry ? { found: true, value: entry.value, ...(entry.expiresAt !== undefined ? { expiresAt: timestampFromMs(entry.expiresAt) } : {}) } : { found: false };
+          return entry
+            ? {
+                found: true,
+                value: entry.value,
+                ...(entry.expiresAt !== undefined ? { expiresAt: timestampFromMs(entry.expiresAt) } : {}),
+              }
+            : { found: false };
         },
         kvSet(request) {
           count("kvSet");
           const current = live(request.key);
           const condition = request.condition;
           const holds =
-            condition.case === "ifEquals" ? current !== undefined && equal(current.value, condition.value) : condition.case === "ifAbsent" && condition.value ? current === undefined : true;
-          if (!holds) return { applied: false, currentFound: current !== undefined, currentValue: current?.value ?? new Uint8Array() };
+            condition.case === "ifEquals"
+              ? current !== undefined && equal(current.value, condition.value)
+              : condition.case === "ifAbsent" && condition.value
+                ? current === undefined
+                : true;
+          if (!holds)
+            return {
+              applied: false,
+              currentFound: current !== undefined,
+              currentValue: current?.value ?? new Uint8Array(),
+            };
           const ttl = request.ttl ? durationMs(request.ttl) : 0;
           if (ttl < 0) throw new RpcStatusError(grpc.status.INVALID_ARGUMENT, "ttl must not be negative");
           kv.set(request.key, { value: request.value, expiresAt: ttl > 0 ? Date.now() + ttl : undefined });
@@ -78,7 +93,8 @@ export function createMemoryGatewayApi(initialConfig: JsonObject = {}): MemoryGa
         kvDelete(request) {
           count("kvDelete");
           const current = live(request.key);
-          if (!current || (request.ifEquals !== undefined && !equal(current.value, request.ifEquals))) return { deleted: false };
+          if (!current || (request.ifEquals !== undefined && !equal(current.value, request.ifEquals)))
+            return { deleted: false };
           kv.delete(request.key);
           return { deleted: true };
         },
@@ -94,13 +110,26 @@ export function createMemoryGatewayApi(initialConfig: JsonObject = {}): MemoryGa
         },
         log(request) {
           count("log");
-          api.logs.push({ level: LogLevel[request.level]?.toLowerCase() ?? "info", message: request.message, fields: request.fields ?? {}, requestId: request.requestId });
+          api.logs.push({
+            level: LogLevel[request.level]?.toLowerCase() ?? "info",
+            message: request.message,
+            fields: request.fields ?? {},
+            requestId: request.requestId,
+          });
           return {};
         },
         publishEvent(request) {
           count("publishEvent");
           const audience = request.audience ?? { clientIds: [], matchLabels: {}, omitClientIds: [] };
-          api.events.push({ event: request.event, payload: request.payload ?? {}, audience: { clientIds: audience.clientIds, matchLabels: audience.matchLabels, omitClientIds: audience.omitClientIds } });
+          api.events.push({
+            event: request.event,
+            payload: request.payload ?? {},
+            audience: {
+              clientIds: audience.clientIds,
+              matchLabels: audience.matchLabels,
+              omitClientIds: audience.omitClientIds,
+            },
+          });
           return {};
         },
         publishClusterMessage(request) {

@@ -28,7 +28,11 @@ describe("TS plugin process", () => {
   it("run directly without the cookie: go-plugin's three lines on stderr, nothing on stdout, exit 1", () => {
     const env = { ...process.env };
     delete env.POLYPLUG_PLUGIN;
-    const result = spawnSync(process.execPath, [sdkPaths.example("auditlog")], { env, encoding: "utf8", timeout: 20_000 });
+    const result = spawnSync(process.execPath, [sdkPaths.example("auditlog")], {
+      env,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(
@@ -37,7 +41,11 @@ describe("TS plugin process", () => {
   });
 
   it("a wrong cookie value is refused the same way", () => {
-    const result = spawnSync(process.execPath, [sdkPaths.example("linkpreview")], { env: { ...process.env, POLYPLUG_PLUGIN: "wrong" }, encoding: "utf8", timeout: 20_000 });
+    const result = spawnSync(process.execPath, [sdkPaths.example("linkpreview")], {
+      env: { ...process.env, POLYPLUG_PLUGIN: "wrong" },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("This binary is a plugin.");
   });
@@ -45,22 +53,40 @@ describe("TS plugin process", () => {
   it("stray stdout output before the handshake goes to stderr; after it, through GRPCStdio", async () => {
     const plugin = await startNodePlugin(sdkPaths.fixture("faulty-plugin.mjs"));
     expect(await plugin.health()).toBe("SERVING");
-    expect(plugin.stderrTail()).toEqual(expect.arrayContaining(["stray console.log before the handshake", "stray stdout write before the handshake"]));
+    expect(plugin.stderrTail()).toEqual(
+      expect.arrayContaining(["stray console.log before the handshake", "stray stdout write before the handshake"]),
+    );
     await plugin.client(Plugin).notify({ topic: "after.handshake", payload: {} });
-    await eventually(() => plugin.stderrTail().includes("stdout after the handshake: after.handshake"), 5000, "stdio line");
+    await eventually(
+      () => plugin.stderrTail().includes("stdout after the handshake: after.handshake"),
+      5000,
+      "stdio line",
+    );
   });
 
   it("listens on a 0600 unix socket and logs hclog JSON with six-digit timestamps", async () => {
     const plugin = await startNodePlugin(sdkPaths.example("linkpreview"));
     expect(plugin.handshake.network).toBe("unix");
     expect(statSync(plugin.handshake.address).mode & 0o777).toBe(0o600);
-    const record = JSON.parse(plugin.stderrTail().find((line) => line.startsWith("{")) ?? "{}") as Record<string, unknown>;
-    expect(record).toMatchObject({ "@level": "debug", "@message": "plugin address", "@module": "polyplug.sdk", network: "unix" });
+    const record = JSON.parse(plugin.stderrTail().find((line) => line.startsWith("{")) ?? "{}") as Record<
+      string,
+      unknown
+    >;
+    expect(record).toMatchObject({
+      "@level": "debug",
+      "@message": "plugin address",
+      "@module": "polyplug.sdk",
+      network: "unix",
+    });
     expect(record["@timestamp"]).toMatch(HCLOG_TIMESTAMP);
   });
 
   it("listens on TCP 127.0.0.1 within the port range when POLYPLUG_PLUGIN_NETWORK=tcp", async () => {
-    const plugin = await startNodePlugin(sdkPaths.example("linkpreview"), { env: { POLYPLUG_PLUGIN_NETWORK: "tcp" }, minPort: 23100, maxPort: 23200 });
+    const plugin = await startNodePlugin(sdkPaths.example("linkpreview"), {
+      env: { POLYPLUG_PLUGIN_NETWORK: "tcp" },
+      minPort: 23100,
+      maxPort: 23200,
+    });
     expect(plugin.handshake.network).toBe("tcp");
     const port = Number(plugin.handshake.address.split(":")[1]);
     expect(plugin.handshake.address.startsWith("127.0.0.1:")).toBe(true);
@@ -70,7 +96,9 @@ describe("TS plugin process", () => {
   });
 
   it("announces its lowest version when the host offers none of its own; the host rejects it", async () => {
-    const failure = await startNodePlugin(sdkPaths.example("linkpreview"), { handshake: { ...POLYPLUG_HANDSHAKE, protocolVersions: [7] } }).catch((error: unknown) => error);
+    const failure = await startNodePlugin(sdkPaths.example("linkpreview"), {
+      handshake: { ...POLYPLUG_HANDSHAKE, protocolVersions: [7] },
+    }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PolyplugError);
     expect((failure as PolyplugError).code).toBe(ErrorCode.IncompatibleVersion);
   });
@@ -87,7 +115,9 @@ describe("TS plugin process", () => {
   });
 
   it("exits when its parent dies", async () => {
-    const parent = spawn(process.execPath, [sdkPaths.fixture("orphan-parent.mjs"), sdkPaths.example("linkpreview")], { stdio: ["ignore", "pipe", "inherit"] });
+    const parent = spawn(process.execPath, [sdkPaths.fixture("orphan-parent.mjs"), sdkPaths.example("linkpreview")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: parent.stdout }).once("line", resolve);
       parent.once("exit", () => reject(new Error("the fake host exited early")));

@@ -31,7 +31,11 @@ afterAll(async () => {
 
 describe("SDK README quick start", () => {
   it("probes healthy with the command the README shows", () => {
-    const output = execFileSync(process.execPath, [fixturePaths.bin, "probe", "--json", "--", "node", "plugin.mjs"], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+    const output = execFileSync(process.execPath, [fixturePaths.bin, "probe", "--json", "--", "node", "plugin.mjs"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(JSON.parse(output)).toMatchObject({ ok: true, health: "SERVING", appProtocolVersion: 1 });
   });
 
@@ -44,6 +48,8 @@ describe("SDK README quick start", () => {
     expect(api.logs[0]).toMatchObject({ message: "greeter activated", fields: { greeting: "hi" } });
     const greeted = await rpc.executeCommand({ command: "greet", args: ["Ada"], raw: "/greet Ada" });
     expect(greeted).toMatchObject({ text: "hi, Ada!", data: { count: 1 } });
-    expect((await rpc.intercept({ topic: "message.will_be_posted", payload: { message: "buy spam" } })).outcome).toMatchObject({ case: "reject", value: { code: "spam" } });
+    expect(
+      (await rpc.intercept({ topic: "message.will_be_posted", payload: { message: "buy spam" } })).outcome,
+    ).toMatchObject({ case: "reject", value: { code: "spam" } });
   });
 });

@@ -30,8 +30,12 @@ export function buildStoreForChild(): { storeModule: string; cleanup(): void } {
   }
   writeFileSync(path.join(out, "package.json"), JSON.stringify({ type: "module" }));
   symlinkSync(path.join(fixturePaths.repo, "node_modules"), path.join(out, "node_modules"));
-  return { storeModule: path.join(out, "src", "store", "sqlite-store.js"), cleanup: () => rmSync(out, { recursive: true, force: true }) };
+  return {
+    storeModule: path.join(out, "src", "store", "sqlite-store.js"),
+    cleanup: () => rmSync(out, { recursive: true, force: true }),
+  };
 }
 
 /** Absolute path of a child program in test/store/fixtures. */
-export const storeFixture = (name: string): string => path.join(fixturePaths.gateway, "test", "store", "fixtures", name);
+export const storeFixture = (name: string): string =>
+  path.join(fixturePaths.gateway, "test", "store", "fixtures", name);

@@ -12,9 +12,15 @@ beforeAll(() => {
 afterAll(() => child.cleanup());
 
 /** Runs a fixture; resolves with its stdout and exit signal. `onLine` may kill it. */
-function run(fixture: string, args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ stdout: string; signal: NodeJS.Signals | null; code: number | null }> {
+function run(
+  fixture: string,
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<{ stdout: string; signal: NodeJS.Signals | null; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [storeFixture(fixture), child.storeModule, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [storeFixture(fixture), child.storeModule, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let pending = "";
@@ -27,7 +33,11 @@ function run(fixture: string, args: string[], onLine?: (line: string, kill: () =
     });
     proc.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     proc.on("error", reject);
-    proc.on("close", (code, signal) => (code !== 0 && signal === null ? reject(new Error(`${fixture} exited ${code}: ${stderr}`)) : resolve({ stdout, signal, code })));
+    proc.on("close", (code, signal) =>
+      code !== 0 && signal === null
+        ? reject(new Error(`${fixture} exited ${code}: ${stderr}`))
+        : resolve({ stdout, signal, code }),
+    );
   });
 }
 
@@ -46,7 +56,12 @@ describe("sqlite store: durability and cross-process atomicity", () => {
     expect(acked.length).toBeGreaterThan(killAfter);
     const store = openSqliteStore(file, { sweepIntervalMs: 0 });
     try {
-      for (const n of acked) expect(text((await store.kvGet("writer", `key-${n}`))?.value)?.trimEnd().replace(/\.+$/, "")).toBe(`value-${n}`);
+      for (const n of acked)
+        expect(
+          text((await store.kvGet("writer", `key-${n}`))?.value)
+            ?.trimEnd()
+            .replace(/\.+$/, ""),
+        ).toBe(`value-${n}`);
     } finally {
       await store.close();
     }
@@ -56,7 +71,9 @@ describe("sqlite store: durability and cross-process atomicity", () => {
     const file = path.join(tempDir(), "race.db");
     const perProcess = 400;
     const startAt = String(Date.now() + 1500);
-    const results = await Promise.all(Array.from({ length: 4 }, () => run("cas-incrementer.mjs", [file, String(perProcess), startAt])));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => run("cas-incrementer.mjs", [file, String(perProcess), startAt])),
+    );
     const retries = results.map((result) => Number(/^done (\d+)\n$/.exec(result.stdout)?.[1]));
     // Retries prove the processes really interleaved (and conflicting writes were refused).
     expect(retries.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);

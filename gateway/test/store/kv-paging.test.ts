@@ -42,7 +42,9 @@ for (const backend of storeBackends()) {
     it("pages 2500 keys 1000 at a time, the last page ending the listing", async () => {
       const { store } = await backend.open();
       for (let i = 0; i < 2500; i += 100) {
-        await Promise.all(Array.from({ length: 100 }, (_, j) => store.kvSet("p", `item/${String(i + j).padStart(5, "0")}`, bytes("v"))));
+        await Promise.all(
+          Array.from({ length: 100 }, (_, j) => store.kvSet("p", `item/${String(i + j).padStart(5, "0")}`, bytes("v"))),
+        );
       }
       await store.kvSet("p", "itemz", bytes("v"));
       const first = await store.kvList("p", "item/", 1000, "");

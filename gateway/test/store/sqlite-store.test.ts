@@ -78,7 +78,12 @@ describe("sqlite store: migration from schema 1", () => {
     raw.close();
     const store = openSqliteStore(file, { sweepIntervalMs: 0 });
     expect(text((await store.kvGet("p", "k"))?.value)).toBe("v1");
-    expect(await store.getPluginRecord("p")).toEqual({ pluginId: "p", enabled: false, config: { a: 1 }, installedVersion: undefined });
+    expect(await store.getPluginRecord("p")).toEqual({
+      pluginId: "p",
+      enabled: false,
+      config: { a: 1 },
+      installedVersion: undefined,
+    });
     expect(await store.listBundles("p")).toEqual([]);
     await store.close();
   });

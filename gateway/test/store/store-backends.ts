@@ -90,4 +90,5 @@ export function storeBackends(): StoreBackend[] {
 }
 
 /** The describe title of a backend's suite: says why it is skipped, never silently. */
-export const backendTitle = (backend: StoreBackend, what: string): string => `${backend.name} store: ${what}${backend.skip ? ` (SKIPPED: ${backend.skip})` : ""}`;
+export const backendTitle = (backend: StoreBackend, what: string): string =>
+  `${backend.name} store: ${what}${backend.skip ? ` (SKIPPED: ${backend.skip})` : ""}`;

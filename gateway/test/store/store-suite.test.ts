@@ -42,7 +42,10 @@ for (const backend of storeBackends()) {
   describe.skipIf(backend.skip !== undefined)(backendTitle(backend, "compare-and-set"), () => {
     it("ifEquals writes only over exactly those bytes and reports the current value otherwise", async () => {
       const { store } = await open();
-      expect(await store.kvSet("p", "k", bytes("x"), { ifEquals: bytes("") })).toEqual({ applied: false, current: undefined });
+      expect(await store.kvSet("p", "k", bytes("x"), { ifEquals: bytes("") })).toEqual({
+        applied: false,
+        current: undefined,
+      });
       await store.kvSet("p", "k", bytes("v1"));
       const miss = await store.kvSet("p", "k", bytes("v2"), { ifEquals: bytes("v0") });
       expect(miss.applied).toBe(false);
@@ -75,7 +78,12 @@ for (const backend of storeBackends()) {
           const current = await store.kvGet("p", "counter");
           await new Promise((resolve) => setImmediate(resolve)); // let the others interleave
           const next = bytes(String(Number(text(current?.value) ?? "0") + 1));
-          const result = await store.kvSet("p", "counter", next, current ? { ifEquals: current.value } : { ifAbsent: true });
+          const result = await store.kvSet(
+            "p",
+            "counter",
+            next,
+            current ? { ifEquals: current.value } : { ifAbsent: true },
+          );
           if (result.applied) return;
         }
       };
@@ -85,7 +93,9 @@ for (const backend of storeBackends()) {
 
     it("concurrent insert-if-absent: exactly one wins", async () => {
       const { store } = await open();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.kvSet("p", "lock", bytes(`owner-${i}`), { ifAbsent: true })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.kvSet("p", "lock", bytes(`owner-${i}`), { ifAbsent: true })),
+      );
       expect(results.filter((result) => result.applied)).toHaveLength(1);
       const winner = text((await store.kvGet("p", "lock"))?.value);
       for (const result of results) if (!result.applied) expect(text(result.current?.value)).toBe(winner);
@@ -120,7 +130,10 @@ for (const backend of storeBackends()) {
       const { store } = await open({ now: () => now });
       await store.kvSet("p", "k", bytes("old"), { ttlMs: 10 });
       now = 20;
-      expect(await store.kvSet("p", "k", bytes("new"), { ifAbsent: true })).toEqual({ applied: true, current: undefined });
+      expect(await store.kvSet("p", "k", bytes("new"), { ifAbsent: true })).toEqual({
+        applied: true,
+        current: undefined,
+      });
       expect(await store.kvGet("p", "k")).toEqual({ value: expect.anything(), expiresAt: undefined });
     });
 
@@ -150,21 +163,43 @@ for (const backend of storeBackends()) {
       await store.setPluginEnabled("p", false);
       await store.savePluginConfig("p", { greeting: "hi", nested: { n: 1 } });
       await store.setInstalledVersion("p", "1.2.3");
-      expect(await store.getPluginRecord("q")).toEqual({ pluginId: "q", enabled: undefined, config: undefined, installedVersion: undefined });
+      expect(await store.getPluginRecord("q")).toEqual({
+        pluginId: "q",
+        enabled: undefined,
+        config: undefined,
+        installedVersion: undefined,
+      });
       await store.close();
       const again = await reopen();
       expect(text((await again.kvGet("p", "k"))?.value)).toBe("persisted");
-      expect(await again.getPluginRecord("p")).toEqual({ pluginId: "p", enabled: false, config: { greeting: "hi", nested: { n: 1 } }, installedVersion: "1.2.3" });
+      expect(await again.getPluginRecord("p")).toEqual({
+        pluginId: "p",
+        enabled: false,
+        config: { greeting: "hi", nested: { n: 1 } },
+        installedVersion: "1.2.3",
+      });
       await again.setPluginEnabled("p", true);
       await again.setInstalledVersion("p", undefined);
-      expect(await again.getPluginRecord("p")).toEqual({ pluginId: "p", enabled: true, config: { greeting: "hi", nested: { n: 1 } }, installedVersion: undefined });
+      expect(await again.getPluginRecord("p")).toEqual({
+        pluginId: "p",
+        enabled: true,
+        config: { greeting: "hi", nested: { n: 1 } },
+        installedVersion: undefined,
+      });
       await again.setPluginEnabled("a", true);
       expect((await again.listPluginRecords()).map((record) => record.pluginId)).toEqual(["a", "p"]);
     });
 
     it("stores bundles per (plugin, version): fetch, list, replace, delete", async () => {
       const { store } = await open();
-      const bundle = (version: string, content: string, storedAt: number) => ({ pluginId: "p", version, sha256: `sha-${content}`, bytes: bytes(content), signature: undefined, storedAt });
+      const bundle = (version: string, content: string, storedAt: number) => ({
+        pluginId: "p",
+        version,
+        sha256: `sha-${content}`,
+        bytes: bytes(content),
+        signature: undefined,
+        storedAt,
+      });
       await store.putBundle(bundle("1.0.0", "one", 1));
       await store.putBundle({ ...bundle("2.0.0", "two", 2), signature: bytes("sig") });
       expect(await store.getBundle("p", "3.0.0")).toBeUndefined();

@@ -12,7 +12,11 @@ export function tempDir(): string {
 }
 
 /** A store on a real file in a fresh temp directory, closed after the current test. */
-export function tempStore(options: SqliteStoreOptions = {}): { store: SqliteStore; file: string; reopen(): SqliteStore } {
+export function tempStore(options: SqliteStoreOptions = {}): {
+  store: SqliteStore;
+  file: string;
+  reopen(): SqliteStore;
+} {
   const file = path.join(tempDir(), "gateway.db");
   const opened: SqliteStore[] = [];
   const open = () => {
@@ -29,4 +33,5 @@ export function tempStore(options: SqliteStoreOptions = {}): { store: SqliteStor
 /** UTF-8 bytes of `text`. */
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** `bytes` as text. */
-export const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
+export const text = (value: Uint8Array | undefined): string | undefined =>
+  value === undefined ? undefined : new TextDecoder().decode(value);

@@ -13,7 +13,9 @@ function setup(maxInFlight: number, maxQueued: number, queueTimeoutMs = 60_000) 
   const seen: (CallOptions | undefined)[] = [];
   fake.onIntercept = (_topic, payload, options) => {
     seen.push(options);
-    return new Promise((resolve) => releases.push(() => resolve({ requestId: "r", allowed: true, payload, modified: false, steps: [] })));
+    return new Promise((resolve) =>
+      releases.push(() => resolve({ requestId: "r", allowed: true, payload, modified: false, steps: [] })),
+    );
   };
   const limits = resolvePublicLimits({ maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds: 3 });
   const admission = createAdmission(limits);
@@ -27,7 +29,10 @@ describe("createAdmittedDispatcher", () => {
     const { dispatcher, releases, sheds } = setup(1, 1);
     const first = dispatcher.intercept("t.a", {});
     const second = dispatcher.intercept("t.a", {});
-    await expect(dispatcher.intercept("t.a", {})).rejects.toMatchObject({ code: "resource_exhausted", details: { retryAfterSeconds: 3, reason: "queue_full" } });
+    await expect(dispatcher.intercept("t.a", {})).rejects.toMatchObject({
+      code: "resource_exhausted",
+      details: { retryAfterSeconds: 3, reason: "queue_full" },
+    });
     expect(() => dispatcher.notify("t.a", {})).toThrow(/at its limit of 1 calls in flight and 1 waiting/);
     expect(sheds).toEqual(["queue_full", "queue_full"]);
     releases.shift()?.();
@@ -41,7 +46,9 @@ describe("createAdmittedDispatcher", () => {
   it("a call whose deadline passes in the queue fails deadline_exceeded and never runs; the wait is taken off the chain's deadline", async () => {
     const { dispatcher, admission, releases, seen } = setup(1, 4);
     const first = dispatcher.intercept("t.a", {});
-    await expect(dispatcher.intercept("t.a", {}, { timeoutMs: 50 })).rejects.toMatchObject({ code: "deadline_exceeded" });
+    await expect(dispatcher.intercept("t.a", {}, { timeoutMs: 50 })).rejects.toMatchObject({
+      code: "deadline_exceeded",
+    });
     expect(admission.stats().queued).toBe(0);
     const waiting = dispatcher.intercept("t.a", {}, { timeoutMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 30));

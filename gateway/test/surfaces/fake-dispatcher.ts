@@ -13,14 +13,21 @@ import type {
   PluginHttpStream,
 } from "../../src/dispatch/dispatcher.js";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
-import { ServeHTTPResponseSchema, type ServeHTTPRequest, type ServeHTTPResponseSchema as ResponseSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import {
+  ServeHTTPResponseSchema,
+  type ServeHTTPRequest,
+  type ServeHTTPResponseSchema as ResponseSchema,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { ServeHTTPRequestSchema } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 
 /** A response frame as a plugin handler yields it. */
 export type ResponseFrame = MessageInitShape<typeof ResponseSchema>;
 
 /** A scripted plugin HTTP handler: reads request frames, yields response frames. */
-export type FakeHttpHandler = (requests: AsyncIterable<ServeHTTPRequest>, signal: AbortSignal) => AsyncIterable<ResponseFrame>;
+export type FakeHttpHandler = (
+  requests: AsyncIterable<ServeHTTPRequest>,
+  signal: AbortSignal,
+) => AsyncIterable<ResponseFrame>;
 
 /** A bounded in-memory frame channel with grpc-js-like back-pressure (send() false past highWater). */
 class FrameChannel<T> implements AsyncIterable<T> {
@@ -83,19 +90,29 @@ export interface OpenedStream {
 export class FakeDispatcher implements Dispatcher {
   readonly calls: { method: string; args: unknown[] }[] = [];
   readonly streams: OpenedStream[] = [];
-  onIntercept: (topic: string, payload: JsonObject, options: CallOptions | undefined) => Promise<InterceptVerdict> = async (_topic, payload, options) => ({
-    requestId: options?.requestId ?? randomUUID(),
-    allowed: true,
-    payload,
-    modified: false,
-    steps: [],
-  });
-  onNotify: (topic: string, payload: JsonObject, options: CallOptions | undefined) => NotifyReceipt = (_topic, _payload, options) => ({
+  onIntercept: (topic: string, payload: JsonObject, options: CallOptions | undefined) => Promise<InterceptVerdict> =
+    async (_topic, payload, options) => ({
+      requestId: options?.requestId ?? randomUUID(),
+      allowed: true,
+      payload,
+      modified: false,
+      steps: [],
+    });
+  onNotify: (topic: string, payload: JsonObject, options: CallOptions | undefined) => NotifyReceipt = (
+    _topic,
+    _payload,
+    options,
+  ) => ({
     requestId: options?.requestId ?? "generated",
     queuedFor: ["p1"],
     droppedFor: [],
   });
-  onCommand: (command: string, args: readonly string[], raw: string, options: CallOptions | undefined) => Promise<CommandResult> = async (command, _args, _raw, options) => ({
+  onCommand: (
+    command: string,
+    args: readonly string[],
+    raw: string,
+    options: CallOptions | undefined,
+  ) => Promise<CommandResult> = async (command, _args, _raw, options) => ({
     requestId: options?.requestId ?? "generated",
     pluginId: "commands",
     text: `ran ${command}`,
@@ -121,7 +138,12 @@ export class FakeDispatcher implements Dispatcher {
     return this.onCommand(command, args, raw, options);
   }
 
-  openHttpStream(pluginId: string, method: string, path: string, options?: CallOptions): { stream: PluginHttpStream; context: HookContextInit } {
+  openHttpStream(
+    pluginId: string,
+    method: string,
+    path: string,
+    options?: CallOptions,
+  ): { stream: PluginHttpStream; context: HookContextInit } {
     const handler = this.httpHandlers.get(pluginId);
     if (!handler) throw new PolyplugError(ErrorCode.NotFound, `no active plugin with id ${JSON.stringify(pluginId)}`);
     const requests = new FrameChannel<ServeHTTPRequest>(this.requestHighWater);
@@ -136,7 +158,8 @@ export class FakeDispatcher implements Dispatcher {
       }
     }
     const stream = {
-      send: (message: MessageInitShape<typeof ServeHTTPRequestSchema>) => requests.send(create(ServeHTTPRequestSchema, message)),
+      send: (message: MessageInitShape<typeof ServeHTTPRequestSchema>) =>
+        requests.send(create(ServeHTTPRequestSchema, message)),
       drained: () => requests.drained(),
       end: () => {
         opened.halfClosed = true;

@@ -16,7 +16,13 @@ const body = JSON.stringify({ topic: "a.b", payload: { x: 1 } });
 describe("the requests the fast path takes", () => {
   const dispatcher = new FakeDispatcher();
   const shutdown = new AbortController();
-  const fast = createFastGatewayHandler({ dispatcher, readMaxBytes: 1024 * 1024, jsonOptions: { alwaysEmitImplicit: true }, shutdownSignal: shutdown.signal, acceptCompression: [] });
+  const fast = createFastGatewayHandler({
+    dispatcher,
+    readMaxBytes: 1024 * 1024,
+    jsonOptions: { alwaysEmitImplicit: true },
+    shutdownSignal: shutdown.signal,
+    acceptCompression: [],
+  });
   // Whatever the fast path declines is answered 599 here.
   const server = createDualProtocolServer({
     handler: (req, res) => {
@@ -36,19 +42,37 @@ describe("the requests the fast path takes", () => {
     ["Intercept over HTTP/2", { path: INTERCEPT, headers: { "content-type": "application/json" }, body, http2: true }],
     ["Notify", { path: "/polyplug.v1.Gateway/Notify", headers: { "content-type": "application/json" }, body }],
     ["charset=utf-8", { path: INTERCEPT, headers: { "content-type": "application/json; charset=utf-8" }, body }],
-    ["content-encoding identity", { path: INTERCEPT, headers: { "content-type": "application/json", "content-encoding": "identity" }, body }],
-    ["a connect timeout", { path: INTERCEPT, headers: { "content-type": "application/json", "connect-timeout-ms": "5000" }, body }],
+    [
+      "content-encoding identity",
+      { path: INTERCEPT, headers: { "content-type": "application/json", "content-encoding": "identity" }, body },
+    ],
+    [
+      "a connect timeout",
+      { path: INTERCEPT, headers: { "content-type": "application/json", "connect-timeout-ms": "5000" }, body },
+    ],
     ["a chunked body", { path: INTERCEPT, headers: { "content-type": "application/json" }, body, chunked: true }],
-    ["malformed JSON (answered with connect's error)", { path: INTERCEPT, headers: { "content-type": "application/json" }, body: "{" }],
+    [
+      "malformed JSON (answered with connect's error)",
+      { path: INTERCEPT, headers: { "content-type": "application/json" }, body: "{" },
+    ],
   ];
   const declined: [string, RawRequest][] = [
-    ["ExecuteCommand", { path: "/polyplug.v1.Gateway/ExecuteCommand", headers: { "content-type": "application/json" }, body }],
+    [
+      "ExecuteCommand",
+      { path: "/polyplug.v1.Gateway/ExecuteCommand", headers: { "content-type": "application/json" }, body },
+    ],
     ["binary protobuf", { path: INTERCEPT, headers: { "content-type": "application/proto" }, body: "" }],
     ["gRPC", { path: INTERCEPT, headers: { "content-type": "application/grpc" }, body: "", http2: true }],
     ["gRPC-Web", { path: INTERCEPT, headers: { "content-type": "application/grpc-web+json" }, body }],
-    ["a gzip body", { path: INTERCEPT, headers: { "content-type": "application/json", "content-encoding": "gzip" }, body }],
+    [
+      "a gzip body",
+      { path: INTERCEPT, headers: { "content-type": "application/json", "content-encoding": "gzip" }, body },
+    ],
     ["GET", { path: INTERCEPT, method: "GET", headers: { "content-type": "application/json" } }],
-    ["a malformed connect timeout", { path: INTERCEPT, headers: { "content-type": "application/json", "connect-timeout-ms": "-1" }, body }],
+    [
+      "a malformed connect timeout",
+      { path: INTERCEPT, headers: { "content-type": "application/json", "connect-timeout-ms": "-1" }, body },
+    ],
     ["another path", { path: "/plugins/x/y", headers: { "content-type": "application/json" }, body }],
   ];
   for (const [name, request] of taken) {
@@ -75,10 +99,14 @@ describe("cancellation", () => {
   const aborted: unknown[] = [];
   dispatcher.onIntercept = (_topic, payload, options) =>
     new Promise((_resolve, reject) => {
-      options?.signal?.addEventListener("abort", () => {
-        aborted.push(options.signal?.reason);
-        reject(new Error("cancelled"));
-      }, { once: true });
+      options?.signal?.addEventListener(
+        "abort",
+        () => {
+          aborted.push(options.signal?.reason);
+          reject(new Error("cancelled"));
+        },
+        { once: true },
+      );
       void payload;
     });
 
@@ -91,7 +119,10 @@ describe("cancellation", () => {
   it("aborts the chain when an HTTP/1.1 client disconnects", async () => {
     const server = await startPublicServer({ port: 0, dispatcher });
     try {
-      const req = http.request(`${server.url}${INTERCEPT}`, { method: "POST", headers: { "content-type": "application/json" } });
+      const req = http.request(`${server.url}${INTERCEPT}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
       req.on("error", () => {});
       req.end(body);
       while (dispatcher.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));

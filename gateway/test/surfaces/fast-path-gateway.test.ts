@@ -45,8 +45,12 @@ function normalised(response: RawResponse): unknown {
   const generated = (body as { requestId?: string } | undefined)?.requestId;
   const headers = response.headers
     .filter(([name]) => name !== "content-length")
-    .map(([name, value]): [string, string] => [name, name === "polyplug-request-id" && value === generated ? "<generated>" : value]);
-  if (typeof body === "object" && body !== null && "requestId" in body && !text.includes('"requestId":"app-')) (body as { requestId: string }).requestId = "<generated>";
+    .map(([name, value]): [string, string] => [
+      name,
+      name === "polyplug-request-id" && value === generated ? "<generated>" : value,
+    ]);
+  if (typeof body === "object" && body !== null && "requestId" in body && !text.includes('"requestId":"app-'))
+    (body as { requestId: string }).requestId = "<generated>";
   return { status: response.status, headers, body, error: response.error };
 }
 
@@ -58,34 +62,84 @@ async function expectSame(request: RawRequest): Promise<unknown> {
 }
 
 function intercept(body: unknown, headers: Record<string, string> = {}, http2 = false): RawRequest {
-  return { path: "/polyplug.v1.Gateway/Intercept", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), http2 };
+  return {
+    path: "/polyplug.v1.Gateway/Intercept",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    http2,
+  };
 }
 
 const cases: [string, RawRequest][] = [
   ["a chain that proceeds", intercept({ topic: "test.fast", payload: { text: "hi" } })],
-  ["a chain with the caller's request id and metadata", intercept({ topic: "test.fast", payload: { text: "hi" }, requestId: "app-1", metadata: { user_id: "u1" } })],
-  ["two modifications", intercept({ topic: "test.fast", payload: { text: "hi", script: { "p.a": "modify", "p.b": "modify" } } })],
+  [
+    "a chain with the caller's request id and metadata",
+    intercept({ topic: "test.fast", payload: { text: "hi" }, requestId: "app-1", metadata: { user_id: "u1" } }),
+  ],
+  [
+    "two modifications",
+    intercept({ topic: "test.fast", payload: { text: "hi", script: { "p.a": "modify", "p.b": "modify" } } }),
+  ],
   ["a rejection", intercept({ topic: "test.fast", payload: { script: { "p.b": "reject:not today" } } })],
   ["a fail-open failure", intercept({ topic: "test.fast", payload: { script: { "p.a": "fail" } } })],
   ["a fail-closed failure", intercept({ topic: "test.fast", payload: { script: { "p.c": "fail" } } })],
   ["a topic nobody intercepts", intercept({ topic: "other.topic", payload: { n: [1, 2, { x: null }] } })],
   ["an invalid topic", intercept({ topic: "NOT VALID" })],
-  ["unicode through the plugins", intercept({ topic: "test.fast", payload: { text: "héllo 👋 日本", script: { "p.b": "modify" } } })],
-  ["Notify", { path: "/polyplug.v1.Gateway/Notify", headers: { "content-type": "application/json" }, body: JSON.stringify({ topic: "test.fast", payload: { a: 1 }, requestId: "app-2" }) }],
+  [
+    "unicode through the plugins",
+    intercept({ topic: "test.fast", payload: { text: "héllo 👋 日本", script: { "p.b": "modify" } } }),
+  ],
+  [
+    "Notify",
+    {
+      path: "/polyplug.v1.Gateway/Notify",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ topic: "test.fast", payload: { a: 1 }, requestId: "app-2" }),
+    },
+  ],
 ];
 
 describe("fast path answers on a real gateway", () => {
   it("answers a modifying chain with the plugins' payload", async () => {
-    const answer = (await expectSame(intercept({ topic: "test.fast", payload: { text: "hi", script: { "p.a": "modify", "p.c": "modify" } }, requestId: "app-3" }))) as {
+    const answer = (await expectSame(
+      intercept({
+        topic: "test.fast",
+        payload: { text: "hi", script: { "p.a": "modify", "p.c": "modify" } },
+        requestId: "app-3",
+      }),
+    )) as {
       status: number;
       body: Record<string, unknown>;
     };
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ allowed: true, modified: true, payload: { text: "hi", trail: ["p.a", "p.c"] }, requestId: "app-3" });
+    expect(answer.body).toMatchObject({
+      allowed: true,
+      modified: true,
+      payload: { text: "hi", trail: ["p.a", "p.c"] },
+      requestId: "app-3",
+    });
     expect(answer.body.steps).toEqual([
-      { pluginId: "p.a", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 0, failMode: "FAIL_MODE_OPEN", failModeSource: "manifest" },
-      { pluginId: "p.b", outcome: "CHAIN_STEP_OUTCOME_PROCEED", durationMs: 0, failMode: "FAIL_MODE_OPEN", failModeSource: "manifest" },
-      { pluginId: "p.c", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 0, failMode: "FAIL_MODE_CLOSED", failModeSource: "manifest" },
+      {
+        pluginId: "p.a",
+        outcome: "CHAIN_STEP_OUTCOME_MODIFY",
+        durationMs: 0,
+        failMode: "FAIL_MODE_OPEN",
+        failModeSource: "manifest",
+      },
+      {
+        pluginId: "p.b",
+        outcome: "CHAIN_STEP_OUTCOME_PROCEED",
+        durationMs: 0,
+        failMode: "FAIL_MODE_OPEN",
+        failModeSource: "manifest",
+      },
+      {
+        pluginId: "p.c",
+        outcome: "CHAIN_STEP_OUTCOME_MODIFY",
+        durationMs: 0,
+        failMode: "FAIL_MODE_CLOSED",
+        failModeSource: "manifest",
+      },
     ]);
   });
 });
@@ -96,7 +150,12 @@ const deadlines: [string, RawRequest, unknown][] = [
   [
     "timeoutMs shorter than a plugin",
     intercept({ topic: "test.fast", payload: { script: { "p.a": "stall:1000" } }, timeoutMs: 100 }),
-    { status: 200, type: "application/json", code: undefined, first: ["CHAIN_STEP_OUTCOME_FAILED_OPEN", "ERROR_CODE_DEADLINE_EXCEEDED"] },
+    {
+      status: 200,
+      type: "application/json",
+      code: undefined,
+      first: ["CHAIN_STEP_OUTCOME_FAILED_OPEN", "ERROR_CODE_DEADLINE_EXCEEDED"],
+    },
   ],
   [
     "a connect timeout shorter than a plugin",
@@ -107,9 +166,17 @@ const deadlines: [string, RawRequest, unknown][] = [
 
 /** Status, content type, and the code of the failure or of the first step. */
 function outcome(response: RawResponse): unknown {
-  const body = JSON.parse(response.body.toString("utf8")) as { code?: string; steps?: { outcome: string; error?: { code: string } }[] };
+  const body = JSON.parse(response.body.toString("utf8")) as {
+    code?: string;
+    steps?: { outcome: string; error?: { code: string } }[];
+  };
   const first = body.steps?.[0];
-  return { status: response.status, type: response.headers.find(([name]) => name === "content-type")?.[1], code: body.code, first: first && [first.outcome, first.error?.code] };
+  return {
+    status: response.status,
+    type: response.headers.find(([name]) => name === "content-type")?.[1],
+    code: body.code,
+    first: first && [first.outcome, first.error?.code],
+  };
 }
 
 describe("fast path vs connect-node on a real gateway", () => {

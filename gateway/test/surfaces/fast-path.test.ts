@@ -68,9 +68,25 @@ async function expectSame(request: RawRequest): Promise<ReturnType<typeof descri
 
 const corpus: [string, RawRequest][] = [
   ["a plain intercept", json({ topic: "t.proceed", payload: { text: "hi" } })],
-  ["every caller field", json({ topic: "t.proceed", payload: { a: 1 }, requestId: "app-1", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", metadata: { user_id: "u1", ip: "10.0.0.1" }, timeoutMs: 2500 })],
+  [
+    "every caller field",
+    json({
+      topic: "t.proceed",
+      payload: { a: 1 },
+      requestId: "app-1",
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      metadata: { user_id: "u1", ip: "10.0.0.1" },
+      timeoutMs: 2500,
+    }),
+  ],
   ["snake_case names", json({ topic: "t.proceed", request_id: "r-2", timeout_ms: 1000 })],
-  ["a traceparent header", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } })],
+  [
+    "a traceparent header",
+    json(
+      { topic: "t.proceed" },
+      { headers: { ...JSON_TYPE, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } },
+    ),
+  ],
   ["a malformed traceparent header", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, traceparent: "nope" } })],
   ["no payload", json({ topic: "t.proceed" })],
   ["payload null", json({ topic: "t.proceed", payload: null })],
@@ -94,7 +110,10 @@ const corpus: [string, RawRequest][] = [
   ["a string payload", json({ topic: "t.proceed", payload: "x" })],
   ["a number metadata value", json({ topic: "t.proceed", metadata: { a: 1 } })],
   ["a bad metadata key", json({ topic: "t.proceed", metadata: { "Bad-Key": "v" } })],
-  ["65 metadata entries", json({ topic: "t.proceed", metadata: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) })],
+  [
+    "65 metadata entries",
+    json({ topic: "t.proceed", metadata: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) }),
+  ],
   ["a string timeout", json({ topic: "t.proceed", timeoutMs: "100" })],
   ["a fractional timeout", json({ topic: "t.proceed", timeoutMs: 1.5 })],
   ["a negative timeout", json({ topic: "t.proceed", timeoutMs: -1 })],
@@ -104,46 +123,149 @@ const corpus: [string, RawRequest][] = [
   ["an invalid topic", json({ topic: "NOT VALID" })],
   ["a bad request id", json({ topic: "t.proceed", requestId: "has space" })],
   ["a bad traceparent", json({ topic: "t.proceed", traceparent: "00-xyz" })],
-  ["a __proto__ key", { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"__proto__":{"x":1},"y":2}}' }],
-  ["a __proto__ metadata key", { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","metadata":{"__proto__":"x"}}' }],
-  ["an infinite number", { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"big":1e400}}' }],
-  ["40 levels of nesting", { path: INTERCEPT, headers: JSON_TYPE, body: `{"topic":"t.proceed","payload":{"a":${"[".repeat(40)}1${"]".repeat(40)}}}` }],
-  ["150 levels of nesting", { path: INTERCEPT, headers: JSON_TYPE, body: `{"topic":"t.proceed","payload":{"a":${"[".repeat(150)}1${"]".repeat(150)}}}` }],
-  ["unicode", json({ topic: "t.modify", payload: { text: "héllo 👋 \u0000 \u2028 日本", "ключ": ["\ud83d\ude00"] } })],
-  ["lone surrogates", { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"s":"\\ud800 \\udfff"}}' }],
-  ["a byte order mark", { path: INTERCEPT, headers: JSON_TYPE, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"topic":"t.proceed"}')]) }],
-  ["invalid UTF-8", { path: INTERCEPT, headers: JSON_TYPE, body: Buffer.concat([Buffer.from('{"topic":"t.proceed","payload":{"s":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]) }],
-  ["nested payloads", json({ topic: "t.modify", payload: { a: { b: { c: [{ d: [true, false, null, -0, 1e-7, PAST_2_53] }] } } } })],
+  [
+    "a __proto__ key",
+    { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"__proto__":{"x":1},"y":2}}' },
+  ],
+  [
+    "a __proto__ metadata key",
+    { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","metadata":{"__proto__":"x"}}' },
+  ],
+  [
+    "an infinite number",
+    { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"big":1e400}}' },
+  ],
+  [
+    "40 levels of nesting",
+    {
+      path: INTERCEPT,
+      headers: JSON_TYPE,
+      body: `{"topic":"t.proceed","payload":{"a":${"[".repeat(40)}1${"]".repeat(40)}}}`,
+    },
+  ],
+  [
+    "150 levels of nesting",
+    {
+      path: INTERCEPT,
+      headers: JSON_TYPE,
+      body: `{"topic":"t.proceed","payload":{"a":${"[".repeat(150)}1${"]".repeat(150)}}}`,
+    },
+  ],
+  ["unicode", json({ topic: "t.modify", payload: { text: "héllo 👋 \u0000 \u2028 日本", ключ: ["\ud83d\ude00"] } })],
+  [
+    "lone surrogates",
+    { path: INTERCEPT, headers: JSON_TYPE, body: '{"topic":"t.proceed","payload":{"s":"\\ud800 \\udfff"}}' },
+  ],
+  [
+    "a byte order mark",
+    {
+      path: INTERCEPT,
+      headers: JSON_TYPE,
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"topic":"t.proceed"}')]),
+    },
+  ],
+  [
+    "invalid UTF-8",
+    {
+      path: INTERCEPT,
+      headers: JSON_TYPE,
+      body: Buffer.concat([
+        Buffer.from('{"topic":"t.proceed","payload":{"s":"'),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from('"}}'),
+      ]),
+    },
+  ],
+  [
+    "nested payloads",
+    json({ topic: "t.modify", payload: { a: { b: { c: [{ d: [true, false, null, -0, 1e-7, PAST_2_53] }] } } } }),
+  ],
   ["charset=utf-8", json({ topic: "t.proceed" }, { headers: { "content-type": "application/json; charset=utf-8" } })],
-  ["upper-case content type", json({ topic: "t.proceed" }, { headers: { "content-type": "APPLICATION/JSON;charset=UTF8" } })],
+  [
+    "upper-case content type",
+    json({ topic: "t.proceed" }, { headers: { "content-type": "APPLICATION/JSON;charset=UTF8" } }),
+  ],
   ["a binary content type", json({ topic: "t.proceed" }, { headers: { "content-type": "application/proto" } })],
   ["text/plain", json({ topic: "t.proceed" }, { headers: { "content-type": "text/plain" } })],
   ["no content type", json({ topic: "t.proceed" }, { headers: {} })],
   ["a query string", json({ topic: "t.proceed" }, { path: `${INTERCEPT}?x=1` })],
   ["GET", { path: INTERCEPT, method: "GET", headers: JSON_TYPE }],
-  ["content-encoding identity", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "content-encoding": "identity" } })],
-  ["a gzip body", { path: INTERCEPT, headers: { ...JSON_TYPE, "content-encoding": "gzip" }, body: gzipSync(JSON.stringify({ topic: "t.proceed" })) }],
-  ["an unknown content-encoding", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "content-encoding": "zstd" } })],
-  ["gzip accepted, small answer", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "accept-encoding": "gzip" } })],
-  ["gzip accepted, big answer", json({ topic: "t.big" }, { headers: { ...JSON_TYPE, "accept-encoding": "gzip, deflate" } })],
-  ["br accepted, big answer", json({ topic: "t.big" }, { headers: { ...JSON_TYPE, "accept-encoding": "deflate, br" } })],
-  ["identity accepted, big answer", json({ topic: "t.big" }, { headers: { ...JSON_TYPE, "accept-encoding": "identity" } })],
-  ["gzip accepted, big error", json({ topic: "x".repeat(2000) }, { headers: { ...JSON_TYPE, "accept-encoding": "gzip" } })],
+  [
+    "content-encoding identity",
+    json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "content-encoding": "identity" } }),
+  ],
+  [
+    "a gzip body",
+    {
+      path: INTERCEPT,
+      headers: { ...JSON_TYPE, "content-encoding": "gzip" },
+      body: gzipSync(JSON.stringify({ topic: "t.proceed" })),
+    },
+  ],
+  [
+    "an unknown content-encoding",
+    json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "content-encoding": "zstd" } }),
+  ],
+  [
+    "gzip accepted, small answer",
+    json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "accept-encoding": "gzip" } }),
+  ],
+  [
+    "gzip accepted, big answer",
+    json({ topic: "t.big" }, { headers: { ...JSON_TYPE, "accept-encoding": "gzip, deflate" } }),
+  ],
+  [
+    "br accepted, big answer",
+    json({ topic: "t.big" }, { headers: { ...JSON_TYPE, "accept-encoding": "deflate, br" } }),
+  ],
+  [
+    "identity accepted, big answer",
+    json({ topic: "t.big" }, { headers: { ...JSON_TYPE, "accept-encoding": "identity" } }),
+  ],
+  [
+    "gzip accepted, big error",
+    json({ topic: "x".repeat(2000) }, { headers: { ...JSON_TYPE, "accept-encoding": "gzip" } }),
+  ],
   ["a connect timeout", json({ topic: "t.wait" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "150" } })],
   ["a connect timeout of 0", json({ topic: "t.wait" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "0" } })],
-  ["a connect timeout shorter than timeoutMs", json({ topic: "t.proceed", timeoutMs: 9000 }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "3000" } })],
-  ["a malformed connect timeout", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "soon" } })],
-  ["a protocol version header", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "connect-protocol-version": "1" } })],
-  ["a wrong protocol version header", json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "connect-protocol-version": "7" } })],
+  [
+    "a connect timeout shorter than timeoutMs",
+    json({ topic: "t.proceed", timeoutMs: 9000 }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "3000" } }),
+  ],
+  [
+    "a malformed connect timeout",
+    json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "soon" } }),
+  ],
+  [
+    "a protocol version header",
+    json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "connect-protocol-version": "1" } }),
+  ],
+  [
+    "a wrong protocol version header",
+    json({ topic: "t.proceed" }, { headers: { ...JSON_TYPE, "connect-protocol-version": "7" } }),
+  ],
   ["a chunked body", json({ topic: "t.proceed", payload: { s: "y".repeat(40_000) } }, { chunked: true })],
   ["a chunked body over the limit", json({ topic: "t.proceed", payload: { s: "y".repeat(LIMIT) } }, { chunked: true })],
   ["a declared body over the limit", json({ topic: "t.proceed", payload: { s: "y".repeat(LIMIT) } })],
   ["a body at the payload limit of the request", json({ topic: "t.proceed", payload: { s: "z".repeat(LIMIT - 100) } })],
-  ["Notify", { path: NOTIFY, headers: JSON_TYPE, body: JSON.stringify({ topic: "t.proceed", payload: { a: 1 }, requestId: "n-1", metadata: { k: "v" } }) }],
-  ["Notify with a timeout field (not one of its fields)", { path: NOTIFY, headers: JSON_TYPE, body: JSON.stringify({ topic: "t.proceed", timeoutMs: 5 }) }],
+  [
+    "Notify",
+    {
+      path: NOTIFY,
+      headers: JSON_TYPE,
+      body: JSON.stringify({ topic: "t.proceed", payload: { a: 1 }, requestId: "n-1", metadata: { k: "v" } }),
+    },
+  ],
+  [
+    "Notify with a timeout field (not one of its fields)",
+    { path: NOTIFY, headers: JSON_TYPE, body: JSON.stringify({ topic: "t.proceed", timeoutMs: 5 }) },
+  ],
   ["Notify with a bad topic", { path: NOTIFY, headers: JSON_TYPE, body: JSON.stringify({ topic: "" }) }],
   ["Notify, malformed", { path: NOTIFY, headers: JSON_TYPE, body: "{" }],
-  ["ExecuteCommand (not fast)", { path: "/polyplug.v1.Gateway/ExecuteCommand", headers: JSON_TYPE, body: JSON.stringify({ line: "/x" }) }],
+  [
+    "ExecuteCommand (not fast)",
+    { path: "/polyplug.v1.Gateway/ExecuteCommand", headers: JSON_TYPE, body: JSON.stringify({ line: "/x" }) },
+  ],
 ];
 
 describe("the JSON fast path answers exactly as connect-node", () => {
@@ -159,7 +281,9 @@ describe("the JSON fast path answers exactly as connect-node", () => {
   }
 
   it("answers DEADLINE_EXCEEDED when connect-timeout-ms passes (not the CANCELLED the chain sees)", async () => {
-    const answer = await expectSame(json({ topic: "t.wait" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "100" } }));
+    const answer = await expectSame(
+      json({ topic: "t.wait" }, { headers: { ...JSON_TYPE, "connect-timeout-ms": "100" } }),
+    );
     expect(answer.status).toBe(504);
     expect(answer.headers).toContainEqual(["polyplug-error-code", "deadline_exceeded"]);
     expect(JSON.parse(answer.body)).toMatchObject({ code: "deadline_exceeded" });
@@ -170,18 +294,41 @@ describe("the JSON fast path answers exactly as connect-node", () => {
     expect(answer.status).toBe(200);
     expect(answer.headers).toContainEqual(["content-type", "application/json"]);
     expect(answer.headers).toContainEqual(["polyplug-request-id", "r-9"]);
-    expect(JSON.parse(answer.body)).toMatchObject({ allowed: false, modified: false, rejection: { pluginId: "spam", failure: false }, requestId: "r-9" });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      allowed: false,
+      modified: false,
+      rejection: { pluginId: "spam", failure: false },
+      requestId: "r-9",
+    });
   });
 });
 
 describe("generated requests", () => {
-  const topic = fc.oneof(fc.constantFrom("t.proceed", "t.modify", "t.reject", "t.closed", "t.unavailable", "t.nan", "a.b"), fc.string({ maxLength: 12 }));
+  const topic = fc.oneof(
+    fc.constantFrom("t.proceed", "t.modify", "t.reject", "t.closed", "t.unavailable", "t.nan", "a.b"),
+    fc.string({ maxLength: 12 }),
+  );
   const field = {
     topic,
-    payload: fc.oneof({ weight: 4, arbitrary: fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), fc.jsonValue({ maxDepth: 4, stringUnit: "binary" }), { maxKeys: 6 }) }, fc.jsonValue({ maxDepth: 2 })),
+    payload: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.dictionary(
+          fc.string({ unit: "binary", maxLength: 8 }),
+          fc.jsonValue({ maxDepth: 4, stringUnit: "binary" }),
+          { maxKeys: 6 },
+        ),
+      },
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
     requestId: fc.oneof(fc.constantFrom("", "req-1", "a:b.c_d-e"), fc.string({ maxLength: 10 })),
     traceparent: fc.constantFrom("", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "zz"),
-    metadata: fc.oneof(fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), fc.string({ unit: "binary", maxLength: 10 }), { maxKeys: 4 }), fc.jsonValue({ maxDepth: 1 })),
+    metadata: fc.oneof(
+      fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), fc.string({ unit: "binary", maxLength: 10 }), {
+        maxKeys: 4,
+      }),
+      fc.jsonValue({ maxDepth: 1 }),
+    ),
     timeoutMs: fc.oneof(fc.integer({ min: 0, max: 400_000 }), fc.constantFrom(-1, 1.5, "250", null, 2 ** 32)),
     extra: fc.jsonValue({ maxDepth: 1 }),
   };
@@ -198,9 +345,12 @@ describe("generated requests", () => {
 
   it("get the same answers for arbitrary text bodies", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.json({ maxDepth: 3 })), async (text) => {
-        await expectSame({ path: INTERCEPT, headers: JSON_TYPE, body: text });
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.json({ maxDepth: 3 })),
+        async (text) => {
+          await expectSame({ path: INTERCEPT, headers: JSON_TYPE, body: text });
+        },
+      ),
       { numRuns: 100 },
     );
   });

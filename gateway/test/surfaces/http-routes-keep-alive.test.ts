@@ -38,14 +38,23 @@ interface Answer {
 /** POSTs `body` on the agent's one connection; rejects on a transport error. */
 function post(agent: http.Agent, urlPath: string, body: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${gateway.url}${urlPath}`, { method: "POST", agent, headers: { "content-type": "application/octet-stream" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), socket: `${req.socket?.localPort ?? 0}`, reused: req.reusedSocket }),
-      );
-      res.on("error", reject);
-    });
+    const req = http.request(
+      `${gateway.url}${urlPath}`,
+      { method: "POST", agent, headers: { "content-type": "application/octet-stream" } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            socket: `${req.socket?.localPort ?? 0}`,
+            reused: req.reusedSocket,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -58,7 +67,11 @@ describe("plugin HTTP routes on a keep-alive connection", () => {
       const sockets = new Set<string>();
       for (let i = 0; i < 40; i++) {
         // Bodies from 1 byte to ~160 KiB: some fit in one frame, some need several.
-        const answer = await post(agent, `/plugins/${MEMBERSHIP}/echo/not-here-${i}`, Buffer.alloc(1 + ((i * 4099) % (160 * 1024)), i));
+        const answer = await post(
+          agent,
+          `/plugins/${MEMBERSHIP}/echo/not-here-${i}`,
+          Buffer.alloc(1 + ((i * 4099) % (160 * 1024)), i),
+        );
         expect(answer.status, `request ${i}`).toBe(404);
         sockets.add(answer.socket);
       }

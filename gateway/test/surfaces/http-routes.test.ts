@@ -28,7 +28,18 @@ async function* echo(requests: AsyncIterable<ServeHTTPRequest>): AsyncIterable<R
   let largest = 0;
   for await (const { frame } of requests) {
     if (frame.case === "head") {
-      yield { frame: { case: "head", value: { status: 200, headers: [{ name: "x-path", value: `${frame.value.method} ${frame.value.path}?${frame.value.rawQuery}` }, { name: "trailer", value: "x-largest" }] } } };
+      yield {
+        frame: {
+          case: "head",
+          value: {
+            status: 200,
+            headers: [
+              { name: "x-path", value: `${frame.value.method} ${frame.value.path}?${frame.value.rawQuery}` },
+              { name: "trailer", value: "x-largest" },
+            ],
+          },
+        },
+      };
       headSent = true;
     } else if (frame.case === "body") {
       largest = Math.max(largest, frame.value.length);
@@ -42,7 +53,12 @@ async function* echo(requests: AsyncIterable<ServeHTTPRequest>): AsyncIterable<R
 
 /** Sends `body` to `path` over HTTP/2 with Node's client; resolves status, headers, body and trailers. */
 function h2Request(path: string, body: Buffer, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Buffer; trailers: http2.IncomingHttpHeaders }>((resolve, reject) => {
+  return new Promise<{
+    status: number;
+    headers: http2.IncomingHttpHeaders;
+    body: Buffer;
+    trailers: http2.IncomingHttpHeaders;
+  }>((resolve, reject) => {
     const session = http2.connect(server.url);
     session.on("error", reject);
     const stream = session.request({ ":method": "POST", ":path": path, ...headers });
@@ -55,7 +71,12 @@ function h2Request(path: string, body: Buffer, headers: Record<string, string> =
     stream.on("error", reject);
     stream.on("end", () => {
       session.close();
-      resolve({ status: Number(responseHeaders[":status"]), headers: responseHeaders, body: Buffer.concat(chunks), trailers });
+      resolve({
+        status: Number(responseHeaders[":status"]),
+        headers: responseHeaders,
+        body: Buffer.concat(chunks),
+        trailers,
+      });
     });
     stream.end(body);
   });
@@ -72,7 +93,13 @@ describe("plugin HTTP routes", () => {
     expect(echoed.length).toBe(body.length);
     expect(sha256(echoed)).toBe(sha256(body));
     const [opened] = dispatcher.streams;
-    expect(opened).toMatchObject({ pluginId: "echo-plugin", method: "POST", path: "/upload/file", halfClosed: true, cancelled: false });
+    expect(opened).toMatchObject({
+      pluginId: "echo-plugin",
+      method: "POST",
+      path: "/upload/file",
+      halfClosed: true,
+      cancelled: false,
+    });
   });
 
   it("pauses the client's upload while the plugin reads slowly (back-pressure)", async () => {
@@ -115,7 +142,14 @@ describe("plugin HTTP routes", () => {
     // node:http rather than fetch: fetch refuses to send a custom Connection header.
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const request = http.request(`${server.url}/plugins/headers/x`, {
-        headers: { "Polyplug-User-Id": "admin", "X-Polyplug-Role": "root", "polyplug-request-id": "forged", "X-Custom": "kept", Connection: "x-hop", "X-Hop": "gone" },
+        headers: {
+          "Polyplug-User-Id": "admin",
+          "X-Polyplug-Role": "root",
+          "polyplug-request-id": "forged",
+          "X-Custom": "kept",
+          Connection: "x-hop",
+          "X-Hop": "gone",
+        },
       });
       request.on("response", (response) => resolve(response.resume().statusCode));
       request.on("error", reject);
@@ -143,18 +177,31 @@ describe("plugin HTTP routes", () => {
   });
 
   it.each([
-    ["an error frame before the head", [{ frame: { case: "error", value: { code: ErrorCode.DEADLINE_EXCEEDED, message: "slow db" } } }], 504, "deadline_exceeded"],
-    ["a plugin failure before the head", [{ frame: { case: "error", value: { code: ErrorCode.PLUGIN_FAILED, message: "boom" } } }], 500, "plugin_failed"],
+    [
+      "an error frame before the head",
+      [{ frame: { case: "error", value: { code: ErrorCode.DEADLINE_EXCEEDED, message: "slow db" } } }],
+      504,
+      "deadline_exceeded",
+    ],
+    [
+      "a plugin failure before the head",
+      [{ frame: { case: "error", value: { code: ErrorCode.PLUGIN_FAILED, message: "boom" } } }],
+      500,
+      "plugin_failed",
+    ],
     ["no head at all", [], 502, "plugin_failed"],
     ["an invalid status", [{ frame: { case: "head", value: { status: 42 } } }], 502, "plugin_failed"],
-  ] as [string, ResponseFrame[], number, string][])("maps %s to an HTTP error status", async (_name, frames, status, code) => {
-    dispatcher.httpHandlers.set("scripted", async function* () {
-      yield* frames;
-    });
-    const response = await fetch(`${server.url}/plugins/scripted/`);
-    expect(response.status).toBe(status);
-    expect(await response.json()).toMatchObject({ code });
-  });
+  ] as [string, ResponseFrame[], number, string][])(
+    "maps %s to an HTTP error status",
+    async (_name, frames, status, code) => {
+      dispatcher.httpHandlers.set("scripted", async function* () {
+        yield* frames;
+      });
+      const response = await fetch(`${server.url}/plugins/scripted/`);
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ code });
+    },
+  );
 
   it("aborts the client response on an error after the head", async () => {
     dispatcher.httpHandlers.set("breaks", async function* () {
@@ -190,7 +237,9 @@ describe("plugin HTTP routes", () => {
 
   it("lets the plugin answer without reading the request body", async () => {
     dispatcher.httpHandlers.set("early", async function* () {
-      yield { frame: { case: "head", value: { status: 413, headers: [{ name: "content-type", value: "text/plain" }] } } };
+      yield {
+        frame: { case: "head", value: { status: 413, headers: [{ name: "content-type", value: "text/plain" }] } },
+      };
       yield { frame: { case: "body", value: Buffer.from("too big for me") } };
     });
     const response = await fetch(`${server.url}/plugins/early/`, { method: "PUT", body: randomBytes(2 * 1024 * 1024) });

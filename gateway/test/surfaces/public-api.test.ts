@@ -51,7 +51,12 @@ describe("Gateway API over HTTP/1.1 JSON (curl-style)", () => {
         { pluginId: "spam-filter", outcome: "reject", durationMs: 2 },
       ],
     });
-    const response = await postJson("Intercept", { topic: "message.will_be_posted", payload: { text: "hi" }, requestId: "app-1", metadata: { user_id: "u1" } });
+    const response = await postJson("Intercept", {
+      topic: "message.will_be_posted",
+      payload: { text: "hi" },
+      requestId: "app-1",
+      metadata: { user_id: "u1" },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("polyplug-request-id")).toBe("app-1");
     expect(await response.json()).toEqual({
@@ -60,8 +65,20 @@ describe("Gateway API over HTTP/1.1 JSON (curl-style)", () => {
       modified: true,
       rejection: { pluginId: "spam-filter", reason: "looks like spam", code: "spam", failure: false },
       steps: [
-        { pluginId: "upper", outcome: "CHAIN_STEP_OUTCOME_MODIFY", durationMs: 1.5, failMode: "FAIL_MODE_UNSPECIFIED", failModeSource: "" },
-        { pluginId: "spam-filter", outcome: "CHAIN_STEP_OUTCOME_REJECT", durationMs: 2, failMode: "FAIL_MODE_UNSPECIFIED", failModeSource: "" },
+        {
+          pluginId: "upper",
+          outcome: "CHAIN_STEP_OUTCOME_MODIFY",
+          durationMs: 1.5,
+          failMode: "FAIL_MODE_UNSPECIFIED",
+          failModeSource: "",
+        },
+        {
+          pluginId: "spam-filter",
+          outcome: "CHAIN_STEP_OUTCOME_REJECT",
+          durationMs: 2,
+          failMode: "FAIL_MODE_UNSPECIFIED",
+          failModeSource: "",
+        },
       ],
       requestId: "app-1",
     });
@@ -70,7 +87,13 @@ describe("Gateway API over HTTP/1.1 JSON (curl-style)", () => {
   });
 
   it("accepts snake_case field names and passes timeout and traceparent header", async () => {
-    dispatcher.onIntercept = async (_t, payload) => ({ requestId: "r", allowed: true, payload, modified: false, steps: [] });
+    dispatcher.onIntercept = async (_t, payload) => ({
+      requestId: "r",
+      allowed: true,
+      payload,
+      modified: false,
+      steps: [],
+    });
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const response = await fetch(`${server.url}/polyplug.v1.Gateway/Intercept`, {
       method: "POST",
@@ -83,19 +106,37 @@ describe("Gateway API over HTTP/1.1 JSON (curl-style)", () => {
   });
 
   it("answers Notify with the receipt and does not tie plugin calls to the HTTP call", async () => {
-    dispatcher.onNotify = (_topic, _payload, options) => ({ requestId: options?.requestId ?? "gen-9", queuedFor: ["a", "b"], droppedFor: ["c"] });
+    dispatcher.onNotify = (_topic, _payload, options) => ({
+      requestId: options?.requestId ?? "gen-9",
+      queuedFor: ["a", "b"],
+      droppedFor: ["c"],
+    });
     const response = await postJson("Notify", { topic: "message.has_been_posted", payload: { id: 1 } });
     expect(await response.json()).toEqual({ requestId: "gen-9", queuedFor: ["a", "b"], droppedFor: ["c"] });
     dispatcher.onNotify = () => ({ requestId: "gen-10", queuedFor: [], droppedFor: [] });
     // Every field is present in JSON answers, empty lists included.
-    expect(await (await postJson("Notify", { topic: "t" })).json()).toEqual({ requestId: "gen-10", queuedFor: [], droppedFor: [] });
+    expect(await (await postJson("Notify", { topic: "t" })).json()).toEqual({
+      requestId: "gen-10",
+      queuedFor: [],
+      droppedFor: [],
+    });
     expect(lastOptions().signal).toBeUndefined();
   });
 
   it("parses command lines for ExecuteCommand", async () => {
-    dispatcher.onCommand = async (command, args, raw) => ({ requestId: "r", pluginId: "members", text: `${command}:${args.join("|")}`, data: { raw } });
+    dispatcher.onCommand = async (command, args, raw) => ({
+      requestId: "r",
+      pluginId: "members",
+      text: `${command}:${args.join("|")}`,
+      data: { raw },
+    });
     const response = await postJson("ExecuteCommand", { line: '/members town-square "two words"' });
-    expect(await response.json()).toEqual({ pluginId: "members", text: "members:town-square|two words", data: { raw: '/members town-square "two words"' }, requestId: "r" });
+    expect(await response.json()).toEqual({
+      pluginId: "members",
+      text: "members:town-square|two words",
+      data: { raw: '/members town-square "two words"' },
+      requestId: "r",
+    });
     await postJson("ExecuteCommand", { command: "remind", args: ["me", "in 5m"] });
     expect(dispatcher.calls.at(-1)?.args.slice(0, 3)).toEqual(["remind", ["me", "in 5m"], '/remind me "in 5m"']);
   });
@@ -158,7 +199,14 @@ describe("Gateway API over gRPC (h2c) on the same port", () => {
       allowed: true,
       payload: { ...payload, n: 2 },
       modified: true,
-      steps: [{ pluginId: "p", outcome: "failed-open", durationMs: 5000, error: { code: "deadline_exceeded", message: "too slow" } }],
+      steps: [
+        {
+          pluginId: "p",
+          outcome: "failed-open",
+          durationMs: 5000,
+          error: { code: "deadline_exceeded", message: "too slow" },
+        },
+      ],
     });
     const client = grpcClient();
     const verdict = await client.intercept({ topic: "message.will_be_posted", payload: { n: 1 } });
@@ -220,7 +268,9 @@ describe("Gateway API over gRPC (h2c) on the same port", () => {
     const small = await startPublicServer({ port: 0, dispatcher, maxBodyBytes: 1024 });
     try {
       const client = createClient(Gateway, createGrpcTransport({ baseUrl: small.url }));
-      const error = await client.intercept({ topic: "a", payload: { blob: "x".repeat(4096) } }).catch((reason: unknown) => reason);
+      const error = await client
+        .intercept({ topic: "a", payload: { blob: "x".repeat(4096) } })
+        .catch((reason: unknown) => reason);
       expect((error as ConnectError).code).toBe(Code.ResourceExhausted);
     } finally {
       await small.close();

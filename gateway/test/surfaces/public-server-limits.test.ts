@@ -38,7 +38,13 @@ function gatedDispatcher() {
     peak = Math.max(peak, running);
     if (!opened) await new Promise<void>((resolve) => waiters.push(resolve));
     running--;
-    return { requestId: options?.requestId ?? "r", allowed: true, payload, modified: false, steps: [] } satisfies InterceptVerdict;
+    return {
+      requestId: options?.requestId ?? "r",
+      allowed: true,
+      payload,
+      modified: false,
+      steps: [],
+    } satisfies InterceptVerdict;
   };
   return {
     dispatcher,
@@ -52,7 +58,9 @@ function gatedDispatcher() {
   };
 }
 
-async function start(options: Partial<PublicServerOptions> & Pick<PublicServerOptions, "dispatcher">): Promise<PublicServer> {
+async function start(
+  options: Partial<PublicServerOptions> & Pick<PublicServerOptions, "dispatcher">,
+): Promise<PublicServer> {
   const server = await startPublicServer({ port: 0, ...options });
   servers.push(server);
   return server;
@@ -66,7 +74,10 @@ function h2Session(url: string): Promise<http2.ClientHttp2Session> {
 }
 
 /** One Connect JSON Intercept on `session`: status, retry-after and body. */
-function intercept(session: http2.ClientHttp2Session, contentType = "application/json"): Promise<{ status: number; retryAfter?: string; grpcStatus?: string; body: string }> {
+function intercept(
+  session: http2.ClientHttp2Session,
+  contentType = "application/json",
+): Promise<{ status: number; retryAfter?: string; grpcStatus?: string; body: string }> {
   return new Promise((resolve) => {
     const stream = session.request({ ":method": "POST", ":path": INTERCEPT, "content-type": contentType });
     let head: http2.IncomingHttpHeaders = {};
@@ -121,7 +132,8 @@ describe("HTTP/2 streams", () => {
     await client.closedByServer;
     // nghttp2 refuses streams past the advertised cap; Node closes the session after 100 of them
     // (maxSessionRejectedStreams) with GOAWAY INTERNAL_ERROR.
-    const refused = (client.tally.resets.get(H2.REFUSED_STREAM) ?? 0) + (client.tally.resets.get(H2.ENHANCE_YOUR_CALM) ?? 0);
+    const refused =
+      (client.tally.resets.get(H2.REFUSED_STREAM) ?? 0) + (client.tally.resets.get(H2.ENHANCE_YOUR_CALM) ?? 0);
     expect(refused).toBeGreaterThan(0);
     expect(client.tally.goaway).toBeDefined();
     expect(gate.peak()).toBeLessThanOrEqual(100);
@@ -149,7 +161,9 @@ describe("HTTP/2 streams", () => {
     expect(client.tally.goaway).toBe(H2.ENHANCE_YOUR_CALM);
     expect(server.stats().rapidResetSessions).toBe(1);
     const growthMb = (rssPeak - rssBefore) / 2 ** 20;
-    console.log(`rapid reset: ${sent} streams sent before the GOAWAY; RSS of the test process (server and client) ${Math.round(rssBefore / 2 ** 20)} MB before, +${growthMb.toFixed(1)} MB at peak`);
+    console.log(
+      `rapid reset: ${sent} streams sent before the GOAWAY; RSS of the test process (server and client) ${Math.round(rssBefore / 2 ** 20)} MB before, +${growthMb.toFixed(1)} MB at peak`,
+    );
     // Not a speed: a memory bound far above what a guarded server needs (the issue saw ~980 MB).
     expect(growthMb).toBeLessThan(300);
     gate.open();
@@ -173,7 +187,9 @@ describe("HTTP/2 streams", () => {
     const stream = session.request({ ":method": "POST", ":path": INTERCEPT, "content-type": "application/json" });
     stream.on("error", () => {});
     stream.write("{");
-    const status = await new Promise<number>((resolve) => stream.once("response", (headers) => resolve(Number(headers[":status"]))));
+    const status = await new Promise<number>((resolve) =>
+      stream.once("response", (headers) => resolve(Number(headers[":status"]))),
+    );
     expect(status).toBe(408);
     await new Promise<void>((resolve) => stream.once("close", resolve));
     expect(server.stats().requestTimeouts).toBe(1);
@@ -186,7 +202,9 @@ describe("the in-flight limit", () => {
     const limits = { maxInFlight: 1, maxQueued: 0 };
     const fast = await start({ dispatcher: gate.dispatcher, limits });
     const reference = await start({ dispatcher: gate.dispatcher, limits, fastPath: false });
-    const held = [fast, reference].map((server) => rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body: BODY }));
+    const held = [fast, reference].map((server) =>
+      rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body: BODY }),
+    );
     await expect.poll(() => gate.running()).toBe(2);
     const request = { path: INTERCEPT, headers: { "content-type": "application/json" }, body: BODY };
     for (const http2 of [false, true]) {
@@ -211,7 +229,10 @@ describe("the in-flight limit", () => {
 
   it("a queued call that waits queueTimeoutMs is answered 429; one whose client leaves frees its place", async () => {
     const gate = gatedDispatcher();
-    const server = await start({ dispatcher: gate.dispatcher, limits: { maxInFlight: 1, maxQueued: 1, queueTimeoutMs: 200 } });
+    const server = await start({
+      dispatcher: gate.dispatcher,
+      limits: { maxInFlight: 1, maxQueued: 1, queueTimeoutMs: 200 },
+    });
     const session = await h2Session(server.url);
     const held = intercept(session);
     await expect.poll(() => gate.running()).toBe(1);
@@ -236,9 +257,15 @@ describe("the in-flight limit", () => {
     const slow = net.connect(Number(port), hostname);
     slow.on("error", () => {});
     cleanups.push(() => slow.destroy());
-    slow.write(`POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`);
+    slow.write(
+      `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`,
+    );
     await expect.poll(() => server.stats().connections.open).toBe(1);
-    const answer = await rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body: BODY });
+    const answer = await rawRequest(server.url, {
+      path: INTERCEPT,
+      headers: { "content-type": "application/json" },
+      body: BODY,
+    });
     expect(answer.status).toBe(200);
   });
 
@@ -281,7 +308,10 @@ describe("connections", () => {
   }
 
   it("1,000 slow-body connections: capped per address, the admitted ones answered 408 and closed", async () => {
-    const server = await start({ dispatcher: new FakeDispatcher(), limits: { maxConnectionsPerAddress: 100, requestTimeoutMs: 500, headersTimeoutMs: 500 } });
+    const server = await start({
+      dispatcher: new FakeDispatcher(),
+      limits: { maxConnectionsPerAddress: 100, requestTimeoutMs: 500, headersTimeoutMs: 500 },
+    });
     const slowBody = `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`;
     const sockets = await Promise.all(Array.from({ length: 1000 }, () => openSocket(server.url, slowBody)));
     const answers = await Promise.all(sockets.map(({ closed }) => closed));
@@ -296,7 +326,10 @@ describe("connections", () => {
   });
 
   it("slow headers are answered 408; a silent connection is closed; maxConnections is a total cap", async () => {
-    const server = await start({ dispatcher: new FakeDispatcher(), limits: { maxConnections: 2, headersTimeoutMs: 300 } });
+    const server = await start({
+      dispatcher: new FakeDispatcher(),
+      limits: { maxConnections: 2, headersTimeoutMs: 300 },
+    });
     const slow = await openSocket(server.url);
     const silent = await openSocket(server.url);
     await expect.poll(() => server.stats().connections.open).toBe(2);

@@ -29,8 +29,14 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer = 
 function headerBlock(headers: Record<string, string>): Buffer {
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (name.length > 126 || value.length > 126) throw new Error("raw-h2-client: header too long for this tiny encoder");
-    parts.push(Buffer.from([0x00, name.length]), Buffer.from(name, "latin1"), Buffer.from([value.length]), Buffer.from(value, "latin1"));
+    if (name.length > 126 || value.length > 126)
+      throw new Error("raw-h2-client: header too long for this tiny encoder");
+    parts.push(
+      Buffer.from([0x00, name.length]),
+      Buffer.from(name, "latin1"),
+      Buffer.from([value.length]),
+      Buffer.from(value, "latin1"),
+    );
   }
   return Buffer.concat(parts);
 }
@@ -103,8 +109,16 @@ export async function connectRawH2(url: string): Promise<RawH2Client> {
     closedByServer,
     post(id, path, contentType, body) {
       if (socket.destroyed) return;
-      const block = headerBlock({ ":method": "POST", ":scheme": "http", ":authority": authority, ":path": path, "content-type": contentType });
-      socket.write(Buffer.concat([frame(HEADERS, END_HEADERS, id, block), frame(DATA, END_STREAM, id, Buffer.from(body))]));
+      const block = headerBlock({
+        ":method": "POST",
+        ":scheme": "http",
+        ":authority": authority,
+        ":path": path,
+        "content-type": contentType,
+      });
+      socket.write(
+        Buffer.concat([frame(HEADERS, END_HEADERS, id, block), frame(DATA, END_STREAM, id, Buffer.from(body))]),
+      );
     },
     reset(id) {
       if (socket.destroyed) return;

@@ -42,15 +42,29 @@ function viaHttp1(baseUrl: string, request: RawRequest): Promise<RawResponse> {
   return new Promise((resolve) => {
     const headers: Record<string, string | number> = { ...request.headers };
     if (!request.chunked) headers["content-length"] = body.length;
-    const req = http.request(`${baseUrl}${request.path}`, { method: request.method ?? "POST", headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: keptHeaders(res.rawHeaders), body: Buffer.concat(chunks) }));
-      res.on("error", (error) => resolve({ status: 0, headers: [], body: Buffer.alloc(0), error: error.message }));
-    });
-    req.on("error", (error) => resolve({ status: 0, headers: [], body: Buffer.alloc(0), error: (error as NodeJS.ErrnoException).code ?? error.message }));
+    const req = http.request(
+      `${baseUrl}${request.path}`,
+      { method: request.method ?? "POST", headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: keptHeaders(res.rawHeaders), body: Buffer.concat(chunks) }),
+        );
+        res.on("error", (error) => resolve({ status: 0, headers: [], body: Buffer.alloc(0), error: error.message }));
+      },
+    );
+    req.on("error", (error) =>
+      resolve({
+        status: 0,
+        headers: [],
+        body: Buffer.alloc(0),
+        error: (error as NodeJS.ErrnoException).code ?? error.message,
+      }),
+    );
     if (request.chunked) {
-      for (let offset = 0; offset < body.length; offset += 16 * 1024) req.write(body.subarray(offset, offset + 16 * 1024));
+      for (let offset = 0; offset < body.length; offset += 16 * 1024)
+        req.write(body.subarray(offset, offset + 16 * 1024));
       req.end();
     } else req.end(body);
   });
@@ -62,10 +76,19 @@ function viaHttp2(baseUrl: string, request: RawRequest): Promise<RawResponse> {
     const session = http2.connect(baseUrl);
     const fail = (error: Error) => {
       session.destroy();
-      resolve({ status: 0, headers: [], body: Buffer.alloc(0), error: (error as NodeJS.ErrnoException).code ?? error.message });
+      resolve({
+        status: 0,
+        headers: [],
+        body: Buffer.alloc(0),
+        error: (error as NodeJS.ErrnoException).code ?? error.message,
+      });
     };
     session.on("error", fail);
-    const headers: http2.OutgoingHttpHeaders = { ":method": request.method ?? "POST", ":path": request.path, ...request.headers };
+    const headers: http2.OutgoingHttpHeaders = {
+      ":method": request.method ?? "POST",
+      ":path": request.path,
+      ...request.headers,
+    };
     if (!request.chunked) headers["content-length"] = body.length;
     const stream = session.request(headers);
     let status = 0;
@@ -95,7 +118,12 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
 }
 
 /** A response as text for assertions and diffs (body decoded as UTF-8 unless compressed). */
-export function describeResponse(response: RawResponse): { status: number; headers: [string, string][]; body: string; error?: string } {
+export function describeResponse(response: RawResponse): {
+  status: number;
+  headers: [string, string][];
+  body: string;
+  error?: string;
+} {
   const encoded = response.headers.some(([name]) => name === "content-encoding");
   return {
     status: response.status,

@@ -33,13 +33,18 @@ describe("GET / on the public port", () => {
 
     server.rootPage.setAdminLinks({ adminUrl: "http://127.0.0.1:8081" });
     const after = (await (await fetch(server.url)).json()) as Record<string, unknown>;
-    expect(after.admin).toMatchObject({ console: "http://127.0.0.1:8081/console/", metrics: "http://127.0.0.1:8081/metrics" });
+    expect(after.admin).toMatchObject({
+      console: "http://127.0.0.1:8081/console/",
+      metrics: "http://127.0.0.1:8081/metrics",
+    });
     expect(JSON.stringify(after)).not.toMatch(/admin-token"|Bearer [a-f0-9]/);
   });
 
   it("answers a small HTML page to a browser, with the console link, and escapes the Host header", async () => {
     server.rootPage.setAdminLinks({ adminUrl: "http://127.0.0.1:8081" });
-    const res = await fetch(`${server.url}/`, { headers: { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" } });
+    const res = await fetch(`${server.url}/`, {
+      headers: { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await res.text();
@@ -52,7 +57,11 @@ describe("GET / on the public port", () => {
     const { port } = server;
     const raw = await new Promise<string>((resolve, reject) => {
       import("node:net").then(({ connect }) => {
-        const socket = connect(port, "127.0.0.1", () => socket.write('GET / HTTP/1.1\r\nhost: "><script>x</script>\r\naccept: text/html\r\nconnection: close\r\n\r\n'));
+        const socket = connect(port, "127.0.0.1", () =>
+          socket.write(
+            'GET / HTTP/1.1\r\nhost: "><script>x</script>\r\naccept: text/html\r\nconnection: close\r\n\r\n',
+          ),
+        );
         let text = "";
         socket.on("data", (chunk) => (text += chunk));
         socket.on("end", () => resolve(text));

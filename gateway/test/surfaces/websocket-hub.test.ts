@@ -8,7 +8,11 @@ import { FakeDispatcher } from "./fake-dispatcher.js";
 let server: PublicServer;
 
 beforeAll(async () => {
-  server = await startPublicServer({ port: 0, dispatcher: new FakeDispatcher(), events: { maxQueuedFrames: 200, maxInFlightBytes: 256 * 1024 } });
+  server = await startPublicServer({
+    port: 0,
+    dispatcher: new FakeDispatcher(),
+    events: { maxQueuedFrames: 200, maxInFlightBytes: 256 * 1024 },
+  });
 });
 afterAll(() => server.close());
 

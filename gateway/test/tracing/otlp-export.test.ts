@@ -24,7 +24,8 @@ interface OtlpSpan {
 }
 
 /** OTLP JSON ids are hex; base64 (protobuf JSON mapping) is accepted too. */
-const hex = (id: string | undefined) => (id === undefined || id === "" ? "" : /^[0-9a-f]+$/.test(id) ? id : Buffer.from(id, "base64").toString("hex"));
+const hex = (id: string | undefined) =>
+  id === undefined || id === "" ? "" : /^[0-9a-f]+$/.test(id) ? id : Buffer.from(id, "base64").toString("hex");
 
 /** A tiny OTLP/HTTP receiver: collects the spans of every JSON export posted to /v1/traces. */
 function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
@@ -35,13 +36,25 @@ function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Serv
     req.on("end", () => {
       if (req.url === "/v1/traces" && String(req.headers["content-type"]).startsWith("application/json")) {
         const message = JSON.parse(body) as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> };
-        for (const resource of message.resourceSpans ?? []) for (const scope of resource.scopeSpans ?? []) for (const span of scope.spans ?? []) spans.push({ ...span, traceId: hex(span.traceId), spanId: hex(span.spanId), parentSpanId: hex(span.parentSpanId) });
+        for (const resource of message.resourceSpans ?? [])
+          for (const scope of resource.scopeSpans ?? [])
+            for (const span of scope.spans ?? [])
+              spans.push({
+                ...span,
+                traceId: hex(span.traceId),
+                spanId: hex(span.spanId),
+                parentSpanId: hex(span.parentSpanId),
+              });
       }
       res.writeHead(200, { "content-type": "application/json" });
       res.end("{}");
     });
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, server })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, server }),
+    ),
+  );
 }
 
 /** A plugin folder running test/fixtures/trace-echo.mjs (copied in: a sandboxed plugin sees only its folder and its runtime). */
@@ -77,12 +90,25 @@ describe("OpenTelemetry span export over OTLP/HTTP", () => {
     const root = mkdtempSync(path.join(fixtures, "trace-plugins-"));
     traceEchoFolder(root, "t.one");
     traceEchoFolder(root, "t.two");
-    const gateway = await createGateway({ pluginsDirs: [root], dataDir: dataDir(), port: 0, logger: pino({ level: "silent" }), tracing: { otlpEndpoint: receiver.url, serviceName: "polyplug-test" } });
+    const gateway = await createGateway({
+      pluginsDirs: [root],
+      dataDir: dataDir(),
+      port: 0,
+      logger: pino({ level: "silent" }),
+      tracing: { otlpEndpoint: receiver.url, serviceName: "polyplug-test" },
+    });
     let seen: unknown;
     let commandTraceparent = "";
     try {
-      expect(gateway.plugins().map((p) => [p.state, p.lastError?.message])).toEqual([["active", undefined], ["active", undefined]]);
-      const verdict = await gateway.dispatcher.intercept("trace.test", {}, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
+      expect(gateway.plugins().map((p) => [p.state, p.lastError?.message])).toEqual([
+        ["active", undefined],
+        ["active", undefined],
+      ]);
+      const verdict = await gateway.dispatcher.intercept(
+        "trace.test",
+        {},
+        { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
+      );
       seen = verdict.payload.seen;
       commandTraceparent = (await gateway.dispatcher.executeCommand("trace-tone", [], "/trace-tone")).text;
       gateway.dispatcher.notify("trace.test", {});
@@ -95,7 +121,8 @@ describe("OpenTelemetry span export over OTLP/HTTP", () => {
     const [server] = byName("polyplug.v1.Gateway/Intercept");
     expect(server).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, kind: 2 });
     const steps = ["t.one", "t.two"].map((id) => byName(`intercept ${id}`)[0]);
-    for (const step of steps) expect(step).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: server?.spanId, kind: 3 });
+    for (const step of steps)
+      expect(step).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: server?.spanId, kind: 3 });
     // Each plugin saw the traceparent of its own step span: its spans would nest under it.
     expect(seen).toEqual(steps.map((step) => `00-${CALLER_TRACE}-${step?.spanId}-01`));
     expect(steps[0]?.attributes).toContainEqual({ key: "polyplug.outcome", value: { stringValue: "modify" } });
@@ -107,14 +134,27 @@ describe("OpenTelemetry span export over OTLP/HTTP", () => {
     expect(commandTraceparent).toBe(`00-${commandCall?.traceId}-${commandCall?.spanId}-01`);
 
     const [notifyServer] = byName("polyplug.v1.Gateway/Notify");
-    for (const id of ["t.one", "t.two"]) expect(byName(`notify ${id}`)[0]).toMatchObject({ traceId: notifyServer?.traceId, parentSpanId: notifyServer?.spanId });
+    for (const id of ["t.one", "t.two"])
+      expect(byName(`notify ${id}`)[0]).toMatchObject({
+        traceId: notifyServer?.traceId,
+        parentSpanId: notifyServer?.spanId,
+      });
   });
 
   it("takes the endpoint from the config or the standard environment variables; none means off", () => {
     expect(resolveTracesUrl(undefined, {})).toBeUndefined();
-    expect(resolveTracesUrl({ otlpEndpoint: "http://collector:4318/" }, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://other:4318" })).toBe("http://collector:4318/v1/traces");
-    expect(resolveTracesUrl(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toBe("http://collector:4318/v1/traces");
-    expect(resolveTracesUrl(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/custom" })).toBe("http://collector:4318/custom");
+    expect(
+      resolveTracesUrl(
+        { otlpEndpoint: "http://collector:4318/" },
+        { OTEL_EXPORTER_OTLP_ENDPOINT: "http://other:4318" },
+      ),
+    ).toBe("http://collector:4318/v1/traces");
+    expect(resolveTracesUrl(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toBe(
+      "http://collector:4318/v1/traces",
+    );
+    expect(resolveTracesUrl(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/custom" })).toBe(
+      "http://collector:4318/custom",
+    );
   });
 
   it("never loads OpenTelemetry when tracing is off (and does when it is on)", async () => {
@@ -122,14 +162,25 @@ describe("OpenTelemetry span export over OTLP/HTTP", () => {
     const fixtures = path.join(fixturePaths.gateway, "test", ".fixtures");
     mkdirSync(fixtures, { recursive: true });
     const dir = mkdtempSync(path.join(fixtures, "otel-lazy-"));
-    writeFileSync(path.join(dir, "hooks.mjs"), 'export async function resolve(specifier, context, next) { if (specifier.includes("@opentelemetry")) throw new Error("OpenTelemetry loaded: " + specifier); return next(specifier, context); }\n');
-    writeFileSync(path.join(dir, "register.mjs"), 'import { register } from "node:module"; register(new URL("./hooks.mjs", import.meta.url));\n');
+    writeFileSync(
+      path.join(dir, "hooks.mjs"),
+      'export async function resolve(specifier, context, next) { if (specifier.includes("@opentelemetry")) throw new Error("OpenTelemetry loaded: " + specifier); return next(specifier, context); }\n',
+    );
+    writeFileSync(
+      path.join(dir, "register.mjs"),
+      'import { register } from "node:module"; register(new URL("./hooks.mjs", import.meta.url));\n',
+    );
     const gatewayModule = path.join(fixturePaths.gateway, "dist", "runtime", "gateway.js");
     writeFileSync(
       path.join(dir, "main.mjs"),
       `import { pino } from "pino";\nimport { createGateway } from ${JSON.stringify(gatewayModule)};\nconst gateway = await createGateway({ pluginsDirs: [], dataDir: ${JSON.stringify(path.join(dir, "data"))}, port: 0, logger: pino({ level: "silent" }) });\nawait gateway.dispatcher.intercept("x.y", {});\nawait gateway.stop();\nconsole.log("ok");\n`,
     );
-    const run = (env: Record<string, string>) => promisify(execFile)(process.execPath, ["--import", path.join(dir, "register.mjs"), path.join(dir, "main.mjs")], { cwd: fixturePaths.gateway, env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 });
+    const run = (env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, ["--import", path.join(dir, "register.mjs"), path.join(dir, "main.mjs")], {
+        cwd: fixturePaths.gateway,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        timeout: 60_000,
+      });
     expect((await run({})).stdout.trim()).toBe("ok");
     await expect(run({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })).rejects.toThrow(/OpenTelemetry loaded/);
   });

@@ -23,19 +23,40 @@ export function errorCodeName(code: number): string {
 export function expectIntercept(response: InterceptResponse, expect: Readonly<Record<string, unknown>>): void {
   const outcome = String(expect.outcome);
   const got = response.error ? "error" : (response.outcome.case ?? "proceed");
-  const detail = response.error ? `${errorCodeName(response.error.code)}: ${response.error.message}` : show(response.outcome.value ?? {});
+  const detail = response.error
+    ? `${errorCodeName(response.error.code)}: ${response.error.message}`
+    : show(response.outcome.value ?? {});
   assert(got === outcome, `expected outcome ${outcome}, got ${got} (${detail})`);
   if (outcome === "modify" && "payload" in expect) {
     const payload = response.outcome.case === "modify" ? response.outcome.value.payload : undefined;
-    assert(deepEqual(payload, expect.payload), `modified payload: expected ${show(expect.payload)}, got ${show(payload)}`);
+    assert(
+      deepEqual(payload, expect.payload),
+      `modified payload: expected ${show(expect.payload)}, got ${show(payload)}`,
+    );
   }
   if (outcome === "reject" && response.outcome.case === "reject") {
-    if ("reason" in expect) assert(response.outcome.value.reason === expect.reason, `reject reason: expected ${show(expect.reason)}, got ${show(response.outcome.value.reason)}`);
-    if ("code" in expect) assert(response.outcome.value.code === expect.code, `reject code: expected ${show(expect.code)}, got ${show(response.outcome.value.code)}`);
+    if ("reason" in expect)
+      assert(
+        response.outcome.value.reason === expect.reason,
+        `reject reason: expected ${show(expect.reason)}, got ${show(response.outcome.value.reason)}`,
+      );
+    if ("code" in expect)
+      assert(
+        response.outcome.value.code === expect.code,
+        `reject code: expected ${show(expect.code)}, got ${show(response.outcome.value.code)}`,
+      );
   }
   if (outcome === "error" && response.error) {
-    if ("error_code" in expect) assert(response.error.code === errorCodeNumber(expect.error_code), `error code: expected ${show(expect.error_code)}, got ${errorCodeName(response.error.code)} (${response.error.message})`);
-    if ("message_contains" in expect) assert(response.error.message.includes(String(expect.message_contains)), `error message ${show(response.error.message)} does not contain ${show(expect.message_contains)}`);
+    if ("error_code" in expect)
+      assert(
+        response.error.code === errorCodeNumber(expect.error_code),
+        `error code: expected ${show(expect.error_code)}, got ${errorCodeName(response.error.code)} (${response.error.message})`,
+      );
+    if ("message_contains" in expect)
+      assert(
+        response.error.message.includes(String(expect.message_contains)),
+        `error message ${show(response.error.message)} does not contain ${show(expect.message_contains)}`,
+      );
   }
 }
 

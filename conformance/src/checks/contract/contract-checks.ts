@@ -1,6 +1,20 @@
 import type { CheckFunction } from "../../check-context.js";
 import { apiScript, casRace, gatewayApiRedial } from "./gateway-api-checks.js";
-import { activate, command, concurrency, configurationChanged, deactivate, deadline, describe, handlerThrows, hookContext, intercept, nestedPayload, notify, payloadSize } from "./hook-checks.js";
+import {
+  activate,
+  command,
+  concurrency,
+  configurationChanged,
+  deactivate,
+  deadline,
+  describe,
+  handlerThrows,
+  hookContext,
+  intercept,
+  nestedPayload,
+  notify,
+  payloadSize,
+} from "./hook-checks.js";
 import { httpDownload, httpEcho, httpFail } from "./http-checks.js";
 import { stdoutAfterHandshake } from "./output-checks.js";
 

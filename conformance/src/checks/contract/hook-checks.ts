@@ -18,8 +18,13 @@ export const describe: CheckFunction = async (ctx) => {
   assert(d.sdk?.name, "sdk.name is empty; name the SDK the plugin is built with");
   const hooks = d.implementedHooks.map((h) => Hook[h] ?? String(h));
   assert(!d.implementedHooks.includes(Hook.UNSPECIFIED), "implemented_hooks contains HOOK_UNSPECIFIED");
-  assertEqual(new Set(hooks).size, hooks.length, `implemented_hooks has duplicates (${hooks.join(", ")}) - count of distinct hooks`);
-  for (const hook of (ctx.spec.expect.hooks as string[]) ?? []) assert(hooks.includes(hook), `implemented_hooks lacks ${hook} (got ${hooks.join(", ")})`);
+  assertEqual(
+    new Set(hooks).size,
+    hooks.length,
+    `implemented_hooks has duplicates (${hooks.join(", ")}) - count of distinct hooks`,
+  );
+  for (const hook of (ctx.spec.expect.hooks as string[]) ?? [])
+    assert(hooks.includes(hook), `implemented_hooks lacks ${hook} (got ${hooks.join(", ")})`);
   assertEqual([...d.interceptTopics].sort(), ctx.spec.expect.intercept_topics, "intercept_topics");
   assertEqual([...d.notifyTopics].sort(), ctx.spec.expect.notify_topics, "notify_topics");
   assertEqual(d.commands.map((c) => c.name).sort(), ctx.spec.expect.commands, "command names");
@@ -33,13 +38,22 @@ export const activate: CheckFunction = async (ctx) => {
   if (expect.error_code) {
     assert(session.activation?.error, `Activate succeeded; expected error ${show(expect.error_code)}`);
     assertEqual(errorCodeName(session.activation.error.code), expect.error_code, "Activate error code");
-    if (expect.message_contains) assert(session.activation.error.message.includes(String(expect.message_contains)), `Activate error message ${show(session.activation.error.message)} lacks ${show(expect.message_contains)}`);
+    if (expect.message_contains)
+      assert(
+        session.activation.error.message.includes(String(expect.message_contains)),
+        `Activate error message ${show(session.activation.error.message)} lacks ${show(expect.message_contains)}`,
+      );
     return;
   }
-  const overTls = session.plugin.mtls ? "; with AutoMTLS on, dial the brokered GatewayAPI with TLS too - own certificate as client certificate, PLUGIN_CLIENT_CERT as the only root, server name localhost (§3.2, §5.4)" : "";
+  const overTls = session.plugin.mtls
+    ? "; with AutoMTLS on, dial the brokered GatewayAPI with TLS too - own certificate as client certificate, PLUGIN_CLIENT_CERT as the only root, server name localhost (§3.2, §5.4)"
+    : "";
   assert(!session.activation?.error, `Activate answered an error: ${show(session.activation?.error)}${overTls}`);
   const message = String(expect.log_message);
-  assert(session.logs.some((l) => l.message === message), `no GatewayAPI.Log record ${show(message)} during Activate (the plugin must dial broker id ${session.brokerId}); calls seen: ${show(session.apiCalls.map((c) => c.method))}${overTls}`);
+  assert(
+    session.logs.some((l) => l.message === message),
+    `no GatewayAPI.Log record ${show(message)} during Activate (the plugin must dial broker id ${session.brokerId}); calls seen: ${show(session.apiCalls.map((c) => c.method))}${overTls}`,
+  );
 };
 
 /** Deactivate answers without error and the GatewayAPI is still usable while it runs. */
@@ -49,7 +63,10 @@ export const deactivate: CheckFunction = async (ctx) => {
   ctx.trace("Deactivate ←", response);
   assert(!response.error, `Deactivate answered an error: ${show(response.error)}`);
   const message = String(ctx.spec.expect.log_message);
-  assert(session.logs.some((l) => l.message === message), `no GatewayAPI.Log record ${show(message)} during Deactivate`);
+  assert(
+    session.logs.some((l) => l.message === message),
+    `no GatewayAPI.Log record ${show(message)} during Deactivate`,
+  );
 };
 
 /**
@@ -62,14 +79,20 @@ export const configurationChanged: CheckFunction = async (ctx) => {
   let origin = "";
   const session = await ctx.session({ configuration: inForce });
   const change = async (configuration: JsonObject, originPluginId: string) => {
-    const response = await session.rpc.configurationChanged({ context: session.hookContext({ originPluginId }), configuration }, { deadline: 10_000 });
+    const response = await session.rpc.configurationChanged(
+      { context: session.hookContext({ originPluginId }), configuration },
+      { deadline: 10_000 },
+    );
     ctx.trace("ConfigurationChanged ←", response);
     return response;
   };
   const first = ctx.spec.params.accepted_first as JsonObject | undefined;
   if (first) {
     const accepted = await change(first, "first.changer");
-    assert(!accepted.error, `ConfigurationChanged answered an error for an acceptable configuration ${show(first)}: ${show(accepted.error)}`);
+    assert(
+      !accepted.error,
+      `ConfigurationChanged answered an error for an acceptable configuration ${show(first)}: ${show(accepted.error)}`,
+    );
     [inForce, origin] = [first, "first.changer"];
   }
   const configuration = ctx.spec.params.configuration as JsonObject;
@@ -80,7 +103,10 @@ export const configurationChanged: CheckFunction = async (ctx) => {
     if (!ctx.spec.expect.keeps_previous) return;
     const seen = await session.intercept("conformance.config", {});
     const payload = seen.outcome.case === "modify" ? seen.outcome.value.payload : undefined;
-    assert(!payload || deepEqual(payload.configuration, inForce), `after the rejected configuration ${show(configuration)} the plugin reports ${show(payload?.configuration)} as its configuration; a rejected configuration must leave the previous one ${show(inForce)} in force`);
+    assert(
+      !payload || deepEqual(payload.configuration, inForce),
+      `after the rejected configuration ${show(configuration)} the plugin reports ${show(payload?.configuration)} as its configuration; a rejected configuration must leave the previous one ${show(inForce)} in force`,
+    );
     expectIntercept(seen, { outcome: "modify", payload: { configuration: inForce, origin_plugin_id: origin } });
     return;
   }
@@ -92,14 +118,20 @@ export const configurationChanged: CheckFunction = async (ctx) => {
 /** Generic Intercept case: params.topic/payload, expect per expectIntercept. */
 export const intercept: CheckFunction = async (ctx) => {
   const session = await ctx.session();
-  const response = await session.intercept(String(ctx.spec.params.topic), (ctx.spec.params.payload ?? {}) as JsonObject);
+  const response = await session.intercept(
+    String(ctx.spec.params.topic),
+    (ctx.spec.params.payload ?? {}) as JsonObject,
+  );
   expectIntercept(response, ctx.spec.expect);
 };
 
 /** A handler that throws answers PLUGIN_FAILED as data and the plugin keeps serving. */
 export const handlerThrows: CheckFunction = async (ctx) => {
   const session = await ctx.session();
-  const response = await session.intercept(String(ctx.spec.params.topic), (ctx.spec.params.payload ?? {}) as JsonObject);
+  const response = await session.intercept(
+    String(ctx.spec.params.topic),
+    (ctx.spec.params.payload ?? {}) as JsonObject,
+  );
   expectIntercept(response, ctx.spec.expect);
   assertEqual(await session.plugin.health(3000), "SERVING", "health after the handler threw");
   expectIntercept(await session.intercept("conformance.echo", { after: "throw" }), { outcome: "proceed" });
@@ -115,17 +147,33 @@ export const hookContext: CheckFunction = async (ctx) => {
     metadata: { user_id: "u-42", accept_language: "fr-CH" },
   });
   const deadline = new Date(Date.now() + 10_000);
-  const response = await session.rpc.intercept({ context: { ...sent, deadline: { seconds: BigInt(Math.floor(deadline.getTime() / 1000)), nanos: 0 } }, topic: "conformance.context", payload: {} }, { deadline });
+  const response = await session.rpc.intercept(
+    {
+      context: { ...sent, deadline: { seconds: BigInt(Math.floor(deadline.getTime() / 1000)), nanos: 0 } },
+      topic: "conformance.context",
+      payload: {},
+    },
+    { deadline },
+  );
   ctx.trace("Intercept conformance.context ←", response);
   expectIntercept(response, {
     outcome: "modify",
-    payload: { request_id: sent.requestId, plugin_id: sent.pluginId, origin_plugin_id: sent.originPluginId, traceparent: sent.traceparent, tracestate: sent.tracestate, metadata: sent.metadata, has_deadline: true },
+    payload: {
+      request_id: sent.requestId,
+      plugin_id: sent.pluginId,
+      origin_plugin_id: sent.originPluginId,
+      traceparent: sent.traceparent,
+      tracestate: sent.tracestate,
+      metadata: sent.metadata,
+      has_deadline: true,
+    },
   });
 };
 
 function nested(depth: number): JsonObject {
   let value: JsonObject = { leaf: "🌱 end", n: depth };
-  for (let i = depth - 1; i > 0; i--) value = i % 2 === 0 ? { level: i, child: value } : { level: i, list: [value, i, null, true] };
+  for (let i = depth - 1; i > 0; i--)
+    value = i % 2 === 0 ? { level: i, child: value } : { level: i, list: [value, i, null, true] };
   return value;
 }
 
@@ -133,7 +181,10 @@ function nested(depth: number): JsonObject {
 export const nestedPayload: CheckFunction = async (ctx) => {
   const session = await ctx.session();
   const payload = { root: nested(Number(ctx.spec.params.depth ?? 32)) };
-  expectIntercept(await session.intercept("conformance.modify", payload), { outcome: "modify", payload: { ...payload, modified: true } });
+  expectIntercept(await session.intercept("conformance.modify", payload), {
+    outcome: "modify",
+    payload: { ...payload, modified: true },
+  });
 };
 
 function payloadOfSize(target: number): JsonObject {
@@ -156,13 +207,26 @@ export const payloadSize: CheckFunction = async (ctx) => {
   try {
     const response =
       ctx.spec.params.direction === "response"
-        ? await session.rpc.intercept({ context: session.hookContext(), topic: "conformance.grow", payload: { bytes } }, { deadline: 20_000 })
-        : await session.rpc.intercept({ context: session.hookContext(), topic: "conformance.echo", payload: payloadOfSize(bytes) }, { deadline: 20_000 });
+        ? await session.rpc.intercept(
+            { context: session.hookContext(), topic: "conformance.grow", payload: { bytes } },
+            { deadline: 20_000 },
+          )
+        : await session.rpc.intercept(
+            { context: session.hookContext(), topic: "conformance.echo", payload: payloadOfSize(bytes) },
+            { deadline: 20_000 },
+          );
     ctx.trace("response", { outcome: response.outcome.case, error: response.error });
-    if (expect.grpc_status) fail(`expected gRPC status ${show(expect.grpc_status)}, the call answered ${response.error ? errorCodeName(response.error.code) : (response.outcome.case ?? "proceed")}`);
+    if (expect.grpc_status)
+      fail(
+        `expected gRPC status ${show(expect.grpc_status)}, the call answered ${response.error ? errorCodeName(response.error.code) : (response.outcome.case ?? "proceed")}`,
+      );
     expectIntercept(response, expect);
     if (ctx.spec.params.direction === "response" && response.outcome.case === "modify") {
-      assertEqual(String(response.outcome.value.payload?.data ?? "").length, bytes, "length of the data the plugin produced");
+      assertEqual(
+        String(response.outcome.value.payload?.data ?? "").length,
+        bytes,
+        "length of the data the plugin produced",
+      );
     }
   } catch (error) {
     if (!(error instanceof PolyplugError)) throw error;
@@ -179,11 +243,22 @@ export const concurrency: CheckFunction = async (ctx) => {
   const count = Number(ctx.spec.params.calls ?? 64);
   const ms = Number(ctx.spec.params.ms ?? 300);
   const started = Date.now();
-  const responses = await Promise.all(Array.from({ length: count }, (_v, i) => session.rpc.intercept({ context: session.hookContext(), topic: "conformance.sleep", payload: { ms, i } }, { deadline: 20_000 })));
+  const responses = await Promise.all(
+    Array.from({ length: count }, (_v, i) =>
+      session.rpc.intercept(
+        { context: session.hookContext(), topic: "conformance.sleep", payload: { ms, i } },
+        { deadline: 20_000 },
+      ),
+    ),
+  );
   const elapsed = Date.now() - started;
   ctx.trace("elapsed", { ms: elapsed, calls: count });
-  for (const [i, r] of responses.entries()) assert(!r.error && r.outcome.case !== "reject", `call ${i} answered ${show(r.error ?? r.outcome)}`);
-  assert(elapsed <= Number(ctx.spec.expect.max_ms), `${count} concurrent calls of ${ms} ms took ${elapsed} ms, more than ${ctx.spec.expect.max_ms} ms: calls are not served concurrently`);
+  for (const [i, r] of responses.entries())
+    assert(!r.error && r.outcome.case !== "reject", `call ${i} answered ${show(r.error ?? r.outcome)}`);
+  assert(
+    elapsed <= Number(ctx.spec.expect.max_ms),
+    `${count} concurrent calls of ${ms} ms took ${elapsed} ms, more than ${ctx.spec.expect.max_ms} ms: calls are not served concurrently`,
+  );
 };
 
 /** A call past its deadline fails with DEADLINE_EXCEEDED (or is cancelled) on time; the plugin keeps serving. */
@@ -243,7 +318,15 @@ export const notify: CheckFunction = async (ctx) => {
 export const command: CheckFunction = async (ctx) => {
   const session = await ctx.session();
   const p = ctx.spec.params;
-  const response = await session.rpc.executeCommand({ context: session.hookContext(), command: String(p.command), args: (p.args ?? []) as string[], raw: String(p.raw ?? "") }, { deadline: 10_000 });
+  const response = await session.rpc.executeCommand(
+    {
+      context: session.hookContext(),
+      command: String(p.command),
+      args: (p.args ?? []) as string[],
+      raw: String(p.raw ?? ""),
+    },
+    { deadline: 10_000 },
+  );
   ctx.trace("ExecuteCommand ←", response);
   if (ctx.spec.expect.error_code) {
     assert(response.error, `the command succeeded: ${show(response)}`);

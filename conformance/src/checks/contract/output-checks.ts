@@ -17,7 +17,10 @@ export const stdoutAfterHandshake: CheckFunction = async (ctx) => {
   const limit = Number(ctx.spec.expect.logged_within_ms ?? 3000);
   const deadline = Date.now() + limit;
   while (!session.plugin.stderrTail().some((line) => line.includes(text))) {
-    if (Date.now() > deadline) fail(`the text printed to stdout (${show(text)}) did not reach the gateway's plugin log within ${limit} ms; recent plugin output: ${show(session.plugin.stderrTail().slice(-5))}`);
+    if (Date.now() > deadline)
+      fail(
+        `the text printed to stdout (${show(text)}) did not reach the gateway's plugin log within ${limit} ms; recent plugin output: ${show(session.plugin.stderrTail().slice(-5))}`,
+      );
     await sleep(20);
   }
   assertEqual(await session.plugin.health(3000), "SERVING", "health after the plugin wrote to stdout");

@@ -11,11 +11,17 @@ export const cookieRejected: CheckFunction = async (ctx) => {
   const exit = await raw.waitExit(Number(ctx.spec.expect.within_ms ?? 5000));
   ctx.trace("exit", exit);
   ctx.trace("stderr", raw.stderr());
-  if (!exit) fail(`the plugin was started ${typeof cookie === "string" ? "with a wrong" : "without the"} magic cookie and was still running after ${ctx.spec.expect.within_ms ?? 5000} ms; it must refuse to start`);
+  if (!exit)
+    fail(
+      `the plugin was started ${typeof cookie === "string" ? "with a wrong" : "without the"} magic cookie and was still running after ${ctx.spec.expect.within_ms ?? 5000} ms; it must refuse to start`,
+    );
   assertEqual(exit.code, ctx.spec.expect.exit_code ?? 1, "exit code");
   assertEqual(raw.stdout().toString("utf8"), "", "stdout");
   const expected = String(ctx.spec.expect.stderr ?? "");
-  assert(raw.stderr().includes(expected), `stderr must contain exactly these lines:\n${expected}\ngot:\n${raw.stderr()}`);
+  assert(
+    raw.stderr().includes(expected),
+    `stderr must contain exactly these lines:\n${expected}\ngot:\n${raw.stderr()}`,
+  );
 };
 
 const BASE64_RAW_STD = /^[A-Za-z0-9+/]*$/;
@@ -27,20 +33,40 @@ export const handshakeLine: CheckFunction = async (ctx) => {
   assert(raw.stdout()[0] !== 0x0a, "stdout starts with an empty line; the handshake must be the first output");
   assert(!line.endsWith("\r"), `the handshake line ends with \\r; end it with \\n only`);
   assert(!/\s/.test(line), `the handshake line contains whitespace: ${show(line)}`);
-  assertEqual(fields.length, 6, `number of fields in ${show(line)} (without AutoMTLS and multiplexing the line ends in "|")`);
+  assertEqual(
+    fields.length,
+    6,
+    `number of fields in ${show(line)} (without AutoMTLS and multiplexing the line ends in "|")`,
+  );
   assertEqual(fields[0], "1", "field 1 (core protocol version)");
   const version = Number(fields[1]);
-  assert(ctx.features.appProtocolVersions.includes(version), `field 2 (app protocol version) is ${show(fields[1])}; expected one of ${show(ctx.features.appProtocolVersions)}`);
-  assert(fields[2] === "unix" || fields[2] === "tcp", `field 3 (network) is ${show(fields[2])}; expected "unix" or "tcp"`);
-  if (fields[2] === "unix") assert(isAbsolute(fields[3] ?? ""), `field 4 (address) must be an absolute socket path, got ${show(fields[3])}`);
-  else assert(/^127\.0\.0\.1:\d{1,5}$/.test(fields[3] ?? ""), `field 4 (address) must be 127.0.0.1:<port>, got ${show(fields[3])}`);
+  assert(
+    ctx.features.appProtocolVersions.includes(version),
+    `field 2 (app protocol version) is ${show(fields[1])}; expected one of ${show(ctx.features.appProtocolVersions)}`,
+  );
+  assert(
+    fields[2] === "unix" || fields[2] === "tcp",
+    `field 3 (network) is ${show(fields[2])}; expected "unix" or "tcp"`,
+  );
+  if (fields[2] === "unix")
+    assert(isAbsolute(fields[3] ?? ""), `field 4 (address) must be an absolute socket path, got ${show(fields[3])}`);
+  else
+    assert(
+      /^127\.0\.0\.1:\d{1,5}$/.test(fields[3] ?? ""),
+      `field 4 (address) must be 127.0.0.1:<port>, got ${show(fields[3])}`,
+    );
   assertEqual(fields[4], "grpc", "field 5 (protocol)");
   assertEqual(fields[5], "", "field 6 (server certificate) without AutoMTLS");
   assert(BASE64_RAW_STD.test(fields[5] ?? ""), "field 6 must be standard base64 without padding");
 };
 
 function expectedVersion(supported: readonly number[], offered: string): number {
-  const offeredSet = new Set(offered.split(",").filter((entry) => /^[0-9]+$/.test(entry)).map(Number));
+  const offeredSet = new Set(
+    offered
+      .split(",")
+      .filter((entry) => /^[0-9]+$/.test(entry))
+      .map(Number),
+  );
   const sorted = [...supported].sort((a, b) => b - a);
   return sorted.find((v) => offeredSet.has(v)) ?? Math.min(...supported);
 }
@@ -57,5 +83,9 @@ export const versionNegotiation: CheckFunction = async (ctx) => {
   const { handshake } = await spawnUntilHandshake(ctx, { env: { PLUGIN_PROTOCOL_VERSIONS: offered } });
   const want = expectedVersion(supported, offered);
   ctx.trace("offered", { PLUGIN_PROTOCOL_VERSIONS: offered, supported, expected: want });
-  assertEqual(handshake.fields[1], String(want), `app protocol version announced for PLUGIN_PROTOCOL_VERSIONS=${offered} (plugin supports ${supported.join(",")})`);
+  assertEqual(
+    handshake.fields[1],
+    String(want),
+    `app protocol version announced for PLUGIN_PROTOCOL_VERSIONS=${offered} (plugin supports ${supported.join(",")})`,
+  );
 };

@@ -12,16 +12,22 @@ import { rawClient, sleep, spawnUntilHandshake } from "../raw-connection.js";
 export const unixSocket: CheckFunction = async (ctx) => {
   const { raw, handshake } = await spawnUntilHandshake(ctx);
   if (handshake.network !== "unix") {
-    if (!ctx.features.features.has("tcp")) fail(`the plugin listens on ${handshake.network}; declare the "tcp" feature if that is intended`);
+    if (!ctx.features.features.has("tcp"))
+      fail(`the plugin listens on ${handshake.network}; declare the "tcp" feature if that is intended`);
     notApplicable("the plugin listens on TCP");
   }
   assertEqual(dirname(handshake.address), raw.socketDir, "directory of the socket (PLUGIN_UNIX_SOCKET_DIR)");
-  const info = await lstat(handshake.address).catch(() => fail(`no file at the announced socket path ${handshake.address}`));
+  const info = await lstat(handshake.address).catch(() =>
+    fail(`no file at the announced socket path ${handshake.address}`),
+  );
   assert(info.isSocket(), `${handshake.address} is not a unix socket`);
   if (typeof process.getuid === "function") assertEqual(info.uid, process.getuid(), "socket owner uid");
   const mode = info.mode & 0o777;
   ctx.trace("socket mode", mode.toString(8));
-  assert((mode & 0o022) === 0, `socket mode is ${mode.toString(8)}: group or others can connect (write bit set); only the plugin's user may (mode 0600 or 0700-style)`);
+  assert(
+    (mode & 0o022) === 0,
+    `socket mode is ${mode.toString(8)}: group or others can connect (write bit set); only the plugin's user may (mode 0600 or 0700-style)`,
+  );
 };
 
 /** Socket file removed once the plugin stops after GRPCController.Shutdown. */
@@ -29,11 +35,16 @@ export const unixSocketRemoved: CheckFunction = async (ctx) => {
   const { raw, handshake } = await spawnUntilHandshake(ctx);
   if (handshake.network !== "unix") notApplicable("the plugin listens on TCP");
   const client = rawClient(ctx, handshake);
-  await createRpcClient(GRPCController, client).shutdown({}, { deadline: 2000 }).catch(() => undefined);
+  await createRpcClient(GRPCController, client)
+    .shutdown({}, { deadline: 2000 })
+    .catch(() => undefined);
   const exit = await raw.waitExit(3000);
   assert(exit, "the plugin did not exit within 3 s of GRPCController.Shutdown");
   const left = await lstat(handshake.address).catch(() => undefined);
-  assert(!left, `the socket file ${handshake.address} is still there after the plugin exited; remove it when the listener closes`);
+  assert(
+    !left,
+    `the socket file ${handshake.address} is still there after the plugin exited; remove it when the listener closes`,
+  );
 };
 
 async function occupy(port: number): Promise<Server | undefined> {
@@ -68,15 +79,23 @@ export const tcpPortRange: CheckFunction = async (ctx) => {
   const base = await freeRange(5);
   const blocker = await occupy(base);
   ctx.defer(() => blocker?.close());
-  const { handshake } = await spawnUntilHandshake(ctx, { env: { PLUGIN_MIN_PORT: String(base), PLUGIN_MAX_PORT: String(base + 4) } });
+  const { handshake } = await spawnUntilHandshake(ctx, {
+    env: { PLUGIN_MIN_PORT: String(base), PLUGIN_MAX_PORT: String(base + 4) },
+  });
   if (handshake.network !== "tcp") notApplicable("the plugin listens on a unix socket");
   ctx.trace("port range", { min: base, max: base + 4, occupiedByTheSuite: base });
   const match = /^127\.0\.0\.1:(\d+)$/.exec(handshake.address);
   assert(match, `TCP address must be 127.0.0.1:<port>, got ${handshake.address}`);
   const port = Number(match[1]);
-  assert(port >= base && port <= base + 4, `port ${port} is outside PLUGIN_MIN_PORT..PLUGIN_MAX_PORT = ${base}..${base + 4}`);
+  assert(
+    port >= base && port <= base + 4,
+    `port ${port} is outside PLUGIN_MIN_PORT..PLUGIN_MAX_PORT = ${base}..${base + 4}`,
+  );
   assertEqual(port, base + 1, `port (the first free one in ascending order; ${base} was taken)`);
-  const status = await createRpcClient(Health, rawClient(ctx, handshake)).check({ service: "plugin" }, { deadline: 3000 });
+  const status = await createRpcClient(Health, rawClient(ctx, handshake)).check(
+    { service: "plugin" },
+    { deadline: 3000 },
+  );
   assertEqual(HealthCheckResponse_ServingStatus[status.status], "SERVING", "health over TCP");
   await sleep(0);
 };
@@ -100,16 +119,26 @@ async function socketGroup(): Promise<{ gid: number; name: string | undefined }>
 export const unixSocketGroup: CheckFunction = async (ctx) => {
   const group = await socketGroup();
   const byName = ctx.spec.params.by === "name";
-  if (byName && group.name === undefined) notApplicable(`gid ${group.gid} has no name in /etc/group to test a group name with`);
+  if (byName && group.name === undefined)
+    notApplicable(`gid ${group.gid} has no name in /etc/group to test a group name with`);
   const value = byName ? String(group.name) : String(group.gid);
   const { raw, handshake } = await spawnUntilHandshake(ctx, { env: { PLUGIN_UNIX_SOCKET_GROUP: value } });
   if (handshake.network !== "unix") notApplicable("the plugin listens on TCP");
   assertEqual(dirname(handshake.address), raw.socketDir, "directory of the socket (PLUGIN_UNIX_SOCKET_DIR)");
-  const info = await lstat(handshake.address).catch(() => fail(`no file at the announced socket path ${handshake.address}`));
+  const info = await lstat(handshake.address).catch(() =>
+    fail(`no file at the announced socket path ${handshake.address}`),
+  );
   const mode = info.mode & 0o777;
   ctx.trace("socket", { PLUGIN_UNIX_SOCKET_GROUP: value, gid: info.gid, mode: mode.toString(8) });
-  assertEqual(info.gid, group.gid, `group of the socket with PLUGIN_UNIX_SOCKET_GROUP=${value} (change the socket's group to it${byName ? "; the value is a group name here, look it up" : ""})`);
-  assert(mode === 0o660, `socket mode is ${mode.toString(8)} with PLUGIN_UNIX_SOCKET_GROUP set; it must be 660 so that the group, and only the group, can connect too (§2.4)`);
+  assertEqual(
+    info.gid,
+    group.gid,
+    `group of the socket with PLUGIN_UNIX_SOCKET_GROUP=${value} (change the socket's group to it${byName ? "; the value is a group name here, look it up" : ""})`,
+  );
+  assert(
+    mode === 0o660,
+    `socket mode is ${mode.toString(8)} with PLUGIN_UNIX_SOCKET_GROUP set; it must be 660 so that the group, and only the group, can connect too (§2.4)`,
+  );
 };
 
 /**
@@ -138,12 +167,21 @@ export const tcpStartupError: CheckFunction = async (ctx) => {
   const line = await raw.firstLine(ctx.settings.startTimeoutMs).catch(() => undefined);
   if (line !== undefined) {
     ctx.trace("handshake line", line);
-    if (line.split("|")[2] === "unix") notApplicable("the plugin listens on a unix socket, where PLUGIN_MIN_PORT/PLUGIN_MAX_PORT do not apply");
-    fail(`with ${situation} the plugin still started (handshake ${show(line)}); that is a start-up error: a message on stderr, a non-zero exit and no handshake line (§2.4)`);
+    if (line.split("|")[2] === "unix")
+      notApplicable("the plugin listens on a unix socket, where PLUGIN_MIN_PORT/PLUGIN_MAX_PORT do not apply");
+    fail(
+      `with ${situation} the plugin still started (handshake ${show(line)}); that is a start-up error: a message on stderr, a non-zero exit and no handshake line (§2.4)`,
+    );
   }
   const exit = await raw.waitExit(5000);
   ctx.trace("exit", { exit, stderr: raw.stderr().slice(-500) });
-  if (!exit) fail(`with ${situation} the plugin printed no handshake line within ${ctx.settings.startTimeoutMs} ms and did not exit either; it must exit non-zero with a message on stderr`);
+  if (!exit)
+    fail(
+      `with ${situation} the plugin printed no handshake line within ${ctx.settings.startTimeoutMs} ms and did not exit either; it must exit non-zero with a message on stderr`,
+    );
   assert(exit.code !== 0, `with ${situation} the plugin exited with status 0; a start-up error exits non-zero`);
-  assert(raw.stderr().trim() !== "", `with ${situation} the plugin exited (${show(exit)}) without a word on stderr; say what was wrong`);
+  assert(
+    raw.stderr().trim() !== "",
+    `with ${situation} the plugin exited (${show(exit)}) without a word on stderr; say what was wrong`,
+  );
 };

@@ -35,13 +35,17 @@ async function running(pid: number): Promise<boolean> {
 function firstLine(stream: Readable, what: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
-    const timer = setTimeout(() => done(new Error(`no ${what} within ${timeoutMs} ms (got ${JSON.stringify(text.slice(0, 200))})`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`no ${what} within ${timeoutMs} ms (got ${JSON.stringify(text.slice(0, 200))})`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       text += chunk.toString("utf8");
       const nl = text.indexOf("\n");
       if (nl >= 0) done(undefined, text.slice(0, nl));
     };
-    const onEnd = () => done(new Error(`the stream ended before a ${what} (got ${JSON.stringify(text.slice(0, 200))})`));
+    const onEnd = () =>
+      done(new Error(`the stream ended before a ${what} (got ${JSON.stringify(text.slice(0, 200))})`));
     const done = (error?: Error, line?: string) => {
       clearTimeout(timer);
       stream.off("data", onData);
@@ -63,19 +67,29 @@ export const exitsWithParent: CheckFunction = async (ctx) => {
   const socketDir = await mkdtemp(path.join(tmpdir(), "pp-conf-"));
   ctx.defer(() => rm(socketDir, { recursive: true, force: true }));
   const { env, pluginEnv } = rawPluginEnvironment(ctx.settings, socketDir);
-  const launcher = spawn(process.execPath, ["-e", LAUNCHER, ctx.target.command, ...ctx.target.args], { cwd: ctx.target.cwd, env, stdio: ["ignore", "pipe", "pipe", "pipe"] });
+  const launcher = spawn(process.execPath, ["-e", LAUNCHER, ctx.target.command, ...ctx.target.args], {
+    cwd: ctx.target.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   launcher.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   ctx.defer(() => launcher.kill("SIGKILL"));
   ctx.trace("spawned the plugin through a launcher process", { launcherPid: launcher.pid, env: pluginEnv });
   const pidLine = await firstLine(launcher.stdio[3] as Readable, "plugin pid from the launcher", 10_000);
   const pid = Number(pidLine);
-  assert(Number.isInteger(pid) && pid > 0, `the launcher could not start the plugin (${JSON.stringify(pidLine)}); stderr: ${stderr.slice(-300)}`);
+  assert(
+    Number.isInteger(pid) && pid > 0,
+    `the launcher could not start the plugin (${JSON.stringify(pidLine)}); stderr: ${stderr.slice(-300)}`,
+  );
   ctx.defer(async () => {
     if (await running(pid)) process.kill(pid, "SIGKILL");
   });
-  const line = await firstLine(launcher.stdout as Readable, "handshake line", ctx.settings.startTimeoutMs).catch((error: unknown) =>
-    fail(`no handshake line: ${error instanceof Error ? error.message : String(error)}; stderr: ${stderr.slice(-300)}`),
+  const line = await firstLine(launcher.stdout as Readable, "handshake line", ctx.settings.startTimeoutMs).catch(
+    (error: unknown) =>
+      fail(
+        `no handshake line: ${error instanceof Error ? error.message : String(error)}; stderr: ${stderr.slice(-300)}`,
+      ),
   );
   ctx.trace("handshake line", line);
   launcher.kill("SIGKILL");
@@ -83,7 +97,9 @@ export const exitsWithParent: CheckFunction = async (ctx) => {
   const limit = Number(ctx.spec.expect.within_ms ?? 10_000);
   while (await running(pid)) {
     if (Date.now() - killedAt > limit) {
-      fail(`the plugin (pid ${pid}) was still running ${limit} ms after the process that launched it was killed; a plugin must exit when its parent dies - record the parent pid at start and exit when getppid() changes, checking at least every 2 s (§6)`);
+      fail(
+        `the plugin (pid ${pid}) was still running ${limit} ms after the process that launched it was killed; a plugin must exit when its parent dies - record the parent pid at start and exit when getppid() changes, checking at least every 2 s (§6)`,
+      );
     }
     await sleep(100);
   }

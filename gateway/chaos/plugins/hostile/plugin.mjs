@@ -67,7 +67,9 @@ const plugin = definePlugin({
           }
           case "fork-exit":
             for (let i = 0; i < Number(a ?? 2); i++) {
-              spawn(process.execPath, ["-e", "setInterval(() => {}, 1e6)", "--", "chaos-child", "--run", marker], { stdio: "ignore" });
+              spawn(process.execPath, ["-e", "setInterval(() => {}, 1e6)", "--", "chaos-child", "--run", marker], {
+                stdio: "ignore",
+              });
             }
             setTimeout(() => process.exit(3), 50);
             return "forked, exiting";

@@ -76,7 +76,13 @@ describe("contract codes (proto/README.md §8.3)", () => {
     expect(gatewayApiStatus(ErrorCode.ResourceExhausted)).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(gatewayApiStatus(ErrorCode.Unavailable)).toBe(grpc.status.UNAVAILABLE);
     expect(gatewayApiStatus(ErrorCode.FailedPrecondition)).toBe(grpc.status.FAILED_PRECONDITION);
-    for (const code of [ErrorCode.PluginExited, ErrorCode.StartFailed, ErrorCode.PluginFailed, ErrorCode.RpcFailed, ErrorCode.IncompatibleVersion]) {
+    for (const code of [
+      ErrorCode.PluginExited,
+      ErrorCode.StartFailed,
+      ErrorCode.PluginFailed,
+      ErrorCode.RpcFailed,
+      ErrorCode.IncompatibleVersion,
+    ]) {
       expect(gatewayApiStatus(code), code).toBe(grpc.status.INTERNAL);
     }
   });

@@ -7,14 +7,20 @@ import { fromContractError, truncateErrorMessage } from "./contract-error.js";
 
 describe("fromContractError", () => {
   it("is plugin_failed naming the contract code, with the plugin's details and the context", () => {
-    const error = fromContractError(create(ErrorSchema, { code: ContractCode.NOT_FOUND, message: "no such user", details: { field: "user" } }), "Activate failed", { pluginId: "p.one" });
+    const error = fromContractError(
+      create(ErrorSchema, { code: ContractCode.NOT_FOUND, message: "no such user", details: { field: "user" } }),
+      "Activate failed",
+      { pluginId: "p.one" },
+    );
     expect(error.code).toBe(ErrorCode.PluginFailed);
     expect(error.message).toBe("Activate failed: NOT_FOUND: no such user");
     expect(error.details).toEqual({ field: "user", pluginId: "p.one", contractCode: "NOT_FOUND" });
   });
 
   it("has no prefix without a context", () => {
-    expect(fromContractError(create(ErrorSchema, { code: ContractCode.PLUGIN_FAILED, message: "boom" })).message).toBe("PLUGIN_FAILED: boom");
+    expect(fromContractError(create(ErrorSchema, { code: ContractCode.PLUGIN_FAILED, message: "boom" })).message).toBe(
+      "PLUGIN_FAILED: boom",
+    );
   });
 
   it("reads UNSPECIFIED and unknown codes as INTERNAL (the one fallback rule)", () => {
@@ -26,7 +32,15 @@ describe("fromContractError", () => {
   });
 
   it("keeps the gateway's keys over a plugin's forged ones", () => {
-    const error = fromContractError(create(ErrorSchema, { code: ContractCode.INTERNAL, message: "m", details: { contractCode: "OK", pluginId: "other" } }), "c", { pluginId: "p.one" });
+    const error = fromContractError(
+      create(ErrorSchema, {
+        code: ContractCode.INTERNAL,
+        message: "m",
+        details: { contractCode: "OK", pluginId: "other" },
+      }),
+      "c",
+      { pluginId: "p.one" },
+    );
     expect(error.details).toEqual({ contractCode: "INTERNAL", pluginId: "p.one" });
   });
 

@@ -12,7 +12,12 @@ export function truncateErrorMessage(text: string, maxBytes: number = LIMITS.err
   if (text.length * 3 <= maxBytes) return text;
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= maxBytes) return text;
-  return bytes.subarray(0, maxBytes - 3).toString("utf8").replace(/\uFFFD$/, "") + "...";
+  return (
+    bytes
+      .subarray(0, maxBytes - 3)
+      .toString("utf8")
+      .replace(/\uFFFD$/, "") + "..."
+  );
 }
 
 /**

@@ -16,13 +16,17 @@ function readmeRow(label: string): string {
 
 describe("contract limits", () => {
   it("agree with proto/README.md §1 and §9", () => {
-    expect(readme).toContain(`Max gRPC message size on every plugin connection, both directions | 16 MiB (${LIMITS.messageBytes.toLocaleString("en").replaceAll(",", " ")} bytes)`);
+    expect(readme).toContain(
+      `Max gRPC message size on every plugin connection, both directions | 16 MiB (${LIMITS.messageBytes.toLocaleString("en").replaceAll(",", " ")} bytes)`,
+    );
     expect(readmeRow("Intercept / Notify payload")).toBe(`${LIMITS.payloadBytes / 2 ** 20} MiB`);
     expect(readmeRow("KV key")).toBe(`1–${LIMITS.kvKeyBytes} bytes of UTF-8, no NUL`);
     expect(readmeRow("KV value")).toBe(`0–${LIMITS.kvValueBytes / 2 ** 20} MiB`);
     expect(readmeRow("KV list `page_size`")).toBe(`1–${LIMITS.kvMaxPageSize}; 0 = ${LIMITS.kvDefaultPageSize}`);
     expect(readmeRow("HTTP body chunk")).toBe(`1–${LIMITS.httpChunkBytes / 1024} KiB`);
-    expect(readmeRow("Log message / log fields")).toBe(`${LIMITS.logMessageBytes / 1024} KiB / ${LIMITS.logFieldsBytes / 1024} KiB serialized`);
+    expect(readmeRow("Log message / log fields")).toBe(
+      `${LIMITS.logMessageBytes / 1024} KiB / ${LIMITS.logFieldsBytes / 1024} KiB serialized`,
+    );
     expect(readmeRow("Topics / commands / routes per Describe")).toBe(`${LIMITS.describeEntries} each`);
     expect(readmeRow("`Error.message`")).toBe(`${LIMITS.errorMessageBytes / 1024} KiB`);
     expect(readmeRow("Event name")).toBe(`\`${TOPIC_NAME_RULE}\``);

@@ -34,7 +34,9 @@ function core(keepAnnouncements: boolean, warnings: string[] = []): { broker: Br
     listen: (server, id, credentials) =>
       new Promise((resolve, reject) => {
         const address = join(dir, `b-${id}.sock`);
-        server.bindAsync(`unix://${address}`, credentials, (error) => (error ? reject(error) : resolve({ network: "unix", address })));
+        server.bindAsync(`unix://${address}`, credentials, (error) =>
+          error ? reject(error) : resolve({ network: "unix", address }),
+        );
       }),
     send: (info) => sent.push(info),
     onWarning: (message) => warnings.push(message),
@@ -52,7 +54,8 @@ async function deadEnd(): Promise<string> {
   return address;
 }
 
-const announce = (serviceId: number, address: string, network = "unix") => create(ConnInfoSchema, { serviceId, network, address });
+const announce = (serviceId: number, address: string, network = "unix") =>
+  create(ConnInfoSchema, { serviceId, network, address });
 
 describe("broker core", () => {
   it("closes the brokered client when the connection cannot be made, so nothing keeps reconnecting", async () => {
@@ -61,14 +64,20 @@ describe("broker core", () => {
     const closed = vi.spyOn(grpc.Client.prototype, "close");
     const failure = await broker.dial(1, 300).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PolyplugError);
-    expect(failure).toMatchObject({ code: ErrorCode.Unavailable, message: expect.stringMatching(/^broker id 1: could not connect to the plugin at unix:/) });
+    expect(failure).toMatchObject({
+      code: ErrorCode.Unavailable,
+      message: expect.stringMatching(/^broker id 1: could not connect to the plugin at unix:/),
+    });
     expect(closed).toHaveBeenCalledTimes(1);
     const client = closed.mock.contexts[0] as grpc.Client;
     expect(client.getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.SHUTDOWN);
   });
 
   it("the plugin side closes it too and reports UNAVAILABLE as a PluginError", async () => {
-    const broker = createBroker({ tls: undefined, listener: { network: "unix", socketDir: dir, socketGroup: undefined, minPort: 10000, maxPort: 25000 } });
+    const broker = createBroker({
+      tls: undefined,
+      listener: { network: "unix", socketDir: dir, socketGroup: undefined, minPort: 10000, maxPort: 25000 },
+    });
     cleanups.push(() => broker.close());
     const address = await deadEnd();
     const abort = new AbortController();
@@ -76,15 +85,22 @@ describe("broker core", () => {
       yield announce(7, address);
       await new Promise((resolve) => abort.signal.addEventListener("abort", resolve));
     })();
-    const responses = broker.startStream(requests, { signal: abort.signal, metadata: new grpc.Metadata(), deadline: undefined, peer: "test" })[Symbol.asyncIterator]();
+    const responses = broker
+      .startStream(requests, { signal: abort.signal, metadata: new grpc.Metadata(), deadline: undefined, peer: "test" })
+      [Symbol.asyncIterator]();
     void responses.next();
     cleanups.push(() => abort.abort());
     const closed = vi.spyOn(grpc.Client.prototype, "close");
     const failure = await broker.dial(7, 300).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PluginError);
-    expect(failure).toMatchObject({ code: ContractCode.UNAVAILABLE, message: expect.stringMatching(/^broker id 7: could not connect to the host at unix:/) });
+    expect(failure).toMatchObject({
+      code: ContractCode.UNAVAILABLE,
+      message: expect.stringMatching(/^broker id 7: could not connect to the host at unix:/),
+    });
     expect(closed).toHaveBeenCalledTimes(1);
-    expect((closed.mock.contexts[0] as grpc.Client).getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.SHUTDOWN);
+    expect((closed.mock.contexts[0] as grpc.Client).getChannel().getConnectivityState(false)).toBe(
+      grpc.connectivityState.SHUTDOWN,
+    );
   });
 
   it("serves what acceptAndServe registers and announces it; the other side dials it", async () => {
@@ -101,12 +117,19 @@ describe("broker core", () => {
   it("host rule (go-plugin's): one dial per announcement; kept rule (proto/README §5.4): redial", async () => {
     const server = new grpc.Server();
     const address = join(dir, "target.sock");
-    await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${address}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`unix://${address}`, grpc.ServerCredentials.createInsecure(), (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
     cleanups.push(() => server.forceShutdown());
     const once = core(false);
     once.broker.receive(announce(3, address));
     await once.broker.dial(3, 2000);
-    await expect(once.broker.dial(3, 100)).rejects.toMatchObject({ code: ErrorCode.BrokerFailed, message: "no connection info for broker id 3: the plugin did not announce it within 100 ms" });
+    await expect(once.broker.dial(3, 100)).rejects.toMatchObject({
+      code: ErrorCode.BrokerFailed,
+      message: "no connection info for broker id 3: the plugin did not announce it within 100 ms",
+    });
     const kept = core(true);
     kept.broker.receive(announce(3, address));
     await kept.broker.dial(3, 2000);
@@ -117,7 +140,11 @@ describe("broker core", () => {
     const { broker } = core(false);
     const server = new grpc.Server();
     const address = join(dir, "late.sock");
-    await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${address}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`unix://${address}`, grpc.ServerCredentials.createInsecure(), (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
     cleanups.push(() => server.forceShutdown());
     const dialing = broker.dial(5, 5000);
     broker.receive(announce(5, address));
@@ -128,7 +155,10 @@ describe("broker core", () => {
     const warnings: string[] = [];
     const { broker } = core(false, warnings);
     broker.receive(announce(1, "/x", "udp"));
-    await expect(broker.dial(1, 100)).rejects.toMatchObject({ code: ErrorCode.BrokerFailed, message: 'broker id 1 was announced with unknown network "udp"' });
+    await expect(broker.dial(1, 100)).rejects.toMatchObject({
+      code: ErrorCode.BrokerFailed,
+      message: 'broker id 1 was announced with unknown network "udp"',
+    });
     broker.receive(create(ConnInfoSchema, { serviceId: 2, knock: { knock: true } }));
     expect(warnings).toEqual([expect.stringContaining("multiplexing knock for id 2")]);
     const gone = new PolyplugError(ErrorCode.BrokerFailed, "the broker stream to the plugin has ended");

@@ -1,6 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { createGrpcClient, MAX_MESSAGE_BYTES, serverCredentials, waitForConnection, type ListenAddress, type MutualTls } from "./channel.js";
+import {
+  createGrpcClient,
+  MAX_MESSAGE_BYTES,
+  serverCredentials,
+  waitForConnection,
+  type ListenAddress,
+  type MutualTls,
+} from "./channel.js";
 import { ConnInfoSchema, type ConnInfo } from "../gen/plugin/grpc_broker_pb.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
@@ -80,7 +87,9 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
 
   const receive = (info: ConnInfo) => {
     if (info.knock) {
-      options.onWarning?.(`the ${peer} sent a broker multiplexing knock for id ${info.serviceId}, but multiplexing is not supported; ignored`);
+      options.onWarning?.(
+        `the ${peer} sent a broker multiplexing knock for id ${info.serviceId}, but multiplexing is not supported; ignored`,
+      );
       return;
     }
     const pending = waiters.get(info.serviceId) ?? [];
@@ -116,7 +125,13 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       };
       const timer = setTimeout(() => {
         list.splice(list.indexOf(done), 1);
-        reject(failure ?? new PolyplugError(ErrorCode.BrokerFailed, `no connection info for broker id ${id}: the ${peer} did not announce it within ${timeoutMs} ms`));
+        reject(
+          failure ??
+            new PolyplugError(
+              ErrorCode.BrokerFailed,
+              `no connection info for broker id ${id}: the ${peer} did not announce it within ${timeoutMs} ms`,
+            ),
+        );
       }, timeoutMs);
       list.push(done);
       waiters.set(id, list);
@@ -131,10 +146,17 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
     nextId: () => ++lastId,
     async acceptAndServe(id, register) {
       if (failure) throw failure;
-      const server = new grpc.Server({ "grpc.max_receive_message_length": limit, "grpc.max_send_message_length": limit });
+      const server = new grpc.Server({
+        "grpc.max_receive_message_length": limit,
+        "grpc.max_send_message_length": limit,
+      });
       register(server);
       const listen = await options.listen(server, id, serverCredentials(tls)).catch((cause: unknown) => {
-        throw new PolyplugError(ErrorCode.BrokerFailed, `could not listen for broker id ${id}: ${(cause as Error).message}`, { cause });
+        throw new PolyplugError(
+          ErrorCode.BrokerFailed,
+          `could not listen for broker id ${id}: ${(cause as Error).message}`,
+          { cause },
+        );
       });
       servers.add(server);
       options.send(create(ConnInfoSchema, { serviceId: id, network: listen.network, address: listen.address }));
@@ -145,7 +167,10 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       if (failure) throw failure;
       const info = await awaitInfo(id, timeoutMs);
       if (info.network !== "unix" && info.network !== "tcp") {
-        throw new PolyplugError(ErrorCode.BrokerFailed, `broker id ${id} was announced with unknown network ${JSON.stringify(info.network)}`);
+        throw new PolyplugError(
+          ErrorCode.BrokerFailed,
+          `broker id ${id} was announced with unknown network ${JSON.stringify(info.network)}`,
+        );
       }
       const listen: ListenAddress = { network: info.network, address: info.address };
       const brokered = createGrpcClient(listen, tls, limit);

@@ -14,7 +14,9 @@ export const MAX_MESSAGE_BYTES: number = LIMITS.messageBytes;
 
 /** The grpc-js target string for a listen address. */
 export function grpcTarget(listen: ListenAddress): string {
-  return listen.network === "unix" ? `unix://${listen.address}` : `ipv4:${listen.address.replace(/^localhost:/, "127.0.0.1:")}`;
+  return listen.network === "unix"
+    ? `unix://${listen.address}`
+    : `ipv4:${listen.address.replace(/^localhost:/, "127.0.0.1:")}`;
 }
 
 /** Client credentials: plaintext, or AutoMTLS verifying the peer as `localhost`. */
@@ -26,11 +28,19 @@ export function clientCredentials(tls: MutualTls | undefined): grpc.ChannelCrede
 /** Server credentials: plaintext, or AutoMTLS requiring and verifying the peer's certificate. */
 export function serverCredentials(tls: MutualTls | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(Buffer.from(tls.peerCertPem), [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }], true);
+  return grpc.ServerCredentials.createSsl(
+    Buffer.from(tls.peerCertPem),
+    [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }],
+    true,
+  );
 }
 
 /** Opens a gRPC client (one HTTP/2 connection) to a plugin or brokered address. */
-export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefined, maxMessageBytes = MAX_MESSAGE_BYTES): grpc.Client {
+export function createGrpcClient(
+  listen: ListenAddress,
+  tls: MutualTls | undefined,
+  maxMessageBytes = MAX_MESSAGE_BYTES,
+): grpc.Client {
   const options: grpc.ChannelOptions = {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
@@ -45,17 +55,37 @@ export function createGrpcClient(listen: ListenAddress, tls: MutualTls | undefin
  * The error for a connection to the plugin that did not come up within `timeoutMs`:
  * `tls_failed` or `unavailable`, naming the address (with a hint for AutoMTLS).
  */
-export function connectionFailed(listen: ListenAddress, timeoutMs: number, tls: boolean, cause: unknown, peer = "plugin"): PolyplugError {
+export function connectionFailed(
+  listen: ListenAddress,
+  timeoutMs: number,
+  tls: boolean,
+  cause: unknown,
+  peer = "plugin",
+): PolyplugError {
   const code = tls ? ErrorCode.TlsFailed : ErrorCode.Unavailable;
-  const hint = !tls ? "" : peer === "plugin" ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)" : " with AutoMTLS";
-  return new PolyplugError(code, `could not connect to the ${peer} at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`, {
-    cause,
-    details: { network: listen.network, address: listen.address },
-  });
+  const hint = !tls
+    ? ""
+    : peer === "plugin"
+      ? " with AutoMTLS (check that the plugin honours PLUGIN_CLIENT_CERT and serves the certificate it announced)"
+      : " with AutoMTLS";
+  return new PolyplugError(
+    code,
+    `could not connect to the ${peer} at ${listen.network}:${listen.address}${hint} within ${timeoutMs} ms`,
+    {
+      cause,
+      details: { network: listen.network, address: listen.address },
+    },
+  );
 }
 
 /** Waits until the client's connection to `peer` is up (for TLS: handshake done). Fails as `connectionFailed` says. */
-export async function waitForConnection(client: grpc.Client, listen: ListenAddress, timeoutMs: number, tls: boolean, peer = "plugin"): Promise<void> {
+export async function waitForConnection(
+  client: grpc.Client,
+  listen: ListenAddress,
+  timeoutMs: number,
+  tls: boolean,
+  peer = "plugin",
+): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) =>
       client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),

@@ -14,10 +14,14 @@ import { setStdoutSink } from "./stdout-guard.js";
  * controller (Shutdown replies, then calls `shutdown`), stdio (stdout written after the
  * handshake, in 1 KiB chunks) and the broker.
  */
-export function addGoPluginServices(server: grpc.Server, options: { broker: BrokerService; shutdown: () => void }): void {
+export function addGoPluginServices(
+  server: grpc.Server,
+  options: { broker: BrokerService; shutdown: () => void },
+): void {
   addRpcService(server, Health, {
     check(request) {
-      if (request.service === "plugin" || request.service === "") return { status: HealthCheckResponse_ServingStatus.SERVING };
+      if (request.service === "plugin" || request.service === "")
+        return { status: HealthCheckResponse_ServingStatus.SERVING };
       throw new RpcStatusError(grpc.status.NOT_FOUND, `unknown health service ${JSON.stringify(request.service)}`);
     },
   });
@@ -29,5 +33,7 @@ export function addGoPluginServices(server: grpc.Server, options: { broker: Brok
     },
   });
   addRpcService(server, GRPCStdio, { streamStdio: (_request, context) => serveStdio(context, setStdoutSink) });
-  addRpcService(server, GRPCBroker, { startStream: (requests, context) => options.broker.startStream(requests, context) });
+  addRpcService(server, GRPCBroker, {
+    startStream: (requests, context) => options.broker.startStream(requests, context),
+  });
 }

@@ -14,11 +14,19 @@ export function debugEnabled(env: NodeJS.ProcessEnv): boolean {
 
 /** go-plugin's ReattachConfig for this process (the shape of Terraform's TF_REATTACH_PROVIDERS values), as one JSON line. */
 export function reattachJson(version: number, network: string, address: string): string {
-  return JSON.stringify({ Protocol: "grpc", ProtocolVersion: version, Pid: process.pid, Test: true, Addr: { Network: network, String: address } });
+  return JSON.stringify({
+    Protocol: "grpc",
+    ProtocolVersion: version,
+    Pid: process.pid,
+    Test: true,
+    Addr: { Network: network, String: address },
+  });
 }
 
 /** Tells the person debugging how to attach a gateway (stderr: stdout stays theirs). */
 export function announceReattach(version: number, network: string, address: string): void {
   const config = reattachJson(version, network, address);
-  process.stderr.write(`polyplug: debug mode, waiting for a gateway to attach:\n  polyplug serve --reattach <plugin-id>='${config}'\nPOLYPLUG_REATTACH=${config}\n`);
+  process.stderr.write(
+    `polyplug: debug mode, waiting for a gateway to attach:\n  polyplug serve --reattach <plugin-id>='${config}'\nPOLYPLUG_REATTACH=${config}\n`,
+  );
 }

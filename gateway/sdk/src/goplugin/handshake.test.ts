@@ -7,10 +7,22 @@ const certB64 = Buffer.alloc(120, 7).toString("base64").replace(/=+$/, "");
 
 describe("parseHandshakeLine", () => {
   it.each([
-    ["go plugin, no TLS (six fields, trailing |)", "1|1|unix|/tmp/plugin123|grpc|", { network: "unix", address: "/tmp/plugin123", cert: false }],
-    ["python example (five fields)", "1|3|tcp|127.0.0.1:1234|grpc", { network: "tcp", address: "127.0.0.1:1234", cert: false }],
+    [
+      "go plugin, no TLS (six fields, trailing |)",
+      "1|1|unix|/tmp/plugin123|grpc|",
+      { network: "unix", address: "/tmp/plugin123", cert: false },
+    ],
+    [
+      "python example (five fields)",
+      "1|3|tcp|127.0.0.1:1234|grpc",
+      { network: "tcp", address: "127.0.0.1:1234", cert: false },
+    ],
     ["CRLF line end", "1|1|unix|/tmp/p|grpc|\r\n", { network: "unix", address: "/tmp/p", cert: false }],
-    ["short junk in field 6 is ignored", "1|1|unix|/tmp/p|grpc|junk", { network: "unix", address: "/tmp/p", cert: false }],
+    [
+      "short junk in field 6 is ignored",
+      "1|1|unix|/tmp/p|grpc|junk",
+      { network: "unix", address: "/tmp/p", cert: false },
+    ],
     ["with certificate", `1|1|unix|/tmp/p|grpc|${certB64}`, { network: "unix", address: "/tmp/p", cert: true }],
     ["with mux field", "1|1|unix|/tmp/p|grpc||true", { network: "unix", address: "/tmp/p", cert: false }],
   ])("accepts %s", (_name, line, expected) => {
@@ -74,14 +86,22 @@ describe("parseHandshakeLine", () => {
 
   it("throws only PolyplugError, never anything else, on arbitrary input (property)", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(fc.constantFrom("1", "|", "unix", "tcp", "grpc", "/x", "127.0.0.1:9", "", "9")).map((a) => a.join(""))), (text) => {
-        try {
-          parseHandshakeLine(text);
-        } catch (error) {
-          expect(error).toBeInstanceOf(PolyplugError);
-          expect(Object.values(ErrorCode)).toContain((error as PolyplugError).code);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc
+            .array(fc.constantFrom("1", "|", "unix", "tcp", "grpc", "/x", "127.0.0.1:9", "", "9"))
+            .map((a) => a.join("")),
+        ),
+        (text) => {
+          try {
+            parseHandshakeLine(text);
+          } catch (error) {
+            expect(error).toBeInstanceOf(PolyplugError);
+            expect(Object.values(ErrorCode)).toContain((error as PolyplugError).code);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -100,9 +120,20 @@ describe("formatHandshakeLine", () => {
       fc.property(fields, ({ appProtocolVersion, network, path, port, cert }) => {
         const address = network === "unix" ? path : `127.0.0.1:${port}`;
         const serverCertField = cert ? Buffer.from(cert).toString("base64").replace(/=+$/, "") : undefined;
-        const parsed = parseHandshakeLine(formatHandshakeLine({ appProtocolVersion, network, address, serverCertField }));
-        expect(parsed).toMatchObject({ coreProtocolVersion: 1, appProtocolVersion, network, address, protocol: "grpc", multiplex: undefined });
-        expect(parsed.serverCertDer === undefined ? undefined : Buffer.from(parsed.serverCertDer)).toEqual(cert ? Buffer.from(cert) : undefined);
+        const parsed = parseHandshakeLine(
+          formatHandshakeLine({ appProtocolVersion, network, address, serverCertField }),
+        );
+        expect(parsed).toMatchObject({
+          coreProtocolVersion: 1,
+          appProtocolVersion,
+          network,
+          address,
+          protocol: "grpc",
+          multiplex: undefined,
+        });
+        expect(parsed.serverCertDer === undefined ? undefined : Buffer.from(parsed.serverCertDer)).toEqual(
+          cert ? Buffer.from(cert) : undefined,
+        );
       }),
     );
   });

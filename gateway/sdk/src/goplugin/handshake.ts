@@ -50,12 +50,14 @@ function parseGoBool(value: string): boolean | undefined {
 
 function parseAddress(line: string, network: PluginNetwork, address: string): string {
   if (network === "unix") {
-    if (!address.startsWith("/")) throw invalid(line, `unix socket address ${JSON.stringify(address)} is not an absolute path`);
+    if (!address.startsWith("/"))
+      throw invalid(line, `unix socket address ${JSON.stringify(address)} is not an absolute path`);
     return address;
   }
   const match = /^(.+):([0-9]{1,5})$/.exec(address);
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65535) throw invalid(line, `tcp address ${JSON.stringify(address)} is not host:port`);
+  if (!match || port < 1 || port > 65535)
+    throw invalid(line, `tcp address ${JSON.stringify(address)} is not host:port`);
   return address;
 }
 
@@ -75,7 +77,8 @@ export function parseHandshakeLine(rawLine: string): HandshakeLine {
   const line = rawLine.replace(/\r?\n$/, "").trim();
   if (line === "") throw invalid(rawLine, "the line is empty");
   const fields = line.split("|");
-  if (fields.length < 4) throw invalid(line, `it has ${fields.length} field(s) separated by "|", at least 4 are needed`);
+  if (fields.length < 4)
+    throw invalid(line, `it has ${fields.length} field(s) separated by "|", at least 4 are needed`);
   if (fields.length > 7) throw invalid(line, `it has ${fields.length} fields, at most 7 are defined`);
   const [core = "", app = "", network = "", address = "", protocol = "netrpc", cert = "", mux] = fields;
 
@@ -89,13 +92,21 @@ export function parseHandshakeLine(rawLine: string): HandshakeLine {
     );
   }
   if (!decimal.test(app)) throw invalid(line, `app protocol version ${JSON.stringify(app)} is not an integer`);
-  if (network !== "unix" && network !== "tcp") throw invalid(line, `unknown network ${JSON.stringify(network)} (expected unix or tcp)`);
+  if (network !== "unix" && network !== "tcp")
+    throw invalid(line, `unknown network ${JSON.stringify(network)} (expected unix or tcp)`);
   const parsedAddress = parseAddress(line, network, address);
   if (protocol !== "grpc") {
-    const hint = protocol === "netrpc" ? " Polyplug speaks only the gRPC flavour of go-plugin; serve the plugin with GRPCServer." : "";
-    throw new PolyplugError(ErrorCode.UnsupportedProtocol, `unsupported plugin protocol ${JSON.stringify(protocol)}; supported: ["grpc"].${hint}`, {
-      details: { protocol },
-    });
+    const hint =
+      protocol === "netrpc"
+        ? " Polyplug speaks only the gRPC flavour of go-plugin; serve the plugin with GRPCServer."
+        : "";
+    throw new PolyplugError(
+      ErrorCode.UnsupportedProtocol,
+      `unsupported plugin protocol ${JSON.stringify(protocol)}; supported: ["grpc"].${hint}`,
+      {
+        details: { protocol },
+      },
+    );
   }
   let multiplex: boolean | undefined;
   if (mux !== undefined) {
@@ -118,7 +129,12 @@ export function parseHandshakeLine(rawLine: string): HandshakeLine {
  * `1|APP|NETWORK|ADDRESS|grpc|SERVER_CERT`, field 6 empty without AutoMTLS. The one writer
  * of the format, next to its reader.
  */
-export function formatHandshakeLine(fields: { readonly appProtocolVersion: number; readonly network: PluginNetwork; readonly address: string; readonly serverCertField?: string | undefined }): string {
+export function formatHandshakeLine(fields: {
+  readonly appProtocolVersion: number;
+  readonly network: PluginNetwork;
+  readonly address: string;
+  readonly serverCertField?: string | undefined;
+}): string {
   return `${CORE_PROTOCOL_VERSION}|${fields.appProtocolVersion}|${fields.network}|${fields.address}|grpc|${fields.serverCertField ?? ""}`;
 }
 

@@ -31,7 +31,10 @@ export function startBroker(options: {
   connected?: Promise<unknown> | undefined;
 }): PluginBroker {
   const { logger } = options;
-  const stream: BidiStream<typeof ConnInfoSchema, typeof ConnInfoSchema> = createRpcClient(GRPCBroker, options.client).startStream();
+  const stream: BidiStream<typeof ConnInfoSchema, typeof ConnInfoSchema> = createRpcClient(
+    GRPCBroker,
+    options.client,
+  ).startStream();
   let available = true;
   let closed = false;
   const core = createBrokerCore({
@@ -56,7 +59,10 @@ export function startBroker(options: {
       } else if (!closed) {
         logger.debug({ err: reason }, "broker stream ended");
       }
-      const message = grpcStatus === "UNIMPLEMENTED" ? "the plugin does not serve plugin.GRPCBroker" : "the broker stream to the plugin has ended";
+      const message =
+        grpcStatus === "UNIMPLEMENTED"
+          ? "the plugin does not serve plugin.GRPCBroker"
+          : "the broker stream to the plugin has ended";
       core.fail(new PolyplugError(ErrorCode.BrokerFailed, message, { cause: reason }));
     }
   })();

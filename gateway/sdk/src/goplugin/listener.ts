@@ -25,7 +25,8 @@ export class StartupError extends Error {
 function port(env: NodeJS.ProcessEnv, key: string): number {
   const raw = env[key] ?? "";
   if (raw === "") return 0;
-  if (!/^[0-9]+$/.test(raw) || Number(raw) > 65535) throw new StartupError(`${key} must be a port number, got ${JSON.stringify(raw)}`);
+  if (!/^[0-9]+$/.test(raw) || Number(raw) > 65535)
+    throw new StartupError(`${key} must be a port number, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -35,15 +36,25 @@ function port(env: NodeJS.ProcessEnv, key: string): number {
  */
 export function listenerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ListenerConfig {
   const requested = env.POLYPLUG_PLUGIN_NETWORK ?? "unix";
-  if (requested !== "unix" && requested !== "tcp") throw new StartupError(`POLYPLUG_PLUGIN_NETWORK must be "unix" or "tcp", got ${JSON.stringify(requested)}`);
+  if (requested !== "unix" && requested !== "tcp")
+    throw new StartupError(`POLYPLUG_PLUGIN_NETWORK must be "unix" or "tcp", got ${JSON.stringify(requested)}`);
   const minPort = port(env, "PLUGIN_MIN_PORT");
   const maxPort = port(env, "PLUGIN_MAX_PORT");
-  if (minPort > maxPort) throw new StartupError(`PLUGIN_MIN_PORT (${minPort}) is greater than PLUGIN_MAX_PORT (${maxPort})`);
-  return { network: requested, socketDir: env.PLUGIN_UNIX_SOCKET_DIR || undefined, socketGroup: env.PLUGIN_UNIX_SOCKET_GROUP || undefined, minPort, maxPort };
+  if (minPort > maxPort)
+    throw new StartupError(`PLUGIN_MIN_PORT (${minPort}) is greater than PLUGIN_MAX_PORT (${maxPort})`);
+  return {
+    network: requested,
+    socketDir: env.PLUGIN_UNIX_SOCKET_DIR || undefined,
+    socketGroup: env.PLUGIN_UNIX_SOCKET_GROUP || undefined,
+    minPort,
+    maxPort,
+  };
 }
 
 function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort))));
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort))),
+  );
 }
 
 function groupId(group: string): number {
@@ -52,7 +63,8 @@ function groupId(group: string): number {
     .split("\n")
     .find((entry) => entry.split(":")[0] === group);
   const gid = line?.split(":")[2];
-  if (gid === undefined || !/^[0-9]+$/.test(gid)) throw new StartupError(`PLUGIN_UNIX_SOCKET_GROUP names an unknown group ${JSON.stringify(group)}`);
+  if (gid === undefined || !/^[0-9]+$/.test(gid))
+    throw new StartupError(`PLUGIN_UNIX_SOCKET_GROUP names an unknown group ${JSON.stringify(group)}`);
   return Number(gid);
 }
 
@@ -89,7 +101,11 @@ export function removeSockets(): void {
  * PLUGIN_UNIX_SOCKET_DIR or a private 0700 temp dir, mode 0600 (0660 and chgrp with a
  * socket group); or the first free TCP port of the range on 127.0.0.1.
  */
-export async function bindPluginServer(server: grpc.Server, credentials: grpc.ServerCredentials, config: ListenerConfig): Promise<ListenAddress> {
+export async function bindPluginServer(
+  server: grpc.Server,
+  credentials: grpc.ServerCredentials,
+  config: ListenerConfig,
+): Promise<ListenAddress> {
   if (config.network === "tcp") {
     if (config.minPort === 0 && config.maxPort === 0) {
       const bound = await bind(server, "127.0.0.1:0", credentials);
@@ -103,11 +119,15 @@ export async function bindPluginServer(server: grpc.Server, credentials: grpc.Se
         // taken: try the next port
       }
     }
-    throw new StartupError(`no free TCP port on 127.0.0.1 between PLUGIN_MIN_PORT=${config.minPort} and PLUGIN_MAX_PORT=${config.maxPort}`);
+    throw new StartupError(
+      `no free TCP port on 127.0.0.1 between PLUGIN_MIN_PORT=${config.minPort} and PLUGIN_MAX_PORT=${config.maxPort}`,
+    );
   }
   const path = join(socketDirectory(config), `plugin${randomInt(1_000_000_000, 10_000_000_000)}`);
   if (Buffer.byteLength(path) > MAX_UNIX_SOCKET_PATH) {
-    throw new StartupError(`unix socket path ${path} is longer than ${MAX_UNIX_SOCKET_PATH} bytes; set a shorter PLUGIN_UNIX_SOCKET_DIR or TMPDIR`);
+    throw new StartupError(
+      `unix socket path ${path} is longer than ${MAX_UNIX_SOCKET_PATH} bytes; set a shorter PLUGIN_UNIX_SOCKET_DIR or TMPDIR`,
+    );
   }
   try {
     await bind(server, `unix://${path}`, credentials);

@@ -21,6 +21,8 @@ describe("generateAutoMtlsCertificate", () => {
     const { certPem } = await generateAutoMtlsCertificate();
     const der = new X509Certificate(certPem).raw;
     expect(serverCertificateToPem(der)).toContain("BEGIN CERTIFICATE");
-    expect(() => serverCertificateToPem(new Uint8Array([1, 2, 3]))).toThrow(expect.objectContaining({ code: ErrorCode.TlsFailed }));
+    expect(() => serverCertificateToPem(new Uint8Array([1, 2, 3]))).toThrow(
+      expect.objectContaining({ code: ErrorCode.TlsFailed }),
+    );
   });
 });

@@ -27,7 +27,9 @@ const BACKDATE_MS = 30_000;
 const LIFETIME_MS = 262_980 * 3600_000;
 
 function toPem(label: string, der: ArrayBuffer): string {
-  const body = Buffer.from(der).toString("base64").replace(/.{1,64}/g, "$&\n");
+  const body = Buffer.from(der)
+    .toString("base64")
+    .replace(/.{1,64}/g, "$&\n");
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }
 
@@ -75,12 +77,19 @@ export function serverCertificateToPem(der: Uint8Array): string {
   try {
     cert = new X509Certificate(der);
   } catch (cause) {
-    throw new PolyplugError(ErrorCode.TlsFailed, "error parsing the plugin's server certificate from the handshake line (field 6 must be base64 DER)", {
-      cause,
-    });
+    throw new PolyplugError(
+      ErrorCode.TlsFailed,
+      "error parsing the plugin's server certificate from the handshake line (field 6 must be base64 DER)",
+      {
+        cause,
+      },
+    );
   }
   if (cert.checkHost("localhost") === undefined) {
-    throw new PolyplugError(ErrorCode.TlsFailed, `the plugin's server certificate is not valid for "localhost" (subject: ${cert.subject.replace(/\n/g, ", ")})`);
+    throw new PolyplugError(
+      ErrorCode.TlsFailed,
+      `the plugin's server certificate is not valid for "localhost" (subject: ${cert.subject.replace(/\n/g, ", ")})`,
+    );
   }
   return cert.toString();
 }

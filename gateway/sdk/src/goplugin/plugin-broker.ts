@@ -29,7 +29,11 @@ const unavailable = (reason: unknown): never => {
 };
 
 /** Creates the plugin-side broker using the main connection's TLS material and listener rules. */
-export function createBroker(options: { tls: MutualTls | undefined; listener: ListenerConfig; onWarning?: (message: string) => void }): BrokerService {
+export function createBroker(options: {
+  tls: MutualTls | undefined;
+  listener: ListenerConfig;
+  onWarning?: (message: string) => void;
+}): BrokerService {
   let outbound = new AsyncQueue<ConnInfo>();
   const core = createBrokerCore({
     tls: options.tls,

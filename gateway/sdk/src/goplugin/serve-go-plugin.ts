@@ -18,7 +18,10 @@ export interface ServeGoPluginOptions {
   /** Cookie and the app protocol versions this plugin supports (default: Polyplug's, version 1). */
   readonly handshake?: HandshakeConfig;
   /** Adds the application services for the negotiated version to the main server. */
-  readonly register: (server: grpc.Server, context: { readonly version: number; readonly broker: PluginSideBroker }) => void;
+  readonly register: (
+    server: grpc.Server,
+    context: { readonly version: number; readonly broker: PluginSideBroker },
+  ) => void;
   /** Where the SDK's own records go (hclog JSON on stderr). */
   readonly logger: Logger;
   /** Called (and awaited, at most 1 s) before the process exits after Shutdown or parent death. */
@@ -58,11 +61,18 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
   try {
     const negotiated = negotiateVersion(env.PLUGIN_PROTOCOL_VERSIONS, handshake.protocolVersions);
     for (const entry of negotiated.invalid) log.warn(`server sent invalid plugin version ${JSON.stringify(entry)}`);
-    if (!negotiated.matched) log.warn("the host offers none of this plugin's protocol versions; announcing the lowest", { offered: env.PLUGIN_PROTOCOL_VERSIONS ?? "", supported: handshake.protocolVersions.join(",") });
+    if (!negotiated.matched)
+      log.warn("the host offers none of this plugin's protocol versions; announcing the lowest", {
+        offered: env.PLUGIN_PROTOCOL_VERSIONS ?? "",
+        supported: handshake.protocolVersions.join(","),
+      });
     const listener = listenerConfigFromEnv(env);
     const autoMtls = debugging ? undefined : await setupAutoMtls(env.PLUGIN_CLIENT_CERT);
     const broker = createBroker({ tls: autoMtls?.tls, listener, onWarning: (message) => log.warn(message) });
-    const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES, "grpc.max_send_message_length": MAX_MESSAGE_BYTES });
+    const server = new grpc.Server({
+      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    });
     let stopping: Promise<never> | undefined;
     const stop = (code = 0): Promise<never> => {
       stopping ??= (async () => {
@@ -85,7 +95,14 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stop(0));
       return { version: negotiated.version, address, mtls: false, broker, stop };
     }
-    writeHandshakeLine(formatHandshakeLine({ appProtocolVersion: negotiated.version, network: address.network, address: address.address, serverCertField: autoMtls?.handshakeField }));
+    writeHandshakeLine(
+      formatHandshakeLine({
+        appProtocolVersion: negotiated.version,
+        network: address.network,
+        address: address.address,
+        serverCertField: autoMtls?.handshakeField,
+      }),
+    );
     watchProcess({
       parent,
       onSigint: (count) => log.trace("plugin received interrupt signal, ignoring", { count }),
@@ -96,7 +113,10 @@ export async function serveGoPlugin(options: ServeGoPluginOptions): Promise<GoPl
     });
     return { version: negotiated.version, address, mtls: autoMtls !== undefined, broker, stop };
   } catch (error) {
-    const message = error instanceof StartupError ? error.message : `plugin failed to start: ${(error as Error)?.message ?? String(error)}`;
+    const message =
+      error instanceof StartupError
+        ? error.message
+        : `plugin failed to start: ${(error as Error)?.message ?? String(error)}`;
     log.error(message);
     process.exit(1);
   }

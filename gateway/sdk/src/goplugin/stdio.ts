@@ -17,7 +17,10 @@ const MAX_QUEUED_STDIO_CHUNKS = 4096;
  * output beyond MAX_QUEUED_STDIO_CHUNKS rather than growing memory), and `undefined` when the
  * host ends the stream.
  */
-export function serveStdio(context: RpcCallContext, connect: (sink: ((bytes: Uint8Array) => void) | undefined) => void): AsyncIterable<StdioData> {
+export function serveStdio(
+  context: RpcCallContext,
+  connect: (sink: ((bytes: Uint8Array) => void) | undefined) => void,
+): AsyncIterable<StdioData> {
   const queue = new AsyncQueue<StdioData>();
   connect((bytes) => {
     for (let offset = 0; offset < bytes.length; offset += STDIO_CHUNK_BYTES) {

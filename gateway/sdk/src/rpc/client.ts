@@ -1,5 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { fastToBinary } from "../wire/fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
 import { GrpcCallError, type RpcCallOptions, type UnaryTransport } from "./unary-transport.js";
@@ -32,11 +40,23 @@ type BidiFn<I extends DescMessage, O extends DescMessage> = (options?: RpcCallOp
 
 /** A typed client: one function per method of the service, named like the generated local names. */
 export type RpcClient<S extends DescService> = {
-  [K in keyof S["method"]]: S["method"][K] extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+  [K in keyof S["method"]]: S["method"][K] extends {
+    methodKind: "unary";
+    input: infer I extends DescMessage;
+    output: infer O extends DescMessage;
+  }
     ? UnaryFn<I, O>
-    : S["method"][K] extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    : S["method"][K] extends {
+          methodKind: "server_streaming";
+          input: infer I extends DescMessage;
+          output: infer O extends DescMessage;
+        }
       ? ServerStreamFn<I, O>
-      : S["method"][K] extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      : S["method"][K] extends {
+            methodKind: "bidi_streaming";
+            input: infer I extends DescMessage;
+            output: infer O extends DescMessage;
+          }
         ? BidiFn<I, O>
         : never;
 };
@@ -68,10 +88,16 @@ function bindSignal(call: { cancel(): void }, signal: AbortSignal | undefined): 
  * sent its status in the trailers first, which grpc-js keeps.
  */
 function isWriteAfterServerClose(reason: unknown): boolean {
-  return isServiceError(reason) && reason.code === grpc.status.INTERNAL && reason.details === "Write error: write after end";
+  return (
+    isServiceError(reason) && reason.code === grpc.status.INTERNAL && reason.details === "Write error: write after end"
+  );
 }
 
-async function* readStream<T>(stream: AsyncIterable<unknown>, label: string, endedByServer: (reason: unknown) => boolean = () => false): AsyncIterable<T> {
+async function* readStream<T>(
+  stream: AsyncIterable<unknown>,
+  label: string,
+  endedByServer: (reason: unknown) => boolean = () => false,
+): AsyncIterable<T> {
   try {
     for await (const message of stream) yield message as T;
   } catch (reason) {
@@ -101,29 +127,54 @@ function deadlineAt(options: RpcCallOptions | undefined, started: number): numbe
  * CANCEL), which reads as CANCELLED; when the caller did not cancel and the deadline has
  * passed, it is a deadline, whoever noticed first.
  */
-function unaryFailure(reason: unknown, label: string, options: RpcCallOptions | undefined, started: number): PolyplugError {
+function unaryFailure(
+  reason: unknown,
+  label: string,
+  options: RpcCallOptions | undefined,
+  started: number,
+): PolyplugError {
   const at = deadlineAt(options, started);
-  if (isServiceError(reason) && reason.code === grpc.status.CANCELLED && !options?.signal?.aborted && at !== undefined && Date.now() >= at - 5) {
-    return fromGrpcError(new GrpcCallError(grpc.status.DEADLINE_EXCEEDED, "deadline exceeded (the plugin reset the call at its deadline)"), label);
+  if (
+    isServiceError(reason) &&
+    reason.code === grpc.status.CANCELLED &&
+    !options?.signal?.aborted &&
+    at !== undefined &&
+    Date.now() >= at - 5
+  ) {
+    return fromGrpcError(
+      new GrpcCallError(grpc.status.DEADLINE_EXCEEDED, "deadline exceeded (the plugin reset the call at its deadline)"),
+      label,
+    );
   }
   return fromGrpcError(reason, label);
 }
 
-function leanUnary(method: DescMethod, transport: UnaryTransport, label: string): (request: unknown, options?: RpcCallOptions) => Promise<unknown> {
+function leanUnary(
+  method: DescMethod,
+  transport: UnaryTransport,
+  label: string,
+): (request: unknown, options?: RpcCallOptions) => Promise<unknown> {
   const path = grpcMethodPath(method);
   return async (request, options) => {
     const started = Date.now();
     let bytes: Buffer;
     try {
       // fastToBinary's bytes go on the wire as they are (no Buffer copy, which matters for big payloads).
-      bytes = await transport.unary(path, fastToBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>)), options);
+      bytes = await transport.unary(
+        path,
+        fastToBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>)),
+        options,
+      );
     } catch (reason) {
       throw unaryFailure(reason, label, options, started);
     }
     try {
       return fromBinary(method.output, bytes);
     } catch (cause) {
-      throw fromGrpcError(new GrpcCallError(grpc.status.INTERNAL, `could not parse the response: ${(cause as Error).message}`), label);
+      throw fromGrpcError(
+        new GrpcCallError(grpc.status.INTERNAL, `could not parse the response: ${(cause as Error).message}`),
+        label,
+      );
     }
   };
 }

@@ -28,11 +28,23 @@ type BidiHandler<I extends DescMessage, O extends DescMessage> = (
 
 /** Handlers for a service: one per method; missing ones answer UNIMPLEMENTED. */
 export type RpcHandlers<S extends DescService> = {
-  [K in keyof S["method"]]?: S["method"][K] extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+  [K in keyof S["method"]]?: S["method"][K] extends {
+    methodKind: "unary";
+    input: infer I extends DescMessage;
+    output: infer O extends DescMessage;
+  }
     ? UnaryHandler<I, O>
-    : S["method"][K] extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    : S["method"][K] extends {
+          methodKind: "server_streaming";
+          input: infer I extends DescMessage;
+          output: infer O extends DescMessage;
+        }
       ? ServerStreamHandler<I, O>
-      : S["method"][K] extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      : S["method"][K] extends {
+            methodKind: "bidi_streaming";
+            input: infer I extends DescMessage;
+            output: infer O extends DescMessage;
+          }
         ? BidiHandler<I, O>
         : never;
 };
@@ -43,7 +55,12 @@ function toStatus(reason: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.INTERNAL, details: message };
 }
 
-function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): RpcCallContext {
+function contextOf(
+  call:
+    | grpc.ServerUnaryCall<unknown, unknown>
+    | grpc.ServerWritableStream<unknown, unknown>
+    | grpc.ServerDuplexStream<unknown, unknown>,
+): RpcCallContext {
   const controller = new AbortController();
   const abort = () => controller.abort();
   (call as unknown as NodeJS.EventEmitter).on("cancelled", abort);
@@ -58,7 +75,12 @@ function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWri
     }
   }
   controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
-  const finalDeadline = deadline instanceof Date ? deadline : typeof deadline === "number" && Number.isFinite(deadline) ? new Date(deadline) : undefined;
+  const finalDeadline =
+    deadline instanceof Date
+      ? deadline
+      : typeof deadline === "number" && Number.isFinite(deadline)
+        ? new Date(deadline)
+        : undefined;
   return { signal: controller.signal, metadata: call.metadata, deadline: finalDeadline, peer: call.getPeer() };
 }
 
@@ -74,7 +96,9 @@ function unaryImpl(handler: UnaryHandler<DescMessage, DescMessage>): grpc.handle
   };
 }
 
-function serverStreamImpl(handler: ServerStreamHandler<DescMessage, DescMessage>): grpc.handleServerStreamingCall<unknown, unknown> {
+function serverStreamImpl(
+  handler: ServerStreamHandler<DescMessage, DescMessage>,
+): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
     const context = contextOf(call);
     (async () => {
@@ -114,9 +138,12 @@ export function addRpcService<S extends DescService>(server: grpc.Server, servic
     const handler = table[method.localName];
     if (typeof handler !== "function") continue;
     definition[method.localName] = toGrpcMethodDefinition(method);
-    if (method.methodKind === "unary") implementation[method.localName] = unaryImpl(handler as UnaryHandler<DescMessage, DescMessage>);
-    else if (method.methodKind === "server_streaming") implementation[method.localName] = serverStreamImpl(handler as ServerStreamHandler<DescMessage, DescMessage>);
-    else if (method.methodKind === "bidi_streaming") implementation[method.localName] = bidiImpl(handler as BidiHandler<DescMessage, DescMessage>);
+    if (method.methodKind === "unary")
+      implementation[method.localName] = unaryImpl(handler as UnaryHandler<DescMessage, DescMessage>);
+    else if (method.methodKind === "server_streaming")
+      implementation[method.localName] = serverStreamImpl(handler as ServerStreamHandler<DescMessage, DescMessage>);
+    else if (method.methodKind === "bidi_streaming")
+      implementation[method.localName] = bidiImpl(handler as BidiHandler<DescMessage, DescMessage>);
   }
   server.addService(definition, implementation);
 }

@@ -8,10 +8,35 @@ import { scalarWireType, tag, WireType } from "./tag.js";
 
 const PROTO3 = 999; // Edition.EDITION_PROTO3
 const IMPLICIT = 2; // FeatureSet_FieldPresence.IMPLICIT
-const SUPPORTED_SCALARS = new Set<number>([ScalarType.STRING, ScalarType.BOOL, ScalarType.DOUBLE, ScalarType.FLOAT, ScalarType.INT32, ScalarType.UINT32, ScalarType.INT64, ScalarType.UINT64, ScalarType.BYTES, ScalarType.SINT32, ScalarType.FIXED32, ScalarType.SFIXED32]);
+const SUPPORTED_SCALARS = new Set<number>([
+  ScalarType.STRING,
+  ScalarType.BOOL,
+  ScalarType.DOUBLE,
+  ScalarType.FLOAT,
+  ScalarType.INT32,
+  ScalarType.UINT32,
+  ScalarType.INT64,
+  ScalarType.UINT64,
+  ScalarType.BYTES,
+  ScalarType.SINT32,
+  ScalarType.FIXED32,
+  ScalarType.SFIXED32,
+]);
 
 // protobuf-es unboxes these to primitives in singular fields; left to it.
-const WRAPPERS = new Set(["DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue", "StringValue", "BytesValue"].map((name) => `google.protobuf.${name}`));
+const WRAPPERS = new Set(
+  [
+    "DoubleValue",
+    "FloatValue",
+    "Int64Value",
+    "UInt64Value",
+    "Int32Value",
+    "UInt32Value",
+    "BoolValue",
+    "StringValue",
+    "BytesValue",
+  ].map((name) => `google.protobuf.${name}`),
+);
 const MAP_KEYS = new Set<number>([ScalarType.STRING, ScalarType.INT32, ScalarType.BOOL]);
 
 /** How one field is written. */
@@ -47,11 +72,22 @@ export function planOf(schema: DescMessage, visiting = new Set<DescMessage>()): 
       !("delimitedEncoding" in field && field.delimitedEncoding) &&
       (field.fieldKind !== "scalar" || SUPPORTED_SCALARS.has(scalar)) &&
       !(field.fieldKind === "list" && field.listKind === "scalar" && !SUPPORTED_SCALARS.has(scalar)) &&
-      !(field.fieldKind === "map" && (!MAP_KEYS.has(field.mapKey) || (field.mapKind === "scalar" && !SUPPORTED_SCALARS.has(scalar)))) &&
+      !(
+        field.fieldKind === "map" &&
+        (!MAP_KEYS.has(field.mapKey) || (field.mapKind === "scalar" && !SUPPORTED_SCALARS.has(scalar)))
+      ) &&
       (message === undefined || !WRAPPERS.has(message.typeName)) &&
       (message === undefined || planOf(message, visiting) !== null);
     if (!ok) plan = null;
-    else plan.push({ field, name: field.localName, oneof: field.oneof?.localName, implicit: field.presence === IMPLICIT, lenTag: tag(field.number, WireType.LengthDelimited), scalarTag: tag(field.number, scalarWireType(scalar)) });
+    else
+      plan.push({
+        field,
+        name: field.localName,
+        oneof: field.oneof?.localName,
+        implicit: field.presence === IMPLICIT,
+        lenTag: tag(field.number, WireType.LengthDelimited),
+        scalarTag: tag(field.number, scalarWireType(scalar)),
+      });
   }
   visiting.delete(schema);
   plans.set(schema, plan);

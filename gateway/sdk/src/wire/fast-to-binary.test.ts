@@ -1,5 +1,13 @@
 import fc from "fast-check";
-import { create, fromBinary, toBinary, ScalarType, type DescField, type DescMessage, type DescService } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  ScalarType,
+  type DescField,
+  type DescMessage,
+  type DescService,
+} from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Admin } from "../gen/polyplug/v1/admin_pb.js";
 import { GatewayAPI } from "../gen/polyplug/v1/gateway_api_pb.js";
@@ -9,7 +17,9 @@ import { GRPCBroker } from "../gen/plugin/grpc_broker_pb.js";
 import { fastToBinary } from "./fast-to-binary.js";
 
 const SERVICES: DescService[] = [Plugin, GatewayAPI, Gateway, Admin, GRPCBroker];
-const SCHEMAS = [...new Set(SERVICES.flatMap((service) => service.methods.flatMap((method) => [method.input, method.output])))];
+const SCHEMAS = [
+  ...new Set(SERVICES.flatMap((service) => service.methods.flatMap((method) => [method.input, method.output]))),
+];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
@@ -48,7 +58,8 @@ function fieldValue(field: DescField, depth: number): fc.Arbitrary<unknown> {
         return fc.oneof(fc.constant(0), fc.integer({ min: -0x80000000, max: 0x7fffffff }));
     }
   };
-  const message = (schema: DescMessage): fc.Arbitrary<unknown> => (schema.typeName === "google.protobuf.Struct" ? jsonObject : messageInit(schema, depth + 1));
+  const message = (schema: DescMessage): fc.Arbitrary<unknown> =>
+    schema.typeName === "google.protobuf.Struct" ? jsonObject : messageInit(schema, depth + 1);
   switch (field.fieldKind) {
     case "scalar":
       return scalar(field.scalar);
@@ -57,9 +68,24 @@ function fieldValue(field: DescField, depth: number): fc.Arbitrary<unknown> {
     case "message":
       return message(field.message);
     case "list":
-      return fc.array(field.listKind === "message" ? messageInit(field.message, depth + 1) : field.listKind === "enum" ? fc.constantFrom(...field.enum.values.map((v) => v.number)) : scalar(field.scalar), { maxLength: depth > 2 ? 0 : 3 });
+      return fc.array(
+        field.listKind === "message"
+          ? messageInit(field.message, depth + 1)
+          : field.listKind === "enum"
+            ? fc.constantFrom(...field.enum.values.map((v) => v.number))
+            : scalar(field.scalar),
+        { maxLength: depth > 2 ? 0 : 3 },
+      );
     case "map":
-      return fc.dictionary(fc.string({ maxLength: 6 }), field.mapKind === "message" ? messageInit(field.message, depth + 1) : field.mapKind === "enum" ? fc.constantFrom(...field.enum.values.map((v) => v.number)) : scalar(field.scalar), { maxKeys: depth > 2 ? 0 : 3 });
+      return fc.dictionary(
+        fc.string({ maxLength: 6 }),
+        field.mapKind === "message"
+          ? messageInit(field.message, depth + 1)
+          : field.mapKind === "enum"
+            ? fc.constantFrom(...field.enum.values.map((v) => v.number))
+            : scalar(field.scalar),
+        { maxKeys: depth > 2 ? 0 : 3 },
+      );
   }
 }
 
@@ -68,43 +94,74 @@ function messageInit(schema: DescMessage, depth = 0): fc.Arbitrary<unknown> {
   const parts: Record<string, fc.Arbitrary<unknown>> = {};
   for (const field of schema.fields) if (!field.oneof) parts[field.localName] = fieldValue(field, depth);
   for (const oneof of schema.oneofs) {
-    parts[oneof.localName] = fc.oneof(fc.constant({ case: undefined }), ...oneof.fields.map((field) => fieldValue(field, depth).map((value) => ({ case: field.localName, value }))));
+    parts[oneof.localName] = fc.oneof(
+      fc.constant({ case: undefined }),
+      ...oneof.fields.map((field) => fieldValue(field, depth).map((value) => ({ case: field.localName, value }))),
+    );
   }
   return fc.record(parts, { requiredKeys: [] }).map((init) => create(schema, init as never));
 }
 
 describe("fastToBinary", () => {
-  it.each(SCHEMAS.map((schema) => [schema.typeName, schema] as const))("produces protobuf-es's exact bytes for random %s messages", (_name, schema) => {
-    fc.assert(
-      fc.property(messageInit(schema), (message) => {
-        const fast = Buffer.from(fastToBinary(schema, message as never)).toString("hex");
-        const reference = Buffer.from(toBinary(schema, message as never)).toString("hex");
-        expect(fast).toBe(reference);
-      }),
-      { numRuns: 150 },
+  it.each(SCHEMAS.map((schema) => [schema.typeName, schema] as const))(
+    "produces protobuf-es's exact bytes for random %s messages",
+    (_name, schema) => {
+      fc.assert(
+        fc.property(messageInit(schema), (message) => {
+          const fast = Buffer.from(fastToBinary(schema, message as never)).toString("hex");
+          const reference = Buffer.from(toBinary(schema, message as never)).toString("hex");
+          expect(fast).toBe(reference);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
+
+  it("moves the content when a nested length needs more than one byte, and keeps unknown fields", () => {
+    const big = create(InterceptRequestSchema, {
+      topic: "t",
+      payload: { data: "é".repeat(70_000), list: [1, "two", null, true, { deep: [[]] }] },
+    });
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, big))).toEqual(
+      Buffer.from(toBinary(InterceptRequestSchema, big)),
+    );
+    const withUnknown = fromBinary(
+      InterceptRequestSchema,
+      Buffer.concat([Buffer.from(toBinary(InterceptRequestSchema, big)), Buffer.from([0xf8, 0x01, 0x07])]),
+    );
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, withUnknown))).toEqual(
+      Buffer.from(toBinary(InterceptRequestSchema, withUnknown)),
     );
   });
 
-  it("moves the content when a nested length needs more than one byte, and keeps unknown fields", () => {
-    const big = create(InterceptRequestSchema, { topic: "t", payload: { data: "é".repeat(70_000), list: [1, "two", null, true, { deep: [[]] }] } });
-    expect(Buffer.from(fastToBinary(InterceptRequestSchema, big))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, big)));
-    const withUnknown = fromBinary(InterceptRequestSchema, Buffer.concat([Buffer.from(toBinary(InterceptRequestSchema, big)), Buffer.from([0xf8, 0x01, 0x07])]));
-    expect(Buffer.from(fastToBinary(InterceptRequestSchema, withUnknown))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, withUnknown)));
-  });
-
   it("splices the lengths of large nested content (8 KiB and more) in the right places", () => {
-    const payload = { a: { b: [{ c: "é".repeat(20_000) }, "x".repeat(9_000), { d: ["y".repeat(10_000), { e: "small" }] }] }, f: "small", g: { h: "z".repeat(8_200) }, i: Array.from({ length: 900 }, (_, n) => ({ n })) };
-    const message = create(InterceptRequestSchema, { context: { requestId: "r".repeat(9_000), metadata: { k: "v".repeat(9_000), l: "w" } }, topic: "t", payload });
-    expect(Buffer.from(fastToBinary(InterceptRequestSchema, message))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, message)));
+    const payload = {
+      a: { b: [{ c: "é".repeat(20_000) }, "x".repeat(9_000), { d: ["y".repeat(10_000), { e: "small" }] }] },
+      f: "small",
+      g: { h: "z".repeat(8_200) },
+      i: Array.from({ length: 900 }, (_, n) => ({ n })),
+    };
+    const message = create(InterceptRequestSchema, {
+      context: { requestId: "r".repeat(9_000), metadata: { k: "v".repeat(9_000), l: "w" } },
+      topic: "t",
+      payload,
+    });
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, message))).toEqual(
+      Buffer.from(toBinary(InterceptRequestSchema, message)),
+    );
   });
 
   it("leaves values it does not expect to protobuf-es (its bytes, or its error)", () => {
     const odd = create(InterceptRequestSchema, { topic: "t" });
     (odd as unknown as { payload: unknown }).payload = { n: 10n };
-    expect(Buffer.from(fastToBinary(InterceptRequestSchema, odd))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, odd)));
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, odd))).toEqual(
+      Buffer.from(toBinary(InterceptRequestSchema, odd)),
+    );
     const wrongType = create(InterceptRequestSchema, { topic: "t" });
     (wrongType as unknown as { topic: unknown }).topic = 5;
-    expect(Buffer.from(fastToBinary(InterceptRequestSchema, wrongType))).toEqual(Buffer.from(toBinary(InterceptRequestSchema, wrongType)));
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, wrongType))).toEqual(
+      Buffer.from(toBinary(InterceptRequestSchema, wrongType)),
+    );
     const outOfRange = create(InterceptRequestSchema, { topic: "t", context: { deadline: { seconds: 2n ** 70n } } });
     expect(() => fastToBinary(InterceptRequestSchema, outOfRange)).toThrow(/cannot encode/);
   });

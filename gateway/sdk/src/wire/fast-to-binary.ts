@@ -101,7 +101,10 @@ class Writer extends StructWriter {
           this.varint(p.lenTag);
           const start = this.open();
           this.varint(tag(MAP_ENTRY_KEY, scalarWireType(field.mapKey)));
-          this.scalar(field.mapKey, field.mapKey === ScalarType.STRING ? key : field.mapKey === ScalarType.BOOL ? key === "true" : Number(key));
+          this.scalar(
+            field.mapKey,
+            field.mapKey === ScalarType.STRING ? key : field.mapKey === ScalarType.BOOL ? key === "true" : Number(key),
+          );
           if (field.mapKind === "message") {
             this.varint(tag(MAP_ENTRY_VALUE, WireType.LengthDelimited));
             this.nested(field, field.message, map[key]);
@@ -139,7 +142,8 @@ class Writer extends StructWriter {
         if (typeof value !== "number") throw new Unsupported();
         return this.double(value);
       case ScalarType.FLOAT:
-        if (typeof value !== "number" || (Number.isFinite(value) && Math.abs(value) > 3.4028234663852886e38)) throw new Unsupported();
+        if (typeof value !== "number" || (Number.isFinite(value) && Math.abs(value) > 3.4028234663852886e38))
+          throw new Unsupported();
         this.room(4);
         this.pos = this.buf.writeFloatLE(value, this.pos);
         return;
@@ -148,18 +152,25 @@ class Writer extends StructWriter {
         return this.bytes(value);
       case ScalarType.INT64:
       case ScalarType.UINT64:
-        if (typeof value !== "bigint" || value < (type === ScalarType.INT64 ? -(2n ** 63n) : 0n) || value >= (type === ScalarType.INT64 ? 2n ** 63n : 2n ** 64n)) throw new Unsupported();
+        if (
+          typeof value !== "bigint" ||
+          value < (type === ScalarType.INT64 ? -(2n ** 63n) : 0n) ||
+          value >= (type === ScalarType.INT64 ? 2n ** 63n : 2n ** 64n)
+        )
+          throw new Unsupported();
         return this.varint64(BigInt.asUintN(64, value));
       case ScalarType.UINT32:
       case ScalarType.FIXED32:
-        if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Unsupported();
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff)
+          throw new Unsupported();
         if (type === ScalarType.UINT32) return this.varint(value);
         this.room(4);
         this.pos = this.buf.writeUInt32LE(value, this.pos);
         return;
       default: {
         // INT32, SINT32, SFIXED32, enums
-        if (typeof value !== "number" || !Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new Unsupported();
+        if (typeof value !== "number" || !Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff)
+          throw new Unsupported();
         if (type === ScalarType.SINT32) return this.varint(((value << 1) ^ (value >> 31)) >>> 0);
         if (type === ScalarType.SFIXED32) {
           this.room(4);
@@ -177,5 +188,7 @@ function unsupported(): never {
 }
 
 function isMessage(value: unknown): value is { $typeName: string } {
-  return typeof value === "object" && value !== null && typeof (value as { $typeName?: unknown }).$typeName === "string";
+  return (
+    typeof value === "object" && value !== null && typeof (value as { $typeName?: unknown }).$typeName === "string"
+  );
 }

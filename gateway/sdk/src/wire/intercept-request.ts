@@ -78,14 +78,23 @@ export class InterceptRequestEncoder {
   private readonly topic: UnknownField | undefined;
 
   constructor(fields: ChainContextFields, topic: string) {
-    this.head = Buffer.concat([stringField(CONTEXT_REQUEST_ID, fields.requestId), stringField(CONTEXT_TRACEPARENT, fields.traceparent)]);
+    this.head = Buffer.concat([
+      stringField(CONTEXT_REQUEST_ID, fields.requestId),
+      stringField(CONTEXT_TRACEPARENT, fields.traceparent),
+    ]);
     const entries: Buffer[] = [];
     for (const key of Object.keys(fields.metadata)) {
-      const entry = Buffer.concat([stringField(MAP_ENTRY_KEY, key, false), stringField(MAP_ENTRY_VALUE, fields.metadata[key] as string, false)]);
+      const entry = Buffer.concat([
+        stringField(MAP_ENTRY_KEY, key, false),
+        stringField(MAP_ENTRY_VALUE, fields.metadata[key] as string, false),
+      ]);
       entries.push(delimited(CONTEXT_METADATA, entry, false));
     }
     this.tail = Buffer.concat(entries);
-    this.topic = topic === "" ? undefined : { no: REQUEST_TOPIC, wireType: WireType.LengthDelimited, data: lengthPrefixed(Buffer.from(topic, "utf8")) };
+    this.topic =
+      topic === ""
+        ? undefined
+        : { no: REQUEST_TOPIC, wireType: WireType.LengthDelimited, data: lengthPrefixed(Buffer.from(topic, "utf8")) };
   }
 
   /**
@@ -98,7 +107,12 @@ export class InterceptRequestEncoder {
     const nanos = (ms % 1000) * 1_000_000;
     const timestampLength = (seconds === 0 ? 0 : 1 + varintSize(seconds)) + (nanos === 0 ? 0 : 1 + varintSize(nanos));
     const idLength = Buffer.byteLength(pluginId, "utf8");
-    const bodyLength = this.head.length + (idLength === 0 ? 0 : 1 + varintSize(idLength) + idLength) + 2 + timestampLength + this.tail.length;
+    const bodyLength =
+      this.head.length +
+      (idLength === 0 ? 0 : 1 + varintSize(idLength) + idLength) +
+      2 +
+      timestampLength +
+      this.tail.length;
     const data = Buffer.allocUnsafe(varintSize(bodyLength) + bodyLength);
     let at = writeVarint(data, 0, bodyLength);
     at += this.head.copy(data, at);

@@ -43,7 +43,8 @@ export class ProtoWriter {
     const wide = this.wide;
     if (wide !== undefined) {
       // Wide lengths closed since this open() lie inside: their extra bytes count too.
-      for (let i = wide.length - 2; i >= 0 && (wide[i] as number) > start; i -= 2) length += varintSize(wide[i + 1] as number) - 1;
+      for (let i = wide.length - 2; i >= 0 && (wide[i] as number) > start; i -= 2)
+        length += varintSize(wide[i + 1] as number) - 1;
     }
     if (length < 0x80) {
       this.buf[start] = length;

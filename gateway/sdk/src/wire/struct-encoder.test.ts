@@ -16,7 +16,7 @@ function randomObject(seed: number): JsonObject {
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
-  const strings = ["", "a", "ключ", "🎉✓", "x".repeat(130), "\u0000\u2028\"", "y".repeat(17_000)];
+  const strings = ["", "a", "ключ", "🎉✓", "x".repeat(130), '\u0000\u2028"', "y".repeat(17_000)];
   const value = (depth: number): unknown => {
     const r = next();
     if (depth > 5 || r < 0.45) {
@@ -29,7 +29,10 @@ function randomObject(seed: number): JsonObject {
   const object = (depth: number): JsonObject => {
     const out: JsonObject = {};
     const n = Math.floor(next() * 7);
-    for (let i = 0; i < n; i++) out[next() < 0.2 ? String(Math.floor(next() * 50)) : `${strings[Math.floor(next() * 4)]}${i}`] = value(depth) as JsonObject[string];
+    for (let i = 0; i < n; i++)
+      out[next() < 0.2 ? String(Math.floor(next() * 50)) : `${strings[Math.floor(next() * 4)]}${i}`] = value(
+        depth,
+      ) as JsonObject[string];
     return out;
   };
   return object(0);
@@ -41,7 +44,7 @@ describe("encodeJsonStruct", () => {
       {},
       { message: "hello, plugin", user_id: "u-1", channel_id: "town" },
       { n: 0, neg: -1.5, big: 1e300, t: true, f: false, nothing: null, empty: "" },
-      { nested: { list: [1, "two", null, false, { deep: [[], {}] }], "ключ": "значение ✓ 🎉" } },
+      { nested: { list: [1, "two", null, false, { deep: [[], {}] }], ключ: "значение ✓ 🎉" } },
       { "2": "integer-like keys come first", a: 1, "1": [] },
       { data: "x".repeat(300_000) },
       JSON.parse('{"a":{"b":{"c":[[[{"d":-0}]]]}}}') as JsonObject,
@@ -49,7 +52,10 @@ describe("encodeJsonStruct", () => {
     for (const object of fixed) expect(Buffer.from(encodeJsonStruct(object)!).equals(reference(object))).toBe(true);
     for (let seed = 1; seed <= 300; seed++) {
       const object = randomObject(seed);
-      expect(Buffer.from(encodeJsonStruct(object)!).equals(reference(object)), JSON.stringify(object).slice(0, 200)).toBe(true);
+      expect(
+        Buffer.from(encodeJsonStruct(object)!).equals(reference(object)),
+        JSON.stringify(object).slice(0, 200),
+      ).toBe(true);
     }
   });
 
@@ -79,7 +85,10 @@ describe("encodeJsonStruct", () => {
 /** JSON objects as JSON.parse builds them (-0 included), with strings of any code unit and long ones. */
 const jsonObject = fc.dictionary(
   fc.string({ unit: "binary", maxLength: 50 }),
-  fc.oneof(fc.jsonValue({ maxDepth: 4, stringUnit: "binary" }), fc.string({ unit: "grapheme", minLength: 30, maxLength: 200 })),
+  fc.oneof(
+    fc.jsonValue({ maxDepth: 4, stringUnit: "binary" }),
+    fc.string({ unit: "grapheme", minLength: 30, maxLength: 200 }),
+  ),
   { maxKeys: 8 },
 ) as fc.Arbitrary<JsonObject>;
 
@@ -97,19 +106,29 @@ describe("encodeStruct and structSize (differential against protobuf-es)", () =>
 
   it("long strings and deep nesting: lengths of several bytes, nothing out of place", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", minLength: 40, maxLength: 3000 }), fc.integer({ min: 0, max: 97 }), fc.boolean(), (text, depth, inList) => {
-        let value: JsonValue = text;
-        for (let i = 0; i < depth; i++) value = i % 2 ? [value, text] : { text, value };
-        const object = (inList ? { list: [value] } : { value }) as JsonObject;
-        expect(Buffer.from(encodeStruct(object)).equals(reference(object))).toBe(true);
-        expect(structSize(object)).toBe(reference(object).length);
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme", minLength: 40, maxLength: 3000 }),
+        fc.integer({ min: 0, max: 97 }),
+        fc.boolean(),
+        (text, depth, inList) => {
+          let value: JsonValue = text;
+          for (let i = 0; i < depth; i++) value = i % 2 ? [value, text] : { text, value };
+          const object = (inList ? { list: [value] } : { value }) as JsonObject;
+          expect(Buffer.from(encodeStruct(object)).equals(reference(object))).toBe(true);
+          expect(structSize(object)).toBe(reference(object).length);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it("leaves non-JSON input to protobuf-es: its bytes or its very error", () => {
-    for (const object of [{ a: undefined }, { a: [1, () => 2] }, { a: 10n }, JSON.parse('{"__proto__": {"x": 1}}')] as JsonObject[]) {
+    for (const object of [
+      { a: undefined },
+      { a: [1, () => 2] },
+      { a: 10n },
+      JSON.parse('{"__proto__": {"x": 1}}'),
+    ] as JsonObject[]) {
       let expected: unknown;
       try {
         expected = reference(object).length;

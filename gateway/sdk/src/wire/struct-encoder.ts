@@ -9,7 +9,18 @@ import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { MAX_JSON_DEPTH, NOT_PLAIN_JSON } from "./plain-json.js";
 import { ProtoWriter } from "./proto-writer.js";
-import { ENTRY_KEY, ENTRY_VALUE, LIST_VALUES, STRUCT_FIELDS, VALUE_BOOL, VALUE_LIST, VALUE_NULL, VALUE_NUMBER, VALUE_STRING, VALUE_STRUCT } from "./struct-tags.js";
+import {
+  ENTRY_KEY,
+  ENTRY_VALUE,
+  LIST_VALUES,
+  STRUCT_FIELDS,
+  VALUE_BOOL,
+  VALUE_LIST,
+  VALUE_NULL,
+  VALUE_NUMBER,
+  VALUE_STRING,
+  VALUE_STRUCT,
+} from "./struct-tags.js";
 import { varintSize } from "./varint.js";
 
 /** Strings this long or longer may need a length of two bytes or more (3 UTF-8 bytes per UTF-16 unit). */

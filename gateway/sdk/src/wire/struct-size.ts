@@ -38,7 +38,10 @@ function valueSize(value: unknown, depth: number): number {
     case "boolean":
     case "object":
       if (value === null || typeof value === "boolean") return 2;
-      return 1 + delimited(Array.isArray(value) ? listSize(value, depth) : fieldsSize(value as Record<string, unknown>, depth));
+      return (
+        1 +
+        delimited(Array.isArray(value) ? listSize(value, depth) : fieldsSize(value as Record<string, unknown>, depth))
+      );
     default:
       throw NOT_PLAIN_JSON;
   }
@@ -54,7 +57,8 @@ function fieldsSize(object: Readonly<Record<string, unknown>>, depth: number): n
   let total = 0;
   for (const key of Object.keys(object)) {
     if (key === "__proto__") throw NOT_PLAIN_JSON;
-    total += 1 + delimited(1 + delimited(Buffer.byteLength(key, "utf8")) + 1 + delimited(valueSize(object[key], depth + 1)));
+    total +=
+      1 + delimited(1 + delimited(Buffer.byteLength(key, "utf8")) + 1 + delimited(valueSize(object[key], depth + 1)));
   }
   return total;
 }

@@ -5,7 +5,22 @@ import { varintSize, writeVarint } from "./varint.js";
 
 describe("varint", () => {
   it("writes protobuf-es's bytes for every non-negative safe integer and sizes them", () => {
-    const edges = [0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 0xfffffff, 0x10000000, 0xffffffff, 2 ** 32, 2 ** 35 - 1, 2 ** 35, 2 ** 49, Number.MAX_SAFE_INTEGER];
+    const edges = [
+      0,
+      1,
+      0x7f,
+      0x80,
+      0x3fff,
+      0x4000,
+      0xfffffff,
+      0x10000000,
+      0xffffffff,
+      2 ** 32,
+      2 ** 35 - 1,
+      2 ** 35,
+      2 ** 49,
+      Number.MAX_SAFE_INTEGER,
+    ];
     fc.assert(
       fc.property(fc.oneof(fc.constantFrom(...edges), fc.nat(), fc.maxSafeNat()), (value) => {
         const expected = new BinaryWriter().uint64(value).finish();

@@ -60,7 +60,11 @@ async function readEnvelopes(body, onEnvelope) {
  * refuses the session.
  */
 export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
-  const headers = (contentType) => ({ "content-type": contentType, "connect-protocol-version": "1", [CSRF_HEADER]: csrf });
+  const headers = (contentType) => ({
+    "content-type": contentType,
+    "connect-protocol-version": "1",
+    [CSRF_HEADER]: csrf,
+  });
   const fail = (error) => {
     if (error.code === "unauthenticated") onUnauthenticated(error);
     throw error;
@@ -68,7 +72,12 @@ export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
 
   /** Calls a unary method with a JSON request; resolves to the JSON response. */
   async function call(method, request = {}) {
-    const response = await consoleFetch(SERVICE + method, { method: "POST", headers: headers("application/json"), body: JSON.stringify(request), credentials: "same-origin" });
+    const response = await consoleFetch(SERVICE + method, {
+      method: "POST",
+      headers: headers("application/json"),
+      body: JSON.stringify(request),
+      credentials: "same-origin",
+    });
     const text = await response.text();
     let body = {};
     try {
@@ -76,7 +85,8 @@ export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
     } catch {
       body = { message: text };
     }
-    if (!response.ok) fail(new AdminError(body.code ?? `http_${response.status}`, body.message ?? response.statusText, body.details));
+    if (!response.ok)
+      fail(new AdminError(body.code ?? `http_${response.status}`, body.message ?? response.statusText, body.details));
     return body;
   }
 
@@ -85,7 +95,13 @@ export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
    * stream ends cleanly, rejects with an AdminError when it fails; `signal` cancels it.
    */
   async function stream(method, request, onMessage, signal) {
-    const response = await consoleFetch(SERVICE + method, { method: "POST", headers: headers("application/connect+json"), body: envelope(request), signal, credentials: "same-origin" });
+    const response = await consoleFetch(SERVICE + method, {
+      method: "POST",
+      headers: headers("application/connect+json"),
+      body: envelope(request),
+      signal,
+      credentials: "same-origin",
+    });
     if (!response.ok || !response.body) {
       const body = await response.json().catch(() => ({}));
       fail(new AdminError(body.code ?? `http_${response.status}`, body.message ?? response.statusText));
@@ -104,7 +120,11 @@ export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
 
   /** Signs this session out (the cookie is cleared and the session ended on the gateway). */
   async function signOut() {
-    await consoleFetch("/console/session", { method: "DELETE", headers: { [CSRF_HEADER]: csrf }, credentials: "same-origin" }).catch(() => undefined);
+    await consoleFetch("/console/session", {
+      method: "DELETE",
+      headers: { [CSRF_HEADER]: csrf },
+      credentials: "same-origin",
+    }).catch(() => undefined);
   }
 
   return { call, stream, signOut };
@@ -116,7 +136,12 @@ export function createAdminClient({ csrf, onUnauthenticated = () => {} }) {
  * ("unauthenticated" for a wrong token).
  */
 export async function signIn(token) {
-  const response = await consoleFetch("/console/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token }), credentials: "same-origin" });
+  const response = await consoleFetch("/console/session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token }),
+    credentials: "same-origin",
+  });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new AdminError(body.code ?? `http_${response.status}`, body.message ?? response.statusText);
   return body;

@@ -14,7 +14,16 @@ export function mountDashboard(container, { client, events, host }) {
   const widgets = el("div", { class: "cards", id: "dashboard-widgets" });
   const feed = el("section");
   const nodes = el("div", { id: "dashboard-nodes" });
-  replaceChildren(container, el("h1", {}, "Dashboard"), summary, el("h2", {}, "Nodes"), nodes, el("h2", {}, "Widgets"), widgets, feed);
+  replaceChildren(
+    container,
+    el("h1", {}, "Dashboard"),
+    summary,
+    el("h2", {}, "Nodes"),
+    nodes,
+    el("h2", {}, "Widgets"),
+    widgets,
+    feed,
+  );
   const renderWidgets = () => {
     host.renderLocation("dashboard.widget", widgets, {});
     if (widgets.childElementCount === 0) widgets.append(el("p", { class: "muted" }, "No plugin contributes a widget."));
@@ -24,7 +33,11 @@ export function mountDashboard(container, { client, events, host }) {
       const { plugins = [] } = await client.call("ListPlugins", {});
       const counts = {};
       for (const plugin of plugins) counts[stateName(plugin.state)] = (counts[stateName(plugin.state)] ?? 0) + 1;
-      summary.textContent = `${plugins.length} plugins: ${Object.entries(counts).map(([state, n]) => `${n} ${state}`).join(", ") || "none"}`;
+      summary.textContent = `${plugins.length} plugins: ${
+        Object.entries(counts)
+          .map(([state, n]) => `${n} ${state}`)
+          .join(", ") || "none"
+      }`;
     } catch (error) {
       summary.textContent = `Could not list plugins: ${error.message}`;
     }

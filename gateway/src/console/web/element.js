@@ -34,5 +34,8 @@ export function formatTime(value) {
 
 /** "PLUGIN_STATE_NOT_RUNNING" → "not-running" (the gateway's own state names). */
 export function stateName(state) {
-  return String(state ?? "").replace(/^PLUGIN_STATE_/, "").toLowerCase().replace(/_/g, "-");
+  return String(state ?? "")
+    .replace(/^PLUGIN_STATE_/, "")
+    .toLowerCase()
+    .replace(/_/g, "-");
 }

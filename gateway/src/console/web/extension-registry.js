@@ -43,8 +43,10 @@ export function createExtensionHost({ report }) {
       /** Adds `render(container, context)` at `location`; returns the function that removes it. */
       registerComponent(location, render) {
         alive();
-        if (!LOCATIONS.includes(location)) throw new Error(`unknown console location ${JSON.stringify(location)}; use one of ${LOCATIONS.join(", ")}`);
-        if (typeof render !== "function") throw new Error("registerComponent needs a render function (container, context) => void | cleanup");
+        if (!LOCATIONS.includes(location))
+          throw new Error(`unknown console location ${JSON.stringify(location)}; use one of ${LOCATIONS.join(", ")}`);
+        if (typeof render !== "function")
+          throw new Error("registerComponent needs a render function (container, context) => void | cleanup");
         const component = { location, render };
         entry.components.push(component);
         changed();
@@ -56,7 +58,8 @@ export function createExtensionHost({ report }) {
       /** Calls `handler(payload, event)` for this plugin's own published event `name` (without the plugin id prefix). */
       onEvent(name, handler) {
         alive();
-        if (typeof name !== "string" || !name || typeof handler !== "function") throw new Error("onEvent needs an event name and a handler function");
+        if (typeof name !== "string" || !name || typeof handler !== "function")
+          throw new Error("onEvent needs an event name and a handler function");
         if (!entry.handlers.has(name)) entry.handlers.set(name, new Set());
         entry.handlers.get(name).add(handler);
         return () => entry.handlers.get(name)?.delete(handler);
@@ -121,7 +124,8 @@ export function createExtensionHost({ report }) {
         try {
           const result = component.render(inner, Object.freeze({ ...context, pluginId, location }));
           if (typeof result === "function") own.push(result);
-          else if (result && typeof result.then === "function") result.catch((error) => contain(slot, pluginId, location, error));
+          else if (result && typeof result.then === "function")
+            result.catch((error) => contain(slot, pluginId, location, error));
         } catch (error) {
           contain(slot, pluginId, location, error);
         }
@@ -135,7 +139,8 @@ export function createExtensionHost({ report }) {
     for (const handler of plugins.get(pluginId)?.handlers.get(name) ?? []) {
       try {
         const result = handler(payload, event);
-        if (result && typeof result.then === "function") result.catch((error) => report({ pluginId, where: `event ${name}`, message: describe(error) }));
+        if (result && typeof result.then === "function")
+          result.catch((error) => report({ pluginId, where: `event ${name}`, message: describe(error) }));
       } catch (error) {
         report({ pluginId, where: `event ${name}`, message: describe(error) });
       }

@@ -5,11 +5,17 @@
 import { el, replaceChildren, stateName } from "./element.js";
 
 const DEFAULT_API = ["log", "config"];
-const LIMIT_WORDS = { memoryMiB: (v) => `memory ${v} MiB`, cpuPercent: (v) => `CPU ${v}% of one core`, processes: (v) => `${v} processes`, openFiles: (v) => `${v} open files` };
+const LIMIT_WORDS = {
+  memoryMiB: (v) => `memory ${v} MiB`,
+  cpuPercent: (v) => `CPU ${v}% of one core`,
+  processes: (v) => `${v} processes`,
+  openFiles: (v) => `${v} open files`,
+};
 
 /** The entries of an uncompressed tar (ustar, with pax `path` records), as {path, bytes}. */
 function* tarEntries(tar) {
-  const text = (offset, length) => new TextDecoder().decode(tar.subarray(offset, offset + length)).replace(/\0.*$/s, "");
+  const text = (offset, length) =>
+    new TextDecoder().decode(tar.subarray(offset, offset + length)).replace(/\0.*$/s, "");
   let paxPath;
   for (let offset = 0; offset + 512 <= tar.length; ) {
     const name = text(offset, 100);
@@ -31,11 +37,14 @@ function* tarEntries(tar) {
 
 /** The manifest (plugin.json) of a .tar.gz bundle, read in the browser. */
 export async function readBundleManifest(file) {
-  const tar = new Uint8Array(await new Response(file.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
+  const tar = new Uint8Array(
+    await new Response(file.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer(),
+  );
   for (const entry of tarEntries(tar)) {
     const parts = entry.path.replace(/\/$/, "").split("/");
     if (parts.length === 2 && parts[1] === "plugin.json") return JSON.parse(new TextDecoder().decode(entry.bytes));
-    if (parts.length === 2 && /^plugin\.ya?ml$/.test(parts[1])) throw new Error("the manifest is YAML, which the console cannot show; install it with `polyplug plugin install`");
+    if (parts.length === 2 && /^plugin\.ya?ml$/.test(parts[1]))
+      throw new Error("the manifest is YAML, which the console cannot show; install it with `polyplug plugin install`");
   }
   throw new Error("no plugin.json in the bundle's top folder");
 }
@@ -43,12 +52,19 @@ export async function readBundleManifest(file) {
 /** Manifest permissions with the gateway's defaults filled in. */
 export function permissionsOf(manifest) {
   const p = manifest.permissions ?? {};
-  return { api: p.api ?? DEFAULT_API, network: p.network ?? "none", readPaths: p.readPaths ?? [], limits: p.limits ?? {} };
+  return {
+    api: p.api ?? DEFAULT_API,
+    network: p.network ?? "none",
+    readPaths: p.readPaths ?? [],
+    limits: p.limits ?? {},
+  };
 }
 
 /** The permissions as lines for the operator (the same words as the CLI). */
 export function describePermissions(p) {
-  const limits = Object.entries(LIMIT_WORDS).filter(([key]) => p.limits[key] !== undefined).map(([key, words]) => words(p.limits[key]));
+  const limits = Object.entries(LIMIT_WORDS)
+    .filter(([key]) => p.limits[key] !== undefined)
+    .map(([key, words]) => words(p.limits[key]));
   return [
     `GatewayAPI: ${p.api.length > 0 ? p.api.join(", ") : "none"}`,
     `network: ${p.network === "host" ? "host (the machine's network)" : "none"}`,
@@ -82,12 +98,28 @@ export function mountInstallPage(container, { client }) {
           api: permissions.api,
           network: permissions.network,
           readPaths: permissions.readPaths,
-          limits: { memoryMib: permissions.limits.memoryMiB ?? 0, cpuPercent: permissions.limits.cpuPercent ?? 0, processes: permissions.limits.processes ?? 0, openFiles: permissions.limits.openFiles ?? 0 },
+          limits: {
+            memoryMib: permissions.limits.memoryMiB ?? 0,
+            cpuPercent: permissions.limits.cpuPercent ?? 0,
+            processes: permissions.limits.processes ?? 0,
+            openFiles: permissions.limits.openFiles ?? 0,
+          },
         },
       });
-      const trust = { SIGNATURE_TRUST_TRUSTED: `signed by trusted key ${answer.keyId}`, SIGNATURE_TRUST_UNTRUSTED: `signed by an untrusted key ${answer.keyId}` }[answer.signatureTrust] ?? "unsigned";
-      replaceChildren(result, el("p", { class: "ok" }, `${answer.previousVersion ? `Upgraded ${answer.plugin.id} ${answer.previousVersion} → ` : `Installed ${answer.plugin.id} `}${answer.plugin.version} — ${stateName(answer.plugin.state)} (${trust})`),
-        (answer.warnings ?? []).map((warning) => el("p", { class: "form-error" }, warning)));
+      const trust =
+        {
+          SIGNATURE_TRUST_TRUSTED: `signed by trusted key ${answer.keyId}`,
+          SIGNATURE_TRUST_UNTRUSTED: `signed by an untrusted key ${answer.keyId}`,
+        }[answer.signatureTrust] ?? "unsigned";
+      replaceChildren(
+        result,
+        el(
+          "p",
+          { class: "ok" },
+          `${answer.previousVersion ? `Upgraded ${answer.plugin.id} ${answer.previousVersion} → ` : `Installed ${answer.plugin.id} `}${answer.plugin.version} — ${stateName(answer.plugin.state)} (${trust})`,
+        ),
+        (answer.warnings ?? []).map((warning) => el("p", { class: "form-error" }, warning)),
+      );
     } catch (error) {
       replaceChildren(result, el("p", { class: "form-error", role: "alert" }, `Not installed: ${error.message}`));
     }
@@ -100,17 +132,26 @@ export function mountInstallPage(container, { client }) {
     try {
       manifest = await readBundleManifest(file);
     } catch (error) {
-      replaceChildren(result, el("p", { class: "form-error", role: "alert" }, `Cannot read ${file.name}: ${error.message}`));
+      replaceChildren(
+        result,
+        el("p", { class: "form-error", role: "alert" }, `Cannot read ${file.name}: ${error.message}`),
+      );
       return;
     }
     const permissions = permissionsOf(manifest);
     const approve = el("button", { type: "button", id: "install-approve" }, "Approve and install");
     const cancel = el("button", { type: "button", id: "install-cancel" }, "Cancel");
-    replaceChildren(dialog,
+    replaceChildren(
+      dialog,
       el("h3", {}, `${manifest.name ?? manifest.id} ${manifest.version} asks for these permissions`),
       el("p", { class: "muted" }, manifest.id),
-      el("ul", { id: "install-permissions" }, describePermissions(permissions).map((line) => el("li", {}, line))),
-      el("p", {}, approve, " ", cancel));
+      el(
+        "ul",
+        { id: "install-permissions" },
+        describePermissions(permissions).map((line) => el("li", {}, line)),
+      ),
+      el("p", {}, approve, " ", cancel),
+    );
     approve.addEventListener("click", () => {
       dialog.close();
       void install(file, manifest, permissions);
@@ -122,11 +163,14 @@ export function mountInstallPage(container, { client }) {
     if (!closed) dialog.showModal();
   };
 
-  const form = el("form", { id: "install-form" },
+  const form = el(
+    "form",
+    { id: "install-form" },
     el("h2", {}, "Install a plugin bundle"),
     el("p", {}, el("label", {}, "Bundle (.tar.gz) ", bundleInput)),
     el("p", {}, el("label", {}, "Signature (.sig, optional) ", signatureInput)),
-    el("p", {}, el("button", { type: "submit" }, "Review permissions…")));
+    el("p", {}, el("button", { type: "submit" }, "Review permissions…")),
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     void review();

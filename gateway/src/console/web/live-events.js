@@ -29,15 +29,25 @@ export function createLiveEvents(client) {
           loaded = true;
           for (const listener of statusListeners) listener(connected);
         }, 300);
-        await client.stream("StreamEvents", { recent: RECENT }, (event) => {
-          const at = Date.parse(event.time ?? "") || 0;
-          if (at && at < lastSeen) return;
-          if (at && at === lastSeen && history.some((seen) => seen.time === event.time && JSON.stringify(seen) === JSON.stringify(event))) return;
-          lastSeen = Math.max(lastSeen, at);
-          history.push(event);
-          if (history.length > HISTORY) history.shift();
-          for (const listener of listeners) listener(event);
-        }, signal);
+        await client.stream(
+          "StreamEvents",
+          { recent: RECENT },
+          (event) => {
+            const at = Date.parse(event.time ?? "") || 0;
+            if (at && at < lastSeen) return;
+            if (
+              at &&
+              at === lastSeen &&
+              history.some((seen) => seen.time === event.time && JSON.stringify(seen) === JSON.stringify(event))
+            )
+              return;
+            lastSeen = Math.max(lastSeen, at);
+            history.push(event);
+            if (history.length > HISTORY) history.shift();
+            for (const listener of listeners) listener(event);
+          },
+          signal,
+        );
       } catch (error) {
         if (signal.aborted || error?.code === "unauthenticated") break;
       }

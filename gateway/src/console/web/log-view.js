@@ -2,7 +2,13 @@
 
 import { el, formatTime, replaceChildren } from "./element.js";
 
-const LEVELS = { LOG_LEVEL_TRACE: 10, LOG_LEVEL_DEBUG: 20, LOG_LEVEL_INFO: 30, LOG_LEVEL_WARN: 40, LOG_LEVEL_ERROR: 50 };
+const LEVELS = {
+  LOG_LEVEL_TRACE: 10,
+  LOG_LEVEL_DEBUG: 20,
+  LOG_LEVEL_INFO: 30,
+  LOG_LEVEL_WARN: 40,
+  LOG_LEVEL_ERROR: 50,
+};
 const MAX_LINES = 500;
 
 /** Streams `pluginId`'s logs into `container`; returns the function that stops the stream. */
@@ -13,9 +19,17 @@ export function mountLogView(container, { client, pluginId }) {
   const controller = new AbortController();
   const append = (record) => {
     const time = formatTime(record.time);
-    const level = String(record.level ?? "").replace(/^LOG_LEVEL_/, "").toLowerCase();
+    const level = String(record.level ?? "")
+      .replace(/^LOG_LEVEL_/, "")
+      .toLowerCase();
     const fields = record.fields && Object.keys(record.fields).length ? ` ${JSON.stringify(record.fields)}` : "";
-    pre.append(el("div", { class: `log-line level-${LEVELS[record.level] ?? 30}` }, `${time} ${level.padEnd(5)} ${record.msg ?? ""}${fields}`));
+    pre.append(
+      el(
+        "div",
+        { class: `log-line level-${LEVELS[record.level] ?? 30}` },
+        `${time} ${level.padEnd(5)} ${record.msg ?? ""}${fields}`,
+      ),
+    );
     while (pre.childElementCount > MAX_LINES) pre.firstElementChild.remove();
     pre.scrollTop = pre.scrollHeight;
   };

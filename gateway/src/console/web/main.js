@@ -30,7 +30,15 @@ function report({ pluginId, where, message }) {
   problemList.push(pluginId ? `${pluginId} (${where}): ${message}` : message);
   if (problemList.length > 20) problemList.shift();
   problems.hidden = false;
-  replaceChildren(problems, el("strong", {}, "Problems"), el("ul", {}, problemList.map((p) => el("li", {}, p))));
+  replaceChildren(
+    problems,
+    el("strong", {}, "Problems"),
+    el(
+      "ul",
+      {},
+      problemList.map((p) => el("li", {}, p)),
+    ),
+  );
 }
 
 // Errors thrown later by a plugin's own code (its click handlers, timers) are attributed by script URL.
@@ -42,12 +50,31 @@ window.addEventListener("error", (event) => {
 function showLogin(reason) {
   document.getElementById("nav").hidden = true;
   document.getElementById("logout").hidden = true;
-  const input = el("input", { id: "token", type: "password", autocomplete: "off", placeholder: "64 hex characters", required: true });
+  const input = el("input", {
+    id: "token",
+    type: "password",
+    autocomplete: "off",
+    placeholder: "64 hex characters",
+    required: true,
+  });
   const error = reason ? el("div", { class: "form-error", role: "alert" }, reason) : null;
-  const form = el("form", { class: "login", id: "login" },
+  const form = el(
+    "form",
+    { class: "login", id: "login" },
     el("h1", {}, "Sign in"),
-    el("p", {}, "Paste the admin token from ", el("code", {}, "<data dir>/admin-token"), " (", el("code", {}, "cat .polyplug/admin-token"), "). It is exchanged for a session cookie that scripts cannot read."),
-    error, input, el("p", {}, el("button", { type: "submit" }, "Sign in")));
+    el(
+      "p",
+      {},
+      "Paste the admin token from ",
+      el("code", {}, "<data dir>/admin-token"),
+      " (",
+      el("code", {}, "cat .polyplug/admin-token"),
+      "). It is exchanged for a session cookie that scripts cannot read.",
+    ),
+    error,
+    input,
+    el("p", {}, el("button", { type: "submit" }, "Sign in")),
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     void signInWith(input.value.trim());
@@ -63,7 +90,11 @@ async function signInWith(token) {
   try {
     ({ csrf } = await signIn(token));
   } catch (error) {
-    return showLogin(error instanceof AdminError && error.code === "unauthenticated" ? "The gateway refused the token." : `Could not sign in: ${error.message}`);
+    return showLogin(
+      error instanceof AdminError && error.code === "unauthenticated"
+        ? "The gateway refused the token."
+        : `Could not sign in: ${error.message}`,
+    );
   }
   await start();
 }
@@ -97,17 +128,25 @@ async function start() {
     if (event.stateChanged) void loader.onStateChanged(event.stateChanged);
     const published = event.pluginEvent;
     if (published?.event?.startsWith(`${published.pluginId}.`)) {
-      host.dispatchEvent(published.pluginId, published.event.slice(published.pluginId.length + 1), published.payload ?? {}, published);
+      host.dispatchEvent(
+        published.pluginId,
+        published.event.slice(published.pluginId.length + 1),
+        published.payload ?? {},
+        published,
+      );
     }
   });
   events.start();
-  await loader.sync().catch((error) => report({ where: "console", message: `could not load plugin web bundles: ${error.message}` }));
+  await loader
+    .sync()
+    .catch((error) => report({ where: "console", message: `could not load plugin web bundles: ${error.message}` }));
   const context = { client, events, host, notify: (message) => report({ message }) };
   let unmount = () => {};
   const route = () => {
     unmount();
     const [, page, id] = location.hash.replace(/^#/, "").split("/");
-    for (const link of document.querySelectorAll("#nav a")) link.classList.toggle("current", link.getAttribute("href") === `#/${page ?? ""}`);
+    for (const link of document.querySelectorAll("#nav a"))
+      link.classList.toggle("current", link.getAttribute("href") === `#/${page ?? ""}`);
     if (page === "plugins" && id) unmount = mountPluginPage(view, { ...context, pluginId: decodeURIComponent(id) });
     else if (page === "plugins") unmount = mountPluginsTable(view, context);
     else if (page === "events") unmount = mountEventFeed(view, context);

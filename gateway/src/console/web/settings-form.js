@@ -3,7 +3,10 @@
 
 import { el, replaceChildren } from "./element.js";
 
-const typeOf = (spec) => String(spec.type ?? "").replace(/^SETTING_TYPE_/, "").toLowerCase();
+const typeOf = (spec) =>
+  String(spec.type ?? "")
+    .replace(/^SETTING_TYPE_/, "")
+    .toLowerCase();
 
 function input(spec, value) {
   const id = `setting-${spec.key}`;
@@ -16,11 +19,21 @@ function input(spec, value) {
     case "number":
       return el("input", { ...common, type: "number", step: "any", value: value ?? "", min: spec.min, max: spec.max });
     case "select":
-      return el("select", common, (spec.options ?? []).map((o) => el("option", { value: o.value, selected: o.value === value }, o.label || o.value)));
+      return el(
+        "select",
+        common,
+        (spec.options ?? []).map((o) =>
+          el("option", { value: o.value, selected: o.value === value }, o.label || o.value),
+        ),
+      );
     case "secret":
       return el("input", { ...common, type: "password", autocomplete: "off", value: value ?? "" });
     case "list":
-      return el("textarea", { ...common, rows: 4, placeholder: "one per line" }, Array.isArray(value) ? value.join("\n") : "");
+      return el(
+        "textarea",
+        { ...common, rows: 4, placeholder: "one per line" },
+        Array.isArray(value) ? value.join("\n") : "",
+      );
     default:
       return el("input", { ...common, type: "text", value: value ?? "" });
   }
@@ -33,7 +46,10 @@ function read(spec, field) {
     case "number":
       return field.value.trim() === "" ? undefined : Number(field.value);
     case "list":
-      return field.value.split("\n").map((line) => line.trim()).filter(Boolean);
+      return field.value
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean);
     default:
       return field.value === "" && !spec.required ? undefined : field.value;
   }
@@ -52,7 +68,10 @@ export async function mountSettingsForm(container, { client, pluginId }) {
   try {
     answer = await client.call("GetConfig", { pluginId });
   } catch (error) {
-    replaceChildren(container, el("div", { class: "form-error" }, `Could not read the configuration: ${error.message}`));
+    replaceChildren(
+      container,
+      el("div", { class: "form-error" }, `Could not read the configuration: ${error.message}`),
+    );
     return;
   }
   const specs = answer.settings ?? [];
@@ -63,14 +82,24 @@ export async function mountSettingsForm(container, { client, pluginId }) {
   const config = answer.config ?? {};
   const message = el("div", { class: "form-message", role: "status" });
   const fields = new Map();
-  const form = el("form", { id: "settings-form", novalidate: true },
+  const form = el(
+    "form",
+    { id: "settings-form", novalidate: true },
     specs.map((spec) => {
       const field = input(spec, config[spec.key]);
       fields.set(spec.key, field);
       const label = el("label", { for: field.id }, spec.displayName || spec.key, spec.required ? " *" : "");
-      return el("div", { class: "field", dataset: { key: spec.key } }, label, field, spec.helpText ? el("div", { class: "muted" }, spec.helpText) : null);
+      return el(
+        "div",
+        { class: "field", dataset: { key: spec.key } },
+        label,
+        field,
+        spec.helpText ? el("div", { class: "muted" }, spec.helpText) : null,
+      );
     }),
-    el("button", { type: "submit" }, "Save"), message);
+    el("button", { type: "submit" }, "Save"),
+    message,
+  );
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -16,11 +16,16 @@ export function createWebappLoader({ host, report, fetchWebapps }) {
     try {
       // A fresh URL per load: a re-enabled plugin starts from a fresh module.
       const module = await import(`${webapp.url}?load=${++generation}`);
-      if (typeof module.register !== "function") throw new Error(`${webapp.url} does not export a register(registry) function`);
+      if (typeof module.register !== "function")
+        throw new Error(`${webapp.url} does not export a register(registry) function`);
       if (!loaded.has(webapp.pluginId)) return; // stopped while loading
       await module.register(host.scoped(webapp.pluginId));
     } catch (error) {
-      report({ pluginId: webapp.pluginId, where: "web bundle", message: error instanceof Error ? error.message : String(error) });
+      report({
+        pluginId: webapp.pluginId,
+        where: "web bundle",
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

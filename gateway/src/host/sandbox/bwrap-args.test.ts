@@ -19,7 +19,15 @@ const at = (args: string[], ...seq: string[]) => args.findIndex((_, i) => seq.ev
 describe("bwrapArgs", () => {
   it("unshares pid, ipc, uts and the network, dies with its parent in a new session", () => {
     const args = bwrapArgs(plan);
-    for (const flag of ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent", "--new-session"]) expect(args).toContain(flag);
+    for (const flag of [
+      "--unshare-pid",
+      "--unshare-ipc",
+      "--unshare-uts",
+      "--unshare-net",
+      "--die-with-parent",
+      "--new-session",
+    ])
+      expect(args).toContain(flag);
     expect(bwrapArgs({ ...plan, network: "host" })).not.toContain("--unshare-net");
   });
 
@@ -36,7 +44,9 @@ describe("bwrapArgs", () => {
 
   it("creates mount points' parents 0755 (traversable by the plugin's uid) after the private /tmp", () => {
     const args = bwrapArgs(plan);
-    expect(at(args, "--perms", "0755", "--dir", "/srv/data")).toBeGreaterThan(at(args, "--perms", "1777", "--tmpfs", "/tmp"));
+    expect(at(args, "--perms", "0755", "--dir", "/srv/data")).toBeGreaterThan(
+      at(args, "--perms", "1777", "--tmpfs", "/tmp"),
+    );
     expect(mountParents(["/a/b/c", "/tmp/x/y", "/usr/lib/z"])).toEqual(["/a", "/a/b", "/tmp/x"]);
   });
 
@@ -44,7 +54,16 @@ describe("bwrapArgs", () => {
     const args = bwrapArgs(plan);
     expect(at(args, "--symlink", "usr/lib", "/lib")).toBeGreaterThanOrEqual(0);
     const tail = args.slice(args.indexOf("--") + 1);
-    expect(tail).toEqual(["/usr/bin/setpriv", "--reuid=2100000042", "--regid=2100000042", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]);
+    expect(tail).toEqual([
+      "/usr/bin/setpriv",
+      "--reuid=2100000042",
+      "--regid=2100000042",
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+    ]);
     expect(bwrapArgs({ ...plan, uid: undefined }).at(-1)).toBe("--");
   });
 });

@@ -36,7 +36,16 @@ export const SANDBOX_HOSTNAME = "polyplug-plugin";
  * --new-session; bubblewrap always sets no_new_privs.
  */
 export function bwrapArgs(plan: BwrapPlan): string[] {
-  const args = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", SANDBOX_HOSTNAME];
+  const args = [
+    "--die-with-parent",
+    "--new-session",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--hostname",
+    SANDBOX_HOSTNAME,
+  ];
   if (plan.network === "none") args.push("--unshare-net");
   for (const dir of SYSTEM_DIRS) {
     const target = plan.systemLinks[dir];
@@ -58,7 +67,16 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push("--bind", plan.socketDir, plan.socketDir);
   args.push("--chdir", plan.pluginDir, "--setenv", "TMPDIR", "/tmp", "--setenv", "HOME", "/tmp", "--");
   if (plan.uid !== undefined) {
-    args.push(plan.setprivPath, `--reuid=${plan.uid}`, `--regid=${plan.uid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
+    args.push(
+      plan.setprivPath,
+      `--reuid=${plan.uid}`,
+      `--regid=${plan.uid}`,
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+    );
   }
   return args;
 }

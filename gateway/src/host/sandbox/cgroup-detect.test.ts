@@ -22,7 +22,7 @@ describe("cgroup discovery parsers", () => {
     ]);
   });
 
-  it("maps each controller (and v2 under \"\") to the process's cgroup path", () => {
+  it('maps each controller (and v2 under "") to the process\'s cgroup path', () => {
     const paths = parseProcCgroup("4:memory:/process_api/13df\n1:cpu,cpuacct:/\n0::/user.slice/x.scope\n");
     expect(paths.get("memory")).toBe("/process_api/13df");
     expect(paths.get("cpuacct")).toBe("/");

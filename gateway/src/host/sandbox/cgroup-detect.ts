@@ -15,7 +15,8 @@ export interface CgroupMount {
   readonly controllers: readonly string[];
 }
 
-const unescapeOctal = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescapeOctal = (field: string) =>
+  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 /** The cgroup mounts in a /proc/self/mountinfo text. */
 export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
@@ -28,7 +29,13 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     const root = unescapeOctal(fields[3] ?? "/");
     const mountPoint = unescapeOctal(fields[4] ?? "");
     if (fsType === "cgroup2") mounts.push({ mountPoint, root, version: 2, controllers: [] });
-    if (fsType === "cgroup") mounts.push({ mountPoint, root, version: 1, controllers: superOptions.split(",").filter((o) => /^[a-z_]+$/.test(o) && o !== "rw" && o !== "ro") });
+    if (fsType === "cgroup")
+      mounts.push({
+        mountPoint,
+        root,
+        version: 1,
+        controllers: superOptions.split(",").filter((o) => /^[a-z_]+$/.test(o) && o !== "rw" && o !== "ro"),
+      });
   }
   return mounts;
 }
@@ -47,7 +54,8 @@ export function parseProcCgroup(text: string): Map<string, string> {
 }
 
 function dirOf(mount: CgroupMount, cgroupPath: string): string {
-  const relative = mount.root !== "/" && cgroupPath.startsWith(mount.root) ? cgroupPath.slice(mount.root.length) : cgroupPath;
+  const relative =
+    mount.root !== "/" && cgroupPath.startsWith(mount.root) ? cgroupPath.slice(mount.root.length) : cgroupPath;
   return path.join(mount.mountPoint, relative);
 }
 
@@ -91,13 +99,16 @@ async function reapDeadGateways(parent: string, v2: boolean): Promise<void> {
 }
 
 /** A cgroup tree for this gateway's plugins, or why there is none. */
-export type CgroupDetection = { readonly tree: CgroupTree; readonly reason?: undefined } | { readonly tree?: undefined; readonly reason: string };
+export type CgroupDetection =
+  | { readonly tree: CgroupTree; readonly reason?: undefined }
+  | { readonly tree?: undefined; readonly reason: string };
 
 async function openV2(mount: CgroupMount, ownPath: string): Promise<CgroupDetection> {
   const own = dirOf(mount, ownPath);
   const available = ((await readCgroupFile(path.join(own, "cgroup.controllers"))) ?? "").trim().split(/\s+/);
   const missing = CGROUP_V2_CONTROLLERS.filter((c) => !available.includes(c));
-  if (missing.length > 0) return { reason: `cgroup v2 at ${own} does not delegate the ${missing.join(", ")} controller(s)` };
+  if (missing.length > 0)
+    return { reason: `cgroup v2 at ${own} does not delegate the ${missing.join(", ")} controller(s)` };
   const enable = CGROUP_V2_CONTROLLERS.map((c) => `+${c}`).join(" ");
   try {
     await writeCgroupFile(path.join(own, "cgroup.subtree_control"), enable);
@@ -106,7 +117,9 @@ async function openV2(mount: CgroupMount, ownPath: string): Promise<CgroupDetect
     // alone in its cgroup (a systemd service), it moves itself into a leaf and tries again.
     const procs = await cgroupPids(path.join(own, "cgroup.procs"));
     if (procs.some((pid) => pid !== process.pid)) {
-      return { reason: `cgroup v2: cannot enable controllers in ${own} because other processes share the gateway's cgroup; run the gateway in a cgroup of its own (e.g. a systemd service with Delegate=yes)` };
+      return {
+        reason: `cgroup v2: cannot enable controllers in ${own} because other processes share the gateway's cgroup; run the gateway in a cgroup of its own (e.g. a systemd service with Delegate=yes)`,
+      };
     }
     const leaf = path.join(own, `polyplug-gateway-${process.pid}`);
     try {

@@ -1,6 +1,12 @@
 import { mkdir, rmdir } from "node:fs/promises";
 import path from "node:path";
-import { flatKeyedValue, killListedProcesses, readCgroupFile, removeCgroupDir, writeCgroupFile } from "./cgroup-files.js";
+import {
+  flatKeyedValue,
+  killListedProcesses,
+  readCgroupFile,
+  removeCgroupDir,
+  writeCgroupFile,
+} from "./cgroup-files.js";
 import { memoryLimitReason, type CgroupTree, type PluginCgroup } from "./plugin-cgroup.js";
 import type { ResourceLimits } from "./resource-limits.js";
 
@@ -21,7 +27,11 @@ export function cgroupV1Tree(bases: CgroupV1Bases): CgroupTree {
       for (const base of [bases.memory, bases.pids, bases.cpu]) if (base) await rmdir(base).catch(() => undefined);
     },
     async create(name, limits) {
-      const dirs = { memory: path.join(bases.memory, name), pids: path.join(bases.pids, name), cpu: bases.cpu === undefined ? undefined : path.join(bases.cpu, name) };
+      const dirs = {
+        memory: path.join(bases.memory, name),
+        pids: path.join(bases.pids, name),
+        cpu: bases.cpu === undefined ? undefined : path.join(bases.cpu, name),
+      };
       const all = [dirs.memory, dirs.pids, ...(dirs.cpu ? [dirs.cpu] : [])];
       const cgroup = v1PluginCgroup(dirs.memory, dirs.pids, all, limits);
       try {
@@ -46,7 +56,12 @@ export function cgroupV1Tree(bases: CgroupV1Bases): CgroupTree {
   };
 }
 
-function v1PluginCgroup(memoryDir: string, pidsDir: string, all: readonly string[], limits: ResourceLimits): PluginCgroup {
+function v1PluginCgroup(
+  memoryDir: string,
+  pidsDir: string,
+  all: readonly string[],
+  limits: ResourceLimits,
+): PluginCgroup {
   const killAll = async () => {
     // Every process is in all three hierarchies; the pids one is the authoritative list.
     await killListedProcesses(path.join(pidsDir, "cgroup.procs"));
@@ -60,14 +75,19 @@ function v1PluginCgroup(memoryDir: string, pidsDir: string, all: readonly string
       const oomControl = await readCgroupFile(path.join(memoryDir, "memory.oom_control"));
       if (oomControl === undefined) return undefined;
       // Kernels before 4.13 have no oom_kill counter; failcnt (limit hits) is the closest sign.
-      const killed = /^oom_kill /m.test(oomControl) ? flatKeyedValue(oomControl, "oom_kill") : Number((await readCgroupFile(path.join(memoryDir, "memory.failcnt"))) ?? 0);
+      const killed = /^oom_kill /m.test(oomControl)
+        ? flatKeyedValue(oomControl, "oom_kill")
+        : Number((await readCgroupFile(path.join(memoryDir, "memory.failcnt"))) ?? 0);
       return killed > 0 ? memoryLimitReason(limits) : undefined;
     },
     dispose() {
       disposed ??= (async () => {
         const problems: string[] = [];
         await killAll().catch((error: unknown) => problems.push((error as Error).message));
-        for (const dir of all) await removeCgroupDir(dir).catch((error: unknown) => problems.push(`cannot remove ${dir}: ${(error as Error).message}`));
+        for (const dir of all)
+          await removeCgroupDir(dir).catch((error: unknown) =>
+            problems.push(`cannot remove ${dir}: ${(error as Error).message}`),
+          );
         return problems.length > 0 ? problems.join("; ") : undefined;
       })();
       return disposed;

@@ -1,7 +1,14 @@
 import { mkdir, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CGROUP_EMPTY_WAIT_MS, flatKeyedValue, killListedProcesses, readCgroupFile, removeCgroupDir, writeCgroupFile } from "./cgroup-files.js";
+import {
+  CGROUP_EMPTY_WAIT_MS,
+  flatKeyedValue,
+  killListedProcesses,
+  readCgroupFile,
+  removeCgroupDir,
+  writeCgroupFile,
+} from "./cgroup-files.js";
 import { memoryLimitReason, type CgroupTree, type PluginCgroup } from "./plugin-cgroup.js";
 import type { ResourceLimits } from "./resource-limits.js";
 
@@ -61,13 +68,17 @@ export function v2PluginCgroup(dir: string, limits: ResourceLimits | undefined):
     async limitReason() {
       if (!limits) return undefined;
       const events = await readCgroupFile(path.join(dir, "memory.events"));
-      return flatKeyedValue(events, "oom_kill") > 0 || flatKeyedValue(events, "oom_group_kill") > 0 ? memoryLimitReason(limits) : undefined;
+      return flatKeyedValue(events, "oom_kill") > 0 || flatKeyedValue(events, "oom_group_kill") > 0
+        ? memoryLimitReason(limits)
+        : undefined;
     },
     dispose() {
       disposed ??= (async () => {
         const problems: string[] = [];
         await killAll().catch((error: unknown) => problems.push((error as Error).message));
-        await removeCgroupDir(dir).catch((error: unknown) => problems.push(`cannot remove ${dir}: ${(error as Error).message}`));
+        await removeCgroupDir(dir).catch((error: unknown) =>
+          problems.push(`cannot remove ${dir}: ${(error as Error).message}`),
+        );
         return problems.length > 0 ? problems.join("; ") : undefined;
       })();
       return disposed;

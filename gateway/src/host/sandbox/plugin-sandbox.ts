@@ -101,7 +101,12 @@ export function createPluginSandbox(options: PluginSandboxOptions): PluginSandbo
         let where = "unsandboxed";
         if (support.isolation === "bubblewrap" && support.bwrapPath) {
           if (uid !== undefined) await chown(request.socketDir, uid, uid);
-          const mounts = await runtimePaths({ command: request.command, pluginDir: request.cwd, searchPath: request.env.PATH, nodeExecutable: options.nodeExecutable ?? process.execPath });
+          const mounts = await runtimePaths({
+            command: request.command,
+            pluginDir: request.cwd,
+            searchPath: request.env.PATH,
+            nodeExecutable: options.nodeExecutable ?? process.execPath,
+          });
           chain.push(support.bwrapPath);
           if (uid === undefined && process.getuid?.() !== 0) chain.push("--unshare-user", "--disable-userns");
           chain.push(

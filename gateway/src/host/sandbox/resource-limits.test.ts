@@ -5,16 +5,34 @@ import { DEFAULT_RESOURCE_LIMITS, describeResourceLimits, resolveResourceLimits 
 describe("resolveResourceLimits", () => {
   it.each([
     ["nothing set: the defaults", {}, DEFAULT_RESOURCE_LIMITS],
-    ["the operator's default over the gateway's", { operatorDefault: { memoryMiB: 256 } }, { ...DEFAULT_RESOURCE_LIMITS, memoryMiB: 256 }],
-    ["the manifest over the operator's default", { operatorDefault: { memoryMiB: 256 }, manifest: { memoryMiB: 1024 } }, { ...DEFAULT_RESOURCE_LIMITS, memoryMiB: 1024 }],
-    ["the operator's per-plugin value over the manifest", { manifest: { memoryMiB: 1024, processes: 8 }, operatorPlugin: { memoryMiB: 128 } }, { ...DEFAULT_RESOURCE_LIMITS, memoryMiB: 128, processes: 8 }],
-    ["undefined fields do not erase lower layers", { operatorDefault: { cpuPercent: 50 }, manifest: { cpuPercent: undefined } }, { ...DEFAULT_RESOURCE_LIMITS, cpuPercent: 50 }],
+    [
+      "the operator's default over the gateway's",
+      { operatorDefault: { memoryMiB: 256 } },
+      { ...DEFAULT_RESOURCE_LIMITS, memoryMiB: 256 },
+    ],
+    [
+      "the manifest over the operator's default",
+      { operatorDefault: { memoryMiB: 256 }, manifest: { memoryMiB: 1024 } },
+      { ...DEFAULT_RESOURCE_LIMITS, memoryMiB: 1024 },
+    ],
+    [
+      "the operator's per-plugin value over the manifest",
+      { manifest: { memoryMiB: 1024, processes: 8 }, operatorPlugin: { memoryMiB: 128 } },
+      { ...DEFAULT_RESOURCE_LIMITS, memoryMiB: 128, processes: 8 },
+    ],
+    [
+      "undefined fields do not erase lower layers",
+      { operatorDefault: { cpuPercent: 50 }, manifest: { cpuPercent: undefined } },
+      { ...DEFAULT_RESOURCE_LIMITS, cpuPercent: 50 },
+    ],
   ] as const)("%s", (_name, layers, expected) => {
     expect(resolveResourceLimits(layers)).toEqual(expected);
   });
 
   it("describes limits for logs", () => {
-    expect(describeResourceLimits(DEFAULT_RESOURCE_LIMITS)).toBe("memory 512 MiB, CPU 100%, 256 processes, 1024 open files");
+    expect(describeResourceLimits(DEFAULT_RESOURCE_LIMITS)).toBe(
+      "memory 512 MiB, CPU 100%, 256 processes, 1024 open files",
+    );
   });
 });
 

@@ -18,7 +18,12 @@ export type ResourceLimitsRequest = { readonly [K in keyof ResourceLimits]?: Res
  * plugin idles at ~60 MiB, Python at ~30 MiB, Go at ~15 MiB), one core, and enough
  * processes and threads for a worker pool, while a runaway plugin cannot starve the host.
  */
-export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = { memoryMiB: 512, cpuPercent: 100, processes: 256, openFiles: 1024 };
+export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
+  memoryMiB: 512,
+  cpuPercent: 100,
+  processes: 256,
+  openFiles: 1024,
+};
 
 function defined(request: ResourceLimitsRequest | undefined): Partial<ResourceLimits> {
   return Object.fromEntries(Object.entries(request ?? {}).filter(([, value]) => value !== undefined));
@@ -34,7 +39,12 @@ export function resolveResourceLimits(layers: {
   readonly manifest?: ResourceLimitsRequest | undefined;
   readonly operatorPlugin?: ResourceLimitsRequest | undefined;
 }): ResourceLimits {
-  return { ...DEFAULT_RESOURCE_LIMITS, ...defined(layers.operatorDefault), ...defined(layers.manifest), ...defined(layers.operatorPlugin) };
+  return {
+    ...DEFAULT_RESOURCE_LIMITS,
+    ...defined(layers.operatorDefault),
+    ...defined(layers.manifest),
+    ...defined(layers.operatorPlugin),
+  };
 }
 
 /** "memory 512 MiB, CPU 100%, 256 processes, 1024 open files", for logs and status. */

@@ -111,7 +111,14 @@ async function nodeModulesPaths(pluginDir: string): Promise<string[]> {
 async function linkedPackages(modules: string): Promise<string[]> {
   const entries = await readdir(modules, { withFileTypes: true }).catch(() => []);
   const scoped = await Promise.all(
-    entries.filter((e) => e.name.startsWith("@") && e.isDirectory()).map(async (e) => (await readdir(path.join(modules, e.name), { withFileTypes: true }).catch(() => [])).map((s) => ({ parent: path.join(modules, e.name), entry: s }))),
+    entries
+      .filter((e) => e.name.startsWith("@") && e.isDirectory())
+      .map(async (e) =>
+        (await readdir(path.join(modules, e.name), { withFileTypes: true }).catch(() => [])).map((s) => ({
+          parent: path.join(modules, e.name),
+          entry: s,
+        })),
+      ),
   );
   const targets: string[] = [];
   for (const { parent, entry } of [...entries.map((entry) => ({ parent: modules, entry })), ...scoped.flat()]) {
@@ -129,12 +136,19 @@ async function linkedPackages(modules: string): Promise<string[]> {
  * plugin resolves from. Paths inside the plugin folder or the system directories are left out.
  * Manifest arguments are never mounted: a plugin author must not be able to name a host path.
  */
-export async function runtimePaths(options: { readonly command: string; readonly pluginDir: string; readonly searchPath: string | undefined; readonly nodeExecutable: string }): Promise<string[]> {
+export async function runtimePaths(options: {
+  readonly command: string;
+  readonly pluginDir: string;
+  readonly searchPath: string | undefined;
+  readonly nodeExecutable: string;
+}): Promise<string[]> {
   const executable = await resolveExecutable(options.command, options.searchPath);
   if (!executable) return [];
   const real = await realpath(executable).catch(() => executable);
   const found = new Set<string>([executable, real, ...(await venvPaths(executable))]);
-  const isNode = real === (await realpath(options.nodeExecutable).catch(() => options.nodeExecutable)) || /^node(js)?$/.test(path.basename(real));
+  const isNode =
+    real === (await realpath(options.nodeExecutable).catch(() => options.nodeExecutable)) ||
+    /^node(js)?$/.test(path.basename(real));
   if (isNode) for (const p of await nodeModulesPaths(options.pluginDir)) found.add(p);
   return withoutNested([...found].filter((p) => !isWithin(p, options.pluginDir) && !underSystem(p)));
 }

@@ -20,16 +20,41 @@ const unavailable: SandboxSupport = {
 
 describe("sandbox modes where no sandbox is available", () => {
   it("required: refuses the plugin, saying why and what to do", async () => {
-    expect(() => assertSandboxAvailable(unavailable, "com.example.p")).toThrow(/plugin com\.example\.p not started: .*sandbox\.mode: required.*bubblewrap is not installed.*sandbox\.mode: auto/);
-    const sandbox = createPluginSandbox({ pluginId: "com.example.p", support: unavailable, limits: DEFAULT_RESOURCE_LIMITS, network: "none", readPaths: [], hidePaths: [] });
-    await expect(sandbox.prepare({ command: "/bin/true", args: [], cwd: "/", socketDir: "/tmp", env: {} })).rejects.toMatchObject({ code: ErrorCode.FailedPrecondition });
+    expect(() => assertSandboxAvailable(unavailable, "com.example.p")).toThrow(
+      /plugin com\.example\.p not started: .*sandbox\.mode: required.*bubblewrap is not installed.*sandbox\.mode: auto/,
+    );
+    const sandbox = createPluginSandbox({
+      pluginId: "com.example.p",
+      support: unavailable,
+      limits: DEFAULT_RESOURCE_LIMITS,
+      network: "none",
+      readPaths: [],
+      hidePaths: [],
+    });
+    await expect(
+      sandbox.prepare({ command: "/bin/true", args: [], cwd: "/", socketDir: "/tmp", env: {} }),
+    ).rejects.toMatchObject({ code: ErrorCode.FailedPrecondition });
   });
 
   it.each(["auto", "off"] as const)("%s: runs the plugin unsandboxed (rlimits only)", async (mode) => {
     const support = { ...unavailable, mode, prlimitPath: "/usr/bin/prlimit" };
     expect(() => assertSandboxAvailable(support, "com.example.p")).not.toThrow();
-    const launch = await createPluginSandbox({ pluginId: "com.example.p", support, limits: DEFAULT_RESOURCE_LIMITS, network: "none", readPaths: [], hidePaths: [] }).prepare({ command: "/bin/true", args: ["x"], cwd: "/", socketDir: "/tmp", env: {} });
-    expect([launch.command, ...launch.args]).toEqual(["/usr/bin/prlimit", "--nofile=1024:1024", `--data=${512 * 1024 * 1024}:${512 * 1024 * 1024}`, "--", "/bin/true", "x"]);
+    const launch = await createPluginSandbox({
+      pluginId: "com.example.p",
+      support,
+      limits: DEFAULT_RESOURCE_LIMITS,
+      network: "none",
+      readPaths: [],
+      hidePaths: [],
+    }).prepare({ command: "/bin/true", args: ["x"], cwd: "/", socketDir: "/tmp", env: {} });
+    expect([launch.command, ...launch.args]).toEqual([
+      "/usr/bin/prlimit",
+      "--nofile=1024:1024",
+      `--data=${512 * 1024 * 1024}:${512 * 1024 * 1024}`,
+      "--",
+      "/bin/true",
+      "x",
+    ]);
     expect(launch.confinement.description).toContain("unsandboxed");
   });
 });

@@ -40,7 +40,17 @@ export interface SandboxSupport {
 const run = promisify(execFile);
 
 async function probeBwrap(bwrap: string, asRoot: boolean): Promise<string | undefined> {
-  const args = ["--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"];
+  const args = [
+    "--ro-bind",
+    "/",
+    "/",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--die-with-parent",
+    "--new-session",
+  ];
   if (!asRoot) args.push("--unshare-user", "--disable-userns");
   try {
     await run(bwrap, [...args, "--", "/bin/true"], { timeout: 10_000 });
@@ -56,27 +66,40 @@ async function probeBwrap(bwrap: string, asRoot: boolean): Promise<string | unde
  * `bubblewrap`) with working namespaces, setpriv to drop to a per-plugin uid when running as
  * root, cgroups (v2, else v1) for limits, prlimit for open files and as the rlimit fallback.
  */
-export async function detectSandboxSupport(mode: SandboxMode, options: { readonly searchPath?: string | undefined } = {}): Promise<SandboxSupport> {
+export async function detectSandboxSupport(
+  mode: SandboxMode,
+  options: { readonly searchPath?: string | undefined } = {},
+): Promise<SandboxSupport> {
   const searchPath = options.searchPath ?? process.env.PATH;
   const warnings: string[] = [];
   const asRoot = process.getuid?.() === 0;
-  const find = (name: string) => (process.platform === "linux" ? resolveExecutable(name, `${searchPath ?? ""}:/usr/bin:/bin`) : Promise.resolve(undefined));
+  const find = (name: string) =>
+    process.platform === "linux"
+      ? resolveExecutable(name, `${searchPath ?? ""}:/usr/bin:/bin`)
+      : Promise.resolve(undefined);
   const [bwrapPath, setprivPath, prlimitPath] = await Promise.all([find("bwrap"), find("setpriv"), find("prlimit")]);
   let unavailableReason: string | undefined;
   if (mode !== "off") {
-    if (process.platform !== "linux") unavailableReason = `plugin sandboxing needs Linux (bubblewrap); this is ${process.platform}`;
+    if (process.platform !== "linux")
+      unavailableReason = `plugin sandboxing needs Linux (bubblewrap); this is ${process.platform}`;
     else if (!bwrapPath) unavailableReason = "bubblewrap is not installed (apt-get install bubblewrap)";
-    else if (asRoot && !setprivPath) unavailableReason = "setpriv (util-linux) is missing: it drops each sandboxed plugin to its own uid";
+    else if (asRoot && !setprivPath)
+      unavailableReason = "setpriv (util-linux) is missing: it drops each sandboxed plugin to its own uid";
     else unavailableReason = await probeBwrap(bwrapPath, asRoot);
   }
   const isolation = mode !== "off" && unavailableReason === undefined ? "bubblewrap" : "none";
-  if (mode === "off") warnings.push("plugin sandbox is off (sandbox.mode: off): plugins run unsandboxed with the gateway's user, files and environment");
+  if (mode === "off")
+    warnings.push(
+      "plugin sandbox is off (sandbox.mode: off): plugins run unsandboxed with the gateway's user, files and environment",
+    );
   else if (isolation === "none") warnings.push(`plugin sandbox unavailable: ${unavailableReason}`);
 
   const cgroups = await detectCgroupTree();
   const limits = cgroups.tree?.kind ?? "rlimit";
   if (!cgroups.tree) {
-    warnings.push(`resource limits fall back to rlimits (${cgroups.reason}): CPU is not limited, memory is RLIMIT_DATA per process${asRoot && isolation === "bubblewrap" ? "" : ", the process count is not limited"}`);
+    warnings.push(
+      `resource limits fall back to rlimits (${cgroups.reason}): CPU is not limited, memory is RLIMIT_DATA per process${asRoot && isolation === "bubblewrap" ? "" : ", the process count is not limited"}`,
+    );
   }
   if (!prlimitPath) warnings.push("prlimit (util-linux) is missing: open-file limits are not applied");
 

@@ -43,11 +43,13 @@ export function parsePeerSettings(payload: Buffer): PeerSettings {
         maxConcurrentStreams = value;
         break;
       case Setting.INITIAL_WINDOW_SIZE:
-        if (value > MAX_WINDOW_BYTES) throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
+        if (value > MAX_WINDOW_BYTES)
+          throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
         initialWindowSize = value;
         break;
       case Setting.MAX_FRAME_SIZE:
-        if (value < DEFAULT_MAX_FRAME_BYTES || value > MAX_FRAME_SIZE_LIMIT) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} out of range`);
+        if (value < DEFAULT_MAX_FRAME_BYTES || value > MAX_FRAME_SIZE_LIMIT)
+          throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} out of range`);
         maxFrameSize = value;
         break;
       case Setting.ENABLE_PUSH:
@@ -71,7 +73,9 @@ export function goawayPayload(lastStreamId: number, code: number): Buffer {
   return payload;
 }
 
-const CODE_NAMES = new Map<number, string>(Object.entries(H2Code).map(([name, code]): [number, string] => [code, name]));
+const CODE_NAMES = new Map<number, string>(
+  Object.entries(H2Code).map(([name, code]): [number, string] => [code, name]),
+);
 
 /** The name of an HTTP/2 error code (e.g. `CANCEL`), or its number in hex. */
 export function h2CodeName(code: number): string {

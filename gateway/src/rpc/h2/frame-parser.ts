@@ -52,7 +52,8 @@ export class FrameParser {
     let pos = 0;
     while (data.length - pos >= FRAME_HEADER_BYTES) {
       const length = (data[pos]! << 16) | (data[pos + 1]! << 8) | data[pos + 2]!;
-      if (length > this.maxFrameBytes) throw frameSizeError(`frame of ${length} bytes exceeds our maximum frame size of ${this.maxFrameBytes}`);
+      if (length > this.maxFrameBytes)
+        throw frameSizeError(`frame of ${length} bytes exceeds our maximum frame size of ${this.maxFrameBytes}`);
       const end = pos + FRAME_HEADER_BYTES + length;
       if (end > data.length) break;
       const type = data[pos + 3]!;
@@ -67,7 +68,9 @@ export class FrameParser {
   private frame(type: number, flags: number, streamId: number, payload: Buffer): void {
     const length = payload.length;
     if (this.blockStream !== 0 && (type !== FrameType.CONTINUATION || streamId !== this.blockStream)) {
-      throw protocolError(`expected a CONTINUATION of stream ${this.blockStream}'s header block, got frame type ${type} on stream ${streamId}`);
+      throw protocolError(
+        `expected a CONTINUATION of stream ${this.blockStream}'s header block, got frame type ${type} on stream ${streamId}`,
+      );
     }
     switch (type) {
       case FrameType.DATA:
@@ -109,7 +112,8 @@ export class FrameParser {
         if (length !== 4) throw frameSizeError(`WINDOW_UPDATE of ${length} bytes (must be 4)`);
         return this.sink(type, flags, streamId, payload, 0);
       case FrameType.CONTINUATION:
-        if (this.blockStream === 0) throw protocolError(`CONTINUATION on stream ${streamId} without a header block in progress`);
+        if (this.blockStream === 0)
+          throw protocolError(`CONTINUATION on stream ${streamId} without a header block in progress`);
         return this.headerFragment(flags, streamId, payload);
       default:
         return; // unknown frame types are ignored (RFC 9113 §4.1)
@@ -128,7 +132,8 @@ export class FrameParser {
     }
     this.block.push(fragment);
     this.blockBytes += fragment.length;
-    if (this.blockBytes > MAX_HEADER_BLOCK_BYTES) throw new H2ConnectionError(H2Code.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
+    if (this.blockBytes > MAX_HEADER_BLOCK_BYTES)
+      throw new H2ConnectionError(H2Code.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
     if ((flags & Flag.END_HEADERS) === 0) return;
     const block = Buffer.concat(this.block);
     const headersFlags = this.blockFlags | Flag.END_HEADERS;
@@ -151,6 +156,7 @@ function unpad(flags: number, payload: Buffer): Buffer {
   if ((flags & Flag.PADDED) === 0) return payload;
   if (payload.length < 1) throw frameSizeError("PADDED frame without a pad length");
   const padding = payload[0]!;
-  if (padding >= payload.length) throw protocolError(`padding of ${padding} bytes is not shorter than the ${payload.length}-byte payload`);
+  if (padding >= payload.length)
+    throw protocolError(`padding of ${padding} bytes is not shorter than the ${payload.length}-byte payload`);
   return payload.subarray(1, payload.length - padding);
 }

@@ -62,7 +62,9 @@ export class FrameWriter {
     if (length >= COPY_LIMIT_BYTES && payload) {
       this.header(length, type, flags, streamId);
       this.cut();
-      this.chunks.push(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length));
+      this.chunks.push(
+        Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length),
+      );
       return this.schedule();
     }
     this.room(FRAME_HEADER_BYTES + length);

@@ -7,7 +7,18 @@
  */
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { CLIENT_PREFACE, CONNECTION_WINDOW_BYTES, DEFAULT_MAX_FRAME_BYTES, DEFAULT_WINDOW_BYTES, Flag, FrameType, H2Code, HEADER_TABLE_BYTES, MAX_WINDOW_BYTES, STREAM_WINDOW_BYTES } from "./constants.js";
+import {
+  CLIENT_PREFACE,
+  CONNECTION_WINDOW_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_WINDOW_BYTES,
+  Flag,
+  FrameType,
+  H2Code,
+  HEADER_TABLE_BYTES,
+  MAX_WINDOW_BYTES,
+  STREAM_WINDOW_BYTES,
+} from "./constants.js";
 import { clientSettingsPayload, goawayPayload, h2CodeName, parsePeerSettings } from "./control-frames.js";
 import { FrameParser } from "./frame-parser.js";
 import { FrameWriter } from "./frame-writer.js";
@@ -24,7 +35,9 @@ const LAST_STREAM_ID = 2 ** 31 - 1;
 /** One client connection. Create it on a connecting socket; it writes the preface at once. */
 export class H2Connection {
   private readonly writer: FrameWriter;
-  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_BYTES, (type, flags, id, payload, flowBytes) => this.onFrame(type, flags, id, payload, flowBytes));
+  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_BYTES, (type, flags, id, payload, flowBytes) =>
+    this.onFrame(type, flags, id, payload, flowBytes),
+  );
   private readonly hpack = new HpackDecoder(HEADER_TABLE_BYTES);
   private readonly encoder: RequestHeaderEncoder;
   private readonly streams = new Map<number, H2Stream>();
@@ -67,7 +80,12 @@ export class H2Connection {
     socket.on("close", () => this.teardown(this.socketError ?? new Error("the plugin closed the connection")));
     socket.once("secureConnect", () => {
       const protocol = (socket as TLSSocket).alpnProtocol;
-      if (protocol !== "h2") socket.destroy(new Error(`the plugin did not agree to HTTP/2 over TLS (ALPN ${protocol === false ? "none" : String(protocol)})`));
+      if (protocol !== "h2")
+        socket.destroy(
+          new Error(
+            `the plugin did not agree to HTTP/2 over TLS (ALPN ${protocol === false ? "none" : String(protocol)})`,
+          ),
+        );
     });
   }
 
@@ -249,7 +267,8 @@ export class H2Connection {
     if (id === 0) {
       if (increment === 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "connection WINDOW_UPDATE of 0");
       this.sendWindow += increment;
-      if (this.sendWindow > MAX_WINDOW_BYTES) throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, "connection send window above 2^31-1");
+      if (this.sendWindow > MAX_WINDOW_BYTES)
+        throw new H2ConnectionError(H2Code.FLOW_CONTROL_ERROR, "connection send window above 2^31-1");
       for (const stream of [...this.blocked]) this.pump(stream);
       return;
     }

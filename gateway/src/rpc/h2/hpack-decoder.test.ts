@@ -44,7 +44,10 @@ function string(text: string, huffman: boolean): number[] {
   return [...integer(coded.length, 7, 0x80), ...coded];
 }
 
-const latin1 = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((code) => String.fromCharCode(code)), maxLength: 40 });
+const latin1 = fc.string({
+  unit: fc.integer({ min: 0, max: 255 }).map((code) => String.fromCharCode(code)),
+  maxLength: 40,
+});
 const field = fc.tuple(latin1, latin1);
 
 /** The dynamic table as the spec describes it: newest first, evicting the oldest. */
@@ -63,7 +66,12 @@ class TableModel {
   }
 }
 
-type Op = { kind: "insert"; field: [string, string]; huffman: boolean; nameRef: boolean } | { kind: "literal"; field: [string, string]; never: boolean } | { kind: "ref"; pick: number } | { kind: "static"; pick: number } | { kind: "resize"; size: number };
+type Op =
+  | { kind: "insert"; field: [string, string]; huffman: boolean; nameRef: boolean }
+  | { kind: "literal"; field: [string, string]; never: boolean }
+  | { kind: "ref"; pick: number }
+  | { kind: "static"; pick: number }
+  | { kind: "resize"; size: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("insert" as const), field, huffman: fc.boolean(), nameRef: fc.boolean() }),

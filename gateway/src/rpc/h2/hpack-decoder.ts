@@ -56,7 +56,8 @@ export class HpackDecoder {
       } else if (first & 0x20) {
         if (fieldSeen) throw compressionError("dynamic table size update after a header field");
         const size = this.integer(block, 5);
-        if (size > this.maxTableBytes) throw compressionError(`dynamic table size update to ${size} exceeds the ${this.maxTableBytes} we allow`);
+        if (size > this.maxTableBytes)
+          throw compressionError(`dynamic table size update to ${size} exceeds the ${this.maxTableBytes} we allow`);
         this.tableLimit = size;
         this.evict(0);
       } else {
@@ -77,7 +78,8 @@ export class HpackDecoder {
     if (index === 0) throw compressionError("header index 0");
     if (index < STATIC_TABLE.length) return STATIC_TABLE[index]!;
     const entry = this.entries[this.entries.length - (index - STATIC_TABLE.length) - 1];
-    if (!entry) throw compressionError(`header index ${index} is beyond the dynamic table (${this.entries.length} entries)`);
+    if (!entry)
+      throw compressionError(`header index ${index} is beyond the dynamic table (${this.entries.length} entries)`);
     return entry;
   }
 

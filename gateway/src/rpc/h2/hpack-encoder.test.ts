@@ -19,35 +19,61 @@ function expectedFields(scheme: string, head: RequestHead): Array<[string, strin
   ];
 }
 
-const metadataName = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).filter((name) => !["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"].includes(name));
+const metadataName = fc
+  .stringMatching(/^[a-z][a-z0-9-]{0,20}$/)
+  .filter(
+    (name) => !["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"].includes(name),
+  );
 // Long paths (up to ~400 bytes) so a few dozen of them overflow the 4096-byte table.
-const path = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 400 })).map(([n, pad]) => `/svc.V${n}/M${"x".repeat(pad)}`);
+const path = fc
+  .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 400 }))
+  .map(([n, pad]) => `/svc.V${n}/M${"x".repeat(pad)}`);
 const op = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ path, timeout: fc.option(fc.oneof(fc.constantFrom("5000m", "30000m"), fc.stringMatching(/^[1-9][0-9]{0,7}[mSMH]$/)), { nil: undefined }), metadata: fc.dictionary(metadataName, fc.stringMatching(/^[ -~]{0,30}$/), { maxKeys: 4 }) }) },
-  { weight: 1, arbitrary: fc.array(fc.constantFrom(0, 1, 60, 200, 500, 1024, 4096, 65536), { minLength: 1, maxLength: 3 }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      path,
+      timeout: fc.option(fc.oneof(fc.constantFrom("5000m", "30000m"), fc.stringMatching(/^[1-9][0-9]{0,7}[mSMH]$/)), {
+        nil: undefined,
+      }),
+      metadata: fc.dictionary(metadataName, fc.stringMatching(/^[ -~]{0,30}$/), { maxKeys: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.constantFrom(0, 1, 60, 200, 500, 1024, 4096, 65536), { minLength: 1, maxLength: 3 }),
+  },
 );
 
 describe("HPACK request encoder", () => {
   it("keeps an exact model of the peer's table: any sequence of calls and table size changes decodes, with equal table sizes", () => {
     fc.assert(
-      fc.property(fc.constantFrom("http" as const, "https" as const), fc.array(op, { minLength: 1, maxLength: 60 }), (scheme, ops) => {
-        const encoder = new RequestHeaderEncoder(scheme, "localhost");
-        const decoder = new HpackDecoder(HEADER_TABLE_BYTES); // a peer that allows the default 4096
-        let peerLimit = HEADER_TABLE_BYTES;
-        for (const step of ops) {
-          if (Array.isArray(step)) {
-            for (const size of step) encoder.peerTableSize(Math.min(size, HEADER_TABLE_BYTES));
-            peerLimit = Math.min(step.at(-1)!, HEADER_TABLE_BYTES);
-            continue;
+      fc.property(
+        fc.constantFrom("http" as const, "https" as const),
+        fc.array(op, { minLength: 1, maxLength: 60 }),
+        (scheme, ops) => {
+          const encoder = new RequestHeaderEncoder(scheme, "localhost");
+          const decoder = new HpackDecoder(HEADER_TABLE_BYTES); // a peer that allows the default 4096
+          let peerLimit = HEADER_TABLE_BYTES;
+          for (const step of ops) {
+            if (Array.isArray(step)) {
+              for (const size of step) encoder.peerTableSize(Math.min(size, HEADER_TABLE_BYTES));
+              peerLimit = Math.min(step.at(-1)!, HEADER_TABLE_BYTES);
+              continue;
+            }
+            const head: RequestHead = {
+              path: step.path,
+              timeout: step.timeout,
+              metadata: metadataFields(step.metadata),
+            };
+            const fields: Array<[string, string]> = [];
+            decoder.decode(encoder.encode(head), (name, value) => fields.push([name, value]));
+            expect(fields).toEqual(expectedFields(scheme, head));
+            expect(decoder.dynamicTableBytes).toBe(encoder.dynamicTableBytes);
+            expect(encoder.dynamicTableBytes).toBeLessThanOrEqual(peerLimit);
           }
-          const head: RequestHead = { path: step.path, timeout: step.timeout, metadata: metadataFields(step.metadata) };
-          const fields: Array<[string, string]> = [];
-          decoder.decode(encoder.encode(head), (name, value) => fields.push([name, value]));
-          expect(fields).toEqual(expectedFields(scheme, head));
-          expect(decoder.dynamicTableBytes).toBe(encoder.dynamicTableBytes);
-          expect(encoder.dynamicTableBytes).toBeLessThanOrEqual(peerLimit);
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -63,7 +89,11 @@ describe("HPACK request encoder", () => {
   it("sends a grpc-timeout that repeats as one index byte, and a changing one as a literal", () => {
     const encoder = new RequestHeaderEncoder("http", "localhost");
     const decoder = new HpackDecoder(HEADER_TABLE_BYTES);
-    const head = (timeout: string): RequestHead => ({ path: "/polyplug.v1.Plugin/Intercept", timeout, metadata: undefined });
+    const head = (timeout: string): RequestHead => ({
+      path: "/polyplug.v1.Plugin/Intercept",
+      timeout,
+      metadata: undefined,
+    });
     const sizes = ["5000m", "5000m", "5000m", "4999m", "5000m"].map((timeout) => {
       const block = encoder.encode(head(timeout));
       const fields: Array<[string, string]> = [];

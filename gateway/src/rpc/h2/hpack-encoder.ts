@@ -13,9 +13,23 @@
 import { StaticIndex } from "./hpack-static-table.js";
 
 // Headers the transport sets itself; caller metadata may not override them.
-const RESERVED_HEADERS = new Set(["content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent"]);
+const RESERVED_HEADERS = new Set([
+  "content-type",
+  "te",
+  "grpc-timeout",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+  "user-agent",
+]);
 // Connection-specific headers are malformed in HTTP/2 (RFC 9113 §8.2.2).
-const CONNECTION_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
+const CONNECTION_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const INVALID_VALUE = /[\0\r\n]/;
 const ENTRY_OVERHEAD_BYTES = 32; // RFC 7541 §4.1
@@ -49,7 +63,8 @@ export function metadataFields(metadata: Readonly<Record<string, string>> | unde
     const name = key.toLowerCase();
     if (name.startsWith(":") || RESERVED_HEADERS.has(name)) continue;
     const value = String(metadata[key]);
-    if (CONNECTION_HEADERS.has(name)) throw new InvalidMetadataError(`metadata "${name}" is a connection-specific header, not allowed in HTTP/2`);
+    if (CONNECTION_HEADERS.has(name))
+      throw new InvalidMetadataError(`metadata "${name}" is a connection-specific header, not allowed in HTTP/2`);
     if (!TOKEN.test(name)) throw new InvalidMetadataError(`metadata name "${name}" is not a valid HTTP header name`);
     if (INVALID_VALUE.test(value)) throw new InvalidMetadataError(`metadata "${name}" has a value with NUL, CR or LF`);
     fields.push([name, value]);
@@ -153,7 +168,8 @@ export class RequestHeaderEncoder {
       this.lastTimeout = value;
       this.lastTimeoutKey = tableKey("grpc-timeout", value);
     }
-    if (repeated || this.position.has(this.lastTimeoutKey)) return this.indexed(0, "grpc-timeout", value, this.lastTimeoutKey);
+    if (repeated || this.position.has(this.lastTimeoutKey))
+      return this.indexed(0, "grpc-timeout", value, this.lastTimeoutKey);
     this.literal(0, "grpc-timeout", value);
   }
 

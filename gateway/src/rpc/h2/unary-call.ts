@@ -43,9 +43,18 @@ export class UnaryCall implements StreamListener {
   constructor(private readonly context: UnaryCallContext) {}
 
   /** Arms the deadline and abort signal, then starts the stream. */
-  begin(connection: H2Connection, head: RequestHead, request: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+  begin(
+    connection: H2Connection,
+    head: RequestHead,
+    request: Uint8Array,
+    timeoutMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): void {
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`), timeoutMs);
+      this.timer = setTimeout(
+        () => this.fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`),
+        timeoutMs,
+      );
     }
     if (signal) {
       this.signal = signal;
@@ -75,7 +84,8 @@ export class UnaryCall implements StreamListener {
     this.decoder ??= new GrpcFrameDecoder(this.context.maxMessageBytes);
     try {
       for (const message of this.decoder.push(chunk)) {
-        if (this.response !== undefined) return this.fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
+        if (this.response !== undefined)
+          return this.fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
         this.response = message;
       }
     } catch (error) {
@@ -122,10 +132,18 @@ export class UnaryCall implements StreamListener {
     const { reject } = this.context;
     if (this.failure) return reject(this.failure);
     if (this.grpcStatus === undefined) return reject(this.statusWithout());
-    if (this.grpcStatus !== status.OK) return reject(new GrpcCallError(this.grpcStatus, decodeGrpcMessage(this.grpcMessage)));
+    if (this.grpcStatus !== status.OK)
+      return reject(new GrpcCallError(this.grpcStatus, decodeGrpcMessage(this.grpcMessage)));
     const partial = this.decoder?.partial ?? false;
     if (this.response === undefined || partial) {
-      return reject(new GrpcCallError(status.INTERNAL, partial ? "the response ended in the middle of a message" : "the plugin answered OK without a response message"));
+      return reject(
+        new GrpcCallError(
+          status.INTERNAL,
+          partial
+            ? "the response ended in the middle of a message"
+            : "the plugin answered OK without a response message",
+        ),
+      );
     }
     this.context.resolve(this.response);
   }
@@ -133,18 +151,33 @@ export class UnaryCall implements StreamListener {
   /** The status for a stream that closed without a gRPC status (reset, lost connection, bare HTTP error). */
   private statusWithout(): GrpcCallError {
     const { target } = this.context;
-    if (this.rstCode === H2Code.REFUSED_STREAM) return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
-    if (this.lostError) return new GrpcCallError(status.UNAVAILABLE, `connection to the plugin at ${target} lost: ${this.lostError.message}`);
-    if (this.httpStatus !== 0 && this.httpStatus !== 200) return new GrpcCallError(statusFromHttp(this.httpStatus), `the plugin answered HTTP status ${this.httpStatus} without a gRPC status`);
+    if (this.rstCode === H2Code.REFUSED_STREAM)
+      return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
+    if (this.lostError)
+      return new GrpcCallError(
+        status.UNAVAILABLE,
+        `connection to the plugin at ${target} lost: ${this.lostError.message}`,
+      );
+    if (this.httpStatus !== 0 && this.httpStatus !== 200)
+      return new GrpcCallError(
+        statusFromHttp(this.httpStatus),
+        `the plugin answered HTTP status ${this.httpStatus} without a gRPC status`,
+      );
     switch (this.rstCode) {
       case H2Code.CANCEL:
         return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
       case H2Code.ENHANCE_YOUR_CALM:
-        return new GrpcCallError(status.RESOURCE_EXHAUSTED, "the plugin reset the stream: bandwidth or memory limit exceeded");
+        return new GrpcCallError(
+          status.RESOURCE_EXHAUSTED,
+          "the plugin reset the stream: bandwidth or memory limit exceeded",
+        );
       case H2Code.INADEQUATE_SECURITY:
         return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
       default:
-        return new GrpcCallError(status.INTERNAL, `the call ended without a gRPC status (RST_STREAM code ${this.rstCode})`);
+        return new GrpcCallError(
+          status.INTERNAL,
+          `the call ended without a gRPC status (RST_STREAM code ${this.rstCode})`,
+        );
     }
   }
 }

@@ -6,7 +6,11 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
-import { GrpcCallError, type Http2UnaryOptions, type UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import {
+  GrpcCallError,
+  type Http2UnaryOptions,
+  type UnaryTransport,
+} from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
 import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
@@ -18,7 +22,9 @@ import { UnaryCall } from "./unary-call.js";
  * (or `connect()`), reconnects on the next call after the connection is lost or the plugin
  * sent GOAWAY. The socket is unref'd while no call is in flight.
  */
-export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport & Required<Pick<UnaryTransport, "connect">> {
+export function createH2UnaryTransport(
+  options: Http2UnaryOptions,
+): UnaryTransport & Required<Pick<UnaryTransport, "connect">> {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   let current: H2Connection | undefined;
@@ -40,27 +46,55 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
   const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> => {
     const timeoutMs = remainingMs(callOptions.deadline);
     const signal = callOptions.signal;
-    if (closed) return Promise.reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-    if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
-    if (signal?.aborted) return Promise.reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+    if (closed)
+      return Promise.reject(
+        new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`),
+      );
+    if (timeoutMs !== undefined && timeoutMs <= 0)
+      return Promise.reject(
+        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
+      );
+    if (signal?.aborted)
+      return Promise.reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
     if (request.length > maxMessageBytes) {
-      return Promise.reject(new GrpcCallError(status.RESOURCE_EXHAUSTED, `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`));
+      return Promise.reject(
+        new GrpcCallError(
+          status.RESOURCE_EXHAUSTED,
+          `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
+        ),
+      );
     }
     let head: RequestHead;
     try {
-      head = { path, timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs), metadata: metadataFields(callOptions.metadata) };
+      head = {
+        path,
+        timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs),
+        metadata: metadataFields(callOptions.metadata),
+      };
     } catch (error) {
-      return Promise.reject(new GrpcCallError(status.UNAVAILABLE, `could not start a call to the plugin at ${target}: ${(error as Error).message}`));
+      return Promise.reject(
+        new GrpcCallError(
+          status.UNAVAILABLE,
+          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
+        ),
+      );
     }
     return new Promise<Buffer>((resolve, reject) => {
-      const call = new UnaryCall({ target, maxMessageBytes, resolve, reject, resend: () => (closed ? undefined : connection()) });
+      const call = new UnaryCall({
+        target,
+        maxMessageBytes,
+        resolve,
+        reject,
+        resend: () => (closed ? undefined : connection()),
+      });
       call.begin(connection(), head, request, timeoutMs, signal);
     });
   };
 
   return {
     unary,
-    connect: () => (closed ? Promise.reject(new Error(`the connection to the plugin at ${target} is closed`)) : connection().ready),
+    connect: () =>
+      closed ? Promise.reject(new Error(`the connection to the plugin at ${target} is closed`)) : connection().ready,
     close() {
       closed = true;
       current?.close();
