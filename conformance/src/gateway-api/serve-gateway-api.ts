@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { addRpcService, RpcStatusError } from "polyplug/host";
 import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
-import { EVENT_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
+import { TOPIC_NAME_RULE, isEventName } from "@polyplug/sdk/internal/contract/names.js";
 import { GatewayAPI, LogLevel } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { structSize } from "@polyplug/sdk/internal/wire/struct-size.js";
 import type { GatewayApiBackend, KvCondition } from "./gateway-api-backend.js";
@@ -151,7 +151,7 @@ export function registerGatewayApi(server: grpc.Server, options: GatewayApiOptio
     }),
     publishEvent: wrap("PublishEvent", async (request) => {
       if (!isEventName(request.event))
-        throw invalid("event", `event name ${JSON.stringify(request.event)} must match ${EVENT_NAME_RULE}`);
+        throw invalid("event", `event name ${JSON.stringify(request.event)} must match ${TOPIC_NAME_RULE}`);
       checkStruct("payload", request.payload, LIMITS.payloadBytes);
       const audience = request.audience
         ? {

@@ -9,6 +9,21 @@ import { status } from "@grpc/grpc-js";
 /** Bytes before each message: a compressed flag (1 byte) and a big-endian length (4 bytes). */
 export const GRPC_FRAME_HEADER_BYTES = 5;
 
+// Headers a gRPC transport sets itself; caller metadata may not override them.
+const RESERVED_GRPC_HEADERS: ReadonlySet<string> = new Set([
+  "content-type",
+  "te",
+  "grpc-timeout",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+  "user-agent",
+]);
+
+/** True for a pseudo-header or a header the transport sets itself (caller metadata under such a name is dropped). */
+export function isReservedGrpcHeader(name: string): boolean {
+  return name.startsWith(":") || RESERVED_GRPC_HEADERS.has(name);
+}
+
 /** The 5-byte prefix of an uncompressed message of `length` bytes. */
 export function grpcFrameHeader(length: number): Buffer {
   const header = Buffer.allocUnsafe(GRPC_FRAME_HEADER_BYTES);

@@ -26,6 +26,7 @@ import {
   GrpcFrameDecoder,
   type GrpcFrameError,
   grpcTimeoutHeader,
+  isReservedGrpcHeader,
   remainingMs,
   statusFromHttp,
 } from "./grpc-framing.js";
@@ -38,15 +39,6 @@ const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
 const PEER_MAX_STREAMS = 1000;
 // Above this size the frame header and the body are written separately instead of copied into one buffer.
 const COPY_LIMIT_BYTES = 16 * 1024;
-
-const RESERVED_HEADERS = new Set([
-  "content-type",
-  "te",
-  "grpc-timeout",
-  "grpc-encoding",
-  "grpc-accept-encoding",
-  "user-agent",
-]);
 
 /** One HTTP/2 session and what happened to it. */
 interface Connection {
@@ -142,7 +134,7 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     if (metadata) {
       for (const [key, value] of Object.entries(metadata)) {
         const name = key.toLowerCase();
-        if (!name.startsWith(":") && !RESERVED_HEADERS.has(name)) headers[name] = value;
+        if (!isReservedGrpcHeader(name)) headers[name] = value;
       }
     }
     return headers;

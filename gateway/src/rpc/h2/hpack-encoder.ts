@@ -10,17 +10,9 @@
  * overhead, eviction), so one encoder belongs to one connection and header blocks must reach
  * the wire in the order they were encoded.
  */
+import { isReservedGrpcHeader } from "../grpc-framing.js";
 import { StaticIndex } from "./hpack-static-table.js";
 
-// Headers the transport sets itself; caller metadata may not override them.
-const RESERVED_HEADERS = new Set([
-  "content-type",
-  "te",
-  "grpc-timeout",
-  "grpc-encoding",
-  "grpc-accept-encoding",
-  "user-agent",
-]);
 // Connection-specific headers are malformed in HTTP/2 (RFC 9113 §8.2.2).
 const CONNECTION_HEADERS = new Set([
   "connection",
@@ -61,7 +53,7 @@ export function metadataFields(metadata: Readonly<Record<string, string>> | unde
   const fields: Array<readonly [string, string]> = [];
   for (const key in metadata) {
     const name = key.toLowerCase();
-    if (name.startsWith(":") || RESERVED_HEADERS.has(name)) continue;
+    if (isReservedGrpcHeader(name)) continue;
     const value = String(metadata[key]);
     if (CONNECTION_HEADERS.has(name))
       throw new InvalidMetadataError(`metadata "${name}" is a connection-specific header, not allowed in HTTP/2`);
