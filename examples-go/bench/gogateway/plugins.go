@@ -8,10 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
+	"github.com/polyplug/polyplug/examples-go/bench/internal/goplugin"
 	polyplug "github.com/polyplug/polyplug/examples-go/sdk"
 )
 
@@ -35,27 +34,11 @@ func startPlugin(m manifest) (*runningPlugin, error) {
 	for k, v := range m.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	raw := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  polyplug.Handshake,
-		Plugins:          plugin.PluginSet{polyplug.PluginSetKey: &polyplug.GRPCPlugin{}},
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Cmd:              cmd,
-		Logger:           hclog.NewNullLogger(),
-		StartTimeout:     30 * time.Second,
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(polyplug.MaxMessageBytes), grpc.MaxCallSendMsgSize(polyplug.MaxMessageBytes))},
-	})
-	rpc, err := raw.Client()
+	raw, client, err := goplugin.Start(cmd, 30*time.Second, false)
 	if err != nil {
-		raw.Kill()
-		return nil, fmt.Errorf("starting plugin %s: %w", m.ID, err)
+		return nil, fmt.Errorf("plugin %s: %w", m.ID, err)
 	}
-	dispensed, err := rpc.Dispense(polyplug.PluginSetKey)
-	if err != nil {
-		raw.Kill()
-		return nil, fmt.Errorf("dispensing plugin %s: %w", m.ID, err)
-	}
-	return &runningPlugin{manifest: m, raw: raw, client: dispensed.(*polyplug.Client)}, nil
+	return &runningPlugin{manifest: m, raw: raw, client: client}, nil
 }
 
 // startPlugins starts every plugin in parallel; on any failure it stops the

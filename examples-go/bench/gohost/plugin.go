@@ -6,10 +6,9 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
+	"github.com/polyplug/polyplug/examples-go/bench/internal/goplugin"
 	polyplug "github.com/polyplug/polyplug/examples-go/sdk"
 )
 
@@ -25,31 +24,11 @@ type started struct {
 func startPlugin(command []string, env []string) (*started, error) {
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Env = append([]string(nil), env...)
-	raw := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  polyplug.Handshake,
-		Plugins:          plugin.PluginSet{polyplug.PluginSetKey: &polyplug.GRPCPlugin{}},
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Cmd:              cmd,
-		Logger:           hclog.NewNullLogger(),
-		StartTimeout:     60 * time.Second,
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(polyplug.MaxMessageBytes), grpc.MaxCallSendMsgSize(polyplug.MaxMessageBytes))},
-	})
-	rpc, err := raw.Client()
+	raw, client, err := goplugin.Start(cmd, 60*time.Second, true)
 	if err != nil {
-		raw.Kill()
-		return nil, fmt.Errorf("starting %v: %w", command, err)
+		return nil, fmt.Errorf("%v: %w", command, err)
 	}
-	if err := rpc.Ping(); err != nil {
-		raw.Kill()
-		return nil, fmt.Errorf("health check of %v: %w", command, err)
-	}
-	dispensed, err := rpc.Dispense(polyplug.PluginSetKey)
-	if err != nil {
-		raw.Kill()
-		return nil, fmt.Errorf("dispensing %v: %w", command, err)
-	}
-	return &started{raw: raw, client: dispensed.(*polyplug.Client)}, nil
+	return &started{raw: raw, client: client}, nil
 }
 
 // stop shuts the plugin down the go-plugin way (Controller.Shutdown, then kill).
