@@ -6,14 +6,11 @@
 import { pathToFileURL } from "node:url";
 import { run, step } from "./lib.mjs";
 
-// The tree was formatted once with `npx biome format --write` (issue #14); since then an
-// unformatted file fails CI (`npx biome format --write` fixes it).
-const FORMAT_CHECK_ENABLED = true;
-
 /** [name, command, args, options] in the shape of test-all.mjs's static checks. */
 export const STATIC_CHECKS = [
   ["biome lint --error-on-warnings", "npm", ["run", "--silent", "lint:js"], {}],
-  ...(FORMAT_CHECK_ENABLED ? [["biome format (check)", "npm", ["run", "--silent", "lint:format"], {}]] : []),
+  // An unformatted file fails; `npx biome format --write` fixes it.
+  ["biome format (check)", "npm", ["run", "--silent", "lint:format"], {}],
   ["dependency-cruiser (layers, no cycles)", "npm", ["run", "--silent", "lint:deps"], {}],
   ["knip (unused files, exports, dependencies)", "npm", ["run", "--silent", "lint:dead"], {}],
 ];
@@ -26,8 +23,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     process.stderr.write(code === 0 ? `  ✔ ${name}\n` : `  ✖ ${name} failed\n`);
     if (code !== 0) failed++;
   }
-  if (!FORMAT_CHECK_ENABLED)
-    process.stderr.write("  ▷ biome format (check): not enabled yet (after the one-time format)\n");
   if (failed > 0) process.exit(1);
   done();
 }
