@@ -30,9 +30,8 @@ const SUITES = [
   { name: "transports" },
   { name: "fastpath", optional: true },
   { name: "store", optional: true },
-  { name: "workers" }, // calls/s by worker count (issue 17)
+  { name: "workers" }, // public-port workers: calls/s at 1, 2 and N workers (issue 17)
   { name: "modules-rss", optional: true }, // RSS per loaded module (issue 17)
-  { name: "workers", optional: true }, // public-port workers: calls/s at 1, 2 and N workers (issue 17)
 ];
 
 const defaultOut = process.argv.includes("--quick") ? "" : paths.results;
