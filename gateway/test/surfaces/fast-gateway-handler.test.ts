@@ -86,6 +86,37 @@ describe("the requests the fast path takes", () => {
     });
   }
 
+  // A response in two writes costs a second syscall and, with Nagle or delayed ACKs on
+  // the client, a round trip: status line, headers and body leave in one write.
+  it("writes each answer (success or error) to the socket in one write", async () => {
+    const writes: number[] = [];
+    type Writes = { _write: (...args: unknown[]) => void; _writev?: (...args: unknown[]) => void };
+    const count = (socket: Writes, name: "_write" | "_writev", at: number) => {
+      const original = socket[name];
+      if (!original) return;
+      socket[name] = function (this: unknown, ...args: unknown[]) {
+        writes[at] = (writes[at] ?? 0) + 1;
+        return original.apply(this, args);
+      };
+    };
+    const onConnection = (socket: unknown) => {
+      const at = writes.length;
+      writes.push(0);
+      count(socket as Writes, "_write", at);
+      count(socket as Writes, "_writev", at);
+    };
+    server.server.on("connection", onConnection);
+    try {
+      for (const request of [taken[0]![1], taken[2]![1], taken[7]![1]]) {
+        const before = writes.length;
+        expect((await rawRequest(url, request)).status).not.toBe(599);
+        expect(writes.slice(before)).toEqual([1]);
+      }
+    } finally {
+      server.server.off("connection", onConnection);
+    }
+  });
+
   it("leaves the call's signal alone once the call is answered (no abort, no DOMException)", async () => {
     const before = dispatcher.calls.length;
     await rawRequest(url, taken[0]![1]);
