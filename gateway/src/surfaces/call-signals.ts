@@ -118,7 +118,8 @@ export function createCallSignals(shutdown: AbortSignal): CallSignals {
 
   return {
     open(req, res, timeoutMs) {
-      if (timeoutMs !== undefined || "stream" in req) return ownSignal(req, res, timeoutMs);
+      // A socket already gone would never emit "close" again: that call is watched on its own.
+      if (timeoutMs !== undefined || "stream" in req || req.socket.destroyed) return ownSignal(req, res, timeoutMs);
       return sharedSignal(req.socket);
     },
   };
