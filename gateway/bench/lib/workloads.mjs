@@ -40,7 +40,20 @@ export function workloads(quick) {
       durationMs: q(3000, 150),
     },
     startup: { plugins: ["go", "python", "ts"], samples: q(10, 2) },
-    e2e: { chains: [1, 5, 10], concurrencies: [1, 64], durationMs: q(3000, 150), warmup: q(300, 4) },
+    // warmupMs / warmupCalls: each gateway is then loaded at least this long and this many
+    // calls more before a measurement, so Polyplug is measured with its JIT warm, as a
+    // long-running gateway is (its first seconds after start run at 2-6x the steady CPU per
+    // request, and so does the load generator's own HTTP client, which is warmed on whichever
+    // gateway goes first); the Go gateway gets the same.
+    // POLYPLUG_BENCH_E2E_CHAINS=1 (a comma list) runs only those chains, for quick A/B runs.
+    e2e: {
+      chains: process.env.POLYPLUG_BENCH_E2E_CHAINS?.split(",").map(Number) ?? [1, 5, 10],
+      concurrencies: [1, 64],
+      durationMs: q(3000, 150),
+      warmup: q(300, 4),
+      warmupMs: q(3000, 0),
+      warmupCalls: q(1000, 2),
+    },
     fastpath: { chains: [0, 1, 10], concurrencies: [1, 64], durationMs: q(1500, 100), warmup: q(100, 4) },
     memory: { counts: q([1, 10, 50], [1, 2]) },
     gatewayStart: {

@@ -55,7 +55,7 @@ function inChain(paired) {
  * @param {number} concurrency
  * @param {ReturnType<import("../lib/workloads.mjs").workloads>["e2e"]} e2e
  */
-async function measure(gateway, chain, concurrency, { durationMs, warmup }) {
+async function measure(gateway, chain, concurrency, { durationMs, warmup, warmupMs, warmupCalls }) {
   const load = {
     url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
     body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
@@ -63,7 +63,12 @@ async function measure(gateway, chain, concurrency, { durationMs, warmup }) {
     minCalls: 2,
     check: checkAllowed,
   };
-  await httpLoad({ ...load, warmup: warmup * Math.min(concurrency, 8), durationMs: 0 });
+  await httpLoad({
+    ...load,
+    warmup: warmup * Math.min(concurrency, 8),
+    durationMs: warmupMs,
+    minCalls: warmupCalls,
+  });
   const before = await gateway.cpuTimes();
   const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
   const after = await gateway.cpuTimes();
@@ -78,7 +83,7 @@ async function measure(gateway, chain, concurrency, { durationMs, warmup }) {
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
-  const { chains, concurrencies, durationMs, warmup } = w.e2e;
+  const { chains, concurrencies, durationMs, warmup, warmupMs, warmupCalls } = w.e2e;
   log("end to end: one hook call on the scripted plugin (the unit of the sum)");
   const hookPhase = w.phase("hook", CHAIN_TOPIC, 1, { calls: 5000, durationMs });
   const hook = (await runTsIntercept([paths.goScripted], [hookPhase])).phases[0];
@@ -172,7 +177,7 @@ export async function run(w, log) {
   const c64 = Math.max(...concurrencies);
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
-    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways, each load measured on one right after the other. Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
+    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways, each load measured on one right after the other, after the same warm-up on each (${warmup} calls, then at least ${warmupMs} ms and ${warmupCalls} calls of that load: Polyplug is measured with its JIT warm). Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
     columns: [
       "Chain",
       "Concurrency",

@@ -20,6 +20,7 @@ import type { AnyRequest, AnyResponse } from "./http-routes.js";
 import { toInterceptResponse } from "./public-api.js";
 import { REQUEST_ID_HEADER } from "@polyplug/sdk/internal/contract/headers.js";
 import { readUnaryBody } from "./unary-body.js";
+import { createCallSignals } from "./call-signals.js";
 
 /** Options of createFastGatewayHandler; the same values connect-node's adapter got. */
 export interface FastGatewayHandlerOptions {
@@ -40,7 +41,6 @@ const NOTIFY_PATH = "/polyplug.v1.Gateway/Notify";
 const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-?8)?$/i;
 /** connect's compressMinBytes default: smaller responses are never compressed. */
 const COMPRESS_MIN_BYTES = 1024;
-const CLIENT_GONE = "the client closed the request";
 const decoder = new TextDecoder();
 
 type Rpc = "intercept" | "notify";
@@ -59,8 +59,8 @@ function headerText(value: string | string[] | undefined): string | null {
  * A hand-written Connect unary JSON handler for `POST /polyplug.v1.Gateway/Intercept`
  * and `/Notify`, answering exactly as connect-node does (same status, headers, body;
  * same request validation and error mapping through gateway-calls.ts) with a fraction
- * of its per-request work: no web Headers, no universal request, one AbortController
- * per Intercept (none per Notify) and no abort at the end of a call, JSON.parse /
+ * of its per-request work: no web Headers, no universal request, no AbortController
+ * per call on HTTP/1.1 (call-signals.ts) and no abort at the end of a call, JSON.parse /
  * JSON.stringify instead of protobuf-es's JSON mapping where they give the same result.
  * Returns a function that serves a request and returns true, or returns false without
  * touching a request it does not take: other paths and methods, binary or unknown
@@ -74,14 +74,7 @@ export function createFastGatewayHandler(
   const intercept = createMethodSerializationLookup(Gateway.method.intercept, undefined, options.jsonOptions, limits);
   const notify = createMethodSerializationLookup(Gateway.method.notify, undefined, options.jsonOptions, limits);
   const acceptCompression = [...options.acceptCompression];
-  const inFlight = new Set<AbortController>();
-  options.shutdownSignal.addEventListener(
-    "abort",
-    () => {
-      for (const controller of inFlight) controller.abort(options.shutdownSignal.reason);
-    },
-    { once: true },
-  );
+  const signals = createCallSignals(options.shutdownSignal);
 
   async function serve(
     req: AnyRequest,
@@ -91,28 +84,12 @@ export function createFastGatewayHandler(
     compression: Compression | null,
   ): Promise<void> {
     const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const headers: Record<string, string> = {};
-    let controller: AbortController | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let answered = false;
-    if (rpc === "intercept") {
-      const ctl = new AbortController();
-      controller = ctl;
-      inFlight.add(ctl);
-      if (options.shutdownSignal.aborted) ctl.abort(options.shutdownSignal.reason);
-      // As connect-node: an HTTP/2 stream's request closes when the stream does; an
-      // HTTP/1.1 request closes once its body is read, so the response is watched there.
-      ("stream" in req ? req : res).once("close", () => {
-        if (!answered) ctl.abort(new ConnectError(CLIENT_GONE, Code.Canceled));
-      });
-      if (timeoutMs !== undefined) {
-        const expire = () => ctl.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-        if (timeoutMs <= 0) expire();
-        else timer = setTimeout(expire, timeoutMs);
-      }
-    }
+    let errorMetadata: Record<string, string> | undefined;
+    // Notify outlives the call (see notifyCall): only Intercept is cancelled.
+    const call = rpc === "intercept" ? signals.open(req, res, timeoutMs) : undefined;
     let status = 200;
     let body: Uint8Array;
+    let requestId: string | undefined;
     try {
       const bytes = await readUnaryBody(req, options.readMaxBytes);
       const serialization = rpc === "intercept" ? intercept : notify;
@@ -123,11 +100,11 @@ export function createFastGatewayHandler(
       const transport: TransportContext = {
         traceparentHeader: headerText(req.headers.traceparent),
         timeoutMs: deadlineAt === undefined ? undefined : deadlineAt - Date.now(),
-        signal: controller?.signal,
+        signal: call?.signal,
       };
       if (rpc === "intercept") {
         const verdict = await interceptCall(options.dispatcher, fields, transport);
-        headers[REQUEST_ID_HEADER] = verdict.requestId;
+        requestId = verdict.requestId;
         const json = exact ? interceptResponseJson(verdict, fields.payload) : undefined;
         body =
           json !== undefined
@@ -135,7 +112,7 @@ export function createFastGatewayHandler(
             : intercept.getO(false).serialize(create(GatewayInterceptResponseSchema, toInterceptResponse(verdict)));
       } else {
         const receipt = notifyCall(options.dispatcher, fields, transport);
-        headers[REQUEST_ID_HEADER] = receipt.requestId;
+        requestId = receipt.requestId;
         body = exact
           ? Buffer.from(notifyResponseJson(receipt))
           : notify.getO(false).serialize(
@@ -152,26 +129,22 @@ export function createFastGatewayHandler(
           ? reason
           : new ConnectError("internal error", Code.Internal, undefined, undefined, reason);
       status = codeToHttpStatus(error.code);
+      const metadata: Record<string, string> = {};
       error.metadata.forEach((value, key) => {
-        headers[key] = value;
+        metadata[key] = value;
       });
+      errorMetadata = metadata;
       body = errorToJsonBytes(error, options.jsonOptions);
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      if (controller) inFlight.delete(controller);
+      call?.answered();
     }
-    answered = true;
+    let encoding: string | undefined;
     if (compression && body.byteLength >= COMPRESS_MIN_BYTES) {
       body = await compression.compress(body);
-      headers["content-encoding"] = compression.name;
+      encoding = compression.name;
     }
-    headers["content-length"] = String(body.byteLength);
-    headers["content-type"] = "application/json";
     if (res.destroyed || res.headersSent) return;
-    // connect-node writes web Headers, which iterate in name order.
-    const sorted: Record<string, string> = {};
-    for (const name of Object.keys(headers).sort()) sorted[name] = headers[name] as string;
-    res.writeHead(status, sorted);
+    res.writeHead(status, responseHeaders(body.byteLength, requestId, encoding, errorMetadata));
     res.end(body);
   }
 
@@ -198,6 +171,36 @@ export function createFastGatewayHandler(
     });
     return true;
   };
+}
+
+/**
+ * The response headers in name order, as connect-node writes them (web Headers iterate
+ * sorted): content-encoding, content-length, content-type, polyplug-request-id, then an
+ * error's metadata merged in and the whole sorted again (errors only).
+ */
+function responseHeaders(
+  length: number,
+  requestId: string | undefined,
+  encoding: string | undefined,
+  metadata: Record<string, string> | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (encoding !== undefined) headers["content-encoding"] = encoding;
+  headers["content-length"] = String(length);
+  headers["content-type"] = "application/json";
+  if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
+  if (metadata === undefined) return headers;
+  // An error's metadata may not replace the content headers (it may the request id).
+  const merged: Record<string, string> = {
+    ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
+    ...metadata,
+  };
+  Object.assign(merged, encoding === undefined ? {} : { "content-encoding": encoding });
+  merged["content-length"] = headers["content-length"] as string;
+  merged["content-type"] = "application/json";
+  const sorted: Record<string, string> = {};
+  for (const name of Object.keys(merged).sort()) sorted[name] = merged[name] as string;
+  return sorted;
 }
 
 /** JSON.parse, or undefined for text that is not JSON (protobuf-es then reports it). */

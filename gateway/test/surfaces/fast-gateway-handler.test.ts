@@ -86,6 +86,37 @@ describe("the requests the fast path takes", () => {
     });
   }
 
+  // A response in two writes costs a second syscall and, with Nagle or delayed ACKs on
+  // the client, a round trip: status line, headers and body leave in one write.
+  it("writes each answer (success or error) to the socket in one write", async () => {
+    const writes: number[] = [];
+    type Writes = { _write: (...args: unknown[]) => void; _writev?: (...args: unknown[]) => void };
+    const count = (socket: Writes, name: "_write" | "_writev", at: number) => {
+      const original = socket[name];
+      if (!original) return;
+      socket[name] = function (this: unknown, ...args: unknown[]) {
+        writes[at] = (writes[at] ?? 0) + 1;
+        return original.apply(this, args);
+      };
+    };
+    const onConnection = (socket: unknown) => {
+      const at = writes.length;
+      writes.push(0);
+      count(socket as Writes, "_write", at);
+      count(socket as Writes, "_writev", at);
+    };
+    server.server.on("connection", onConnection);
+    try {
+      for (const request of [taken[0]![1], taken[2]![1], taken[7]![1]]) {
+        const before = writes.length;
+        expect((await rawRequest(url, request)).status).not.toBe(599);
+        expect(writes.slice(before)).toEqual([1]);
+      }
+    } finally {
+      server.server.off("connection", onConnection);
+    }
+  });
+
   it("leaves the call's signal alone once the call is answered (no abort, no DOMException)", async () => {
     const before = dispatcher.calls.length;
     await rawRequest(url, taken[0]![1]);
@@ -158,5 +189,89 @@ describe("cancellation", () => {
     await server.close();
     await waitFor(3);
     await answer;
+  });
+});
+
+// An HTTP/1.1 connection's calls without a Connect timeout share one cancellation signal
+// (call-signals.ts): each must still be cancelled exactly when it would be with its own.
+describe("cancellation of calls on one keep-alive HTTP/1.1 connection", () => {
+  const post = (url: string, agent: http.Agent) =>
+    new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+      const req = http.request(`${url}${INTERCEPT}`, {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json" },
+      });
+      req.on("error", reject);
+      req.on("response", (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+      });
+      req.end(body);
+    });
+
+  it("aborts the unanswered call when the connection closes, and never an earlier answered one", async () => {
+    const dispatcher = new FakeDispatcher();
+    const events: string[] = [];
+    let call = 0;
+    dispatcher.onIntercept = (_topic, payload, options) => {
+      const n = ++call;
+      // Every call leaves a listener behind, as a transport that never removes its own would.
+      options?.signal?.addEventListener("abort", () => events.push(`call ${n} aborted`), { once: true });
+      if (n < 3) return Promise.resolve({ requestId: `r${n}`, allowed: true, payload, modified: false, steps: [] });
+      return new Promise(() => {});
+    };
+    const server = await startPublicServer({ port: 0, dispatcher });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await post(server.url, agent);
+      const second = await post(server.url, agent);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.socket).toBe(first.socket); // one connection
+      const third = post(server.url, agent).catch(() => undefined);
+      while (dispatcher.calls.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      agent.destroy();
+      await third;
+      const until = Date.now() + 5000;
+      while (events.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      // A signal's abort runs all its listeners at once: a shared one would have run calls 1 and 2's here.
+      expect(events).toEqual(["call 3 aborted"]);
+      const options = dispatcher.calls.map((c) => c.args.at(-1) as CallOptions);
+      expect(options[2]?.signal?.reason).toMatchObject({ message: expect.stringContaining("client closed") });
+      expect(options[0]?.signal?.aborted).toBe(false);
+      expect(options[1]?.signal?.aborted).toBe(false);
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  });
+
+  it("gives a call with a Connect timeout its own deadline", async () => {
+    const dispatcher = new FakeDispatcher();
+    const reasons: unknown[] = [];
+    dispatcher.onIntercept = (_topic, _payload, options) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener(
+          "abort",
+          () => {
+            reasons.push(options.signal?.reason);
+            reject(options.signal?.reason);
+          },
+          { once: true },
+        );
+      });
+    const server = await startPublicServer({ port: 0, dispatcher });
+    try {
+      const answer = await rawRequest(server.url, {
+        path: INTERCEPT,
+        headers: { "content-type": "application/json", "connect-timeout-ms": "50" },
+        body,
+      });
+      expect(answer.status).toBe(504);
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toMatchObject({ message: expect.stringContaining("timed out") });
+    } finally {
+      await server.close();
+    }
   });
 });
