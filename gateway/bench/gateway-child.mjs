@@ -12,14 +12,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { pino } from "pino";
-import { createGateway } from "../dist/index.js";
-import { startPublicServer } from "../dist/entry/internal.js";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
 import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
 
 const { mode, plugins: count, reference, database, sandbox } = JSON.parse(process.argv[2] ?? "{}");
+// POLYPLUG_BENCH_DIST: another build of gateway/dist (inside gateway/, so its packages resolve), for A/B runs.
+const dist = process.env.POLYPLUG_BENCH_DIST || path.join(import.meta.dirname, "..", "dist");
+const { createGateway } = await import(pathToFileURL(path.join(dist, "index.js")).href);
+const { startPublicServer } = await import(pathToFileURL(path.join(dist, "entry", "internal.js")).href);
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 /** Full gateway: store, public server, supervisors, dispatcher. */

@@ -32,6 +32,7 @@ const SUITES = [
   { name: "store", optional: true },
   { name: "workers" }, // public-port workers: calls/s at 1, 2 and N workers (issue 17)
   { name: "modules-rss", optional: true }, // RSS per loaded module (issue 17)
+  { name: "public-cpu", optional: true }, // public path CPU per request: bare node:http, surfaces, full (issue 17)
 ];
 
 const defaultOut = process.argv.includes("--quick") ? "" : paths.results;

@@ -22,20 +22,36 @@ import { paths } from "./paths.mjs";
  * @param {number} plugins
  * @param {readonly string[]} [nodeArgs]  extra Node flags for the child (e.g. `--cpu-prof`)
  * @param {{reference?: boolean, database?: string, sandbox?: "required" | "auto" | "off"}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode); sandbox: the plugin sandbox mode
+ * @param {Record<string, string>} [env]  extra environment for the child (e.g. POLYPLUG_BENCH_DIST)
  * @returns {Promise<GatewayProcess>}
  */
-export async function startGatewayProcess(mode, plugins, nodeArgs = [], options = {}) {
+export function startGatewayProcess(mode, plugins, nodeArgs = [], options = {}, env = {}) {
+  return startChild("gateway-child.mjs", { mode, plugins, ...options }, nodeArgs, env);
+}
+
+/**
+ * Starts public-cpu-child.mjs: a bare node:http server ("bare") or Polyplug's public server
+ * with an instant dispatcher ("instant"); same protocol as the gateway process.
+ * @param {"bare" | "instant"} kind
+ * @param {Record<string, string>} [env]  extra environment for the child (e.g. POLYPLUG_BENCH_DIST)
+ * @returns {Promise<GatewayProcess>}
+ */
+export function startPublicCpuProcess(kind, env = {}) {
+  return startChild("public-cpu-child.mjs", { kind }, [], env);
+}
+
+/**
+ * @param {string} script  a file in gateway/bench
+ * @param {unknown} config  its JSON argument
+ * @param {readonly string[]} nodeArgs
+ * @param {Record<string, string>} env
+ * @returns {Promise<GatewayProcess>}
+ */
+async function startChild(script, config, nodeArgs, env) {
   const child = spawn(
     process.execPath,
-    [
-      "--expose-gc",
-      ...nodeArgs,
-      path.join(paths.bench, "gateway-child.mjs"),
-      JSON.stringify({ mode, plugins, ...options }),
-    ],
-    {
-      stdio: ["pipe", "pipe", "pipe"],
-    },
+    ["--expose-gc", ...nodeArgs, path.join(paths.bench, script), JSON.stringify(config)],
+    { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
@@ -43,7 +59,7 @@ export async function startGatewayProcess(mode, plugins, nodeArgs = [], options 
   const exited = new Promise((resolve) => child.on("close", resolve));
   const next = async () => {
     const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
-    if (line.done) throw new Error(`the ${mode} process exited: ${Buffer.concat(stderr).toString().trim()}`);
+    if (line.done) throw new Error(`${script} exited: ${Buffer.concat(stderr).toString().trim()}`);
     return JSON.parse(line.value);
   };
   const ready = await next();
