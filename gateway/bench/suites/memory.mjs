@@ -12,9 +12,9 @@ import { paths } from "../lib/paths.mjs";
 import { ratio } from "../lib/stats.mjs";
 import { mib, times } from "../lib/format.mjs";
 
-/** @param {"gateway" | "host"} mode @param {number} count @param {"default" | "small"} [memoryProfile] */
+/** @param {"gateway" | "host"} mode @param {number} count @param {"default" | "small"} [memoryProfile]  the gateway's, as `polyplug serve --memory-profile` */
 async function childRss(mode, count, memoryProfile = "default") {
-  const child = await startGatewayProcess(mode, count, [], { memoryProfile });
+  const child = await startGatewayProcess(mode, count, [], mode === "gateway" ? { memoryProfile } : {});
   try {
     return await child.rss();
   } finally {
@@ -76,7 +76,7 @@ export async function run(w, log) {
   const goalMiB = 60;
   return {
     title: "Memory (RSS of the host process)",
-    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors), with Node's heap sizing and with `--memory-profile small` (the young generation does not grow; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
+    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors) with `polyplug serve`'s memory profile: `default` (the young generation held at its initial size while the gateway starts, Node's sizing once it serves) and `small` (never grown; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
     columns: [
       "Plugins",
       "Gateway RSS",

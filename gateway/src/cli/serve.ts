@@ -10,6 +10,7 @@ import type { SandboxMode } from "../host/sandbox/sandbox-support.js";
 import { createGateway, type Gateway, type SandboxStatus } from "../runtime/gateway.js";
 import { reattachConfigs } from "../runtime/reattach-plugins.js";
 import { createLogTap } from "../runtime/log-tap.js";
+import { memoryProfileServing } from "../runtime/memory-profile.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
 import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
 import { parseListen, readServeConfig, serveConfigSchema, type ServeConfig } from "../runtime/serve-config.js";
@@ -81,7 +82,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     )
     .option(
       "--memory-profile <profile>",
-      "default (Node's heap sizing) or small (the young generation does not grow: ~20 MiB less RSS, more GC under load); also POLYPLUG_MEMORY_PROFILE",
+      "default (the young generation grows under load, as Node sizes it) or small (it never grows: ~20 MiB less RSS under load, more GC time); also POLYPLUG_MEMORY_PROFILE",
     )
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
@@ -220,6 +221,7 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const c = paint(io.color);
   try {
     const serving = await startServing(options, io);
+    memoryProfileServing(); // the start is over: under the default profile the young generation may grow again
     const { gateway, admin, dataDir, adminTokenFile } = serving;
     const plugins = gateway.plugins();
     io.err(

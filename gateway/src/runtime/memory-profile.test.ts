@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { applyMemoryProfile, memoryProfileFlags, memoryProfileOf } from "./memory-profile.js";
+import { applyMemoryProfile, memoryProfileOf, memoryProfileServing } from "./memory-profile.js";
 
 describe("memoryProfileOf", () => {
   it.each([
@@ -28,11 +28,10 @@ describe("memoryProfileOf", () => {
 });
 
 describe("applyMemoryProfile", () => {
-  it("applies nothing for default, or when the operator sized the semispaces", () => {
-    expect(applyMemoryProfile("default", [], "")).toEqual([]);
+  it("applies nothing when the operator sized the young generation", () => {
     expect(applyMemoryProfile("small", ["--max-semi-space-size=8"], "")).toEqual([]);
     expect(applyMemoryProfile("small", [], "--max-old-space-size=512 --max-semi-space-size=8")).toEqual([]);
-    expect(applyMemoryProfile("small", ["--semi-space-growth-factor=2"], "")).toEqual([]);
-    expect(memoryProfileFlags("small")).toEqual(["--semi-space-growth-factor=1"]);
+    expect(applyMemoryProfile("default", ["--semi-space-growth-factor=4"], "")).toEqual([]);
+    expect(memoryProfileServing()).toEqual([]);
   });
 });

@@ -2,10 +2,13 @@ import v8 from "node:v8";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /**
- * How `polyplug serve` sizes V8's heap. `default`: Node's own sizing (the young generation's
- * two semispaces start at 1 MiB and grow to 16 MiB each, and stay there once grown). `small`:
- * the young generation keeps its initial size: about 20 MiB less RSS, paid for with more
- * frequent young-generation collections under load (gateway/bench/PROFILE.md, "### Memory").
+ * How `polyplug serve` sizes V8's young generation (two semispaces: 1 MiB each at start, grown
+ * up to 16 MiB each by Node's defaults, and never given back). Under both profiles it keeps its
+ * initial size while the gateway loads and starts: loading the modules allocates enough to
+ * grow it to the maximum, ~20 MiB of RSS a gateway at rest does not need. `default`: once
+ * serving, Node's sizing again (it grows under load, as before). `small`: it never grows,
+ * so RSS stays ~20 MiB lower under load too, paid for with more young-generation collections
+ * and garbage collection time (gateway/bench/PROFILE.md, "### Memory").
  */
 export type MemoryProfile = "default" | "small";
 
@@ -17,16 +20,13 @@ export const MEMORY_PROFILE_ENV = "POLYPLUG_MEMORY_PROFILE";
 
 /** Node flags that size the young generation: when the operator gave one, the profile stays out of the way. */
 const YOUNG_GENERATION_FLAGS = ["--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
+// The growth factor rather than --max-semi-space-size: V8 reads the maximum only when the heap
+// is created, before any JavaScript runs; the factor is read at each resize. 2 is V8's default.
+const HOLD = "--semi-space-growth-factor=1";
+const NODE_SIZING = "--semi-space-growth-factor=2";
 
-/**
- * The V8 flags of `profile` (none for `default`), for v8.setFlagsFromString. `small` sets the
- * growth factor to 1 (never grow) rather than --max-semi-space-size, because V8 reads the
- * maximum only when the heap is created, before any JavaScript runs; the factor is read at
- * each resize.
- */
-export function memoryProfileFlags(profile: MemoryProfile): readonly string[] {
-  return profile === "small" ? ["--semi-space-growth-factor=1"] : [];
-}
+/** The profile applied by applyMemoryProfile and not yet released by memoryProfileServing. */
+let held: MemoryProfile | undefined;
 
 /** Checks a profile name; `source` says where it came from, for the error. */
 export function parseMemoryProfile(value: string, source: string): MemoryProfile {
@@ -60,10 +60,10 @@ export function memoryProfileOf(
 }
 
 /**
- * Applies `profile`'s V8 flags to this process and returns the ones applied. Call it before
- * the gateway's modules load: V8 grows the young generation while it compiles them, and a
- * cap set afterwards does not shrink what was already reached. A young-generation size the
- * operator gave Node itself (its command line or NODE_OPTIONS) wins over the profile.
+ * Holds the young generation at its initial size for the start (see MemoryProfile) and
+ * returns the V8 flags applied. Call it before the gateway's modules load: a cap set
+ * afterwards does not shrink what loading already reached. A young-generation size the
+ * operator gave Node itself (its command line or NODE_OPTIONS) wins: nothing is applied.
  */
 export function applyMemoryProfile(
   profile: MemoryProfile,
@@ -74,7 +74,16 @@ export function applyMemoryProfile(
     YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
   );
   if (operatorSet) return [];
-  const flags = [...memoryProfileFlags(profile)];
-  for (const flag of flags) v8.setFlagsFromString(flag);
-  return flags;
+  v8.setFlagsFromString(HOLD);
+  held = profile;
+  return [HOLD];
+}
+
+/** The gateway serves: under `default` the young generation may grow again (Node's sizing); `small` keeps it. Returns the flags applied. */
+export function memoryProfileServing(): string[] {
+  const profile = held;
+  held = undefined;
+  if (profile !== "default") return [];
+  v8.setFlagsFromString(NODE_SIZING);
+  return [NODE_SIZING];
 }
