@@ -16,7 +16,6 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
 import { createGateway } from "../dist/index.js";
-import { memoryProfileServing } from "../dist/runtime/memory-profile.js";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
 import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
@@ -90,7 +89,6 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ["gc"] });
 
 const running = mode === "host" ? await startHostCore() : await startGateway();
-memoryProfileServing(); // as `polyplug serve` once serving (a no-op without "memoryProfile")
 print({ url: running.url, referenceUrl: running.referenceUrl, pid: process.pid });
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === "rss") {

@@ -76,7 +76,7 @@ export async function run(w, log) {
   const goalMiB = 60;
   return {
     title: "Memory (RSS of the host process)",
-    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors) with `polyplug serve`'s memory profile: `default` (the young generation held at its initial size while the gateway starts, Node's sizing once it serves) and `small` (never grown; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
+    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors) with `polyplug serve`'s memory profiles: `default` (Node's heap sizing) and `small` (the young generation never grows; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
     columns: [
       "Plugins",
       "Gateway RSS",

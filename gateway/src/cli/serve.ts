@@ -10,7 +10,6 @@ import type { SandboxMode } from "../host/sandbox/sandbox-support.js";
 import { createGateway, type Gateway, type SandboxStatus } from "../runtime/gateway.js";
 import { reattachConfigs } from "../runtime/reattach-plugins.js";
 import { createLogTap } from "../runtime/log-tap.js";
-import { memoryProfileServing } from "../runtime/memory-profile.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
 import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
 import { parseListen, readServeConfig, serveConfigSchema, type ServeConfig } from "../runtime/serve-config.js";
@@ -82,7 +81,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     )
     .option(
       "--memory-profile <profile>",
-      "default (the young generation grows under load, as Node sizes it) or small (it never grows: ~20 MiB less RSS under load, more GC time); also POLYPLUG_MEMORY_PROFILE",
+      "default (Node's heap sizing) or small (the young generation never grows: ~20 MiB less RSS, several times the GC time under load); also POLYPLUG_MEMORY_PROFILE",
     )
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));
@@ -221,7 +220,6 @@ async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
   const c = paint(io.color);
   try {
     const serving = await startServing(options, io);
-    memoryProfileServing(); // the start is over: under the default profile the young generation may grow again
     const { gateway, admin, dataDir, adminTokenFile } = serving;
     const plugins = gateway.plugins();
     io.err(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { applyMemoryProfile, memoryProfileOf, memoryProfileServing } from "./memory-profile.js";
+import { applyMemoryProfile, memoryProfileOf } from "./memory-profile.js";
 
 describe("memoryProfileOf", () => {
   it.each([
@@ -28,10 +28,10 @@ describe("memoryProfileOf", () => {
 });
 
 describe("applyMemoryProfile", () => {
-  it("applies nothing when the operator sized the young generation", () => {
+  it("applies nothing for default, or when the operator sized the young generation", () => {
+    expect(applyMemoryProfile("default", [], "")).toEqual([]);
     expect(applyMemoryProfile("small", ["--max-semi-space-size=8"], "")).toEqual([]);
     expect(applyMemoryProfile("small", [], "--max-old-space-size=512 --max-semi-space-size=8")).toEqual([]);
-    expect(applyMemoryProfile("default", ["--semi-space-growth-factor=4"], "")).toEqual([]);
-    expect(memoryProfileServing()).toEqual([]);
+    expect(applyMemoryProfile("small", ["--semi-space-growth-factor=4"], "")).toEqual([]);
   });
 });
