@@ -3,14 +3,16 @@
 // the gateway's alone. Run by lib/gateway-process.mjs:
 //   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
 // prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
-// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs", "userUs", "systemUs"}
-// (CPU time so far: user + system, and each); "stop" → stops everything and exits. With "database": "postgres://…"
+// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
+// (CPU time so far: user + system, and each; time in GC pauses); "stop" → stops everything and exits. With "database": "postgres://…"
 // the gateway keeps its state there (cluster mode) instead of SQLite. With "reference": true (gateway mode) it
 // also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
-// "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default).
+// "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default). With "memoryProfile": "small"
+// the V8 heap profile of `polyplug serve --memory-profile small` (lib/gateway-process.mjs preloads lib/memory-profile-first.mjs).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { pino } from "pino";
@@ -22,7 +24,6 @@ const { mode, plugins: count, reference, database, sandbox } = JSON.parse(proces
 // POLYPLUG_BENCH_DIST: another build of gateway/dist (inside gateway/, so its packages resolve), for A/B runs.
 const dist = process.env.POLYPLUG_BENCH_DIST || path.join(import.meta.dirname, "..", "dist");
 const { createGateway } = await import(pathToFileURL(path.join(dist, "index.js")).href);
-const { startPublicServer } = await import(pathToFileURL(path.join(dist, "entry", "internal.js")).href);
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 /** Full gateway: store, public server, supervisors, dispatcher. */
@@ -44,8 +45,13 @@ async function startGateway() {
   // One call through the whole chain, so every connection is in use before measuring.
   await gateway.dispatcher.intercept(CHAIN_TOPIC, { message: "warm" });
   // connect-node's handler for the same dispatcher: the baseline of the JSON fast path.
+  // Loaded only when asked: `polyplug/internal` carries metrics, console and scaffolds the gateway itself loads lazily.
   const referenceServer = reference
-    ? await startPublicServer({ port: 0, dispatcher: gateway.dispatcher, fastPath: false })
+    ? await (await import(pathToFileURL(path.join(dist, "entry", "internal.js")).href)).startPublicServer({
+        port: 0,
+        dispatcher: gateway.dispatcher,
+        fastPath: false,
+      })
     : undefined;
   return {
     url: gateway.url,
@@ -79,6 +85,12 @@ async function startHostCore() {
   return { url: "", stop: () => Promise.all(started.map((p) => p.shutdown())) };
 }
 
+// Garbage collection pauses so far, for the "cpu" answer (young-generation size trades, issue 17 memory).
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ["gc"] });
+
 const running = mode === "host" ? await startHostCore() : await startGateway();
 print({ url: running.url, referenceUrl: running.referenceUrl, pid: process.pid });
 for await (const line of createInterface({ input: process.stdin })) {
@@ -88,7 +100,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     print({ rssBytes: process.memoryUsage().rss });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
-    print({ cpuUs: user + system, userUs: user, systemUs: system });
+    print({ cpuUs: user + system, userUs: user, systemUs: system, gcMs });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { paths } from "./paths.mjs";
 
 /**
@@ -10,7 +11,7 @@ import { paths } from "./paths.mjs";
  * @property {string | undefined} referenceUrl  the same API without the JSON fast path (option `reference`)
  * @property {number} pid
  * @property {() => Promise<number>} cpuUs  the child's CPU time so far (user + system), microseconds
- * @property {() => Promise<{userUs: number, systemUs: number}>} cpuTimes  the same, user and system time apart
+ * @property {() => Promise<{userUs: number, systemUs: number, gcMs: number}>} cpuTimes  the same, user and system time apart, and the time spent in GC pauses (ms)
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
  * @property {() => Promise<void>} stop
  */
@@ -21,12 +22,16 @@ import { paths } from "./paths.mjs";
  * @param {"gateway" | "host"} mode
  * @param {number} plugins
  * @param {readonly string[]} [nodeArgs]  extra Node flags for the child (e.g. `--cpu-prof`)
- * @param {{reference?: boolean, database?: string, sandbox?: "required" | "auto" | "off"}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode); sandbox: the plugin sandbox mode
+ * @param {{reference?: boolean, database?: string, sandbox?: "required" | "auto" | "off", memoryProfile?: "default" | "small"}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode); sandbox: the plugin sandbox mode; memoryProfile: as `polyplug serve --memory-profile`
  * @param {Record<string, string>} [env]  extra environment for the child (e.g. POLYPLUG_BENCH_DIST)
  * @returns {Promise<GatewayProcess>}
  */
 export function startGatewayProcess(mode, plugins, nodeArgs = [], options = {}, env = {}) {
-  return startChild("gateway-child.mjs", { mode, plugins, ...options }, nodeArgs, env);
+  // Before the gateway's modules are even parsed, as `polyplug serve` applies it (cli/main.ts).
+  const first = options.memoryProfile
+    ? ["--import", pathToFileURL(path.join(paths.bench, "lib", "memory-profile-first.mjs")).href]
+    : [];
+  return startChild("gateway-child.mjs", { mode, plugins, ...options }, [...first, ...nodeArgs], env);
 }
 
 /**
@@ -73,8 +78,8 @@ async function startChild(script, config, nodeArgs, env) {
     },
     cpuTimes: async () => {
       child.stdin.write("cpu\n");
-      const { userUs, systemUs } = await next();
-      return { userUs, systemUs };
+      const { userUs, systemUs, gcMs } = await next();
+      return { userUs, systemUs, gcMs };
     },
     rss: async () => {
       child.stdin.write("rss\n");

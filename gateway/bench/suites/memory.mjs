@@ -12,9 +12,9 @@ import { paths } from "../lib/paths.mjs";
 import { ratio } from "../lib/stats.mjs";
 import { mib, times } from "../lib/format.mjs";
 
-/** @param {"gateway" | "host"} mode @param {number} count */
-async function childRss(mode, count) {
-  const child = await startGatewayProcess(mode, count);
+/** @param {"gateway" | "host"} mode @param {number} count @param {"default" | "small"} [memoryProfile]  the gateway's, as `polyplug serve --memory-profile` */
+async function childRss(mode, count, memoryProfile = "default") {
+  const child = await startGatewayProcess(mode, count, [], mode === "gateway" ? { memoryProfile } : {});
   try {
     return await child.rss();
   } finally {
@@ -54,6 +54,7 @@ export async function run(w, log) {
   for (const count of w.memory.counts) {
     log(`memory, ${count} plugin processes`);
     const gateway = await childRss("gateway", count);
+    const gatewaySmall = await childRss("gateway", count, "small");
     const host = await childRss("host", count);
     const go = (
       await runGoHost({ workload: "memory", command: [paths.goScripted], plugins: count, topic: CHAIN_TOPIC })
@@ -62,6 +63,7 @@ export async function run(w, log) {
     data.push({
       plugins: count,
       gatewayRss: gateway,
+      gatewaySmallRss: gatewaySmall,
       hostCoreRss: host,
       goHostRss: go,
       goGatewayRss: goGateway,
@@ -74,10 +76,11 @@ export async function run(w, log) {
   const goalMiB = 60;
   return {
     title: "Memory (RSS of the host process)",
-    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
+    note: "After starting N scripted Go plugins, one call on each, and a garbage collection. Gateway = the whole `createGateway` (SQLite store, public server, supervisors) with `polyplug serve`'s memory profiles: `default` (Node's heap sizing) and `small` (the young generation never grows; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
     columns: [
       "Plugins",
       "Gateway RSS",
+      "Gateway RSS, memory profile small",
       "TS host core RSS",
       "Go host RSS",
       "Go gateway RSS",
@@ -88,6 +91,7 @@ export async function run(w, log) {
     rows: data.map((d) => [
       String(d.plugins),
       mib(d.gatewayRss),
+      mib(d.gatewaySmallRss),
       mib(d.hostCoreRss),
       mib(d.goHostRss),
       mib(d.goGatewayRss),
@@ -105,6 +109,15 @@ export async function run(w, log) {
             value: most.gatewayVsGoGateway,
             goal: `≤ ${goalMiB} MiB`,
             met: most.gatewayRss <= goalMiB * 2 ** 20,
+          },
+          {
+            issueRow: 8,
+            metric: `gateway RSS with ${most.plugins} plugins, \`--memory-profile small\` (ratio: Polyplug / Go gateway)`,
+            polyplug: mib(most.gatewaySmallRss),
+            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)`,
+            value: ratio(most.gatewaySmallRss, most.goGatewayRss),
+            goal: `≤ ${goalMiB} MiB`,
+            met: most.gatewaySmallRss <= goalMiB * 2 ** 20,
           },
         ]
       : [],

@@ -41,25 +41,72 @@ const MODULES = [
   ["pino", "pino"],
 ];
 
-// Imports `spec` (unless empty), collects garbage twice, prints RSS and heap used in bytes.
-const PROBE = `const spec = process.argv[1];
-if (spec) await import(spec);
+/** Dependencies priced in context: each one's RSS over a process that loaded all the others. */
+const IN_CONTEXT = [
+  "@grpc/grpc-js",
+  "@connectrpc/connect-node",
+  "@bufbuild/protobuf",
+  "prom-client",
+  "zod",
+  "yaml",
+  "pino",
+  "ws",
+  "execa",
+  "better-sqlite3",
+];
+/** Node built-ins the gateway loads anyway, loaded first in the in-context rows. */
+const BUILTINS = [
+  "http",
+  "https",
+  "http2",
+  "net",
+  "tls",
+  "crypto",
+  "zlib",
+  "child_process",
+  "cluster",
+  "worker_threads",
+];
+
+// Imports each space-separated spec in argv[1] (none when empty), collects garbage twice, prints RSS and heap used in bytes.
+const PROBE = `for (const spec of (process.argv[1] ?? "").split(" ").filter(Boolean)) await import(spec);
 globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); globalThis.gc();
 const m = process.memoryUsage();
 console.log(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed }));`;
 
-/** RSS and heap of a fresh process that imported `spec` (stable to ~0.2 MiB run to run). */
-function measure(spec) {
-  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", PROBE, spec], {
+/** RSS and heap of a fresh process that imported `spec` (stable to ~0.2 MiB run to run). @param {string} spec @param {string[]} [nodeArgs] */
+function measure(spec, nodeArgs = []) {
+  const out = execFileSync(process.execPath, ["--expose-gc", ...nodeArgs, "--input-type=module", "-e", PROBE, spec], {
     cwd: paths.gateway,
     encoding: "utf8",
   });
   return JSON.parse(out.trim().split("\n").pop());
 }
 
-/** @param {number} count */
-async function gatewayRss(count) {
-  const child = await startGatewayProcess("gateway", count);
+/**
+ * What each of IN_CONTEXT costs where the gateway loads it: the median RSS of a process that
+ * imported the built-ins and all of them, minus the median without that one (3 runs each). The
+ * young generation is pinned at its initial size (--max-semi-space-size=1): it grows to 32 MiB
+ * while any large graph loads, which would otherwise land on whichever row loads first.
+ */
+function inContext() {
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const rssOf = (specs) => {
+    const runs = [0, 1, 2].map(() =>
+      measure([...BUILTINS.map((b) => `node:${b}`), ...specs].join(" "), ["--max-semi-space-size=1"]),
+    );
+    return { rss: median(runs.map((r) => r.rss)), heapUsed: median(runs.map((r) => r.heapUsed)) };
+  };
+  const all = rssOf(IN_CONTEXT);
+  return IN_CONTEXT.map((dep) => {
+    const without = rssOf(IN_CONTEXT.filter((other) => other !== dep));
+    return { module: dep, rss: all.rss - without.rss, heapUsed: all.heapUsed - without.heapUsed };
+  });
+}
+
+/** @param {number} count @param {"default" | "small"} [memoryProfile] */
+async function gatewayRss(count, memoryProfile = "default") {
+  const child = await startGatewayProcess("gateway", count, [], { memoryProfile });
   try {
     return await child.rss();
   } finally {
@@ -78,20 +125,30 @@ export async function run(_w, log) {
     data.push({ module: label, rss, heapUsed });
   }
   for (const d of data) d.overBare = d.rss - bare;
+  log("modules-rss: dependencies in context");
+  const priced = inContext();
   const gateways = [];
   for (const plugins of [0, 50]) {
-    log(`modules-rss: gateway with ${plugins} plugins`);
-    gateways.push({ plugins, rss: await gatewayRss(plugins) });
+    for (const memoryProfile of /** @type {const} */ (["default", "small"])) {
+      log(`modules-rss: gateway with ${plugins} plugins, memory profile ${memoryProfile}`);
+      gateways.push({ plugins, memoryProfile, rss: await gatewayRss(plugins, memoryProfile) });
+    }
   }
   return {
     title: "RSS per loaded module",
-    note: "Each row is a fresh `node` that imported that one module (its whole dependency tree, so rows overlap), after two garbage collections. 'Over the loader' subtracts the second row (the ESM loader's own start-up, paid by the first import of anything). Last rows: the benchmark's gateway process (createGateway, SQLite, AutoMTLS off) with 0 and 50 scripted Go plugins, as in the Memory suite.",
+    note: "Each row is a fresh `node` that imported that one module (its whole dependency tree, so rows overlap), after two garbage collections. 'Over the loader' subtracts the second row (the ESM loader's own start-up, paid by the first import of anything). Rows 'in context': what each dependency adds to a process that already loaded the Node built-ins the gateway uses and every other dependency listed (median of 3 runs each, young generation pinned at its initial size): the marginal cost, which the standalone rows overstate. Last rows: the benchmark's gateway process (createGateway, SQLite, AutoMTLS off) with 0 and 50 scripted Go plugins and each memory profile, as in the Memory suite.",
     columns: ["Module", "RSS", "Over the loader", "JS heap used"],
     rows: [
       ...data.map((d) => [d.module, mib(d.rss), d.overBare <= 0 ? "—" : mib(d.overBare), mib(d.heapUsed)]),
-      ...gateways.map((g) => [`gateway process, ${g.plugins} plugins`, mib(g.rss), mib(g.rss - bare), ""]),
+      ...priced.map((d) => [`${d.module}, in context (over all the others)`, "", mib(d.rss), mib(d.heapUsed)]),
+      ...gateways.map((g) => [
+        `gateway process, ${g.plugins} plugins, memory profile ${g.memoryProfile}`,
+        mib(g.rss),
+        mib(g.rss - bare),
+        "",
+      ]),
     ],
     headlines: [],
-    data: { modules: data, gateways },
+    data: { modules: data, inContext: priced, gateways },
   };
 }

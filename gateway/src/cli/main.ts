@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
 import { GATEWAY_VERSION } from "../runtime/version.js";
+import { applyMemoryProfile, memoryProfileOf } from "../runtime/memory-profile.js";
+import { PolyplugError } from "../errors.js";
 
 type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
@@ -41,6 +43,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const setExitCode = (code: number) => {
     exitCode = code;
   };
+  // Before serve's modules load: V8 sizes its young generation while compiling them (issue 17, memory).
+  if (argv[2] === "serve") {
+    try {
+      applyMemoryProfile(memoryProfileOf(argv.slice(3)));
+    } catch (error) {
+      io.err(`error: ${PolyplugError.from(error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
   const named = COMMANDS.find(([names]) => names.includes(argv[2] ?? ""));
   for (const [, load] of named ? [named] : COMMANDS) (await load())(program, io, setExitCode);
   try {

@@ -43,6 +43,8 @@ export interface ServeOptions {
   reattach?: string[];
   workers?: string;
   sandbox?: string;
+  /** Applied by cli/main.ts before this module loads (runtime/memory-profile.ts); declared here for help and checking. */
+  memoryProfile?: string;
 }
 
 /** Registers `polyplug serve`. */
@@ -76,6 +78,10 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option(
       "--workers <n>",
       "processes serving the public port, each with its own plugin connections (default 1; e.g. the number of cores)",
+    )
+    .option(
+      "--memory-profile <profile>",
+      "default (Node's heap sizing) or small (the young generation never grows: ~20 MiB less RSS, several times the GC time under load); also POLYPLUG_MEMORY_PROFILE",
     )
     .action(async (options: ServeOptions) => {
       setExitCode(await runServe(options, io));

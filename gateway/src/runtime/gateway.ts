@@ -45,7 +45,6 @@ import { parseTrustedKey, trustedKeysDir, loadTrustedKeys, type TrustedKey } fro
 import { createPluginInstaller, isManaged } from "./plugin-installer.js";
 import { pluginInterpreters } from "./plugin-environment.js";
 import { PluginTable } from "./plugin-table.js";
-import { startGatewayWorkers } from "../workers/gateway-workers.js";
 import type { WorkerPool, WorkerStatus } from "../workers/worker-pool.js";
 import { assertSandboxAvailable, createPluginSandbox } from "../host/sandbox/plugin-sandbox.js";
 import { resolveResourceLimits, type ResourceLimitsRequest } from "../host/sandbox/resource-limits.js";
@@ -421,6 +420,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       .map(({ supervisor }) => supervisor.start()),
   );
   if (workerCount > 1) {
+    // Workers mode only: loaded on demand (node:cluster, the pool, its metrics; issue 17, memory).
+    const { startGatewayWorkers } = await import("../workers/gateway-workers.js");
     pool = await startGatewayWorkers({
       count: workerCount,
       ...publicAddress,

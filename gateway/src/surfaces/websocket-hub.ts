@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import type { EventAudience, EventPublisher, PublishedEvent } from "../plugin-api/events.js";
 import { EventClient, type EventClientLimits, type EventClientStats } from "./event-client.js";
 
@@ -106,7 +106,17 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
     maxInFlightBytes: options.maxInFlightBytes ?? 1024 * 1024,
     maxQueuedFrames: options.maxQueuedFrames ?? 1000,
   };
-  const server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // ws loads at the first upgrade, not with every gateway (issue 17, memory); a failed load is retried by the next upgrade.
+  let server: Promise<WebSocketServer> | undefined;
+  let closed = false;
+  const webSocketServer = () =>
+    (server ??= import("ws").then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }),
+      (error: unknown) => {
+        server = undefined;
+        throw error;
+      },
+    ));
   const connected = new Map<WebSocket, EventClient>();
   const maxClients = options.maxClients ?? 1024;
   let refusedFull = 0;
@@ -163,10 +173,27 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
         counted = false;
       };
       socket.once("close", settle);
-      server.handleUpgrade(req, socket, head, (ws) => {
-        settle();
-        accept(ws, labels);
-      });
+      webSocketServer().then(
+        (wss) => {
+          if (closed) {
+            settle();
+            refuse(socket, 503, "the gateway is shutting down");
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            settle();
+            accept(ws, labels);
+          });
+        },
+        (error: unknown) => {
+          settle();
+          refuse(
+            socket,
+            503,
+            `the gateway could not load its WebSocket support (the ws package): ${error instanceof Error ? error.message : String(error)}; check the installation`,
+          );
+        },
+      );
       return true;
     },
     publish(event) {
@@ -183,6 +210,7 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
     clients: () => [...connected.values()].map((client) => client.stats()),
     refused: () => refusedFull,
     async close() {
+      closed = true;
       if (pinger) clearInterval(pinger);
       const sockets = [...connected.keys()];
       const gone = sockets.map(
@@ -198,7 +226,8 @@ export function createWebSocketHub(options: WebSocketHubOptions = {}): WebSocket
       }, options.closeGraceMs ?? 1000);
       await Promise.all(gone);
       clearTimeout(grace);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const wss = await server?.catch(() => undefined);
+      if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }

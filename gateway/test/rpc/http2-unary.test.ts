@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import type * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, PolyplugError } from "../../src/errors.js";
@@ -135,6 +136,23 @@ describe.each(TRANSPORTS)("%s transport", (_name, create) => {
       });
     });
 
+    it("cancels every call in flight on one signal, and keeps serving calls on a signal that never fires", async () => {
+      // An intercept chain calls each step with its request's signal; a caller's signal may live long.
+      const { lean, server } = await setup(network, secure);
+      const lasting = new AbortController();
+      for (let i = 0; i < 3; i++)
+        expect(await lean.kvGet({ key: "size:1" }, { signal: lasting.signal })).toMatchObject({ found: true });
+      const controller = new AbortController();
+      const keys = ["slow:5002", "slow:5003", "slow:5004"];
+      const calls = keys.map((key) => failure(lean.kvGet({ key }, { signal: controller.signal })));
+      const done = await lean.kvGet({ key: "size:2" }, { signal: controller.signal });
+      expect(done.value.length).toBe(2); // a call that finished before the abort is not affected
+      controller.abort();
+      for (const error of await Promise.all(calls)) expect(error).toMatchObject({ code: ErrorCode.Cancelled });
+      for (const key of keys) await expect.poll(() => server.log.cancelled).toContain(key);
+      expect(await lean.kvGet({ key: "size:1" }, { signal: lasting.signal })).toMatchObject({ found: true });
+    });
+
     it("refuses a response over the receive limit, naming it", async () => {
       const { lean } = await setup(network, secure, 1024);
       const error = await failure(lean.kvGet({ key: "size:4096" }));
@@ -178,5 +196,20 @@ describe.each(TRANSPORTS)("%s transport", (_name, create) => {
       transport.close();
       expect((await failure(lean.kvGet({ key: "size:1" }))).message).toContain("is closed");
     });
+  });
+});
+
+describe("rpc/h2 transport and the caller's signal", () => {
+  it("listens once per signal, however many calls are in flight on it", async () => {
+    createTransport = createH2UnaryTransport;
+    const { lean } = await setup("unix", false);
+    const controller = new AbortController();
+    const calls = ["slow:5005", "slow:5006", "slow:5007", "slow:5008"].map((key) =>
+      failure(lean.kvGet({ key }, { signal: controller.signal })),
+    );
+    // Each call begins synchronously (the client's first await is on the transport's answer).
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1); // before: one per call
+    controller.abort();
+    for (const error of await Promise.all(calls)) expect(error).toMatchObject({ code: ErrorCode.Cancelled });
   });
 });

@@ -14,6 +14,9 @@
  * read after their previous PING was acknowledged, that is once per call on a connection
  * carrying small calls; an ACK that reaches the server after the next request lets that
  * request pass without a PING, which halves the server's extra writes and our wake-ups.
+ * The hold outlasts the gap between two calls to one plugin in a chain (the rest of the chain
+ * and the caller's next request: milliseconds): with a 1 ms hold, every step of a chain paid
+ * an ACK-only write, a plugin wake-up and a BDP PING per call (issue 17, chains).
  */
 import type { Socket } from "node:net";
 import { FRAME_HEADER_BYTES, Flag, FrameType } from "./constants.js";
@@ -25,9 +28,13 @@ const SLAB_BYTES = 64 * 1024;
 const GRPC_PREFIX_BYTES = 5;
 // Payload slices at least this big are queued by reference rather than copied into the slab.
 const COPY_LIMIT_BYTES = 4 * 1024;
-// Longest a PING ACK waits for other frames to travel with (RFC 9113 §6.7 asks for ACKs "as
-// soon as possible"; a millisecond is far below any keepalive timeout).
-const ACK_HOLD_MS = 1;
+// Longest a PING ACK waits for a request to travel with. RFC 9113 §6.7 asks for ACKs "as soon
+// as possible" (a SHOULD); 100 ms stays far below any keepalive timeout a plugin would set
+// (grpc-go, grpc-js and gRPC Core wait 20 s by default) and covers a plugin called at least
+// ten times a second.
+const ACK_HOLD_MS = 100;
+// Most ACKs held at once: a peer PINGing in a flood gets them at once, and the queue stays small.
+const MAX_HELD_ACKS = 16;
 const PING_FRAME_BYTES = FRAME_HEADER_BYTES + 8;
 
 /** Encodes frames for one connection and flushes them to `socket` once per tick. */
@@ -42,6 +49,7 @@ export class FrameWriter {
   private readonly flushNow = () => this.flush();
   private heldAcks: Buffer[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
+  private ackDue = false; // ackTimer is armed for the ACKs held now
   private readonly flushDeferred = () => {
     this.deferred = false;
     if (!this.scheduled) this.flush();
@@ -76,10 +84,14 @@ export class FrameWriter {
     this.schedule();
   }
 
-  /** Queues the ACK of a PING whose 8-byte payload is `payload`; it goes out with the next write (see above). */
+  /** Queues the ACK of a PING whose 8-byte payload is `payload`; it goes out with the next write, within ACK_HOLD_MS, or at once when MAX_HELD_ACKS are held (see above). */
   pingAck(payload: Buffer): void {
     this.heldAcks.push(Buffer.from(payload));
-    if (this.scheduled || this.deferred) return;
+    if (this.heldAcks.length >= MAX_HELD_ACKS) return this.schedule();
+    if (this.scheduled || this.deferred || this.ackDue) return;
+    // Armed by the oldest held ACK and never pushed back: a peer that keeps PINGing while we
+    // send nothing still gets its ACKs within ACK_HOLD_MS.
+    this.ackDue = true;
     if (this.ackTimer) this.ackTimer.refresh();
     else this.ackTimer = setTimeout(this.flushNow, ACK_HOLD_MS).unref();
   }
@@ -155,6 +167,7 @@ export class FrameWriter {
   /** Writes everything queued now instead of on the next tick. */
   flush(): void {
     this.scheduled = false;
+    this.ackDue = false;
     if (this.heldAcks.length > 0) {
       for (const payload of this.heldAcks) {
         this.room(PING_FRAME_BYTES);
