@@ -54,3 +54,34 @@ describe("FrameWriter PING ACKs", () => {
     expect((write.mock.calls[0]![0] as Buffer).length).toBe(16 * 17);
   });
 });
+
+describe("FrameWriter batching", () => {
+  it("writes the frames queued in separate ticks of one I/O phase once, at the end of the phase", async () => {
+    // The public API starts each call from its own HTTP connection's callback, each followed
+    // by its own next-tick queue: a flush per tick wrote once (and woke the plugin) per call.
+    const socket = await connectedSocket();
+    const write = vi.spyOn(socket, "write");
+    const writer = new FrameWriter(socket);
+    writer.frame32(3, 1, 8);
+    await new Promise((resolve) => process.nextTick(resolve));
+    await Promise.resolve();
+    writer.frame32(3, 3, 8);
+    expect(write).not.toHaveBeenCalled();
+    await nextMacrotask();
+    expect(write).toHaveBeenCalledTimes(1);
+    const bytes = write.mock.calls[0]![0] as Buffer;
+    expect(bytes.length).toBe(2 * 13);
+    expect([bytes.readUInt32BE(5), bytes.readUInt32BE(13 + 5)]).toEqual([1, 3]);
+  });
+
+  it("an explicit flush writes at once and the pending end-of-phase flush then writes nothing more", async () => {
+    const socket = await connectedSocket();
+    const write = vi.spyOn(socket, "write");
+    const writer = new FrameWriter(socket);
+    writer.frame32(3, 1, 8);
+    writer.flush();
+    expect(write).toHaveBeenCalledTimes(1);
+    await nextMacrotask();
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,13 +1,13 @@
 /**
- * Outgoing frames, batched: every frame produced during one tick of the event loop is
- * encoded into a shared slab and handed to the socket in a single write on the next tick.
- * Small calls therefore cost a few byte copies, and 64 concurrent calls cost one syscall.
- * Large payload slices are passed by reference instead of copied.
- *
- * Frames queued while incoming frames are read (PING ACK, WINDOW_UPDATE, SETTINGS ACK) wait
- * for the end of the event loop's I/O phase instead (setImmediate): the answer that arrived
- * with them usually makes the caller send its next request in the same turn, and both then
- * leave in one write — one wake-up of the plugin per call instead of two.
+ * Outgoing frames, batched: every frame produced during one I/O phase of the event loop is
+ * encoded into a shared slab and handed to the socket in a single write at the end of that
+ * phase (setImmediate). Small calls therefore cost a few byte copies, and the calls of 64
+ * concurrent callers cost one syscall and one wake-up of the plugin — also when each comes
+ * from a callback of its own, as the public API's requests do (one per HTTP connection: a
+ * flush on the next tick wrote once per request). Large payload slices are passed by
+ * reference instead of copied. Frames answering incoming ones (PING ACK, WINDOW_UPDATE,
+ * SETTINGS ACK) wait the same way: the answer that arrived with them usually makes the
+ * caller send its next request in the same phase, and both then leave in one write.
  *
  * PING ACKs are held back further, until the next write or at most ACK_HOLD_MS, and go after
  * the frames of that write. grpc-go servers send a BDP-estimation PING on the first DATA they
@@ -37,22 +37,19 @@ const ACK_HOLD_MS = 100;
 const MAX_HELD_ACKS = 16;
 const PING_FRAME_BYTES = FRAME_HEADER_BYTES + 8;
 
-/** Encodes frames for one connection and flushes them to `socket` once per tick. */
+/** Encodes frames for one connection and flushes them to `socket` once per I/O phase. */
 export class FrameWriter {
   private slab = Buffer.allocUnsafe(FIRST_SLAB_BYTES);
   private start = 0; // first byte of the slab not yet queued
   private pos = 0;
   private chunks: Buffer[] = [];
-  private scheduled = false; // a flush on the next tick
   private deferred = false; // a flush at the end of the I/O phase (setImmediate)
-  private reading = false; // frames queued now answer incoming frames: defer their flush
   private readonly flushNow = () => this.flush();
   private heldAcks: Buffer[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
   private ackDue = false; // ackTimer is armed for the ACKs held now
   private readonly flushDeferred = () => {
-    this.deferred = false;
-    if (!this.scheduled) this.flush();
+    if (this.deferred) this.flush();
   };
 
   constructor(private readonly socket: Socket) {}
@@ -88,7 +85,7 @@ export class FrameWriter {
   pingAck(payload: Buffer): void {
     this.heldAcks.push(Buffer.from(payload));
     if (this.heldAcks.length >= MAX_HELD_ACKS) return this.schedule();
-    if (this.scheduled || this.deferred || this.ackDue) return;
+    if (this.deferred || this.ackDue) return;
     // Armed by the oldest held ACK and never pushed back: a peer that keeps PINGing while we
     // send nothing still gets its ACKs within ACK_HOLD_MS.
     this.ackDue = true;
@@ -154,19 +151,9 @@ export class FrameWriter {
     this.schedule();
   }
 
-  /** Runs `read` (frame parsing); the frames it queues are flushed at the end of the I/O phase unless something else flushes sooner. */
-  whileReading(read: () => void): void {
-    this.reading = true;
-    try {
-      read();
-    } finally {
-      this.reading = false;
-    }
-  }
-
-  /** Writes everything queued now instead of on the next tick. */
+  /** Writes everything queued now instead of at the end of the I/O phase. */
   flush(): void {
-    this.scheduled = false;
+    this.deferred = false;
     this.ackDue = false;
     if (this.heldAcks.length > 0) {
       for (const payload of this.heldAcks) {
@@ -227,14 +214,8 @@ export class FrameWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
-    if (this.reading) {
-      if (this.deferred) return;
-      this.deferred = true;
-      setImmediate(this.flushDeferred);
-      return;
-    }
-    this.scheduled = true;
-    process.nextTick(this.flushNow);
+    if (this.deferred) return;
+    this.deferred = true;
+    setImmediate(this.flushDeferred);
   }
 }

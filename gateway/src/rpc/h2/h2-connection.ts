@@ -170,7 +170,7 @@ export class H2Connection {
   private receive(chunk: Buffer): void {
     if (this.dead) return;
     try {
-      this.writer.whileReading(() => this.parser.push(chunk));
+      this.parser.push(chunk);
     } catch (error) {
       if (!(error instanceof H2ConnectionError)) throw error;
       this.writer.frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, error.code));
