@@ -3,6 +3,29 @@ import { describe, expect, it } from "vitest";
 import { createAdmission, type ShedReason } from "./admission.js";
 
 describe("createAdmission", () => {
+  it("tryStart takes a free slot only when nobody waits, counts it as admitted, and its release serves the queue", () => {
+    const admission = createAdmission({ maxInFlight: 2, maxQueued: 1, queueTimeoutMs: 60_000 });
+    const first = admission.tryStart();
+    const second = admission.tryStart();
+    expect(first).toBeTypeOf("function");
+    expect(second).toBeTypeOf("function");
+    expect(admission.tryStart()).toBeUndefined(); // every slot taken: the caller must admit() (and queue)
+    const started: number[] = [];
+    admission.admit(
+      () => started.push(1),
+      () => started.push(-1),
+    );
+    expect(admission.stats()).toMatchObject({ inFlight: 2, queued: 1, admitted: 2 });
+    first?.();
+    first?.(); // a second release is ignored
+    expect(started).toEqual([1]);
+    expect(admission.stats()).toMatchObject({ inFlight: 2, queued: 0, admitted: 3 });
+    second?.();
+    expect(admission.stats()).toMatchObject({ inFlight: 1 });
+    expect(admission.tryStart()).toBeTypeOf("function");
+    expect(admission.stats()).toMatchObject({ inFlight: 2, admitted: 4 });
+  });
+
   it("runs up to maxInFlight at once, queues up to maxQueued in order, sheds the rest at once", () => {
     const admission = createAdmission({ maxInFlight: 2, maxQueued: 2, queueTimeoutMs: 60_000 });
     const started: number[] = [];

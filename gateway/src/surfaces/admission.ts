@@ -27,6 +27,12 @@ export interface Admission {
    */
   admit(start: (release: () => void) => void, shed: (reason: ShedReason) => void): () => void;
   /**
+   * Takes a slot at once, as admit() would run a call at once (a slot is free and nobody
+   * waits), and returns its `release` (later calls ignored); undefined when the call would
+   * have to wait or be shed — then use admit(). The common case without admit()'s closures.
+   */
+  tryStart(): (() => void) | undefined;
+  /**
    * For calls that cannot wait: true (counted as a queue_full shed) while every slot is
    * taken and the queue is full, i.e. when admit() would shed; else false.
    */
@@ -49,16 +55,21 @@ export function createAdmission(options: AdmissionOptions): Admission {
   // A Set keeps insertion order (FIFO) and removes withdrawn waiters in O(1).
   const queue = new Set<Waiter>();
 
-  const run = (waiter: Waiter) => {
+  /** Takes a slot; returns its release. */
+  const take = (): (() => void) => {
     inFlight++;
     admitted++;
     let released = false;
-    waiter.release = () => {
+    return () => {
       if (released) return;
       released = true;
       inFlight--;
       next();
     };
+  };
+
+  const run = (waiter: Waiter) => {
+    waiter.release = take();
     waiter.start(waiter.release);
   };
 
@@ -95,6 +106,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       }, options.queueTimeoutMs);
       return withdraw;
     },
+    tryStart: () => (inFlight < options.maxInFlight && queue.size === 0 ? take() : undefined),
     shedIfSaturated() {
       if (inFlight < options.maxInFlight || queue.size < options.maxQueued) return false;
       shed.queue_full++;

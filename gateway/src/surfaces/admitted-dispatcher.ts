@@ -34,6 +34,19 @@ export function createAdmittedDispatcher(
     options: CallOptions | undefined,
     call: (options: CallOptions | undefined) => Promise<T>,
   ): Promise<T> {
+    // A free slot (the common case): no queue, so no wrapper promise, timer or abort listener.
+    const release = admission.tryStart();
+    if (release !== undefined) {
+      let running: Promise<T>;
+      try {
+        running = call(options);
+      } catch (error) {
+        release();
+        return Promise.reject(error);
+      }
+      running.then(release, release);
+      return running;
+    }
     return new Promise<T>((resolve, reject) => {
       const queuedAt = Date.now();
       let started = false;

@@ -88,7 +88,9 @@ export function createFastGatewayHandler(
     // Notify outlives the call (see notifyCall): only Intercept is cancelled.
     const call = rpc === "intercept" ? signals.open(req, res, timeoutMs) : undefined;
     let status = 200;
-    let body: Uint8Array;
+    // A string body leaves with the response head in one write of one string; bytes make
+    // node:http queue the head apart and write both (errors, protobuf-es fallbacks).
+    let body: Uint8Array | string;
     let requestId: string | undefined;
     try {
       const bytes = await readUnaryBody(req, options.readMaxBytes);
@@ -107,14 +109,12 @@ export function createFastGatewayHandler(
         requestId = verdict.requestId;
         const json = exact ? interceptResponseJson(verdict, fields.payload) : undefined;
         body =
-          json !== undefined
-            ? Buffer.from(json)
-            : intercept.getO(false).serialize(create(GatewayInterceptResponseSchema, toInterceptResponse(verdict)));
+          json ?? intercept.getO(false).serialize(create(GatewayInterceptResponseSchema, toInterceptResponse(verdict)));
       } else {
         const receipt = notifyCall(options.dispatcher, fields, transport);
         requestId = receipt.requestId;
         body = exact
-          ? Buffer.from(notifyResponseJson(receipt))
+          ? notifyResponseJson(receipt)
           : notify.getO(false).serialize(
               create(GatewayNotifyResponseSchema, {
                 requestId: receipt.requestId,
@@ -139,12 +139,14 @@ export function createFastGatewayHandler(
       call?.answered();
     }
     let encoding: string | undefined;
-    if (compression && body.byteLength >= COMPRESS_MIN_BYTES) {
-      body = await compression.compress(body);
+    let length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    if (compression && length >= COMPRESS_MIN_BYTES) {
+      body = await compression.compress(typeof body === "string" ? Buffer.from(body) : body);
       encoding = compression.name;
+      length = body.byteLength;
     }
     if (res.destroyed || res.headersSent) return;
-    res.writeHead(status, responseHeaders(body.byteLength, requestId, encoding, errorMetadata));
+    res.writeHead(status, responseHeaders(length, requestId, encoding, errorMetadata));
     res.end(body);
   }
 

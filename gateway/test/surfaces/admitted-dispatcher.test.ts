@@ -25,6 +25,26 @@ function setup(maxInFlight: number, maxQueued: number, queueTimeoutMs = 60_000) 
 }
 
 describe("createAdmittedDispatcher", () => {
+  it("a call that runs at once gets the caller's options and frees its slot however it ends", async () => {
+    const { fake, dispatcher, admission, releases, seen } = setup(1, 1);
+    const signal = new AbortController().signal;
+    const options = { requestId: "a", timeoutMs: 500, signal, metadata: {} };
+    const answered = dispatcher.intercept("t.a", {}, options);
+    expect(seen[0]).toBe(options); // nothing waited: the deadline is untouched
+    expect(admission.stats()).toMatchObject({ inFlight: 1 });
+    releases.shift()?.();
+    await answered;
+    expect(admission.stats()).toMatchObject({ inFlight: 0, admitted: 1 });
+    fake.onIntercept = () => Promise.reject(new Error("chain failed"));
+    await expect(dispatcher.intercept("t.a", {})).rejects.toThrow("chain failed");
+    expect(admission.stats()).toMatchObject({ inFlight: 0, admitted: 2 });
+    fake.onIntercept = () => {
+      throw new Error("thrown at once");
+    };
+    await expect(dispatcher.intercept("t.a", {})).rejects.toThrow("thrown at once");
+    expect(admission.stats()).toMatchObject({ inFlight: 0, admitted: 3 });
+  });
+
   it("sheds past the queue with resource_exhausted carrying the retry hint", async () => {
     const { dispatcher, releases, sheds } = setup(1, 1);
     const first = dispatcher.intercept("t.a", {});
