@@ -66,7 +66,7 @@ export async function run(w, log) {
     for (const kind of kinds) {
       log(`public-cpu: starting ${kind.name}`);
       const server = await kind.start();
-      servers.push({ ...kind, server, cpuUs: [], callsPerS: [] });
+      servers.push({ ...kind, server, cpuUs: [], callsPerS: [], medianUs: [] });
     }
     for (const s of servers) await load(s.server, warmupMs, 1000); // warm the JIT (the load generator's too)
     for (let round = 0; round < rounds; round++) {
@@ -80,6 +80,7 @@ export async function run(w, log) {
         const calls = r.latenciesUs.length;
         s.cpuUs.push((after.userUs + after.systemUs - before.userUs - before.systemUs) / calls);
         s.callsPerS.push((calls / r.elapsedMs) * 1000);
+        s.medianUs.push(median(r.latenciesUs));
       }
       log(
         `public-cpu: round ${round + 1}/${rounds}: ${servers.map((s) => `${s.name} ${time(s.cpuUs.at(-1))}`).join(", ")}`,
@@ -97,13 +98,22 @@ export async function run(w, log) {
     cpuUsPerRequest: median(s.cpuUs),
     cpuUsRounds: s.cpuUs.map((us) => Math.round(us)),
     callsPerS: median(s.callsPerS),
+    medianUs: median(s.medianUs),
   }));
   const byName = (name) => data.find((d) => d.name === name);
   const full = byName("full, 1 Go plugin");
   return {
     title: "Public path: CPU per request",
     note: `CPU time (user + system) of the serving process per Intercept request at c=${concurrency} (Connect JSON, HTTP/1.1 keep-alive), median of ${rounds} interleaved rounds of ${roundMs} ms after ${warmupMs} ms of warm-up each; load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)}. "bare node:http" = the least an endpoint can do on Node (read, JSON.parse, JSON.stringify); "surfaces" = Polyplug's public server with a dispatcher that answers at once; "full" = the gateway with one Go plugin; the Go gateway on the same plugin. Calls/s here are under a shared load generator and vary with the machine's load; the CPU figures are the ones to compare.`,
-    columns: ["Server", "CPU / request (median)", "Rounds", "vs bare node:http", "vs Go gateway", "Calls/s (median)"],
+    columns: [
+      "Server",
+      "CPU / request (median)",
+      "Rounds",
+      "vs bare node:http",
+      "vs Go gateway",
+      "Calls/s (median)",
+      "Latency median (median of rounds)",
+    ],
     rows: data.map((d) => [
       d.name,
       time(d.cpuUsPerRequest),
@@ -111,6 +121,7 @@ export async function run(w, log) {
       times(ratio(d.cpuUsPerRequest, bare)),
       times(ratio(d.cpuUsPerRequest, go)),
       rate(d.callsPerS),
+      time(d.medianUs),
     ]),
     headlines: [
       {
