@@ -68,6 +68,31 @@ describe("npm run bench -- --quick", () => {
     expect(markdown).toMatch(/\| Plugin \| Load \| TS host median \/ p99 \|/);
   }, 250_000);
 
+  it("runs the optional public-cpu suite: CPU per request of each server, one row each", async () => {
+    const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
+    const out = mkdtempSync(path.join(tmpdir(), "polyplug-bench-cpu-"));
+    try {
+      await promisify(execFile)(process.execPath, [script, "--quick", "--only", "public-cpu", "--out", out], {
+        timeout: 120_000,
+      });
+      const json = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8")) as {
+        suites: Record<string, SuiteJson & { data: Array<{ name: string; cpuUsPerRequest: number }> }>;
+        failures: Record<string, string>;
+      };
+      expect(json.failures).toEqual({});
+      const data = json.suites["public-cpu"]?.data ?? [];
+      expect(data.map((d) => d.name)).toEqual([
+        "bare node:http",
+        "surfaces",
+        "full, 1 Go plugin",
+        "Go gateway, 1 Go plugin",
+      ]);
+      for (const d of data) expect(d.cpuUsPerRequest).toBeGreaterThan(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 130_000);
+
   it("refuses an unknown option with exit code 2", async () => {
     const script = path.join(fixturePaths.gateway, "bench", "run.mjs");
     const failure = await promisify(execFile)(process.execPath, [script, "--nope"]).catch(
