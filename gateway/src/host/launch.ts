@@ -75,7 +75,7 @@ function trackGroup(pid: number): void {
   liveGroups.add(pid);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // A detached child is not covered by execa's cleanup; this is its synchronous equivalent.
+  // A confined plugin's whole process group goes, synchronously (unconfined children: trackChild).
   process.once("exit", () => {
     for (const group of liveGroups) signalGroup(group, "SIGKILL");
   });
