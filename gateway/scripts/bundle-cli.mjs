@@ -1,23 +1,32 @@
-// Bundles the `polyplug` CLI into dist/cli-bundle/: one ESM file for what `polyplug serve`
-// needs up to its first answer, plus chunks loaded on demand (each other command, pino-pretty,
-// the PostgreSQL store and cluster node…). Loading one file instead of ~1,000 modules is
-// most of Node's start-up time (issue 17, gateway/bench/PROFILE.md "Gateway start → first
-// answer"). Input is the tsc output in dist/ (run after `tsc -p tsconfig.build.json`);
-// bin/polyplug.js runs the bundle only while it is at least as new as that output.
+// Bundles the `polyplug` CLI into dist/cli-bundle/polyplug.cjs: the whole CLI in one file
+// (each command's code and the rest of what loads on demand stay unevaluated until used),
+// which Node loads far faster than the ~1,000 modules of dist/ (issue 17,
+// gateway/bench/PROFILE.md "Gateway start → first answer"). CommonJS because bin/polyplug.js
+// compiles it through vm.Script with V8's code cache, which Node 20 offers for scripts only;
+// this script writes that cache too, by running `polyplug serve --help` once. Input is the tsc
+// output in dist/ (run after `tsc -p tsconfig.build.json`); bin/polyplug.js runs the bundle
+// only while it is at least as new as that output.
 //   node scripts/bundle-cli.mjs [--metafile FILE]
+import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const gateway = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** The bundle's folder: two levels under gateway/ like every dist/<folder>/ module, so paths relative to a module (../../package.json, ../../src/console/web) resolve the same. */
-export const BUNDLE_DIR = path.join(gateway, "dist", "cli-bundle");
+/** Two levels under gateway/ like every dist/<folder>/ module, so paths relative to a module (../../package.json, ../../src/console/web) resolve the same. */
+const BUNDLE_DIR = path.join(gateway, "dist", "cli-bundle");
 
 // Left to Node's resolver: native addons (found next to their .node files), optional
 // packages that may be absent, and the conformance suite (imported by a computed name).
 const EXTERNAL = ["better-sqlite3", "pg-native", "bufferutil", "utf-8-validate", "polyplug-conformance"];
+
+// src/cli/run.ts without its top-level await, which CommonJS cannot have.
+const ENTRY = `import { main } from "./dist/cli/main.js";
+main(process.argv).then((code) => {
+  process.exitCode = code;
+  setTimeout(() => process.exit(), 1000).unref();
+});`;
 
 // The SDK reads its version from ../package.json relative to its own module, which the
 // bundle is not next to: the version is written into the bundle at build time instead.
@@ -36,65 +45,49 @@ const sdkVersion = {
   },
 };
 
-// A dynamic import() of a CommonJS package becomes a chunk with only a default export under
-// code splitting, where Node gives its named exports too: the SDK's `await
-// import("@peculiar/x509")` (AutoMTLS) gets the package's ES module build instead.
-const esmBuilds = {
-  name: "esm-builds",
+// import() inside a vm.Script needs a callback that Node 20 only offers as experimental (and
+// warns about): the bundle has none. Built-ins and bundled modules become require() calls
+// (supported: dynamic-import false); the one ES module loaded at run time by a computed name,
+// the conformance suite, is imported by bin/polyplug.js's function, __polyplugImport.
+const runtimeImports = {
+  name: "runtime-imports",
   setup(b) {
-    b.onResolve({ filter: /^@peculiar\/x509$/ }, (args) => {
-      const main = createRequire(path.join(args.resolveDir, "index.js")).resolve(args.path);
-      return { path: path.join(path.dirname(main), "x509.es.js") };
+    b.onLoad({ filter: /[/\\]dist[/\\]cli[/\\]conformance\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      if (!source.includes("await import(name)")) throw new Error(`${args.path}: \`await import(name)\` not found`);
+      return { contents: source.replace("await import(name)", "await __polyplugImport(name)"), loader: "js" };
     });
   },
 };
 
-// Chunks that are a CommonJS module behind a dynamic import() expose only `default` (esbuild
-// #3245): allowed where the importer uses only that, or never runs here.
-const DEFAULT_ONLY_OK = [
-  /node_modules\/pino-pretty\//, // `const { default: pretty } = await import("pino-pretty")`
-  /node_modules\/reflect-metadata\//, // imported for its side effect (the Reflect polyfill)
-  /node_modules\/@opentelemetry\/resources\/.*getMachineId-/, // host detectors: the gateway uses none
-];
-
-/** Fails the build on a default-only CommonJS chunk that is not known to be used by `default` alone. */
-function checkDefaultOnlyChunks(metafile) {
-  for (const [file, output] of Object.entries(metafile.outputs)) {
-    if (!/export default require_\w+\(\);?\s*$/.test(readFileSync(path.join(gateway, file), "utf8"))) continue;
-    const inputs = Object.keys(output.inputs);
-    if (!inputs.some((input) => DEFAULT_ONLY_OK.some((ok) => ok.test(input))))
-      throw new Error(
-        `${file} gives only a default export to a dynamic import() of CommonJS (${inputs.join(", ")}): import it statically, or resolve it to an ES module build (see esmBuilds)`,
-      );
-  }
-}
-
-/** Builds the bundle; resolves with esbuild's metafile. */
+/** Builds the bundle and its code cache; resolves with esbuild's metafile. */
 export async function bundleCli() {
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: gateway,
-    entryPoints: { polyplug: "dist/cli/run.js" },
-    outdir: BUNDLE_DIR,
+    stdin: { contents: ENTRY, resolveDir: gateway, sourcefile: "polyplug-cli.js", loader: "js" },
+    outfile: path.join(BUNDLE_DIR, "polyplug.cjs"),
     bundle: true,
-    splitting: true,
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
     external: EXTERNAL,
-    plugins: [sdkVersion, esmBuilds],
-    // CommonJS dependencies call require() for Node's built-ins: give ESM output one.
-    banner: {
-      js: 'import { createRequire as __polyplugRequire } from "node:module"; const require = __polyplugRequire(import.meta.url);',
-    },
-    chunkNames: "chunk-[hash]",
+    plugins: [sdkVersion, runtimeImports],
+    supported: { "dynamic-import": false },
+    // Modules that locate files next to themselves (import.meta.url) get the bundle's URL.
+    define: { "import.meta.url": "__polyplugBundleUrl" },
+    banner: { js: 'var __polyplugBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: "linked",
     metafile: true,
     logLevel: "warning",
   });
-  checkDefaultOnlyChunks(result.metafile);
+  // The first run without a cache writes it (bin/polyplug.js): `serve --help` compiles what a start loads.
+  execFileSync(process.execPath, [path.join(gateway, "bin", "polyplug.js"), "serve", "--help"], {
+    env: { ...process.env, POLYPLUG_BUNDLE: "1" },
+    stdio: "ignore",
+  });
   return result.metafile;
 }
 

@@ -18,7 +18,7 @@ export default function setup(): void {
   }
   // bin/polyplug.js runs dist/cli-bundle/ only while it is as new as dist/ (else the modules):
   // rebuild a missing or stale bundle so the tests that run the bin run what users run.
-  const bundle = path.join(fixturePaths.gateway, "dist", "cli-bundle", "polyplug.js");
+  const bundle = path.join(fixturePaths.gateway, "dist", "cli-bundle", "polyplug.cjs");
   const runModule = path.join(fixturePaths.gateway, "dist", "cli", "run.js");
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < statSync(runModule).mtimeMs) {
     execFileSync(process.execPath, [path.join(fixturePaths.gateway, "scripts", "bundle-cli.mjs")], {

@@ -1,9 +1,9 @@
-// The bundled CLI (issue 17, start-up): bin/polyplug.js runs dist/cli-bundle/ (esbuild, built
-// by setup after tsc) while it is at least as new as the tsc output, and dist/'s modules
-// otherwise or with POLYPLUG_BUNDLE=0; `polyplug serve` through the bundle answers the public
-// Intercept with its plugin's decision. Real processes: the launcher is run on a fake dist
-// (which file ran is what it prints), the real bin on the real bundle with a resolve hook
-// recording the modules it loaded.
+// The bundled CLI (issue 17, start-up): bin/polyplug.js runs dist/cli-bundle/polyplug.cjs
+// (esbuild, built by setup after tsc; compiled with V8's code cache beside it) while it is at
+// least as new as the tsc output, and dist/'s modules otherwise or with POLYPLUG_BUNDLE=0;
+// `polyplug serve` through the bundle answers the public Intercept with its plugin's decision.
+// Real processes: the launcher is run on a fake dist (which file ran is what it prints), the
+// real bin on the real bundle with a resolve hook recording the ES modules it loaded.
 import { execFile, spawn } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +26,7 @@ function fakeInstall(): { bin: string; at: (file: "bundle" | "modules", seconds:
   copyFileSync(fixturePaths.bin, bin);
   writeFileSync(path.join(root, "package.json"), '{"type":"module"}');
   const files = {
-    bundle: path.join(root, "dist", "cli-bundle", "polyplug.js"),
+    bundle: path.join(root, "dist", "cli-bundle", "polyplug.cjs"),
     modules: path.join(root, "dist", "cli", "run.js"),
   };
   for (const [name, file] of Object.entries(files)) writeFileSync(file, `console.log(${JSON.stringify(name)});`);
@@ -51,6 +51,18 @@ describe("the polyplug launcher", () => {
     // A tsc build after the last bundle: the bundle is stale, the fresh modules run.
     install.at("modules", 3_000);
     expect(await ran(install.bin, { POLYPLUG_BUNDLE: undefined })).toBe("modules");
+  }, 30_000);
+
+  it("writes V8's code cache beside the bundle on a run without one, and a corrupt cache is only recompiled", async () => {
+    const install = fakeInstall();
+    install.at("modules", 1_000);
+    const cache = path.join(path.dirname(install.bin), "..", "dist", "cli-bundle", "polyplug.cjs.v8cache");
+    expect(await ran(install.bin, { POLYPLUG_BUNDLE: undefined })).toBe("bundle");
+    expect(readFileSync(cache).length).toBeGreaterThan(0);
+    expect(await ran(install.bin, { POLYPLUG_BUNDLE: undefined })).toBe("bundle");
+    writeFileSync(cache, "not a code cache");
+    expect(await ran(install.bin, { POLYPLUG_BUNDLE: undefined })).toBe("bundle");
+    expect(readFileSync(cache, "utf8")).not.toBe("not a code cache");
   }, 30_000);
 
   it("without a bundle (a build that skipped it) runs dist/'s modules", async () => {
@@ -120,10 +132,10 @@ export async function resolve(specifier, context, next) {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
 
+    // The CLI ran (it answered) without a single module of dist/: the bundle (compiled by the
+    // launcher through vm.Script, so not seen by the ESM loader) ran it.
     const loaded = readFileSync(log, "utf8").split("\n");
-    const prefix = pathToFileURL(dist).href;
-    expect(loaded).toContain(pathToFileURL(path.join(dist, "cli-bundle", "polyplug.js")).href);
-    // Nothing of the tsc output but the bundle's own folder: one file (and its chunks) loaded.
-    expect(loaded.filter((url) => url.startsWith(prefix) && !url.startsWith(`${prefix}/cli-bundle/`))).toEqual([]);
+    expect(loaded).toContain(pathToFileURL(fixturePaths.bin).href);
+    expect(loaded.filter((url) => url.startsWith(pathToFileURL(dist).href))).toEqual([]);
   }, 90_000);
 });
