@@ -7,7 +7,8 @@
 // (CPU time so far: user + system, and each); "stop" → stops everything and exits. With "database": "postgres://…"
 // the gateway keeps its state there (cluster mode) instead of SQLite. With "reference": true (gateway mode) it
 // also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
-// "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default).
+// "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default). With "workers": N (gateway
+// mode) N worker processes serve the public port (serve config `workers`); "cpu" then counts them too.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,9 +18,10 @@ import { createGateway } from "../dist/index.js";
 import { startPublicServer } from "../dist/entry/internal.js";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
+import { procCpuTimes } from "./lib/proc.mjs";
 import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
 
-const { mode, plugins: count, reference, database, sandbox } = JSON.parse(process.argv[2] ?? "{}");
+const { mode, plugins: count, reference, database, sandbox, workers } = JSON.parse(process.argv[2] ?? "{}");
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 /** Full gateway: store, public server, supervisors, dispatcher. */
@@ -34,6 +36,7 @@ async function startGateway() {
     logger: pino({ level: "silent" }),
     ...(database ? { database } : {}),
     ...(sandbox ? { sandbox: { mode: sandbox } } : {}),
+    ...(workers ? { workers } : {}),
   });
   const notActive = gateway.plugins().filter((p) => p.state !== "active");
   if (notActive.length)
@@ -47,6 +50,7 @@ async function startGateway() {
   return {
     url: gateway.url,
     referenceUrl: referenceServer?.url,
+    workerPids: () => gateway.workers().map((w) => w.pid),
     stop: async () => {
       await referenceServer?.close();
       await gateway.stop();
@@ -85,7 +89,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     print({ rssBytes: process.memoryUsage().rss });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
-    print({ cpuUs: user + system, userUs: user, systemUs: system });
+    // Worker processes from /proc (a worker restarted in between would make the figure wrong: fail instead).
+    const pids = running.workerPids?.() ?? [];
+    if (pids.includes(undefined)) throw new Error("a public-port worker is not running");
+    const ofWorkers = pids.map(procCpuTimes);
+    const userUs = user + ofWorkers.reduce((sum, t) => sum + t.userUs, 0);
+    const systemUs = system + ofWorkers.reduce((sum, t) => sum + t.systemUs, 0);
+    print({ cpuUs: userUs + systemUs, userUs, systemUs });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });
