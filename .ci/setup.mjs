@@ -89,7 +89,31 @@ async function typescriptBuild(project, force = false) {
 async function gatewayBuild() {
   const sdkRebuilt = await typescriptBuild("gateway/sdk");
   const gatewayRebuilt = await typescriptBuild("gateway", sdkRebuilt);
-  await typescriptBuild("conformance", gatewayRebuilt);
+  await Promise.all([typescriptBuild("conformance", gatewayRebuilt), cliBundle(gatewayRebuilt)]);
+}
+
+// The bundled `polyplug` CLI (gateway/scripts/bundle-cli.mjs, esbuild: seconds) is made from
+// the tsc output: rebuilt after every gateway build, or when a compiled module, the script or
+// the lockfile is newer than its stamp. bin/polyplug.js falls back to dist/ while it is stale.
+async function cliBundle(force) {
+  const stamp = at("gateway", "dist", "cli-bundle", ".polyplug-bundle-stamp");
+  const inputs = [
+    ...filesUnder(at("gateway", "dist"), (name) => name.endsWith(".js")).filter((f) => !f.includes("cli-bundle")),
+    ...filesUnder(at("gateway", "sdk", "dist"), (name) => name.endsWith(".js")),
+    at("gateway", "scripts", "bundle-cli.mjs"),
+    at("gateway", "sdk", "package.json"),
+    at("package-lock.json"),
+  ];
+  if (!force && upToDate(stamp, inputs)) {
+    skipped("gateway: CLI bundle (esbuild)");
+    return;
+  }
+  const since = new Date();
+  const done = step("gateway: CLI bundle (esbuild)");
+  await must(process.execPath, [at("gateway", "scripts", "bundle-cli.mjs")]);
+  writeFileSync(stamp, `bundled from dist/ up to ${since.toISOString()}\n`);
+  utimesSync(stamp, since, since);
+  done();
 }
 
 /** Hash of every Go source, go.mod and go.sum that the binaries below are built from, plus the Go version. */

@@ -9,6 +9,7 @@
 // also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
 // "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default). With "memoryProfile": "small"
 // the V8 heap profile of `polyplug serve --memory-profile small` (lib/gateway-process.mjs preloads lib/memory-profile-first.mjs).
+// With "workers": N (gateway mode) N worker processes serve the public port (serve config `workers`); "cpu" then counts them too.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,9 +19,10 @@ import { pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
+import { procCpuTimes } from "./lib/proc.mjs";
 import { runTsPhase, startTsPlugin } from "./lib/ts-host.mjs";
 
-const { mode, plugins: count, reference, database, sandbox } = JSON.parse(process.argv[2] ?? "{}");
+const { mode, plugins: count, reference, database, sandbox, workers } = JSON.parse(process.argv[2] ?? "{}");
 // POLYPLUG_BENCH_DIST: another build of gateway/dist (inside gateway/, so its packages resolve), for A/B runs.
 const dist = process.env.POLYPLUG_BENCH_DIST || path.join(import.meta.dirname, "..", "dist");
 const { createGateway } = await import(pathToFileURL(path.join(dist, "index.js")).href);
@@ -38,6 +40,7 @@ async function startGateway() {
     logger: pino({ level: "silent" }),
     ...(database ? { database } : {}),
     ...(sandbox ? { sandbox: { mode: sandbox } } : {}),
+    ...(workers ? { workers } : {}),
   });
   const notActive = gateway.plugins().filter((p) => p.state !== "active");
   if (notActive.length)
@@ -56,6 +59,7 @@ async function startGateway() {
   return {
     url: gateway.url,
     referenceUrl: referenceServer?.url,
+    workerPids: () => gateway.workers().map((w) => w.pid),
     stop: async () => {
       await referenceServer?.close();
       await gateway.stop();
@@ -100,7 +104,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     print({ rssBytes: process.memoryUsage().rss });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
-    print({ cpuUs: user + system, userUs: user, systemUs: system, gcMs });
+    // Worker processes from /proc (a worker restarted in between would make the figure wrong: fail instead).
+    const pids = running.workerPids?.() ?? [];
+    if (pids.includes(undefined)) throw new Error("a public-port worker is not running");
+    const ofWorkers = pids.map(procCpuTimes);
+    const userUs = user + ofWorkers.reduce((sum, t) => sum + t.userUs, 0);
+    const systemUs = system + ofWorkers.reduce((sum, t) => sum + t.systemUs, 0);
+    print({ cpuUs: userUs + systemUs, userUs, systemUs, gcMs });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });

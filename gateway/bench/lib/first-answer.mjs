@@ -65,7 +65,7 @@ function isCorrect(json, plugins) {
  * The argv of each gateway for a plugins folder and port.
  * polyplug: `polyplug serve` as an operator runs it, AutoMTLS and the sandbox off (the Go
  * baseline has neither), its own data folder, quiet logs.
- * @type {Record<"polyplug" | "go", (pluginsDir: string, port: number, dataDir: string) => string[]>}
+ * @type {Record<"polyplug" | "polyplug-modules" | "go", (pluginsDir: string, port: number, dataDir: string) => string[]>}
  */
 const COMMANDS = {
   polyplug: (pluginsDir, port, dataDir) => [
@@ -90,10 +90,13 @@ const COMMANDS = {
   ],
   go: (pluginsDir, port) => [paths.goGateway, "-plugins", pluginsDir, "-listen", `127.0.0.1:${port}`],
 };
+// `polyplug serve` from dist/'s ESM modules instead of the bundled CLI (what the bundle buys).
+COMMANDS["polyplug-modules"] = COMMANDS.polyplug;
+const ENV = { "polyplug-modules": { POLYPLUG_BUNDLE: "0" } };
 
 /**
  * Milliseconds from spawn to the first correct Intercept answer, for one start.
- * @param {"polyplug" | "go"} which
+ * @param {"polyplug" | "polyplug-modules" | "go"} which
  * @param {string} pluginsDir  a folder of `plugins` chain plugins (lib/chain-plugins.mjs)
  * @param {number} plugins
  */
@@ -103,7 +106,7 @@ export async function firstAnswerMs(which, pluginsDir, plugins) {
   const [cmd, ...args] = COMMANDS[which](pluginsDir, port, dataDir);
   const url = `http://127.0.0.1:${port}/polyplug.v1.Gateway/Intercept`;
   const t0 = performance.now();
-  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...ENV[which] } });
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   let exitCode;

@@ -22,7 +22,7 @@ import { paths } from "./paths.mjs";
  * @param {"gateway" | "host"} mode
  * @param {number} plugins
  * @param {readonly string[]} [nodeArgs]  extra Node flags for the child (e.g. `--cpu-prof`)
- * @param {{reference?: boolean, database?: string, sandbox?: "required" | "auto" | "off", memoryProfile?: "default" | "small"}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode); sandbox: the plugin sandbox mode; memoryProfile: as `polyplug serve --memory-profile`
+ * @param {{reference?: boolean, database?: string, sandbox?: "required" | "auto" | "off", workers?: number, memoryProfile?: "default" | "small"}} [options]  reference: also serve the API without the JSON fast path; database: PostgreSQL URL (cluster mode); sandbox: the plugin sandbox mode; workers: public-port worker processes (serve config `workers`; CPU times include them); memoryProfile: as `polyplug serve --memory-profile`
  * @param {Record<string, string>} [env]  extra environment for the child (e.g. POLYPLUG_BENCH_DIST)
  * @returns {Promise<GatewayProcess>}
  */
@@ -63,9 +63,12 @@ async function startChild(script, config, nodeArgs, env) {
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise((resolve) => child.on("close", resolve));
   const next = async () => {
-    const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
-    if (line.done) throw new Error(`${script} exited: ${Buffer.concat(stderr).toString().trim()}`);
-    return JSON.parse(line.value);
+    for (;;) {
+      const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
+      if (line.done) throw new Error(`${script} exited: ${Buffer.concat(stderr).toString().trim()}`);
+      // Public-port workers share the child's stdout: the answers are the JSON object lines.
+      if (line.value.startsWith("{")) return JSON.parse(line.value);
+    }
   };
   const ready = await next();
   return {

@@ -11,75 +11,11 @@ import { CHAIN_TOPIC, writeChainPluginsDir } from "../lib/chain-plugins.mjs";
 import { startGatewayProcess } from "../lib/gateway-process.mjs";
 import { startGoGateway } from "../lib/go-gateway.mjs";
 import { runGoHost } from "../lib/go-host.mjs";
-import { httpLoad } from "../lib/http-load.mjs";
 import { paths } from "../lib/paths.mjs";
-import { median, quantile, ratio, summarise } from "../lib/stats.mjs";
+import { measurePublicApi as measure, rateWithCpu } from "../lib/public-load.mjs";
+import { ratio, summarise } from "../lib/stats.mjs";
 import { latency, rate, time, times } from "../lib/format.mjs";
-import { benchPayload, runTsIntercept } from "../lib/ts-host.mjs";
-
-/** @param {any} json */
-function checkAllowed(json) {
-  if (json.allowed !== true)
-    throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
-}
-
-/** The sum of the chain's step durations an Intercept answer reports, in µs. @param {any} json */
-function stepsUs(json) {
-  return json.steps.reduce((sum, step) => sum + step.durationMs, 0) * 1000;
-}
-
-/**
- * Per request: HTTP latency over, and minus, the sum of its own chain steps; medians of both.
- * @param {{latencyUs: number, innerUs: number}[]} paired
- */
-function inChain(paired) {
-  return {
-    stepsUs: median(paired.map((p) => p.innerUs)),
-    // Not `median`: it rounds to one decimal, too coarse for a ratio near 1.
-    overSteps: ratio(
-      quantile(
-        paired.map((p) => p.latencyUs / p.innerUs).sort((a, b) => a - b),
-        0.5,
-      ),
-      1,
-    ),
-    overheadUs: median(paired.map((p) => p.latencyUs - p.innerUs)),
-  };
-}
-
-/**
- * The public API of a running gateway (either language) under one load: latency summary,
- * in-chain figures and the gateway's CPU per step.
- * @param {import("../lib/gateway-process.mjs").GatewayProcess} gateway
- * @param {number} chain
- * @param {number} concurrency
- * @param {ReturnType<import("../lib/workloads.mjs").workloads>["e2e"]} e2e
- */
-async function measure(gateway, chain, concurrency, { durationMs, warmup, warmupMs, warmupCalls }) {
-  const load = {
-    url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
-    body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
-    concurrency,
-    minCalls: 2,
-    check: checkAllowed,
-  };
-  await httpLoad({
-    ...load,
-    warmup: warmup * Math.min(concurrency, 8),
-    durationMs: warmupMs,
-    minCalls: warmupCalls,
-  });
-  const before = await gateway.cpuTimes();
-  const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
-  const after = await gateway.cpuTimes();
-  if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
-  const perStep = (us) => us / r.latenciesUs.length / chain;
-  const cpu = {
-    userUsPerStep: perStep(after.userUs - before.userUs),
-    systemUsPerStep: perStep(after.systemUs - before.systemUs),
-  };
-  return { ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu };
-}
+import { runTsIntercept } from "../lib/ts-host.mjs";
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
@@ -153,9 +89,11 @@ export async function run(w, log) {
     d && {
       issueRow,
       metric,
-      polyplug: kind === "throughput" ? rate(d.e2e.throughput) : latency(d.e2e),
+      polyplug: kind === "throughput" ? `${rateWithCpu(d.e2e, d.chain)} (1 process)` : latency(d.e2e),
       baseline:
-        kind === "throughput" ? `${rate(d.goGateway.throughput)} (Go gateway)` : `${latency(d.goGateway)} (Go gateway)`,
+        kind === "throughput"
+          ? `${rateWithCpu(d.goGateway, d.chain)} (Go gateway)`
+          : `${latency(d.goGateway)} (Go gateway)`,
       value: kind === "throughput" ? d.throughputVsGoGateway : d.latencyVsGoGateway,
       goal,
       met: met(kind === "throughput" ? d.throughputVsGoGateway : d.latencyVsGoGateway),

@@ -38,6 +38,9 @@ function processTimes(cmd, args, samples) {
 export async function run(w, log) {
   const { samples } = w.startup;
   const support = await detectSandboxSupport("auto");
+  // The TS host forks this process for every spawn (Node 20's libuv), so its size matters: the
+  // earlier suites leave it larger than a fresh gohost process (PROFILE.md, plugin start-up).
+  const hostRssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
   const data = [];
   for (const plugin of w.startup.plugins) {
     log(`start-up, ${plugin} plugin`);
@@ -70,7 +73,7 @@ export async function run(w, log) {
   const bare = { importGrpcMs: median(importGrpc), samples: importGrpc };
   return {
     title: "Start-up (spawn to healthy)",
-    note: `Median of ${samples} starts each: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. "Sandboxed" is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
+    note: `Median of ${samples} starts each: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. The TS host runs in the benchmark process (${hostRssMiB} MiB RSS at the time; it forks it for each spawn), the Go host in a fresh process. "Sandboxed" is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
     columns: ["Plugin", "TS host", "Go host", "TS/Go", "Sandboxed", "Sandbox cost", "Floor"],
     rows: data.map((d) => [
       d.plugin,
@@ -96,6 +99,6 @@ export async function run(w, log) {
           }
         : { metric: `${d.plugin} plugin start-up (TS/Go)`, value: d.ratio, goal: "—", met: undefined },
     ),
-    data: { plugins: data, python: bare },
+    data: { plugins: data, python: bare, hostRssMiB },
   };
 }

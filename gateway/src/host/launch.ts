@@ -1,6 +1,7 @@
 import { constants as osConstants } from "node:os";
 import { readFileSync } from "node:fs";
-import { execa } from "execa";
+import { spawn, type ChildProcess } from "node:child_process";
+import { onExit } from "signal-exit";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { createLineSplitter, MAX_LINE_BYTES } from "./line-splitter.js";
 import type { PluginLogSink } from "./plugin-log.js";
@@ -74,7 +75,7 @@ function trackGroup(pid: number): void {
   liveGroups.add(pid);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // A detached child is not covered by execa's cleanup; this is its synchronous equivalent.
+  // A confined plugin's whole process group goes, synchronously (unconfined children: trackChild).
   process.once("exit", () => {
     for (const group of liveGroups) signalGroup(group, "SIGKILL");
   });
@@ -104,6 +105,22 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
+}
+
+/** After SIGTERM, SIGKILL if the process is still there this much later (execa's `forceKillAfterDelay`). */
+const FORCE_KILL_AFTER_MS = 5000;
+
+/** Sends `signal`; after a SIGTERM the process gets SIGKILL if it is still running FORCE_KILL_AFTER_MS later. */
+function killChild(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  const sent = child.kill(signal);
+  if (sent && signal === "SIGTERM") {
+    const timer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }, FORCE_KILL_AFTER_MS);
+    timer.unref();
+    child.once("exit", () => clearTimeout(timer));
+  }
+  return sent;
 }
 
 /** What an exit message says when the plugin wrote no output at all. */
@@ -137,30 +154,72 @@ export function withOutputTail(message: string, tail: readonly string[]): string
 }
 
 /**
+ * Live plugin processes that are not in their own process group: sent SIGTERM when the
+ * gateway exits or dies of a signal (as execa's `cleanup` did). One `onExit` registration for
+ * the process's lifetime — registering one per start cost ~0.5 ms (signal handlers installed
+ * and removed each time, #17 start-up).
+ */
+const liveChildren = new Set<ChildProcess>();
+let childExitHookInstalled = false;
+
+function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once("exit", () => liveChildren.delete(child));
+  if (childExitHookInstalled) return;
+  childExitHookInstalled = true;
+  onExit(() => {
+    for (const live of liveChildren) live.kill("SIGTERM");
+  });
+}
+
+/** How the spawned process ended, or why it never started. */
+interface ChildResult {
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  /** Set when the process could not be started (ENOENT, EACCES, bad cwd). */
+  readonly spawnError: string | undefined;
+}
+
+/**
+ * Resolves once the process has exited and its stdout and stderr are closed ("close"), or
+ * at once when it could not be started ("error" before it had a pid).
+ */
+function childResult(child: ChildProcess): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    let spawnError: string | undefined;
+    child.once("error", (error) => {
+      if (child.pid !== undefined) return;
+      spawnError = error.message;
+      resolve({ exitCode: undefined, signal: undefined, spawnError });
+    });
+    child.once("close", (code, signal) =>
+      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, spawnError }),
+    );
+  });
+}
+
+/**
  * Starts the plugin with no shell, stdin closed, stdout and stderr piped. Stderr goes
  * line by line to the sink from the first byte; the first stdout line is the handshake
- * and later stdout lines go to the sink too (go-plugin discards them).
+ * and later stdout lines go to the sink too (go-plugin discards them). node:child_process
+ * directly, not execa: execa's option handling, promise plumbing and per-start exit hook
+ * cost 0.5–2 ms of the gateway's thread per start (#17 start-up).
  */
 export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
   const { sink } = options;
-  const subprocess = execa(options.command, [...options.args], {
+  const { confinement } = options;
+  const subprocess = spawn(options.command, [...options.args], {
     env: options.env,
-    extendEnv: false,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    buffer: false,
-    reject: false,
-    cleanup: true,
+    stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so a stop reaches everything it forked (confined launches only:
     // the bare host core behaves as go-plugin's does).
-    detached: options.confinement !== undefined,
-    stripFinalNewline: false,
+    detached: confinement !== undefined,
   });
-  const { confinement } = options;
+  const result = childResult(subprocess);
   const group = confinement && subprocess.pid !== undefined ? subprocess.pid : undefined;
   if (group !== undefined) trackGroup(group);
+  else if (subprocess.pid !== undefined) trackChild(subprocess);
   let pluginPid: number | undefined;
   // On the main process's exit, not once its pipes close: a child that inherited them would
   // keep them open (and itself alive) forever.
@@ -173,10 +232,8 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
   let exitInfo: ExitInfo | undefined;
   let spawnError: string | undefined;
 
-  const exit: Promise<ExitInfo> = subprocess.then(async (result) => {
-    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-      spawnError = result.originalMessage ?? result.shortMessage;
-    }
+  const exit: Promise<ExitInfo> = result.then(async (ended) => {
+    spawnError = ended.spawnError;
     let reason: string | undefined;
     if (group !== undefined) {
       // Hygiene: nothing the plugin started outlives it, whether it crashed or was stopped.
@@ -190,7 +247,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
         sink.line("stderr", `[polyplug] could not clean up the plugin's cgroup: ${released.problem}`, false);
     }
     exitInfo = {
-      ...sandboxedExit(result.exitCode, result.signal, confinement !== undefined),
+      ...sandboxedExit(ended.exitCode, ended.signal, confinement !== undefined),
       ...(reason ? { reason } : {}),
     };
     return exitInfo;
@@ -281,7 +338,7 @@ export function launchPluginProcess(options: LaunchOptions): LaunchedProcess {
     },
     kill(signal) {
       if (exitInfo) return false;
-      if (group === undefined) return subprocess.kill(signal);
+      if (group === undefined) return killChild(subprocess, signal);
       const sent = signalGroup(group, signal);
       if (signal === "SIGKILL") void confinement?.killAll();
       return sent;

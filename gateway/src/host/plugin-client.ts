@@ -4,13 +4,13 @@ import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
-import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
+import { connectWithin } from "./connect-unary.js";
+import { createStreamsGate } from "./streams-gate.js";
 import { readStdio } from "@polyplug/sdk/internal/goplugin/stdio.js";
 import { listenInSocketDir } from "./broker-socket.js";
 import {
-  connectionFailed,
   createGrpcClient,
   MAX_MESSAGE_BYTES,
   waitForConnection,
@@ -102,14 +102,25 @@ export interface ConnectParams {
 export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
-  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own connection; streams stay on
-  // grpc-js, which connects in the background as go-plugin's grpc.Dial does (the broker and stdio calls below wait for it).
-  const grpcClient = createGrpcClient(listen, params.tls, params.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+  const maxMessageBytes = params.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own
+  // connection; streams stay on grpc-js. Connected = the plugin's HTTP/2 server answered on the connection health and hooks
+  // use (grpc-js's waitForReady before a second connection cost a few ms per start, #17). The connection is opened first,
+  // and the grpc-js client built while the plugin answers.
   const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), {
     listen,
     tls: params.tls,
-    maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    maxMessageBytes,
   });
+  const connecting = new AbortController();
+  const unaryConnected = connectWithin(
+    unary,
+    listen,
+    params.connectTimeoutMs,
+    params.tls !== undefined,
+    connecting.signal,
+  );
+  const grpcClient = createGrpcClient(listen, params.tls, maxMessageBytes);
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
     throw new PolyplugError(
@@ -117,41 +128,62 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       withOutputTail(`plugin exited while connecting (${describeExit(info)})`, sink.tail()),
     );
   });
-  const connecting = new AbortController();
   try {
-    // Connected = the plugin's HTTP/2 server answered on the connection health and hooks use (grpc-js's waitForReady before
-    // a second connection cost a few ms per start, #17).
-    await Promise.race([
-      connectWithin(unary, grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined, connecting.signal),
-      exitedBeforeReady,
-    ]);
+    await Promise.race([unaryConnected, exitedBeforeReady]);
   } catch (error) {
     connecting.abort();
+    unaryConnected.catch(() => undefined);
     grpcClient.close();
     unary.close();
     throw error;
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
-  useUnaryTransport(grpcClient, unary);
-  // A brokered dial waits for the grpc-js connection, so the broker knows by then whether the plugin serves one.
-  const streamsConnected = waitForConnection(
-    grpcClient,
-    listen,
-    params.connectTimeoutMs,
-    params.tls !== undefined,
-  ).catch((error: unknown) => {
-    logger.debug({ err: error }, "the gRPC connection for the broker and stdio streams did not come up");
+
+  // The grpc-js connection and its broker and stdio streams come up once the first call has been answered (or the
+  // broker is used): go-plugin's grpc.Dial connects in the background the same way. A brokered dial waits for the
+  // grpc-js connection, so the broker knows by then whether the plugin serves one.
+  let streams: { broker: PluginBroker; stopStdio: () => void } | undefined;
+  const gate = createStreamsGate(unary, () => {
+    const connected = waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined).catch(
+      (error: unknown) => {
+        logger.debug({ err: error }, "the gRPC connection for the broker and stdio streams did not come up");
+      },
+    );
+    streams = {
+      broker: startBroker({
+        client: grpcClient,
+        connected,
+        tls: params.tls,
+        listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
+        logger,
+        maxMessageBytes,
+      }),
+      stopStdio: consumeStdio(grpcClient, sink, logger),
+    };
   });
-  const broker = startBroker({
-    client: grpcClient,
-    connected: streamsConnected,
-    tls: params.tls,
-    listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
-    logger,
-    maxMessageBytes: params.maxMessageBytes ?? MAX_MESSAGE_BYTES,
-  });
-  const stopStdio = consumeStdio(grpcClient, sink, logger);
+  useUnaryTransport(grpcClient, gate.unary);
+  const openBroker = (): PluginBroker => {
+    gate.open();
+    if (!streams) throw new PolyplugError(ErrorCode.BrokerFailed, "the plugin is stopping: its broker is closed");
+    return streams.broker;
+  };
+  const broker: PluginBroker = {
+    get available() {
+      return streams?.broker.available ?? true;
+    },
+    nextId: () => openBroker().nextId(),
+    acceptAndServe: async (id, register) => openBroker().acceptAndServe(id, register),
+    dial: async (id, timeoutMs) => openBroker().dial(id, timeoutMs),
+    close: async () => {
+      gate.cancel();
+      await streams?.broker.close();
+    },
+  };
+  const stopStdio = (): void => {
+    gate.cancel();
+    streams?.stopStdio();
+  };
 
   const exited = handle.exit.then((info) => {
     sink.flush();
@@ -231,47 +263,6 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
       await release({ gracefulMs: 0, terminateMs: 0 });
     },
   };
-}
-
-/** First and longest pause between connection attempts (a plugin may print its handshake just before it listens). */
-const RETRY_FIRST_MS = 5;
-const RETRY_MAX_MS = 250;
-
-/**
- * Opens the unary transport's connection, retrying until `timeoutMs` as grpc-js's
- * waitForReady did; fails as the channel's `connectionFailed` says. Stops when `signal` aborts.
- * A transport that cannot connect ahead of a call is proven by the grpc-js connection instead.
- */
-async function connectWithin(
-  unary: UnaryTransport,
-  grpcClient: grpc.Client,
-  listen: ListenAddress,
-  timeoutMs: number,
-  tls: boolean,
-  signal: AbortSignal,
-): Promise<void> {
-  if (!unary.connect) return waitForConnection(grpcClient, listen, timeoutMs, tls);
-  const connect = unary.connect.bind(unary);
-  const deadline = Date.now() + timeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no HTTP/2 answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  timeout.catch(() => undefined); // may fire between attempts
-  let pause = RETRY_FIRST_MS;
-  try {
-    for (;;) {
-      try {
-        return await Promise.race([connect(), timeout]);
-      } catch (cause) {
-        if (signal.aborted || Date.now() + pause >= deadline) throw connectionFailed(listen, timeoutMs, tls, cause);
-      }
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      pause = Math.min(pause * 2, RETRY_MAX_MS);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -220,7 +220,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
-  const sandboxSupport = await detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
+  // Start-up order (issue 17): the plugins folders are read while the sandbox is probed and
+  // the store opens, and the plugins are launched before the public server listens.
+  const scanning = scanPluginsDirs([...options.pluginsDirs, managedDir]);
+  scanning.catch(() => undefined); // awaited below; not unhandled while the store opens
+  const detecting = detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
+  detecting.catch(() => undefined);
+  const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
+  const opened =
+    options.store ??
+    (await openGatewayStore({
+      database: options.database,
+      sqlitePath: path.join(options.dataDir, "polyplug.db"),
+      onBackgroundError: (error) =>
+        logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
+    }));
+  const sandboxSupport = await detecting;
   for (const warning of sandboxSupport.warnings) logger.warn(warning);
   logger.info(
     {
@@ -231,15 +246,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     "plugin sandbox",
   );
-  const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
-  const opened =
-    options.store ??
-    (await openGatewayStore({
-      database: options.database,
-      sqlitePath: path.join(options.dataDir, "polyplug.db"),
-      onBackgroundError: (error) =>
-        logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
-    }));
   const store = instrumentStore(opened, metrics);
   const records = createPluginRecords(store);
   await records.load();
@@ -381,26 +387,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return supervisor;
   };
 
-  const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
-  // With workers the public address is theirs; this process's server moves to a free loopback port.
-  server = await startPublicServer({
-    ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress),
-    dispatcher,
-    logger,
-    version: GATEWAY_VERSION,
-    ...(options.limits ? { limits: options.limits } : {}),
-  });
-  metrics.setSources({
-    plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
-    webSocketClients: () => server?.hub.clients().length ?? 0,
-    blockingTopics: () =>
-      table
-        .all()
-        .filter(({ supervisor }) => supervisor.wanted)
-        .map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
-    publicServer: () => pool?.stats() ?? (server as PublicServer).stats(),
-  });
-  const scan = await scanPluginsDirs([...options.pluginsDirs, managedDir]);
+  const scan = await scanning;
   const broken: BrokenPluginFolder[] = [...scan.broken];
   for (const folder of scan.plugins) {
     try {
@@ -413,12 +400,39 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger.error({ dir: item.dir, code: item.error.code }, `plugin disabled: ${item.error.message}`);
 
   const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
-  await Promise.all(
+  // Launched now, so the plugins boot while the public server starts; no plugin process is
+  // left behind when it cannot listen.
+  const starting = Promise.all(
     table
       .all()
       .filter(({ supervisor }) => enabled(supervisor.pluginId))
       .map(({ supervisor }) => supervisor.start()),
   );
+  const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
+  // With workers the public address is theirs; this process's server moves to a free loopback port.
+  server = await startPublicServer({
+    ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress),
+    dispatcher,
+    logger,
+    version: GATEWAY_VERSION,
+    ...(options.limits ? { limits: options.limits } : {}),
+  }).catch(async (error: unknown) => {
+    await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
+    await sandboxSupport.cgroup?.release();
+    await store.close();
+    throw error;
+  });
+  metrics.setSources({
+    plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
+    webSocketClients: () => server?.hub.clients().length ?? 0,
+    blockingTopics: () =>
+      table
+        .all()
+        .filter(({ supervisor }) => supervisor.wanted)
+        .map(({ supervisor }) => ({ pluginId: supervisor.pluginId, topics: blocking(supervisor) })),
+    publicServer: () => pool?.stats() ?? (server as PublicServer).stats(),
+  });
+  await starting;
   if (workerCount > 1) {
     // Workers mode only: loaded on demand (node:cluster, the pool, its metrics; issue 17, memory).
     const { startGatewayWorkers } = await import("../workers/gateway-workers.js");

@@ -78,7 +78,8 @@ const HEALTHY_AFTER_MS = 30_000;
 /** worker-main.js next to this file; from the TypeScript sources (tests), the built one in dist/. */
 function workerEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  const built = path.join(path.dirname(here), "worker-main.js");
+  // ../workers/: the same folder from dist/workers/, and dist/'s from the bundled CLI in dist/cli-bundle/.
+  const built = fileURLToPath(new URL("../workers/worker-main.js", import.meta.url));
   if (existsSync(built)) return built;
   const fromSources = here.replace(
     /[/\\]src[/\\]workers[/\\][^/\\]+\.ts$/,

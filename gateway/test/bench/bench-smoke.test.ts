@@ -64,6 +64,22 @@ describe("npm run bench -- --quick", () => {
       ),
     );
     expect([...goalRows].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Rows 1 and 3 also with Polyplug on the machine's cores (workers), next to its 1-process
+    // figure and the Go gateway measured in the same turns, each with its CPU per request.
+    const workers = json.suites.workers as unknown as Omit<SuiteJson, "headlines"> & {
+      headlines: Array<{ issueRow?: number; polyplug?: string; baseline?: string }>;
+      data: { cores: number; rows: Array<{ workers: number | null; cpuUsPerRequest: number }> };
+    };
+    const onCores = workers.headlines.filter((h) => h.issueRow !== undefined);
+    expect(onCores.map((h) => h.issueRow)).toEqual([1, 3]);
+    for (const h of onCores) {
+      expect(h.polyplug).toMatch(/CPU .* \/ request \(1 process in this suite: .*CPU .* \/ request\)/);
+      expect(h.baseline).toMatch(/CPU .* \/ request \(Go gateway\)/);
+    }
+    const counts = [1, 2, workers.data.cores];
+    expect(new Set(workers.data.rows.map((r) => r.workers))).toEqual(new Set([...counts, null]));
+    // ≥ 0, not > 0: /proc counts in 10 ms ticks and a smoke window is short.
+    for (const row of workers.data.rows) expect(row.cpuUsPerRequest).toBeGreaterThanOrEqual(0);
     for (const suite of Object.values(json.suites)) expect(markdown).toContain(`### ${suite.title}`);
     expect(markdown).toMatch(/\| Plugin \| Load \| TS host median \/ p99 \|/);
   }, 250_000);

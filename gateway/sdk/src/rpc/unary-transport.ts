@@ -34,8 +34,8 @@ export interface UnaryTransport {
    * serialised response. Rejects with a GrpcCallError carrying the gRPC status.
    */
   unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
-  /** Opens the connection ahead of the first call and resolves once the peer's HTTP/2 server answered (optional). */
-  connect?(): Promise<void>;
+  /** Opens the connection ahead of the first call and resolves once the peer's HTTP/2 server answered. */
+  connect(): Promise<void>;
   /** Refuses new calls and closes the session once calls in flight have finished. */
   close(): void;
 }

@@ -22,9 +22,7 @@ import { UnaryCall } from "./unary-call.js";
  * (or `connect()`), reconnects on the next call after the connection is lost or the plugin
  * sent GOAWAY. The socket is unref'd while no call is in flight.
  */
-export function createH2UnaryTransport(
-  options: Http2UnaryOptions,
-): UnaryTransport & Required<Pick<UnaryTransport, "connect">> {
+export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
   let current: H2Connection | undefined;
