@@ -133,8 +133,13 @@ describe("workers: 2", () => {
       { id: "w.slow", priority: 1, interceptTimeoutMs: 300 },
       { id: "w.after", priority: 2 },
     ]);
+    // "stall", not "sleep": a sleeping plugin gives up at the deadline we send it and answers
+    // Proceed; on a loaded machine that answer can be read before the worker's own timer for
+    // the same deadline runs, and the step is a Proceed (6 of 30 such calls under two CPU
+    // hogs). A stalled plugin's stream is reset by grpc-go at that deadline, which the client
+    // reads as the deadline whoever notices first (sdk/src/rpc/client.ts, unaryFailure).
     const answers = await interceptMany(gateway.url, 2, "test.slow", {
-      script: { "w.slow": "sleep:3000", "w.after": "modify" },
+      script: { "w.slow": "stall:3000", "w.after": "modify" },
     });
     for (const answer of answers) {
       expect(answer.allowed).toBe(true);
