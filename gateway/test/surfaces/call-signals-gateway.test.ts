@@ -3,6 +3,7 @@
 // client's one abort listener per caller signal (rpc/h2/unary-call.ts) must not make
 // call-signals replace the connection's controller after every request, and every
 // cancellation must still reach exactly the plugin calls it used to.
+import { getEventListeners } from "node:events";
 import http from "node:http";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -163,5 +164,24 @@ describe("one keep-alive connection's calls on the h2 plugin transport", () => {
     } finally {
       await (closed ?? server.close());
     }
+  });
+
+  it("leaves nothing behind per request: one listener on the shared signal, no timer or handle more", async () => {
+    const agent = oneConnection();
+    const resources = () => {
+      const counts: Record<string, number> = {};
+      for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1;
+      return counts;
+    };
+    const [signal] = await sequential(gateway.url, agent, 20);
+    const before = resources();
+    const later = await sequential(gateway.url, agent, 100);
+    const after = resources();
+    expect(new Set(later)).toEqual(new Set([signal]));
+    expect(getEventListeners(signal!, "abort")).toHaveLength(1); // rpc/h2's watcher
+    // Referenced handles and timers (Timeout, TCPSocketWrap…): none more than before; fewer is
+    // fine (a connection of an earlier test may still have been closing).
+    for (const [name, count] of Object.entries(after))
+      expect(`${name} ${count}`).toBe(`${name} ${Math.min(count, before[name] ?? 0)}`);
   });
 });
