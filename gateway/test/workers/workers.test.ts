@@ -116,7 +116,7 @@ describe("workers: 2", () => {
     }
     await everyWorkerServed(gateway, 3, "both workers serving");
     // The workers' hook calls reach the gateway's metrics (reported every 250 ms).
-    await eventually(() => gateway.workers().length === 2, 1000);
+    await eventually(() => gateway.workers().length === 2, 10_000);
     let metrics = "";
     const wanted = /polyplug_hook_calls_total\{plugin_id="w\.first",hook="intercept",outcome="modify"\} 10/;
     const until = Date.now() + 10_000;
@@ -222,7 +222,7 @@ describe("workers: 2", () => {
       "w.second restarted",
     );
     // The workers get the new session from the gateway and open their own connections to it.
-    await eventually(() => gateway.workers().every((w) => w.state === "ready"), 5000);
+    await eventually(() => gateway.workers().every((w) => w.state === "ready"), 20_000, "both workers ready");
     const before = gateway.workers().map((w) => w.calls);
     const answers = await interceptMany(gateway.url, 6, "test.chain", MODIFY_ALL);
     for (const answer of answers) expect(answer.payload.trail).toEqual(["w.first", "w.second", "w.third"]);
