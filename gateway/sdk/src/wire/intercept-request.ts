@@ -8,6 +8,7 @@ import { HookContextSchema } from "../gen/polyplug/v1/common_pb.js";
 import { InterceptRequestSchema, type InterceptRequest } from "../gen/polyplug/v1/plugin_pb.js";
 import { MAP_ENTRY_KEY, MAP_ENTRY_VALUE, tag, WireType } from "./tag.js";
 import { varintSize, writeVarint } from "./varint.js";
+import { withWireBytes } from "./wire-bytes.js";
 
 // Field numbers of plugin.proto's InterceptRequest and common.proto's HookContext (and of
 // google.protobuf.Timestamp), written by hand below in protobuf-es's order: ascending field
@@ -99,7 +100,9 @@ export class InterceptRequestEncoder {
 
   /**
    * The request for the plugin `pluginId`, whose HookContext says the call is due by
-   * `deadlineMs` (epoch ms; whole milliseconds are sent).
+   * `deadlineMs` (epoch ms; whole milliseconds are sent). Its whole wire form is written here,
+   * in one buffer (see withWireBytes): a step costs one copy of the payload, not a walk of the
+   * message and two copies (issue 17, chains).
    */
   request(pluginId: string, deadlineMs: number, payload: EncodedPayload): InterceptRequest {
     const ms = Math.max(0, Math.floor(deadlineMs));
@@ -113,28 +116,47 @@ export class InterceptRequestEncoder {
       2 +
       timestampLength +
       this.tail.length;
-    const data = Buffer.allocUnsafe(varintSize(bodyLength) + bodyLength);
-    let at = writeVarint(data, 0, bodyLength);
-    at += this.head.copy(data, at);
+    const topic = this.topic?.data;
+    const payloadData = payload.field.data;
+    // Every field of InterceptRequest written here is below 16: one-byte tags.
+    const bytes = Buffer.allocUnsafe(
+      1 + varintSize(bodyLength) + bodyLength + (topic ? 1 + topic.length : 0) + 1 + payloadData.length,
+    );
+    bytes[0] = tag(REQUEST_CONTEXT, WireType.LengthDelimited);
+    let at = writeVarint(bytes, 1, bodyLength);
+    bytes.set(this.head, at);
+    at += this.head.length;
     if (idLength !== 0) {
-      data[at++] = tag(CONTEXT_PLUGIN_ID, WireType.LengthDelimited);
-      at = writeVarint(data, at, idLength);
-      at += data.write(pluginId, at, "utf8");
+      bytes[at++] = tag(CONTEXT_PLUGIN_ID, WireType.LengthDelimited);
+      at = writeVarint(bytes, at, idLength);
+      at += bytes.write(pluginId, at, "utf8");
     }
-    data[at++] = tag(CONTEXT_DEADLINE, WireType.LengthDelimited);
-    data[at++] = timestampLength; // at most 1 + 10 + 1 + 5 bytes: a one-byte length
+    bytes[at++] = tag(CONTEXT_DEADLINE, WireType.LengthDelimited);
+    bytes[at++] = timestampLength; // at most 1 + 10 + 1 + 5 bytes: a one-byte length
     if (seconds !== 0) {
-      data[at++] = tag(TIMESTAMP_SECONDS, WireType.Varint);
-      at = writeVarint(data, at, seconds);
+      bytes[at++] = tag(TIMESTAMP_SECONDS, WireType.Varint);
+      at = writeVarint(bytes, at, seconds);
     }
     if (nanos !== 0) {
-      data[at++] = tag(TIMESTAMP_NANOS, WireType.Varint);
-      at = writeVarint(data, at, nanos);
+      bytes[at++] = tag(TIMESTAMP_NANOS, WireType.Varint);
+      at = writeVarint(bytes, at, nanos);
     }
-    this.tail.copy(data, at);
+    bytes.set(this.tail, at);
+    at += this.tail.length;
+    const context: UnknownField = {
+      no: REQUEST_CONTEXT,
+      wireType: WireType.LengthDelimited,
+      data: bytes.subarray(1, at),
+    };
+    if (topic) {
+      bytes[at++] = tag(REQUEST_TOPIC, WireType.LengthDelimited);
+      bytes.set(topic, at);
+      at += topic.length;
+    }
+    bytes[at++] = tag(REQUEST_PAYLOAD, WireType.LengthDelimited);
+    bytes.set(payloadData, at);
     const request = create(InterceptRequestSchema);
-    const context: UnknownField = { no: REQUEST_CONTEXT, wireType: WireType.LengthDelimited, data };
     request.$unknown = this.topic ? [context, this.topic, payload.field] : [context, payload.field];
-    return request;
+    return withWireBytes(request, bytes);
   }
 }
