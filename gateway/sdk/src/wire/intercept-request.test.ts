@@ -104,6 +104,22 @@ describe("InterceptRequestEncoder", () => {
       true,
     );
   });
+  it("keeps each chain's own topic when chains on other topics start meanwhile", () => {
+    const encoded = encodedPayload(encodeStruct({ k: "v" }));
+    const a = new InterceptRequestEncoder(contexts[0]!, "topic.a");
+    const b = new InterceptRequestEncoder(contexts[0]!, "topic.b");
+    const none = new InterceptRequestEncoder(contexts[0]!, "");
+    const again = new InterceptRequestEncoder(contexts[0]!, "topic.a");
+    for (const [encoder, topic] of [
+      [a, "topic.a"],
+      [b, "topic.b"],
+      [none, ""],
+      [again, "topic.a"],
+    ] as const) {
+      const bytes = fastToBinary(InterceptRequestSchema, encoder.request("p", 5000, encoded));
+      expect(Buffer.from(bytes).equals(Buffer.from(reference(contexts[0]!, "p", 5000, topic, { k: "v" })))).toBe(true);
+    }
+  });
 });
 
 describe("InterceptRequestEncoder (differential against protobuf-es)", () => {
