@@ -10,7 +10,11 @@
 // - Go gateway: examples-go/bench/gogateway on the same plugin.
 // POLYPLUG_BENCH_CPU_BASE=<dir> (another build of gateway/dist, inside gateway/ so its packages
 // resolve) adds "surfaces (base)" and "full (base)" from that build: an A/B of two builds in
-// one run. POLYPLUG_BENCH_CPU_C sets the concurrency (default 64).
+// one run. POLYPLUG_BENCH_CPU_C sets the concurrency (default 64), POLYPLUG_BENCH_CPU_CHAIN the
+// number of plugins in the chain of "full" and the Go gateway (default 1: row 1 of #17; 5: row 3),
+// POLYPLUG_BENCH_CPU_FULL_ONLY=1 leaves out "bare" and "surfaces" (shorter A/B runs of the full path),
+// POLYPLUG_BENCH_CPU_ROUNDS sets the number of rounds (default 7; more resolve smaller differences),
+// POLYPLUG_BENCH_CPU_WARMUP_MS each server's warm-up (default 3 s; a loaded machine needs more).
 import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { CHAIN_TOPIC, writeChainPluginsDir } from "../lib/chain-plugins.mjs";
@@ -28,27 +32,41 @@ function checkAllowed(json) {
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
-  const { rounds, roundMs, warmupMs } = w.publicCpu;
+  const { roundMs } = w.publicCpu;
+  const warmupMs = Number(process.env.POLYPLUG_BENCH_CPU_WARMUP_MS || w.publicCpu.warmupMs);
+  const rounds = Number(process.env.POLYPLUG_BENCH_CPU_ROUNDS || w.publicCpu.rounds);
   const concurrency = Number(process.env.POLYPLUG_BENCH_CPU_C || w.publicCpu.concurrency);
   const base = process.env.POLYPLUG_BENCH_CPU_BASE;
-  const pluginsDir = writeChainPluginsDir(1);
+  const chain = Number(process.env.POLYPLUG_BENCH_CPU_CHAIN || 1);
+  const fullOnly = process.env.POLYPLUG_BENCH_CPU_FULL_ONLY === "1";
+  const plugins = `${chain} Go plugin${chain === 1 ? "" : "s"}`;
+  const pluginsDir = writeChainPluginsDir(chain);
   /** @type {{name: string, start: () => Promise<import("../lib/gateway-process.mjs").GatewayProcess>}[]} */
   const kinds = [
-    { name: "bare node:http", start: () => startPublicCpuProcess("bare") },
-    { name: "surfaces", start: () => startPublicCpuProcess("instant") },
-    ...(base
-      ? [{ name: "surfaces (base)", start: () => startPublicCpuProcess("instant", { POLYPLUG_BENCH_DIST: base }) }]
-      : []),
-    { name: "full, 1 Go plugin", start: () => startGatewayProcess("gateway", 1, [], { sandbox: "off" }) },
+    ...(fullOnly
+      ? []
+      : [
+          { name: "bare node:http", start: () => startPublicCpuProcess("bare") },
+          { name: "surfaces", start: () => startPublicCpuProcess("instant") },
+          ...(base
+            ? [
+                {
+                  name: "surfaces (base)",
+                  start: () => startPublicCpuProcess("instant", { POLYPLUG_BENCH_DIST: base }),
+                },
+              ]
+            : []),
+        ]),
+    { name: `full, ${plugins}`, start: () => startGatewayProcess("gateway", chain, [], { sandbox: "off" }) },
     ...(base
       ? [
           {
-            name: "full, 1 Go plugin (base)",
-            start: () => startGatewayProcess("gateway", 1, [], { sandbox: "off" }, { POLYPLUG_BENCH_DIST: base }),
+            name: `full, ${plugins} (base)`,
+            start: () => startGatewayProcess("gateway", chain, [], { sandbox: "off" }, { POLYPLUG_BENCH_DIST: base }),
           },
         ]
       : []),
-    { name: "Go gateway, 1 Go plugin", start: () => startGoGateway(pluginsDir) },
+    { name: `Go gateway, ${plugins}`, start: () => startGoGateway(pluginsDir) },
   ];
   const servers = [];
   const load = (server, durationMs, minCalls) =>
@@ -91,7 +109,7 @@ export async function run(w, log) {
     rmSync(pluginsDir, { recursive: true, force: true });
   }
   const loadAtEnd = loadavg()[0];
-  const bare = median(servers[0].cpuUs);
+  const bare = fullOnly ? undefined : median(servers[0].cpuUs);
   const go = median(servers.at(-1).cpuUs);
   const data = servers.map((s) => ({
     name: s.name,
@@ -101,10 +119,10 @@ export async function run(w, log) {
     medianUs: median(s.medianUs),
   }));
   const byName = (name) => data.find((d) => d.name === name);
-  const full = byName("full, 1 Go plugin");
+  const full = byName(`full, ${plugins}`);
   return {
     title: "Public path: CPU per request",
-    note: `CPU time (user + system) of the serving process per Intercept request at c=${concurrency} (Connect JSON, HTTP/1.1 keep-alive), median of ${rounds} interleaved rounds of ${roundMs} ms after ${warmupMs} ms of warm-up each; load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)}. "bare node:http" = the least an endpoint can do on Node (read, JSON.parse, JSON.stringify); "surfaces" = Polyplug's public server with a dispatcher that answers at once; "full" = the gateway with one Go plugin; the Go gateway on the same plugin. Calls/s here are under a shared load generator and vary with the machine's load; the CPU figures are the ones to compare.`,
+    note: `CPU time (user + system) of the serving process per Intercept request at c=${concurrency} (Connect JSON, HTTP/1.1 keep-alive), median of ${rounds} interleaved rounds of ${roundMs} ms after ${warmupMs} ms of warm-up each; load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)}. "bare node:http" = the least an endpoint can do on Node (read, JSON.parse, JSON.stringify); "surfaces" = Polyplug's public server with a dispatcher that answers at once; "full" = the gateway with a chain of ${plugins}; the Go gateway on the same plugins. Calls/s here are under a shared load generator and vary with the machine's load; the CPU figures are the ones to compare.`,
     columns: [
       "Server",
       "CPU / request (median)",
@@ -118,14 +136,14 @@ export async function run(w, log) {
       d.name,
       time(d.cpuUsPerRequest),
       d.cpuUsRounds.join(" "),
-      times(ratio(d.cpuUsPerRequest, bare)),
+      bare === undefined ? "–" : times(ratio(d.cpuUsPerRequest, bare)),
       times(ratio(d.cpuUsPerRequest, go)),
       rate(d.callsPerS),
       time(d.medianUs),
     ]),
     headlines: [
       {
-        metric: `gateway CPU per request, 1-plugin chain at c=${concurrency} (Polyplug / Go gateway)`,
+        metric: `gateway CPU per request, ${chain}-plugin chain at c=${concurrency} (Polyplug / Go gateway)`,
         value: ratio(full.cpuUsPerRequest, go),
         goal: "≤ 1.00×",
         met: full.cpuUsPerRequest <= go,

@@ -90,12 +90,22 @@ export function toCallOptions(fields: CallerFields, transport: TransportContext)
   if (requested > MAX_TIMEOUT_MS) throw invalidField("timeout_ms", `at most ${MAX_TIMEOUT_MS}`);
   const headerTrace = transport.traceparentHeader ?? "";
   const traceparent = fields.traceparent || (TRACEPARENT_PATTERN.test(headerTrace) ? headerTrace : "");
-  const limits = [requested || undefined, transport.timeoutMs].filter((value): value is number => value !== undefined);
-  return {
-    ...(fields.requestId ? { requestId: fields.requestId } : {}),
-    ...(traceparent ? { traceparent } : {}),
-    metadata: { ...fields.metadata },
-    ...(limits.length > 0 ? { timeoutMs: Math.max(1, Math.min(...limits)) } : {}),
-    ...(transport.signal ? { signal: transport.signal } : {}),
-  };
+  const wanted = requested || undefined;
+  const limit =
+    wanted === undefined
+      ? transport.timeoutMs
+      : transport.timeoutMs === undefined
+        ? wanted
+        : Math.min(wanted, transport.timeoutMs);
+  // Built key by key (same keys, same order as before): `{ ...{ requestId }, more }` is a
+  // slow clone on Node 20, ~2 µs per call whenever the caller sends a request id (PROFILE.md).
+  const options: Mutable<CallOptions> = {};
+  if (fields.requestId) options.requestId = fields.requestId;
+  if (traceparent) options.traceparent = traceparent;
+  options.metadata = { ...fields.metadata };
+  if (limit !== undefined) options.timeoutMs = Math.max(1, limit);
+  if (transport.signal) options.signal = transport.signal;
+  return options;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -63,7 +63,12 @@ export function notifyCall(
   transport: TransportContext,
 ): NotifyReceipt {
   checkTopic(request.topic);
-  const options = toCallOptions(request, { ...transport, signal: undefined });
+  // Field by field: a spread followed by more properties is a slow clone on Node 20 (PROFILE.md).
+  const options = toCallOptions(request, {
+    traceparentHeader: transport.traceparentHeader,
+    timeoutMs: transport.timeoutMs,
+    signal: undefined,
+  });
   try {
     return dispatcher.notify(request.topic, request.payload ?? {}, options);
   } catch (reason) {
