@@ -3,7 +3,7 @@
 // the gateway's alone. Run by lib/gateway-process.mjs:
 //   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
 // prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
-// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
+// "rss" → {"rssBytes"} after a garbage collection; "rest" → {"rssBytes", "waitedMs", "youngBytes"} once idle (no forced GC); "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
 // (CPU time so far: user + system, and each; time in GC pauses); "stop" → stops everything and exits. With "database": "postgres://…"
 // the gateway keeps its state there (cluster mode) instead of SQLite. With "reference": true (gateway mode) it
 // also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
@@ -16,6 +16,7 @@ import path from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
+import v8 from "node:v8";
 import { pino } from "pino";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
@@ -89,6 +90,10 @@ async function startHostCore() {
   return { url: "", stop: () => Promise.all(started.map((p) => p.shutdown())) };
 }
 
+/** Bytes V8's young generation has committed. */
+const youngGenerationBytes = () =>
+  v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+
 // Garbage collection pauses so far, for the "cpu" answer (young-generation size trades, issue 17 memory).
 let gcMs = 0;
 new PerformanceObserver((list) => {
@@ -102,6 +107,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     globalThis.gc?.();
     await new Promise((resolve) => setTimeout(resolve, 50));
     print({ rssBytes: process.memoryUsage().rss });
+  } else if (line === "rest") {
+    // RSS at rest, no forced GC: once the gateway gave V8's young generation back after being idle
+    // (runtime/young-generation-reclaim.ts; ~10-20 s), or after 60 s (a build without it never does).
+    const started = Date.now();
+    while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    print({ rssBytes: process.memoryUsage().rss, waitedMs: Date.now() - started, youngBytes: youngGenerationBytes() });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
     // Worker processes from /proc (a worker restarted in between would make the figure wrong: fail instead).
