@@ -39,6 +39,13 @@ function processTimes(cmd, args, samples) {
   return out;
 }
 
+/** `samples` split into rounds of at most 5. @param {number} samples */
+function rounds(samples) {
+  const out = [];
+  for (let left = samples; left > 0; left -= 5) out.push(Math.min(5, left));
+  return out;
+}
+
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
   const { samples } = w.startup;
@@ -53,11 +60,17 @@ export async function run(w, log) {
     for (const plugin of w.startup.plugins) {
       log(`start-up, ${plugin} plugin`);
       const argv = conformancePlugins[plugin];
-      const inGateway = await gateway.startups(argv, samples);
-      gatewayRssMiB = Math.max(gatewayRssMiB, Math.round(inGateway.rssBytes / 2 ** 20));
-      const ts = inGateway.startupMs;
-      const go = (await runGoHost({ workload: "startup", command: argv, samples })).startupMs;
-      const inBench = await tsStartups(argv, samples);
+      // Interleaved in rounds, so a change of load on the shared machine falls on all three alike.
+      const ts = [];
+      const go = [];
+      const inBench = [];
+      for (const round of rounds(samples)) {
+        const inGateway = await gateway.startups(argv, round);
+        gatewayRssMiB = Math.max(gatewayRssMiB, Math.round(inGateway.rssBytes / 2 ** 20));
+        ts.push(...inGateway.startupMs);
+        go.push(...(await runGoHost({ workload: "startup", command: argv, samples: round })).startupMs);
+        inBench.push(...(await tsStartups(argv, round)));
+      }
       // The plugin's folder: where its entry file (the last argv element) lives.
       const cwd = path.dirname(argv[argv.length - 1] ?? ".");
       const sandbox = createPluginSandbox({
@@ -90,7 +103,7 @@ export async function run(w, log) {
   const bare = { importGrpcMs: median(importGrpc), samples: importGrpc };
   return {
     title: "Start-up (spawn to healthy)",
-    note: `Median of ${samples} starts each: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. "TS host" runs in a gateway process (\`createGateway\` with one running plugin, ${gatewayRssMiB} MiB RSS), the Go host in a fresh process; Node forks the host process for each spawn, so its size matters. "TS host, bench process" is the same host in the benchmark process (${hostRssMiB} MiB RSS after the suites before it; the figure reported until 2026-12-03). "Sandboxed" (also in the bench process) is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
+    note: `Median of ${samples} starts each, the hosts interleaved in rounds of up to 5: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. "TS host" runs in a gateway process (\`createGateway\` with one running plugin, ${gatewayRssMiB} MiB RSS), the Go host in a fresh process; Node forks the host process for each spawn, so its size matters. "TS host, bench process" is the same host in the benchmark process (${hostRssMiB} MiB RSS after the suites before it; the figure reported until 2026-12-03). "Sandboxed" (also in the bench process) is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
     columns: [
       "Plugin",
       "TS host",
