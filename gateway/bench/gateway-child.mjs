@@ -10,6 +10,8 @@
 // "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default). With "memoryProfile": "small"
 // the V8 heap profile of `polyplug serve --memory-profile small` (lib/gateway-process.mjs preloads lib/memory-profile-first.mjs).
 // With "workers": N (gateway mode) N worker processes serve the public port (serve config `workers`); "cpu" then counts them too.
+// "startup {"argv":[…],"samples":N}" → {"startupMs":[…]}: N plugin starts (startPlugin + health, then shutdown) by the
+// host core in this process, shaped like a running gateway (issue 17 row 7: the fork costs what this process weighs).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -123,6 +125,16 @@ for await (const line of createInterface({ input: process.stdin })) {
     const userUs = user + ofWorkers.reduce((sum, t) => sum + t.userUs, 0);
     const systemUs = system + ofWorkers.reduce((sum, t) => sum + t.systemUs, 0);
     print({ cpuUs: userUs + systemUs, userUs, systemUs, gcMs });
+  } else if (line.startsWith("startup ")) {
+    const { argv, samples } = JSON.parse(line.slice("startup ".length));
+    const startupMs = [];
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const plugin = await startTsPlugin(argv);
+      startupMs.push(performance.now() - t0);
+      await plugin.shutdown();
+    }
+    print({ startupMs, rssBytes: process.memoryUsage().rss });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });
