@@ -15,6 +15,7 @@ import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } fr
 import { parseListen, readServeConfig, serveConfigSchema, type ServeConfig } from "../runtime/serve-config.js";
 import { paint, type CliIo } from "./io.js";
 import { chooseLogFormat, logStream } from "./log-format.js";
+import { markStart } from "../runtime/start-timeline.js";
 
 function parseSignaturePolicy(value: string): SignaturePolicy {
   const policy = SIGNATURE_POLICIES.find((candidate) => candidate === value);
@@ -166,6 +167,7 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     ...config.interpreters,
     ...(options.python ? { python: options.python.includes("/") ? path.resolve(options.python) : options.python } : {}),
   };
+  markStart("config-read");
   const gateway = await createGateway({
     pluginsDirs: (options.plugins ?? config.pluginsDirs ?? ["plugins"]).map((dir) => path.resolve(dir)),
     dataDir,
