@@ -57,10 +57,10 @@ describe("POLYPLUG_START_TIMELINE", () => {
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(`${code} ${signal}`)));
     await eventually(() => /listening on http:\/\/\S+/.test(output) || child.exitCode !== null, 60_000, "the banner");
     child.kill("SIGTERM");
-    expect(await exited, output).toBe(0);
+    expect(await exited, output).toBe("0 null");
 
     const timeline = JSON.parse(readFileSync(file, "utf8")) as { nodeBootstrapped: number; steps: [string, number][] };
     expect(timeline.nodeBootstrapped).toBeGreaterThan(0);
