@@ -11,6 +11,25 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
+// POLYPLUG_START_TIMELINE=<file>: when the process exits, the steps its start reached (the
+// `polyplug:` performance marks, runtime/start-timeline.ts) go to <file> as JSON, for the
+// gateway-start benchmark. A file that cannot be written is skipped.
+const timeline = process.env.POLYPLUG_START_TIMELINE;
+if (timeline) {
+  performance.mark("polyplug:bin");
+  process.once("exit", () => {
+    const steps = performance
+      .getEntriesByType("mark")
+      .filter((mark) => mark.name.startsWith("polyplug:"))
+      .map((mark) => [mark.name.slice("polyplug:".length), Math.round(mark.startTime * 10) / 10]);
+    try {
+      writeFileSync(timeline, JSON.stringify({ nodeBootstrapped: performance.nodeTiming.bootstrapComplete, steps }));
+    } catch {
+      // Measuring must not change how the command ends.
+    }
+  });
+}
+
 const bundle = fileURLToPath(new URL("../dist/cli-bundle/polyplug.cjs", import.meta.url));
 const modules = new URL("../dist/cli/run.js", import.meta.url);
 
@@ -53,6 +72,7 @@ function runBundle() {
       }
     });
   }
+  if (timeline) performance.mark("polyplug:bundle-compiled");
   const module = { exports: {} };
   const run = script.runInThisContext();
   run(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle), (specifier) => import(specifier));

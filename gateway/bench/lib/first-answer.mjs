@@ -3,7 +3,7 @@
 // in which every plugin of the chain proceeded, and time it. Both gateways are polled the
 // same way, so the polling cost is the same on both sides.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -94,19 +94,39 @@ const COMMANDS = {
 COMMANDS["polyplug-modules"] = COMMANDS.polyplug;
 const ENV = { "polyplug-modules": { POLYPLUG_BUNDLE: "0" } };
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined elsewhere or once it is gone. @param {number | undefined} pid */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks: 100 per second on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Milliseconds from spawn to the first correct Intercept answer, for one start.
+ * @typedef {object} FirstAnswer
+ * @property {number} ms  from spawning the gateway to the first correct answer
+ * @property {number | undefined} cpuMs  the gateway process's CPU time at that moment (Linux): steadier than wall time on a busy machine
+ * @property {Record<string, number> | undefined} steps  Polyplug only: ms since its process started at which each step of its start was reached ($POLYPLUG_START_TIMELINE)
+ */
+
+/**
+ * One start: spawn to the first correct Intercept answer.
  * @param {"polyplug" | "polyplug-modules" | "go"} which
  * @param {string} pluginsDir  a folder of `plugins` chain plugins (lib/chain-plugins.mjs)
  * @param {number} plugins
+ * @returns {Promise<FirstAnswer>}
  */
-export async function firstAnswerMs(which, pluginsDir, plugins) {
+export async function firstAnswer(which, pluginsDir, plugins) {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-serve-"));
   const [cmd, ...args] = COMMANDS[which](pluginsDir, port, dataDir);
   const url = `http://127.0.0.1:${port}/polyplug.v1.Gateway/Intercept`;
   const t0 = performance.now();
-  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...ENV[which] } });
+  const timeline = path.join(dataDir, "start-timeline.json");
+  const env = { ...process.env, ...ENV[which], ...(which === "go" ? {} : { POLYPLUG_START_TIMELINE: timeline }) };
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env });
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   let exitCode;
@@ -117,9 +137,14 @@ export async function firstAnswerMs(which, pluginsDir, plugins) {
       resolve(code);
     }),
   );
+  let answered;
+  let steps;
   try {
     for (;;) {
-      if (isCorrect(await tryIntercept(url), plugins)) return performance.now() - t0;
+      if (isCorrect(await tryIntercept(url), plugins)) {
+        answered = { ms: performance.now() - t0, cpuMs: cpuMsOf(child.pid) };
+        break;
+      }
       if (exitCode !== undefined)
         throw new Error(
           `${which} gateway exited (${exitCode}) before answering: ${Buffer.concat(stderr).toString().trim().slice(-500)}`,
@@ -133,6 +158,18 @@ export async function firstAnswerMs(which, pluginsDir, plugins) {
     const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await exited;
     clearTimeout(killer);
+    steps = which === "go" ? undefined : readSteps(timeline);
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { ...answered, steps };
+}
+
+/** The steps bin/polyplug.js wrote at exit (absent when the process died before it could). @param {string} file */
+function readSteps(file) {
+  try {
+    const { nodeBootstrapped, steps } = JSON.parse(readFileSync(file, "utf8"));
+    return { "node-bootstrapped": nodeBootstrapped, ...Object.fromEntries(steps) };
+  } catch {
+    return undefined;
   }
 }

@@ -85,6 +85,10 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
       watcher.close();
       throw error;
     }
+    // Signal handlers before the banner, as in serve: a stop sent on seeing it is a graceful
+    // one. Watching stops at the first signal: no rebuild may start while the gateway stops.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => watcher.close());
+    const stopped = untilStopped(() => serving);
     io.err(banner(serving, manifest, dir, c));
     started();
 
@@ -114,9 +118,7 @@ async function runDev(dirArgument: string, options: DevOptions, io: CliIo): Prom
         );
       }
     };
-    // Stop watching at the first signal: no rebuild may start while the gateway stops.
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => watcher.close());
-    const code = await untilStopped(() => serving);
+    const code = await stopped;
     await queue;
     return code;
   } catch (error) {

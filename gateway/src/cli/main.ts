@@ -3,6 +3,7 @@ import { processIo, type CliIo } from "./io.js";
 import { GATEWAY_VERSION } from "../runtime/version.js";
 import { applyMemoryProfile, memoryProfileOf } from "../runtime/memory-profile.js";
 import { PolyplugError } from "../errors.js";
+import { markStart } from "../runtime/start-timeline.js";
 
 type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
@@ -54,6 +55,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
   const named = COMMANDS.find(([names]) => names.includes(argv[2] ?? ""));
   for (const [, load] of named ? [named] : COMMANDS) (await load())(program, io, setExitCode);
+  markStart("commands-loaded");
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -57,6 +57,7 @@ import {
 } from "../host/sandbox/sandbox-support.js";
 import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
+import { markStart } from "./start-timeline.js";
 import type { PluginTransport } from "../rpc/plugin-transport.js";
 
 /** Options of `createGateway`. */
@@ -236,7 +237,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       onBackgroundError: (error) =>
         logger.warn({ code: error.code, err: error.message }, "store background work failed; retrying later"),
     }));
+  markStart("store-opened");
   const sandboxSupport = await detecting;
+  markStart("sandbox-probed");
   for (const warning of sandboxSupport.warnings) logger.warn(warning);
   logger.info(
     {
@@ -409,6 +412,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       .filter(({ supervisor }) => enabled(supervisor.pluginId))
       .map(({ supervisor }) => supervisor.start()),
   );
+  markStart("plugins-starting");
   const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
   // With workers the public address is theirs; this process's server moves to a free loopback port.
   server = await startPublicServer({
@@ -423,6 +427,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await store.close();
     throw error;
   });
+  markStart("public-listening");
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),
     webSocketClients: () => server?.hub.clients().length ?? 0,
@@ -434,6 +439,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     publicServer: () => pool?.stats() ?? (server as PublicServer).stats(),
   });
   await starting;
+  markStart("plugins-active");
   if (workerCount > 1) {
     // Workers mode only: loaded on demand (node:cluster, the pool, its metrics; issue 17, memory).
     const { startGatewayWorkers } = await import("../workers/gateway-workers.js");
