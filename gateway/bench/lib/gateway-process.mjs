@@ -13,7 +13,7 @@ import { paths } from "./paths.mjs";
  * @property {() => Promise<number>} cpuUs  the child's CPU time so far (user + system), microseconds
  * @property {() => Promise<{userUs: number, systemUs: number, gcMs: number}>} cpuTimes  the same, user and system time apart, and the time spent in GC pauses (ms)
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
- * @property {(argv: readonly string[], samples: number) => Promise<{startupMs: number[], rssBytes: number}>} startups  plugin starts (spawn → healthy) by the host core in the child
+ * @property {(argv: readonly string[], samples: number) => Promise<{startupMs: number[], cpuMsPerStart: number, rssBytes: number}>} startups  plugin starts (spawn → healthy) by the host core in the child, and its CPU time per start and stop
  * @property {() => Promise<void>} stop
  */
 
@@ -91,8 +91,8 @@ async function startChild(script, config, nodeArgs, env) {
     },
     startups: async (argv, samples) => {
       child.stdin.write(`startup ${JSON.stringify({ argv, samples })}\n`);
-      const { startupMs, rssBytes } = await next();
-      return { startupMs, rssBytes };
+      const { startupMs, cpuMsPerStart, rssBytes } = await next();
+      return { startupMs, cpuMsPerStart, rssBytes };
     },
     stop: async () => {
       child.stdin.write("stop\n");
