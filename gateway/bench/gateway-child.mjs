@@ -10,7 +10,7 @@
 // "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default). With "memoryProfile": "small"
 // the V8 heap profile of `polyplug serve --memory-profile small` (lib/gateway-process.mjs preloads lib/memory-profile-first.mjs).
 // With "workers": N (gateway mode) N worker processes serve the public port (serve config `workers`); "cpu" then counts them too.
-// "startup {"argv":[…],"samples":N}" → {"startupMs":[…]}: N plugin starts (startPlugin + health, then shutdown) by the
+// "startup {"argv":[…],"samples":N}" → {"startupMs":[…],"cpuMsPerStart"}: N plugin starts (startPlugin + health, then shutdown) by the
 // host core in this process, shaped like a running gateway (issue 17 row 7: the fork costs what this process weighs).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -128,13 +128,15 @@ for await (const line of createInterface({ input: process.stdin })) {
   } else if (line.startsWith("startup ")) {
     const { argv, samples } = JSON.parse(line.slice("startup ".length));
     const startupMs = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < samples; i++) {
       const t0 = performance.now();
       const plugin = await startTsPlugin(argv);
       startupMs.push(performance.now() - t0);
       await plugin.shutdown();
     }
-    print({ startupMs, rssBytes: process.memoryUsage().rss });
+    const cpu = process.cpuUsage(cpu0);
+    print({ startupMs, cpuMsPerStart: (cpu.user + cpu.system) / 1000 / samples, rssBytes: process.memoryUsage().rss });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });

@@ -14,7 +14,7 @@ import { paths } from "./paths.mjs";
  * @property {() => Promise<{userUs: number, systemUs: number, gcMs: number}>} cpuTimes  the same, user and system time apart, and the time spent in GC pauses (ms)
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
  * @property {() => Promise<{rssBytes: number, waitedMs: number, youngBytes: number}>} restRss  the child's RSS at rest: once the gateway gave V8's young generation back (at most 60 s), no forced GC
- * @property {(argv: readonly string[], samples: number) => Promise<{startupMs: number[], rssBytes: number}>} startups  plugin starts (spawn → healthy) by the host core in the child
+ * @property {(argv: readonly string[], samples: number) => Promise<{startupMs: number[], cpuMsPerStart: number, rssBytes: number}>} startups  plugin starts (spawn → healthy) by the host core in the child, and its CPU time per start and stop
  * @property {() => Promise<void>} stop
  */
 
@@ -96,8 +96,8 @@ async function startChild(script, config, nodeArgs, env) {
     },
     startups: async (argv, samples) => {
       child.stdin.write(`startup ${JSON.stringify({ argv, samples })}\n`);
-      const { startupMs, rssBytes } = await next();
-      return { startupMs, rssBytes };
+      const { startupMs, cpuMsPerStart, rssBytes } = await next();
+      return { startupMs, cpuMsPerStart, rssBytes };
     },
     stop: async () => {
       child.stdin.write("stop\n");

@@ -64,11 +64,17 @@ export async function run(w, log) {
       const ts = [];
       const go = [];
       const inBench = [];
+      // Host CPU per start and stop, one figure per round (steadier than wall time on a loaded machine).
+      const tsCpu = [];
+      const goCpu = [];
       for (const round of rounds(samples)) {
         const inGateway = await gateway.startups(argv, round);
         gatewayRssMiB = Math.max(gatewayRssMiB, Math.round(inGateway.rssBytes / 2 ** 20));
         ts.push(...inGateway.startupMs);
-        go.push(...(await runGoHost({ workload: "startup", command: argv, samples: round })).startupMs);
+        tsCpu.push(inGateway.cpuMsPerStart);
+        const goRound = await runGoHost({ workload: "startup", command: argv, samples: round });
+        go.push(...goRound.startupMs);
+        goCpu.push(goRound.cpuMsPerStart);
         inBench.push(...(await tsStartups(argv, round)));
       }
       // The plugin's folder: where its entry file (the last argv element) lives.
@@ -87,6 +93,8 @@ export async function run(w, log) {
         tsMs: median(ts),
         goMs: median(go),
         ratio: ratio(median(ts), median(go)),
+        tsCpuMs: median(tsCpu),
+        goCpuMs: median(goCpu),
         benchProcessMs: median(inBench),
         benchProcessRatio: ratio(median(inBench), median(go)),
         sandboxedMs: sandboxed.length ? median(sandboxed) : undefined,
@@ -103,12 +111,13 @@ export async function run(w, log) {
   const bare = { importGrpcMs: median(importGrpc), samples: importGrpc };
   return {
     title: "Start-up (spawn to healthy)",
-    note: `Median of ${samples} starts each, the hosts interleaved in rounds of up to 5: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. "TS host" runs in a gateway process (\`createGateway\` with one running plugin, ${gatewayRssMiB} MiB RSS), the Go host in a fresh process; Node forks the host process for each spawn, so its size matters. "TS host, bench process" is the same host in the benchmark process (${hostRssMiB} MiB RSS after the suites before it; the figure reported until 2026-12-03). "Sandboxed" (also in the bench process) is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
+    note: `Median of ${samples} starts each, the hosts interleaved in rounds of up to 5: launch, handshake line, gRPC connection, health check. On this machine a bare \`python -c "import grpc"\` takes ${ms(bare.importGrpcMs)} (median): the floor for any Python plugin. "TS host" runs in a gateway process (\`createGateway\` with one running plugin, ${gatewayRssMiB} MiB RSS), the Go host in a fresh process; "Host CPU per start" is each host process's CPU time per start and stop (median over the rounds). Node forks the host process for each spawn, so its size matters. "TS host, bench process" is the same host in the benchmark process (${hostRssMiB} MiB RSS after the suites before it; the figure reported until 2026-12-03). "Sandboxed" (also in the bench process) is the TS host with the gateway's plugin sandbox (${support.isolation === "bubblewrap" ? `bubblewrap${support.dedicatedUids ? ", own uid" : ""}, limits by ${support.limits}` : `not available here: ${support.unavailableReason}`}).`,
     columns: [
       "Plugin",
       "TS host",
       "Go host",
       "TS/Go",
+      "Host CPU per start, TS / Go",
       "TS host, bench process",
       "Its TS/Go",
       "Sandboxed",
@@ -120,6 +129,7 @@ export async function run(w, log) {
       ms(d.tsMs),
       ms(d.goMs),
       times(d.ratio),
+      `${ms(d.tsCpuMs)} / ${ms(d.goCpuMs)}`,
       ms(d.benchProcessMs),
       times(d.benchProcessRatio),
       d.sandboxedMs === undefined ? "—" : ms(d.sandboxedMs),
