@@ -1,6 +1,5 @@
 import v8 from "node:v8";
 import vm from "node:vm";
-import { youngGenerationSizedByOperator } from "./memory-profile.js";
 
 /**
  * Gives V8's young generation back when the gateway is idle (issue 17, memory). Loading the
@@ -29,6 +28,16 @@ export interface YoungGenerationReclaimOptions {
   /** Node's own flags, to leave a young generation the operator sized alone (default: this process's). */
   readonly execArgv?: readonly string[];
   readonly nodeOptions?: string;
+}
+
+/** Node flags that size the young generation: when the operator gave one, Polyplug leaves it alone. */
+const YOUNG_GENERATION_FLAGS = ["--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
+
+/** Whether Node's own flags (its command line or NODE_OPTIONS) size the young generation (runtime/memory-profile.ts uses it too). */
+export function youngGenerationSizedByOperator(execArgv: readonly string[], nodeOptions: string): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
+    YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
+  );
 }
 
 const INTERVAL_MS = 5000;
