@@ -111,7 +111,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     print({ rssBytes: process.memoryUsage().rss });
   } else if (line === "rest") {
     // RSS at rest, no forced GC: once the gateway gave V8's young generation back after being idle
-    // (runtime/young-generation-reclaim.ts; ~10-20 s), or after 60 s (a build without it never does).
+    // (src/young-generation-reclaim.ts; ~10-20 s), or after 60 s (a build without it never does).
     const started = Date.now();
     while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -14,7 +14,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-me
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
 import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
-import { startYoungGenerationReclaim } from "./young-generation-reclaim.js";
+import { startYoungGenerationReclaim } from "../young-generation-reclaim.js";
 import {
   checkGatewayVersion,
   resolveLaunchCommand,

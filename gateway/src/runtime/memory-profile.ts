@@ -1,11 +1,12 @@
 import v8 from "node:v8";
 import { ErrorCode, PolyplugError } from "../errors.js";
+import { youngGenerationSizedByOperator } from "../young-generation-reclaim.js";
 
 /**
  * How `polyplug serve` sizes V8's young generation (two semispaces, 1 MiB each at start).
  * `default`: Node's sizing: they grow up to 16 MiB each (loading the gateway's modules alone
  * grows them there); the gateway gives them back after ~10–20 s idle and they grow straight back
- * at the next load (young-generation-reclaim.ts). `small`: they never grow: ~20 MiB less RSS at
+ * at the next load (src/young-generation-reclaim.ts). `small`: they never grow: ~20 MiB less RSS at
  * rest and under load, paid for with several times the garbage collection time per call
  * under load (gateway/bench/PROFILE.md, "### Memory").
  */
@@ -17,8 +18,6 @@ export const MEMORY_PROFILES: readonly MemoryProfile[] = ["default", "small"];
 /** Environment variable naming the profile when `--memory-profile` is not given. */
 export const MEMORY_PROFILE_ENV = "POLYPLUG_MEMORY_PROFILE";
 
-/** Node flags that size the young generation: when the operator gave one, the profile stays out of the way. */
-const YOUNG_GENERATION_FLAGS = ["--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
 // The growth factor rather than --max-semi-space-size: V8 reads the maximum only when the heap
 // is created, before any JavaScript runs; the factor (default 2) is read at each resize.
 const NEVER_GROW = "--semi-space-growth-factor=1";
@@ -52,13 +51,6 @@ export function memoryProfileOf(
   }
   const fromEnv = env[MEMORY_PROFILE_ENV];
   return fromEnv ? parseMemoryProfile(fromEnv, MEMORY_PROFILE_ENV) : "default";
-}
-
-/** Whether Node's own flags (its command line or NODE_OPTIONS) size the young generation: then Polyplug leaves it alone. */
-export function youngGenerationSizedByOperator(execArgv: readonly string[], nodeOptions: string): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
-    YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
-  );
 }
 
 /**

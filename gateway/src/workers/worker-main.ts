@@ -8,6 +8,7 @@ import { FailurePolicy } from "../dispatch/failure-policy.js";
 import { PolyplugError } from "../errors.js";
 import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
 import { startTracing } from "../tracing/start-tracing.js";
+import { startYoungGenerationReclaim } from "../young-generation-reclaim.js";
 import { MirroredPlugins } from "./mirrored-plugins.js";
 import {
   WORKER_REPORT_INTERVAL_MS,
@@ -92,6 +93,8 @@ async function start(init: WorkerInit): Promise<void> {
     limits: init.limits,
   });
   setInterval(report, WORKER_REPORT_INTERVAL_MS).unref();
+  // V8's young generation back when idle, as in the gateway process (issue 17, memory); the process exits on stop.
+  startYoungGenerationReclaim();
   send({ type: "ready", port: server.port });
   logger.debug({ port: server.port }, "public-port worker ready");
 }

@@ -1,16 +1,17 @@
+import { performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { youngGenerationSizedByOperator } from "./memory-profile.js";
 
 /**
  * Gives V8's young generation back when the gateway is idle (issue 17, memory). Loading the
  * gateway's modules grows it from 2 × 1 MiB to 2 × 16 MiB, and V8 shrinks it only in a
  * collection that runs while little is being allocated — which an idle gateway never runs,
  * so ~30 MiB stay committed (and resident) for nothing. Every `intervalMs` this looks at the
- * young generation; when it is grown and almost nothing was allocated since the last look,
- * it runs one young-generation collection (a scavenge: ~1 ms when it is empty), in which V8
- * shrinks it to what is live. Under load nothing runs: V8's own collections show up as the
- * young generation emptying, and any allocation above IDLE_BYTES_PER_MS counts as busy.
+ * young generation; when it is grown, the event loop was nearly idle (< 2% busy) and almost
+ * nothing was allocated since the last look, it runs one young-generation collection (a
+ * scavenge: ~1 ms when it is empty), in which V8 shrinks it to what is live. Under load
+ * nothing runs: the event loop is busy, V8's own collections empty the young generation, and
+ * any allocation above IDLE_BYTES_PER_MS counts as busy.
  *
  * So that the next load does not pay for a small young generation (several times the
  * collection time per call, see `--memory-profile small`), the first reclaim sets V8's growth
@@ -31,9 +32,21 @@ export interface YoungGenerationReclaimOptions {
   readonly nodeOptions?: string;
 }
 
+/** Node flags that size the young generation: when the operator gave one, Polyplug leaves it alone. */
+const YOUNG_GENERATION_FLAGS = ["--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
+
+/** Whether Node's own flags (its command line or NODE_OPTIONS) size the young generation (runtime/memory-profile.ts uses it too). */
+export function youngGenerationSizedByOperator(execArgv: readonly string[], nodeOptions: string): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
+    YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
+  );
+}
+
 const INTERVAL_MS = 5000;
 /** Allocation below this rate between two looks counts as idle (V8 itself shrinks only below 1000 bytes/ms). */
 const IDLE_BYTES_PER_MS = 500;
+/** Event-loop utilisation below this between two looks counts as idle (an idle gateway: ~0.001). */
+const IDLE_UTILIZATION = 0.02;
 /** Committed young generation above this counts as grown (its initial size is 1–2 MiB). */
 const GROWN_BYTES = 4 * 2 ** 20;
 // Initial semispace 1 MiB, maximum 16 MiB: one growth step from the smallest to the largest.
@@ -51,13 +64,18 @@ export function startYoungGenerationReclaim(options: YoungGenerationReclaimOptio
   let collectYoung: (() => void) | undefined;
   let reclaims = 0;
   let lastUsed = youngGeneration().space_used_size;
+  let lastLoop = performance.eventLoopUtilization();
   const intervalMs = options.intervalMs ?? INTERVAL_MS;
   const timer = setInterval(() => {
     const { space_size: committed, space_used_size: used } = youngGeneration();
     const allocated = used - lastUsed;
+    const busy = performance.eventLoopUtilization(lastLoop).utilization;
     lastUsed = used;
-    // Negative: a collection ran since the last look, so the gateway is allocating.
-    if (committed <= GROWN_BYTES || allocated < 0 || allocated > IDLE_BYTES_PER_MS * intervalMs) return;
+    lastLoop = performance.eventLoopUtilization();
+    // Allocation alone misses a collection that ran in between (the young generation refilled
+    // past where it was): a busy event loop rules that out. Negative: a collection ran.
+    if (committed <= GROWN_BYTES || busy > IDLE_UTILIZATION) return;
+    if (allocated < 0 || allocated > IDLE_BYTES_PER_MS * intervalMs) return;
     if (!collectYoung) {
       collectYoung = youngCollector();
       v8.setFlagsFromString(GROW_IN_ONE_STEP);
