@@ -1,7 +1,11 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { startYoungGenerationReclaim, type YoungGenerationReclaim } from "./young-generation-reclaim.js";
+import {
+  pinYoungGeneration,
+  startYoungGenerationReclaim,
+  type YoungGenerationReclaim,
+} from "./young-generation-reclaim.js";
 
 const MiB = 2 ** 20;
 const youngCommitted = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
@@ -65,12 +69,27 @@ describe("startYoungGenerationReclaim", () => {
     for (const flags of [
       { execArgv: ["--max-semi-space-size=16"], nodeOptions: "" },
       { execArgv: [], nodeOptions: "--max-old-space-size=512 --semi-space-growth-factor=2" },
+      // V8 reads `_` as `-` in flag names.
+      { execArgv: ["--max_semi_space_size=32"], nodeOptions: "" },
+      // The operator owns `gc` under another name (or it is not on this process): leave it to them, do not throw.
+      { execArgv: ["--expose-gc-as=collect"], nodeOptions: "" },
+      { execArgv: [], nodeOptions: "--expose_gc" },
     ]) {
       running = startYoungGenerationReclaim({ intervalMs: 50, ...flags });
       await sleep(500);
       expect(running.reclaims()).toBe(0);
       running.stop();
     }
+    expect(youngCommitted()).toBeGreaterThan(8 * MiB);
+  });
+
+  // Last: pinning is for the whole process.
+  it("does nothing once the young generation was pinned (--memory-profile small)", async () => {
+    await growYoungGeneration();
+    pinYoungGeneration();
+    running = startYoungGenerationReclaim({ intervalMs: 50, execArgv: [], nodeOptions: "" });
+    await sleep(500);
+    expect(running.reclaims()).toBe(0);
     expect(youngCommitted()).toBeGreaterThan(8 * MiB);
   });
 });

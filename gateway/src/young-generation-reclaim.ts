@@ -20,6 +20,7 @@ import vm from "node:vm";
 export interface YoungGenerationReclaim {
   /** Young-generation collections run so far (for tests and the status of the process). */
   readonly reclaims: () => number;
+  /** Stops looking (the gateway's close). */
   stop(): void;
 }
 
@@ -29,17 +30,34 @@ export interface YoungGenerationReclaimOptions {
   readonly intervalMs?: number;
   /** Node's own flags, to leave a young generation the operator sized alone (default: this process's). */
   readonly execArgv?: readonly string[];
+  /** NODE_OPTIONS, read like execArgv (default: this process's). */
   readonly nodeOptions?: string;
 }
 
 /** Node flags that size the young generation: when the operator gave one, Polyplug leaves it alone. */
 const YOUNG_GENERATION_FLAGS = ["--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
 
+/** Node flags through which the operator owns `gc` (V8 accepts `_` for `-` in flag names). */
+const EXPOSE_GC_FLAGS = ["--expose-gc"];
+
 /** Whether Node's own flags (its command line or NODE_OPTIONS) size the young generation (runtime/memory-profile.ts uses it too). */
 export function youngGenerationSizedByOperator(execArgv: readonly string[], nodeOptions: string): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
-    YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
-  );
+  return operatorGave(YOUNG_GENERATION_FLAGS, execArgv, nodeOptions);
+}
+
+function operatorGave(flags: readonly string[], execArgv: readonly string[], nodeOptions: string): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => {
+    const name = arg.split("=", 1)[0]?.replaceAll("_", "-") ?? "";
+    return flags.some((flag) => name.startsWith(flag));
+  });
+}
+
+/** Set by `--memory-profile small` (runtime/memory-profile.ts): a young generation that never grows has nothing to give back. */
+let youngGenerationPinned = false;
+
+/** Turns startYoungGenerationReclaim off for this process (the young generation was sized at start). */
+export function pinYoungGeneration(): void {
+  youngGenerationPinned = true;
 }
 
 const INTERVAL_MS = 5000;
@@ -54,13 +72,13 @@ const GROW_IN_ONE_STEP = "--semi-space-growth-factor=16";
 
 /** Starts looking; `stop()` ends it. Does nothing when the operator sized the young generation (their flags win). */
 export function startYoungGenerationReclaim(options: YoungGenerationReclaimOptions = {}): YoungGenerationReclaim {
-  if (
-    youngGenerationSizedByOperator(
-      options.execArgv ?? process.execArgv,
-      options.nodeOptions ?? process.env.NODE_OPTIONS ?? "",
-    )
-  )
+  const execArgv = options.execArgv ?? process.execArgv;
+  const nodeOptions = options.nodeOptions ?? process.env.NODE_OPTIONS ?? "";
+  if (youngGenerationPinned || youngGenerationSizedByOperator(execArgv, nodeOptions))
     return { reclaims: () => 0, stop: () => undefined };
+  // The operator's --expose-gc (or --expose-gc-as) is theirs: use their `gc` if it is there, never toggle the flag.
+  const operatorGc = operatorGave(EXPOSE_GC_FLAGS, execArgv, nodeOptions);
+  if (operatorGc && typeof globalThis.gc !== "function") return { reclaims: () => 0, stop: () => undefined };
   let collectYoung: (() => void) | undefined;
   let reclaims = 0;
   let lastUsed = youngGeneration().space_used_size;
@@ -76,11 +94,17 @@ export function startYoungGenerationReclaim(options: YoungGenerationReclaimOptio
     // past where it was): a busy event loop rules that out. Negative: a collection ran.
     if (committed <= GROWN_BYTES || busy > IDLE_UTILIZATION) return;
     if (allocated < 0 || allocated > IDLE_BYTES_PER_MS * intervalMs) return;
-    if (!collectYoung) {
-      collectYoung = youngCollector();
-      v8.setFlagsFromString(GROW_IN_ONE_STEP);
+    try {
+      if (!collectYoung) {
+        collectYoung = operatorGc ? operatorCollector() : youngCollector();
+        v8.setFlagsFromString(GROW_IN_ONE_STEP);
+      }
+      collectYoung();
+    } catch {
+      // A V8 without `gc({type: "minor"})` or without the flag: stop looking, the young generation stays as Node sized it.
+      clearInterval(timer);
+      return;
     }
-    collectYoung();
     reclaims++;
     lastUsed = youngGeneration().space_used_size;
   }, intervalMs);
@@ -107,6 +131,11 @@ function youngGeneration(): v8.HeapSpaceInfo {
  * after it is set, so a throwaway context hands over its `gc`; the flag is turned off again
  * so no later context (vm sandboxes included) sees it.
  */
+function operatorCollector(): () => void {
+  const gc = globalThis.gc as unknown as (options: { type: "minor" }) => void;
+  return () => gc({ type: "minor" });
+}
+
 function youngCollector(): () => void {
   v8.setFlagsFromString("--expose-gc");
   try {

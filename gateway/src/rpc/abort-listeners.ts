@@ -7,6 +7,8 @@ import { getEventListeners } from "node:events";
  * would do nothing through it, so a signal that successive calls share
  * (surfaces/call-signals.ts) need not be replaced for it.
  */
+// Only listeners are seen (getEventListeners): a signal derived with AbortSignal.any() from a
+// shared signal is invisible here, so code on a call's signal must not derive one that outlives the call.
 const idleTests = new WeakMap<object, () => boolean>();
 
 /** Registers `listener` as harmless while `idle()` is true; returns it. */

@@ -1,6 +1,6 @@
 import v8 from "node:v8";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { youngGenerationSizedByOperator } from "../young-generation-reclaim.js";
+import { pinYoungGeneration, youngGenerationSizedByOperator } from "../young-generation-reclaim.js";
 
 /**
  * How `polyplug serve` sizes V8's young generation (two semispaces, 1 MiB each at start).
@@ -66,5 +66,6 @@ export function applyMemoryProfile(
 ): string[] {
   if (profile === "default" || youngGenerationSizedByOperator(execArgv, nodeOptions)) return [];
   v8.setFlagsFromString(NEVER_GROW);
+  pinYoungGeneration();
   return [NEVER_GROW];
 }

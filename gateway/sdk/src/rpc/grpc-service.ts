@@ -31,7 +31,8 @@ const definitions = new WeakMap<DescMethod, grpc.MethodDefinition<unknown, unkno
 export function toGrpcMethodDefinition(method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
   let definition = definitions.get(method);
   if (!definition) {
-    definition = newGrpcMethodDefinition(method);
+    // Frozen: one plugin's code path must not be able to change what every plugin uses.
+    definition = Object.freeze(newGrpcMethodDefinition(method));
     definitions.set(method, definition);
   }
   return definition;

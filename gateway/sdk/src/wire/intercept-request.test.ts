@@ -104,6 +104,20 @@ describe("InterceptRequestEncoder", () => {
       true,
     );
   });
+  it("refuses a change to a request after its bytes were written (it would send stale bytes)", () => {
+    const request = new InterceptRequestEncoder(contexts[0]!, "t").request(
+      "p1",
+      5000,
+      encodedPayload(encodeStruct({})),
+    );
+    const before = Buffer.from(fastToBinary(InterceptRequestSchema, request));
+    expect(() => {
+      (request as { topic: string }).topic = "changed";
+    }).toThrow(TypeError);
+    expect(() => request.$unknown?.pop()).toThrow(TypeError);
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, request)).equals(before)).toBe(true);
+  });
+
   it("keeps each chain's own topic when chains on other topics start meanwhile", () => {
     const encoded = encodedPayload(encodeStruct({ k: "v" }));
     const a = new InterceptRequestEncoder(contexts[0]!, "topic.a");

@@ -12,9 +12,15 @@ interface Written {
   [WIRE_BYTES]?: Uint8Array;
 }
 
-/** Records `bytes` as the wire form of `message` (which must not change afterwards); returns `message`. */
+/**
+ * Records `bytes` as the wire form of `message` and freezes it (its unknown fields too), so
+ * that a later change throws instead of sending stale bytes; returns `message`.
+ */
 export function withWireBytes<T extends object>(message: T, bytes: Uint8Array): T {
   (message as Written)[WIRE_BYTES] = bytes;
+  const unknownFields = (message as { $unknown?: unknown[] }).$unknown;
+  if (unknownFields !== undefined) Object.freeze(unknownFields);
+  Object.freeze(message);
   return message;
 }
 
