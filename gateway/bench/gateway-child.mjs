@@ -3,19 +3,22 @@
 // the gateway's alone. Run by lib/gateway-process.mjs:
 //   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
 // prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
-// "rss" → {"rssBytes"} after a garbage collection; "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
+// "rss" → {"rssBytes"} after a garbage collection; "rest" → {"rssBytes", "waitedMs", "youngBytes"} once idle (no forced GC); "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
 // (CPU time so far: user + system, and each; time in GC pauses); "stop" → stops everything and exits. With "database": "postgres://…"
 // the gateway keeps its state there (cluster mode) instead of SQLite. With "reference": true (gateway mode) it
 // also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
 // "required" | "auto" | "off" the plugin sandbox mode (default: the gateway's default). With "memoryProfile": "small"
 // the V8 heap profile of `polyplug serve --memory-profile small` (lib/gateway-process.mjs preloads lib/memory-profile-first.mjs).
 // With "workers": N (gateway mode) N worker processes serve the public port (serve config `workers`); "cpu" then counts them too.
+// "startup {"argv":[…],"samples":N}" → {"startupMs":[…]}: N plugin starts (startPlugin + health, then shutdown) by the
+// host core in this process, shaped like a running gateway (issue 17 row 7: the fork costs what this process weighs).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
+import v8 from "node:v8";
 import { pino } from "pino";
 import { CHAIN_TOPIC, chainIds, writeChainPluginsDir } from "./lib/chain-plugins.mjs";
 import { paths } from "./lib/paths.mjs";
@@ -89,6 +92,10 @@ async function startHostCore() {
   return { url: "", stop: () => Promise.all(started.map((p) => p.shutdown())) };
 }
 
+/** Bytes V8's young generation has committed. */
+const youngGenerationBytes = () =>
+  v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+
 // Garbage collection pauses so far, for the "cpu" answer (young-generation size trades, issue 17 memory).
 let gcMs = 0;
 new PerformanceObserver((list) => {
@@ -102,6 +109,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     globalThis.gc?.();
     await new Promise((resolve) => setTimeout(resolve, 50));
     print({ rssBytes: process.memoryUsage().rss });
+  } else if (line === "rest") {
+    // RSS at rest, no forced GC: once the gateway gave V8's young generation back after being idle
+    // (runtime/young-generation-reclaim.ts; ~10-20 s), or after 60 s (a build without it never does).
+    const started = Date.now();
+    while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    print({ rssBytes: process.memoryUsage().rss, waitedMs: Date.now() - started, youngBytes: youngGenerationBytes() });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
     // Worker processes from /proc (a worker restarted in between would make the figure wrong: fail instead).
@@ -111,6 +125,16 @@ for await (const line of createInterface({ input: process.stdin })) {
     const userUs = user + ofWorkers.reduce((sum, t) => sum + t.userUs, 0);
     const systemUs = system + ofWorkers.reduce((sum, t) => sum + t.systemUs, 0);
     print({ cpuUs: userUs + systemUs, userUs, systemUs, gcMs });
+  } else if (line.startsWith("startup ")) {
+    const { argv, samples } = JSON.parse(line.slice("startup ".length));
+    const startupMs = [];
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const plugin = await startTsPlugin(argv);
+      startupMs.push(performance.now() - t0);
+      await plugin.shutdown();
+    }
+    print({ startupMs, rssBytes: process.memoryUsage().rss });
   } else if (line === "stop") {
     await running.stop();
     print({ stopped: true });

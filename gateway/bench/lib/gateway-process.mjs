@@ -13,6 +13,8 @@ import { paths } from "./paths.mjs";
  * @property {() => Promise<number>} cpuUs  the child's CPU time so far (user + system), microseconds
  * @property {() => Promise<{userUs: number, systemUs: number, gcMs: number}>} cpuTimes  the same, user and system time apart, and the time spent in GC pauses (ms)
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
+ * @property {() => Promise<{rssBytes: number, waitedMs: number, youngBytes: number}>} restRss  the child's RSS at rest: once the gateway gave V8's young generation back (at most 60 s), no forced GC
+ * @property {(argv: readonly string[], samples: number) => Promise<{startupMs: number[], rssBytes: number}>} startups  plugin starts (spawn → healthy) by the host core in the child
  * @property {() => Promise<void>} stop
  */
 
@@ -87,6 +89,15 @@ async function startChild(script, config, nodeArgs, env) {
     rss: async () => {
       child.stdin.write("rss\n");
       return (await next()).rssBytes;
+    },
+    restRss: async () => {
+      child.stdin.write("rest\n");
+      return await next();
+    },
+    startups: async (argv, samples) => {
+      child.stdin.write(`startup ${JSON.stringify({ argv, samples })}\n`);
+      const { startupMs, rssBytes } = await next();
+      return { startupMs, rssBytes };
     },
     stop: async () => {
       child.stdin.write("stop\n");

@@ -4,7 +4,8 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 /**
  * How `polyplug serve` sizes V8's young generation (two semispaces, 1 MiB each at start).
  * `default`: Node's sizing: they grow up to 16 MiB each (loading the gateway's modules alone
- * grows them there) and are never given back. `small`: they never grow: ~20 MiB less RSS at
+ * grows them there); the gateway gives them back after ~10–20 s idle and they grow straight back
+ * at the next load (young-generation-reclaim.ts). `small`: they never grow: ~20 MiB less RSS at
  * rest and under load, paid for with several times the garbage collection time per call
  * under load (gateway/bench/PROFILE.md, "### Memory").
  */
@@ -53,6 +54,13 @@ export function memoryProfileOf(
   return fromEnv ? parseMemoryProfile(fromEnv, MEMORY_PROFILE_ENV) : "default";
 }
 
+/** Whether Node's own flags (its command line or NODE_OPTIONS) size the young generation: then Polyplug leaves it alone. */
+export function youngGenerationSizedByOperator(execArgv: readonly string[], nodeOptions: string): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
+    YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
+  );
+}
+
 /**
  * Applies `profile`'s V8 flags to this process and returns them (none for `default`). Call it
  * before the gateway's modules load: loading them grows the young generation, and a cap set
@@ -64,10 +72,7 @@ export function applyMemoryProfile(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string = process.env.NODE_OPTIONS ?? "",
 ): string[] {
-  const operatorSet = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
-    YOUNG_GENERATION_FLAGS.some((flag) => arg.startsWith(flag)),
-  );
-  if (profile === "default" || operatorSet) return [];
+  if (profile === "default" || youngGenerationSizedByOperator(execArgv, nodeOptions)) return [];
   v8.setFlagsFromString(NEVER_GROW);
   return [NEVER_GROW];
 }

@@ -1,6 +1,7 @@
-import { getEventListeners, setMaxListeners } from "node:events";
+import { setMaxListeners } from "node:events";
 import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { hasLiveAbortListeners } from "../rpc/abort-listeners.js";
 import type { AnyRequest, AnyResponse } from "./http-routes.js";
 
 const CLIENT_GONE = "the client closed the request";
@@ -34,7 +35,9 @@ interface Shared {
  * calls of one HTTP/1.1 connection without a Connect timeout (the common case) therefore
  * share one controller: it is aborted only when the connection closes while one of its
  * calls is unanswered — exactly when each of those calls would have been aborted — and is
- * replaced when a listener outlives its call, so no call ever sees another's listeners.
+ * replaced when a listener outlives its call, so no call ever sees another's listeners (a
+ * call-scoped listener tracking no call, rpc/abort-listeners.ts, is not a left-over: the
+ * plugin transport's watcher stays on the signal between calls).
  * HTTP/2 streams and calls with a timeout get a controller of their own.
  */
 export function createCallSignals(shutdown: AbortSignal): CallSignals {
@@ -96,8 +99,9 @@ export function createCallSignals(shutdown: AbortSignal): CallSignals {
       socket.once("close", () => {
         if (entry.calls > 0) entry.controller.abort(new ConnectError(CLIENT_GONE, Code.Canceled));
       });
-    } else if (shared.calls === 0 && shared.controller.signal.aborted) {
-      shared.controller = sharedController(); // aborted at shutdown
+    } else if (shared.calls === 0 && (shared.controller.signal.aborted || shutdown.aborted)) {
+      // Aborted at shutdown, or kept idle through it: a call after shutdown starts aborted.
+      shared.controller = sharedController();
     }
     const entry = shared;
     const controller = entry.controller;
@@ -110,8 +114,9 @@ export function createCallSignals(shutdown: AbortSignal): CallSignals {
         done = true;
         if (--entry.calls > 0) return;
         inFlight.delete(controller);
-        // A listener its call left behind must not see the next call's abort.
-        if (getEventListeners(controller.signal, "abort").length > 0) entry.controller = sharedController();
+        // A listener its call left behind must not see the next call's abort. The plugin
+        // transport's per-signal watcher (rpc/h2) stays, but with no call in flight it is idle.
+        if (hasLiveAbortListeners(controller.signal)) entry.controller = sharedController();
       },
     };
   }

@@ -76,8 +76,10 @@ describe("polyplug serve --workers", () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ allowed: true, payload: { trail: ["w.cli"] } });
     }
-    // Worker records reach the gateway's log, tagged with their slot.
-    expect(served.output()).toMatch(/"worker":1[^\n]*"msg":"public server listening"/);
+    // Worker records reach the gateway's log, tagged with their slot (stdout and stderr are two
+    // pipes: a record written before the banner may still be read after it).
+    const workerRecord = /"worker":1[^\n]*"msg":"public server listening"/;
+    await eventually(() => workerRecord.test(served.output()), 20_000, "worker 1's record in the gateway's log");
     const gatewayPid = served.child.pid as number;
     const below = descendants(gatewayPid);
     // Two workers and the plugin (with its sandbox launcher, if any).

@@ -116,7 +116,7 @@ describe("workers: 2", () => {
     }
     await everyWorkerServed(gateway, 3, "both workers serving");
     // The workers' hook calls reach the gateway's metrics (reported every 250 ms).
-    await eventually(() => gateway.workers().length === 2, 1000);
+    await eventually(() => gateway.workers().length === 2, 10_000);
     let metrics = "";
     const wanted = /polyplug_hook_calls_total\{plugin_id="w\.first",hook="intercept",outcome="modify"\} 10/;
     const until = Date.now() + 10_000;
@@ -133,8 +133,13 @@ describe("workers: 2", () => {
       { id: "w.slow", priority: 1, interceptTimeoutMs: 300 },
       { id: "w.after", priority: 2 },
     ]);
+    // "stall", not "sleep": a sleeping plugin gives up at the deadline we send it and answers
+    // Proceed; on a loaded machine that answer can be read before the worker's own timer for
+    // the same deadline runs, and the step is a Proceed (6 of 30 such calls under two CPU
+    // hogs). A stalled plugin's stream is reset by grpc-go at that deadline, which the client
+    // reads as the deadline whoever notices first (sdk/src/rpc/client.ts, unaryFailure).
     const answers = await interceptMany(gateway.url, 2, "test.slow", {
-      script: { "w.slow": "sleep:3000", "w.after": "modify" },
+      script: { "w.slow": "stall:3000", "w.after": "modify" },
     });
     for (const answer of answers) {
       expect(answer.allowed).toBe(true);
@@ -217,7 +222,7 @@ describe("workers: 2", () => {
       "w.second restarted",
     );
     // The workers get the new session from the gateway and open their own connections to it.
-    await eventually(() => gateway.workers().every((w) => w.state === "ready"), 5000);
+    await eventually(() => gateway.workers().every((w) => w.state === "ready"), 20_000, "both workers ready");
     const before = gateway.workers().map((w) => w.calls);
     const answers = await interceptMany(gateway.url, 6, "test.chain", MODIFY_ALL);
     for (const answer of answers) expect(answer.payload.trail).toEqual(["w.first", "w.second", "w.third"]);

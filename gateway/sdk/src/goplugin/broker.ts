@@ -149,6 +149,7 @@ export function createBrokerCore(options: BrokerCoreOptions): BrokerCore {
       const server = new grpc.Server({
         "grpc.max_receive_message_length": limit,
         "grpc.max_send_message_length": limit,
+        "grpc.enable_channelz": 0, // as the channels (channel.ts): per-server traces nothing reads
       });
       register(server);
       const listen = await options.listen(server, id, serverCredentials(tls)).catch((cause: unknown) => {

@@ -46,6 +46,8 @@ export function createGrpcClient(
     "grpc.max_send_message_length": maxMessageBytes,
     "grpc.default_authority": "localhost",
     "grpc.enable_retries": 0,
+    // channelz (grpc-js's introspection registry, traces kept per channel and subchannel) is read by nothing here.
+    "grpc.enable_channelz": 0,
   };
   if (tls) options["grpc.ssl_target_name_override"] = "localhost";
   return new grpc.Client(grpcTarget(listen), clientCredentials(tls), options);

@@ -23,8 +23,21 @@ export function encodeMessage(schema: DescMessage, message: MessageInitShape<Des
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-/** The grpc-js method definition (path + protobuf-es (de)serialisers) for one method. */
+// One definition per method for the whole process: every plugin's broker server and client
+// shares it instead of holding its own copy (issue 17, memory). grpc-js only reads them.
+const definitions = new WeakMap<DescMethod, grpc.MethodDefinition<unknown, unknown>>();
+
+/** The grpc-js method definition (path + protobuf-es (de)serialisers) for one method; the same object on every call. */
 export function toGrpcMethodDefinition(method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
+  let definition = definitions.get(method);
+  if (!definition) {
+    definition = newGrpcMethodDefinition(method);
+    definitions.set(method, definition);
+  }
+  return definition;
+}
+
+function newGrpcMethodDefinition(method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
   return {
     path: grpcMethodPath(method),
     requestStream: isRequestStream(method),

@@ -16,6 +16,7 @@ import { isZero, planOf, type FieldPlan } from "./encode-plan.js";
 import { NOT_PLAIN_JSON } from "./plain-json.js";
 import { StructWriter } from "./struct-encoder.js";
 import { MAP_ENTRY_KEY, MAP_ENTRY_VALUE, scalarWireType, tag, WireType } from "./tag.js";
+import { wireBytesOf } from "./wire-bytes.js";
 
 const STRUCT = StructSchema.typeName;
 const VALUE = ValueSchema.typeName;
@@ -25,6 +26,9 @@ class Unsupported extends Error {}
 
 /** Encodes `message` like `toBinary(schema, message)`, faster for the schemas it covers. */
 export function fastToBinary<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
+  // A chain step's InterceptRequest comes with its bytes written (intercept-request.ts).
+  const written = wireBytesOf(message);
+  if (written !== undefined) return written;
   const plan = planOf(schema);
   if (plan === null) return toBinary(schema, message);
   const writer = new Writer();

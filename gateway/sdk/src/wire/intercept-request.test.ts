@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { HookContextSchema } from "../gen/polyplug/v1/common_pb.js";
 import { InterceptRequestSchema } from "../gen/polyplug/v1/plugin_pb.js";
+import { fastToBinary } from "./fast-to-binary.js";
 import { encodedPayload, InterceptRequestEncoder } from "./intercept-request.js";
 import { encodeStruct } from "./struct-encoder.js";
 
@@ -55,10 +56,11 @@ describe("InterceptRequestEncoder", () => {
           const encoded = encodedPayload(encodeStruct(payload));
           for (const pluginId of plugins) {
             for (const deadline of deadlines) {
-              const actual = toBinary(InterceptRequestSchema, encoder.request(pluginId, deadline, encoded));
-              expect(
-                Buffer.from(actual).equals(Buffer.from(reference(fields, pluginId, deadline, topic, payload))),
-              ).toBe(true);
+              const request = encoder.request(pluginId, deadline, encoded);
+              const expected = Buffer.from(reference(fields, pluginId, deadline, topic, payload));
+              expect(Buffer.from(toBinary(InterceptRequestSchema, request)).equals(expected)).toBe(true);
+              // The bytes written with the request, which every transport sends (fastToBinary).
+              expect(Buffer.from(fastToBinary(InterceptRequestSchema, request)).equals(expected)).toBe(true);
             }
           }
         }
@@ -93,11 +95,30 @@ describe("InterceptRequestEncoder", () => {
     const encoded = encodedPayload(encodeStruct({ k: "v" }));
     const first = encoder.request("p1", 5000, encoded);
     const firstBytes = toBinary(InterceptRequestSchema, first);
+    const written = Buffer.from(fastToBinary(InterceptRequestSchema, first));
     encoder.request("p2", 9000, encodedPayload(encodeStruct({ other: 1 })));
     expect(Buffer.from(toBinary(InterceptRequestSchema, first)).equals(Buffer.from(firstBytes))).toBe(true);
+    expect(Buffer.from(fastToBinary(InterceptRequestSchema, first)).equals(written)).toBe(true);
+    expect(written.equals(Buffer.from(firstBytes))).toBe(true);
     expect(Buffer.from(firstBytes).equals(Buffer.from(reference(contexts[0]!, "p1", 5000, "t", { k: "v" })))).toBe(
       true,
     );
+  });
+  it("keeps each chain's own topic when chains on other topics start meanwhile", () => {
+    const encoded = encodedPayload(encodeStruct({ k: "v" }));
+    const a = new InterceptRequestEncoder(contexts[0]!, "topic.a");
+    const b = new InterceptRequestEncoder(contexts[0]!, "topic.b");
+    const none = new InterceptRequestEncoder(contexts[0]!, "");
+    const again = new InterceptRequestEncoder(contexts[0]!, "topic.a");
+    for (const [encoder, topic] of [
+      [a, "topic.a"],
+      [b, "topic.b"],
+      [none, ""],
+      [again, "topic.a"],
+    ] as const) {
+      const bytes = fastToBinary(InterceptRequestSchema, encoder.request("p", 5000, encoded));
+      expect(Buffer.from(bytes).equals(Buffer.from(reference(contexts[0]!, "p", 5000, topic, { k: "v" })))).toBe(true);
+    }
   });
 });
 
@@ -125,15 +146,12 @@ describe("InterceptRequestEncoder (differential against protobuf-es)", () => {
         (context, topic, steps) => {
           const encoder = new InterceptRequestEncoder(context, topic);
           for (const [pluginId, deadlineMs, body] of steps) {
-            const actual = toBinary(
-              InterceptRequestSchema,
-              encoder.request(pluginId, deadlineMs, encodedPayload(encodeStruct(body))),
-            );
-            expect(Buffer.from(actual).toString("hex")).toBe(
-              Buffer.from(reference(context, pluginId, Math.max(0, Math.floor(deadlineMs)), topic, body)).toString(
-                "hex",
-              ),
-            );
+            const request = encoder.request(pluginId, deadlineMs, encodedPayload(encodeStruct(body)));
+            const expected = Buffer.from(
+              reference(context, pluginId, Math.max(0, Math.floor(deadlineMs)), topic, body),
+            ).toString("hex");
+            expect(Buffer.from(toBinary(InterceptRequestSchema, request)).toString("hex")).toBe(expected);
+            expect(Buffer.from(fastToBinary(InterceptRequestSchema, request)).toString("hex")).toBe(expected);
           }
         },
       ),

@@ -7,6 +7,7 @@
 import { status } from "@grpc/grpc-js";
 import { decodeGrpcMessage, GrpcFrameDecoder, type GrpcFrameError, statusFromHttp } from "../grpc-framing.js";
 import { GrpcCallError } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { callScopedListener } from "../abort-listeners.js";
 import { H2Code } from "./constants.js";
 import type { H2Connection } from "./h2-connection.js";
 import type { H2Stream, StreamListener } from "./h2-stream.js";
@@ -26,7 +27,9 @@ export interface UnaryCallContext {
 /**
  * The calls in flight per caller signal, behind one "abort" listener per signal: an intercept
  * chain makes one call per step on its request's signal, and adding and removing an
- * EventTarget listener cost ~1.5 µs per call (issue 17, chains).
+ * EventTarget listener cost ~1.5 µs per call (issue 17, chains). The listener stays for the
+ * signal's life; it is registered as call-scoped (idle while no call is in flight), so a
+ * signal shared by successive requests (surfaces/call-signals.ts) is not replaced for it.
  */
 const callsBySignal = new WeakMap<AbortSignal, Set<UnaryCall>>();
 
@@ -36,11 +39,12 @@ function watchSignal(signal: AbortSignal, call: UnaryCall): void {
     const watched = new Set<UnaryCall>();
     calls = watched;
     callsBySignal.set(signal, watched);
+    const onAbort = () => {
+      for (const inFlight of [...watched]) inFlight.abort();
+    };
     signal.addEventListener(
       "abort",
-      () => {
-        for (const inFlight of [...watched]) inFlight.abort();
-      },
+      callScopedListener(onAbort, () => watched.size === 0),
       { once: true },
     );
   }
