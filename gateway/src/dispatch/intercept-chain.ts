@@ -193,7 +193,13 @@ export async function runInterceptChain(
       result = await callOne(
         link,
         topic,
-        span ? new InterceptRequestEncoder({ ...call, traceparent: span.traceparent }, topic) : requests,
+        span
+          ? new InterceptRequestEncoder(
+              // Not `{ ...call, traceparent }`: a slow clone on Node 20, ~2 µs per traced step (PROFILE.md).
+              { requestId: call.requestId, traceparent: span.traceparent, metadata: call.metadata },
+              topic,
+            )
+          : requests,
         encoded,
         call,
       );

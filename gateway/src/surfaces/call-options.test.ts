@@ -27,14 +27,17 @@ describe("toCallOptions", () => {
     const signal = new AbortController().signal;
     fc.assert(
       fc.property(
-        fc.record({
-          requestId: fc.constantFrom("", "app-1", "a:b.c_d-e"),
-          traceparent: fc.constantFrom("", TRACEPARENT),
-          metadata: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), fc.string({ maxLength: 8 }), {
-            maxKeys: 3,
-          }),
-          timeoutMs: fc.option(fc.integer({ min: 0, max: 300_000 }), { nil: undefined }),
-        }),
+        fc.record(
+          {
+            requestId: fc.constantFrom("", "app-1", "a:b.c_d-e"),
+            traceparent: fc.constantFrom("", TRACEPARENT),
+            metadata: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), fc.string({ maxLength: 8 }), {
+              maxKeys: 3,
+            }),
+            timeoutMs: fc.integer({ min: 0, max: 300_000 }),
+          },
+          { requiredKeys: ["requestId", "traceparent", "metadata"] },
+        ),
         fc.record({
           traceparentHeader: fc.constantFrom(null, undefined, "", "nope", TRACEPARENT),
           timeoutMs: fc.option(fc.integer({ min: -5, max: 400_000 }), { nil: undefined }),
