@@ -3,7 +3,7 @@
 // the gateway's alone. Run by lib/gateway-process.mjs:
 //   node --expose-gc gateway-child.mjs '{"mode":"gateway"|"host","plugins":N}'
 // prints one JSON line {"url","pid"} when every plugin is active, then answers stdin lines:
-// "rss" → {"rssBytes"} after a garbage collection; "rest" → {"rssBytes", "waitedMs", "youngBytes"} once idle (no forced GC); "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
+// "rss" → {"rssBytes"} after a garbage collection; "heap" → process.memoryUsage() and V8's heap spaces, as they are; "rest" → {"rssBytes", "waitedMs", "youngBytes"} once idle (no forced GC); "cpu" → {"cpuUs", "userUs", "systemUs", "gcMs"}
 // (CPU time so far: user + system, and each; time in GC pauses); "stop" → stops everything and exits. With "database": "postgres://…"
 // the gateway keeps its state there (cluster mode) instead of SQLite. With "reference": true (gateway mode) it
 // also serves the public API without the JSON fast path on a second port ("referenceUrl"). With "sandbox":
@@ -116,6 +116,12 @@ for await (const line of createInterface({ input: process.stdin })) {
     while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
       await new Promise((resolve) => setTimeout(resolve, 500));
     print({ rssBytes: process.memoryUsage().rss, waitedMs: Date.now() - started, youngBytes: youngGenerationBytes() });
+  } else if (line === "heap") {
+    // Where the memory is, as it is now (no forced GC): process.memoryUsage() and V8's spaces (committed / used bytes).
+    const spaces = Object.fromEntries(
+      v8.getHeapSpaceStatistics().map((s) => [s.space_name, [s.space_size, s.space_used_size]]),
+    );
+    print({ ...process.memoryUsage(), spaces });
   } else if (line === "cpu") {
     const { user, system } = process.cpuUsage();
     // Worker processes from /proc (a worker restarted in between would make the figure wrong: fail instead).

@@ -22,8 +22,10 @@ import type { Socket } from "node:net";
 import { FRAME_HEADER_BYTES, Flag, FrameType } from "./constants.js";
 
 // Slabs start small and double up to SLAB_BYTES as a connection gets busy: a gateway holds a
-// connection per plugin, most of them idle most of the time (issue 17, memory).
+// connection per plugin, most of them idle most of the time (issue 17, memory). A grown slab
+// is let go once the socket has taken its bytes (see recycle).
 const FIRST_SLAB_BYTES = 1024;
+const NO_SLAB = Buffer.alloc(0);
 const SLAB_BYTES = 64 * 1024;
 const GRPC_PREFIX_BYTES = 5;
 // Payload slices at least this big are queued by reference rather than copied into the slab.
@@ -39,7 +41,8 @@ const PING_FRAME_BYTES = FRAME_HEADER_BYTES + 8;
 
 /** Encodes frames for one connection and flushes them to `socket` once per I/O phase. */
 export class FrameWriter {
-  private slab = Buffer.allocUnsafe(FIRST_SLAB_BYTES);
+  private slab = NO_SLAB;
+  private slabSize = FIRST_SLAB_BYTES; // of the next slab
   private start = 0; // first byte of the slab not yet queued
   private pos = 0;
   private chunks: Buffer[] = [];
@@ -165,18 +168,20 @@ export class FrameWriter {
     }
     this.cut();
     const chunks = this.chunks;
-    if (chunks.length === 0 || this.socket.destroyed) {
-      this.chunks = [];
-      return;
-    }
     this.chunks = [];
-    if (chunks.length === 1) {
-      this.socket.write(chunks[0]!);
-      return;
+    if (this.socket.destroyed) return;
+    if (chunks.length === 1) this.socket.write(chunks[0]!);
+    else if (chunks.length > 1) {
+      this.socket.cork();
+      for (const chunk of chunks) this.socket.write(chunk);
+      this.socket.uncork();
     }
-    this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
-    this.socket.uncork();
+    this.recycle();
+  }
+
+  /** Bytes of slab this writer holds now (for tests). */
+  get slabBytes(): number {
+    return this.slab.length;
   }
 
   private put(bytes: Uint8Array): void {
@@ -197,11 +202,32 @@ export class FrameWriter {
     this.pos = at + FRAME_HEADER_BYTES;
   }
 
-  /** Makes sure `bytes` fit in the slab; a full slab is queued and replaced. */
+  /** Makes sure `bytes` fit in the slab; a full slab is queued and replaced by one twice its size. */
   private room(bytes: number): void {
     if (this.slab.length - this.pos >= bytes) return;
     this.cut();
-    this.slab = Buffer.allocUnsafe(Math.max(Math.min(SLAB_BYTES, this.slab.length * 2), bytes));
+    if (this.slab !== NO_SLAB) this.slabSize = Math.min(SLAB_BYTES, this.slab.length * 2);
+    this.slab = Buffer.allocUnsafe(Math.max(this.slabSize, bytes));
+    this.start = this.pos = 0;
+  }
+
+  /**
+   * Once the socket has taken a flush whole (nothing left in its queue: the kernel has the
+   * bytes), nothing refers to the slab any more. A first-size slab is reused from its start;
+   * a grown one is let go, so a connection that was busy once does not keep up to 64 KiB for
+   * the rest of its life (issue 17, memory: 3 MiB for 50 plugins). The next flush gets a slab
+   * of the size this one needed at once (half of it when this flush used at most a quarter),
+   * so a busy connection allocates one slab per flush instead of doubling up each time.
+   * While the socket still queues bytes (it is connecting, or the peer reads slowly), they may
+   * be the slab's: it is kept, and the next frames go after them.
+   */
+  private recycle(): void {
+    if (this.socket.writableLength !== 0) return;
+    if (this.slab.length > FIRST_SLAB_BYTES) {
+      this.slabSize =
+        this.pos <= this.slab.length / 4 ? Math.max(FIRST_SLAB_BYTES, this.slab.length >>> 1) : this.slab.length;
+      this.slab = NO_SLAB;
+    }
     this.start = this.pos = 0;
   }
 
