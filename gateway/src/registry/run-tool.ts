@@ -1,4 +1,3 @@
-import { execa } from "execa";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** How much of a failed tool's output an error quotes (its last characters). */
@@ -21,6 +20,8 @@ export interface RunToolOptions {
  * or times out; its output is not printed otherwise.
  */
 export async function runTool(command: string, args: readonly string[], options: RunToolOptions): Promise<void> {
+  // Loaded on first use: a gateway that builds no environment does not keep execa's ~1.5 MiB of heap (issue 17, memory).
+  const { execa } = await import("execa");
   const result = await execa(command, [...args], {
     cwd: options.cwd,
     env: { ...options.env },
