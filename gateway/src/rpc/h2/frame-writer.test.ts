@@ -258,7 +258,7 @@ describe("FrameWriter slab", () => {
     );
   }, 120_000);
 
-  it("lets a grown slab go once the socket has taken its bytes, and keeps it while they are queued", async () => {
+  it("reuses its slab while busy, lets a grown one go after a small flush, and keeps it while the socket queues its bytes", async () => {
     const { socket, peer, dir } = await unixPair();
     try {
       const writer = new FrameWriter(socket);
@@ -269,18 +269,25 @@ describe("FrameWriter slab", () => {
       expect(writer.slabBytes).toBeGreaterThan(1024);
       await nextMacrotask();
       expect(socket.writableLength).toBe(0);
-      expect(writer.slabBytes).toBe(0); // let go
+      writer.frame32(3, 1, 8); // a flush that needs little of it: the grown slab goes
+      await nextMacrotask();
+      expect(writer.slabBytes).toBe(0);
       // A peer that does not read: the socket queues, and the slab holding the queued bytes stays.
       while (socket.writableLength === 0) {
         for (let i = 0; i < 100; i++) writer.frame(0x0, 0, 1, pattern(i, 1000));
         await nextMacrotask();
       }
       expect(writer.slabBytes).toBeGreaterThan(1024);
+      writer.frame32(3, 1, 8);
+      await nextMacrotask();
+      expect(writer.slabBytes).toBeGreaterThan(1024);
       const drained = new Promise<void>((resolve) => socket.once("drain", resolve));
       reader(peer);
       await drained;
-      writer.frame32(3, 1, 8); // the next flush the socket takes whole lets it go
-      await nextMacrotask();
+      for (let i = 0; i < 2; i++) {
+        writer.frame32(3, 1, 8); // once the socket takes flushes whole again, a small one lets it go
+        await nextMacrotask();
+      }
       expect(socket.writableLength).toBe(0);
       expect(writer.slabBytes).toBe(0);
     } finally {

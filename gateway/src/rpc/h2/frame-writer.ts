@@ -213,19 +213,18 @@ export class FrameWriter {
 
   /**
    * Once the socket has taken a flush whole (nothing left in its queue: the kernel has the
-   * bytes), nothing refers to the slab any more. A first-size slab is reused from its start;
-   * a grown one is let go, so a connection that was busy once does not keep up to 64 KiB for
-   * the rest of its life (issue 17, memory: 3 MiB for 50 plugins). The next flush gets a slab
-   * of the size this one needed at once (half of it when this flush used at most a quarter),
-   * so a busy connection allocates one slab per flush instead of doubling up each time.
-   * While the socket still queues bytes (it is connecting, or the peer reads slowly), they may
-   * be the slab's: it is kept, and the next frames go after them.
+   * bytes), nothing refers to the slab any more: it is reused from its start while the flushes
+   * fill more than a quarter of it (a busy connection allocates nothing), and a grown slab is
+   * let go after a flush that needed less, so a connection that was busy once does not keep
+   * up to 64 KiB for the rest of its life (issue 17, memory: 3 MiB for 50 plugins). The next
+   * flush then gets a slab half that size at once. While the socket still queues bytes (it is
+   * connecting, or the peer reads slowly), they may be the slab's: it is kept, and the next
+   * frames go after them.
    */
   private recycle(): void {
     if (this.socket.writableLength !== 0) return;
-    if (this.slab.length > FIRST_SLAB_BYTES) {
-      this.slabSize =
-        this.pos <= this.slab.length / 4 ? Math.max(FIRST_SLAB_BYTES, this.slab.length >>> 1) : this.slab.length;
+    if (this.slab.length > FIRST_SLAB_BYTES && this.pos <= this.slab.length / 4) {
+      this.slabSize = Math.max(FIRST_SLAB_BYTES, this.slab.length >>> 1);
       this.slab = NO_SLAB;
     }
     this.start = this.pos = 0;
