@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, PolyplugError } from "../errors.js";
-import { runTool } from "./run-tool.js";
+import { ErrorCode, PolyplugError } from "../../src/errors.js";
+import { runTool } from "../../src/registry/run-tool.js";
 
 describe("runTool", () => {
   it("runs a tool to completion", async () => {
