@@ -21,11 +21,15 @@ export interface HookRecorder {
 /** Queued durations of one (plugin, hook) series. */
 interface DurationSeries {
   readonly labels: { plugin_id: string; hook: string };
-  readonly seconds: Float64Array;
+  /** Grows by doubling up to the recorder's capacity: most plugins see few calls between two scrapes. */
+  seconds: Float64Array;
   size: number;
   /** Queued calls per outcome. */
   readonly outcomes: Map<string, number>;
 }
+
+/** Queue length a series starts with: 4 KiB per (plugin, hook) at full capacity was most of the metrics' memory per plugin (issue 17, memory). */
+const FIRST_QUEUE_LENGTH = 16;
 
 /**
  * A HookRecorder over prom-client metrics labelled (plugin_id, hook) and (plugin_id, hook,
@@ -69,13 +73,15 @@ export function createHookRecorder(
       if (!series) {
         series = {
           labels: { plugin_id: pluginId, hook },
-          seconds: new Float64Array(capacity),
+          seconds: new Float64Array(Math.min(FIRST_QUEUE_LENGTH, capacity)),
           size: 0,
           outcomes: new Map(),
         };
         hooks.set(hook, series);
       }
-      if (series.size === capacity) flushSeries(series); // only when the scheduled flush has not run yet
+      // A full series: the scheduled flush has not run yet. A full queue below capacity grows.
+      if (series.size === capacity) flushSeries(series);
+      else if (series.size === series.seconds.length) series.seconds = doubled(series.seconds, capacity);
       series.seconds[series.size++] = Math.max(0, durationMs) / 1000;
       series.outcomes.set(outcome, (series.outcomes.get(outcome) ?? 0) + 1);
       if (series.size === capacity && !flushScheduled) {
@@ -85,4 +91,11 @@ export function createHookRecorder(
     },
     flush,
   };
+}
+
+/** `queue`'s values in a queue twice as long (at most `capacity`). */
+function doubled(queue: Float64Array, capacity: number): Float64Array {
+  const longer = new Float64Array(Math.min(capacity, queue.length * 2));
+  longer.set(queue);
+  return longer;
 }
