@@ -2,30 +2,23 @@
 // SIGKILLed until it is parked and every "forbidden" message is still rejected; SIGTERM
 // then ends the gateway within its bound with no plugin process and no socket dir left;
 // the double SIGINT of one Ctrl-C (terminal + `npm start` forwarding) stops gracefully.
-import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { killServes, spawnServe, type ServeProcess } from "../fixtures/serve-process.js";
 import { eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
 import { childPids, signalTree } from "../process-tree.js";
 
 const WORDFILTER = "com.polyplug.example.wordfilter";
 
-interface Served {
-  readonly child: ChildProcess;
+interface Served extends ServeProcess {
   readonly url: string;
   readonly tmp: string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
+afterEach(killServes);
 
 /** Starts `polyplug serve` with a fail-closed copy of the Go wordfilter; TMPDIR (socket dirs) is private. */
 async function serve(options: { detached?: boolean } = {}): Promise<Served> {
@@ -51,26 +44,11 @@ async function serve(options: { detached?: boolean } = {}): Promise<Served> {
     }),
   );
   const tmp = mkdtempSync("/tmp/pp-t-");
-  const child = spawn(process.execPath, [fixturePaths.bin, "serve", "--config", config], {
-    env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" },
+  const served = spawnServe(["serve", "--config", config], {
+    env: { TMPDIR: tmp },
     detached: options.detached ?? false,
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  running.push(child);
-  let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  await eventually(
-    () => /listening on (http:\/\/\S+)/.test(text) || child.exitCode !== null,
-    60_000,
-    "the gateway's banner",
-  );
-  const url = /listening on (http:\/\/\S+)/.exec(text)?.[1];
-  if (!url) throw new Error(`serve did not start:\n${text}`);
-  return { child, url, tmp, output: () => text, exited };
+  return { ...served, url: await served.banner(), tmp };
 }
 
 function alive(pid: number): boolean {

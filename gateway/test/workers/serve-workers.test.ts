@@ -1,34 +1,16 @@
 // `polyplug serve --workers 2` as operators run it: the banner's URL is the workers' port, chains
 // answer there, worker records appear in the gateway's log, and SIGTERM leaves no worker or
 // plugin process behind. A bad --workers value is refused before anything starts.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { killServes, serveArgs, serveRoot, spawnServe } from "../fixtures/serve-process.js";
 import { eventually } from "../log-capture.js";
-import { fixturePaths } from "../paths.js";
 import { childPids } from "../process-tree.js";
 import { scriptedPluginsDir } from "../runtime/scripted-plugins.js";
 
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-
-function start(args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [fixturePaths.bin, "serve", ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.push(child);
-  let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
+afterEach(killServes);
 
 /** Every live process below `pid`. */
 function descendants(pid: number): number[] {
@@ -59,14 +41,8 @@ describe("polyplug serve --workers", () => {
         logFormat: "json",
       }),
     );
-    const served = start(["--config", config, "--workers", "2"]);
-    await eventually(
-      () => /listening on (http:\/\/\S+)/.test(served.output()) || served.child.exitCode !== null,
-      60_000,
-      "the gateway's banner",
-    );
-    const url = /listening on (http:\/\/\S+)/.exec(served.output())?.[1];
-    expect(url, served.output()).toBeDefined();
+    const served = spawnServe(["serve", "--config", config, "--workers", "2"]);
+    const url = await served.banner();
     for (let i = 0; i < 4; i++) {
       const response = await fetch(`${url}/polyplug.v1.Gateway/Intercept`, {
         method: "POST",
@@ -85,24 +61,15 @@ describe("polyplug serve --workers", () => {
     // Two workers and the plugin (with its sandbox launcher, if any).
     expect(below.length).toBeGreaterThanOrEqual(3);
     served.child.kill("SIGTERM");
-    expect(await served.exited).toBe(0);
+    expect((await served.exited).code).toBe(0);
     await eventually(() => below.every((pid) => !alive(pid)), 10_000, "every worker and plugin process gone");
   }, 90_000);
 
   it.each([["0"], ["two"], ["257"]])(
     "refuses --workers %s, naming the flag",
     async (value) => {
-      const served = start([
-        "--workers",
-        value,
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        "--data",
-        mkdtempSync(path.join(tmpdir(), "pp-workers-bad-")),
-      ]);
-      expect(await served.exited).toBe(1);
+      const served = spawnServe(serveArgs(serveRoot("pp-workers-bad-"), ["--workers", value]));
+      expect((await served.exited).code).toBe(1);
       expect(served.output()).toContain(`--workers must be a whole number from 1 to 256, got "${value}"`);
     },
     30_000,
