@@ -3,13 +3,12 @@
 // then ends the gateway within its bound with no plugin process and no socket dir left;
 // the double SIGINT of one Ctrl-C (terminal + `npm start` forwarding) stops gracefully.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { killServes, spawnServe, type ServeProcess } from "../fixtures/serve-process.js";
+import { killServes, type ServeProcess, serveRoot, spawnServe, writeServeConfig } from "../fixtures/serve-process.js";
 import { eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
-import { childPids, signalTree } from "../process-tree.js";
+import { alive, childPids, signalTree } from "../process-tree.js";
 
 const WORDFILTER = "com.polyplug.example.wordfilter";
 
@@ -22,7 +21,7 @@ afterEach(killServes);
 
 /** Starts `polyplug serve` with a fail-closed copy of the Go wordfilter; TMPDIR (socket dirs) is private. */
 async function serve(options: { detached?: boolean } = {}): Promise<Served> {
-  const root = mkdtempSync(path.join(tmpdir(), "pp-serve-"));
+  const root = serveRoot("pp-serve-");
   const plugins = path.join(root, "plugins");
   cpSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter"), path.join(plugins, "wordfilter"), {
     recursive: true,
@@ -31,33 +30,13 @@ async function serve(options: { detached?: boolean } = {}): Promise<Served> {
   const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { hooks: { intercept: { onFailure: string }[] } };
   for (const subscription of manifest.hooks.intercept) subscription.onFailure = "closed";
   writeFileSync(manifestFile, JSON.stringify(manifest));
-  const config = path.join(root, "serve.json");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      listen: "127.0.0.1:0",
-      adminListen: "127.0.0.1:0",
-      pluginsDirs: [plugins],
-      dataDir: path.join(root, "data"),
-      logLevel: "info",
-      policy: { restartBaseMs: 50, restartMaxMs: 200, crashLoopFailures: 3 },
-    }),
-  );
+  const config = writeServeConfig(root, { policy: { restartBaseMs: 50, restartMaxMs: 200, crashLoopFailures: 3 } });
   const tmp = mkdtempSync("/tmp/pp-t-");
   const served = spawnServe(["serve", "--config", config], {
     env: { TMPDIR: tmp },
     detached: options.detached ?? false,
   });
   return { ...served, url: await served.banner(), tmp };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function post(

@@ -1,13 +1,10 @@
 // `polyplug serve --workers 2` as operators run it: the banner's URL is the workers' port, chains
 // answer there, worker records appear in the gateway's log, and SIGTERM leaves no worker or
 // plugin process behind. A bad --workers value is refused before anything starts.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { killServes, serveArgs, serveRoot, spawnServe } from "../fixtures/serve-process.js";
+import { killServes, serveArgs, serveRoot, spawnServe, writeServeConfig } from "../fixtures/serve-process.js";
 import { eventually } from "../log-capture.js";
-import { childPids } from "../process-tree.js";
+import { alive, childPids } from "../process-tree.js";
 import { scriptedPluginsDir } from "../runtime/scripted-plugins.js";
 
 afterEach(killServes);
@@ -17,30 +14,12 @@ function descendants(pid: number): number[] {
   return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe("polyplug serve --workers", () => {
   it("serves chains from 2 workers and stops on SIGTERM leaving no process behind", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "pp-workers-"));
-    const config = path.join(root, "serve.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        listen: "127.0.0.1:0",
-        adminListen: "127.0.0.1:0",
-        pluginsDirs: [scriptedPluginsDir([{ id: "w.cli" }])],
-        dataDir: path.join(root, "data"),
-        logLevel: "info",
-        logFormat: "json",
-      }),
-    );
+    const config = writeServeConfig(serveRoot("pp-workers-"), {
+      pluginsDirs: [scriptedPluginsDir([{ id: "w.cli" }])],
+      logFormat: "json",
+    });
     const served = spawnServe(["serve", "--config", config, "--workers", "2"]);
     const url = await served.banner();
     for (let i = 0; i < 4; i++) {
