@@ -79,8 +79,8 @@ describe("polyplug serve under faults", () => {
     served.child.kill("SIGTERM");
     const exit = await served.exited;
     // Report, not assert, the time: the bound (10 s + kill) is the gateway's, the test only waits for it.
-    console.log(`serve exited ${exit.at - signalledAt} ms after SIGTERM (code ${exit.code})`);
-    expect(exit.code).toBe(0);
+    console.log(`serve exited ${Date.now() - signalledAt} ms after SIGTERM (code ${exit})`);
+    expect(exit).toBe(0);
     for (const pid of seen) expect(alive(pid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
   }, 120_000);
@@ -94,7 +94,7 @@ describe("polyplug serve under faults", () => {
     process.kill(-gatewayPid, "SIGINT");
     process.kill(gatewayPid, "SIGINT");
     const exit = await served.exited;
-    expect(exit.code).toBe(0);
+    expect(exit).toBe(0);
     expect(served.output()).not.toMatch(/killing plugins now/);
     expect(served.output()).toMatch(/"outcome":"(graceful|terminated)"/);
     expect(alive(pluginPid)).toBe(false);
@@ -114,7 +114,7 @@ describe("polyplug serve under faults", () => {
     served.child.kill("SIGINT");
     const exit = await served.exited;
     expect(served.output()).toMatch(/second SIGINT: killing plugins now/);
-    expect(exit.code).toBe(1);
+    expect(exit).toBe(1);
     expect(alive(pluginPid)).toBe(false);
     expect(readdirSync(served.tmp).filter((name) => name.startsWith("polyplug-"))).toEqual([]);
   }, 120_000);

@@ -33,7 +33,7 @@ describe("POLYPLUG_START_TIMELINE", () => {
     });
     await served.banner();
     served.child.kill("SIGTERM");
-    expect(await served.exited, served.output()).toMatchObject({ code: 0, signal: null });
+    expect(await served.exited, served.output()).toBe(0);
 
     const timeline = JSON.parse(readFileSync(file, "utf8")) as { nodeBootstrapped: number; steps: [string, number][] };
     expect(timeline.nodeBootstrapped).toBeGreaterThan(0);

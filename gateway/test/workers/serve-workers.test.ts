@@ -40,7 +40,7 @@ describe("polyplug serve --workers", () => {
     // Two workers and the plugin (with its sandbox launcher, if any).
     expect(below.length).toBeGreaterThanOrEqual(3);
     served.child.kill("SIGTERM");
-    expect((await served.exited).code).toBe(0);
+    expect(await served.exited).toBe(0);
     await eventually(() => below.every((pid) => !alive(pid)), 10_000, "every worker and plugin process gone");
   }, 90_000);
 
@@ -48,7 +48,7 @@ describe("polyplug serve --workers", () => {
     "refuses --workers %s, naming the flag",
     async (value) => {
       const served = spawnServe(serveArgs(serveRoot("pp-workers-bad-"), ["--workers", value]));
-      expect((await served.exited).code).toBe(1);
+      expect(await served.exited).toBe(1);
       expect(served.output()).toContain(`--workers must be a whole number from 1 to 256, got "${value}"`);
     },
     30_000,
