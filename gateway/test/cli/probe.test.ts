@@ -79,6 +79,11 @@ describe("polyplug probe", () => {
       ok: false,
       error: { code: "invalid_argument", message: expect.stringMatching(/KEY=VALUE/) },
     });
+    const level = await probe(["--json", "--log-level", "loud", "--", fixturePaths.goHostFixture]);
+    expect(JSON.parse(level.stdout)).toMatchObject({
+      ok: false,
+      error: { code: "invalid_argument", message: expect.stringContaining("--log-level must be one of trace, debug") },
+    });
     const missing = await probe([]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing required argument/);
