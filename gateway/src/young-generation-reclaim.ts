@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { operatorGaveNodeFlag } from "./node-flags.js";
 
 /**
  * Gives V8's young generation back when the gateway is idle (issue 17, memory). Loading the
@@ -37,19 +38,12 @@ export interface YoungGenerationReclaimOptions {
 /** Node flags that size the young generation: when the operator gave one, Polyplug leaves it alone. */
 const YOUNG_GENERATION_FLAGS = ["--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
 
-/** Node flags through which the operator owns `gc` (V8 accepts `_` for `-` in flag names). */
-const EXPOSE_GC_FLAGS = ["--expose-gc"];
+/** Node flags through which the operator owns `gc`. */
+const EXPOSE_GC_FLAGS = ["--expose-gc", "--expose-gc-as"];
 
-/** Whether Node's own flags (its command line or NODE_OPTIONS) size the young generation (runtime/memory-profile.ts uses it too). */
-export function youngGenerationSizedByOperator(execArgv: readonly string[], nodeOptions: string): boolean {
-  return operatorGave(YOUNG_GENERATION_FLAGS, execArgv, nodeOptions);
-}
-
-function operatorGave(flags: readonly string[], execArgv: readonly string[], nodeOptions: string): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => {
-    const name = arg.split("=", 1)[0]?.replaceAll("_", "-") ?? "";
-    return flags.some((flag) => name.startsWith(flag));
-  });
+/** Whether Node's own flags (its command line or NODE_OPTIONS; default: this process's) size the young generation (runtime/memory-profile.ts uses it too). */
+export function youngGenerationSizedByOperator(execArgv?: readonly string[], nodeOptions?: string): boolean {
+  return operatorGaveNodeFlag(YOUNG_GENERATION_FLAGS, execArgv, nodeOptions);
 }
 
 /** Set by `--memory-profile small` (runtime/memory-profile.ts): a young generation that never grows has nothing to give back. */
@@ -72,12 +66,11 @@ const GROW_IN_ONE_STEP = "--semi-space-growth-factor=16";
 
 /** Starts looking; `stop()` ends it. Does nothing when the operator sized the young generation (their flags win). */
 export function startYoungGenerationReclaim(options: YoungGenerationReclaimOptions = {}): YoungGenerationReclaim {
-  const execArgv = options.execArgv ?? process.execArgv;
-  const nodeOptions = options.nodeOptions ?? process.env.NODE_OPTIONS ?? "";
+  const { execArgv, nodeOptions } = options;
   if (youngGenerationPinned || youngGenerationSizedByOperator(execArgv, nodeOptions))
     return { reclaims: () => 0, stop: () => undefined };
   // The operator's --expose-gc (or --expose-gc-as) is theirs: use their `gc` if it is there, never toggle the flag.
-  const operatorGc = operatorGave(EXPOSE_GC_FLAGS, execArgv, nodeOptions);
+  const operatorGc = operatorGaveNodeFlag(EXPOSE_GC_FLAGS, execArgv, nodeOptions);
   if (operatorGc && typeof globalThis.gc !== "function") return { reclaims: () => 0, stop: () => undefined };
   let collectYoung: (() => void) | undefined;
   let reclaims = 0;

@@ -28,3 +28,13 @@ export function signalTree(pid: number, signal: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** Whether `pid` exists (signal 0): running, or a zombie its parent has not reaped yet. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { chooseLogFormat, logStream } from "./log-format.js";
+import { chooseLogFormat, chooseLogLevel, logStream } from "./log-format.js";
 
 function sink(isTTY: boolean): PassThrough & { isTTY?: boolean; text(): string } {
   const stream = new PassThrough() as PassThrough & { isTTY?: boolean; text(): string };
@@ -21,6 +21,16 @@ describe("log format", () => {
     expect(() => chooseLogFormat("yaml", sink(false))).toThrow(
       /--log-format must be one of auto, pretty, json, got "yaml"/,
     );
+  });
+
+  it("log level: pino's levels and silent, the fallback when none is given, a clear error otherwise", () => {
+    expect(chooseLogLevel(undefined, "info")).toBe("info");
+    for (const level of ["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+      expect(chooseLogLevel(level, "info")).toBe(level);
+    for (const level of ["loud", "INFO", "", "10"])
+      expect(() => chooseLogLevel(level, "info")).toThrow(
+        `--log-level must be one of trace, debug, info, warn, error, fatal, silent, got ${JSON.stringify(level)}`,
+      );
   });
 
   it("writes one human line per record with date, time, level, plugin and fields", async () => {

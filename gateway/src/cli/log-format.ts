@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { pino } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 /** How `serve` and `dev` write their logs: one human line per record, or pino's JSON lines. */
@@ -18,6 +19,28 @@ export function chooseLogFormat(requested: string | undefined, destination: Writ
   }
   if (value === "auto") return (destination as Writable & { isTTY?: boolean }).isTTY ? "pretty" : "json";
   return value as LogFormat;
+}
+
+/** pino's levels from the most verbose to the least, then `silent`: the accepted values of `--log-level`. */
+const LOG_LEVELS = [
+  ...Object.entries(pino.levels.values)
+    .sort(([, a], [, b]) => a - b)
+    .map(([name]) => name),
+  "silent",
+];
+
+/**
+ * Checks `--log-level` (or `logLevel`), `fallback` when neither was given: pino itself
+ * throws a bare internal error on an unknown level, after the command has started.
+ */
+export function chooseLogLevel(requested: string | undefined, fallback: string): string {
+  const level = requested ?? fallback;
+  if (!LOG_LEVELS.includes(level))
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`,
+    );
+  return level;
 }
 
 /**

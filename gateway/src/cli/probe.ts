@@ -6,6 +6,7 @@ import type { ShutdownOutcome } from "../host/shutdown.js";
 import { startPlugin } from "../host/start-plugin.js";
 import { parseCookie, parseSeconds, parseVersions } from "./handshake-options.js";
 import { paint, type CliIo } from "./io.js";
+import { chooseLogLevel } from "./log-format.js";
 
 /** The JSON `polyplug probe --json` prints on success. */
 export interface ProbeSuccess {
@@ -59,7 +60,7 @@ export async function runProbe(
       );
     const handshake = { ...parseCookie(options.cookie), protocolVersions: parseVersions(options.protocolVersions) };
     const startTimeoutMs = parseSeconds(options.timeout, 60_000);
-    const logger = pino({ level: options.logLevel ?? "silent" }, io.logDestination);
+    const logger = pino({ level: chooseLogLevel(options.logLevel, "silent") }, io.logDestination);
     const plugin = await startPlugin({
       command: executable,
       args,

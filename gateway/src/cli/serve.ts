@@ -14,7 +14,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.
 import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
 import { parseListen, readServeConfig, serveConfigSchema, type ServeConfig } from "../runtime/serve-config.js";
 import { paint, type CliIo } from "./io.js";
-import { chooseLogFormat, logStream } from "./log-format.js";
+import { chooseLogFormat, chooseLogLevel, logStream } from "./log-format.js";
 import { markStart } from "../runtime/start-timeline.js";
 
 function parseSignaturePolicy(value: string): SignaturePolicy {
@@ -145,7 +145,7 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const adminToken = await ensureAdminToken(dataDir);
   const signaturePolicy = parseSignaturePolicy(options.signatures ?? config.signatures ?? DEFAULT_SIGNATURE_POLICY);
-  const level = options.logLevel ?? config.logLevel ?? "info";
+  const level = chooseLogLevel(options.logLevel ?? config.logLevel, "info");
   const logTap = createLogTap();
   const format = chooseLogFormat(options.logFormat ?? config.logFormat, io.logDestination);
   const destination = await logStream(format, io.logDestination, io.color);

@@ -57,12 +57,13 @@ export function memoryProfileOf(
  * Applies `profile`'s V8 flags to this process and returns them (none for `default`). Call it
  * before the gateway's modules load: loading them grows the young generation, and a cap set
  * afterwards does not shrink what was already reached. A young-generation size the operator
- * gave Node itself (its command line or NODE_OPTIONS) wins: nothing is applied.
+ * gave Node itself (its command line or NODE_OPTIONS; default: this process's, read by
+ * node-flags.ts) wins: nothing is applied.
  */
 export function applyMemoryProfile(
   profile: MemoryProfile,
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string = process.env.NODE_OPTIONS ?? "",
+  execArgv?: readonly string[],
+  nodeOptions?: string,
 ): string[] {
   if (profile === "default" || youngGenerationSizedByOperator(execArgv, nodeOptions)) return [];
   v8.setFlagsFromString(NEVER_GROW);

@@ -4,14 +4,15 @@
 // `polyplug serve` through the bundle answers the public Intercept with its plugin's decision.
 // Real processes: the launcher is run on a fake dist (which file ran is what it prints), the
 // real bin on the real bundle with a resolve hook recording the ES modules it loaded.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually } from "../log-capture.js";
+import { resolveLogFlags } from "../fixtures/resolve-log.js";
+import { killServes, serveArgs, serveRoot, spawnServe } from "../fixtures/serve-process.js";
 import { fixturePaths } from "../paths.js";
 
 const dist = path.join(fixturePaths.gateway, "dist");
@@ -72,54 +73,20 @@ describe("the polyplug launcher", () => {
   }, 30_000);
 });
 
-const running: ReturnType<typeof spawn>[] = [];
-afterEach(() => {
-  for (const child of running.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
+afterEach(killServes);
 
 describe("the bundled CLI", () => {
   it("`polyplug serve` through bin/polyplug.js loads the bundle (not dist/'s modules) and answers an Intercept with its plugin's decision", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "polyplug-bundled-"));
-    const plugins = path.join(root, "plugins");
-    cpSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter"), path.join(plugins, "wordfilter"), {
+    const root = serveRoot("polyplug-bundled-");
+    cpSync(path.join(fixturePaths.examplesGo, "plugins", "wordfilter"), path.join(root, "plugins", "wordfilter"), {
       recursive: true,
     });
     const log = path.join(root, "resolved.txt");
-    const hooks = `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");
-  return result;
-}`;
-    const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        `data:text/javascript,${encodeURIComponent(register)}`,
-        fixturePaths.bin,
-        "serve",
-        "--plugins",
-        plugins,
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        "--data",
-        path.join(root, "data"),
-        "--log-format",
-        "json",
-      ],
-      { env: { ...process.env, NO_COLOR: "1", POLYPLUG_BUNDLE: undefined }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    running.push(child);
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(() => /listening on http:\/\/\S+/.test(output) || child.exitCode !== null, 60_000, "the banner");
-    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-    expect(url, output).toBeDefined();
+    const served = spawnServe(serveArgs(root, ["--log-format", "json"]), {
+      nodeArgs: resolveLogFlags(log),
+      env: { POLYPLUG_BUNDLE: undefined },
+    });
+    const url = await served.banner();
     const answer = await fetch(`${url}/polyplug.v1.Gateway/Intercept`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -127,10 +94,10 @@ export async function resolve(specifier, context, next) {
     });
     expect(answer.status).toBe(200);
     const json = (await answer.json()) as { allowed?: boolean; rejection?: { pluginId?: string } };
-    expect(json.allowed ?? false, JSON.stringify(json) + output).toBe(false);
+    expect(json.allowed ?? false, JSON.stringify(json) + served.output()).toBe(false);
     expect(json.rejection?.pluginId).toBe("com.polyplug.example.wordfilter");
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    served.child.kill("SIGTERM");
+    await served.exited;
 
     // The CLI ran (it answered) without a single module of dist/: the bundle (compiled by the
     // launcher through vm.Script, so not seen by the ESM loader) ran it.

@@ -1,22 +1,9 @@
 // `polyplug conformance` as a user runs it: a real CLI process against a real plugin.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../fixtures/cli-process.js";
 import { fixturePaths } from "../paths.js";
 
-const run = promisify(execFile);
-
-async function conformance(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [fixturePaths.bin, "conformance", ...args], {
-      cwd: fixturePaths.repo,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const conformance = (args: string[]): Promise<CliRun> => runCli(["conformance", ...args]);
 
 describe("polyplug conformance", () => {
   it.each([

@@ -7,25 +7,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { resolveLogFlags } from "../fixtures/resolve-log.js";
 
 const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 /** Runs `polyplug <args>` (dist build) in a child and returns the dist modules it loaded, relative to dist/. */
 async function modulesLoadedBy(args: readonly string[]): Promise<string[]> {
   const log = path.join(mkdtempSync(path.join(tmpdir(), "polyplug-lazy-")), "resolved.txt");
-  const hooks = `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");
-  return result;
-}`;
-  const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const script = `const { main } = await import(${JSON.stringify(path.join(dist, "cli", "main.js"))}); process.exitCode = await main(["node", "polyplug", ...${JSON.stringify(args)}], { out() {}, err() {} });`;
-  const child = spawn(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "--input-type=module", "-e", script],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const child = spawn(process.execPath, [...resolveLogFlags(log), "--input-type=module", "-e", script], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));

@@ -1,22 +1,9 @@
 // `polyplug probe` as a user runs it: a real CLI process against real plugins.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "../fixtures/cli-process.js";
 import { fixturePaths } from "../paths.js";
 
-const run = promisify(execFile);
-
-async function probe(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [fixturePaths.bin, "probe", ...args], {
-      cwd: fixturePaths.repo,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const probe = (args: string[]): Promise<CliRun> => runCli(["probe", ...args]);
 
 describe("polyplug probe", () => {
   it.each([[[]], [["--automtls"]]])(
@@ -78,6 +65,11 @@ describe("polyplug probe", () => {
     expect(JSON.parse(stdout)).toMatchObject({
       ok: false,
       error: { code: "invalid_argument", message: expect.stringMatching(/KEY=VALUE/) },
+    });
+    const level = await probe(["--json", "--log-level", "loud", "--", fixturePaths.goHostFixture]);
+    expect(JSON.parse(level.stdout)).toMatchObject({
+      ok: false,
+      error: { code: "invalid_argument", message: expect.stringContaining("--log-level must be one of trace, debug") },
     });
     const missing = await probe([]);
     expect(missing.code).toBe(2);

@@ -4,18 +4,15 @@
 // no graceful stop of its plugins, no exit handlers (seen once in 24 starts on a busy machine).
 // In-process: the banner's write records whether the handlers exist, then a SIGTERM (emitted to
 // the handlers, not sent) stops the real gateway.
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
+import { serveArgs, serveRoot } from "../fixtures/serve-process.js";
 
 describe("polyplug serve's banner", () => {
   it("is printed once SIGTERM and SIGINT are handled, and a SIGTERM right after it stops gracefully", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "polyplug-banner-"));
-    mkdirSync(path.join(root, "plugins"));
+    const root = serveRoot("polyplug-banner-");
     const before = { SIGTERM: process.listenerCount("SIGTERM"), SIGINT: process.listenerCount("SIGINT") };
     let atBanner: { SIGTERM: number; SIGINT: number } | undefined;
     let errors = "";
@@ -30,24 +27,7 @@ describe("polyplug serve's banner", () => {
       color: false,
       logDestination: new PassThrough(),
     };
-    const code = await main(
-      [
-        "node",
-        "polyplug",
-        "serve",
-        "--plugins",
-        path.join(root, "plugins"),
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        "--data",
-        path.join(root, "data"),
-        "--sandbox",
-        "off",
-      ],
-      io,
-    );
+    const code = await main(["node", "polyplug", ...serveArgs(root, ["--sandbox", "off"])], io);
     expect(atBanner, errors).toEqual({ SIGTERM: before.SIGTERM + 1, SIGINT: before.SIGINT + 1 });
     expect(code, errors).toBe(0);
     expect(process.listenerCount("SIGTERM")).toBe(before.SIGTERM);

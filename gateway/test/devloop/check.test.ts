@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixturePaths } from "../paths.js";
-import { startWatched } from "./cli-process.js";
+import { startWatched } from "../fixtures/cli-process.js";
 
 const python = path.join(fixturePaths.repo, ".venv", "bin", "python");
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixturePaths } from "../paths.js";
-import { startWatched, type WatchedProcess } from "./cli-process.js";
+import { startWatched, type WatchedProcess } from "../fixtures/cli-process.js";
 import { intercept, pythonPlugin } from "./dev-plugin.js";
 
 const python = path.join(fixturePaths.repo, ".venv", "bin", "python");

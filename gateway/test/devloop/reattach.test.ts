@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { reattachConfigs } from "../../src/runtime/reattach-plugins.js";
 import { fixturePaths } from "../paths.js";
-import { startWatched, type WatchedProcess } from "./cli-process.js";
+import { startWatched, type WatchedProcess } from "../fixtures/cli-process.js";
 import { intercept, pythonPlugin } from "./dev-plugin.js";
 
 const python = path.join(fixturePaths.repo, ".venv", "bin", "python");
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 function watched(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): WatchedProcess {
-  const process = startWatched(command, args, env, cwd);
+  const process = startWatched(command, args, { env, ...(cwd ? { cwd } : {}) });
   running.push(process);
   return process;
 }

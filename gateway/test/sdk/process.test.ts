@@ -8,18 +8,10 @@ import { ErrorCode, PolyplugError } from "../../src/index.js";
 import { POLYPLUG_HANDSHAKE } from "../../src/entry/host.js";
 import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { eventually } from "../log-capture.js";
+import { alive } from "../process-tree.js";
 import { ensureSdkBuilt, sdkPaths, startNodePlugin, stopAll } from "./harness.js";
 
 const HCLOG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(ensureSdkBuilt);
 afterAll(stopAll);

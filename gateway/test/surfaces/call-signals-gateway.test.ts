@@ -4,13 +4,15 @@
 // call-signals replace the connection's controller after every request, and every
 // cancellation must still reach exactly the plugin calls it used to.
 import { getEventListeners } from "node:events";
-import http from "node:http";
+import type http from "node:http";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UnaryCall } from "../../src/rpc/h2/unary-call.js";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { startPublicServer } from "../../src/surfaces/public-server.js";
+import { eventually } from "../log-capture.js";
 import { dataDir, scriptedPluginsDir } from "../runtime/scripted-plugins.js";
+import { type KeepAliveAnswer, oneConnectionAgent, postJson } from "./keep-alive.js";
 
 const INTERCEPT = "/polyplug.v1.Gateway/Intercept";
 
@@ -55,27 +57,19 @@ afterEach(() => {
   for (const agent of agents.splice(0)) agent.destroy();
 });
 
-/** A keep-alive agent with one connection. */
+/** A keep-alive agent with one connection, destroyed after the test. */
 function oneConnection(): http.Agent {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = oneConnectionAgent();
   agents.push(agent);
   return agent;
 }
 
-function intercept(url: string, agent: http.Agent, step = "proceed") {
-  return new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
-    const req = http.request(`${url}${INTERCEPT}`, {
-      method: "POST",
-      agent,
-      headers: { "content-type": "application/json" },
-    });
-    req.on("error", reject);
-    req.on("response", (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
-    });
-    req.end(JSON.stringify({ topic: "test.signals", payload: { script: { "p.a": step } } }));
-  });
+function intercept(url: string, agent: http.Agent, step = "proceed"): Promise<KeepAliveAnswer> {
+  return postJson(
+    `${url}${INTERCEPT}`,
+    agent,
+    JSON.stringify({ topic: "test.signals", payload: { script: { "p.a": step } } }),
+  );
 }
 
 /** N requests one after the other on one connection; the caller signals their plugin calls saw. */
@@ -93,12 +87,20 @@ async function sequential(url: string, agent: http.Agent, n: number): Promise<(A
   return signals;
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/**
+ * After 3 answered requests on `agent`'s connection, starts one whose plugin call sleeps and
+ * waits until that call is begun; it carries the connection's shared signal (with the h2
+ * watcher already on it). `abortedSince()`: the plugin calls aborted since it was begun.
+ */
+async function callInFlight(url: string, agent: http.Agent) {
+  const earlier = await sequential(url, agent, 3);
+  const from = begun.length;
+  const abortedBefore = aborted.length;
+  const pending = intercept(url, agent, "sleep:60000").catch(() => undefined);
+  await eventually(() => begun.length > from, 15_000, "the plugin call");
+  const inFlight = begun[from]!;
+  expect(inFlight.signal).toBe(earlier[0]);
+  return { call: inFlight.call, signal: inFlight.signal, pending, abortedSince: () => aborted.slice(abortedBefore) };
 }
 
 describe("one keep-alive connection's calls on the h2 plugin transport", () => {
@@ -128,17 +130,11 @@ describe("one keep-alive connection's calls on the h2 plugin transport", () => {
 
   it("aborts the plugin call in flight, and only it, when the client disconnects", async () => {
     const agent = oneConnection();
-    const earlier = await sequential(gateway.url, agent, 3);
-    const from = begun.length;
-    const abortedBefore = aborted.length;
-    const pending = intercept(gateway.url, agent, "sleep:60000").catch(() => undefined);
-    await until(() => begun.length > from, "the plugin call");
-    const inFlight = begun[from]!;
-    expect(inFlight.signal).toBe(earlier[0]); // the shared signal, with the h2 watcher already on it
+    const inFlight = await callInFlight(gateway.url, agent);
     agent.destroy();
-    await pending;
-    await until(() => aborted.length > abortedBefore, "the plugin call's abort");
-    expect(aborted.slice(abortedBefore)).toEqual([inFlight.call]);
+    await inFlight.pending;
+    await eventually(() => inFlight.abortedSince().length > 0, 15_000, "the plugin call's abort");
+    expect(inFlight.abortedSince()).toEqual([inFlight.call]);
     expect(inFlight.signal?.reason).toMatchObject({ message: expect.stringContaining("client closed") });
     // The plugin is still serving (its sleep ended with the stream's cancellation).
     expect((await intercept(gateway.url, oneConnection())).status).toBe(200);
@@ -149,18 +145,12 @@ describe("one keep-alive connection's calls on the h2 plugin transport", () => {
     let closed: Promise<void> | undefined;
     try {
       const agent = oneConnection();
-      const earlier = await sequential(server.url, agent, 3);
-      const from = begun.length;
-      const abortedBefore = aborted.length;
-      const pending = intercept(server.url, agent, "sleep:60000").catch(() => undefined);
-      await until(() => begun.length > from, "the plugin call");
-      const inFlight = begun[from]!;
-      expect(inFlight.signal).toBe(earlier[0]);
+      const inFlight = await callInFlight(server.url, agent);
       closed = server.close();
-      await until(() => aborted.length > abortedBefore, "the plugin call's abort");
-      expect(aborted.slice(abortedBefore)).toEqual([inFlight.call]);
+      await eventually(() => inFlight.abortedSince().length > 0, 15_000, "the plugin call's abort");
+      expect(inFlight.abortedSince()).toEqual([inFlight.call]);
       agent.destroy();
-      await pending;
+      await inFlight.pending;
     } finally {
       await (closed ?? server.close());
     }

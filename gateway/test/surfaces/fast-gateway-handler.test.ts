@@ -8,6 +8,7 @@ import { createFastGatewayHandler } from "../../src/surfaces/fast-gateway-handle
 import { createDualProtocolServer } from "../../src/surfaces/http-server.js";
 import { startPublicServer } from "../../src/surfaces/public-server.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
+import { oneConnectionAgent, postJson } from "./keep-alive.js";
 import { rawRequest, type RawRequest } from "./raw-http.js";
 
 const INTERCEPT = "/polyplug.v1.Gateway/Intercept";
@@ -195,20 +196,7 @@ describe("cancellation", () => {
 // An HTTP/1.1 connection's calls without a Connect timeout share one cancellation signal
 // (call-signals.ts): each must still be cancelled exactly when it would be with its own.
 describe("cancellation of calls on one keep-alive HTTP/1.1 connection", () => {
-  const post = (url: string, agent: http.Agent) =>
-    new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
-      const req = http.request(`${url}${INTERCEPT}`, {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json" },
-      });
-      req.on("error", reject);
-      req.on("response", (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
-      });
-      req.end(body);
-    });
+  const post = (url: string, agent: http.Agent) => postJson(`${url}${INTERCEPT}`, agent, body);
 
   it("aborts the unanswered call when the connection closes, and never an earlier answered one", async () => {
     const dispatcher = new FakeDispatcher();
@@ -222,7 +210,7 @@ describe("cancellation of calls on one keep-alive HTTP/1.1 connection", () => {
       return new Promise(() => {});
     };
     const server = await startPublicServer({ port: 0, dispatcher });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = oneConnectionAgent();
     try {
       const first = await post(server.url, agent);
       const second = await post(server.url, agent);

@@ -1,72 +1,27 @@
 // `polyplug serve --workers 2` as operators run it: the banner's URL is the workers' port, chains
 // answer there, worker records appear in the gateway's log, and SIGTERM leaves no worker or
 // plugin process behind. A bad --workers value is refused before anything starts.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { killServes, serveArgs, serveRoot, spawnServe, writeServeConfig } from "../fixtures/serve-process.js";
 import { eventually } from "../log-capture.js";
-import { fixturePaths } from "../paths.js";
-import { childPids } from "../process-tree.js";
+import { alive, childPids } from "../process-tree.js";
 import { scriptedPluginsDir } from "../runtime/scripted-plugins.js";
 
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-
-function start(args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [fixturePaths.bin, "serve", ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.push(child);
-  let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
+afterEach(killServes);
 
 /** Every live process below `pid`. */
 function descendants(pid: number): number[] {
   return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe("polyplug serve --workers", () => {
   it("serves chains from 2 workers and stops on SIGTERM leaving no process behind", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "pp-workers-"));
-    const config = path.join(root, "serve.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        listen: "127.0.0.1:0",
-        adminListen: "127.0.0.1:0",
-        pluginsDirs: [scriptedPluginsDir([{ id: "w.cli" }])],
-        dataDir: path.join(root, "data"),
-        logLevel: "info",
-        logFormat: "json",
-      }),
-    );
-    const served = start(["--config", config, "--workers", "2"]);
-    await eventually(
-      () => /listening on (http:\/\/\S+)/.test(served.output()) || served.child.exitCode !== null,
-      60_000,
-      "the gateway's banner",
-    );
-    const url = /listening on (http:\/\/\S+)/.exec(served.output())?.[1];
-    expect(url, served.output()).toBeDefined();
+    const config = writeServeConfig(serveRoot("pp-workers-"), {
+      pluginsDirs: [scriptedPluginsDir([{ id: "w.cli" }])],
+      logFormat: "json",
+    });
+    const served = spawnServe(["serve", "--config", config, "--workers", "2"]);
+    const url = await served.banner();
     for (let i = 0; i < 4; i++) {
       const response = await fetch(`${url}/polyplug.v1.Gateway/Intercept`, {
         method: "POST",
@@ -92,16 +47,7 @@ describe("polyplug serve --workers", () => {
   it.each([["0"], ["two"], ["257"]])(
     "refuses --workers %s, naming the flag",
     async (value) => {
-      const served = start([
-        "--workers",
-        value,
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        "--data",
-        mkdtempSync(path.join(tmpdir(), "pp-workers-bad-")),
-      ]);
+      const served = spawnServe(serveArgs(serveRoot("pp-workers-bad-"), ["--workers", value]));
       expect(await served.exited).toBe(1);
       expect(served.output()).toContain(`--workers must be a whole number from 1 to 256, got "${value}"`);
     },

@@ -12,7 +12,9 @@ export const PLUGIN_UID_SPAN = 1_000_000;
 /**
  * The plugin's own unprivileged uid (= gid): derived from its id so it is the same on every
  * restart and every node (files it leaves in its temp dir stay its own), without a table to
- * store. Two ids may collide (about 1 in a million per pair); `createPluginUids` reports it.
+ * store. Two ids may collide (about 1 in a million per pair); nothing reports it: two such
+ * plugins still see neither each other's files nor processes (own mounts and pid namespace) but
+ * share an RLIMIT_NPROC count (gateway/docs/security.md, "Plugin sandbox").
  */
 export function pluginUid(pluginId: string): number {
   const digest = createHash("sha256").update(pluginId).digest();
