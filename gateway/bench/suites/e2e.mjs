@@ -73,6 +73,7 @@ export async function run(w, log) {
         overheadUs: e2e[i].overheadUs,
         gatewayCpuUsPerStep: { user: e2e[i].userUsPerStep, system: e2e[i].systemUsPerStep },
         goGatewayCpuUsPerStep: { user: goHttp[i].userUsPerStep, system: goHttp[i].systemUsPerStep },
+        loadGeneratorUsPerRequest: e2e[i].loadGeneratorUsPerRequest,
         latencyVsGoGateway: ratio(e2e[i].medianUs, goHttp[i].medianUs),
         throughputVsGoGateway: ratio(e2e[i].throughput, goHttp[i].throughput),
         latencyVsGo: ratio(e2e[i].medianUs, goSummary.medianUs),
@@ -115,7 +116,7 @@ export async function run(w, log) {
   const c64 = Math.max(...concurrencies);
   return {
     title: "End to end (HTTP → gateway → chain of plugins)",
-    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways, each load measured on one right after the other, after the same warm-up on each (${warmup} calls, then at least ${warmupMs} ms and ${warmupCalls} calls of that load: Polyplug is measured with its JIT warm). Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
+    note: `Connect JSON over HTTP/1.1 keep-alive to \`/polyplug.v1.Gateway/Intercept\`, the same load generator for both gateways (examples-go/bench/httpload: net/http's request writer and response parser, one connection per concurrent caller, in its own process; "Load generator CPU / request" is its CPU time per request while it loads Polyplug), each load measured on one right after the other, after the same warm-up on each (${warmup} calls, then at least ${warmupMs} ms and ${warmupCalls} calls of that load: Polyplug is measured with its JIT warm). Polyplug's gateway runs in its own process (AutoMTLS off, sandbox off) with N scripted Go plugins, each proceeding; "Go gateway" = examples-go/bench/gogateway, what a team would write instead (net/http, encoding/json, go-plugin \`plugin.NewClient\` clients, the same chain semantics), on the same plugins folder — the headline baseline. "Sum of hooks" = N × the median of one TS-host Intercept to the same plugin, measured on its own (${time(hookSummary.medianUs)} in this run); "HTTP / sum" = HTTP median over it. "Steps in chain" = the median over requests of the sum of that request's own step durations as the gateway reports them (\`steps[].durationMs\`: each plugin's hook call timed inside the chain, under the chain's real load); "HTTP / steps" = the median over requests of (HTTP latency / that sum) and "Overhead" = the median over requests of (HTTP latency − that sum): what the gateway and HTTP add around the hook calls. "CPU / step" = the gateway process's CPU time (user + system) over the measured window, per request and chain step (its HTTP work included). "Go chain" = go-plugin's Go host calling the same N plugins in turn, no HTTP.`,
     columns: [
       "Chain",
       "Concurrency",
@@ -132,6 +133,7 @@ export async function run(w, log) {
       "Overhead",
       "Gateway CPU / step",
       "Go gateway CPU / step",
+      "Load generator CPU / request",
       "Go chain median / p99",
       "Go chain calls/s",
       "HTTP/Go chain latency",
@@ -153,6 +155,7 @@ export async function run(w, log) {
       time(d.overheadUs),
       cpu(d.gatewayCpuUsPerStep),
       cpu(d.goGatewayCpuUsPerStep),
+      time(d.loadGeneratorUsPerRequest),
       latency(d.goChain),
       rate(d.goChain.throughput),
       times(d.latencyVsGo),
