@@ -19,6 +19,8 @@ export const paths = {
   goHost: path.join(repo, "examples-go", "bin", "gohost"),
   /** The fair baseline of the application path: a minimal Go HTTP gateway on go-plugin (examples-go/bench/gogateway). */
   goGateway: path.join(repo, "examples-go", "bin", "gogateway"),
+  /** The public API's load generator (examples-go/bench/httpload: Go's net/http client). */
+  goHttpLoad: path.join(repo, "examples-go", "bin", "httpload"),
   /** Polyplug's command line (`polyplug serve`), as an operator runs it. */
   cli: path.join(gateway, "bin", "polyplug.js"),
   /** The scriptable Go plugin the gateway's tests use (proceeds by default). */

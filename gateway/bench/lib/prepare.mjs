@@ -19,7 +19,7 @@ function run(cmd, args, cwd) {
 export function prepare() {
   run(
     "go",
-    ["build", "-o", "bin/", "./bench/gohost", "./bench/gogateway", "./internal/fixtures/scripted"],
+    ["build", "-o", "bin/", "./bench/gohost", "./bench/gogateway", "./bench/httpload", "./internal/fixtures/scripted"],
     paths.examplesGo,
   );
   run("go", ["build", "-o", "bin/conformance", "."], paths.goConformanceDir);

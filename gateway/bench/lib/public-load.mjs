@@ -3,20 +3,9 @@
 // compares them (e2e, workers), so their figures are measured alike.
 import { CHAIN_TOPIC } from "./chain-plugins.mjs";
 import { rate, time } from "./format.mjs";
-import { httpLoad } from "./http-load.mjs";
+import { goHttpLoad } from "./go-http-load.mjs";
 import { median, quantile, ratio, summarise } from "./stats.mjs";
 import { benchPayload } from "./ts-host.mjs";
-
-/** @param {any} json */
-function checkAllowed(json) {
-  if (json.allowed !== true)
-    throw new Error(`the gateway did not allow the event: ${JSON.stringify(json).slice(0, 300)}`);
-}
-
-/** The sum of the chain's step durations an Intercept answer reports, in µs. @param {any} json */
-function stepsUs(json) {
-  return json.steps.reduce((sum, step) => sum + step.durationMs, 0) * 1000;
-}
 
 /**
  * Per request: HTTP latency over, and minus, the sum of its own chain steps; medians of both.
@@ -48,21 +37,21 @@ function inChain(paired) {
  * @param {{durationMs: number, warmup: number, warmupMs: number, warmupCalls: number}} load
  */
 export async function measurePublicApi(gateway, chain, concurrency, { durationMs, warmup, warmupMs, warmupCalls }) {
-  const load = {
-    url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
-    body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
-    concurrency,
-    minCalls: 2,
-    check: checkAllowed,
-  };
-  await httpLoad({
-    ...load,
-    warmup: warmup * Math.min(concurrency, 8),
-    durationMs: warmupMs,
-    minCalls: warmupCalls,
-  });
-  const before = await gateway.cpuTimes();
-  const r = await httpLoad({ ...load, warmup: 0, durationMs, inner: stepsUs });
+  let before;
+  const r = await goHttpLoad(
+    {
+      url: `${gateway.url}/polyplug.v1.Gateway/Intercept`,
+      body: { topic: CHAIN_TOPIC, payload: benchPayload(0) },
+      concurrency,
+      warmupCalls: warmup * Math.min(concurrency, 8) + warmupCalls,
+      warmupMs,
+      durationMs,
+      minCalls: 2,
+    },
+    async () => {
+      before = await gateway.cpuTimes();
+    },
+  );
   const after = await gateway.cpuTimes();
   if (r.firstError) throw new Error(`chain ${chain}, concurrency ${concurrency}: ${r.firstError}`);
   const perStep = (us) => us / r.latenciesUs.length / chain;
@@ -72,7 +61,13 @@ export async function measurePublicApi(gateway, chain, concurrency, { durationMs
     /** Cores the gateway kept busy over the measured window (CPU time / wall time). */
     cores: (after.userUs - before.userUs + after.systemUs - before.systemUs) / 1000 / r.elapsedMs,
   };
-  return { ...summarise(r.latenciesUs, r.elapsedMs, r.errors), ...inChain(r.paired), ...cpu };
+  return {
+    ...summarise(r.latenciesUs, r.elapsedMs, r.errors),
+    ...inChain(r.paired),
+    ...cpu,
+    /** The load generator's own CPU time per request (not the gateway's). */
+    loadGeneratorUsPerRequest: r.cpuUsPerRequest,
+  };
 }
 
 /**

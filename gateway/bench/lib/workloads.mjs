@@ -56,6 +56,8 @@ export function workloads(quick) {
       warmup: q(300, 4),
       warmupMs: q(3000, 0),
       warmupCalls: q(1000, 2),
+      // Turns of Polyplug, the Go gateway and the Go chain for the longest chain (row 5).
+      rounds: q(3, 1),
     },
     fastpath: { chains: [0, 1, 10], concurrencies: [1, 64], durationMs: q(1500, 100), warmup: q(100, 4) },
     memory: { counts: q([1, 10, 50], [1, 2]) },

@@ -45,7 +45,11 @@ export function readUnaryBody(req: AnyRequest, readMaxBytes: number): Promise<Ui
       else settle(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
     };
     const onError = (error: unknown) => settle(error);
-    const onClose = () => settle(new Error(CUT_SHORT));
+    // "close" comes after every request, read or not: build the error only when it is one
+    // (an Error captures its stack: ~10 µs, 3.7% of the gateway's samples at c=64, chain 10).
+    const onClose = () => {
+      if (!settled) settle(new Error(CUT_SHORT));
+    };
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);

@@ -2,6 +2,7 @@
 // client going away (HTTP/1.1 and HTTP/2), and by the server shutting down.
 import http from "node:http";
 import http2 from "node:http2";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallOptions } from "../../src/dispatch/dispatcher.js";
 import { createFastGatewayHandler } from "../../src/surfaces/fast-gateway-handler.js";
@@ -86,6 +87,52 @@ describe("the requests the fast path takes", () => {
       expect((await rawRequest(url, request)).status).toBe(599);
     });
   }
+
+  it("never calls the dispatcher for a request whose body was cut short, and still answers complete ones", async () => {
+    const own = new FakeDispatcher();
+    const handle = createFastGatewayHandler({
+      dispatcher: own,
+      readMaxBytes: 1024 * 1024,
+      jsonOptions: { alwaysEmitImplicit: true },
+      shutdownSignal: shutdown.signal,
+      acceptCompression: [],
+    });
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    let closed!: () => void;
+    // setImmediate: the handler's own "close" listener (registered after this one) runs first.
+    const requestClosed = new Promise<void>((resolve) => (closed = resolve));
+    const cutServer = createDualProtocolServer({
+      handler: (req, res) => {
+        req.on("close", () => setImmediate(closed));
+        handle(req, res);
+        arrived();
+      },
+    });
+    const { url: cutUrl } = await cutServer.listen(0, "127.0.0.1");
+    try {
+      const { port } = new URL(cutUrl);
+      const socket = net.connect(Number(port), "127.0.0.1");
+      socket.on("error", () => {});
+      socket.write(
+        `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"topic"`,
+      );
+      await requestArrived;
+      socket.destroy();
+      await requestClosed;
+      expect(own.calls).toHaveLength(0);
+      // The listeners a cut-short request leaves behind do not touch the next, complete request.
+      const answer = await rawRequest(cutUrl, {
+        path: INTERCEPT,
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(answer.status).toBe(200);
+      expect(own.calls).toHaveLength(1);
+    } finally {
+      await cutServer.close();
+    }
+  });
 
   // A response in two writes costs a second syscall and, with Nagle or delayed ACKs on
   // the client, a round trip: status line, headers and body leave in one write.
