@@ -44,6 +44,7 @@ export function createStreamsGate(unary: UnaryTransport, onOpen: () => void, max
         if (state === "waiting") call.then(afterAnswer, afterAnswer);
         return call;
       },
+      ...(unary.stream ? { stream: unary.stream.bind(unary) } : {}),
       connect: () => unary.connect(),
       close: () => unary.close(),
     },

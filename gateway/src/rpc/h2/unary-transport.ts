@@ -5,7 +5,7 @@
  * node:http2's session/stream objects and header conversions.
  */
 import { status } from "@grpc/grpc-js";
-import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import type { RawStream, RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import {
   GrpcCallError,
   type Http2UnaryOptions,
@@ -16,6 +16,8 @@ import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
+import { StreamCall } from "./stream-call.js";
+import { failedStream } from "../stream-responses.js";
 
 /**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
@@ -89,8 +91,38 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     });
   };
 
+  // Streams share the unary calls' connection: the plugin's broker and stdio streams need no second one (issue 17).
+  const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
+    const timeoutMs = remainingMs(callOptions.deadline);
+    if (closed)
+      return failedStream(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
+    if (timeoutMs !== undefined && timeoutMs <= 0)
+      return failedStream(
+        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
+      );
+    if (callOptions.signal?.aborted)
+      return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+    let head: RequestHead;
+    try {
+      head = {
+        path,
+        timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs),
+        metadata: metadataFields(callOptions.metadata),
+      };
+    } catch (error) {
+      return failedStream(
+        new GrpcCallError(
+          status.UNAVAILABLE,
+          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
+        ),
+      );
+    }
+    return new StreamCall(connection(), head, target, maxMessageBytes, timeoutMs, callOptions.signal).raw();
+  };
+
   return {
     unary,
+    stream,
     connect: () =>
       closed ? Promise.reject(new Error(`the connection to the plugin at ${target} is closed`)) : connection().ready,
     close() {
