@@ -2,7 +2,8 @@
  * A lean gRPC unary client on bare `node:http2`: one HTTP/2 session per plugin address,
  * one stream per call, hand-made gRPC framing. It exists because @grpc/grpc-js's per-call
  * machinery costs several times what the plugin itself needs for a small hook call (see
- * gateway/bench/PROFILE.md); streaming calls stay on grpc-js.
+ * gateway/bench/PROFILE.md). Streaming calls (the plugin's broker and stdio streams) share
+ * the session, as on rpc/h2.
  *
  * What it keeps from grpc-js: unix and TCP targets, AutoMTLS (our certificate, the plugin's
  * as the only CA, server name `localhost`, ALPN h2), `grpc-timeout` plus a local deadline
