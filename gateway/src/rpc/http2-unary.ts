@@ -22,6 +22,7 @@ import {
 } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
 import { failedStream, StreamResponses } from "./stream-responses.js";
+import { SHARED_STREAMS_MIN } from "./h2/unary-transport.js";
 import {
   decodeGrpcMessage,
   encodeGrpcFrame,
@@ -255,6 +256,21 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       }
     });
 
+  // Long-lived streams must not take the slots hooks need: with a plugin admitting fewer than SHARED_STREAMS_MIN
+  // streams at once (known once its SETTINGS arrived), they get a session of their own.
+  let ownStreams: Connection | undefined;
+  const streamSession = (): Connection => {
+    const shared = open();
+    const limit = shared.session.remoteSettings?.maxConcurrentStreams;
+    if (shared.session.connecting || limit === undefined || limit >= SHARED_STREAMS_MIN) return shared;
+    if (ownStreams && !ownStreams.session.closed && !ownStreams.session.destroyed) return ownStreams;
+    const previous = current;
+    current = undefined;
+    ownStreams = open();
+    current = previous;
+    return ownStreams;
+  };
+
   // Streams share the unary calls' session (the plugin's broker and stdio streams, issue 17), as on rpc/h2.
   const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
     const timeoutMs = remainingMs(callOptions.deadline);
@@ -267,7 +283,7 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       );
     if (signal?.aborted)
       return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-    const connection = open();
+    const connection = streamSession();
     let call: http2.ClientHttp2Stream;
     try {
       call = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
@@ -405,7 +421,9 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     close() {
       closed = true;
       current?.session.close();
+      ownStreams?.session.close();
       current = undefined;
+      ownStreams = undefined;
     },
   };
 }

@@ -26,16 +26,27 @@ interface Seen {
 }
 
 /** How the scripted GRPCStdio answers: `lines` chunks, then (flood) keep sending until cancelled. */
-let stdioScript: { lines: number; chunkBytes: number; flood: boolean } = { lines: 3, chunkBytes: 10, flood: false };
+let stdioScript: { lines: number; chunkBytes: number; flood: boolean; hold?: boolean } = {
+  lines: 3,
+  chunkBytes: 10,
+  flood: false,
+};
 
-async function startServer(seen: Seen): Promise<{ listen: ListenAddress; stop: () => Promise<void> }> {
-  const server = new grpc.Server({ "grpc.max_send_message_length": 4 * LIMIT });
+async function startServer(
+  seen: Seen,
+  maxStreams?: number,
+): Promise<{ listen: ListenAddress; stop: () => Promise<void> }> {
+  const server = new grpc.Server({
+    "grpc.max_send_message_length": 4 * LIMIT,
+    ...(maxStreams ? { "grpc.max_concurrent_streams": maxStreams } : {}),
+  });
   addRpcService(server, GRPCStdio, {
     async *streamStdio(_request: unknown, context: RpcCallContext) {
       context.signal.addEventListener("abort", () => (seen.stdioCancelled = true));
       const { lines, chunkBytes, flood } = stdioScript;
       for (let i = 0; (flood || i < lines) && !context.signal.aborted; i++)
         yield { channel: StdioData_Channel.STDOUT, data: Buffer.alloc(chunkBytes, 48 + (i % 10)) };
+      if (stdioScript.hold) await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
       if (!flood) yield { channel: StdioData_Channel.STDERR, data: Buffer.from("end") };
     },
   });
@@ -69,11 +80,17 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(kind: (typeof PLUGIN_TRANSPORTS)[number]): Promise<{ transport: UnaryTransport; seen: Seen }> {
+/** A server and a connected transport (as the host has it when the streams start: the plugin's SETTINGS known). */
+async function setup(
+  kind: (typeof PLUGIN_TRANSPORTS)[number],
+  maxStreams?: number,
+): Promise<{ transport: UnaryTransport; seen: Seen }> {
   const seen: Seen = { stdioCancelled: false };
-  const server = await startServer(seen);
+  const server = await startServer(seen, maxStreams);
   const transport = createPluginUnaryTransport(kind, { listen: server.listen, tls: undefined, maxMessageBytes: LIMIT });
   cleanups.push(server.stop, () => transport.close());
+  await transport.connect();
+  await createRpcClient(Health, transport).check({ service: "plugin" });
   return { transport, seen };
 }
 
@@ -175,6 +192,24 @@ describe.each(PLUGIN_TRANSPORTS)("streams on the %s transport", (kind) => {
       for (;;) if ((await iterator.next()).done) return;
     });
     expect(error.details.grpcStatus).toBe("RESOURCE_EXHAUSTED");
+  });
+
+  it("keeps hooks flowing beside long-lived streams when the plugin admits only 2 streams at once", async () => {
+    const { transport } = await setup(kind, 2);
+    stdioScript = { lines: 1, chunkBytes: 1, flood: false, hold: true };
+    const stdio = createRpcClient(GRPCStdio, transport).streamStdio({})[Symbol.asyncIterator]();
+    await stdio.next();
+    const broker = createRpcClient(GRPCBroker, transport).startStream();
+    broker.send({ serviceId: 1 });
+    const echoed = await broker.responses[Symbol.asyncIterator]().next();
+    expect(echoed.value?.serviceId).toBe(1001);
+    // Both streams stay open; unary calls still get slots on the plugin's connection.
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => createRpcClient(Health, transport).check({ service: "plugin" }, { deadline: 10_000 })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([1, 1, 1]);
+    broker.cancel();
+    await stdio.return?.();
   });
 
   it("a stream on a closed transport fails with UNAVAILABLE", async () => {

@@ -95,6 +95,11 @@ export class H2Connection {
     return !this.draining && !this.dead;
   }
 
+  /** Streams the peer admits at once (1 until its SETTINGS arrived). */
+  get streamLimit(): number {
+    return this.peerMaxStreams;
+  }
+
   /** Streams open or waiting for a slot. */
   get active(): number {
     return this.streams.size + this.waiting.length;

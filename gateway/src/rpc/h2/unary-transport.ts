@@ -20,6 +20,13 @@ import { StreamCall } from "./stream-call.js";
 import { failedStream } from "../stream-responses.js";
 
 /**
+ * Fewest concurrent streams a plugin must admit for streams to share its unary calls'
+ * connection (go-plugin, grpc-js and grpcio servers admit 100 or more; the broker and stdio
+ * streams take two for the plugin's life).
+ */
+export const SHARED_STREAMS_MIN = 8;
+
+/**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
  * (or `connect()`), reconnects on the next call after the connection is lost or the plugin
  * sent GOAWAY. The socket is unref'd while no call is in flight.
@@ -29,6 +36,8 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
   const target = `${listen.network}:${listen.address}`;
   let current: H2Connection | undefined;
   let closed = false;
+
+  let ownStreams: H2Connection | undefined; // streams' own connection, for a plugin that admits few streams at once
 
   const connection = (): H2Connection => {
     if (current?.usable) return current;
@@ -40,6 +49,23 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
       mtls ? "https" : "http",
     );
     current = opened;
+    return opened;
+  };
+
+  // Long-lived streams must not take the slots hooks need: with a plugin admitting fewer than
+  // SHARED_STREAMS_MIN streams at once, they get a connection of their own.
+  const streamConnection = (): H2Connection => {
+    const shared = connection();
+    if (shared.streamLimit >= SHARED_STREAMS_MIN) return shared;
+    if (ownStreams?.usable) return ownStreams;
+    const opened: H2Connection = new H2Connection(
+      connectSocket(listen, mtls),
+      () => {
+        if (ownStreams === opened) ownStreams = undefined;
+      },
+      mtls ? "https" : "http",
+    );
+    ownStreams = opened;
     return opened;
   };
 
@@ -117,7 +143,7 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
         ),
       );
     }
-    return new StreamCall(connection(), head, target, maxMessageBytes, timeoutMs, callOptions.signal).raw();
+    return new StreamCall(streamConnection(), head, target, maxMessageBytes, timeoutMs, callOptions.signal).raw();
   };
 
   return {
@@ -128,7 +154,9 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     close() {
       closed = true;
       current?.close();
+      ownStreams?.close();
       current = undefined;
+      ownStreams = undefined;
     },
   };
 }
