@@ -58,8 +58,8 @@ export interface PluginClient {
   /** Milliseconds from spawn to a ready connection (0 for reattached plugins). */
   readonly startupMs: number;
   /**
-   * A grpc-js client for the plugin (unary and streaming calls through the plugin's one connection); built on first
-   * use. Prefer `client(service)` for typed calls.
+   * A grpc-js client for the plugin, built on first use: unary calls go over the plugin's one connection, streaming
+   * calls (ServeHTTP) over a grpc-js connection of their own. Prefer `client(service)` for typed calls.
    */
   readonly grpcClient: grpc.Client;
   /** A typed client for an application service served by the plugin. */
@@ -110,10 +110,10 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
   const maxMessageBytes = params.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-  // Every call — hooks, health, Shutdown, and the broker and stdio streams — takes Polyplug's raw HTTP/2 client (rpc/h2, or
-  // the node:http2 fallback) on ONE connection per plugin: connected = the plugin's HTTP/2 server answered on it. A grpc-js
-  // channel (a second connection, its own nghttp2 session, timers and call objects) cost ~0.1 MiB per plugin and made the
-  // GatewayAPI's broker wait for it at activation (#17); it is built only if someone asks for `grpcClient`.
+  // Hooks, health, Shutdown, and the broker and stdio streams take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2
+  // fallback) on ONE connection per plugin: connected = the plugin's HTTP/2 server answered on it. A grpc-js channel (a
+  // second connection, its own nghttp2 session, timers and call objects) cost ~0.1 MiB per plugin and made the GatewayAPI's
+  // broker wait for it at activation (#17); it is built only for ServeHTTP (flow control) or when asked for `grpcClient`.
   const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), {
     listen,
     tls: params.tls,
@@ -162,6 +162,14 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     };
   });
   const calls = gate.unary;
+  const grpcStreams = (): grpc.Client => {
+    if (!grpcClient) {
+      grpcClient = createGrpcClient(listen, params.tls, maxMessageBytes);
+      useUnaryTransport(grpcClient, calls);
+      if (shutdownPromise) grpcClient.close();
+    }
+    return grpcClient;
+  };
   const openBroker = (): PluginBroker => {
     gate.open();
     if (!streams) throw new PolyplugError(ErrorCode.BrokerFailed, "the plugin is stopping: its broker is closed");
@@ -239,14 +247,11 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     tls: params.tls,
     startupMs,
     get grpcClient() {
-      if (!grpcClient) {
-        grpcClient = createGrpcClient(listen, params.tls, maxMessageBytes);
-        useUnaryTransport(grpcClient, calls);
-        if (shutdownPromise) grpcClient.close();
-      }
-      return grpcClient;
+      return grpcStreams();
     },
-    client: (service) => createRpcClient(service, calls),
+    // Hooks over the one connection; ServeHTTP on grpc-js (made on first use), whose flow control holds a plugin's body
+    // while a slow HTTP client reads it (the transport's streams read eagerly: right for the broker and stdio only).
+    client: (service) => createRpcClient(service, calls, grpcStreams),
     broker,
     health: (timeoutMs) => checkHealth(calls, timeoutMs),
     get exitInfo() {

@@ -236,18 +236,34 @@ export type RpcTarget = grpc.Client | UnaryTransport;
 
 /**
  * Creates a typed client for `service` over an existing grpc-js client (which owns the
- * channel), or over a transport alone. Unary calls go through the client's unary transport
- * when one was set with `useUnaryTransport`, and streaming calls too when that transport
- * has `stream` (then the grpc-js client never connects). Failed calls reject with a
- * PolyplugError carrying the gRPC status.
+ * channel), or over a transport alone. With a grpc-js client, unary calls go through its
+ * unary transport when one was set with `useUnaryTransport`, streaming calls through grpc-js.
+ * With a transport, every call goes through it (streams need its `stream`), except that
+ * `streamsOn`, when given, carries the streaming calls: a grpc-js client made on first use
+ * (its flow control holds a plugin's ServeHTTP body while the caller's client reads slowly;
+ * the transport's streams read eagerly, for the broker and stdio). Failed calls reject with
+ * a PolyplugError carrying the gRPC status.
  */
-export function createRpcClient<S extends DescService>(service: S, client: RpcTarget): RpcClient<S> {
+export function createRpcClient<S extends DescService>(
+  service: S,
+  client: RpcTarget,
+  streamsOn?: () => grpc.Client,
+): RpcClient<S> {
   const result: Record<string, unknown> = {};
   const transport = client instanceof grpc.Client ? unaryTransports.get(client) : client;
-  const stream = transport?.stream?.bind(transport);
+  const stream = client instanceof grpc.Client ? undefined : client.stream?.bind(client);
+  let viaGrpc: Record<string, (...args: unknown[]) => unknown> | undefined;
   for (const method of service.methods) {
     const definition = toGrpcMethodDefinition(method);
     const label = `${method.parent.typeName}/${method.name}`;
+    if (streamsOn && method.methodKind !== "unary") {
+      const name = method.localName;
+      result[name] = (...args: unknown[]) => {
+        viaGrpc ??= createRpcClient(service, streamsOn()) as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return viaGrpc[name]!(...args);
+      };
+      continue;
+    }
     if (!(client instanceof grpc.Client) && method.methodKind !== "unary" && !stream) {
       result[method.localName] = () => {
         throw new Error(`${label}: this transport carries no streaming calls`);
