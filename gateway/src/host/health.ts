@@ -1,7 +1,6 @@
-import type * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
-import { createRpcClient } from "@polyplug/sdk/internal/rpc/client.js";
+import { createRpcClient, type RpcTarget } from "@polyplug/sdk/internal/rpc/client.js";
 
 /** The service name go-plugin plugins register their health under. */
 export const PLUGIN_HEALTH_SERVICE = "plugin";
@@ -14,7 +13,7 @@ export type HealthStatus = keyof typeof HealthCheckResponse_ServingStatus;
  * Rejects (code from the gRPC status, e.g. `unavailable`, `deadline_exceeded`) when the
  * call itself fails.
  */
-export async function checkHealth(client: grpc.Client, timeoutMs = 5000): Promise<HealthStatus> {
+export async function checkHealth(client: RpcTarget, timeoutMs = 5000): Promise<HealthStatus> {
   const response = await createRpcClient(Health, client).check(
     { service: PLUGIN_HEALTH_SERVICE },
     { deadline: timeoutMs },

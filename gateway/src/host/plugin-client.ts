@@ -3,7 +3,12 @@ import type { DescService } from "@bufbuild/protobuf";
 import { pino, type Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
-import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
+import {
+  createRpcClient,
+  useUnaryTransport,
+  type RpcClient,
+  type RpcTarget,
+} from "@polyplug/sdk/internal/rpc/client.js";
 import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { connectWithin } from "./connect-unary.js";
@@ -13,7 +18,6 @@ import { listenInSocketDir } from "./broker-socket.js";
 import {
   createGrpcClient,
   MAX_MESSAGE_BYTES,
-  waitForConnection,
   type ListenAddress,
   type MutualTls,
 } from "@polyplug/sdk/internal/goplugin/channel.js";
@@ -53,7 +57,10 @@ export interface PluginClient {
   readonly tls: MutualTls | undefined;
   /** Milliseconds from spawn to a ready connection (0 for reattached plugins). */
   readonly startupMs: number;
-  /** The gRPC connection; use `client(service)` for typed calls. */
+  /**
+   * A grpc-js client for the plugin, built on first use: unary calls go over the plugin's one connection, streaming
+   * calls (ServeHTTP) over a grpc-js connection of their own. Prefer `client(service)` for typed calls.
+   */
   readonly grpcClient: grpc.Client;
   /** A typed client for an application service served by the plugin. */
   client<S extends DescService>(service: S): RpcClient<S>;
@@ -98,15 +105,15 @@ export interface ConnectParams {
   readonly pluginTransport?: PluginTransport;
 }
 
-/** Connects gRPC, opens the broker and stdio streams, and wires exit detection. */
+/** Connects to the plugin, opens the broker and stdio streams on that connection, and wires exit detection. */
 export async function connectPlugin(params: ConnectParams): Promise<PluginClient> {
   const { handshake, process: handle, sink, logger } = params;
   const listen: ListenAddress = { network: handshake.network, address: handshake.address };
   const maxMessageBytes = params.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-  // Unary calls (hooks, health, Shutdown) take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2 fallback) on its own
-  // connection; streams stay on grpc-js. Connected = the plugin's HTTP/2 server answered on the connection health and hooks
-  // use (grpc-js's waitForReady before a second connection cost a few ms per start, #17). The connection is opened first,
-  // and the grpc-js client built while the plugin answers.
+  // Hooks, health, Shutdown, and the broker and stdio streams take Polyplug's raw HTTP/2 client (rpc/h2, or the node:http2
+  // fallback) on ONE connection per plugin: connected = the plugin's HTTP/2 server answered on it. A grpc-js channel (a
+  // second connection, its own nghttp2 session, timers and call objects) cost ~0.1 MiB per plugin and made the GatewayAPI's
+  // broker wait for it at activation (#17); it is built only for ServeHTTP (flow control) or when asked for `grpcClient`.
   const unary = createPluginUnaryTransport(resolvePluginTransport(params.pluginTransport), {
     listen,
     tls: params.tls,
@@ -120,7 +127,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     params.tls !== undefined,
     connecting.signal,
   );
-  const grpcClient = createGrpcClient(listen, params.tls, maxMessageBytes);
+  let grpcClient: grpc.Client | undefined;
   let stopping = false;
   const exitedBeforeReady = handle.exit.then((info) => {
     throw new PolyplugError(
@@ -133,36 +140,36 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
   } catch (error) {
     connecting.abort();
     unaryConnected.catch(() => undefined);
-    grpcClient.close();
     unary.close();
     throw error;
   }
   exitedBeforeReady.catch(() => undefined);
   const startupMs = Date.now() - params.startedAt;
 
-  // The grpc-js connection and its broker and stdio streams come up once the first call has been answered (or the
-  // broker is used): go-plugin's grpc.Dial connects in the background the same way. A brokered dial waits for the
-  // grpc-js connection, so the broker knows by then whether the plugin serves one.
+  // The broker and stdio streams start once the first call has been answered (or the broker is used), as go-plugin's
+  // host starts them in goroutines beside its first call: opening them first delayed the first health check or hook.
   let streams: { broker: PluginBroker; stopStdio: () => void } | undefined;
   const gate = createStreamsGate(unary, () => {
-    const connected = waitForConnection(grpcClient, listen, params.connectTimeoutMs, params.tls !== undefined).catch(
-      (error: unknown) => {
-        logger.debug({ err: error }, "the gRPC connection for the broker and stdio streams did not come up");
-      },
-    );
     streams = {
       broker: startBroker({
-        client: grpcClient,
-        connected,
+        client: gate.unary,
         tls: params.tls,
         listen: (server, id, credentials) => listenInSocketDir(params.socketDir.path, server, id, credentials),
         logger,
         maxMessageBytes,
       }),
-      stopStdio: consumeStdio(grpcClient, sink, logger),
+      stopStdio: consumeStdio(gate.unary, sink, logger),
     };
   });
-  useUnaryTransport(grpcClient, gate.unary);
+  const calls = gate.unary;
+  const grpcStreams = (): grpc.Client => {
+    if (!grpcClient) {
+      grpcClient = createGrpcClient(listen, params.tls, maxMessageBytes);
+      useUnaryTransport(grpcClient, calls);
+      if (shutdownPromise) grpcClient.close();
+    }
+    return grpcClient;
+  };
   const openBroker = (): PluginBroker => {
     gate.open();
     if (!streams) throw new PolyplugError(ErrorCode.BrokerFailed, "the plugin is stopping: its broker is closed");
@@ -215,12 +222,12 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     // A plugin reattached in test mode belongs to whoever started it (a debugger): leave it running.
     if (!alreadyExited && params.ownsProcess) {
       try {
-        await createRpcClient(GRPCController, grpcClient).shutdown({}, { deadline: limits.gracefulMs });
+        await createRpcClient(GRPCController, calls).shutdown({}, { deadline: limits.gracefulMs });
       } catch {
         // go-plugin plugins stop their server hard, so the reply often never arrives.
       }
     }
-    grpcClient.close();
+    grpcClient?.close();
     unary.close();
     let outcome: ShutdownOutcome = "already-exited";
     if (!alreadyExited) outcome = params.ownsProcess ? await escalateUntilExit(handle, limits) : "detached";
@@ -239,10 +246,14 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
     mtls: params.tls !== undefined,
     tls: params.tls,
     startupMs,
-    grpcClient,
-    client: (service) => createRpcClient(service, grpcClient),
+    get grpcClient() {
+      return grpcStreams();
+    },
+    // Hooks over the one connection; ServeHTTP on grpc-js (made on first use), whose flow control holds a plugin's body
+    // while a slow HTTP client reads it (the transport's streams read eagerly: right for the broker and stdio only).
+    client: (service) => createRpcClient(service, calls, grpcStreams),
     broker,
-    health: (timeoutMs) => checkHealth(grpcClient, timeoutMs),
+    health: (timeoutMs) => checkHealth(calls, timeoutMs),
     get exitInfo() {
       return handle.exitInfo;
     },
@@ -269,7 +280,7 @@ export async function connectPlugin(params: ConnectParams): Promise<PluginClient
  * Drains the plugin's GRPCStdio stream into the log sink, line by line per channel. Plugins
  * that do not serve it, and the stream ending with the plugin, are normal.
  */
-function consumeStdio(client: grpc.Client, sink: PluginLogSink, logger: Logger): () => void {
+function consumeStdio(client: RpcTarget, sink: PluginLogSink, logger: Logger): () => void {
   const lines = {
     stdout: createLineSplitter((line, partial) => sink.line("grpc-stdout", line, partial)),
     stderr: createLineSplitter((line, partial) => sink.line("grpc-stderr", line, partial)),

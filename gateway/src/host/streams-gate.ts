@@ -7,7 +7,7 @@ import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.
  */
 export const STREAMS_START_MS = 20;
 
-/** When the grpc-js side of a plugin connection (broker and stdio streams) comes up. */
+/** When a plugin connection's broker and stdio streams come up. */
 export interface StreamsGate {
   /** The transport to call through: the same calls; the first one that settles opens the gate. */
   readonly unary: UnaryTransport;
@@ -20,7 +20,7 @@ export interface StreamsGate {
 /**
  * Runs `onOpen` once: after the first unary call through `gate.unary` has settled and its
  * caller has seen the answer, when `open()` is called, or `maxMs` from now — whichever is
- * first. Connecting grpc-js and opening its two streams costs the gateway's thread ~2 ms; done
+ * first. Opening them (on a grpc-js connection of their own until #17's memory work) cost the gateway's thread ~2 ms; done
  * right after connecting it delayed the first health check or hook by as much (#17 start-up).
  * go-plugin's Go host starts them in goroutines beside the first call.
  */
@@ -44,6 +44,7 @@ export function createStreamsGate(unary: UnaryTransport, onOpen: () => void, max
         if (state === "waiting") call.then(afterAnswer, afterAnswer);
         return call;
       },
+      ...(unary.stream ? { stream: unary.stream.bind(unary) } : {}),
       connect: () => unary.connect(),
       close: () => unary.close(),
     },

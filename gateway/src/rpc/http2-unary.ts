@@ -2,7 +2,8 @@
  * A lean gRPC unary client on bare `node:http2`: one HTTP/2 session per plugin address,
  * one stream per call, hand-made gRPC framing. It exists because @grpc/grpc-js's per-call
  * machinery costs several times what the plugin itself needs for a small hook call (see
- * gateway/bench/PROFILE.md); streaming calls stay on grpc-js.
+ * gateway/bench/PROFILE.md). Streaming calls (the plugin's broker and stdio streams) share
+ * the session, as on rpc/h2.
  *
  * What it keeps from grpc-js: unix and TCP targets, AutoMTLS (our certificate, the plugin's
  * as the only CA, server name `localhost`, ALPN h2), `grpc-timeout` plus a local deadline
@@ -15,10 +16,13 @@ import { status } from "@grpc/grpc-js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
 import {
   GrpcCallError,
+  type RawStream,
   type Http2UnaryOptions,
   type UnaryTransport,
 } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
+import { failedStream, StreamResponses } from "./stream-responses.js";
+import { SHARED_STREAMS_MIN } from "./h2/unary-transport.js";
 import {
   decodeGrpcMessage,
   encodeGrpcFrame,
@@ -252,6 +256,143 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       }
     });
 
+  // Long-lived streams must not take the slots hooks need: with a plugin admitting fewer than SHARED_STREAMS_MIN
+  // streams at once (known once its SETTINGS arrived), they get a session of their own.
+  let ownStreams: Connection | undefined;
+  const streamSession = (): Connection => {
+    const shared = open();
+    const limit = shared.session.remoteSettings?.maxConcurrentStreams;
+    if (shared.session.connecting || limit === undefined || limit >= SHARED_STREAMS_MIN) return shared;
+    if (ownStreams && !ownStreams.session.closed && !ownStreams.session.destroyed) return ownStreams;
+    const previous = current;
+    current = undefined;
+    ownStreams = open();
+    current = previous;
+    return ownStreams;
+  };
+
+  // Streams share the unary calls' session (the plugin's broker and stdio streams, issue 17), as on rpc/h2.
+  const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
+    const timeoutMs = remainingMs(callOptions.deadline);
+    const signal = callOptions.signal;
+    if (closed)
+      return failedStream(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
+    if (timeoutMs !== undefined && timeoutMs <= 0)
+      return failedStream(
+        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
+      );
+    if (signal?.aborted)
+      return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+    const connection = streamSession();
+    let call: http2.ClientHttp2Stream;
+    try {
+      call = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
+    } catch (error) {
+      return failedStream(
+        new GrpcCallError(
+          status.UNAVAILABLE,
+          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
+        ),
+      );
+    }
+    if (connection.active++ === 0) connection.session.ref();
+    const decoder = new GrpcFrameDecoder(maxMessageBytes);
+    let failure: GrpcCallError | undefined;
+    let grpcStatus: number | undefined;
+    let grpcMessage = "";
+    let httpStatus = 0;
+    let streamError: Error | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (error: GrpcCallError) => {
+      failure ??= error;
+      call.close(http2.constants.NGHTTP2_CANCEL); // 'close' ends the responses
+    };
+    const responses = new StreamResponses(maxMessageBytes, () =>
+      fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller")),
+    );
+    const onAbort = () => fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller"));
+    const readStatus = (headers: http2.IncomingHttpHeaders) => {
+      const value = headers["grpc-status"];
+      if (value === undefined) return;
+      grpcStatus = Number(value);
+      const message = headers["grpc-message"];
+      grpcMessage = typeof message === "string" ? decodeGrpcMessage(message) : "";
+    };
+    call.on("response", (headers) => {
+      httpStatus = Number(headers[":status"] ?? 0);
+      readStatus(headers);
+    });
+    call.on("trailers", readStatus);
+    call.on("data", (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        for (const message of decoder.push(chunk)) {
+          const overflow = responses.push(message);
+          if (overflow) return fail(overflow);
+        }
+      } catch (error) {
+        const frameError = error as GrpcFrameError;
+        fail(new GrpcCallError(frameError.code, frameError.message));
+      }
+    });
+    call.on("error", (error: Error) => {
+      streamError = error;
+    });
+    call.on("close", () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (--connection.active === 0 && !connection.session.destroyed) connection.session.unref();
+      if (failure) return responses.end(failure);
+      if (grpcStatus === undefined)
+        return responses.end(statusWithout(call, connection, httpStatus, target, streamError));
+      if (grpcStatus !== status.OK) return responses.end(new GrpcCallError(grpcStatus, grpcMessage));
+      responses.end(
+        decoder.partial
+          ? new GrpcCallError(status.INTERNAL, "the response ended in the middle of a message")
+          : undefined,
+      );
+    });
+    if (timeoutMs !== undefined)
+      timer = setTimeout(
+        () =>
+          fail(
+            new GrpcCallError(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`),
+          ),
+        timeoutMs,
+      );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return {
+      send(message) {
+        if (responses.ended || call.writableEnded) return false;
+        if (message.length > maxMessageBytes) {
+          fail(
+            new GrpcCallError(
+              status.RESOURCE_EXHAUSTED,
+              `request message of ${message.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
+            ),
+          );
+          return false;
+        }
+        return call.write(encodeGrpcFrame(message));
+      },
+      drained: () =>
+        call.writableNeedDrain && !responses.ended
+          ? new Promise<void>((resolve) => {
+              const done = () => {
+                call.off("drain", done).off("close", done);
+                resolve();
+              };
+              call.on("drain", done).on("close", done);
+            })
+          : Promise.resolve(),
+      end: () => {
+        if (!call.writableEnded) call.end();
+      },
+      cancel: () => fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller")),
+      responses,
+    };
+  };
+
   // Resolves once the session is set up (socket connected, TLS done), as the h2 client's connect() does.
   const connect = (): Promise<void> => {
     if (closed) return Promise.reject(new Error(`the connection to the plugin at ${target} is closed`));
@@ -275,11 +416,14 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
 
   return {
     unary,
+    stream,
     connect,
     close() {
       closed = true;
       current?.session.close();
+      ownStreams?.session.close();
       current = undefined;
+      ownStreams = undefined;
     },
   };
 }

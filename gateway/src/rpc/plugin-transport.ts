@@ -3,7 +3,7 @@
  * own HTTP/2 client (rpc/h2, the default: fewest allocations and writes per call), or
  * `node-http2`, the fallback on Node's nghttp2-based `node:http2` (rpc/http2-unary.ts), for
  * a plugin whose HTTP/2 stack disagrees with rpc/h2. Both pass the same test suites
- * (gateway/test/rpc). Streaming calls (broker, stdio) stay on grpc-js either way.
+ * (gateway/test/rpc) and carry the broker and stdio streams on the same connection.
  */
 import type { Http2UnaryOptions, UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { ErrorCode, PolyplugError } from "../errors.js";

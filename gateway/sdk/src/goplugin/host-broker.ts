@@ -1,6 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { GRPCBroker, type ConnInfo, type ConnInfoSchema } from "../gen/plugin/grpc_broker_pb.js";
-import { createRpcClient, type BidiStream } from "../rpc/client.js";
+import { createRpcClient, type BidiStream, type RpcTarget } from "../rpc/client.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { createBrokerCore, type GoPluginBroker } from "./broker.js";
 import type { ListenAddress, MutualTls } from "./channel.js";
@@ -21,13 +21,14 @@ export interface BrokerLog {
 
 /** Opens the broker stream on a connected plugin and returns the broker. */
 export function startBroker(options: {
-  client: grpc.Client;
+  /** The plugin's main connection (a transport with `stream`, or a grpc-js client). */
+  client: RpcTarget;
   tls: MutualTls | undefined;
   /** Binds a server the host offers under `id` (a private socket the plugin can reach). */
   listen: (server: grpc.Server, id: number, credentials: grpc.ServerCredentials) => Promise<ListenAddress>;
   logger: BrokerLog;
   maxMessageBytes?: number | undefined;
-  /** Settles once `client` is connected (or could not connect); dials wait for it. */
+  /** Settles once `client` is connected (or could not connect); dials wait for it (unset: it is). */
   connected?: Promise<unknown> | undefined;
 }): PluginBroker {
   const { logger } = options;

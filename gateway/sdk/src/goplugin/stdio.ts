@@ -1,9 +1,8 @@
 import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
 import { GRPCStdio, StdioData_Channel, StdioDataSchema, type StdioData } from "../gen/plugin/grpc_stdio_pb.js";
 import { AsyncQueue } from "../async-queue.js";
 import { PolyplugError } from "../errors.js";
-import { createRpcClient } from "../rpc/client.js";
+import { createRpcClient, type RpcTarget } from "../rpc/client.js";
 import type { RpcCallContext } from "../rpc/server.js";
 
 /** go-plugin's stdio chunk size. */
@@ -58,7 +57,7 @@ const quietEnds = new Set(["UNIMPLEMENTED", "UNAVAILABLE", "CANCELLED"]);
  * The host end (go-plugin's grpcStdioClient): opens `StreamStdio` once and hands every chunk
  * to `reader`. Returns a function that stops reading.
  */
-export function readStdio(client: grpc.Client, reader: StdioReader): () => void {
+export function readStdio(client: RpcTarget, reader: StdioReader): () => void {
   const controller = new AbortController();
   void (async () => {
     try {

@@ -10,7 +10,7 @@ import {
 } from "@bufbuild/protobuf";
 import { fastToBinary } from "../wire/fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
-import { GrpcCallError, type RpcCallOptions, type UnaryTransport } from "./unary-transport.js";
+import { GrpcCallError, type RawStream, type RpcCallOptions, type UnaryTransport } from "./unary-transport.js";
 import type { PolyplugError } from "../errors.js";
 import { fromGrpcError, isServiceError } from "./rpc-error.js";
 
@@ -179,17 +179,97 @@ function leanUnary(
   };
 }
 
+/** Decodes a raw stream's responses as `method`'s output messages; a message that does not parse ends it with INTERNAL. */
+async function* decodeResponses(method: DescMethod, stream: RawStream): AsyncIterable<unknown> {
+  for await (const bytes of stream.responses) {
+    let message: unknown;
+    try {
+      message = fromBinary(method.output, bytes);
+    } catch (cause) {
+      stream.cancel();
+      throw new GrpcCallError(grpc.status.INTERNAL, `could not parse a response: ${(cause as Error).message}`);
+    }
+    yield message;
+  }
+}
+
+function encodeRequest(method: DescMethod, request: unknown): Uint8Array {
+  return fastToBinary(method.input, create(method.input, request as MessageInitShape<DescMessage>));
+}
+
+/** Server streaming over the transport's `stream`: one request message, then the responses. */
+function leanServerStream(
+  method: DescMethod,
+  open: NonNullable<UnaryTransport["stream"]>,
+  label: string,
+): (request: unknown, options?: RpcCallOptions) => AsyncIterable<unknown> {
+  const path = grpcMethodPath(method);
+  return (request, options) => {
+    const stream = open(path, options);
+    stream.send(encodeRequest(method, request));
+    stream.end();
+    return readStream(decodeResponses(method, stream), label);
+  };
+}
+
+/** Bidirectional streaming over the transport's `stream`. */
+function leanBidi(
+  method: DescMethod,
+  open: NonNullable<UnaryTransport["stream"]>,
+  label: string,
+): (options?: RpcCallOptions) => BidiStream<DescMessage, DescMessage> {
+  const path = grpcMethodPath(method);
+  return (options) => {
+    const stream = open(path, options);
+    return {
+      send: (message) => stream.send(encodeRequest(method, message)),
+      drained: () => stream.drained(),
+      end: () => stream.end(),
+      cancel: () => stream.cancel(),
+      responses: readStream(decodeResponses(method, stream), label),
+    };
+  };
+}
+
+/** What a typed client calls through: a grpc-js client (which owns its channel), or a transport alone. */
+export type RpcTarget = grpc.Client | UnaryTransport;
+
 /**
  * Creates a typed client for `service` over an existing grpc-js client (which owns the
- * channel). Unary calls go through the client's unary transport when one was set with
- * `useUnaryTransport`. Failed calls reject with a PolyplugError carrying the gRPC status.
+ * channel), or over a transport alone. With a grpc-js client, unary calls go through its
+ * unary transport when one was set with `useUnaryTransport`, streaming calls through grpc-js.
+ * With a transport, every call goes through it (streams need its `stream`), except that
+ * `streamsOn`, when given, carries the streaming calls: a grpc-js client made on first use
+ * (its flow control holds a plugin's ServeHTTP body while the caller's client reads slowly;
+ * the transport's streams read eagerly, for the broker and stdio). Failed calls reject with
+ * a PolyplugError carrying the gRPC status.
  */
-export function createRpcClient<S extends DescService>(service: S, client: grpc.Client): RpcClient<S> {
+export function createRpcClient<S extends DescService>(
+  service: S,
+  client: RpcTarget,
+  streamsOn?: () => grpc.Client,
+): RpcClient<S> {
   const result: Record<string, unknown> = {};
-  const transport = unaryTransports.get(client);
+  const transport = client instanceof grpc.Client ? unaryTransports.get(client) : client;
+  const stream = client instanceof grpc.Client ? undefined : client.stream?.bind(client);
+  let viaGrpc: Record<string, (...args: unknown[]) => unknown> | undefined;
   for (const method of service.methods) {
     const definition = toGrpcMethodDefinition(method);
     const label = `${method.parent.typeName}/${method.name}`;
+    if (streamsOn && method.methodKind !== "unary") {
+      const name = method.localName;
+      result[name] = (...args: unknown[]) => {
+        viaGrpc ??= createRpcClient(service, streamsOn()) as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return viaGrpc[name]!(...args);
+      };
+      continue;
+    }
+    if (!(client instanceof grpc.Client) && method.methodKind !== "unary" && !stream) {
+      result[method.localName] = () => {
+        throw new Error(`${label}: this transport carries no streaming calls`);
+      };
+      continue;
+    }
     switch (method.methodKind) {
       case "unary":
         if (transport) {
@@ -199,7 +279,7 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
         result[method.localName] = (request: unknown, options?: RpcCallOptions) =>
           new Promise((resolve, reject) => {
             const started = Date.now();
-            const call = client.makeUnaryRequest(
+            const call = (client as grpc.Client).makeUnaryRequest(
               definition.path,
               definition.requestSerialize,
               definition.responseDeserialize,
@@ -212,8 +292,12 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
           });
         break;
       case "server_streaming":
+        if (stream) {
+          result[method.localName] = leanServerStream(method, stream, label);
+          break;
+        }
         result[method.localName] = (request: unknown, options?: RpcCallOptions) => {
-          const call = client.makeServerStreamRequest(
+          const call = (client as grpc.Client).makeServerStreamRequest(
             definition.path,
             definition.requestSerialize,
             definition.responseDeserialize,
@@ -226,8 +310,12 @@ export function createRpcClient<S extends DescService>(service: S, client: grpc.
         };
         break;
       case "bidi_streaming":
+        if (stream) {
+          result[method.localName] = leanBidi(method, stream, label);
+          break;
+        }
         result[method.localName] = (options?: RpcCallOptions) => {
-          const call = client.makeBidiStreamRequest(
+          const call = (client as grpc.Client).makeBidiStreamRequest(
             definition.path,
             definition.requestSerialize,
             definition.responseDeserialize,

@@ -27,6 +27,23 @@ export class GrpcCallError extends Error {
   }
 }
 
+/**
+ * A streaming call as serialised messages (server streaming: one `send`, then `end`). The
+ * responses end when the call does; a failed call throws a GrpcCallError from the iteration.
+ * Leaving the iteration early cancels the call.
+ */
+export interface RawStream {
+  /** Queues one message; false when more than the transport's buffer is queued (wait for `drained()`). */
+  send(message: Uint8Array): boolean;
+  /** Resolves when the queue has room again (at once if it has, or once the call is over). */
+  drained(): Promise<void>;
+  /** Half-closes the request side. */
+  end(): void;
+  /** Ends the call now (RST_STREAM CANCEL); the responses end with CANCELLED. */
+  cancel(): void;
+  readonly responses: AsyncIterable<Buffer>;
+}
+
 /** Sends unary gRPC calls as already-serialised protobuf bytes. */
 export interface UnaryTransport {
   /**
@@ -34,6 +51,11 @@ export interface UnaryTransport {
    * serialised response. Rejects with a GrpcCallError carrying the gRPC status.
    */
   unary(path: string, request: Uint8Array, options?: RpcCallOptions): Promise<Buffer>;
+  /**
+   * Opens a streaming call on the same connection as the unary calls (the plugin's broker and
+   * stdio streams, issue 17: no second connection per plugin). Absent: streams need grpc-js.
+   */
+  stream?(path: string, options?: RpcCallOptions): RawStream;
   /** Opens the connection ahead of the first call and resolves once the peer's HTTP/2 server answered. */
   connect(): Promise<void>;
   /** Refuses new calls and closes the session once calls in flight have finished. */

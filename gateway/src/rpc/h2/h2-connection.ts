@@ -23,7 +23,7 @@ import { clientSettingsPayload, goawayPayload, h2CodeName, parsePeerSettings } f
 import { FrameParser } from "./frame-parser.js";
 import { FrameWriter } from "./frame-writer.js";
 import { H2ConnectionError } from "./h2-error.js";
-import { H2Stream, type StreamListener } from "./h2-stream.js";
+import { H2RequestStream, H2Stream, type StreamListener } from "./h2-stream.js";
 import { HpackDecoder } from "./hpack-decoder.js";
 import { type RequestHead, RequestHeaderEncoder } from "./hpack-encoder.js";
 
@@ -31,6 +31,7 @@ import { type RequestHead, RequestHeaderEncoder } from "./hpack-encoder.js";
 // a server with a low MAX_CONCURRENT_STREAMS would refuse the rest (REFUSED_STREAM).
 const INITIAL_PEER_STREAMS = 1;
 const LAST_STREAM_ID = 2 ** 31 - 1;
+const EMPTY = Buffer.alloc(0);
 
 /** One client connection. Create it on a connecting socket; it writes the preface at once. */
 export class H2Connection {
@@ -94,6 +95,11 @@ export class H2Connection {
     return !this.draining && !this.dead;
   }
 
+  /** Streams the peer admits at once (1 until its SETTINGS arrived). */
+  get streamLimit(): number {
+    return this.peerMaxStreams;
+  }
+
   /** Streams open or waiting for a slot. */
   get active(): number {
     return this.streams.size + this.waiting.length;
@@ -101,12 +107,25 @@ export class H2Connection {
 
   /** Starts (or queues) a request; its outcome reaches `listener`. `head` must be valid (see metadataFields). */
   request(head: RequestHead, message: Uint8Array, listener: StreamListener): H2Stream {
-    const stream = new H2Stream(listener, head, message);
+    return this.enqueue(new H2Stream(listener, head, message));
+  }
+
+  /** Starts (or queues) a streaming request: its messages go out as the caller pushes them (H2RequestStream). */
+  requestStream(head: RequestHead, listener: StreamListener): H2RequestStream {
+    return this.enqueue(new H2RequestStream(listener, head, this.resume));
+  }
+
+  private enqueue<T extends H2Stream>(stream: T): T {
     if (this.active === 0) this.socket.ref();
     if (this.streams.size < this.peerMaxStreams) this.start(stream);
     else this.waiting.push(stream);
     return stream;
   }
+
+  /** A streaming request got more to send: send it now unless it waits for a slot or a window. */
+  private readonly resume = (stream: H2RequestStream): void => {
+    if (stream.id !== 0 && stream.open && !this.blocked.has(stream) && !this.dead) this.pumpStream(stream);
+  };
 
   /** Abandons a stream: RST_STREAM CANCEL if it started, otherwise it leaves the queue. No listener call. */
   cancel(stream: H2Stream): void {
@@ -144,6 +163,7 @@ export class H2Connection {
 
   /** Sends as much of the request as both flow-control windows admit; the rest waits for WINDOW_UPDATE. */
   private pump(stream: H2Stream): void {
+    if (stream instanceof H2RequestStream) return this.pumpStream(stream);
     let left = stream.unsent;
     if (stream.sent === 0 && left <= stream.sendWindow && left <= this.sendWindow && left <= this.peerMaxFrame) {
       // The usual case: the whole request in one DATA frame, its prefix written straight into the batch.
@@ -165,6 +185,33 @@ export class H2Connection {
       this.sendWindow -= size;
     }
     this.blocked.delete(stream);
+  }
+
+  /** Sends a streaming request's queued messages, then END_STREAM once it is ending, as far as the windows admit. */
+  private pumpStream(stream: H2RequestStream): void {
+    const { pending } = stream;
+    while (pending.length > 0) {
+      const chunk = pending[0]!;
+      const size = Math.min(chunk.length, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
+      if (size <= 0) {
+        this.blocked.add(stream);
+        return;
+      }
+      if (size === chunk.length) pending.shift();
+      else pending[0] = chunk.subarray(size);
+      stream.queued -= size;
+      stream.sendWindow -= size;
+      this.sendWindow -= size;
+      const last = pending.length === 0 && stream.ending;
+      this.writer.data(stream.id, last, undefined, chunk.subarray(0, size));
+      if (last) stream.endSent = true;
+    }
+    this.blocked.delete(stream);
+    if (stream.ending && !stream.endSent) {
+      stream.endSent = true;
+      this.writer.data(stream.id, true, undefined, EMPTY);
+    }
+    stream.sentSome();
   }
 
   private receive(chunk: Buffer): void {

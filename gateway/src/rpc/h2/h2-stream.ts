@@ -83,3 +83,64 @@ export class H2Stream {
     return PREFIX_BYTES + this.message.length - this.sent;
   }
 }
+
+/** Above this many queued request bytes, `push` asks the sender to wait for `drained()`. */
+const STREAM_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * A streaming request (the plugin's broker and stdio streams): gRPC-framed messages are
+ * queued as the caller sends them and go out under flow control; END_STREAM follows `end()`.
+ * The connection sends what is queued when the stream starts, on `resume`, and when a
+ * window opens.
+ */
+export class H2RequestStream extends H2Stream {
+  /** Framed messages (prefix + message) not yet sent, oldest first. */
+  readonly pending: Buffer[] = [];
+  /** Bytes in `pending`. */
+  queued = 0;
+  /** The caller half-closed the request side. */
+  ending = false;
+  /** END_STREAM went out. */
+  endSent = false;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    listener: StreamListener,
+    head: RequestHead,
+    private readonly resume: (stream: H2RequestStream) => void,
+  ) {
+    super(listener, head, new Uint8Array(0));
+  }
+
+  /** Queues one framed message; false when the sender should wait for `drained()`. */
+  push(framed: Buffer): boolean {
+    if (!this.open || this.ending) return false;
+    this.pending.push(framed);
+    this.queued += framed.length;
+    this.resume(this);
+    return this.queued < STREAM_HIGH_WATER_BYTES;
+  }
+
+  /** Half-closes the request side once everything queued has gone out. */
+  finishRequest(): void {
+    if (this.ending || !this.open) return;
+    this.ending = true;
+    this.resume(this);
+  }
+
+  /** Resolves once the queue is under the high-water mark (or the stream is over). */
+  drained(): Promise<void> {
+    if (this.queued < STREAM_HIGH_WATER_BYTES || !this.open) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Called by the connection after sending: wakes senders waiting for room. */
+  sentSome(): void {
+    if (this.drainWaiters.length === 0 || (this.queued >= STREAM_HIGH_WATER_BYTES && this.open)) return;
+    for (const wake of this.drainWaiters.splice(0)) wake();
+  }
+
+  override get unsent(): number {
+    return this.endSent ? this.queued : this.queued + 1; // +1: END_STREAM is still owed
+  }
+}

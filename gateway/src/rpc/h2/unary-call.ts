@@ -181,34 +181,37 @@ export class UnaryCall implements StreamListener {
 
   /** The status for a stream that closed without a gRPC status (reset, lost connection, bare HTTP error). */
   private statusWithout(): GrpcCallError {
-    const { target } = this.context;
-    if (this.rstCode === H2Code.REFUSED_STREAM)
-      return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
-    if (this.lostError)
+    return statusWithoutGrpc(this.context.target, this.rstCode, this.httpStatus, this.lostError);
+  }
+}
+
+/** The status for a stream that closed without a gRPC status (reset, lost connection, bare HTTP error); streaming calls share it. */
+export function statusWithoutGrpc(
+  target: string,
+  rstCode: number,
+  httpStatus: number,
+  lostError: Error | undefined,
+): GrpcCallError {
+  if (rstCode === H2Code.REFUSED_STREAM)
+    return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
+  if (lostError)
+    return new GrpcCallError(status.UNAVAILABLE, `connection to the plugin at ${target} lost: ${lostError.message}`);
+  if (httpStatus !== 0 && httpStatus !== 200)
+    return new GrpcCallError(
+      statusFromHttp(httpStatus),
+      `the plugin answered HTTP status ${httpStatus} without a gRPC status`,
+    );
+  switch (rstCode) {
+    case H2Code.CANCEL:
+      return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
+    case H2Code.ENHANCE_YOUR_CALM:
       return new GrpcCallError(
-        status.UNAVAILABLE,
-        `connection to the plugin at ${target} lost: ${this.lostError.message}`,
+        status.RESOURCE_EXHAUSTED,
+        "the plugin reset the stream: bandwidth or memory limit exceeded",
       );
-    if (this.httpStatus !== 0 && this.httpStatus !== 200)
-      return new GrpcCallError(
-        statusFromHttp(this.httpStatus),
-        `the plugin answered HTTP status ${this.httpStatus} without a gRPC status`,
-      );
-    switch (this.rstCode) {
-      case H2Code.CANCEL:
-        return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
-      case H2Code.ENHANCE_YOUR_CALM:
-        return new GrpcCallError(
-          status.RESOURCE_EXHAUSTED,
-          "the plugin reset the stream: bandwidth or memory limit exceeded",
-        );
-      case H2Code.INADEQUATE_SECURITY:
-        return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
-      default:
-        return new GrpcCallError(
-          status.INTERNAL,
-          `the call ended without a gRPC status (RST_STREAM code ${this.rstCode})`,
-        );
-    }
+    case H2Code.INADEQUATE_SECURITY:
+      return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
+    default:
+      return new GrpcCallError(status.INTERNAL, `the call ended without a gRPC status (RST_STREAM code ${rstCode})`);
   }
 }

@@ -5,7 +5,7 @@
  * node:http2's session/stream objects and header conversions.
  */
 import { status } from "@grpc/grpc-js";
-import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import type { RawStream, RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import {
   GrpcCallError,
   type Http2UnaryOptions,
@@ -16,6 +16,15 @@ import { connectSocket } from "../connect-socket.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
+import { StreamCall } from "./stream-call.js";
+import { failedStream } from "../stream-responses.js";
+
+/**
+ * Fewest concurrent streams a plugin must admit for streams to share its unary calls'
+ * connection (go-plugin, grpc-js and grpcio servers admit 100 or more; the broker and stdio
+ * streams take two for the plugin's life).
+ */
+export const SHARED_STREAMS_MIN = 8;
 
 /**
  * Creates the raw-HTTP/2 unary transport for one plugin address. Connects on the first call
@@ -28,6 +37,8 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
   let current: H2Connection | undefined;
   let closed = false;
 
+  let ownStreams: H2Connection | undefined; // streams' own connection, for a plugin that admits few streams at once
+
   const connection = (): H2Connection => {
     if (current?.usable) return current;
     const opened: H2Connection = new H2Connection(
@@ -38,6 +49,23 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
       mtls ? "https" : "http",
     );
     current = opened;
+    return opened;
+  };
+
+  // Long-lived streams must not take the slots hooks need: with a plugin admitting fewer than
+  // SHARED_STREAMS_MIN streams at once, they get a connection of their own.
+  const streamConnection = (): H2Connection => {
+    const shared = connection();
+    if (shared.streamLimit >= SHARED_STREAMS_MIN) return shared;
+    if (ownStreams?.usable) return ownStreams;
+    const opened: H2Connection = new H2Connection(
+      connectSocket(listen, mtls),
+      () => {
+        if (ownStreams === opened) ownStreams = undefined;
+      },
+      mtls ? "https" : "http",
+    );
+    ownStreams = opened;
     return opened;
   };
 
@@ -89,14 +117,46 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     });
   };
 
+  // Streams share the unary calls' connection: the plugin's broker and stdio streams need no second one (issue 17).
+  const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
+    const timeoutMs = remainingMs(callOptions.deadline);
+    if (closed)
+      return failedStream(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
+    if (timeoutMs !== undefined && timeoutMs <= 0)
+      return failedStream(
+        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
+      );
+    if (callOptions.signal?.aborted)
+      return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
+    let head: RequestHead;
+    try {
+      head = {
+        path,
+        timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs),
+        metadata: metadataFields(callOptions.metadata),
+      };
+    } catch (error) {
+      return failedStream(
+        new GrpcCallError(
+          status.UNAVAILABLE,
+          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
+        ),
+      );
+    }
+    return new StreamCall(streamConnection(), head, target, maxMessageBytes, timeoutMs, callOptions.signal).raw();
+  };
+
   return {
     unary,
+    stream,
     connect: () =>
       closed ? Promise.reject(new Error(`the connection to the plugin at ${target} is closed`)) : connection().ready,
     close() {
       closed = true;
       current?.close();
+      ownStreams?.close();
       current = undefined;
+      ownStreams = undefined;
     },
   };
 }
