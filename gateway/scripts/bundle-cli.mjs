@@ -77,12 +77,18 @@ export async function bundleCli() {
     // Modules that locate files next to themselves (import.meta.url) get the bundle's URL.
     define: { "import.meta.url": "__polyplugBundleUrl" },
     banner: { js: 'var __polyplugBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    charset: "ascii", // bin/polyplug.js reads the bundle as latin1
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: "linked",
     metafile: true,
     logLevel: "warning",
   });
+  // bin/polyplug.js reads the bundle as latin1, which is only the same text while it is ASCII.
+  const bundleFile = path.join(BUNDLE_DIR, "polyplug.cjs");
+  const nonAscii = readFileSync(bundleFile).findIndex((byte) => byte > 0x7f);
+  if (nonAscii >= 0)
+    throw new Error(`${bundleFile}: byte ${nonAscii} is not ASCII (bin/polyplug.js reads it as latin1)`);
   // The first run without a cache writes it (bin/polyplug.js): `serve --help` compiles what a start loads.
   execFileSync(process.execPath, [path.join(gateway, "bin", "polyplug.js"), "serve", "--help"], {
     env: { ...process.env, POLYPLUG_BUNDLE: "1" },

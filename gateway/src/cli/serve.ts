@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { pino, type Logger } from "pino";
 import { mkdir } from "node:fs/promises";
 import { ensureAdminToken } from "../admin/auth.js";
-import { startAdminServer, type AdminServer } from "../admin/admin-server.js";
+import type { AdminServer } from "../admin/admin-server.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { errorSummary } from "../host/launch.js";
 import type { SandboxMode } from "../host/sandbox/sandbox-support.js";
@@ -190,12 +190,15 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     ...(config.pluginLimits ? { pluginLimits: config.pluginLimits } : {}),
     workers: parseWorkers(options.workers) ?? config.workers ?? 1,
   });
-  const admin = await startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }).catch(
-    async (error: unknown) => {
+  // Loaded once the gateway is serving: the Admin API and console are not on the way to its first answer (issue 17, row 4).
+  const admin = await import("../admin/admin-server.js")
+    .then(({ startAdminServer }) =>
+      startAdminServer({ gateway, ...adminListen, token: adminToken, logger, signaturePolicy }),
+    )
+    .catch(async (error: unknown) => {
       await gateway.stop();
       throw error;
-    },
-  );
+    });
   gateway.setAdminUrl(admin.url);
   gateway.publicServer.rootPage.setAdminLinks({ adminUrl: admin.url });
   return { gateway, admin, dataDir, adminTokenFile: adminToken.file, logger, config };
