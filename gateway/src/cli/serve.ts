@@ -12,7 +12,8 @@ import { reattachConfigs } from "../runtime/reattach-plugins.js";
 import { createLogTap } from "../runtime/log-tap.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, untilSignalled } from "./shutdown-signals.js";
 import { DEFAULT_SIGNATURE_POLICY, SIGNATURE_POLICIES, type SignaturePolicy } from "../registry/signature.js";
-import { parseListen, readServeConfig, serveConfigSchema, type ServeConfig } from "../runtime/serve-config.js";
+import type { ServeConfig } from "../runtime/serve-config.js";
+import { parseListen } from "../runtime/listen-address.js";
 import { paint, type CliIo } from "./io.js";
 import { chooseLogFormat, logStream } from "./log-format.js";
 import { markStart } from "../runtime/start-timeline.js";
@@ -138,7 +139,11 @@ export interface Serving {
  */
 export async function startServing(options: ServeOptions, io: CliIo): Promise<Serving> {
   let config: ServeConfig = {};
-  if (options.config) config = await readServeConfig(options.config);
+  // The config file's schema (and YAML) only when there is a file or a node id to check: building it is
+  // ~10 ms of a start without one, before the first plugin is launched (issue 17, row 4).
+  const serveConfig =
+    options.config || options.nodeId !== undefined ? await import("../runtime/serve-config.js") : undefined;
+  if (options.config && serveConfig) config = await serveConfig.readServeConfig(options.config);
   const listen = parseListen(options.listen ?? config.listen ?? "127.0.0.1:8080");
   const adminListen = parseListen(options.adminListen ?? config.adminListen ?? "127.0.0.1:8081", "--admin-listen");
   const dataDir = path.resolve(options.data ?? config.dataDir ?? ".polyplug");
@@ -157,7 +162,7 @@ export async function startServing(options: ServeOptions, io: CliIo): Promise<Se
     ]),
   );
   const reattach = reattachConfigs(options.reattach ?? [], process.env.POLYPLUG_REATTACH_PLUGINS);
-  if (options.nodeId !== undefined && !serveConfigSchema.shape.nodeId.safeParse(options.nodeId).success) {
+  if (options.nodeId !== undefined && !serveConfig?.serveConfigSchema.shape.nodeId.safeParse(options.nodeId).success) {
     throw new PolyplugError(
       ErrorCode.InvalidArgument,
       `--node-id must be 1..64 letters, digits, '.', '_' or '-', got ${JSON.stringify(options.nodeId)}`,

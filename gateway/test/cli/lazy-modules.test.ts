@@ -50,6 +50,8 @@ describe("lazy loading", () => {
       "surfaces/public-server.js",
       "plugin-api/gateway-api.js",
       "registry/run-tool.js",
+      // The config file's schema: only with --config or --node-id.
+      "runtime/serve-config.js",
       "cli/bundle.js",
       "cli/new.js",
       "cli/conformance.js",
