@@ -235,16 +235,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const workerCount = options.workers ?? 1;
   if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 256)
     throw new PolyplugError(ErrorCode.InvalidArgument, `workers must be an integer from 1 to 256, got ${workerCount}`);
+  // Start-up order (issue 17): the sandbox is probed (waits on the file system) from here on,
+  // the plugins folders are read while the store opens, and the plugins are launched before
+  // the public server listens.
+  const detecting = detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
+  detecting.catch(() => undefined);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
-  // Start-up order (issue 17): the plugins folders are read while the sandbox is probed and
-  // the store opens, and the plugins are launched before the public server listens.
   const scanning = scanPluginsDirs([...options.pluginsDirs, managedDir]);
   scanning.catch(() => undefined); // awaited below; not unhandled while the store opens
-  const detecting = detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
-  detecting.catch(() => undefined);
   const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
   const opened =
     options.store ??
