@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { pino, type Logger } from "pino";
-import { z } from "zod";
 import { mkdir } from "node:fs/promises";
 import { ensureAdminToken } from "../admin/auth.js";
 import type { AdminServer } from "../admin/admin-server.js";
@@ -139,10 +138,6 @@ export interface Serving {
  * `io.logDestination`, pretty on a terminal and JSON otherwise unless `--log-format` says.
  */
 export async function startServing(options: ServeOptions, io: CliIo): Promise<Serving> {
-  // zod compiles each object schema with new Function on its first parse: 7–13 ms for the first
-  // manifest at a start, 3–7 without (issue 17, row 4); a gateway parses few documents, and
-  // parsing them is as fast either way.
-  z.config({ jitless: true });
   let config: ServeConfig = {};
   // The config file's schema (and YAML) only when there is a file or a node id to check: building it is
   // ~10 ms of a start without one, before the first plugin is launched (issue 17, row 4).
