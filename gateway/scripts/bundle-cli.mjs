@@ -3,12 +3,13 @@
 // which Node loads far faster than the ~1,000 modules of dist/ (issue 17,
 // gateway/bench/PROFILE.md "Gateway start → first answer"). CommonJS because bin/polyplug.js
 // compiles it through vm.Script with V8's code cache, which Node 20 offers for scripts only;
-// this script writes that cache too, by running `polyplug serve --help` once. Input is the tsc
+// this script writes that cache too, by running a `polyplug serve` start once. Input is the tsc
 // output in dist/ (run after `tsc -p tsconfig.build.json`); bin/polyplug.js runs the bundle
 // only while it is at least as new as that output.
 //   node scripts/bundle-cli.mjs [--metafile FILE]
-import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -77,18 +78,67 @@ export async function bundleCli() {
     // Modules that locate files next to themselves (import.meta.url) get the bundle's URL.
     define: { "import.meta.url": "__polyplugBundleUrl" },
     banner: { js: 'var __polyplugBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    charset: "ascii", // bin/polyplug.js reads the bundle as latin1
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: "linked",
     metafile: true,
     logLevel: "warning",
   });
-  // The first run without a cache writes it (bin/polyplug.js): `serve --help` compiles what a start loads.
-  execFileSync(process.execPath, [path.join(gateway, "bin", "polyplug.js"), "serve", "--help"], {
-    env: { ...process.env, POLYPLUG_BUNDLE: "1" },
-    stdio: "ignore",
-  });
+  // bin/polyplug.js reads the bundle as latin1, which is only the same text while it is ASCII.
+  const bundleFile = path.join(BUNDLE_DIR, "polyplug.cjs");
+  const nonAscii = readFileSync(bundleFile).findIndex((byte) => byte > 0x7f);
+  if (nonAscii >= 0)
+    throw new Error(`${bundleFile}: byte ${nonAscii} is not ASCII (bin/polyplug.js reads it as latin1)`);
+  await writeCodeCache();
   return result.metafile;
+}
+
+/**
+ * The first run without a cache writes it (bin/polyplug.js): a `serve` start on an empty
+ * plugins folder, stopped once its banner shows, so the cache holds what a start runs — the
+ * code loaded while the plugins boot too (public server, GatewayAPI, Admin API: issue 17,
+ * row 4; CPU to the first answer ~10% lower than with `serve --help`'s cache, which left them
+ * to be compiled at every start). Falls back to `serve --help` when that start fails.
+ */
+async function writeCodeCache() {
+  const bin = path.join(gateway, "bin", "polyplug.js");
+  const env = { ...process.env, POLYPLUG_BUNDLE: "1" };
+  const scratch = mkdtempSync(path.join(tmpdir(), "polyplug-code-cache-"));
+  try {
+    mkdirSync(path.join(scratch, "plugins"));
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        "serve",
+        ...["--plugins", path.join(scratch, "plugins"), "--data", path.join(scratch, "data")],
+        ...["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--sandbox", "off", "--log-level", "error"],
+      ],
+      { env, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    let stderr = "";
+    const banner = new Promise((resolve) => {
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        if (stderr.includes("listening on")) resolve(true);
+      });
+      child.once("close", () => resolve(false));
+      setTimeout(() => resolve(false), 60_000).unref();
+    });
+    const served = await banner;
+    child.kill(served ? "SIGTERM" : "SIGKILL");
+    if (served && (await exited) === 0) return;
+    await exited;
+    console.warn(
+      `bundle-cli: the code cache's serve start failed, writing it from \`serve --help\`:\n${stderr.slice(-2000)}`,
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  rmSync(`${path.join(BUNDLE_DIR, "polyplug.cjs")}.v8cache`, { force: true });
+  execFileSync(process.execPath, [bin, "serve", "--help"], { env, stdio: "ignore" });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,16 +4,13 @@ import path from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import type { PluginClient, ReattachConfig } from "../host/plugin-client.js";
-import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
 import { reattachPlugin } from "../host/reattach.js";
 import { commandConflicts } from "../dispatch/commands.js";
 import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
-import { createGatewayApiHandlers } from "../plugin-api/gateway-api.js";
 import { startYoungGenerationReclaim } from "../young-generation-reclaim.js";
 import {
   checkGatewayVersion,
@@ -25,7 +22,7 @@ import { scanPluginsDirs, type BrokenPluginFolder, type PluginFolder } from "../
 import { isPostgresStore, openGatewayStore } from "../store/open-store.js";
 import type { GatewayStore } from "../store/store.js";
 import type { PublicLimitsInit } from "../surfaces/public-limits.js";
-import { startPublicServer, type PublicServer } from "../surfaces/public-server.js";
+import type { PublicServer } from "../surfaces/public-server.js";
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from "../supervision/policy.js";
 import { Supervisor, type PluginState, type PluginStatus } from "../supervision/supervisor.js";
 import { FailurePolicy, type FailMode, type FailurePolicyConfig } from "../dispatch/failure-policy.js";
@@ -59,6 +56,7 @@ import { startTracing, type TracingOptions } from "../tracing/start-tracing.js";
 import { GATEWAY_VERSION } from "./version.js";
 import { markStart } from "./start-timeline.js";
 import type { PluginTransport } from "../rpc/plugin-transport.js";
+import { loadWhilePluginsBoot, watchPluginLaunches } from "./plugin-launches.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -208,6 +206,25 @@ export interface Gateway {
   workers(): WorkerStatus[];
 }
 
+/** The GatewayAPI served to plugins (descriptors, handlers): loaded once the plugins were launched, which need it first at Activate. */
+let pluginApi:
+  | Promise<
+      Pick<typeof import("../plugin-api/gateway-api.js"), "createGatewayApiHandlers"> &
+        Pick<typeof import("@polyplug/sdk/internal/rpc/server.js"), "addRpcService"> &
+        Pick<typeof import("@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js"), "GatewayAPI">
+    >
+  | undefined;
+const loadPluginApi = () =>
+  (pluginApi ??= Promise.all([
+    import("../plugin-api/gateway-api.js"),
+    import("@polyplug/sdk/internal/rpc/server.js"),
+    import("@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js"),
+  ]).then(([handlers, rpc, pb]) => ({
+    createGatewayApiHandlers: handlers.createGatewayApiHandlers,
+    addRpcService: rpc.addRpcService,
+    GatewayAPI: pb.GatewayAPI,
+  })));
+
 /**
  * Starts a gateway: opens the store, starts the public server (Connect API, HTTP routes,
  * WebSocket events), scans the plugins folders and starts every enabled plugin under a
@@ -218,16 +235,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const workerCount = options.workers ?? 1;
   if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 256)
     throw new PolyplugError(ErrorCode.InvalidArgument, `workers must be an integer from 1 to 256, got ${workerCount}`);
+  // Start-up order (issue 17): the sandbox is probed (waits on the file system) from here on,
+  // the plugins folders are read while the store opens, and the plugins are launched before
+  // the public server listens.
+  const detecting = detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
+  detecting.catch(() => undefined);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const managedDir = managedPluginsDir(options.dataDir);
   await mkdir(managedDir, { recursive: true, mode: 0o700 });
   const metrics = options.metrics ?? createGatewayMetrics();
-  // Start-up order (issue 17): the plugins folders are read while the sandbox is probed and
-  // the store opens, and the plugins are launched before the public server listens.
   const scanning = scanPluginsDirs([...options.pluginsDirs, managedDir]);
   scanning.catch(() => undefined); // awaited below; not unhandled while the store opens
-  const detecting = detectSandboxSupport(options.sandbox?.mode ?? DEFAULT_SANDBOX_MODE);
-  detecting.catch(() => undefined);
   const hidePaths = [options.dataDir, managedDir, ...options.pluginsDirs].map((dir) => path.resolve(dir));
   const opened =
     options.store ??
@@ -282,6 +300,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let server: PublicServer | undefined;
   let pool: WorkerPool | undefined;
+  const launches = watchPluginLaunches();
 
   const configs = createPluginConfigs({ table, records, logger, deliveryTimeoutMs: policy.activateTimeoutMs });
   const getConfig = configs.get;
@@ -296,6 +315,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     permissions: readonly ApiCapability[],
     host: PluginClient,
   ): Promise<number> => {
+    const { GatewayAPI, addRpcService, createGatewayApiHandlers } = await loadPluginApi();
     const id = host.broker.nextId();
     const pluginLogger = logger.child({ pluginId, source: "plugin-api" });
     await host.broker.acceptAndServe(id, (grpcServer) =>
@@ -357,6 +377,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       readPaths: manifest.permissions.readPaths,
       hidePaths,
       nodeExecutable: interpreters.node,
+      onPrepared: () => launches.prepared(manifest.id),
     });
     const supervisor = new Supervisor({
       manifest,
@@ -406,27 +427,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const enabled = (pluginId: string) => records.get(pluginId).enabled ?? true;
   // Launched now, so the plugins boot while the public server starts; no plugin process is
   // left behind when it cannot listen.
-  const starting = Promise.all(
-    table
-      .all()
-      .filter(({ supervisor }) => enabled(supervisor.pluginId))
-      .map(({ supervisor }) => supervisor.start()),
+  const launching = table.all().filter(({ supervisor }) => enabled(supervisor.pluginId));
+  const prepared = launches.expect(
+    launching.map(({ supervisor }) => supervisor.pluginId).filter((pluginId) => !options.reattach?.has(pluginId)),
   );
+  const starting = Promise.all(launching.map(({ supervisor }) => supervisor.start()));
   markStart("plugins-starting");
   const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
   // With workers the public address is theirs; this process's server moves to a free loopback port.
-  server = await startPublicServer({
-    ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress),
-    dispatcher,
-    logger,
-    version: GATEWAY_VERSION,
-    ...(options.limits ? { limits: options.limits } : {}),
-  }).catch(async (error: unknown) => {
-    await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
-    await sandboxSupport.cgroup?.release();
-    await store.close();
-    throw error;
-  });
+  server = await loadWhilePluginsBoot(prepared, starting, () => import("../surfaces/public-server.js"))
+    .then(({ startPublicServer }) => {
+      // The GatewayAPI's code too, before the first plugin's Activate asks for it.
+      loadPluginApi().catch(() => undefined);
+      return startPublicServer({
+        ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress),
+        dispatcher,
+        logger,
+        version: GATEWAY_VERSION,
+        ...(options.limits ? { limits: options.limits } : {}),
+      });
+    })
+    .catch(async (error: unknown) => {
+      await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
+      await sandboxSupport.cgroup?.release();
+      await store.close();
+      throw error;
+    });
   markStart("public-listening");
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),

@@ -1,9 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { BUNDLE_WHEELS_DIR } from "../registry/bundle-build-python.js";
 import type { Manifest } from "../registry/manifest.js";
-import { runTool } from "../registry/run-tool.js";
 
 /** A plugin's own Python environment, inside its folder. */
 export const PLUGIN_VENV_DIR = ".venv";
@@ -24,6 +22,11 @@ function venvPython(dir: string): string {
  * not fit this Python (bundle with the Python version the gateway runs).
  */
 export async function preparePluginEnvironment(dir: string, manifest: Manifest, basePython = "python3"): Promise<void> {
+  // Installs only: the bundle tooling and execa stay out of a gateway's start (issue 17, row 4).
+  const [{ BUNDLE_WHEELS_DIR }, { runTool }] = await Promise.all([
+    import("../registry/bundle-build-python.js"),
+    import("../registry/run-tool.js"),
+  ]);
   const wheelsDir = path.join(dir, BUNDLE_WHEELS_DIR);
   if (!manifest.command || !existsSync(wheelsDir)) return;
   const wheels = (await readdir(wheelsDir))

@@ -55,6 +55,8 @@ export interface PluginSandboxOptions {
   readonly hidePaths: readonly string[];
   /** The Node executable that runs `node` plugins (its node_modules are mounted for them). */
   readonly nodeExecutable?: string;
+  /** Called when a launch was prepared, or failed to be: the host core spawns right after (runtime/plugin-launches.ts). */
+  readonly onPrepared?: () => void;
 }
 
 // The launcher joins the plugin's cgroup before anything of the plugin runs: a child cannot
@@ -81,7 +83,7 @@ export function assertSandboxAvailable(support: SandboxSupport, pluginId: string
 export function createPluginSandbox(options: PluginSandboxOptions): PluginSandbox {
   const { support, limits } = options;
   const uid = support.dedicatedUids ? pluginUid(options.pluginId) : undefined;
-  return {
+  const sandbox: PluginSandbox = {
     async prepare(request) {
       assertSandboxAvailable(support, options.pluginId);
       let cgroup: PluginCgroup | undefined;
@@ -151,4 +153,5 @@ export function createPluginSandbox(options: PluginSandboxOptions): PluginSandbo
       }
     },
   };
+  return { prepare: (request) => sandbox.prepare(request).finally(() => options.onPrepared?.()) };
 }

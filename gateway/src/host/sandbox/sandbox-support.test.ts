@@ -1,8 +1,11 @@
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../errors.js";
 import { assertSandboxAvailable, createPluginSandbox } from "./plugin-sandbox.js";
 import { DEFAULT_RESOURCE_LIMITS } from "./resource-limits.js";
-import type { SandboxSupport } from "./sandbox-support.js";
+import { detectSandboxSupport, type SandboxSupport } from "./sandbox-support.js";
 
 const unavailable: SandboxSupport = {
   mode: "required",
@@ -56,5 +59,45 @@ describe("sandbox modes where no sandbox is available", () => {
       "x",
     ]);
     expect(launch.confinement.description).toContain("unsandboxed");
+  });
+});
+
+describe("the sandbox probe with the sandbox off", () => {
+  it("neither looks for bubblewrap nor reads the system links it would mount; limits are still detected", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "polyplug-probe-"));
+    for (const tool of ["bwrap", "setpriv", "prlimit"]) {
+      writeFileSync(path.join(dir, tool), "#!/bin/sh\nexit 0\n");
+      chmodSync(path.join(dir, tool), 0o755);
+    }
+    const support = await detectSandboxSupport("off", { searchPath: dir });
+    try {
+      expect(support).toMatchObject({ mode: "off", isolation: "none", bwrapPath: undefined, systemLinks: {} });
+      expect(support.setprivPath).toBe(path.join(dir, "setpriv"));
+      expect(support.prlimitPath).toBe(path.join(dir, "prlimit"));
+      expect(support.warnings[0]).toMatch(/plugin sandbox is off/);
+    } finally {
+      await support.cgroup?.release();
+    }
+  });
+});
+
+describe("a prepared launch", () => {
+  it("is announced (onPrepared) whether it was prepared or refused: the host core spawns right after", async () => {
+    let announced = 0;
+    const sandboxOf = (support: SandboxSupport) =>
+      createPluginSandbox({
+        pluginId: "com.example.p",
+        support,
+        limits: DEFAULT_RESOURCE_LIMITS,
+        network: "none",
+        readPaths: [],
+        hidePaths: [],
+        onPrepared: () => announced++,
+      });
+    const request = { command: "/bin/true", args: [], cwd: "/", socketDir: "/tmp", env: {} };
+    await sandboxOf({ ...unavailable, mode: "off" }).prepare(request);
+    expect(announced).toBe(1);
+    await expect(sandboxOf(unavailable).prepare(request)).rejects.toMatchObject({ code: ErrorCode.FailedPrecondition });
+    expect(announced).toBe(2);
   });
 });

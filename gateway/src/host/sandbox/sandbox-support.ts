@@ -77,7 +77,16 @@ export async function detectSandboxSupport(
     process.platform === "linux"
       ? resolveExecutable(name, `${searchPath ?? ""}:/usr/bin:/bin`)
       : Promise.resolve(undefined);
-  const [bwrapPath, setprivPath, prlimitPath] = await Promise.all([find("bwrap"), find("setpriv"), find("prlimit")]);
+  // Side by side, they are waits on the file system (issue 17, row 4: the probe is on the way to
+  // the first plugin's launch); `off` never uses bubblewrap or the system links it mounts.
+  const sandboxed = mode !== "off";
+  const [bwrapPath, setprivPath, prlimitPath, cgroups, systemLinks] = await Promise.all([
+    sandboxed ? find("bwrap") : Promise.resolve(undefined),
+    find("setpriv"),
+    find("prlimit"),
+    detectCgroupTree(),
+    sandboxed ? readSystemLinks() : Promise.resolve({}),
+  ]);
   let unavailableReason: string | undefined;
   if (mode !== "off") {
     if (process.platform !== "linux")
@@ -94,7 +103,6 @@ export async function detectSandboxSupport(
     );
   else if (isolation === "none") warnings.push(`plugin sandbox unavailable: ${unavailableReason}`);
 
-  const cgroups = await detectCgroupTree();
   const limits = cgroups.tree?.kind ?? "rlimit";
   if (!cgroups.tree) {
     warnings.push(
@@ -103,11 +111,6 @@ export async function detectSandboxSupport(
   }
   if (!prlimitPath) warnings.push("prlimit (util-linux) is missing: open-file limits are not applied");
 
-  const systemLinks: Record<string, string> = {};
-  for (const dir of SYSTEM_DIRS) {
-    const target = await readlink(dir).catch(() => undefined);
-    if (target !== undefined) systemLinks[dir] = target;
-  }
   return {
     mode,
     isolation,
@@ -121,4 +124,12 @@ export async function detectSandboxSupport(
     prlimitPath,
     systemLinks,
   };
+}
+
+/** Where the system folders that are symbolic links (/bin → usr/bin on merged-/usr systems) point: bubblewrap mounts them as links. */
+async function readSystemLinks(): Promise<Record<string, string>> {
+  const targets = await Promise.all(SYSTEM_DIRS.map((dir) => readlink(dir).catch(() => undefined)));
+  return Object.fromEntries(
+    SYSTEM_DIRS.flatMap((dir, index) => (targets[index] === undefined ? [] : [[dir, targets[index]]])),
+  );
 }
