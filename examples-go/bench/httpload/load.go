@@ -104,14 +104,16 @@ func Run(job Job, measuring func() error) (Result, error) {
 	}
 
 	warmEnd := time.Now().Add(time.Duration(job.WarmupMs) * time.Millisecond)
-	var warmErr atomic.Value
+	// The first warm-up error is kept (a pointer, because atomic.Value panics when errors of
+	// different concrete types are swapped in).
+	var warmErr atomic.Pointer[error]
 	run(concurrency, func(i int64) bool { return i < int64(job.WarmupCalls) || time.Now().Before(warmEnd) }, func() {
 		if _, err := post(); err != nil {
-			warmErr.CompareAndSwap(nil, err)
+			warmErr.CompareAndSwap(nil, &err)
 		}
 	})
-	if err, _ := warmErr.Load().(error); err != nil {
-		return Result{}, fmt.Errorf("warm-up: %w", err)
+	if err := warmErr.Load(); err != nil {
+		return Result{}, fmt.Errorf("warm-up: %w", *err)
 	}
 	if err := measuring(); err != nil {
 		return Result{}, err

@@ -57,3 +57,21 @@ func TestRunCountsRefusedAnswersAsErrors(t *testing.T) {
 		t.Fatalf("a failing warm-up: %v", err)
 	}
 }
+
+// Errors of different types during the warm-up (an HTTP 503, then an answer that is not JSON)
+// must report the first one, not panic in the load generator.
+func TestRunReportsTheFirstOfMixedWarmUpErrors(t *testing.T) {
+	var calls atomic.Int64
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1)%2 == 1 {
+			http.Error(w, "no", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "not json")
+	}))
+	defer server.Close()
+	_, err := Run(Job{URL: server.URL, Body: []byte(`{}`), Concurrency: 4, WarmupCalls: 40}, func() error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "warm-up") {
+		t.Fatalf("mixed warm-up errors: %v", err)
+	}
+}

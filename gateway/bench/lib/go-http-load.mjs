@@ -23,6 +23,7 @@ export async function goHttpLoad(job, beforeMeasure) {
   child.stderr.on("data", (chunk) => stderr.push(chunk));
   const exited = new Promise((resolve) => child.on("close", resolve));
   child.on("error", () => undefined); // reported through `exited` below
+  child.stdin.on("error", () => undefined); // EPIPE when it died first: reported through `exited` too
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);

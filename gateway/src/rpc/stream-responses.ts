@@ -6,21 +6,30 @@
 import { status } from "@grpc/grpc-js";
 import { GrpcCallError, type RawStream } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 
+/** What libuv hands over per socket read: the most a single read can add before the reader runs. */
+const SOCKET_READ_BYTES = 64 * 1024;
+
 export class StreamResponses implements AsyncIterable<Buffer> {
   private readonly items: Buffer[] = [];
   private bytes = 0;
   private wake: (() => void) | undefined;
   private outcome: { error: GrpcCallError | undefined } | undefined;
 
+  /** Most bytes of messages kept unread: a plugin sending faster than the reader takes them fails the call. */
+  private readonly limitBytes: number;
+
   /**
-   * @param limitBytes most bytes of messages kept unread: a plugin sending faster than the
-   *   reader takes them fails the call with RESOURCE_EXHAUSTED instead of growing memory
+   * @param maxMessageBytes the largest message the call accepts. One socket read can complete a
+   *   message of that size and carry up to 64 KiB more before the reader runs, so the unread
+   *   bound is two messages plus a read: a reader that keeps up never hits it.
    * @param onAbandon called when the reader stops iterating before the call ended (cancel it)
    */
   constructor(
-    private readonly limitBytes: number,
+    maxMessageBytes: number,
     private readonly onAbandon: () => void,
-  ) {}
+  ) {
+    this.limitBytes = 2 * maxMessageBytes + SOCKET_READ_BYTES;
+  }
 
   /** True once the call's outcome is known. */
   get ended(): boolean {

@@ -74,6 +74,26 @@ describe("rpc/h2 connection", () => {
     expect(most).toBeLessThanOrEqual(8);
   });
 
+  it("keeps the server's stream limit when a later SETTINGS frame leaves MAX_CONCURRENT_STREAMS out", async () => {
+    // RFC 9113 §6.5: a setting not in the frame keeps its value (grpc-go's window estimator sends
+    // SETTINGS with INITIAL_WINDOW_SIZE only).
+    let open = 0;
+    let most = 0;
+    const { transport, sessions } = await server({ maxConcurrentStreams: 8 }, (stream, body) => {
+      most = Math.max(most, ++open);
+      setTimeout(() => {
+        open--;
+        echo(stream, body);
+      }, 1);
+    });
+    expect((await call(transport, Buffer.from("first"))).toString()).toBe("first");
+    await new Promise<void>((resolve) => sessions[0]!.settings({ initialWindowSize: 70_000 }, () => resolve()));
+    most = 0;
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => call(transport, Buffer.from(String(i)))));
+    expect(answers.map((answer) => answer.toString())).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+    expect(most).toBeLessThanOrEqual(8);
+  });
+
   it("sends a big request through a small peer window and frame size (WINDOW_UPDATE driven)", async () => {
     const { transport } = await server({ initialWindowSize: 1000 }, echo);
     const big = Buffer.alloc(3 * 1024 * 1024 + 7).map((_, i) => i % 253);

@@ -7,15 +7,16 @@ import { H2ConnectionError } from "./h2-error.js";
 
 /** What a peer's SETTINGS frame changes; undefined fields keep their current value. */
 export interface PeerSettings {
-  /** MAX_CONCURRENT_STREAMS, or 2^31 when the frame leaves it unlimited. */
-  readonly maxConcurrentStreams: number;
+  /** MAX_CONCURRENT_STREAMS; undefined when the frame leaves it out (unlimited until a frame sets it). */
+  readonly maxConcurrentStreams: number | undefined;
   readonly initialWindowSize: number | undefined;
   readonly maxFrameSize: number | undefined;
   /** SETTINGS_HEADER_TABLE_SIZE: how much of a dynamic table our HPACK encoder may use. */
   readonly headerTableSize: number | undefined;
 }
 
-const UNLIMITED_STREAMS = 2 ** 31;
+/** A peer's stream limit until its SETTINGS name one (RFC 9113 §6.5.2: initially unlimited). */
+export const UNLIMITED_STREAMS = 2 ** 31;
 
 /** Our SETTINGS payload: no server push, and `streamWindowBytes` as every stream's receive window. */
 export function clientSettingsPayload(streamWindowBytes: number): Buffer {
@@ -32,7 +33,7 @@ export function clientSettingsPayload(streamWindowBytes: number): Buffer {
  * Throws H2ConnectionError for values RFC 9113 §6.5.2 forbids.
  */
 export function parsePeerSettings(payload: Buffer): PeerSettings {
-  let maxConcurrentStreams = UNLIMITED_STREAMS;
+  let maxConcurrentStreams: number | undefined;
   let initialWindowSize: number | undefined;
   let maxFrameSize: number | undefined;
   let headerTableSize: number | undefined;

@@ -19,7 +19,13 @@ import {
   MAX_WINDOW_BYTES,
   STREAM_WINDOW_BYTES,
 } from "./constants.js";
-import { clientSettingsPayload, goawayPayload, h2CodeName, parsePeerSettings } from "./control-frames.js";
+import {
+  clientSettingsPayload,
+  goawayPayload,
+  h2CodeName,
+  parsePeerSettings,
+  UNLIMITED_STREAMS,
+} from "./control-frames.js";
 import { FrameParser } from "./frame-parser.js";
 import { FrameWriter } from "./frame-writer.js";
 import { H2ConnectionError } from "./h2-error.js";
@@ -46,6 +52,7 @@ export class H2Connection {
   private readonly blocked = new Set<H2Stream>();
   private nextId = 1;
   private peerMaxStreams = INITIAL_PEER_STREAMS;
+  private peerSettingsSeen = false;
   private peerWindow = DEFAULT_WINDOW_BYTES;
   private peerMaxFrame = DEFAULT_MAX_FRAME_BYTES;
   private sendWindow = DEFAULT_WINDOW_BYTES;
@@ -195,6 +202,7 @@ export class H2Connection {
       const size = Math.min(chunk.length, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
       if (size <= 0) {
         this.blocked.add(stream);
+        stream.sentSome(); // what went out before the window closed may have made room
         return;
       }
       if (size === chunk.length) pending.shift();
@@ -299,7 +307,11 @@ export class H2Connection {
     }
     if (settings.maxFrameSize !== undefined) this.peerMaxFrame = settings.maxFrameSize;
     if (settings.headerTableSize !== undefined) this.encoder.peerTableSize(settings.headerTableSize);
-    this.peerMaxStreams = settings.maxConcurrentStreams;
+    // A setting left out keeps its value (RFC 9113 §6.5); the first SETTINGS replaces our
+    // cautious INITIAL_PEER_STREAMS with the peer's limit or the protocol's unlimited default.
+    if (settings.maxConcurrentStreams !== undefined) this.peerMaxStreams = settings.maxConcurrentStreams;
+    else if (!this.peerSettingsSeen) this.peerMaxStreams = UNLIMITED_STREAMS;
+    this.peerSettingsSeen = true;
     this.writer.frame(FrameType.SETTINGS, Flag.ACK, 0, undefined);
     for (const stream of [...this.blocked]) this.pump(stream);
     this.startWaiting();
