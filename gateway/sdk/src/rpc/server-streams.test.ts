@@ -205,8 +205,11 @@ describe("addRpcService bidi streaming", () => {
     const answer = collect(stream.responses);
     await firstSeen;
     stream.cancel();
+    // grpc-js may end the request side before it reports the cancel: wait for both.
     expect(await loopEnded).toMatch(/ended|threw/);
-    expect(context?.signal.aborted).toBe(true);
+    const signal = context?.signal;
+    if (signal && !signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    expect(signal?.aborted).toBe(true);
     expect(grpcStatus((await answer).error)).toBe("CANCELLED");
   });
 });
