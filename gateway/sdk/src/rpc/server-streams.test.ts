@@ -61,7 +61,8 @@ async function collect<T>(responses: AsyncIterable<T>): Promise<{ messages: T[];
   }
 }
 
-const grpcStatus = (error: PolyplugError | undefined) => (error?.details as { grpcStatus?: string } | undefined)?.grpcStatus;
+const grpcStatus = (error: PolyplugError | undefined) =>
+  (error?.details as { grpcStatus?: string } | undefined)?.grpcStatus;
 const ids = (messages: ConnInfo[]) => messages.map((m) => `${m.serviceId}:${m.address}`);
 
 describe("addRpcService bidi streaming", () => {
