@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GRPCBroker, type ConnInfo } from "../gen/plugin/grpc_broker_pb.js";
 import { GRPCStdio, StdioData_Channel } from "../gen/plugin/grpc_stdio_pb.js";
-import { PolyplugError } from "../errors.js";
+import type { PolyplugError } from "../errors.js";
 import { createRpcClient } from "./client.js";
 import { RpcStatusError } from "./rpc-error.js";
 import { addRpcService, type RpcCallContext, type RpcHandlers } from "./server.js";
