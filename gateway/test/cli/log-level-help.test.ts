@@ -1,5 +1,6 @@
 // `serve --help` and `dev --help` list every --log-level the config accepts (fatal and silent
 // included), so the help and the accepted values cannot drift apart.
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { serveConfigSchema } from "../../src/runtime/serve-config.js";
@@ -13,6 +14,8 @@ async function help(command: string): Promise<string> {
     err: (text: string) => {
       out += text;
     },
+    color: false,
+    logDestination: new PassThrough(),
   });
   return out;
 }
