@@ -229,6 +229,28 @@ describe("addRpcService server streaming", () => {
     expect(messages.map((m) => Buffer.from(m.data).toString())).toEqual(["one", "two"]);
   });
 
+  it("finishes a handler blocked on a full write buffer when the client cancels", async () => {
+    let finished: (() => void) | undefined;
+    const handlerDone = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    const rpc = await serve(GRPCStdio, {
+      async *streamStdio() {
+        try {
+          for (;;) yield { channel: StdioData_Channel.STDOUT, data: Buffer.alloc(64 * 1024, 1) };
+        } finally {
+          finished?.();
+        }
+      },
+    });
+    const abort = new AbortController();
+    const responses = rpc.streamStdio({}, { deadline: DEADLINE_MS, signal: abort.signal })[Symbol.asyncIterator]();
+    await responses.next();
+    abort.abort();
+    await handlerDone;
+    await responses.return?.();
+  });
+
   it("ends with the status the handler threw after its messages", async () => {
     const rpc = await serve(GRPCStdio, {
       async *streamStdio() {
