@@ -99,6 +99,7 @@ function unaryImpl(handler: UnaryHandler<DescMessage, DescMessage>): grpc.handle
 /** Resolves when `call` can take more writes, or when it closed (cancelled: nothing more goes out). */
 function writable(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) {
   return new Promise<void>((resolve) => {
+    if (call.destroyed) return resolve();
     const done = () => {
       call.off("drain", done).off("close", done);
       resolve();
@@ -120,7 +121,8 @@ function sendResponses(
 ): void {
   (async () => {
     for await (const message of responses) {
-      if (context.signal.aborted) return;
+      // Destroyed only when grpc-js gave the call up (cancelled, deadline): nothing more goes out.
+      if (context.signal.aborted || call.destroyed) return;
       if (!call.write(message)) await writable(call);
     }
     call.end();
