@@ -39,7 +39,7 @@ export function registerDev(program: Command, io: CliIo, setExitCode: (code: num
     .option("--no-build", "do not build (go build / npm run build) before starting and after changes")
     .option("--no-automtls", "talk to the plugin without AutoMTLS")
     .option("--log-format <format>", "auto (pretty on a terminal, JSON otherwise), pretty or json")
-    .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
+    .option("--log-level <level>", "trace, debug, info, warn, error, fatal, silent (default info)")
     .option(
       "--reattach <json>",
       "attach to the plugin you started yourself with POLYPLUG_DEBUG=1 (its printed reattach JSON) instead of launching it",

@@ -59,7 +59,7 @@ export function registerServe(program: Command, io: CliIo, setExitCode: (code: n
     .option("--admin-listen <host:port>", "Admin API address (default 127.0.0.1:8081; token in <data>/admin-token)")
     .option("--plugins <dir...>", "plugins folder(s), each with one sub-folder per plugin (default ./plugins)")
     .option("--data <dir>", "state folder for the SQLite store (default ./.polyplug)")
-    .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
+    .option("--log-level <level>", "trace, debug, info, warn, error, fatal, silent (default info)")
     .option("--no-automtls", "talk to plugins without AutoMTLS (plaintext over the private unix socket)")
     .option(
       "--database <url>",

@@ -7,6 +7,7 @@ import { createRpcClient, type PluginClient } from "../../src/entry/host.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@polyplug/sdk/internal/gen/grpc/health/v1/health_pb.js";
 import { ErrorCode } from "@polyplug/sdk/internal/gen/polyplug/v1/common_pb.js";
 import { Plugin } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { GRPCBroker } from "@polyplug/sdk/internal/gen/plugin/grpc_broker_pb.js";
 import { eventually } from "../log-capture.js";
 import { ensureSdkBuilt, sdkPaths, startNodePlugin, stopAll } from "./harness.js";
 
@@ -102,6 +103,49 @@ describe("broker", () => {
     expect((await createRpcClient(Health, brokered).check({ service: "" })).status).toBe(
       HealthCheckResponse_ServingStatus.SERVING,
     );
+  });
+});
+
+describe("streaming handlers of addRpcService in a plugin process", () => {
+  async function offered() {
+    const offer = await rpc.executeCommand({ command: "offer-streams", args: [], raw: "/offer-streams" });
+    return plugin.broker.dial(Number(offer.data?.broker_id));
+  }
+  async function exchange(serviceIds: number[]) {
+    const stream = createRpcClient(GRPCBroker, await offered()).startStream({ deadline: 20_000 });
+    for (const serviceId of serviceIds) stream.send({ serviceId, network: "unix", address: "" });
+    stream.end();
+    const answers: number[] = [];
+    try {
+      for await (const answer of stream.responses) answers.push(answer.serviceId);
+      return { answers };
+    } catch (error) {
+      return { answers, error: error as PolyplugError };
+    }
+  }
+
+  it("a bidi handler that reads every request with for await answers after the client half-closed", async () => {
+    expect(await exchange([1, 2, 3])).toEqual({ answers: [10, 20, 30] });
+  });
+
+  it("a bidi handler that throws after reading every request ends the call with its status", async () => {
+    const { answers, error } = await exchange([1, 0]);
+    expect(answers).toEqual([]);
+    expect(error?.details).toMatchObject({ grpcStatus: "FAILED_PRECONDITION" });
+    expect(error?.message).toContain("refused after reading 2 requests");
+  });
+
+  it("a server-streaming handler that throws after a message ends the call with its status", async () => {
+    const statuses: number[] = [];
+    let failure: PolyplugError | undefined;
+    try {
+      for await (const answer of createRpcClient(Health, await offered()).watch({ service: "" }, { deadline: 20_000 }))
+        statuses.push(answer.status);
+    } catch (error) {
+      failure = error as PolyplugError;
+    }
+    expect(statuses).toEqual([HealthCheckResponse_ServingStatus.SERVING]);
+    expect(failure?.details).toMatchObject({ grpcStatus: "UNAVAILABLE" });
   });
 });
 

@@ -96,32 +96,62 @@ function unaryImpl(handler: UnaryHandler<DescMessage, DescMessage>): grpc.handle
   };
 }
 
+/** Resolves when `call` can take more writes, or when it closed (cancelled: nothing more goes out). */
+function writable(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) {
+  return new Promise<void>((resolve) => {
+    if (call.destroyed) return resolve();
+    const done = () => {
+      call.off("drain", done).off("close", done);
+      resolve();
+    };
+    call.on("drain", done).on("close", done);
+  });
+}
+
+/**
+ * Writes the handler's responses, then ends the call with OK, or with the status the handler
+ * threw. The status goes out through grpc-js's "error" event (which ends the call after the
+ * queued messages with that status); `destroy(error)` would drop the status and leave the
+ * caller waiting until its deadline.
+ */
+function sendResponses(
+  call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
+  context: RpcCallContext,
+  responses: AsyncIterable<unknown>,
+): void {
+  (async () => {
+    for await (const message of responses) {
+      // Destroyed only when grpc-js gave the call up (cancelled, deadline): nothing more goes out.
+      if (context.signal.aborted || call.destroyed) return;
+      if (!call.write(message)) await writable(call);
+    }
+    call.end();
+  })().catch((reason: unknown) => {
+    if (context.signal.aborted) return;
+    const status = toStatus(reason);
+    call.emit("error", Object.assign(new Error(status.details), status));
+  });
+}
+
 function serverStreamImpl(
   handler: ServerStreamHandler<DescMessage, DescMessage>,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
     const context = contextOf(call);
-    (async () => {
-      for await (const message of handler(call.request as MessageShape<DescMessage>, context)) {
-        if (context.signal.aborted) return;
-        if (!call.write(message)) await new Promise((resolve) => call.once("drain", resolve));
-      }
-      call.end();
-    })().catch((reason: unknown) => call.destroy(Object.assign(new Error(toStatus(reason).details), toStatus(reason))));
+    sendResponses(call, context, handler(call.request as MessageShape<DescMessage>, context));
   };
 }
 
 function bidiImpl(handler: BidiHandler<DescMessage, DescMessage>): grpc.handleBidiStreamingCall<unknown, unknown> {
   return (call) => {
     const context = contextOf(call);
-    const requests = call as AsyncIterable<MessageShape<DescMessage>>;
-    (async () => {
-      for await (const message of handler(requests, context)) {
-        if (context.signal.aborted) return;
-        if (!call.write(message)) await new Promise((resolve) => call.once("drain", resolve));
-      }
-      call.end();
-    })().catch((reason: unknown) => call.destroy(Object.assign(new Error(toStatus(reason).details), toStatus(reason))));
+    // A plain `for await` over the call would destroy it when the request side ends (the
+    // client half-closed) or when the handler leaves its loop early: the responses after that,
+    // and the status, would never go out. The call ends when the handler does.
+    const requests: AsyncIterable<MessageShape<DescMessage>> = {
+      [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }),
+    };
+    sendResponses(call, context, handler(requests, context));
   };
 }
 
