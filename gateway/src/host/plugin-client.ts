@@ -1,6 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import {
@@ -294,12 +294,4 @@ function consumeStdio(client: RpcTarget, sink: PluginLogSink, logger: Logger): (
       lines.stderr.end();
     },
   });
-}
-
-let silent: Logger | undefined;
-
-/** A silent logger, for callers that pass none: one shared instance (creating a pino logger costs about a millisecond per start). */
-export function silentLogger(): Logger {
-  silent ??= pino({ level: "silent" });
-  return silent;
 }
