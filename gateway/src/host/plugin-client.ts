@@ -9,7 +9,8 @@ import {
   type RpcClient,
   type RpcTarget,
 } from "@polyplug/sdk/internal/rpc/client.js";
-import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
+import { resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
+import { createPluginUnaryTransport } from "../rpc/plugin-unary-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { connectWithin } from "./connect-unary.js";
 import { createStreamsGate } from "./streams-gate.js";

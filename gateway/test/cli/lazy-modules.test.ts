@@ -60,7 +60,7 @@ describe("lazy loading", () => {
     }
   }, 30_000);
 
-  it("`polyplug serve` spawns its plugin before loading the connection's code: plugin-client, grpc-js, go-plugin's descriptors", async () => {
+  it("`polyplug serve` spawns its plugin before loading the connection's code: plugin-client, grpc-js, go-plugin's descriptors, the HTTP/2 clients", async () => {
     const root = serveRoot("polyplug-lazy-spawn-");
     const pluginDir = path.join(root, "plugins", "lazy.scripted");
     mkdirSync(pluginDir);
@@ -118,6 +118,10 @@ describe("lazy loading", () => {
       "/gen/plugin/grpc_stdio_pb.js",
       "/gen/grpc/health/v1/health_pb.js",
       "/@grpc/grpc-js/build/src/index.js",
+      "/dist/rpc/plugin-unary-transport.js",
+      "/dist/rpc/http2-unary.js",
+      "/dist/rpc/h2/h2-connection.js",
+      "node:http2",
     ]) {
       expect(beforeSpawn.filter((url) => url.endsWith(late))).toEqual([]);
     }
