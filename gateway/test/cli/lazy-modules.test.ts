@@ -88,19 +88,12 @@ describe("lazy loading", () => {
     // The first spawn is the plugin's (directly, or through the shell that enters its cgroup).
     const spawnAt = () => lines().findIndex((line) => line.startsWith("spawn "));
     try {
-      // Wait for the spawn and for the connection's code it loads next (events, not a fixed sleep).
+      // Wait for the spawn and for the connection's code (events, not a fixed sleep); where it came is checked below.
       await expect
-        .poll(
-          () =>
-            spawnAt() >= 0 &&
-            lines()
-              .slice(spawnAt())
-              .some((url) => url.endsWith("/host/plugin-client.js")),
-          {
-            timeout: 60_000,
-            interval: 50,
-          },
-        )
+        .poll(() => spawnAt() >= 0 && lines().some((url) => url.endsWith("/host/plugin-client.js")), {
+          timeout: 60_000,
+          interval: 50,
+        })
         .toBe(true);
     } finally {
       child.kill("SIGKILL");
@@ -125,6 +118,11 @@ describe("lazy loading", () => {
     ]) {
       expect(beforeSpawn.filter((url) => url.endsWith(late))).toEqual([]);
     }
+    expect(
+      lines()
+        .slice(spawnAt())
+        .some((url) => url.endsWith("/dist/host/plugin-client.js")),
+    ).toBe(true);
   }, 90_000);
 
   it("help still lists every command", async () => {
