@@ -1,6 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import { GRPCController } from "@polyplug/sdk/internal/gen/plugin/grpc_controller_pb.js";
 import {
@@ -9,7 +9,8 @@ import {
   type RpcClient,
   type RpcTarget,
 } from "@polyplug/sdk/internal/rpc/client.js";
-import { createPluginUnaryTransport, resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
+import { resolvePluginTransport, type PluginTransport } from "../rpc/plugin-transport.js";
+import { createPluginUnaryTransport } from "../rpc/plugin-unary-transport.js";
 import { startBroker, type PluginBroker } from "@polyplug/sdk/internal/goplugin/host-broker.js";
 import { connectWithin } from "./connect-unary.js";
 import { createStreamsGate } from "./streams-gate.js";
@@ -294,12 +295,4 @@ function consumeStdio(client: RpcTarget, sink: PluginLogSink, logger: Logger): (
       lines.stderr.end();
     },
   });
-}
-
-let silent: Logger | undefined;
-
-/** A silent logger, for callers that pass none: one shared instance (creating a pino logger costs about a millisecond per start). */
-export function silentLogger(): Logger {
-  silent ??= pino({ level: "silent" });
-  return silent;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import type { MutualTls } from "@polyplug/sdk/internal/goplugin/channel.js";
-import { connectPlugin, silentLogger, type PluginClient, type ReattachConfig } from "./plugin-client.js";
+import type { PluginClient, ReattachConfig } from "./plugin-client.js";
+import { silentLogger } from "./silent-logger.js";
 import { createPluginLogSink } from "./plugin-log.js";
 import { watchForeignProcess } from "./process-handle.js";
 import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
@@ -63,6 +64,8 @@ export async function reattachPlugin(options: ReattachOptions): Promise<PluginCl
   }
   const socketDir = await createSocketDir();
   try {
+    // Loaded on first use: `serve` imports this module for its reattach settings, not the connection's code.
+    const { connectPlugin } = await import("./plugin-client.js");
     return await connectPlugin({
       handshake: {
         coreProtocolVersion: 1,

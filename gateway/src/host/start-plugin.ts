@@ -13,7 +13,8 @@ import {
 } from "@polyplug/sdk/internal/goplugin/handshake.js";
 import { POLYPLUG_HANDSHAKE, type HandshakeConfig } from "@polyplug/sdk/internal/goplugin/handshake-config.js";
 import { launchPluginProcess } from "./launch.js";
-import { connectPlugin, silentLogger, type PluginClient } from "./plugin-client.js";
+import type { PluginClient } from "./plugin-client.js";
+import { silentLogger } from "./silent-logger.js";
 import { createPluginLogSink, type LogRateLimit } from "./plugin-log.js";
 import type { PluginSandbox } from "./sandbox/plugin-sandbox.js";
 import { createSocketDir } from "@polyplug/sdk/internal/goplugin/socket-dir.js";
@@ -145,6 +146,10 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
     env,
     confinement: confined?.confinement,
   });
+  // The connection's code (grpc-js, the go-plugin services' descriptors, broker and stdio) is
+  // evaluated while the plugin boots, not before it is spawned (issue 17, start → first answer).
+  const clientCode = import("./plugin-client.js");
+  clientCode.catch(() => undefined);
   // A stop while starting must not leave the process behind: abort races every step below.
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -159,6 +164,7 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
     const handshake = parseHandshakeLine(line);
     checkAppProtocolVersion(handshake, handshakeConfig.protocolVersions);
     logger.debug({ handshake: line.trim() }, "plugin handshake received");
+    const { connectPlugin } = await Promise.race([clientCode, aborted]);
     const remainingMs = Math.max(1000, startTimeoutMs - (Date.now() - startedAt));
     const connecting = connectPlugin({
       handshake,

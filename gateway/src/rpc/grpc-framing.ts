@@ -4,7 +4,7 @@
  * HTTP status means when a response carries no gRPC status. Pure functions and one small
  * incremental decoder, so the transport stays about sockets and streams.
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 
 /** Bytes before each message: a compressed flag (1 byte) and a big-endian length (4 bytes). */
 export const GRPC_FRAME_HEADER_BYTES = 5;

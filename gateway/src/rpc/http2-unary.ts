@@ -12,7 +12,7 @@
  * reconnection after the session closes.
  */
 import http2 from "node:http2";
-import { status } from "@grpc/grpc-js";
+import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import type { RpcCallOptions } from "@polyplug/sdk/internal/rpc/client.js";
 import {
   GrpcCallError,

@@ -4,11 +4,11 @@
  * `node-http2`, the fallback on Node's nghttp2-based `node:http2` (rpc/http2-unary.ts), for
  * a plugin whose HTTP/2 stack disagrees with rpc/h2. Both pass the same test suites
  * (gateway/test/rpc) and carry the broker and stdio streams on the same connection.
+ * This module only names and picks one (flags, config, start options); the clients themselves
+ * are created by plugin-unary-transport.ts, which a start loads once a plugin is spawned
+ * (node:http2 and rpc/h2 are not evaluated before: issue 17, start → first answer).
  */
-import type { Http2UnaryOptions, UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { createH2UnaryTransport } from "./h2/unary-transport.js";
-import { createHttp2UnaryTransport } from "./http2-unary.js";
 
 export const PLUGIN_TRANSPORTS = ["h2", "node-http2"] as const;
 export type PluginTransport = (typeof PLUGIN_TRANSPORTS)[number];
@@ -33,9 +33,4 @@ export function resolvePluginTransport(
   if (chosen !== undefined) return chosen;
   const fromEnv = env[PLUGIN_TRANSPORT_ENV];
   return fromEnv ? parsePluginTransport(fromEnv, PLUGIN_TRANSPORT_ENV) : DEFAULT_PLUGIN_TRANSPORT;
-}
-
-/** Creates the unary transport `kind` for one plugin address (it connects on the first call). */
-export function createPluginUnaryTransport(kind: PluginTransport, options: Http2UnaryOptions): UnaryTransport {
-  return kind === "node-http2" ? createHttp2UnaryTransport(options) : createH2UnaryTransport(options);
 }

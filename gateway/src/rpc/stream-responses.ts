@@ -3,7 +3,7 @@
  * decoded messages wait here for the one reader, bounded in bytes, and the call's outcome
  * ends the iteration — normally, or by throwing its GrpcCallError.
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import { GrpcCallError, type RawStream } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 
 /** What libuv hands over per socket read: the most a single read can add before the reader runs. */

@@ -7,7 +7,8 @@ import {
 } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { createRpcClient, useUnaryTransport } from "@polyplug/sdk/internal/rpc/client.js";
 import type { ActivePlugin, ActivePlugins, ChainMember, HookSession } from "../dispatch/active-plugins.js";
-import { createPluginUnaryTransport, type PluginTransport } from "../rpc/plugin-transport.js";
+import type { PluginTransport } from "../rpc/plugin-transport.js";
+import { createPluginUnaryTransport } from "../rpc/plugin-unary-transport.js";
 import type { HookTimeoutReport, PluginEndpoint, PluginRecord } from "./worker-protocol.js";
 
 /** Where a worker tells the primary how its calls to a plugin session went. */

@@ -3,12 +3,14 @@
 // cluster node (they load on first use); nor, before its plugins are launched, the public
 // server, the GatewayAPI or the Admin API (issue 17, row 4). Recorded with a module resolve hook in a child process.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { resolveLogFlags } from "../fixtures/resolve-log.js";
+import { serveArgs, serveRoot } from "../fixtures/serve-process.js";
+import { fixturePaths } from "../paths.js";
 
 const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
 
@@ -57,6 +59,71 @@ describe("lazy loading", () => {
       expect(loaded).not.toContain(lazy);
     }
   }, 30_000);
+
+  it("`polyplug serve` spawns its plugin before loading the connection's code: plugin-client, grpc-js, go-plugin's descriptors, the HTTP/2 clients", async () => {
+    const root = serveRoot("polyplug-lazy-spawn-");
+    const pluginDir = path.join(root, "plugins", "lazy.scripted");
+    mkdirSync(pluginDir);
+    writeFileSync(
+      path.join(pluginDir, "plugin.json"),
+      JSON.stringify({
+        id: "lazy.scripted",
+        name: "Scripted",
+        version: "0.0.1",
+        command: [fixturePaths.goScripted],
+        env: { SCRIPTED_PLUGIN_ID: "lazy.scripted" },
+      }),
+    );
+    const log = path.join(root, "resolved.txt");
+    const args = serveArgs(root, ["--sandbox", "off"]);
+    const script = `const { main } = await import(${JSON.stringify(fixturePaths.cli)}); await main(["node", "polyplug", ...${JSON.stringify(args)}]);`;
+    const child = spawn(
+      process.execPath,
+      [...resolveLogFlags(log, { markSpawns: true }), "--input-type=module", "-e", script],
+      {
+        stdio: "ignore",
+      },
+    );
+    const lines = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n") : []);
+    // The first spawn is the plugin's (directly, or through the shell that enters its cgroup).
+    const spawnAt = () => lines().findIndex((line) => line.startsWith("spawn "));
+    try {
+      // Wait for the spawn and for the connection's code (events, not a fixed sleep); where it came is checked below.
+      await expect
+        .poll(() => spawnAt() >= 0 && lines().some((url) => url.endsWith("/host/plugin-client.js")), {
+          timeout: 60_000,
+          interval: 50,
+        })
+        .toBe(true);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    const beforeSpawn = lines().slice(0, spawnAt());
+    expect(beforeSpawn.some((url) => url.endsWith("/dist/host/start-plugin.js"))).toBe(true);
+    for (const late of [
+      "/dist/host/plugin-client.js",
+      "/dist/host/health.js",
+      "/goplugin/channel.js",
+      "/goplugin/broker.js",
+      "/goplugin/stdio.js",
+      "/gen/plugin/grpc_controller_pb.js",
+      "/gen/plugin/grpc_broker_pb.js",
+      "/gen/plugin/grpc_stdio_pb.js",
+      "/gen/grpc/health/v1/health_pb.js",
+      "/@grpc/grpc-js/build/src/index.js",
+      "/dist/rpc/plugin-unary-transport.js",
+      "/dist/rpc/http2-unary.js",
+      "/dist/rpc/h2/h2-connection.js",
+      "node:http2",
+    ]) {
+      expect(beforeSpawn.filter((url) => url.endsWith(late))).toEqual([]);
+    }
+    expect(
+      lines()
+        .slice(spawnAt())
+        .some((url) => url.endsWith("/dist/host/plugin-client.js")),
+    ).toBe(true);
+  }, 90_000);
 
   it("help still lists every command", async () => {
     const loaded = await modulesLoadedBy(["--help"]);

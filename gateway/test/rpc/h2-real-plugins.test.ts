@@ -13,7 +13,8 @@ import {
   type InterceptResponse,
 } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { startPlugin, type PluginClient } from "../../src/entry/host.js";
-import { createPluginUnaryTransport, PLUGIN_TRANSPORTS, type PluginTransport } from "../../src/rpc/plugin-transport.js";
+import { PLUGIN_TRANSPORTS, type PluginTransport } from "../../src/rpc/plugin-transport.js";
+import { createPluginUnaryTransport } from "../../src/rpc/plugin-unary-transport.js";
 import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { fixturePaths } from "../paths.js";
 

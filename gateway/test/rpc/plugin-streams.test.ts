@@ -15,7 +15,8 @@ import type { RpcCallContext } from "@polyplug/sdk/internal/rpc/server.js";
 import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
 import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import type { PolyplugError } from "../../src/errors.js";
-import { createPluginUnaryTransport, PLUGIN_TRANSPORTS } from "../../src/rpc/plugin-transport.js";
+import { PLUGIN_TRANSPORTS } from "../../src/rpc/plugin-transport.js";
+import { createPluginUnaryTransport } from "../../src/rpc/plugin-unary-transport.js";
 import { socketPath } from "./test-server.js";
 
 const LIMIT = 64 * 1024;

@@ -6,7 +6,7 @@
 //   grained: what PolyplugError carries, what the CLI prints and the `polyplug-error-code` header
 //   says. The gateway package exports it to applications as `ErrorCode`.
 // This file holds every conversion between them and gRPC statuses, each table once.
-import * as grpc from "@grpc/grpc-js";
+import { status as grpcStatus } from "../rpc/grpc-status.js";
 import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
 import { ErrorCode } from "../errors.js";
 
@@ -32,16 +32,16 @@ export function readContractCodeName(code: number): string {
 
 // §8.3: gRPC codes without a namesake, read into a contract code; the rest keep their number.
 const fromGrpcStatus: Partial<Record<number, ContractCode>> = {
-  [grpc.status.UNKNOWN]: ContractCode.PLUGIN_FAILED,
-  [grpc.status.ABORTED]: ContractCode.FAILED_PRECONDITION,
-  [grpc.status.OUT_OF_RANGE]: ContractCode.INVALID_ARGUMENT,
-  [grpc.status.UNAUTHENTICATED]: ContractCode.PERMISSION_DENIED,
-  [grpc.status.DATA_LOSS]: ContractCode.INTERNAL,
+  [grpcStatus.UNKNOWN]: ContractCode.PLUGIN_FAILED,
+  [grpcStatus.ABORTED]: ContractCode.FAILED_PRECONDITION,
+  [grpcStatus.OUT_OF_RANGE]: ContractCode.INVALID_ARGUMENT,
+  [grpcStatus.UNAUTHENTICATED]: ContractCode.PERMISSION_DENIED,
+  [grpcStatus.DATA_LOSS]: ContractCode.INTERNAL,
 };
 
 /** The contract code for a gRPC status number (§8.3); OK and unknown numbers are INTERNAL. */
 export function contractCodeFromGrpcStatus(status: number): ContractCode {
-  if (status === grpc.status.OK || grpc.status[status] === undefined) return ContractCode.INTERNAL;
+  if (status === grpcStatus.OK || grpcStatus[status] === undefined) return ContractCode.INTERNAL;
   // Every other gRPC code has a namesake with the same number.
   return fromGrpcStatus[status] ?? (status as ContractCode);
 }
@@ -50,9 +50,9 @@ export function contractCodeFromGrpcStatus(status: number): ContractCode {
  * The gRPC status (and Connect code: same numbers) for a contract code (§8.3): the namesake's
  * number, UNKNOWN for PLUGIN_FAILED, INTERNAL for UNSPECIFIED and numbers outside the set.
  */
-export function grpcStatusFromContractCode(code: number): grpc.status {
+export function grpcStatusFromContractCode(code: number): grpcStatus {
   const read = readContractCode(code);
-  return read === ContractCode.PLUGIN_FAILED ? grpc.status.UNKNOWN : (read as number as grpc.status);
+  return read === ContractCode.PLUGIN_FAILED ? grpcStatus.UNKNOWN : (read as number as grpcStatus);
 }
 
 // The gateway's fine-grained codes folded into the contract's closed set: the one table between
@@ -110,20 +110,20 @@ const aboutPluginProcesses: ReadonlySet<ErrorCode> = new Set([
  * The gRPC status a GatewayAPI call answers for a gateway error code (§8.2): the status of its
  * contract code, except INTERNAL for codes about the gateway's plugin processes.
  */
-export function gatewayApiStatus(code: ErrorCode): grpc.status {
-  return aboutPluginProcesses.has(code) ? grpc.status.INTERNAL : grpcStatusFromContractCode(toContractCode(code));
+export function gatewayApiStatus(code: ErrorCode): grpcStatus {
+  return aboutPluginProcesses.has(code) ? grpcStatus.INTERNAL : grpcStatusFromContractCode(toContractCode(code));
 }
 
 // A failed gRPC call the gateway or an SDK made, read as a gateway code: the statuses §8.1
 // reserves for transport problems (and INVALID_ARGUMENT) keep their meaning; any other status
 // means the callee failed (rpc_failed, the contract's PLUGIN_FAILED).
 const errorCodeOfStatus: Partial<Record<number, ErrorCode>> = {
-  [grpc.status.DEADLINE_EXCEEDED]: ErrorCode.DeadlineExceeded,
-  [grpc.status.CANCELLED]: ErrorCode.Cancelled,
-  [grpc.status.UNAVAILABLE]: ErrorCode.Unavailable,
-  [grpc.status.INVALID_ARGUMENT]: ErrorCode.InvalidArgument,
+  [grpcStatus.DEADLINE_EXCEEDED]: ErrorCode.DeadlineExceeded,
+  [grpcStatus.CANCELLED]: ErrorCode.Cancelled,
+  [grpcStatus.UNAVAILABLE]: ErrorCode.Unavailable,
+  [grpcStatus.INVALID_ARGUMENT]: ErrorCode.InvalidArgument,
   // Over a message limit (ours, on a plugin's answer, or the plugin's own).
-  [grpc.status.RESOURCE_EXHAUSTED]: ErrorCode.ResourceExhausted,
+  [grpcStatus.RESOURCE_EXHAUSTED]: ErrorCode.ResourceExhausted,
 };
 
 /** The gateway code for the gRPC status of a failed call (§8.1); `rpc_failed` for the rest. */

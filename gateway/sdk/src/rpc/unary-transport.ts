@@ -3,7 +3,7 @@
  * error a failed call rejects with. Implementations: `rpc/h2/unary-transport.ts` (the raw
  * HTTP/2 client the host uses) and `rpc/http2-unary.ts` (node:http2, the tested fallback).
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "./grpc-status.js";
 import type { ListenAddress, MutualTls } from "./endpoint.js";
 
 /** Per-call options. */

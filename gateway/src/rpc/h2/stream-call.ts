@@ -4,7 +4,7 @@
  * and the status from headers (trailers-only) or trailers ends them — with the same
  * outcomes as a unary call (unary-call.ts) for resets, lost connections and bad frames.
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import { GrpcCallError, type RawStream } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { decodeGrpcMessage, encodeGrpcFrame, GrpcFrameDecoder, type GrpcFrameError } from "../grpc-framing.js";
 import { StreamResponses } from "../stream-responses.js";

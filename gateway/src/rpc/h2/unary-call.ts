@@ -4,7 +4,7 @@
  * the receive limit, and settles the caller's promise once with the same outcomes as
  * rpc/http2-unary.ts.
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import { decodeGrpcMessage, GrpcFrameDecoder, type GrpcFrameError, statusFromHttp } from "../grpc-framing.js";
 import { GrpcCallError } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { callScopedListener } from "../abort-listeners.js";

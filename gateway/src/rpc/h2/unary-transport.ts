@@ -4,7 +4,7 @@
  * header block copy, a frame or two in a per-tick batch, and a few callbacks, instead of
  * node:http2's session/stream objects and header conversions.
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import type { RawStream, RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import {
   GrpcCallError,
