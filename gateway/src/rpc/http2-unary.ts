@@ -49,6 +49,8 @@ interface Connection {
   readonly session: http2.ClientHttp2Session;
   active: number;
   error: Error | undefined;
+  /** The plugin's first SETTINGS arrived: its stream limit is known (before that Node reports defaults). */
+  settingsSeen: boolean;
 }
 
 /** The status for a stream that closed without a gRPC status (reset, dropped connection, bare HTTP error). */
@@ -107,7 +109,8 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       peerMaxConcurrentStreams: PEER_MAX_STREAMS,
       maxSessionMemory: 1024, // MiB; Node's default (10) resets streams under load with big messages
     });
-    const connection: Connection = { session, active: 0, error: undefined };
+    const connection: Connection = { session, active: 0, error: undefined, settingsSeen: false };
+    session.once("remoteSettings", () => (connection.settingsSeen = true));
     const forget = () => {
       if (current === connection) current = undefined;
     };
@@ -262,7 +265,7 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
   const streamSession = (): Connection => {
     const shared = open();
     const limit = shared.session.remoteSettings?.maxConcurrentStreams;
-    if (shared.session.connecting || limit === undefined || limit >= SHARED_STREAMS_MIN) return shared;
+    if (!shared.settingsSeen || limit === undefined || limit >= SHARED_STREAMS_MIN) return shared;
     if (ownStreams && !ownStreams.session.closed && !ownStreams.session.destroyed) return ownStreams;
     const previous = current;
     current = undefined;
@@ -393,18 +396,18 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     };
   };
 
-  // Resolves once the session is set up (socket connected, TLS done), as the h2 client's connect() does.
+  // Resolves once the session is set up (socket connected, TLS done) and the plugin's SETTINGS arrived,
+  // as the h2 client's connect() does: what the streams' session choice reads is known from then on.
   const connect = (): Promise<void> => {
     if (closed) return Promise.reject(new Error(`the connection to the plugin at ${target} is closed`));
-    const { session } = open();
-    if (!session.connecting)
-      return session.destroyed
-        ? Promise.reject(new Error(`the connection to the plugin at ${target} failed`))
-        : Promise.resolve();
+    const connection = open();
+    const { session } = connection;
+    if (session.destroyed) return Promise.reject(new Error(`the connection to the plugin at ${target} failed`));
+    if (connection.settingsSeen) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const failed = (error?: Error) =>
         reject(error ?? new Error(`the connection to the plugin at ${target} closed before it was set up`));
-      session.once("connect", () => {
+      session.once("remoteSettings", () => {
         session.off("error", failed);
         session.off("close", failed);
         resolve();

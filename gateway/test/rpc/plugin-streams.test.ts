@@ -85,13 +85,14 @@ afterEach(async () => {
 async function setup(
   kind: (typeof PLUGIN_TRANSPORTS)[number],
   maxStreams?: number,
+  firstCall = true,
 ): Promise<{ transport: UnaryTransport; seen: Seen }> {
   const seen: Seen = { stdioCancelled: false };
   const server = await startServer(seen, maxStreams);
   const transport = createPluginUnaryTransport(kind, { listen: server.listen, tls: undefined, maxMessageBytes: LIMIT });
   cleanups.push(server.stop, () => transport.close());
   await transport.connect();
-  await createRpcClient(Health, transport).check({ service: "plugin" });
+  if (firstCall) await createRpcClient(Health, transport).check({ service: "plugin" });
   return { transport, seen };
 }
 
@@ -195,23 +196,29 @@ describe.each(PLUGIN_TRANSPORTS)("streams on the %s transport", (kind) => {
     expect(error.details.grpcStatus).toBe("RESOURCE_EXHAUSTED");
   });
 
-  it("keeps hooks flowing beside long-lived streams when the plugin admits only 2 streams at once", async () => {
-    const { transport } = await setup(kind, 2);
-    stdioScript = { lines: 1, chunkBytes: 1, flood: false, hold: true };
-    const stdio = createRpcClient(GRPCStdio, transport).streamStdio({})[Symbol.asyncIterator]();
-    await stdio.next();
-    const broker = createRpcClient(GRPCBroker, transport).startStream();
-    broker.send({ serviceId: 1 });
-    const echoed = await broker.responses[Symbol.asyncIterator]().next();
-    expect(echoed.value?.serviceId).toBe(1001);
-    // Both streams stay open; unary calls still get slots on the plugin's connection.
-    const answers = await Promise.all(
-      [1, 2, 3].map(() => createRpcClient(Health, transport).check({ service: "plugin" }, { deadline: 10_000 })),
-    );
-    expect(answers.map((a) => a.status)).toEqual([1, 1, 1]);
-    broker.cancel();
-    await stdio.return?.();
-  });
+  it.each([
+    ["after a first call", true],
+    ["right after connect()", false],
+  ])(
+    "keeps hooks flowing beside long-lived streams when the plugin admits only 2 streams at once (%s)",
+    async (_, firstCall) => {
+      const { transport } = await setup(kind, 2, firstCall);
+      stdioScript = { lines: 1, chunkBytes: 1, flood: false, hold: true };
+      const stdio = createRpcClient(GRPCStdio, transport).streamStdio({})[Symbol.asyncIterator]();
+      await stdio.next();
+      const broker = createRpcClient(GRPCBroker, transport).startStream();
+      broker.send({ serviceId: 1 });
+      const echoed = await broker.responses[Symbol.asyncIterator]().next();
+      expect(echoed.value?.serviceId).toBe(1001);
+      // Both streams stay open; unary calls still get slots on the plugin's connection.
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => createRpcClient(Health, transport).check({ service: "plugin" }, { deadline: 10_000 })),
+      );
+      expect(answers.map((a) => a.status)).toEqual([1, 1, 1]);
+      broker.cancel();
+      await stdio.return?.();
+    },
+  );
 
   it("a stream on a closed transport fails with UNAVAILABLE", async () => {
     const { transport } = await setup(kind);
