@@ -65,7 +65,7 @@ function isCorrect(json, plugins) {
  * The argv of each gateway for a plugins folder and port.
  * polyplug: `polyplug serve` as an operator runs it, AutoMTLS and the sandbox off (the Go
  * baseline has neither), its own data folder, quiet logs.
- * @type {Record<"polyplug" | "polyplug-modules" | "go", (pluginsDir: string, port: number, dataDir: string) => string[]>}
+ * @type {Record<Gateway, (pluginsDir: string, port: number, dataDir: string) => string[]>}
  */
 const COMMANDS = {
   polyplug: (pluginsDir, port, dataDir) => [
@@ -89,6 +89,13 @@ const COMMANDS = {
     "json",
   ],
   go: (pluginsDir, port) => [paths.goGateway, "-plugins", pluginsDir, "-listen", `127.0.0.1:${port}`],
+  // The least a Node 20 gateway can do on the same plugins (../node-floor-gateway.mjs).
+  "node-floor": (pluginsDir, port) => [
+    process.execPath,
+    path.join(paths.bench, "node-floor-gateway.mjs"),
+    pluginsDir,
+    `127.0.0.1:${port}`,
+  ],
 };
 // `polyplug serve` from dist/'s ESM modules instead of the bundled CLI (what the bundle buys).
 COMMANDS["polyplug-modules"] = COMMANDS.polyplug;
@@ -104,6 +111,8 @@ function cpuMsOf(pid) {
   }
 }
 
+/** @typedef {"polyplug" | "polyplug-modules" | "go" | "node-floor"} Gateway */
+
 /**
  * @typedef {object} FirstAnswer
  * @property {number} ms  from spawning the gateway to the first correct answer
@@ -113,19 +122,24 @@ function cpuMsOf(pid) {
 
 /**
  * One start: spawn to the first correct Intercept answer.
- * @param {"polyplug" | "polyplug-modules" | "go"} which
+ * @param {Gateway} which
  * @param {string} pluginsDir  a folder of `plugins` chain plugins (lib/chain-plugins.mjs)
  * @param {number} plugins
+ * @param {{ dataDir?: string, cli?: string }} [options]  dataDir: Polyplug's data folder, kept
+ *   (a restart on the store a previous start made) instead of a fresh one removed afterwards;
+ *   cli: another build's bin/polyplug.js (A/B runs)
  * @returns {Promise<FirstAnswer>}
  */
-export async function firstAnswer(which, pluginsDir, plugins) {
+export async function firstAnswer(which, pluginsDir, plugins, options = {}) {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "polyplug-bench-serve-"));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "polyplug-bench-serve-"));
   const [cmd, ...args] = COMMANDS[which](pluginsDir, port, dataDir);
+  if (options.cli !== undefined && which.startsWith("polyplug")) args[0] = options.cli;
   const url = `http://127.0.0.1:${port}/polyplug.v1.Gateway/Intercept`;
   const t0 = performance.now();
-  const timeline = path.join(dataDir, "start-timeline.json");
-  const env = { ...process.env, ...ENV[which], ...(which === "go" ? {} : { POLYPLUG_START_TIMELINE: timeline }) };
+  const timeline = path.join(dataDir, `start-timeline-${port}.json`);
+  const polyplug = which.startsWith("polyplug");
+  const env = { ...process.env, ...ENV[which], ...(polyplug ? { POLYPLUG_START_TIMELINE: timeline } : {}) };
   const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env });
   const stderr = [];
   child.stderr.on("data", (chunk) => stderr.push(chunk));
@@ -158,10 +172,24 @@ export async function firstAnswer(which, pluginsDir, plugins) {
     const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await exited;
     clearTimeout(killer);
-    steps = which === "go" ? undefined : readSteps(timeline);
-    rmSync(dataDir, { recursive: true, force: true });
+    steps = polyplug ? readSteps(timeline) : undefined;
+    if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    else rmSync(timeline, { force: true });
   }
   return { ...answered, steps };
+}
+
+/**
+ * Bare Node's start and exit (`node -e 0`), the floor under any Node gateway: wall time from
+ * spawn to exit (its CPU cannot be read from /proc once it is gone).
+ * @returns {Promise<{ ms: number }>}
+ */
+export async function bareNode() {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`node -e 0 exited (${code})`);
+  return { ms: performance.now() - t0 };
 }
 
 /** The steps bin/polyplug.js wrote at exit (absent when the process died before it could). @param {string} file */
