@@ -1,5 +1,5 @@
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/contract/enums.js";
 import type { ActivePlugin } from "./active-plugins.js";
 
 /** A command name claimed by more than one plugin. */

@@ -7,7 +7,7 @@ import { ErrorCode, PolyplugError } from "../errors.js";
 import type { PluginClient, ReattachConfig } from "../host/plugin-client.js";
 import { reattachPlugin } from "../host/reattach.js";
 import { commandConflicts } from "../dispatch/commands.js";
-import { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
+import type { GatewayDispatcher } from "../dispatch/gateway-dispatcher.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { instrumentStore } from "../metrics/instrument-store.js";
 import type { PublishedEvent } from "../plugin-api/events.js";
@@ -277,14 +277,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const interpreters = { node: process.execPath, ...options.interpreters };
   const failurePolicy = new FailurePolicy(options.failurePolicy);
   await loadFailModeOverrides(store, failurePolicy, logger);
-  const dispatcher = new GatewayDispatcher(table, logger, undefined, {
-    failurePolicy,
-    ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}),
-  });
-  dispatcher.observe((call) => metrics.observeHook(call));
   const tracing = await startTracing(options.tracing, GATEWAY_VERSION);
   if (tracing) logger.info({ url: tracing.url }, "exporting OpenTelemetry spans over OTLP/HTTP");
-  dispatcher.useTracer(tracing?.tracer);
   const instanceId = randomUUID();
   const nodeId = options.nodeId ?? instanceId;
   let cluster: ClusterNode | undefined;
@@ -435,17 +429,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   markStart("plugins-starting");
   const publicAddress = { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 };
   // With workers the public address is theirs; this process's server moves to a free loopback port.
-  server = await loadWhilePluginsBoot(prepared, starting, () => import("../surfaces/public-server.js"))
-    .then(({ startPublicServer }) => {
+  // The dispatcher is built here too: its code (the chains, the wire module, plugin_pb's
+  // descriptors) is evaluated while the plugins boot, not before they are spawned (issue 17, row 4).
+  const started = await loadWhilePluginsBoot(prepared, starting, () =>
+    Promise.all([import("../surfaces/public-server.js"), import("../dispatch/gateway-dispatcher.js")]),
+  )
+    .then(async ([{ startPublicServer }, { GatewayDispatcher }]) => {
+      const dispatcher = new GatewayDispatcher(table, logger, undefined, {
+        failurePolicy,
+        ...(options.maxInFlightPerPlugin ? { maxInFlightPerPlugin: options.maxInFlightPerPlugin } : {}),
+      });
+      dispatcher.observe((call) => metrics.observeHook(call));
+      dispatcher.useTracer(tracing?.tracer);
       // The GatewayAPI's code too, before the first plugin's Activate asks for it.
       loadPluginApi().catch(() => undefined);
-      return startPublicServer({
+      const listening = await startPublicServer({
         ...(workerCount > 1 ? { host: "127.0.0.1", port: 0 } : publicAddress),
         dispatcher,
         logger,
         version: GATEWAY_VERSION,
         ...(options.limits ? { limits: options.limits } : {}),
       });
+      return { server: listening, dispatcher };
     })
     .catch(async (error: unknown) => {
       await Promise.all(table.all().map(({ supervisor }) => supervisor.kill()));
@@ -453,6 +458,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await store.close();
       throw error;
     });
+  server = started.server;
+  const { dispatcher } = started;
   markStart("public-listening");
   metrics.setSources({
     plugins: () => table.all().map(({ supervisor }) => supervisor.status()),

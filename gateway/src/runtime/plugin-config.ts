@@ -1,8 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { PolyplugError } from "../errors.js";
-import { Hook } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
-import { newHookContext } from "../supervision/hook-context.js";
+import { Hook } from "@polyplug/sdk/internal/contract/enums.js";
 import { defaultConfiguration, validateConfiguration } from "../registry/settings.js";
 import type { PluginRecords } from "./plugin-records.js";
 import type { PluginTable } from "./plugin-table.js";
@@ -59,13 +58,19 @@ export function createPluginConfigs({
     const { supervisor } = table.entry(pluginId);
     const session = supervisor.session;
     if (session?.implements(Hook.CONFIGURATION_CHANGED)) {
-      const context = newHookContext({
-        pluginId,
-        timeoutMs: deliveryTimeoutMs,
-        ...(originPluginId ? { originPluginId } : {}),
-      });
-      void session.rpc
-        .configurationChanged({ context, configuration: validated }, { deadline: deliveryTimeoutMs })
+      // hook-context boots common_pb's descriptor: imported on use, not at a gateway's start (issue 17, row 4).
+      void import("../supervision/hook-context.js")
+        .then(({ newHookContext }) => {
+          const context = newHookContext({
+            pluginId,
+            timeoutMs: deliveryTimeoutMs,
+            ...(originPluginId ? { originPluginId } : {}),
+          });
+          return session.rpc.configurationChanged(
+            { context, configuration: validated },
+            { deadline: deliveryTimeoutMs },
+          );
+        })
         .then(
           (answer) =>
             answer.error &&

@@ -1,5 +1,10 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { Hook, Plugin, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import {
+  Hook,
+  Plugin,
+  type DeactivateResponse,
+  type DescribeResponse,
+} from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { fromContractError } from "@polyplug/sdk/internal/contract/contract-error.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import type { RpcClient } from "@polyplug/sdk/internal/rpc/client.js";
@@ -61,4 +66,12 @@ export async function activatePlugin(session: PluginSession, inputs: ActivationI
     { deadline: inputs.timeoutMs },
   );
   if (activated.error) throw fromContractError(activated.error, "Activate failed");
+}
+
+/** Deactivate (the caller checks that the plugin implements it), bounded by `timeoutMs`. */
+export function deactivatePlugin(session: PluginSession, timeoutMs: number): Promise<DeactivateResponse> {
+  return session.rpc.deactivate(
+    { context: newHookContext({ pluginId: session.pluginId, timeoutMs }) },
+    { deadline: timeoutMs },
+  );
 }

@@ -2,13 +2,20 @@ import { EventEmitter } from "node:events";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ErrorCode, PolyplugError } from "../errors.js";
-import { Hook, type DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import type { DescribeResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
+import { Hook } from "@polyplug/sdk/internal/contract/enums.js";
 import type { PluginClient } from "../host/plugin-client.js";
 import { startPlugin, type StartPluginOptions } from "../host/start-plugin.js";
 import type { LaunchCommand, Manifest } from "../registry/manifest.js";
-import { newHookContext } from "./hook-context.js";
-import { activatePlugin, describePlugin, type PluginSession } from "./plugin-session.js";
+import type { PluginSession } from "./plugin-session.js";
 import { FailureWindow, restartDelayMs, type SupervisionPolicy } from "./policy.js";
+
+/**
+ * Describe, Activate, Deactivate and their HookContext: plugin_pb's and common_pb's descriptors
+ * boot when this loads, so it loads once a plugin was spawned, while it boots, not before the
+ * first spawn (issue 17, row 4).
+ */
+const loadSessionCode = () => import("./plugin-session.js");
 
 /** The visible states of a supervised plugin. */
 export type PluginState = "not-running" | "starting" | "active" | "unhealthy" | "restarting" | "failed" | "stopping";
@@ -155,10 +162,8 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
     if (session.implements(Hook.DEACTIVATE) && !session.host.exitInfo) {
       try {
         const timeoutMs = this.deps.policy.deactivateTimeoutMs;
-        const answer = await session.rpc.deactivate(
-          { context: newHookContext({ pluginId: this.pluginId, timeoutMs }) },
-          { deadline: timeoutMs },
-        );
+        const { deactivatePlugin } = await loadSessionCode();
+        const answer = await deactivatePlugin(session, timeoutMs);
         if (answer.error)
           this.deps.logger.warn({ error: answer.error.message }, "plugin reported an error from Deactivate");
       } catch (error) {
@@ -311,6 +316,7 @@ export class Supervisor extends EventEmitter<{ state: [PluginStatus] }> {
             env: { ...deps.manifest.env, ...deps.hostOptions.env },
           });
       this.pendingHost = host;
+      const { activatePlugin, describePlugin } = await loadSessionCode();
       const session = await describePlugin(host, deps.manifest.id, deps.policy.activateTimeoutMs);
       const brokerId = await deps.serveGatewayApi(host);
       await activatePlugin(session, {

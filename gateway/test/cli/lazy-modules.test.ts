@@ -60,7 +60,7 @@ describe("lazy loading", () => {
     }
   }, 30_000);
 
-  it("`polyplug serve` spawns its plugin before loading the connection's code: plugin-client, grpc-js, go-plugin's descriptors, the HTTP/2 clients", async () => {
+  it("`polyplug serve` spawns its plugin before loading the connection's code: plugin-client, grpc-js, protobuf descriptors, the HTTP/2 clients, the dispatcher", async () => {
     const root = serveRoot("polyplug-lazy-spawn-");
     const pluginDir = path.join(root, "plugins", "lazy.scripted");
     mkdirSync(pluginDir);
@@ -115,6 +115,14 @@ describe("lazy loading", () => {
       "/dist/rpc/http2-unary.js",
       "/dist/rpc/h2/h2-connection.js",
       "node:http2",
+      // No protobuf descriptor boots before the spawn (issue 17, row 4): the contract's enums are
+      // plain values (contract/enums.ts), the session's code and the dispatcher load after it.
+      "/gen/polyplug/v1/common_pb.js",
+      "/gen/polyplug/v1/plugin_pb.js",
+      "/@bufbuild/protobuf/dist/esm/wkt/index.js",
+      "/dist/supervision/plugin-session.js",
+      "/dist/supervision/hook-context.js",
+      "/dist/dispatch/gateway-dispatcher.js",
     ]) {
       expect(beforeSpawn.filter((url) => url.endsWith(late))).toEqual([]);
     }

@@ -7,7 +7,8 @@
 //   says. The gateway package exports it to applications as `ErrorCode`.
 // This file holds every conversion between them and gRPC statuses, each table once.
 import { status as grpcStatus } from "../rpc/grpc-status.js";
-import { ErrorCode as ContractCode } from "../gen/polyplug/v1/common_pb.js";
+// The enum as a plain value (enums.ts): everything imports this file, no descriptor boots for it.
+import { ErrorCode as ContractCode } from "./enums.js";
 import { ErrorCode } from "../errors.js";
 
 export { ContractCode };
