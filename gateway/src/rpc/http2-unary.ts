@@ -21,6 +21,7 @@ import {
   type UnaryTransport,
 } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
+import { refuseCall, startFailure } from "./call-start.js";
 import { failedStream, StreamResponses } from "./stream-responses.js";
 import { SHARED_STREAMS_MIN } from "./h2/unary-transport.js";
 import {
@@ -51,6 +52,13 @@ interface Connection {
   error: Error | undefined;
   /** The plugin's first SETTINGS arrived: its stream limit is known (before that Node reports defaults). */
   settingsSeen: boolean;
+}
+
+/** A call's stream on its session (counted in `active`) and the time it has left. */
+interface StartedCall {
+  readonly stream: http2.ClientHttp2Stream;
+  readonly connection: Connection;
+  readonly timeoutMs: number | undefined;
 }
 
 /** The status for a stream that closed without a gRPC status (reset, dropped connection, bare HTTP error). */
@@ -147,38 +155,41 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     return headers;
   };
 
+  // The checks every call makes before it starts (the request's size only for a unary call), then its stream on
+  // `pick()`'s session, counted as active there; or why the call cannot start.
+  const startCall = (
+    pick: () => Connection,
+    path: string,
+    callOptions: RpcCallOptions,
+    requestBytes = 0,
+  ): StartedCall | GrpcCallError => {
+    const timeoutMs = remainingMs(callOptions.deadline);
+    const refused = refuseCall({
+      target,
+      closed,
+      timeoutMs,
+      signal: callOptions.signal,
+      requestBytes,
+      maxMessageBytes,
+    });
+    if (refused) return refused;
+    const connection = pick();
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
+    } catch (error) {
+      return startFailure(target, error);
+    }
+    if (connection.active++ === 0) connection.session.ref();
+    return { stream, connection, timeoutMs };
+  };
+
   const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> =>
     new Promise<Buffer>((resolve, reject) => {
-      const timeoutMs = remainingMs(callOptions.deadline);
+      const started = startCall(open, path, callOptions, request.length);
+      if (started instanceof GrpcCallError) return reject(started);
+      const { stream, connection, timeoutMs } = started;
       const signal = callOptions.signal;
-      if (closed)
-        return reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-      if (timeoutMs !== undefined && timeoutMs <= 0)
-        return reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
-      if (signal?.aborted)
-        return reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-      if (request.length > maxMessageBytes) {
-        return reject(
-          new GrpcCallError(
-            status.RESOURCE_EXHAUSTED,
-            `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
-          ),
-        );
-      }
-
-      const connection = open();
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
-      } catch (error) {
-        return reject(
-          new GrpcCallError(
-            status.UNAVAILABLE,
-            `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
-          ),
-        );
-      }
-      if (connection.active++ === 0) connection.session.ref();
 
       const decoder = new GrpcFrameDecoder(maxMessageBytes);
       let response: Buffer | undefined;
@@ -276,29 +287,10 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
 
   // Streams share the unary calls' session (the plugin's broker and stdio streams, issue 17), as on rpc/h2.
   const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
-    const timeoutMs = remainingMs(callOptions.deadline);
+    const started = startCall(streamSession, path, callOptions);
+    if (started instanceof GrpcCallError) return failedStream(started);
+    const { stream: call, connection, timeoutMs } = started;
     const signal = callOptions.signal;
-    if (closed)
-      return failedStream(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-    if (timeoutMs !== undefined && timeoutMs <= 0)
-      return failedStream(
-        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
-      );
-    if (signal?.aborted)
-      return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-    const connection = streamSession();
-    let call: http2.ClientHttp2Stream;
-    try {
-      call = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
-    } catch (error) {
-      return failedStream(
-        new GrpcCallError(
-          status.UNAVAILABLE,
-          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
-        ),
-      );
-    }
-    if (connection.active++ === 0) connection.session.ref();
     const decoder = new GrpcFrameDecoder(maxMessageBytes);
     let failure: GrpcCallError | undefined;
     let grpcStatus: number | undefined;
