@@ -5,32 +5,35 @@
 import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import { GrpcCallError } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 
-/** What a call about to start is checked against. */
-export interface CallStart {
+/** The plugin a transport calls, as its calls' checks and messages name it. */
+export interface CallTarget {
   /** `network:address` of the plugin, for messages. */
   readonly target: string;
-  /** The transport was closed. */
-  readonly closed: boolean;
-  /** Milliseconds left until the call's deadline (`remainingMs`), undefined without one. */
-  readonly timeoutMs: number | undefined;
-  readonly signal: AbortSignal | undefined;
-  /** The request message's size; 0 for a stream, whose messages are checked as they are sent. */
-  readonly requestBytes: number;
+  /** The largest message a call may send. */
   readonly maxMessageBytes: number;
 }
 
-/** Why the call cannot start — closed, deadline passed, cancelled, request too big, in that order — or undefined. */
-export function refuseCall(start: CallStart): GrpcCallError | undefined {
-  if (start.closed)
-    return new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${start.target} is closed`);
-  if (start.timeoutMs !== undefined && start.timeoutMs <= 0)
+/**
+ * Why a call cannot start — the transport is closed, the deadline passed (`timeoutMs` from `remainingMs`, undefined
+ * without a deadline), the caller cancelled, the request is too big (0 bytes for a stream, whose messages are checked
+ * as they are sent), in that order — or undefined.
+ */
+export function refuseCall(
+  plugin: CallTarget,
+  closed: boolean,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+  requestBytes: number,
+): GrpcCallError | undefined {
+  if (closed)
+    return new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${plugin.target} is closed`);
+  if (timeoutMs !== undefined && timeoutMs <= 0)
     return new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started");
-  if (start.signal?.aborted)
-    return new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started");
-  if (start.requestBytes > start.maxMessageBytes)
+  if (signal?.aborted) return new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started");
+  if (requestBytes > plugin.maxMessageBytes)
     return new GrpcCallError(
       status.RESOURCE_EXHAUSTED,
-      `request message of ${start.requestBytes} bytes is larger than the limit of ${start.maxMessageBytes} bytes`,
+      `request message of ${requestBytes} bytes is larger than the limit of ${plugin.maxMessageBytes} bytes`,
     );
   return undefined;
 }

@@ -34,6 +34,7 @@ export const SHARED_STREAMS_MIN = 8;
 export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
+  const plugin = { target, maxMessageBytes };
   let current: H2Connection | undefined;
   let closed = false;
 
@@ -77,14 +78,7 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     requestBytes = 0,
   ): { head: RequestHead; timeoutMs: number | undefined } | GrpcCallError => {
     const timeoutMs = remainingMs(callOptions.deadline);
-    const refused = refuseCall({
-      target,
-      closed,
-      timeoutMs,
-      signal: callOptions.signal,
-      requestBytes,
-      maxMessageBytes,
-    });
+    const refused = refuseCall(plugin, closed, timeoutMs, callOptions.signal, requestBytes);
     if (refused) return refused;
     try {
       const head: RequestHead = {
