@@ -3,7 +3,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CallOptions } from "../../src/dispatch/dispatcher.js";
 import { createFastGatewayHandler } from "../../src/surfaces/fast-gateway-handler.js";
 import { createDualProtocolServer } from "../../src/surfaces/http-server.js";
@@ -11,6 +11,25 @@ import { startPublicServer } from "../../src/surfaces/public-server.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
 import { oneConnectionAgent, postJson } from "./keep-alive.js";
 import { rawRequest, type RawRequest } from "./raw-http.js";
+
+// Every body the fast path reads, with how its read ended (set as soon as it settled): the real readUnaryBody,
+// observed, so a test can tell a read that failed from one that never settled (a request left hanging).
+const bodyReads = vi.hoisted(() => [] as Array<{ outcome: "read" | Error | undefined }>);
+vi.mock("../../src/surfaces/unary-body.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/surfaces/unary-body.js")>();
+  return {
+    readUnaryBody: (...args: Parameters<typeof real.readUnaryBody>) => {
+      const read: (typeof bodyReads)[number] = { outcome: undefined };
+      bodyReads.push(read);
+      const body = real.readUnaryBody(...args);
+      body.then(
+        () => (read.outcome = "read"),
+        (error: Error) => (read.outcome = error),
+      );
+      return body;
+    },
+  };
+});
 
 const INTERCEPT = "/polyplug.v1.Gateway/Intercept";
 const body = JSON.stringify({ topic: "a.b", payload: { x: 1 } });
@@ -88,51 +107,85 @@ describe("the requests the fast path takes", () => {
     });
   }
 
-  it("never calls the dispatcher for a request whose body was cut short, and still answers complete ones", async () => {
-    const own = new FakeDispatcher();
-    const handle = createFastGatewayHandler({
-      dispatcher: own,
-      readMaxBytes: 1024 * 1024,
-      jsonOptions: { alwaysEmitImplicit: true },
-      shutdownSignal: shutdown.signal,
-      acceptCompression: [],
-    });
-    let arrived!: () => void;
-    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-    let closed!: () => void;
-    // setImmediate: the handler's own "close" listener (registered after this one) runs first.
-    const requestClosed = new Promise<void>((resolve) => (closed = resolve));
-    const cutServer = createDualProtocolServer({
-      handler: (req, res) => {
-        req.on("close", () => setImmediate(closed));
-        handle(req, res);
-        arrived();
+  // How a client cuts a request short once the server has it: HTTP/1.1 drops the connection (the request
+  // errors "aborted"); HTTP/2 resets the stream (the request ends short of its content-length).
+  const cutShort: [string, (url: string, requestArrived: Promise<void>) => Promise<void>][] = [
+    [
+      "HTTP/1.1",
+      async (url, requestArrived) => {
+        const socket = net.connect(Number(new URL(url).port), "127.0.0.1");
+        socket.on("error", () => {});
+        socket.write(
+          `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"topic"`,
+        );
+        await requestArrived;
+        socket.destroy();
       },
-    });
-    const { url: cutUrl } = await cutServer.listen(0, "127.0.0.1");
-    try {
-      const { port } = new URL(cutUrl);
-      const socket = net.connect(Number(port), "127.0.0.1");
-      socket.on("error", () => {});
-      socket.write(
-        `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"topic"`,
-      );
-      await requestArrived;
-      socket.destroy();
-      await requestClosed;
-      expect(own.calls).toHaveLength(0);
-      // The listeners a cut-short request leaves behind do not touch the next, complete request.
-      const answer = await rawRequest(cutUrl, {
-        path: INTERCEPT,
-        headers: { "content-type": "application/json" },
-        body,
+    ],
+    [
+      "HTTP/2",
+      async (url, requestArrived) => {
+        const session = http2.connect(url);
+        session.on("error", () => {});
+        const stream = session.request({
+          ":method": "POST",
+          ":path": INTERCEPT,
+          "content-type": "application/json",
+          "content-length": "100",
+        });
+        stream.on("error", () => {});
+        stream.write('{"topic"');
+        await requestArrived;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        stream.once("close", () => session.close());
+      },
+    ],
+  ];
+  it.each(cutShort)(
+    "never calls the dispatcher for a request whose body was cut short (%s), and still answers complete ones",
+    async (_, cut) => {
+      const own = new FakeDispatcher();
+      const handle = createFastGatewayHandler({
+        dispatcher: own,
+        readMaxBytes: 1024 * 1024,
+        jsonOptions: { alwaysEmitImplicit: true },
+        shutdownSignal: shutdown.signal,
+        acceptCompression: [],
       });
-      expect(answer.status).toBe(200);
-      expect(own.calls).toHaveLength(1);
-    } finally {
-      await cutServer.close();
-    }
-  });
+      let arrived!: () => void;
+      const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+      let closed!: () => void;
+      // setImmediate: the handler's own "close" listener (registered after this one) runs first.
+      const requestClosed = new Promise<void>((resolve) => (closed = resolve));
+      const cutServer = createDualProtocolServer({
+        handler: (req, res) => {
+          req.on("close", () => setImmediate(closed));
+          handle(req, res);
+          arrived();
+        },
+      });
+      const { url: cutUrl } = await cutServer.listen(0, "127.0.0.1");
+      const readsBefore = bodyReads.length;
+      try {
+        await cut(cutUrl, requestArrived);
+        await requestClosed;
+        expect(own.calls).toHaveLength(0);
+        // The read failed (aborted, short, or cut short) by the time the request closed: a read that never settled
+        // would leave the call hanging, its listeners and call signal held.
+        expect(bodyReads.slice(readsBefore).map((read) => read.outcome)).toEqual([expect.any(Error)]);
+        // The listeners a cut-short request leaves behind do not touch the next, complete request.
+        const answer = await rawRequest(cutUrl, {
+          path: INTERCEPT,
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        expect(answer.status).toBe(200);
+        expect(own.calls).toHaveLength(1);
+      } finally {
+        await cutServer.close();
+      }
+    },
+  );
 
   // A response in two writes costs a second syscall and, with Nagle or delayed ACKs on
   // the client, a round trip: status line, headers and body leave in one write.
