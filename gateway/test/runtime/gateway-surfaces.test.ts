@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { dataDir, scriptedPluginsDir } from "./scripted-plugins.js";
 import { subscribeEvents } from "../event-socket.js";
+import { eventually } from "../log-capture.js";
 
 let gateway: Gateway;
 beforeAll(async () => {
@@ -93,8 +94,7 @@ describe("WebSocket events", () => {
   it("delivers an event a plugin published while handling a notification", async () => {
     const { socket, events } = await subscribeEvents(gateway.url);
     gateway.dispatcher.notify("test.ws", { hello: true });
-    const until = Date.now() + 10_000;
-    while (events.length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => events.length >= 2, 10_000, "both plugins' events");
     socket.close();
     expect(events.map((e) => e.event).sort()).toEqual(["p.a.notified", "p.b.notified"]);
     expect(events[0]).toMatchObject({ type: "event", payload: { topic: "test.ws", count: 1 } });

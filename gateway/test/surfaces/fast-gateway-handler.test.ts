@@ -8,6 +8,7 @@ import type { CallOptions } from "../../src/dispatch/dispatcher.js";
 import { createFastGatewayHandler } from "../../src/surfaces/fast-gateway-handler.js";
 import { createDualProtocolServer } from "../../src/surfaces/http-server.js";
 import { startPublicServer } from "../../src/surfaces/public-server.js";
+import { eventually } from "../log-capture.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
 import { oneConnectionAgent, postJson } from "./keep-alive.js";
 import { rawRequest, type RawRequest } from "./raw-http.js";
@@ -243,8 +244,7 @@ describe("cancellation", () => {
     });
 
   async function waitFor(count: number): Promise<void> {
-    const until = Date.now() + 5000;
-    while (aborted.length < count && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => aborted.length >= count, 5000, `${count} aborted calls`);
     expect(aborted).toHaveLength(count);
   }
 
@@ -257,7 +257,7 @@ describe("cancellation", () => {
       });
       req.on("error", () => {});
       req.end(body);
-      while (dispatcher.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => dispatcher.calls.length > 0, 10_000, "the call to reach the dispatcher");
       req.destroy();
       await waitFor(1);
     } finally {
@@ -273,7 +273,7 @@ describe("cancellation", () => {
       const stream = session.request({ ":method": "POST", ":path": INTERCEPT, "content-type": "application/json" });
       stream.on("error", () => {});
       stream.end(body);
-      while (dispatcher.calls.length === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => dispatcher.calls.length > calls, 10_000, "the call to reach the dispatcher");
       stream.close(http2.constants.NGHTTP2_CANCEL);
       await waitFor(2);
     } finally {
@@ -286,7 +286,7 @@ describe("cancellation", () => {
     const server = await startPublicServer({ port: 0, dispatcher });
     const calls = dispatcher.calls.length;
     const answer = rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body });
-    while (dispatcher.calls.length === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => dispatcher.calls.length > calls, 10_000, "the call to reach the dispatcher");
     await server.close();
     await waitFor(3);
     await answer;
@@ -317,11 +317,10 @@ describe("cancellation of calls on one keep-alive HTTP/1.1 connection", () => {
       expect([first.status, second.status]).toEqual([200, 200]);
       expect(second.socket).toBe(first.socket); // one connection
       const third = post(server.url, agent).catch(() => undefined);
-      while (dispatcher.calls.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => dispatcher.calls.length >= 3, 10_000, "the third call to reach the dispatcher");
       agent.destroy();
       await third;
-      const until = Date.now() + 5000;
-      while (events.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      await eventually(() => events.length > 0, 5000, "an aborted call");
       // A signal's abort runs all its listeners at once: a shared one would have run calls 1 and 2's here.
       expect(events).toEqual(["call 3 aborted"]);
       const options = dispatcher.calls.map((c) => c.args.at(-1) as CallOptions);
