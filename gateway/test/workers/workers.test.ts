@@ -7,6 +7,7 @@ import { subscribeEvents } from "../event-socket.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/runtime/gateway.js";
 import { captureLogs, eventually } from "../log-capture.js";
+import { alive } from "../process-tree.js";
 import { dataDir, scriptedPluginsDir, type ScriptedPlugin } from "../runtime/scripted-plugins.js";
 
 const gateways: Gateway[] = [];
@@ -78,15 +79,6 @@ async function interceptMany(url: string, count: number, topic: string, payload:
 async function everyWorkerServed(gateway: Gateway, calls: number, what: string): Promise<void> {
   await eventually(() => gateway.workers().every((w) => w.calls >= calls), 10_000, what);
 }
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const CHAIN: ScriptedPlugin[] = [
   { id: "w.first", priority: 1 },
@@ -276,9 +268,9 @@ describe("workers: 2", () => {
     const { gateway } = await gatewayWith(CHAIN);
     await interceptMany(gateway.url, 2, "test.chain", MODIFY_ALL);
     const pids = [...gateway.workers().map((w) => w.pid as number), ...gateway.plugins().map((p) => p.pid as number)];
-    expect(pids.every(isAlive)).toBe(true);
+    expect(pids.every(alive)).toBe(true);
     await gateway.stop();
-    await eventually(() => pids.every((pid) => !isAlive(pid)), 10_000, "every worker and plugin process gone");
+    await eventually(() => pids.every((pid) => !alive(pid)), 10_000, "every worker and plugin process gone");
     expect(gateway.workers().map((w) => w.state)).toEqual(["stopped", "stopped"]);
     await expect(intercept(gateway.url, "test.chain", MODIFY_ALL)).rejects.toThrow(/ECONNREFUSED/);
   }, 60_000);
