@@ -1,7 +1,6 @@
 import type Database from "better-sqlite3";
-import { ErrorCode, PolyplugError } from "../errors.js";
 import type { KvEntry, KvPage, KvSetOptions, KvSetResult, KvStore } from "./store.js";
-import { decodePageToken, encodePageToken, prefixUpperBound } from "./kv-page-token.js";
+import { checkPageSize, decodePageToken, encodePageToken, prefixUpperBound } from "./kv-page-token.js";
 import { sqliteGuarded, sqliteGuardedAsync } from "./sqlite-errors.js";
 
 interface Row {
@@ -98,11 +97,7 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
       deleteTx.immediate(namespace, key, ifEquals),
     ),
     kvList: async (namespace: string, prefix: string, pageSize: number, pageToken: string): Promise<KvPage> => {
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-        throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, {
-          details: { field: "page_size" },
-        });
-      }
+      checkPageSize(pageSize);
       const after = decodePageToken(prefix, pageToken);
       return sqliteGuarded("list", () => {
         const upper = prefixUpperBound(prefix);
