@@ -1,3 +1,4 @@
+import { LIMITS } from "@polyplug/sdk/internal/contract/limits.js";
 import { ErrorCode, PolyplugError } from "../errors.js";
 
 interface TokenBody {
@@ -16,6 +17,19 @@ interface TokenBody {
 export function encodePageToken(prefix: string, lastKey: string): string {
   const body: TokenBody = { v: 1, p: prefix, k: lastKey };
   return Buffer.from(JSON.stringify(body), "utf8").toString("base64url");
+}
+
+/** Throws `invalid_argument` naming `page_size` unless `pageSize` is a whole number of 1..LIMITS.kvMaxPageSize (the contract's). */
+export function checkPageSize(pageSize: number): void {
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIMITS.kvMaxPageSize) {
+    throw new PolyplugError(
+      ErrorCode.InvalidArgument,
+      `page_size: must be 1..${LIMITS.kvMaxPageSize}, got ${pageSize}`,
+      {
+        details: { field: "page_size" },
+      },
+    );
+  }
 }
 
 function invalidToken(reason: string): PolyplugError {

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import type { KvEntry, KvPage, KvSetOptions, KvSetResult, KvStore } from "./store.js";
-import { decodePageToken, encodePageToken, prefixUpperBound } from "./kv-page-token.js";
+import { checkPageSize, decodePageToken, encodePageToken, prefixUpperBound } from "./kv-page-token.js";
 import { pgGuarded } from "./pg-errors.js";
 
 interface Row {
@@ -118,11 +118,7 @@ export function createPgKv(pool: pg.Pool, now: () => number): PgKv {
       return deleted.rowCount === 1;
     }),
     kvList: async (namespace: string, prefix: string, pageSize: number, pageToken: string): Promise<KvPage> => {
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-        throw new PolyplugError(ErrorCode.InvalidArgument, `page_size: must be 1..1000, got ${pageSize}`, {
-          details: { field: "page_size" },
-        });
-      }
+      checkPageSize(pageSize);
       const after = decodePageToken(prefix, pageToken);
       return pgGuarded("list", async () => {
         const upper = prefixUpperBound(prefix);

@@ -16,6 +16,7 @@ import {
   startConsoleGateway,
   type ConsoleGateway,
 } from "./console-harness.js";
+import { alive } from "../process-tree.js";
 
 const AUDIT = "com.polyplug.example.auditlog";
 const MEMBERSHIP = "com.polyplug.example.membership";
@@ -55,15 +56,6 @@ export function register(registry) {
   registry.registerComponent("plugin-page.panel", (container) => { container.textContent = "panel of the broken plugin"; });
 }
 `;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Follows a console route (the hash part of its URL). */
 const goTo = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);

@@ -8,15 +8,7 @@ import { pino } from "pino";
 import { createGateway } from "../../src/runtime/gateway.js";
 import { fixturePaths } from "../paths.js";
 import { dataDir } from "./scripted-plugins.js";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from "../process-tree.js";
 
 describe("the example plugins (Go, Python, TypeScript) under one gateway", () => {
   it("chains them, fans notifications out, and stops cleanly", async () => {
