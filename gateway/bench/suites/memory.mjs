@@ -8,6 +8,7 @@ import { startGatewayProcess } from "../lib/gateway-process.mjs";
 import { startGoGateway } from "../lib/go-gateway.mjs";
 import { httpLoad } from "../lib/http-load.mjs";
 import { runGoHost } from "../lib/go-host.mjs";
+import { nodeFloor } from "../lib/node-floor.mjs";
 import { procAnonymousBytes } from "../lib/proc.mjs";
 import { paths } from "../lib/paths.mjs";
 import { ratio } from "../lib/stats.mjs";
@@ -57,6 +58,8 @@ async function goGatewayRss(count) {
 
 /** @param {ReturnType<import("../lib/workloads.mjs").workloads>} w @param {(msg: string) => void} log */
 export async function run(w, log) {
+  log("memory, the Node floor (bare node, node with the gateway's built-ins)");
+  const floor = await nodeFloor();
   const data = [];
   for (const count of w.memory.counts) {
     log(`memory, ${count} plugin processes`);
@@ -88,9 +91,10 @@ export async function run(w, log) {
   }
   const most = data.find((d) => d.plugins === Math.max(...w.memory.counts));
   const goalMiB = 60;
+  const floorText = `; Node floor ${mib(floor.builtins.rssBytes)} (bare node ${mib(floor.bare.rssBytes)})`;
   return {
     title: "Memory (RSS of the host process)",
-    note: "After starting N scripted Go plugins, one call on each, and a garbage collection; \"at rest\": the same gateway once idle, when it has given V8's young generation back (src/young-generation-reclaim.ts, 10-20 s after the call; no forced GC). \"Anonymous memory\": RSS without file-backed pages (/proc/PID/smaps_rollup; for Node ~35-45 MiB of the `node` binary, shared by every Node process), comparable across Node and Go. Gateway = the whole `createGateway` (SQLite store, public server, supervisors) with `polyplug serve`'s memory profiles: `default` (Node's heap sizing) and `small` (the young generation never grows; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted.",
+    note: "After starting N scripted Go plugins, one call on each, and a garbage collection; \"at rest\": the same gateway once idle, when it has given V8's young generation back (src/young-generation-reclaim.ts, 10-20 s after the call; no forced GC). \"Anonymous memory\": RSS without file-backed pages (/proc/PID/smaps_rollup; for Node ~35-45 MiB of the `node` binary, shared by every Node process), comparable across Node and Go. Gateway = the whole `createGateway` (SQLite store, public server, supervisors) with `polyplug serve`'s memory profiles: `default` (Node's heap sizing) and `small` (the young generation never grows; see PROFILE.md); host core = N `startPlugin` connections only; Go host = go-plugin's `plugin.NewClient` × N; Go gateway = examples-go/bench/gogateway with the N plugins in one chain, after one Intercept through it (VmRSS, no forced GC). The plugin processes' own memory is not counted. \"Node floor\" (measured in the same run): an idle `node` after a GC, bare and with the Node built-ins the gateway loads (bench/lib/node-floor.mjs) — what any Node 20 gateway weighs before its own code; its file pages are the `node` binary's.",
     columns: [
       "Plugins",
       "Gateway RSS",
@@ -105,27 +109,43 @@ export async function run(w, log) {
       "Host core/Go host",
       "Gateway/Go gateway",
     ],
-    rows: data.map((d) => [
-      String(d.plugins),
-      mib(d.gatewayRss),
-      mib(d.gatewayRestRss),
-      mib(d.gatewayAnonAtRest),
-      mib(d.gatewaySmallRss),
-      mib(d.hostCoreRss),
-      mib(d.goHostRss),
-      mib(d.goGatewayRss),
-      mib(d.goGatewayAnon),
-      times(d.gatewayVsGo),
-      times(d.hostVsGo),
-      times(d.gatewayVsGoGateway),
-    ]),
+    rows: [
+      ...data.map((d) => [
+        String(d.plugins),
+        mib(d.gatewayRss),
+        mib(d.gatewayRestRss),
+        mib(d.gatewayAnonAtRest),
+        mib(d.gatewaySmallRss),
+        mib(d.hostCoreRss),
+        mib(d.goHostRss),
+        mib(d.goGatewayRss),
+        mib(d.goGatewayAnon),
+        times(d.gatewayVsGo),
+        times(d.hostVsGo),
+        times(d.gatewayVsGoGateway),
+      ]),
+      [
+        "Node floor: bare / with the gateway's built-ins",
+        `${mib(floor.bare.rssBytes)} / ${mib(floor.builtins.rssBytes)}`,
+        "",
+        `${mib(floor.bare.anonBytes)} / ${mib(floor.builtins.anonBytes)}`,
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+      ],
+    ],
     headlines: most
       ? [
           {
             issueRow: 8,
             metric: `gateway RSS with ${most.plugins} plugins (ratio: Polyplug / Go gateway)`,
             polyplug: mib(most.gatewayRss),
-            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)`,
+            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)${floorText}`,
             value: most.gatewayVsGoGateway,
             goal: `≤ ${goalMiB} MiB`,
             met: most.gatewayRss <= goalMiB * 2 ** 20,
@@ -134,7 +154,7 @@ export async function run(w, log) {
             issueRow: 8,
             metric: `gateway RSS with ${most.plugins} plugins at rest (idle: young generation given back) (ratio: Polyplug / Go gateway)`,
             polyplug: mib(most.gatewayRestRss),
-            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)`,
+            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)${floorText}`,
             value: ratio(most.gatewayRestRss, most.goGatewayRss),
             goal: `≤ ${goalMiB} MiB`,
             met: most.gatewayRestRss <= goalMiB * 2 ** 20,
@@ -143,13 +163,13 @@ export async function run(w, log) {
             issueRow: 8,
             metric: `gateway RSS with ${most.plugins} plugins, \`--memory-profile small\` (ratio: Polyplug / Go gateway)`,
             polyplug: mib(most.gatewaySmallRss),
-            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)`,
+            baseline: `${mib(most.goHostRss)} (Go host), ${mib(most.goGatewayRss)} (Go gateway)${floorText}`,
             value: ratio(most.gatewaySmallRss, most.goGatewayRss),
             goal: `≤ ${goalMiB} MiB`,
             met: most.gatewaySmallRss <= goalMiB * 2 ** 20,
           },
         ]
       : [],
-    data,
+    data: { plugins: data, nodeFloor: floor },
   };
 }
