@@ -51,7 +51,7 @@ console.log("ready"); setInterval(() => {}, 3_600_000);`;
  * @param {readonly string[]} builtins
  * @returns {Promise<{rssBytes: number, anonBytes: number}>}
  */
-export async function idleNodeMemory(builtins) {
+async function idleNodeMemory(builtins) {
   const child = spawn(process.execPath, ["--expose-gc", "--input-type=module", "-e", IDLE, builtins.join(" ")], {
     stdio: ["ignore", "pipe", "inherit"],
   });
