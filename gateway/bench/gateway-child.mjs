@@ -97,6 +97,13 @@ async function startHostCore() {
 const youngGenerationBytes = () =>
   v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
 
+/** Resolves once V8's young generation is back at ≤ 4 MiB committed (src/young-generation-reclaim.ts), or after 60 s. */
+async function youngGenerationGivenBack() {
+  const started = Date.now();
+  while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
+    await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 // Garbage collection pauses so far, for the "cpu" answer (young-generation size trades, issue 17 memory).
 let gcMs = 0;
 new PerformanceObserver((list) => {
@@ -115,16 +122,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     // RSS at rest, no forced GC: once the gateway gave V8's young generation back after being idle
     // (src/young-generation-reclaim.ts; ~10-20 s), or after 60 s (a build without it never does).
     const started = Date.now();
-    while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    await youngGenerationGivenBack();
     print({ rssBytes: process.memoryUsage().rss, waitedMs: Date.now() - started, youngBytes: youngGenerationBytes() });
   } else if (line.startsWith("idle ")) {
     // An idle gateway a while after start: V8's memory reducer compacts old space 30-45 s after the last full
     // collection (PROFILE.md "Later at rest"); the young generation given back too (at most 60 s more).
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt + Number(line.slice(5)) - Date.now())));
-    const started = Date.now();
-    while (youngGenerationBytes() > 4 * 2 ** 20 && Date.now() - started < 60_000)
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    await youngGenerationGivenBack();
     print({
       rssBytes: process.memoryUsage().rss,
       sinceReadyMs: Date.now() - readyAt,
