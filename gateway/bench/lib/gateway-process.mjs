@@ -14,6 +14,7 @@ import { paths } from "./paths.mjs";
  * @property {() => Promise<{userUs: number, systemUs: number, gcMs: number}>} cpuTimes  the same, user and system time apart, and the time spent in GC pauses (ms)
  * @property {() => Promise<number>} rss   the child's RSS in bytes after a GC
  * @property {() => Promise<{rssBytes: number, waitedMs: number, youngBytes: number}>} restRss  the child's RSS at rest: once the gateway gave V8's young generation back (at most 60 s), no forced GC
+ * @property {(sinceReadyMs: number) => Promise<{rssBytes: number, sinceReadyMs: number, youngBytes: number}>} idleRss  the child's RSS `sinceReadyMs` after it was ready, idle (young generation given back too), no forced GC
  * @property {(argv: readonly string[], samples: number) => Promise<{startupMs: number[], cpuMsPerStart: number, rssBytes: number}>} startups  plugin starts (spawn → healthy) by the host core in the child, and its CPU time per start and stop
  * @property {() => Promise<void>} stop
  */
@@ -92,6 +93,10 @@ async function startChild(script, config, nodeArgs, env) {
     },
     restRss: async () => {
       child.stdin.write("rest\n");
+      return await next();
+    },
+    idleRss: async (sinceReadyMs) => {
+      child.stdin.write(`idle ${sinceReadyMs}\n`);
       return await next();
     },
     startups: async (argv, samples) => {

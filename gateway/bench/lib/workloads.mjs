@@ -60,7 +60,7 @@ export function workloads(quick) {
       rounds: q(3, 1),
     },
     fastpath: { chains: [0, 1, 10], concurrencies: [1, 64], durationMs: q(1500, 100), warmup: q(100, 4) },
-    memory: { counts: q([1, 10, 50], [1, 2]) },
+    memory: { counts: q([1, 10, 50], [1, 2]), idleMs: q(60_000, 0) },
     // public-cpu (optional suite): rounds of roundMs per server, interleaved, after warmupMs each.
     publicCpu: { concurrency: 64, rounds: q(7, 1), roundMs: q(1500, 150), warmupMs: q(3000, 100) },
     gatewayStart: {

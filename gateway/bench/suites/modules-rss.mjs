@@ -8,6 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startGatewayProcess } from "../lib/gateway-process.mjs";
 import { mib } from "../lib/format.mjs";
+import { GATEWAY_BUILTINS as BUILTINS } from "../lib/node-floor.mjs";
 import { paths } from "../lib/paths.mjs";
 
 const dist = (file) => pathToFileURL(path.join(paths.gateway, "dist", file)).href;
@@ -53,19 +54,6 @@ const IN_CONTEXT = [
   "ws",
   "execa",
   "better-sqlite3",
-];
-/** Node built-ins the gateway loads anyway, loaded first in the in-context rows. */
-const BUILTINS = [
-  "http",
-  "https",
-  "http2",
-  "net",
-  "tls",
-  "crypto",
-  "zlib",
-  "child_process",
-  "cluster",
-  "worker_threads",
 ];
 
 // Imports each space-separated spec in argv[1] (none when empty), collects garbage twice, prints RSS and heap used in bytes.
