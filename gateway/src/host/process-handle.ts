@@ -1,4 +1,5 @@
 import type { ExitInfo } from "./launch.js";
+import { processAlive } from "./process-alive.js";
 
 /** What the host needs of a plugin process, whether it launched it or reattached to it. */
 export interface ProcessHandle {
@@ -13,15 +14,6 @@ export interface ProcessHandle {
 /** go-plugin polls a reattached (non-child) process this often. */
 export const REATTACH_POLL_MS = 1000;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * A handle on a process that is not our child: liveness by signal 0 every `pollMs`
  * (the exit status of a non-child cannot be known).
@@ -33,7 +25,7 @@ export function watchForeignProcess(pid: number, pollMs = REATTACH_POLL_MS): Pro
   const exit = new Promise<ExitInfo>((resolve) => {
     check = () => {
       if (exitInfo) return false;
-      if (isAlive(pid)) return true;
+      if (processAlive(pid)) return true;
       clearInterval(timer);
       exitInfo = { exitCode: undefined, signal: undefined };
       resolve(exitInfo);

@@ -53,8 +53,8 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
   let current: Connection | undefined;
   let closed = false;
 
-  const open = (): Connection => {
-    if (current && !current.session.closed && !current.session.destroyed) return current;
+  // A new session; `onGone(it)` once it can take no new calls (error, GOAWAY, closed).
+  const openSession = (onGone: (gone: Connection) => void): Connection => {
     const session = http2.connect(authority, {
       createConnection: () => connectSocket(listen, mtls),
       settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },
@@ -63,9 +63,7 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     });
     const connection: Connection = { session, active: 0, error: undefined, settingsSeen: false };
     session.once("remoteSettings", () => (connection.settingsSeen = true));
-    const forget = () => {
-      if (current === connection) current = undefined;
-    };
+    const forget = () => onGone(connection);
     session.on("error", (error: Error) => {
       connection.error = error;
       forget();
@@ -74,8 +72,17 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     session.once("close", forget);
     session.once("connect", () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
     session.unref(); // only calls in flight keep the process alive (as grpc-js does)
-    current = connection;
     return connection;
+  };
+  const usable = (connection: Connection | undefined): connection is Connection =>
+    connection !== undefined && !connection.session.closed && !connection.session.destroyed;
+
+  const open = (): Connection => {
+    if (usable(current)) return current;
+    current = openSession((gone) => {
+      if (current === gone) current = undefined;
+    });
+    return current;
   };
 
   const headersFor = (
@@ -174,11 +181,10 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     const shared = open();
     const limit = shared.session.remoteSettings?.maxConcurrentStreams;
     if (!shared.settingsSeen || limit === undefined || limit >= SHARED_STREAMS_MIN) return shared;
-    if (ownStreams && !ownStreams.session.closed && !ownStreams.session.destroyed) return ownStreams;
-    const previous = current;
-    current = undefined;
-    ownStreams = open();
-    current = previous;
+    if (usable(ownStreams)) return ownStreams;
+    ownStreams = openSession((gone) => {
+      if (ownStreams === gone) ownStreams = undefined;
+    });
     return ownStreams;
   };
 

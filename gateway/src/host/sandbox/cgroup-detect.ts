@@ -4,6 +4,7 @@ import { cgroupPids, readCgroupFile, removeCgroupDir, writeCgroupFile } from "./
 import { cgroupV1Tree } from "./cgroup-v1.js";
 import { CGROUP_V2_CONTROLLERS, cgroupV2Tree, v2PluginCgroup } from "./cgroup-v2.js";
 import type { CgroupTree } from "./plugin-cgroup.js";
+import { processAlive } from "../process-alive.js";
 
 /** A cgroup file system as /proc/self/mountinfo lists it. */
 export interface CgroupMount {
@@ -61,15 +62,6 @@ function dirOf(mount: CgroupMount, cgroupPath: string): string {
 
 const GATEWAY_DIR = /^polyplug-(\d+)$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Removes the sub-trees of gateways that died without cleaning up (SIGKILL, power loss):
  * anything still running in them is a plugin or a child of one that outlived its gateway.
@@ -78,7 +70,7 @@ async function reapDeadGateways(parent: string, v2: boolean): Promise<void> {
   const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
     const pid = GATEWAY_DIR.exec(entry.name)?.[1];
-    if (!entry.isDirectory() || pid === undefined || alive(Number(pid))) continue;
+    if (!entry.isDirectory() || pid === undefined || processAlive(Number(pid))) continue;
     const gatewayDir = path.join(parent, entry.name);
     for (const child of await readdir(gatewayDir, { withFileTypes: true }).catch(() => [])) {
       if (!child.isDirectory()) continue;

@@ -71,30 +71,31 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
   };
 
   // The checks every call makes before it starts (the request's size only for a unary call), then its request
-  // head; or why the call cannot start.
+  // head; or why the call cannot start. `timeoutMs` is remainingMs(callOptions.deadline), which the caller keeps
+  // (no result object per call on this path).
   const startCall = (
     path: string,
     callOptions: RpcCallOptions,
+    timeoutMs: number | undefined,
     requestBytes = 0,
-  ): { head: RequestHead; timeoutMs: number | undefined } | GrpcCallError => {
-    const timeoutMs = remainingMs(callOptions.deadline);
+  ): RequestHead | GrpcCallError => {
     const refused = refuseCall(plugin, closed, timeoutMs, callOptions.signal, requestBytes);
     if (refused) return refused;
     try {
-      const head: RequestHead = {
+      return {
         path,
         timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs),
         metadata: metadataFields(callOptions.metadata),
       };
-      return { head, timeoutMs };
     } catch (error) {
       return startFailure(target, error);
     }
   };
 
   const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> => {
-    const started = startCall(path, callOptions, request.length);
-    if (started instanceof GrpcCallError) return Promise.reject(started);
+    const timeoutMs = remainingMs(callOptions.deadline);
+    const head = startCall(path, callOptions, timeoutMs, request.length);
+    if (head instanceof GrpcCallError) return Promise.reject(head);
     return new Promise<Buffer>((resolve, reject) => {
       const call = new UnaryCall({
         target,
@@ -103,15 +104,15 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
         reject,
         resend: () => (closed ? undefined : connection()),
       });
-      call.begin(connection(), started.head, request, started.timeoutMs, callOptions.signal);
+      call.begin(connection(), head, request, timeoutMs, callOptions.signal);
     });
   };
 
   // Streams share the unary calls' connection: the plugin's broker and stdio streams need no second one (issue 17).
   const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
-    const started = startCall(path, callOptions);
-    if (started instanceof GrpcCallError) return failedStream(started);
-    const { head, timeoutMs } = started;
+    const timeoutMs = remainingMs(callOptions.deadline);
+    const head = startCall(path, callOptions, timeoutMs);
+    if (head instanceof GrpcCallError) return failedStream(head);
     return new StreamCall(streamConnection(), head, target, maxMessageBytes, timeoutMs, callOptions.signal).raw();
   };
 
