@@ -61,6 +61,8 @@ export function createPluginConfigs({
       // hook-context boots common_pb's descriptor: imported on use, not at a gateway's start (issue 17, row 4).
       void import("../supervision/hook-context.js")
         .then(({ newHookContext }) => {
+          // A restart meanwhile activates the new session with the saved configuration: nothing to deliver.
+          if (supervisor.session !== session) return undefined;
           const context = newHookContext({
             pluginId,
             timeoutMs: deliveryTimeoutMs,
@@ -73,7 +75,7 @@ export function createPluginConfigs({
         })
         .then(
           (answer) =>
-            answer.error &&
+            answer?.error &&
             logger.warn({ pluginId, err: answer.error.message }, "plugin rejected its new configuration"),
         )
         .catch((error: unknown) =>
