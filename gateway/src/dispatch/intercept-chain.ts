@@ -87,6 +87,9 @@ type StepResult =
   | { kind: "reject"; reason: string; code: string }
   | { kind: "failed"; error: PolyplugError };
 
+/** The result of every step that lets the event through unchanged (read only, shared). */
+const PROCEED: StepResult = Object.freeze({ kind: "proceed" });
+
 /** The failure of a step whose plugin is not active when its turn comes. */
 export function unavailableError(member: ChainMember): PolyplugError {
   const state = member.state();
@@ -144,7 +147,7 @@ async function callOne(
           code: response.outcome.value.code,
         };
       default:
-        return { kind: "proceed" };
+        return PROCEED;
     }
   } catch (reason) {
     if (call.signal?.aborted) throw new PolyplugError(ErrorCode.Cancelled, "the caller cancelled the intercept call");
