@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/polyplug/polyplug/examples-go/bench/internal/workers"
 	polyplugv1 "github.com/polyplug/polyplug/examples-go/gen/polyplug/v1"
 )
 
@@ -99,7 +99,7 @@ func runPhase(chain []*started, phase Phase) (PhaseResult, error) {
 	}
 	concurrency := max(phase.Concurrency, 1)
 	// Warm-up: same concurrency, not measured.
-	run(concurrency, func(i int64) bool { return i < int64(phase.Warmup) }, func() { _ = call() })
+	workers.Run(concurrency, func(i int64) bool { return i < int64(phase.Warmup) }, func() { _ = call() })
 
 	var (
 		mu        sync.Mutex
@@ -112,7 +112,7 @@ func runPhase(chain []*started, phase Phase) (PhaseResult, error) {
 	more := func(i int64) bool {
 		return i < int64(phase.MinCalls) || (i < int64(phase.Calls) && time.Now().Before(end))
 	}
-	run(concurrency, more, func() {
+	workers.Run(concurrency, more, func() {
 		t0 := time.Now()
 		err := call()
 		us := float64(time.Since(t0).Nanoseconds()) / 1e3
@@ -128,20 +128,4 @@ func runPhase(chain []*started, phase Phase) (PhaseResult, error) {
 	})
 	elapsed := float64(time.Since(start).Nanoseconds()) / 1e6
 	return PhaseResult{Name: phase.Name, LatenciesUs: latencies, ElapsedMs: elapsed, Errors: errors, FirstError: firstErr}, nil
-}
-
-// run starts n workers that each take a ticket and call fn while more(ticket).
-func run(n int, more func(ticket int64) bool, fn func()) {
-	var tickets atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for more(tickets.Add(1) - 1) {
-				fn()
-			}
-		}()
-	}
-	wg.Wait()
 }

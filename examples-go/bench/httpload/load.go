@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/polyplug/polyplug/examples-go/bench/internal/workers"
 )
 
 // Job is one load: the warm-up stops after WarmupCalls calls and at least
@@ -107,7 +109,7 @@ func Run(job Job, measuring func() error) (Result, error) {
 	// The first warm-up error is kept (a pointer, because atomic.Value panics when errors of
 	// different concrete types are swapped in).
 	var warmErr atomic.Pointer[error]
-	run(concurrency, func(i int64) bool { return i < int64(job.WarmupCalls) || time.Now().Before(warmEnd) }, func() {
+	workers.Run(concurrency, func(i int64) bool { return i < int64(job.WarmupCalls) || time.Now().Before(warmEnd) }, func() {
 		if _, err := post(); err != nil {
 			warmErr.CompareAndSwap(nil, &err)
 		}
@@ -126,7 +128,7 @@ func Run(job Job, measuring func() error) (Result, error) {
 	cpu0 := cpuUs()
 	start := time.Now()
 	end := start.Add(time.Duration(job.DurationMs) * time.Millisecond)
-	run(concurrency, func(i int64) bool { return i < int64(job.MinCalls) || time.Now().Before(end) }, func() {
+	workers.Run(concurrency, func(i int64) bool { return i < int64(job.MinCalls) || time.Now().Before(end) }, func() {
 		t0 := time.Now()
 		innerUs, err := post()
 		us := float64(time.Since(t0).Nanoseconds()) / 1e3
@@ -193,20 +195,4 @@ func cpuUs() float64 {
 		return 0
 	}
 	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e3
-}
-
-// run starts n workers that each take a ticket and call fn while more(ticket).
-func run(n int, more func(ticket int64) bool, fn func()) {
-	var tickets atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for more(tickets.Add(1) - 1) {
-				fn()
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -9,18 +9,7 @@ import {
   grpcTimeoutHeader,
   statusFromHttp,
 } from "./grpc-framing.js";
-
-/** Splits `bytes` at the given cut points (any order, duplicates allowed). */
-function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  return chunks;
-}
+import { splitAt } from "../../test/rpc/raw-frames.js";
 
 describe("gRPC framing", () => {
   it("round-trips any messages through any chunking", () => {
@@ -31,7 +20,7 @@ describe("gRPC framing", () => {
         (messages, cuts) => {
           const wire = Buffer.concat(messages.map((message) => encodeGrpcFrame(message)));
           const decoder = new GrpcFrameDecoder(1024);
-          const decoded = chunk(wire, cuts).flatMap((piece) => decoder.push(piece));
+          const decoded = splitAt(wire, cuts).flatMap((piece) => decoder.push(piece));
           expect(decoded.map((message) => [...message])).toEqual(messages.map((message) => [...message]));
           expect(decoder.partial).toBe(false);
         },

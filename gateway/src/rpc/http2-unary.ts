@@ -21,10 +21,11 @@ import {
   type UnaryTransport,
 } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { connectSocket } from "./connect-socket.js";
+import { refuseCall, startFailure } from "./call-start.js";
 import { failedStream, StreamResponses } from "./stream-responses.js";
+import { type Connection, Http2Call, type StartedCall } from "./http2-call.js";
 import { SHARED_STREAMS_MIN } from "./h2/unary-transport.js";
 import {
-  decodeGrpcMessage,
   encodeGrpcFrame,
   grpcFrameHeader,
   GrpcFrameDecoder,
@@ -32,7 +33,6 @@ import {
   grpcTimeoutHeader,
   isReservedGrpcHeader,
   remainingMs,
-  statusFromHttp,
 } from "./grpc-framing.js";
 
 // Receive windows: generous so a multi-megabyte answer is not throttled by 64 KiB
@@ -44,59 +44,11 @@ const PEER_MAX_STREAMS = 1000;
 // Above this size the frame header and the body are written separately instead of copied into one buffer.
 const COPY_LIMIT_BYTES = 16 * 1024;
 
-/** One HTTP/2 session and what happened to it. */
-interface Connection {
-  readonly session: http2.ClientHttp2Session;
-  active: number;
-  error: Error | undefined;
-  /** The plugin's first SETTINGS arrived: its stream limit is known (before that Node reports defaults). */
-  settingsSeen: boolean;
-}
-
-/** The status for a stream that closed without a gRPC status (reset, dropped connection, bare HTTP error). */
-function statusWithout(
-  stream: http2.ClientHttp2Stream,
-  connection: Connection,
-  httpStatus: number,
-  target: string,
-  streamError: Error | undefined,
-): GrpcCallError {
-  const lost = connection.error ?? streamError;
-  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM)
-    return new GrpcCallError(status.UNAVAILABLE, `the plugin at ${target} refused the stream`);
-  if (connection.session.destroyed || connection.error) {
-    return new GrpcCallError(
-      status.UNAVAILABLE,
-      `connection to the plugin at ${target} lost${lost ? `: ${lost.message}` : ""}`,
-    );
-  }
-  if (httpStatus !== 0 && httpStatus !== 200)
-    return new GrpcCallError(
-      statusFromHttp(httpStatus),
-      `the plugin answered HTTP status ${httpStatus} without a gRPC status`,
-    );
-  switch (stream.rstCode) {
-    case http2.constants.NGHTTP2_CANCEL:
-      return new GrpcCallError(status.CANCELLED, "the plugin cancelled the call");
-    case http2.constants.NGHTTP2_ENHANCE_YOUR_CALM:
-      return new GrpcCallError(
-        status.RESOURCE_EXHAUSTED,
-        "the plugin reset the stream: bandwidth or memory limit exceeded",
-      );
-    case http2.constants.NGHTTP2_INADEQUATE_SECURITY:
-      return new GrpcCallError(status.PERMISSION_DENIED, "the plugin reset the stream: protocol not secure enough");
-    default:
-      return new GrpcCallError(
-        status.INTERNAL,
-        `the call ended without a gRPC status (RST_STREAM code ${stream.rstCode})${streamError ? `: ${streamError.message}` : ""}`,
-      );
-  }
-}
-
 /** Creates the lean unary transport for one plugin address. Connects on the first call, or on `connect()`. */
 export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
+  const plugin = { target, maxMessageBytes };
   const authority = mtls ? "https://localhost" : "http://localhost";
   let current: Connection | undefined;
   let closed = false;
@@ -147,89 +99,37 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
     return headers;
   };
 
+  // The checks every call makes before it starts (the request's size only for a unary call), then its stream on
+  // `pick()`'s session, counted as active there; or why the call cannot start.
+  const startCall = (
+    pick: () => Connection,
+    path: string,
+    callOptions: RpcCallOptions,
+    requestBytes = 0,
+  ): StartedCall | GrpcCallError => {
+    const timeoutMs = remainingMs(callOptions.deadline);
+    const refused = refuseCall(plugin, closed, timeoutMs, callOptions.signal, requestBytes);
+    if (refused) return refused;
+    const connection = pick();
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
+    } catch (error) {
+      return startFailure(target, error);
+    }
+    if (connection.active++ === 0) connection.session.ref();
+    return { stream, connection, timeoutMs };
+  };
+
   const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> =>
     new Promise<Buffer>((resolve, reject) => {
-      const timeoutMs = remainingMs(callOptions.deadline);
-      const signal = callOptions.signal;
-      if (closed)
-        return reject(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-      if (timeoutMs !== undefined && timeoutMs <= 0)
-        return reject(new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"));
-      if (signal?.aborted)
-        return reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-      if (request.length > maxMessageBytes) {
-        return reject(
-          new GrpcCallError(
-            status.RESOURCE_EXHAUSTED,
-            `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
-          ),
-        );
-      }
-
-      const connection = open();
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
-      } catch (error) {
-        return reject(
-          new GrpcCallError(
-            status.UNAVAILABLE,
-            `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
-          ),
-        );
-      }
-      if (connection.active++ === 0) connection.session.ref();
-
+      const started = startCall(open, path, callOptions, request.length);
+      if (started instanceof GrpcCallError) return reject(started);
+      const { stream } = started;
       const decoder = new GrpcFrameDecoder(maxMessageBytes);
       let response: Buffer | undefined;
-      let failure: GrpcCallError | undefined; // decided locally: deadline, cancel, bad frame
-      let grpcStatus: number | undefined;
-      let grpcMessage = "";
-      let httpStatus = 0;
-      let streamError: Error | undefined;
-      let timer: NodeJS.Timeout | undefined;
-
-      const fail = (code: status, details: string) => {
-        failure ??= new GrpcCallError(code, details);
-        stream.close(http2.constants.NGHTTP2_CANCEL); // 'close' settles the call
-      };
-      const onAbort = () => fail(status.CANCELLED, "cancelled by the caller");
-      const readStatus = (headers: http2.IncomingHttpHeaders) => {
-        const value = headers["grpc-status"];
-        if (value === undefined) return;
-        grpcStatus = Number(value);
-        const message = headers["grpc-message"];
-        grpcMessage = typeof message === "string" ? decodeGrpcMessage(message) : "";
-      };
-
-      stream.on("response", (headers) => {
-        httpStatus = Number(headers[":status"] ?? 0);
-        readStatus(headers); // a trailers-only response carries the status here
-      });
-      stream.on("trailers", readStatus);
-      stream.on("data", (chunk: Buffer) => {
-        if (failure) return;
-        try {
-          for (const message of decoder.push(chunk)) {
-            if (response !== undefined)
-              return fail(status.INTERNAL, "the plugin answered a unary call with more than one message");
-            response = message;
-          }
-        } catch (error) {
-          const frameError = error as GrpcFrameError;
-          fail(frameError.code, frameError.message);
-        }
-      });
-      stream.on("error", (error: Error) => {
-        streamError = error;
-      });
-      stream.on("close", () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (--connection.active === 0 && !connection.session.destroyed) connection.session.unref();
-        if (failure) return reject(failure);
-        if (grpcStatus === undefined) return reject(statusWithout(stream, connection, httpStatus, target, streamError));
-        if (grpcStatus !== status.OK) return reject(new GrpcCallError(grpcStatus, grpcMessage));
+      const call = new Http2Call(started, callOptions.signal, target, (error) => {
+        if (error) return reject(error);
         if (response === undefined || decoder.partial) {
           return reject(
             new GrpcCallError(
@@ -242,13 +142,21 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
         }
         resolve(response);
       });
-
-      if (timeoutMs !== undefined)
-        timer = setTimeout(
-          () => fail(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`),
-          timeoutMs,
-        );
-      signal?.addEventListener("abort", onAbort, { once: true });
+      stream.on("data", (chunk: Buffer) => {
+        if (call.failed) return;
+        try {
+          for (const message of decoder.push(chunk)) {
+            if (response !== undefined)
+              return call.fail(
+                new GrpcCallError(status.INTERNAL, "the plugin answered a unary call with more than one message"),
+              );
+            response = message;
+          }
+        } catch (error) {
+          const frameError = error as GrpcFrameError;
+          call.fail(new GrpcCallError(frameError.code, frameError.message));
+        }
+      });
 
       if (request.length <= COPY_LIMIT_BYTES) {
         stream.end(encodeGrpcFrame(request));
@@ -276,99 +184,38 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
 
   // Streams share the unary calls' session (the plugin's broker and stdio streams, issue 17), as on rpc/h2.
   const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
-    const timeoutMs = remainingMs(callOptions.deadline);
-    const signal = callOptions.signal;
-    if (closed)
-      return failedStream(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-    if (timeoutMs !== undefined && timeoutMs <= 0)
-      return failedStream(
-        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
-      );
-    if (signal?.aborted)
-      return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-    const connection = streamSession();
-    let call: http2.ClientHttp2Stream;
-    try {
-      call = connection.session.request(headersFor(path, timeoutMs, callOptions.metadata));
-    } catch (error) {
-      return failedStream(
-        new GrpcCallError(
-          status.UNAVAILABLE,
-          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
-        ),
-      );
-    }
-    if (connection.active++ === 0) connection.session.ref();
+    const started = startCall(streamSession, path, callOptions);
+    if (started instanceof GrpcCallError) return failedStream(started);
+    const { stream: call } = started;
     const decoder = new GrpcFrameDecoder(maxMessageBytes);
-    let failure: GrpcCallError | undefined;
-    let grpcStatus: number | undefined;
-    let grpcMessage = "";
-    let httpStatus = 0;
-    let streamError: Error | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const fail = (error: GrpcCallError) => {
-      failure ??= error;
-      call.close(http2.constants.NGHTTP2_CANCEL); // 'close' ends the responses
-    };
     const responses = new StreamResponses(maxMessageBytes, () =>
-      fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller")),
+      watch.fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller")),
     );
-    const onAbort = () => fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller"));
-    const readStatus = (headers: http2.IncomingHttpHeaders) => {
-      const value = headers["grpc-status"];
-      if (value === undefined) return;
-      grpcStatus = Number(value);
-      const message = headers["grpc-message"];
-      grpcMessage = typeof message === "string" ? decodeGrpcMessage(message) : "";
-    };
-    call.on("response", (headers) => {
-      httpStatus = Number(headers[":status"] ?? 0);
-      readStatus(headers);
-    });
-    call.on("trailers", readStatus);
+    const watch = new Http2Call(started, callOptions.signal, target, (error) =>
+      responses.end(
+        error ??
+          (decoder.partial
+            ? new GrpcCallError(status.INTERNAL, "the response ended in the middle of a message")
+            : undefined),
+      ),
+    );
     call.on("data", (chunk: Buffer) => {
-      if (failure) return;
+      if (watch.failed) return;
       try {
         for (const message of decoder.push(chunk)) {
           const overflow = responses.push(message);
-          if (overflow) return fail(overflow);
+          if (overflow) return watch.fail(overflow);
         }
       } catch (error) {
         const frameError = error as GrpcFrameError;
-        fail(new GrpcCallError(frameError.code, frameError.message));
+        watch.fail(new GrpcCallError(frameError.code, frameError.message));
       }
     });
-    call.on("error", (error: Error) => {
-      streamError = error;
-    });
-    call.on("close", () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      if (--connection.active === 0 && !connection.session.destroyed) connection.session.unref();
-      if (failure) return responses.end(failure);
-      if (grpcStatus === undefined)
-        return responses.end(statusWithout(call, connection, httpStatus, target, streamError));
-      if (grpcStatus !== status.OK) return responses.end(new GrpcCallError(grpcStatus, grpcMessage));
-      responses.end(
-        decoder.partial
-          ? new GrpcCallError(status.INTERNAL, "the response ended in the middle of a message")
-          : undefined,
-      );
-    });
-    if (timeoutMs !== undefined)
-      timer = setTimeout(
-        () =>
-          fail(
-            new GrpcCallError(status.DEADLINE_EXCEEDED, `the call exceeded its deadline of ${Math.ceil(timeoutMs)} ms`),
-          ),
-        timeoutMs,
-      );
-    signal?.addEventListener("abort", onAbort, { once: true });
     return {
       send(message) {
         if (responses.ended || call.writableEnded) return false;
         if (message.length > maxMessageBytes) {
-          fail(
+          watch.fail(
             new GrpcCallError(
               status.RESOURCE_EXHAUSTED,
               `request message of ${message.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
@@ -391,7 +238,7 @@ export function createHttp2UnaryTransport(options: Http2UnaryOptions): UnaryTran
       end: () => {
         if (!call.writableEnded) call.end();
       },
-      cancel: () => fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller")),
+      cancel: () => watch.fail(new GrpcCallError(status.CANCELLED, "cancelled by the caller")),
       responses,
     };
   };

@@ -1,5 +1,6 @@
 import pg from "pg";
-import { PolyplugError } from "../errors.js";
+import type { PolyplugError } from "../errors.js";
+import { createExpirySweeper } from "./expiry-sweeper.js";
 import type { GatewayStore } from "./store.js";
 import { createPgBundles } from "./pg-bundles.js";
 import { pgOpenError, redactDatabaseUrl } from "./pg-errors.js";
@@ -69,7 +70,6 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const now = options.now ?? Date.now;
   const batch = options.sweepBatchSize ?? 1000;
   const kv = createPgKv(pool, now);
-  let timer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
 
   async function sweepExpired(): Promise<number> {
@@ -80,19 +80,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       if (deleted < batch) return total;
     }
   }
-  function stopSweeper(): void {
-    clearInterval(timer);
-    timer = undefined;
-  }
-  function startSweeper(intervalMs: number): void {
-    stopSweeper();
-    timer = setInterval(() => {
-      sweepExpired().catch((reason: unknown) => options.onBackgroundError?.(PolyplugError.from(reason)));
-    }, intervalMs);
-    timer.unref();
-  }
+  const sweeper = createExpirySweeper(sweepExpired, options.onBackgroundError);
   const interval = options.sweepIntervalMs ?? 60_000;
-  if (interval > 0) startSweeper(interval);
+  if (interval > 0) sweeper.start(interval);
 
   return {
     kind: "postgres",
@@ -106,10 +96,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     ...createPgPluginState(pool),
     ...createPgBundles(pool),
     sweepExpired,
-    startSweeper,
-    stopSweeper,
+    startSweeper: sweeper.start,
+    stopSweeper: sweeper.stop,
     close() {
-      stopSweeper();
+      sweeper.stop();
       closed ??= pool.end();
       return closed;
     },

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { BundleStore, StoredBundle, StoredTrustedKey, TrustedKeyStore } from "./store.js";
-import { storeOperationError } from "./sqlite-errors.js";
+import { sqliteGuardedAsync } from "./sqlite-errors.js";
 
 interface BundleRow {
   readonly plugin_id: string;
@@ -9,16 +9,6 @@ interface BundleRow {
   readonly bytes: Buffer;
   readonly signature: Buffer | null;
   readonly stored_at: number;
-}
-
-function guarded<A extends unknown[], R>(operation: string, fn: (...args: A) => R): (...args: A) => Promise<R> {
-  return async (...args) => {
-    try {
-      return fn(...args);
-    } catch (reason) {
-      throw storeOperationError(reason, operation);
-    }
-  };
 }
 
 /** Implements BundleStore and TrustedKeyStore on the `bundles` and `trusted_keys` tables of an open, migrated database. */
@@ -40,7 +30,7 @@ export function createSqliteBundles(db: Database.Database): BundleStore & Truste
   );
   const deleteKey = db.prepare<[string]>("DELETE FROM trusted_keys WHERE key_id = ?");
   return {
-    putBundle: guarded(
+    putBundle: sqliteGuardedAsync(
       "bundle write",
       (bundle: StoredBundle) =>
         void put.run(
@@ -52,7 +42,7 @@ export function createSqliteBundles(db: Database.Database): BundleStore & Truste
           bundle.storedAt,
         ),
     ),
-    getBundle: guarded("bundle read", (pluginId: string, version: string): StoredBundle | undefined => {
+    getBundle: sqliteGuardedAsync("bundle read", (pluginId: string, version: string): StoredBundle | undefined => {
       const row = get.get(pluginId, version);
       if (!row) return undefined;
       return {
@@ -64,19 +54,19 @@ export function createSqliteBundles(db: Database.Database): BundleStore & Truste
         storedAt: row.stored_at,
       };
     }),
-    listBundles: guarded("bundle read", (pluginId: string) =>
+    listBundles: sqliteGuardedAsync("bundle read", (pluginId: string) =>
       list
         .all(pluginId)
         .map((row) => ({ pluginId, version: row.version, sha256: row.sha256, storedAt: row.stored_at })),
     ),
-    deleteBundles: guarded("bundle delete", (pluginId: string) => remove.run(pluginId).changes),
-    putTrustedKey: guarded(
+    deleteBundles: sqliteGuardedAsync("bundle delete", (pluginId: string) => remove.run(pluginId).changes),
+    putTrustedKey: sqliteGuardedAsync(
       "trusted key write",
       (key: StoredTrustedKey) => void putKey.run(key.keyId, key.name, key.pem),
     ),
-    listTrustedKeys: guarded("trusted key read", () =>
+    listTrustedKeys: sqliteGuardedAsync("trusted key read", () =>
       listKeys.all().map((row) => ({ keyId: row.key_id, name: row.name, pem: row.pem })),
     ),
-    deleteTrustedKey: guarded("trusted key delete", (keyId: string) => deleteKey.run(keyId).changes > 0),
+    deleteTrustedKey: sqliteGuardedAsync("trusted key delete", (keyId: string) => deleteKey.run(keyId).changes > 0),
   };
 }

@@ -60,3 +60,23 @@ export function storeOperationError(reason: unknown, operation: string): Polyplu
     details: code ? { sqliteCode: code } : {},
   });
 }
+
+/** Wraps a synchronous store function so its failures become `storeOperationError`s. */
+export function sqliteGuarded<A extends unknown[], R>(operation: string, fn: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return fn(...args);
+    } catch (reason) {
+      throw storeOperationError(reason, operation);
+    }
+  };
+}
+
+/** `sqliteGuarded`, answering through a promise (the store contracts are async for the shared PostgreSQL backend). */
+export function sqliteGuardedAsync<A extends unknown[], R>(
+  operation: string,
+  fn: (...args: A) => R,
+): (...args: A) => Promise<R> {
+  const run = sqliteGuarded(operation, fn);
+  return async (...args) => run(...args);
+}

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { ErrorCode, PolyplugError } from "../errors.js";
 import type { KvEntry, KvPage, KvSetOptions, KvSetResult, KvStore } from "./store.js";
 import { decodePageToken, encodePageToken, prefixUpperBound } from "./kv-page-token.js";
-import { storeOperationError } from "./sqlite-errors.js";
+import { sqliteGuarded, sqliteGuardedAsync } from "./sqlite-errors.js";
 
 interface Row {
   readonly value: Buffer;
@@ -82,23 +82,8 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
 
   const getTx = db.transaction(read);
 
-  function guarded<A extends unknown[], R>(operation: string, fn: (...args: A) => R): (...args: A) => R {
-    return (...args) => {
-      try {
-        return fn(...args);
-      } catch (reason) {
-        throw storeOperationError(reason, operation);
-      }
-    };
-  }
-  /** `guarded`, answering through a promise (the KvStore contract is async for the shared backend). */
-  const async = <A extends unknown[], R>(operation: string, fn: (...args: A) => R) => {
-    const run = guarded(operation, fn);
-    return async (...args: A): Promise<R> => run(...args);
-  };
-
   return {
-    kvGet: async("get", (namespace: string, key: string) => {
+    kvGet: sqliteGuardedAsync("get", (namespace: string, key: string) => {
       // Plain read first: the common case (live or absent) needs no write transaction.
       const row = select.get(namespace, key);
       if (!row) return undefined;
@@ -106,10 +91,10 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
         return { value: row.value, expiresAt: row.expires_at ?? undefined };
       return getTx.immediate(namespace, key);
     }),
-    kvSet: async("set", (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}) =>
+    kvSet: sqliteGuardedAsync("set", (namespace: string, key: string, value: Uint8Array, options: KvSetOptions = {}) =>
       setTx.immediate(namespace, key, value, options),
     ),
-    kvDelete: async("delete", (namespace: string, key: string, ifEquals?: Uint8Array) =>
+    kvDelete: sqliteGuardedAsync("delete", (namespace: string, key: string, ifEquals?: Uint8Array) =>
       deleteTx.immediate(namespace, key, ifEquals),
     ),
     kvList: async (namespace: string, prefix: string, pageSize: number, pageToken: string): Promise<KvPage> => {
@@ -119,7 +104,7 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
         });
       }
       const after = decodePageToken(prefix, pageToken);
-      return guarded("list", () => {
+      return sqliteGuarded("list", () => {
         const upper = prefixUpperBound(prefix);
         const statement =
           after === undefined
@@ -137,6 +122,6 @@ export function createSqliteKv(db: Database.Database, now: () => number): Sqlite
         return { keys, nextPageToken: encodePageToken(prefix, keys[pageSize - 1] ?? "") };
       })();
     },
-    sweepExpired: guarded("sweep", (limit: number) => sweep.run(now(), limit).changes),
+    sweepExpired: sqliteGuarded("sweep", (limit: number) => sweep.run(now(), limit).changes),
   };
 }

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { PluginRecord, PluginStateStore } from "./store.js";
-import { storeOperationError } from "./sqlite-errors.js";
+import { sqliteGuardedAsync } from "./sqlite-errors.js";
 
 interface Row {
   readonly plugin_id: string;
@@ -31,27 +31,22 @@ export function createSqlitePluginState(db: Database.Database): PluginStateStore
   const setEnabled = upsert("enabled");
   const setConfig = upsert("config");
   const setInstalled = upsert("installed_version");
-  const guarded =
-    <A extends unknown[], R>(operation: string, fn: (...args: A) => R) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return fn(...args);
-      } catch (reason) {
-        throw storeOperationError(reason, operation);
-      }
-    };
   return {
-    getPluginRecord: guarded("plugin state read", (pluginId: string) => toRecord(pluginId, select.get(pluginId))),
-    listPluginRecords: guarded("plugin state read", () => selectAll.all().map((row) => toRecord(row.plugin_id, row))),
-    setPluginEnabled: guarded(
+    getPluginRecord: sqliteGuardedAsync("plugin state read", (pluginId: string) =>
+      toRecord(pluginId, select.get(pluginId)),
+    ),
+    listPluginRecords: sqliteGuardedAsync("plugin state read", () =>
+      selectAll.all().map((row) => toRecord(row.plugin_id, row)),
+    ),
+    setPluginEnabled: sqliteGuardedAsync(
       "plugin state write",
       (pluginId: string, enabled: boolean) => void setEnabled.run(pluginId, enabled ? 1 : 0),
     ),
-    savePluginConfig: guarded(
+    savePluginConfig: sqliteGuardedAsync(
       "plugin config write",
       (pluginId: string, config: JsonObject) => void setConfig.run(pluginId, JSON.stringify(config)),
     ),
-    setInstalledVersion: guarded(
+    setInstalledVersion: sqliteGuardedAsync(
       "plugin state write",
       (pluginId: string, version: string | undefined) => void setInstalled.run(pluginId, version ?? null),
     ),

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
-import { PolyplugError } from "../errors.js";
+import type { PolyplugError } from "../errors.js";
+import { createExpirySweeper } from "./expiry-sweeper.js";
 import type { GatewayStore } from "./store.js";
 import { createSqliteKv } from "./sqlite-kv.js";
 import { createSqlitePluginState } from "./sqlite-plugin-state.js";
@@ -71,7 +72,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const kv = createSqliteKv(db, now);
   const pluginState = createSqlitePluginState(db);
   const bundles = createSqliteBundles(db);
-  let timer: NodeJS.Timeout | undefined;
 
   function sweepExpired(): number {
     let total = 0;
@@ -82,25 +82,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
   }
 
-  function stopSweeper(): void {
-    clearInterval(timer);
-    timer = undefined;
-  }
-
-  function startSweeper(intervalMs: number): void {
-    stopSweeper();
-    timer = setInterval(() => {
-      try {
-        sweepExpired();
-      } catch (reason) {
-        options.onSweepError?.(PolyplugError.from(reason));
-      }
-    }, intervalMs);
-    timer.unref();
-  }
+  const sweeper = createExpirySweeper(sweepExpired, options.onSweepError);
 
   const interval = options.sweepIntervalMs ?? 60_000;
-  if (interval > 0) startSweeper(interval);
+  if (interval > 0) sweeper.start(interval);
 
   return {
     kind: "sqlite",
@@ -112,10 +97,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ...pluginState,
     ...bundles,
     sweepExpired,
-    startSweeper,
-    stopSweeper,
+    startSweeper: sweeper.start,
+    stopSweeper: sweeper.stop,
     async close() {
-      stopSweeper();
+      sweeper.stop();
       if (db.open) db.close();
     },
   };

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import WebSocket from "ws";
+import { subscribeEvents } from "../event-socket.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../../../.ci/postgres.mjs";
 import { NodeStatus, PluginState } from "@polyplug/sdk/internal/gen/polyplug/v1/admin_pb.js";
@@ -119,16 +119,7 @@ describe.skipIf(postgresSkipReason !== undefined)(
     });
 
     it("an event the plugin publishes on node 2 reaches a WebSocket client of node 1", async () => {
-      const socket = new WebSocket(`${node(0).publicUrl.replace(/^http/, "ws")}/v1/events`);
-      const events: Array<Record<string, unknown>> = [];
-      await new Promise<void>((resolve, reject) => {
-        socket.on("message", (data: Buffer) => {
-          const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-          if (frame.type === "hello") resolve();
-          else events.push(frame);
-        });
-        socket.on("error", reject);
-      });
+      const { socket, events } = await subscribeEvents(node(0).publicUrl);
       try {
         await callGateway(node(1), "Notify", { topic: "test.cluster_ping", payload: { from: "node-2" } });
         await expect
@@ -197,17 +188,11 @@ describe.skipIf(postgresSkipReason !== undefined)(
     });
 
     it("a plugin's cluster message (over 8000 bytes) reaches its copies on the other nodes (OnClusterMessage), only with the cluster permission", async () => {
-      const socket = new WebSocket(`${node(0).publicUrl.replace(/^http/, "ws")}/v1/events`);
-      const received: Array<Record<string, unknown>> = [];
-      await new Promise<void>((resolve, reject) => {
-        socket.on("message", (data: Buffer) => {
-          const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-          if (frame.type === "hello") resolve();
-          else if (frame.event === `${PLUGIN}.cluster_received`)
-            received.push(frame.payload as Record<string, unknown>);
-        });
-        socket.on("error", reject);
-      });
+      const { socket, events } = await subscribeEvents(node(0).publicUrl);
+      const received = () =>
+        events
+          .filter((frame) => frame.event === `${PLUGIN}.cluster_received`)
+          .map((frame) => frame.payload as Record<string, unknown>);
       try {
         // 1.1.0 was not granted "cluster": the call is refused, nobody receives anything.
         const denied = await callGateway(node(0), "Intercept", { topic: "test.cluster_send", payload: { n: 1 } });
@@ -219,9 +204,9 @@ describe.skipIf(postgresSkipReason !== undefined)(
         const sent = await callGateway(node(0), "Intercept", { topic: "test.cluster_send", payload: { n: 2, big } });
         expect(sent.payload).toEqual({ sent: true });
         // The copies on node-2 and node-3 got it from node-1 (their events reach node-1's clients through the cluster too).
-        await expect.poll(() => received.length, { timeout: 30_000 }).toBe(2);
-        expect(received.every((event) => event.from_node === "node-1" && event.topic === "ping")).toBe(true);
-        expect(received[0]?.payload).toEqual({ n: 2, big });
+        await expect.poll(() => received().length, { timeout: 30_000 }).toBe(2);
+        expect(received().every((event) => event.from_node === "node-1" && event.topic === "ping")).toBe(true);
+        expect(received()[0]?.payload).toEqual({ n: 2, big });
       } finally {
         socket.close();
       }

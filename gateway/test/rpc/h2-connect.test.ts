@@ -1,9 +1,9 @@
 // rpc/h2's connect(): what the host waits on at start-up instead of grpc-js waitForReady.
-import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
+import { runModuleScript } from "./module-script.js";
 import { socketPath, startTestServer, tlsPair } from "./test-server.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -85,12 +85,7 @@ describe("rpc/h2 connect()", () => {
       const t = createH2UnaryTransport({ listen: { network: "unix", address: ${JSON.stringify(address)} }, tls: undefined, maxMessageBytes: 1024 });
       await t.connect();
       console.log("connected");`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    cleanups.push(() => child.kill("SIGKILL"));
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { out, code } = await runModuleScript(script, cleanups);
     expect(out.trim()).toBe("connected");
     expect(code).toBe(0);
   }, 15_000);

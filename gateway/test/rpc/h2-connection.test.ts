@@ -1,6 +1,5 @@
 // rpc/h2's connection handling against node:http2's server (nghttp2, an independent HTTP/2
 // implementation) and a raw socket: stream limits, flow control, PING, GOAWAY, protocol errors.
-import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import net from "node:net";
 import { status } from "@grpc/grpc-js";
@@ -8,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { encodeGrpcFrame } from "../../src/rpc/grpc-framing.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import type { UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { runModuleScript } from "./module-script.js";
 import { socketPath } from "./test-server.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -166,12 +166,7 @@ describe("rpc/h2 connection", () => {
       const t = createH2UnaryTransport({ listen: { network: "unix", address: ${JSON.stringify(address)} }, tls: undefined, maxMessageBytes: 1024 });
       const answer = await t.unary("/test.Svc/Echo", new Uint8Array([1]));
       console.log(Buffer.from(answer).toString());`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    cleanups.push(() => child.kill("SIGKILL"));
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { out, code } = await runModuleScript(script, cleanups);
     expect(out.trim()).toBe("ok");
     expect(code).toBe(0);
   }, 15_000);

@@ -7,21 +7,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CLIENT_PREFACE, Flag, FrameType } from "../../src/rpc/h2/constants.js";
 import { FrameParser } from "../../src/rpc/h2/frame-parser.js";
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
+import { rawFrame } from "./raw-frames.js";
 import { socketPath } from "./test-server.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
 
 // HPACK: ":status: 200" (static index 8), then "grpc-status: 0" as a literal without indexing.
 const RESPONSE_HEADERS = Buffer.from([0x88]);
@@ -72,15 +64,15 @@ async function pingingServer(): Promise<{
       const ping = Buffer.from(`ping-${String(pings++).padStart(3, "0")}`.slice(0, 8).padEnd(8, "."), "latin1");
       socket.write(
         Buffer.concat([
-          frame(FrameType.PING, 0, 0, ping),
-          frame(FrameType.HEADERS, Flag.END_HEADERS, id, RESPONSE_HEADERS),
-          frame(FrameType.DATA, 0, id, body.get(id)!),
-          frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, TRAILERS),
+          rawFrame(FrameType.PING, 0, 0, ping),
+          rawFrame(FrameType.HEADERS, Flag.END_HEADERS, id, RESPONSE_HEADERS),
+          rawFrame(FrameType.DATA, 0, id, body.get(id)!),
+          rawFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, TRAILERS),
         ]),
       );
       body.delete(id);
     });
-    socket.write(frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(0)));
+    socket.write(rawFrame(FrameType.SETTINGS, 0, 0, Buffer.alloc(0)));
     socket.on("data", (chunk: Buffer) => {
       current = [];
       seen.chunks.push(current);
@@ -177,12 +169,12 @@ describe("rpc/h2 write batching", () => {
         if (chunk.length > skip) parser.push(chunk.subarray(skip));
       });
       socket.on("error", () => undefined);
-      socket.write(frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(0)));
+      socket.write(rawFrame(FrameType.SETTINGS, 0, 0, Buffer.alloc(0)));
       // A PING every 10 ms for 3 s: more often than the hold, so a hold that restarted at
       // every PING would acknowledge nothing until the PINGs stop.
       const timer = setInterval(() => {
         if (stopped || sent === 300) return clearInterval(timer);
-        socket.write(frame(FrameType.PING, 0, 0, Buffer.from(String(sent++).padStart(8, "0"))));
+        socket.write(rawFrame(FrameType.PING, 0, 0, Buffer.from(String(sent++).padStart(8, "0"))));
       }, 10);
       cleanups.push(() => clearInterval(timer));
     });

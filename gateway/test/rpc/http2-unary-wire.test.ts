@@ -6,20 +6,14 @@ import { fileURLToPath } from "node:url";
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeGrpcFrame } from "../../src/rpc/grpc-framing.js";
-import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
 import {
   GrpcCallError,
   type Http2UnaryOptions,
   type UnaryTransport,
 } from "@polyplug/sdk/internal/rpc/unary-transport.js";
-import { socketPath } from "./test-server.js";
+import { socketPath, UNARY_TRANSPORTS } from "./test-server.js";
 
-/** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */
-const TRANSPORTS: ReadonlyArray<readonly [string, (options: Http2UnaryOptions) => UnaryTransport]> = [
-  ["node:http2", createHttp2UnaryTransport],
-  ["rpc/h2", createH2UnaryTransport],
-];
 let createTransport: (options: Http2UnaryOptions) => UnaryTransport = createHttp2UnaryTransport;
 
 const cleanups: Array<() => unknown> = [];
@@ -65,7 +59,7 @@ async function callError(transport: UnaryTransport): Promise<GrpcCallError> {
 
 const grpcHeaders = { ":status": 200, "content-type": "application/grpc" };
 
-describe.each(TRANSPORTS)("%s transport on the wire", (_name, create) => {
+describe.each(UNARY_TRANSPORTS)("%s transport on the wire", (_name, create) => {
   beforeEach(() => {
     createTransport = create;
   });

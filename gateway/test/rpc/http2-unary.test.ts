@@ -8,13 +8,8 @@ import { createRpcClient, useUnaryTransport, type RpcClient } from "@polyplug/sd
 import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
 import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
 import type { Http2UnaryOptions, UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
-import { startTestServer, tlsPair, type TestServer } from "./test-server.js";
+import { startTestServer, tlsPair, type TestServer, UNARY_TRANSPORTS } from "./test-server.js";
 
-/** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */
-const TRANSPORTS: ReadonlyArray<readonly [string, (options: Http2UnaryOptions) => UnaryTransport]> = [
-  ["node:http2", createHttp2UnaryTransport],
-  ["rpc/h2", createH2UnaryTransport],
-];
 let createTransport: (options: Http2UnaryOptions) => UnaryTransport = createHttp2UnaryTransport;
 
 const cleanups: Array<() => unknown> = [];
@@ -65,7 +60,7 @@ async function failure(promise: Promise<unknown>): Promise<PolyplugError> {
   return error as PolyplugError;
 }
 
-describe.each(TRANSPORTS)("%s transport", (_name, create) => {
+describe.each(UNARY_TRANSPORTS)("%s transport", (_name, create) => {
   beforeEach(() => {
     createTransport = create;
   });

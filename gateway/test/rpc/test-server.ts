@@ -10,6 +10,15 @@ import { serverCredentials, type ListenAddress, type MutualTls } from "@polyplug
 import { GatewayAPI } from "@polyplug/sdk/internal/gen/polyplug/v1/gateway_api_pb.js";
 import { RpcStatusError } from "@polyplug/sdk/internal/rpc/rpc-error.js";
 import { addRpcService } from "@polyplug/sdk/internal/rpc/server.js";
+import type { Http2UnaryOptions, UnaryTransport } from "@polyplug/sdk/internal/rpc/unary-transport.js";
+import { createH2UnaryTransport } from "../../src/rpc/h2/unary-transport.js";
+import { createHttp2UnaryTransport } from "../../src/rpc/http2-unary.js";
+
+/** Both unary transports must behave identically: node:http2 (the fallback) and rpc/h2. */
+export const UNARY_TRANSPORTS: ReadonlyArray<readonly [string, (options: Http2UnaryOptions) => UnaryTransport]> = [
+  ["node:http2", createHttp2UnaryTransport],
+  ["rpc/h2", createH2UnaryTransport],
+];
 
 /** What the test server saw of its calls. */
 export interface ServerLog {

@@ -3,9 +3,10 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import WebSocket from "ws";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
 import { dataDir, scriptedPluginsDir } from "./scripted-plugins.js";
+import { subscribeEvents } from "../event-socket.js";
+import { eventually } from "../log-capture.js";
 
 let gateway: Gateway;
 beforeAll(async () => {
@@ -91,19 +92,9 @@ describe("plugin HTTP routes", () => {
 
 describe("WebSocket events", () => {
   it("delivers an event a plugin published while handling a notification", async () => {
-    const socket = new WebSocket(`${gateway.url.replace(/^http/, "ws")}/v1/events`);
-    const events: Array<Record<string, unknown>> = [];
-    await new Promise<void>((resolve, reject) => {
-      socket.on("message", (data: Buffer) => {
-        const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-        if (frame.type === "hello") resolve();
-        else events.push(frame);
-      });
-      socket.on("error", reject);
-    });
+    const { socket, events } = await subscribeEvents(gateway.url);
     gateway.dispatcher.notify("test.ws", { hello: true });
-    const until = Date.now() + 10_000;
-    while (events.length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => events.length >= 2, 10_000, "both plugins' events");
     socket.close();
     expect(events.map((e) => e.event).sort()).toEqual(["p.a.notified", "p.b.notified"]);
     expect(events[0]).toMatchObject({ type: "event", payload: { topic: "test.ws", count: 1 } });

@@ -17,6 +17,7 @@ import {
   sandboxSkipReason,
   waitForPlugin,
   waitNoProcessWith,
+  waitUntilNone,
 } from "./sandbox-harness.js";
 
 const token = () => `1000.${randomInt(100_000, 999_999)}`;
@@ -145,11 +146,6 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function waitDead(pids: readonly number[], timeoutMs = 10_000): Promise<number[]> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const running = pids.filter(isRunning);
-    if (running.length === 0 || Date.now() > until) return running;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitDead(pids: readonly number[]): Promise<number[]> {
+  return waitUntilNone(() => pids.filter(isRunning));
 }

@@ -100,14 +100,22 @@ export function processesWith(token: string): number[] {
   return found;
 }
 
-/** Polls (the kernel reaps asynchronously) until no process has `token` in its command line; returns what is left. */
-export async function waitNoProcessWith(token: string, timeoutMs = 10_000): Promise<number[]> {
+/**
+ * Polls `left` (the kernel reaps asynchronously: there is no event to wait on) until it is empty or `timeoutMs`
+ * passed; returns what is left then.
+ */
+export async function waitUntilNone<T>(left: () => T[], timeoutMs = 10_000): Promise<T[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const left = processesWith(token);
-    if (left.length === 0 || Date.now() > until) return left;
+    const now = left();
+    if (now.length === 0 || Date.now() > until) return now;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Waits until no process has `token` in its command line; returns what is left. */
+export function waitNoProcessWith(token: string, timeoutMs = 10_000): Promise<number[]> {
+  return waitUntilNone(() => processesWith(token), timeoutMs);
 }
 
 /** The cgroup directories (any hierarchy) of a running plugin of this process's gateways. */

@@ -3,14 +3,34 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CallOptions } from "../../src/dispatch/dispatcher.js";
 import { createFastGatewayHandler } from "../../src/surfaces/fast-gateway-handler.js";
 import { createDualProtocolServer } from "../../src/surfaces/http-server.js";
 import { startPublicServer } from "../../src/surfaces/public-server.js";
+import { eventually } from "../log-capture.js";
 import { FakeDispatcher } from "./fake-dispatcher.js";
 import { oneConnectionAgent, postJson } from "./keep-alive.js";
 import { rawRequest, type RawRequest } from "./raw-http.js";
+
+// Every body the fast path reads, with how its read ended (set as soon as it settled): the real readUnaryBody,
+// observed, so a test can tell a read that failed from one that never settled (a request left hanging).
+const bodyReads = vi.hoisted(() => [] as Array<{ outcome: "read" | Error | undefined }>);
+vi.mock("../../src/surfaces/unary-body.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/surfaces/unary-body.js")>();
+  return {
+    readUnaryBody: (...args: Parameters<typeof real.readUnaryBody>) => {
+      const read: (typeof bodyReads)[number] = { outcome: undefined };
+      bodyReads.push(read);
+      const body = real.readUnaryBody(...args);
+      body.then(
+        () => (read.outcome = "read"),
+        (error: Error) => (read.outcome = error),
+      );
+      return body;
+    },
+  };
+});
 
 const INTERCEPT = "/polyplug.v1.Gateway/Intercept";
 const body = JSON.stringify({ topic: "a.b", payload: { x: 1 } });
@@ -88,51 +108,85 @@ describe("the requests the fast path takes", () => {
     });
   }
 
-  it("never calls the dispatcher for a request whose body was cut short, and still answers complete ones", async () => {
-    const own = new FakeDispatcher();
-    const handle = createFastGatewayHandler({
-      dispatcher: own,
-      readMaxBytes: 1024 * 1024,
-      jsonOptions: { alwaysEmitImplicit: true },
-      shutdownSignal: shutdown.signal,
-      acceptCompression: [],
-    });
-    let arrived!: () => void;
-    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-    let closed!: () => void;
-    // setImmediate: the handler's own "close" listener (registered after this one) runs first.
-    const requestClosed = new Promise<void>((resolve) => (closed = resolve));
-    const cutServer = createDualProtocolServer({
-      handler: (req, res) => {
-        req.on("close", () => setImmediate(closed));
-        handle(req, res);
-        arrived();
+  // How a client cuts a request short once the server has it: HTTP/1.1 drops the connection (the request
+  // errors "aborted"); HTTP/2 resets the stream (the request ends short of its content-length).
+  const cutShort: [string, (url: string, requestArrived: Promise<void>) => Promise<void>][] = [
+    [
+      "HTTP/1.1",
+      async (url, requestArrived) => {
+        const socket = net.connect(Number(new URL(url).port), "127.0.0.1");
+        socket.on("error", () => {});
+        socket.write(
+          `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"topic"`,
+        );
+        await requestArrived;
+        socket.destroy();
       },
-    });
-    const { url: cutUrl } = await cutServer.listen(0, "127.0.0.1");
-    try {
-      const { port } = new URL(cutUrl);
-      const socket = net.connect(Number(port), "127.0.0.1");
-      socket.on("error", () => {});
-      socket.write(
-        `POST ${INTERCEPT} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"topic"`,
-      );
-      await requestArrived;
-      socket.destroy();
-      await requestClosed;
-      expect(own.calls).toHaveLength(0);
-      // The listeners a cut-short request leaves behind do not touch the next, complete request.
-      const answer = await rawRequest(cutUrl, {
-        path: INTERCEPT,
-        headers: { "content-type": "application/json" },
-        body,
+    ],
+    [
+      "HTTP/2",
+      async (url, requestArrived) => {
+        const session = http2.connect(url);
+        session.on("error", () => {});
+        const stream = session.request({
+          ":method": "POST",
+          ":path": INTERCEPT,
+          "content-type": "application/json",
+          "content-length": "100",
+        });
+        stream.on("error", () => {});
+        stream.write('{"topic"');
+        await requestArrived;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        stream.once("close", () => session.close());
+      },
+    ],
+  ];
+  it.each(cutShort)(
+    "never calls the dispatcher for a request whose body was cut short (%s), and still answers complete ones",
+    async (_, cut) => {
+      const own = new FakeDispatcher();
+      const handle = createFastGatewayHandler({
+        dispatcher: own,
+        readMaxBytes: 1024 * 1024,
+        jsonOptions: { alwaysEmitImplicit: true },
+        shutdownSignal: shutdown.signal,
+        acceptCompression: [],
       });
-      expect(answer.status).toBe(200);
-      expect(own.calls).toHaveLength(1);
-    } finally {
-      await cutServer.close();
-    }
-  });
+      let arrived!: () => void;
+      const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+      let closed!: () => void;
+      // setImmediate: the handler's own "close" listener (registered after this one) runs first.
+      const requestClosed = new Promise<void>((resolve) => (closed = resolve));
+      const cutServer = createDualProtocolServer({
+        handler: (req, res) => {
+          req.on("close", () => setImmediate(closed));
+          handle(req, res);
+          arrived();
+        },
+      });
+      const { url: cutUrl } = await cutServer.listen(0, "127.0.0.1");
+      const readsBefore = bodyReads.length;
+      try {
+        await cut(cutUrl, requestArrived);
+        await requestClosed;
+        expect(own.calls).toHaveLength(0);
+        // The read failed (aborted, short, or cut short) by the time the request closed: a read that never settled
+        // would leave the call hanging, its listeners and call signal held.
+        expect(bodyReads.slice(readsBefore).map((read) => read.outcome)).toEqual([expect.any(Error)]);
+        // The listeners a cut-short request leaves behind do not touch the next, complete request.
+        const answer = await rawRequest(cutUrl, {
+          path: INTERCEPT,
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        expect(answer.status).toBe(200);
+        expect(own.calls).toHaveLength(1);
+      } finally {
+        await cutServer.close();
+      }
+    },
+  );
 
   // A response in two writes costs a second syscall and, with Nagle or delayed ACKs on
   // the client, a round trip: status line, headers and body leave in one write.
@@ -190,8 +244,7 @@ describe("cancellation", () => {
     });
 
   async function waitFor(count: number): Promise<void> {
-    const until = Date.now() + 5000;
-    while (aborted.length < count && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => aborted.length >= count, 5000, `${count} aborted calls`);
     expect(aborted).toHaveLength(count);
   }
 
@@ -204,7 +257,7 @@ describe("cancellation", () => {
       });
       req.on("error", () => {});
       req.end(body);
-      while (dispatcher.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => dispatcher.calls.length > 0, 10_000, "the call to reach the dispatcher");
       req.destroy();
       await waitFor(1);
     } finally {
@@ -220,7 +273,7 @@ describe("cancellation", () => {
       const stream = session.request({ ":method": "POST", ":path": INTERCEPT, "content-type": "application/json" });
       stream.on("error", () => {});
       stream.end(body);
-      while (dispatcher.calls.length === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => dispatcher.calls.length > calls, 10_000, "the call to reach the dispatcher");
       stream.close(http2.constants.NGHTTP2_CANCEL);
       await waitFor(2);
     } finally {
@@ -233,7 +286,7 @@ describe("cancellation", () => {
     const server = await startPublicServer({ port: 0, dispatcher });
     const calls = dispatcher.calls.length;
     const answer = rawRequest(server.url, { path: INTERCEPT, headers: { "content-type": "application/json" }, body });
-    while (dispatcher.calls.length === calls) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => dispatcher.calls.length > calls, 10_000, "the call to reach the dispatcher");
     await server.close();
     await waitFor(3);
     await answer;
@@ -264,11 +317,10 @@ describe("cancellation of calls on one keep-alive HTTP/1.1 connection", () => {
       expect([first.status, second.status]).toEqual([200, 200]);
       expect(second.socket).toBe(first.socket); // one connection
       const third = post(server.url, agent).catch(() => undefined);
-      while (dispatcher.calls.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => dispatcher.calls.length >= 3, 10_000, "the third call to reach the dispatcher");
       agent.destroy();
       await third;
-      const until = Date.now() + 5000;
-      while (events.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      await eventually(() => events.length > 0, 5000, "an aborted call");
       // A signal's abort runs all its listeners at once: a shared one would have run calls 1 and 2's here.
       expect(events).toEqual(["call 3 aborted"]);
       const options = dispatcher.calls.map((c) => c.args.at(-1) as CallOptions);

@@ -3,7 +3,7 @@
 // processes throughout: Go scripted plugins, cluster workers, HTTP over fresh connections
 // (handed out round-robin, so consecutive requests reach every worker).
 import http from "node:http";
-import WebSocket from "ws";
+import { subscribeEvents } from "../event-socket.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/runtime/gateway.js";
 import { captureLogs, eventually } from "../log-capture.js";
@@ -175,21 +175,7 @@ describe("workers: 2", () => {
     expect(route.status).toBe(200);
     expect((await route.text()).length).toBe(100_000);
     // Two clients, one per worker (connections alternate): a plugin's event reaches both.
-    const sockets = [0, 1].map(() => new WebSocket(`${gateway.url.replace(/^http/, "ws")}/v1/events`));
-    const events: string[][] = [[], []];
-    await Promise.all(
-      sockets.map(
-        (socket, i) =>
-          new Promise<void>((resolve, reject) => {
-            socket.on("message", (data: Buffer) => {
-              const frame = JSON.parse(data.toString()) as { type: string; event?: string };
-              if (frame.type === "hello") resolve();
-              else if (frame.event) events[i]?.push(frame.event);
-            });
-            socket.on("error", reject);
-          }),
-      ),
-    );
+    const clients = await Promise.all([0, 1].map(() => subscribeEvents(gateway.url)));
     const notified = await fetch(`${gateway.url}/polyplug.v1.Gateway/Notify`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -197,11 +183,11 @@ describe("workers: 2", () => {
     });
     expect(notified.status).toBe(200);
     await eventually(
-      () => events.every((list) => list.includes("w.cmd.notified")),
+      () => clients.every(({ events }) => events.some((frame) => frame.event === "w.cmd.notified")),
       10_000,
       "the event on both clients",
     );
-    for (const socket of sockets) socket.close();
+    for (const { socket } of clients) socket.close();
   }, 60_000);
 
   it("uses the gateway's plugin transport in the workers too (node:http2 fallback)", async () => {

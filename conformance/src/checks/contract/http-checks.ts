@@ -1,4 +1,5 @@
-import type { CheckFunction } from "../../check-context.js";
+import type { CheckContext, CheckFunction } from "../../check-context.js";
+import type { ContractSession } from "../../contract-session.js";
 import { assert, assertEqual, fail, show } from "../../check-outcome.js";
 import type { ServeHTTPResponse } from "@polyplug/sdk/internal/gen/polyplug/v1/plugin_pb.js";
 import { nextWithin } from "../raw-connection.js";
@@ -11,27 +12,48 @@ function frameName(frame: ServeHTTPResponse): string {
   return frame.frame.case ?? "empty";
 }
 
-/** POST /echo, ping-pong: each request chunk is echoed before the next is sent (streaming both ways). */
-export const httpEcho: CheckFunction = async (ctx) => {
-  const session = await ctx.session();
-  const chunks = Number(ctx.spec.params.chunks ?? 8);
-  const chunkSize = Number(ctx.spec.params.chunk_bytes ?? MAX_CHUNK);
-  const stream = session.rpc.serveHTTP({ deadline: 20_000 });
+/** What a check's request line says: method, path, query (default none) and headers (default none). */
+interface RequestLine {
+  readonly method: string;
+  readonly path: string;
+  readonly rawQuery?: string;
+  readonly headers?: Array<{ name: string; value: string }>;
+}
+
+/**
+ * Opens ServeHTTP on a contract session and sends the request's head frame (the client address is always
+ * 127.0.0.1:9); the stream is cancelled when the case ends.
+ */
+function openRequest(ctx: CheckContext, session: ContractSession, deadlineMs: number, line: RequestLine) {
+  const stream = session.rpc.serveHTTP({ deadline: deadlineMs });
   ctx.defer(() => stream.cancel());
-  const responses = stream.responses[Symbol.asyncIterator]();
   stream.send({
     frame: {
       case: "head",
       value: {
         context: session.hookContext(),
-        method: "POST",
-        path: "/echo",
-        rawQuery: "",
-        headers: [{ name: "content-type", value: "application/octet-stream" }],
+        method: line.method,
+        path: line.path,
+        rawQuery: line.rawQuery ?? "",
+        headers: line.headers ?? [],
         remoteAddr: "127.0.0.1:9",
       },
     },
   });
+  return stream;
+}
+
+/** POST /echo, ping-pong: each request chunk is echoed before the next is sent (streaming both ways). */
+export const httpEcho: CheckFunction = async (ctx) => {
+  const session = await ctx.session();
+  const chunks = Number(ctx.spec.params.chunks ?? 8);
+  const chunkSize = Number(ctx.spec.params.chunk_bytes ?? MAX_CHUNK);
+  const stream = openRequest(ctx, session, 20_000, {
+    method: "POST",
+    path: "/echo",
+    headers: [{ name: "content-type", value: "application/octet-stream" }],
+  });
+  const responses = stream.responses[Symbol.asyncIterator]();
   let sawHead = false;
   let echoed = 0;
   let sent = 0;
@@ -94,21 +116,7 @@ export const httpEcho: CheckFunction = async (ctx) => {
 export const httpDownload: CheckFunction = async (ctx) => {
   const session = await ctx.session();
   const bytes = Number(ctx.spec.params.bytes);
-  const stream = session.rpc.serveHTTP({ deadline: 30_000 });
-  ctx.defer(() => stream.cancel());
-  stream.send({
-    frame: {
-      case: "head",
-      value: {
-        context: session.hookContext(),
-        method: "GET",
-        path: "/download",
-        rawQuery: `bytes=${bytes}`,
-        headers: [],
-        remoteAddr: "127.0.0.1:9",
-      },
-    },
-  });
+  const stream = openRequest(ctx, session, 30_000, { method: "GET", path: "/download", rawQuery: `bytes=${bytes}` });
   stream.send({ frame: { case: "end", value: { trailers: [] } } });
   stream.end();
   let head: number | undefined;
@@ -165,21 +173,7 @@ export const httpDownload: CheckFunction = async (ctx) => {
  */
 export const httpFail: CheckFunction = async (ctx) => {
   const session = await ctx.session();
-  const stream = session.rpc.serveHTTP({ deadline: 10_000 });
-  ctx.defer(() => stream.cancel());
-  stream.send({
-    frame: {
-      case: "head",
-      value: {
-        context: session.hookContext(),
-        method: "GET",
-        path: "/fail",
-        rawQuery: "",
-        headers: [],
-        remoteAddr: "127.0.0.1:9",
-      },
-    },
-  });
+  const stream = openRequest(ctx, session, 10_000, { method: "GET", path: "/fail" });
   stream.send({ frame: { case: "end", value: { trailers: [] } } });
   stream.end();
   const frames: ServeHTTPResponse[] = [];

@@ -21,35 +21,36 @@ const unavailable: SandboxSupport = {
   systemLinks: {},
 };
 
+/** The sandbox of plugin com.example.p under `support`, default limits, no network, nothing mounted or hidden. */
+function sandboxFor(support: SandboxSupport, onPrepared: () => void = () => undefined) {
+  return createPluginSandbox({
+    pluginId: "com.example.p",
+    support,
+    limits: DEFAULT_RESOURCE_LIMITS,
+    network: "none",
+    readPaths: [],
+    hidePaths: [],
+    onPrepared,
+  });
+}
+
+/** A launch of /bin/true with `args`. */
+const launchOf = (args: string[] = []) => ({ command: "/bin/true", args, cwd: "/", socketDir: "/tmp", env: {} });
+
 describe("sandbox modes where no sandbox is available", () => {
   it("required: refuses the plugin, saying why and what to do", async () => {
     expect(() => assertSandboxAvailable(unavailable, "com.example.p")).toThrow(
       /plugin com\.example\.p not started: .*sandbox\.mode: required.*bubblewrap is not installed.*sandbox\.mode: auto/,
     );
-    const sandbox = createPluginSandbox({
-      pluginId: "com.example.p",
-      support: unavailable,
-      limits: DEFAULT_RESOURCE_LIMITS,
-      network: "none",
-      readPaths: [],
-      hidePaths: [],
+    await expect(sandboxFor(unavailable).prepare(launchOf())).rejects.toMatchObject({
+      code: ErrorCode.FailedPrecondition,
     });
-    await expect(
-      sandbox.prepare({ command: "/bin/true", args: [], cwd: "/", socketDir: "/tmp", env: {} }),
-    ).rejects.toMatchObject({ code: ErrorCode.FailedPrecondition });
   });
 
   it.each(["auto", "off"] as const)("%s: runs the plugin unsandboxed (rlimits only)", async (mode) => {
     const support = { ...unavailable, mode, prlimitPath: "/usr/bin/prlimit" };
     expect(() => assertSandboxAvailable(support, "com.example.p")).not.toThrow();
-    const launch = await createPluginSandbox({
-      pluginId: "com.example.p",
-      support,
-      limits: DEFAULT_RESOURCE_LIMITS,
-      network: "none",
-      readPaths: [],
-      hidePaths: [],
-    }).prepare({ command: "/bin/true", args: ["x"], cwd: "/", socketDir: "/tmp", env: {} });
+    const launch = await sandboxFor(support).prepare(launchOf(["x"]));
     expect([launch.command, ...launch.args]).toEqual([
       "/usr/bin/prlimit",
       "--nofile=1024:1024",
@@ -84,20 +85,12 @@ describe("the sandbox probe with the sandbox off", () => {
 describe("a prepared launch", () => {
   it("is announced (onPrepared) whether it was prepared or refused: the host core spawns right after", async () => {
     let announced = 0;
-    const sandboxOf = (support: SandboxSupport) =>
-      createPluginSandbox({
-        pluginId: "com.example.p",
-        support,
-        limits: DEFAULT_RESOURCE_LIMITS,
-        network: "none",
-        readPaths: [],
-        hidePaths: [],
-        onPrepared: () => announced++,
-      });
-    const request = { command: "/bin/true", args: [], cwd: "/", socketDir: "/tmp", env: {} };
-    await sandboxOf({ ...unavailable, mode: "off" }).prepare(request);
+    const onPrepared = () => announced++;
+    await sandboxFor({ ...unavailable, mode: "off" }, onPrepared).prepare(launchOf());
     expect(announced).toBe(1);
-    await expect(sandboxOf(unavailable).prepare(request)).rejects.toMatchObject({ code: ErrorCode.FailedPrecondition });
+    await expect(sandboxFor(unavailable, onPrepared).prepare(launchOf())).rejects.toMatchObject({
+      code: ErrorCode.FailedPrecondition,
+    });
     expect(announced).toBe(2);
   });
 });

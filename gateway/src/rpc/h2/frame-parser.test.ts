@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_FRAME_BYTES, Flag, FrameType, H2Code } from "./constants.js";
 import { FrameParser } from "./frame-parser.js";
 import { H2ConnectionError } from "./h2-error.js";
+import { rawFrame, splitAt } from "../../../test/rpc/raw-frames.js";
 
 interface Seen {
   type: number;
@@ -12,15 +13,6 @@ interface Seen {
   flowBytes: number;
 }
 
-function frame(type: number, flags: number, streamId: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
-
 function parseAll(chunks: Buffer[], maxFrame = DEFAULT_MAX_FRAME_BYTES): Seen[] {
   const seen: Seen[] = [];
   const parser = new FrameParser(maxFrame, (type, flags, streamId, payload, flowBytes) =>
@@ -28,18 +20,6 @@ function parseAll(chunks: Buffer[], maxFrame = DEFAULT_MAX_FRAME_BYTES): Seen[] 
   );
   for (const chunk of chunks) parser.push(chunk);
   return seen;
-}
-
-/** Splits `bytes` at the given cut points. */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  return chunks;
 }
 
 function parseError(chunks: Buffer[]): H2ConnectionError {
@@ -90,19 +70,19 @@ describe("HTTP/2 frame parser", () => {
   it("parses frames split at any chunk boundaries exactly like one whole chunk", () => {
     fc.assert(
       fc.property(fc.array(validFrame, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (frames, cuts) => {
-        const wire = Buffer.concat(frames.map((f) => frame(f.type, f.flags, f.streamId, f.payload)));
+        const wire = Buffer.concat(frames.map((f) => rawFrame(f.type, f.flags, f.streamId, f.payload)));
         const whole = parseAll([wire]);
         expect(whole.map((f) => [f.type, f.streamId, f.payload])).toEqual(
           frames.map((f) => [f.type, f.streamId, [...f.payload]]),
         );
-        expect(parseAll(split(wire, cuts))).toEqual(whole);
+        expect(parseAll(splitAt(wire, cuts))).toEqual(whole);
       }),
     );
   });
 
   it("strips padding and priority fields, counting the padded length for flow control", () => {
-    const data = frame(FrameType.DATA, Flag.PADDED, 1, Buffer.from([3, 7, 8, 0, 0, 0]));
-    const headers = frame(
+    const data = rawFrame(FrameType.DATA, Flag.PADDED, 1, Buffer.from([3, 7, 8, 0, 0, 0]));
+    const headers = rawFrame(
       FrameType.HEADERS,
       Flag.PADDED | Flag.PRIORITY | Flag.END_HEADERS,
       3,
@@ -116,9 +96,9 @@ describe("HTTP/2 frame parser", () => {
 
   it("joins HEADERS and CONTINUATION frames into one header block", () => {
     const wire = Buffer.concat([
-      frame(FrameType.HEADERS, Flag.END_STREAM, 5, Buffer.from([1, 2])),
-      frame(FrameType.CONTINUATION, 0, 5, Buffer.from([3])),
-      frame(FrameType.CONTINUATION, Flag.END_HEADERS, 5, Buffer.from([4, 5])),
+      rawFrame(FrameType.HEADERS, Flag.END_STREAM, 5, Buffer.from([1, 2])),
+      rawFrame(FrameType.CONTINUATION, 0, 5, Buffer.from([3])),
+      rawFrame(FrameType.CONTINUATION, Flag.END_HEADERS, 5, Buffer.from([4, 5])),
     ]);
     expect(parseAll([wire])).toEqual([
       {
@@ -130,33 +110,35 @@ describe("HTTP/2 frame parser", () => {
       },
     ]);
     expect(
-      parseError([frame(FrameType.HEADERS, 0, 5, Buffer.from([1])), frame(FrameType.DATA, 0, 5, Buffer.from([1]))])
-        .code,
+      parseError([
+        rawFrame(FrameType.HEADERS, 0, 5, Buffer.from([1])),
+        rawFrame(FrameType.DATA, 0, 5, Buffer.from([1])),
+      ]).code,
     ).toBe(H2Code.PROTOCOL_ERROR);
-    expect(parseError([frame(FrameType.CONTINUATION, Flag.END_HEADERS, 5, Buffer.from([1]))]).code).toBe(
+    expect(parseError([rawFrame(FrameType.CONTINUATION, Flag.END_HEADERS, 5, Buffer.from([1]))]).code).toBe(
       H2Code.PROTOCOL_ERROR,
     );
   });
 
   it("refuses frames over our maximum size and malformed fixed-size frames", () => {
-    expect(parseError([frame(FrameType.DATA, 0, 1, Buffer.alloc(DEFAULT_MAX_FRAME_BYTES + 1))]).code).toBe(
+    expect(parseError([rawFrame(FrameType.DATA, 0, 1, Buffer.alloc(DEFAULT_MAX_FRAME_BYTES + 1))]).code).toBe(
       H2Code.FRAME_SIZE_ERROR,
     );
-    expect(parseError([frame(FrameType.PING, 0, 0, Buffer.alloc(7))]).code).toBe(H2Code.FRAME_SIZE_ERROR);
-    expect(parseError([frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(5))]).code).toBe(H2Code.FRAME_SIZE_ERROR);
-    expect(parseError([frame(FrameType.SETTINGS, 0, 1, Buffer.alloc(6))]).code).toBe(H2Code.PROTOCOL_ERROR);
-    expect(parseError([frame(FrameType.DATA, 0, 0, Buffer.alloc(1))]).code).toBe(H2Code.PROTOCOL_ERROR);
-    expect(parseError([frame(FrameType.DATA, Flag.PADDED, 1, Buffer.from([4, 1, 2, 3]))]).code).toBe(
+    expect(parseError([rawFrame(FrameType.PING, 0, 0, Buffer.alloc(7))]).code).toBe(H2Code.FRAME_SIZE_ERROR);
+    expect(parseError([rawFrame(FrameType.SETTINGS, 0, 0, Buffer.alloc(5))]).code).toBe(H2Code.FRAME_SIZE_ERROR);
+    expect(parseError([rawFrame(FrameType.SETTINGS, 0, 1, Buffer.alloc(6))]).code).toBe(H2Code.PROTOCOL_ERROR);
+    expect(parseError([rawFrame(FrameType.DATA, 0, 0, Buffer.alloc(1))]).code).toBe(H2Code.PROTOCOL_ERROR);
+    expect(parseError([rawFrame(FrameType.DATA, Flag.PADDED, 1, Buffer.from([4, 1, 2, 3]))]).code).toBe(
       H2Code.PROTOCOL_ERROR,
     );
-    expect(parseError([frame(FrameType.RST_STREAM, 0, 1, Buffer.alloc(3))]).code).toBe(H2Code.FRAME_SIZE_ERROR);
+    expect(parseError([rawFrame(FrameType.RST_STREAM, 0, 1, Buffer.alloc(3))]).code).toBe(H2Code.FRAME_SIZE_ERROR);
   });
 
   it("throws nothing but H2ConnectionError for random bytes in random chunks", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(), { maxLength: 10 }), (bytes, cuts) => {
         try {
-          parseAll(split(Buffer.from(bytes), cuts), 256);
+          parseAll(splitAt(Buffer.from(bytes), cuts), 256);
         } catch (error) {
           expect(error).toBeInstanceOf(H2ConnectionError);
         }

@@ -7,6 +7,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FrameWriter } from "./frame-writer.js";
+import { rawFrame } from "../../../test/rpc/raw-frames.js";
 
 const sockets: net.Socket[] = [];
 afterEach(() => {
@@ -133,16 +134,6 @@ function reader(peer: net.Socket): { until(total: number): Promise<Buffer> } {
   };
 }
 
-/** A frame as RFC 9113 §4.1 lays it out, encoded independently of FrameWriter. */
-function encoded(type: number, flags: number, streamId: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
-
 /** `length` bytes no other payload of a run has (so a payload overwritten by another shows). */
 function pattern(seed: number, length: number): Buffer {
   const bytes = Buffer.allocUnsafe(length);
@@ -215,30 +206,30 @@ describe("FrameWriter slab", () => {
               writer.frame32(3, step.streamId, seed);
               const value = Buffer.alloc(4);
               value.writeUInt32BE(seed);
-              expected.push(encoded(3, 0, step.streamId, value));
+              expected.push(rawFrame(3, 0, step.streamId, value));
             } else if (step.kind === "frame") {
               const payload = pattern(seed, step.length);
               writer.frame(0x0, 0x1, step.streamId, payload);
-              expected.push(encoded(0x0, 0x1, step.streamId, payload));
+              expected.push(rawFrame(0x0, 0x1, step.streamId, payload));
             } else if (step.kind === "grpc") {
               const message = pattern(seed, step.length);
               writer.grpcMessage(step.streamId, message);
               const prefix = Buffer.from([0, 0, 0, 0, 0]);
               prefix.writeUInt32BE(step.length, 1);
-              expected.push(encoded(0x0, 0x1, step.streamId, Buffer.concat([prefix, message])));
+              expected.push(rawFrame(0x0, 0x1, step.streamId, Buffer.concat([prefix, message])));
             } else if (step.kind === "data") {
               const prefix = step.prefix ? pattern(seed + 1_000_000, step.prefix) : undefined;
               const body = pattern(seed, step.length);
               writer.data(step.streamId, step.end, prefix, body);
               const payload = prefix ? Buffer.concat([prefix, body]) : body;
-              expected.push(encoded(0x0, step.end ? 0x1 : 0, step.streamId, payload));
+              expected.push(rawFrame(0x0, step.end ? 0x1 : 0, step.streamId, payload));
             } else {
               const block = pattern(seed, step.length);
               writer.headers(step.streamId, block, 16_384);
               // HEADERS, then CONTINUATIONs of at most 16 KiB each; END_HEADERS on the last.
               for (let at = 0, type = 0x1; ; at += 16_384, type = 0x9) {
                 const end = Math.min(block.length, at + 16_384);
-                expected.push(encoded(type, end === block.length ? 0x4 : 0, step.streamId, block.subarray(at, end)));
+                expected.push(rawFrame(type, end === block.length ? 0x4 : 0, step.streamId, block.subarray(at, end)));
                 if (end === block.length) break;
               }
             }

@@ -4,7 +4,6 @@
  * header block copy, a frame or two in a per-tick batch, and a few callbacks, instead of
  * node:http2's session/stream objects and header conversions.
  */
-import { status } from "@polyplug/sdk/internal/rpc/grpc-status.js";
 import type { RawStream, RpcCallOptions } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import {
   GrpcCallError,
@@ -13,6 +12,7 @@ import {
 } from "@polyplug/sdk/internal/rpc/unary-transport.js";
 import { grpcTimeoutHeader, remainingMs } from "../grpc-framing.js";
 import { connectSocket } from "../connect-socket.js";
+import { refuseCall, startFailure } from "../call-start.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
 import { UnaryCall } from "./unary-call.js";
@@ -34,22 +34,28 @@ export const SHARED_STREAMS_MIN = 8;
 export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTransport {
   const { listen, tls: mtls, maxMessageBytes } = options;
   const target = `${listen.network}:${listen.address}`;
+  const plugin = { target, maxMessageBytes };
   let current: H2Connection | undefined;
   let closed = false;
 
   let ownStreams: H2Connection | undefined; // streams' own connection, for a plugin that admits few streams at once
 
-  const connection = (): H2Connection => {
-    if (current?.usable) return current;
+  // A new connection; `onGone(it)` when it retires (closed, lost, or the plugin sent GOAWAY).
+  const openConnection = (onGone: (gone: H2Connection) => void): H2Connection => {
     const opened: H2Connection = new H2Connection(
       connectSocket(listen, mtls),
-      () => {
-        if (current === opened) current = undefined;
-      },
+      () => onGone(opened),
       mtls ? "https" : "http",
     );
-    current = opened;
     return opened;
+  };
+
+  const connection = (): H2Connection => {
+    if (current?.usable) return current;
+    current = openConnection((gone) => {
+      if (current === gone) current = undefined;
+    });
+    return current;
   };
 
   // Long-lived streams must not take the slots hooks need: with a plugin admitting fewer than
@@ -58,53 +64,37 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     const shared = connection();
     if (shared.streamLimit >= SHARED_STREAMS_MIN) return shared;
     if (ownStreams?.usable) return ownStreams;
-    const opened: H2Connection = new H2Connection(
-      connectSocket(listen, mtls),
-      () => {
-        if (ownStreams === opened) ownStreams = undefined;
-      },
-      mtls ? "https" : "http",
-    );
-    ownStreams = opened;
-    return opened;
+    ownStreams = openConnection((gone) => {
+      if (ownStreams === gone) ownStreams = undefined;
+    });
+    return ownStreams;
   };
 
-  const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> => {
+  // The checks every call makes before it starts (the request's size only for a unary call), then its request
+  // head; or why the call cannot start.
+  const startCall = (
+    path: string,
+    callOptions: RpcCallOptions,
+    requestBytes = 0,
+  ): { head: RequestHead; timeoutMs: number | undefined } | GrpcCallError => {
     const timeoutMs = remainingMs(callOptions.deadline);
-    const signal = callOptions.signal;
-    if (closed)
-      return Promise.reject(
-        new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`),
-      );
-    if (timeoutMs !== undefined && timeoutMs <= 0)
-      return Promise.reject(
-        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
-      );
-    if (signal?.aborted)
-      return Promise.reject(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-    if (request.length > maxMessageBytes) {
-      return Promise.reject(
-        new GrpcCallError(
-          status.RESOURCE_EXHAUSTED,
-          `request message of ${request.length} bytes is larger than the limit of ${maxMessageBytes} bytes`,
-        ),
-      );
-    }
-    let head: RequestHead;
+    const refused = refuseCall(plugin, closed, timeoutMs, callOptions.signal, requestBytes);
+    if (refused) return refused;
     try {
-      head = {
+      const head: RequestHead = {
         path,
         timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs),
         metadata: metadataFields(callOptions.metadata),
       };
+      return { head, timeoutMs };
     } catch (error) {
-      return Promise.reject(
-        new GrpcCallError(
-          status.UNAVAILABLE,
-          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
-        ),
-      );
+      return startFailure(target, error);
     }
+  };
+
+  const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> => {
+    const started = startCall(path, callOptions, request.length);
+    if (started instanceof GrpcCallError) return Promise.reject(started);
     return new Promise<Buffer>((resolve, reject) => {
       const call = new UnaryCall({
         target,
@@ -113,36 +103,15 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
         reject,
         resend: () => (closed ? undefined : connection()),
       });
-      call.begin(connection(), head, request, timeoutMs, signal);
+      call.begin(connection(), started.head, request, started.timeoutMs, callOptions.signal);
     });
   };
 
   // Streams share the unary calls' connection: the plugin's broker and stdio streams need no second one (issue 17).
   const stream = (path: string, callOptions: RpcCallOptions = {}): RawStream => {
-    const timeoutMs = remainingMs(callOptions.deadline);
-    if (closed)
-      return failedStream(new GrpcCallError(status.UNAVAILABLE, `the connection to the plugin at ${target} is closed`));
-    if (timeoutMs !== undefined && timeoutMs <= 0)
-      return failedStream(
-        new GrpcCallError(status.DEADLINE_EXCEEDED, "the deadline had passed before the call started"),
-      );
-    if (callOptions.signal?.aborted)
-      return failedStream(new GrpcCallError(status.CANCELLED, "cancelled by the caller before the call started"));
-    let head: RequestHead;
-    try {
-      head = {
-        path,
-        timeout: timeoutMs === undefined ? undefined : grpcTimeoutHeader(timeoutMs),
-        metadata: metadataFields(callOptions.metadata),
-      };
-    } catch (error) {
-      return failedStream(
-        new GrpcCallError(
-          status.UNAVAILABLE,
-          `could not start a call to the plugin at ${target}: ${(error as Error).message}`,
-        ),
-      );
-    }
+    const started = startCall(path, callOptions);
+    if (started instanceof GrpcCallError) return failedStream(started);
+    const { head, timeoutMs } = started;
     return new StreamCall(streamConnection(), head, target, maxMessageBytes, timeoutMs, callOptions.signal).raw();
   };
 
