@@ -44,6 +44,9 @@ export async function run(w, log) {
     for (let turn = 1; turn < w.roundtrip.turns; turn++)
       turns.push(...(await compareHosts(conformancePlugins[plugin], [compared[last].phase], {}, turn % 2 === 1)));
     turns.sort((a, b) => a.ts.throughput / a.go.throughput - b.ts.throughput / b.go.throughput);
+    log(
+      `round trip, ${plugin} plugin, concurrency 64, TS/Go calls/s per turn: ${turns.map((t) => times(ratio(t.ts.throughput, t.go.throughput))).join(", ")}`,
+    );
     compared[last] = turns[Math.floor((turns.length - 1) / 2)];
     for (const { phase, ts, go } of compared) {
       data.push({
