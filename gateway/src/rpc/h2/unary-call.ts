@@ -13,13 +13,11 @@ import type { H2Connection } from "./h2-connection.js";
 import type { H2Stream, StreamListener } from "./h2-stream.js";
 import type { RequestHead } from "./hpack-encoder.js";
 
-/** What a call needs from its transport. */
+/** What a call needs from its transport: the same for every call of one transport (built once, not per call). */
 export interface UnaryCallContext {
   /** `network:address` of the plugin, for messages. */
   readonly target: string;
   readonly maxMessageBytes: number;
-  readonly resolve: (response: Buffer) => void;
-  readonly reject: (error: GrpcCallError) => void;
   /** A connection to send a never-sent request on, or undefined when the transport is closed. */
   readonly resend: () => H2Connection | undefined;
 }
@@ -91,7 +89,11 @@ export class UnaryCall implements StreamListener {
   nextOnSignal: UnaryCall | undefined;
   private settled = false;
 
-  constructor(private readonly context: UnaryCallContext) {}
+  constructor(
+    private readonly context: UnaryCallContext,
+    private readonly resolve: (response: Buffer) => void,
+    private readonly reject: (error: GrpcCallError) => void,
+  ) {}
 
   /** Arms the deadline and abort signal, then starts the stream. */
   begin(
@@ -181,7 +183,7 @@ export class UnaryCall implements StreamListener {
     this.settled = true;
     clearTimeout(this.timer);
     if (this.signalCalls !== undefined) unwatchSignal(this.signalCalls, this);
-    const { reject } = this.context;
+    const reject = this.reject;
     if (this.failure) return reject(this.failure);
     if (this.grpcStatus === undefined) return reject(this.statusWithout());
     if (this.grpcStatus !== status.OK)
@@ -197,7 +199,7 @@ export class UnaryCall implements StreamListener {
         ),
       );
     }
-    this.context.resolve(this.response);
+    this.resolve(this.response);
   }
 
   /** The status for a stream that closed without a gRPC status (reset, lost connection, bare HTTP error). */
