@@ -29,6 +29,10 @@ export function workloads(quick) {
         phase("concurrency 16", "conformance.echo", 16),
         phase("concurrency 64", "conformance.echo", 64, { warmup: 2000 }),
       ],
+      // Turns of the concurrency-64 phase per plugin (the hosts take turns going first); the turn
+      // with the median TS/Go throughput ratio is reported: one window per host swung that ratio
+      // 0.72-1.19x for the python plugin between full runs (PROFILE.md, issue 17, python at c=64).
+      turns: q(3, 1),
     },
     payload: {
       plugins: ["go", "python"],

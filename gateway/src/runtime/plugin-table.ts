@@ -9,33 +9,65 @@ export interface PluginEntry {
   readonly folder: PluginFolder;
 }
 
+/**
+ * The ActivePlugin of each supervisor's current session and manifest: every chain step asks
+ * for it, and building it (an object, two closures) per step was ~430 bytes of garbage per
+ * step, a share of the gateway's GC at c=64 (issue 17, chains). A new session (restart) or
+ * manifest (upgrade) gets a new one.
+ */
+const activeBySupervisor = new WeakMap<Supervisor, ActivePlugin>();
+/** Each supervisor's ChainMember, likewise: built per plugin per Intercept call before (~220 bytes each). */
+const memberBySupervisor = new WeakMap<Supervisor, ChainMember>();
+
 /** The gateway's plugins by id; what dispatch sees as the active ones. */
 export class PluginTable implements ActivePlugins {
   private readonly entries = new Map<string, PluginEntry>();
 
   private static toActive(supervisor: Supervisor): ActivePlugin | undefined {
     const session = supervisor.session;
-    if (!session) return undefined;
-    return {
+    if (!session) {
+      activeBySupervisor.delete(supervisor); // a session that ended is not kept alive here
+      return undefined;
+    }
+    const cached = activeBySupervisor.get(supervisor);
+    if (cached !== undefined && cached.session === session && cached.manifest === supervisor.manifest) return cached;
+    const active: ActivePlugin = {
       pluginId: supervisor.pluginId,
       manifest: supervisor.manifest,
       session,
       reportHookTimeout: (hook) => supervisor.reportHookTimeout(hook),
       reportHookSuccess: () => supervisor.reportHookSuccess(),
     };
+    activeBySupervisor.set(supervisor, active);
+    return active;
   }
 
   /** Plugins the operator wants running (started and not disabled), in any state. */
   members(): ChainMember[] {
-    return this.all()
-      .filter(({ supervisor }) => supervisor.wanted)
-      .map(({ supervisor }) => ({
-        pluginId: supervisor.pluginId,
-        manifest: supervisor.manifest,
-        description: supervisor.lastDescription,
-        active: () => PluginTable.toActive(supervisor),
-        state: () => supervisor.state,
-      }));
+    const members: ChainMember[] = [];
+    for (const { supervisor } of this.entries.values())
+      if (supervisor.wanted) members.push(PluginTable.toMember(supervisor));
+    return members;
+  }
+
+  /** The supervisor's ChainMember, the same object while its manifest and Describe answer are (every Intercept asks; see activeBySupervisor). */
+  private static toMember(supervisor: Supervisor): ChainMember {
+    const cached = memberBySupervisor.get(supervisor);
+    if (
+      cached !== undefined &&
+      cached.manifest === supervisor.manifest &&
+      cached.description === supervisor.lastDescription
+    )
+      return cached;
+    const member: ChainMember = {
+      pluginId: supervisor.pluginId,
+      manifest: supervisor.manifest,
+      description: supervisor.lastDescription,
+      active: () => PluginTable.toActive(supervisor),
+      state: () => supervisor.state,
+    };
+    memberBySupervisor.set(supervisor, member);
+    return member;
   }
 
   list(): ActivePlugin[] {

@@ -159,11 +159,10 @@ function stepJson(step: ChainStep): object | undefined {
   const outcome = outcomeNames[step.outcome];
   if (outcome === undefined || !Number.isFinite(step.durationMs)) return undefined;
   // Field-number order; fail_mode (5) and fail_mode_source (6) are implicit fields, always written.
-  const failMode = {
-    failMode: failModeNames[step.failMode?.mode ?? "unspecified"],
-    failModeSource: step.failMode?.source ?? "",
-  };
-  if (!step.error) return { pluginId: step.pluginId, outcome, durationMs: step.durationMs, ...failMode };
+  // Written out rather than spread from a shared object: one step per plugin per request (PROFILE.md, chains).
+  const failMode = failModeNames[step.failMode?.mode ?? "unspecified"];
+  const failModeSource = step.failMode?.source ?? "";
+  if (!step.error) return { pluginId: step.pluginId, outcome, durationMs: step.durationMs, failMode, failModeSource };
   const code = ErrorCodeSchema.value[toContractCode(step.error.code)]?.name;
   if (code === undefined) return undefined;
   return {
@@ -171,7 +170,8 @@ function stepJson(step: ChainStep): object | undefined {
     outcome,
     durationMs: step.durationMs,
     error: { code, message: step.error.message, details: { gateway_code: step.error.code, plugin_id: step.pluginId } },
-    ...failMode,
+    failMode,
+    failModeSource,
   };
 }
 

@@ -148,6 +148,24 @@ describe.each(UNARY_TRANSPORTS)("%s transport", (_name, create) => {
       expect(await lean.kvGet({ key: "size:1" }, { signal: lasting.signal })).toMatchObject({ found: true });
     });
 
+    it("cancels exactly the calls still in flight on a signal after others on it ended in any order", async () => {
+      // rpc/h2 keeps a signal's calls in a list through the calls: first, middle and last ones leave it here.
+      const { lean, server } = await setup(network, secure);
+      const controller = new AbortController();
+      const call = (key: string) => lean.kvGet({ key }, { signal: controller.signal });
+      const long = ["slow:5011", "slow:5012", "slow:5013"];
+      const short = ["slow:60", "slow:20", "slow:40"];
+      const longCalls = long.map((key, i) => {
+        const pending = failure(call(key));
+        return { pending, quick: call(short[i] as string) }; // started after it: nearer the list's head
+      });
+      for (const { quick } of longCalls) expect(await quick).toMatchObject({ found: true });
+      controller.abort();
+      for (const { pending } of longCalls) expect(await pending).toMatchObject({ code: ErrorCode.Cancelled });
+      for (const key of long) await expect.poll(() => server.log.cancelled).toContain(key);
+      for (const key of short) expect(server.log.cancelled).not.toContain(key);
+    });
+
     it("refuses a response over the receive limit, naming it", async () => {
       const { lean } = await setup(network, secure, 1024);
       const error = await failure(lean.kvGet({ key: "size:4096" }));

@@ -102,6 +102,10 @@ describe("supervision", () => {
   it("restarts a plugin that crashed, with backoff, and it serves again", async () => {
     const gateway = await gatewayWith([{ id: "p.a", interceptTimeoutMs: 2000 }]);
     const pid = gateway.plugins()[0]?.pid;
+    const before = gateway.dispatcher.plugins.get("p.a");
+    expect(gateway.dispatcher.plugins.get("p.a")).toBe(before); // one ActivePlugin per session, not one per step
+    const member = gateway.dispatcher.plugins.members()[0];
+    expect(gateway.dispatcher.plugins.members()[0]).toBe(member); // and one ChainMember while nothing changed
     await gateway.dispatcher.intercept("test.crash", script({ "p.a": "crash" }));
     await eventually(
       () => gateway.plugins()[0]?.state === "active" && gateway.plugins()[0]?.pid !== pid,
@@ -109,6 +113,10 @@ describe("supervision", () => {
       "restart",
     );
     expect(gateway.plugins()[0]).toMatchObject({ restarts: 1, lastError: { code: ErrorCode.PluginExited } });
+    const after = gateway.dispatcher.plugins.get("p.a");
+    expect(after?.session).toBeDefined();
+    expect(after?.session).not.toBe(before?.session); // the restarted plugin's session, not the dead one's
+    expect(gateway.dispatcher.plugins.members()[0]?.description).not.toBe(member?.description); // its new Describe answer
     const verdict = await gateway.dispatcher.intercept("test.after", script({ "p.a": "modify" }));
     expect(verdict.payload.trail).toEqual(["p.a"]);
   });

@@ -8,6 +8,7 @@ import {
   type MessageInitShape,
   type MessageShape,
 } from "@bufbuild/protobuf";
+import { fastFromBinary } from "../wire/fast-from-binary.js";
 import { fastToBinary } from "../wire/fast-to-binary.js";
 import { grpcMethodPath, toGrpcMethodDefinition } from "./grpc-service.js";
 import { GrpcCallError, type RawStream, type RpcCallOptions, type UnaryTransport } from "./unary-transport.js";
@@ -169,7 +170,7 @@ function leanUnary(
       throw unaryFailure(reason, label, options, started);
     }
     try {
-      return fromBinary(method.output, bytes);
+      return fastFromBinary(method.output, bytes);
     } catch (cause) {
       throw fromGrpcError(
         new GrpcCallError(grpc.status.INTERNAL, `could not parse the response: ${(cause as Error).message}`),

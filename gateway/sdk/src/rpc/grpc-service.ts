@@ -1,5 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape } from "@bufbuild/protobuf";
+import { fastFromBinary } from "../wire/fast-from-binary.js";
 import { fastToBinary } from "../wire/fast-to-binary.js";
 
 /** The HTTP/2 path of a gRPC method, e.g. `/plugin.GRPCBroker/StartStream`. */
@@ -46,7 +47,7 @@ function newGrpcMethodDefinition(method: DescMethod): grpc.MethodDefinition<unkn
     requestSerialize: (value) => encodeMessage(method.input, value as MessageInitShape<DescMessage>),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
     responseSerialize: (value) => encodeMessage(method.output, value as MessageInitShape<DescMessage>),
-    responseDeserialize: (bytes) => fromBinary(method.output, bytes),
+    responseDeserialize: (bytes) => fastFromBinary(method.output, bytes),
     originalName: method.name,
   };
 }

@@ -15,7 +15,7 @@ import { connectSocket } from "../connect-socket.js";
 import { refuseCall, startFailure } from "../call-start.js";
 import { H2Connection } from "./h2-connection.js";
 import { metadataFields, type RequestHead } from "./hpack-encoder.js";
-import { UnaryCall } from "./unary-call.js";
+import { UnaryCall, type UnaryCallContext } from "./unary-call.js";
 import { StreamCall } from "./stream-call.js";
 import { failedStream } from "../stream-responses.js";
 
@@ -92,18 +92,19 @@ export function createH2UnaryTransport(options: Http2UnaryOptions): UnaryTranspo
     }
   };
 
+  // Shared by every unary call of this transport (an object and a closure per call before: issue 17, chains).
+  const callContext: UnaryCallContext = {
+    target,
+    maxMessageBytes,
+    resend: () => (closed ? undefined : connection()),
+  };
+
   const unary = (path: string, request: Uint8Array, callOptions: RpcCallOptions = {}): Promise<Buffer> => {
     const timeoutMs = remainingMs(callOptions.deadline);
     const head = startCall(path, callOptions, timeoutMs, request.length);
     if (head instanceof GrpcCallError) return Promise.reject(head);
     return new Promise<Buffer>((resolve, reject) => {
-      const call = new UnaryCall({
-        target,
-        maxMessageBytes,
-        resolve,
-        reject,
-        resend: () => (closed ? undefined : connection()),
-      });
+      const call = new UnaryCall(callContext, resolve, reject);
       call.begin(connection(), head, request, timeoutMs, callOptions.signal);
     });
   };
