@@ -45,8 +45,10 @@ export class PluginTable implements ActivePlugins {
   /** Plugins the operator wants running (started and not disabled), in any state. */
   members(): ChainMember[] {
     const members: ChainMember[] = [];
-    for (const { supervisor } of this.entries.values())
+    for (const { supervisor } of this.entries.values()) {
       if (supervisor.wanted) members.push(PluginTable.toMember(supervisor));
+      else activeBySupervisor.delete(supervisor); // a stopped plugin's last session is not kept alive here
+    }
     return members;
   }
 

@@ -8,6 +8,7 @@ import {
   InterceptRequestSchema,
   InterceptResponseSchema,
   NotifyResponseSchema,
+  Plugin,
 } from "../gen/polyplug/v1/plugin_pb.js";
 import { fastFromBinary } from "./fast-from-binary.js";
 
@@ -83,5 +84,11 @@ describe("fastFromBinary", () => {
       fc.property(fc.uint8Array({ maxLength: 12 }), (bytes) => agrees(InterceptResponseSchema, bytes)),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("fastFromBinary's fast path", () => {
+  it("applies to the Plugin service's Intercept answers (the schema the rpc clients pass is the same object)", () => {
+    expect(Plugin.method.intercept.output).toBe(InterceptResponseSchema);
   });
 });

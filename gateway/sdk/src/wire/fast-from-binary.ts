@@ -20,7 +20,12 @@ const PROCEED_TYPE = InterceptProceedSchema.typeName;
 
 /** Decodes `bytes` like `fromBinary(schema, bytes)`, faster for a "proceed" InterceptResponse. */
 export function fastFromBinary<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): MessageShape<Desc> {
-  if (bytes.length === 2 && bytes[0] === PROCEED_TAG && bytes[1] === 0 && schema.typeName === RESPONSE_TYPE)
+  if (
+    bytes.length === 2 &&
+    bytes[0] === PROCEED_TAG &&
+    bytes[1] === 0 &&
+    (schema as DescMessage) === InterceptResponseSchema
+  )
     return proceedResponse() as unknown as MessageShape<Desc>;
   return fromBinary(schema, bytes);
 }

@@ -182,7 +182,10 @@ export class UnaryCall implements StreamListener {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
-    if (this.signalCalls !== undefined) unwatchSignal(this.signalCalls, this);
+    if (this.signalCalls !== undefined) {
+      unwatchSignal(this.signalCalls, this);
+      this.signalCalls = undefined; // a settled call its stream still references holds no list
+    }
     const reject = this.reject;
     if (this.failure) return reject(this.failure);
     if (this.grpcStatus === undefined) return reject(this.statusWithout());
