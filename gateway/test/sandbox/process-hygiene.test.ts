@@ -8,6 +8,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../../src/runtime/gateway.js";
+import { eventually } from "../log-capture.js";
 import { fixturePaths } from "../paths.js";
 import {
   cgroupSkipReason,
@@ -40,8 +41,13 @@ async function startHostile(mode: "required" | "off"): Promise<{ gateway: Gatewa
 async function forkGrandchild(gateway: Gateway): Promise<string> {
   const marker = token();
   await gateway.dispatcher.executeCommand("fork", [marker], `/fork ${marker}`);
-  // The grandchild exists while the plugin lives: the fixture really forks.
-  expect(processesWith(`sleep ${marker}`)).toHaveLength(1);
+  // The grandchild exists while the plugin lives: the fixture really forks. Polled: its cmdline
+  // reads empty for an instant while setsid execs sleep (seen once under load).
+  await eventually(
+    () => processesWith(`sleep ${marker}`).length === 1,
+    10_000,
+    `one process running "sleep ${marker}"`,
+  );
   return `sleep ${marker}`;
 }
 
