@@ -79,10 +79,8 @@ export async function bundleCli() {
     define: { "import.meta.url": "__polyplugBundleUrl" },
     banner: { js: 'var __polyplugBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     charset: "ascii", // bin/polyplug.js reads the bundle as latin1
-    // Identifiers too (issue 17 row 8): V8 keeps the bundle's source string for the life of the
-    // process (lazy compilation), 4.4 → ~3 MB; keepNames keeps every function's and class's `name`.
-    minify: true,
-    keepNames: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
     legalComments: "linked",
     metafile: true,
     logLevel: "warning",
